@@ -1,0 +1,112 @@
+import type { SectionRef } from './types.js';
+
+/**
+ * Where every section of a dump lies, in typed arrays so that millions of sections cost about
+ * 20 bytes each: tag code, body offset, body length and the id. Pids `<A.B.C>`, the ids of all
+ * process sections, are packed into one float; other ids are kept as strings on the side.
+ */
+export class SectionIndex {
+  private tagNames: string[] = [];
+  private tagCodes = new Map<string, number>();
+  private tags = new Uint8Array(1024);
+  private offsets = new Float64Array(1024);
+  private lengths = new Float64Array(1024);
+  private packedIds = new Float64Array(1024);
+  private otherIds = new Map<number, string>();
+  size = 0;
+
+  /** Records a section whose body starts at `offset`; its length is set by `close`. */
+  add(tag: string, id: string, offset: number): void {
+    if (this.size === this.tags.length) this.grow();
+    let code = this.tagCodes.get(tag);
+    if (code === undefined) {
+      code = this.tagNames.length;
+      // More than 255 distinct tags only happens on garbage input; fold the rest into one code.
+      if (code > 254) code = 255;
+      else {
+        this.tagNames.push(tag);
+        this.tagCodes.set(tag, code);
+      }
+    }
+    const i = this.size++;
+    this.tags[i] = code;
+    this.offsets[i] = offset;
+    this.lengths[i] = 0;
+    const packed = packPid(id);
+    this.packedIds[i] = packed;
+    if (Number.isNaN(packed) && id !== '') this.otherIds.set(i, id);
+  }
+
+  /** Sets the body length of the last section added. */
+  closeLast(endOffset: number): void {
+    if (this.size > 0) this.lengths[this.size - 1] = endOffset - this.offsets[this.size - 1];
+  }
+
+  at(i: number): SectionRef {
+    const code = this.tags[i];
+    const packed = this.packedIds[i];
+    return {
+      tag: code === 255 ? '?' : this.tagNames[code],
+      id: Number.isNaN(packed) ? (this.otherIds.get(i) ?? '') : unpackPid(packed),
+      offset: this.offsets[i],
+      length: this.lengths[i],
+    };
+  }
+
+  /** All sections with this tag (and this id, when given), in file order. */
+  find(tag: string, id?: string): SectionRef[] {
+    const code = this.tagCodes.get(tag);
+    if (code === undefined) return [];
+    const out: SectionRef[] = [];
+    const packed = id === undefined ? undefined : packPid(id);
+    for (let i = 0; i < this.size; i++) {
+      if (this.tags[i] !== code) continue;
+      if (id !== undefined) {
+        if (Number.isNaN(packed!)) {
+          if (this.otherIds.get(i) !== id) continue;
+        } else if (this.packedIds[i] !== packed) continue;
+      }
+      out.push(this.at(i));
+    }
+    return out;
+  }
+
+  /** The first section with this tag and id. */
+  get(tag: string, id = ''): SectionRef | undefined {
+    return this.find(tag, id)[0];
+  }
+
+  private grow(): void {
+    const n = this.tags.length * 2;
+    const grow = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.tags = grow(this.tags, (k) => new Uint8Array(k));
+    this.offsets = grow(this.offsets, (k) => new Float64Array(k));
+    this.lengths = grow(this.lengths, (k) => new Float64Array(k));
+    this.packedIds = grow(this.packedIds, (k) => new Float64Array(k));
+  }
+}
+
+const PID = /^<(\d{1,3})\.(\d{1,8})\.(\d{1,4})>$/;
+
+/** `<A.B.C>` -> A * 2^43 + B * 2^15 + C when the parts fit, else NaN. */
+export function packPid(id: string): number {
+  const m = PID.exec(id);
+  if (!m) return NaN;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  const c = Number(m[3]);
+  if (a >= 1024 || b >= 2 ** 28 || c >= 2 ** 15) return NaN;
+  return a * 2 ** 43 + b * 2 ** 15 + c;
+}
+
+function unpackPid(p: number): string {
+  const a = Math.floor(p / 2 ** 43);
+  const rest = p - a * 2 ** 43;
+  const b = Math.floor(rest / 2 ** 15);
+  const c = rest - b * 2 ** 15;
+  return `<${a}.${b}.${c}>`;
+}

@@ -1,0 +1,288 @@
+/**
+ * The crash-dump model: what one sequential pass over an `erl_crash.dump` yields.
+ *
+ * Units are in the names. Word-sized fields of the dump are converted to bytes once, here in the
+ * model, with the dump's word size; nothing downstream multiplies by the word size again.
+ */
+
+/** A count of bytes. */
+export type Bytes = number;
+/** A count of machine words (4 or 8 bytes); only seen inside parsers. */
+export type Words = number;
+
+export interface DumpHeader {
+  /** The number on line 1, e.g. "0.5". */
+  dumpVersion: string;
+  /** Line 2, the `ctime()` creation time as written (local time of the crashed node). */
+  created?: string;
+  /** `The error occurred in file F, line N`, when present. */
+  errorLocation?: string;
+  slogan: string;
+  systemVersion?: string;
+  /** "25", "R15B02", ... as parsed from the system version. */
+  otpRelease?: string;
+  erts?: string;
+  wordSize: 4 | 8;
+  /** True when the system version did not say `[64-bit]` or was missing and 8 was assumed. */
+  wordSizeAssumed: boolean;
+  schedulers?: { total: number; online: number };
+  dirtySchedulers?: { cpu: number; cpuOnline: number; io: number };
+  jit: boolean;
+  compiled?: string;
+  taints: string[];
+  atoms?: number;
+  callingThread?: string;
+}
+
+export interface HashTableRecord {
+  name: string;
+  size: number;
+  used: number;
+  objs: number;
+  depth: number;
+}
+
+export interface IndexTableRecord {
+  name: string;
+  size: number;
+  limit: number;
+  /** `entries` (R11+); `used` in R10B dumps. */
+  entries: number;
+}
+
+export interface AllocatedAreaRecord {
+  name: string;
+  allocatedBytes: Bytes;
+  usedBytes?: Bytes;
+}
+
+/**
+ * One `=allocator:ID` section, kept close to the text: the allocator analysis (src/alloc) turns
+ * these into its allocator model. Values are the whitespace-separated tokens after `key: `.
+ */
+export interface RawAllocatorSection {
+  /** The section id as written: `binary_alloc[1]`, `sys_alloc`, `erts_mmap.default_mmap`. */
+  id: string;
+  /** `binary_alloc`, `mseg_alloc`, `erts_mmap.default_mmap` ... */
+  name: string;
+  /** The instance number in brackets, or null for sections without one. */
+  instance: number | null;
+  entries: Array<{ key: string; values: string[] }>;
+}
+
+export type ProcessState = string;
+
+/**
+ * One process as an object. The model keeps processes in columns (ProcessTable); use
+ * `processAt(table, i)` to get this view of row i.
+ */
+export interface ProcessRecord {
+  pid: string;
+  state: ProcessState;
+  name?: string;
+  spawnedAs?: string;
+  spawnedBy?: string;
+  /** `Current call` or `Last scheduled in for`. */
+  currentCall?: string;
+  startedAt?: string;
+  messageQueueLength: number;
+  reductions: number;
+  /** `Memory:` (dump 0.2+), else stack+heap + old heap, see memoryDerived. */
+  memoryBytes: Bytes;
+  memoryDerived: boolean;
+  stackHeapBytes: Bytes;
+  oldHeapBytes: Bytes;
+  heapUnusedBytes: Bytes;
+  oldHeapUnusedBytes: Bytes;
+  /** Refc binary bytes referenced from the young heap (OTP 21+), NaN when not in the dump. */
+  binVHeapBytes: Bytes;
+  oldBinVHeapBytes: Bytes;
+  heapFragments: number;
+  heapFragmentBytes: Bytes;
+  links: number;
+  monitors: number;
+  monitoredBy: number;
+  programCounter?: string;
+  internalState?: string;
+  arity?: number;
+}
+
+export interface ProcessTable {
+  count: number;
+  pid: string[];
+  state: string[];
+  name: Array<string | undefined>;
+  spawnedAs: Array<string | undefined>;
+  spawnedBy: Array<string | undefined>;
+  currentCall: Array<string | undefined>;
+  programCounter: Array<string | undefined>;
+  internalState: Array<string | undefined>;
+  messageQueueLength: Float64Array;
+  reductions: Float64Array;
+  memoryBytes: Float64Array;
+  memoryDerived: Uint8Array;
+  stackHeapBytes: Float64Array;
+  oldHeapBytes: Float64Array;
+  heapUnusedBytes: Float64Array;
+  oldHeapUnusedBytes: Float64Array;
+  binVHeapBytes: Float64Array;
+  oldBinVHeapBytes: Float64Array;
+  heapFragments: Float64Array;
+  heapFragmentBytes: Float64Array;
+  links: Float64Array;
+  monitors: Float64Array;
+  monitoredBy: Float64Array;
+}
+
+export type PortKind = 'tcp' | 'udp' | 'sctp' | 'file' | 'external process' | 'forker' | 'fd' | 'driver' | 'unknown';
+
+export interface PortRecord {
+  id: string;
+  state?: string;
+  slot?: number;
+  connected?: string;
+  name?: string;
+  /** The `Port controls ...` / `Port is a file` line, as written. */
+  controls?: string;
+  kind: PortKind;
+  /** The driver or command name from `controls`. */
+  driver?: string;
+  inputBytes?: Bytes;
+  outputBytes?: Bytes;
+  queueBytes?: Bytes;
+  links: number;
+  portData?: string;
+}
+
+export interface EtsRecord {
+  owner: string;
+  slot?: string;
+  table: string;
+  name: string;
+  type?: string;
+  protection?: string;
+  objects: number;
+  /** `Words` x word size; NaN when the dump says -1. */
+  memoryBytes: Bytes;
+  buckets?: number;
+  chainLengthMax?: number;
+  chainLengthAvg?: number;
+  compressed?: boolean;
+}
+
+export interface NodeConnection {
+  kind: 'visible' | 'hidden' | 'not_connected';
+  channel: string;
+  name?: string;
+  controller?: string;
+  creation?: string;
+  remoteLinks: number;
+  remoteMonitors: number;
+  remotelyMonitoredBy: number;
+}
+
+export interface DistributionInfo {
+  /** The `=node` id, e.g. `'rabbit@host'`; undefined when the section was not reached. */
+  thisNode?: string;
+  /** False when `=no_distribution` was seen; undefined when unknown (truncated before). */
+  distributed?: boolean;
+  connections: NodeConnection[];
+}
+
+export interface ModuleRecord {
+  name: string;
+  currentSizeBytes: Bytes;
+  oldSizeBytes: Bytes;
+}
+
+export interface SchedulerRecord {
+  type: 'normal' | 'dirty_cpu' | 'dirty_io';
+  id: number;
+  sleepFlags?: string;
+  sleepAuxWork?: string;
+  currentProcess?: string;
+  currentPort?: string;
+  /** Max + high + normal + low run-queue lengths (processes). */
+  runQueueProcesses: number;
+  runQueuePorts: number;
+  runQueueFlags?: string;
+  currentProcessState?: string;
+  currentProcessStack: string[];
+  crashed: boolean;
+}
+
+export interface RunQueueRecord {
+  type: 'dirty_cpu' | 'dirty_io';
+  processes: number;
+  flags?: string;
+}
+
+export interface BinaryIndex {
+  count: number;
+  totalBytes: Bytes;
+  /** Addresses of the `=binary:ADDR` sections, parsed from hex (exact below 2^53). */
+  address: Float64Array;
+  sizeBytes: Float64Array;
+}
+
+export interface TruncationInfo {
+  truncated: boolean;
+  /** `=abort:REASON` text when the writer stopped on purpose (ERL_CRASH_DUMP_BYTES). */
+  abortReason?: string;
+  /** True when the last line had no newline: the writer was cut mid-line. */
+  cutMidLine: boolean;
+  /** The last tag seen (other than `=abort`) and its id. */
+  lastTag?: string;
+  lastId?: string;
+  /** Byte offset where the data stops. */
+  bytesRead: number;
+}
+
+/** Where a section lies in the (decompressed) dump: body from offset, length bytes. */
+export interface SectionRef {
+  tag: string;
+  id: string;
+  /** First byte of the body, after the tag line. */
+  offset: number;
+  /** Bytes of body, up to the next tag line (or the end). */
+  length: number;
+}
+
+export interface DumpSource {
+  /** The path, or "-" for standard input. */
+  path: string;
+  gzip: boolean;
+  /** Bytes of dump text (after decompression). */
+  bytes: number;
+  /** True when the index offsets can be used to re-read sections (plain regular file). */
+  seekable: boolean;
+}
+
+export interface Dump {
+  source: DumpSource;
+  header: DumpHeader;
+  /** `=memory`, bytes by kind (`total`, `processes`, `binary`, ...). */
+  memory: Record<string, Bytes>;
+  hashTables: HashTableRecord[];
+  indexTables: IndexTableRecord[];
+  allocatedAreas: AllocatedAreaRecord[];
+  allocators: RawAllocatorSection[];
+  processes: ProcessTable;
+  ports: PortRecord[];
+  ets: EtsRecord[];
+  timers: { count: number; byOwner: Record<string, number> };
+  distribution: DistributionInfo;
+  loadedModules: { currentCodeBytes?: Bytes; oldCodeBytes?: Bytes; modules: ModuleRecord[] };
+  funCount: number;
+  schedulers: SchedulerRecord[];
+  runQueues: RunQueueRecord[];
+  persistentTermCount: number;
+  binaries: BinaryIndex;
+  atoms: { count: number; newest: string[] };
+  /** Number of section headers per tag as they appear in the file (`proc`, `ets`, `port`, ...). */
+  sectionCounts: Record<string, number>;
+  /** Tags the reader does not know, and `Key:` lines no parser knew, with counts. */
+  unknown: { tags: Record<string, number>; keys: Record<string, number> };
+  truncation: TruncationInfo;
+  index: import('./section-index.js').SectionIndex;
+}
