@@ -1,0 +1,62 @@
+import type { Argv } from 'yargs';
+import { InputError, UsageError } from '../src/errors.js';
+
+/** Options every command takes. */
+export interface CommonArgs {
+  format: 'text' | 'json';
+  top: number;
+}
+
+export function withCommonOptions<T>(y: Argv<T>) {
+  return y
+    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+    .option('top', { type: 'number', default: 10, describe: 'bound every list to N rows' });
+}
+
+/** Exit codes of every command but `check` (which follows the monitoring-plugin convention). */
+export const EXIT = { ok: 0, input: 1, usage: 2 } as const;
+
+/**
+ * Runs a command body: known errors become one line on stderr and an exit code, never a stack
+ * trace. Anything else is a bug, reported as such (still one line unless BEAMSCOPE_DEBUG is set).
+ */
+export async function runCommand(body: () => Promise<number | void>, codes: { input: number; usage: number } = EXIT): Promise<void> {
+  try {
+    const code = await body();
+    process.exitCode = code ?? 0;
+  } catch (e) {
+    process.exitCode = reportError(e, codes);
+  }
+}
+
+export function reportError(e: unknown, codes: { input: number; usage: number } = EXIT): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`beamscope: ${oneLine(e.message)}\n`);
+    return codes.usage;
+  }
+  if (e instanceof InputError) {
+    process.stderr.write(`beamscope: ${oneLine(e.message)}\n`);
+    return codes.input;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) {
+    process.stderr.write(`beamscope: ${oneLine(err.message)}\n`);
+    return codes.input;
+  }
+  if (process.env.BEAMSCOPE_DEBUG) console.error(e);
+  process.stderr.write(`beamscope: internal error: ${oneLine(String((e as Error)?.message ?? e))} (set BEAMSCOPE_DEBUG=1 for details)\n`);
+  return codes.input;
+}
+
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+}
+
+/** Writes all of `text` to stdout and resolves when it is flushed (pipes may be slow). */
+export function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)) resolve();
+    else process.stdout.once('drain', () => resolve());
+  });
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { CommandModule } from 'yargs';
+import { EXIT } from './common.js';
+import triage from './commands/triage.js';
+
+// One module per subcommand; each exports a yargs CommandModule as default.
+const commands: CommandModule<any, any>[] = [triage];
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('beamscope')
+  .usage('$0 <command> [options]\n\nMemory and crash-dump diagnostics for the Erlang VM.')
+  .command(commands)
+  .demandCommand(1, 'Name a command; see --help.')
+  .strict()
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err, y) => {
+    if (err) throw err;
+    // `check` maps usage errors to UNKNOWN (3); everything else exits 2.
+    const isCheck = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'check';
+    process.stderr.write(`beamscope: ${msg}\n`);
+    if (!isCheck) process.stderr.write(`Try: beamscope --help\n`);
+    process.exit(isCheck ? 3 : EXIT.usage);
+  })
+  .help()
+  .version();
+
+await cli.parseAsync();
