@@ -236,6 +236,8 @@ export interface TruncationInfo {
   lastId?: string;
   /** Byte offset where the data stops. */
   bytesRead: number;
+  /** For gzip input: why decompression stopped early (the data before it is still read). */
+  compressedInputError?: string;
 }
 
 /** Where a section lies in the (decompressed) dump: body from offset, length bytes. */

@@ -1,0 +1,92 @@
+/** Byte-level helpers for the section parsers: numbers and keys read without making strings. */
+
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+/** A decimal integer (optionally negative) at [start, end), ignoring surrounding spaces; NaN if none. */
+export function parseDecimal(buf: Buffer, start: number, end: number): number {
+  while (start < end && buf[start] === SPACE) start++;
+  let neg = false;
+  if (buf[start] === 0x2d) {
+    neg = true;
+    start++;
+  }
+  let v = 0;
+  let digits = 0;
+  for (; start < end; start++) {
+    const c = buf[start] - 0x30;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    digits++;
+  }
+  if (digits === 0) return NaN;
+  return neg ? -v : v;
+}
+
+/** A hexadecimal number (no prefix) at [start, end); NaN if none. Exact below 2^53. */
+export function parseHex(buf: Buffer, start: number, end: number): number {
+  let v = 0;
+  let digits = 0;
+  for (; start < end; start++) {
+    const c = buf[start];
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    else break;
+    v = v * 16 + d;
+    digits++;
+  }
+  return digits === 0 ? NaN : v;
+}
+
+/**
+ * Where the key of a `Key: value` line ends: the first ": " or a ":" ending the line.
+ * Returns -1 when the line has no such colon.
+ */
+export function keyEnd(buf: Buffer, start: number, end: number): number {
+  let i = buf.indexOf(COLON, start);
+  while (i >= 0 && i < end) {
+    if (i + 1 === end || buf[i + 1] === SPACE) return i;
+    i = buf.indexOf(COLON, i + 1);
+  }
+  return -1;
+}
+
+/** Start of the value after `Key:` and its space(s). */
+export function valueStart(buf: Buffer, colon: number, end: number): number {
+  let v = colon + 1;
+  while (v < end && buf[v] === SPACE) v++;
+  return v;
+}
+
+/**
+ * Maps the keys a section parser knows to small integers, comparing bytes only: the candidates are
+ * bucketed by length and first byte so that a lookup is usually one byte comparison.
+ */
+export class KeyMatcher {
+  private buckets = new Map<number, Array<{ bytes: Buffer; id: number }>>();
+
+  constructor(keys: readonly string[]) {
+    keys.forEach((k, id) => {
+      const bytes = Buffer.from(k, 'latin1');
+      const h = bytes.length * 256 + (bytes[0] ?? 0);
+      let list = this.buckets.get(h);
+      if (!list) this.buckets.set(h, (list = []));
+      list.push({ bytes, id });
+    });
+  }
+
+  /** The id of the key at [start, end), or -1. */
+  match(buf: Buffer, start: number, end: number): number {
+    const list = this.buckets.get((end - start) * 256 + (buf[start] ?? 0));
+    if (!list) return -1;
+    for (const c of list) if (c.bytes.compare(buf, start, end) === 0) return c.id;
+    return -1;
+  }
+}
+
+/** Text of [start, end) as UTF-8 (atoms are UTF-8 from OTP 20; older dumps are ASCII). */
+export function text(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end);
+}

@@ -1,0 +1,209 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { InputError } from '../errors.js';
+import { DumpBuilder } from './builder.js';
+import { DumpScanner, DEFAULT_MAX_LINE_BYTES } from './scanner.js';
+import type { Dump } from './types.js';
+
+export interface ReadOptions {
+  /** Read buffer size in bytes (default 4 MiB); tests use 7 to cross every chunk boundary. */
+  bufferSize?: number;
+  /** Lines longer than this are read cut (default 1 MiB). */
+  maxLineBytes?: number;
+  /** Called now and then with bytes read so far and the total when known (compressed: undefined). */
+  onProgress?: (bytesRead: number, totalBytes?: number) => void;
+  /** Standard input, for the path "-" (tests pass their own stream). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+const DEFAULT_BUFFER = 4 << 20;
+const GZIP_MAGIC = [0x1f, 0x8b];
+const DUMP_MAGIC = Buffer.from('=erl_crash_dump:');
+const OLD_MAGIC = Buffer.from('<Erlang crash dump>');
+const PROGRESS_EVERY = 64 << 20;
+
+/**
+ * Reads a crash dump in one sequential pass: a plain file, a gzip file (by its magic bytes) or
+ * "-" for standard input. Throws InputError for what is not a dump; a truncated dump is read as
+ * far as it goes, and `truncation` says where it stops.
+ */
+export async function readDump(path: string, opts: ReadOptions = {}): Promise<Dump> {
+  const bufferSize = Math.max(1, opts.bufferSize ?? DEFAULT_BUFFER);
+  const builder = new DumpBuilder();
+  const scanner = new DumpScanner(builder, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const check = new MagicCheck(path);
+  let nextProgress = PROGRESS_EVERY;
+  const progress = (total?: number) => {
+    if (opts.onProgress && scanner.offset >= nextProgress) {
+      nextProgress = scanner.offset + PROGRESS_EVERY;
+      opts.onProgress(scanner.offset, total);
+    }
+  };
+  const feed = (chunk: Buffer) => {
+    if (!check.done) {
+      const ok = check.take(chunk);
+      if (!ok) return;
+      for (const c of check.drain()) scanner.feed(c);
+      return;
+    }
+    scanner.feed(chunk);
+  };
+
+  let gzip = false;
+  let seekable = false;
+  let gzipError: string | undefined;
+  if (path === '-') {
+    const first = await streamChunks(opts.stdin ?? process.stdin, bufferSize, async (stream, head) => {
+      gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      return stream;
+    });
+    gzipError = await pump(first, gzip, bufferSize, feed, () => progress());
+  } else {
+    const fd = openInput(path);
+    try {
+      const size = fstatSync(fd).size;
+      const head = Buffer.alloc(2);
+      readSync(fd, head, 0, 2, 0);
+      gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      if (!gzip) {
+        seekable = true;
+        const buf = Buffer.allocUnsafe(bufferSize);
+        let pos = 0;
+        for (;;) {
+          const n = readSync(fd, buf, 0, bufferSize, pos);
+          if (n <= 0) break;
+          pos += n;
+          // The scanner copies what it keeps, so the buffer can be reused for the next read.
+          feed(n === bufferSize ? buf : buf.subarray(0, n));
+          progress(size);
+        }
+      }
+    } finally {
+      if (!gzip) closeSync(fd);
+    }
+    if (gzip) {
+      closeSync(fd);
+      const { createReadStream } = await import('node:fs');
+      gzipError = await pump(createReadStream(path, { highWaterMark: 1 << 20 }), true, bufferSize, feed, () => progress());
+    }
+  }
+  check.finish();
+  scanner.finish();
+  const dump = builder.result({ path, gzip, bytes: scanner.offset, seekable });
+  if (gzipError) {
+    dump.truncation.truncated = true;
+    dump.truncation.compressedInputError = gzipError;
+  }
+  return dump;
+}
+
+function openInput(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: no such file`, path);
+    if (code === 'EACCES') throw new InputError(`${path}: permission denied`, path);
+    if (code === 'EISDIR') throw new InputError(`${path}: is a directory, not a crash dump`, path);
+    throw new InputError(`${path}: cannot open (${code ?? String(e)})`, path);
+  }
+  const st = fstatSync(fd);
+  if (st.isDirectory()) {
+    closeSync(fd);
+    throw new InputError(`${path}: is a directory, not a crash dump`, path);
+  }
+  return fd;
+}
+
+/**
+ * Feeds a byte stream (gunzipped when asked) to `feed` in pieces of at most bufferSize bytes.
+ * Returns the decompressor's complaint when a gzip stream ends early or is corrupt: what came
+ * before it is still read.
+ */
+async function pump(stream: NodeJS.ReadableStream, gunzip: boolean, bufferSize: number,
+  feed: (b: Buffer) => void, progress: () => void): Promise<string | undefined> {
+  let source: NodeJS.ReadableStream = stream;
+  if (gunzip) source = (stream as Readable).pipe(createGunzip({ chunkSize: 1 << 20 }));
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      for (let i = 0; i < chunk.length; i += bufferSize) feed(chunk.subarray(i, Math.min(chunk.length, i + bufferSize)));
+      progress();
+    }
+  } catch (e) {
+    if (!gunzip) throw e;
+    const msg = (e as Error).message;
+    return /unexpected end/i.test(msg) ? 'the gzip stream ends early' : `gzip: ${msg}`;
+  }
+  return undefined;
+}
+
+/** Peeks at the first chunk of a stream to choose how to read it, then reads it whole. */
+async function streamChunks(stream: NodeJS.ReadableStream, _bufferSize: number,
+  choose: (s: NodeJS.ReadableStream, head: Buffer) => Promise<NodeJS.ReadableStream>): Promise<NodeJS.ReadableStream> {
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let len = 0;
+  let done = false;
+  while (len < 2) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    parts.push(Buffer.from(r.value));
+    len += r.value.length;
+  }
+  const head = Buffer.concat(parts);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.from(r.value);
+    }
+  }
+  return choose(Readable.from(rest()), head);
+}
+
+/**
+ * Refuses what is not a crash dump before the scanner sees it: the first bytes must be
+ * `=erl_crash_dump:`; `<Erlang crash dump>` is the pre-R10B format, which nothing reads any more.
+ */
+class MagicCheck {
+  done = false;
+  private held: Buffer[] = [];
+  private heldLen = 0;
+
+  constructor(private readonly path: string) {}
+
+  /** Holds chunks until enough bytes are there to decide; true when decided (and good). */
+  take(chunk: Buffer): boolean {
+    this.held.push(Buffer.from(chunk));
+    this.heldLen += chunk.length;
+    if (this.heldLen < OLD_MAGIC.length) return false;
+    this.decide(Buffer.concat(this.held));
+    return true;
+  }
+
+  drain(): Buffer[] {
+    const h = this.held;
+    this.held = [];
+    return h;
+  }
+
+  finish(): void {
+    if (this.done) return;
+    if (this.heldLen === 0) throw new InputError(`${this.path}: empty file, not a crash dump`, this.path);
+    this.decide(Buffer.concat(this.held));
+  }
+
+  private decide(head: Buffer): void {
+    if (head.subarray(0, OLD_MAGIC.length).equals(OLD_MAGIC)) {
+      throw new InputError(`${this.path}: a pre-R10B crash dump (Erlang before 2005); this format is not supported`, this.path);
+    }
+    if (!head.subarray(0, DUMP_MAGIC.length).equals(DUMP_MAGIC)) {
+      throw new InputError(`${this.path}: not an Erlang crash dump (it does not start with "=erl_crash_dump:")`, this.path);
+    }
+    this.done = true;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The byte-level scanner under the dump reader: fed chunks of any size, it finds section tag lines
+ * (`=tag:id` at the start of a line) and either hands a section's body lines to a handler or skips
+ * the body with one memory search for the next "\n=". It never makes a string per line and never
+ * holds more than one (capped) line besides the chunk it is given.
+ */
+
+/** Receives the body lines of one section. */
+export interface LineHandler {
+  /**
+   * One line, bytes [start, end) of buf, without its line end (LF or CRLF). `cut` is true when the
+   * line was longer than the scanner keeps and only its beginning is passed. The buffer is only
+   * valid during the call.
+   */
+  line(buf: Buffer, start: number, end: number, cut: boolean): void;
+  /** When the handler wants no more lines of this section, it may return true from this. */
+  done?(): boolean;
+}
+
+export interface ScanSink {
+  /**
+   * A line starting with '='. Returns the handler for the new section's body (null to skip it), or
+   * `false` when the sink decides this line is not a tag but a body line of the current section
+   * (the slogan may contain "\n=" text).
+   */
+  tag(buf: Buffer, start: number, end: number, lineOffset: number, bodyOffset: number): LineHandler | null | false;
+  /** The input ended; `cutMidLine` when its last line had no line end. */
+  end(endOffset: number, cutMidLine: boolean): void;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const EQ = 0x3d;
+const NL_EQ = Buffer.from('\n=');
+
+/** Lines longer than this are passed cut (a base64 binary can be hundreds of MB on one line). */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+export class DumpScanner {
+  private handler: LineHandler | null = null;
+  private atLineStart = true;
+  /** Bytes of the line in progress when a chunk ended inside it. */
+  private carry: Buffer = Buffer.allocUnsafe(4096);
+  private carryLen = 0;
+  private carryCut = false;
+  private inLine = false;
+  /** Offset of the first byte of the line in progress. */
+  private lineOffset = 0;
+  private base = 0;
+
+  constructor(private readonly sink: ScanSink, private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
+
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.base;
+  }
+
+  feed(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.inLine) {
+        // A line that began in an earlier chunk: collect up to its end.
+        const nl = chunk.indexOf(NL, i);
+        if (nl < 0) {
+          this.append(chunk, i, n);
+          i = n;
+          break;
+        }
+        this.append(chunk, i, nl);
+        i = nl + 1;
+        this.inLine = false;
+        this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base + i);
+        this.carryLen = 0;
+        this.carryCut = false;
+        this.atLineStart = true;
+        continue;
+      }
+      if (!this.atLineStart) {
+        // Skipping the rest of a line we do not want: jump to the next tag.
+        const j = chunk.indexOf(NL_EQ, i);
+        if (j >= 0) {
+          i = j + 1;
+          this.atLineStart = true;
+          continue;
+        }
+        this.atLineStart = chunk[n - 1] === NL;
+        i = n;
+        break;
+      }
+      // At the start of a line.
+      if (chunk[i] !== EQ && this.handler === null) {
+        const j = chunk.indexOf(NL_EQ, i);
+        if (j >= 0) {
+          i = j + 1;
+          continue;
+        }
+        this.atLineStart = chunk[n - 1] === NL;
+        i = n;
+        break;
+      }
+      const nl = chunk.indexOf(NL, i);
+      if (nl < 0) {
+        this.lineOffset = this.base + i;
+        this.inLine = true;
+        this.carryLen = 0;
+        this.carryCut = false;
+        this.append(chunk, i, n);
+        i = n;
+        break;
+      }
+      this.lineOffset = this.base + i;
+      this.completeLine(chunk, i, nl, false, this.base + nl + 1);
+      i = nl + 1;
+    }
+    this.base += n;
+  }
+
+  /** The input has ended. */
+  finish(): void {
+    let cutMidLine = false;
+    if (this.inLine) {
+      cutMidLine = true;
+      this.inLine = false;
+      this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base);
+    } else if (!this.atLineStart) {
+      cutMidLine = true;
+    }
+    this.sink.end(this.base, cutMidLine);
+  }
+
+  private completeLine(buf: Buffer, start: number, end: number, cut: boolean, nextOffset: number): void {
+    if (!cut && end > start && buf[end - 1] === CR) end--;
+    if (end > start && buf[start] === EQ) {
+      const h = this.sink.tag(buf, start, end, this.lineOffset, nextOffset);
+      if (h !== false) {
+        this.handler = h;
+        return;
+      }
+    }
+    const h = this.handler;
+    if (h !== null) {
+      h.line(buf, start, end, cut);
+      if (h.done?.()) this.handler = null;
+    }
+  }
+
+  private append(src: Buffer, from: number, to: number): void {
+    const room = this.maxLineBytes - this.carryLen;
+    if (to - from > room) {
+      to = from + Math.max(0, room);
+      this.carryCut = true;
+    }
+    const need = this.carryLen + (to - from);
+    if (need > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(this.maxLineBytes, Math.max(need, this.carry.length * 2)));
+      this.carry.copy(bigger, 0, 0, this.carryLen);
+      this.carry = bigger;
+    }
+    src.copy(this.carry, this.carryLen, from, to);
+    this.carryLen = need > this.maxLineBytes ? this.maxLineBytes : need;
+  }
+}

@@ -1,0 +1,109 @@
+import { KeyMatcher, parseDecimal, text } from '../bytes.js';
+import type { ProcessTableBuilder } from '../process-table.js';
+import type { LineHandler } from '../scanner.js';
+import { kvHandler, type ParseContext } from './context.js';
+
+const KEYS = [
+  'State', 'Name', 'Spawned as', 'Spawned by', 'Started', 'Message queue length', 'Number of heap fragments',
+  'Heap fragment data', 'Link list', 'Reductions', 'Stack+heap', 'OldHeap', 'Heap unused', 'OldHeap unused',
+  'BinVHeap', 'OldBinVHeap', 'BinVHeap unused', 'OldBinVHeap unused', 'Memory', 'Program counter', 'CP',
+  'Internal State', 'Current call', 'Last scheduled in for', 'Last calls', 'Run queue', 'New heap start',
+  'New heap top', 'Stack top', 'Stack end', 'Old heap start', 'Old heap top', 'Old heap end', 'Dictionary',
+] as const;
+const matcher = new KeyMatcher(KEYS);
+const enum K {
+  State, Name, SpawnedAs, SpawnedBy, Started, MsgQ, HeapFrags, HeapFragData, LinkList, Reductions, StackHeap,
+  OldHeap, HeapUnused, OldHeapUnused, BinVHeap, OldBinVHeap, BinVHeapUnused, OldBinVHeapUnused, Memory,
+  ProgramCounter, CP, InternalState, CurrentCall, LastScheduled,
+}
+const ARITY = Buffer.from('arity = ');
+
+/**
+ * `=proc:PID`: one row of the process table. Word-sized fields become bytes here. `Memory` is
+ * already bytes (dump 0.2+); older dumps get stack+heap + old heap, marked as derived.
+ */
+export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseContext): LineHandler & { finish(): void } {
+  const i = rows.add(pid);
+  const t = rows.table;
+  const ws = ctx.wordSize();
+  const kv = kvHandler('proc', matcher, ctx, (id, buf, v, end) => {
+    switch (id) {
+      case K.State: rows.setText('state', i, text(buf, v, end), true); break;
+      case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
+      case K.SpawnedAs: rows.setText('spawnedAs', i, text(buf, v, end), true); break;
+      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, text(buf, v, end), true); break;
+      case K.MsgQ: t.messageQueueLength[i] = parseDecimal(buf, v, end); break;
+      case K.HeapFrags: t.heapFragments[i] = parseDecimal(buf, v, end); break;
+      case K.HeapFragData: t.heapFragmentBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.LinkList: countLinks(buf, v, end, t, i); break;
+      case K.Reductions: t.reductions[i] = parseDecimal(buf, v, end); break;
+      case K.StackHeap: t.stackHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.OldHeap: t.oldHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.HeapUnused: t.heapUnusedBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.OldHeapUnused: t.oldHeapUnusedBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.BinVHeap: t.binVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.OldBinVHeap: t.oldBinVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.Memory: t.memoryBytes[i] = parseDecimal(buf, v, end); break;
+      case K.ProgramCounter: rows.setText('programCounter', i, functionOf(text(buf, v, end)), true); break;
+      case K.InternalState: rows.setText('internalState', i, text(buf, v, end), true); break;
+      case K.CurrentCall:
+      case K.LastScheduled: rows.setText('currentCall', i, functionOf(text(buf, v, end)), true); break;
+      default: break; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
+    }
+  }, (buf, start, end) => {
+    if (end - start > ARITY.length && ARITY.compare(buf, start, start + ARITY.length) === 0) return;
+    // `Last calls` continues on the following lines; nothing else comes without a key.
+  });
+  return {
+    line: kv.line,
+    finish() {
+      if (Number.isNaN(t.memoryBytes[i])) {
+        const sh = t.stackHeapBytes[i];
+        if (!Number.isNaN(sh)) {
+          t.memoryBytes[i] = sh + (Number.isNaN(t.oldHeapBytes[i]) ? 0 : t.oldHeapBytes[i]);
+          t.memoryDerived[i] = 1;
+        }
+      }
+      for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
+    },
+  };
+}
+
+/** "0x00007f98aaf926f4 (mkdump:sink/0 + 68)" -> "mkdump:sink/0"; other text is kept as it is. */
+export function functionOf(s: string): string {
+  const m = /\(([^()]+?)(?: \+ \d+)?\)\s*$/.exec(s);
+  return m ? m[1] : s;
+}
+
+/**
+ * `Link list: [<0.2.0>, #Port<0.2>, {to,<0.1.0>,#Ref<...>}, {from,<0.3.0>,#Ref<...>}]`: links,
+ * monitors this process holds (`to`) and monitors on it (`from`), counted at the top level.
+ */
+function countLinks(buf: Buffer, start: number, end: number, t: { links: Float64Array; monitors: Float64Array; monitoredBy: Float64Array }, i: number): void {
+  let links = 0, to = 0, from = 0, depth = 0, itemStart = -1;
+  const item = (s: number) => {
+    if (buf[s] === 0x7b /* { */) {
+      if (buf[s + 1] === 0x74 /* t */) to++;
+      else if (buf[s + 1] === 0x66 /* f */) from++;
+      else links++;
+    } else links++;
+  };
+  for (let p = start; p < end; p++) {
+    const c = buf[p];
+    if (c === 0x5b /* [ */ && depth === 0) { depth = 1; itemStart = -1; continue; }
+    if (depth === 0) continue;
+    if (c === 0x7b || c === 0x5b || c === 0x3c /* < */) { if (depth === 1 && itemStart < 0) itemStart = p; depth++; continue; }
+    if (c === 0x7d || c === 0x5d || c === 0x3e) {
+      depth--;
+      if (depth === 0) { if (itemStart >= 0) item(itemStart); itemStart = -1; }
+      continue;
+    }
+    if (depth === 1) {
+      if (c === 0x2c /* , */) { if (itemStart >= 0) item(itemStart); itemStart = -1; }
+      else if (c !== 0x20 && itemStart < 0) itemStart = p;
+    }
+  }
+  t.links[i] = links;
+  t.monitors[i] = to;
+  t.monitoredBy[i] = from;
+}
