@@ -2,6 +2,7 @@ import { KeyMatcher, parseDecimal, text } from '../bytes.js';
 import type { LineHandler } from '../scanner.js';
 import type { RunQueueRecord, SchedulerRecord } from '../types.js';
 import { kvHandler, type ParseContext } from './context.js';
+import { functionOf } from './proc.js';
 
 const KEYS = [
   'Scheduler Sleep Info Flags', 'Scheduler Sleep Info Aux Work', 'Current Port', 'Run Queue Max Length',
@@ -28,7 +29,7 @@ export function schedulerHandler(type: SchedulerRecord['type'], id: number, out:
       case K.RqFlags: s.runQueueFlags = text(buf, v, end); break;
       case K.Proc: if (end > v) s.currentProcess = text(buf, v, end); break;
       case K.ProcState: s.currentProcessState = text(buf, v, end); break;
-      case K.ProcPc: s.currentProcessStack.push(text(buf, v, end)); break;
+      case K.ProcPc: s.currentProcessStack.push(functionOf(text(buf, v, end))); break;
       default: break;
     }
   }, (buf, start, end) => {

@@ -1,0 +1,43 @@
+import type { CommandModule } from 'yargs';
+import { readDump } from '../../src/dump/index.js';
+import { triageDump } from '../../src/dump/triage-dump.js';
+import { renderTriageText } from '../../src/report/triage-text.js';
+import { runCommand, withCommonOptions, writeOut } from '../common.js';
+import { progressReporter, useColor } from '../progress.js';
+
+interface Args {
+  dump: string;
+  format: 'text' | 'json';
+  top: number;
+  decode: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'triage <dump>',
+  describe: 'The on-call report for a crash dump: why it died, where the memory was, who stands out',
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
+      .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the outliers (message shapes, ancestors)' }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const progress = progressReporter('reading');
+      let dump;
+      try {
+        dump = await readDump(args.dump, { onProgress: progress.onProgress });
+      } finally {
+        progress.done();
+      }
+      const report = triageDump(dump, { top: args.top, decode: args.decode });
+      await writeOut(args.format === 'json' ? JSON.stringify(report, jsonReplacer, 2) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
+    }),
+};
+
+/** NaN and Infinity are not JSON; they mean "not in the dump". */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+export default command;

@@ -1,0 +1,28 @@
+import { formatBytes } from '../src/report/format.js';
+
+/**
+ * Progress on stderr, only when stderr is a terminal: a line rewritten in place, cleared at the end.
+ * Nothing at all for pipes, files and CI logs.
+ */
+export function progressReporter(label: string): { onProgress?: (read: number, total?: number) => void; done(): void } {
+  if (!process.stderr.isTTY) return { done() {} };
+  let shown = false;
+  const started = Date.now();
+  return {
+    onProgress(read, total) {
+      // Short reads finish before anyone could read a progress line.
+      if (Date.now() - started < 1000) return;
+      shown = true;
+      const pct = total ? ` ${Math.floor((read / total) * 100)}%` : '';
+      process.stderr.write(`\r${label}: ${formatBytes(read)}${total ? ` of ${formatBytes(total)}` : ''}${pct}\u001b[K`);
+    },
+    done() {
+      if (shown) process.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+/** Colour only on a terminal and never with NO_COLOR. */
+export function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
+}

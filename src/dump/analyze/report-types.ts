@@ -1,0 +1,111 @@
+import type { Finding } from '../../findings.js';
+import type { Bytes, DumpHeader, PortKind } from '../types.js';
+import type { SloganCause } from './slogan.js';
+
+/** One process as the reports show it: who it is and the number that put it in the list. */
+export interface ProcessSummary {
+  pid: string;
+  name?: string;
+  /** `Spawned as`, or the real initial call of a proc_lib process when its dictionary was decoded. */
+  initialCall?: string;
+  currentFunction?: string;
+  state: string;
+  messageQueueLength: number;
+  memoryBytes: Bytes;
+  binaryBytes: Bytes;
+  reductions: number;
+  spawnedBy?: string;
+}
+
+export interface MessageShape {
+  shape: string;
+  count: number;
+  example: string;
+  estimatedBytes: Bytes;
+}
+
+export interface MailboxOutlier extends ProcessSummary {
+  /** This queue's share of all queued messages on the node. */
+  shareOfQueuedMessages: number;
+  /** Filled when the process's heap was decoded (src/dump/terms); absent otherwise. */
+  ancestors?: string[];
+  messageShapes?: MessageShape[];
+}
+
+export interface ProcessGroup {
+  /** `cowboy_stream_h:request_process/3`, or a registered-name pattern such as `worker_N`. */
+  key: string;
+  by: 'initial-call' | 'name';
+  count: number;
+  memoryBytes: Bytes;
+  messageQueueLength: number;
+  maxMessageQueueLength: number;
+  reductions: number;
+}
+
+export interface LimitUse {
+  id: 'processes' | 'ports' | 'atoms' | 'ets' | 'exports' | 'modules' | 'timers';
+  label: string;
+  count: number;
+  limit?: number;
+  /** Where the limit comes from: the dump itself, the slogan, or the VM's default (not recorded in dumps). */
+  limitSource?: 'dump' | 'slogan' | 'default';
+  share?: number;
+}
+
+export interface MemoryKind {
+  kind: string;
+  bytes: Bytes;
+  /** Share of `total`. */
+  share: number;
+}
+
+export interface TriageReport {
+  /** Bumped when a field changes meaning. */
+  schemaVersion: 1;
+  source: { path: string; gzip: boolean; bytes: Bytes };
+  header: DumpHeader;
+  slogan: string;
+  cause: SloganCause;
+  truncated: boolean;
+  truncation: { abortReason?: string; cutMidLine: boolean; lastTag?: string; lastId?: string; bytesRead: Bytes; hides: string[] };
+  /** Numbers of sections in the file. */
+  counts: {
+    processes: number; ports: number; etsTables: number; timers: number; funs: number; modules: number;
+    binaries: number; atoms?: number; nodes: number; allocators: number;
+  };
+  memory: {
+    totalBytes?: Bytes;
+    kinds: MemoryKind[];
+    /** Sum of the per-process `Memory` lines, against `=memory` `processes`. */
+    processesSumBytes: Bytes;
+    /** Sum of the `=binary` sections, against `=memory` `binary`. */
+    binarySectionsBytes: Bytes;
+  };
+  mailbox: { typicalQueueLength: number; thresholdQueueLength: number; totalQueuedMessages: number };
+  mailboxOutliers: MailboxOutlier[];
+  topProcesses: { byMemory: ProcessSummary[]; byBinary: ProcessSummary[]; byReductions: ProcessSummary[] };
+  groups: ProcessGroup[];
+  limits: LimitUse[];
+  ets: Array<{ owner: string; ownerName?: string; table: string; name: string; type?: string; objects: number; memoryBytes: Bytes }>;
+  ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };
+  schedulers: { normal: number; dirtyCpu: number; dirtyIo: number; runQueueProcesses: number; runQueuePorts: number; busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }> };
+  nodes: { thisNode?: string; distributed?: boolean; visible: number; hidden: number; notConnected: number; connected: string[] };
+  allocators: AllocatorTypeSummary[];
+  unknown: { tags: Record<string, number>; keys: Record<string, number> };
+  findings: Finding[];
+}
+
+/** Carriers against blocks for one allocator type, summed over its instances (current values). */
+export interface AllocatorTypeSummary {
+  type: string;
+  instances: number;
+  carriersBytes: Bytes;
+  blocksBytes: Bytes;
+  /** blocks / carriers; NaN when there are no carriers. */
+  usage: number;
+  mbcsCarriersBytes: Bytes;
+  mbcsBlocksBytes: Bytes;
+  sbcsCarriersBytes: Bytes;
+  sbcsBlocksBytes: Bytes;
+}

@@ -1,0 +1,42 @@
+import type { Bytes } from '../types.js';
+
+/** What the slogan says about why the node died. */
+export type SloganCause =
+  | { kind: 'out_of_memory'; allocator: string; requestBytes: Bytes; memoryType: string; operation: 'allocate' | 'reallocate' }
+  | { kind: 'system_limit'; limit: 'atoms' | 'processes' | 'ports' | 'ets' | 'exports' | 'modules' | 'other'; table?: string; max?: number; text: string }
+  | { kind: 'signal'; signal: string }
+  | { kind: 'kernel_pid_terminated'; who: string; reason: string; application?: string }
+  | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot'; reason: string }
+  | { kind: 'user_requested' }
+  | { kind: 'halt'; text: string };
+
+const OOM = /^\s*(\w+): Cannot (allocate|reallocate) (\d+) bytes of memory \(of type "([^"]*)"\)/;
+const INDEX_FULL = /no more index entries in (\w+) \(max=(\d+)\)/;
+const TABLE_LIMIT: Record<string, 'atoms' | 'exports' | 'modules' | 'other'> = {
+  atom_tab: 'atoms', export_list: 'exports', module_code: 'modules',
+};
+
+/** Decodes the slogan; anything not recognised is a custom `erlang:halt/1` text. */
+export function decodeSlogan(slogan: string): SloganCause {
+  const s = slogan.trim();
+  let m = OOM.exec(s);
+  if (m) return { kind: 'out_of_memory', allocator: m[1], operation: m[2] as 'allocate' | 'reallocate', requestBytes: Number(m[3]), memoryType: m[4] };
+  m = INDEX_FULL.exec(s);
+  if (m) return { kind: 'system_limit', limit: TABLE_LIMIT[m[1]] ?? 'other', table: m[1], max: Number(m[2]), text: s };
+  if (/too many processes/i.test(s)) return { kind: 'system_limit', limit: 'processes', text: s };
+  if (/too many (open )?ports|port table/i.test(s)) return { kind: 'system_limit', limit: 'ports', text: s };
+  if (/too many (ets|db) tables|system limit.*ets/i.test(s)) return { kind: 'system_limit', limit: 'ets', text: s };
+  m = /^Received (SIG\w+)/.exec(s);
+  if (m) return { kind: 'signal', signal: m[1] };
+  m = /^Kernel pid terminated \(([^)]*)\) \(([\s\S]*)\)$/.exec(s);
+  if (m) {
+    const app = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);
+    return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: app?.[1] };
+  }
+  m = /^init terminating in do_boot \(([\s\S]*)\)$/.exec(s);
+  if (m) return { kind: 'boot_failure', phase: 'do_boot', reason: m[1] };
+  m = /^Runtime terminating during boot \(([\s\S]*)\)$/.exec(s);
+  if (m) return { kind: 'boot_failure', phase: 'runtime_boot', reason: m[1] };
+  if (/^Crash dump requested by user/.test(s)) return { kind: 'user_requested' };
+  return { kind: 'halt', text: s };
+}

@@ -1,0 +1,592 @@
+import { sortFindings, type Finding } from '../../findings.js';
+import { formatBytes, formatCount, formatPercent } from '../../report/format.js';
+import type { Dump, PortKind, ProcessTable } from '../types.js';
+import type {
+  AllocatorTypeSummary, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, TriageReport,
+} from './report-types.js';
+import { decodeSlogan, type SloganCause } from './slogan.js';
+import { percentile, sum, topIndices } from './stats.js';
+
+export interface TriageOptions {
+  /** Bound for every list (default 10). */
+  top?: number;
+  /**
+   * What the term decoder found for some processes (ancestors, real initial call, message shapes),
+   * by pid. Triage itself never reads the dump file; the caller decodes what it wants shown.
+   */
+  details?: Map<string, ProcessDetails>;
+  /** Allocator types summarised by the allocator analysis (src/alloc), with its findings. */
+  allocators?: { summary: AllocatorTypeSummary[]; findings: Finding[] };
+}
+
+export interface ProcessDetails {
+  ancestors?: string[];
+  initialCall?: string;
+  messageShapes?: MessageShape[];
+}
+
+/** A mailbox this long is never healthy, whatever the rest of the node looks like. */
+const ABSOLUTE_QUEUE = 10_000;
+/** Queues shorter than this are not worth a person's attention. */
+const QUEUE_FLOOR = 100;
+/** An outlier is this many times the node's typical (90th percentile) queue. */
+const QUEUE_FACTOR = 10;
+/** VM defaults for limits the dump does not record. */
+const DEFAULT_PROCESS_LIMIT = 262_144;
+const DEFAULT_PORT_LIMIT = 65_536;
+
+/** The on-call report: why the node died, where the memory was, who stands out. */
+export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
+  const top = Math.max(0, opts.top ?? 10);
+  const details = opts.details ?? new Map<string, ProcessDetails>();
+  const p = dump.processes;
+  const summarize = (i: number): ProcessSummary => processSummary(p, i, details);
+  const cause = decodeSlogan(dump.header.slogan);
+  const findings: Finding[] = [];
+
+  const memory = memoryBreakdown(dump);
+  const mailbox = mailboxOutliers(dump, top, details);
+  const groups = processGroups(p, details).slice(0, top);
+  const limits = limitUse(dump, cause);
+  const ets = largestEts(dump, top);
+  const ports = portSummary(dump, top);
+  const schedulers = schedulerSummary(dump);
+  const conns = dump.distribution.connections;
+  const nodes = {
+    thisNode: dump.distribution.thisNode,
+    distributed: dump.distribution.distributed,
+    visible: conns.filter((c) => c.kind === 'visible').length,
+    hidden: conns.filter((c) => c.kind === 'hidden').length,
+    notConnected: conns.filter((c) => c.kind === 'not_connected').length,
+    connected: conns.filter((c) => c.kind !== 'not_connected').map((c) => c.name ?? c.channel).slice(0, top),
+  };
+  const binaryBytes = new Float64Array(p.count);
+  for (let i = 0; i < p.count; i++) binaryBytes[i] = (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
+
+  const report: TriageReport = {
+    schemaVersion: 1,
+    source: { path: dump.source.path, gzip: dump.source.gzip, bytes: dump.source.bytes },
+    header: dump.header,
+    slogan: dump.header.slogan,
+    cause,
+    truncated: dump.truncation.truncated,
+    truncation: { ...dump.truncation, hides: truncationHides(dump) },
+    counts: {
+      processes: dump.sectionCounts.proc ?? 0,
+      ports: dump.sectionCounts.port ?? 0,
+      etsTables: (dump.sectionCounts.ets ?? 0) + (dump.sectionCounts.internal_ets ?? 0),
+      timers: dump.sectionCounts.timer ?? 0,
+      funs: dump.sectionCounts.fun ?? 0,
+      modules: dump.sectionCounts.mod ?? 0,
+      binaries: dump.sectionCounts.binary ?? 0,
+      atoms: dump.header.atoms,
+      nodes: (dump.sectionCounts.visible_node ?? 0) + (dump.sectionCounts.hidden_node ?? 0),
+      allocators: dump.sectionCounts.allocator ?? 0,
+    },
+    memory,
+    mailbox: mailbox.stats,
+    mailboxOutliers: mailbox.outliers,
+    topProcesses: {
+      byMemory: topIndices(p.memoryBytes, top, p.count).map(summarize),
+      byBinary: topIndices(binaryBytes, top, p.count).filter((i) => binaryBytes[i] > 0).map(summarize),
+      byReductions: topIndices(p.reductions, top, p.count).map(summarize),
+    },
+    groups,
+    limits,
+    ets,
+    ports,
+    schedulers,
+    nodes,
+    allocators: opts.allocators?.summary ?? [],
+    unknown: dump.unknown,
+    findings: [],
+  };
+
+  findings.push(sloganFinding(dump, report, cause));
+  findings.push(...memoryFindings(report));
+  findings.push(...mailbox.outliers.map((o) => mailboxFinding(o, report)));
+  findings.push(...processFindings(report));
+  findings.push(...limitFindings(limits));
+  findings.push(...etsFindings(report));
+  findings.push(...portFindings(report));
+  findings.push(...schedulerFindings(report));
+  if (opts.allocators) findings.push(...opts.allocators.findings);
+  findings.push(...dumpFindings(dump, report));
+  report.findings = sortFindings(findings);
+  return report;
+}
+
+function processSummary(p: ProcessTable, i: number, details: Map<string, ProcessDetails>): ProcessSummary {
+  const d = details.get(p.pid[i]);
+  const s: ProcessSummary = {
+    pid: p.pid[i],
+    state: p.state[i] ?? 'unknown',
+    messageQueueLength: p.messageQueueLength[i],
+    memoryBytes: p.memoryBytes[i],
+    binaryBytes: (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0),
+    reductions: p.reductions[i],
+  };
+  if (p.name[i] !== undefined) s.name = p.name[i];
+  const initial = d?.initialCall ?? p.spawnedAs[i];
+  if (initial !== undefined) s.initialCall = initial;
+  const current = p.currentCall[i] ?? p.programCounter[i];
+  if (current !== undefined) s.currentFunction = current;
+  if (p.spawnedBy[i] !== undefined) s.spawnedBy = p.spawnedBy[i];
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+function memoryBreakdown(dump: Dump): TriageReport['memory'] {
+  const m = dump.memory;
+  const total = m.total;
+  const kinds: MemoryKind[] = [];
+  const add = (kind: string, bytes: number | undefined) => {
+    if (bytes !== undefined && Number.isFinite(bytes)) kinds.push({ kind, bytes, share: total ? bytes / total : NaN });
+  };
+  add('processes', m.processes);
+  add('binary', m.binary);
+  add('ets', m.ets);
+  add('code', m.code);
+  add('atom', m.atom);
+  if (m.system !== undefined) {
+    const named = (m.binary ?? 0) + (m.ets ?? 0) + (m.code ?? 0) + (m.atom ?? 0);
+    add('other system', m.system - named);
+  }
+  kinds.sort((a, b) => b.bytes - a.bytes);
+  return {
+    totalBytes: total,
+    kinds,
+    processesSumBytes: sum(dump.processes.memoryBytes, dump.processes.count),
+    binarySectionsBytes: dump.binaries.totalBytes,
+  };
+}
+
+function memoryFindings(r: TriageReport): Finding[] {
+  const out: Finding[] = [];
+  const m = r.memory;
+  const top = m.kinds[0];
+  if (top && Number.isFinite(top.share) && top.share >= 0.5 && (m.totalBytes ?? 0) > 0) {
+    out.push({
+      id: 'memory.dominant-kind',
+      severity: top.share >= 0.75 ? 'warning' : 'info',
+      title: `${top.kind} hold ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
+      explanation: DOMINANT_ADVICE[top.kind] ?? 'Look at what this kind of memory is made of before tuning anything else.',
+      evidence: m.kinds.map((k) => `${k.kind}: ${formatBytes(k.bytes)} (${formatPercent(k.share)})`),
+      subject: { kind: 'memory', id: top.kind },
+      metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
+    });
+  }
+  const binary = m.kinds.find((k) => k.kind === 'binary');
+  if (binary && binary.bytes > 0) {
+    const unseen = binary.bytes - m.binarySectionsBytes;
+    const share = unseen / binary.bytes;
+    if (unseen > 64 << 20 || (unseen > 8 << 20 && share > 0.5)) {
+      out.push({
+        id: 'memory.binary-not-in-heaps',
+        severity: 'info',
+        title: `${formatBytes(unseen)} of binary memory is not referenced from any dumped process heap`,
+        explanation:
+          'The dump writes an off-heap binary only when a dumped heap or literal refers to it. Binary memory beyond that is held by ETS tables, ports, processes left out of the deep dump, or refc binaries kept alive by stale references. `beamscope leak` looks at who holds binaries.',
+        evidence: [`=memory binary: ${formatBytes(binary.bytes)}`, `sum of ${formatCount(r.counts.binaries)} =binary sections: ${formatBytes(m.binarySectionsBytes)}`],
+        metrics: { binaryBytes: binary.bytes, binarySectionsBytes: m.binarySectionsBytes, unseenBytes: unseen },
+      });
+    }
+  }
+  return out;
+}
+
+const DOMINANT_ADVICE: Record<string, string> = {
+  processes: 'Process heaps and mailboxes hold most of the memory: look at the largest processes and mailboxes below; a single process with a huge heap or queue is the usual cause.',
+  binary: 'Refc binaries hold most of the memory: either something keeps many large binaries (caches, ETS, big messages) or processes hold references to binaries they no longer use (see `beamscope leak`).',
+  ets: 'ETS tables hold most of the memory: look at the largest tables and their owners below.',
+  code: 'Loaded code holds most of the memory: unusual; look for dynamically generated or repeatedly loaded modules.',
+  atom: 'Atoms hold most of the memory: atoms are never freed; something is creating atoms from external input.',
+  'other system': 'Memory outside processes, binaries, ETS, code and atoms: allocator overhead, ports and drivers, or NIFs. Check the allocator section and the port queues.',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mailboxes and processes
+
+function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDetails>) {
+  const p = dump.processes;
+  const typical = percentile(p.messageQueueLength.subarray(0, p.count), 0.9);
+  const typicalQueueLength = Number.isFinite(typical) ? typical : 0;
+  const threshold = Math.max(QUEUE_FLOOR, QUEUE_FACTOR * typicalQueueLength);
+  const totalQueued = sum(p.messageQueueLength, p.count);
+  const outliers: MailboxOutlier[] = [];
+  for (const i of topIndices(p.messageQueueLength, top, p.count)) {
+    const q = p.messageQueueLength[i];
+    if (!(q >= Math.min(threshold, ABSOLUTE_QUEUE))) continue;
+    const d = details.get(p.pid[i]);
+    const o: MailboxOutlier = { ...processSummary(p, i, details), shareOfQueuedMessages: totalQueued ? q / totalQueued : 0 };
+    if (d?.ancestors) o.ancestors = d.ancestors;
+    if (d?.messageShapes) o.messageShapes = d.messageShapes;
+    outliers.push(o);
+  }
+  return {
+    stats: { typicalQueueLength, thresholdQueueLength: Math.min(threshold, ABSOLUTE_QUEUE), totalQueuedMessages: totalQueued },
+    outliers,
+  };
+}
+
+function who(s: ProcessSummary): string {
+  return s.name ? `${s.pid} (${s.name})` : s.initialCall ? `${s.pid} (${s.initialCall})` : s.pid;
+}
+
+function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
+  const q = o.messageQueueLength;
+  const evidence = [
+    `queue: ${formatCount(q)} messages, ${formatPercent(o.shareOfQueuedMessages)} of all queued messages on the node (typical queue: ${formatCount(r.mailbox.typicalQueueLength)})`,
+    `memory: ${formatBytes(o.memoryBytes)}${r.memory.totalBytes ? ` (${formatPercent(o.memoryBytes / r.memory.totalBytes)} of the node)` : ''}`,
+    `initial call: ${o.initialCall ?? '?'}; current function: ${o.currentFunction ?? '?'}; state: ${o.state}`,
+  ];
+  if (o.spawnedBy) evidence.push(`spawned by: ${o.spawnedBy}`);
+  if (o.ancestors?.length) evidence.push(`ancestors: ${o.ancestors.join(', ')}`);
+  for (const s of o.messageShapes?.slice(0, 3) ?? []) evidence.push(`${formatCount(s.count)} x ${s.shape}`);
+  if (!o.messageShapes) evidence.push('message shapes: not decoded (needs the process heap: `beamscope proc`)');
+  return {
+    id: 'mailbox.outlier',
+    severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : 'warning',
+    title: `${who(o)} has ${formatCount(q)} messages queued`,
+    explanation:
+      o.state === 'Running' || o.state === 'Scheduled'
+        ? 'The process is busy but receives faster than it handles messages. Find what sends to it (the message shapes), and apply back-pressure or spread the work.'
+        : 'The process is not working through its queue: it may be blocked in a call, waiting on a selective receive that skips these messages, or simply too slow. Its current function says where it waits.',
+    evidence,
+    subject: { kind: 'process', id: o.pid, ...(o.name ? { name: o.name } : {}) },
+    metrics: { messageQueueLength: q, memoryBytes: o.memoryBytes, shareOfQueuedMessages: o.shareOfQueuedMessages },
+  };
+}
+
+/** `worker_17` and `worker_18` are one pattern: digit runs become N. */
+function namePattern(name: string): string {
+  return name.replace(/\d+/g, 'N');
+}
+
+function processGroups(p: ProcessTable, details: Map<string, ProcessDetails>): ProcessGroup[] {
+  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
+  const patterns = new Map<string, number>();
+  for (let i = 0; i < p.count; i++) {
+    const name = p.name[i];
+    if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
+  }
+  const groups = new Map<string, ProcessGroup>();
+  for (let i = 0; i < p.count; i++) {
+    const name = p.name[i];
+    const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
+    const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
+    const key = pattern ?? details.get(p.pid[i])?.initialCall ?? p.spawnedAs[i] ?? 'unknown';
+    const by = pattern !== undefined ? 'name' : 'initial-call';
+    const gk = `${by}\u0000${key}`;
+    let g = groups.get(gk);
+    if (!g) groups.set(gk, (g = { key, by, count: 0, memoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0 }));
+    g.count++;
+    g.memoryBytes += p.memoryBytes[i] || 0;
+    const q = p.messageQueueLength[i] || 0;
+    g.messageQueueLength += q;
+    if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
+    g.reductions += p.reductions[i] || 0;
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+}
+
+function processFindings(r: TriageReport): Finding[] {
+  const out: Finding[] = [];
+  const total = r.memory.totalBytes;
+  const big = r.topProcesses.byMemory[0];
+  if (big && total && big.memoryBytes / total >= 0.2 && !r.mailboxOutliers.some((o) => o.pid === big.pid)) {
+    out.push({
+      id: 'process.memory-outlier',
+      severity: big.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
+      title: `${who(big)} uses ${formatBytes(big.memoryBytes)}, ${formatPercent(big.memoryBytes / total)} of the node's memory`,
+      explanation: 'One process holds a large share of the memory in its heap: a large state, a big term being built, or a long list. Its current function says what it was doing.',
+      evidence: [`initial call: ${big.initialCall ?? '?'}; current function: ${big.currentFunction ?? '?'}; state: ${big.state}`,
+        `message queue: ${formatCount(big.messageQueueLength)}`],
+      subject: { kind: 'process', id: big.pid, ...(big.name ? { name: big.name } : {}) },
+      metrics: { memoryBytes: big.memoryBytes, share: big.memoryBytes / total },
+    });
+  }
+  const g = r.groups[0];
+  if (g && r.counts.processes >= 1000 && g.count / r.counts.processes >= 0.5) {
+    out.push({
+      id: 'process.dominant-group',
+      severity: 'info',
+      title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of all processes)`,
+      explanation: 'Most processes are of one kind. If their number grows without bound (one per request or connection that never ends), the node runs into the process limit or out of memory.',
+      evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`],
+      subject: { kind: 'process-group', id: g.key },
+      metrics: { count: g.count, memoryBytes: g.memoryBytes, messageQueueLength: g.messageQueueLength },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits, ETS, ports, schedulers
+
+function limitUse(dump: Dump, cause: SloganCause): LimitUse[] {
+  const out: LimitUse[] = [];
+  const idx = (name: string) => dump.indexTables.find((t) => t.name === name);
+  const withShare = (u: LimitUse): LimitUse => (u.limit ? { ...u, share: u.count / u.limit } : u);
+  const sloganMax = (limit: string) => (cause.kind === 'system_limit' && cause.limit === limit ? cause.max : undefined);
+
+  const procs = dump.sectionCounts.proc ?? 0;
+  out.push(withShare({ id: 'processes', label: 'processes', count: procs, limit: DEFAULT_PROCESS_LIMIT, limitSource: 'default' }));
+  const ports = dump.sectionCounts.port ?? 0;
+  out.push(withShare({ id: 'ports', label: 'ports', count: ports, limit: DEFAULT_PORT_LIMIT, limitSource: 'default' }));
+  const atomTab = idx('atom_tab');
+  const atoms = dump.header.atoms ?? atomTab?.entries ?? dump.atoms.count;
+  const atomLimit = sloganMax('atoms') ?? atomTab?.limit;
+  out.push(withShare({ id: 'atoms', label: 'atoms', count: atoms, limit: atomLimit, limitSource: atomLimit === undefined ? undefined : 'dump' }));
+  const exp = idx('export_list');
+  if (exp) out.push(withShare({ id: 'exports', label: 'exports', count: exp.entries, limit: exp.limit, limitSource: 'dump' }));
+  const mods = idx('module_code');
+  if (mods) out.push(withShare({ id: 'modules', label: 'modules', count: mods.entries, limit: mods.limit, limitSource: 'dump' }));
+  out.push({ id: 'ets', label: 'ETS tables', count: (dump.sectionCounts.ets ?? 0) + (dump.sectionCounts.internal_ets ?? 0) });
+  out.push({ id: 'timers', label: 'timers', count: dump.sectionCounts.timer ?? 0 });
+  return out.map((u) => (u.limitSource === undefined ? (({ limitSource: _, ...rest }) => rest)(u) : u));
+}
+
+function limitFindings(limits: LimitUse[]): Finding[] {
+  const out: Finding[] = [];
+  for (const u of limits) {
+    if (u.share === undefined || u.limit === undefined || u.share < 0.8) continue;
+    out.push({
+      id: `limits.${u.id}`,
+      severity: u.share >= 0.95 ? 'critical' : 'warning',
+      title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
+      explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
+      evidence: [`limit from ${u.limitSource === 'default' ? "the VM's default (the dump does not record the configured limit)" : 'the dump'}`],
+      subject: { kind: 'limit', id: u.id },
+      metrics: { count: u.count, limit: u.limit, share: u.share },
+    });
+  }
+  return out;
+}
+
+const LIMIT_ADVICE: Record<string, string> = {
+  atoms: 'Atoms are never garbage collected; the VM dies when the table is full. Look for list_to_atom/binary_to_atom on external input (the newest atoms show the pattern); use existing atoms or keep strings.',
+  processes: 'Near the process limit (+P): find the group of processes that keeps growing below; raising +P only buys time.',
+  ports: 'Near the port limit (+Q, often bounded by ulimit -n): sockets or files are opened and not closed.',
+  exports: 'Near the export table limit: code is being generated or loaded without bound.',
+  modules: 'Near the module table limit: modules are being generated or loaded without bound.',
+};
+
+function largestEts(dump: Dump, top: number): TriageReport['ets'] {
+  const names = ownerNames(dump);
+  const mem = Float64Array.from(dump.ets, (e) => e.memoryBytes);
+  return topIndices(mem, top).map((i) => {
+    const e = dump.ets[i];
+    const r: TriageReport['ets'][number] = { owner: e.owner, table: e.table, name: e.name, objects: e.objects, memoryBytes: e.memoryBytes };
+    if (e.type) r.type = e.type;
+    const n = names.get(e.owner);
+    if (n) r.ownerName = n;
+    return r;
+  });
+}
+
+function ownerNames(dump: Dump): Map<string, string> {
+  const m = new Map<string, string>();
+  const p = dump.processes;
+  for (let i = 0; i < p.count; i++) if (p.name[i] !== undefined) m.set(p.pid[i], p.name[i]!);
+  return m;
+}
+
+function etsFindings(r: TriageReport): Finding[] {
+  const t = r.ets[0];
+  const total = r.memory.totalBytes;
+  if (!t || !total || !(t.memoryBytes / total >= 0.2)) return [];
+  return [{
+    id: 'ets.large-table',
+    severity: t.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
+    title: `ETS table ${t.name} holds ${formatBytes(t.memoryBytes)} (${formatPercent(t.memoryBytes / total)} of the node) in ${formatCount(t.objects)} objects`,
+    explanation: 'One table holds a large share of the memory: a cache without eviction, or entries that are never deleted. Its owner is the code that manages it.',
+    evidence: [`owner: ${t.owner}${t.ownerName ? ` (${t.ownerName})` : ''}; type: ${t.type ?? '?'}`],
+    subject: { kind: 'ets', id: t.table, name: t.name },
+    metrics: { memoryBytes: t.memoryBytes, objects: t.objects, share: t.memoryBytes / total },
+  }];
+}
+
+function portSummary(dump: Dump, top: number): TriageReport['ports'] {
+  const byKind: Partial<Record<PortKind, number>> = {};
+  for (const p of dump.ports) byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
+  const q = Float64Array.from(dump.ports, (p) => p.queueBytes ?? NaN);
+  const largestQueues = topIndices(q, top)
+    .filter((i) => q[i] > 0)
+    .map((i) => {
+      const p = dump.ports[i];
+      return { id: p.id, kind: p.kind, driver: p.driver, connected: p.connected, queueBytes: q[i] };
+    });
+  return { byKind, largestQueues };
+}
+
+function portFindings(r: TriageReport): Finding[] {
+  const p = r.ports.largestQueues[0];
+  if (!p || p.queueBytes < 8 << 20) return [];
+  return [{
+    id: 'ports.queue',
+    severity: p.queueBytes >= 256 << 20 ? 'critical' : 'warning',
+    title: `port ${p.id} (${p.driver ?? p.kind}) has ${formatBytes(p.queueBytes)} waiting in its output queue`,
+    explanation: 'Data is written to the port faster than the other side reads it (a slow peer or a full disk): the queue lives in the VM\'s memory. Bound what is sent (back-pressure, busy limits).',
+    evidence: [`connected to: ${p.connected ?? '?'}`],
+    subject: { kind: 'port', id: p.id },
+    metrics: { queueBytes: p.queueBytes },
+  }];
+}
+
+function schedulerSummary(dump: Dump): TriageReport['schedulers'] {
+  const s = dump.schedulers;
+  return {
+    normal: s.filter((x) => x.type === 'normal').length,
+    dirtyCpu: s.filter((x) => x.type === 'dirty_cpu').length,
+    dirtyIo: s.filter((x) => x.type === 'dirty_io').length,
+    runQueueProcesses: s.reduce((a, x) => a + x.runQueueProcesses, 0) + dump.runQueues.reduce((a, x) => a + x.processes, 0),
+    runQueuePorts: s.reduce((a, x) => a + x.runQueuePorts, 0),
+    busy: s.filter((x) => x.currentProcess).map((x) => ({
+      type: x.type, id: x.id, currentProcess: x.currentProcess, currentFunction: x.currentProcessStack[0],
+    })),
+  };
+}
+
+function schedulerFindings(r: TriageReport): Finding[] {
+  const s = r.schedulers;
+  const n = Math.max(1, s.normal || r.header.schedulers?.online || 1);
+  if (s.runQueueProcesses < 20 * n) return [];
+  return [{
+    id: 'schedulers.run-queue',
+    severity: s.runQueueProcesses >= 100 * n ? 'critical' : 'warning',
+    title: `${formatCount(s.runQueueProcesses)} processes waiting in run queues for ${n} schedulers`,
+    explanation: 'The node was CPU-bound: more work was runnable than the schedulers could run. Mailboxes grow under such load; look for busy-looping or expensive processes (top by reductions).',
+    evidence: [`run queue lengths summed over all schedulers; port tasks waiting: ${formatCount(s.runQueuePorts)}`],
+    metrics: { runQueueProcesses: s.runQueueProcesses, schedulers: n },
+  }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The slogan, with the evidence from the rest of the dump
+
+function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding {
+  const total = r.memory.totalBytes;
+  const topKind = r.memory.kinds[0];
+  const memLine = total !== undefined
+    ? `memory at the time of the dump: ${formatBytes(total)}${topKind ? `, mostly ${topKind.kind} (${formatBytes(topKind.bytes)}, ${formatPercent(topKind.share)})` : ''}`
+    : 'the dump has no =memory section';
+  const big = r.topProcesses.byMemory[0];
+  const bigLine = big ? `largest process: ${who(big)} with ${formatBytes(big.memoryBytes)}, ${formatCount(big.messageQueueLength)} messages queued` : undefined;
+  const base = { subject: { kind: 'slogan', id: cause.kind } };
+  switch (cause.kind) {
+    case 'out_of_memory': {
+      const evidence = [`${cause.allocator} failed to ${cause.operation} ${formatBytes(cause.requestBytes)} (${formatCount(cause.requestBytes)} bytes) for "${cause.memoryType}"`, memLine];
+      if (bigLine) evidence.push(bigLine);
+      let explanation: string;
+      if (total !== undefined && cause.requestBytes >= total * 0.25) {
+        explanation = `The failed request alone is ${formatPercent(cause.requestBytes / total, 0)} of everything the node used: one huge allocation, typically a process building a giant term (a heap growing to hold a huge list, binary or message), not gradual growth.`;
+      } else if (total !== undefined && total < 512 << 20) {
+        explanation = 'The node used little memory when the request failed: the operating system refused it. Look at a container or cgroup limit, ulimit -v, or other programs using the machine\'s memory.';
+      } else {
+        explanation = `The node ran out of memory: the failed request is only the last straw. ${topKind ? `Most memory was ${topKind.kind}; ` : ''}see the memory breakdown and the largest processes, mailboxes and tables below.`;
+      }
+      return { id: 'slogan.out-of-memory', severity: 'critical', title: `Out of memory: ${cause.allocator} could not ${cause.operation} ${formatBytes(cause.requestBytes)} (${cause.memoryType})`, explanation, evidence, ...base,
+        metrics: { requestBytes: cause.requestBytes, ...(total !== undefined ? { totalBytes: total } : {}) } };
+    }
+    case 'system_limit': {
+      const use = r.limits.find((u) => u.id === cause.limit);
+      const evidence = [cause.text];
+      if (use) evidence.push(`${use.label} in the dump: ${formatCount(use.count)}${use.limit ? ` of ${formatCount(use.limit)}` : ''}`);
+      if (cause.limit === 'atoms' && dump.atoms.newest.length) evidence.push(`newest atoms: ${dump.atoms.newest.slice(0, 8).join(', ')}`);
+      if (cause.limit === 'processes' && r.groups[0]) evidence.push(`largest group: ${formatCount(r.groups[0].count)} x ${r.groups[0].key}`);
+      return { id: 'slogan.system-limit', severity: 'critical', title: `System limit reached: ${cause.table ?? cause.limit}${cause.max ? ` (max ${formatCount(cause.max)})` : ''}`,
+        explanation: LIMIT_ADVICE[cause.limit] ?? 'A VM limit was reached.', evidence, ...base, metrics: cause.max ? { max: cause.max } : {} };
+    }
+    case 'signal':
+      return { id: 'slogan.signal', severity: 'warning', title: `Dump written on ${cause.signal}`,
+        explanation: cause.signal === 'SIGUSR1' ? 'Someone (or a supervisor such as systemd or heart) sent SIGUSR1 to take a dump; the node may have been healthy.' : 'The VM received a signal and wrote a dump.',
+        evidence: [memLine], ...base, metrics: {} };
+    case 'kernel_pid_terminated':
+      return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
+        title: cause.application ? `Application ${cause.application} failed to start (${cause.who} terminated)` : `Kernel process ${cause.who} terminated`,
+        explanation: 'A process the kernel application depends on died, so the VM stopped. The reason below is what it died with; for an application start failure, it is the error of that application\'s start.',
+        evidence: [`reason: ${cause.reason.slice(0, 600)}`], ...base, metrics: {} };
+    case 'boot_failure':
+      return { id: 'slogan.boot-failure', severity: 'critical', title: cause.phase === 'do_boot' ? 'The node failed to boot (init terminating in do_boot)' : 'The runtime terminated during boot',
+        explanation: 'The node never finished starting: a boot script, a missing module or application, or a bad configuration. The reason is the error the boot sequence raised.',
+        evidence: [`reason: ${cause.reason.slice(0, 600)}`], ...base, metrics: {} };
+    case 'user_requested':
+      return { id: 'slogan.user-requested', severity: 'info', title: 'Dump requested by a user (break menu)', explanation: 'Someone took this dump on purpose from the shell\'s break menu; the node may have been healthy.', evidence: [memLine], ...base, metrics: {} };
+    case 'halt':
+      return { id: 'slogan.halt', severity: 'warning', title: `Halted: ${cause.text.slice(0, 200)}`,
+        explanation: 'The node called erlang:halt/1 with this text (the application decided to stop), or the VM stopped for a reason beamscope does not recognise.',
+        evidence: [memLine, ...(bigLine ? [bigLine] : [])], ...base, metrics: {} };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dump itself
+
+/** What a truncated dump does not show, from where the writer stopped (sections come in a fixed order). */
+function truncationHides(dump: Dump): string[] {
+  const t = dump.truncation;
+  if (!t.truncated) return [];
+  const order = ['erl_crash_dump', 'scheduler', 'memory', 'hash_table', 'allocated_areas', 'allocator', 'proc', 'port', 'ets', 'timer',
+    'node', 'loaded_modules', 'fun', 'proc_heap', 'persistent_terms', 'literals', 'binary', 'atoms'];
+  const normal = (tag?: string) => {
+    if (!tag) return -1;
+    if (tag.startsWith('dirty_') || tag === 'scheduler') return 1;
+    if (tag === 'index_table') return 3;
+    if (tag.startsWith('proc_')) return 13;
+    if (tag === 'mod') return 11;
+    if (['no_distribution', 'visible_node', 'hidden_node', 'not_connected'].includes(tag)) return 10;
+    if (tag === 'internal_ets') return 8;
+    return order.indexOf(tag);
+  };
+  const at = normal(t.lastTag);
+  const labels: Record<string, string> = {
+    memory: 'memory totals', allocator: 'allocator statistics', proc: 'processes after the last one read', port: 'ports', ets: 'ETS tables',
+    timer: 'timers', node: 'distribution', loaded_modules: 'loaded modules', fun: 'funs', proc_heap: 'process heaps (messages, stacks, dictionaries) after the last one read',
+    persistent_terms: 'persistent terms', literals: 'literals', binary: 'binaries', atoms: 'the atom table',
+  };
+  const hides: string[] = [];
+  for (let i = Math.max(0, at); i < order.length; i++) {
+    const label = labels[order[i]];
+    if (!label) continue;
+    if (i === at && !['proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
+    hides.push(i === at ? label.replace(' after the last one read', '') + ' after the point where it stops' : label);
+  }
+  return hides;
+}
+
+function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
+  const out: Finding[] = [];
+  const t = dump.truncation;
+  if (t.truncated) {
+    const why = t.compressedInputError ? `the compressed file is damaged (${t.compressedInputError})`
+      : t.abortReason ? `the writer stopped: "${t.abortReason}" (ERL_CRASH_DUMP_BYTES was reached)`
+      : 'the file ends without =end: the writer was killed, timed out (ERL_CRASH_DUMP_SECONDS) or the disk was full';
+    out.push({
+      id: 'dump.truncated',
+      severity: 'warning',
+      title: `The dump is truncated after ${formatBytes(t.bytesRead)}, in ${t.lastTag ? `=${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : 'its header'}`,
+      explanation: `Everything before that point is reported; ${why}. Counts and totals that come after it are missing or too low.`,
+      evidence: [...(t.cutMidLine ? ['the last line is cut in the middle'] : []), ...(r.truncation.hides.length ? [`not in the file: ${r.truncation.hides.join(', ')}`] : [])],
+      metrics: { bytesRead: t.bytesRead },
+    });
+  }
+  if (dump.header.wordSizeAssumed) {
+    out.push({ id: 'dump.word-size-assumed', severity: 'info', title: 'Word size assumed to be 8 bytes', explanation: 'The dump has no usable system version line, so word-sized fields (heap sizes, ETS memory) were converted with 8 bytes per word.', evidence: [], metrics: {} });
+  }
+  const tags = Object.entries(dump.unknown.tags);
+  const keys = Object.entries(dump.unknown.keys);
+  if (tags.length || keys.length) {
+    out.push({
+      id: 'dump.not-understood',
+      severity: 'info',
+      title: `${tags.length} unknown section tag(s) and ${keys.length} unknown key(s) were skipped`,
+      explanation: 'A newer (or unusual) VM wrote something beamscope does not know. The rest of the report is not affected; please report these with the OTP version.',
+      evidence: [...tags.map(([k, n]) => `=${k} x ${n}`), ...keys.slice(0, 20).map(([k, n]) => `${k} x ${n}`)],
+      metrics: { unknownTags: tags.length, unknownKeys: keys.length },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,621 @@
+/**
+ * The heap-encoding decoder (reference section 4): elements, heap lines, pointers into the
+ * process heap and `=literals`, binaries, maps, external-format lines. One instance decodes the
+ * terms of one process against an address index; nothing is read until a pointer is followed.
+ *
+ * Guarantees, whatever the bytes: no exception escapes, recursion is bounded by `maxDepth`, every
+ * decode is bounded by `maxNodes` (so cycles and exponential sharing end), and every pointer to a
+ * line that is not there becomes an `incomplete` marker.
+ */
+import { decodeEtf } from './etf.js';
+import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { NIL, marker, type BinaryTerm, type Term } from './model.js';
+
+export interface DecodeLimits {
+  /** Nesting limit for tuples, list heads, maps (default 1000). */
+  maxDepth?: number;
+  /** Terms one top-level decode may produce (default 2,000,000). */
+  maxNodes?: number;
+  /** Bytes of each refc binary payload to load (default 0: sizes only). */
+  binaryBytes?: number;
+  /** Heap lines longer than this are cut (default 16 MiB). */
+  maxLineBytes?: number;
+}
+
+/** Where the `=binary:ADDR` sections are: sorted typed arrays. */
+export class BinaryLocator {
+  private readonly addrs: Float64Array;
+  private readonly offsets: Float64Array;
+  private readonly lengths: Float64Array;
+  private readonly sizes: Float64Array;
+  constructor(refs: Array<{ id: string; offset: number; length: number }>, sizeOf?: (address: number) => number | undefined) {
+    const n = refs.length;
+    const order = refs.map((r, i) => ({ a: parseHex(r.id), i })).filter((x) => !Number.isNaN(x.a)).sort((x, y) => x.a - y.a);
+    this.addrs = new Float64Array(order.length);
+    this.offsets = new Float64Array(order.length);
+    this.lengths = new Float64Array(order.length);
+    this.sizes = new Float64Array(order.length).fill(NaN);
+    order.forEach((x, j) => {
+      this.addrs[j] = x.a;
+      this.offsets[j] = refs[x.i].offset;
+      this.lengths[j] = refs[x.i].length;
+      const s = sizeOf?.(x.a);
+      if (s !== undefined) this.sizes[j] = s;
+    });
+    void n;
+  }
+  get count(): number {
+    return this.addrs.length;
+  }
+  private find(address: number): number {
+    let lo = 0;
+    let hi = this.addrs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.addrs[mid];
+      if (v === address) return mid;
+      if (v < address) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+  has(address: number): boolean {
+    return this.find(address) >= 0;
+  }
+  section(address: number): { offset: number; length: number; index: number } | undefined {
+    const i = this.find(address);
+    return i < 0 ? undefined : { offset: this.offsets[i], length: this.lengths[i], index: i };
+  }
+  /** The payload size in bytes (from the `SIZE:` prefix, read once), or undefined. */
+  size(address: number, reader: BlockReader): number | undefined {
+    const i = this.find(address);
+    if (i < 0) return undefined;
+    if (Number.isNaN(this.sizes[i])) {
+      const { line } = reader.lineAt(this.offsets[i], this.offsets[i] + this.lengths[i], 32);
+      const colon = line.indexOf(58);
+      this.sizes[i] = colon > 0 ? parseHexBytes(line, 0, colon) : NaN;
+    }
+    return Number.isNaN(this.sizes[i]) ? undefined : this.sizes[i];
+  }
+}
+
+export function parseHex(s: string): number {
+  return parseHexBytes(Buffer.from(s, 'latin1'), 0, s.length);
+}
+
+export interface DecoderSources {
+  reader: BlockReader;
+  heap?: HeapIndex;
+  literals?: HeapIndex;
+  binaries?: BinaryLocator;
+  /** Dump version >= 0.5: base64 payloads; else hex. */
+  base64: boolean;
+}
+
+/** Warnings counted by kind; each kind keeps its first example. */
+export class Warnings {
+  readonly counts = new Map<string, { count: number; example: string }>();
+  add(kind: string, example: string): void {
+    const w = this.counts.get(kind);
+    if (w) w.count++;
+    else this.counts.set(kind, { count: 1, example });
+  }
+  list(): string[] {
+    return [...this.counts].map(([kind, w]) => (w.count > 1 ? `${kind} (${w.count} times; first: ${w.example})` : `${kind}: ${w.example}`));
+  }
+}
+
+const MEMO_MAX = 100_000;
+
+class LineCursor {
+  p = 0;
+  constructor(public b: Uint8Array, public end: number) {}
+}
+
+export class TermDecoder {
+  readonly warnings = new Warnings();
+  private readonly maxDepth: number;
+  private readonly maxNodes: number;
+  private readonly binaryBytes: number;
+  private readonly maxLineBytes: number;
+  private nodes = 0;
+  private limitHits = 0;
+  private memo = new Map<number, Term>();
+  private inProgress = new Set<number>();
+  /** Off-heap binaries met while decoding: address -> largest referenced size. */
+  readonly refcSeen = new Map<number, number>();
+
+  constructor(private readonly src: DecoderSources, limits: DecodeLimits = {}) {
+    this.maxDepth = limits.maxDepth ?? 1000;
+    this.maxNodes = limits.maxNodes ?? 2_000_000;
+    this.binaryBytes = limits.binaryBytes ?? 0;
+    this.maxLineBytes = limits.maxLineBytes ?? 16 << 20;
+  }
+
+  /** Decodes one element written inline (a stack slot, a dictionary line, a message). */
+  decodeElement(text: Uint8Array, start = 0, end = text.length): Term {
+    this.nodes = 0;
+    try {
+      const c = new LineCursor(text, end);
+      c.p = start;
+      return this.element(c, 0);
+    } catch (e) {
+      return marker('malformed', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Decodes the object at an address (heap, then literals). */
+  decodeAddress(address: number): Term {
+    this.nodes = 0;
+    try {
+      return this.resolve(address, 0);
+    } catch (e) {
+      return marker('malformed', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Like decodeElement, but returns where the element ended (-1 if it could not be parsed). */
+  decodeElementAt(text: Uint8Array, start: number): { term: Term; next: number } {
+    this.nodes = 0;
+    const c = new LineCursor(text, text.length);
+    c.p = start;
+    try {
+      const term = this.element(c, 0);
+      return { term, next: c.p };
+    } catch (e) {
+      return { term: marker('malformed', e instanceof Error ? e.message : String(e)), next: -1 };
+    }
+  }
+
+  private budget(): boolean {
+    if (++this.nodes > this.maxNodes) {
+      this.limitHits++;
+      return false;
+    }
+    return true;
+  }
+
+  // ---- elements ----------------------------------------------------------------------------
+
+  private element(c: LineCursor, depth: number): Term {
+    const b = c.b;
+    if (c.p >= c.end) throw new Error('element expected, line ends');
+    const ch = b[c.p];
+    switch (ch) {
+      case 72: { // H pointer
+        c.p++;
+        const s = c.p;
+        while (c.p < c.end && isHex(b[c.p])) c.p++;
+        const a = parseHexBytes(b, s, c.p);
+        if (Number.isNaN(a)) throw new Error('bad pointer');
+        return this.resolve(a, depth);
+      }
+      case 78: // N
+        c.p++;
+        return NIL;
+      case 73: { // I small integer
+        c.p++;
+        return { t: 'int', v: this.decimal(c) };
+      }
+      case 65: { // A atom: A<hexlen>:<bytes>
+        c.p++;
+        const s = c.p;
+        while (c.p < c.end && b[c.p] !== 58) c.p++;
+        const len = parseHexBytes(b, s, c.p);
+        if (Number.isNaN(len) || c.p >= c.end) throw new Error('bad atom length');
+        c.p++;
+        if (c.p + len > c.end) throw new Error('atom cut');
+        const v = Buffer.from(b.buffer, b.byteOffset + c.p, len).toString('utf8');
+        c.p += len;
+        return { t: 'atom', v };
+      }
+      case 80: case 112: { // P<a.b.c> pid, p<a.b> port
+        const s = c.p + 1;
+        let e = s;
+        while (e < c.end && b[e] !== 62) e++;
+        if (e >= c.end || b[s] !== 60) throw new Error('bad pid/port');
+        const text = Buffer.from(b.buffer, b.byteOffset + s, e + 1 - s).toString('latin1');
+        c.p = e + 1;
+        return ch === 80 ? { t: 'pid', v: text } : { t: 'port', v: `#Port${text}` };
+      }
+      default:
+        throw new Error(`unknown element '${String.fromCharCode(ch)}'`);
+    }
+  }
+
+  private decimal(c: LineCursor): number | bigint {
+    const b = c.b;
+    const s = c.p;
+    if (b[c.p] === 45) c.p++;
+    const ds = c.p;
+    while (c.p < c.end && b[c.p] >= 48 && b[c.p] <= 57) c.p++;
+    if (c.p === ds) throw new Error('digits expected');
+    const text = Buffer.from(b.buffer, b.byteOffset + s, c.p - s).toString('latin1');
+    return c.p - ds > 15 ? toInt(BigInt(text)) : Number(text);
+  }
+
+  // ---- pointers ----------------------------------------------------------------------------
+
+  private lineFor(address: number): { line: Buffer; cut: boolean } | undefined {
+    let off = this.src.heap ? this.src.heap.lookup(address) : -1;
+    let limit = this.src.heap?.end ?? 0;
+    if (off < 0 && this.src.literals) {
+      off = this.src.literals.lookup(address);
+      limit = this.src.literals.end;
+    }
+    if (off < 0) return undefined;
+    return this.src.reader.lineAt(off, limit, this.maxLineBytes);
+  }
+
+  private resolve(address: number, depth: number): Term {
+    const hit = this.memo.get(address);
+    if (hit) return hit;
+    if (depth > this.maxDepth) {
+      this.limitHits++;
+      return marker('too-deep');
+    }
+    if (this.inProgress.has(address)) {
+      this.limitHits++;
+      this.warnings.add('pointer cycle in heap', hex(address));
+      return marker('too-deep', 'cycle');
+    }
+    if (!this.budget()) return marker('truncated');
+    const got = this.lineFor(address);
+    if (!got) {
+      this.warnings.add('pointer to a heap line that was not dumped', hex(address));
+      return marker('incomplete');
+    }
+    // Copy: the block cache reuses its buffers while we recurse.
+    const line = Buffer.from(got.line);
+    const colon = line.indexOf(58);
+    if (colon < 0) return marker('malformed', 'heap line without address');
+    const hits = this.limitHits;
+    this.inProgress.add(address);
+    let term: Term;
+    try {
+      const c = new LineCursor(line, line.length);
+      c.p = colon + 1;
+      term = this.object(c, address, depth, got.cut);
+    } catch (e) {
+      this.warnings.add('malformed heap line', `${hex(address)}: ${e instanceof Error ? e.message : String(e)}`);
+      term = marker('malformed', e instanceof Error ? e.message : String(e));
+    } finally {
+      this.inProgress.delete(address);
+    }
+    if (hits === this.limitHits) {
+      if (this.memo.size >= MEMO_MAX) this.memo.clear();
+      this.memo.set(address, term);
+    }
+    return term;
+  }
+
+  // ---- heap objects ------------------------------------------------------------------------
+
+  private object(c: LineCursor, address: number, depth: number, cut: boolean): Term {
+    const b = c.b;
+    if (c.p >= c.end) throw new Error('empty heap object');
+    const tag = b[c.p++];
+    switch (tag) {
+      case 116: { // t ARITY: elements
+        const n = this.hexUntil(c, 58);
+        c.p++;
+        if (n > c.end) throw new Error('tuple arity larger than line');
+        const v: Term[] = [];
+        for (let i = 0; i < n; i++) {
+          if (i > 0) {
+            if (b[c.p] !== 44) {
+              v.push(marker('malformed', 'tuple cut'));
+              continue;
+            }
+            c.p++;
+          }
+          if (c.p >= c.end) {
+            v.push(marker('malformed', 'tuple cut'));
+            continue;
+          }
+          if (!this.budget()) {
+            v.push(marker('truncated'));
+            break;
+          }
+          v.push(this.element(c, depth + 1));
+        }
+        return { t: 'tuple', v };
+      }
+      case 108: // l HEAD|TAIL
+        return this.list(c, depth);
+      case 70: { // F LEN:TEXT
+        const n = this.hexUntil(c, 58);
+        c.p++;
+        const text = Buffer.from(b.buffer, b.byteOffset + c.p, Math.max(0, Math.min(n, c.end - c.p))).toString('latin1');
+        const v = Number.parseFloat(text);
+        if (Number.isNaN(v) && !/nan/i.test(text)) throw new Error('bad float');
+        return { t: 'float', v };
+      }
+      case 66: { // B bignum
+        const text = Buffer.from(b.buffer, b.byteOffset + c.p, c.end - c.p).toString('latin1');
+        const m = /^(-?)(?:16#([0-9A-Fa-f]+)|(\d+))$/.exec(text);
+        if (!m) throw new Error('bad bignum');
+        let v = m[2] !== undefined ? BigInt(`0x${m[2]}`) : BigInt(m[3]);
+        if (m[1]) v = -v;
+        return { t: 'int', v };
+      }
+      case 69: { // E LEN:DATA
+        const n = this.hexUntil(c, 58);
+        c.p++;
+        const data = this.payload(b.subarray(c.p, c.end), n);
+        if (!data || cut) {
+          this.warnings.add('external term line cut', hex(address));
+          return marker('bad-etf', 'cut');
+        }
+        const t = decodeEtf(data, { maxDepth: Math.max(1, this.maxDepth - depth) });
+        if (t.t === 'marker') this.warnings.add('undecodable external term', `${hex(address)}: ${t.detail ?? ''}`);
+        return t;
+      }
+      case 89: // Y binaries
+        return this.binary(c, address, depth);
+      case 77: // M maps
+        return this.map(c, depth);
+      case 80: case 112: { // external pid / port object
+        c.p--;
+        return this.element(c, depth);
+      }
+      default: {
+        const what = Buffer.from(b.buffer, b.byteOffset + c.p - 1, Math.min(12, c.end - c.p + 1)).toString('latin1');
+        this.warnings.add(`unknown heap object tag '${String.fromCharCode(tag)}${tag === 82 ? String.fromCharCode(b[c.p] ?? 32) : ''}'`, `${hex(address)}:${what}`);
+        return marker('unknown', what);
+      }
+    }
+  }
+
+  private hexUntil(c: LineCursor, stop: number): number {
+    const s = c.p;
+    while (c.p < c.end && c.b[c.p] !== stop) c.p++;
+    const v = parseHexBytes(c.b, s, c.p);
+    if (Number.isNaN(v) || c.p >= c.end) throw new Error('bad hex field');
+    return v;
+  }
+
+  private list(c: LineCursor, depth: number): Term {
+    const v: Term[] = [];
+    let cur = c;
+    for (;;) {
+      if (!this.budget()) {
+        v.push(marker('truncated'));
+        return { t: 'list', v };
+      }
+      v.push(this.element(cur, depth + 1));
+      if (cur.b[cur.p] !== 124) throw new Error("'|' expected in cons cell");
+      cur.p++;
+      // Follow the tail without recursion while it points at another cons cell.
+      if (cur.b[cur.p] !== 72) {
+        const tail = this.element(cur, depth + 1);
+        return tail.t === 'nil' ? { t: 'list', v } : { t: 'list', v, tail };
+      }
+      const s = cur.p + 1;
+      let e = s;
+      while (e < cur.end && isHex(cur.b[e])) e++;
+      const a = parseHexBytes(cur.b, s, e);
+      const memoTail = this.memo.get(a);
+      const got = memoTail ? undefined : this.lineFor(a);
+      if (memoTail || !got || got.line.indexOf(58) < 0 || got.line[got.line.indexOf(58) + 1] !== 108) {
+        const tail = this.resolve(a, depth + 1);
+        if (tail.t === 'nil') return { t: 'list', v };
+        if (tail.t === 'list') return tail.tail ? { t: 'list', v: v.concat(tail.v), tail: tail.tail } : { t: 'list', v: v.concat(tail.v) };
+        return { t: 'list', v, tail };
+      }
+      const line = Buffer.from(got.line);
+      cur = new LineCursor(line, line.length);
+      cur.p = line.indexOf(58) + 2;
+    }
+  }
+
+  private map(c: LineCursor, depth: number): Term {
+    const b = c.b;
+    const kind = b[c.p++];
+    if (kind === 102) { // Mf SIZE:KEYS:VALUES
+      const n = this.hexUntil(c, 58);
+      c.p++;
+      const keys = this.element(c, depth + 1);
+      if (b[c.p] !== 58) throw new Error("':' expected after flatmap keys");
+      c.p++;
+      const pairs: Array<[Term, Term]> = [];
+      const ks = keys.t === 'tuple' ? keys.v : [];
+      for (let i = 0; i < n && i <= c.end; i++) {
+        if (i > 0) {
+          if (b[c.p] !== 44) break;
+          c.p++;
+        }
+        if (c.p >= c.end) break;
+        if (!this.budget()) break;
+        pairs.push([ks[i] ?? (keys.t === 'marker' ? keys : marker('malformed', 'flatmap keys')), this.element(c, depth + 1)]);
+      }
+      return { t: 'map', v: pairs };
+    }
+    if (kind === 104 || kind === 110) { // Mh SIZE:COUNT:NODES, Mn COUNT:NODES
+      if (kind === 104) {
+        this.hexUntil(c, 58);
+        c.p++;
+      }
+      const pairs: Array<[Term, Term]> = [];
+      this.hamtNodes(c, depth, pairs);
+      return { t: 'map', v: pairs };
+    }
+    throw new Error(`unknown map kind '${String.fromCharCode(kind)}'`);
+  }
+
+  private hamtNodes(c: LineCursor, depth: number, out: Array<[Term, Term]>): void {
+    const b = c.b;
+    const n = this.hexUntil(c, 58);
+    c.p++;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) {
+        if (b[c.p] !== 44) break;
+        c.p++;
+      }
+      if (c.p >= c.end || !this.budget()) break;
+      if (b[c.p] !== 72) {
+        out.push([this.element(c, depth + 1), marker('malformed', 'map node')]);
+        continue;
+      }
+      const s = c.p + 1;
+      c.p++;
+      while (c.p < c.end && isHex(b[c.p])) c.p++;
+      const a = parseHexBytes(b, s, c.p);
+      this.hamtNode(a, depth + 1, out);
+    }
+  }
+
+  private hamtNode(address: number, depth: number, out: Array<[Term, Term]>): void {
+    if (depth > this.maxDepth || this.inProgress.has(address)) {
+      this.limitHits++;
+      out.push([marker('too-deep'), marker('too-deep')]);
+      return;
+    }
+    const got = this.lineFor(address);
+    if (!got) {
+      this.warnings.add('pointer to a heap line that was not dumped', hex(address));
+      out.push([marker('incomplete'), marker('incomplete')]);
+      return;
+    }
+    const line = Buffer.from(got.line);
+    const c = new LineCursor(line, line.length);
+    c.p = line.indexOf(58) + 1;
+    if (c.p <= 0) throw new Error('map node line without address');
+    this.inProgress.add(address);
+    try {
+      if (line[c.p] === 108) { // leaf: lKEY|VALUE
+        c.p++;
+        const k = this.element(c, depth + 1);
+        if (line[c.p] !== 124) throw new Error("'|' expected in map leaf");
+        c.p++;
+        out.push([k, this.element(c, depth + 1)]);
+      } else if (line[c.p] === 77 && line[c.p + 1] === 110) { // Mn
+        c.p += 2;
+        this.hamtNodes(c, depth, out);
+      } else {
+        out.push([marker('malformed', 'map node'), marker('malformed', 'map node')]);
+      }
+    } finally {
+      this.inProgress.delete(address);
+    }
+  }
+
+  // ---- binaries ----------------------------------------------------------------------------
+
+  /** Decodes a `Yh` payload (base64 or hex) of n bytes; undefined if it is not that long. */
+  private payload(text: Uint8Array, n: number): Uint8Array | undefined {
+    if (this.src.base64) {
+      const need = Math.ceil(n / 3) * 4;
+      if (text.length < need) return undefined;
+      const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, need).toString('latin1'), 'base64');
+      return out.length >= n ? out.subarray(0, n) : undefined;
+    }
+    if (text.length < 2 * n) return undefined;
+    const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, 2 * n).toString('latin1'), 'hex');
+    return out.length === n ? out : undefined;
+  }
+
+  private binary(c: LineCursor, address: number, depth: number): Term {
+    const b = c.b;
+    const kind = b[c.p++];
+    if (kind === 104) { // Yh SIZE:DATA
+      const n = this.hexUntil(c, 58);
+      c.p++;
+      const bytes = this.payload(b.subarray(c.p, c.end), n);
+      if (!bytes) {
+        this.warnings.add('heap binary cut', hex(address));
+        return { t: 'binary', kind: 'heap', size: n, complete: false };
+      }
+      return { t: 'binary', kind: 'heap', size: n, bytes: Uint8Array.from(bytes), complete: true };
+    }
+    if (kind !== 99 && kind !== 115) throw new Error(`unknown binary kind '${String.fromCharCode(kind)}'`);
+    const target = this.hexUntil(c, 58);
+    c.p++;
+    const offset = this.hexUntil(c, 58);
+    c.p++;
+    const s = c.p;
+    while (c.p < c.end && isHex(b[c.p])) c.p++;
+    const size = parseHexBytes(b, s, c.p);
+    if (Number.isNaN(size)) throw new Error('bad binary size');
+    if (kind === 99) return this.refc(target, offset, size, 'refc');
+    // Ys: an off-heap Binary address, else the heap address of the original binary.
+    if (this.src.binaries?.has(target)) return this.refc(target, offset, size, 'sub');
+    const orig = this.resolve(target, depth + 1);
+    if (orig.t !== 'binary') return orig.t === 'marker' ? orig : marker('malformed', 'sub binary of a non-binary');
+    const out: BinaryTerm = { t: 'binary', kind: 'sub', size, complete: false };
+    if (orig.address !== undefined) {
+      out.address = orig.address;
+      out.offset = (orig.offset ?? 0) + offset;
+    }
+    if (orig.bytes && orig.complete && offset + size <= orig.bytes.length) {
+      out.bytes = orig.bytes.subarray(offset, offset + size);
+      out.complete = true;
+    } else if (orig.address !== undefined) {
+      return this.refc(parseHex(orig.address), out.offset ?? 0, size, 'sub');
+    }
+    return out;
+  }
+
+  private refc(address: number, offset: number, size: number, kind: 'refc' | 'sub'): Term {
+    const prev = this.refcSeen.get(address);
+    if (prev === undefined || prev < size) this.refcSeen.set(address, size);
+    const addrHex = hex(address);
+    const out: BinaryTerm = { t: 'binary', kind, size, complete: size === 0, address: addrHex, offset };
+    if (size === 0) out.bytes = new Uint8Array(0);
+    const sec = this.src.binaries?.section(address);
+    if (!sec) {
+      this.warnings.add('refc binary without a =binary section', addrHex);
+      return marker('nonexisting-binary', addrHex);
+    }
+    const total = this.src.binaries!.size(address, this.src.reader);
+    if (total !== undefined && offset + size > total) {
+      // OTP 28 literals write an absolute data pointer in the offset field.
+      this.warnings.add('refc binary offset beyond its payload (absolute Yc offset, OTP 28?)', `${addrHex}:${offset.toString(16).toUpperCase()}:${size.toString(16).toUpperCase()}`);
+      return marker('unknown', `Yc ${addrHex} offset ${offset.toString(16).toUpperCase()} size ${size}`);
+    }
+    const want = Math.min(size, this.binaryBytes);
+    if (want > 0) {
+      const bytes = this.loadBinary(sec.offset, sec.length, offset, want);
+      if (bytes) {
+        out.bytes = bytes;
+        out.complete = bytes.length === size;
+      } else this.warnings.add('refc binary payload cut', addrHex);
+    }
+    return out;
+  }
+
+  /** Reads bytes [off, off+n) of a `=binary` payload. */
+  private loadBinary(secOffset: number, secLength: number, off: number, n: number): Uint8Array | undefined {
+    const { line } = this.src.reader.lineAt(secOffset, secOffset + secLength, 32);
+    const colon = line.indexOf(58);
+    if (colon < 0) return undefined;
+    const dataStart = secOffset + colon + 1;
+    const dataEnd = secOffset + secLength;
+    if (this.src.base64) {
+      const c0 = Math.floor(off / 3) * 4;
+      const skip = off % 3;
+      const chars = Math.ceil((skip + n) / 3) * 4;
+      if (dataStart + c0 + chars > dataEnd) return undefined;
+      const text = this.src.reader.bytesAt(dataStart + c0, chars).toString('latin1');
+      const bytes = Buffer.from(text, 'base64');
+      if (bytes.length < skip + n) return undefined;
+      return Uint8Array.from(bytes.subarray(skip, skip + n));
+    }
+    if (dataStart + 2 * (off + n) > dataEnd) return undefined;
+    const text = this.src.reader.bytesAt(dataStart + 2 * off, 2 * n).toString('latin1');
+    const bytes = Buffer.from(text, 'hex');
+    return bytes.length === n ? Uint8Array.from(bytes) : undefined;
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+export function hex(n: number): string {
+  return n.toString(16).toUpperCase();
+}
+
+function toInt(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}

@@ -1,0 +1,142 @@
+import type { TriageReport } from '../dump/analyze/report-types.js';
+import type { Finding } from '../findings.js';
+import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+
+export interface TextOptions {
+  /** ANSI colour for severities (only on a terminal and without NO_COLOR; the CLI decides). */
+  color?: boolean;
+  /** Terminal width, to cut long cells. */
+  width?: number;
+}
+
+const SEV = { critical: 'CRITICAL', warning: 'WARNING', info: 'info' } as const;
+const COLORS = { critical: '\u001b[31;1m', warning: '\u001b[33;1m', info: '\u001b[36m' } as const;
+const RESET = '\u001b[0m';
+
+/** Renders a finding: severity and title, then why, then the evidence. */
+export function renderFinding(f: Finding, opts: TextOptions = {}): string {
+  const width = opts.width ?? 100;
+  const label = opts.color ? `${COLORS[f.severity]}${SEV[f.severity]}${RESET}` : SEV[f.severity];
+  const lines = [`${label}  ${sanitize(f.title)}`];
+  for (const l of wrap(sanitize(f.explanation), width - 4)) lines.push(`    ${l}`);
+  for (const e of f.evidence) lines.push(`    - ${sanitize(e, width * 2)}`);
+  return lines.join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+function heading(title: string): string {
+  return `\n${title}\n${'-'.repeat(title.length)}`;
+}
+
+/** The on-call report as text: the verdict first, then the evidence section by section. */
+export function renderTriageText(r: TriageReport, opts: TextOptions = {}): string {
+  const width = opts.width ?? 100;
+  const h = r.header;
+  const out: string[] = [];
+  const vm = [h.otpRelease ? `OTP ${h.otpRelease}` : undefined, h.erts ? `erts ${h.erts}` : undefined, `${h.wordSize * 8}-bit`,
+    h.schedulers ? `${h.schedulers.online} schedulers` : undefined, h.jit ? 'JIT' : undefined].filter(Boolean).join(', ');
+  out.push(`beamscope triage: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}${r.source.gzip ? ', gzip' : ''}; dump format ${sanitize(h.dumpVersion)})`);
+  out.push(`${vm}${h.created ? `; written ${sanitize(h.created)}` : ''}${r.nodes.thisNode ? `; node ${sanitize(r.nodes.thisNode)}` : ''}`);
+  out.push(`Slogan: ${sanitize(r.slogan, width * 3)}`);
+  if (r.truncated) out.push(`TRUNCATED: the dump stops after ${formatBytes(r.truncation.bytesRead)}; see the end of this report.`);
+
+  out.push(heading(`Findings (${r.findings.length}, most important first)`));
+  for (const f of r.findings) out.push(renderFinding(f, opts), '');
+
+  out.push(heading('Memory'));
+  if (r.memory.totalBytes !== undefined) {
+    out.push(table([{ header: 'kind' }, { header: 'bytes', align: 'right' }, { header: 'share', align: 'right' }],
+      [['total', formatBytes(r.memory.totalBytes), '100%'], ...r.memory.kinds.map((k) => [k.kind, formatBytes(k.bytes), formatPercent(k.share)])]));
+  } else out.push('  no =memory section in the dump');
+  const mp = r.memory.kinds.find((k) => k.kind === 'processes');
+  out.push(`  processes: sum of ${formatCount(r.counts.processes)} per-process Memory lines = ${formatBytes(r.memory.processesSumBytes)}${mp ? ` against =memory processes ${formatBytes(mp.bytes)}` : ''}`);
+  const mb = r.memory.kinds.find((k) => k.kind === 'binary');
+  out.push(`  binary: sum of ${formatCount(r.counts.binaries)} =binary sections = ${formatBytes(r.memory.binarySectionsBytes)}${mb ? ` against =memory binary ${formatBytes(mb.bytes)}` : ''}`);
+
+  out.push(heading('Mailbox outliers'));
+  out.push(`  typical queue (90th percentile): ${formatCount(r.mailbox.typicalQueueLength)}; outlier threshold: ${formatCount(r.mailbox.thresholdQueueLength)}; queued on the node: ${formatCount(r.mailbox.totalQueuedMessages)}`);
+  if (r.mailboxOutliers.length === 0) out.push('  none');
+  else {
+    out.push(procTable(r.mailboxOutliers, 'queue', width));
+    for (const o of r.mailboxOutliers) {
+      if (!o.messageShapes?.length && !o.ancestors?.length) continue;
+      out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.name)})` : ''}:`);
+      if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.join(', '), width - 16)}`);
+      for (const s of o.messageShapes ?? []) {
+        out.push(`    ${formatCount(s.count).padStart(12)} x ${sanitize(s.shape, width - 20)}`);
+        out.push(`    ${''.padStart(12)}   e.g. ${sanitize(s.example, width - 24)}`);
+      }
+    }
+  }
+
+  out.push(heading('Top processes'));
+  out.push('  by memory:', procTable(r.topProcesses.byMemory, 'memory', width));
+  out.push('  by binary virtual heap (refc binaries referenced):', r.topProcesses.byBinary.length ? procTable(r.topProcesses.byBinary, 'binary', width) : '  none (or not in this dump format)');
+  out.push('  by reductions:', procTable(r.topProcesses.byReductions, 'reductions', width));
+
+  out.push(heading('Process groups'));
+  out.push(table([{ header: 'count', align: 'right' }, { header: 'group', max: 60 }, { header: 'memory', align: 'right' }, { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }],
+    r.groups.map((g) => [formatCount(g.count), `${g.key}${g.by === 'name' ? ' (name)' : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
+
+  out.push(heading('Against limits'));
+  out.push(table([{ header: 'what' }, { header: 'count', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'use', align: 'right' }],
+    r.limits.map((u) => [u.label, formatCount(u.count), u.limit ? `${formatCount(u.limit)}${u.limitSource === 'default' ? ' (default)' : ''}` : '-', u.share !== undefined ? formatPercent(u.share) : '-'])));
+
+  out.push(heading('ETS tables (largest by memory)'));
+  out.push(r.ets.length ? table([{ header: 'name', max: 40 }, { header: 'type' }, { header: 'objects', align: 'right' }, { header: 'memory', align: 'right' }, { header: 'owner', max: 40 }],
+    r.ets.map((e) => [e.name, e.type ?? '', formatCount(e.objects), formatBytes(e.memoryBytes), e.ownerName ? `${e.owner} ${e.ownerName}` : e.owner])) : '  none');
+
+  out.push(heading('Ports'));
+  const kinds = Object.entries(r.ports.byKind).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
+  out.push(`  ${formatCount(r.counts.ports)} ports${kinds.length ? `: ${kinds.map(([k, n]) => `${formatCount(n ?? 0)} ${k}`).join(', ')}` : ''}`);
+  if (r.ports.largestQueues.length) {
+    out.push(table([{ header: 'port' }, { header: 'kind' }, { header: 'queue', align: 'right' }, { header: 'connected' }],
+      r.ports.largestQueues.map((p) => [p.id, p.driver ?? p.kind, formatBytes(p.queueBytes), p.connected ?? ''])));
+  }
+
+  out.push(heading('Schedulers and distribution'));
+  const s = r.schedulers;
+  out.push(`  ${s.normal} normal, ${s.dirtyCpu} dirty CPU, ${s.dirtyIo} dirty I/O schedulers; ${formatCount(s.runQueueProcesses)} processes and ${formatCount(s.runQueuePorts)} ports in run queues`);
+  for (const b of s.busy.slice(0, 8)) out.push(`  ${b.type} scheduler ${b.id} was running ${sanitize(b.currentProcess ?? '?')}${b.currentFunction ? ` in ${sanitize(b.currentFunction)}` : ''}`);
+  const n = r.nodes;
+  out.push(`  node ${sanitize(n.thisNode ?? '?')}: ${n.distributed === false ? 'not distributed' : `${n.visible} visible and ${n.hidden} hidden connections${n.connected.length ? ` (${sanitize(n.connected.join(', '), width)})` : ''}`}`);
+
+  out.push(heading('Allocators'));
+  if (r.allocators.length) {
+    out.push(table([{ header: 'type' }, { header: 'carriers', align: 'right' }, { header: 'blocks', align: 'right' }, { header: 'usage', align: 'right' }, { header: 'unused', align: 'right' }],
+      r.allocators.map((a) => [a.type, formatBytes(a.carriersBytes), formatBytes(a.blocksBytes), formatPercent(a.usage), formatBytes(a.carriersBytes - a.blocksBytes)])));
+  } else out.push(`  ${r.counts.allocators ? `${r.counts.allocators} =allocator sections; see \`beamscope alloc\`` : 'no =allocator sections in the dump'}`);
+
+  out.push(heading('The dump'));
+  out.push(`  ${formatCount(r.counts.processes)} processes, ${formatCount(r.counts.ports)} ports, ${formatCount(r.counts.etsTables)} ETS tables, ${formatCount(r.counts.timers)} timers, ${formatCount(r.counts.modules)} modules, ${formatCount(r.counts.funs)} funs, ${formatCount(r.counts.binaries)} binaries${r.counts.atoms !== undefined ? `, ${formatCount(r.counts.atoms)} atoms` : ''}`);
+  if (r.truncated) {
+    out.push(`  truncated after ${formatBytes(r.truncation.bytesRead)} in =${sanitize(r.truncation.lastTag ?? '?')}${r.truncation.abortReason ? ` (${sanitize(r.truncation.abortReason)})` : ''}`);
+    if (r.truncation.hides.length) out.push(`  not in the file: ${r.truncation.hides.join(', ')}`);
+  } else out.push('  complete (ends with =end)');
+  const unknown = [...Object.entries(r.unknown.tags).map(([k, v]) => `=${k} x ${v}`), ...Object.entries(r.unknown.keys).map(([k, v]) => `${k} x ${v}`)];
+  if (unknown.length) out.push(`  not understood: ${sanitize(unknown.slice(0, 20).join('; '), width * 3)}`);
+  return `${out.join('\n')}\n`;
+}
+
+function procTable(rows: TriageReport['topProcesses']['byMemory'], key: 'queue' | 'memory' | 'binary' | 'reductions', width: number): string {
+  const cut = Math.max(20, Math.floor((width - 60) / 2));
+  return table([
+    { header: 'pid' }, { header: 'name / initial call', max: cut }, { header: 'queue', align: 'right' }, { header: 'memory', align: 'right' },
+    { header: key === 'reductions' ? 'reductions' : 'binary', align: 'right' }, { header: 'state' }, { header: 'current function', max: cut },
+  ], rows.map((p) => [
+    p.pid, p.name ?? p.initialCall ?? '', formatCount(p.messageQueueLength), formatBytes(p.memoryBytes),
+    key === 'reductions' ? formatCount(p.reductions) : formatBytes(p.binaryBytes), p.state, p.currentFunction ?? '',
+  ]));
+}
