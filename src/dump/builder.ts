@@ -67,8 +67,8 @@ export class DumpBuilder implements ScanSink {
     const colon = buf.indexOf(0x3a, start);
     const nameEnd = colon >= 0 && colon < end ? colon : end;
     const tag = buf.toString('latin1', start + 1, nameEnd);
-    // The slogan is raw text: "\n=" inside it is not a tag unless it names one we know.
-    if (this.header?.sloganOpen && !KNOWN_TAGS.has(tag)) return false;
+    // The slogan is raw text up to `System version:`: "\n=" inside it is not a tag.
+    if (this.header?.sloganOpen) return false;
     const id = nameEnd < end ? buf.toString('utf8', nameEnd + 1, end) : '';
     this.closeSection(lineOffset);
     if (this.header) this.header.sloganOpen = false;

@@ -9,6 +9,7 @@ const matcher = new KeyMatcher(KEYS);
 const SYSVER = 'System version: ';
 /** Slogans are cut here; OTP 25 allows long ones, but a screenful is enough to read. */
 const MAX_SLOGAN = 4096;
+const MAX_SLOGAN_LINES = 100;
 
 /**
  * The header, the body of `=erl_crash_dump:V`. The slogan is printed raw by the VM: it may span
@@ -19,6 +20,7 @@ export class HeaderParser implements LineHandler {
   private lineNo = 0;
   /** The slogan has started and `System version` has not been seen: lines belong to the slogan. */
   sloganOpen = false;
+  private sloganLines = 0;
 
   constructor(dumpVersion: string, private readonly ctx: ParseContext) {
     this.header = { dumpVersion, slogan: '', wordSize: 8, wordSizeAssumed: true, jit: false, taints: [] };
@@ -30,6 +32,9 @@ export class HeaderParser implements LineHandler {
     const id = k >= 0 ? matcher.match(buf, start, k) : -1;
     if (id < 0) {
       if (this.sloganOpen) {
+        // A slogan is a few lines; one that never reaches `System version:` must not swallow the
+        // whole file as the OTP 25 viewer's does, so it is closed after a screenful.
+        if (++this.sloganLines > MAX_SLOGAN_LINES) this.sloganOpen = false;
         this.appendSlogan(`\n${text(buf, start, end)}`);
       } else if (first) {
         this.header.created = text(buf, start, end).trim();
