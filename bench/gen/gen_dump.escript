@@ -36,6 +36,7 @@ main([MsgsS, ProcsS, PayloadS, Slogan]) ->
     %% like a gen_server stuck in a call.
     Sink = spawn(fun sink/0),
     register(bench_sink, Sink),
+    log("sink ~s", [pid_to_list(Sink)]),
     fill(Sink, Msgs, Payload),
     wait_queue(Sink, Msgs),
     log("~b messages queued (~b ms), VM memory ~b MB",
