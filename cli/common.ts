@@ -60,3 +60,13 @@ export function writeOut(text: string): Promise<void> {
     else process.stdout.once('drain', () => resolve());
   });
 }
+
+/**
+ * yargs-parser reads a lone "-" as an empty option group and passes "" for it; a file cannot be
+ * named "", so both mean standard input. Reading a dump from a terminal is a usage error.
+ */
+export function inputPath(value: string | undefined): string {
+  const path = value === '' || value === undefined ? '-' : value;
+  if (path === '-' && process.stdin.isTTY) throw new UsageError('"-" reads the input from standard input; pipe a file into it');
+  return path;
+}

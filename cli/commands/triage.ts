@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { readDump } from '../../src/dump/index.js';
 import { triageDump } from '../../src/dump/triage-dump.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
-import { runCommand, withCommonOptions, writeOut } from '../common.js';
+import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, useColor } from '../progress.js';
 
 interface Args {
@@ -24,7 +24,7 @@ const command: CommandModule<object, Args> = {
       const progress = progressReporter('reading');
       let dump;
       try {
-        dump = await readDump(args.dump, { onProgress: progress.onProgress });
+        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
       } finally {
         progress.done();
       }
