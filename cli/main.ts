@@ -4,9 +4,10 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT } from './common.js';
 import triage from './commands/triage.js';
+import alloc from './commands/alloc.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage];
+const commands: CommandModule<any, any>[] = [triage, alloc];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

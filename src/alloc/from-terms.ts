@@ -35,9 +35,7 @@ export function allocatorModelFromTermText(text: string, path?: string): Allocat
 
 export function allocatorModelFromTerms(terms: Term[], path?: string): AllocatorModel {
   let model: AllocatorModel | undefined;
-  const bad = (why: string): never => {
-    throw new InputError(`${path ?? 'input'}: not allocator data: ${why}`, path);
-  };
+  const bad = (why: string) => new InputError(`${path ?? 'input'}: not allocator data: ${why}`, path);
   for (const t of terms) {
     // {Memory, Allocs}: recon snapshot, recon format or raw format.
     if (t.kind === 'tuple' && t.items.length === 2 && t.items[0].kind === 'list' && t.items[1].kind === 'list' && looksLikeMemory(t.items[0])) {
@@ -47,13 +45,13 @@ export function allocatorModelFromTerms(terms: Term[], path?: string): Allocator
       model ??= newModel(raw ? 'raw-snapshot' : 'recon-snapshot');
       model.erlangMemory = readMemory(t.items[0]);
       for (const a of allocs) {
-        if (a.kind !== 'tuple' || a.items.length !== 2) bad(`expected {{Allocator, N}, Props} or {Allocator, Info}, found ${short(a)}`);
+        if (a.kind !== 'tuple' || a.items.length !== 2) throw bad(`expected {{Allocator, N}, Props} or {Allocator, Info}, found ${short(a)}`);
         const key = a.items[0];
         if (key.kind === 'tuple' && key.items.length === 2 && isAtom(key.items[0]) && key.items[1].kind === 'integer') {
           addInstance(model, key.items[0].name, Number(key.items[1].value), a.items[1], path);
         } else if (isAtom(key)) {
           addAllocatorInfo(model, key.name, a.items[1], path);
-        } else bad(`unexpected allocator key ${short(key)}`);
+        } else throw bad(`unexpected allocator key ${short(key)}`);
       }
       continue;
     }
@@ -66,7 +64,7 @@ export function allocatorModelFromTerms(terms: Term[], path?: string): Allocator
       const items = t.items;
       if (items.length > 0 && items.every((i) => i.kind === 'tuple' && i.items.length === 3 && isAtom(i.items[0], 'instance'))) {
         const name = inferName(items as TermTuple[]);
-        if (!name) bad('cannot tell which allocator this system_info output belongs to; print it as {Allocator, Info}');
+        if (!name) throw bad('cannot tell which allocator this system_info output belongs to; print it as {Allocator, Info}');
         addAllocatorInfo(model, name!, t, path);
         continue;
       }
@@ -79,7 +77,7 @@ export function allocatorModelFromTerms(terms: Term[], path?: string): Allocator
         continue;
       }
     }
-    bad(`unrecognised term ${short(t)}`);
+    throw bad(`unrecognised term ${short(t)}`);
   }
   const m = model!;
   m.blockShape = m.allocators.some((a) => a.mbcs?.byOrigin) ? 'per-origin' : m.allocators.some((a) => a.mbcs) ? 'flat' : 'unknown';

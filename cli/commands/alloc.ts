@@ -1,0 +1,51 @@
+import type { CommandModule } from 'yargs';
+import { allocReport } from '../../src/alloc/report.js';
+import { readAllocatorInput } from '../../src/alloc/read.js';
+import { UsageError } from '../../src/errors.js';
+import { type AllocView, renderAllocText } from '../../src/report/alloc-text.js';
+import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { useColor } from '../progress.js';
+
+interface Args {
+  input: string;
+  format: 'text' | 'json';
+  top: number;
+  view?: AllocView;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'alloc <input>',
+  describe: "recon_alloc's views and a fragmentation verdict from a crash dump, a recon_alloc snapshot, system_info output or JSON",
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('input', {
+        type: 'string',
+        demandOption: true,
+        describe: 'erl_crash.dump (plain or gzip), recon_alloc snapshot, printed system_info({allocator, A}), beamscope JSON, or - for stdin',
+      })
+      .option('view', {
+        choices: ['memory', 'fragmentation', 'cache', 'blocks', 'sbcs'] as const,
+        describe: 'print one recon_alloc view: memory/1, fragmentation/1, cache_hit_rates/0, average_block_sizes/1, sbcs_to_mbcs/1',
+      }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
+      const { model } = await readAllocatorInput(inputPath(args.input));
+      const report = allocReport(model, { top: args.top });
+      if (args.format === 'json') {
+        // The recon object keeps every row (it must match recon's answers); --top bounds the rest.
+        await writeOut(JSON.stringify(report, jsonReplacer, 2));
+      } else {
+        await writeOut(renderAllocText(report, { view: args.view, top: args.top, color: useColor() }));
+      }
+    }),
+};
+
+/** NaN (recon would have crashed: blocks in no carriers) is not JSON: null. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+export default command;

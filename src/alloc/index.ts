@@ -1,0 +1,54 @@
+/**
+ * `beamscope/alloc`: the allocator model, its readers (crash dump, recon_alloc snapshot, printed
+ * `system_info({allocator, A})`, JSON), recon_alloc parity functions, and the verdict.
+ */
+export type * from './model.js';
+export { RECON_UTIL_ALLOCATORS, ALLOCATOR_FLAG } from './model.js';
+export {
+  parseTerm,
+  parseTerms,
+  formatTerm,
+  TermSyntaxError,
+  type Term,
+  type TermInteger,
+  type TermFloat,
+  type TermAtom,
+  type TermString,
+  type TermTuple,
+  type TermList,
+  type TermBinary,
+  type TermMap,
+  type TermOpaque,
+  type BinarySegment,
+  type ParseTermsOptions,
+} from './term-text.js';
+export { allocatorModelFromDump } from './from-dump.js';
+export { allocatorModelFromTerms, allocatorModelFromTermText } from './from-terms.js';
+export { allocatorModelFromJson, readAllocatorInput, sniffInput, type InputKind } from './read.js';
+export {
+  reconReport,
+  reconMemory,
+  fragmentation,
+  cacheHitRates,
+  averageBlockSizes,
+  sbcsToMbcs,
+  containerValue,
+  usage,
+  type Keyword,
+  type ReconReport,
+  type ReconMemory,
+  type FragmentationEntry,
+  type CacheHitRateEntry,
+  type SbcsToMbcsEntry,
+} from './recon.js';
+export {
+  allocatorFindings,
+  summarizeByType,
+  summarizeInstances,
+  blocksAgainstMemoryTotal,
+  THRESHOLDS,
+  type TypeSummary,
+  type InstanceSummary,
+  type MemoryTotalCheck,
+} from './verdict.js';
+export { allocReport, type AllocReport } from './report.js';

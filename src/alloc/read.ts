@@ -1,0 +1,221 @@
+/**
+ * Reading allocator input: detects what a file (or stdin) holds and hands it to the one parser for
+ * that format. Crash dumps go through the dump reader (src/dump), Erlang term text through
+ * term-text.ts, JSON through stream-json.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import parser from 'stream-json/parser.js';
+import Assembler from 'stream-json/assembler.js';
+import { InputError } from '../errors.js';
+import { readDump } from '../dump/index.js';
+import { allocatorModelFromDump } from './from-dump.js';
+import { allocatorModelFromTermText } from './from-terms.js';
+import type { AllocatorModel } from './model.js';
+
+export type InputKind = 'crash-dump' | 'term-text' | 'json';
+
+/** What the first bytes of an input say it is. */
+export function sniffInput(head: Buffer): InputKind {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'crash-dump'; // gzip: only dumps are read compressed
+  const text = head.toString('utf8').replace(/^\ufeff/, '');
+  if (/^=erl_crash_dump:/.test(text) || text.startsWith('<Erlang crash dump>')) return 'crash-dump';
+  // JSON objects start with `{"` (or `{}`), and arrays of them with `[{"`; Erlang allocator terms never do.
+  const t = text.trimStart();
+  if (/^\{\s*("|\})/.test(t) || /^\[\s*\{\s*"/.test(t)) return 'json';
+  return 'term-text';
+}
+
+async function readHead(path: string, n = 4096): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads allocator data from `path` ("-" for stdin) in any supported format. Unreadable or
+ * unrecognised input is an InputError (one line, exit 1 in the CLI).
+ */
+export async function readAllocatorInput(path: string): Promise<{ kind: InputKind; model: AllocatorModel }> {
+  if (path === '-') {
+    // stdin cannot be reopened: buffer it (allocator snapshots are small; a dump on stdin goes through the dump reader's stdin path).
+    const stdin = process.stdin;
+    const first = await new Promise<Buffer | null>((resolve, reject) => {
+      const onReadable = () => {
+        cleanup();
+        resolve((stdin.read() as Buffer | null) ?? null);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(null);
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = () => {
+        stdin.off('readable', onReadable);
+        stdin.off('end', onEnd);
+        stdin.off('error', onError);
+      };
+      stdin.once('readable', onReadable);
+      stdin.once('end', onEnd);
+      stdin.once('error', onError);
+    });
+    if (!first || first.length === 0) throw new InputError('stdin: no input');
+    const kind = sniffInput(first);
+    if (kind === 'crash-dump') {
+      stdin.unshift(first);
+      const dump = await readDump('-');
+      return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, 'stdin') };
+    }
+    const rest = await readAll(stdin);
+    const all = Buffer.concat([first, rest]);
+    if (kind === 'json') return { kind, model: await allocatorModelFromJson(Readable.from([all]), 'stdin') };
+    return { kind, model: allocatorModelFromTermText(all.toString('utf8'), 'stdin') };
+  }
+
+  let head: Buffer;
+  try {
+    head = await readHead(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+  }
+  if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  const kind = sniffInput(head);
+  if (kind === 'crash-dump') {
+    const dump = await readDump(path);
+    return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, path) };
+  }
+  if (kind === 'json') return { kind, model: await allocatorModelFromJson(createReadStream(path), path) };
+  const { readFile } = await import('node:fs/promises');
+  return { kind, model: allocatorModelFromTermText(await readFile(path, 'utf8'), path) };
+}
+
+function allocatorModelFromDumpChecked(sections: Parameters<typeof allocatorModelFromDump>[0], memory: Record<string, number>, path: string): AllocatorModel {
+  if (sections.length === 0) throw new InputError(`${path}: the crash dump has no =allocator sections (too old, or cut before them)`, path);
+  return allocatorModelFromDump(sections, memory);
+}
+
+/**
+ * The JSON form (docs/alloc.md): one AllocatorModel object, or the output of
+ * `beamscope alloc --format json` (its `model`), or JSON lines each holding part of a model whose
+ * arrays are appended in order. Read with stream-json, value by value.
+ */
+export async function allocatorModelFromJson(input: NodeJS.ReadableStream, path = 'input'): Promise<AllocatorModel> {
+  const values: unknown[] = [];
+  const p = parser.asStream({ jsonStreaming: true });
+  Assembler.connectTo(p, { onDone: (asm) => values.push(asm.current) });
+  await new Promise<void>((resolve, reject) => {
+    p.on('error', (e: Error) => reject(new InputError(`${path}: bad JSON: ${e.message.replace(/^Parser cannot parse input: /, '')}`, path)));
+    p.on('end', () => resolve());
+    input.on('error', (e: Error) => reject(new InputError(`${path}: cannot read: ${e.message}`, path)));
+    input.pipe(p);
+    p.resume();
+  });
+  if (values.length === 0) throw new InputError(`${path}: no JSON value`, path);
+  let model: AllocatorModel | undefined;
+  values.forEach((v, n) => {
+    const where = values.length > 1 ? `${path} value ${n + 1}` : path;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError(`${where}: expected a JSON object`, path);
+    const o = (v as Record<string, unknown>).model && typeof (v as Record<string, unknown>).model === 'object' ? ((v as Record<string, unknown>).model as Record<string, unknown>) : (v as Record<string, unknown>);
+    const part = validateModel(o, where, model === undefined);
+    if (!model) model = part;
+    else {
+      model.allocators.push(...part.allocators);
+      model.mseg.push(...part.mseg);
+      model.mmap.push(...part.mmap);
+      model.notes.push(...part.notes);
+      if (part.erlangMemory) model.erlangMemory = part.erlangMemory;
+      if (part.sysAllocOptions) model.sysAllocOptions = part.sysAllocOptions;
+      if (part.allocUtilOptions) model.allocUtilOptions = part.allocUtilOptions;
+    }
+  });
+  const m = model!;
+  if (m.blockShape === 'unknown') m.blockShape = m.allocators.some((a) => a.mbcs?.byOrigin) ? 'per-origin' : m.allocators.some((a) => a.mbcs) ? 'flat' : 'unknown';
+  return m;
+}
+
+function fail(where: string, field: string, what: string): never {
+  throw new InputError(`${where}: ${field}: ${what}`);
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function checkColumn(v: unknown, where: string, field: string): void {
+  if (!v || typeof v !== 'object') fail(where, field, 'expected {current, lastMax, max}');
+  const c = v as Record<string, unknown>;
+  for (const k of ['current', 'lastMax', 'max']) if (!isNum(c[k])) fail(where, `${field}.${k}`, 'expected a number');
+}
+
+function checkCarriers(v: unknown, where: string, field: string): void {
+  if (v === undefined) return;
+  if (!v || typeof v !== 'object') fail(where, field, 'expected an object');
+  const c = v as Record<string, unknown>;
+  for (const k of ['blocks', 'blocksBytes', 'carriers', 'carriersBytes']) checkColumn(c[k], where, `${field}.${k}`);
+}
+
+/** Checks the fields the analyzers read; `first` is false for JSONL continuation parts, which may omit the header. */
+function validateModel(o: Record<string, unknown>, where: string, first: boolean): AllocatorModel {
+  if (o.schema !== undefined && o.schema !== 'beamscope.alloc/1') fail(where, 'schema', `unsupported ${JSON.stringify(o.schema)} (expected "beamscope.alloc/1")`);
+  if (first && o.schema === undefined) fail(where, 'schema', 'missing; this is not a beamscope allocator model (see docs/alloc.md)');
+  const arr = (k: string): unknown[] => {
+    const v = o[k];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) fail(where, k, 'expected an array');
+    return v;
+  };
+  const allocators = arr('allocators');
+  allocators.forEach((a, i) => {
+    const f = `allocators[${i}]`;
+    if (!a || typeof a !== 'object') fail(where, f, 'expected an object');
+    const x = a as Record<string, unknown>;
+    if (typeof x.allocator !== 'string') fail(where, `${f}.allocator`, 'expected a string');
+    if (!isNum(x.instance)) fail(where, `${f}.instance`, 'expected a number');
+    checkCarriers(x.mbcs, where, `${f}.mbcs`);
+    checkCarriers(x.sbcs, where, `${f}.sbcs`);
+    if (x.mbcsPool !== undefined) {
+      const p = x.mbcsPool as Record<string, unknown>;
+      for (const k of ['blocks', 'blocksBytes', 'carriers', 'carriersBytes']) if (!isNum(p?.[k])) fail(where, `${f}.mbcsPool.${k}`, 'expected a number');
+    }
+    x.enabled ??= true;
+    x.options ??= {};
+    x.calls ??= {};
+  });
+  const mseg = arr('mseg');
+  mseg.forEach((m, i) => {
+    const x = m as Record<string, unknown>;
+    if (!x || typeof x !== 'object' || !isNum(x.instance)) fail(where, `mseg[${i}].instance`, 'expected a number');
+    x.options ??= {};
+    x.calls ??= {};
+  });
+  const mem = o.erlangMemory;
+  if (mem !== undefined && (typeof mem !== 'object' || mem === null || Object.values(mem).some((v) => !isNum(v)))) fail(where, 'erlangMemory', 'expected an object of numbers (bytes)');
+  return {
+    schema: 'beamscope.alloc/1',
+    source: 'json',
+    blockShape: o.blockShape === 'per-origin' || o.blockShape === 'flat' ? o.blockShape : 'unknown',
+    ...(mem ? { erlangMemory: mem as Record<string, number> } : {}),
+    allocators: allocators as AllocatorModel['allocators'],
+    mseg: mseg as AllocatorModel['mseg'],
+    ...(o.sysAllocOptions ? { sysAllocOptions: o.sysAllocOptions as AllocatorModel['sysAllocOptions'] } : {}),
+    ...(o.allocUtilOptions ? { allocUtilOptions: o.allocUtilOptions as AllocatorModel['allocUtilOptions'] } : {}),
+    mmap: arr('mmap') as AllocatorModel['mmap'],
+    notes: (arr('notes') as unknown[]).map(String),
+  };
+}
