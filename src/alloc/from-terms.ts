@@ -131,7 +131,7 @@ function addAllocatorInfo(model: AllocatorModel, name: string, info: Term, path?
     addMmap(model, info);
     return;
   }
-  if (info.kind !== 'list') throw new InputError(`${path ?? 'input'}: ${name}: expected a list of {instance, N, Props}, found ${short(info)}`, path);
+  if (info.kind !== 'list') throw new InputError(`${path ?? 'input'}: not allocator data: ${name}: expected a list of {instance, N, Props}, found ${short(info)}`, path);
   // Older sys_alloc returned a bare [{options, ...}] list without instances.
   if (info.items.length > 0 && info.items.every((i) => !(i.kind === 'tuple' && isAtom(i.items[0], 'instance')))) {
     addInstance(model, name, 0, info, path);

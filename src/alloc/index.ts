@@ -7,6 +7,7 @@ export { RECON_UTIL_ALLOCATORS, ALLOCATOR_FLAG } from './model.js';
 export {
   parseTerm,
   parseTerms,
+  decodeTermText,
   formatTerm,
   TermSyntaxError,
   type Term,

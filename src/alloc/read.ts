@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import { readDump } from '../dump/index.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
+import { decodeTermText } from './term-text.js';
 import type { AllocatorModel } from './model.js';
 
 export type InputKind = 'crash-dump' | 'term-text' | 'json';
@@ -84,7 +85,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
     const rest = await readAll(stdin);
     const all = Buffer.concat([first, rest]);
     if (kind === 'json') return { kind, model: await allocatorModelFromJson(Readable.from([all]), 'stdin') };
-    return { kind, model: allocatorModelFromTermText(all.toString('utf8'), 'stdin') };
+    return { kind, model: allocatorModelFromTermText(decodeTermText(all), 'stdin') };
   }
 
   let head: Buffer;
@@ -102,7 +103,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
   }
   if (kind === 'json') return { kind, model: await allocatorModelFromJson(createReadStream(path), path) };
   const { readFile } = await import('node:fs/promises');
-  return { kind, model: allocatorModelFromTermText(await readFile(path, 'utf8'), path) };
+  return { kind, model: allocatorModelFromTermText(decodeTermText(await readFile(path)), path) };
 }
 
 function allocatorModelFromDumpChecked(sections: Parameters<typeof allocatorModelFromDump>[0], memory: Record<string, number>, path: string): AllocatorModel {

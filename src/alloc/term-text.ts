@@ -579,6 +579,20 @@ function binaryBytes(segments: BinarySegment[]): Uint8Array | undefined {
   return Uint8Array.from(parts);
 }
 
+/**
+ * Bytes of term text -> string. `~tp` output and files written with unicode encoding are UTF-8; plain
+ * `~p` output written by `file:write_file` (recon's snapshot_save) is Latin-1 when it holds characters
+ * 128-255. Like `file:consult`, try UTF-8 first and fall back to Latin-1.
+ */
+export function decodeTermText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Buffer's latin1 is ISO-8859-1 (TextDecoder's 'latin1' label means windows-1252).
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  }
+}
+
 // ---- helpers for reading terms as data -------------------------------------------------------------
 
 /** Integer value as a JS number (exact up to 2^53; larger values lose precision), else undefined. */
