@@ -90,6 +90,8 @@ export interface DecoderSources {
   binaries?: BinaryLocator;
   /** Dump version >= 0.5: base64 payloads; else hex. */
   base64: boolean;
+  /** Heap lines already at hand (address -> line), looked up before the index. */
+  extraLines?: Map<number, Buffer>;
 }
 
 /** Warnings counted by kind; each kind keeps its first example. */
@@ -237,6 +239,8 @@ export class TermDecoder {
   // ---- pointers ----------------------------------------------------------------------------
 
   private lineFor(address: number): { line: Buffer; cut: boolean } | undefined {
+    const extra = this.src.extraLines?.get(address);
+    if (extra) return { line: extra, cut: false };
     let off = this.src.heap ? this.src.heap.lookup(address) : -1;
     let limit = this.src.heap?.end ?? 0;
     if (off < 0 && this.src.literals) {

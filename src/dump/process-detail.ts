@@ -1,0 +1,175 @@
+/**
+ * One process in full: the `=proc` record (word fields in bytes), links and monitors, and what the
+ * term decoder found in its stack, dictionary, mailbox and heap. Built by `decodeProcess`
+ * (src/dump/terms); rendered by src/report/proc-text.ts.
+ */
+import type { Term } from './terms/model.js';
+import type { ShapeRow } from './terms/shape.js';
+
+export interface ProcRecordField {
+  key: string;
+  value: string;
+  /** For word-unit fields (`Stack+heap`, `OldHeap`, `BinVHeap`, ...): the value in bytes. */
+  bytes?: number;
+}
+
+export interface ProcRecord {
+  pid: string;
+  /** Every `Key: value` line of `=proc`, in order (word fields also converted to bytes). */
+  fields: ProcRecordField[];
+  state?: string;
+  name?: string;
+  spawnedAs?: string;
+  spawnedBy?: string;
+  currentCall?: string;
+  programCounter?: string;
+  messageQueueLength?: number;
+  reductions?: number;
+  memoryBytes?: number;
+  links: string[];
+  /** Processes this one monitors (`{to,PID,REF}`). */
+  monitors: string[];
+  /** Processes monitoring this one (`{from,PID,REF}`). */
+  monitoredBy: string[];
+}
+
+export interface StackEntry {
+  /** `y0`, `0x00007f98a9843558`, ... as written. */
+  label: string;
+  kind: 'y' | 'return' | 'catch' | 'other';
+  /** For return and catch entries: `m:f/a + off` or `<terminate process normally>`. */
+  location?: string;
+  /** For return and catch entries: the text after the label, e.g. `Return addr 0x... (...)`. */
+  text?: string;
+  term?: Term;
+}
+
+export interface StackFrame {
+  /** The function whose frame this is (`m:f/a`), when known. */
+  function?: string;
+  /** Where it returns to (`m:f/a + off`, `<terminate process normally>`). */
+  returnTo?: string;
+  yRegisters: Array<{ label: string; term?: Term; text?: string }>;
+}
+
+export interface HeldBinary {
+  /** Address of the off-heap Binary (the `=binary:ADDR` id). */
+  address: string;
+  /** Payload size from `=binary` (NaN when the section is missing). */
+  sizeBytes: number;
+  /** References from this process's heap. */
+  references: number;
+  /** Other processes whose heaps reference it (undefined when not computed). */
+  otherHolders?: number;
+  /** Also referenced from `=literals`. */
+  literal?: boolean;
+  shared?: boolean;
+}
+
+export interface MessageSample {
+  index: number;
+  term: Term;
+  text: string;
+  seqToken?: Term;
+}
+
+export interface ProcessDetail {
+  pid: string;
+  record: ProcRecord;
+  /** The real initial call: `$initial_call` for proc_lib processes, else `Spawned as`. */
+  initialCall?: string;
+  ancestors: string[];
+  /** True when the process has heap sections (it was deep-dumped). */
+  deepDumped: boolean;
+  stack: { entries: StackEntry[]; frames: StackFrame[] };
+  dictionary: Array<{ key: Term; value: Term; keyText: string; valueText: string }>;
+  messages: {
+    /** `Message queue length` from `=proc`. */
+    queueLength: number;
+    /** Messages found in `=proc_messages` (may be fewer: sensitive or exiting processes). */
+    dumped: number;
+    samples: MessageSample[];
+    shapes: ShapeRow[];
+  };
+  binaries: {
+    held: HeldBinary[];
+    totalBytes: number;
+    exclusiveBytes: number;
+    sharedBytes: number;
+    sharingComputed: boolean;
+  };
+  warnings: string[];
+}
+
+const WORD_FIELDS = new Set(['Stack+heap', 'OldHeap', 'Heap unused', 'OldHeap unused', 'BinVHeap', 'OldBinVHeap',
+  'BinVHeap unused', 'OldBinVHeap unused', 'Heap fragment data']);
+
+/** Parses the body lines of a `=proc:PID` section. */
+export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, wordSize: number): ProcRecord {
+  const rec: ProcRecord = { pid, fields: [], links: [], monitors: [], monitoredBy: [] };
+  for (const raw of lines) {
+    const line = typeof raw === 'string' ? raw : raw.toString('utf8');
+    let key: string;
+    let value: string;
+    const m = /^([^:]*?): ?(.*)$/s.exec(line);
+    if (line.startsWith('arity = ')) {
+      key = 'arity';
+      value = line.slice(8);
+    } else if (m) {
+      key = m[1];
+      value = m[2];
+    } else {
+      key = '';
+      value = line;
+    }
+    const f: ProcRecordField = { key, value };
+    if (WORD_FIELDS.has(key) && /^\d+$/.test(value)) f.bytes = Number(value) * wordSize;
+    rec.fields.push(f);
+    switch (key) {
+      case 'State': rec.state = value; break;
+      case 'Name': rec.name = value; break;
+      case 'Spawned as': rec.spawnedAs = value; break;
+      case 'Spawned by': rec.spawnedBy = value; break;
+      case 'Current call': case 'Last scheduled in for': rec.currentCall = value; break;
+      case 'Program counter': rec.programCounter = value; break;
+      case 'Message queue length': rec.messageQueueLength = Number(value); break;
+      case 'Reductions': rec.reductions = Number(value); break;
+      case 'Memory': rec.memoryBytes = Number(value); break;
+      case 'Link list': parseLinks(value, rec); break;
+      default: break;
+    }
+  }
+  return rec;
+}
+
+function parseLinks(value: string, rec: ProcRecord): void {
+  const s = value.replace(/^\[|\]$/g, '');
+  // Split on ", " at depth 0.
+  const items: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '{' || c === '[') depth++;
+    if (c === '}' || c === ']') depth--;
+    if (c === ',' && depth === 0) {
+      items.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  if (cur.trim()) items.push(cur.trim());
+  for (const it of items) {
+    const m = /^\{(to|from),(.*),([^,]*)\}$/.exec(it);
+    if (m) (m[1] === 'to' ? rec.monitors : rec.monitoredBy).push(m[2]);
+    else rec.links.push(it);
+  }
+}
+
+/** `0x00007f... (gen_server:loop/7 + 232)` -> `gen_server:loop/7`. */
+export function functionOf(location: string | undefined): string | undefined {
+  if (!location) return undefined;
+  const m = /\(?([^\s()]+:[^\s()]+\/\d+)(?: \+ \d+)?\)?/.exec(location);
+  return m ? m[1] : undefined;
+}

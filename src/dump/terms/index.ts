@@ -1,0 +1,10 @@
+/** The heap term decoder: decode one process of a dump on demand, in bounded memory. */
+export { decodeProcess, mailboxShapes, processIdentity, resolvePid } from './process.js';
+export type { DecodeProcessOptions, MailboxShapes, TermDump } from './process.js';
+export { TermDecoder, BinaryLocator, Warnings, type DecodeLimits, type DecoderSources } from './decoder.js';
+export { HeapIndex, BlockReader } from './heap-index.js';
+export { decodeEtf, type EtfOptions } from './etf.js';
+export { printTerm, formatFloat, writeAtom, writeString, type PrintOptions } from './printer.js';
+export { shapeOf, estimateBytes, ShapeHistogram, type ShapeRow, type ShapeInfo } from './shape.js';
+export * from './model.js';
+export type * from '../process-detail.js';

@@ -1,0 +1,500 @@
+/**
+ * Decoding one process of a dump: its `=proc` record, stack, dictionary, mailbox (streamed
+ * message by message) and the refc binaries its heap holds. Only that process's sections and
+ * `=literals` are read; the heap is indexed address -> file offset in typed arrays.
+ */
+import { InputError } from '../../errors.js';
+import type { SectionIndex } from '../section-index.js';
+import { sectionLines } from '../section-lines.js';
+import type { BinaryIndex, DumpHeader, DumpSource, ProcessTable, SectionRef } from '../types.js';
+import {
+  functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
+} from '../process-detail.js';
+import { BinaryLocator, TermDecoder, hex, parseHex, type DecodeLimits, type DecoderSources } from './decoder.js';
+import { decodeEtf } from './etf.js';
+import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { marker, type Term } from './model.js';
+import { printTerm } from './printer.js';
+import { ShapeHistogram, type ShapeRow } from './shape.js';
+
+/** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
+export interface TermDump {
+  index: SectionIndex;
+  header: Pick<DumpHeader, 'wordSize' | 'dumpVersion'> & Partial<Pick<DumpHeader, 'otpRelease'>>;
+  source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip'>>;
+  binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes'>;
+  processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
+}
+
+export interface DecodeProcessOptions extends DecodeLimits {
+  /** Messages kept decoded as samples (default 10). */
+  maxSamples?: number;
+  /** Characters of each printed sample / shape example (default 200 / 120). */
+  sampleWidth?: number;
+  exampleWidth?: number;
+  /** Stop reading the mailbox after this many messages (default: all). */
+  maxMessages?: number;
+  /** Scan the other processes' heaps to tell shared from exclusive binaries (default true). */
+  binarySharing?: boolean;
+  /** Characters of each printed stack slot / dictionary entry (default 300). */
+  termWidth?: number;
+}
+
+interface DumpResources {
+  literals?: HeapIndex | null;
+  binaries?: BinaryLocator;
+}
+const resources = new WeakMap<object, DumpResources>();
+
+function res(dump: TermDump): DumpResources {
+  let r = resources.get(dump);
+  if (!r) {
+    r = {};
+    resources.set(dump, r);
+  }
+  return r;
+}
+
+function checkSeekable(dump: TermDump): void {
+  if (dump.source.seekable === false || dump.source.gzip) {
+    throw new InputError(`${dump.source.path}: process details need a plain dump file (decompress it first)`);
+  }
+}
+
+function literalsIndex(dump: TermDump): HeapIndex | undefined {
+  const r = res(dump);
+  if (r.literals === undefined) {
+    const ref = dump.index.find('literals')[0];
+    r.literals = ref ? new HeapIndex(dump.source.path, ref.offset, ref.length) : null;
+  }
+  return r.literals ?? undefined;
+}
+
+function binaryLocator(dump: TermDump): BinaryLocator {
+  const r = res(dump);
+  if (!r.binaries) {
+    const refs = dump.index.find('binary');
+    let sizeOf: ((a: number) => number | undefined) | undefined;
+    const bi = dump.binaries;
+    if (bi && bi.address.length > 0) {
+      const m = new Map<number, number>();
+      for (let i = 0; i < bi.address.length; i++) m.set(bi.address[i], bi.sizeBytes[i]);
+      sizeOf = (a) => m.get(a);
+    }
+    r.binaries = new BinaryLocator(refs, sizeOf);
+  }
+  return r.binaries;
+}
+
+/** `<0.85.0>` as is; a registered name is looked up among the `=proc` sections. */
+export function resolvePid(dump: TermDump, pidOrName: string): string | undefined {
+  if (/^<\d+\.\d+\.\d+>$/.test(pidOrName)) return dump.index.get('proc', pidOrName) ? pidOrName : undefined;
+  const p = dump.processes;
+  if (p) {
+    for (let i = 0; i < p.count; i++) if (p.name[i] === pidOrName) return p.pid[i];
+    return undefined;
+  }
+  for (const ref of dump.index.find('proc')) {
+    for (const line of sectionLines(dump.source.path, ref, { maxLineBytes: 4096 })) {
+      if (line.length > 6 && line.toString('latin1', 0, 6) === 'Name: ') {
+        if (line.toString('utf8', 6) === pidOrName) return ref.id;
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+function sources(dump: TermDump, reader: BlockReader, heap: HeapIndex | undefined): DecoderSources {
+  return {
+    reader,
+    heap,
+    literals: literalsIndex(dump),
+    binaries: binaryLocator(dump),
+    base64: Number.parseFloat(dump.header.dumpVersion) >= 0.5 || dump.header.dumpVersion === '0.4',
+  };
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+interface ParsedMessage {
+  term: Term;
+  token?: Term;
+}
+
+/** Parses one `=proc_messages` line: `ELEMENT:TOKEN` or `D..E..:TOKEN`. */
+function parseMessageLine(dec: TermDecoder, line: Buffer, base64: boolean): ParsedMessage {
+  if (line.length === 0) return { term: marker('malformed', 'empty message line') };
+  if (line[0] === 68) return parseDistMessage(dec, line, base64);
+  const { term, next } = dec.decodeElementAt(line, 0);
+  if (next < 0 || line[next] !== 58) return { term };
+  const tok = dec.decodeElementAt(line, next + 1);
+  return { term, token: tok.term };
+}
+
+function parseDistMessage(dec: TermDecoder, line: Buffer, base64: boolean): ParsedMessage {
+  try {
+    let p = 1;
+    const hexField = (): number => {
+      const s = p;
+      while (p < line.length && line[p] !== 58) p++;
+      const v = parseHexBytes(line, s, p);
+      if (Number.isNaN(v)) throw new Error('bad D line');
+      p++;
+      return v;
+    };
+    const natoms = hexField();
+    const atoms: string[] = [];
+    for (let i = 0; i < natoms; i++) {
+      if (line[p] !== 65) throw new Error('atom expected');
+      p++;
+      const len = hexField();
+      atoms.push(line.toString('utf8', p, p + len));
+      p += len;
+    }
+    if (line[p] !== 69) throw new Error('E expected');
+    p++;
+    const n = hexField();
+    if (n === 0) return { term: marker('dist', 'no data') };
+    const chars = base64 ? Math.ceil(n / 3) * 4 : 2 * n;
+    const text = line.toString('latin1', p, p + chars);
+    const data = Buffer.from(text, base64 ? 'base64' : 'hex');
+    p += chars;
+    let term = decodeEtf(data, { atomCache: atoms });
+    if (term.t === 'marker') term = marker('dist', term.detail);
+    const token = line[p] === 58 ? dec.decodeElementAt(line, p + 1).term : undefined;
+    return { term, token };
+  } catch (e) {
+    return { term: marker('dist', e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+export interface MailboxShapes {
+  messages: number;
+  shapes: ShapeRow[];
+}
+
+function* streamMessages(dump: TermDump, dec: TermDecoder, ref: SectionRef | undefined, max: number): Generator<ParsedMessage> {
+  if (!ref) return;
+  const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
+  let n = 0;
+  for (const line of sectionLines(dump.source.path, ref, { maxLineBytes: 16 << 20 })) {
+    if (n >= max) return;
+    if (line.length === 0) continue;
+    n++;
+    yield parseMessageLine(dec, line, base64);
+  }
+}
+
+/**
+ * A histogram of the shapes of one process's queued messages, largest first, streamed message
+ * by message (memory: the heap index, not the mailbox).
+ */
+export function mailboxShapes(dump: TermDump, pid: string,
+  opts: { maxMessages?: number; exampleWidth?: number } & DecodeLimits = {}): MailboxShapes {
+  checkSeekable(dump);
+  if (!dump.index.get('proc', pid)) throw new InputError(`no process ${pid} in ${dump.source.path}`);
+  const msgRef = dump.index.get('proc_messages', pid);
+  if (!msgRef) return { messages: 0, shapes: [] };
+  const heapRef = dump.index.get('proc_heap', pid);
+  const reader = new BlockReader(dump.source.path);
+  try {
+    const heap = heapRef ? new HeapIndex(dump.source.path, heapRef.offset, heapRef.length) : undefined;
+    const dec = new TermDecoder(sources(dump, reader, heap), { ...opts, binaryBytes: opts.binaryBytes ?? 0 });
+    const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
+    for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) hist.add(m.term, dump.header.wordSize);
+    return { messages: hist.total, shapes: hist.result() };
+  } finally {
+    reader.close();
+  }
+}
+
+// ---- stack ----------------------------------------------------------------------------------
+
+function parseStack(dec: TermDecoder, lines: Iterable<Buffer>, width: number): StackEntry[] {
+  const out: StackEntry[] = [];
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const colon = line.indexOf(58);
+    if (colon < 0) {
+      out.push({ label: line.toString('latin1'), kind: 'other' });
+      continue;
+    }
+    const label = line.toString('latin1', 0, colon);
+    if (line[colon + 1] === 83) { // S...: return address or catch
+      const text = line.toString('utf8', colon + 2);
+      const loc = /\((.*)\)\s*$/.exec(text)?.[1];
+      const kind = text.startsWith('Return addr') ? 'return' : text.startsWith('Catch') ? 'catch' : 'other';
+      out.push({ label, kind, text, location: loc });
+      continue;
+    }
+    const term = dec.decodeElement(line, colon + 1);
+    void width;
+    out.push({ label, kind: /^y\d+$/.test(label) ? 'y' : 'other', term });
+  }
+  return out;
+}
+
+/**
+ * Groups stack entries into frames. From OTP 24 a frame is printed as its y registers followed by
+ * its return address; before, the return address came first. Either way the y registers belong
+ * to the frame's function, and the return address points into its caller.
+ */
+function framesOf(entries: StackEntry[], current: string | undefined, otpRelease?: string): StackFrame[] {
+  const frames: StackFrame[] = [];
+  const first = entries[0]?.kind;
+  const last = entries[entries.length - 1]?.kind;
+  const major = otpRelease && /^\d+/.test(otpRelease) ? Number.parseInt(otpRelease, 10) : undefined;
+  const cpFirst = first === 'y' ? false : last === 'y' ? true : major !== undefined ? major < 24 : otpRelease?.startsWith('R') ?? false;
+  let cur: StackFrame = { yRegisters: [] };
+  const push = () => {
+    frames.push(cur);
+    cur = { yRegisters: [] };
+  };
+  for (const e of entries) {
+    if (e.kind === 'return') {
+      if (cpFirst) {
+        if (cur.returnTo !== undefined || cur.yRegisters.length > 0) push();
+        cur.returnTo = e.location;
+      } else {
+        cur.returnTo = e.location;
+        push();
+      }
+    } else cur.yRegisters.push({ label: e.label, term: e.term, text: e.text });
+  }
+  if (cur.returnTo !== undefined || cur.yRegisters.length > 0) push();
+  let fn = functionOf(current);
+  for (const f of frames) {
+    f.function = fn;
+    fn = functionOf(f.returnTo);
+  }
+  return frames;
+}
+
+// ---- binaries held --------------------------------------------------------------------------
+
+/** Off-heap binary addresses referenced by `Yc`/`Ys` lines of a heap section, with counts. */
+function scanRefcLines(path: string, ref: SectionRef | undefined, locator: BinaryLocator,
+  visit: (address: number) => void): void {
+  if (!ref) return;
+  for (const line of sectionLines(path, ref, { maxLineBytes: 256 })) {
+    const colon = line.indexOf(58);
+    if (colon < 0 || line[colon + 1] !== 89) continue;
+    const k = line[colon + 2];
+    if (k !== 99 && k !== 115) continue;
+    const s = colon + 3;
+    const e = line.indexOf(58, s);
+    if (e < 0) continue;
+    const a = parseHexBytes(line, s, e);
+    if (Number.isNaN(a)) continue;
+    if (k === 115 && !locator.has(a)) continue; // a sub binary of a heap object
+    visit(a);
+  }
+}
+
+function heldBinaries(dump: TermDump, pid: string, reader: BlockReader, sharing: boolean): ProcessDetail['binaries'] {
+  const locator = binaryLocator(dump);
+  const counts = new Map<number, number>();
+  scanRefcLines(dump.source.path, dump.index.get('proc_heap', pid), locator, (a) => counts.set(a, (counts.get(a) ?? 0) + 1));
+  const others = new Map<number, number>();
+  const literal = new Set<number>();
+  if (sharing && counts.size > 0) {
+    for (const ref of dump.index.find('proc_heap')) {
+      if (ref.id === pid) continue;
+      const seen = new Set<number>();
+      scanRefcLines(dump.source.path, ref, locator, (a) => {
+        if (counts.has(a) && !seen.has(a)) {
+          seen.add(a);
+          others.set(a, (others.get(a) ?? 0) + 1);
+        }
+      });
+    }
+    scanRefcLines(dump.source.path, dump.index.find('literals')[0], locator, (a) => {
+      if (counts.has(a)) literal.add(a);
+    });
+  }
+  const held: HeldBinary[] = [];
+  let total = 0;
+  let shared = 0;
+  for (const [a, n] of counts) {
+    const size = locator.size(a, reader) ?? NaN;
+    const h: HeldBinary = { address: hex(a), sizeBytes: size, references: n };
+    if (sharing) {
+      h.otherHolders = others.get(a) ?? 0;
+      h.literal = literal.has(a);
+      h.shared = h.otherHolders > 0 || h.literal;
+      if (h.shared && Number.isFinite(size)) shared += size;
+    }
+    if (Number.isFinite(size)) total += size;
+    held.push(h);
+  }
+  held.sort((x, y) => (Number.isFinite(y.sizeBytes) ? y.sizeBytes : -1) - (Number.isFinite(x.sizeBytes) ? x.sizeBytes : -1));
+  return { held, totalBytes: total, sharedBytes: shared, exclusiveBytes: total - shared, sharingComputed: sharing };
+}
+
+// ---- identity -------------------------------------------------------------------------------
+
+function atomOrText(t: Term): string {
+  return t.t === 'atom' ? t.v : printTerm(t, { maxChars: 200 });
+}
+
+function mfa(t: Term | undefined): string | undefined {
+  if (!t || t.t !== 'tuple' || t.v.length !== 3) return undefined;
+  const [m, f, a] = t.v;
+  if (m.t !== 'atom' || f.t !== 'atom') return undefined;
+  const arity = a.t === 'int' ? String(a.v) : a.t === 'list' ? String(a.v.length) : a.t === 'nil' ? '0' : undefined;
+  return arity === undefined ? undefined : `${printTerm(m)}:${printTerm(f)}/${arity}`;
+}
+
+function identityFrom(dict: Array<{ key: Term; value: Term }>, spawnedAs: string | undefined): { ancestors: string[]; initialCall?: string } {
+  let ancestors: string[] = [];
+  let initialCall: string | undefined;
+  for (const { key, value } of dict) {
+    if (key.t !== 'atom') continue;
+    if (key.v === '$ancestors') {
+      if (value.t === 'list') ancestors = value.v.map(atomOrText);
+    } else if (key.v === '$initial_call') initialCall = mfa(value);
+  }
+  return { ancestors, initialCall: initialCall ?? spawnedAs };
+}
+
+function dictionaryEntries(dec: TermDecoder, lines: Iterable<Buffer>): Array<{ key: Term; value: Term }> {
+  const out: Array<{ key: Term; value: Term }> = [];
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const t = dec.decodeElement(line);
+    if (t.t === 'tuple' && t.v.length === 2) out.push({ key: t.v[0], value: t.v[1] });
+    else out.push({ key: t, value: marker('malformed', 'dictionary entry is not a 2-tuple') });
+  }
+  return out;
+}
+
+/**
+ * `$ancestors` and the real initial call of a process, cheaply: only the dictionary's heap
+ * lines are looked for (a few sequential scans of the heap section, no index).
+ */
+export function processIdentity(dump: TermDump, pid: string): { ancestors: string[]; initialCall?: string } {
+  checkSeekable(dump);
+  const procRef = dump.index.get('proc', pid);
+  if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
+  let spawnedAs: string | undefined;
+  for (const line of sectionLines(dump.source.path, procRef, { maxLineBytes: 4096 })) {
+    if (line.toString('latin1', 0, 12) === 'Spawned as: ') spawnedAs = line.toString('utf8', 12);
+  }
+  const dictRef = dump.index.get('proc_dictionary', pid);
+  if (!dictRef) return { ancestors: [], initialCall: spawnedAs };
+  const lines = [...sectionLines(dump.source.path, dictRef, { maxLineBytes: 1 << 20 })].map((b) => Buffer.from(b));
+  const heapRef = dump.index.get('proc_heap', pid);
+  const reader = new BlockReader(dump.source.path);
+  try {
+    const src = sources(dump, reader, undefined);
+    const sparse = heapRef ? sparseHeap(dump.source.path, heapRef, lines, src.literals) : new Map<number, Buffer>();
+    const dec = new TermDecoder({ ...src, extraLines: sparse }, { maxNodes: 100_000 });
+    return identityFrom(dictionaryEntries(dec, lines), spawnedAs);
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * The heap lines reachable from some root lines, found by sequential scans for `\nADDR:` (no
+ * index). Heap lines are written parent first, so one forward pass finds most; a few more
+ * passes pick up back references.
+ */
+function sparseHeap(path: string, ref: SectionRef, roots: Buffer[], literals: HeapIndex | undefined): Map<number, Buffer> {
+  const found = new Map<number, Buffer>();
+  const wanted = new Set<string>();
+  const addPointers = (line: Buffer, from: number): void => {
+    // Pointers are `H` + hex; atoms may contain 'H', so this may over-collect, which is harmless.
+    const s = line.toString('latin1', from);
+    for (const m of s.matchAll(/H([0-9A-F]+)/g)) {
+      const a = parseHex(m[1]);
+      if (!found.has(a) && !(literals && literals.lookup(a) >= 0)) wanted.add(m[1]);
+    }
+  };
+  for (const r of roots) addPointers(r, 0);
+  const fdLines = (): void => {
+    for (const line of sectionLines(path, ref, { maxLineBytes: 1 << 20 })) {
+      if (wanted.size === 0) return;
+      const colon = line.indexOf(58);
+      if (colon <= 0) continue;
+      const key = line.toString('latin1', 0, colon);
+      if (!wanted.has(key)) continue;
+      wanted.delete(key);
+      const copy = Buffer.from(line);
+      found.set(parseHex(key), copy);
+      addPointers(copy, colon + 1);
+      if (found.size > 100_000) return;
+    }
+  };
+  for (let pass = 0; pass < 4 && wanted.size > 0; pass++) {
+    const before = found.size;
+    fdLines();
+    if (found.size === before) break;
+  }
+  return found;
+}
+
+// ---- the whole process ----------------------------------------------------------------------
+
+/**
+ * One process decoded: record, stack frames with y registers, dictionary, message samples and
+ * shapes (the mailbox is streamed), binaries held, and warnings.
+ */
+export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOptions = {}): ProcessDetail {
+  checkSeekable(dump);
+  const procRef = dump.index.get('proc', pid);
+  if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
+  const path = dump.source.path;
+  const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: 1 << 20 }), dump.header.wordSize);
+  const heapRef = dump.index.get('proc_heap', pid);
+  const reader = new BlockReader(path);
+  const width = opts.termWidth ?? 300;
+  try {
+    const heap = heapRef ? new HeapIndex(path, heapRef.offset, heapRef.length) : undefined;
+    const src = sources(dump, reader, heap);
+    const dec = new TermDecoder(src, { ...opts, binaryBytes: opts.binaryBytes ?? 64 });
+    const warnings: string[] = [];
+    if (heap && heap.badLines > 0) warnings.push(`${heap.badLines} heap lines without an address`);
+
+    const stackRef = dump.index.get('proc_stack', pid);
+    const entries = stackRef ? parseStack(dec, sectionLines(path, stackRef, { maxLineBytes: 1 << 20 }), width) : [];
+    const frames = framesOf(entries, record.currentCall ?? record.programCounter, dump.header.otpRelease);
+
+    const dictRef = dump.index.get('proc_dictionary', pid);
+    const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];
+    const identity = identityFrom(dict, record.spawnedAs);
+
+    const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
+    const samples: MessageSample[] = [];
+    const maxSamples = opts.maxSamples ?? 10;
+    let i = 0;
+    for (const m of streamMessages(dump, dec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
+      hist.add(m.term, dump.header.wordSize);
+      if (samples.length < maxSamples) {
+        samples.push({ index: i, term: m.term, text: printTerm(m.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: m.token });
+      }
+      i++;
+    }
+
+    const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true);
+    warnings.push(...dec.warnings.list());
+    if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
+      warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);
+    }
+    return {
+      pid,
+      record,
+      initialCall: identity.initialCall,
+      ancestors: identity.ancestors,
+      deepDumped: heapRef !== undefined || stackRef !== undefined,
+      stack: { entries, frames },
+      dictionary: dict.map((d) => ({ ...d, keyText: printTerm(d.key, { maxChars: width }), valueText: printTerm(d.value, { maxChars: width }) })),
+      messages: { queueLength: record.messageQueueLength ?? hist.total, dumped: hist.total, samples, shapes: hist.result() },
+      binaries,
+      warnings,
+    };
+  } finally {
+    reader.close();
+  }
+}

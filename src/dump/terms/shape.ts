@@ -1,0 +1,164 @@
+/**
+ * Message shapes: a short type-level description of a term (`{log_line, integer, binary(90)}`),
+ * a histogram of them, and a size estimate in bytes. Binary sizes are kept per position, so a
+ * mailbox of log lines of varying length is one shape, `binary(40..200)`, not thousands.
+ */
+import type { Term } from './model.js';
+import { printTerm, writeAtom } from './printer.js';
+
+const SLOT = '\u0001';
+const MAX_SHAPE_DEPTH = 4;
+
+export interface ShapeInfo {
+  /** Skeleton with a slot per binary size. */
+  key: string;
+  sizes: number[];
+  /** Estimated bytes: heap words x word size + referenced refc payload bytes. */
+  bytes: number;
+}
+
+export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
+  const sizes: number[] = [];
+  let budget = 2000;
+  const skel = (t: Term, depth: number, tagPos: boolean): string => {
+    if (--budget < 0) return '...';
+    switch (t.t) {
+      case 'atom': return tagPos || depth === 0 ? writeAtom(t.v) : 'atom';
+      case 'int': return 'integer';
+      case 'float': return 'float';
+      case 'nil': return '[]';
+      case 'tuple': {
+        if (depth >= MAX_SHAPE_DEPTH) return `tuple(${t.v.length})`;
+        if (t.v.length > 10) return `tuple(${t.v.length})`;
+        return `{${t.v.map((x, i) => skel(x, depth + 1, i === 0)).join(', ')}}`;
+      }
+      case 'list': {
+        if (!t.tail && t.v.every((x) => x.t === 'int' && typeof x.v === 'number' && x.v >= 0 && x.v <= 0x10ffff) && t.v.length > 0) return 'string';
+        if (depth >= MAX_SHAPE_DEPTH) return 'list';
+        const n = Math.min(t.v.length, 8);
+        const save = sizes.length;
+        const first = skel(t.v[0], depth + 1, false);
+        let same = true;
+        for (let i = 1; i < n && same; i++) {
+          const mark = sizes.length;
+          if (skel(t.v[i], depth + 1, false) !== first) same = false;
+          sizes.length = mark;
+        }
+        if (!same) {
+          sizes.length = save;
+          return t.tail ? 'improper_list' : 'list';
+        }
+        return t.tail ? `[${first}|${skel(t.tail, depth + 1, false)}]` : `[${first}]`;
+      }
+      case 'map': {
+        if (depth >= MAX_SHAPE_DEPTH || t.v.length > 8 || !t.v.every(([k]) => k.t === 'atom')) return 'map';
+        return `#{${t.v.map(([k, v]) => `${writeAtom((k as { v: string }).v)} => ${skel(v, depth + 1, false)}`).join(', ')}}`;
+      }
+      case 'binary':
+        if (depth > MAX_SHAPE_DEPTH) return 'binary';
+        sizes.push(t.size);
+        return `binary${SLOT}`;
+      case 'pid': return 'pid';
+      case 'port': return 'port';
+      case 'ref': return 'ref';
+      case 'fun': case 'export': return 'fun';
+      case 'marker': return printTerm(t);
+    }
+  };
+  const key = skel(term, 0, false);
+  return { key, sizes, bytes: estimateBytes(term, wordSize) };
+}
+
+/** Flat heap size (like erts_debug:flat_size/1) x word size, plus referenced refc payload bytes. */
+export function estimateBytes(term: Term, wordSize: 4 | 8 = 8): number {
+  let words = 0;
+  let offHeap = 0;
+  let budget = 200_000;
+  const stack: Term[] = [term];
+  while (stack.length > 0 && --budget > 0) {
+    const t = stack.pop()!;
+    switch (t.t) {
+      case 'tuple': words += 1 + t.v.length; for (const x of t.v) stack.push(x); break;
+      case 'list': words += 2 * t.v.length; for (const x of t.v) stack.push(x); if (t.tail) stack.push(t.tail); break;
+      case 'float': words += wordSize === 8 ? 2 : 3; break;
+      case 'int':
+        if (typeof t.v === 'bigint') {
+          const bits = (t.v < 0n ? -t.v : t.v).toString(16).length * 4;
+          words += 1 + Math.ceil(bits / (wordSize * 8));
+        } else if (Math.abs(t.v) >= (wordSize === 8 ? 2 ** 59 : 2 ** 27)) words += 2;
+        break;
+      case 'map':
+        words += t.v.length <= 32 ? 3 + t.v.length + 1 + t.v.length : 4 * t.v.length;
+        for (const [k, v] of t.v) stack.push(k, v);
+        break;
+      case 'binary':
+        if (t.kind === 'heap') words += 2 + Math.ceil(t.size / wordSize);
+        else {
+          words += t.kind === 'refc' ? 6 : 5;
+          offHeap += t.size;
+        }
+        break;
+      case 'fun': words += 5; break;
+      case 'export': words += 2; break;
+      case 'ref': words += wordSize === 8 ? 4 : 5; break;
+      case 'pid': case 'port': if (!/^<0\.|^#Port<0\./.test(t.v)) words += 4; break;
+      default: break;
+    }
+  }
+  return words * wordSize + offHeap;
+}
+
+export interface ShapeRow {
+  shape: string;
+  count: number;
+  example: string;
+  estimatedBytes: number;
+}
+
+/** Counts shapes; bounded to `maxShapes` distinct skeletons (the rest go to one row). */
+export class ShapeHistogram {
+  private rows = new Map<string, { count: number; bytes: number; ranges: number[]; example: string }>();
+  private other = { count: 0, bytes: 0, example: '' };
+  total = 0;
+  constructor(private readonly exampleWidth = 120, private readonly maxShapes = 5000) {}
+
+  add(term: Term, wordSize: 4 | 8 = 8): void {
+    const s = shapeOf(term, wordSize);
+    this.total++;
+    let row = this.rows.get(s.key);
+    if (!row) {
+      if (this.rows.size >= this.maxShapes) {
+        this.other.count++;
+        this.other.bytes += s.bytes;
+        if (!this.other.example) this.other.example = printTerm(term, { maxChars: this.exampleWidth });
+        return;
+      }
+      row = { count: 0, bytes: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(term, { maxChars: this.exampleWidth }) };
+      this.rows.set(s.key, row);
+    }
+    row.count++;
+    row.bytes += s.bytes;
+    for (let i = 0; i < s.sizes.length; i++) {
+      const n = s.sizes[i];
+      if (n < row.ranges[2 * i]) row.ranges[2 * i] = n;
+      if (n > row.ranges[2 * i + 1]) row.ranges[2 * i + 1] = n;
+    }
+  }
+
+  /** Rows, largest count first (ties: more bytes first). */
+  result(): ShapeRow[] {
+    const out: ShapeRow[] = [];
+    for (const [key, r] of this.rows) {
+      let i = 0;
+      const shape = key.replace(/\u0001/g, () => {
+        const lo = r.ranges[2 * i];
+        const hi = r.ranges[2 * i + 1];
+        i++;
+        return lo === hi ? `(${lo})` : `(${lo}..${hi})`;
+      });
+      out.push({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes });
+    }
+    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes });
+    return out.sort((a, b) => b.count - a.count || b.estimatedBytes - a.estimatedBytes || (a.shape < b.shape ? -1 : 1));
+  }
+}
