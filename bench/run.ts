@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,10 @@ const ROOT = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') 
 const GEN_SCRIPT = join(ROOT, 'bench', 'gen', 'gen_dump.escript');
 const CDV_SCRIPT = join(ROOT, 'bench', 'gen', 'cdv_bench.escript');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const GIT_DESCRIBE = (() => {
+  const r = spawnSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+})();
 
 const ALL_TOOLS = ['wc', 'awk', 'triage', 'cdv', 'proc', 'cdv-proc'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
@@ -35,8 +39,9 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --sizes LIST        dump sizes in MB, comma-separated (default ${SPECS.map((s) => s.sizeMB).join(',')})
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
-  --runs N            timed runs of wc/awk/triage/proc per dump; the median wall time is
-                      reported, the largest peak RSS (default 3)
+  --runs N            timed runs of each tool per dump; the median wall time is reported
+                      (and the best), with the largest peak RSS (default 3; a crashdump_viewer
+                      run that hits a cap ends its series)
   --cdv-timeout S     time cap for each crashdump_viewer run (default 600)
   --cdv-mem-cap MB    memory cap for each crashdump_viewer run (default 8000)
   --rss-method M      auto | wait4 | poll (default auto: wait4 when python3 exists)
@@ -58,7 +63,13 @@ interface ToolResult {
   runs: Measurement[];
   check: string;
   note: string;
+  /** Fastest run (the median is `wallS`); on a shared machine the gap shows contention. */
+  bestWallS: number | null;
+  /** 1-minute load average just before each run. */
+  loadAvg: number[];
   measuredAt: string;
+  /** `git describe --always --dirty` of the checkout that was measured. */
+  gitDescribe: string;
 }
 
 interface Results {
@@ -221,10 +232,12 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
   const [cmd, args] = commandFor(tool, d);
   const isCdv = tool === 'cdv' || tool === 'cdv-proc';
   const runs: Measurement[] = [];
+  const loads: number[] = [];
   let check = '';
   let note = '';
   const base = join(ctx.logDir, `${tool}-${d.spec.sizeMB}mb`);
   for (let i = 0; i < nRuns; i++) {
+    loads.push(Number(loadavg()[0].toFixed(2)));
     const m = await measure(cmd, args, {
       method: ctx.method,
       stdoutFile: `${base}.out`,
@@ -246,7 +259,7 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
   const ok = runs.filter((r) => r.status === 'ok');
   const last = runs[runs.length - 1];
   const status: ToolResult['status'] = ok.length === runs.length ? 'ok' : last.status;
-  const wallS = ok.length ? median(ok.map((r) => r.wallS)) : status === 'timeout' ? last.wallS : null;
+  const wallS = status === 'ok' ? median(ok.map((r) => r.wallS)) : status === 'timeout' ? last.wallS : null;
   const rss = runs.map((r) => r.peakRssMB).filter((x): x is number => x !== null);
   return {
     sizeMB: d.spec.sizeMB,
@@ -260,7 +273,10 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
     runs,
     check,
     note,
+    bestWallS: ok.length ? Math.min(...ok.map((r) => r.wallS)) : null,
+    loadAvg: loads,
     measuredAt: new Date().toISOString(),
+    gitDescribe: GIT_DESCRIBE,
   };
 }
 
@@ -329,8 +345,8 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   const rows = [...res.results].sort((a, b) => a.sizeMB - b.sizeMB || ALL_TOOLS.indexOf(a.tool) - ALL_TOOLS.indexOf(b.tool));
   const out: string[] = [];
   out.push('');
-  out.push(`${pad('dump MB', 8, true)}  ${pad('tool', 40)} ${pad('wall s', 9, true)} ${pad('MB/s', 8, true)} ${pad('peak RSS MB', 12, true)}  status / check`);
-  out.push('-'.repeat(110));
+  out.push(`${pad('dump MB', 8, true)}  ${pad('tool', 40)} ${pad('wall s', 9, true)} ${pad('best s', 8, true)} ${pad('MB/s', 8, true)} ${pad('peak RSS MB', 12, true)}  status / check`);
+  out.push('-'.repeat(119));
   for (const r of rows) {
     const status = r.status === 'ok' ? r.check : `${r.status === 'timeout' ? 'TIMED OUT' : r.status.toUpperCase()} ${r.note}`;
     const wall = r.status === 'timeout' ? `>${fmt(r.wallS, 0)}` : fmt(r.wallS);
@@ -338,7 +354,7 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
     const floor = res.rssFloorMB;
     const rss = r.peakRssMB !== null && floor !== null && r.peakRssMB <= floor + 0.5 ? `<=${fmt(r.peakRssMB, 0)}` : fmt(r.peakRssMB, 0);
     out.push(
-      `${pad(fmt(r.dumpBytes / 1e6, 0), 8, true)}  ${pad(r.label + (carried.has(r) ? ' *' : ''), 40)} ${pad(wall, 9, true)} ${pad(mbs, 8, true)} ${pad(rss, 12, true)}  ${status}`,
+      `${pad(fmt(r.dumpBytes / 1e6, 0), 8, true)}  ${pad(r.label + (carried.has(r) ? ' *' : ''), 40)} ${pad(wall, 9, true)} ${pad(fmt(r.bestWallS), 8, true)} ${pad(mbs, 8, true)} ${pad(rss, 12, true)}  ${status}`,
     );
   }
   if (carried.size) out.push('* carried over from an earlier run (see measuredAt in results.json)');
@@ -490,6 +506,8 @@ async function main(): Promise<void> {
         wallS,
         mbPerS: wallS ? d.bytes / 1e6 / wallS : null,
         peakRssMB: rss.length ? Math.max(...rss) : null,
+        bestWallS: ok.length ? Math.min(...ok.map((r) => r.wallS)) : null,
+        loadAvg: rs.flatMap((r) => r.loadAvg),
         runs,
       });
     }
@@ -499,7 +517,8 @@ async function main(): Promise<void> {
         continue;
       }
       log(`${t}: running (cap ${ctx.cdvTimeoutS} s, ${ctx.cdvMemCapMB} MB)`);
-      fresh.push(await runTool(ctx, t, d, procCount, 1));
+      // Same number of runs as the others; a run that hits a cap ends the series.
+      fresh.push(await runTool(ctx, t, d, procCount, ctx.runs));
     }
     save();
   }
