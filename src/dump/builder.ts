@@ -1,6 +1,7 @@
 import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
-import { SectionIndex } from './section-index.js';
+import { packPidBytes, SectionIndex } from './section-index.js';
+import { BytesInterner, KeyMatcher } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
 import { etsHandler } from './sections/ets.js';
@@ -24,6 +25,8 @@ export const KNOWN_TAGS = new Set([
   'memory_map', 'memory_status', 'num_atoms',
 ]);
 
+const TAG_LIST = [...KNOWN_TAGS];
+const TAG_MATCHER = new KeyMatcher(TAG_LIST);
 const NEWEST_ATOMS_KEPT = 20;
 
 /**
@@ -41,8 +44,7 @@ export class DumpBuilder implements ScanSink {
   private cutMidLine = false;
   private endOffset = 0;
   private abortReason?: string;
-  private lastTag?: string;
-  private lastId?: string;
+  private lastIndex = -1;
   readonly dump: Omit<Dump, 'header' | 'truncation' | 'index' | 'source' | 'processes' | 'binaries'>;
   private readonly ctx: ParseContext;
 
@@ -56,6 +58,7 @@ export class DumpBuilder implements ScanSink {
     const unknownKeys = this.dump.unknown.keys;
     this.ctx = {
       wordSize: () => this.header?.header.wordSize ?? 8,
+      intern: new BytesInterner(),
       unknownKey: (section, key) => {
         const k = `${section}: ${key}`;
         if (k in unknownKeys || Object.keys(unknownKeys).length < 200) unknownKeys[k] = (unknownKeys[k] ?? 0) + 1;
@@ -64,23 +67,26 @@ export class DumpBuilder implements ScanSink {
   }
 
   tag(buf: Buffer, start: number, end: number, lineOffset: number, bodyOffset: number): LineHandler | null | false {
-    const colon = buf.indexOf(0x3a, start);
-    const nameEnd = colon >= 0 && colon < end ? colon : end;
-    const tag = buf.toString('latin1', start + 1, nameEnd);
     // The slogan is raw text up to `System version:`: "\n=" inside it is not a tag.
     if (this.header?.sloganOpen) return false;
-    const id = nameEnd < end ? buf.toString('utf8', nameEnd + 1, end) : '';
+    let nameEnd = end;
+    for (let p = start + 1; p < end; p++) if (buf[p] === 0x3a) { nameEnd = p; break; }
+    const code = TAG_MATCHER.match(buf, start + 1, nameEnd);
+    const tag = code >= 0 ? TAG_LIST[code] : buf.toString('latin1', start + 1, nameEnd);
+    // Process sections are most of the tags of a big dump: their pid ids are packed from the bytes,
+    // and a string is made only for the sections that keep one.
+    const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
+    const needsText = Number.isNaN(packed) || !(tag === 'proc_heap' || tag === 'proc_stack' || tag === 'proc_messages' || tag === 'proc_dictionary');
+    const id = nameEnd < end && needsText ? buf.toString('utf8', nameEnd + 1, end) : '';
     this.closeSection(lineOffset);
-    if (this.header) this.header.sloganOpen = false;
     if (tag === 'abort') {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
       return null;
     }
     this.dump.sectionCounts[tag] = (this.dump.sectionCounts[tag] ?? 0) + 1;
-    this.index.add(tag, id, bodyOffset);
-    this.lastTag = tag;
-    this.lastId = id;
+    this.index.add(tag, packed, id, bodyOffset);
+    this.lastIndex = this.index.size - 1;
     return this.handlerFor(tag, id);
   }
 
@@ -174,8 +180,7 @@ export class DumpBuilder implements ScanSink {
         truncated,
         abortReason: this.abortReason,
         cutMidLine: this.cutMidLine,
-        lastTag: this.lastTag,
-        lastId: this.lastId,
+        ...(this.lastIndex >= 0 ? { lastTag: this.index.at(this.lastIndex).tag, lastId: this.index.at(this.lastIndex).id } : {}),
         bytesRead: this.endOffset,
       },
       index: this.index,

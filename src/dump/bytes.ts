@@ -45,10 +45,9 @@ export function parseHex(buf: Buffer, start: number, end: number): number {
  * Returns -1 when the line has no such colon.
  */
 export function keyEnd(buf: Buffer, start: number, end: number): number {
-  let i = buf.indexOf(COLON, start);
-  while (i >= 0 && i < end) {
-    if (i + 1 === end || buf[i + 1] === SPACE) return i;
-    i = buf.indexOf(COLON, i + 1);
+  // Keys are short: a plain loop beats a native indexOf call per line.
+  for (let i = start; i < end; i++) {
+    if (buf[i] === COLON && (i + 1 === end || buf[i + 1] === SPACE)) return i;
   }
   return -1;
 }
@@ -81,8 +80,41 @@ export class KeyMatcher {
   match(buf: Buffer, start: number, end: number): number {
     const list = this.buckets.get((end - start) * 256 + (buf[start] ?? 0));
     if (!list) return -1;
-    for (const c of list) if (c.bytes.compare(buf, start, end) === 0) return c.id;
+    for (const c of list) if (sameBytes(c.bytes, buf, start, end)) return c.id;
     return -1;
+  }
+}
+
+/** a equals buf[start, end): a JS loop, cheaper than Buffer.compare's native call for short keys. */
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
+
+/**
+ * Strings that repeat across millions of lines (states, initial calls, parent pids) are made once:
+ * the bytes are hashed and compared, and only a new value becomes a new string.
+ */
+export class BytesInterner {
+  private table = new Map<number, Array<{ bytes: Buffer; str: string }>>();
+  private size = 0;
+
+  constructor(private readonly maxEntries = 100_000, private readonly maxLength = 256) {}
+
+  get(buf: Buffer, start: number, end: number): string {
+    if (end - start > this.maxLength) return text(buf, start, end);
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 16777619);
+    let list = this.table.get(h);
+    if (list) for (const e of list) if (sameBytes(e.bytes, buf, start, end)) return e.str;
+    const str = text(buf, start, end);
+    if (this.size < this.maxEntries) {
+      if (!list) this.table.set(h, (list = []));
+      list.push({ bytes: Buffer.from(buf.subarray(start, end)), str });
+      this.size++;
+    }
+    return str;
   }
 }
 

@@ -13,8 +13,6 @@ export type TextColumn = (typeof TEXT)[number];
 /** Builds the columnar process table row by row; numeric columns are typed arrays grown by doubling. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
-  /** Strings that repeat across processes (states, initial calls) are kept once. */
-  private interned = new Map<string, string>();
 
   constructor(capacity = 256) {
     const t = { count: 0, memoryDerived: new Uint8Array(capacity) } as unknown as ProcessTable;
@@ -35,12 +33,7 @@ export class ProcessTableBuilder {
     return i;
   }
 
-  setText(col: Exclude<TextColumn, 'pid'>, i: number, value: string, intern = false): void {
-    if (intern) {
-      const have = this.interned.get(value);
-      if (have !== undefined) value = have;
-      else if (this.interned.size < 100_000) this.interned.set(value, value);
-    }
+  setText(col: Exclude<TextColumn, 'pid'>, i: number, value: string): void {
     (this.table[col] as Array<string | undefined>)[i] = value;
   }
 

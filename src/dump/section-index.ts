@@ -15,8 +15,11 @@ export class SectionIndex {
   private otherIds = new Map<number, string>();
   size = 0;
 
-  /** Records a section whose body starts at `offset`; its length is set by `close`. */
-  add(tag: string, id: string, offset: number): void {
+  /**
+   * Records a section whose body starts at `offset`. `packedId` is the id packed by packPid (NaN
+   * when it is not a pid); `id` is needed only then.
+   */
+  add(tag: string, packedId: number, id: string, offset: number): void {
     if (this.size === this.tags.length) this.grow();
     let code = this.tagCodes.get(tag);
     if (code === undefined) {
@@ -32,9 +35,8 @@ export class SectionIndex {
     this.tags[i] = code;
     this.offsets[i] = offset;
     this.lengths[i] = 0;
-    const packed = packPid(id);
-    this.packedIds[i] = packed;
-    if (Number.isNaN(packed) && id !== '') this.otherIds.set(i, id);
+    this.packedIds[i] = packedId;
+    if (Number.isNaN(packedId) && id !== '') this.otherIds.set(i, id);
   }
 
   /** Sets the body length of the last section added. */
@@ -90,15 +92,29 @@ export class SectionIndex {
   }
 }
 
-const PID = /^<(\d{1,3})\.(\d{1,8})\.(\d{1,4})>$/;
-
 /** `<A.B.C>` -> A * 2^43 + B * 2^15 + C when the parts fit, else NaN. */
 export function packPid(id: string): number {
-  const m = PID.exec(id);
-  if (!m) return NaN;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  const c = Number(m[3]);
+  return packPidBytes(Buffer.from(id, 'latin1'), 0, id.length);
+}
+
+/** packPid over bytes [start, end), without making a string. */
+export function packPidBytes(buf: Buffer, start: number, end: number): number {
+  if (end - start < 7 || buf[start] !== 0x3c || buf[end - 1] !== 0x3e) return NaN;
+  const parts = [0, 0, 0];
+  let k = 0;
+  let digits = 0;
+  for (let p = start + 1; p < end - 1; p++) {
+    const c = buf[p];
+    if (c === 0x2e) {
+      if (digits === 0 || ++k > 2) return NaN;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      parts[k] = parts[k] * 10 + (c - 0x30);
+      digits++;
+    } else return NaN;
+  }
+  if (k !== 2 || digits === 0) return NaN;
+  const [a, b, c] = parts;
   if (a >= 1024 || b >= 2 ** 28 || c >= 2 ** 15) return NaN;
   return a * 2 ** 43 + b * 2 ** 15 + c;
 }

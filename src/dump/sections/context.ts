@@ -1,10 +1,12 @@
-import { keyEnd, KeyMatcher, valueStart } from '../bytes.js';
+import { BytesInterner, keyEnd, KeyMatcher, valueStart } from '../bytes.js';
 import type { LineHandler } from '../scanner.js';
 
 /** What section parsers need from the reader: the word size, and a place to note what they did not know. */
 export interface ParseContext {
   wordSize(): 4 | 8;
   unknownKey(section: string, key: string): void;
+  /** One string per distinct repeated value (states, initial calls, functions) for this dump. */
+  intern: BytesInterner;
 }
 
 export type ValueFn = (id: number, buf: Buffer, valueStart: number, end: number) => void;

@@ -1,4 +1,4 @@
-import { KeyMatcher, parseDecimal, text } from '../bytes.js';
+import { type BytesInterner, KeyMatcher, parseDecimal, text } from '../bytes.js';
 import type { ProcessTableBuilder } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
 import { kvHandler, type ParseContext } from './context.js';
@@ -18,6 +18,7 @@ const enum K {
 }
 const ARITY = Buffer.from('arity = ');
 
+
 /**
  * `=proc:PID`: one row of the process table. Word-sized fields become bytes here. `Memory` is
  * already bytes (dump 0.2+); older dumps get stack+heap + old heap, marked as derived.
@@ -26,12 +27,13 @@ export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseCo
   const i = rows.add(pid);
   const t = rows.table;
   const ws = ctx.wordSize();
+  const interned = ctx.intern;
   const kv = kvHandler('proc', matcher, ctx, (id, buf, v, end) => {
     switch (id) {
-      case K.State: rows.setText('state', i, text(buf, v, end), true); break;
+      case K.State: rows.setText('state', i, interned.get(buf, v, end)); break;
       case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
-      case K.SpawnedAs: rows.setText('spawnedAs', i, text(buf, v, end), true); break;
-      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, text(buf, v, end), true); break;
+      case K.SpawnedAs: rows.setText('spawnedAs', i, interned.get(buf, v, end)); break;
+      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, interned.get(buf, v, end)); break;
       case K.MsgQ: t.messageQueueLength[i] = parseDecimal(buf, v, end); break;
       case K.HeapFrags: t.heapFragments[i] = parseDecimal(buf, v, end); break;
       case K.HeapFragData: t.heapFragmentBytes[i] = parseDecimal(buf, v, end) * ws; break;
@@ -44,10 +46,10 @@ export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseCo
       case K.BinVHeap: t.binVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
       case K.OldBinVHeap: t.oldBinVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
       case K.Memory: t.memoryBytes[i] = parseDecimal(buf, v, end); break;
-      case K.ProgramCounter: rows.setText('programCounter', i, functionOf(text(buf, v, end)), true); break;
-      case K.InternalState: rows.setText('internalState', i, text(buf, v, end), true); break;
+      case K.ProgramCounter: rows.setText('programCounter', i, functionIn(interned, buf, v, end)); break;
+      case K.InternalState: rows.setText('internalState', i, interned.get(buf, v, end)); break;
       case K.CurrentCall:
-      case K.LastScheduled: rows.setText('currentCall', i, functionOf(text(buf, v, end)), true); break;
+      case K.LastScheduled: rows.setText('currentCall', i, functionIn(interned, buf, v, end)); break;
       default: break; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
     }
   }, (buf, start, end) => {
@@ -67,6 +69,18 @@ export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseCo
       for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
     },
   };
+}
+
+/** `0x00007f98aaf926f4 (mkdump:sink/0 + 68)` -> `mkdump:sink/0`, read from the bytes. */
+function functionIn(interned: BytesInterner, buf: Buffer, start: number, end: number): string {
+  let open = -1;
+  for (let p = end - 1; p >= start; p--) if (buf[p] === 0x28 /* ( */) { open = p; break; }
+  if (open < 0 || buf[end - 1] !== 0x29 /* ) */) return interned.get(buf, start, end);
+  let close = end - 1;
+  for (let p = open + 1; p < end - 2; p++) {
+    if (buf[p] === 0x20 && buf[p + 1] === 0x2b /* " +" */) { close = p; break; }
+  }
+  return interned.get(buf, open + 1, close);
 }
 
 /** "0x00007f98aaf926f4 (mkdump:sink/0 + 68)" -> "mkdump:sink/0"; other text is kept as it is. */
