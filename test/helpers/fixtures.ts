@@ -1,0 +1,53 @@
+/**
+ * Where the committed fixture dumps, their generators and the shared corpus live.
+ * The fixtures are made by fixtures/scripts/make-*.sh (see fixtures/README.md); nothing here
+ * makes or changes them.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES_DIR = join(REPO_ROOT, 'fixtures');
+export const FIXTURE_SCRIPTS_DIR = join(FIXTURES_DIR, 'scripts');
+/** The crashdump_viewer driver used as the oracle (test/helpers/cdv.ts runs it). */
+export const CDV_JSON_ESCRIPT = join(FIXTURE_SCRIPTS_DIR, 'cdv_json.escript');
+/** `make-longline.sh OUT` writes a dump with a ~133 MB `=binary` line (made at test time only). */
+export const MAKE_LONGLINE = join(FIXTURE_SCRIPTS_DIR, 'make-longline.sh');
+/** The shared corpus of real public dumps: `../shared/corpus/public` relative to the repo root. */
+export const CORPUS_DIR = resolve(REPO_ROOT, '../shared/corpus/public');
+
+/** The committed fixture dumps made by fixtures/scripts. */
+export const FIXTURES = {
+  mailbox: join(FIXTURES_DIR, 'mailbox.dump'),
+  mailboxGz: join(FIXTURES_DIR, 'mailbox.dump.gz'),
+  dist: join(FIXTURES_DIR, 'dist.dump'),
+  truncated: join(FIXTURES_DIR, 'truncated.dump'),
+  oom: join(FIXTURES_DIR, 'oom.dump'),
+  atomLimit: join(FIXTURES_DIR, 'atom_limit.dump'),
+  doBoot: join(FIXTURES_DIR, 'do_boot.dump'),
+  sigusr1: join(FIXTURES_DIR, 'sigusr1.dump'),
+} as const;
+
+export type FixtureName = keyof typeof FIXTURES;
+
+/**
+ * The plain (not gzip) fixture dumps made by fixtures/scripts that exist on disk, as
+ * [file name, path] pairs. oom.dump is optional (it needs `ulimit -v`), so it is left out when
+ * missing; the others are expected to be committed.
+ */
+export function plainFixtureDumps(): Array<[string, string]> {
+  return (Object.entries(FIXTURES) as Array<[FixtureName, string]>)
+    .filter(([name, path]) => name !== 'mailboxGz' && (name !== 'oom' || existsSync(path)))
+    .map(([, path]) => [path.slice(FIXTURES_DIR.length + 1), path]);
+}
+
+/** Every `*.dump` / `*.dump.gz` file of the shared corpus, sorted; empty when it is absent. */
+export function corpusDumps(opts: { includePreR10B?: boolean } = {}): string[] {
+  if (!existsSync(CORPUS_DIR)) return [];
+  return readdirSync(CORPUS_DIR)
+    .filter((f) => /\.dump(\.gz)?$/.test(f))
+    .filter((f) => opts.includePreR10B || !f.startsWith('pre_r10b'))
+    .sort()
+    .map((f) => join(CORPUS_DIR, f));
+}
