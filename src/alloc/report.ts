@@ -41,7 +41,9 @@ export function allocReport(model: AllocatorModel, opts: { top?: number } = {}):
     blockShape: model.blockShape,
     findings: sortFindings(allocatorFindings(model)),
     types: summarizeByType(model),
-    worstInstances: summarizeInstances(model).slice(0, Math.max(0, top)),
+    worstInstances: summarizeInstances(model)
+      .filter((i) => i.carriersBytes > 0)
+      .slice(0, Math.max(0, top)),
     ...(memoryTotal ? { memoryTotal } : {}),
     msegCachedSegments: model.mseg.reduce((s, m) => s + (m.cachedSegments ?? 0), 0),
     recon: reconReport(model),

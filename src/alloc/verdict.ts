@@ -212,7 +212,7 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     const { text: opts, first } = optionsInForce(model, t.type, ['as', 'lmbcs', 'smbcs', 'mbcgs', 'sbct', 'acul']);
     const blocksDrop = t.maxBlocksBytes > 0 ? t.blocksBytes / t.maxBlocksBytes : 1;
     const carriersKept = t.maxCarriersBytes > 0 ? t.carriersBytes / t.maxCarriersBytes : 1;
-    const worst = summarizeInstances(model).filter((i) => i.allocator === t.type).slice(0, 3);
+    const worst = summarizeInstances(model).filter((i) => i.allocator === t.type && i.carriersBytes > 0).slice(0, 3);
     const worstText = worst.map((i) => `${t.type}[${i.instance}]: ${formatBytes(i.blocksBytes)} of ${formatBytes(i.carriersBytes)} used (${formatPercent(i.usage)})`);
     const lowUsage = t.usage < T.fragmentedUsage || (t.usage <= T.logplexCurrentUsage && blocksDrop <= T.logplexBlocksDrop);
     if (t.unusedBytes < T.minUnusedBytes || !lowUsage) continue;

@@ -30,7 +30,7 @@ function paint(on: boolean | undefined, code: string, s: string): string {
 function num(v: number | null | 'infinity', digits = 3): string {
   if (v === 'infinity') return 'infinity';
   if (v === null || !Number.isFinite(v)) return '?';
-  return Number.isInteger(v) ? formatCount(v) : v.toFixed(digits);
+  return Number.isInteger(v) ? formatCount(v) : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 function renderFinding(f: Finding, color?: boolean): string {
