@@ -43,7 +43,7 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
                       run that hits a cap ends its series)
   --cdv-timeout S     time cap for each crashdump_viewer run (default 600)
-  --cdv-mem-cap MB    memory cap for each crashdump_viewer run (default 8000)
+  --cdv-mem-cap MB    memory cap for each crashdump_viewer run (default 6000)
   --rss-method M      auto | wait4 | poll (default auto: wait4 when python3 exists)
   --out DIR           output directory (default bench/out)
   --fresh             do not carry over earlier results from results.json
@@ -374,6 +374,13 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
       if (c?.wallS && (c.status === 'ok' || c.status === 'timeout')) parts.push(`${c.status === 'timeout' ? '>=' : ''}${(c.wallS / t.wallS).toFixed(1)}x faster than crashdump_viewer`);
       if (parts.length) out.push(`  ${s} MB: triage is ${parts.join(', ')}`);
     }
+    const p = get(res.results, s, 'proc');
+    const cp = get(res.results, s, 'cdv-proc');
+    if (p?.status === 'ok' && p.wallS && cp?.wallS && (cp.status === 'ok' || cp.status === 'timeout')) {
+      out.push(`  ${s} MB: proc is ${cp.status === 'timeout' ? '>=' : ''}${(cp.wallS / p.wallS).toFixed(1)}x faster than crashdump_viewer proc_details on the ${p.check.includes('queue') ? 'big-mailbox' : 'same'} process`);
+    } else if (cp && cp.status !== 'ok') {
+      out.push(`  ${s} MB: crashdump_viewer proc_details: ${cp.note}`);
+    }
   }
   out.push('');
   process.stdout.write(out.join('\n') + '\n');
@@ -387,7 +394,7 @@ async function main(): Promise<void> {
       'skip-cdv': { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
       'cdv-timeout': { type: 'string', default: '600' },
-      'cdv-mem-cap': { type: 'string', default: '8000' },
+      'cdv-mem-cap': { type: 'string', default: '6000' },
       'rss-method': { type: 'string', default: 'auto' },
       out: { type: 'string' },
       fresh: { type: 'boolean', default: false },
@@ -409,6 +416,7 @@ async function main(): Promise<void> {
         return t as Tool;
       })
     : [...ALL_TOOLS];
+  const explicit = new Set<Tool>(values.only ? tools : []);
   if (values['skip-cdv']) tools = tools.filter((t) => t !== 'cdv' && t !== 'cdv-proc');
   const method: RssMethod =
     values['rss-method'] === 'auto' ? defaultMethod() : (values['rss-method'] as RssMethod);
@@ -512,8 +520,8 @@ async function main(): Promise<void> {
       });
     }
     for (const t of (['cdv', 'cdv-proc'] as Tool[]).filter((x) => tools.includes(x) && avail[x])) {
-      if (t === 'cdv-proc' && !(avail.proc && tools.includes('proc'))) {
-        log('cdv-proc: skipped (only run next to beamscope proc)');
+      if (t === 'cdv-proc' && !(avail.proc && tools.includes('proc')) && !explicit.has('cdv-proc')) {
+        log('cdv-proc: skipped (runs next to beamscope proc, or when named in --only)');
         continue;
       }
       log(`${t}: running (cap ${ctx.cdvTimeoutS} s, ${ctx.cdvMemCapMB} MB)`);
