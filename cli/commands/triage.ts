@@ -10,6 +10,7 @@ interface Args {
   format: 'text' | 'json';
   top: number;
   decode: boolean;
+  decodeBudget: number;
 }
 
 const command: CommandModule<object, Args> = {
@@ -18,7 +19,8 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     withCommonOptions(y)
       .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
-      .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the outliers (message shapes, ancestors)' }) as never,
+      .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the mailbox outliers (message shapes, ancestors); --no-decode skips it' })
+      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }) as never,
   handler: (args) =>
     runCommand(async () => {
       const progress = progressReporter('reading');
@@ -28,7 +30,7 @@ const command: CommandModule<object, Args> = {
       } finally {
         progress.done();
       }
-      const report = triageDump(dump, { top: args.top, decode: args.decode });
+      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * 2 ** 20 });
       await writeOut(args.format === 'json' ? JSON.stringify(report, jsonReplacer, 2) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
 };

@@ -1,17 +1,63 @@
+import { allocatorFindings, allocatorModelFromDump, summarizeByType } from '../alloc/index.js';
 import { triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
+import { topIndices } from './analyze/stats.js';
+import { mailboxShapes, processIdentity } from './terms/index.js';
 import type { Dump } from './types.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
-  /** Decode the heaps of the processes the report shows (message shapes, ancestors); default true. */
+  /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
   decode?: boolean;
+  /**
+   * Heap bytes triage may decode in all (default 256 MiB): a 3-million-message heap takes seconds
+   * to index, and triage should answer in seconds; `beamscope proc` decodes any one process fully.
+   */
+  decodeBudgetBytes?: number;
+  /** Messages per mailbox whose shapes are counted (default 20,000; the rest are not looked at). */
+  shapeSampleMessages?: number;
 }
 
+const DEFAULT_BUDGET = 256 << 20;
+const DEFAULT_SAMPLE = 20_000;
+
 /**
- * Triage with everything filled in: the allocator analysis, and the term decoder for the few
- * processes the report names (only for a plain file, whose sections can be re-read).
+ * Triage with everything filled in: the allocator analysis (src/alloc) and, for a plain file whose
+ * sections can be re-read, the term decoder for the mailbox outliers the report names.
  */
 export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageReport {
+  const top = opts.top ?? 10;
   const details = new Map<string, ProcessDetails>();
-  return triage(dump, { ...opts, details });
+  const notes: string[] = [];
+  if (opts.decode !== false && dump.source.seekable) {
+    let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;
+    const p = dump.processes;
+    for (const i of topIndices(p.messageQueueLength, top, p.count)) {
+      if (!(p.messageQueueLength[i] >= 1)) break;
+      const pid = p.pid[i];
+      const heap = dump.index.get('proc_heap', pid);
+      const heapBytes = heap?.length ?? 0;
+      if (heapBytes > budget) {
+        notes.push(`${pid}: heap of ${Math.round(heapBytes / 2 ** 20)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
+        continue;
+      }
+      budget -= heapBytes;
+      try {
+        const id = processIdentity(dump, pid);
+        const shapes = mailboxShapes(dump, pid, { maxMessages: opts.shapeSampleMessages ?? DEFAULT_SAMPLE });
+        details.set(pid, {
+          ancestors: id.ancestors,
+          ...(id.initialCall ? { initialCall: id.initialCall } : {}),
+          messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes })),
+          messagesSampled: shapes.messages,
+        });
+      } catch (e) {
+        // A heap the decoder cannot read is reported, not fatal: the rest of the report stands.
+        notes.push(`${pid}: heap not decoded (${(e as Error).message})`);
+      }
+    }
+  }
+  const model = allocatorModelFromDump(dump.allocators, dump.memory);
+  const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
+  report.notes.push(...notes);
+  return report;
 }

@@ -74,6 +74,10 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
       if (!o.messageShapes?.length && !o.ancestors?.length) continue;
       out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.name)})` : ''}:`);
       if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.join(', '), width - 16)}`);
+      if (o.messageShapes?.length) {
+        const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${formatCount(o.messageQueueLength)} messages)` : '';
+        out.push(`    message shapes${of}:`);
+      }
       for (const s of o.messageShapes ?? []) {
         out.push(`    ${formatCount(s.count).padStart(12)} x ${sanitize(s.shape, width - 20)}`);
         out.push(`    ${''.padStart(12)}   e.g. ${sanitize(s.example, width - 24)}`);
@@ -116,7 +120,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   out.push(heading('Allocators'));
   if (r.allocators.length) {
     out.push(table([{ header: 'type' }, { header: 'carriers', align: 'right' }, { header: 'blocks', align: 'right' }, { header: 'usage', align: 'right' }, { header: 'unused', align: 'right' }],
-      r.allocators.map((a) => [a.type, formatBytes(a.carriersBytes), formatBytes(a.blocksBytes), formatPercent(a.usage), formatBytes(a.carriersBytes - a.blocksBytes)])));
+      r.allocators.map((a) => [a.type, formatBytes(a.carriersBytes), formatBytes(a.blocksBytes), formatPercent(a.usage), formatBytes(a.unusedBytes)])));
   } else out.push(`  ${r.counts.allocators ? `${r.counts.allocators} =allocator sections; see \`beamscope alloc\`` : 'no =allocator sections in the dump'}`);
 
   out.push(heading('The dump'));
@@ -125,6 +129,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
     out.push(`  truncated after ${formatBytes(r.truncation.bytesRead)} in =${sanitize(r.truncation.lastTag ?? '?')}${r.truncation.abortReason ? ` (${sanitize(r.truncation.abortReason)})` : ''}`);
     if (r.truncation.hides.length) out.push(`  not in the file: ${r.truncation.hides.join(', ')}`);
   } else out.push('  complete (ends with =end)');
+  for (const n of r.notes) out.push(`  note: ${sanitize(n, width * 2)}`);
   const unknown = [...Object.entries(r.unknown.tags).map(([k, v]) => `=${k} x ${v}`), ...Object.entries(r.unknown.keys).map(([k, v]) => `${k} x ${v}`)];
   if (unknown.length) out.push(`  not understood: ${sanitize(unknown.slice(0, 20).join('; '), width * 3)}`);
   return `${out.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import type { TypeSummary } from '../../alloc/index.js';
 import type { Finding } from '../../findings.js';
 import type { Bytes, DumpHeader, PortKind } from '../types.js';
 import type { SloganCause } from './slogan.js';
@@ -30,6 +31,8 @@ export interface MailboxOutlier extends ProcessSummary {
   /** Filled when the process's heap was decoded (src/dump/terms); absent otherwise. */
   ancestors?: string[];
   messageShapes?: MessageShape[];
+  /** The shapes were counted over this many messages (the first ones of a long queue). */
+  messagesSampled?: number;
 }
 
 export interface ProcessGroup {
@@ -91,21 +94,10 @@ export interface TriageReport {
   ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };
   schedulers: { normal: number; dirtyCpu: number; dirtyIo: number; runQueueProcesses: number; runQueuePorts: number; busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }> };
   nodes: { thisNode?: string; distributed?: boolean; visible: number; hidden: number; notConnected: number; connected: string[] };
-  allocators: AllocatorTypeSummary[];
+  /** Carriers against blocks per allocator type (src/alloc's summary, current values). */
+  allocators: TypeSummary[];
   unknown: { tags: Record<string, number>; keys: Record<string, number> };
+  /** What the report could not do, and why (a heap too large to decode here, ...). */
+  notes: string[];
   findings: Finding[];
-}
-
-/** Carriers against blocks for one allocator type, summed over its instances (current values). */
-export interface AllocatorTypeSummary {
-  type: string;
-  instances: number;
-  carriersBytes: Bytes;
-  blocksBytes: Bytes;
-  /** blocks / carriers; NaN when there are no carriers. */
-  usage: number;
-  mbcsCarriersBytes: Bytes;
-  mbcsBlocksBytes: Bytes;
-  sbcsCarriersBytes: Bytes;
-  sbcsBlocksBytes: Bytes;
 }

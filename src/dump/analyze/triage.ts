@@ -1,8 +1,9 @@
+import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
 import { formatBytes, formatCount, formatPercent } from '../../report/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  AllocatorTypeSummary, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, TriageReport,
+  LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, type SloganCause } from './slogan.js';
 import { percentile, sum, topIndices } from './stats.js';
@@ -16,13 +17,15 @@ export interface TriageOptions {
    */
   details?: Map<string, ProcessDetails>;
   /** Allocator types summarised by the allocator analysis (src/alloc), with its findings. */
-  allocators?: { summary: AllocatorTypeSummary[]; findings: Finding[] };
+  allocators?: { summary: TypeSummary[]; findings: Finding[] };
 }
 
 export interface ProcessDetails {
   ancestors?: string[];
   initialCall?: string;
   messageShapes?: MessageShape[];
+  /** How many messages the shapes were counted over (a sample of a long queue). */
+  messagesSampled?: number;
 }
 
 /** A mailbox this long is never healthy, whatever the rest of the node looks like. */
@@ -99,6 +102,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     nodes,
     allocators: opts.allocators?.summary ?? [],
     unknown: dump.unknown,
+    notes: [],
     findings: [],
   };
 
@@ -223,6 +227,7 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
     const o: MailboxOutlier = { ...processSummary(p, i, details), shareOfQueuedMessages: totalQueued ? q / totalQueued : 0 };
     if (d?.ancestors) o.ancestors = d.ancestors;
     if (d?.messageShapes) o.messageShapes = d.messageShapes;
+    if (d?.messagesSampled !== undefined) o.messagesSampled = d.messagesSampled;
     outliers.push(o);
   }
   return {
@@ -244,11 +249,12 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   ];
   if (o.spawnedBy) evidence.push(`spawned by: ${o.spawnedBy}`);
   if (o.ancestors?.length) evidence.push(`ancestors: ${o.ancestors.join(', ')}`);
+  if (o.messageShapes && o.messagesSampled !== undefined && o.messagesSampled < q) evidence.push(`message shapes of the first ${formatCount(o.messagesSampled)} messages:`);
   for (const s of o.messageShapes?.slice(0, 3) ?? []) evidence.push(`${formatCount(s.count)} x ${s.shape}`);
-  if (!o.messageShapes) evidence.push('message shapes: not decoded (needs the process heap: `beamscope proc`)');
+  if (!o.messageShapes) evidence.push(`message shapes: not decoded here; \`beamscope proc <dump> ${o.pid}\` shows them`);
   return {
     id: 'mailbox.outlier',
-    severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : 'warning',
+    severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
     title: `${who(o)} has ${formatCount(q)} messages queued`,
     explanation:
       o.state === 'Running' || o.state === 'Scheduled'
