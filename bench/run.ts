@@ -450,9 +450,12 @@ async function main(): Promise<void> {
 
   const resultsPath = join(outDir, 'results.json');
   let previous: ToolResult[] = [];
+  let previousDumps: Results['dumps'] = [];
   if (!values.fresh && existsSync(resultsPath)) {
     try {
-      previous = (JSON.parse(readFileSync(resultsPath, 'utf8')) as Results).results ?? [];
+      const old = JSON.parse(readFileSync(resultsPath, 'utf8')) as Results;
+      previous = old.results ?? [];
+      previousDumps = old.dumps ?? [];
     } catch {
       previous = [];
     }
@@ -474,6 +477,10 @@ async function main(): Promise<void> {
     const now = new Set(fresh.map(key));
     const kept = previous.filter((r) => !now.has(key(r)));
     res.results = [...kept, ...fresh];
+    const sizesNow = new Set(res.dumps.map((x) => x.spec.sizeMB));
+    const keptSizes = new Set(kept.map((r) => r.sizeMB));
+    res.dumps = [...previousDumps.filter((x) => keptSizes.has(x.spec.sizeMB) && !sizesNow.has(x.spec.sizeMB)), ...res.dumps]
+      .sort((a, b) => a.spec.sizeMB - b.spec.sizeMB);
     res.targets = evaluate(res.results);
     writeFileSync(resultsPath, JSON.stringify(res, null, 2) + '\n');
     return new Set(kept);
@@ -483,6 +490,7 @@ async function main(): Promise<void> {
   for (const size of [...sizes].sort((a, b) => a - b)) {
     const spec = specFor(size);
     const d = await ensureDump(outDir, GEN_SCRIPT, spec, log);
+    res.dumps = res.dumps.filter((x) => x.spec.sizeMB !== size);
     res.dumps.push({ ...d, path: relative(ROOT, d.path) });
     if (values['generate-only']) continue;
     log(`${size} MB dump: ${d.path} (${(d.bytes / 1e6).toFixed(0)} MB), sink ${d.sinkPid}; warming the page cache (${warm(d.path).toFixed(1)} s)`);
