@@ -49,6 +49,26 @@ function processesByPid(dump: Dump): Map<string, ProcessRecord> {
  */
 const cdvState = (s: string | null): string | undefined => (s == null ? undefined : s.replace(/\n\(limited info\)$/, ''));
 
+/**
+ * Sections the viewer indexes inside the slogan. The viewer finds tags by searching for "\n="
+ * (reference 1.1 and 5.2), so an erlang:halt/1 slogan holding "\n=proc:<0.999.0>" (hostile.dump)
+ * becomes a process for it, although the header says it is slogan text (the viewer's own
+ * general_info joins those lines into the slogan). The reader treats everything up to
+ * `System version:` as slogan, as the reference asks; these fake sections are taken out of the
+ * viewer's side before comparing.
+ */
+function tagsInsideSlogan(cdv: CdvFacts): { procs: Set<string>; counts: Record<string, number> } {
+  const procs = new Set<string>();
+  const counts: Record<string, number> = {};
+  for (const line of (cdv.general.slogan ?? '').split('\n').slice(1)) {
+    const m = /^=([^:]+)(?::(.*))?$/.exec(line);
+    if (!m) continue;
+    counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+    if (m[1] === 'proc' && m[2] !== undefined) procs.add(m[2]);
+  }
+  return { procs, counts };
+}
+
 const num = (s: string | null | undefined): number => (s == null || s === '' ? NaN : Number(s));
 
 /** The viewer's wording of `Port controls ...` and the kind the reader should derive from it. */
@@ -100,11 +120,12 @@ describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name
   });
 
   it('has the same number of processes, ETS tables, timers and funs', () => {
+    const fake = tagsInsideSlogan(cdv).counts;
     const counts = {
-      procs: [dump.processes.count, dump.sectionCounts.proc ?? 0, cdv.processes.length, num(cdv.general.num_procs)],
-      ets: [dump.ets.length, dump.sectionCounts.ets ?? 0, cdv.ets.length, num(cdv.general.num_ets)],
-      timers: [dump.timers.count, dump.sectionCounts.timer ?? 0, cdv.timers_count, num(cdv.general.num_timers)],
-      funs: [dump.funCount, dump.sectionCounts.fun ?? 0, cdv.funs_count, num(cdv.general.num_fun)],
+      procs: [dump.processes.count, dump.sectionCounts.proc ?? 0, cdv.processes.length - (fake.proc ?? 0), num(cdv.general.num_procs) - (fake.proc ?? 0)],
+      ets: [dump.ets.length, dump.sectionCounts.ets ?? 0, cdv.ets.length - (fake.ets ?? 0), num(cdv.general.num_ets) - (fake.ets ?? 0)],
+      timers: [dump.timers.count, dump.sectionCounts.timer ?? 0, cdv.timers_count - (fake.timer ?? 0), num(cdv.general.num_timers) - (fake.timer ?? 0)],
+      funs: [dump.funCount, dump.sectionCounts.fun ?? 0, cdv.funs_count - (fake.fun ?? 0), num(cdv.general.num_fun) - (fake.fun ?? 0)],
     };
     for (const [what, [reader, sections, cdvList, cdvGeneral]] of Object.entries(counts)) {
       expect({ what, reader, sections, cdvList }).toEqual({ what, reader: cdvGeneral, sections: cdvGeneral, cdvList: cdvGeneral });
@@ -114,7 +135,9 @@ describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name
   it('has, for every process, the same queue length, memory, reductions and stack+heap', () => {
     const mismatches: string[] = [];
     const seen = new Set<string>();
+    const fake = tagsInsideSlogan(cdv).procs;
     for (const c of cdv.processes) {
+      if (fake.has(c.pid) && !procs.has(c.pid)) continue;
       seen.add(c.pid);
       const r = procs.get(c.pid);
       if (!r) {

@@ -27,6 +27,8 @@ export const FIXTURES = {
   atomLimit: join(FIXTURES_DIR, 'atom_limit.dump'),
   doBoot: join(FIXTURES_DIR, 'do_boot.dump'),
   sigusr1: join(FIXTURES_DIR, 'sigusr1.dump'),
+  /** Terminal escapes in names and slogan, a fake tag inside the slogan (scripts/make-hostile.sh). */
+  hostile: join(FIXTURES_DIR, 'hostile.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;
@@ -34,11 +36,11 @@ export type FixtureName = keyof typeof FIXTURES;
 /**
  * The plain (not gzip) fixture dumps made by fixtures/scripts that exist on disk, as
  * [file name, path] pairs. oom.dump is optional (it needs `ulimit -v`), so it is left out when
- * missing; the others are expected to be committed.
+ * missing, and so is hostile.dump (another script's); the others are expected to be committed.
  */
 export function plainFixtureDumps(): Array<[string, string]> {
   return (Object.entries(FIXTURES) as Array<[FixtureName, string]>)
-    .filter(([name, path]) => name !== 'mailboxGz' && (name !== 'oom' || existsSync(path)))
+    .filter(([name, path]) => name !== 'mailboxGz' && ((name !== 'oom' && name !== 'hostile') || existsSync(path)))
     .map(([, path]) => [path.slice(FIXTURES_DIR.length + 1), path]);
 }
 
