@@ -382,6 +382,10 @@ export class TermDecoder {
   private list(c: LineCursor, depth: number): Term {
     const v: Term[] = [];
     let cur = c;
+    // Brent's cycle detection over the tail addresses: O(1) memory.
+    let tortoise = NaN;
+    let power = 1;
+    let lam = 0;
     for (;;) {
       if (!this.budget()) {
         v.push(marker('truncated'));
@@ -399,6 +403,16 @@ export class TermDecoder {
       let e = s;
       while (e < cur.end && isHex(cur.b[e])) e++;
       const a = parseHexBytes(cur.b, s, e);
+      if (a === tortoise) {
+        this.limitHits++;
+        this.warnings.add('pointer cycle in heap', hex(a));
+        return { t: 'list', v, tail: marker('too-deep', 'cycle') };
+      }
+      if (++lam === power) {
+        tortoise = a;
+        power *= 2;
+        lam = 0;
+      }
       const memoTail = this.memo.get(a);
       const got = memoTail ? undefined : this.lineFor(a);
       if (memoTail || !got || got.line.indexOf(58) < 0 || got.line[got.line.indexOf(58) + 1] !== 108) {
