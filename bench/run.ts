@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SPECS, ensureDump, specFor, type DumpInfo } from './dumps.js';
+import { profileNode } from './profile.js';
 import { defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
 
 // dist/bench/run.js -> repository root is two levels up; bench/run.ts (ts-node) one level.
@@ -48,6 +49,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --out DIR           output directory (default bench/out)
   --fresh             do not carry over earlier results from results.json
   --generate-only     make (or reuse) the dumps and stop
+  --cpu-prof          after the timed runs, one untimed triage run per dump under
+                      node --cpu-prof; prints the top self-time functions
   -h, --help          this text
 `;
 
@@ -399,6 +402,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       fresh: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -472,6 +476,7 @@ async function main(): Promise<void> {
   };
   log(`machine: ${JSON.stringify(res.machine)}; peak RSS via ${method} (floor ${fmt(res.rssFloorMB, 1)} MB)`);
   const fresh: ToolResult[] = [];
+  const profiles: string[] = [];
   const save = () => {
     const key = (r: ToolResult) => `${r.sizeMB}/${r.tool}`;
     const now = new Set(fresh.map(key));
@@ -537,6 +542,10 @@ async function main(): Promise<void> {
       fresh.push(await runTool(ctx, t, d, procCount, ctx.runs));
     }
     save();
+    if (values['cpu-prof'] && avail.triage) {
+      const prof = profileNode([CLI, 'triage', d.path, '--format', 'json'], join(ctx.logDir, `triage-${size}mb-prof`));
+      profiles.push(`triage on the ${size} MB dump (${relative(ROOT, prof.path)}):`, ...prof.lines.map((l) => `  ${l}`));
+    }
   }
   if (values['generate-only']) {
     for (const d of res.dumps) process.stdout.write(`${d.path}\t${d.bytes}\tsink ${d.sinkPid}\n`);
@@ -544,6 +553,7 @@ async function main(): Promise<void> {
   }
   const carried = save();
   printTable(res, carried);
+  if (profiles.length) process.stdout.write(`CPU profiles (untimed runs):\n${profiles.join('\n')}\n\n`);
   log(`results written to ${relative(ROOT, resultsPath)}`);
 }
 
