@@ -28,6 +28,9 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const top = opts.top ?? 10;
   const details = new Map<string, ProcessDetails>();
   const notes: string[] = [];
+  if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
+    notes.push('heaps not decoded: the dump was read from a stream (stdin or gzip), which cannot be re-read; run on a plain file for message shapes');
+  }
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;
     const p = dump.processes;
