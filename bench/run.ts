@@ -206,8 +206,22 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         return `${okN && okQ ? 'ok' : 'MISMATCH'}: ${n} processes, top queue ${top?.pid} ${top?.messageQueueLength}`;
       }
       case 'proc': {
-        const m = /"messageQueueLength"\s*:\s*(\d+)/.exec(stdout);
-        return m ? `${Number(m[1]) === want ? 'ok' : 'MISMATCH'}: queue ${m[1]}` : `exit ok, ${stdout.length} bytes of JSON`;
+        // Issue 3: the JSON has at least messageQueueLength and messageShapes[] {shape, count}, largest first.
+        const j = JSON.parse(stdout) as Record<string, unknown>;
+        const find = (o: unknown, k: string, depth = 0): unknown => {
+          if (!o || typeof o !== 'object' || depth > 3) return undefined;
+          if (k in (o as Record<string, unknown>)) return (o as Record<string, unknown>)[k];
+          for (const v of Object.values(o as Record<string, unknown>)) {
+            const r = find(v, k, depth + 1);
+            if (r !== undefined) return r;
+          }
+          return undefined;
+        };
+        const q = find(j, 'messageQueueLength');
+        const shapes = find(j, 'messageShapes') as Array<{ shape?: unknown; count?: number }> | undefined;
+        const counted = Array.isArray(shapes) ? shapes.reduce((a, x) => a + (x.count ?? 0), 0) : null;
+        const ok = q === want && (counted === null || counted === want);
+        return `${ok ? 'ok' : 'MISMATCH'}: queue ${String(q)}, ${Array.isArray(shapes) ? `${shapes.length} shape(s) covering ${counted} messages` : 'no messageShapes'}`;
       }
       case 'cdv': {
         const j = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { processes: number; max_msg_q_len: number };
@@ -320,6 +334,16 @@ function evaluate(results: ToolResult[]): Target[] {
       targets.push({ sizeMB: s, name: 'triage peak RSS <= 150 MB', value: `${t.peakRssMB.toFixed(0)} MB`, verdict: t.peakRssMB <= 150 ? 'PASS' : 'FAIL' });
     } else {
       targets.push({ sizeMB: s, name: 'triage peak RSS <= 150 MB', value: 'not measured', verdict: 'NOT RUN' });
+    }
+  }
+  // Issue 3: proc on the big mailbox under 300 MB peak RSS, "seconds", next to proc_details.
+  for (const s of sizes) {
+    const p = get(results, s, 'proc');
+    if (!p) continue;
+    if (p.status === 'ok' && p.peakRssMB !== null) {
+      targets.push({ sizeMB: s, name: 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', value: `${p.peakRssMB.toFixed(0)} MB, ${fmt(p.wallS)} s`, verdict: p.peakRssMB < 300 ? 'PASS' : 'FAIL' });
+    } else {
+      targets.push({ sizeMB: s, name: 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', value: `proc ${p.status}: ${p.note}`, verdict: 'FAIL' });
     }
   }
   // 4. flat: the largest dump's peak RSS within 25% of the smallest's.
