@@ -5,9 +5,10 @@ import type { CommandModule } from 'yargs';
 import { EXIT } from './common.js';
 import triage from './commands/triage.js';
 import alloc from './commands/alloc.js';
+import proc from './commands/proc.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, alloc];
+const commands: CommandModule<any, any>[] = [triage, alloc, proc];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

@@ -1,0 +1,52 @@
+import type { CommandModule } from 'yargs';
+import { InputError } from '../../src/errors.js';
+import { readDump } from '../../src/dump/index.js';
+import { decodeProcess, resolvePid } from '../../src/dump/terms/index.js';
+import { procToJson, renderProcText } from '../../src/report/proc-text.js';
+import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { progressReporter } from '../progress.js';
+
+interface Args {
+  dump: string;
+  process: string;
+  format: 'text' | 'json';
+  top: number;
+  samples: number;
+  sharing: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'proc <dump> <process>',
+  describe: 'One process in full: record, stack, dictionary, message shapes and samples, binaries held',
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: process details are read on demand)' })
+      .positional('process', { type: 'string', demandOption: true, describe: 'a pid such as <0.85.0>, or a registered name' })
+      .option('samples', { type: 'number', default: 5, describe: 'messages to print in full' })
+      .option('sharing', { type: 'boolean', default: true, describe: 'scan the other heaps to tell shared from exclusive binaries (--no-sharing skips it)' }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const progress = progressReporter('reading');
+      let dump;
+      try {
+        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
+      } finally {
+        progress.done();
+      }
+      const wanted = String(args.process);
+      const pid = resolvePid(dump, wanted);
+      if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);
+      const width = process.stdout.columns || 100;
+      const detail = decodeProcess(dump, pid, {
+        maxSamples: Math.max(0, args.samples),
+        sampleWidth: args.format === 'json' ? 2000 : width * 2,
+        exampleWidth: args.format === 'json' ? 500 : width,
+        binarySharing: args.sharing,
+      });
+      await writeOut(args.format === 'json'
+        ? JSON.stringify(procToJson(detail, args.top), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
+        : renderProcText(detail, { width, top: args.top }));
+    }),
+};
+
+export default command;

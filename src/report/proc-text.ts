@@ -1,0 +1,130 @@
+/**
+ * Renderers for one decoded process (`beamscope proc`): text for people and a JSON-friendly
+ * object for programs. No computation beyond layout; everything printed is sanitised.
+ */
+import type { ProcessDetail } from '../dump/process-detail.js';
+import { printTerm } from '../dump/terms/printer.js';
+import { formatBytes, formatCount, sanitize, table } from './format.js';
+
+export interface ProcTextOptions {
+  /** Terminal width: examples and terms are cut to it (default 100). */
+  width?: number;
+  /** Rows per list (shapes, samples, dictionary, binaries; default 10). */
+  top?: number;
+}
+
+/** The JSON document of `beamscope proc --format json`. */
+export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unknown> {
+  const r = d.record;
+  const num = (n: number) => (Number.isFinite(n) ? n : null);
+  return {
+    pid: d.pid,
+    name: r.name ?? null,
+    state: r.state ?? null,
+    initialCall: d.initialCall ?? null,
+    spawnedAs: r.spawnedAs ?? null,
+    spawnedBy: r.spawnedBy ?? null,
+    currentCall: r.currentCall ?? null,
+    ancestors: d.ancestors,
+    memoryBytes: r.memoryBytes ?? null,
+    reductions: r.reductions ?? null,
+    messageQueueLength: d.messages.queueLength,
+    messagesInDump: d.messages.dumped,
+    messageShapes: d.messages.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, estimatedBytes: s.estimatedBytes, example: s.example })),
+    messageSamples: d.messages.samples.map((s) => ({ index: s.index, message: s.text, seqTraceToken: s.seqToken && s.seqToken.t !== 'nil' ? printTerm(s.seqToken) : null })),
+    dictionary: d.dictionary.map((e) => ({ key: e.keyText, value: e.valueText })),
+    stack: d.stack.frames.map((f) => ({
+      function: f.function ?? null,
+      returnTo: f.returnTo ?? null,
+      yRegisters: f.yRegisters.map((y) => ({ label: y.label, value: y.term ? printTerm(y.term, { maxChars: 2000 }) : (y.text ?? null) })),
+    })),
+    binaries: {
+      count: d.binaries.held.length,
+      totalBytes: d.binaries.totalBytes,
+      exclusiveBytes: d.binaries.sharingComputed ? d.binaries.exclusiveBytes : null,
+      sharedBytes: d.binaries.sharingComputed ? d.binaries.sharedBytes : null,
+      held: d.binaries.held.slice(0, top).map((b) => ({ address: b.address, sizeBytes: num(b.sizeBytes), references: b.references, otherHolders: b.otherHolders ?? null, literal: b.literal ?? null, shared: b.shared ?? null })),
+    },
+    links: r.links,
+    monitors: r.monitors,
+    monitoredBy: r.monitoredBy,
+    record: r.fields.map((f) => (f.bytes !== undefined ? { key: f.key, value: f.value, bytes: f.bytes } : { key: f.key, value: f.value })),
+    deepDumped: d.deepDumped,
+    warnings: d.warnings,
+  };
+}
+
+export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): string {
+  const width = Math.max(40, opts.width ?? 100);
+  const top = opts.top ?? 10;
+  const r = d.record;
+  const out: string[] = [];
+  const s = (t: string | undefined, max = width) => sanitize(t ?? '-', max);
+  const cut = (t: string, indent: number) => sanitize(t, Math.max(20, width - indent));
+
+  out.push(`Process ${s(d.pid)}${r.name ? ` (${s(r.name)})` : ''}`);
+  out.push(`  State: ${s(r.state)}   Initial call: ${s(d.initialCall)}${d.initialCall !== r.spawnedAs && r.spawnedAs ? `   (spawned as ${s(r.spawnedAs)})` : ''}`);
+  if (r.currentCall) out.push(`  Current call: ${s(r.currentCall)}`);
+  out.push(`  Spawned by: ${s(r.spawnedBy)}   Ancestors: ${d.ancestors.length ? d.ancestors.map((a) => s(a, 60)).join(', ') : '-'}`);
+  const mem = r.memoryBytes !== undefined ? formatBytes(r.memoryBytes) : '?';
+  const field = (k: string) => r.fields.find((f) => f.key === k);
+  const sh = field('Stack+heap')?.bytes;
+  const oh = field('OldHeap')?.bytes;
+  out.push(`  Memory: ${mem}   Stack+heap: ${sh !== undefined ? formatBytes(sh) : '?'}   Old heap: ${oh !== undefined ? formatBytes(oh) : '?'}   Reductions: ${r.reductions !== undefined ? formatCount(r.reductions) : '?'}`);
+  out.push(`  Links: ${r.links.length ? cut(r.links.join(', '), 9) : '-'}`);
+  if (r.monitors.length) out.push(`  Monitors: ${cut(r.monitors.join(', '), 12)}`);
+  if (r.monitoredBy.length) out.push(`  Monitored by: ${cut(r.monitoredBy.join(', '), 16)}`);
+  if (!d.deepDumped) out.push('  (no stack, heap or messages in the dump for this process: exiting, garbage collecting, sensitive or cut)');
+
+  out.push('');
+  const m = d.messages;
+  out.push(`Messages: ${formatCount(m.queueLength)} queued${m.dumped !== m.queueLength ? ` (${formatCount(m.dumped)} in the dump)` : ''}`);
+  if (m.shapes.length > 0) {
+    const rows = m.shapes.slice(0, top).map((x) => [formatCount(x.count), formatBytes(x.estimatedBytes), x.shape]);
+    out.push(table([{ header: 'count', align: 'right' }, { header: 'est. size', align: 'right' }, { header: 'shape', max: Math.max(30, width - 30) }], rows));
+    if (m.shapes.length > top) out.push(`  ... ${m.shapes.length - top} more shapes`);
+    out.push('');
+    out.push('  Examples:');
+    for (const x of m.shapes.slice(0, Math.min(top, 5))) out.push(`    ${cut(x.example, 4)}`);
+  }
+  if (m.samples.length > 0) {
+    out.push('');
+    out.push(`  First ${m.samples.length} messages:`);
+    for (const x of m.samples) out.push(`    ${String(x.index + 1).padStart(3)}. ${cut(x.text, 9)}`);
+  }
+
+  out.push('');
+  out.push(`Dictionary: ${d.dictionary.length} entries`);
+  for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(`${e.keyText} => ${e.valueText}`, 2)}`);
+  if (d.dictionary.length > top) out.push(`  ... ${d.dictionary.length - top} more`);
+
+  out.push('');
+  out.push(`Stack: ${d.stack.frames.length} frames`);
+  for (const f of d.stack.frames) {
+    out.push(`  ${s(f.function ?? '?')}${f.returnTo ? `  -> returns to ${s(f.returnTo)}` : ''}`);
+    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? printTerm(y.term, { maxChars: width * 2 }) : (y.text ?? '')}`, 6)}`);
+  }
+
+  out.push('');
+  const b = d.binaries;
+  const split = b.sharingComputed ? ` (exclusive ${formatBytes(b.exclusiveBytes)}, shared ${formatBytes(b.sharedBytes)})` : '';
+  out.push(`Binaries held: ${formatCount(b.held.length)} refc binaries, ${formatBytes(b.totalBytes)}${split}`);
+  if (b.held.length > 0) {
+    const rows = b.held.slice(0, top).map((h) => [h.address, Number.isFinite(h.sizeBytes) ? formatBytes(h.sizeBytes) : '?', formatCount(h.references),
+      h.shared === undefined ? '?' : h.shared ? `shared (${h.otherHolders ?? 0} other${h.literal ? ', literal' : ''})` : 'exclusive']);
+    out.push(table([{ header: 'binary' }, { header: 'size', align: 'right' }, { header: 'refs', align: 'right' }, { header: 'held' }], rows));
+    if (b.held.length > top) out.push(`  ... ${b.held.length - top} more`);
+  }
+
+  if (d.warnings.length > 0) {
+    out.push('');
+    out.push('Warnings:');
+    for (const w of d.warnings) out.push(`  - ${cut(w, 4)}`);
+  }
+
+  out.push('');
+  out.push('=proc record:');
+  const rows = r.fields.map((f) => [f.key, f.bytes !== undefined ? `${f.value} words = ${formatBytes(f.bytes)}` : f.value]);
+  out.push(table([{ header: 'key' }, { header: 'value', max: Math.max(30, width - 28) }], rows));
+  return out.join('\n');
+}
