@@ -29,6 +29,11 @@ const command: CommandModule<object, Args> = {
       }) as never,
   handler: (args) =>
     runCommand(async () => {
+      // `beamscope alloc x | head`: a closed pipe is the reader being done, not an error.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
       const { model } = await readAllocatorInput(inputPath(args.input));
       const report = allocReport(model, { top: args.top });
