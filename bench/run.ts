@@ -145,6 +145,11 @@ function warm(path: string): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Killed at the time or memory cap: its wall time is a lower bound. */
+function capped(status: ToolResult['status']): boolean {
+  return status === 'timeout' || status === 'memcap';
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -276,7 +281,7 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
   const ok = runs.filter((r) => r.status === 'ok');
   const last = runs[runs.length - 1];
   const status: ToolResult['status'] = ok.length === runs.length ? 'ok' : last.status;
-  const wallS = status === 'ok' ? median(ok.map((r) => r.wallS)) : status === 'timeout' ? last.wallS : null;
+  const wallS = status === 'ok' ? median(ok.map((r) => r.wallS)) : capped(status) ? last.wallS : null;
   const rss = runs.map((r) => r.peakRssMB).filter((x): x is number => x !== null);
   return {
     sizeMB: d.spec.sizeMB,
@@ -317,14 +322,14 @@ function evaluate(results: ToolResult[]): Target[] {
       targets.push({ sizeMB: s, name: 'triage no slower than awk', value: 'not measured', verdict: 'NOT RUN' });
     }
     // 2. 20x faster than crashdump_viewer (load + process list)
-    if (triageOk && c && c.wallS !== null && (c.status === 'ok' || c.status === 'timeout')) {
+    if (triageOk && c && c.wallS !== null && (c.status === 'ok' || capped(c.status))) {
       const speedup = c.wallS / t.wallS!;
-      const lower = c.status === 'timeout' ? '>= ' : '';
+      const lower = capped(c.status) ? '>= ' : '';
       targets.push({
         sizeMB: s,
         name: '20x faster than crashdump_viewer',
-        value: `${lower}${speedup.toFixed(1)}x${c.status === 'timeout' ? ' (viewer timed out)' : ''}`,
-        verdict: speedup >= 20 ? 'PASS' : c.status === 'timeout' ? 'NOT RUN' : 'FAIL',
+        value: `${lower}${speedup.toFixed(1)}x${capped(c.status) ? ` (viewer ${c.note.split(';')[0]})` : ''}`,
+        verdict: speedup >= 20 ? 'PASS' : capped(c.status) ? 'NOT RUN' : 'FAIL',
       });
     } else {
       targets.push({ sizeMB: s, name: '20x faster than crashdump_viewer', value: c ? `viewer ${c.status}` : 'not measured', verdict: 'NOT RUN' });
@@ -375,9 +380,9 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   out.push(`${pad('dump MB', 8, true)}  ${pad('tool', 40)} ${pad('wall s', 9, true)} ${pad('best s', 8, true)} ${pad('MB/s', 8, true)} ${pad('peak RSS MB', 12, true)}  status / check`);
   out.push('-'.repeat(119));
   for (const r of rows) {
-    const status = r.status === 'ok' ? r.check : `${r.status === 'timeout' ? 'TIMED OUT' : r.status.toUpperCase()} ${r.note}`;
-    const wall = r.status === 'timeout' ? `>${fmt(r.wallS, 0)}` : fmt(r.wallS);
-    const mbs = r.status === 'timeout' ? `<${fmt(r.mbPerS, 1)}` : fmt(r.mbPerS, 0);
+    const status = r.status === 'ok' ? r.check : `${r.status === 'timeout' ? 'TIMED OUT' : r.status === 'memcap' ? 'MEMORY CAP' : r.status.toUpperCase()} ${r.note}`;
+    const wall = capped(r.status) ? `>${fmt(r.wallS, 0)}` : fmt(r.wallS);
+    const mbs = capped(r.status) ? `<${fmt(r.mbPerS, 1)}` : fmt(r.mbPerS, 0);
     const floor = res.rssFloorMB;
     const rss = r.peakRssMB !== null && floor !== null && r.peakRssMB <= floor + 0.5 ? `<=${fmt(r.peakRssMB, 0)}` : fmt(r.peakRssMB, 0);
     out.push(
@@ -398,13 +403,13 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
     if (t?.status === 'ok' && t.wallS) {
       const parts: string[] = [];
       if (a?.wallS) parts.push(`${(a.wallS / t.wallS).toFixed(2)}x awk's speed`);
-      if (c?.wallS && (c.status === 'ok' || c.status === 'timeout')) parts.push(`${c.status === 'timeout' ? '>=' : ''}${(c.wallS / t.wallS).toFixed(1)}x faster than crashdump_viewer`);
+      if (c?.wallS && (c.status === 'ok' || capped(c.status))) parts.push(`${capped(c.status) ? '>=' : ''}${(c.wallS / t.wallS).toFixed(1)}x faster than crashdump_viewer`);
       if (parts.length) out.push(`  ${s} MB: triage is ${parts.join(', ')}`);
     }
     const p = get(res.results, s, 'proc');
     const cp = get(res.results, s, 'cdv-proc');
-    if (p?.status === 'ok' && p.wallS && cp?.wallS && (cp.status === 'ok' || cp.status === 'timeout')) {
-      out.push(`  ${s} MB: proc is ${cp.status === 'timeout' ? '>=' : ''}${(cp.wallS / p.wallS).toFixed(1)}x faster than crashdump_viewer proc_details on the ${p.check.includes('queue') ? 'big-mailbox' : 'same'} process`);
+    if (p?.status === 'ok' && p.wallS && cp?.wallS && (cp.status === 'ok' || capped(cp.status))) {
+      out.push(`  ${s} MB: proc is ${capped(cp.status) ? '>=' : ''}${(cp.wallS / p.wallS).toFixed(1)}x faster than crashdump_viewer proc_details on the ${p.check.includes('queue') ? 'big-mailbox' : 'same'} process`);
     } else if (cp && cp.status !== 'ok') {
       out.push(`  ${s} MB: crashdump_viewer proc_details: ${cp.note}`);
     }
