@@ -160,6 +160,43 @@ describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name
     expect(mismatches).toEqual([]);
   });
 
+  it('has, for the processes the viewer details, the same heap, vheap, fragment and link fields', () => {
+    const mismatches: string[] = [];
+    const ws = dump.header.wordSize;
+    let compared = 0;
+    for (const d of cdv.details) {
+      // proc_details refuses to vouch for processes at or after the truncation point (it compares
+      // pids as strings, reference 1.3): those come with a warning and are not compared.
+      if (d.error || (d.warnings?.length ?? 0) > 0 || d.pid === cutPid) continue;
+      const r = procs.get(d.pid);
+      if (!r) {
+        mismatches.push(`${d.pid}: detailed by cdv, not in the reader`);
+        continue;
+      }
+      compared++;
+      const pairs: Array<[string, number | null | undefined, number]> = [
+        ['old_heap/oldHeapBytes', d.old_heap, r.oldHeapBytes],
+        ['heap_unused/heapUnusedBytes', d.heap_unused, r.heapUnusedBytes],
+        ['old_heap_unused/oldHeapUnusedBytes', d.old_heap_unused, r.oldHeapUnusedBytes],
+        ['bin_vheap/binVHeapBytes', d.bin_vheap, r.binVHeapBytes],
+        ['old_bin_vheap/oldBinVHeapBytes', d.old_bin_vheap, r.oldBinVHeapBytes],
+        ['num_heap_frag/heapFragments', num(String(d.num_heap_frag)), r.heapFragments],
+        // the viewer leaves `Heap fragment data` in words
+        ['heap_frag_data x word size/heapFragmentBytes', num(String(d.heap_frag_data)) * ws, r.heapFragmentBytes],
+        ['links/links', d.links, r.links],
+        ['monitors/monitors', d.monitors, r.monitors],
+        ['mon_by/monitoredBy', d.mon_by, r.monitoredBy],
+      ];
+      for (const [field, want, got] of pairs) {
+        if (want == null) continue; // the dump (or this viewer) has no such field
+        if (!Object.is(want, got)) mismatches.push(`${d.pid} ${field}: cdv=${want} reader=${got}`);
+      }
+      if ((d.int_state ?? undefined) !== r.internalState) mismatches.push(`${d.pid} int_state: cdv=${d.int_state} reader=${r.internalState}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThan(0);
+  });
+
   it('has, for every ETS table (owner + table id), the same objects and memory', () => {
     const mismatches: string[] = [];
     const reader = new Map(dump.ets.map((e) => [`${e.owner} ${e.table}`, e]));
@@ -248,6 +285,8 @@ describe.skipIf(!haveErl && !onCI)('planted: mailbox.dump', () => {
   it('has big_mailbox with exactly 20,000 queued messages', () => {
     const { cdv: c, reader: r } = byName(cdv, dump, 'big_mailbox');
     expect(c.map((p) => p.msg_q_len)).toEqual([20000]);
+    // the viewer decoded all of them from =proc_messages
+    expect(cdv.details.find((d) => d.pid === c[0].pid)?.msg_q_decoded).toBe(20000);
     expect(r.map((p) => p.messageQueueLength)).toEqual([20000]);
     expect(r[0].spawnedAs).toBe('beamscope_fixture:idle/0');
   });
@@ -313,7 +352,10 @@ describe.skipIf(!haveErl && !onCI)('planted: mailbox.dump', () => {
   });
 
   it('has bin_holder referencing 32 KiB + 64 KiB + 128 KiB of refc binaries', () => {
-    const r = byName(cdv, dump, 'bin_holder').reader;
+    const { cdv: c, reader: r } = byName(cdv, dump, 'bin_holder');
+    expect(c).toHaveLength(1);
+    const d = cdv.details.find((x) => x.pid === c[0].pid);
+    expect((d?.bin_vheap ?? NaN) + (d?.old_bin_vheap ?? NaN)).toBe(32768 + 65536 + 131072);
     expect(r).toHaveLength(1);
     expect(r[0].binVHeapBytes + r[0].oldBinVHeapBytes).toBe(32768 + 65536 + 131072);
   });

@@ -107,6 +107,42 @@ export interface CdvTimer {
   time: number | null;
 }
 
+/**
+ * proc_details/1 for a few processes (every registered one, and the five with the longest queue
+ * and the five with the most memory): the full `=proc` key set. Word fields are bytes (the viewer
+ * multiplies by the word size), except heap_frag_data, which the viewer leaves as the words string.
+ * When proc_details fails, only pid and error are set.
+ */
+export interface CdvProcessDetail {
+  pid: string;
+  error?: string;
+  /** Non-empty when the viewer says the dump is truncated at or before this pid (string order). */
+  warnings?: string[];
+  state?: string | null;
+  msg_q_len?: number | null;
+  /** How many messages the viewer decoded from `=proc_messages` (0 when the section is absent). */
+  msg_q_decoded?: number;
+  /** Entries of the decoded process dictionary. */
+  dict_len?: number;
+  /** Entries of the viewer's links, monitors and monitored-by lists. */
+  links?: number;
+  monitors?: number;
+  mon_by?: number;
+  reds?: number | null;
+  memory?: number | null;
+  num_heap_frag?: number | string | null;
+  heap_frag_data?: number | string | null;
+  stack_heap?: number | null;
+  old_heap?: number | null;
+  heap_unused?: number | null;
+  old_heap_unused?: number | null;
+  bin_vheap?: number | null;
+  old_bin_vheap?: number | null;
+  bin_vheap_unused?: number | null;
+  old_bin_vheap_unused?: number | null;
+  int_state?: string | null;
+}
+
 export interface CdvAllocatedArea {
   name: string;
   allocated: string;
@@ -167,6 +203,7 @@ export interface CdvFacts {
   };
   general: CdvGeneralInfo;
   processes: CdvProcess[];
+  details: CdvProcessDetail[];
   ets: CdvEtsTable[];
   ports: CdvPort[];
   timers_count: number;
