@@ -486,6 +486,14 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
     case 'out_of_memory': {
       const evidence = [`${cause.allocator} failed to ${cause.operation} ${formatBytes(cause.requestBytes)} (${formatCount(cause.requestBytes)} bytes) for "${cause.memoryType}"`, memLine];
       if (bigLine) evidence.push(bigLine);
+      // A process heap is allocated when a process garbage collects: the process caught in GC is
+      // the one whose heap could not grow.
+      if (/heap/.test(cause.memoryType)) {
+        const p = dump.processes;
+        for (let i = 0; i < p.count; i++) {
+          if (p.state[i] === 'Garbing') evidence.push(`caught garbage collecting (most likely the one that asked): ${p.pid[i]}${p.name[i] ? ` (${p.name[i]})` : ''} with ${formatBytes(p.memoryBytes[i])}`);
+        }
+      }
       let explanation: string;
       if (total !== undefined && cause.requestBytes >= total * 0.25) {
         explanation = `The failed request alone is ${formatPercent(cause.requestBytes / total, 0)} of everything the node used: one huge allocation, typically a process building a giant term (a heap growing to hold a huge list, binary or message), not gradual growth.`;
