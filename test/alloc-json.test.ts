@@ -77,6 +77,8 @@ describe('bad JSON is one InputError line', () => {
     ],
     ['[1, 2]', /expected a JSON object/],
     ['{"schema": "beamscope.alloc/1", "erlangMemory": {"total": "big"}}', /erlangMemory: expected an object of numbers/],
+    ['{"schema": "beamscope.alloc/1", "allocators": [{"allocator": "binary_alloc", "instance": 1, "options": 5}]}', /allocators\[0\]\.options: expected an object/],
+    ['{"schema": "beamscope.alloc/1", "mseg": [{"instance": 0, "calls": {"mseg_alloc": "many"}}]}', /mseg\[0\]\.calls\.mseg_alloc: expected a number/],
   ];
   for (const [input, msg] of cases) {
     it(input.slice(0, 60), async () => {

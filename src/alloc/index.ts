@@ -29,6 +29,7 @@ export { allocatorModelFromJson, readAllocatorInput, sniffInput, type InputKind 
 export {
   reconReport,
   reconMemory,
+  memory,
   fragmentation,
   cacheHitRates,
   averageBlockSizes,

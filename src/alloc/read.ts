@@ -164,6 +164,14 @@ function checkColumn(v: unknown, where: string, field: string): void {
   for (const k of ['current', 'lastMax', 'max']) if (!isNum(c[k])) fail(where, `${field}.${k}`, 'expected a number');
 }
 
+/** An object of numbers (`numbers`) or of option values (numbers, strings, booleans). */
+function checkRecord(v: unknown, where: string, field: string, numbers: boolean): void {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(where, field, 'expected an object');
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (numbers ? !isNum(x) : !(isNum(x) || typeof x === 'string' || typeof x === 'boolean')) fail(where, `${field}.${k}`, numbers ? 'expected a number' : 'expected a number, string or boolean');
+  }
+}
+
 function checkCarriers(v: unknown, where: string, field: string): void {
   if (v === undefined) return;
   if (!v || typeof v !== 'object') fail(where, field, 'expected an object');
@@ -197,6 +205,9 @@ function validateModel(o: Record<string, unknown>, where: string, first: boolean
     x.enabled ??= true;
     x.options ??= {};
     x.calls ??= {};
+    if (typeof x.enabled !== 'boolean') fail(where, `${f}.enabled`, 'expected true or false');
+    checkRecord(x.options, where, `${f}.options`, false);
+    checkRecord(x.calls, where, `${f}.calls`, true);
   });
   const mseg = arr('mseg');
   mseg.forEach((m, i) => {
@@ -204,6 +215,9 @@ function validateModel(o: Record<string, unknown>, where: string, first: boolean
     if (!x || typeof x !== 'object' || !isNum(x.instance)) fail(where, `mseg[${i}].instance`, 'expected a number');
     x.options ??= {};
     x.calls ??= {};
+    checkRecord(x.options, where, `mseg[${i}].options`, false);
+    checkRecord(x.calls, where, `mseg[${i}].calls`, true);
+    for (const k of ['cachedSegments', 'cacheHits', 'segmentsWatermark']) if (x[k] !== undefined && !isNum(x[k])) fail(where, `mseg[${i}].${k}`, 'expected a number');
   });
   const mem = o.erlangMemory;
   if (mem !== undefined && (typeof mem !== 'object' || mem === null || Object.values(mem).some((v) => !isNum(v)))) fail(where, 'erlangMemory', 'expected an object of numbers (bytes)');

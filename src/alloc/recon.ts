@@ -106,6 +106,11 @@ export function reconMemory(model: AllocatorModel, kw: Keyword = 'current'): Rec
   return { used, allocated, unused: allocated - used, usage: used / allocated, allocated_types, allocated_instances };
 }
 
+/** recon's `memory(Key, Keyword)` for one key. */
+export function memory(model: AllocatorModel, key: keyof ReconMemory, kw: Keyword = 'current'): ReconMemory[typeof key] {
+  return reconMemory(model, kw)[key];
+}
+
 export function fragmentation(model: AllocatorModel, kw: Keyword): FragmentationEntry[] {
   const rows = reconUtilInstances(model).map((i) => {
     const bs = containerValue(i, kw, 'sbcs', 'blocksBytes');
