@@ -115,6 +115,12 @@ export function renderAllocText(r: AllocReport, opts: AllocTextOptions = {}): st
       `Blocks in all allocators: ${formatBytes(r.memoryTotal.blocksBytes)}; erlang:memory(total): ${formatBytes(r.memoryTotal.memoryTotalBytes)} (difference ${formatCount(r.memoryTotal.differenceBytes)} bytes)`,
     );
   }
+  for (const a of r.model.mmap) {
+    const v = a.values;
+    if (v['supercarrier.total'] !== undefined && v['supercarrier.total'] > 0)
+      out.push(`erts_mmap ${sanitize(a.name)}: super carrier ${formatBytes(v['supercarrier.used'])} used of ${formatBytes(v['supercarrier.total'])} reserved.`);
+    else if (v['os.used'] !== undefined) out.push(`erts_mmap ${sanitize(a.name)}: ${formatBytes(v['os.used'])} mapped from the OS.`);
+  }
   if (r.msegCachedSegments > 0) out.push(`mseg_alloc keeps ${formatCount(r.msegCachedSegments)} cached segments (memory outside recon's "allocated").`);
   return out.join('\n');
 }
