@@ -11,10 +11,11 @@
  * (CI=true), where a missing viewer is a failure: CI must run the oracle.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { processAt, readDump, type Dump, type ProcessRecord } from '../src/dump/index.js';
 import { cdvFacts, haveErl, type CdvFacts } from './helpers/cdv.js';
-import { FIXTURES, plainFixtureDumps } from './helpers/fixtures.js';
+import { FIXTURES, corpusDumps, plainFixtureDumps } from './helpers/fixtures.js';
 
 const onCI = process.env.CI === 'true';
 
@@ -82,7 +83,9 @@ function cdvPortKind(controls: string | null): string | undefined {
   return undefined;
 }
 
-describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name, path) => {
+const targets: Array<[string, string]> = [...plainFixtureDumps(), ...corpusDumps().map((p): [string, string] => [`corpus/${basename(p)}`, p])];
+
+describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (name, path) => {
   let cdv: CdvFacts;
   let dump: Dump;
   let procs: Map<string, ProcessRecord>;
@@ -147,7 +150,10 @@ describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name
       if (c.pid === cutPid) continue;
       const pairs: Array<[string, number | null, number]> = [
         ['msg_q_len/messageQueueLength', c.msg_q_len, r.messageQueueLength],
-        ['memory/memoryBytes', c.memory, r.memoryBytes],
+        // Dumps before 0.2 have no `Memory:` line. The viewer then shows Stack+heap x word size
+        // (reference 5.5); the reader derives its own estimate (memoryDerived), so there the
+        // viewer's number is compared with the reader's stack+heap instead.
+        r.memoryDerived ? ['memory/stackHeapBytes (no Memory: line)', c.memory, r.stackHeapBytes] : ['memory/memoryBytes', c.memory, r.memoryBytes],
         ['reds/reductions', c.reds, r.reductions],
         ['stack_heap/stackHeapBytes', c.stack_heap, r.stackHeapBytes],
       ];
@@ -194,7 +200,10 @@ describe.skipIf(!haveErl && !onCI).each(plainFixtureDumps())('oracle: %s', (name
       if ((d.int_state ?? undefined) !== r.internalState) mismatches.push(`${d.pid} int_state: cdv=${d.int_state} reader=${r.internalState}`);
     }
     expect(mismatches).toEqual([]);
-    expect(compared).toBeGreaterThan(0);
+    // On OTP 27+ dumps every proc_details/1 fails in the OTP 25 viewer (it crashes on the `Rf`
+    // literal lines, reference 6.1 item 2), and a crash takes the viewer down for the rest of the
+    // run (as on corpus/otp23_2021.dump, where one process's heap makes binary_to_term fail).
+    if (cdv.details.some((d) => !d.error)) expect(compared).toBeGreaterThan(0);
   });
 
   it('has, for every ETS table (owner + table id), the same objects and memory', () => {
@@ -419,5 +428,12 @@ describe.skipIf(!haveErl && !onCI)('planted: the other fixtures', () => {
     expect(cdv.general.slogan).toBe('Received SIGUSR1');
     expect(byName(cdv, dump, 'small_idle').cdv).toHaveLength(1);
     expect(byName(cdv, dump, 'small_idle').reader).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!haveErl && !onCI)('the oracle driver itself', () => {
+  const preR10B = corpusDumps({ includePreR10B: true }).find((p) => basename(p).startsWith('pre_r10b'));
+  it.runIf(preR10B !== undefined)('fails with the viewer\'s one-line reason on a dump it cannot read', async () => {
+    await expect(cdvFacts(preR10B!)).rejects.toThrow(/cdv_json: crashdump_viewer could not read the dump: .*pre-R10B format/);
   });
 });
