@@ -206,13 +206,14 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
   const total = types.reduce((s, t) => s + t.carriersBytes, 0);
   const totalBlocks = types.reduce((s, t) => s + t.blocksBytes, 0);
   const T = THRESHOLDS;
+  const instances = summarizeInstances(model);
 
   for (const t of types) {
     const flag = ALLOCATOR_FLAG[t.type] ?? '?';
     const { text: opts, first } = optionsInForce(model, t.type, ['as', 'lmbcs', 'smbcs', 'mbcgs', 'sbct', 'acul']);
     const blocksDrop = t.maxBlocksBytes > 0 ? t.blocksBytes / t.maxBlocksBytes : 1;
     const carriersKept = t.maxCarriersBytes > 0 ? t.carriersBytes / t.maxCarriersBytes : 1;
-    const worst = summarizeInstances(model).filter((i) => i.allocator === t.type && i.carriersBytes > 0).slice(0, 3);
+    const worst = instances.filter((i) => i.allocator === t.type && i.carriersBytes > 0).slice(0, 3);
     const worstText = worst.map((i) => `${t.type}[${i.instance}]: ${formatBytes(i.blocksBytes)} of ${formatBytes(i.carriersBytes)} used (${formatPercent(i.usage)})`);
     const lowUsage = t.usage < T.fragmentedUsage || (t.usage <= T.logplexCurrentUsage && blocksDrop <= T.logplexBlocksDrop);
     if (t.unusedBytes < T.minUnusedBytes || !lowUsage) continue;
