@@ -13,6 +13,8 @@ export class SectionIndex {
   private lengths = new Float64Array(1024);
   private packedIds = new Float64Array(1024);
   private otherIds = new Map<number, string>();
+  private pidLookup = new Map<number, Map<number, number>>();
+  private pidLookupSize = new Map<number, number>();
   size = 0;
 
   /**
@@ -75,7 +77,21 @@ export class SectionIndex {
 
   /** The first section with this tag and id. */
   get(tag: string, id = ''): SectionRef | undefined {
-    return this.find(tag, id)[0];
+    const packed = packPid(id);
+    if (Number.isNaN(packed)) return this.find(tag, id)[0];
+    // Process sections are looked up by pid many times (one per decoded process): a map per tag,
+    // made on first use, instead of a scan of the whole index each time.
+    const code = this.tagCodes.get(tag);
+    if (code === undefined) return undefined;
+    let byPid = this.pidLookup.get(code);
+    if (!byPid || this.pidLookupSize.get(code) !== this.size) {
+      byPid = new Map();
+      for (let i = this.size - 1; i >= 0; i--) if (this.tags[i] === code && !Number.isNaN(this.packedIds[i])) byPid.set(this.packedIds[i], i);
+      this.pidLookup.set(code, byPid);
+      this.pidLookupSize.set(code, this.size);
+    }
+    const i = byPid.get(packed);
+    return i === undefined ? undefined : this.at(i);
   }
 
   private grow(): void {

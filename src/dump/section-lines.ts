@@ -24,10 +24,11 @@ export function* sectionLines(path: string, ref: Pick<SectionRef, 'offset' | 'le
 
 export function* linesOfRange(fd: number, start: number, end: number,
   opts: SectionLinesOptions = {}): Generator<Buffer> {
-  const bufferSize = opts.bufferSize ?? 1 << 20;
+  // Most sections are small: a buffer the size of the range, not a megabyte per call.
+  const bufferSize = Math.max(1, Math.min(opts.bufferSize ?? 1 << 20, end - start));
   const maxLine = opts.maxLineBytes ?? 64 << 20;
   const buf = Buffer.allocUnsafe(bufferSize);
-  let carry = Buffer.allocUnsafe(Math.min(maxLine, 1 << 16));
+  let carry = Buffer.allocUnsafe(Math.min(maxLine, bufferSize, 1 << 16));
   let carryLen = 0;
   let carryCut = false;
   let pos = start;

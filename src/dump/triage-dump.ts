@@ -18,6 +18,9 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
 }
 
 const DEFAULT_BUDGET = 256 << 20;
+/** Decoding a dictionary costs about half a millisecond; past this many, triage would be slow. */
+const PROC_LIB_LIMIT = 5_000;
+const PROC_LIB_INIT = 'proc_lib:init_p/5';
 const DEFAULT_SAMPLE = 20_000;
 
 /**
@@ -59,8 +62,34 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       }
     }
   }
+  if (opts.decode !== false && dump.source.seekable) resolveProcLib(dump, details, notes);
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return report;
+}
+
+/**
+ * proc_lib processes (gen_servers, supervisors, ...) are all `Spawned as: proc_lib:init_p/5`; their
+ * real initial call is in their dictionary (`$initial_call`), which groups them usefully.
+ */
+function resolveProcLib(dump: Dump, details: Map<string, ProcessDetails>, notes: string[]): void {
+  const p = dump.processes;
+  const rows: number[] = [];
+  for (let i = 0; i < p.count; i++) if (p.spawnedAs[i] === PROC_LIB_INIT) rows.push(i);
+  if (rows.length > PROC_LIB_LIMIT) {
+    notes.push(`${rows.length} proc_lib processes are grouped as ${PROC_LIB_INIT}: resolving their real initial calls is left out above ${PROC_LIB_LIMIT}`);
+    return;
+  }
+  for (const i of rows) {
+    const pid = p.pid[i];
+    const have = details.get(pid);
+    if (have?.initialCall) continue;
+    try {
+      const id = processIdentity(dump, pid);
+      if (id.initialCall && id.initialCall !== PROC_LIB_INIT) details.set(pid, { ...have, initialCall: id.initialCall, ancestors: have?.ancestors ?? id.ancestors });
+    } catch {
+      // A dictionary that cannot be decoded keeps the process in the proc_lib group.
+    }
+  }
 }
