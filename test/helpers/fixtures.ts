@@ -8,8 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const FIXTURES_DIR = join(REPO_ROOT, 'fixtures');
-export const FIXTURE_SCRIPTS_DIR = join(FIXTURES_DIR, 'scripts');
+/**
+ * The fixture dumps: fixtures/, or BEAMSCOPE_FIXTURES_DIR to run the tests on freshly made ones
+ * (`BEAMSCOPE_FX_OUT=/tmp/fx fixtures/scripts/make-all.sh`, then
+ * `BEAMSCOPE_FIXTURES_DIR=/tmp/fx npx vitest run test/oracle.test.ts`).
+ */
+export const FIXTURES_DIR = process.env.BEAMSCOPE_FIXTURES_DIR
+  ? resolve(process.env.BEAMSCOPE_FIXTURES_DIR)
+  : join(REPO_ROOT, 'fixtures');
+export const FIXTURE_SCRIPTS_DIR = join(REPO_ROOT, 'fixtures', 'scripts');
 /** The crashdump_viewer driver used as the oracle (test/helpers/cdv.ts runs it). */
 export const CDV_JSON_ESCRIPT = join(FIXTURE_SCRIPTS_DIR, 'cdv_json.escript');
 /** `make-longline.sh OUT` writes a dump with a ~133 MB `=binary` line (made at test time only). */
