@@ -6,9 +6,10 @@ import { EXIT } from './common.js';
 import triage from './commands/triage.js';
 import alloc from './commands/alloc.js';
 import proc from './commands/proc.js';
+import check from './commands/check.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, alloc, proc];
+const commands: CommandModule<any, any>[] = [triage, alloc, proc, check];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

@@ -1,0 +1,273 @@
+/**
+ * Evaluation: the selected rules over each loaded input, giving one metric per thing checked (the
+ * node, an allocator type, a limit), each with its state; the worst state wins. Pure: no I/O.
+ */
+import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
+import type { AllocatorModel } from '../alloc/model.js';
+import { formatBytes, formatCount } from '../report/format.js';
+import type { LoadedInput } from './input.js';
+import { inputStem } from './input.js';
+import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
+import { type Range, type Thresholds, alerts, describeRange } from './thresholds.js';
+
+export type State = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+
+/** Plugin exit codes. */
+export const EXIT_CODE: Record<State, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+
+/**
+ * "Worst state wins", in the order monitoring-plugins' max_state_alt uses: a CRITICAL is not hidden
+ * by an UNKNOWN elsewhere.
+ */
+const RANK: Record<State, number> = { OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3 };
+
+export function worstState(states: State[]): State {
+  return states.reduce<State>((w, s) => (RANK[s] > RANK[w] ? s : w), 'OK');
+}
+
+export interface Metric {
+  rule: RuleId;
+  /** What the metric is about: `node`, `binary_alloc`, `mseg_alloc`, a pid. */
+  subject: string;
+  /** Perfdata label (prefixed with the input's stem when there are several inputs). */
+  label: string;
+  /** The value the thresholds apply to (percent for % rules). */
+  value: number;
+  unit: '%' | 'count';
+  state: State;
+  warn: Range;
+  crit: Range;
+  /** Perfdata: value, thresholds, min and max as written (limit rules report counts, thresholds scaled). */
+  perf: { value: number; uom: '' | '%'; scale: number; min?: number; max?: number };
+  /** One line for people, without the state. */
+  text: string;
+  /** A few words for the first plugin line: `binary_alloc mbcs usage 11.3%`. */
+  short: string;
+  /** Why the value was not judged (state OK whatever the thresholds say). */
+  notJudged?: string;
+}
+
+export interface InputResult {
+  name: string;
+  kind: LoadedInput['kind'];
+  state: State;
+  metrics: Metric[];
+  /** Selected rules that could not be evaluated on this input, and why. */
+  notChecked: Array<{ rule: RuleId; why: string }>;
+}
+
+export interface CheckResult {
+  schema: 'beamscope.check/1';
+  state: State;
+  exitCode: number;
+  inputs: InputResult[];
+  /** Effective thresholds of the selected rules. */
+  rules: Array<{ id: RuleId; warn: string; crit: string }>;
+}
+
+export interface CheckOptions {
+  rules: Set<RuleId>;
+  thresholds: Map<RuleId, Thresholds>;
+  minTypeBytes?: number;
+  minMsegCalls?: number;
+}
+
+function stateOf(t: Thresholds, v: number): State {
+  if (!Number.isFinite(v)) return 'UNKNOWN';
+  if (alerts(t.crit, v)) return 'CRITICAL';
+  if (alerts(t.warn, v)) return 'WARNING';
+  return 'OK';
+}
+
+const pct = (x: number) => `${(Math.round(x * 10) / 10).toFixed(1)}%`;
+
+function condition(rule: RuleDef, t: Thresholds): string {
+  return `warn ${describeRange(t.warn, rule.unit)}, crit ${describeRange(t.crit, rule.unit)}`;
+}
+
+/** Per type: current mbcs usage (with the pool, as recon's current) and max mbcs usage. */
+function mbcsByType(model: AllocatorModel): Array<{ type: string; carriers: number; blocks: number; maxCarriers: number; maxBlocks: number }> {
+  const by = new Map<string, { type: string; carriers: number; blocks: number; maxCarriers: number; maxBlocks: number }>();
+  for (const i of model.allocators) {
+    if (!i.enabled || !i.mbcs) continue;
+    const t = by.get(i.allocator) ?? { type: i.allocator, carriers: 0, blocks: 0, maxCarriers: 0, maxBlocks: 0 };
+    t.carriers += containerValue(i, 'current', 'mbcs', 'carriersBytes');
+    t.blocks += containerValue(i, 'current', 'mbcs', 'blocksBytes');
+    t.maxCarriers += containerValue(i, 'max', 'mbcs', 'carriersBytes');
+    t.maxBlocks += containerValue(i, 'max', 'mbcs', 'blocksBytes');
+    by.set(i.allocator, t);
+  }
+  return [...by.values()];
+}
+
+/** Evaluates one input; `prefix` goes in front of its perfdata labels (several inputs). */
+export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = ''): InputResult {
+  const metrics: Metric[] = [];
+  const notChecked: InputResult['notChecked'] = [];
+  const minType = opts.minTypeBytes ?? DEFAULT_MIN_TYPE_BYTES;
+  const minCalls = opts.minMsegCalls ?? DEFAULT_MIN_MSEG_CALLS;
+  const label = (l: string) => `${prefix}${l}`;
+
+  for (const rule of RULES) {
+    if (!opts.rules.has(rule.id)) continue;
+    const t = opts.thresholds.get(rule.id)!;
+    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>) => {
+      const state = m.notJudged ? 'OK' : stateOf(t, m.value);
+      const cond = m.notJudged ? `not judged: ${m.notJudged}` : condition(rule, t);
+      metrics.push({ rule: rule.id, unit: rule.unit, state, warn: t.warn, crit: t.crit, ...m, text: `${m.text} (${cond})` });
+    };
+    if (rule.needs === 'allocators' && !input.model) {
+      notChecked.push({ rule: rule.id, why: 'the crash dump has no =allocator sections' });
+      continue;
+    }
+    if (rule.needs === 'dump' && !input.dump) {
+      notChecked.push({ rule: rule.id, why: 'needs a crash dump' });
+      continue;
+    }
+    const model = input.model!;
+    switch (rule.id) {
+      case 'usage': {
+        const m = reconMemory(model);
+        if (!(m.allocated > 0)) {
+          notChecked.push({ rule: rule.id, why: 'no carrier memory in the nine util allocators' });
+          break;
+        }
+        // A small node is judged only when the unused carrier memory is worth a page.
+        const unused = m.allocated - m.used;
+        add({
+          subject: 'node',
+          label: label('usage'),
+          value: m.usage * 100,
+          perf: { value: m.usage * 100, uom: '%', scale: 1, min: 0, max: 100 },
+          text: `allocator usage ${pct(m.usage * 100)}: ${formatBytes(m.used)} used of ${formatBytes(m.allocated)} allocated`,
+          short: `allocator usage ${pct(m.usage * 100)}`,
+          ...(unused < minType ? { notJudged: `only ${formatBytes(unused)} unused, less than --min-type-bytes ${formatBytes(minType)}` } : {}),
+        });
+        break;
+      }
+      case 'mbcs-usage':
+      case 'current-vs-max': {
+        const types = mbcsByType(model).filter((x) => x.carriers >= minType);
+        if (types.length === 0) {
+          notChecked.push({ rule: rule.id, why: `no allocator type has ${formatBytes(minType)} of multiblock carriers (--min-type-bytes)` });
+          break;
+        }
+        for (const x of types.sort((a, b) => b.carriers - a.carriers)) {
+          const cur = x.carriers > 0 ? x.blocks / x.carriers : 1;
+          if (rule.id === 'mbcs-usage') {
+            add({
+              subject: x.type,
+              label: label(`${x.type}_mbcs`),
+              value: cur * 100,
+              perf: { value: cur * 100, uom: '%', scale: 1, min: 0, max: 100 },
+              text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
+              short: `${x.type} mbcs usage ${pct(cur * 100)}`,
+            });
+          } else {
+            const max = x.maxCarriers > 0 ? x.maxBlocks / x.maxCarriers : 1;
+            const share = max > 0 ? Math.min(cur / max, 10) : 1;
+            add({
+              subject: x.type,
+              label: label(`${x.type}_cur_of_max`),
+              value: share * 100,
+              perf: { value: share * 100, uom: '%', scale: 1, min: 0 },
+              text: `${x.type} mbcs usage ${pct(cur * 100)} now against ${pct(max * 100)} at peak (${pct(share * 100)} of it)`,
+              short: `${x.type} usage ${pct(share * 100)} of peak`,
+            });
+          }
+        }
+        break;
+      }
+      case 'mseg-hit-rate': {
+        const rates = cacheHitRates(model);
+        const calls = rates.reduce((s, r) => s + r.calls, 0);
+        const hits = rates.reduce((s, r) => s + r.hits, 0);
+        if (rates.length === 0) {
+          notChecked.push({ rule: rule.id, why: 'no mseg_alloc statistics' });
+          break;
+        }
+        if (calls < minCalls) {
+          notChecked.push({ rule: rule.id, why: `${formatCount(calls)} mseg_alloc calls, fewer than ${formatCount(minCalls)} (--min-mseg-calls)` });
+          break;
+        }
+        const rate = hits / calls;
+        const worst = [...rates].filter((r) => r.calls > 0).sort((a, b) => a.hit_rate - b.hit_rate)[0];
+        add({
+          subject: 'mseg_alloc',
+          label: label('mseg_hit_rate'),
+          value: rate * 100,
+          perf: { value: rate * 100, uom: '%', scale: 1, min: 0, max: 100 },
+          text: `mseg cache hit rate ${pct(rate * 100)}: ${formatCount(hits)} hits in ${formatCount(calls)} calls${worst ? `, worst mseg_alloc[${worst.instance}] ${pct(worst.hit_rate * 100)}` : ''}`,
+          short: `mseg cache hit rate ${pct(rate * 100)}`,
+        });
+        break;
+      }
+      case 'mailbox': {
+        const mb = input.dump!.largestMailbox;
+        if (!mb) {
+          notChecked.push({ rule: rule.id, why: 'the dump lists no process' });
+          break;
+        }
+        add({
+          subject: mb.pid,
+          label: label('mailbox_max'),
+          value: mb.messages,
+          perf: { value: mb.messages, uom: '', scale: 1, min: 0 },
+          text: `largest mailbox ${formatCount(mb.messages)} messages: ${mb.pid}${mb.name ? ` (${mb.name})` : ''}`,
+          short: `mailbox ${formatCount(mb.messages)} messages (${mb.name ?? mb.pid})`,
+        });
+        break;
+      }
+      case 'processes':
+      case 'ports':
+      case 'atoms': {
+        const u = input.dump!.limits.find((l) => l.id === rule.id);
+        if (!u || u.limit === undefined || !(u.limit > 0)) {
+          notChecked.push({ rule: rule.id, why: `the dump does not say the ${rule.id} limit` });
+          break;
+        }
+        const share = (u.count / u.limit) * 100;
+        add({
+          subject: rule.id,
+          label: label(rule.id),
+          value: share,
+          perf: { value: u.count, uom: '', scale: u.limit / 100, min: 0, max: u.limit },
+          text: `${rule.id} ${formatCount(u.count)} of ${formatCount(u.limit)} (${pct(share)})${u.limitSource === 'default' ? ', limit assumed: the VM default' : ''}`,
+          short: `${rule.id} ${pct(share)} of limit`,
+        });
+        break;
+      }
+    }
+  }
+  const state = metrics.length === 0 ? 'UNKNOWN' : worstState(metrics.map((m) => m.state));
+  return { name: input.name, kind: input.kind, state, metrics, notChecked };
+}
+
+/** Evaluates every input; the worst state wins. */
+export function evaluate(inputs: LoadedInput[], opts: CheckOptions): CheckResult {
+  const several = inputs.length > 1;
+  const stems = inputs.map((i) => inputStem(i.name).replace(/[\s'=|]+/g, '_'));
+  const results = inputs.map((inp, n) => {
+    const stem = stems[n];
+    const dup = stems.filter((s) => s === stem).length > 1;
+    const prefix = several ? `${dup ? `${stem}#${n + 1}` : stem}:` : '';
+    return evaluateInput(inp, opts, prefix);
+  });
+  const state = worstState(results.map((r) => r.state));
+  return {
+    schema: 'beamscope.check/1',
+    state,
+    exitCode: EXIT_CODE[state],
+    inputs: results,
+    rules: RULES.filter((r) => opts.rules.has(r.id)).map((r) => {
+      const t = opts.thresholds.get(r.id)!;
+      return { id: r.id, warn: describeRange(t.warn, r.unit), crit: describeRange(t.crit, r.unit) };
+    }),
+  };
+}
+
+/** The metrics that are not OK, worst first, across inputs. */
+export function problems(result: CheckResult): Array<{ input: string; metric: Metric }> {
+  const out = result.inputs.flatMap((i) => i.metrics.filter((m) => m.state !== 'OK').map((metric) => ({ input: i.name, metric })));
+  return out.sort((a, b) => RANK[b.metric.state] - RANK[a.metric.state]);
+}

@@ -1,0 +1,201 @@
+/**
+ * Inputs of `check` and `trend`: file arguments and glob patterns expanded (fast-glob, so a quoted
+ * pattern works too), each read into the allocator model and, for crash dumps, the process and limit
+ * figures the dump rules need; plus the time each input was taken, for ordering.
+ */
+import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import fg from 'fast-glob';
+import { InputError } from '../errors.js';
+import { allocatorModelFromDump } from '../alloc/from-dump.js';
+import { allocatorModelFromTermText } from '../alloc/from-terms.js';
+import { allocatorModelFromJson, type InputKind, sniffInput } from '../alloc/read.js';
+import { decodeTermText } from '../alloc/term-text.js';
+import type { AllocatorModel } from '../alloc/model.js';
+import { readDump } from '../dump/index.js';
+import type { Dump } from '../dump/types.js';
+import { triage } from '../dump/analyze/triage.js';
+import type { LimitUse } from '../dump/analyze/report-types.js';
+
+/** Where an input's time came from. */
+export type TimeSource = 'content' | 'dump-header' | 'mtime';
+
+export interface DumpFigures {
+  /** The process with the longest message queue (undefined when the dump lists no process). */
+  largestMailbox?: { messages: number; pid: string; name?: string };
+  /** Processes, ports, atoms (and more) against their limits, as triage computes them. */
+  limits: LimitUse[];
+  slogan: string;
+}
+
+export interface LoadedInput {
+  /** The path as expanded, or `-`. */
+  path: string;
+  /** For people: the path, or `stdin`. */
+  name: string;
+  kind: InputKind;
+  /** Absent for a crash dump without `=allocator` sections. */
+  model?: AllocatorModel;
+  dump?: DumpFigures;
+  /** When the input was taken (ms since the epoch) and how that is known. */
+  takenAt?: { ms: number; source: TimeSource };
+}
+
+/**
+ * Expands arguments into paths: `-` stays, an existing file stays (even if its name has glob
+ * characters), a directory gives its files, anything else is a glob pattern; a pattern that matches
+ * nothing is an InputError. Order: as given, each pattern's matches sorted; duplicates dropped.
+ */
+export async function expandInputs(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (p: string) => {
+    if (!seen.has(p)) {
+      seen.add(p);
+      out.push(p);
+    }
+  };
+  for (const raw of args) {
+    const a = raw === '' ? '-' : raw;
+    if (a === '-') {
+      add(a);
+      continue;
+    }
+    const st = await stat(a).catch(() => undefined);
+    if (st?.isFile()) {
+      add(a);
+      continue;
+    }
+    if (st?.isDirectory()) {
+      const files = (await readdir(a, { withFileTypes: true })).filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => join(a, d.name));
+      if (files.length === 0) throw new InputError(`${a}: directory has no files`, a);
+      files.sort().forEach(add);
+      continue;
+    }
+    if (fg.isDynamicPattern(a)) {
+      const matches = await fg(a, { onlyFiles: true, dot: false, followSymbolicLinks: true });
+      if (matches.length === 0) throw new InputError(`${a}: no file matches this pattern`, a);
+      matches.sort().forEach(add);
+      continue;
+    }
+    add(a); // reading it says what is wrong (no such file, permission denied)
+  }
+  if (out.filter((p) => p === '-').length > 0 && process.stdin.isTTY) throw new InputError('"-" reads from standard input; pipe a file into it');
+  return out;
+}
+
+/** `taken_at 2026-11-28T01:45:00.123Z` in a `%` comment, or `"takenAt": "..."` in JSON. */
+const TAKEN_AT = /taken_?at["']?\s*[:=]?\s*"?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)/i;
+
+export function contentTime(head: string): number | undefined {
+  const m = TAKEN_AT.exec(head.slice(0, 4096));
+  if (!m) return undefined;
+  const ms = Date.parse(m[1].replace(' ', 'T'));
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function dumpFigures(dump: Dump): DumpFigures {
+  const p = dump.processes;
+  let best = -1;
+  for (let i = 0; i < p.count; i++) if (best < 0 || p.messageQueueLength[i] > p.messageQueueLength[best]) best = i;
+  const report = triage(dump, { top: 1 });
+  return {
+    largestMailbox: best >= 0 ? { messages: p.messageQueueLength[best] || 0, pid: p.pid[best], ...(p.name[best] ? { name: p.name[best] } : {}) } : undefined,
+    limits: report.limits,
+    slogan: dump.header.slogan,
+  };
+}
+
+function fromDump(dump: Dump, path: string, name: string, mtimeMs?: number): LoadedInput {
+  const created = dump.header.created ? Date.parse(dump.header.created) : NaN;
+  const takenAt = Number.isFinite(created) ? { ms: created, source: 'dump-header' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
+  return {
+    path,
+    name,
+    kind: 'crash-dump',
+    ...(dump.allocators.length > 0 ? { model: allocatorModelFromDump(dump.allocators, dump.memory) } : {}),
+    dump: dumpFigures(dump),
+    ...(takenAt ? { takenAt } : {}),
+  };
+}
+
+async function fromText(kind: InputKind, all: Buffer, path: string, name: string, mtimeMs?: number): Promise<LoadedInput> {
+  const model = kind === 'json' ? await allocatorModelFromJson(Readable.from([all]), name) : allocatorModelFromTermText(decodeTermText(all), name);
+  const ct = contentTime(all.subarray(0, 4096).toString('latin1'));
+  const takenAt = ct !== undefined ? { ms: ct, source: 'content' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
+  return { path, name, kind, model, ...(takenAt ? { takenAt } : {}) };
+}
+
+async function firstChunk(stream: NodeJS.ReadableStream): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer | string) => {
+      cleanup();
+      (stream as Readable).pause();
+      resolve(typeof c === 'string' ? Buffer.from(c) : c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(new InputError(`stdin: cannot read: ${e.message}`));
+    };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
+}
+
+/** Reads one input (`-` is standard input). Unreadable or unrecognised input is an InputError. */
+export async function loadInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<LoadedInput> {
+  if (path === '-') {
+    const first = await firstChunk(stdin);
+    if (!first || first.length === 0) throw new InputError('stdin: no input');
+    const kind = sniffInput(first);
+    const rest = new PassThrough();
+    rest.write(first);
+    stdin.pipe(rest);
+    (stdin as Readable).resume();
+    if (kind === 'crash-dump') return fromDump(await readDump('-', { stdin: rest }), '-', 'stdin');
+    const chunks: Buffer[] = [];
+    for await (const c of rest) chunks.push(c as Buffer);
+    return fromText(kind, Buffer.concat(chunks), '-', 'stdin');
+  }
+  let head: Buffer;
+  let mtimeMs: number;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    mtimeMs = st.mtimeMs;
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new InputError(`${path}: cannot read: ${why}`, path);
+  }
+  if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  const kind = sniffInput(head);
+  if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
+  return fromText(kind, await readFile(path), path, path, mtimeMs);
+}
+
+/** A short, unique-enough name for perfdata labels: the file name without its extension. */
+export function inputStem(name: string): string {
+  const b = basename(name);
+  const dot = b.lastIndexOf('.');
+  return dot > 0 ? b.slice(0, dot) : b;
+}
