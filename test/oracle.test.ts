@@ -25,13 +25,15 @@ describe.runIf(onCI && !haveErl)('oracle prerequisites', () => {
   });
 });
 
-/** The pid of the last `=proc:` header of a file, found with a plain text search. */
-function lastProcHeader(path: string): string | undefined {
+/**
+ * When a truncated file's last section is a `=proc:PID` section, that PID (found with a plain text
+ * search, not with the reader): the writer stopped inside it.
+ */
+function cutProcess(path: string): string | undefined {
   const text = readFileSync(path, 'latin1');
-  const at = text.lastIndexOf('\n=proc:');
-  if (at < 0) return undefined;
-  const end = text.indexOf('\n', at + 1);
-  return text.slice(at + '\n=proc:'.length, end < 0 ? undefined : end).trim();
+  const tags = text.match(/^=[^\n]*/gm) ?? [];
+  const last = tags.filter((t) => !t.startsWith('=abort')).pop();
+  return last?.startsWith('=proc:') ? last.slice('=proc:'.length).replace(/\r$/, '') : undefined;
 }
 
 function processesByPid(dump: Dump): Map<string, ProcessRecord> {
@@ -85,26 +87,32 @@ function cdvPortKind(controls: string | null): string | undefined {
 
 const targets: Array<[string, string]> = [...plainFixtureDumps(), ...corpusDumps().map((p): [string, string] => [`corpus/${basename(p)}`, p])];
 
-describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (name, path) => {
+describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (_name, path) => {
   let cdv: CdvFacts;
   let dump: Dump;
   let procs: Map<string, ProcessRecord>;
-  // The truncated fixture stops in the middle of one =proc section: the viewer and the reader both
-  // list that process, but its values depend on where the line was cut, so its fields are not
-  // compared (its presence is).
+  // A dump truncated inside the =proc sections (truncated.dump) stops in the middle of one: the
+  // viewer and the reader both list that process, but its values depend on where the line was
+  // cut, so its fields are not compared (its presence is).
   let cutPid: string | undefined;
 
   beforeAll(async () => {
     [cdv, dump] = await Promise.all([cdvFacts(path), readDump(path)]);
     procs = processesByPid(dump);
-    cutPid = name === 'truncated.dump' ? lastProcHeader(path) : undefined;
+    cutPid = cdv.truncated_warnings.length > 0 ? cutProcess(path) : undefined;
   });
 
   it('has the same slogan', () => {
-    // The viewer's only documented slogan bug (reference section 6.1 item 1: a break-menu slogan
-    // without a newline swallows the file) cannot occur in these fixtures: every one of them has a
-    // `System version:` line right after the slogan, so the viewer's slogan is the oracle here.
-    expect(dump.header.slogan).toBe(cdv.general.slogan);
+    // The viewer's documented slogan bug (reference section 6.1 item 1): a break-menu slogan
+    // written without a newline shares its line with `System version:`, the viewer never finds a
+    // line starting with it, takes the rest of the file as the slogan and reports system_vsn "-1".
+    // The slogan is then the viewer's text up to "System version: ". None of our fixtures or
+    // corpus dumps has it today; everywhere else the viewer's slogan is the oracle as is.
+    const viewer = cdv.general.slogan ?? '';
+    const want = cdv.general.system_vsn === '-1' && viewer.includes('System version: ')
+      ? viewer.slice(0, viewer.indexOf('System version: '))
+      : viewer;
+    expect(dump.header.slogan).toBe(want);
   });
 
   it('has the same header numbers, node name and word size', () => {
