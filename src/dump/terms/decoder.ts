@@ -20,6 +20,12 @@ export interface DecodeLimits {
   binaryBytes?: number;
   /** Heap lines longer than this are cut (default 16 MiB). */
   maxLineBytes?: number;
+  /**
+   * Remember decoded process-heap objects, so shared sub-terms decode once (default true).
+   * Literal objects are always remembered. Mailbox streaming turns this off: messages do not
+   * share heap objects, and the memo would only cost time.
+   */
+  memoHeap?: boolean;
 }
 
 /** Where the `=binary:ADDR` sections are: sorted typed arrays. */
@@ -120,6 +126,7 @@ export class TermDecoder {
   private readonly maxNodes: number;
   private readonly binaryBytes: number;
   private readonly maxLineBytes: number;
+  private readonly memoHeap: boolean;
   private nodes = 0;
   private limitHits = 0;
   private memo = new Map<number, Term>();
@@ -132,6 +139,7 @@ export class TermDecoder {
     this.maxNodes = limits.maxNodes ?? 2_000_000;
     this.binaryBytes = limits.binaryBytes ?? 0;
     this.maxLineBytes = limits.maxLineBytes ?? 16 << 20;
+    this.memoHeap = limits.memoHeap ?? true;
   }
 
   /** Decodes one element written inline (a stack slot, a dictionary line, a message). */
@@ -238,17 +246,20 @@ export class TermDecoder {
 
   // ---- pointers ----------------------------------------------------------------------------
 
-  private lineFor(address: number): { line: Buffer; cut: boolean } | undefined {
+  private lineFor(address: number): { line: Buffer; cut: boolean; literal?: boolean } | undefined {
     const extra = this.src.extraLines?.get(address);
     if (extra) return { line: extra, cut: false };
-    let off = this.src.heap ? this.src.heap.lookup(address) : -1;
+    let off = this.src.heap ? this.src.heap.lookup(address, this.src.reader) : -1;
     let limit = this.src.heap?.end ?? 0;
+    let literal = false;
     if (off < 0 && this.src.literals) {
-      off = this.src.literals.lookup(address);
+      off = this.src.literals.lookup(address, this.src.reader);
       limit = this.src.literals.end;
+      literal = true;
     }
     if (off < 0) return undefined;
-    return this.src.reader.lineAt(off, limit, this.maxLineBytes);
+    const got = this.src.reader.lineAt(off, limit, this.maxLineBytes);
+    return literal ? { line: got.line, cut: got.cut, literal } : got;
   }
 
   private resolve(address: number, depth: number): Term {
@@ -269,8 +280,8 @@ export class TermDecoder {
       this.warnings.add('pointer to a heap line that was not dumped', hex(address));
       return marker('incomplete');
     }
-    // Copy: the block cache reuses its buffers while we recurse.
-    const line = Buffer.from(got.line);
+    // A view: the block cache never reuses its buffers.
+    const line = got.line;
     const colon = line.indexOf(58);
     if (colon < 0) return marker('malformed', 'heap line without address');
     const hits = this.limitHits;
@@ -286,7 +297,7 @@ export class TermDecoder {
     } finally {
       this.inProgress.delete(address);
     }
-    if (hits === this.limitHits) {
+    if (hits === this.limitHits && (this.memoHeap || got.literal)) {
       if (this.memo.size >= MEMO_MAX) this.memo.clear();
       this.memo.set(address, term);
     }
@@ -421,7 +432,7 @@ export class TermDecoder {
         if (tail.t === 'list') return tail.tail ? { t: 'list', v: v.concat(tail.v), tail: tail.tail } : { t: 'list', v: v.concat(tail.v) };
         return { t: 'list', v, tail };
       }
-      const line = Buffer.from(got.line);
+      const line = got.line;
       cur = new LineCursor(line, line.length);
       cur.p = line.indexOf(58) + 2;
     }
@@ -495,7 +506,7 @@ export class TermDecoder {
       out.push([marker('incomplete'), marker('incomplete')]);
       return;
     }
-    const line = Buffer.from(got.line);
+    const line = got.line;
     const c = new LineCursor(line, line.length);
     c.p = line.indexOf(58) + 1;
     if (c.p <= 0) throw new Error('map node line without address');

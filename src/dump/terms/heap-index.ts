@@ -21,11 +21,15 @@ export function parseHexBytes(b: Uint8Array, start: number, end: number): number
 }
 
 function hashAddress(a: number): number {
-  const lo = (a / 8) >>> 0;
-  const hi = (a / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ (hi * 0x27d4eb2d), 0x9e3779b1);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x85ebca6b) >>> 0;
+  // murmur3's 32-bit finaliser over (low word ^ mixed high word): full avalanche, so the low
+  // bits used as the table index are well spread even for word-strided addresses.
+  let h = ((a % 4294967296) ^ Math.imul(Math.floor(a / 4294967296) | 0, 0x27d4eb2d)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Reads byte ranges of one file through a small LRU cache of fixed-size blocks. */
@@ -38,32 +42,40 @@ export class BlockReader {
     this.fd = openSync(path, 'r');
   }
 
+  private lastNo = -1;
+  private lastBuf: Buffer | undefined;
+
   private block(no: number): Buffer {
+    if (no === this.lastNo && this.lastBuf) return this.lastBuf;
     let b = this.blocks.get(no);
     if (b) {
+      this.lastNo = no;
+      this.lastBuf = b;
       // Refresh LRU position.
       this.blocks.delete(no);
       this.blocks.set(no, b);
       return b;
     }
-    const buf = this.blocks.size >= this.maxBlocks ? this.evict() : Buffer.allocUnsafe(this.blockSize);
+    if (this.blocks.size >= this.maxBlocks) this.evict();
+    const buf = Buffer.allocUnsafe(this.blockSize);
     const n = readSync(this.fd, buf, 0, this.blockSize, no * this.blockSize);
     this.reads++;
     b = n === this.blockSize ? buf : buf.subarray(0, n);
     this.blocks.set(no, b);
+    this.lastNo = no;
+    this.lastBuf = b;
     return b;
   }
 
-  private evict(): Buffer {
+  /** Drops the least recently used block. Buffers are never reused, so views handed out stay valid. */
+  private evict(): void {
     const first = this.blocks.keys().next().value as number;
-    const b = this.blocks.get(first)!;
     this.blocks.delete(first);
-    return b.length === this.blockSize ? b : Buffer.allocUnsafe(this.blockSize);
   }
 
   /**
    * The line starting at `offset` (without its line end), read no further than `limit` and cut at
-   * `maxBytes`. The returned buffer is valid until the next call.
+   * `maxBytes`. The returned buffer is a view that stays valid (blocks are never reused).
    */
   lineAt(offset: number, limit: number, maxBytes: number): { line: Buffer; cut: boolean } {
     const no = Math.floor(offset / this.blockSize);
@@ -97,6 +109,23 @@ export class BlockReader {
     }
   }
 
+  /** The offset just after the next newline at or after `offset`, or -1 before `limit`. */
+  nextLineStart(offset: number, limit: number): number {
+    let no = Math.floor(offset / this.blockSize);
+    let start = offset - no * this.blockSize;
+    for (;;) {
+      const b = this.block(no);
+      const nl = b.indexOf(10, start);
+      if (nl >= 0) {
+        const at = no * this.blockSize + nl + 1;
+        return at <= limit ? at : -1;
+      }
+      if (b.length < this.blockSize || (no + 1) * this.blockSize >= limit) return -1;
+      no++;
+      start = 0;
+    }
+  }
+
   /** Reads `length` bytes at `offset` (for binary payloads). */
   bytesAt(offset: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
@@ -109,6 +138,7 @@ export class BlockReader {
       this.closed = true;
       closeSync(this.fd);
       this.blocks.clear();
+      this.lastBuf = undefined;
     }
   }
 }
@@ -119,125 +149,209 @@ function trimCr(b: Buffer): Buffer {
 
 /**
  * Index of the heap lines of one section: `ADDR:...` lines, address -> absolute file offset of the
- * line. Built with two sequential passes (count, then fill) so arrays are allocated once.
+ * line. One sequential pass. Per line it keeps the address (48 bits as Uint32 + Uint16) and a
+ * 16-bit distance from a checkpoint offset kept every 32 lines, plus an open-addressing table of
+ * line numbers: about 11 bytes per line, so 12 million heap lines cost ~140 MB.
  */
 export class HeapIndex {
-  readonly count: number;
-  private readonly addrs: Float64Array;
-  private readonly offsets: Float64Array | Uint32Array;
-  private readonly table: Int32Array;
-  private readonly mask: number;
+  count = 0;
+  private lo: Uint32Array;
+  private hi: Uint16Array;
+  /** Float64 addresses, only when some address does not fit in 48 bits (garbled input). */
+  private wide?: Float64Array;
+  private delta: Uint16Array;
+  private checkpoints: Float64Array;
+  private table: Int32Array = new Int32Array(0);
+  private mask = 0;
   readonly base: number;
   readonly end: number;
   /** Lines that did not start with `HEX:` (kept for warnings). */
-  readonly badLines: number;
+  badLines = 0;
 
-  constructor(path: string, offset: number, length: number, bufferSize = 1 << 20) {
+  constructor(private readonly path: string, offset: number, length: number, bufferSize = 1 << 20) {
     this.base = offset;
     this.end = offset + length;
+    let cap = 1024;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint16Array(cap);
+    this.delta = new Uint16Array(cap);
+    this.checkpoints = new Float64Array(cap / 32);
     const fd = openSync(path, 'r');
     try {
-      const buf = Buffer.allocUnsafe(Math.max(64, bufferSize));
-      // Pass 1: count lines.
-      let lines = 0;
+      const buf = Buffer.allocUnsafe(Math.max(256, bufferSize));
       let pos = offset;
-      let lastWasNl = true;
+      let estimated = false;
+      let skipRest = false;
       while (pos < this.end) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, this.end - pos), pos);
         if (n <= 0) break;
-        let i = buf.indexOf(10, 0);
-        while (i >= 0 && i < n) {
-          lines++;
-          i = buf.indexOf(10, i + 1);
-        }
-        lastWasNl = buf[n - 1] === 10;
-        pos += n;
-      }
-      if (!lastWasNl) lines++;
-      this.addrs = new Float64Array(lines);
-      this.offsets = length < 2 ** 32 ? new Uint32Array(lines) : new Float64Array(lines);
-      // Pass 2: record the address of each line start. Every read starts at a line start.
-      let count = 0;
-      let bad = 0;
-      pos = offset;
-      while (pos < this.end && count < lines) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, this.end - pos), pos);
-        if (n <= 0) break;
         let i = 0;
+        if (skipRest) {
+          // Inside a line longer than the buffer: find its end first.
+          const nl = buf.indexOf(10, 0);
+          if (nl < 0 || nl >= n) {
+            pos += n;
+            continue;
+          }
+          i = nl + 1;
+          skipRest = false;
+        }
         let next = pos + n;
-        let skipRest = false;
-        for (;;) {
-          if (i > 0 && n - i < 40 && pos + n < this.end) {
-            next = pos + i; // the head of this line may straddle the read: read again from here
+        while (i < n) {
+          if (n - i < 48 && pos + n < this.end) {
+            if (i === 0) {
+              // A short read in the middle: treat as the end.
+              next = this.end;
+            } else next = pos + i; // the head of this line may straddle the read: read again from here
             break;
           }
-          let colon = -1;
-          const stop = Math.min(n, i + 40);
-          for (let j = i; j < stop; j++) {
+          let j = i;
+          const stop = Math.min(n, i + 48);
+          let a = 0;
+          let ok = true;
+          for (; j < stop; j++) {
             const c = buf[j];
-            if (c === 58) { colon = j; break; }
-            if (c === 10) break;
+            if (c === 58) break;
+            let d: number;
+            if (c >= 48 && c <= 57) d = c - 48;
+            else if (c >= 65 && c <= 70) d = c - 55;
+            else if (c >= 97 && c <= 102) d = c - 87;
+            else { ok = false; break; }
+            a = a * 16 + d;
           }
-          const a = colon > i ? parseHexBytes(buf, i, colon) : NaN;
-          if (Number.isNaN(a)) bad++;
-          else if (count < lines) {
-            this.addrs[count] = a;
-            this.offsets[count] = pos + i - offset;
-            count++;
+          if (!ok || j === i || j >= stop) this.badLines++;
+          else {
+            if (this.count === cap) {
+              if (!estimated) {
+                // Estimate the line count from the first lines, then grow by doubling.
+                const perLine = (pos + i - offset) / this.count;
+                cap = Math.max(cap * 2, Math.ceil((length / Math.max(8, perLine)) * 1.05));
+                estimated = true;
+              } else cap *= 2;
+              this.grow(cap);
+            }
+            this.record(a, pos + i - offset);
           }
-          const nl = buf.indexOf(10, i);
-          if (nl < 0 || nl >= n) {
+          // Next line: scan for the newline in JS (lines are short).
+          let k = j;
+          while (k < n && buf[k] !== 10) k++;
+          if (k >= n) {
             skipRest = pos + n < this.end;
             break;
           }
-          i = nl + 1;
-          if (i >= n) break;
+          i = k + 1;
         }
         pos = next;
-        if (skipRest) {
-          // A line longer than the buffer: find its end.
-          for (;;) {
-            const m = readSync(fd, buf, 0, Math.min(buf.length, this.end - pos), pos);
-            if (m <= 0) { pos = this.end; break; }
-            const nl = buf.indexOf(10, 0);
-            if (nl >= 0 && nl < m) { pos += nl + 1; break; }
-            pos += m;
-          }
-        }
       }
-      this.count = count;
-      this.badLines = bad;
     } finally {
       closeSync(fd);
     }
-    let cap = 16;
-    while (cap < this.count * 1.5) cap *= 2;
-    this.table = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    for (let i = 0; i < this.count; i++) {
-      let h = hashAddress(this.addrs[i]) & this.mask;
-      while (this.table[h] !== -1) {
-        // Duplicate addresses (garbled input): keep the first line.
-        if (this.addrs[this.table[h]] === this.addrs[i]) break;
-        h = (h + 1) & this.mask;
-      }
-      if (this.table[h] === -1) this.table[h] = i;
+    this.buildTable();
+  }
+
+  private grow(cap: number): void {
+    const lo = new Uint32Array(cap);
+    lo.set(this.lo.subarray(0, this.count));
+    this.lo = lo;
+    const hi = new Uint16Array(cap);
+    hi.set(this.hi.subarray(0, this.count));
+    this.hi = hi;
+    const delta = new Uint16Array(cap);
+    delta.set(this.delta.subarray(0, this.count));
+    this.delta = delta;
+    const cp = new Float64Array(Math.ceil(cap / 32) + 1);
+    cp.set(this.checkpoints.subarray(0, Math.min(this.checkpoints.length, cp.length)));
+    this.checkpoints = cp;
+    if (this.wide) {
+      const w = new Float64Array(cap);
+      w.set(this.wide.subarray(0, this.count));
+      this.wide = w;
     }
   }
 
-  /** Absolute file offset of the line for this address, or -1. */
-  lookup(address: number): number {
+  private record(address: number, rel: number): void {
+    const i = this.count++;
+    if (address >= 2 ** 48 && !this.wide) {
+      this.wide = new Float64Array(this.lo.length);
+      for (let k = 0; k < i; k++) this.wide[k] = this.hi[k] * 4294967296 + this.lo[k];
+    }
+    if (this.wide) this.wide[i] = address;
+    this.lo[i] = address % 4294967296;
+    this.hi[i] = Math.floor(address / 4294967296) & 0xffff;
+    if ((i & 31) === 0) {
+      this.checkpoints[i >>> 5] = rel;
+      this.delta[i] = 0;
+    } else {
+      const d = rel - this.checkpoints[i >>> 5];
+      this.delta[i] = d < 0xffff ? d : 0xffff;
+    }
+  }
+
+  private addressAt(i: number): number {
+    return this.wide ? this.wide[i] : this.hi[i] * 4294967296 + this.lo[i];
+  }
+
+  private buildTable(): void {
+    let cap = 16;
+    while (cap < this.count * 1.34) cap *= 2;
+    this.table = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let i = 0; i < this.count; i++) {
+      const a = this.addressAt(i);
+      let h = hashAddress(a) & this.mask;
+      let dup = false;
+      while (this.table[h] !== -1) {
+        // Duplicate addresses (garbled input): keep the first line.
+        if (this.addressAt(this.table[h]) === a) {
+          dup = true;
+          break;
+        }
+        h = (h + 1) & this.mask;
+      }
+      if (!dup) this.table[h] = i;
+    }
+  }
+
+  /** Line number of this address, or -1. */
+  private find(address: number): number {
     let h = hashAddress(address) & this.mask;
+    const lo = address % 4294967296;
     for (;;) {
       const i = this.table[h];
       if (i === -1) return -1;
-      if (this.addrs[i] === address) return this.base + this.offsets[i];
+      if (this.wide ? this.wide[i] === address : this.lo[i] === lo && this.addressAt(i) === address) return i;
       h = (h + 1) & this.mask;
+    }
+  }
+
+  /**
+   * Absolute file offset of the line for this address, or -1. A line more than 64 KiB after its
+   * checkpoint is found by scanning from the checkpoint (with `reader`).
+   */
+  lookup(address: number, reader?: BlockReader): number {
+    if (this.mask === 0) return -1;
+    const i = this.find(address);
+    if (i < 0) return -1;
+    const cp = this.checkpoints[i >>> 5];
+    const d = this.delta[i];
+    if (d !== 0xffff) return this.base + cp + d;
+    // Walk lines from the checkpoint.
+    const r = reader ?? new BlockReader(this.path, 1 << 16, 4);
+    try {
+      let off = this.base + cp;
+      for (let k = i & ~31; k < i; k++) {
+        off = r.nextLineStart(off, this.end);
+        if (off < 0) return -1;
+      }
+      return off;
+    } finally {
+      if (!reader) r.close();
     }
   }
 
   /** Bytes held by the index arrays. */
   get memoryBytes(): number {
-    return this.addrs.byteLength + this.offsets.byteLength + this.table.byteLength;
+    return this.lo.byteLength + this.hi.byteLength + this.delta.byteLength + this.checkpoints.byteLength + this.table.byteLength
+      + (this.wide?.byteLength ?? 0);
   }
 }

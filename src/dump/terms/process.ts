@@ -10,7 +10,7 @@ import type { BinaryIndex, DumpHeader, DumpSource, ProcessTable, SectionRef } fr
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
 } from '../process-detail.js';
-import { BinaryLocator, TermDecoder, hex, parseHex, type DecodeLimits, type DecoderSources } from './decoder.js';
+import { BinaryLocator, TermDecoder, Warnings, hex, parseHex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 import { marker, type Term } from './model.js';
@@ -200,7 +200,7 @@ export function mailboxShapes(dump: TermDump, pid: string,
   const reader = new BlockReader(dump.source.path);
   try {
     const heap = heapRef ? new HeapIndex(dump.source.path, heapRef.offset, heapRef.length) : undefined;
-    const dec = new TermDecoder(sources(dump, reader, heap), { ...opts, binaryBytes: opts.binaryBytes ?? 0 });
+    const dec = new TermDecoder(sources(dump, reader, heap), { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 0 });
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) hist.add(m.term, dump.header.wordSize);
     return { messages: hist.total, shapes: hist.result() };
@@ -435,6 +435,18 @@ function sparseHeap(path: string, ref: SectionRef, roots: Buffer[], literals: He
   return found;
 }
 
+function mergeWarnings(a: Warnings, b: Warnings): string[] {
+  const w = new Warnings();
+  for (const src of [a, b]) {
+    for (const [kind, v] of src.counts) {
+      const cur = w.counts.get(kind);
+      if (cur) cur.count += v.count;
+      else w.counts.set(kind, { ...v });
+    }
+  }
+  return w.list();
+}
+
 // ---- the whole process ----------------------------------------------------------------------
 
 /**
@@ -469,7 +481,9 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const samples: MessageSample[] = [];
     const maxSamples = opts.maxSamples ?? 10;
     let i = 0;
-    for (const m of streamMessages(dump, dec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
+    // Messages get their own decoder without the heap memo: they are streamed, and do not share.
+    const msgDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
+    for (const m of streamMessages(dump, msgDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
       hist.add(m.term, dump.header.wordSize);
       if (samples.length < maxSamples) {
         samples.push({ index: i, term: m.term, text: printTerm(m.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: m.token });
@@ -478,7 +492,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     }
 
     const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true);
-    warnings.push(...dec.warnings.list());
+    warnings.push(...mergeWarnings(dec.warnings, msgDec.warnings));
     if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
       warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);
     }
