@@ -246,6 +246,25 @@ describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (_name, path) => 
     expect(got.sort(byId)).toEqual(want.sort(byId));
   });
 
+  it('has the same port kinds where the viewer names the driver', () => {
+    const reader = new Map(dump.ports.map((p) => [p.id, p.kind]));
+    const mismatches = cdv.ports
+      .map((p) => ({ id: p.id, controls: p.controls, want: cdvPortKind(p.controls) }))
+      .filter((p) => p.want !== undefined && reader.get(p.id) !== p.want)
+      .map((p) => `${p.id} kind: cdv=${p.controls} reader=${reader.get(p.id)}`);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('has the same timers per owner (a pid, or the registered name the timer was keyed by)', () => {
+    const want: Record<string, number> = {};
+    for (const t of cdv.timers) {
+      // the viewer fills name only for `=timer:NAME` sections (it resolves NAME to the pid)
+      const key = t.name ?? t.pid ?? '?';
+      want[key] = (want[key] ?? 0) + 1;
+    }
+    expect(dump.timers.byOwner).toEqual(want);
+  });
+
   it('has the same hash and index tables', () => {
     expect(dump.hashTables.map((h) => [h.name, h.size, h.used, h.objs, h.depth])).toEqual(
       cdv.hash_tables.map((h) => [h.name, num(h.size), num(h.used), num(h.objs), num(h.depth)]),
@@ -271,10 +290,14 @@ describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (_name, path) => 
   it('has the same distribution connections', () => {
     const got = dump.distribution.connections.map((c) => ({
       kind: c.kind, channel: c.channel, name: c.name ?? null,
+      controller: c.controller ?? null, creation: c.creation ?? null,
       links: c.remoteLinks, monitors: c.remoteMonitors, monitoredBy: c.remotelyMonitoredBy,
     }));
     const want = cdv.dist_info.map((n) => ({
       kind: n.conn_type, channel: String(n.channel), name: n.name,
+      controller: n.controller,
+      // the viewer parses `Creation:` into a list of integers; the dump separates them by spaces
+      creation: Array.isArray(n.creation) ? n.creation.join(' ') : n.creation,
       links: n.remote_links, monitors: n.remote_mon, monitoredBy: n.remote_mon_by,
     }));
     const byCh = (a: { channel: string }, b: { channel: string }) => a.channel.localeCompare(b.channel);
