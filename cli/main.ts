@@ -7,9 +7,11 @@ import triage from './commands/triage.js';
 import alloc from './commands/alloc.js';
 import proc from './commands/proc.js';
 import check from './commands/check.js';
+import leak from './commands/leak.js';
+import diff from './commands/diff.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, alloc, proc, check];
+const commands: CommandModule<any, any>[] = [triage, alloc, proc, check, leak, diff];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

@@ -1,0 +1,45 @@
+import type { CommandModule } from 'yargs';
+import { readDump } from '../../src/dump/index.js';
+import { diffDumps } from '../../src/leak/index.js';
+import { renderDiffText } from '../../src/report/leak-text.js';
+import { UsageError } from '../../src/errors.js';
+import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { progressReporter, useColor } from '../progress.js';
+
+interface Args {
+  dumpA: string;
+  dumpB: string;
+  format: 'text' | 'json';
+  top: number;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'diff <dumpA> <dumpB>',
+  describe: 'What grew between two dumps of the same node: memory by kind, process groups, ETS, binaries, atoms, allocator carriers',
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('dumpA', { type: 'string', demandOption: true, describe: 'the earlier erl_crash.dump (plain or gzip)' })
+      .positional('dumpB', { type: 'string', demandOption: true, describe: 'the later one' }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const a = inputPath(String(args.dumpA));
+      const b = inputPath(String(args.dumpB));
+      if (a === '-' && b === '-') throw new UsageError('only one dump can be "-" (stdin)');
+      const top = Math.max(0, Math.floor(Number(args.top)));
+      const read = async (path: string) => {
+        const progress = progressReporter(`reading ${path}`);
+        try {
+          return await readDump(path, { onProgress: progress.onProgress });
+        } finally {
+          progress.done();
+        }
+      };
+      const dumpA = await read(a);
+      const dumpB = await read(b);
+      const report = diffDumps(dumpA, dumpB, { top });
+      await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDiffText(report, { color: useColor(), width: process.stdout.columns || 100, top }));
+      return 0;
+    }),
+};
+
+export default command;

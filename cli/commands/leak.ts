@@ -1,0 +1,106 @@
+import { open } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import { InputError, UsageError } from '../../src/errors.js';
+import { readDump } from '../../src/dump/index.js';
+import { compareSnapshots, dumpLeakReport, openSnapshot } from '../../src/leak/index.js';
+import { renderDumpLeakText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
+import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { progressReporter, useColor } from '../progress.js';
+
+interface Args {
+  inputs: string[];
+  format: 'text' | 'json';
+  top: number;
+  'stale-min-bytes'?: number;
+  'stale-min-share'?: number;
+}
+
+type Kind = 'dump' | 'snapshot';
+
+/** A crash dump (plain or gzip) or a process snapshot (JSON lines or a JSON array)? */
+async function kindOf(path: string): Promise<Kind> {
+  if (path === '-') return 'snapshot';
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+  }
+  try {
+    const buf = Buffer.alloc(64);
+    let n: number;
+    try {
+      n = (await fh.read(buf, 0, 64, 0)).bytesRead;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+    }
+    if (n === 0) throw new InputError(`${path}: empty file`, path);
+    if (buf[0] === 0x1f && buf[1] === 0x8b) return 'dump';
+    const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
+    if (head.startsWith('=erl_crash_dump:') || head.startsWith('<Erlang crash dump>')) return 'dump';
+    const t = head.trimStart();
+    if (t.startsWith('{') || t.startsWith('[')) return 'snapshot';
+    throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'leak <inputs..>',
+  describe: 'Refc binary leaks: holders and stale references in a dump; bin_leak deltas and growth between two process snapshots',
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'one erl_crash.dump (a plain file), or two process snapshots <before> <after> (JSONL or JSON array; "-" reads one from stdin)' })
+      .option('stale-min-bytes', { type: 'number', describe: 'flag stale estimates from this many bytes (default 524288)' })
+      .option('stale-min-share', { type: 'number', describe: 'and this share of =memory binary (default 0.05)' })
+      .example('$0 leak erl_crash.dump', 'who holds binaries, and what a GC would free')
+      .example('$0 leak before.jsonl after.jsonl --top 20', 'recon bin_leak deltas (snapshots before and after a GC) or growth') as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const inputs = (args.inputs ?? []).map((x) => inputPath(String(x)));
+      if (inputs.length === 0 || inputs.length > 2) throw new UsageError('leak takes one crash dump, or two process snapshots (before and after)');
+      if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('only one input can be "-" (stdin)');
+      const top = Math.max(0, Math.floor(Number(args.top)));
+      if (!Number.isFinite(top)) throw new UsageError('--top takes a number');
+      const kinds = await Promise.all(inputs.map(kindOf));
+      const textOpts = { color: useColor(), width: process.stdout.columns || 100 };
+      if (inputs.length === 1) {
+        if (kinds[0] !== 'dump') throw new UsageError(`${inputs[0]} is a process snapshot: give two (before and after) to compare`);
+        const progress = progressReporter('reading');
+        let dump;
+        try {
+          dump = await readDump(inputs[0], { onProgress: progress.onProgress });
+        } finally {
+          progress.done();
+        }
+        const scanProgress = progressReporter('scanning heaps');
+        let report;
+        try {
+          report = dumpLeakReport(dump, {
+            top,
+            onProgress: scanProgress.onProgress,
+            thresholds: {
+              ...(args['stale-min-bytes'] !== undefined ? { staleMinBytes: args['stale-min-bytes'] } : {}),
+              ...(args['stale-min-share'] !== undefined ? { staleMinShare: args['stale-min-share'] } : {}),
+            },
+          });
+        } finally {
+          scanProgress.done();
+        }
+        await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDumpLeakText(report, textOpts));
+        return 0;
+      }
+      if (kinds[0] !== kinds[1]) throw new UsageError('leak compares two process snapshots; a crash dump goes alone (beamscope leak <dump>)');
+      if (kinds[0] === 'dump') throw new UsageError('two crash dumps: use beamscope diff <dumpA> <dumpB>');
+      const before = await openSnapshot(inputs[0], inputs[0] === '-' ? process.stdin : undefined);
+      const after = await openSnapshot(inputs[1], inputs[1] === '-' ? process.stdin : undefined);
+      const report = await compareSnapshots(before, after, { before: () => before.meta, after: () => after.meta }, { top });
+      await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotLeakText(report, textOpts));
+      return 0;
+    }),
+};
+
+export default command;

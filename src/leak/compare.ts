@@ -1,0 +1,190 @@
+/**
+ * Two process snapshots compared, joined by pid: recon bin_leak deltas (references and bytes a
+ * garbage collection freed, when the snapshots are taken before and after garbage_collect/1), and
+ * growth per process and per initial call (when they are taken some time apart). Pure: takes
+ * the records as iterables; the before side is kept as one summary per process, the after side
+ * is consumed as it comes.
+ */
+import { sortFindings, type Finding } from '../findings.js';
+import { formatBytes, formatCount } from '../report/format.js';
+import type {
+  GroupGrowth, ProcessBinarySummary, ProcessDelta, ProcessGrowth, SnapshotLeakReport, SnapshotMeta,
+} from './types.js';
+
+export interface CompareOptions {
+  /** Rows per list (default 10). */
+  top?: number;
+  /** A process's freed references are a finding from this many (default 100)... */
+  freedRefsMin?: number;
+  /** ...or this many bytes (default 1 MiB). */
+  freedBytesMin?: number;
+  /** Growth (process or group) is a finding from this many bytes (default 256 KiB)... */
+  growthMinBytes?: number;
+  /** ...and this share of the after snapshot's referenced bytes (default 0.1). */
+  growthMinShare?: number;
+}
+
+type Source = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;
+
+function topN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
+  return items.sort(cmp).slice(0, n);
+}
+
+/**
+ * Compares two snapshots. `beforeMeta`/`afterMeta` are read after both sides are consumed (an
+ * openSnapshot stream fills its meta as it goes).
+ */
+export async function compareSnapshots(before: Source, after: Source,
+  metas: { before: () => SnapshotMeta; after: () => SnapshotMeta }, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
+  const top = Math.max(0, opts.top ?? 10);
+  const freedRefsMin = opts.freedRefsMin ?? 100;
+  const freedBytesMin = opts.freedBytesMin ?? 1024 * 1024;
+  const growthMinBytes = opts.growthMinBytes ?? 256 * 1024;
+  const growthMinShare = opts.growthMinShare ?? 0.1;
+  const notes: string[] = [];
+
+  const prior = new Map<string, ProcessBinarySummary>();
+  let duplicates = 0;
+  for await (const s of before) {
+    if (prior.has(s.pid)) duplicates++;
+    prior.set(s.pid, s);
+  }
+  const groups = new Map<string, GroupGrowth>();
+  const group = (key: string): GroupGrowth => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, countBefore: 0, countAfter: 0, refsBefore: 0, refsAfter: 0, bytesBefore: 0, bytesAfter: 0, growthRefs: 0, growthBytes: 0, memoryBytesBefore: 0, memoryBytesAfter: 0 }));
+    return g;
+  };
+  const keyOf = (s: ProcessBinarySummary) => s.initialCall ?? 'unknown';
+  const deltas: ProcessDelta[] = [];
+  const growth: ProcessGrowth[] = [];
+  const seen = new Set<string>();
+  let matched = 0;
+  let onlyAfter = 0;
+  let freedRefs = 0;
+  let freedBytes = 0;
+  for await (const a of after) {
+    if (seen.has(a.pid)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(a.pid);
+    const b = prior.get(a.pid);
+    const ga = group(keyOf(a));
+    ga.countAfter++;
+    ga.refsAfter += a.refs;
+    ga.bytesAfter += a.bytes;
+    ga.memoryBytesAfter += a.memoryBytes ?? 0;
+    const name = a.name ?? b?.name;
+    const initialCall = a.initialCall ?? b?.initialCall;
+    const id = { pid: a.pid, ...(name !== undefined ? { name } : {}), ...(initialCall !== undefined ? { initialCall } : {}) };
+    if (b) {
+      matched++;
+      const fr = b.refs - a.refs;
+      const fb = b.bytes - a.bytes;
+      if (fr > 0) {
+        freedRefs += fr;
+        freedBytes += Math.max(0, fb);
+        deltas.push({ ...id, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, freedRefs: fr, freedBytes: fb });
+      }
+      if (fb < 0) {
+        growth.push({
+          ...id, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, growthRefs: -fr, growthBytes: -fb,
+          ...(b.memoryBytes !== undefined ? { memoryBytesBefore: b.memoryBytes } : {}),
+          ...(a.memoryBytes !== undefined ? { memoryBytesAfter: a.memoryBytes } : {}),
+          isNew: false,
+        });
+      }
+    } else {
+      onlyAfter++;
+      if (a.bytes > 0) {
+        growth.push({
+          ...id, refsBefore: 0, refsAfter: a.refs, bytesBefore: 0, bytesAfter: a.bytes, growthRefs: a.refs, growthBytes: a.bytes,
+          ...(a.memoryBytes !== undefined ? { memoryBytesAfter: a.memoryBytes } : {}),
+          isNew: true,
+        });
+      }
+    }
+  }
+  let onlyBefore = 0;
+  for (const b of prior.values()) {
+    const g = group(keyOf(b));
+    g.countBefore++;
+    g.refsBefore += b.refs;
+    g.bytesBefore += b.bytes;
+    g.memoryBytesBefore += b.memoryBytes ?? 0;
+    if (!seen.has(b.pid)) onlyBefore++;
+  }
+  let growthRefs = 0;
+  let growthBytes = 0;
+  for (const g of groups.values()) {
+    g.growthRefs = g.refsAfter - g.refsBefore;
+    g.growthBytes = g.bytesAfter - g.bytesBefore;
+  }
+  for (const g of growth) {
+    growthRefs += g.growthRefs;
+    growthBytes += g.growthBytes;
+  }
+  if (duplicates > 0) notes.push(`${duplicates} records repeat a pid already read; the later one was kept (before) or skipped (after)`);
+  const mb = metas.before();
+  const ma = metas.after();
+  if (mb.meta?.node !== undefined && ma.meta?.node !== undefined && mb.meta.node !== ma.meta.node) notes.push(`the snapshots come from different nodes (${String(mb.meta.node)} and ${String(ma.meta.node)}): pids do not match across nodes`);
+
+  const report: SnapshotLeakReport = {
+    schemaVersion: 1,
+    kind: 'snapshots',
+    before: mb,
+    after: ma,
+    matched,
+    onlyBefore,
+    onlyAfter,
+    totals: { freedRefs, freedBytes, growthRefs, growthBytes },
+    deltas: topN(deltas, top, (x, y) => y.freedRefs - x.freedRefs || y.freedBytes - x.freedBytes || x.pid.localeCompare(y.pid)),
+    growth: topN(growth, top, (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || x.pid.localeCompare(y.pid)),
+    groups: topN([...groups.values()].filter((g) => g.growthBytes !== 0 || g.growthRefs !== 0 || g.countAfter !== g.countBefore), top,
+      (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || x.key.localeCompare(y.key)),
+    notes,
+    findings: [],
+  };
+  const who = (x: { pid: string; name?: string }) => `${x.pid}${x.name ? ` (${x.name})` : ''}`;
+  const findings: Finding[] = [];
+  for (const d of report.deltas) {
+    if (d.freedRefs < freedRefsMin && d.freedBytes < freedBytesMin) continue;
+    findings.push({
+      id: 'leak.gc-freed',
+      severity: d.freedRefs >= 100_000 || d.freedBytes >= 256 * 1024 * 1024 ? 'critical' : d.freedRefs >= 10_000 || d.freedBytes >= 16 * 1024 * 1024 ? 'warning' : 'info',
+      title: `A garbage collection freed ${formatCount(d.freedRefs)} binary references (${formatBytes(d.freedBytes)}) in ${who(d)}`,
+      explanation: 'recon:bin_leak/1 reading: the process held references to refc binaries it no longer used, keeping them (and their binary_alloc carriers) alive until it collected. Hundreds of thousands of references in one process are a red flag. Fixes: hibernate when idle, do binary-heavy work in short-lived processes, binary:copy/1 slices kept for long, periodic garbage_collect/1 as a stopgap.',
+      evidence: [`references ${formatCount(d.refsBefore)} -> ${formatCount(d.refsAfter)}, bytes ${formatBytes(d.bytesBefore)} -> ${formatBytes(d.bytesAfter)}`, ...(d.initialCall ? [`initial call: ${d.initialCall}`] : [])],
+      subject: { kind: 'process', id: d.pid, ...(d.name ? { name: d.name } : {}) },
+      metrics: { freedRefs: d.freedRefs, freedBytes: d.freedBytes, refsBefore: d.refsBefore, refsAfter: d.refsAfter },
+    });
+  }
+  const afterBytes = ma.bytes;
+  const grew = (b: number) => b >= growthMinBytes && (afterBytes <= 0 || b / afterBytes >= growthMinShare);
+  for (const g of report.growth.filter((x) => grew(x.growthBytes))) {
+    findings.push({
+      id: 'leak.binary-growth',
+      severity: 'warning',
+      title: `${who(g)} references ${formatBytes(g.growthBytes)} more binary bytes (${formatCount(g.growthRefs)} references) than in the earlier snapshot`,
+      explanation: 'Between the two snapshots this process took on binary references and kept them. If the snapshots were taken after a GC (bin_leak does one), these are live: find what the process keeps (beamscope proc on a dump, or its state on the node).',
+      evidence: [`bytes ${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`, ...(g.isNew ? ['the process is new since the earlier snapshot'] : []), ...(g.initialCall ? [`initial call: ${g.initialCall}`] : [])],
+      subject: { kind: 'process', id: g.pid, ...(g.name ? { name: g.name } : {}) },
+      metrics: { growthBytes: g.growthBytes, growthRefs: g.growthRefs, bytesBefore: g.bytesBefore, bytesAfter: g.bytesAfter },
+    });
+  }
+  const soloKeys = new Set(report.growth.filter((x) => grew(x.growthBytes)).map((x) => x.initialCall ?? 'unknown'));
+  for (const g of report.groups.filter((x) => grew(x.growthBytes) && x.countAfter > 1 && !soloKeys.has(x.key))) {
+    findings.push({
+      id: 'leak.binary-growth-group',
+      severity: 'warning',
+      title: `Processes spawned as ${g.key} reference ${formatBytes(g.growthBytes)} more binary bytes together (${formatCount(g.countBefore)} -> ${formatCount(g.countAfter)} processes)`,
+      explanation: 'No single process stands out, but processes of this kind together keep more binaries than before: more of them, or each keeping a little more.',
+      evidence: [`references ${formatCount(g.refsBefore)} -> ${formatCount(g.refsAfter)}, bytes ${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`],
+      subject: { kind: 'initial-call', id: g.key },
+      metrics: { growthBytes: g.growthBytes, growthRefs: g.growthRefs, countBefore: g.countBefore, countAfter: g.countAfter },
+    });
+  }
+  report.findings = sortFindings(findings);
+  return report;
+}

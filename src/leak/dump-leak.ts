@@ -1,0 +1,305 @@
+/**
+ * Refc-binary leaks in a crash dump: who references binaries (holders), and which processes are
+ * accounted binary bytes they no longer reference (stale estimates, what a GC would release).
+ *
+ * `analyzeDumpLeak` is pure over the dump model and a heap scan; `dumpLeakReport` does the file
+ * work (the heap scan, and the real initial call of a bounded number of proc_lib processes).
+ */
+import { sortFindings, type Finding } from '../findings.js';
+import type { Dump } from '../dump/types.js';
+import { processIdentity } from '../dump/terms/index.js';
+import { formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
+import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
+
+export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = {
+  staleMinBytes: 512 * 1024,
+  staleMinShare: 0.05,
+  staleCriticalShare: 0.5,
+  notInDumpMinShare: 0.2,
+};
+
+export interface DumpLeakOptions {
+  /** Rows per list (default 10). */
+  top?: number;
+  thresholds?: Partial<LeakThresholds>;
+  /** Real initial calls by pid (from the process dictionaries); `Spawned as` otherwise. */
+  initialCalls?: Map<string, string>;
+  /** Seconds the heap scan took, reported as is. */
+  scanSeconds?: number;
+  notes?: string[];
+}
+
+const MIB = 1024 * 1024;
+
+function hasBinVHeap(dump: Dump): boolean {
+  const p = dump.processes;
+  for (let i = 0; i < p.count; i++) if (Number.isFinite(p.binVHeapBytes[i])) return true;
+  return false;
+}
+
+function vheapOf(dump: Dump, i: number): number {
+  const a = dump.processes.binVHeapBytes[i];
+  const b = dump.processes.oldBinVHeapBytes[i];
+  if (!Number.isFinite(a) && !Number.isFinite(b)) return NaN;
+  return (Number.isFinite(a) ? a : 0) + (Number.isFinite(b) ? b : 0);
+}
+
+/** Indices of the n largest values (descending), ties by index. */
+function topBy(n: number, count: number, value: (i: number) => number, keep: (i: number) => boolean): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < count; i++) if (keep(i)) idx.push(i);
+  idx.sort((x, y) => value(y) - value(x) || x - y);
+  return idx.slice(0, n);
+}
+
+/** The stale estimate of process row i: vheap - reachable, at least 0 (NaN without vheap fields). */
+export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number): number {
+  const v = vheapOf(dump, i);
+  if (!Number.isFinite(v)) return NaN;
+  return Math.max(0, v - scan.reachableBytes[i]);
+}
+
+/** The report over a dump model and its heap scan. Reads nothing. */
+export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeakOptions = {}): DumpLeakReport {
+  const top = Math.max(0, opts.top ?? 10);
+  const th: LeakThresholds = { ...DEFAULT_LEAK_THRESHOLDS, ...opts.thresholds };
+  const p = dump.processes;
+  const n = p.count;
+  const calls = opts.initialCalls ?? new Map<string, string>();
+  const initialCall = (i: number): string | undefined => calls.get(p.pid[i]) ?? p.spawnedAs[i];
+  const withVHeap = hasBinVHeap(dump);
+  const memBinary = dump.memory.binary;
+  const share = (b: number) => (memBinary && memBinary > 0 ? b / memBinary : 0);
+  const notes = [...(opts.notes ?? [])];
+
+  const holderRows = topBy(top, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
+  const holders: BinaryHolder[] = holderRows.map((i) => ({
+    pid: p.pid[i],
+    ...(p.name[i] ? { name: p.name[i] } : {}),
+    ...(initialCall(i) ? { initialCall: initialCall(i) } : {}),
+    reachableBytes: scan.reachableBytes[i],
+    exclusiveBytes: scan.exclusiveBytes[i],
+    sharedBytes: scan.sharedBytes[i],
+    binaries: scan.binaries[i],
+    references: scan.references[i],
+    vheapBytes: vheapOf(dump, i),
+  }));
+
+  const stale = new Float64Array(n);
+  let staleTotal = 0;
+  let vheapTotal = 0;
+  let withVHeapCount = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vheapOf(dump, i);
+    if (Number.isFinite(v)) {
+      withVHeapCount++;
+      vheapTotal += v;
+    }
+    stale[i] = withVHeap ? staleBytesOf(dump, scan, i) : NaN;
+    if (scan.heapDumped[i] && Number.isFinite(stale[i])) staleTotal += stale[i];
+  }
+  const flag = (bytes: number) => bytes >= th.staleMinBytes && share(bytes) >= th.staleMinShare;
+
+  const staleEstimates: StaleEstimate[] = withVHeap
+    ? topBy(top, n, (i) => stale[i], (i) => stale[i] > 0).map((i) => ({
+        pid: p.pid[i],
+        ...(p.name[i] ? { name: p.name[i] } : {}),
+        ...(initialCall(i) ? { initialCall: initialCall(i) } : {}),
+        staleBytes: stale[i],
+        vheapBytes: vheapOf(dump, i),
+        binVHeapBytes: p.binVHeapBytes[i],
+        oldBinVHeapBytes: p.oldBinVHeapBytes[i],
+        reachableBytes: scan.reachableBytes[i],
+        shareOfBinaryMemory: share(stale[i]),
+        heapDumped: scan.heapDumped[i] === 1,
+        flagged: scan.heapDumped[i] === 1 && flag(stale[i]),
+      }))
+    : [];
+  if (!withVHeap) notes.push('the dump has no BinVHeap fields (written before OTP 21): no stale estimates, only the binaries the heaps reference');
+
+  // groups by initial call (heap-dumped processes only, so that upper bounds do not mix in)
+  const groupMap = new Map<string, StaleGroup>();
+  if (withVHeap) {
+    for (let i = 0; i < n; i++) {
+      if (!scan.heapDumped[i]) continue;
+      const key = initialCall(i) ?? 'unknown';
+      let g = groupMap.get(key);
+      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], staleBytes: -1 }, flagged: false }));
+      g.count++;
+      const s = stale[i] || 0;
+      g.staleBytes += s;
+      g.vheapBytes += vheapOf(dump, i) || 0;
+      g.reachableBytes += scan.reachableBytes[i];
+      if (s > g.largest.staleBytes) g.largest = { pid: p.pid[i], ...(p.name[i] ? { name: p.name[i] } : {}), staleBytes: s };
+    }
+  }
+  // stale bytes of members flagged one by one, so that a group finding is only made when it adds news
+  const flaggedInGroup = new Map<string, number>();
+  if (withVHeap) {
+    for (let i = 0; i < n; i++) {
+      if (scan.heapDumped[i] && flag(stale[i])) {
+        const key = initialCall(i) ?? 'unknown';
+        flaggedInGroup.set(key, (flaggedInGroup.get(key) ?? 0) + stale[i]);
+      }
+    }
+  }
+  const groups = [...groupMap.values()]
+    .filter((g) => g.staleBytes > 0)
+    .sort((a, b) => b.staleBytes - a.staleBytes || a.key.localeCompare(b.key))
+    .slice(0, top);
+  for (const g of groups) {
+    g.shareOfBinaryMemory = share(g.staleBytes);
+    g.flagged = flag(g.staleBytes);
+  }
+
+  const binarySectionsBytes = dump.binaries.totalBytes;
+  const binaries = {
+    ...(memBinary !== undefined ? { memoryBinaryBytes: memBinary } : {}),
+    binarySectionsBytes,
+    binarySections: dump.binaries.count,
+    heldByProcessesBytes: scan.heldByProcessesBytes,
+    literalOnlyBytes: scan.literalOnlyBytes,
+    unreferencedBytes: scan.unreferencedBytes,
+    ...(memBinary !== undefined ? { notInDumpBytes: memBinary - binarySectionsBytes } : {}),
+    staleEstimateBytes: staleTotal,
+    vheapBytes: vheapTotal,
+  };
+  let heapDumped = 0;
+  for (let i = 0; i < n; i++) heapDumped += scan.heapDumped[i];
+  if (heapDumped < n) notes.push(`${formatCount(n - heapDumped)} of ${formatCount(n)} processes have no heap in the dump (exiting, garbage collecting, sensitive, or the dump was cut): their binaries are not counted as reachable and their stale estimates are upper bounds, left out of groups and flags`);
+  if (dump.truncation.truncated) notes.push('the dump is truncated: heaps and =binary sections after the cut are missing');
+  if (scan.orphanHeapSections > 0) notes.push(`${scan.orphanHeapSections} =proc_heap sections without a =proc record were ignored`);
+
+  const report: DumpLeakReport = {
+    schemaVersion: 1,
+    kind: 'dump',
+    source: { path: dump.source.path, bytes: dump.source.bytes },
+    wordSize: dump.header.wordSize,
+    hasBinVHeap: withVHeap,
+    processes: { total: n, heapDumped, withVHeap: withVHeapCount },
+    binaries,
+    holders,
+    staleEstimates,
+    groups,
+    thresholds: th,
+    heapScan: { sections: scan.heapSections, bytes: scan.heapBytesScanned, ...(opts.scanSeconds !== undefined ? { seconds: opts.scanSeconds } : {}) },
+    notes,
+    findings: [],
+  };
+  report.findings = dumpLeakFindings(report, top, flaggedInGroup);
+  return report;
+}
+
+function who(x: { pid: string; name?: string; initialCall?: string }): string {
+  return `${x.pid}${x.name ? ` (${x.name})` : ''}`;
+}
+
+function dumpLeakFindings(r: DumpLeakReport, top: number, flaggedInGroup: Map<string, number>): Finding[] {
+  const out: Finding[] = [];
+  const th = r.thresholds;
+  const mem = r.binaries.memoryBinaryBytes;
+  for (const s of r.staleEstimates.filter((x) => x.flagged).slice(0, top)) {
+    out.push({
+      id: 'leak.stale-binaries',
+      severity: s.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
+      title: `${who(s)} holds ~${formatBytes(s.staleBytes)} of refc binaries it no longer references (${formatPercent(s.shareOfBinaryMemory)} of binary memory)`,
+      explanation: 'The VM accounts these binary bytes to the process (BinVHeap + OldBinVHeap), but its heap in the dump no longer reaches them: references it dropped and has not garbage collected since. They keep binary_alloc carriers alive until the process collects. Typical of processes that touch many large binaries but allocate little themselves (routers, relays, idle long-lived processes). Fixes: hibernate idle processes, do binary-heavy work in short-lived processes, binary:copy/1 small slices kept for long, or garbage_collect/1 periodically as a stopgap; recon:bin_leak/1 confirms on a live node.',
+      evidence: [
+        `BinVHeap ${formatBytes(s.binVHeapBytes)} + OldBinVHeap ${formatBytes(s.oldBinVHeapBytes)} = ${formatBytes(s.vheapBytes)}`,
+        `reachable from its dumped heap: ${formatBytes(s.reachableBytes)}`,
+        ...(s.initialCall ? [`initial call: ${s.initialCall}`] : []),
+        ...(mem !== undefined ? [`=memory binary: ${formatBytes(mem)}`] : []),
+      ],
+      subject: { kind: 'process', id: s.pid, ...(s.name ? { name: s.name } : {}) },
+      metrics: { staleBytes: s.staleBytes, vheapBytes: s.vheapBytes, reachableBytes: s.reachableBytes, shareOfBinaryMemory: s.shareOfBinaryMemory },
+    });
+  }
+  for (const g of r.groups.filter((x) => x.flagged && x.count > 1).slice(0, top)) {
+    // a group is news when its members are not already findings one by one
+    if ((flaggedInGroup.get(g.key) ?? 0) >= g.staleBytes * 0.9) continue;
+    out.push({
+      id: 'leak.stale-binaries-group',
+      severity: g.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
+      title: `${formatCount(g.count)} processes spawned as ${g.key} hold ~${formatBytes(g.staleBytes)} of stale binary references together (${formatPercent(g.shareOfBinaryMemory)} of binary memory)`,
+      explanation: 'Many processes of one kind each hold a little: no single one stands out, together they keep binary memory alive. Hibernation after work, or a garbage collection when a request is done, releases it; look at what these processes receive and drop.',
+      evidence: [
+        `${formatCount(g.count)} processes, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
+        `largest: ${who(g.largest)} with ~${formatBytes(g.largest.staleBytes)}`,
+      ],
+      subject: { kind: 'initial-call', id: g.key },
+      metrics: { count: g.count, staleBytes: g.staleBytes, vheapBytes: g.vheapBytes, reachableBytes: g.reachableBytes, shareOfBinaryMemory: g.shareOfBinaryMemory },
+    });
+  }
+  const b = r.binaries;
+  if (b.memoryBinaryBytes !== undefined && b.notInDumpBytes !== undefined && b.memoryBinaryBytes > 0) {
+    const shareNot = b.notInDumpBytes / b.memoryBinaryBytes;
+    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MIB) {
+      const explained = Math.min(b.staleEstimateBytes, b.notInDumpBytes);
+      out.push({
+        id: 'leak.binary-not-in-dump',
+        severity: 'info',
+        title: `${formatBytes(b.notInDumpBytes)} of binary memory (${formatPercent(shareNot)}) is not in the dump's =binary sections`,
+        explanation: 'The dump writes only the binaries that dumped heaps and literals reach. The rest is held where the dump does not show it: references processes dropped without a GC since (the stale estimates), ETS tables, ports and drivers, and processes without a deep dump.',
+        evidence: [
+          `=memory binary ${formatBytes(b.memoryBinaryBytes)}, =binary sections ${formatBytes(b.binarySectionsBytes)} in ${formatCount(b.binarySections)}`,
+          `stale estimates of all processes: ${formatBytes(b.staleEstimateBytes)} (explain ${formatPercent(explained / b.notInDumpBytes)} of the gap)`,
+        ],
+        metrics: { notInDumpBytes: b.notInDumpBytes, memoryBinaryBytes: b.memoryBinaryBytes, binarySectionsBytes: b.binarySectionsBytes, staleEstimateBytes: b.staleEstimateBytes, share: shareNot },
+      });
+    }
+  }
+  const h = r.holders[0];
+  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MIB) {
+    out.push({
+      id: 'leak.top-holder',
+      severity: 'info',
+      title: `${who(h)} references ${formatBytes(h.reachableBytes)} of live binaries (${formatPercent(h.reachableBytes / b.memoryBinaryBytes)} of binary memory)`,
+      explanation: 'These binaries are live: a GC would not free them. If the process should not keep that much, look at its state (beamscope proc), for example sub-binaries of large messages that keep the whole binary alive (binary:copy/1 the part you keep).',
+      evidence: [`${formatCount(h.binaries)} binaries, ${formatBytes(h.exclusiveBytes)} only it references, ${formatBytes(h.sharedBytes)} shared`],
+      subject: { kind: 'process', id: h.pid, ...(h.name ? { name: h.name } : {}) },
+      metrics: { reachableBytes: h.reachableBytes, exclusiveBytes: h.exclusiveBytes, sharedBytes: h.sharedBytes, binaries: h.binaries },
+    });
+  }
+  return sortFindings(out);
+}
+
+export interface DumpLeakReportOptions extends DumpLeakOptions, HeapScanOptions {
+  /** proc_lib processes whose dictionary is read for the real initial call (largest stale first; default 200). */
+  identityBudget?: number;
+}
+
+/**
+ * The whole `beamscope leak <dump>`: one pass over the heap sections, the real initial call of
+ * the proc_lib processes that matter (bounded), then the analysis.
+ */
+export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): DumpLeakReport {
+  const t0 = process.hrtime.bigint();
+  const scan = scanHeapBinaries(dump, opts);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const p = dump.processes;
+  const budget = opts.identityBudget ?? 200;
+  const calls = new Map<string, string>(opts.initialCalls ?? []);
+  const notes: string[] = [...(opts.notes ?? [])];
+  const isProcLib = (i: number) => p.spawnedAs[i] === 'proc_lib:init_p/5';
+  const candidates = new Set<number>();
+  const stale = (i: number) => staleBytesOf(dump, scan, i);
+  const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);
+  const byReach = topBy(Math.min(budget, opts.top ?? 10), p.count, (i) => scan.reachableBytes[i], (i) => isProcLib(i) && scan.reachableBytes[i] > 0);
+  for (const i of [...byStale, ...byReach]) candidates.add(i);
+  let failed = 0;
+  for (const i of candidates) {
+    if (calls.has(p.pid[i])) continue;
+    try {
+      const id = processIdentity(dump, p.pid[i]);
+      if (id.initialCall) calls.set(p.pid[i], id.initialCall);
+    } catch {
+      failed++;
+    }
+  }
+  let procLibStale = 0;
+  for (let i = 0; i < p.count; i++) if (isProcLib(i) && scan.heapDumped[i] && (stale(i) || 0) > 0) procLibStale++;
+  if (procLibStale > budget) notes.push(`the real initial call was read for the ${budget} proc_lib processes with the most stale bytes; ${formatCount(procLibStale - budget)} more are grouped as proc_lib:init_p/5`);
+  if (failed > 0) notes.push(`${failed} process dictionaries could not be read for the real initial call`);
+  return analyzeDumpLeak(dump, scan, { ...opts, initialCalls: calls, scanSeconds: seconds, notes });
+}

@@ -1,0 +1,316 @@
+/**
+ * The refc binaries every dumped heap references, in one sequential pass over the `=proc_heap`
+ * sections (and `=literals`) of a plain dump file. Only `ADDR:Yc...` and `ADDR:Ys...` lines are
+ * looked at (found with a native search for `:Y`); nothing is decoded, nothing per line is kept.
+ * Memory: a few typed arrays per process and per `=binary`, plus 4 bytes per distinct
+ * (process, binary) pair.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import type { Dump } from '../dump/types.js';
+
+/** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
+export interface HeapBinaryScan {
+  /** 1 when the process has a `=proc_heap` section (it was deep-dumped). */
+  heapDumped: Uint8Array;
+  /** Distinct refc binaries referenced from the process's dumped heap. */
+  binaries: Float64Array;
+  /** `Yc`/`Ys` lines pointing at off-heap binaries (a binary may be referenced several times). */
+  references: Float64Array;
+  /** Bytes of the distinct binaries referenced (sizes from `=binary`). */
+  reachableBytes: Float64Array;
+  /** Of reachableBytes, the binaries no other heap (nor `=literals`) references. */
+  exclusiveBytes: Float64Array;
+  sharedBytes: Float64Array;
+  /** Referenced binaries without a `=binary` section (cut dump): counted, size unknown. */
+  unknownBinaries: Float64Array;
+  /** Per binary of `dump.binaries`: how many process heaps reference it. */
+  holdersPerBinary: Uint32Array;
+  /** Per binary of `dump.binaries`: 1 when `=literals` references it. */
+  literal: Uint8Array;
+  /** Bytes of `=binary` sections referenced by at least one process heap. */
+  heldByProcessesBytes: number;
+  /** Bytes of `=binary` sections referenced only from `=literals`. */
+  literalOnlyBytes: number;
+  /** Bytes of `=binary` sections nobody's dumped heap references. */
+  unreferencedBytes: number;
+  heapSections: number;
+  heapBytesScanned: number;
+  /** `=proc_heap` sections whose pid has no `=proc` record (ignored). */
+  orphanHeapSections: number;
+}
+
+export interface HeapScanOptions {
+  /** Read window in bytes (default 8 MiB); tests use tiny ones to cross every boundary. */
+  windowBytes?: number;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+const YC = Buffer.from(':Yc', 'latin1');
+const YS = Buffer.from(':Ys', 'latin1');
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
+ * Needs a plain dump file (offsets are re-read); a gzip or stdin dump is an InputError.
+ */
+export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBinaryScan {
+  if (!dump.source.seekable || dump.source.gzip) {
+    throw new InputError(`${dump.source.path}: binary references are read from the process heaps, which needs a plain dump file (decompress it first)`, dump.source.path);
+  }
+  const p = dump.processes;
+  const n = p.count;
+  const bins = dump.binaries;
+  const rowOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) rowOf.set(p.pid[i], i);
+
+  // address -> binary number; addresses without a =binary section get numbers after the known ones
+  const binOf = new Map<number, number>();
+  for (let i = 0; i < bins.address.length; i++) binOf.set(bins.address[i], i);
+  const known = bins.address.length;
+  let extra = 0;
+  let holders = new Uint32Array(known + 16);
+  let lastSeen = new Int32Array(known + 16).fill(-1);
+  const literal = new Uint8Array(known);
+
+  const out: HeapBinaryScan = {
+    heapDumped: new Uint8Array(n),
+    binaries: new Float64Array(n),
+    references: new Float64Array(n),
+    reachableBytes: new Float64Array(n),
+    exclusiveBytes: new Float64Array(n),
+    sharedBytes: new Float64Array(n),
+    unknownBinaries: new Float64Array(n),
+    holdersPerBinary: new Uint32Array(0),
+    literal,
+    heldByProcessesBytes: 0,
+    literalOnlyBytes: 0,
+    unreferencedBytes: 0,
+    heapSections: 0,
+    heapBytesScanned: 0,
+    orphanHeapSections: 0,
+  };
+
+  // distinct (process row, binary) pairs, grouped by heap section
+  let pairs = new Int32Array(1 << 16);
+  let pairCount = 0;
+  const sectionRow: number[] = [];
+  const sectionStart: number[] = [];
+
+  const heaps: Array<{ row: number; offset: number; length: number }> = [];
+  let literals: { offset: number; length: number } | undefined;
+  let total = 0;
+  for (let i = 0; i < dump.index.size; i++) {
+    const ref = dump.index.at(i);
+    if (ref.tag === 'proc_heap') {
+      const row = rowOf.get(ref.id);
+      if (row === undefined) {
+        out.orphanHeapSections++;
+        continue;
+      }
+      heaps.push({ row, offset: ref.offset, length: ref.length });
+      total += ref.length;
+    } else if (ref.tag === 'literals' && !literals) {
+      literals = { offset: ref.offset, length: ref.length };
+      total += ref.length;
+    }
+  }
+
+  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 << 20);
+  try {
+    let done = 0;
+    let nextProgress = 64 << 20;
+    let serial = 0;
+    for (const h of heaps) {
+      const s = serial++;
+      out.heapDumped[h.row] = 1;
+      out.heapSections++;
+      sectionRow.push(h.row);
+      sectionStart.push(pairCount);
+      reader.scan(h.offset, h.length, (address, kind) => {
+        let b = binOf.get(address);
+        if (b === undefined) {
+          if (kind === 's') return; // a sub binary of a heap object of this process
+          b = known + extra++;
+          binOf.set(address, b);
+          if (b >= holders.length) {
+            const h2 = new Uint32Array(holders.length * 2);
+            h2.set(holders);
+            holders = h2;
+            const l2 = new Int32Array(lastSeen.length * 2).fill(-1);
+            l2.set(lastSeen);
+            lastSeen = l2;
+          }
+        }
+        out.references[h.row]++;
+        if (lastSeen[b] === s) return;
+        lastSeen[b] = s;
+        holders[b]++;
+        if (pairCount === pairs.length) {
+          const p2 = new Int32Array(pairs.length * 2);
+          p2.set(pairs);
+          pairs = p2;
+        }
+        pairs[pairCount++] = b;
+      });
+      done += h.length;
+      if (opts.onProgress && done >= nextProgress) {
+        nextProgress = done + (64 << 20);
+        opts.onProgress(done, total);
+      }
+    }
+    if (literals) {
+      reader.scan(literals.offset, literals.length, (address, kind) => {
+        const b = binOf.get(address);
+        if (b === undefined) return;
+        if (b < known) literal[b] = 1;
+        void kind;
+      });
+    }
+    out.heapBytesScanned = total;
+  } finally {
+    reader.close();
+  }
+
+  // per process sums
+  for (let k = 0; k < sectionRow.length; k++) {
+    const row = sectionRow[k];
+    const end = k + 1 < sectionStart.length ? sectionStart[k + 1] : pairCount;
+    let reach = 0;
+    let excl = 0;
+    let unknown = 0;
+    for (let j = sectionStart[k]; j < end; j++) {
+      const b = pairs[j];
+      if (b >= known) {
+        unknown++;
+        continue;
+      }
+      const size = bins.sizeBytes[b];
+      reach += size;
+      if (holders[b] === 1 && literal[b] === 0) excl += size;
+    }
+    out.binaries[row] += end - sectionStart[k];
+    out.reachableBytes[row] += reach;
+    out.exclusiveBytes[row] += excl;
+    out.sharedBytes[row] += reach - excl;
+    out.unknownBinaries[row] += unknown;
+  }
+  out.holdersPerBinary = holders.subarray(0, known);
+  for (let b = 0; b < known; b++) {
+    const size = bins.sizeBytes[b];
+    if (holders[b] > 0) out.heldByProcessesBytes += size;
+    else if (literal[b]) out.literalOnlyBytes += size;
+    else out.unreferencedBytes += size;
+  }
+  return out;
+}
+
+/**
+ * Positional reads through a window that slides forward: heap sections lie in file order a few
+ * bytes apart, so most of them are served from the window already read.
+ */
+class WindowReader {
+  private readonly fd: number;
+  private readonly buf: Buffer;
+  private readonly fileSize: number;
+  private start = 0;
+  private len = 0;
+
+  constructor(path: string, size: number) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new InputError(`${path}: cannot read: ${(e as Error).message}`, path);
+    }
+    this.fileSize = fstatSync(this.fd).size;
+    this.buf = Buffer.allocUnsafe(Math.max(64, size));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private fill(pos: number): void {
+    const want = Math.min(this.buf.length, Math.max(0, this.fileSize - pos));
+    let got = 0;
+    while (got < want) {
+      const r = readSync(this.fd, this.buf, got, want - got, pos + got);
+      if (r <= 0) break;
+      got += r;
+    }
+    this.start = pos;
+    this.len = got;
+  }
+
+  /**
+   * Calls visit(address, 'c' | 's') for every `ADDR:Yc<addr>:...` / `ADDR:Ys<addr>:...` line of
+   * the byte range [offset, offset + length). Each window is cut after its last complete line,
+   * then searched natively for `:Yc` and for `:Ys` (heap binaries, `:Yh`, never cost a JS step).
+   */
+  scan(offset: number, length: number, visit: (address: number, kind: 'c' | 's') => void): void {
+    const end = Math.min(offset + length, this.fileSize);
+    let pos = offset;
+    while (pos < end) {
+      if (pos < this.start || pos >= this.start + this.len || (this.start + this.len < end && this.start + this.len - pos < 4096)) this.fill(pos);
+      if (this.len === 0) return;
+      const base = pos - this.start;
+      let stop = Math.min(end, this.start + this.len) - this.start;
+      if (this.start + this.len < end) {
+        // the range goes on past this window: stop after the last complete line
+        const nl = this.buf.lastIndexOf(0x0a, stop - 1);
+        if (nl < base) {
+          // one line longer than the window (a huge term): skip it
+          let p = this.start + stop;
+          for (;;) {
+            this.fill(p);
+            if (this.len === 0) return;
+            const k = this.buf.indexOf(0x0a);
+            if (k >= 0 && k < this.len) {
+              pos = p + k + 1;
+              break;
+            }
+            p += this.len;
+            if (p >= end) return;
+          }
+          continue;
+        }
+        stop = nl + 1;
+      }
+      const view = this.buf.subarray(0, stop);
+      this.find(view, base, stop, YC, 'c', visit);
+      this.find(view, base, stop, YS, 's', visit);
+      pos = this.start + stop;
+    }
+  }
+
+  private find(view: Buffer, base: number, stop: number, pattern: Buffer, kind: 'c' | 's', visit: (address: number, kind: 'c' | 's') => void): void {
+    let i = base;
+    for (;;) {
+      const hit = view.indexOf(pattern, i);
+      if (hit < 0) return;
+      i = hit + 3;
+      // the hit must follow a line start and hex digits only (a heap address)
+      let ls = hit - 1;
+      while (ls >= base && hexValue(view[ls]) >= 0) ls--;
+      if (ls === hit - 1 || (ls >= base && view[ls] !== 0x0a)) continue;
+      let j = hit + 3;
+      let v = 0;
+      let d: number;
+      while (j < stop && (d = hexValue(view[j])) >= 0) {
+        v = v * 16 + d;
+        j++;
+      }
+      if (j < stop && view[j] === 0x3a && j > hit + 3) {
+        if (j - (hit + 3) > 13) v = Number.parseInt(view.toString('latin1', hit + 3, j), 16);
+        visit(v, kind);
+      }
+      i = j;
+    }
+  }
+}

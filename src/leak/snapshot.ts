@@ -1,0 +1,181 @@
+/**
+ * Process snapshots (docs/leak.md): JSONL or a JSON array of process records, one per process,
+ * each with its `process_info(P, binary)` references or their totals. Read with stream-json one
+ * record at a time; each record is reduced to a ProcessBinarySummary at once, so memory follows
+ * the number of processes, not the size of the file.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import jsonlParser from 'stream-json/jsonl/parser.js';
+import streamArray from 'stream-json/streamers/stream-array.js';
+import { InputError } from '../errors.js';
+import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
+
+/** A process record as the collector writes it (docs/leak.md). */
+export interface ProcessSnapshotRecord {
+  pid: string;
+  name?: string | null;
+  initialCall?: string | null;
+  currentFunction?: string | null;
+  memory?: number | null;
+  messageQueueLen?: number | null;
+  /** `process_info(P, binary)`: one entry per reference. `id` is accepted for `address`. */
+  binary?: Array<{ address?: string | number; id?: string | number; size: number; refc?: number }>;
+  /** Totals, for writers that do not list references (used when `binary` is absent). */
+  binaryRefs?: number;
+  binaryBytes?: number;
+}
+
+export const PROCESS_SNAPSHOT_SCHEMA = 'beamscope.procs/1';
+
+function bad(where: string, what: string): never {
+  throw new InputError(`${where}: ${what} (see docs/leak.md)`);
+}
+
+function optString(v: unknown, where: string, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') bad(where, `${field}: expected a string`);
+  return v;
+}
+
+function optNumber(v: unknown, where: string, field: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(where, `${field}: expected a number`);
+  return v;
+}
+
+/**
+ * One record reduced to its summary; a record without `pid` is metadata (returns undefined).
+ * Throws InputError naming the record and field when a field has the wrong type.
+ */
+export function summarizeProcessRecord(value: unknown, where: string): ProcessBinarySummary | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) bad(where, 'expected a JSON object (a process record)');
+  const r = value as Record<string, unknown>;
+  if (r.pid === undefined) return undefined;
+  if (typeof r.pid !== 'string' || r.pid === '') bad(where, 'pid: expected a string such as "<0.85.0>"');
+  let refs: number;
+  let bytes: number;
+  if (r.binary !== undefined && r.binary !== null) {
+    if (!Array.isArray(r.binary)) bad(where, 'binary: expected an array of {address, size, refc}');
+    refs = r.binary.length;
+    bytes = 0;
+    for (let k = 0; k < r.binary.length; k++) {
+      const b = r.binary[k] as Record<string, unknown> | null;
+      const size = b && typeof b === 'object' ? b.size : undefined;
+      if (typeof size !== 'number' || !Number.isFinite(size)) bad(where, `binary[${k}].size: expected a number`);
+      bytes += size;
+    }
+  } else {
+    const nr = optNumber(r.binaryRefs, where, 'binaryRefs');
+    const nb = optNumber(r.binaryBytes, where, 'binaryBytes');
+    if (nr === undefined && nb === undefined) bad(where, 'neither binary nor binaryRefs/binaryBytes');
+    refs = nr ?? 0;
+    bytes = nb ?? 0;
+  }
+  const name = optString(r.name, where, 'name');
+  const initialCall = optString(r.initialCall, where, 'initialCall');
+  const currentFunction = optString(r.currentFunction, where, 'currentFunction');
+  const memoryBytes = optNumber(r.memory, where, 'memory');
+  const messageQueueLen = optNumber(r.messageQueueLen, where, 'messageQueueLen');
+  return {
+    pid: r.pid,
+    ...(name !== undefined ? { name } : {}),
+    ...(initialCall !== undefined ? { initialCall } : {}),
+    ...(currentFunction !== undefined ? { currentFunction } : {}),
+    refs,
+    bytes,
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(messageQueueLen !== undefined ? { messageQueueLen } : {}),
+  };
+}
+
+/** A snapshot being read: its records one at a time, then `meta` (complete once iterated). */
+export interface SnapshotStream extends AsyncIterable<ProcessBinarySummary> {
+  meta: SnapshotMeta;
+}
+
+async function firstByte(path: string): Promise<number | undefined> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+  }
+  try {
+    const buf = Buffer.alloc(4096);
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return undefined;
+      for (let i = 0; i < bytesRead; i++) {
+        const c = buf[i];
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+        if (pos === 0 && i === 0 && c === 0xef) {
+          i += 2; // UTF-8 BOM
+          continue;
+        }
+        return c;
+      }
+      pos += bytesRead;
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Streams a snapshot file: a JSON array (first character `[`) through stream-json's array
+ * streamer, anything else as JSON lines. Errors are InputErrors naming the file and record.
+ */
+export async function openSnapshot(path: string, input?: Readable): Promise<SnapshotStream> {
+  let format: 'jsonl' | 'json-array';
+  if (input) format = 'jsonl';
+  else {
+    const c = await firstByte(path);
+    if (c === undefined) throw new InputError(`${path}: empty file`, path);
+    if (c !== 0x5b && c !== 0x7b) throw new InputError(`${path}: not a process snapshot (expected JSON lines or a JSON array of process records, see docs/leak.md)`, path);
+    format = c === 0x5b ? 'json-array' : 'jsonl';
+  }
+  const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
+  const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
+  const pipeline: Readable = format === 'jsonl'
+    ? source.pipe(jsonlParser.asStream())
+    : source.pipe(streamArray.withParserAsStream());
+  source.on('error', (e: Error) => pipeline.destroy(e));
+  const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
+    let n = 0;
+    try {
+      for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+        n++;
+        const where = format === 'jsonl' ? `${path} line ${item.key + 1}` : `${path} element ${item.key + 1}`;
+        const s = summarizeProcessRecord(item.value, where);
+        if (!s) {
+          if (meta.meta === undefined && meta.processes === 0) {
+            const m = item.value as Record<string, unknown>;
+            if (m.schema !== undefined && m.schema !== PROCESS_SNAPSHOT_SCHEMA) throw new InputError(`${where}: schema: unsupported ${JSON.stringify(m.schema)} (expected "${PROCESS_SNAPSHOT_SCHEMA}")`, path);
+            meta.meta = m;
+            continue;
+          }
+          throw new InputError(`${where}: pid: missing (only the first record may be metadata)`, path);
+        }
+        meta.processes++;
+        meta.refs += s.refs;
+        meta.bytes += s.bytes;
+        yield s;
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err && err.syscall) throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+      throw new InputError(`${path}: bad JSON${n > 0 ? ` after record ${n}` : ''}: ${String(err?.message ?? e).replace(/^Parser cannot parse input: /, '').slice(0, 200)}`, path);
+    } finally {
+      pipeline.destroy();
+    }
+    if (meta.processes === 0) throw new InputError(`${path}: no process records`, path);
+  };
+  return { meta, [Symbol.asyncIterator]: iterate };
+}
