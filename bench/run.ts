@@ -42,7 +42,7 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
   --runs N            timed runs of each tool per dump; the median wall time is reported
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
-                      run that hits a cap ends its series)
+                      run that hits a cap ends its series; proc_details runs once)
   --cdv-timeout S     time cap for each crashdump_viewer run (default 600)
   --cdv-mem-cap MB    memory cap for each crashdump_viewer run (default 6000)
   --rss-method M      auto | wait4 | poll (default auto: wait4 when python3 exists)
@@ -567,8 +567,9 @@ async function main(): Promise<void> {
         continue;
       }
       log(`${t}: running (cap ${ctx.cdvTimeoutS} s, ${ctx.cdvMemCapMB} MB)`);
-      // Same number of runs as the others; a run that hits a cap ends the series.
-      fresh.push(await runTool(ctx, t, d, procCount, ctx.runs));
+      // Same number of runs as the others (a run that hits a cap ends the series),
+      // except proc_details: minutes and gigabytes per run, so once.
+      fresh.push(await runTool(ctx, t, d, procCount, t === 'cdv-proc' ? 1 : ctx.runs));
     }
     save();
     if (values['cpu-prof'] && avail.triage) {
