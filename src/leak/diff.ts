@@ -184,7 +184,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   const rel = (v: DiffValue) => (v.before > 0 ? ` (${v.delta >= 0 ? '+' : ''}${formatPercent(v.delta / v.before)})` : '');
   const findings: Finding[] = [];
   const total = memory.find((m) => m.kind === 'total');
-  for (const m of memory.filter((x) => x.kind !== 'total' && grewEnough(x)).slice(0, 3)) {
+  for (const m of memory.filter((x) => x.kind !== 'total' && !x.kind.endsWith('_used') && grewEnough(x)).slice(0, 3)) {
     findings.push({
       id: 'diff.memory-grew',
       severity: total && total.delta > 0 && m.delta / total.delta >= 0.5 ? 'warning' : 'info',

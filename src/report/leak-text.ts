@@ -16,8 +16,9 @@ function findingsBlock(out: string[], findings: DumpLeakReport['findings'], opts
   // the explanation of a finding id is printed once; repeats point back to it
   const explained = new Set<string>();
   for (const f of findings) {
-    const again = explained.has(f.id);
-    explained.add(f.id);
+    const key = `${f.id}\u0000${f.explanation}`;
+    const again = explained.has(key);
+    explained.add(key);
     out.push(renderFinding(again ? { ...f, explanation: '(see above)' } : f, opts), '');
   }
 }
