@@ -1,0 +1,25 @@
+/** `beamscope trend`: snapshots ordered by time, series per allocator type, growth and Logplex findings. */
+import type { Finding } from '../findings.js';
+import type { LoadedInput } from '../check/input.js';
+import { type TrendFindingOptions, trendFindings } from './findings.js';
+import { type TrendSeries, buildSeries } from './series.js';
+
+export { buildSeries, orderByTime, type TrendSeries, type TypeSeries, type SeriesPoint, type Snapshot } from './series.js';
+export { trendFindings, countChanges, TREND_THRESHOLDS, type TrendFindingOptions, type Changes } from './findings.js';
+
+export interface TrendReport extends TrendSeries {
+  schema: 'beamscope.trend/1';
+  findings: Finding[];
+  /** Inputs left out (a crash dump without =allocator sections). */
+  skipped: string[];
+}
+
+export function trendReport(inputs: LoadedInput[], opts: TrendFindingOptions = {}): TrendReport {
+  const series = buildSeries(inputs);
+  return {
+    schema: 'beamscope.trend/1',
+    ...series,
+    findings: trendFindings(series, opts),
+    skipped: inputs.filter((i) => !i.model).map((i) => i.name),
+  };
+}
