@@ -53,8 +53,17 @@ function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
 }
 
-/** Writes all of `text` to stdout and resolves when it is flushed (pipes may be slow). */
+/**
+ * Writes all of `text` to stdout and resolves when it is flushed (pipes may be slow). A reader
+ * that went away (`beamscope triage dump | head`) is not an error: stop quietly.
+ */
 export function writeOut(text: string): Promise<void> {
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   return new Promise((resolve) => {
     if (process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)) resolve();
     else process.stdout.once('drain', () => resolve());

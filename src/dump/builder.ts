@@ -8,7 +8,7 @@ import { etsHandler } from './sections/ets.js';
 import { HeaderParser } from './sections/header.js';
 import { loadedModulesHandler, modHandler } from './sections/modules.js';
 import { portHandler } from './sections/port.js';
-import { procHandler } from './sections/proc.js';
+import { ProcParser } from './sections/proc.js';
 import { runQueueHandler, schedulerHandler } from './sections/scheduler.js';
 import {
   allocatedAreasHandler, allocatorHandler, binaryHandler, hashTableHandler, indexTableHandler, lineCounter, memoryHandler,
@@ -38,6 +38,8 @@ export class DumpBuilder implements ScanSink {
   private readonly rows = new ProcessTableBuilder();
   private header: HeaderParser | null = null;
   private pendingFinish: (() => void) | null = null;
+  private procParser?: ProcParser;
+  private readonly finishProc = () => this.procParser?.finish();
   private readonly binAddr: number[] = [];
   private readonly binSize: number[] = [];
   private sawEnd = false;
@@ -109,11 +111,10 @@ export class DumpBuilder implements ScanSink {
       case 'erl_crash_dump':
         this.header = new HeaderParser(id, ctx);
         return this.header;
-      case 'proc': {
-        const h = procHandler(id, this.rows, ctx);
-        this.pendingFinish = h.finish;
-        return h;
-      }
+      case 'proc':
+        this.procParser ??= new ProcParser(this.rows, ctx);
+        this.pendingFinish = this.finishProc;
+        return this.procParser.begin(id);
       case 'proc_heap': case 'proc_stack': case 'proc_messages': case 'proc_dictionary': case 'literals':
         return null; // decoded on demand, per process (src/dump/terms)
       case 'port': return portHandler(id, d.ports, ctx);

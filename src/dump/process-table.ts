@@ -39,7 +39,7 @@ export class ProcessTableBuilder {
 
   private grow(): void {
     const t = this.table;
-    const n = t.messageQueueLength.length * 2;
+    const n = Math.ceil(t.messageQueueLength.length * 1.5);
     for (const k of NUMERIC) {
       const a = new Float64Array(n);
       a.set(t[k]);

@@ -7,7 +7,7 @@ import { DumpScanner, DEFAULT_MAX_LINE_BYTES } from './scanner.js';
 import type { Dump } from './types.js';
 
 export interface ReadOptions {
-  /** Read buffer size in bytes (default 4 MiB); tests use 7 to cross every chunk boundary. */
+  /** Read buffer size in bytes (default 1 MiB); tests use 7 to cross every chunk boundary. */
   bufferSize?: number;
   /** Lines longer than this are read cut (default 1 MiB). */
   maxLineBytes?: number;
@@ -17,7 +17,7 @@ export interface ReadOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
-const DEFAULT_BUFFER = 4 << 20;
+const DEFAULT_BUFFER = 1 << 20;
 const GZIP_MAGIC = [0x1f, 0x8b];
 const DUMP_MAGIC = Buffer.from('=erl_crash_dump:');
 const OLD_MAGIC = Buffer.from('<Erlang crash dump>');

@@ -142,7 +142,7 @@ export interface PortRecord {
   slot?: number;
   connected?: string;
   name?: string;
-  /** The `Port controls ...` / `Port is a file` line, as written. */
+  /** What is behind the port, from its `Port controls ...` / `Port is ...` line: `linked-in driver: tcp_inet`. */
   controls?: string;
   kind: PortKind;
   /** The driver or command name from `controls`. */

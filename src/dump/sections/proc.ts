@@ -1,7 +1,7 @@
-import { type BytesInterner, KeyMatcher, parseDecimal, text } from '../bytes.js';
+import { type BytesInterner, keyEnd, KeyMatcher, parseDecimal, text, valueStart } from '../bytes.js';
 import type { ProcessTableBuilder } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
-import { kvHandler, type ParseContext } from './context.js';
+import type { ParseContext } from './context.js';
 
 const KEYS = [
   'State', 'Name', 'Spawned as', 'Spawned by', 'Started', 'Message queue length', 'Number of heap fragments',
@@ -22,13 +22,41 @@ const ARITY = Buffer.from('arity = ');
 /**
  * `=proc:PID`: one row of the process table. Word-sized fields become bytes here. `Memory` is
  * already bytes (dump 0.2+); older dumps get stack+heap + old heap, marked as derived.
+ *
+ * One parser object serves every process of a dump (`begin` moves it to the next row): a dump can
+ * have millions of processes, and a closure per process is garbage the reader does not need.
  */
-export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseContext): LineHandler & { finish(): void } {
-  const i = rows.add(pid);
-  const t = rows.table;
-  const ws = ctx.wordSize();
-  const interned = ctx.intern;
-  const kv = kvHandler('proc', matcher, ctx, (id, buf, v, end) => {
+export class ProcParser implements LineHandler {
+  private i = -1;
+  private readonly interned: BytesInterner;
+
+  constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
+    this.interned = ctx.intern;
+  }
+
+  begin(pid: string): this {
+    this.i = this.rows.add(pid);
+    return this;
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    const k = keyEnd(buf, start, end);
+    if (k >= 0) {
+      const id = matcher.match(buf, start, k);
+      if (id >= 0) {
+        this.value(id, buf, valueStart(buf, k, end), end);
+        return;
+      }
+    }
+    // `arity = N` has no colon; `Last calls` continues on the following lines without a key.
+    if (end - start > ARITY.length && sameStart(buf, start, ARITY)) return;
+    if (k >= 0 && end > start) this.ctx.unknownKey('proc', buf.toString('latin1', start, k));
+  }
+
+  private value(id: number, buf: Buffer, v: number, end: number): void {
+    const { rows, interned, i } = this;
+    const t = rows.table;
+    const ws = this.ctx.wordSize();
     switch (id) {
       case K.State: rows.setText('state', i, interned.get(buf, v, end)); break;
       case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
@@ -52,23 +80,28 @@ export function procHandler(pid: string, rows: ProcessTableBuilder, ctx: ParseCo
       case K.LastScheduled: rows.setText('currentCall', i, functionIn(interned, buf, v, end)); break;
       default: break; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
     }
-  }, (buf, start, end) => {
-    if (end - start > ARITY.length && ARITY.compare(buf, start, start + ARITY.length) === 0) return;
-    // `Last calls` continues on the following lines; nothing else comes without a key.
-  });
-  return {
-    line: kv.line,
-    finish() {
-      if (Number.isNaN(t.memoryBytes[i])) {
-        const sh = t.stackHeapBytes[i];
-        if (!Number.isNaN(sh)) {
-          t.memoryBytes[i] = sh + (Number.isNaN(t.oldHeapBytes[i]) ? 0 : t.oldHeapBytes[i]);
-          t.memoryDerived[i] = 1;
-        }
+  }
+
+  /** The section ended: derive what older dumps do not write. */
+  finish(): void {
+    const t = this.rows.table;
+    const i = this.i;
+    if (i < 0) return;
+    if (Number.isNaN(t.memoryBytes[i])) {
+      const sh = t.stackHeapBytes[i];
+      if (!Number.isNaN(sh)) {
+        t.memoryBytes[i] = sh + (Number.isNaN(t.oldHeapBytes[i]) ? 0 : t.oldHeapBytes[i]);
+        t.memoryDerived[i] = 1;
       }
-      for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
-    },
-  };
+    }
+    for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
+    this.i = -1;
+  }
+}
+
+function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
+  for (let k = 0; k < prefix.length; k++) if (buf[start + k] !== prefix[k]) return false;
+  return true;
 }
 
 /** `0x00007f98aaf926f4 (mkdump:sink/0 + 68)` -> `mkdump:sink/0`, read from the bytes. */

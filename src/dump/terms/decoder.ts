@@ -10,6 +10,7 @@
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 import { NIL, marker, type BinaryTerm, type Term } from './model.js';
+import type { HeapLines } from './sequential-heap.js';
 
 export interface DecodeLimits {
   /** Nesting limit for tuples, list heads, maps (default 1000). */
@@ -96,6 +97,8 @@ export interface DecoderSources {
   binaries?: BinaryLocator;
   /** Dump version >= 0.5: base64 payloads; else hex. */
   base64: boolean;
+  /** Another source of process-heap lines (streaming), used instead of `heap`. */
+  heapLines?: HeapLines;
   /** Heap lines already at hand (address -> line), looked up before the index. */
   extraLines?: Map<number, Buffer>;
 }
@@ -249,6 +252,15 @@ export class TermDecoder {
   private lineFor(address: number): { line: Buffer; cut: boolean; literal?: boolean } | undefined {
     const extra = this.src.extraLines?.get(address);
     if (extra) return { line: extra, cut: false };
+    if (this.src.heapLines) {
+      // Literals first: a streaming source would read to the end looking for them.
+      const loff = this.src.literals ? this.src.literals.lookup(address, this.src.reader) : -1;
+      if (loff >= 0) {
+        const got = this.src.reader.lineAt(loff, this.src.literals!.end, this.maxLineBytes);
+        return { line: got.line, cut: got.cut, literal: true };
+      }
+      return this.src.heapLines.line(address);
+    }
     let off = this.src.heap ? this.src.heap.lookup(address, this.src.reader) : -1;
     let limit = this.src.heap?.end ?? 0;
     let literal = false;

@@ -103,6 +103,13 @@ function write(t: Term, put: (s: string) => void, opts: PrintOptions, depth: num
     }
     case 'binary': {
       const bytes = t.bytes;
+      if (t.bits && bytes && bytes.length === t.size + 1) {
+        // A bitstring: whole bytes, then the trailing bits (`<<1,2,7:4>>`, as ~w prints it).
+        const whole = Array.from(bytes.subarray(0, t.size), String);
+        whole.push(`${bytes[t.size] >> (8 - t.bits)}:${t.bits}`);
+        put(`<<${whole.join(',')}>>`);
+        return;
+      }
       if (!bytes || (bytes.length === 0 && t.size > 0)) {
         put(`<<...${t.size} bytes>>`);
         return;
@@ -160,8 +167,7 @@ function escapeChars(chars: number[], quote: number): string {
   for (const c of chars) {
     if (c === quote) s += `\\${String.fromCharCode(c)}`;
     else if (c === 92) s += '\\\\';
-    else if ((c >= 32 && c <= 126) || (c >= 160 && c <= 255)) s += String.fromCharCode(c);
-    else if (c > 255) s += `\\x{${c.toString(16).toUpperCase()}}`;
+    else if ((c >= 32 && c <= 126) || c >= 160) s += String.fromCodePoint(c);
     else {
       switch (c) {
         case 10: s += '\\n'; break;
