@@ -2,7 +2,8 @@
 
 /** The p-th percentile (0..1) of values, nearest-rank; NaN for none. */
 export function percentile(values: ArrayLike<number>, p: number): number {
-  const a = Array.from(values).filter((v) => Number.isFinite(v)).sort((x, y) => x - y);
+  // A typed copy sorts numerically without boxing a million numbers.
+  const a = Float64Array.from(values).filter((v) => Number.isFinite(v)).sort();
   if (a.length === 0) return NaN;
   const rank = Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
   return a[rank];
