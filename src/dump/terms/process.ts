@@ -13,6 +13,7 @@ import {
 import { BinaryLocator, TermDecoder, Warnings, hex, parseHex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { SequentialHeap } from './sequential-heap.js';
 import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
@@ -198,13 +199,14 @@ export function mailboxShapes(dump: TermDump, pid: string,
   if (!msgRef) return { messages: 0, shapes: [] };
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(dump.source.path);
+  const heapLines = heapRef ? new SequentialHeap(dump.source.path, heapRef.offset, heapRef.length, reader) : undefined;
   try {
-    const heap = heapRef ? new HeapIndex(dump.source.path, heapRef.offset, heapRef.length) : undefined;
-    const dec = new TermDecoder(sources(dump, reader, heap), { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 0 });
+    const dec = new TermDecoder({ ...sources(dump, reader, undefined), heapLines }, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 0 });
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) hist.add(m.term, dump.header.wordSize);
     return { messages: hist.total, shapes: hist.result() };
   } finally {
+    heapLines?.close();
     reader.close();
   }
 }
@@ -462,20 +464,17 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(path);
   const width = opts.termWidth ?? 300;
+  // The heap is written stack objects first, then messages, then the dictionary: decode in that
+  // order and a forward read finds nearly everything (see SequentialHeap).
+  const heapLines = heapRef ? new SequentialHeap(path, heapRef.offset, heapRef.length, reader) : undefined;
   try {
-    const heap = heapRef ? new HeapIndex(path, heapRef.offset, heapRef.length) : undefined;
-    const src = sources(dump, reader, heap);
+    const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
     const dec = new TermDecoder(src, { ...opts, binaryBytes: opts.binaryBytes ?? 64 });
     const warnings: string[] = [];
-    if (heap && heap.badLines > 0) warnings.push(`${heap.badLines} heap lines without an address`);
 
     const stackRef = dump.index.get('proc_stack', pid);
     const entries = stackRef ? parseStack(dec, sectionLines(path, stackRef, { maxLineBytes: 1 << 20 }), width) : [];
     const frames = framesOf(entries, record.currentCall ?? record.programCounter, dump.header.otpRelease);
-
-    const dictRef = dump.index.get('proc_dictionary', pid);
-    const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];
-    const identity = identityFrom(dict, record.spawnedAs);
 
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     const samples: MessageSample[] = [];
@@ -490,6 +489,10 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
       }
       i++;
     }
+
+    const dictRef = dump.index.get('proc_dictionary', pid);
+    const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];
+    const identity = identityFrom(dict, record.spawnedAs);
 
     const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true);
     warnings.push(...mergeWarnings(dec.warnings, msgDec.warnings));
@@ -509,6 +512,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
       warnings,
     };
   } finally {
+    heapLines?.close();
     reader.close();
   }
 }
