@@ -48,6 +48,33 @@ async function kindOf(path: string): Promise<Kind> {
   }
 }
 
+/** Options of this command that take a value (to tell their values from positional inputs). */
+const VALUE_OPTIONS = new Set(['--format', '--top', '--stale-min-bytes', '--stale-min-share']);
+
+/**
+ * yargs drops a lone "-" from a variadic positional; put it back where it stood on the command
+ * line (it means standard input).
+ */
+function positionalInputs(parsed: string[]): string[] {
+  const argv = process.argv.slice(2);
+  if (!argv.includes('-')) return parsed;
+  const at = argv.indexOf('leak');
+  const out: string[] = [];
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a !== '-' && a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 const command: CommandModule<object, Args> = {
   command: 'leak <inputs..>',
   describe: 'Refc binary leaks: holders and stale references in a dump; bin_leak deltas and growth between two process snapshots',
@@ -60,7 +87,7 @@ const command: CommandModule<object, Args> = {
       .example('$0 leak before.jsonl after.jsonl --top 20', 'recon bin_leak deltas (snapshots before and after a GC) or growth') as never,
   handler: (args) =>
     runCommand(async () => {
-      const inputs = (args.inputs ?? []).map((x) => inputPath(String(x)));
+      const inputs = positionalInputs(args.inputs ?? []).map((x) => inputPath(String(x)));
       if (inputs.length === 0 || inputs.length > 2) throw new UsageError('leak takes one crash dump, or two process snapshots (before and after)');
       if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('only one input can be "-" (stdin)');
       const top = Math.max(0, Math.floor(Number(args.top)));

@@ -141,12 +141,15 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
     format = c === 0x5b ? 'json-array' : 'jsonl';
   }
   const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
-  const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
-  const pipeline: Readable = format === 'jsonl'
-    ? source.pipe(jsonlParser.asStream())
-    : source.pipe(streamArray.withParserAsStream());
-  source.on('error', (e: Error) => pipeline.destroy(e));
   const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
+    // made when iterated, so that a second snapshot is not read (nor fails) before its turn
+    const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
+    const pipeline: Readable = format === 'jsonl'
+      ? source.pipe(jsonlParser.asStream())
+      : source.pipe(streamArray.withParserAsStream());
+    source.on('error', (e: Error) => pipeline.destroy(e));
+    // errors reach the loop below through the iterator; this keeps a late one from being unhandled
+    pipeline.on('error', () => {});
     let n = 0;
     try {
       for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {

@@ -1,0 +1,141 @@
+/**
+ * `beamscope leak` end to end: the built command (`npx tsc -p tsconfig.json` first; `npm test`
+ * does it), text and JSON output on the fixtures of fixtures/leak/, and exit codes (0 done,
+ * 1 unreadable input with one stderr line, 2 usage).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const LEAK = join(ROOT, 'fixtures', 'leak');
+const tmp = mkdtempSync(join(tmpdir(), 'beamscope-leak-cli-'));
+
+function beamscope(args: string[], input?: Buffer | string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^beamscope: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
+  const dump = join(LEAK, 'leak-a.dump');
+  const planted = JSON.parse(readFileSync(`${dump}.planted.json`, 'utf8')) as {
+    stale: Array<{ name: string; bytes: number }>;
+    live: Array<{ name: string; bytes: number }>;
+  };
+  const snap = JSON.parse(readFileSync(join(LEAK, 'snapshots.planted.json'), 'utf8')) as {
+    gcLeakers: Array<{ name: string; freedRefs: number; freedBytes: number }>;
+  };
+
+  it('leak <dump> --format json: holders[] and staleEstimates[] largest first, planted ones leading', () => {
+    const r = beamscope(['leak', dump, '--format', 'json', '--top', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.kind).toBe('dump');
+    expect(out.holders.length).toBeLessThanOrEqual(5);
+    expect(out.staleEstimates).toHaveLength(5);
+    for (const h of out.holders) expect(Object.keys(h)).toEqual(expect.arrayContaining(['pid', 'name', 'reachableBytes']));
+    for (const s of out.staleEstimates) expect(Object.keys(s)).toEqual(expect.arrayContaining(['pid', 'staleBytes']));
+    const stale = [...planted.stale].sort((x, y) => y.bytes - x.bytes);
+    expect(out.staleEstimates.slice(0, stale.length).map((s: { name: string }) => s.name)).toEqual(stale.map((s) => s.name));
+    const live = [...planted.live].sort((x, y) => y.bytes - x.bytes);
+    expect(out.holders.slice(0, live.length).map((h: { name: string; reachableBytes: number }) => [h.name, h.reachableBytes])).toEqual(live.map((l) => [l.name, l.bytes]));
+    expect(out.findings.map((f: { id: string }) => f.id)).toContain('leak.stale-binaries');
+  });
+
+  it('leak <dump> as text: findings first, then the tables', () => {
+    const r = beamscope(['leak', dump, '--top', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^beamscope leak: /);
+    const iFindings = r.stdout.indexOf('Findings (');
+    const iStale = r.stdout.indexOf('Stale references (what a GC would likely free)');
+    const iHolders = r.stdout.indexOf('Holders (refc binaries');
+    expect(iFindings).toBeGreaterThan(0);
+    expect(iStale).toBeGreaterThan(iFindings);
+    expect(iHolders).toBeGreaterThan(iStale);
+    expect(r.stdout).toContain('stale_big');
+    expect(r.stdout).toContain('live_big');
+    expect(r.stdout).toMatch(/=memory binary/);
+  });
+
+  it('leak <before> <after> --format json: deltas[] equal the planted bin_leak counts', () => {
+    const r = beamscope(['leak', join(LEAK, 'gc-before.jsonl'), join(LEAK, 'gc-after.json'), '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.kind).toBe('snapshots');
+    for (const p of snap.gcLeakers) {
+      const d = out.deltas.find((x: { name: string }) => x.name === p.name);
+      expect(d, p.name).toBeDefined();
+      expect([d.freedRefs, d.freedBytes]).toEqual([p.freedRefs, p.freedBytes]);
+      expect(Object.keys(d)).toEqual(expect.arrayContaining(['pid', 'name', 'freedRefs', 'freedBytes']));
+    }
+  });
+
+  it('reads the after snapshot from stdin ("-")', () => {
+    const r = beamscope(['leak', join(LEAK, 'gc-before.jsonl'), '-', '--format', 'json'], readFileSync(join(LEAK, 'gc-before.jsonl')));
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.deltas).toHaveLength(0);
+    expect(out.matched).toBe(out.before.processes);
+  });
+
+  it('leak <t0> <t1> as text shows growth', () => {
+    const r = beamscope(['leak', join(LEAK, 'growth-t0.jsonl'), join(LEAK, 'growth-t1.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Grew between the snapshots/);
+    expect(r.stdout).toContain('grow_big');
+  });
+
+  it('exit 1 with one stderr line for unreadable or wrong input', () => {
+    const missing = beamscope(['leak', join(tmp, 'nope.dump')]);
+    expect(missing.code).toBe(1);
+    expectOneLineError(missing.stderr, /no such file/);
+    const text = join(tmp, 'text.txt');
+    writeFileSync(text, 'not a dump\n');
+    const bad = beamscope(['leak', text]);
+    expect(bad.code).toBe(1);
+    expectOneLineError(bad.stderr, /neither a crash dump nor a process snapshot/);
+    const gz = join(tmp, 'a.dump.gz');
+    writeFileSync(gz, gzipSync(readFileSync(dump)));
+    const gzr = beamscope(['leak', gz]);
+    expect(gzr.code).toBe(1);
+    expectOneLineError(gzr.stderr, /plain dump file/);
+    const broken = join(tmp, 'broken.jsonl');
+    writeFileSync(broken, '{"pid":"<0.1.0>","binaryRefs":1}\n{"pid":\n');
+    const br = beamscope(['leak', broken, join(LEAK, 'gc-after.json')]);
+    expect(br.code).toBe(1);
+    expectOneLineError(br.stderr, /broken\.jsonl/);
+    const dir = beamscope(['leak', tmp]);
+    expect(dir.code).toBe(1);
+    expectOneLineError(dir.stderr, /is a directory/);
+  });
+
+  it('exit 2 for usage errors', () => {
+    const none = beamscope(['leak']);
+    expect(none.code).toBe(2);
+    const three = beamscope(['leak', dump, dump, dump]);
+    expect(three.code).toBe(2);
+    expect(three.stderr).toMatch(/one crash dump, or two process snapshots/);
+    const one = beamscope(['leak', join(LEAK, 'gc-before.jsonl')]);
+    expect(one.code).toBe(2);
+    const dumps = beamscope(['leak', dump, join(LEAK, 'leak-b.dump')]);
+    expect(dumps.code).toBe(2);
+    expect(dumps.stderr).toMatch(/beamscope diff/);
+    const mixed = beamscope(['leak', dump, join(LEAK, 'gc-after.json')]);
+    expect(mixed.code).toBe(2);
+    const fmt = beamscope(['leak', dump, '--format', 'xml']);
+    expect(fmt.code).toBe(2);
+  });
+});
