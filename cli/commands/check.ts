@@ -26,6 +26,21 @@ interface Args {
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
+/**
+ * yargs drops a lone `-` from an array positional; put it back where it stood on the command line
+ * (`-` is standard input).
+ */
+export function withStdinArg(inputs: string[], argv: string[] = process.argv.slice(2)): string[] {
+  if (!argv.includes('-')) return inputs;
+  const rest = [...inputs];
+  const out: string[] = [];
+  for (const a of argv) {
+    if (a === '-') out.push('-');
+    else if (rest[0] === a) out.push(rest.shift()!);
+  }
+  return [...out, ...rest];
+}
+
 /** Monitoring-plugin exit codes: bad arguments and unreadable input are UNKNOWN. */
 const UNKNOWN = 3;
 
@@ -69,7 +84,7 @@ const command: CommandModule<object, Args> = {
           const minTypeBytes = args['min-type-bytes'] === undefined ? DEFAULT_MIN_TYPE_BYTES : parseByteSize(args['min-type-bytes'], '--min-type-bytes');
           const minMsegCalls = args['min-mseg-calls'] ?? DEFAULT_MIN_MSEG_CALLS;
           if (!Number.isFinite(minMsegCalls) || minMsegCalls < 0) throw new UsageError(`--min-mseg-calls must be a number of calls (got ${String(args['min-mseg-calls'])})`);
-          const inputs = list(args.input);
+          const inputs = withStdinArg(list(args.input));
           if (inputs.length === 0) throw new UsageError('name at least one input (a snapshot, a crash dump, a glob, or - for stdin); see --help');
           const paths = await expandInputs(inputs);
           const loaded = [];

@@ -6,6 +6,7 @@ import { renderTrendText } from '../../src/report/trend-text.js';
 import { trendReport } from '../../src/trend/index.js';
 import { runCommand, withCommonOptions, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
+import { withStdinArg } from './check.js';
 
 interface Args {
   input: string[];
@@ -18,14 +19,13 @@ interface Args {
 }
 
 const command: CommandModule<object, Args> = {
-  command: 'trend <input..>',
+  command: 'trend [input..]',
   describe: 'allocator snapshots over time: table and charts per allocator type, steady growth and the Logplex pattern',
   builder: (y) =>
     withCommonOptions(y)
       .positional('input', {
         type: 'string',
         array: true,
-        demandOption: true,
         describe: 'recon_alloc snapshots, beamscope JSON or crash dumps: files, directories or glob patterns; - for stdin',
       })
       .option('height', { type: 'number', default: 10, describe: 'chart height in rows' })
@@ -42,7 +42,8 @@ const command: CommandModule<object, Args> = {
       if (args.width !== undefined && (!Number.isInteger(args.width) || args.width < 30)) throw new UsageError(`--width must be a whole number of at least 30 (got ${String(args.width)})`);
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
       const minBytes = args['min-bytes'] === undefined ? 8 * 1024 * 1024 : parseByteSize(args['min-bytes'], '--min-bytes');
-      const paths = await expandInputs(args.input);
+      if (withStdinArg(args.input ?? []).length === 0) throw new UsageError('name the snapshots: files, a directory, a glob, or - for stdin');
+      const paths = await expandInputs(withStdinArg(args.input ?? []));
       const loaded = [];
       for (const p of paths) loaded.push(await loadInput(p));
       const report = trendReport(loaded, { minBytes });
