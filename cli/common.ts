@@ -79,3 +79,12 @@ export function inputPath(value: string | undefined): string {
   if (path === '-' && process.stdin.isTTY) throw new UsageError('"-" reads the input from standard input; pipe a file into it');
   return path;
 }
+
+/** JSON for programs: NaN and Infinity (numbers the input does not have) become null, BigInt a string. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return null;
+    if (typeof v === 'bigint') return v.toString();
+    return v;
+  }, 2);
+}

@@ -6,13 +6,14 @@ import { EXIT } from './common.js';
 import triage from './commands/triage.js';
 import alloc from './commands/alloc.js';
 import proc from './commands/proc.js';
+import procs from './commands/procs.js';
 import check from './commands/check.js';
 import trend from './commands/trend.js';
 import leak from './commands/leak.js';
 import diff from './commands/diff.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, alloc, proc, check, trend, leak, diff];
+const commands: CommandModule<any, any>[] = [triage, procs, proc, alloc, check, trend, leak, diff];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

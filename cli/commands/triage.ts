@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { readDump } from '../../src/dump/index.js';
 import { triageDump } from '../../src/dump/triage-dump.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
-import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, useColor } from '../progress.js';
 
 interface Args {
@@ -31,15 +31,8 @@ const command: CommandModule<object, Args> = {
         progress.done();
       }
       const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * 2 ** 20 });
-      await writeOut(args.format === 'json' ? JSON.stringify(report, jsonReplacer, 2) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
+      await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
 };
-
-/** NaN and Infinity are not JSON; they mean "not in the dump". */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  if (typeof value === 'bigint') return value.toString();
-  return value;
-}
 
 export default command;

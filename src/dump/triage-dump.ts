@@ -62,7 +62,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       }
     }
   }
-  if (opts.decode !== false && dump.source.seekable) resolveProcLib(dump, details, notes);
+  if (opts.decode !== false && dump.source.seekable) resolveIdentities(dump, 'proc_lib', details, notes);
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
@@ -71,25 +71,27 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
 
 /**
  * proc_lib processes (gen_servers, supervisors, ...) are all `Spawned as: proc_lib:init_p/5`; their
- * real initial call is in their dictionary (`$initial_call`), which groups them usefully.
+ * real initial call and `$ancestors` are in their dictionary. `which: 'all'` decodes every
+ * process's dictionary (for grouping by ancestor), up to the same limit.
  */
-function resolveProcLib(dump: Dump, details: Map<string, ProcessDetails>, notes: string[]): void {
+export function resolveIdentities(dump: Dump, which: 'proc_lib' | 'all', details: Map<string, ProcessDetails>, notes: string[]): void {
   const p = dump.processes;
   const rows: number[] = [];
-  for (let i = 0; i < p.count; i++) if (p.spawnedAs[i] === PROC_LIB_INIT) rows.push(i);
+  for (let i = 0; i < p.count; i++) if (which === 'all' || p.spawnedAs[i] === PROC_LIB_INIT) rows.push(i);
   if (rows.length > PROC_LIB_LIMIT) {
-    notes.push(`${rows.length} proc_lib processes are grouped as ${PROC_LIB_INIT}: resolving their real initial calls is left out above ${PROC_LIB_LIMIT}`);
+    notes.push(`${rows.length} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
     return;
   }
   for (const i of rows) {
     const pid = p.pid[i];
     const have = details.get(pid);
-    if (have?.initialCall) continue;
+    if (have?.initialCall && have.ancestors) continue;
     try {
       const id = processIdentity(dump, pid);
-      if (id.initialCall && id.initialCall !== PROC_LIB_INIT) details.set(pid, { ...have, initialCall: id.initialCall, ancestors: have?.ancestors ?? id.ancestors });
+      const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
+      details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
     } catch {
-      // A dictionary that cannot be decoded keeps the process in the proc_lib group.
+      // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
     }
   }
 }

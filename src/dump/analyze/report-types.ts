@@ -38,12 +38,14 @@ export interface MailboxOutlier extends ProcessSummary {
 export interface ProcessGroup {
   /** `cowboy_stream_h:request_process/3`, or a registered-name pattern such as `worker_N`. */
   key: string;
-  by: 'initial-call' | 'name';
+  by: 'initial-call' | 'name' | 'ancestor';
   count: number;
   memoryBytes: Bytes;
   messageQueueLength: number;
   maxMessageQueueLength: number;
   reductions: number;
+  /** Refc binary bytes referenced (binary virtual heaps), summed. */
+  binaryBytes: Bytes;
 }
 
 export interface LimitUse {

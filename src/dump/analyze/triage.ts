@@ -1,11 +1,12 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
 import { formatBytes, formatCount, formatPercent } from '../../report/format.js';
-import type { Dump, PortKind, ProcessTable } from '../types.js';
+import type { Dump, PortKind } from '../types.js';
 import type {
-  LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, TriageReport,
+  LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, type SloganCause } from './slogan.js';
+import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 
 export interface TriageOptions {
@@ -20,13 +21,7 @@ export interface TriageOptions {
   allocators?: { summary: TypeSummary[]; findings: Finding[] };
 }
 
-export interface ProcessDetails {
-  ancestors?: string[];
-  initialCall?: string;
-  messageShapes?: MessageShape[];
-  /** How many messages the shapes were counted over (a sample of a long queue). */
-  messagesSampled?: number;
-}
+export type { ProcessDetails };
 
 /** A mailbox this long is never healthy, whatever the rest of the node looks like. */
 const ABSOLUTE_QUEUE = 10_000;
@@ -43,13 +38,12 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const top = Math.max(0, opts.top ?? 10);
   const details = opts.details ?? new Map<string, ProcessDetails>();
   const p = dump.processes;
-  const summarize = (i: number): ProcessSummary => processSummary(p, i, details);
   const cause = decodeSlogan(dump.header.slogan);
   const findings: Finding[] = [];
 
   const memory = memoryBreakdown(dump);
   const mailbox = mailboxOutliers(dump, top, details);
-  const groups = processGroups(p, details).slice(0, top);
+  const groups = groupProcesses(p, 'auto', details).slice(0, top);
   const limits = limitUse(dump, cause);
   const ets = largestEts(dump, top);
   const ports = portSummary(dump, top);
@@ -63,8 +57,6 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     notConnected: conns.filter((c) => c.kind === 'not_connected').length,
     connected: conns.filter((c) => c.kind !== 'not_connected').map((c) => c.name ?? c.channel).slice(0, top),
   };
-  const binaryBytes = new Float64Array(p.count);
-  for (let i = 0; i < p.count; i++) binaryBytes[i] = (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
 
   const report: TriageReport = {
     schemaVersion: 1,
@@ -90,9 +82,9 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     mailbox: mailbox.stats,
     mailboxOutliers: mailbox.outliers,
     topProcesses: {
-      byMemory: topIndices(p.memoryBytes, top, p.count).map(summarize),
-      byBinary: topIndices(binaryBytes, top, p.count).filter((i) => binaryBytes[i] > 0).map(summarize),
-      byReductions: topIndices(p.reductions, top, p.count).map(summarize),
+      byMemory: topProcesses(p, 'memory', top, details),
+      byBinary: topProcesses(p, 'binary', top, details).filter((s) => s.binaryBytes > 0),
+      byReductions: topProcesses(p, 'reductions', top, details),
     },
     groups,
     limits,
@@ -118,25 +110,6 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   findings.push(...dumpFindings(dump, report));
   report.findings = sortFindings(findings);
   return report;
-}
-
-function processSummary(p: ProcessTable, i: number, details: Map<string, ProcessDetails>): ProcessSummary {
-  const d = details.get(p.pid[i]);
-  const s: ProcessSummary = {
-    pid: p.pid[i],
-    state: p.state[i] ?? 'unknown',
-    messageQueueLength: p.messageQueueLength[i],
-    memoryBytes: p.memoryBytes[i],
-    binaryBytes: (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0),
-    reductions: p.reductions[i],
-  };
-  if (p.name[i] !== undefined) s.name = p.name[i];
-  const initial = d?.initialCall ?? p.spawnedAs[i];
-  if (initial !== undefined) s.initialCall = initial;
-  const current = p.currentCall[i] ?? p.programCounter[i];
-  if (current !== undefined) s.currentFunction = current;
-  if (p.spawnedBy[i] !== undefined) s.spawnedBy = p.spawnedBy[i];
-  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,38 +237,6 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
     subject: { kind: 'process', id: o.pid, ...(o.name ? { name: o.name } : {}) },
     metrics: { messageQueueLength: q, memoryBytes: o.memoryBytes, shareOfQueuedMessages: o.shareOfQueuedMessages },
   };
-}
-
-/** `worker_17` and `worker_18` are one pattern: digit runs become N. */
-function namePattern(name: string): string {
-  return name.replace(/\d+/g, 'N');
-}
-
-function processGroups(p: ProcessTable, details: Map<string, ProcessDetails>): ProcessGroup[] {
-  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
-  const patterns = new Map<string, number>();
-  for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
-    if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
-  }
-  const groups = new Map<string, ProcessGroup>();
-  for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
-    const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
-    const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const key = pattern ?? details.get(p.pid[i])?.initialCall ?? p.spawnedAs[i] ?? 'unknown';
-    const by = pattern !== undefined ? 'name' : 'initial-call';
-    const gk = `${by}\u0000${key}`;
-    let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = { key, by, count: 0, memoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0 }));
-    g.count++;
-    g.memoryBytes += p.memoryBytes[i] || 0;
-    const q = p.messageQueueLength[i] || 0;
-    g.messageQueueLength += q;
-    if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
-    g.reductions += p.reductions[i] || 0;
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }
 
 function processFindings(r: TriageReport): Finding[] {

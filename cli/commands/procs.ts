@@ -1,0 +1,40 @@
+import type { CommandModule } from 'yargs';
+import { readDump } from '../../src/dump/index.js';
+import { procsReport } from '../../src/dump/procs.js';
+import { renderProcsText } from '../../src/report/procs-text.js';
+import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
+import { progressReporter } from '../progress.js';
+
+interface Args {
+  dump: string;
+  format: 'text' | 'json';
+  top: number;
+  sort: 'mailbox' | 'memory' | 'binary' | 'reductions';
+  groupBy?: 'name' | 'initial-call' | 'ancestor';
+  decode: boolean;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'procs <dump>',
+  describe: 'Processes of a crash dump sorted by one measure, or grouped',
+  builder: (y) =>
+    withCommonOptions(y)
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
+      .option('sort', { choices: ['mailbox', 'memory', 'binary', 'reductions'] as const, default: 'memory' as const, describe: 'what to sort processes (or groups) by' })
+      .option('group-by', { choices: ['name', 'initial-call', 'ancestor'] as const, describe: 'group processes: by registered-name pattern, real initial call, or first ancestor (supervisor)' })
+      .option('decode', { type: 'boolean', default: true, describe: 'decode dictionaries for real initial calls and ancestors' }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const progress = progressReporter('reading');
+      let dump;
+      try {
+        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
+      } finally {
+        progress.done();
+      }
+      const report = procsReport(dump, { sort: args.sort, groupBy: args.groupBy, top: args.top, decode: args.decode });
+      await writeOut(args.format === 'json' ? toJson(report) : renderProcsText(report, process.stdout.columns || 100));
+    }),
+};
+
+export default command;

@@ -1,0 +1,56 @@
+import { groupProcesses, topProcesses, type GroupBy, type ProcessDetails, type SortKey } from './analyze/processes.js';
+import type { ProcessGroup, ProcessSummary } from './analyze/report-types.js';
+import { resolveIdentities } from './triage-dump.js';
+import type { Dump } from './types.js';
+
+export interface ProcsOptions {
+  sort?: SortKey;
+  groupBy?: Exclude<GroupBy, 'auto'>;
+  top?: number;
+  /** Decode dictionaries for real initial calls and ancestors (plain files only); default true. */
+  decode?: boolean;
+}
+
+export interface ProcsReport {
+  schemaVersion: 1;
+  source: { path: string };
+  processes: number;
+  sort: SortKey;
+  groupBy?: Exclude<GroupBy, 'auto'>;
+  /** The top processes by `sort` (without --group-by). */
+  rows: ProcessSummary[];
+  /** The groups, largest by `sort` first (with --group-by). */
+  groups: ProcessGroup[];
+  notes: string[];
+}
+
+const GROUP_MEASURE: Record<SortKey, (g: ProcessGroup) => number> = {
+  mailbox: (g) => g.messageQueueLength,
+  memory: (g) => g.memoryBytes,
+  reductions: (g) => g.reductions,
+  binary: (g) => g.binaryBytes,
+};
+
+/** `beamscope procs`: processes sorted by one measure, or grouped and the groups sorted by it. */
+export function procsReport(dump: Dump, opts: ProcsOptions = {}): ProcsReport {
+  const sort = opts.sort ?? 'memory';
+  const top = opts.top ?? 20;
+  const details = new Map<string, ProcessDetails>();
+  const notes: string[] = [];
+  if (opts.decode !== false && dump.source.seekable) {
+    resolveIdentities(dump, opts.groupBy === 'ancestor' ? 'all' : 'proc_lib', details, notes);
+  } else if (opts.groupBy === 'ancestor') {
+    notes.push('ancestors need the dictionaries of a plain file; grouping by parent pid instead');
+  }
+  const report: ProcsReport = { schemaVersion: 1, source: { path: dump.source.path }, processes: dump.processes.count, sort, rows: [], groups: [], notes };
+  if (opts.groupBy) {
+    report.groupBy = opts.groupBy;
+    const measure = GROUP_MEASURE[sort];
+    report.groups = groupProcesses(dump.processes, opts.groupBy, details)
+      .sort((a, b) => measure(b) - measure(a) || b.count - a.count)
+      .slice(0, top);
+  } else {
+    report.rows = topProcesses(dump.processes, sort, top, details);
+  }
+  return report;
+}
