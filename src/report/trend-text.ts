@@ -4,6 +4,7 @@
  * has no horizontal scaling, no legend and no x-axis: series are bucketed to the width here, and the
  * legend and time axis are printed under each chart (reference peers-and-node-practice.md 3.4).
  */
+import { basename } from 'node:path';
 import asciichart from 'asciichart';
 import type { TrendReport } from '../trend/index.js';
 import type { SeriesPoint } from '../trend/series.js';
@@ -154,7 +155,7 @@ export function renderTrendText(report: TrendReport, opts: TrendTextOptions = {}
         [{ header: '#', align: 'right' }, { header: 'snapshot', max: 40 }, { header: 'taken at' }, { header: 'allocated', align: 'right' }, { header: 'used', align: 'right' }, { header: 'usage', align: 'right' }],
         idx.map((i) => {
           const p = t.points[i];
-          return [i + 1, snaps[i].name, shortTime(snaps[i].takenAt), formatBytes(p.allocatedBytes), formatBytes(p.usedBytes), formatPercent(p.usage)];
+          return [i + 1, basename(snaps[i].name), shortTime(snaps[i].takenAt), formatBytes(p.allocatedBytes), formatBytes(p.usedBytes), formatPercent(p.usage)];
         }),
       ),
     );
