@@ -242,6 +242,12 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       expect(p.state).toBe('CRITICAL');
       expect(p.perf.find((x) => x.label === 'atoms')).toMatchObject({ value: 8192, max: '8192' });
       expect(p.summary).toMatch(/atoms 100\.0% of limit \(crit > 95%\)/);
+      // A small node (14.6 MiB of carriers, 7.4 MiB unused) is not judged on usage: reported, OK.
+      const small = beamscope(['check', join(FIX, 'atom_limit.dump'), '--only', 'usage']);
+      const s = checkPlugin(small.stdout, small.code);
+      expect(s.state).toBe('OK');
+      expect(s.perf.find((x) => x.label === 'usage')!.value).toBeCloseTo(49.23, 1);
+      expect(s.long.join('\n')).toMatch(/OK: allocator usage 49\.2%.*\(not judged: only 7\.\d+ MiB unused, less than --min-type-bytes 8\.00 MiB\)/);
     });
 
     it('dump rules on a snapshot are not checked; only such rules is UNKNOWN (exit 3)', () => {

@@ -35,7 +35,7 @@ export const RULES: readonly RuleDef[] = [
     defaultWarn: 50,
     defaultCrit: 25,
     meaning:
-      'Share of carrier memory the VM took from the OS that holds live blocks. Near 100% means no fragmentation, just data; low means carriers kept alive by few blocks (fragmentation).',
+      'Share of carrier memory the VM took from the OS that holds live blocks. Near 100% means no fragmentation, just data; low means carriers kept alive by few blocks (fragmentation). Judged only when at least --min-type-bytes of carrier memory is unused (a small idle node at 45% wastes nothing); below that it is reported, OK.',
   },
   {
     id: 'mbcs-usage',
