@@ -26,6 +26,10 @@ export interface CompareOptions {
 
 type Source = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;
 
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function topN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
   return items.sort(cmp).slice(0, n);
 }
@@ -75,9 +79,9 @@ export async function compareSnapshots(before: Source, after: Source,
     ga.refsAfter += a.refs;
     ga.bytesAfter += a.bytes;
     ga.memoryBytesAfter += a.memoryBytes ?? 0;
+    // objects of one shape (undefined fields are left out of JSON anyway): sorting 10^5 of them stays fast
     const name = a.name ?? b?.name;
     const initialCall = a.initialCall ?? b?.initialCall;
-    const id = { pid: a.pid, ...(name !== undefined ? { name } : {}), ...(initialCall !== undefined ? { initialCall } : {}) };
     if (b) {
       matched++;
       const fr = b.refs - a.refs;
@@ -85,23 +89,20 @@ export async function compareSnapshots(before: Source, after: Source,
       if (fr > 0) {
         freedRefs += fr;
         freedBytes += Math.max(0, fb);
-        deltas.push({ ...id, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, freedRefs: fr, freedBytes: fb });
+        deltas.push({ pid: a.pid, name, initialCall, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, freedRefs: fr, freedBytes: fb });
       }
       if (fb < 0) {
         growth.push({
-          ...id, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, growthRefs: -fr, growthBytes: -fb,
-          ...(b.memoryBytes !== undefined ? { memoryBytesBefore: b.memoryBytes } : {}),
-          ...(a.memoryBytes !== undefined ? { memoryBytesAfter: a.memoryBytes } : {}),
-          isNew: false,
+          pid: a.pid, name, initialCall, refsBefore: b.refs, refsAfter: a.refs, bytesBefore: b.bytes, bytesAfter: a.bytes, growthRefs: -fr, growthBytes: -fb,
+          memoryBytesBefore: b.memoryBytes, memoryBytesAfter: a.memoryBytes, isNew: false,
         });
       }
     } else {
       onlyAfter++;
       if (a.bytes > 0) {
         growth.push({
-          ...id, refsBefore: 0, refsAfter: a.refs, bytesBefore: 0, bytesAfter: a.bytes, growthRefs: a.refs, growthBytes: a.bytes,
-          ...(a.memoryBytes !== undefined ? { memoryBytesAfter: a.memoryBytes } : {}),
-          isNew: true,
+          pid: a.pid, name, initialCall, refsBefore: 0, refsAfter: a.refs, bytesBefore: 0, bytesAfter: a.bytes, growthRefs: a.refs, growthBytes: a.bytes,
+          memoryBytesBefore: undefined, memoryBytesAfter: a.memoryBytes, isNew: true,
         });
       }
     }
@@ -139,10 +140,10 @@ export async function compareSnapshots(before: Source, after: Source,
     onlyBefore,
     onlyAfter,
     totals: { freedRefs, freedBytes, growthRefs, growthBytes },
-    deltas: topN(deltas, top, (x, y) => y.freedRefs - x.freedRefs || y.freedBytes - x.freedBytes || x.pid.localeCompare(y.pid)),
-    growth: topN(growth, top, (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || x.pid.localeCompare(y.pid)),
+    deltas: topN(deltas, top, (x, y) => y.freedRefs - x.freedRefs || y.freedBytes - x.freedBytes || cmpStr(x.pid, y.pid)),
+    growth: topN(growth, top, (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || cmpStr(x.pid, y.pid)),
     groups: topN([...groups.values()].filter((g) => g.growthBytes !== 0 || g.growthRefs !== 0 || g.countAfter !== g.countBefore), top,
-      (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || x.key.localeCompare(y.key)),
+      (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || cmpStr(x.key, y.key)),
     notes,
     findings: [],
   };

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import jsonlParser from 'stream-json/jsonl/parser.js';
+import { jsonlParser } from 'stream-json/jsonl/parser.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { InputError } from '../errors.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
@@ -78,16 +78,8 @@ export function summarizeProcessRecord(value: unknown, where: string): ProcessBi
   const currentFunction = optString(r.currentFunction, where, 'currentFunction');
   const memoryBytes = optNumber(r.memory, where, 'memory');
   const messageQueueLen = optNumber(r.messageQueueLen, where, 'messageQueueLen');
-  return {
-    pid: r.pid,
-    ...(name !== undefined ? { name } : {}),
-    ...(initialCall !== undefined ? { initialCall } : {}),
-    ...(currentFunction !== undefined ? { currentFunction } : {}),
-    refs,
-    bytes,
-    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
-    ...(messageQueueLen !== undefined ? { messageQueueLen } : {}),
-  };
+  // one object shape for every record (undefined fields are left out of JSON)
+  return { pid: r.pid, name, initialCall, currentFunction, refs, bytes, memoryBytes, messageQueueLen };
 }
 
 /** A snapshot being read: its records one at a time, then `meta` (complete once iterated). */
@@ -143,32 +135,81 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
   const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
   const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
     // made when iterated, so that a second snapshot is not read (nor fails) before its turn
-    const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
-    const pipeline: Readable = format === 'jsonl'
-      ? source.pipe(jsonlParser.asStream())
-      : source.pipe(streamArray.withParserAsStream());
-    source.on('error', (e: Error) => pipeline.destroy(e));
-    // errors reach the loop below through the iterator; this keeps a late one from being unhandled
-    pipeline.on('error', () => {});
+    const source: Readable = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
     let n = 0;
-    try {
-      for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
-        n++;
-        const where = format === 'jsonl' ? `${path} line ${item.key + 1}` : `${path} element ${item.key + 1}`;
-        const s = summarizeProcessRecord(item.value, where);
-        if (!s) {
-          if (meta.meta === undefined && meta.processes === 0) {
-            const m = item.value as Record<string, unknown>;
-            if (m.schema !== undefined && m.schema !== PROCESS_SNAPSHOT_SCHEMA) throw new InputError(`${where}: schema: unsupported ${JSON.stringify(m.schema)} (expected "${PROCESS_SNAPSHOT_SCHEMA}")`, path);
-            meta.meta = m;
-            continue;
-          }
-          throw new InputError(`${where}: pid: missing (only the first record may be metadata)`, path);
+    const take = (value: unknown, where: string): ProcessBinarySummary | undefined => {
+      n++;
+      const s = summarizeProcessRecord(value, where);
+      if (!s) {
+        if (meta.meta === undefined && meta.processes === 0) {
+          const m = value as Record<string, unknown>;
+          if (m.schema !== undefined && m.schema !== PROCESS_SNAPSHOT_SCHEMA) throw new InputError(`${where}: schema: unsupported ${JSON.stringify(m.schema)} (expected "${PROCESS_SNAPSHOT_SCHEMA}")`, path);
+          meta.meta = m;
+          return undefined;
         }
-        meta.processes++;
-        meta.refs += s.refs;
-        meta.bytes += s.bytes;
-        yield s;
+        throw new InputError(`${where}: pid: missing (only the first record may be metadata)`, path);
+      }
+      meta.processes++;
+      meta.refs += s.refs;
+      meta.bytes += s.bytes;
+      return s;
+    };
+    let line = 0;
+    try {
+      if (format === 'jsonl') {
+        // Lines are cut on the byte 0x0A (never inside a UTF-8 sequence) and each is parsed by
+        // stream-json's JSONL line parser: no per-line stream machinery.
+        const parseLine = jsonlParser();
+        let carry: Buffer | undefined;
+        const one = (text: string): ProcessBinarySummary | undefined => {
+          line++;
+          if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (text.trim() === '') return undefined;
+          let item: ReturnType<typeof parseLine>;
+          try {
+            item = parseLine(text);
+          } catch (e) {
+            throw new InputError(`${path} line ${line}: bad JSON: ${String((e as Error).message).slice(0, 200)}`, path);
+          }
+          if (typeof item === 'symbol') return undefined;
+          return take(item.value, `${path} line ${line}`);
+        };
+        for await (const chunk of source) {
+          const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+          let start = 0;
+          let nl = buf.indexOf(0x0a);
+          if (carry && nl >= 0) {
+            const s = one(Buffer.concat([carry, buf.subarray(0, nl)]).toString('utf8'));
+            carry = undefined;
+            if (s) yield s;
+            start = nl + 1;
+            nl = buf.indexOf(0x0a, start);
+          }
+          while (nl >= 0) {
+            const s = one(buf.toString('utf8', start, nl));
+            if (s) yield s;
+            start = nl + 1;
+            nl = buf.indexOf(0x0a, start);
+          }
+          if (start < buf.length) carry = carry ? Buffer.concat([carry, buf.subarray(start)]) : Buffer.from(buf.subarray(start));
+        }
+        if (carry) {
+          const s = one(carry.toString('utf8'));
+          if (s) yield s;
+        }
+      } else {
+        const pipeline: Readable = source.pipe(streamArray.withParserAsStream());
+        source.on('error', (e: Error) => pipeline.destroy(e));
+        // errors reach the loop below through the iterator; this keeps a late one from being unhandled
+        pipeline.on('error', () => {});
+        try {
+          for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+            const s = take(item.value, `${path} element ${item.key + 1}`);
+            if (s) yield s;
+          }
+        } finally {
+          pipeline.destroy();
+        }
       }
     } catch (e) {
       if (e instanceof InputError) throw e;
@@ -176,7 +217,7 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
       if (err && err.syscall) throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
       throw new InputError(`${path}: bad JSON${n > 0 ? ` after record ${n}` : ''}: ${String(err?.message ?? e).replace(/^Parser cannot parse input: /, '').slice(0, 200)}`, path);
     } finally {
-      pipeline.destroy();
+      if (!input) source.destroy();
     }
     if (meta.processes === 0) throw new InputError(`${path}: no process records`, path);
   };
