@@ -10,7 +10,15 @@ export interface CommonArgs {
 export function withCommonOptions<T>(y: Argv<T>) {
   return y
     .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
-    .option('top', { type: 'number', default: 10, describe: 'bound every list to N rows' });
+    .option('top', {
+      type: 'number',
+      default: 10,
+      describe: 'bound every list to N rows',
+      coerce: (n: number) => {
+        if (!Number.isInteger(n) || n < 0) throw new Error('--top takes a whole number of rows (0 or more)');
+        return n;
+      },
+    });
 }
 
 /** Exit codes of every command but `check` (which follows the monitoring-plugin convention). */
@@ -48,7 +56,8 @@ export function reportError(e: unknown, codes: { input: number; usage: number } 
   return codes.input;
 }
 
-function oneLine(s: string): string {
+/** Control characters and line breaks out, cut to a screen line or so. */
+export function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
 }

@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
-import { EXIT } from './common.js';
+import { EXIT, oneLine } from './common.js';
 import triage from './commands/triage.js';
 import alloc from './commands/alloc.js';
 import proc from './commands/proc.js';
@@ -22,12 +22,11 @@ const cli = yargs(hideBin(process.argv))
   .demandCommand(1, 'Name a command; see --help.')
   .strict()
   .wrap(Math.min(100, process.stdout.columns || 100))
-  .fail((msg, err, y) => {
-    if (err) throw err;
-    // `check` maps usage errors to UNKNOWN (3); everything else exits 2.
+  .fail((msg, err) => {
+    // Validation and coercion errors (err is yargs's own) are usage errors like msg-only ones:
+    // one line, no stack trace. `check` maps them to UNKNOWN (3); everything else exits 2.
     const isCheck = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'check';
-    process.stderr.write(`beamscope: ${msg}\n`);
-    if (!isCheck) process.stderr.write(`Try: beamscope --help\n`);
+    process.stderr.write(`beamscope: ${oneLine(msg ?? err?.message ?? 'usage error')}${isCheck ? '' : ' (see beamscope --help)'}\n`);
     process.exit(isCheck ? 3 : EXIT.usage);
   })
   .help()
