@@ -166,5 +166,8 @@ describe('bad input', () => {
     expect((await beamscope(['triage'])).code).toBe(2);
     expect((await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'xml'])).code).toBe(2);
     expect((await beamscope(['nosuchcommand'])).code).toBe(2);
+    const bad = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--top', 'abc']);
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad.stderr, /--top/);
   });
 });
