@@ -198,7 +198,7 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
           if (s) yield s;
         }
       } else {
-        const pipeline: Readable = source.pipe(streamArray.withParserAsStream());
+        const pipeline: Readable = source.pipe(streamArray.withParserAsStream({ streamValues: false }));
         source.on('error', (e: Error) => pipeline.destroy(e));
         // errors reach the loop below through the iterator; this keeps a late one from being unhandled
         pipeline.on('error', () => {});
