@@ -126,6 +126,21 @@ describe('states and perfdata', () => {
     expect(Buffer.byteLength(`${out}\n`)).toBeLessThan(4096);
     expect(out).toMatch(/left out to stay under 4 KB/);
   });
+
+  it('under the 4 KB cut, the worst inputs keep their lines, and every detail line sits under its own input', () => {
+    const inputs = Array.from({ length: 120 }, (_, i) => ({ ...dumpInput(i === 119 ? 500_000 : 10, 1), name: `node-${i}.dump` }));
+    const r = evaluate(inputs, { rules: new Set(['mailbox'] as const), thresholds: resolveThresholds({}) });
+    const lines = renderNagios(r).split('\n');
+    expect(lines[0]).toMatch(/^BEAMSCOPE CRITICAL - node-119\.dump: mailbox 500,000 messages/);
+    const at = lines.indexOf('node-119.dump: CRITICAL (crash dump)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^ {2}CRITICAL: largest mailbox 500,000/);
+    let current = '';
+    for (const l of lines.slice(1)) {
+      if (/^node-\d+\.dump: /.test(l)) current = l.split(':')[0];
+      else if (/^ {2}(OK|WARNING|CRITICAL): /.test(l)) expect(current, l).not.toBe('');
+    }
+  });
 });
 
 describe('snapshot time from content', () => {

@@ -88,9 +88,11 @@ export function renderNagiosUnknown(message: string): string {
 
 interface Line {
   text: string;
-  /** 0 must, 1 problem detail, 3 OK detail, 4 not checked. */
+  /** 0 input header, 1 problem detail, 3 OK detail, 4 not checked. */
   prio: number;
   order: number;
+  /** The input it belongs to: a detail line is shown only under its input's header. */
+  group: number;
 }
 
 export function renderNagios(result: CheckResult, opts: NagiosOptions = {}): string {
@@ -117,29 +119,32 @@ export function renderNagios(result: CheckResult, opts: NagiosOptions = {}): str
   // Details: one block per input.
   const lines: Line[] = [];
   let order = 0;
-  const several = result.inputs.length > 1;
-  for (const inp of result.inputs) {
-    lines.push({ text: pluginText(`${inp.name}: ${inp.state} (${kindName(inp.kind)})`), prio: 0, order: order++ });
+  result.inputs.forEach((inp, group) => {
+    lines.push({ text: pluginText(`${inp.name}: ${inp.state} (${kindName(inp.kind)})`), prio: 0, order: order++, group });
     const sorted = [...inp.metrics].sort((a, b) => rank[a.state] - rank[b.state]);
-    for (const m of sorted) lines.push({ text: pluginText(`  ${m.state}: ${m.text}`), prio: m.state === 'OK' ? 3 : 1, order: order++ });
+    for (const m of sorted) lines.push({ text: pluginText(`  ${m.state}: ${m.text}`), prio: m.state === 'OK' ? 3 : 1, order: order++, group });
     if (inp.notChecked.length) {
-      lines.push({ text: pluginText(`  not checked: ${inp.notChecked.map((n) => `${n.rule} (${n.why})`).join('; ')}`), prio: 4, order: order++ });
+      lines.push({ text: pluginText(`  not checked: ${inp.notChecked.map((n) => `${n.rule} (${n.why})`).join('; ')}`), prio: 4, order: order++, group });
     }
-  }
-  if (!several && lines.length) lines[0].prio = 0;
+  });
 
   // Fit: first line, then by priority; perfdata comes after problem lines.
-  const noteRoom = 90;
+  const noteRoom = 140;
   let budget = totalMax - bytes(first) - 1 - noteRoom;
   const keep = new Set<Line>();
+  const headed = new Set<number>();
   const take = (l: Line) => {
     const cost = bytes(l.text) + 1;
+    if (l.prio > 0 && !headed.has(l.group)) return false;
     if (cost > budget) return false;
+    if (l.prio === 0) headed.add(l.group);
     budget -= cost;
     keep.add(l);
     return true;
   };
-  for (const l of lines.filter((x) => x.prio <= 1)) take(l);
+  // Worst inputs first, so that what is cut is the OK ones.
+  const groupRank = (g: number) => rank[result.inputs[g].state];
+  for (const l of lines.filter((x) => x.prio <= 1).sort((a, b) => groupRank(a.group) - groupRank(b.group) || a.order - b.order)) take(l);
   const keptPerf: string[] = [];
   for (const item of restPerf) {
     const cost = bytes(item) + 1;
@@ -149,12 +154,18 @@ export function renderNagios(result: CheckResult, opts: NagiosOptions = {}): str
   }
   for (const l of lines.filter((x) => x.prio > 1).sort((a, b) => a.prio - b.prio || a.order - b.order)) take(l);
 
-  const detailLines = lines.filter((l) => keep.has(l)).map((l) => l.text);
+  const shown = () => lines.filter((l) => keep.has(l)).map((l) => l.text);
+  let detailLines = shown();
   // The budget above is an estimate (joins, wrapping); the guard below makes the limit exact.
   let text = compose(first, detailLines, keptPerf, lines.length, restPerf.length, totalMax);
   while (bytes(text) + 1 > totalMax && (keptPerf.length > 0 || detailLines.length > 0)) {
     if (keptPerf.length > 0) keptPerf.pop();
-    else detailLines.pop();
+    else {
+      // Drop the least important line still shown (with its input's lines if it is a header).
+      const least = [...keep].sort((a, b) => b.prio - a.prio || b.order - a.order)[0];
+      for (const l of [...keep]) if (l === least || (least.prio === 0 && l.group === least.group)) keep.delete(l);
+      detailLines = shown();
+    }
     text = compose(first, detailLines, keptPerf, lines.length, restPerf.length, totalMax);
   }
   return text;
