@@ -1,9 +1,9 @@
 /**
  * Heap lines for streaming a process: the writer prints a heap in the order stack objects,
  * messages, dictionary, each depth first, so decoding in that order finds nearly every object
- * just ahead of a sequential read. This source reads the heap section forward, keeps the lines
- * read but not yet used in a bounded window, and remembers the last few thousand used lines (for
- * sharing inside a message or across stack slots). Only when an address is not found ahead does
+ * just ahead of a sequential read. This source reads the heap section forward and keeps the
+ * last lines read (128K by default) in a window, which also serves objects referenced again
+ * (sharing inside a message or across stack slots). Only when an address is not found ahead does
  * it build the full address index (HeapIndex) and use that from then on, so memory stays at a
  * few megabytes for the common case and correctness never depends on the order.
  */
@@ -15,20 +15,22 @@ export interface HeapLines {
   line(address: number): { line: Buffer; cut: boolean } | undefined;
 }
 
-const RECENT = 8192;
-
 export class SequentialHeap implements HeapLines {
   private fd: number | undefined;
   private pos: number;
   private readonly end: number;
   private carry: Buffer | undefined;
   private carryCut = false;
-  /** Read ahead, not used yet: address -> line. Insertion order = file order. */
-  private window = new Map<number, Buffer>();
-  private recent = new Map<number, Buffer>();
+  /**
+   * Lines read so far, used or not, up to `maxWindowLines` (the oldest go first): used lines stay
+   * for a while because shared objects are referenced again (stack slots, parts of a message).
+   */
+  private ring: RingWindow;
   private index: HeapIndex | undefined;
   /** True once the full index had to be built. */
   fellBack = false;
+  private readonly baseOffset: number;
+  private readonly length: number;
 
   constructor(private readonly path: string, offset: number, length: number, private readonly reader: BlockReader,
     private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number } = {}) {
@@ -36,34 +38,27 @@ export class SequentialHeap implements HeapLines {
     this.end = offset + length;
     this.baseOffset = offset;
     this.length = length;
+    this.ring = new RingWindow(opts.maxWindowLines ?? 1 << 17);
   }
-  private readonly baseOffset: number;
-  private readonly length: number;
 
   line(address: number): { line: Buffer; cut: boolean } | undefined {
     if (this.index) {
       const off = this.index.lookup(address, this.reader);
       return off < 0 ? undefined : this.reader.lineAt(off, this.index.end, this.opts.maxLineBytes ?? 16 << 20);
     }
-    const r = this.recent.get(address);
-    if (r) return { line: r, cut: false };
-    let l = this.window.get(address);
+    let l = this.ring.get(address);
     if (l === undefined) l = this.readUntil(address);
     if (l === undefined) {
-      // Not ahead: a back reference past the recent lines, or a line that is not there at all.
+      // Not ahead: a back reference older than the window, or a line that is not there at all.
       this.fallBack();
       return this.line(address);
     }
-    this.window.delete(address);
-    this.recent.set(address, l);
-    if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value as number);
     return { line: l, cut: false };
   }
 
   private fallBack(): void {
     this.fellBack = true;
-    this.window.clear();
-    this.recent.clear();
+    this.ring = new RingWindow(16);
     this.close();
     this.index = new HeapIndex(this.path, this.baseOffset, this.length);
   }
@@ -75,7 +70,6 @@ export class SequentialHeap implements HeapLines {
       this.fd = openSync(this.path, 'r');
     }
     const chunk = this.opts.chunkBytes ?? 1 << 20;
-    const maxWindow = this.opts.maxWindowLines ?? 1 << 20;
     const maxLine = this.opts.maxLineBytes ?? 16 << 20;
     let found: Buffer | undefined;
     while (found === undefined && this.pos < this.end) {
@@ -116,10 +110,7 @@ export class SequentialHeap implements HeapLines {
         if (a === address) found = this.carry;
         this.carry = undefined;
       }
-      // Bound the window: the oldest unused lines go (a later need for them falls back).
-      while (this.window.size > maxWindow) this.window.delete(this.window.keys().next().value as number);
     }
-    if (found !== undefined) this.window.delete(address);
     return found;
   }
 
@@ -138,7 +129,7 @@ export class SequentialHeap implements HeapLines {
       a = a * 16 + d;
     }
     if (j === 0 || line[j] !== 58) return NaN;
-    if (!this.window.has(a)) this.window.set(a, line);
+    this.ring.add(a, line);
     return a;
   }
 
@@ -146,6 +137,85 @@ export class SequentialHeap implements HeapLines {
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
+    }
+  }
+}
+
+/**
+ * The last `size` lines read, by address: a ring of (address, line) plus an open-addressing table
+ * of ring slots in typed arrays (no Map, no boxed keys). Overwritten slots leave stale table
+ * entries, recognised because the slot now holds another address; the table is rebuilt from the
+ * ring every `size` insertions, which keeps probe chains short.
+ */
+class RingWindow {
+  private readonly addrs: Float64Array;
+  private readonly lines: Array<Buffer | undefined>;
+  private table: Int32Array;
+  private readonly mask: number;
+  private readonly size: number;
+  private next = 0;
+  private count = 0;
+  private sinceRebuild = 0;
+
+  constructor(size: number) {
+    let s = 16;
+    while (s < size) s *= 2;
+    this.size = s;
+    this.addrs = new Float64Array(s).fill(NaN);
+    this.lines = new Array(s);
+    this.table = new Int32Array(s * 4);
+    this.mask = s * 4 - 1;
+  }
+
+  private static hash(a: number): number {
+    let h = ((a % 4294967296) ^ Math.imul(Math.floor(a / 4294967296) | 0, 0x27d4eb2d)) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    return h >>> 0;
+  }
+
+  get(a: number): Buffer | undefined {
+    let p = RingWindow.hash(a) & this.mask;
+    for (;;) {
+      const e = this.table[p];
+      if (e === 0) return undefined;
+      if (this.addrs[e - 1] === a) return this.lines[e - 1];
+      p = (p + 1) & this.mask;
+    }
+  }
+
+  add(a: number, line: Buffer): void {
+    if (this.get(a) !== undefined) return; // duplicate address (garbled input): keep the first
+    const slot = this.next;
+    this.next = (this.next + 1) & (this.size - 1);
+    this.addrs[slot] = a;
+    this.lines[slot] = line;
+    if (this.count < this.size) this.count++;
+    if (++this.sinceRebuild >= this.size) this.rebuild();
+    else this.insert(a, slot);
+  }
+
+  private insert(a: number, slot: number): void {
+    let p = RingWindow.hash(a) & this.mask;
+    for (;;) {
+      const e = this.table[p];
+      // Empty, or stale (its slot was overwritten by an address that does not hash here is fine
+      // to reuse only when empty; stale entries are cleared by rebuild).
+      if (e === 0) {
+        this.table[p] = slot + 1;
+        return;
+      }
+      p = (p + 1) & this.mask;
+    }
+  }
+
+  private rebuild(): void {
+    this.sinceRebuild = 0;
+    this.table.fill(0);
+    for (let s = 0; s < this.size; s++) {
+      const a = this.addrs[s];
+      if (!Number.isNaN(a)) this.insert(a, s);
     }
   }
 }

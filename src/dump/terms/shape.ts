@@ -7,6 +7,15 @@ import type { Term } from './model.js';
 import { printTerm, writeAtom } from './printer.js';
 
 const SLOT = '\u0001';
+const atomText = new Map<string, string>();
+function atomLiteral(a: string): string {
+  let t = atomText.get(a);
+  if (t === undefined) {
+    t = writeAtom(a);
+    if (atomText.size < 10_000) atomText.set(a, t);
+  }
+  return t;
+}
 const MAX_SHAPE_DEPTH = 4;
 
 export interface ShapeInfo {
@@ -23,7 +32,7 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
   const skel = (t: Term, depth: number, tagPos: boolean): string => {
     if (--budget < 0) return '...';
     switch (t.t) {
-      case 'atom': return tagPos || depth === 0 ? writeAtom(t.v) : 'atom';
+      case 'atom': return tagPos || depth === 0 ? atomLiteral(t.v) : 'atom';
       case 'int': return 'integer';
       case 'float': return 'float';
       case 'nil': return '[]';
@@ -52,7 +61,7 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
       }
       case 'map': {
         if (depth >= MAX_SHAPE_DEPTH || t.v.length > 8 || !t.v.every(([k]) => k.t === 'atom')) return 'map';
-        return `#{${t.v.map(([k, v]) => `${writeAtom((k as { v: string }).v)} => ${skel(v, depth + 1, false)}`).join(', ')}}`;
+        return `#{${t.v.map(([k, v]) => `${atomLiteral((k as { v: string }).v)} => ${skel(v, depth + 1, false)}`).join(', ')}}`;
       }
       case 'binary':
         if (depth > MAX_SHAPE_DEPTH) return 'binary';
