@@ -73,10 +73,18 @@ export function summary(result: CheckResult): string {
     if (n === 0) return `no selected rule applies to ${several ? `these ${result.inputs.length} inputs` : result.inputs[0]?.name ?? 'the input'}`;
     return `${n} check${n === 1 ? '' : 's'} OK on ${result.inputs.length} input${several ? 's' : ''}${usage ? ` (allocator usage ${num(usage.value, 1)}%)` : ''}`;
   }
-  const parts = probs.slice(0, 2).map(({ input, metric }) => {
+  const describe = ({ input, metric }: (typeof probs)[number]) => {
     const level = metric.state === 'CRITICAL' ? `crit ${describeRange(metric.crit, metric.unit)}` : metric.state === 'WARNING' ? `warn ${describeRange(metric.warn, metric.unit)}` : 'not a number';
     return `${several ? `${basename(input)}: ` : ''}${metric.short} (${level})`;
-  });
+  };
+  const badInputs = result.inputs.filter((i) => i.state !== 'OK').length;
+  if (several && badInputs > 1) {
+    // Many inputs: how many are in which state, then the worst problem.
+    const order: State[] = ['CRITICAL', 'WARNING', 'UNKNOWN', 'OK'];
+    const counts = order.map((st) => [st, result.inputs.filter((i) => i.state === st).length] as const).filter(([, n]) => n > 0);
+    return `${result.inputs.length} inputs: ${counts.map(([st, n]) => `${n} ${st}`).join(', ')}; worst: ${describe(probs[0])}`;
+  }
+  const parts = probs.slice(0, 2).map(describe);
   const more = probs.length - parts.length;
   return `${parts.join('; ')}${more > 0 ? `; +${more} more` : ''}`;
 }
