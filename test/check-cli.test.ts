@@ -195,6 +195,7 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       const r = beamscope(['check', join(ORACLE, '*.snapshot')]);
       const p = checkPlugin(r.stdout, r.code);
       expect(p.state).toBe('CRITICAL');
+      expect(p.summary).toBe('3 inputs: 1 CRITICAL, 1 WARNING, 1 OK; worst: ets.snapshot: allocator usage 13.1% (crit < 25%)');
       for (const n of ['calm', 'spike', 'ets']) {
         expect(p.long.some((l) => l.startsWith(join(ORACLE, `${n}.snapshot`)))).toBe(true);
         expect(p.perf.some((x) => x.label === `${n}:usage`)).toBe(true);
