@@ -22,6 +22,7 @@ interface Planted {
   stale: Array<{ name: string; binaries: number; sizeBytes: number; bytes: number }>;
   live: Array<{ name: string; binaries: number; exclusiveBytes: number; sharedBytes: number; bytes: number }>;
   smallLeakers: { initialCall: string; count: number; bytesEach: number; bytes: number };
+  duplicated: { name: string; messages: number; sizeBytes: number; reachableBytes: number; vheapBytes: number };
 }
 
 const within = (actual: number, expected: number, tol = 0.05) => Math.abs(actual - expected) <= expected * tol;
@@ -66,6 +67,21 @@ for (const stage of ['a', 'b']) {
         const s = report.staleEstimates.find((x) => x.name === l.name);
         expect(s === undefined || s.staleBytes < l.bytes * 0.05).toBe(true);
       }
+    });
+
+    it('one binary held through many ProcBins (received in many messages, kept) is not stale', () => {
+      const d = planted.duplicated;
+      const h = report.holders.find((x) => x.name === d.name)!;
+      expect(h).toBeDefined();
+      expect(h.reachableBytes).toBe(d.reachableBytes);
+      expect(h.binaries).toBe(1);
+      expect(h.references).toBe(d.messages);
+      expect(h.vheapBytes).toBe(d.vheapBytes);
+      const scan = scanHeapBinaries(dump);
+      const row = dump.processes.pid.indexOf(h.pid);
+      expect(scan.accountedBytes[row]).toBe(d.vheapBytes);
+      const s = report.staleEstimates.find((x) => x.name === d.name);
+      expect(s === undefined || s.staleBytes < d.vheapBytes * 0.05).toBe(true);
     });
 
     it('groups the small leakers by initial call into one flagged group', () => {

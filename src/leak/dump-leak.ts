@@ -53,11 +53,14 @@ function topBy(n: number, count: number, value: (i: number) => number, keep: (i:
   return idx.slice(0, n);
 }
 
-/** The stale estimate of process row i: vheap - reachable, at least 0 (NaN without vheap fields). */
+/**
+ * The stale estimate of process row i: vheap minus the reachable binaries as the vheap counts
+ * them (once per ProcBin), at least 0 (NaN without vheap fields).
+ */
 export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number): number {
   const v = vheapOf(dump, i);
   if (!Number.isFinite(v)) return NaN;
-  return Math.max(0, v - scan.reachableBytes[i]);
+  return Math.max(0, v - scan.accountedBytes[i]);
 }
 
 /** The report over a dump model and its heap scan. Reads nothing. */
@@ -111,6 +114,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
         binVHeapBytes: p.binVHeapBytes[i],
         oldBinVHeapBytes: p.oldBinVHeapBytes[i],
         reachableBytes: scan.reachableBytes[i],
+        reachableAccountedBytes: scan.accountedBytes[i],
         shareOfBinaryMemory: share(stale[i]),
         heapDumped: scan.heapDumped[i] === 1,
         flagged: scan.heapDumped[i] === 1 && flag(stale[i]),

@@ -19,6 +19,12 @@ export interface HeapBinaryScan {
   references: Float64Array;
   /** Bytes of the distinct binaries referenced (sizes from `=binary`). */
   reachableBytes: Float64Array;
+  /**
+   * Bytes as `BinVHeap` counts them for the reachable part: a binary's size once per `Yc` line
+   * (each is one ProcBin: a binary received in two messages is two), once for a binary reached
+   * only through sub binaries (`Ys`). The stale estimate is vheap minus this.
+   */
+  accountedBytes: Float64Array;
   /** Of reachableBytes, the binaries no other heap (nor `=literals`) references. */
   exclusiveBytes: Float64Array;
   sharedBytes: Float64Array;
@@ -84,6 +90,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     binaries: new Float64Array(n),
     references: new Float64Array(n),
     reachableBytes: new Float64Array(n),
+    accountedBytes: new Float64Array(n),
     exclusiveBytes: new Float64Array(n),
     sharedBytes: new Float64Array(n),
     unknownBinaries: new Float64Array(n),
@@ -99,6 +106,9 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
 
   // distinct (process row, binary) pairs, grouped by heap section
   let pairs = new Int32Array(1 << 16);
+  /** Yc lines per pair, and where each binary's pair of the current section is. */
+  let pairYc = new Int32Array(1 << 16);
+  let pairAt = new Int32Array(known + 16);
   let pairCount = 0;
   const sectionRow: number[] = [];
   const sectionStart: number[] = [];
@@ -146,17 +156,28 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
             const l2 = new Int32Array(lastSeen.length * 2).fill(-1);
             l2.set(lastSeen);
             lastSeen = l2;
+            const a2 = new Int32Array(pairAt.length * 2);
+            a2.set(pairAt);
+            pairAt = a2;
           }
         }
         out.references[h.row]++;
-        if (lastSeen[b] === s) return;
+        if (lastSeen[b] === s) {
+          if (kind === 'c') pairYc[pairAt[b]]++;
+          return;
+        }
         lastSeen[b] = s;
         holders[b]++;
         if (pairCount === pairs.length) {
           const p2 = new Int32Array(pairs.length * 2);
           p2.set(pairs);
           pairs = p2;
+          const y2 = new Int32Array(pairYc.length * 2);
+          y2.set(pairYc);
+          pairYc = y2;
         }
+        pairAt[b] = pairCount;
+        pairYc[pairCount] = kind === 'c' ? 1 : 0;
         pairs[pairCount++] = b;
       });
       done += h.length;
@@ -183,6 +204,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     const row = sectionRow[k];
     const end = k + 1 < sectionStart.length ? sectionStart[k + 1] : pairCount;
     let reach = 0;
+    let acc = 0;
     let excl = 0;
     let unknown = 0;
     for (let j = sectionStart[k]; j < end; j++) {
@@ -193,10 +215,12 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
       }
       const size = bins.sizeBytes[b];
       reach += size;
+      acc += size * Math.max(1, pairYc[j]);
       if (holders[b] === 1 && literal[b] === 0) excl += size;
     }
     out.binaries[row] += end - sectionStart[k];
     out.reachableBytes[row] += reach;
+    out.accountedBytes[row] += acc;
     out.exclusiveBytes[row] += excl;
     out.sharedBytes[row] += reach - excl;
     out.unknownBinaries[row] += unknown;

@@ -31,13 +31,15 @@ export interface StaleEstimate {
   pid: string;
   name?: string;
   initialCall?: string;
-  /** vheapBytes - reachableBytes (never below 0): what a garbage collection would likely release. */
+  /** vheapBytes - reachableAccountedBytes (never below 0): what a garbage collection would likely release. */
   staleBytes: Bytes;
   /** `BinVHeap` + `OldBinVHeap`, bytes: refc binary bytes the VM accounts to the process. */
   vheapBytes: Bytes;
   binVHeapBytes: Bytes;
   oldBinVHeapBytes: Bytes;
   reachableBytes: Bytes;
+  /** reachableBytes as the vheap counts them: once per ProcBin (`Yc` line), so a binary held twice counts twice. */
+  reachableAccountedBytes: Bytes;
   /** staleBytes / `=memory` binary. */
   shareOfBinaryMemory: number;
   /** False when the process has no heap in the dump: then reachable is unknown and staleBytes an upper bound. */
