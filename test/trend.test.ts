@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countChanges, orderByTime } from '../src/trend/index.js';
-import { fitToWidth, renderTrendText } from '../src/report/trend-text.js';
+import { fitToWidth, overlayDotted, renderTrendText } from '../src/report/trend-text.js';
 import type { TrendReport } from '../src/trend/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -102,6 +102,9 @@ describe('series helpers', () => {
     const short = fitToWidth([1, NaN, 3], 30, (xs) => xs[0]);
     expect(short.values).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3]);
   });
+  it('without colour, the used line is dotted where the allocated line is not', () => {
+    expect(overlayDotted('   1 ┤  ╭─\n   0 ┼──╯ ', '   1 ┤    \n   0 ┼────')).toBe('   1 ┤  ╭─\n   0 ┼──╯·');
+  });
   it('orders by time, and keeps the given order when a time is missing', () => {
     const a = { takenAt: { ms: 3, source: 'mtime' as const } };
     const b = { takenAt: { ms: 1, source: 'content' as const } };
@@ -169,7 +172,8 @@ describe.skipIf(!existsSync(CLI) || !existsSync(SERIES))('beamscope trend on the
     expect(out).toMatch(/^binary_alloc$/m);
     expect(out).toMatch(/^ {2}binary_alloc: allocated \(carriers\) and used \(blocks\), MiB$/m);
     expect(out).toMatch(/^ {2}binary_alloc: usage \(used \/ allocated\), %$/m);
-    expect(out).toMatch(/── allocated {3}── used/);
+    expect(out).toMatch(/── allocated {3}·· used/);
+    expect(out).toMatch(/·/);
     // Every chart is height + 1 rows of axis labels; none wider than --width.
     const charts = out.split(/\n(?= {2}\S.*: (?:allocated \(carriers\) and used \(blocks\), \S+|usage \(used \/ allocated\), %)$)/m).slice(1);
     expect(charts.length).toBeGreaterThanOrEqual(4); // node and binary_alloc at least, two charts each

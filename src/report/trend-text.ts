@@ -49,6 +49,30 @@ export function fitToWidth(values: number[], width: number, reduce: (xs: number[
   return { values: clean.flatMap((v) => Array.from({ length: repeat }, () => v)), perColumn: 1, repeat };
 }
 
+/**
+ * Without colour two lines on one chart cannot be told apart: the second series is drawn as dots
+ * where the first has nothing. Both plots share the y range (same min, max, height and labels), so
+ * their cells line up.
+ */
+export function overlayDotted(solid: string, dotted: string): string {
+  const a = solid.split('\n');
+  const b = dotted.split('\n');
+  return a
+    .map((line, r) => {
+      const other = [...(b[r] ?? '')];
+      const chars = [...line];
+      const axisAt = chars.findIndex((c) => c === '┤' || c === '┼');
+      for (let i = axisAt + 1; i < other.length; i++) {
+        if (other[i] !== ' ' && (chars[i] === undefined || chars[i] === ' ')) {
+          while (chars.length < i) chars.push(' ');
+          chars[i] = '·';
+        }
+      }
+      return chars.join('');
+    })
+    .join('\n');
+}
+
 function byteUnit(peak: number): { div: number; name: string } {
   if (peak >= 1024 ** 3) return { div: 1024 ** 3, name: 'GiB' };
   if (peak >= 1024 ** 2) return { div: 1024 ** 2, name: 'MiB' };
@@ -81,16 +105,11 @@ function charts(name: string, points: SeriesPoint[], report: TrendReport, o: Req
     alloc.perColumn > 1 ? `, one column per ${alloc.perColumn} snapshots (bytes: their maximum, usage: their minimum)` : '';
 
   out.push(`  ${name}: allocated (carriers) and used (blocks), ${unit.name}${sampling}`);
-  out.push(
-    asciichart.plot([alloc.values, used.values], {
-      height: o.height,
-      min: 0,
-      format: (x) => x.toFixed(x >= 100 ? 0 : 1).padStart(LABEL_WIDTH),
-      ...(o.color ? { colors: [asciichart.blue, asciichart.green] } : {}),
-    }),
-  );
+  const cfg = { height: o.height, min: 0, max: Math.max(...alloc.values, ...used.values), format: (x: number) => x.toFixed(x >= 100 ? 0 : 1).padStart(LABEL_WIDTH) };
+  if (o.color) out.push(asciichart.plot([alloc.values, used.values], { ...cfg, colors: [asciichart.blue, asciichart.green] }));
+  else out.push(overlayDotted(asciichart.plot(alloc.values, cfg), asciichart.plot(used.values, cfg)));
   out.push(axis());
-  out.push(`${' '.repeat(LABEL_WIDTH + 2)}${paint(asciichart.blue, '── allocated')}   ${paint(asciichart.green, '── used')}`);
+  out.push(`${' '.repeat(LABEL_WIDTH + 2)}${o.color ? `${paint(asciichart.blue, '── allocated')}   ${paint(asciichart.green, '── used')}` : '── allocated   ·· used'}`);
   out.push('');
   out.push(`  ${name}: usage (used / allocated), %`);
   out.push(
