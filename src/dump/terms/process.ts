@@ -10,7 +10,7 @@ import type { BinaryIndex, DumpHeader, DumpSource, ProcessTable, SectionRef } fr
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
 } from '../process-detail.js';
-import { BinaryLocator, TermDecoder, Warnings, hex, parseHex, type DecodeLimits, type DecoderSources } from './decoder.js';
+import { BinaryLocator, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
@@ -372,8 +372,9 @@ function dictionaryEntries(dec: TermDecoder, lines: Iterable<Buffer>): Array<{ k
 }
 
 /**
- * `$ancestors` and the real initial call of a process, cheaply: only the dictionary's heap
- * lines are looked for (a few sequential scans of the heap section, no index).
+ * `$ancestors` and the real initial call of a process, cheaply: the dictionary's objects are the
+ * last lines of the heap section (the writer dumps stack, messages, then dictionary), so only
+ * the tail of the section is read, 256 KiB first and doubling while pointers still miss.
  */
 export function processIdentity(dump: TermDump, pid: string): { ancestors: string[]; initialCall?: string } {
   checkSeekable(dump);
@@ -390,51 +391,41 @@ export function processIdentity(dump: TermDump, pid: string): { ancestors: strin
   const reader = new BlockReader(dump.source.path);
   try {
     const src = sources(dump, reader, undefined);
-    const sparse = heapRef ? sparseHeap(dump.source.path, heapRef, lines, src.literals) : new Map<number, Buffer>();
-    const dec = new TermDecoder({ ...src, extraLines: sparse }, { maxNodes: 100_000 });
-    return identityFrom(dictionaryEntries(dec, lines), spawnedAs);
+    let tail = 256 << 10;
+    for (;;) {
+      const whole = !heapRef || tail >= heapRef.length;
+      const extra = heapRef ? tailLines(reader, heapRef, Math.min(tail, heapRef.length)) : new Map<number, Buffer>();
+      const dec = new TermDecoder({ ...src, extraLines: extra }, { maxNodes: 100_000 });
+      const dict = dictionaryEntries(dec, lines);
+      const missed = dec.warnings.counts.has('pointer to a heap line that was not dumped');
+      if (!missed || whole) return identityFrom(dict, spawnedAs);
+      tail *= 4;
+    }
   } finally {
     reader.close();
   }
 }
 
-/**
- * The heap lines reachable from some root lines, found by sequential scans for `\nADDR:` (no
- * index). Heap lines are written parent first, so one forward pass finds most; a few more
- * passes pick up back references.
- */
-function sparseHeap(path: string, ref: SectionRef, roots: Buffer[], literals: HeapIndex | undefined): Map<number, Buffer> {
-  const found = new Map<number, Buffer>();
-  const wanted = new Set<string>();
-  const addPointers = (line: Buffer, from: number): void => {
-    // Pointers are `H` + hex; atoms may contain 'H', so this may over-collect, which is harmless.
-    const s = line.toString('latin1', from);
-    for (const m of s.matchAll(/H([0-9A-F]+)/g)) {
-      const a = parseHex(m[1]);
-      if (!found.has(a) && !(literals && literals.lookup(a) >= 0)) wanted.add(m[1]);
+/** The heap lines in the last `bytes` of a heap section, by address. */
+function tailLines(reader: BlockReader, ref: SectionRef, bytes: number): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  const start = ref.offset + ref.length - bytes;
+  const buf = reader.bytesAt(start, bytes);
+  // Skip the partial first line unless the tail is the whole section.
+  let i = bytes === ref.length ? 0 : buf.indexOf(10) + 1;
+  if (i < 0) return out;
+  while (i < buf.length) {
+    let nl = buf.indexOf(10, i);
+    if (nl < 0) nl = buf.length;
+    const line = buf.subarray(i, nl > i && buf[nl - 1] === 13 ? nl - 1 : nl);
+    const colon = line.indexOf(58);
+    if (colon > 0) {
+      const a = parseHexBytes(line, 0, colon);
+      if (!Number.isNaN(a) && !out.has(a)) out.set(a, line);
     }
-  };
-  for (const r of roots) addPointers(r, 0);
-  const fdLines = (): void => {
-    for (const line of sectionLines(path, ref, { maxLineBytes: 1 << 20 })) {
-      if (wanted.size === 0) return;
-      const colon = line.indexOf(58);
-      if (colon <= 0) continue;
-      const key = line.toString('latin1', 0, colon);
-      if (!wanted.has(key)) continue;
-      wanted.delete(key);
-      const copy = Buffer.from(line);
-      found.set(parseHex(key), copy);
-      addPointers(copy, colon + 1);
-      if (found.size > 100_000) return;
-    }
-  };
-  for (let pass = 0; pass < 4 && wanted.size > 0; pass++) {
-    const before = found.size;
-    fdLines();
-    if (found.size === before) break;
+    i = nl + 1;
   }
-  return found;
+  return out;
 }
 
 function mergeWarnings(a: Warnings, b: Warnings): string[] {
