@@ -37,6 +37,8 @@ function body(text: string, header: string): [number, number] {
 }
 
 const text = original.toString('latin1');
+/** A 90-byte (0x5A) binary of the fixture, from its `=binary:ADDR` section. */
+const BIN = /\n=binary:([0-9A-F]+)\n5A:/.exec(text)![1];
 const pidOf = (name: string) => /=proc:(<[^>]+>)\n(?:[^=][^\n]*\n)*?Name: (\S+)/g;
 function pidNamed(name: string): string {
   for (const m of text.matchAll(pidOf(name))) if (m[2] === name) return m[1];
@@ -159,6 +161,8 @@ describe('mutated heap lines never throw, never loop', () => {
       'AAAA00A0:F5:abc', // a float that is not a number
       'AAAA00B0:B12x', // a bignum that is not a number
       'AAAA00C0:Mf3:HAAAA0000:I1,I2,I3', // flatmap whose keys are a cycle
+      // An OTP 28-style refc line whose offset is an absolute data pointer (Binary address + 0x20).
+      `AAAA00D0:Yc${BIN}:${(parseInt(BIN, 16) + 0x20).toString(16).toUpperCase()}:5A`,
     ];
     // 64 levels of {X, X}: 2^64 leaves when expanded naively.
     for (let i = 0; i < 64; i++) extra.push(`BBBB${(i * 16).toString(16).toUpperCase().padStart(4, '0')}:t2:HBBBB${((i + 1) * 16).toString(16).toUpperCase().padStart(4, '0')},HBBBB${((i + 1) * 16).toString(16).toUpperCase().padStart(4, '0')}`);
@@ -174,6 +178,9 @@ describe('mutated heap lines never throw, never loop', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(texts.length).toBe(msgs.length);
     expect(d.warnings.join('\n')).toMatch(/cycle/);
+    expect(d.warnings.join('\n')).toMatch(/absolute Yc offset/);
+    const absIndex = extra.filter((l) => l.startsWith('AAAA')).findIndex((l) => l.startsWith('AAAA00D0'));
+    expect(texts[absIndex]).toBe("'#UnknownHeapObject'");
     // The exponential term prints cut, not expanded.
     expect(texts[extra.filter((l) => l.startsWith('AAAA')).length].length).toBeLessThanOrEqual(200);
     const m = mailboxShapes(dump, pid);
