@@ -255,7 +255,30 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       const r = beamscope(['check', join(ORACLE, 'calm.snapshot'), '--only', 'mailbox,atoms']);
       const p = checkPlugin(r.stdout, r.code);
       expect(p.state).toBe('UNKNOWN');
-      expect(p.long.join('\n')).toMatch(/not checked: mailbox \(needs a crash dump\)/);
+      expect(p.long.join('\n')).toMatch(/not checked: mailbox \(needs a crash dump or a process snapshot\); atoms \(needs a crash dump\)/);
+    });
+  });
+
+  describe.skipIf(!existsSync(join(FIX, 'leak', 'gc-before.jsonl')))('on process snapshots (beamscope.procs/1, fixtures/leak)', () => {
+    it('largest mailbox and process count from a real node\'s snapshot, JSON lines, JSON array and stdin', () => {
+      for (const f of ['gc-before.jsonl', 'gc-after.json']) {
+        const r = beamscope(['check', join(FIX, 'leak', f)]);
+        const p = checkPlugin(r.stdout, r.code);
+        expect(p.state).toBe('OK');
+        expect(p.perf.map((x) => x.label)).toEqual(['mailbox_max', 'processes']);
+        expect(p.long[0]).toMatch(/: OK \(process snapshot\)$/);
+        expect(p.long.join('\n')).toMatch(/not checked: usage \(a process snapshot has no allocator statistics\)/);
+      }
+      const s = beamscope(['check', '-'], readFileSync(join(FIX, 'leak', 'gc-before.jsonl')));
+      expect(checkPlugin(s.stdout, s.code).state).toBe('OK');
+    });
+    it('a long queue in a snapshot is CRITICAL', () => {
+      const f = join(tmp, 'procs.jsonl');
+      writeFileSync(f, '{"schema":"beamscope.procs/1","takenAt":"2026-11-28T01:00:00Z"}\n{"pid":"<0.1.0>","messageQueueLen":5,"binaryRefs":0}\n{"pid":"<0.2.0>","name":"router","messageQueueLen":150000,"binaryRefs":0}\n');
+      const r = beamscope(['check', f]);
+      const p = checkPlugin(r.stdout, r.code);
+      expect(p.state).toBe('CRITICAL');
+      expect(p.summary).toBe('mailbox 150,000 messages (router) (crit > 100,000)');
     });
   });
 
@@ -300,7 +323,8 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
     expect(r.code).toBe(0);
     for (const id of ['usage', 'mbcs-usage', 'current-vs-max', 'mseg-hit-rate', 'mailbox', 'processes', 'ports', 'atoms']) expect(r.stdout).toMatch(new RegExp(`^  ${id} `, 'm'));
     expect(r.stdout).toMatch(/^ {2}usage +allocators +lower +< 50% +< 25%$/m);
-    expect(r.stdout).toMatch(/^ {2}mailbox +crash dump +higher +> 10,000 +> 100,000$/m);
+    expect(r.stdout).toMatch(/^ {2}mailbox +dump, procs +higher +> 10,000 +> 100,000$/m);
+    expect(r.stdout).toMatch(/^ {2}atoms +crash dump +higher +> 80% +> 95%$/m);
   });
 
   describe.skipIf(!existsSync(SERIES))('on the 23-snapshot trend series', () => {

@@ -117,11 +117,15 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
       metrics.push({ rule: rule.id, unit: rule.unit, state, warn: t.warn, crit: t.crit, ...m, text: `${m.text} (${cond})` });
     };
     if (rule.needs === 'allocators' && !input.model) {
-      notChecked.push({ rule: rule.id, why: 'the crash dump has no =allocator sections' });
+      notChecked.push({ rule: rule.id, why: input.kind === 'crash-dump' ? 'the crash dump has no =allocator sections' : 'a process snapshot has no allocator statistics' });
       continue;
     }
-    if (rule.needs === 'dump' && !input.dump) {
+    if (rule.needs === 'dump' && input.kind !== 'crash-dump') {
       notChecked.push({ rule: rule.id, why: 'needs a crash dump' });
+      continue;
+    }
+    if (rule.needs === 'processes' && !input.dump) {
+      notChecked.push({ rule: rule.id, why: 'needs a crash dump or a process snapshot' });
       continue;
     }
     const model = input.model!;
@@ -205,7 +209,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
       case 'mailbox': {
         const mb = input.dump!.largestMailbox;
         if (!mb) {
-          notChecked.push({ rule: rule.id, why: 'the dump lists no process' });
+          notChecked.push({ rule: rule.id, why: input.kind === 'crash-dump' ? 'the dump lists no process' : 'no process record has messageQueueLen' });
           break;
         }
         add({
@@ -223,7 +227,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
       case 'atoms': {
         const u = input.dump!.limits.find((l) => l.id === rule.id);
         if (!u || u.limit === undefined || !(u.limit > 0)) {
-          notChecked.push({ rule: rule.id, why: `the dump does not say the ${rule.id} limit` });
+          notChecked.push({ rule: rule.id, why: `the input does not say the ${rule.id} limit` });
           break;
         }
         const share = (u.count / u.limit) * 100;

@@ -17,16 +17,19 @@ import { readDump } from '../dump/index.js';
 import type { Dump } from '../dump/types.js';
 import { triage } from '../dump/analyze/triage.js';
 import type { LimitUse } from '../dump/analyze/report-types.js';
+import { openSnapshot } from '../leak/snapshot.js';
 
 /** Where an input's time came from. */
 export type TimeSource = 'content' | 'dump-header' | 'mtime';
 
+/** What the process rules need, from a crash dump or a process snapshot (docs/leak.md). */
 export interface DumpFigures {
-  /** The process with the longest message queue (undefined when the dump lists no process). */
+  /** The process with the longest message queue (undefined when no process says). */
   largestMailbox?: { messages: number; pid: string; name?: string };
-  /** Processes, ports, atoms (and more) against their limits, as triage computes them. */
+  /** Processes, ports, atoms (and more) against their limits, as triage computes them; a process snapshot gives processes only. */
   limits: LimitUse[];
-  slogan: string;
+  /** The dump's slogan (crash dumps only). */
+  slogan?: string;
 }
 
 export interface LoadedInput {
@@ -34,8 +37,8 @@ export interface LoadedInput {
   path: string;
   /** For people: the path, or `stdin`. */
   name: string;
-  kind: InputKind;
-  /** Absent for a crash dump without `=allocator` sections. */
+  kind: InputKind | 'process-snapshot';
+  /** Absent for a process snapshot and a crash dump without `=allocator` sections. */
   model?: AllocatorModel;
   dump?: DumpFigures;
   /** When the input was taken (ms since the epoch) and how that is known. */
@@ -120,6 +123,36 @@ function fromDump(dump: Dump, path: string, name: string, mtimeMs?: number): Loa
   };
 }
 
+/** A beamscope.procs/1 process snapshot (docs/leak.md) rather than an allocator model? */
+export function isProcessSnapshot(head: string): boolean {
+  return /"schema"\s*:\s*"beamscope\.procs\/1"/.test(head) || /^\uFEFF?\s*\[?\s*\{[^\n]*?"pid"\s*:/.test(head);
+}
+
+/** Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps. */
+const DEFAULT_PROCESS_LIMIT = 262_144;
+
+async function fromProcessSnapshot(path: string, name: string, head: string, stream?: Readable, mtimeMs?: number): Promise<LoadedInput> {
+  const snap = await openSnapshot(path, stream);
+  let best: DumpFigures['largestMailbox'];
+  let n = 0;
+  for await (const p of snap) {
+    n++;
+    if (p.messageQueueLen !== undefined && (!best || p.messageQueueLen > best.messages)) best = { messages: p.messageQueueLen, pid: p.pid, ...(p.name ? { name: p.name } : {}) };
+  }
+  const ct = contentTime(head);
+  const takenAt = ct !== undefined ? { ms: ct, source: 'content' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
+  return {
+    path,
+    name,
+    kind: 'process-snapshot',
+    dump: {
+      ...(best ? { largestMailbox: best } : {}),
+      limits: [{ id: 'processes', label: 'processes', count: n, limit: DEFAULT_PROCESS_LIMIT, limitSource: 'default', share: n / DEFAULT_PROCESS_LIMIT }],
+    },
+    ...(takenAt ? { takenAt } : {}),
+  };
+}
+
 async function fromText(kind: InputKind, all: Buffer, path: string, name: string, mtimeMs?: number): Promise<LoadedInput> {
   const model = kind === 'json' ? await allocatorModelFromJson(Readable.from([all]), name) : allocatorModelFromTermText(decodeTermText(all), name);
   const ct = contentTime(all.subarray(0, 4096).toString('latin1'));
@@ -164,6 +197,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
     stdin.pipe(rest);
     (stdin as Readable).resume();
     if (kind === 'crash-dump') return fromDump(await readDump('-', { stdin: rest }), '-', 'stdin');
+    if (kind === 'json' && isProcessSnapshot(first.subarray(0, 4096).toString('utf8'))) return fromProcessSnapshot('stdin', 'stdin', first.subarray(0, 4096).toString('utf8'), rest);
     const chunks: Buffer[] = [];
     for await (const c of rest) chunks.push(c as Buffer);
     return fromText(kind, Buffer.concat(chunks), '-', 'stdin');
@@ -190,6 +224,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
   if (head.length === 0) throw new InputError(`${path}: empty file`, path);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
+  if (kind === 'json' && isProcessSnapshot(head.toString('utf8'))) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
   return fromText(kind, await readFile(path), path, path, mtimeMs);
 }
 

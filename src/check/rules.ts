@@ -13,8 +13,8 @@ export interface RuleDef {
   id: RuleId;
   /** What is measured, one line. */
   title: string;
-  /** Which inputs it can be evaluated on. */
-  needs: 'allocators' | 'dump';
+  /** Which inputs it can be evaluated on: allocator statistics, processes (crash dumps and process snapshots), or a crash dump only. */
+  needs: 'allocators' | 'processes' | 'dump';
   /** `lower`: lower values are worse (ratios); `higher`: higher values are worse (counts, shares of a limit). */
   worse: 'lower' | 'higher';
   /** Unit thresholds are given in: `%` (0-100) or a plain count. */
@@ -71,8 +71,8 @@ export const RULES: readonly RuleDef[] = [
   },
   {
     id: 'mailbox',
-    title: 'largest message queue of any process (crash dumps)',
-    needs: 'dump',
+    title: 'largest message queue of any process (crash dumps, process snapshots)',
+    needs: 'processes',
     worse: 'higher',
     unit: 'count',
     defaultWarn: 10_000,
@@ -81,8 +81,8 @@ export const RULES: readonly RuleDef[] = [
   },
   {
     id: 'processes',
-    title: 'processes as a share of the process limit (crash dumps; the dump does not record +P, so the default 262,144 is assumed)',
-    needs: 'dump',
+    title: 'processes as a share of the process limit (crash dumps, process snapshots; neither records +P, so the default 262,144 is assumed)',
+    needs: 'processes',
     worse: 'higher',
     unit: '%',
     defaultWarn: 80,

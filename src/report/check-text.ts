@@ -29,7 +29,7 @@ export function renderCheckText(result: CheckResult, opts: { color?: boolean } =
 export function renderRuleList(): string {
   const rows = RULES.map((r) => [
     r.id,
-    r.needs === 'dump' ? 'crash dump' : 'allocators',
+    r.needs === 'dump' ? 'crash dump' : r.needs === 'processes' ? 'dump, procs' : 'allocators',
     r.worse === 'lower' ? 'lower' : 'higher',
     describeRange(plainRange(r, r.defaultWarn), r.unit),
     describeRange(plainRange(r, r.defaultCrit), r.unit),

@@ -207,5 +207,5 @@ function compose(first: string, detailLines: string[], keptPerf: string[], allLi
 }
 
 function kindName(kind: string): string {
-  return kind === 'crash-dump' ? 'crash dump' : kind === 'json' ? 'JSON allocator snapshot' : 'allocator snapshot';
+  return kind === 'crash-dump' ? 'crash dump' : kind === 'process-snapshot' ? 'process snapshot' : kind === 'json' ? 'JSON allocator snapshot' : 'allocator snapshot';
 }
