@@ -98,6 +98,24 @@ describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
     expect(r.stdout).toContain('grow_big');
   });
 
+  it('sanitises names from the input (terminal escapes)', () => {
+    const evil = '\u001b]0;pwned\u0007\u001b[31mred';
+    const before = join(tmp, 'evil-before.jsonl');
+    const after = join(tmp, 'evil-after.jsonl');
+    writeFileSync(before, `${JSON.stringify({ pid: '<0.9.0>', name: evil, initialCall: evil, binaryRefs: 500, binaryBytes: 5e6 })}\n`);
+    writeFileSync(after, `${JSON.stringify({ pid: '<0.9.0>', name: evil, initialCall: evil, binaryRefs: 0, binaryBytes: 0 })}\n`);
+    const r = beamscope(['leak', before, after]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('<0.9.0>');
+    expect(r.stdout).not.toMatch(/\u001b|\u0007/);
+    expect(r.stdout).toContain('\\x1b');
+    const h = beamscope(['leak', join(ROOT, 'fixtures', 'hostile.dump')]);
+    if (existsSync(join(ROOT, 'fixtures', 'hostile.dump'))) {
+      expect(h.code, h.stderr).toBe(0);
+      expect(h.stdout).not.toMatch(/\u001b|\u0007/);
+    }
+  });
+
   it('exit 1 with one stderr line for unreadable or wrong input', () => {
     const missing = beamscope(['leak', join(tmp, 'nope.dump')]);
     expect(missing.code).toBe(1);

@@ -120,6 +120,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
         flagged: scan.heapDumped[i] === 1 && flag(stale[i]),
       }))
     : [];
+  if (memBinary === undefined) notes.push('the dump has no =memory section (cut before it): shares of binary memory are unknown, so nothing is flagged');
   if (!withVHeap) notes.push('the dump has no BinVHeap fields (written before OTP 21): no stale estimates, only the binaries the heaps reference');
 
   // groups by initial call (heap-dumped processes only, so that upper bounds do not mix in)
