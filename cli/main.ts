@@ -11,9 +11,10 @@ import check from './commands/check.js';
 import trend from './commands/trend.js';
 import leak from './commands/leak.js';
 import diff from './commands/diff.js';
+import collect from './commands/collect.js';
 
 // One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, procs, proc, alloc, check, trend, leak, diff];
+const commands: CommandModule<any, any>[] = [triage, procs, proc, alloc, check, trend, leak, diff, collect];
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

@@ -1,0 +1,34 @@
+import { InputError } from '../errors.js';
+
+/**
+ * Why a collection failed, as the collector reports it:
+ * `node-down` (not running, epmd not answering, connection lost), `cookie` (connection refused),
+ * `timeout`, `host` (unknown host), `no-escript`, `no-cookie`, `dist` (distribution could not start
+ * here), `agent` (the collector module could not run on the node), `rpc` (a call failed there),
+ * `io` (a file could not be written), `install`, `internal`.
+ */
+export type CollectErrorKind =
+  | 'node-down'
+  | 'cookie'
+  | 'timeout'
+  | 'host'
+  | 'no-escript'
+  | 'no-cookie'
+  | 'dist'
+  | 'agent'
+  | 'rpc'
+  | 'io'
+  | 'install'
+  | 'usage'
+  | 'internal';
+
+/** An InputError (one line, exit 1; 3 for `check --node`) with the reason's kind. */
+export class CollectError extends InputError {
+  constructor(
+    readonly kind: CollectErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CollectError';
+  }
+}
