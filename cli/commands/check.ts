@@ -46,7 +46,7 @@ const UNKNOWN = 3;
 
 const command: CommandModule<object, Args> = {
   command: 'check [input..]',
-  describe: 'health check with monitoring-plugin output and exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
+  describe: 'Health check with monitoring-plugin output and exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
   builder: (y) =>
     y
       .positional('input', {

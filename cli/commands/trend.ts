@@ -20,7 +20,7 @@ interface Args {
 
 const command: CommandModule<object, Args> = {
   command: 'trend [input..]',
-  describe: 'allocator snapshots over time: table and charts per allocator type, steady growth and the Logplex pattern',
+  describe: 'Allocator snapshots over time: table and charts per allocator type, steady growth and the Logplex pattern',
   builder: (y) =>
     withCommonOptions(y)
       .positional('input', {
