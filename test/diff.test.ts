@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
-import { diffDumps, type DumpDiffReport } from '../src/leak/index.js';
+import { diffDumps, procLibInitialCalls, type DumpDiffReport } from '../src/leak/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -70,6 +70,23 @@ describe('diffDumps(leak-a, leak-b)', () => {
     expect(same.memory.every((m) => m.delta === 0)).toBe(true);
     expect(same.groups).toHaveLength(0);
     expect(same.ets).toHaveLength(0);
+  });
+});
+
+describe('proc_lib processes grouped by their real initial call', () => {
+  it('mailbox.dump: the planted gen_server workers and proc_lib loops (beamscope_fixture.erl)', async () => {
+    const d = await readDump(join(ROOT, 'fixtures', 'mailbox.dump'));
+    const ic = procLibInitialCalls(d);
+    expect(ic.note).toBeUndefined();
+    const count = (call: string) => [...ic.calls.values()].filter((c) => c === call).length;
+    expect(count('beamscope_fixture:init/1')).toBe(1000); // ?WORKERS
+    expect(count('beamscope_fixture:proc_lib_loop/0')).toBe(495); // ?PROC_LIB
+    const r = diffDumps(d, d, { initialCalls: { a: ic.calls, b: ic.calls } });
+    expect(r.groups).toHaveLength(0);
+    // over the limit: nothing resolved, and a note says so
+    const none = procLibInitialCalls(d, 10);
+    expect(none.calls.size).toBe(0);
+    expect(none.note).toMatch(/more than 10/);
   });
 });
 

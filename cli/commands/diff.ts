@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { readDump } from '../../src/dump/index.js';
-import { diffDumps } from '../../src/leak/index.js';
+import { diffDumps, procLibInitialCalls } from '../../src/leak/index.js';
 import { renderDiffText } from '../../src/report/leak-text.js';
 import { UsageError } from '../../src/errors.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
@@ -36,7 +36,10 @@ const command: CommandModule<object, Args> = {
       };
       const dumpA = await read(a);
       const dumpB = await read(b);
-      const report = diffDumps(dumpA, dumpB, { top });
+      const ia = procLibInitialCalls(dumpA);
+      const ib = procLibInitialCalls(dumpB);
+      const notes = [ia.note, ib.note].filter((n): n is string => n !== undefined);
+      const report = diffDumps(dumpA, dumpB, { top, initialCalls: { a: ia.calls, b: ib.calls }, notes });
       await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDiffText(report, { color: useColor(), width: process.stdout.columns || 100, top }));
       return 0;
     }),

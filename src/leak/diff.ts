@@ -16,6 +16,9 @@ export interface DiffOptions {
   minBytes?: number;
   /** ...and this relative growth (default 0.2 = +20%). */
   minRatio?: number;
+  /** Real initial calls by pid for each dump (see procLibInitialCalls); `Spawned as` otherwise. */
+  initialCalls?: { a?: Map<string, string>; b?: Map<string, string> };
+  notes?: string[];
 }
 
 function dv(before: number, after: number): DiffValue {
@@ -30,8 +33,11 @@ function namePattern(name: string): string {
 
 interface GroupAcc { key: string; by: 'initial-call' | 'name'; count: number; memoryBytes: number; messageQueueLength: number; binVHeapBytes: number }
 
-/** Processes grouped like triage does: a registered-name pattern shared by several, else `Spawned as`. */
-function processGroups(d: Dump): Map<string, GroupAcc> {
+/**
+ * Processes grouped like triage does: a registered-name pattern shared by several, else the
+ * real initial call when known, else `Spawned as`.
+ */
+function processGroups(d: Dump, calls: Map<string, string> | undefined): Map<string, GroupAcc> {
   const p = d.processes;
   const patterns = new Map<string, number>();
   for (let i = 0; i < p.count; i++) {
@@ -43,7 +49,7 @@ function processGroups(d: Dump): Map<string, GroupAcc> {
     const name = p.name[i];
     const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
     const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const key = pattern ?? p.spawnedAs[i] ?? 'unknown';
+    const key = pattern ?? calls?.get(p.pid[i]) ?? p.spawnedAs[i] ?? 'unknown';
     const by = pattern !== undefined ? 'name' : 'initial-call';
     const gk = `${by}\u0000${key}`;
     let g = groups.get(gk);
@@ -90,7 +96,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   const top = Math.max(0, opts.top ?? 10);
   const minBytes = opts.minBytes ?? 1024 * 1024;
   const minRatio = opts.minRatio ?? 0.2;
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   const side = (d: Dump) => ({
     path: d.source.path,
     ...(d.header.created ? { created: d.header.created } : {}),
@@ -115,8 +121,8 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
     messageQueueLength: dv(sum(pa.messageQueueLength, pa.count), sum(pb.messageQueueLength, pb.count)),
   };
 
-  const ga = processGroups(a);
-  const gb = processGroups(b);
+  const ga = processGroups(a, opts.initialCalls?.a);
+  const gb = processGroups(b, opts.initialCalls?.b);
   const allGroups: GroupDiff[] = [];
   for (const k of new Set([...ga.keys(), ...gb.keys()])) {
     const x = ga.get(k);

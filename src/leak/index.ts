@@ -14,3 +14,4 @@ export {
 } from './snapshot.js';
 export { compareSnapshots, type CompareOptions } from './compare.js';
 export { diffDumps, type DiffOptions } from './diff.js';
+export { procLibInitialCalls, type InitialCalls } from './identity.js';
