@@ -139,6 +139,23 @@ describe('other dumps', () => {
     expect(r.holders.map((x) => x.reachableBytes)).toEqual([...r.holders.map((x) => x.reachableBytes)].sort((x, y) => y - x));
   });
 
+  it('every process of the leak and mailbox fixtures: the scan equals the term decoder', async () => {
+    for (const path of [join(LEAK, 'leak-a.dump'), join(ROOT, 'fixtures', 'mailbox.dump')]) {
+      const dump = await readDump(path);
+      const scan = scanHeapBinaries(dump);
+      let checked = 0;
+      for (let i = 0; i < dump.processes.count; i++) {
+        if (!scan.heapDumped[i]) continue;
+        const d = decodeProcess(dump, dump.processes.pid[i], { maxMessages: 0, binarySharing: false });
+        expect(d.binaries.totalBytes, dump.processes.pid[i]).toBe(scan.reachableBytes[i]);
+        expect(d.binaries.held.length).toBe(scan.binaries[i]);
+        expect(d.binaries.held.reduce((a, h) => a + h.references, 0)).toBe(scan.references[i]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(50);
+    }
+  });
+
   it('a gzip dump is refused with one clear InputError (heaps are re-read by offset)', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'beamscope-leak-'));
     const gz = join(tmp, 'leak-a.dump.gz');

@@ -135,6 +135,16 @@ describe('reading snapshots', () => {
     expect(out.map((x) => x.refs)).toEqual([2, 0]);
   });
 
+  it('a pid reused by another process is not compared', async () => {
+    const b = write('reuse-b.jsonl', '{"pid":"<0.5.0>","initialCall":"a:b/0","binaryRefs":10,"binaryBytes":1000}\n{"pid":"<0.6.0>","initialCall":"a:b/0","binaryRefs":4,"binaryBytes":400}\n');
+    const a = write('reuse-a.jsonl', '{"pid":"<0.5.0>","initialCall":"c:d/1","binaryRefs":1,"binaryBytes":100}\n{"pid":"<0.6.0>","initialCall":"a:b/0","binaryRefs":1,"binaryBytes":100}\n');
+    const r = await compare(b, a);
+    expect(r.deltas.map((d) => [d.pid, d.freedRefs])).toEqual([['<0.6.0>', 3]]);
+    expect([r.matched, r.onlyBefore, r.onlyAfter]).toEqual([1, 1, 1]);
+    expect(r.growth.map((g) => [g.pid, g.isNew])).toEqual([['<0.5.0>', true]]);
+    expect(r.notes.join(' ')).toMatch(/1 pids belong to different processes/);
+  });
+
   it('summarizeProcessRecord: metadata has no pid', () => {
     expect(summarizeProcessRecord({ schema: 'beamscope.procs/1' }, 'x')).toBeUndefined();
     expect(() => summarizeProcessRecord([1], 'x')).toThrow(InputError);

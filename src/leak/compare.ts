@@ -63,6 +63,7 @@ export async function compareSnapshots(before: Source, after: Source,
   const deltas: ProcessDelta[] = [];
   const growth: ProcessGrowth[] = [];
   const seen = new Set<string>();
+  const reused = new Set<string>();
   let matched = 0;
   let onlyAfter = 0;
   let freedRefs = 0;
@@ -73,7 +74,12 @@ export async function compareSnapshots(before: Source, after: Source,
       continue;
     }
     seen.add(a.pid);
-    const b = prior.get(a.pid);
+    let b = prior.get(a.pid);
+    // a pid reused by a new process (the initial calls differ) is not the same process
+    if (b && b.initialCall !== undefined && a.initialCall !== undefined && b.initialCall !== a.initialCall) {
+      reused.add(a.pid);
+      b = undefined;
+    }
     const ga = group(keyOf(a));
     ga.countAfter++;
     ga.refsAfter += a.refs;
@@ -114,7 +120,7 @@ export async function compareSnapshots(before: Source, after: Source,
     g.refsBefore += b.refs;
     g.bytesBefore += b.bytes;
     g.memoryBytesBefore += b.memoryBytes ?? 0;
-    if (!seen.has(b.pid)) onlyBefore++;
+    if (!seen.has(b.pid) || reused.has(b.pid)) onlyBefore++;
   }
   let growthRefs = 0;
   let growthBytes = 0;
@@ -126,6 +132,7 @@ export async function compareSnapshots(before: Source, after: Source,
     growthRefs += g.growthRefs;
     growthBytes += g.growthBytes;
   }
+  if (reused.size > 0) notes.push(`${reused.size} pids belong to different processes in the two snapshots (other initial calls): counted as gone and new, not compared`);
   if (duplicates > 0) notes.push(`${duplicates} records repeat a pid already read; the later one was kept (before) or skipped (after)`);
   const mb = metas.before();
   const ma = metas.after();
