@@ -133,6 +133,8 @@ export class TermDecoder {
   private nodes = 0;
   private limitHits = 0;
   private memo = new Map<number, Term>();
+  private lastHexOf = NaN;
+  private lastHex = '';
   private inProgress = new Set<number>();
   /** Off-heap binaries met while decoding: address -> largest referenced size. */
   readonly refcSeen = new Map<number, number>();
@@ -600,7 +602,11 @@ export class TermDecoder {
   private refc(address: number, offset: number, size: number, kind: 'refc' | 'sub'): Term {
     const prev = this.refcSeen.get(address);
     if (prev === undefined || prev < size) this.refcSeen.set(address, size);
-    const addrHex = hex(address);
+    if (address !== this.lastHexOf) {
+      this.lastHexOf = address;
+      this.lastHex = hex(address);
+    }
+    const addrHex = this.lastHex;
     const out: BinaryTerm = { t: 'binary', kind, size, complete: size === 0, address: addrHex, offset };
     if (size === 0) out.bytes = new Uint8Array(0);
     const sec = this.src.binaries?.section(address);
@@ -637,13 +643,13 @@ export class TermDecoder {
       const skip = off % 3;
       const chars = Math.ceil((skip + n) / 3) * 4;
       if (dataStart + c0 + chars > dataEnd) return undefined;
-      const text = this.src.reader.bytesAt(dataStart + c0, chars).toString('latin1');
+      const text = this.src.reader.cachedBytesAt(dataStart + c0, chars).toString('latin1');
       const bytes = Buffer.from(text, 'base64');
       if (bytes.length < skip + n) return undefined;
       return Uint8Array.from(bytes.subarray(skip, skip + n));
     }
     if (dataStart + 2 * (off + n) > dataEnd) return undefined;
-    const text = this.src.reader.bytesAt(dataStart + 2 * off, 2 * n).toString('latin1');
+    const text = this.src.reader.cachedBytesAt(dataStart + 2 * off, 2 * n).toString('latin1');
     const bytes = Buffer.from(text, 'hex');
     return bytes.length === n ? Uint8Array.from(bytes) : undefined;
   }

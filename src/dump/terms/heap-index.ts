@@ -126,6 +126,24 @@ export class BlockReader {
     }
   }
 
+  /** Reads `length` bytes at `offset` through the block cache (small reads; a copy). */
+  cachedBytesAt(offset: number, length: number): Buffer {
+    if (length > this.blockSize) return this.bytesAt(offset, length);
+    const out = Buffer.allocUnsafe(length);
+    let have = 0;
+    while (have < length) {
+      const at = offset + have;
+      const no = Math.floor(at / this.blockSize);
+      const b = this.block(no);
+      const start = at - no * this.blockSize;
+      if (start >= b.length) break;
+      const n = Math.min(length - have, b.length - start);
+      b.copy(out, have, start, start + n);
+      have += n;
+    }
+    return out.subarray(0, have);
+  }
+
   /** Reads `length` bytes at `offset` (for binary payloads). */
   bytesAt(offset: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);

@@ -121,6 +121,8 @@ function sources(dump: TermDump, reader: BlockReader, heap: HeapIndex | undefine
 interface ParsedMessage {
   term: Term;
   token?: Term;
+  /** The message line (valid until the next message). */
+  line?: Buffer;
 }
 
 /** Parses one `=proc_messages` line: `ELEMENT:TOKEN` or `D..E..:TOKEN`. */
@@ -183,7 +185,9 @@ function* streamMessages(dump: TermDump, dec: TermDecoder, ref: SectionRef | und
     if (n >= max) return;
     if (line.length === 0) continue;
     n++;
-    yield parseMessageLine(dec, line, base64);
+    const m = parseMessageLine(dec, line, base64);
+    m.line = line;
+    yield m;
   }
 }
 
@@ -201,9 +205,15 @@ export function mailboxShapes(dump: TermDump, pid: string,
   const reader = new BlockReader(dump.source.path);
   const heapLines = heapRef ? new SequentialHeap(dump.source.path, heapRef.offset, heapRef.length, reader) : undefined;
   try {
-    const dec = new TermDecoder({ ...sources(dump, reader, undefined), heapLines }, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 0 });
+    const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
+    // Shapes need sizes only; the first message of each shape is decoded again with payloads.
+    const dec = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: 0 });
+    const full = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 64 });
+    const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
-    for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) hist.add(m.term, dump.header.wordSize);
+    for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) {
+      hist.add(m.term, dump.header.wordSize, () => parseMessageLine(full, m.line!, base64).term);
+    }
     return { messages: hist.total, shapes: hist.result() };
   } finally {
     heapLines?.close();
@@ -428,15 +438,17 @@ function tailLines(reader: BlockReader, ref: SectionRef, bytes: number): Map<num
   return out;
 }
 
-function mergeWarnings(a: Warnings, b: Warnings): string[] {
+/** Warnings of several decoders: counts summed over `summed`, kinds only in `extra` added. */
+function mergeWarnings(summed: Warnings[], extra: Warnings): string[] {
   const w = new Warnings();
-  for (const src of [a, b]) {
+  for (const src of summed) {
     for (const [kind, v] of src.counts) {
       const cur = w.counts.get(kind);
       if (cur) cur.count += v.count;
       else w.counts.set(kind, { ...v });
     }
   }
+  for (const [kind, v] of extra.counts) if (!w.counts.has(kind)) w.counts.set(kind, { ...v });
   return w.list();
 }
 
@@ -471,12 +483,18 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const samples: MessageSample[] = [];
     const maxSamples = opts.maxSamples ?? 10;
     let i = 0;
-    // Messages get their own decoder without the heap memo: they are streamed, and do not share.
-    const msgDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
+    // Messages get their own decoders without the heap memo: they are streamed, and do not share.
+    // Sizes suffice for shapes; samples and each shape's first message are decoded with payloads.
+    const msgDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: 0 });
+    const fullDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
+    const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
     for (const m of streamMessages(dump, msgDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
-      hist.add(m.term, dump.header.wordSize);
+      let full: ParsedMessage | undefined;
+      const withBytes = (): ParsedMessage => (full ??= parseMessageLine(fullDec, m.line!, base64));
+      hist.add(m.term, dump.header.wordSize, () => withBytes().term);
       if (samples.length < maxSamples) {
-        samples.push({ index: i, term: m.term, text: printTerm(m.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: m.token });
+        const f = withBytes();
+        samples.push({ index: i, term: f.term, text: printTerm(f.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: f.token });
       }
       i++;
     }
@@ -486,7 +504,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const identity = identityFrom(dict, record.spawnedAs);
 
     const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true);
-    warnings.push(...mergeWarnings(dec.warnings, msgDec.warnings));
+    warnings.push(...mergeWarnings([dec.warnings, msgDec.warnings], fullDec.warnings));
     if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
       warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);
     }

@@ -131,7 +131,11 @@ export class ShapeHistogram {
   total = 0;
   constructor(private readonly exampleWidth = 120, private readonly maxShapes = 5000) {}
 
-  add(term: Term, wordSize: 4 | 8 = 8): void {
+  /**
+   * Counts one message. `exampleTerm`, when given, is called for the first message of a new shape
+   * (e.g. to decode it again with binary payloads for the printed example).
+   */
+  add(term: Term, wordSize: 4 | 8 = 8, exampleTerm?: () => Term): void {
     const s = shapeOf(term, wordSize);
     this.total++;
     let row = this.rows.get(s.key);
@@ -139,10 +143,10 @@ export class ShapeHistogram {
       if (this.rows.size >= this.maxShapes) {
         this.other.count++;
         this.other.bytes += s.bytes;
-        if (!this.other.example) this.other.example = printTerm(term, { maxChars: this.exampleWidth });
+        if (!this.other.example) this.other.example = printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth });
         return;
       }
-      row = { count: 0, bytes: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(term, { maxChars: this.exampleWidth }) };
+      row = { count: 0, bytes: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth }) };
       this.rows.set(s.key, row);
     }
     row.count++;
