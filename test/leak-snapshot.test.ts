@@ -22,7 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'beamscope-leak-snap-'));
 async function compare(before: string, after: string, top = 1000): Promise<SnapshotLeakReport> {
   const b = await openSnapshot(before);
   const a = await openSnapshot(after);
-  return compareSnapshots(b, a, { before: () => b.meta, after: () => a.meta }, { top });
+  return compareSnapshots(b, a, { top });
 }
 
 describe('bin_leak: before and after garbage_collect/1 on a real node', () => {
@@ -143,6 +143,15 @@ describe('reading snapshots', () => {
     expect([r.matched, r.onlyBefore, r.onlyAfter]).toEqual([1, 1, 1]);
     expect(r.growth.map((g) => [g.pid, g.isNew])).toEqual([['<0.5.0>', true]]);
     expect(r.notes.join(' ')).toMatch(/1 pids belong to different processes/);
+  });
+
+  it('compareSnapshots takes plain iterables of summaries too', async () => {
+    const before = [{ pid: '<0.1.0>', refs: 5, bytes: 500 }, { pid: '<0.2.0>', refs: 1, bytes: 10 }];
+    const after = [{ pid: '<0.1.0>', refs: 2, bytes: 200 }];
+    const r = await compareSnapshots(before, after);
+    expect(r.deltas.map((d) => [d.pid, d.freedRefs, d.freedBytes])).toEqual([['<0.1.0>', 3, 300]]);
+    expect([r.before.processes, r.before.refs, r.after.processes, r.onlyBefore]).toEqual([2, 6, 1, 1]);
+    expect(r.before.path).toBe('before');
   });
 
   it('summarizeProcessRecord: metadata has no pid', () => {

@@ -124,7 +124,7 @@ const command: CommandModule<object, Args> = {
       if (kinds[0] === 'dump') throw new UsageError('two crash dumps: use beamscope diff <dumpA> <dumpB>');
       const before = await openSnapshot(inputs[0], inputs[0] === '-' ? process.stdin : undefined);
       const after = await openSnapshot(inputs[1], inputs[1] === '-' ? process.stdin : undefined);
-      const report = await compareSnapshots(before, after, { before: () => before.meta, after: () => after.meta }, { top });
+      const report = await compareSnapshots(before, after, { top });
       await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotLeakText(report, textOpts));
       return 0;
     }),

@@ -34,12 +34,22 @@ function topN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
   return items.sort(cmp).slice(0, n);
 }
 
+/** Path, format and metadata record of a side, when it is an openSnapshot stream. */
+function sideMeta(src: Source, counted: { processes: number; refs: number; bytes: number }, fallback: string): SnapshotMeta {
+  const m = (src as { meta?: SnapshotMeta }).meta;
+  return {
+    path: m?.path ?? fallback,
+    format: m?.format ?? 'jsonl',
+    ...counted,
+    ...(m?.meta !== undefined ? { meta: m.meta } : {}),
+  };
+}
+
 /**
- * Compares two snapshots. `beforeMeta`/`afterMeta` are read after both sides are consumed (an
- * openSnapshot stream fills its meta as it goes).
+ * Compares two snapshots: openSnapshot streams, or any (async) iterables of summaries. The before
+ * side is read first, in full (one summary per process kept); the after side is joined as it comes.
  */
-export async function compareSnapshots(before: Source, after: Source,
-  metas: { before: () => SnapshotMeta; after: () => SnapshotMeta }, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
+export async function compareSnapshots(before: Source, after: Source, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
   const top = Math.max(0, opts.top ?? 10);
   const freedRefsMin = opts.freedRefsMin ?? 100;
   const freedBytesMin = opts.freedBytesMin ?? 1024 * 1024;
@@ -49,10 +59,15 @@ export async function compareSnapshots(before: Source, after: Source,
 
   const prior = new Map<string, ProcessBinarySummary>();
   let duplicates = 0;
+  const cb = { processes: 0, refs: 0, bytes: 0 };
   for await (const s of before) {
     if (prior.has(s.pid)) duplicates++;
     prior.set(s.pid, s);
+    cb.processes++;
+    cb.refs += s.refs;
+    cb.bytes += s.bytes;
   }
+  const ca = { processes: 0, refs: 0, bytes: 0 };
   const groups = new Map<string, GroupGrowth>();
   const group = (key: string): GroupGrowth => {
     let g = groups.get(key);
@@ -69,6 +84,9 @@ export async function compareSnapshots(before: Source, after: Source,
   let freedRefs = 0;
   let freedBytes = 0;
   for await (const a of after) {
+    ca.processes++;
+    ca.refs += a.refs;
+    ca.bytes += a.bytes;
     if (seen.has(a.pid)) {
       duplicates++;
       continue;
@@ -134,8 +152,8 @@ export async function compareSnapshots(before: Source, after: Source,
   }
   if (reused.size > 0) notes.push(`${reused.size} pids belong to different processes in the two snapshots (other initial calls): counted as gone and new, not compared`);
   if (duplicates > 0) notes.push(`${duplicates} records repeat a pid already read; the later one was kept (before) or skipped (after)`);
-  const mb = metas.before();
-  const ma = metas.after();
+  const mb = sideMeta(before, cb, 'before');
+  const ma = sideMeta(after, ca, 'after');
   if (mb.meta?.node !== undefined && ma.meta?.node !== undefined && mb.meta.node !== ma.meta.node) notes.push(`the snapshots come from different nodes (${String(mb.meta.node)} and ${String(ma.meta.node)}): pids do not match across nodes`);
 
   const report: SnapshotLeakReport = {
