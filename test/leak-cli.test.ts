@@ -47,7 +47,10 @@ describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
     expect(out.holders.length).toBeLessThanOrEqual(5);
     expect(out.staleEstimates).toHaveLength(5);
     for (const h of out.holders) expect(Object.keys(h)).toEqual(expect.arrayContaining(['pid', 'name', 'reachableBytes']));
-    for (const s of out.staleEstimates) expect(Object.keys(s)).toEqual(expect.arrayContaining(['pid', 'staleBytes']));
+    for (const s of out.staleEstimates) expect(Object.keys(s)).toEqual(expect.arrayContaining(['pid', 'name', 'staleBytes']));
+    // name is null, not missing, for unregistered processes
+    const more = JSON.parse(beamscope(['leak', dump, '--format', 'json', '--top', '10']).stdout);
+    expect(more.staleEstimates.some((s: { name: string | null }) => s.name === null)).toBe(true);
     const stale = [...planted.stale].sort((x, y) => y.bytes - x.bytes);
     expect(out.staleEstimates.slice(0, stale.length).map((s: { name: string }) => s.name)).toEqual(stale.map((s) => s.name));
     const live = [...planted.live].sort((x, y) => y.bytes - x.bytes);

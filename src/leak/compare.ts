@@ -104,8 +104,8 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     ga.bytesAfter += a.bytes;
     ga.memoryBytesAfter += a.memoryBytes ?? 0;
     // objects of one shape (undefined fields are left out of JSON anyway): sorting 10^5 of them stays fast
-    const name = a.name ?? b?.name;
-    const initialCall = a.initialCall ?? b?.initialCall;
+    const name = a.name ?? b?.name ?? null;
+    const initialCall = a.initialCall ?? b?.initialCall ?? null;
     if (b) {
       matched++;
       const fr = b.refs - a.refs;
@@ -172,7 +172,7 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     notes,
     findings: [],
   };
-  const who = (x: { pid: string; name?: string }) => `${x.pid}${x.name ? ` (${x.name})` : ''}`;
+  const who = (x: { pid: string; name?: string | null }) => `${x.pid}${x.name ? ` (${x.name})` : ''}`;
   const findings: Finding[] = [];
   for (const d of report.deltas) {
     if (d.freedRefs < freedRefsMin && d.freedBytes < freedBytesMin) continue;

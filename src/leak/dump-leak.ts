@@ -79,8 +79,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const holderRows = topBy(top, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
   const holders: BinaryHolder[] = holderRows.map((i) => ({
     pid: p.pid[i],
-    ...(p.name[i] ? { name: p.name[i] } : {}),
-    ...(initialCall(i) ? { initialCall: initialCall(i) } : {}),
+    name: p.name[i] ?? null,
+    initialCall: initialCall(i) ?? null,
     reachableBytes: scan.reachableBytes[i],
     exclusiveBytes: scan.exclusiveBytes[i],
     sharedBytes: scan.sharedBytes[i],
@@ -107,8 +107,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const staleEstimates: StaleEstimate[] = withVHeap
     ? topBy(top, n, (i) => stale[i], (i) => stale[i] > 0).map((i) => ({
         pid: p.pid[i],
-        ...(p.name[i] ? { name: p.name[i] } : {}),
-        ...(initialCall(i) ? { initialCall: initialCall(i) } : {}),
+        name: p.name[i] ?? null,
+        initialCall: initialCall(i) ?? null,
         staleBytes: stale[i],
         vheapBytes: vheapOf(dump, i),
         binVHeapBytes: p.binVHeapBytes[i],
@@ -130,13 +130,13 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       if (!scan.heapDumped[i]) continue;
       const key = initialCall(i) ?? 'unknown';
       let g = groupMap.get(key);
-      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], staleBytes: -1 }, flagged: false }));
+      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], name: null, staleBytes: -1 }, flagged: false }));
       g.count++;
       const s = stale[i] || 0;
       g.staleBytes += s;
       g.vheapBytes += vheapOf(dump, i) || 0;
       g.reachableBytes += scan.reachableBytes[i];
-      if (s > g.largest.staleBytes) g.largest = { pid: p.pid[i], ...(p.name[i] ? { name: p.name[i] } : {}), staleBytes: s };
+      if (s > g.largest.staleBytes) g.largest = { pid: p.pid[i], name: p.name[i] ?? null, staleBytes: s };
     }
   }
   // stale bytes of members flagged one by one, so that a group finding is only made when it adds news
@@ -196,7 +196,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   return report;
 }
 
-function who(x: { pid: string; name?: string; initialCall?: string }): string {
+function who(x: { pid: string; name?: string | null }): string {
   return `${x.pid}${x.name ? ` (${x.name})` : ''}`;
 }
 

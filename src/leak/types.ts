@@ -11,9 +11,10 @@ export type Bytes = number;
 
 export interface BinaryHolder {
   pid: string;
-  name?: string;
+  /** Registered name, null when none. */
+  name: string | null;
   /** `Spawned as`, or the real initial call of a proc_lib process when its dictionary was read. */
-  initialCall?: string;
+  initialCall: string | null;
   /** Bytes of the distinct refc binaries its dumped heap references (sizes from `=binary`). */
   reachableBytes: Bytes;
   /** Of those, bytes of binaries no other heap (nor `=literals`) references. */
@@ -29,8 +30,9 @@ export interface BinaryHolder {
 
 export interface StaleEstimate {
   pid: string;
-  name?: string;
-  initialCall?: string;
+  /** Registered name, null when none. */
+  name: string | null;
+  initialCall: string | null;
   /** vheapBytes - reachableAccountedBytes (never below 0): what a garbage collection would likely release. */
   staleBytes: Bytes;
   /** `BinVHeap` + `OldBinVHeap`, bytes: refc binary bytes the VM accounts to the process. */
@@ -57,7 +59,7 @@ export interface StaleGroup {
   reachableBytes: Bytes;
   shareOfBinaryMemory: number;
   /** The member with the most stale bytes. */
-  largest: { pid: string; name?: string; staleBytes: Bytes };
+  largest: { pid: string; name: string | null; staleBytes: Bytes };
   flagged: boolean;
 }
 
@@ -139,8 +141,9 @@ export interface SnapshotMeta {
 
 export interface ProcessDelta {
   pid: string;
-  name?: string;
-  initialCall?: string;
+  /** Registered name, null when none. */
+  name: string | null;
+  initialCall: string | null;
   refsBefore: number;
   refsAfter: number;
   bytesBefore: Bytes;
@@ -152,8 +155,9 @@ export interface ProcessDelta {
 
 export interface ProcessGrowth {
   pid: string;
-  name?: string;
-  initialCall?: string;
+  /** Registered name, null when none. */
+  name: string | null;
+  initialCall: string | null;
   refsBefore: number;
   refsAfter: number;
   bytesBefore: Bytes;

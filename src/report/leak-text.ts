@@ -29,7 +29,7 @@ function notesBlock(out: string[], notes: string[], width: number): void {
   for (const n of notes) out.push(`  - ${sanitize(n, width * 3)}`);
 }
 
-const who = (x: { pid: string; name?: string }) => (x.name ? `${x.pid} ${x.name}` : x.pid);
+const who = (x: { pid: string; name?: string | null }) => (x.name ? `${x.pid} ${x.name}` : x.pid);
 
 /** `beamscope leak <dump>`. */
 export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): string {
