@@ -27,7 +27,10 @@ const cli = yargs(hideBin(process.argv))
     // Validation and coercion errors (err is yargs's own) are usage errors like msg-only ones:
     // one line, no stack trace. `check` maps them to UNKNOWN (3); everything else exits 2.
     const isCheck = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'check';
-    process.stderr.write(`beamscope: ${oneLine(msg ?? err?.message ?? 'usage error')}${isCheck ? '' : ' (see beamscope --help)'}\n`);
+    const text = oneLine(msg ?? err?.message ?? 'usage error');
+    // A monitoring agent reads stdout: the plugin's UNKNOWN line goes there too.
+    if (isCheck) process.stdout.write(`BEAMSCOPE UNKNOWN - ${text}\n`);
+    process.stderr.write(`beamscope: ${text}${isCheck ? '' : ' (see beamscope --help)'}\n`);
     process.exit(isCheck ? 3 : EXIT.usage);
   })
   .help()
