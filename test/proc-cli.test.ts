@@ -35,7 +35,7 @@ describe('beamscope proc', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Process <0\.\d+\.0> \(term_holder\)/);
     expect(r.stdout).toContain('Messages: 16 queued');
-    expect(r.stdout).toMatch(/\n\s+3\s+\S+ B\s+\{log_line, integer, binary\(90\)\}\n/);
+    expect(r.stdout).toMatch(/\n\s+3\s+\S+ B\s+270 B\s+\{log_line, integer, binary\(90\)\}\n/);
     expect(r.stdout).toContain("{'$gen_call', {pid, ref}, {get, atom}}");
     expect(r.stdout).toContain('gen_terms_dump:holder/1  -> returns to <terminate process normally>');
     expect(r.stdout).toMatch(/Binaries held: 5 refc binaries/);

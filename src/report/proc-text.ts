@@ -30,7 +30,7 @@ export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unk
     reductions: r.reductions ?? null,
     messageQueueLength: d.messages.queueLength,
     messagesInDump: d.messages.dumped,
-    messageShapes: d.messages.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, estimatedBytes: s.estimatedBytes, example: s.example })),
+    messageShapes: d.messages.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, estimatedBytes: s.estimatedBytes, binaryBytes: s.binaryBytes, example: s.example })),
     messageSamples: d.messages.samples.map((s) => ({ index: s.index, message: s.text, seqTraceToken: s.seqToken && s.seqToken.t !== 'nil' ? printTerm(s.seqToken) : null })),
     dictionary: d.dictionary.map((e) => ({ key: e.keyText, value: e.valueText })),
     stack: d.stack.frames.map((f) => ({
@@ -80,8 +80,8 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   const m = d.messages;
   out.push(`Messages: ${formatCount(m.queueLength)} queued${m.dumped !== m.queueLength ? ` (${formatCount(m.dumped)} in the dump)` : ''}`);
   if (m.shapes.length > 0) {
-    const rows = m.shapes.slice(0, top).map((x) => [formatCount(x.count), formatBytes(x.estimatedBytes), x.shape]);
-    out.push(table([{ header: 'count', align: 'right' }, { header: 'est. size', align: 'right' }, { header: 'shape', max: Math.max(30, width - 30) }], rows));
+    const rows = m.shapes.slice(0, top).map((x) => [formatCount(x.count), formatBytes(x.estimatedBytes), x.binaryBytes > 0 ? formatBytes(x.binaryBytes) : '-', x.shape]);
+    out.push(table([{ header: 'count', align: 'right' }, { header: 'heap', align: 'right' }, { header: 'refc refs', align: 'right' }, { header: 'shape', max: Math.max(30, width - 42) }], rows));
     if (m.shapes.length > top) out.push(`  ... ${m.shapes.length - top} more shapes`);
     out.push('');
     out.push('  Examples:');

@@ -22,8 +22,10 @@ export interface ShapeInfo {
   /** Skeleton with a slot per binary size. */
   key: string;
   sizes: number[];
-  /** Estimated bytes: heap words x word size + referenced refc payload bytes. */
+  /** Estimated heap bytes: flat size in words x word size (off-heap payloads not included). */
   bytes: number;
+  /** Bytes of refc binary payload referenced (shared payloads count once per reference). */
+  binaryBytes: number;
 }
 
 export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
@@ -75,11 +77,17 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
     }
   };
   const key = skel(term, 0, false);
-  return { key, sizes, bytes: estimateBytes(term, wordSize) };
+  const est = estimateSize(term, wordSize);
+  return { key, sizes, bytes: est.heapBytes, binaryBytes: est.binaryBytes };
 }
 
-/** Flat heap size (like erts_debug:flat_size/1) x word size, plus referenced refc payload bytes. */
+/** Flat heap size (like erts_debug:flat_size/1) x word size; off-heap binary payloads excluded. */
 export function estimateBytes(term: Term, wordSize: 4 | 8 = 8): number {
+  return estimateSize(term, wordSize).heapBytes;
+}
+
+/** Heap bytes (flat size x word size) and referenced refc payload bytes of a term. */
+export function estimateSize(term: Term, wordSize: 4 | 8 = 8): { heapBytes: number; binaryBytes: number } {
   let words = 0;
   let offHeap = 0;
   let budget = 200_000;
@@ -114,20 +122,23 @@ export function estimateBytes(term: Term, wordSize: 4 | 8 = 8): number {
       default: break;
     }
   }
-  return words * wordSize + offHeap;
+  return { heapBytes: words * wordSize, binaryBytes: offHeap };
 }
 
 export interface ShapeRow {
   shape: string;
   count: number;
   example: string;
+  /** Heap bytes of these messages (flat size x word size), without off-heap binary payloads. */
   estimatedBytes: number;
+  /** Refc binary payload bytes they reference (a payload shared by many counts each time). */
+  binaryBytes: number;
 }
 
 /** Counts shapes; bounded to `maxShapes` distinct skeletons (the rest go to one row). */
 export class ShapeHistogram {
-  private rows = new Map<string, { count: number; bytes: number; ranges: number[]; example: string }>();
-  private other = { count: 0, bytes: 0, example: '' };
+  private rows = new Map<string, { count: number; bytes: number; bin: number; ranges: number[]; example: string }>();
+  private other = { count: 0, bytes: 0, bin: 0, example: '' };
   total = 0;
   constructor(private readonly exampleWidth = 120, private readonly maxShapes = 5000) {}
 
@@ -143,14 +154,16 @@ export class ShapeHistogram {
       if (this.rows.size >= this.maxShapes) {
         this.other.count++;
         this.other.bytes += s.bytes;
+        this.other.bin += s.binaryBytes;
         if (!this.other.example) this.other.example = printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth });
         return;
       }
-      row = { count: 0, bytes: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth }) };
+      row = { count: 0, bytes: 0, bin: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth }) };
       this.rows.set(s.key, row);
     }
     row.count++;
     row.bytes += s.bytes;
+    row.bin += s.binaryBytes;
     for (let i = 0; i < s.sizes.length; i++) {
       const n = s.sizes[i];
       if (n < row.ranges[2 * i]) row.ranges[2 * i] = n;
@@ -169,9 +182,9 @@ export class ShapeHistogram {
         i++;
         return lo === hi ? `(${lo})` : `(${lo}..${hi})`;
       });
-      out.push({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes });
+      out.push({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes, binaryBytes: r.bin });
     }
-    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes });
+    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin });
     return out.sort((a, b) => b.count - a.count || b.estimatedBytes - a.estimatedBytes || (a.shape < b.shape ? -1 : 1));
   }
 }
