@@ -1,7 +1,7 @@
 /**
  * `beamscope proc` end to end: the built command (`npx tsc -p tsconfig.json` first; `npm test`
  * does it) on the generated terms fixture. Expected values are what the generator planted
- * (fixtures/terms/gen_terms_dump.erl): 16 messages for term_holder, three of them
+ * (fixtures/terms/gen_terms_dump.erl): 17 messages for term_holder, three of them
  * {log_line, N, <<90 bytes>>}, two '$gen_call's asking {get, Atom}; a gen_server (proc_lib)
  * started by the generator; a dictionary with counter => 42.
  */
@@ -34,7 +34,7 @@ describe('beamscope proc', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Process <0\.\d+\.0> \(term_holder\)/);
-    expect(r.stdout).toContain('Messages: 16 queued');
+    expect(r.stdout).toContain('Messages: 17 queued');
     expect(r.stdout).toMatch(/\n\s+3\s+\S+ B\s+270 B\s+\{log_line, integer, binary\(90\)\}\n/);
     expect(r.stdout).toContain("{'$gen_call', {pid, ref}, {get, atom}}");
     expect(r.stdout).toContain('gen_terms_dump:holder/1  -> returns to <terminate process normally>');
@@ -45,12 +45,12 @@ describe('beamscope proc', () => {
     const r = beamscope(['proc', DUMP, 'term_holder', '--format', 'json', '--top', '100']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.messageQueueLength).toBe(16);
+    expect(j.messageQueueLength).toBe(17);
     expect(j.messageShapes[0]).toMatchObject({ shape: '{log_line, integer, binary(90)}', count: 3 });
     expect(j.messageShapes[1]).toMatchObject({ shape: "{'$gen_call', {pid, ref}, {get, atom}}", count: 2 });
     const counts = j.messageShapes.map((s: { count: number }) => s.count);
     expect([...counts].sort((a: number, b: number) => b - a)).toEqual(counts);
-    expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(16);
+    expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(17);
     expect(j.messageSamples[0].message).toMatch(/^\{log_line,1,<<"x+"/);
     // The 16000-byte and 200-byte refc binaries are also held by the generator process.
     const sizes = j.binaries.held.map((b: { sizeBytes: number }) => b.sizeBytes);
@@ -67,6 +67,16 @@ describe('beamscope proc', () => {
     const byPid = JSON.parse(beamscope(['proc', DUMP, byName.pid, '--format', 'json']).stdout);
     expect(byPid.name).toBe('gen_holder');
     expect(byPid.stack.map((f: { function: string }) => f.function)).toContain('gen_server:handle_msg/6');
+  });
+
+  it('escape sequences from the dump are printed escaped, never raw', () => {
+    const r = beamscope(['proc', DUMP, 'term_holder', '--samples', '20', '--top', '20']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    // A char list with BEL (7) is not printable Latin-1, so Erlang (and we) print it as integers.
+    expect(r.stdout).toContain("{hostile,'\\e[31mred',[27,93,48,59,116,105,116,108,101,7],<<27,91,50,74,0>>}");
+    const j = JSON.parse(beamscope(['proc', DUMP, 'term_holder', '--format', 'json', '--samples', '20']).stdout);
+    expect(j.messageSamples.map((m: { message: string }) => m.message)).toContain("{hostile,'\\e[31mred',[27,93,48,59,116,105,116,108,101,7],<<27,91,50,74,0>>}");
   });
 
   it('dictionary entries', () => {
