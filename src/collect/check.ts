@@ -1,34 +1,57 @@
 /**
- * `beamscope check --node N`: collect one allocator snapshot from a live node into a temporary
- * directory (no process records, no garbage collection), hand its path to the check, remove the
- * directory afterwards. Failures are CollectErrors, which `check` reports as UNKNOWN (exit 3).
+ * `beamscope check --node N`: collect from a live node into a temporary directory (an allocator
+ * snapshot and, unless turned off, process records for the mailbox and processes rules; never a
+ * garbage collection), hand the paths to the check, remove the directory afterwards. Failures are
+ * CollectErrors (InputErrors), which `check` reports as UNKNOWN (exit 3).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, type CollectResult } from './run.js';
 import type { CollectOptions } from './options.js';
 
 export interface NodeSnapshot {
-  /** The recon_alloc-format snapshot, readable by check's loadInput (takenAt in its first line). */
-  path: string;
+  /**
+   * What to check: the allocator snapshot (recon_alloc format, `taken_at` in its first line) and,
+   * with processes, the process records (`beamscope.procs/1`). In a temporary directory they are
+   * named `alloc.snapshot` and `processes.jsonl`, so that check's perfdata labels (prefixed with
+   * the file name when there are several inputs) stay the same from run to run.
+   */
+  paths: string[];
   result: CollectResult;
-  /** Removes the temporary directory (also when `keep` was given: then it does nothing). */
+  /** Removes the temporary directory (nothing when the files were kept with `keepIn`). */
   cleanup(): Promise<void>;
 }
 
-/**
- * Takes one allocator snapshot of `node`. With `keepIn`, the files go there and stay; otherwise
- * into a fresh temporary directory that `cleanup()` removes.
- */
-export async function collectForCheck(options: Pick<CollectOptions, 'node' | 'cookie' | 'timeoutSeconds' | 'escript'> & { keepIn?: string }): Promise<NodeSnapshot> {
+export interface CheckCollectOptions extends Pick<CollectOptions, 'node' | 'cookie' | 'timeoutSeconds' | 'escript' | 'onEvent'> {
+  /** Process records too (default true): the mailbox and processes rules read them. */
+  processes?: boolean;
+  /** Write the files here and keep them (time-stamped names) instead of a temporary directory. */
+  keepIn?: string;
+}
+
+/** Collects one sample from `node` for `check`. */
+export async function collectForCheck(options: CheckCollectOptions): Promise<NodeSnapshot> {
+  const temporary = options.keepIn === undefined;
   const dir = options.keepIn ?? (await mkdtemp(join(tmpdir(), 'beamscope-check-')));
   const cleanup = async () => {
-    if (!options.keepIn) await rm(dir, { recursive: true, force: true });
+    if (temporary) await rm(dir, { recursive: true, force: true });
   };
   try {
-    const result = await collect({ node: options.node, cookie: options.cookie, timeoutSeconds: options.timeoutSeconds, escript: options.escript, out: dir, processes: false });
-    return { path: result.files.alloc, result, cleanup };
+    const result = await collect({
+      node: options.node,
+      cookie: options.cookie,
+      timeoutSeconds: options.timeoutSeconds,
+      escript: options.escript,
+      onEvent: options.onEvent,
+      out: dir,
+      processes: options.processes ?? true,
+    });
+    const paths = [result.files.alloc, ...(result.files.processes ? [result.files.processes] : [])];
+    if (!temporary) return { paths, result, cleanup };
+    const stable = [join(dir, 'alloc.snapshot'), ...(result.files.processes ? [join(dir, 'processes.jsonl')] : [])];
+    for (let i = 0; i < paths.length; i++) await rename(paths[i], stable[i]);
+    return { paths: stable, result, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
