@@ -49,6 +49,7 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --out DIR           output directory (default bench/out)
   --fresh             do not carry over earlier results from results.json
   --generate-only     make (or reuse) the dumps and stop
+  --markdown          print results.json (from an earlier run) as Markdown and stop
   --cpu-prof          after the timed runs, one untimed triage run per dump under
                       node --cpu-prof; prints the top self-time functions
   -h, --help          this text
@@ -418,6 +419,33 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+function markdown(res: Results): string {
+  const rows = [...res.results].sort((a, b) => a.sizeMB - b.sizeMB || ALL_TOOLS.indexOf(a.tool) - ALL_TOOLS.indexOf(b.tool));
+  const m = res.machine;
+  const out: string[] = [];
+  out.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.os}; Node ${m.node}; OTP ${m.otp}; awk = ${m.awk}. ` +
+    `Peak RSS via ${res.rssMethod} (floor ${fmt(res.rssFloorMB, 1)} MB). Page cache warm.`);
+  out.push('');
+  out.push('| dump MB | tool | wall s (median) | best s | MB/s | peak RSS MB | runs | load avg | result |');
+  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  for (const r of rows) {
+    const cap = capped(r.status);
+    const floor = res.rssFloorMB;
+    const rss = r.peakRssMB !== null && floor !== null && r.peakRssMB <= floor + 0.5 ? `≤ ${fmt(r.peakRssMB, 0)}` : fmt(r.peakRssMB, 0);
+    const result = r.status === 'ok' ? r.check + (r.note ? `; ${r.note}` : '') : `**${r.status === 'timeout' ? 'timed out' : r.status === 'memcap' ? 'memory cap' : r.status}**: ${r.note}`;
+    out.push(`| ${fmt(r.dumpBytes / 1e6, 0)} | ${r.label.replace(/\|/g, '\\|')} | ${cap ? '> ' : ''}${fmt(r.wallS)} | ${fmt(r.bestWallS)} | ${cap ? '< ' : ''}${fmt(r.mbPerS, r.mbPerS !== null && r.mbPerS < 10 ? 1 : 0)} | ${rss} | ${r.runs.length} | ${(r.loadAvg ?? []).map((x) => x.toFixed(1)).join(' ')} | ${result} |`);
+  }
+  out.push('');
+  out.push('| target (issue 2/3) | measured | verdict |');
+  out.push('| --- | --- | --- |');
+  for (const t of res.targets) out.push(`| ${t.sizeMB !== null ? `${t.sizeMB} MB: ` : ''}${t.name} | ${t.value} | **${t.verdict}** |`);
+  const when = [...new Set(res.results.map((r) => r.measuredAt.slice(0, 16).replace('T', ' ')))].sort();
+  const git = [...new Set(res.results.map((r) => r.gitDescribe))].join(', ');
+  out.push('');
+  out.push(`Measured ${when[0]}–${when[when.length - 1]} UTC on checkout ${git}.`);
+  return out.join('\n') + '\n';
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -432,6 +460,7 @@ async function main(): Promise<void> {
       fresh: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -464,6 +493,12 @@ async function main(): Promise<void> {
     cdvTimeoutS: Number(values['cdv-timeout']),
     cdvMemCapMB: Number(values['cdv-mem-cap']),
   };
+  if (values.markdown) {
+    const path = join(outDir, 'results.json');
+    if (!existsSync(path)) throw new Error(`no ${relative(ROOT, path)} yet: run the bench first`);
+    process.stdout.write(markdown(JSON.parse(readFileSync(path, 'utf8')) as Results));
+    return;
+  }
   mkdirSync(ctx.logDir, { recursive: true });
 
   if (!sh('erl', ['-noshell', '-eval', 'halt().']).ok) {
