@@ -3,6 +3,7 @@ export { decodeProcess, mailboxShapes, processIdentity, resolvePid } from './pro
 export type { DecodeProcessOptions, MailboxShapes, TermDump } from './process.js';
 export { TermDecoder, BinaryLocator, Warnings, type DecodeLimits, type DecoderSources } from './decoder.js';
 export { HeapIndex, BlockReader } from './heap-index.js';
+export { SequentialHeap, type HeapLines } from './sequential-heap.js';
 export { decodeEtf, type EtfOptions } from './etf.js';
 export { printTerm, formatFloat, writeAtom, writeString, type PrintOptions } from './printer.js';
 export { shapeOf, estimateBytes, estimateSize, ShapeHistogram, type ShapeRow, type ShapeInfo } from './shape.js';
