@@ -472,7 +472,10 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   const heapLines = heapRef ? new SequentialHeap(path, heapRef.offset, heapRef.length, reader) : undefined;
   try {
     const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
-    const dec = new TermDecoder(src, { ...opts, binaryBytes: opts.binaryBytes ?? 64 });
+    // Each stack slot, dictionary entry and message decodes to at most 250,000 terms by default,
+    // so a giant state cannot take the memory the streaming saves.
+    const limits = { maxNodes: 250_000, ...opts };
+    const dec = new TermDecoder(src, { ...limits, binaryBytes: opts.binaryBytes ?? 64 });
     const warnings: string[] = [];
 
     const stackRef = dump.index.get('proc_stack', pid);
@@ -485,8 +488,8 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     let i = 0;
     // Messages get their own decoders without the heap memo: they are streamed, and do not share.
     // Sizes suffice for shapes; samples and each shape's first message are decoded with payloads.
-    const msgDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: 0 });
-    const fullDec = new TermDecoder(src, { ...opts, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
+    const msgDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: 0 });
+    const fullDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
     const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
     for (const m of streamMessages(dump, msgDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
       let full: ParsedMessage | undefined;
