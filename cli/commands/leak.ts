@@ -2,8 +2,8 @@ import { open } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InputError, UsageError } from '../../src/errors.js';
 import { readDump } from '../../src/dump/index.js';
-import { compareSnapshots, dumpLeakReport, openSnapshot } from '../../src/leak/index.js';
-import { renderDumpLeakText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
+import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
+import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, useColor } from '../progress.js';
 
@@ -80,22 +80,28 @@ const command: CommandModule<object, Args> = {
   describe: 'Refc binary leaks: holders and stale references in a dump; bin_leak deltas and growth between two process snapshots',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'one erl_crash.dump (a plain file), or two process snapshots <before> <after> (JSONL or JSON array; "-" reads one from stdin)' })
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'one erl_crash.dump (a plain file); or one process snapshot (top holders); or two, <before> <after> (JSONL or JSON array; "-" reads one from stdin as JSONL)' })
       .option('stale-min-bytes', { type: 'number', describe: 'flag stale estimates from this many bytes (default 524288)' })
       .option('stale-min-share', { type: 'number', describe: 'and this share of =memory binary (default 0.05)' })
       .example('$0 leak erl_crash.dump', 'who holds binaries, and what a GC would free')
+      .example('$0 leak snapshot.jsonl', 'who references the most binary bytes and references')
       .example('$0 leak before.jsonl after.jsonl --top 20', 'recon bin_leak deltas (snapshots before and after a GC) or growth') as never,
   handler: (args) =>
     runCommand(async () => {
       const inputs = positionalInputs(args.inputs ?? []).map((x) => inputPath(String(x)));
-      if (inputs.length === 0 || inputs.length > 2) throw new UsageError('leak takes one crash dump, or two process snapshots (before and after)');
+      if (inputs.length === 0 || inputs.length > 2) throw new UsageError('leak takes one crash dump, one process snapshot, or two (before and after)');
       if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('only one input can be "-" (stdin)');
       const top = Math.max(0, Math.floor(Number(args.top)));
       if (!Number.isFinite(top)) throw new UsageError('--top takes a number');
       const kinds = await Promise.all(inputs.map(kindOf));
       const textOpts = { color: useColor(), width: process.stdout.columns || 100 };
       if (inputs.length === 1) {
-        if (kinds[0] !== 'dump') throw new UsageError(`${inputs[0]} is a process snapshot: give two (before and after) to compare`);
+        if (kinds[0] !== 'dump') {
+          const snap = await openSnapshot(inputs[0], inputs[0] === '-' ? process.stdin : undefined);
+          const report = await snapshotHolders(snap, { top });
+          await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotHoldersText(report, textOpts));
+          return 0;
+        }
         const progress = progressReporter('reading');
         let dump;
         try {

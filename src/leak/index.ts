@@ -15,3 +15,4 @@ export {
 export { compareSnapshots, type CompareOptions } from './compare.js';
 export { diffDumps, type DiffOptions } from './diff.js';
 export { procLibInitialCalls, type InitialCalls } from './identity.js';
+export { snapshotHolders } from './holders.js';

@@ -254,3 +254,29 @@ export interface DumpDiffReport {
   notes: string[];
   findings: Finding[];
 }
+
+// ---- one process snapshot -----------------------------------------------------------------------
+
+export interface SnapshotHolder {
+  pid: string;
+  name: string | null;
+  initialCall: string | null;
+  /** References in `process_info(P, binary)` and the sum of their sizes (recon's binary_memory). */
+  refs: number;
+  bytes: Bytes;
+  memoryBytes: Bytes | null;
+}
+
+export interface SnapshotHoldersReport {
+  schemaVersion: 1;
+  kind: 'snapshot';
+  snapshot: SnapshotMeta;
+  /** Largest bytes first (top N). */
+  holders: SnapshotHolder[];
+  /** Largest refs first (top N): where bin_leak would look. */
+  byRefs: SnapshotHolder[];
+  /** By initial call, largest bytes first (top N). */
+  groups: Array<{ key: string; count: number; refs: number; bytes: Bytes }>;
+  notes: string[];
+  findings: import('../findings.js').Finding[];
+}

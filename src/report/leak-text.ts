@@ -2,7 +2,7 @@
  * Text renderers for `beamscope leak` (dump and snapshots) and `beamscope diff`. Layout only:
  * every number comes from the report; everything printed from the input is sanitised.
  */
-import type { DiffValue, DumpDiffReport, DumpLeakReport, SnapshotLeakReport } from '../leak/types.js';
+import type { DiffValue, DumpDiffReport, DumpLeakReport, SnapshotHoldersReport, SnapshotLeakReport } from '../leak/types.js';
 import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
 import { renderFinding, type TextOptions } from './triage-text.js';
 
@@ -123,6 +123,27 @@ export function renderSnapshotLeakText(r: SnapshotLeakReport, opts: TextOptions 
         { header: 'bytes before', align: 'right' }, { header: 'after', align: 'right' }],
       r.groups.map((g) => [g.key, `${formatCount(g.countBefore)} -> ${formatCount(g.countAfter)}`, formatBytes(g.growthBytes), `${g.growthRefs >= 0 ? '+' : ''}${formatCount(g.growthRefs)}`, formatBytes(g.bytesBefore), formatBytes(g.bytesAfter)]),
     ));
+  }
+  notesBlock(out, r.notes, width);
+  return `${out.join('\n')}\n`;
+}
+
+/** `beamscope leak <snapshot>`. */
+export function renderSnapshotHoldersText(r: SnapshotHoldersReport, opts: TextOptions = {}): string {
+  const width = opts.width ?? 100;
+  const m = r.snapshot;
+  const out: string[] = [];
+  out.push(`beamscope leak: ${sanitize(m.path)}: ${formatCount(m.processes)} processes, ${formatCount(m.refs)} binary references, ${formatBytes(m.bytes)}${m.meta?.phase !== undefined ? ` (${sanitize(String(m.meta.phase), 40)})` : ''}`);
+  const cols = [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'bytes', align: 'right' as const }, { header: 'refs', align: 'right' as const }];
+  const rows = (list: SnapshotHoldersReport['holders']) => list.map((h) => [who(h), h.initialCall ?? '-', formatBytes(h.bytes), formatCount(h.refs)]);
+  out.push(heading('Most binary bytes referenced (recon proc_count(binary_memory))'));
+  out.push(r.holders.length ? table(cols, rows(r.holders)) : '  none');
+  out.push(heading('Most binary references (where bin_leak looks)'));
+  out.push(r.byRefs.length ? table(cols, rows(r.byRefs)) : '  none');
+  if (r.groups.length > 0) {
+    out.push(heading('By initial call'));
+    out.push(table([{ header: 'initial call', max: 60 }, { header: 'processes', align: 'right' }, { header: 'bytes', align: 'right' }, { header: 'refs', align: 'right' }],
+      r.groups.map((g) => [g.key, formatCount(g.count), formatBytes(g.bytes), formatCount(g.refs)])));
   }
   notesBlock(out, r.notes, width);
   return `${out.join('\n')}\n`;
