@@ -18,6 +18,10 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate } from '../src/check/evaluate.js';
+import { loadInput } from '../src/check/input.js';
+import { resolveThresholds, selectRules } from '../src/check/thresholds.js';
+import { CollectError, collectForCheck } from '../src/collect/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -411,6 +415,29 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     const res = JSON.parse(r.stdout);
     expect(res.node).toBe(longName);
     expect(res.samples[0].processes).toBeGreaterThan(30);
+  });
+
+  it('collectForCheck (check --node): allocator snapshot and process records under stable names, checked, then removed', async () => {
+    const snap = await collectForCheck({ node: mainName, cookie: COOKIE, timeoutSeconds: 20 });
+    let dir = '';
+    try {
+      expect(snap.paths.map((p) => p.split('/').pop())).toEqual(['alloc.snapshot', 'processes.jsonl']);
+      dir = join(snap.paths[0], '..');
+      const loaded = [];
+      for (const p of snap.paths) loaded.push(await loadInput(p));
+      expect(loaded.map((l) => l.kind)).toEqual(['term-text', 'process-snapshot']);
+      expect(loaded[0].takenAt?.source).toBe('content');
+      const result = evaluate(loaded, { rules: selectRules([], []), thresholds: resolveThresholds({ warn: [], crit: [] }) });
+      expect([0, 1, 2]).toContain(result.exitCode);
+      const metrics = result.inputs.flatMap((i) => i.metrics.map((m) => m.label));
+      expect(metrics).toEqual(expect.arrayContaining(['alloc:usage', 'processes:mailbox_max']));
+    } finally {
+      await snap.cleanup();
+    }
+    expect(existsSync(dir)).toBe(false);
+    const err = await collectForCheck({ node: `bsc_nobody_${tag}`, cookie: COOKIE, timeoutSeconds: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CollectError);
+    expect((err as CollectError).kind).toBe('node-down');
   });
 
   describe('failures: one line on stderr, exit 1', () => {
