@@ -2,6 +2,9 @@
  * The library API on the generated fixture (values planted by fixtures/terms/gen_terms_dump.erl),
  * and the line sources read with tiny buffers so that every chunk boundary is crossed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { sectionLines } from '../src/dump/section-lines.js';
@@ -73,6 +76,34 @@ describe('terms API', () => {
       big.close();
     } finally {
       reader.close();
+    }
+  });
+
+  it('HeapIndex: lines far beyond their checkpoint, CRLF, junk lines, duplicate addresses', () => {
+    // A synthetic line file (not a dump): the index only needs `ADDR:` lines.
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-idx-'));
+    try {
+      const lines: string[] = [];
+      for (let i = 0; i < 100; i++) lines.push(`${(0x1000 + i * 8).toString(16).toUpperCase()}:${i % 7 === 3 ? 'x'.repeat(70_000) : `t1:I${i}`}`);
+      lines.splice(50, 0, 'junk without address', '1000:duplicate');
+      const path = join(dir, 'lines.txt');
+      writeFileSync(path, `${lines.join('\r\n')}\r\n`);
+      for (const buf of [64, 1 << 20]) {
+        const idx = new HeapIndex(path, 0, Buffer.byteLength(`${lines.join('\r\n')}\r\n`), buf);
+        expect(idx.count).toBe(101);
+        expect(idx.badLines).toBe(1);
+        const r = new BlockReader(path, 4096, 4);
+        for (let i = 0; i < 100; i++) {
+          const off = idx.lookup(0x1000 + i * 8, r);
+          const { line } = r.lineAt(off, Infinity, 100);
+          expect(`${buf} ${i} ${line.toString().slice(0, 20)}`).toBe(`${buf} ${i} ${(0x1000 + i * 8).toString(16).toUpperCase()}:${i % 7 === 3 ? "xxxxxxxxxxxxxxx" : `t1:I${i}`}`.slice(0, `${buf} ${i} `.length + 20));
+          if (i % 7 !== 3) expect(line.toString()).toBe(`${(0x1000 + i * 8).toString(16).toUpperCase()}:t1:I${i}`);
+        }
+        expect(idx.lookup(0x999)).toBe(-1);
+        r.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

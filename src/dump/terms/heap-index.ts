@@ -20,6 +20,17 @@ export function parseHexBytes(b: Uint8Array, start: number, end: number): number
   return end > start ? v : NaN;
 }
 
+/** True for a line that starts `HEX:` (within its first 48 bytes), as the index records them. */
+function isAddressLine(line: Uint8Array): boolean {
+  let j = 0;
+  for (; j < line.length && j < 48; j++) {
+    const c = line[j];
+    if (c === 58) return j > 0;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return false;
+}
+
 function hashAddress(a: number): number {
   // murmur3's 32-bit finaliser over (low word ^ mixed high word): full avalanche, so the low
   // bits used as the table index are well spread even for word-strided addresses.
@@ -353,15 +364,19 @@ export class HeapIndex {
     const cp = this.checkpoints[i >>> 5];
     const d = this.delta[i];
     if (d !== 0xffff) return this.base + cp + d;
-    // Walk lines from the checkpoint.
+    // Walk lines from the checkpoint, counting only lines the index recorded (`HEX:` heads).
     const r = reader ?? new BlockReader(this.path, 1 << 16, 4);
     try {
       let off = this.base + cp;
-      for (let k = i & ~31; k < i; k++) {
+      let k = i & ~31;
+      for (;;) {
+        if (off < 0 || off >= this.end) return -1;
+        if (isAddressLine(r.lineAt(off, this.end, 48).line)) {
+          if (k === i) return off;
+          k++;
+        }
         off = r.nextLineStart(off, this.end);
-        if (off < 0) return -1;
       }
-      return off;
     } finally {
       if (!reader) r.close();
     }
