@@ -152,6 +152,9 @@ describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
     const br = beamscope(['leak', broken, join(LEAK, 'gc-after.json')]);
     expect(br.code).toBe(1);
     expectOneLineError(br.stderr, /broken\.jsonl/);
+    const piped = beamscope(['leak', '-'], readFileSync(dump));
+    expect(piped.code).toBe(1);
+    expectOneLineError(piped.stderr, /a crash dump, not a process snapshot/);
     const dir = beamscope(['leak', tmp]);
     expect(dir.code).toBe(1);
     expectOneLineError(dir.stderr, /is a directory/);

@@ -164,6 +164,9 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
         const one = (text: string): ProcessBinarySummary | undefined => {
           line++;
           if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (line === 1 && (text.startsWith('=erl_crash_dump:') || text.startsWith('\u001f\u008b') || text.startsWith('\u001f\ufffd'))) {
+            throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
+          }
           if (text.trim() === '') return undefined;
           let item: ReturnType<typeof parseLine>;
           try {
