@@ -31,7 +31,8 @@ init(Collector, Ref, Mode, Opts) ->
               batch => maps:get(batch, Opts, 500),
               stall_ms => maps:get(stall_ms, Opts, 60000),
               dict_key => dict_key_supported(),
-              seq => 0, acked => 0, count => 0},
+              seq => 0, acked => 0, count => 0,
+              flushed => erlang:monotonic_time(millisecond)},
     walk(first(), [], 0, State).
 
 %% ---- the process table ----------------------------------------------------------------------
@@ -64,8 +65,11 @@ walk({P, Cursor}, Acc, N, #{mode := Mode} = State) ->
         skip ->
             walk(next(Cursor), Acc, N, State);
         R ->
-            case N + 1 >= maps:get(batch, State) of
-                true -> walk(next(Cursor), [], 0, flush([R | Acc], State));
+            %% a batch is full at `batch` records, or after a second (slow processes, GCs of large
+            %% heaps): the collector hears from this process at least every second or so
+            Now = erlang:monotonic_time(millisecond),
+            case N + 1 >= maps:get(batch, State) orelse Now - maps:get(flushed, State) >= 1000 of
+                true -> walk(next(Cursor), [], 0, flush([R | Acc], State#{flushed := Now}));
                 false -> walk(next(Cursor), [R | Acc], N + 1, State)
             end
     end.

@@ -113,9 +113,11 @@ describe('finding the collector', () => {
   });
   it('an escript that dies without a word: one line with its status', async () => {
     const bad = join(tmp, 'bin', 'escript-crash');
-    writeFileSync(bad, '#!/bin/sh\necho "something broke" >&2\nexit 7\n');
+    // it leaves a half-written file behind, as a killed collector would
+    writeFileSync(bad, '#!/bin/sh\nfor a in "$@"; do case "$a" in out=*) touch "${a#out=}/processes-20261128T000000.000Z.jsonl.partial";; esac; done\necho "something broke" >&2\nexit 7\n');
     chmodSync(bad, 0o755);
     await expect(collect({ node: 'n@h', out: join(tmp, 'crash'), escript: bad })).rejects.toThrow(/the collector \(escript\) exited with status 7: something broke/);
+    expect(readdirSync(join(tmp, 'crash'))).toEqual([]);
   });
   it('an escript error event becomes a CollectError of that kind', async () => {
     const fake = join(tmp, 'bin', 'escript-cookie');

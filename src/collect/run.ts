@@ -5,7 +5,8 @@
  * CollectError line.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
 import { decodeTermText } from '../alloc/term-text.js';
 import { InputError } from '../errors.js';
@@ -65,6 +66,17 @@ export async function writeAllocJson(snapshotPath: string, meta: { takenAt: stri
     throw new CollectError('io', `cannot write ${target}: ${(e as Error).message}`);
   }
   return target;
+}
+
+const PARTIAL = /^(alloc|processes|binleak-before|binleak-after)-\d{8}T\d{6}\.\d{3}Z\.(snapshot|jsonl|json)\.partial$/;
+
+/** Removes the collector's half-written files (`*.partial`) from `dir`; never fails. */
+async function removePartials(dir: string): Promise<void> {
+  try {
+    for (const f of await readdir(dir)) if (PARTIAL.test(f)) await unlink(join(dir, f)).catch(() => {});
+  } catch {
+    // the directory is not there or not readable: nothing to tidy
+  }
 }
 
 /**
@@ -171,9 +183,12 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   try {
     await chain;
   } catch (e) {
+    await removePartials(r.out);
     if (e instanceof InputError) throw e;
     throw new CollectError('internal', String((e as Error)?.message ?? e));
   }
+  // A killed escript cannot tidy up after itself.
+  if (exit.error || failure || guardFired || exit.code !== 0 || !done) await removePartials(r.out);
   if (exit.error) {
     if (exit.error.code === 'ENOENT' || exit.error.code === 'EACCES') throw new CollectError('no-escript', `cannot run ${escript}: ${exit.error.code === 'ENOENT' ? 'not found' : 'permission denied'}; beamscope collect needs Erlang/OTP's escript`);
     throw new CollectError('internal', `cannot run ${escript}: ${exit.error.message}`);
