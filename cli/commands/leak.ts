@@ -37,7 +37,10 @@ async function kindOf(path: string): Promise<Kind> {
       throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
     }
     if (n === 0) throw new InputError(`${path}: empty file`, path);
-    if (buf[0] === 0x1f && buf[1] === 0x8b) return 'dump';
+    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+      // refused before a long decompression: the heaps are re-read by offset
+      throw new InputError(`${path}: a gzip file; leak reads the process heaps of a dump by offset, which needs a plain dump file (decompress it first)`, path);
+    }
     const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
     if (head.startsWith('=erl_crash_dump:') || head.startsWith('<Erlang crash dump>')) return 'dump';
     const t = head.trimStart();
