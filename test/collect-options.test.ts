@@ -3,16 +3,17 @@
  * option checks, the escript's arguments, finding `escript` and the shipped script, and the
  * allocator JSON written next to a snapshot (from a committed recon_alloc snapshot).
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CollectError, collect, collectorScript, escriptArgs, findEscript, parseNodeName, resolveOptions, writeAllocJson } from '../src/collect/index.js';
 import { readAllocatorInput } from '../src/alloc/read.js';
 import { InputError, UsageError } from '../src/errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-collect-opts-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('parseNodeName', () => {
   it('short names: no dot in the host', () => {

@@ -26,6 +26,9 @@ import { CollectError, collectForCheck } from '../src/collect/index.js';
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
+// `beamscope check --node` lives in cli/commands/check.ts (another owner): tested here once it is wired.
+const checkHasNode = existsSync(join(ROOT, 'cli', 'commands', 'check.ts')) && readFileSync(join(ROOT, 'cli', 'commands', 'check.ts'), 'utf8').includes('collectForCheck');
+
 const haveErlang = spawnSync('sh', ['-c', 'command -v erl && command -v erlc && command -v escript && command -v epmd'], { stdio: 'ignore' }).status === 0;
 const run = haveErlang || process.env.CI === 'true';
 
@@ -423,6 +426,7 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     try {
       expect(snap.paths.map((p) => p.split('/').pop())).toEqual(['alloc.snapshot', 'processes.jsonl']);
       dir = join(snap.paths[0], '..');
+      expect(snap.names).toEqual([`${main.node}/alloc.snapshot`, `${main.node}/processes.jsonl`]);
       const loaded = [];
       for (const p of snap.paths) loaded.push(await loadInput(p));
       expect(loaded.map((l) => l.kind)).toEqual(['term-text', 'process-snapshot']);
@@ -438,6 +442,27 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     const err = await collectForCheck({ node: `bsc_nobody_${tag}`, cookie: COOKIE, timeoutSeconds: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CollectError);
     expect((err as CollectError).kind).toBe('node-down');
+  });
+
+  it.skipIf(!checkHasNode)('beamscope check --node: collects and checks in one go; unreachable, wrong cookie, timeout are UNKNOWN (exit 3)', async () => {
+    const ok = await beamscope(['check', '--node', mainName, '--cookie', COOKIE, '--format', 'nagios']);
+    expect([0, 1, 2], ok.stdout + ok.stderr).toContain(ok.code);
+    expect(ok.stdout).toMatch(/^BEAMSCOPE (OK|WARNING|CRITICAL) - .*'alloc:usage'=/);
+    expect(ok.stdout).toContain(`${main.node}/alloc.snapshot: `);
+    expect(ok.stdout).toContain(`${main.node}/processes.jsonl: `);
+    const down = await beamscope(['check', '--node', `bsc_nobody_${tag}`, '--cookie', COOKIE, '--format', 'nagios']);
+    expect(down.code).toBe(3);
+    expect(down.stdout).toMatch(/^BEAMSCOPE UNKNOWN - node bsc_nobody_\S+ is not running/);
+    const cookie = await beamscope(['check', '--node', mainName, '--cookie', 'not_the_cookie', '--format', 'text']);
+    expectOneLineError(cookie, 3, /wrong cookie\?/);
+    process.kill(longNode.osPid, 'SIGSTOP');
+    try {
+      const slow = await beamscope(['check', '--node', longName, '--cookie', COOKIE, '--timeout', '1', '--format', 'nagios']);
+      expect(slow.code).toBe(3);
+      expect(slow.stdout).toMatch(/^BEAMSCOPE UNKNOWN - timed out after 1 s/);
+    } finally {
+      process.kill(longNode.osPid, 'SIGCONT');
+    }
   });
 
   describe('failures: one line on stderr, exit 1', () => {

@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { collect, type CollectResult } from './run.js';
 import type { CollectOptions } from './options.js';
 
@@ -18,6 +18,11 @@ export interface NodeSnapshot {
    * the file name when there are several inputs) stay the same from run to run.
    */
   paths: string[];
+  /**
+   * What to call them in check's output: `NODE/alloc.snapshot`, `NODE/processes.jsonl` (the
+   * file name keeps the perfdata labels; the node says where the numbers come from).
+   */
+  names: string[];
   result: CollectResult;
   /** Removes the temporary directory (nothing when the files were kept with `keepIn`). */
   cleanup(): Promise<void>;
@@ -33,7 +38,7 @@ export interface CheckCollectOptions extends Pick<CollectOptions, 'node' | 'cook
 /** Collects one sample from `node` for `check`. */
 export async function collectForCheck(options: CheckCollectOptions): Promise<NodeSnapshot> {
   const temporary = options.keepIn === undefined;
-  const dir = options.keepIn ?? (await mkdtemp(join(tmpdir(), 'beamscope-check-')));
+  const dir = options.keepIn ?? (await mkdtemp(join(tmpdir(), 'beamscope-check-node-')));
   const cleanup = async () => {
     if (temporary) await rm(dir, { recursive: true, force: true });
   };
@@ -48,10 +53,11 @@ export async function collectForCheck(options: CheckCollectOptions): Promise<Nod
       processes: options.processes ?? true,
     });
     const paths = [result.files.alloc, ...(result.files.processes ? [result.files.processes] : [])];
-    if (!temporary) return { paths, result, cleanup };
+    const names = (ps: string[]) => ps.map((p) => `${result.node}/${basename(p)}`);
+    if (!temporary) return { paths, names: names(paths), result, cleanup };
     const stable = [join(dir, 'alloc.snapshot'), ...(result.files.processes ? [join(dir, 'processes.jsonl')] : [])];
     for (let i = 0; i < paths.length; i++) await rename(paths[i], stable[i]);
-    return { paths: stable, result, cleanup };
+    return { paths: stable, names: names(stable), result, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
