@@ -177,6 +177,10 @@ describe('other dumps', () => {
     expect(r1.staleEstimates).toHaveLength(2);
     expect(r1.holders.length).toBeLessThanOrEqual(2);
     expect(r1.groups.length).toBeLessThanOrEqual(2);
+    // findings do not depend on how many rows are shown
+    const none = analyzeDumpLeak(dump, scan, { top: 0 });
+    expect(none.staleEstimates).toHaveLength(0);
+    expect(none.findings.map((f) => f.id)).toEqual(analyzeDumpLeak(dump, scan, { top: 10 }).findings.map((f) => f.id));
     // thresholds move the flags
     const strict = analyzeDumpLeak(dump, scan, { thresholds: { staleMinBytes: 64 * 1024 * 1024 } });
     expect(strict.staleEstimates.some((s) => s.flagged)).toBe(false);

@@ -51,6 +51,8 @@ function sideMeta(src: Source, counted: { processes: number; refs: number; bytes
  */
 export async function compareSnapshots(before: Source, after: Source, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
   const top = Math.max(0, opts.top ?? 10);
+  // lists are built this long so that findings do not depend on --top, then cut to top
+  const rowsN = Math.max(top, 20);
   const freedRefsMin = opts.freedRefsMin ?? 100;
   const freedBytesMin = opts.freedBytesMin ?? 1024 * 1024;
   const growthMinBytes = opts.growthMinBytes ?? 256 * 1024;
@@ -165,9 +167,9 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     onlyBefore,
     onlyAfter,
     totals: { freedRefs, freedBytes, growthRefs, growthBytes },
-    deltas: topN(deltas, top, (x, y) => y.freedRefs - x.freedRefs || y.freedBytes - x.freedBytes || cmpStr(x.pid, y.pid)),
-    growth: topN(growth, top, (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || cmpStr(x.pid, y.pid)),
-    groups: topN([...groups.values()].filter((g) => g.growthBytes !== 0 || g.growthRefs !== 0 || g.countAfter !== g.countBefore), top,
+    deltas: topN(deltas, rowsN, (x, y) => y.freedRefs - x.freedRefs || y.freedBytes - x.freedBytes || cmpStr(x.pid, y.pid)),
+    growth: topN(growth, rowsN, (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || cmpStr(x.pid, y.pid)),
+    groups: topN([...groups.values()].filter((g) => g.growthBytes !== 0 || g.growthRefs !== 0 || g.countAfter !== g.countBefore), rowsN,
       (x, y) => y.growthBytes - x.growthBytes || y.growthRefs - x.growthRefs || cmpStr(x.key, y.key)),
     notes,
     findings: [],
@@ -212,5 +214,8 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     });
   }
   report.findings = sortFindings(findings);
+  report.deltas = report.deltas.slice(0, top);
+  report.growth = report.growth.slice(0, top);
+  report.groups = report.groups.slice(0, top);
   return report;
 }

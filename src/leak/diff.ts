@@ -94,6 +94,8 @@ const byDelta = <T>(f: (x: T) => number) => (x: T, y: T) => f(y) - f(x);
 
 export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffReport {
   const top = Math.max(0, opts.top ?? 10);
+  // lists are built this long so that findings do not depend on --top, then cut to top
+  const rowsN = Math.max(top, 20);
   const minBytes = opts.minBytes ?? 1024 * 1024;
   const minRatio = opts.minRatio ?? 0.2;
   const notes: string[] = [...(opts.notes ?? [])];
@@ -140,10 +142,10 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   // the groups that grew most in memory, then those whose count or queue grew most
   const pick = new Map<string, GroupDiff>();
   const add = (list: GroupDiff[]) => list.forEach((g) => pick.set(`${g.by}\u0000${g.key}`, g));
-  add([...allGroups].filter((g) => g.memoryBytes.delta > 0).sort(byDelta((g) => g.memoryBytes.delta)).slice(0, top));
-  add([...allGroups].filter((g) => g.count.delta > 0).sort(byDelta((g) => g.count.delta)).slice(0, Math.ceil(top / 2)));
-  add([...allGroups].filter((g) => g.messageQueueLength.delta > 0).sort(byDelta((g) => g.messageQueueLength.delta)).slice(0, Math.ceil(top / 2)));
-  add([...allGroups].filter((g) => g.memoryBytes.delta < 0).sort(byDelta((g) => -g.memoryBytes.delta)).slice(0, Math.ceil(top / 4)));
+  add([...allGroups].filter((g) => g.memoryBytes.delta > 0).sort(byDelta((g) => g.memoryBytes.delta)).slice(0, rowsN));
+  add([...allGroups].filter((g) => g.count.delta > 0).sort(byDelta((g) => g.count.delta)).slice(0, Math.ceil(rowsN / 2)));
+  add([...allGroups].filter((g) => g.messageQueueLength.delta > 0).sort(byDelta((g) => g.messageQueueLength.delta)).slice(0, Math.ceil(rowsN / 2)));
+  add([...allGroups].filter((g) => g.memoryBytes.delta < 0).sort(byDelta((g) => -g.memoryBytes.delta)).slice(0, Math.ceil(rowsN / 4)));
   const groups = [...pick.values()].sort((x, y) => y.memoryBytes.delta - x.memoryBytes.delta || y.count.delta - x.count.delta);
 
   const ea = etsByName(a);
@@ -156,7 +158,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
     })
     .filter((e) => e.memoryBytes.delta !== 0 || e.objects.delta !== 0 || e.tables.delta !== 0)
     .sort((x, y) => y.memoryBytes.delta - x.memoryBytes.delta || y.objects.delta - x.objects.delta)
-    .slice(0, top);
+    .slice(0, rowsN);
 
   const ta = new Map(allocatorTypes(a).map((t) => [t.type, t]));
   const tb = new Map(allocatorTypes(b).map((t) => [t.type, t]));
@@ -258,5 +260,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
     });
   }
   report.findings = sortFindings(findings);
+  report.groups = groups.slice(0, top);
+  report.ets = ets.slice(0, top);
   return report;
 }

@@ -66,6 +66,8 @@ export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number): numbe
 /** The report over a dump model and its heap scan. Reads nothing. */
 export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeakOptions = {}): DumpLeakReport {
   const top = Math.max(0, opts.top ?? 10);
+  // lists are built this long so that findings do not depend on --top, then cut to top
+  const rowsN = Math.max(top, 20);
   const th: LeakThresholds = { ...DEFAULT_LEAK_THRESHOLDS, ...opts.thresholds };
   const p = dump.processes;
   const n = p.count;
@@ -76,7 +78,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const share = (b: number) => (memBinary && memBinary > 0 ? b / memBinary : 0);
   const notes = [...(opts.notes ?? [])];
 
-  const holderRows = topBy(top, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
+  const holderRows = topBy(rowsN, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
   const holders: BinaryHolder[] = holderRows.map((i) => ({
     pid: p.pid[i],
     name: p.name[i] ?? null,
@@ -105,7 +107,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const flag = (bytes: number) => bytes >= th.staleMinBytes && share(bytes) >= th.staleMinShare;
 
   const staleEstimates: StaleEstimate[] = withVHeap
-    ? topBy(top, n, (i) => stale[i], (i) => stale[i] > 0).map((i) => ({
+    ? topBy(rowsN, n, (i) => stale[i], (i) => stale[i] > 0).map((i) => ({
         pid: p.pid[i],
         name: p.name[i] ?? null,
         initialCall: initialCall(i) ?? null,
@@ -152,7 +154,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const groups = [...groupMap.values()]
     .filter((g) => g.staleBytes > 0)
     .sort((a, b) => b.staleBytes - a.staleBytes || a.key.localeCompare(b.key))
-    .slice(0, top);
+    .slice(0, rowsN);
   for (const g of groups) {
     g.shareOfBinaryMemory = share(g.staleBytes);
     g.flagged = flag(g.staleBytes);
@@ -192,7 +194,10 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     notes,
     findings: [],
   };
-  report.findings = dumpLeakFindings(report, top, flaggedInGroup);
+  report.findings = dumpLeakFindings(report, 10, flaggedInGroup);
+  report.holders = holders.slice(0, top);
+  report.staleEstimates = staleEstimates.slice(0, top);
+  report.groups = groups.slice(0, top);
   return report;
 }
 
