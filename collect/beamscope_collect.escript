@@ -258,10 +258,13 @@ with_deadline(Fun, T) ->
             timeout
     end.
 
-rpc(#{node := Node, timeout := T}, M, F, A) ->
+rpc(#{node := Node, timeout := T} = S, M, F, A) ->
     try
         erpc:call(Node, M, F, A, T)
     catch
+        error:{erpc, notsup} ->
+            %% a node older than OTP 23 has no erpc: the rpc server does the same
+            old_rpc(S, M, F, A);
         error:{erpc, timeout} ->
             fail(timeout, "timed out after ~ts waiting for ~ts to answer ~ts:~ts/~b",
                  [secs(T), atom_to_list(Node), M, F, length(A)]);
@@ -271,6 +274,19 @@ rpc(#{node := Node, timeout := T}, M, F, A) ->
             fail(rpc, "~ts:~ts/~b failed on ~ts: ~tP", [M, F, length(A), atom_to_list(Node), R, 12]);
         error:{erpc, R} ->
             fail(rpc, "~ts:~ts/~b on ~ts: ~tp", [M, F, length(A), atom_to_list(Node), R])
+    end.
+
+old_rpc(#{node := Node, timeout := T}, M, F, A) ->
+    case rpc:call(Node, M, F, A, T) of
+        {badrpc, timeout} ->
+            fail(timeout, "timed out after ~ts waiting for ~ts to answer ~ts:~ts/~b",
+                 [secs(T), atom_to_list(Node), M, F, length(A)]);
+        {badrpc, nodedown} ->
+            fail('node-down', "lost the connection to ~ts", [atom_to_list(Node)]);
+        {badrpc, R} ->
+            fail(rpc, "~ts:~ts/~b failed on ~ts: ~tP", [M, F, length(A), atom_to_list(Node), R, 12]);
+        R ->
+            R
     end.
 
 secs(Ms) when Ms rem 1000 =:= 0 -> integer_to_list(Ms div 1000) ++ " s";

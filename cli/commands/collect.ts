@@ -66,8 +66,11 @@ const command: CommandModule<object, Args> = {
 /** One line on stderr (a terminal only), rewritten in place. */
 function stderrProgress(): { onEvent(e: CollectEvent): void; done(): void } {
   let shown = false;
+  const started = Date.now();
   return {
     onEvent(e) {
+      // short runs finish before anyone could read a progress line
+      if (Date.now() - started < 1000) return;
       let line: string | undefined;
       if (e.event === 'connected') line = `connected to ${sanitize(e.node)} (OTP ${sanitize(e.otpRelease)})`;
       else if (e.event === 'progress') line = `${e.phase === 'bin-leak' ? 'bin_leak (GC of every process)' : 'processes'}: ${formatCount(e.records)}`;
