@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../src/check/evaluate.js';
 import { loadInput } from '../src/check/input.js';
 import { resolveThresholds, selectRules } from '../src/check/thresholds.js';
-import { CollectError, collectForCheck } from '../src/collect/index.js';
+import { CollectError, collect, collectForCheck } from '../src/collect/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -43,7 +43,8 @@ const WORKLOAD = String.raw`
 -define(OPTS, [{min_heap_size, 233681}, {min_bin_vheap_size, 10000000}]).
 -define(MIB, 1048576).
 
-start([Ready, ParentOsPid, Fragment]) ->
+start([Ready, ParentOsPid, Fragment, Idle]) ->
+    [spawn(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, list_to_integer(Idle))],
     Leakers = [begin
                    Kept = [fresh(Size, 200 + I) || I <- lists:seq(1, K)],
                    P = spawn_opt(?MODULE, leaker, [Kept], ?OPTS),
@@ -174,9 +175,9 @@ async function waitFor(path: string, ms: number, child: ChildProcess): Promise<v
 }
 
 /** Starts a node running the workload; resolves with its planted numbers. */
-async function startNode(nameFlag: '-sname' | '-name', name: string, fragment: boolean): Promise<Planted> {
+async function startNode(nameFlag: '-sname' | '-name', name: string, fragment: boolean, idle = 0): Promise<Planted> {
   const ready = join(tmp, `${name.replace(/@.*/, '')}.ready.json`);
-  const child = spawn('erl', [nameFlag, name, '-setcookie', COOKIE, '-noshell', '-noinput', '+S', '2:2', '-pa', tmp, '-run', 'bsc_collect_workload', 'start', ready, String(process.pid), String(fragment)], { stdio: 'ignore' });
+  const child = spawn('erl', [nameFlag, name, '-setcookie', COOKIE, '-noshell', '-noinput', '+S', '2:2', '-pa', tmp, '-run', 'bsc_collect_workload', 'start', ready, String(process.pid), String(fragment), String(idle)], { stdio: 'ignore' });
   children.push(child);
   await waitFor(ready, 90_000, child);
   const planted = JSON.parse(readFileSync(ready, 'utf8')) as Planted;
@@ -205,7 +206,7 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     writeFileSync(join(tmp, 'bsc_collect_workload.erl'), WORKLOAD);
     const c = spawnSync('erlc', ['-o', tmp, join(tmp, 'bsc_collect_workload.erl')], { encoding: 'utf8' });
     expect(c.status, c.stderr + c.stdout).toBe(0);
-    [main, longNode] = await Promise.all([startNode('-sname', mainName, true), startNode('-name', longName, false)]);
+    [main, longNode] = await Promise.all([startNode('-sname', mainName, true), startNode('-name', longName, false, 50_000)]);
   });
 
   afterAll(async () => {
@@ -492,6 +493,33 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
       } finally {
         process.kill(longNode.osPid, 'SIGCONT');
       }
+    });
+
+    it('timeout while the records stream: the node stops answering mid-way; nothing half-written stays, and the node unloads the module itself', async () => {
+      const out = join(tmp, 'timeout-mid');
+      let stoppedAt = -1;
+      const err = await collect({
+        node: longName,
+        cookie: COOKIE,
+        out,
+        timeoutSeconds: 1.5,
+        onEvent: (e) => {
+          if (e.event === 'progress' && stoppedAt < 0) {
+            stoppedAt = e.records;
+            process.kill(longNode.osPid, 'SIGSTOP');
+          }
+        },
+      })
+        .catch((e: unknown) => e)
+        .finally(() => process.kill(longNode.osPid, 'SIGCONT'));
+      expect(stoppedAt, 'the node was stopped during the process pass').toBeGreaterThan(0);
+      expect(err).toBeInstanceOf(CollectError);
+      expect((err as CollectError).kind).toBe('timeout');
+      expect((err as Error).message).toMatch(new RegExp(`^timed out: no process records from ${longName.replace(/[.]/g, '\\.')} for 1\\.5 s \\(after \\d+\\)$`));
+      expect(readdirSync(out).filter((f) => f.includes('.partial') || f.startsWith('processes-'))).toEqual([]);
+      await new Promise((r) => setTimeout(r, 3000));
+      const loaded = erlEval(`io:format("~p~n", [erpc:call('${longName}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-name', `bsc_probe_${tag}@127.0.0.1`, '-hidden', '-setcookie', COOKIE]);
+      expect(loaded.trim()).toBe('false');
     });
 
     it('usage errors exit 2', async () => {
