@@ -20,7 +20,7 @@ interface Args {
 
 const command: CommandModule<object, Args> = {
   command: 'collect',
-  describe: 'snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
+  describe: 'Snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
   builder: (y) =>
     withCommonOptions(y)
       .option('node', { type: 'string', demandOption: true, describe: 'the node, NAME@HOST (a dot in HOST means long names); NAME alone is NAME@this host' })
