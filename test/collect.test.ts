@@ -15,7 +15,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lookup } from 'node:dns/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../src/check/evaluate.js';
@@ -175,9 +176,27 @@ async function waitFor(path: string, ms: number, child: ChildProcess): Promise<v
 }
 
 /** Starts a node running the workload; resolves with its planted numbers. */
+/**
+ * The address distribution listens on: loopback only. A long-name node is 127.0.0.1; a short-name
+ * node must be reachable as NAME@<short host name>, so it listens on what that name resolves to
+ * when that is a loopback address (127.0.0.1 or Debian's 127.0.1.1), else as erl does by default.
+ */
+async function loopbackFor(nameFlag: '-sname' | '-name'): Promise<string | undefined> {
+  if (nameFlag === '-name') return '127.0.0.1';
+  const { address } = await lookup(hostname().split('.')[0], { family: 4 }).catch(() => ({ address: '' }));
+  return address.startsWith('127.') ? address : undefined;
+}
+
+/** Starts a node running the workload; resolves with its planted numbers. */
 async function startNode(nameFlag: '-sname' | '-name', name: string, fragment: boolean, idle = 0): Promise<Planted> {
   const ready = join(tmp, `${name.replace(/@.*/, '')}.ready.json`);
-  const child = spawn('erl', [nameFlag, name, '-setcookie', COOKIE, '-noshell', '-noinput', '+S', '2:2', '-pa', tmp, '-run', 'bsc_collect_workload', 'start', ready, String(process.pid), String(fragment), String(idle)], { stdio: 'ignore' });
+  const addr = await loopbackFor(nameFlag);
+  const listen = addr ? ['-kernel', 'inet_dist_use_interface', `{${addr.split('.').join(',')}}`] : [];
+  const child = spawn('erl', [nameFlag, name, '-setcookie', COOKIE, '-noshell', '-noinput', '+S', '2:2', ...listen, '-pa', tmp, '-run', 'bsc_collect_workload', 'start', ready, String(process.pid), String(fragment), String(idle)], {
+    stdio: 'ignore',
+    // an epmd started by this node listens on loopback only
+    env: { ...process.env, ...(addr ? { ERL_EPMD_ADDRESS: addr } : {}) },
+  });
   children.push(child);
   await waitFor(ready, 90_000, child);
   const planted = JSON.parse(readFileSync(ready, 'utf8')) as Planted;
@@ -356,7 +375,7 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     });
 
     it('leaves nothing loaded on the node', () => {
-      const outp = erlEval(`io:format("~p~n", [erpc:call('${main.node}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-sname', `bsc_probe_${tag}`, '-hidden', '-setcookie', COOKIE]);
+      const outp = erlEval(`io:format("~p~n", [erpc:call('${main.node}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-sname', `bsc_probe_${tag}`, '-hidden', '-dist_listen', 'false', '-setcookie', COOKIE]);
       expect(outp.trim()).toBe('false');
     });
   });
@@ -518,7 +537,7 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
       expect((err as Error).message).toMatch(new RegExp(`^timed out: no process records from ${longName.replace(/[.]/g, '\\.')} for 1\\.5 s \\(after \\d+\\)$`));
       expect(readdirSync(out).filter((f) => f.includes('.partial') || f.startsWith('processes-'))).toEqual([]);
       await new Promise((r) => setTimeout(r, 3000));
-      const loaded = erlEval(`io:format("~p~n", [erpc:call('${longName}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-name', `bsc_probe_${tag}@127.0.0.1`, '-hidden', '-setcookie', COOKIE]);
+      const loaded = erlEval(`io:format("~p~n", [erpc:call('${longName}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-name', `bsc_probe_${tag}@127.0.0.1`, '-hidden', '-dist_listen', 'false', '-setcookie', COOKIE]);
       expect(loaded.trim()).toBe('false');
     });
 
