@@ -26,6 +26,7 @@ export class SequentialHeap implements HeapLines {
    * for a while because shared objects are referenced again (stack slots, parts of a message).
    */
   private ring: RingWindow;
+  private chunkIds = 0;
   private index: HeapIndex | undefined;
   /** True once the full index had to be built. */
   fellBack = false;
@@ -69,10 +70,10 @@ export class SequentialHeap implements HeapLines {
       if (this.pos >= this.end) return undefined;
       this.fd = openSync(this.path, 'r');
     }
-    const chunk = this.opts.chunkBytes ?? 1 << 20;
+    const chunk = this.opts.chunkBytes ?? 1 << 18;
     const maxLine = this.opts.maxLineBytes ?? 16 << 20;
-    let found: Buffer | undefined;
-    while (found === undefined && this.pos < this.end) {
+    let found = false;
+    while (!found && this.pos < this.end) {
       const buf = Buffer.allocUnsafe(Math.min(chunk, this.end - this.pos));
       const n = readSync(this.fd, buf, 0, buf.length, this.pos);
       if (n <= 0) {
@@ -80,6 +81,8 @@ export class SequentialHeap implements HeapLines {
         break;
       }
       this.pos += n;
+      const id = this.chunkIds++;
+      this.ring.addChunk(id, buf);
       let i = 0;
       for (;;) {
         const nl = buf.indexOf(10, i);
@@ -92,34 +95,42 @@ export class SequentialHeap implements HeapLines {
               this.carry = Buffer.concat([this.carry, rest.subarray(0, Math.max(0, room))]);
               if (rest.length > room) this.carryCut = true;
             }
-          } else this.carry = rest.length > maxLine ? ((this.carryCut = true), rest.subarray(0, maxLine)) : rest;
+          } else if (rest.length > 0) {
+            this.carry = Buffer.from(rest.subarray(0, maxLine));
+            this.carryCut = rest.length > maxLine;
+          }
           break;
         }
-        let line: Buffer;
         if (this.carry) {
-          line = this.carryCut ? this.carry : Buffer.concat([this.carry, buf.subarray(i, nl)]);
+          const line = this.carryCut ? this.carry : Buffer.concat([this.carry, buf.subarray(i, nl)]);
           this.carry = undefined;
           this.carryCut = false;
-        } else line = buf.subarray(i, nl);
+          const cid = this.chunkIds++;
+          this.ring.addChunk(cid, line);
+          if (this.add(line, cid, 0, line.length) === address) found = true;
+          this.ring.releaseIfUnused(cid);
+        } else if (this.add(buf, id, i, nl) === address) found = true;
         i = nl + 1;
-        const a = this.add(line);
-        if (a === address) found = line;
       }
       if (this.pos >= this.end && this.carry) {
-        const a = this.add(this.carry);
-        if (a === address) found = this.carry;
+        const cid = this.chunkIds++;
+        this.ring.addChunk(cid, this.carry);
+        if (this.add(this.carry, cid, 0, this.carry.length) === address) found = true;
+        this.ring.releaseIfUnused(cid);
         this.carry = undefined;
       }
+      this.ring.releaseIfUnused(id);
     }
-    return found;
+    return found ? this.ring.get(address) : undefined;
   }
 
-  private add(line: Buffer): number {
-    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+  /** Records the line buf[start, end) (CR trimmed) under its address; returns the address. */
+  private add(buf: Buffer, chunk: number, start: number, end: number): number {
+    if (end > start && buf[end - 1] === 13) end--;
     let a = 0;
-    let j = 0;
-    for (; j < line.length && j < 40; j++) {
-      const c = line[j];
+    let j = start;
+    for (; j < end && j < start + 40; j++) {
+      const c = buf[j];
       if (c === 58) break;
       let d: number;
       if (c >= 48 && c <= 57) d = c - 48;
@@ -128,8 +139,8 @@ export class SequentialHeap implements HeapLines {
       else return NaN;
       a = a * 16 + d;
     }
-    if (j === 0 || line[j] !== 58) return NaN;
-    this.ring.add(a, line);
+    if (j === start || buf[j] !== 58) return NaN;
+    this.ring.add(a, chunk, start, end);
     return a;
   }
 
@@ -142,19 +153,22 @@ export class SequentialHeap implements HeapLines {
 }
 
 /**
- * The last `size` lines read, by address: a ring of (address, line) plus an open-addressing table
- * of ring slots in typed arrays (no Map, no boxed keys). Overwritten slots leave stale table
- * entries, recognised because the slot now holds another address; the table is rebuilt from the
- * ring every `size` insertions, which keeps probe chains short.
+ * The last `size` lines read, by address: a ring of (address, chunk, start, end) in typed arrays
+ * plus an open-addressing table of ring slots, so no JS object per line is kept (they would be
+ * promoted and inflate the old generation). Chunks are held while a line of theirs is in the
+ * ring. Overwritten slots leave stale table entries, recognised because the slot now holds another
+ * address; the table is rebuilt from the ring every `size` insertions.
  */
 class RingWindow {
   private readonly addrs: Float64Array;
-  private readonly lines: Array<Buffer | undefined>;
+  private readonly chunkOf: Int32Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly chunks = new Map<number, { buf: Buffer; refs: number }>();
   private table: Int32Array;
   private readonly mask: number;
   private readonly size: number;
   private next = 0;
-  private count = 0;
   private sinceRebuild = 0;
 
   constructor(size: number) {
@@ -162,7 +176,9 @@ class RingWindow {
     while (s < size) s *= 2;
     this.size = s;
     this.addrs = new Float64Array(s).fill(NaN);
-    this.lines = new Array(s);
+    this.chunkOf = new Int32Array(s).fill(-1);
+    this.starts = new Int32Array(s);
+    this.ends = new Int32Array(s);
     this.table = new Int32Array(s * 4);
     this.mask = s * 4 - 1;
   }
@@ -175,39 +191,57 @@ class RingWindow {
     return h >>> 0;
   }
 
-  get(a: number): Buffer | undefined {
+  private slotOf(a: number): number {
     let p = RingWindow.hash(a) & this.mask;
     for (;;) {
       const e = this.table[p];
-      if (e === 0) return undefined;
-      if (this.addrs[e - 1] === a) return this.lines[e - 1];
+      if (e === 0) return -1;
+      if (this.addrs[e - 1] === a) return e - 1;
       p = (p + 1) & this.mask;
     }
   }
 
-  add(a: number, line: Buffer): void {
-    if (this.get(a) !== undefined) return; // duplicate address (garbled input): keep the first
+  get(a: number): Buffer | undefined {
+    const s = this.slotOf(a);
+    if (s < 0) return undefined;
+    const c = this.chunks.get(this.chunkOf[s]);
+    return c ? c.buf.subarray(this.starts[s], this.ends[s]) : undefined;
+  }
+
+  /** Registers a chunk that lines will point into. */
+  addChunk(id: number, buf: Buffer): void {
+    this.chunks.set(id, { buf, refs: 0 });
+  }
+
+  /** Drops a chunk no line points into (call when done adding lines from it). */
+  releaseIfUnused(id: number): void {
+    const c = this.chunks.get(id);
+    if (c && c.refs === 0) this.chunks.delete(id);
+  }
+
+  add(a: number, chunk: number, start: number, end: number): void {
+    if (this.slotOf(a) >= 0) return; // duplicate address (garbled input): keep the first
     const slot = this.next;
     this.next = (this.next + 1) & (this.size - 1);
+    const old = this.chunkOf[slot];
+    if (old >= 0) {
+      const c = this.chunks.get(old);
+      if (c && --c.refs === 0 && old !== chunk) this.chunks.delete(old);
+    }
     this.addrs[slot] = a;
-    this.lines[slot] = line;
-    if (this.count < this.size) this.count++;
+    this.chunkOf[slot] = chunk;
+    this.starts[slot] = start;
+    this.ends[slot] = end;
+    const c = this.chunks.get(chunk);
+    if (c) c.refs++;
     if (++this.sinceRebuild >= this.size) this.rebuild();
     else this.insert(a, slot);
   }
 
   private insert(a: number, slot: number): void {
     let p = RingWindow.hash(a) & this.mask;
-    for (;;) {
-      const e = this.table[p];
-      // Empty, or stale (its slot was overwritten by an address that does not hash here is fine
-      // to reuse only when empty; stale entries are cleared by rebuild).
-      if (e === 0) {
-        this.table[p] = slot + 1;
-        return;
-      }
-      p = (p + 1) & this.mask;
-    }
+    while (this.table[p] !== 0) p = (p + 1) & this.mask;
+    this.table[p] = slot + 1;
   }
 
   private rebuild(): void {
