@@ -55,6 +55,8 @@ start([Ready, ParentOsPid, Fragment, Idle]) ->
                end || {Name, N, Size, K} <- ?LEAKERS],
     [begin P ! {sync, self()}, receive {synced, P} -> ok end end || {Name, _, _, _} <- Leakers, P <- [whereis(Name)]],
     {ok, _} = gen_server:start({local, bsc_gen}, ?MODULE, [], []),
+    %% a registered name beyond ASCII, with a quote: JSON-escaped in the records
+    register('bsc_ünï_"q"_✓', spawn(?MODULE, leaker, [[]])),
     Kept = case Fragment of "true" -> fragment(); _ -> 0 end,
     spawn(fun() -> watch(ParentOsPid) end),
     Planted = [io_lib:format("{\"name\":\"~s\",\"dropped\":~b,\"size\":~b,\"kept\":~b}", [N, D, S, K])
@@ -315,6 +317,10 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
         expect(r.binary, p.name).toHaveLength(p.dropped + p.kept);
         expect(r.binary[0]).toEqual({ address: expect.stringMatching(/^0x[0-9A-F]+$/), size: p.size, refc: expect.any(Number) });
       }
+      const odd = recs.find((r) => r.name === 'bsc_ünï_"q"_✓');
+      expect(odd, 'the registered name beyond ASCII').toBeDefined();
+      expect(odd.initialCall).toBe('bsc_collect_workload:leaker/1');
+      expect(readFileSync(result.files.processes, 'utf8')).toMatch(/^[\x00-\x7f]*$/); // ASCII, \u escapes
       const holder = recs.find((r) => r.name === 'bsc_frag_holder');
       expect(holder.binaryRefs).toBe(main.fragmentKept);
     });
