@@ -62,6 +62,13 @@ async function compare(path: string): Promise<{ compared: number; diffs: string[
   for (const [pid, vp] of v) {
     if (vp.error) {
       viewerErrors.push(`${pid}: ${vp.error.slice(0, 200)}`);
+      // Viewer bug: it calls binary_to_term on every `E` line and crashes (badarg) on one it
+      // cannot decode, e.g. `E1:gw==` (only the version byte) in otp23_2021. We decode the rest
+      // of the process and mark that object as '#BadExternalTerm' with a warning.
+      if (/binary_to_term/.test(vp.error)) {
+        const d = decodeProcess(dump, pid, { binarySharing: false });
+        if (!d.warnings.some((w) => w.startsWith('undecodable external term'))) diffs.push(`${pid}: viewer crashed in binary_to_term, we saw no bad E line`);
+      } else diffs.push(`${pid}: unexplained viewer error ${vp.error.slice(0, 200)}`);
       continue;
     }
     // Viewer design (reference 1.3): in a truncated dump it does not expand processes at or
@@ -93,6 +100,7 @@ const run = haveErl || mustRun ? describe : describe.skip;
 run('oracle: crashdump_viewer:proc_details/1', () => {
   it('generated fixture: every process prints the same', async () => {
     const r = await compare('fixtures/terms/terms.dump');
+    console.log(`terms.dump: ${r.compared} processes equal to the viewer's`);
     expect(r.viewerErrors).toEqual([]);
     expect(r.diffs).toEqual([]);
     expect(r.compared).toBeGreaterThan(30);
@@ -107,6 +115,7 @@ run('oracle: crashdump_viewer:proc_details/1', () => {
     const path = `${CORPUS}/${name}.dump`;
     it.skipIf(!existsSync(path) && !mustRun)(`${name}: every process prints the same`, async () => {
       const r = await compare(path);
+      console.log(`${name}: ${r.compared} processes equal to the viewer's; not expanded by the viewer (truncated dump): ${r.notExpanded.length}; viewer crashed: ${r.viewerErrors.length}`);
       expect(r.diffs).toEqual([]);
       expect(r.compared).toBeGreaterThan(0);
     }, 600_000);
