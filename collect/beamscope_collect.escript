@@ -1,6 +1,6 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
-%%! -hidden -dist_listen false -connect_all false -setcookie beamscope_collect_own_cookie_unused
+%%! -hidden -dist_listen false -connect_all false +Bd -setcookie beamscope_collect_own_cookie_unused
 %%
 %% beamscope collect: snapshots from a live node over Erlang distribution (docs/collect.md).
 %%
@@ -108,20 +108,14 @@ run(#{node := Node, out := Out} = S0) ->
         ok -> ok;
         {error, E} -> fail(io, "cannot create ~ts: ~ts", [Out, file:format_error(E)])
     end,
-    S = S0#{release => bin(Release)},
-    NeedAgent = maps:get(processes, S) orelse maps:get(bin_leak, S),
-    case NeedAgent of
-        true -> load_agent(S);
-        false -> ok
-    end,
-    try
-        samples(S, 1, erlang:monotonic_time(millisecond))
-    after
-        case NeedAgent of
-            true -> unload_agent(S);
-            false -> ok
-        end
-    end,
+    S1 = S0#{release => bin(Release)},
+    %% compiled once; loaded on the node only while a sample reads processes, so that nothing of
+    %% ours stays there between samples (nor after, should this collector be killed then)
+    S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) of
+            true -> S1#{agent => compile_agent()};
+            false -> S1
+        end,
+    samples(S, 1, erlang:monotonic_time(millisecond)),
     emit([{event, <<"done">>}]),
     ok.
 
@@ -146,6 +140,19 @@ sample(#{out := Out, node := Node, count := Count} = S, I) ->
                            [atom_to_list(Node), maps:get(release, S), TakenAt, I, Count]),
     write_file(Alloc, [Header, io_lib:format("~p.~n", [Snap])]),
     Files0 = [{alloc, bin(Alloc)}],
+    case S of
+        #{agent := Agent} ->
+            load_agent(S, Agent),
+            try
+                sample_processes(S, I, Stamp, TakenAt, Files0)
+            after
+                unload_agent(S)
+            end;
+        _ ->
+            sample_processes(S, I, Stamp, TakenAt, Files0)
+    end.
+
+sample_processes(#{out := Out, node := Node, count := Count} = S, I, Stamp, TakenAt, Files0) ->
     Meta = fun(Phase) -> [{schema, <<"beamscope.procs/1">>}, {node, atom_to_binary(Node, utf8)},
                           {phase, Phase}, {takenAt, bin(TakenAt)}, {otpRelease, maps:get(release, S)},
                           {collector, <<"beamscope collect">>}] end,
@@ -349,7 +356,7 @@ format_blocks(_Alloc, _Key, Val) ->
 
 %% ---- the agent on the node ------------------------------------------------------------------
 
-load_agent(#{node := Node} = S) ->
+compile_agent() ->
     Src = filename:join(filename:dirname(escript:script_name()), "beamscope_collect_agent.erl"),
     Forms = case epp:parse_file(Src, []) of
                 {ok, F} -> F;
@@ -360,6 +367,9 @@ load_agent(#{node := Node} = S) ->
               {ok, ?AGENT, B, _} -> B;
               Err -> fail(agent, "cannot compile ~ts: ~tp", [Src, Err])
           end,
+    {Forms, Bin}.
+
+load_agent(#{node := Node} = S, {Forms, Bin}) ->
     File = "beamscope_collect_agent.erl (loaded by beamscope collect)",
     case rpc(S, code, load_binary, [?AGENT, File, Bin]) of
         {module, ?AGENT} -> ok;
