@@ -491,6 +491,35 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     }
   });
 
+  it('SIGTERM to beamscope collect during a series: exit 143, one line, the escript stops too, nothing half-written', async () => {
+    const out = join(tmp, 'sigterm');
+    const child = spawn(process.execPath, [CLI, 'collect', '--node', mainName, '--cookie', COOKIE, '--out', out, '--interval', '5', '--count', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    const end = Date.now() + 30_000;
+    while (!(existsSync(out) && readdirSync(out).some((f) => f.startsWith('processes-') && !f.endsWith('.partial')))) {
+      if (Date.now() > end) throw new Error('no first sample');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    expect(await closed).toBe(143);
+    expect(stderr.trim().split('\n')).toEqual(['beamscope: interrupted; files written so far are complete, none is half-written']);
+    await new Promise((r) => setTimeout(r, 1500));
+    // no escript collecting into `out` is left running
+    const left = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`out=${out}`);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
   describe('failures: one line on stderr, exit 1', () => {
     it('node down', async () => {
       const r = await beamscope(['collect', '--node', `bsc_nobody_${tag}`, '--cookie', COOKIE, '--out', join(tmp, 'down')]);

@@ -41,6 +41,15 @@ const command: CommandModule<object, Args> = {
   handler: (args) =>
     runCommand(async () => {
       const progress = process.stderr.isTTY ? stderrProgress() : undefined;
+      // Ctrl-C or a TERM stops the escript too (the node then unloads the module by itself).
+      const stop = new AbortController();
+      let signalled: NodeJS.Signals | undefined;
+      const onSignal = (sig: NodeJS.Signals) => {
+        signalled = sig;
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       let result: CollectResult;
       try {
         result = await collect({
@@ -54,9 +63,19 @@ const command: CommandModule<object, Args> = {
           count: args.count,
           maxBinaryList: args['binary-list'],
           onEvent: progress?.onEvent,
+          signal: stop.signal,
         });
+      } catch (e) {
+        if (signalled) {
+          progress?.done();
+          process.stderr.write('beamscope: interrupted; files written so far are complete, none is half-written\n');
+          process.exit(signalled === 'SIGINT' ? 130 : 143);
+        }
+        throw e;
       } finally {
         progress?.done();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       if (args.format === 'json') await writeOut(toJson(result));
       else await writeOut(renderCollectText(result));

@@ -5,7 +5,8 @@ import { InputError } from '../errors.js';
  * `node-down` (not running, epmd not answering, connection lost), `cookie` (connection refused),
  * `timeout`, `host` (unknown host), `no-escript`, `no-cookie`, `dist` (distribution could not start
  * here), `agent` (the collector module could not run on the node), `rpc` (a call failed there),
- * `io` (a file could not be written), `install`, `internal`.
+ * `io` (a file could not be written), `install`, `interrupted` (stopped through the AbortSignal),
+ * `internal`.
  */
 export type CollectErrorKind =
   | 'node-down'
@@ -20,6 +21,7 @@ export type CollectErrorKind =
   | 'io'
   | 'install'
   | 'usage'
+  | 'interrupted'
   | 'internal';
 
 /** An InputError (one line, exit 1; 3 for `check --node`) with the reason's kind. */

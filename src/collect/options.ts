@@ -29,6 +29,8 @@ export interface CollectOptions {
   escript?: string;
   /** Called with each event the collector reports (connected, progress, sample). */
   onEvent?: (event: CollectEvent) => void;
+  /** Stops the collection (the escript is terminated; the node unloads the module by itself). */
+  signal?: AbortSignal;
 }
 
 export type CollectEvent =

@@ -46,7 +46,7 @@ export interface CollectResult {
   samples: CollectSample[];
 }
 
-const KINDS: ReadonlySet<string> = new Set(['node-down', 'cookie', 'timeout', 'host', 'no-escript', 'no-cookie', 'dist', 'agent', 'rpc', 'io', 'install', 'usage', 'internal']);
+const KINDS: ReadonlySet<string> = new Set(['node-down', 'cookie', 'timeout', 'host', 'no-escript', 'no-cookie', 'dist', 'agent', 'rpc', 'io', 'install', 'usage', 'interrupted', 'internal']);
 
 /** Writes `<alloc>.json` next to an allocator snapshot: the allocator model with takenAt and node first. */
 export async function writeAllocJson(snapshotPath: string, meta: { takenAt: string; node: string; otpRelease?: string }): Promise<string> {
@@ -116,6 +116,14 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     }, guardMs);
   };
   arm();
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   // Sample events are handled in order (each writes its JSON before the next is looked at).
   let chain: Promise<void> = Promise.resolve();
@@ -180,6 +188,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     child.on('close', (code, signal) => resolvePromise({ code, signal }));
   });
   if (guard) clearTimeout(guard);
+  options.signal?.removeEventListener('abort', onAbort);
   try {
     await chain;
   } catch (e) {
@@ -188,7 +197,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     throw new CollectError('internal', String((e as Error)?.message ?? e));
   }
   // A killed escript cannot tidy up after itself.
-  if (exit.error || failure || guardFired || exit.code !== 0 || !done) await removePartials(r.out);
+  if (exit.error || failure || guardFired || aborted || exit.code !== 0 || !done) await removePartials(r.out);
+  if (aborted && !done) throw new CollectError('interrupted', 'interrupted: the collection was stopped');
   if (exit.error) {
     if (exit.error.code === 'ENOENT' || exit.error.code === 'EACCES') throw new CollectError('no-escript', `cannot run ${escript}: ${exit.error.code === 'ENOENT' ? 'not found' : 'permission denied'}; beamscope collect needs Erlang/OTP's escript`);
     throw new CollectError('internal', `cannot run ${escript}: ${exit.error.message}`);
