@@ -28,7 +28,7 @@ export interface NodeSnapshot {
   cleanup(): Promise<void>;
 }
 
-export interface CheckCollectOptions extends Pick<CollectOptions, 'node' | 'cookie' | 'timeoutSeconds' | 'escript' | 'onEvent'> {
+export interface CheckCollectOptions extends Pick<CollectOptions, 'node' | 'cookie' | 'timeoutSeconds' | 'escript' | 'onEvent' | 'signal'> {
   /** Process records too (default true): the mailbox and processes rules read them. */
   processes?: boolean;
   /** Write the files here and keep them (time-stamped names) instead of a temporary directory. */
@@ -49,6 +49,7 @@ export async function collectForCheck(options: CheckCollectOptions): Promise<Nod
       timeoutSeconds: options.timeoutSeconds,
       escript: options.escript,
       onEvent: options.onEvent,
+      signal: options.signal,
       out: dir,
       processes: options.processes ?? true,
     });
