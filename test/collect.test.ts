@@ -443,7 +443,12 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     expect(r.code, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.node).toBe(longName);
-    expect(res.samples[0].processes).toBeGreaterThan(30);
+    // 50,000 idle processes planted: every one is a line, streamed in batches
+    expect(res.samples[0].processes).toBeGreaterThan(50_000);
+    const text = readFileSync(res.files.processes, 'utf8');
+    expect(text.split('\n').filter(Boolean)).toHaveLength(res.samples[0].processes + 1);
+    const pids = new Set(text.split('\n').filter(Boolean).slice(1).map((l) => (JSON.parse(l) as { pid: string }).pid));
+    expect(pids.size).toBe(res.samples[0].processes);
   });
 
   it('collectForCheck (check --node): allocator snapshot and process records under stable names, checked, then removed', async () => {
