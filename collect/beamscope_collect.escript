@@ -22,7 +22,7 @@
 %% Files are written under a `.partial` name and renamed when complete.
 %%
 %% On the node: BIFs through erpc for the allocators; for the processes, the module in
-%% beamscope_collect_agent.erl, loaded for the duration of the run and deleted and purged after.
+%% beamscope_collect_agent.erl, loaded while a sample reads processes and deleted and purged after.
 %%
 %% Standard output is one JSON object per line, for the TypeScript side:
 %%   {"event":"connected",...} {"event":"progress",...} {"event":"sample",...} {"event":"done"}

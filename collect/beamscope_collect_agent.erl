@@ -1,7 +1,7 @@
 %% beamscope collect: the code that runs on the node being inspected.
 %%
-%% beamscope_collect.escript compiles this module, loads it on the node with code:load_binary/3
-%% for the duration of one collection, and deletes and purges it afterwards. It only calls BIFs
+%% beamscope_collect.escript compiles this module, loads it on the node with code:load_binary/3 while
+%% a sample reads processes, and deletes and purges it right after. It only calls BIFs
 %% (erlang:processes/0, process_info/2, garbage_collect/1). One streamer process walks the process
 %% table and sends the collector batches of raw records; it waits for the collector's
 %% acknowledgement before it gets more than two batches ahead, so neither side ever holds more than
