@@ -4,6 +4,7 @@ import { expandInputs, loadInput } from '../../src/check/input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES } from '../../src/check/rules.js';
 import { parseByteSize } from '../../src/check/size.js';
 import { type Range, formatRange, resolveThresholds, selectRules } from '../../src/check/thresholds.js';
+import { type NodeSnapshot, collectForCheck } from '../../src/collect/index.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { renderCheckText, renderRuleList } from '../../src/report/check-text.js';
 import { renderNagios, renderNagiosUnknown } from '../../src/report/nagios.js';
@@ -22,6 +23,10 @@ interface Args {
   'list-rules'?: boolean;
   'min-type-bytes'?: string | number;
   'min-mseg-calls'?: number;
+  node?: string;
+  cookie?: string;
+  timeout?: number;
+  'node-processes'?: boolean;
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -65,7 +70,11 @@ const command: CommandModule<object, Args> = {
       .option('skip', { type: 'string', describe: 'do not check these rules (comma-separated, repeatable)' })
       .option('list-rules', { type: 'boolean', describe: 'list the rules with their ids, defaults and meaning' })
       .option('min-type-bytes', { type: 'string', describe: `mbcs-usage and current-vs-max skip allocator types with fewer multiblock carrier bytes (default ${DEFAULT_MIN_TYPE_BYTES / 1048576}MiB)` })
-      .option('min-mseg-calls', { type: 'number', describe: `mseg-hit-rate is judged from this many mseg_alloc calls on (default ${DEFAULT_MIN_MSEG_CALLS})` }) as never,
+      .option('min-mseg-calls', { type: 'number', describe: `mseg-hit-rate is judged from this many mseg_alloc calls on (default ${DEFAULT_MIN_MSEG_CALLS})` })
+      .option('node', { type: 'string', describe: 'collect from this live node (NAME@HOST, docs/collect.md) and check it; unreachable, wrong cookie or timeout is UNKNOWN' })
+      .option('cookie', { type: 'string', describe: "with --node: the node's cookie (default $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
+      .option('timeout', { type: 'number', describe: 'with --node: seconds to wait for any one answer of the node (default 30)' })
+      .option('node-processes', { type: 'boolean', default: true, describe: 'with --node: process records too, for the mailbox and processes rules (--no-node-processes: allocators only)' }) as never,
   handler: (args) =>
     runCommand(
       async () => {
@@ -85,10 +94,18 @@ const command: CommandModule<object, Args> = {
           const minMsegCalls = args['min-mseg-calls'] ?? DEFAULT_MIN_MSEG_CALLS;
           if (!Number.isFinite(minMsegCalls) || minMsegCalls < 0) throw new UsageError(`--min-mseg-calls must be a number of calls (got ${String(args['min-mseg-calls'])})`);
           const inputs = withStdinArg(list(args.input));
-          if (inputs.length === 0) throw new UsageError('name at least one input (a snapshot, a crash dump, a glob, or - for stdin); see --help');
-          const paths = await expandInputs(inputs);
+          if (inputs.length === 0 && args.node === undefined) throw new UsageError('name at least one input (a snapshot, a crash dump, a glob, or - for stdin) or --node NAME@HOST; see --help');
           const loaded = [];
-          for (const p of paths) loaded.push(await loadInput(p));
+          let fromNode: NodeSnapshot | undefined;
+          try {
+            if (args.node !== undefined) fromNode = await collectForCheck({ node: args.node, cookie: args.cookie, timeoutSeconds: args.timeout, processes: args['node-processes'] ?? true });
+            if (fromNode) {
+              for (let i = 0; i < fromNode.paths.length; i++) loaded.push({ ...(await loadInput(fromNode.paths[i])), name: fromNode.names[i] });
+            }
+            for (const p of inputs.length > 0 ? await expandInputs(inputs) : []) loaded.push(await loadInput(p));
+          } finally {
+            await fromNode?.cleanup();
+          }
           const result = evaluate(loaded, { rules, thresholds, minTypeBytes, minMsegCalls });
           if (format === 'json') await writeOut(JSON.stringify(result, jsonReplacer, 2));
           else if (format === 'text') await writeOut(renderCheckText(result, { color: useColor() }));
