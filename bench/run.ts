@@ -106,7 +106,10 @@ function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
 
 function machine(): Record<string, string | number> {
   const otp = sh('erl', ['-noshell', '-eval',
-    'io:format("~s (erts ~s)", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().']);
+    'R = erlang:system_info(otp_release), ' +
+      'V = case file:read_file(filename:join([code:root_dir(), "releases", R, "OTP_VERSION"])) of ' +
+      '{ok, B} -> string:trim(binary_to_list(B)); _ -> R end, ' +
+      'io:format("~s (erts ~s)", [V, erlang:system_info(version)]), halt().']);
   const awk = sh('sh', ['-c', 'readlink -f "$(command -v awk)"; awk -W version 2>&1 | head -1']);
   return {
     cpus: cpus().length,
