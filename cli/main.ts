@@ -3,18 +3,23 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine } from './common.js';
-import triage from './commands/triage.js';
-import alloc from './commands/alloc.js';
-import proc from './commands/proc.js';
-import procs from './commands/procs.js';
-import check from './commands/check.js';
-import trend from './commands/trend.js';
-import leak from './commands/leak.js';
-import diff from './commands/diff.js';
-import collect from './commands/collect.js';
-
-// One module per subcommand; each exports a yargs CommandModule as default.
-const commands: CommandModule<any, any>[] = [triage, procs, proc, alloc, check, trend, leak, diff, collect];
+// One module per subcommand; each exports a yargs CommandModule as default. Only the command
+// being run is loaded (with all of them for help and errors): loading every command's libraries
+// costs more start-up time than reading a 100 MB dump.
+const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }>> = {
+  triage: () => import('./commands/triage.js'),
+  procs: () => import('./commands/procs.js'),
+  proc: () => import('./commands/proc.js'),
+  alloc: () => import('./commands/alloc.js'),
+  check: () => import('./commands/check.js'),
+  trend: () => import('./commands/trend.js'),
+  leak: () => import('./commands/leak.js'),
+  diff: () => import('./commands/diff.js'),
+  collect: () => import('./commands/collect.js'),
+};
+const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const wanted = requested !== undefined && requested in LOADERS ? [requested] : Object.keys(LOADERS);
+const commands = (await Promise.all(wanted.map((name) => LOADERS[name]()))).map((m) => m.default);
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')

@@ -67,7 +67,8 @@ export class SectionIndex {
       if (this.tags[i] !== code) continue;
       if (id !== undefined) {
         if (Number.isNaN(packed!)) {
-          if (this.otherIds.get(i) !== id) continue;
+          // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
+          if ((this.otherIds.get(i) ?? '') !== id) continue;
         } else if (this.packedIds[i] !== packed) continue;
       }
       out.push(this.at(i));

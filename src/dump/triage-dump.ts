@@ -1,4 +1,6 @@
-import { allocatorFindings, allocatorModelFromDump, summarizeByType } from '../alloc/index.js';
+// The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
+import { allocatorModelFromDump } from '../alloc/from-dump.js';
+import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
 import { topIndices } from './analyze/stats.js';
@@ -21,7 +23,7 @@ const DEFAULT_BUDGET = 256 << 20;
 /** Decoding a dictionary costs about half a millisecond; past this many, triage would be slow. */
 const PROC_LIB_LIMIT = 5_000;
 const PROC_LIB_INIT = 'proc_lib:init_p/5';
-const DEFAULT_SAMPLE = 20_000;
+const DEFAULT_SAMPLE = 5000;
 
 /**
  * Triage with everything filled in: the allocator analysis (src/alloc) and, for a plain file whose
