@@ -13,8 +13,7 @@ export class SectionIndex {
   private lengths = new Float64Array(1024);
   private packedIds = new Float64Array(1024);
   private otherIds = new Map<number, string>();
-  private pidLookup = new Map<number, Map<number, number>>();
-  private pidLookupSize = new Map<number, number>();
+  private pidLookup = new Map<number, { size: number; keys: Float64Array; rows: Int32Array }>();
   size = 0;
 
   /**
@@ -80,18 +79,33 @@ export class SectionIndex {
   get(tag: string, id = ''): SectionRef | undefined {
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
-    // Process sections are looked up by pid many times (one per decoded process): a map per tag,
-    // made on first use, instead of a scan of the whole index each time.
+    // Process sections are looked up by pid many times (one per decoded process): a sorted table
+    // per tag (12 bytes a section, binary-searched), made on first use, instead of a scan of the
+    // whole index each time. A Map would cost several times the memory for millions of sections.
     const code = this.tagCodes.get(tag);
     if (code === undefined) return undefined;
-    let byPid = this.pidLookup.get(code);
-    if (!byPid || this.pidLookupSize.get(code) !== this.size) {
-      byPid = new Map();
-      for (let i = this.size - 1; i >= 0; i--) if (this.tags[i] === code && !Number.isNaN(this.packedIds[i])) byPid.set(this.packedIds[i], i);
-      this.pidLookup.set(code, byPid);
-      this.pidLookupSize.set(code, this.size);
+    let t = this.pidLookup.get(code);
+    if (!t || t.size !== this.size) {
+      let n = 0;
+      for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) n++;
+      const rows = new Int32Array(n);
+      n = 0;
+      for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) rows[n++] = k;
+      // Stable by key, so the first section of a pid wins, as in find().
+      rows.sort((x, y) => this.packedIds[x] - this.packedIds[y] || x - y);
+      const keys = new Float64Array(n);
+      for (let k = 0; k < n; k++) keys[k] = this.packedIds[rows[k]];
+      t = { size: this.size, keys, rows };
+      this.pidLookup.set(code, t);
     }
-    const i = byPid.get(packed);
+    let lo = 0;
+    let hi = t.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t.keys[mid] < packed) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo < t.keys.length && t.keys[lo] === packed ? t.rows[lo] : undefined;
     return i === undefined ? undefined : this.at(i);
   }
 
