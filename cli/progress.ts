@@ -1,3 +1,4 @@
+import { readDump, type Dump } from '../src/dump/index.js';
 import { formatBytes } from '../src/report/format.js';
 
 /**
@@ -25,4 +26,14 @@ export function progressReporter(label: string): { onProgress?: (read: number, t
 /** Colour only on a terminal and never with NO_COLOR. */
 export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
+}
+
+/** Reads a dump with a progress line on a terminal (cleared when done). */
+export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
+  const progress = progressReporter(label);
+  try {
+    return await readDump(path, { onProgress: progress.onProgress });
+  } finally {
+    progress.done();
+  }
 }

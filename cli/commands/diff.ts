@@ -1,10 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { readDump } from '../../src/dump/index.js';
 import { diffDumps, procLibInitialCalls } from '../../src/leak/index.js';
 import { renderDiffText } from '../../src/report/leak-text.js';
 import { UsageError } from '../../src/errors.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
-import { progressReporter, useColor } from '../progress.js';
+import { readDumpWithProgress, useColor } from '../progress.js';
 
 interface Args {
   dumpA: string;
@@ -26,16 +25,8 @@ const command: CommandModule<object, Args> = {
       const b = inputPath(String(args.dumpB));
       if (a === '-' && b === '-') throw new UsageError('only one dump can be "-" (stdin)');
       const top = Math.max(0, Math.floor(Number(args.top)));
-      const read = async (path: string) => {
-        const progress = progressReporter(`reading ${path}`);
-        try {
-          return await readDump(path, { onProgress: progress.onProgress });
-        } finally {
-          progress.done();
-        }
-      };
-      const dumpA = await read(a);
-      const dumpB = await read(b);
+      const dumpA = await readDumpWithProgress(a, `reading ${a}`);
+      const dumpB = await readDumpWithProgress(b, `reading ${b}`);
       const ia = procLibInitialCalls(dumpA);
       const ib = procLibInitialCalls(dumpB);
       const notes = [ia.note, ib.note].filter((n): n is string => n !== undefined);

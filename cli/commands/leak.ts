@@ -1,11 +1,10 @@
 import { open } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InputError, UsageError } from '../../src/errors.js';
-import { readDump } from '../../src/dump/index.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
-import { progressReporter, useColor } from '../progress.js';
+import { progressReporter, readDumpWithProgress, useColor } from '../progress.js';
 
 interface Args {
   inputs: string[];
@@ -105,13 +104,7 @@ const command: CommandModule<object, Args> = {
           await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotHoldersText(report, textOpts));
           return 0;
         }
-        const progress = progressReporter('reading');
-        let dump;
-        try {
-          dump = await readDump(inputs[0], { onProgress: progress.onProgress });
-        } finally {
-          progress.done();
-        }
+        const dump = await readDumpWithProgress(inputs[0]);
         const scanProgress = progressReporter('scanning heaps');
         let report;
         try {

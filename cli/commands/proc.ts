@@ -1,10 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../src/errors.js';
-import { readDump } from '../../src/dump/index.js';
 import { decodeProcess, resolvePid } from '../../src/dump/terms/index.js';
 import { procToJson, renderProcText } from '../../src/report/proc-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
-import { progressReporter } from '../progress.js';
+import { readDumpWithProgress } from '../progress.js';
 
 interface Args {
   dump: string;
@@ -26,13 +25,7 @@ const command: CommandModule<object, Args> = {
       .option('sharing', { type: 'boolean', default: true, describe: 'scan the other heaps to tell shared from exclusive binaries (--no-sharing skips it)' }) as never,
   handler: (args) =>
     runCommand(async () => {
-      const progress = progressReporter('reading');
-      let dump;
-      try {
-        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
-      } finally {
-        progress.done();
-      }
+      const dump = await readDumpWithProgress(inputPath(args.dump));
       const wanted = String(args.process);
       const pid = resolvePid(dump, wanted);
       if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);

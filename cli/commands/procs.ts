@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { readDump } from '../../src/dump/index.js';
 import { procsReport } from '../../src/dump/procs.js';
 import { renderProcsText } from '../../src/report/procs-text.js';
 import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
-import { progressReporter } from '../progress.js';
+import { readDumpWithProgress } from '../progress.js';
 
 interface Args {
   dump: string;
@@ -25,13 +24,7 @@ const command: CommandModule<object, Args> = {
       .option('decode', { type: 'boolean', default: true, describe: 'decode dictionaries for real initial calls and ancestors' }) as never,
   handler: (args) =>
     runCommand(async () => {
-      const progress = progressReporter('reading');
-      let dump;
-      try {
-        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
-      } finally {
-        progress.done();
-      }
+      const dump = await readDumpWithProgress(inputPath(args.dump));
       const report = procsReport(dump, { sort: args.sort, groupBy: args.groupBy, top: args.top, decode: args.decode });
       await writeOut(args.format === 'json' ? toJson(report) : renderProcsText(report, process.stdout.columns || 100));
     }),

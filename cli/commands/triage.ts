@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { readDump } from '../../src/dump/index.js';
 import { triageDump } from '../../src/dump/triage-dump.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
 import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
-import { progressReporter, useColor } from '../progress.js';
+import { readDumpWithProgress, useColor } from '../progress.js';
 
 interface Args {
   dump: string;
@@ -23,13 +22,7 @@ const command: CommandModule<object, Args> = {
       .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }) as never,
   handler: (args) =>
     runCommand(async () => {
-      const progress = progressReporter('reading');
-      let dump;
-      try {
-        dump = await readDump(inputPath(args.dump), { onProgress: progress.onProgress });
-      } finally {
-        progress.done();
-      }
+      const dump = await readDumpWithProgress(inputPath(args.dump));
       const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * 2 ** 20 });
       await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
