@@ -16,3 +16,10 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** An input file that cannot be opened or read, as one line: `PATH: cannot read: no such file`. */
+export function cannotRead(path: string, e: unknown): InputError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  return new InputError(`${path}: cannot read: ${why}`, path);
+}

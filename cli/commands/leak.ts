@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { InputError, UsageError } from '../../src/errors.js';
+import { cannotRead, InputError, UsageError } from '../../src/errors.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
@@ -23,8 +23,7 @@ async function kindOf(path: string): Promise<Kind> {
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+    throw cannotRead(path, e);
   }
   try {
     const buf = Buffer.alloc(64);

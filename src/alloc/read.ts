@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import parser from 'stream-json/parser.js';
 import Assembler from 'stream-json/assembler.js';
-import { InputError } from '../errors.js';
+import { cannotRead, InputError } from '../errors.js';
 import { readDump } from '../dump/index.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
@@ -92,8 +92,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
   try {
     head = await readHead(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+    throw cannotRead(path, e);
   }
   if (head.length === 0) throw new InputError(`${path}: empty file`, path);
   const kind = sniffInput(head);

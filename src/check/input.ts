@@ -7,7 +7,7 @@ import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import fg from 'fast-glob';
-import { InputError } from '../errors.js';
+import { cannotRead, InputError } from '../errors.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
 import { allocatorModelFromJson, type InputKind, sniffInput } from '../alloc/read.js';
@@ -217,9 +217,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
       await fh.close();
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new InputError(`${path}: cannot read: ${why}`, path);
+    throw cannotRead(path, e);
   }
   if (head.length === 0) throw new InputError(`${path}: empty file`, path);
   const kind = sniffInput(head);

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { jsonlParser } from 'stream-json/jsonl/parser.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
-import { InputError } from '../errors.js';
+import { cannotRead, InputError } from '../errors.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
 
 /** A process record as the collector writes it (docs/leak.md). */
@@ -92,8 +92,7 @@ async function firstByte(path: string): Promise<number | undefined> {
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${path}: cannot read: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
+    throw cannotRead(path, e);
   }
   try {
     const buf = Buffer.alloc(4096);
