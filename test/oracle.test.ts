@@ -177,11 +177,15 @@ describe.skipIf(!haveErl && !onCI).each(targets)('oracle: %s', (_name, path) => 
   it('has, for the processes the viewer details, the same heap, vheap, fragment and link fields', () => {
     const mismatches: string[] = [];
     const ws = dump.header.wordSize;
+    const fakeProcs = tagsInsideSlogan(cdv).procs;
     let compared = 0;
     for (const d of cdv.details) {
       // proc_details refuses to vouch for processes at or after the truncation point (it compares
       // pids as strings, reference 1.3): those come with a warning and are not compared.
       if (d.error || (d.warnings?.length ?? 0) > 0 || d.pid === cutPid) continue;
+      // The viewer's fake processes from slogan text (see above) can be among its top-queue picks
+      // when queues tie at 0; they are left out here as in the process list.
+      if (fakeProcs.has(d.pid) && !procs.has(d.pid)) continue;
       const r = procs.get(d.pid);
       if (!r) {
         mismatches.push(`${d.pid}: detailed by cdv, not in the reader`);
