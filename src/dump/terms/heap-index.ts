@@ -196,6 +196,9 @@ export class HeapIndex {
   readonly end: number;
   /** Lines that did not start with `HEX:` (kept for warnings). */
   badLines = 0;
+  /** Smallest and largest address indexed (an empty index has min > max): a cheap filter before lookups. */
+  minAddress = Infinity;
+  maxAddress = -Infinity;
 
   constructor(private readonly path: string, offset: number, length: number, bufferSize = 1 << 20) {
     this.base = offset;
@@ -327,6 +330,8 @@ export class HeapIndex {
     this.mask = cap - 1;
     for (let i = 0; i < this.count; i++) {
       const a = this.addressAt(i);
+      if (a < this.minAddress) this.minAddress = a;
+      if (a > this.maxAddress) this.maxAddress = a;
       let h = hashAddress(a) & this.mask;
       let dup = false;
       while (this.table[h] !== -1) {
@@ -358,7 +363,7 @@ export class HeapIndex {
    * checkpoint is found by scanning from the checkpoint (with `reader`).
    */
   lookup(address: number, reader?: BlockReader): number {
-    if (this.mask === 0) return -1;
+    if (this.mask === 0 || !(address >= this.minAddress && address <= this.maxAddress)) return -1;
     const i = this.find(address);
     if (i < 0) return -1;
     const cp = this.checkpoints[i >>> 5];

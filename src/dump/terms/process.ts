@@ -17,6 +17,7 @@ import { SequentialHeap } from './sequential-heap.js';
 import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
+import { FastShaper } from './fast-shape.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {
@@ -39,6 +40,11 @@ export interface DecodeProcessOptions extends DecodeLimits {
   binarySharing?: boolean;
   /** Characters of each printed stack slot / dictionary entry (default 300). */
   termWidth?: number;
+  /**
+   * Count messages of an already seen structure without decoding them (default true; the result
+   * is the same, tests compare both ways).
+   */
+  fastShapes?: boolean;
 }
 
 interface DumpResources {
@@ -177,17 +183,38 @@ export interface MailboxShapes {
   shapes: ShapeRow[];
 }
 
-function* streamMessages(dump: TermDump, dec: TermDecoder, ref: SectionRef | undefined, max: number): Generator<ParsedMessage> {
+/**
+ * Streams the messages of a `=proc_messages` section into `hist`. Messages whose structure was
+ * seen before are counted by the FastShaper without decoding; the others (and the first `decodeFirst`
+ * messages) are decoded with `msgDec`, and `onDecoded` sees them with their index.
+ */
+function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder, fullDec: TermDecoder,
+  ref: SectionRef | undefined, max: number, hist: ShapeHistogram, decodeFirst: number, fastShapes: boolean,
+  onDecoded?: (index: number, m: ParsedMessage, withBytes: () => ParsedMessage) => void): void {
   if (!ref) return;
   const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
+  const wordSize = dump.header.wordSize;
+  const fast = new FastShaper({
+    heap: src.heapLines instanceof SequentialHeap ? src.heapLines : undefined,
+    literals: src.literals,
+    reader: src.reader,
+    binaries: src.binaries,
+    base64: src.base64,
+    maxLineBytes: 16 << 20,
+  }, wordSize);
+  const canFast = fastShapes && (src.heapLines === undefined || src.heapLines instanceof SequentialHeap);
   let n = 0;
   for (const line of sectionLines(dump.source.path, ref, { maxLineBytes: 16 << 20 })) {
     if (n >= max) return;
     if (line.length === 0) continue;
-    n++;
-    const m = parseMessageLine(dec, line, base64);
-    m.line = line;
-    yield m;
+    const i = n++;
+    if (canFast && i >= decodeFirst && fast.tryCount(line, 0, line.length, hist)) continue;
+    const m = parseMessageLine(msgDec, line, base64);
+    let full: ParsedMessage | undefined;
+    const withBytes = (): ParsedMessage => (full ??= parseMessageLine(fullDec, line, base64));
+    hist.add(m.term, wordSize, () => withBytes().term);
+    if (i >= decodeFirst) fast.learn(m.term, hist);
+    onDecoded?.(i, m, withBytes);
   }
 }
 
@@ -196,7 +223,7 @@ function* streamMessages(dump: TermDump, dec: TermDecoder, ref: SectionRef | und
  * by message (memory: the heap index, not the mailbox).
  */
 export function mailboxShapes(dump: TermDump, pid: string,
-  opts: { maxMessages?: number; exampleWidth?: number } & DecodeLimits = {}): MailboxShapes {
+  opts: { maxMessages?: number; exampleWidth?: number; fastShapes?: boolean } & DecodeLimits = {}): MailboxShapes {
   checkSeekable(dump);
   if (!dump.index.get('proc', pid)) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const msgRef = dump.index.get('proc_messages', pid);
@@ -209,11 +236,8 @@ export function mailboxShapes(dump: TermDump, pid: string,
     // Shapes need sizes only; the first message of each shape is decoded again with payloads.
     const dec = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: 0 });
     const full = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 64 });
-    const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
-    for (const m of streamMessages(dump, dec, msgRef, opts.maxMessages ?? Infinity)) {
-      hist.add(m.term, dump.header.wordSize, () => parseMessageLine(full, m.line!, base64).term);
-    }
+    streamMailbox(dump, src, dec, full, msgRef, opts.maxMessages ?? Infinity, hist, 0, opts.fastShapes ?? true);
     return { messages: hist.total, shapes: hist.result() };
   } finally {
     heapLines?.close();
@@ -485,22 +509,17 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     const samples: MessageSample[] = [];
     const maxSamples = opts.maxSamples ?? 10;
-    let i = 0;
     // Messages get their own decoders without the heap memo: they are streamed, and do not share.
     // Sizes suffice for shapes; samples and each shape's first message are decoded with payloads.
     const msgDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: 0 });
     const fullDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
-    const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
-    for (const m of streamMessages(dump, msgDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity)) {
-      let full: ParsedMessage | undefined;
-      const withBytes = (): ParsedMessage => (full ??= parseMessageLine(fullDec, m.line!, base64));
-      hist.add(m.term, dump.header.wordSize, () => withBytes().term);
-      if (samples.length < maxSamples) {
-        const f = withBytes();
-        samples.push({ index: i, term: f.term, text: printTerm(f.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: f.token });
-      }
-      i++;
-    }
+    streamMailbox(dump, src, msgDec, fullDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity, hist, maxSamples,
+      opts.fastShapes ?? true, (i, _m, withBytes) => {
+        if (samples.length < maxSamples) {
+          const f = withBytes();
+          samples.push({ index: i, term: f.term, text: printTerm(f.term, { maxChars: opts.sampleWidth ?? 200 }), seqToken: f.token });
+        }
+      });
 
     const dictRef = dump.index.get('proc_dictionary', pid);
     const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];

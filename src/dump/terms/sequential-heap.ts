@@ -10,6 +10,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { BlockReader, HeapIndex } from './heap-index.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface HeapLines {
   /** The line of this heap address (without its line end), or undefined. */
   line(address: number): { line: Buffer; cut: boolean } | undefined;
@@ -40,6 +42,28 @@ export class SequentialHeap implements HeapLines {
     this.baseOffset = offset;
     this.length = length;
     this.ring = new RingWindow(opts.maxWindowLines ?? 1 << 17);
+  }
+
+  /** The line found by the last successful `locate`: buf[start, end). */
+  buf: Buffer = EMPTY;
+  start = 0;
+  end_ = 0;
+
+  /**
+   * Like `line`, without allocating a view: on success (true) the line is `buf[start, end_)`,
+   * valid until the next call. Same lookups, reads and fallback as `line`.
+   */
+  locate(address: number): boolean {
+    if (!this.index) {
+      if (this.ring.locate(address, this)) return true;
+      if (this.readUntil(address) !== undefined && this.ring.locate(address, this)) return true;
+    }
+    const got = this.line(address);
+    if (!got) return false;
+    this.buf = got.line;
+    this.start = 0;
+    this.end_ = got.line.length;
+    return true;
   }
 
   line(address: number): { line: Buffer; cut: boolean } | undefined {
@@ -208,34 +232,72 @@ class RingWindow {
     return c ? c.buf.subarray(this.starts[s], this.ends[s]) : undefined;
   }
 
+  private lastId = -1;
+  private lastChunk: { buf: Buffer; refs: number } | undefined;
+
+  private chunk(id: number): { buf: Buffer; refs: number } | undefined {
+    if (id === this.lastId) return this.lastChunk;
+    const c = this.chunks.get(id);
+    this.lastId = id;
+    this.lastChunk = c;
+    return c;
+  }
+
+  /** Like `get`, without a view: sets out.buf/start/end_ and returns true when found. */
+  locate(a: number, out: { buf: Buffer; start: number; end_: number }): boolean {
+    const s = this.slotOf(a);
+    if (s < 0) return false;
+    const c = this.chunk(this.chunkOf[s]);
+    if (!c) return false;
+    out.buf = c.buf;
+    out.start = this.starts[s];
+    out.end_ = this.ends[s];
+    return true;
+  }
+
   /** Registers a chunk that lines will point into. */
   addChunk(id: number, buf: Buffer): void {
     this.chunks.set(id, { buf, refs: 0 });
+    if (id === this.lastId) this.lastId = -1;
   }
 
   /** Drops a chunk no line points into (call when done adding lines from it). */
   releaseIfUnused(id: number): void {
     const c = this.chunks.get(id);
-    if (c && c.refs === 0) this.chunks.delete(id);
+    if (c && c.refs === 0) {
+      this.chunks.delete(id);
+      if (id === this.lastId) this.lastId = -1;
+    }
   }
 
   add(a: number, chunk: number, start: number, end: number): void {
-    if (this.slotOf(a) >= 0) return; // duplicate address (garbled input): keep the first
+    // One probe: a duplicate address (garbled input) keeps the first; else the free table
+    // position found is where the new slot goes (unless the table is rebuilt below).
+    let p = RingWindow.hash(a) & this.mask;
+    for (;;) {
+      const e = this.table[p];
+      if (e === 0) break;
+      if (this.addrs[e - 1] === a) return;
+      p = (p + 1) & this.mask;
+    }
     const slot = this.next;
     this.next = (this.next + 1) & (this.size - 1);
     const old = this.chunkOf[slot];
     if (old >= 0) {
-      const c = this.chunks.get(old);
-      if (c && --c.refs === 0 && old !== chunk) this.chunks.delete(old);
+      const c = this.chunk(old);
+      if (c && --c.refs === 0 && old !== chunk) {
+        this.chunks.delete(old);
+        if (old === this.lastId) this.lastId = -1;
+      }
     }
     this.addrs[slot] = a;
     this.chunkOf[slot] = chunk;
     this.starts[slot] = start;
     this.ends[slot] = end;
-    const c = this.chunks.get(chunk);
+    const c = this.chunk(chunk);
     if (c) c.refs++;
     if (++this.sinceRebuild >= this.size) this.rebuild();
-    else this.insert(a, slot);
+    else this.table[p] = slot + 1;
   }
 
   private insert(a: number, slot: number): void {

@@ -135,10 +135,13 @@ export interface ShapeRow {
   binaryBytes: number;
 }
 
+/** A row of a ShapeHistogram, as handed out by `rowRef` (opaque outside this module). */
+export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string }
+
 /** Counts shapes; bounded to `maxShapes` distinct skeletons (the rest go to one row). */
 export class ShapeHistogram {
-  private rows = new Map<string, { count: number; bytes: number; bin: number; ranges: number[]; example: string }>();
-  private other = { count: 0, bytes: 0, bin: 0, example: '' };
+  private rows = new Map<string, ShapeRowRef>();
+  private other: ShapeRowRef = { count: 0, bytes: 0, bin: 0, ranges: [], example: '' };
   total = 0;
   constructor(private readonly exampleWidth = 120, private readonly maxShapes = 5000) {}
 
@@ -168,6 +171,32 @@ export class ShapeHistogram {
       const n = s.sizes[i];
       if (n < row.ranges[2 * i]) row.ranges[2 * i] = n;
       if (n > row.ranges[2 * i + 1]) row.ranges[2 * i + 1] = n;
+    }
+  }
+
+  /**
+   * The row messages of this shape key count into (after one was added with `add`): its own row,
+   * or the "other shapes" row when the histogram was full.
+   */
+  rowRef(key: string): ShapeRowRef {
+    return this.rows.get(key) ?? this.other;
+  }
+
+  /**
+   * Counts one message of a known row, as `add` would: `sizes[pick[j]]` is the size of the
+   * shape's j-th binary slot.
+   */
+  addKnown(row: ShapeRowRef, sizes: ArrayLike<number>, pick: ArrayLike<number>, bytes: number, binaryBytes: number): void {
+    this.total++;
+    row.count++;
+    row.bytes += bytes;
+    row.bin += binaryBytes;
+    if (row === this.other) return;
+    const ranges = row.ranges;
+    for (let j = 0; j < pick.length; j++) {
+      const n = sizes[pick[j]];
+      if (n < ranges[2 * j]) ranges[2 * j] = n;
+      if (n > ranges[2 * j + 1]) ranges[2 * j + 1] = n;
     }
   }
 

@@ -1,0 +1,197 @@
+/**
+ * The fast path of mailbox shapes (src/dump/terms/fast-shape.ts) must give exactly what decoding
+ * every message gives: shapes, counts, size ranges, estimates, examples, samples and warnings.
+ * Compared both ways on every fixture and corpus dump, on a mailbox of many structures planted
+ * in the terms fixture (strings, improper lists, deep and wide tuples, floats, remote pids, refc
+ * and sub binaries, literals, maps, cycles, bad payloads, trace tokens), and on mutants of it.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readDump } from '../src/dump/index.js';
+import { decodeProcess, mailboxShapes } from '../src/dump/terms/index.js';
+import { fastShapeStats } from '../src/dump/terms/fast-shape.js';
+import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
+
+const FIXTURE = 'fixtures/terms/terms.dump';
+const text = readFileSync(FIXTURE).toString('latin1');
+const dir = mkdtempSync(join(tmpdir(), 'beamscope-fast-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Dump = Awaited<ReturnType<typeof readDump>>;
+
+function bothWays(dump: Dump, pid: string, what: string): void {
+  const opts = { binaryBytes: 64, maxSamples: 3 };
+  const slow = decodeProcess(dump, pid, { ...opts, fastShapes: false });
+  const fast = decodeProcess(dump, pid, opts);
+  const view = (d: typeof slow) => JSON.stringify({
+    m: { ...d.messages, samples: d.messages.samples.map((s) => s.text) }, w: d.warnings,
+  }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  expect(view(fast), what).toBe(view(slow));
+  const ms = mailboxShapes(dump, pid, { fastShapes: false });
+  const mf = mailboxShapes(dump, pid);
+  expect(JSON.stringify(mf), what).toBe(JSON.stringify(ms));
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function body(header: string): [number, number] {
+  const h = text.indexOf(`\n${header}\n`);
+  const start = h + header.length + 2;
+  return [start, text.indexOf('\n=', start) + 1];
+}
+
+const PID = '<0.85.0>';
+const BIN = /\n=binary:([0-9A-F]+)\n5A:/.exec(text)![1];
+const LITERAL = /\n=literals\n(?:[^=][^\n]*\n)*?([0-9A-F]+):t3:I/.exec(text)![1];
+
+/** A mailbox of many structures, each message built with random sizes and values. */
+function plantedMailbox(seed: number, count: number): { heap: string[]; msgs: string[] } {
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const heap: string[] = [];
+  let next = 0xcc000000;
+  const hx = (n: number) => n.toString(16).toUpperCase();
+  const obj = (b: string) => {
+    next += 0x10;
+    heap.push(`${hx(next)}:${b}`);
+    return `H${hx(next)}`;
+  };
+  const atom = (s: string) => `A${hx(Buffer.byteLength(s))}:${s}`;
+  const tuple = (...els: string[]) => obj(`t${hx(els.length)}:${els.join(',')}`);
+  const list = (els: string[], tail = 'N') => {
+    let t = tail;
+    for (let i = els.length - 1; i >= 0; i--) t = obj(`l${els[i]}|${t}`);
+    return t;
+  };
+  const hbin = (n: number) => obj(`Yh${hx(n)}:${Buffer.alloc(n, int(256)).toString('base64')}`);
+  const I = (v: number | string) => `I${v}`;
+  const tags = ['log', 'Hello', 'a b', 'req', '$gen_call'];
+  const templates: Array<() => string> = [
+    () => tuple(atom('log'), I(int(1000)), hbin(int(100))),
+    () => tuple(atom(tags[int(tags.length)]), I(int(9)), hbin(int(3) + 60)),
+    () => tuple(atom('cut'), obj(`Yh${hx(40)}:AAAA`)),
+    () => tuple(atom('badb64'), obj(`Yh3:A*A=`)),
+    () => tuple(atom('hexlen'), obj(`Yh2:AAA`)),
+    () => list(Array.from({ length: 1 + int(20) }, () => I(32 + int(90)))),
+    () => list([I(104), I(int(2) ? 0x110000 : -1), I(105)]),
+    () => tuple(atom('req'), list(Array.from({ length: int(12) }, () => I(int(1e6))))),
+    () => list([I(1), I(2)], I(3)),
+    () => list([I(1)], tuple(atom('t'), I(2))),
+    () => list([I(1)], list([I(2)])),
+    () => list(Array.from({ length: 1 + int(12) }, () => tuple(atom('item'), I(int(50)), hbin(int(30))))),
+    () => list(Array.from({ length: 9 + int(3) }, (_, i) => (i < 8 ? tuple(atom('a'), I(1)) : tuple(atom('b'))))),
+    () => list([tuple(atom('a'), I(1)), tuple(atom('b'), I(2))]),
+    () => {
+      let t = hbin(int(50));
+      for (let d = 6; d >= 1; d--) t = tuple(atom(`d${d}`), t, int(2) ? hbin(int(9)) : I(d));
+      return t;
+    },
+    () => tuple(...Array.from({ length: 11 + int(2) }, () => I(int(100)))),
+    () => tuple(atom('f'), obj('F1A:3.50000000000000000000e+00'), obj(`F${hx(3)}:1e5`)),
+    () => tuple(atom('badfloat'), obj('F3:abc')),
+    () => tuple(atom('pids'), `P<0.${int(99)}.0>`, `P<5.${int(99)}.0>`, `p<0.${int(9)}>`, `p<3.${int(9)}>`, obj(`P<7.${int(9)}.2>`)),
+    () => tuple(atom('refc'), obj(`Yc${BIN}:0:${hx(int(0x5b))}`), obj(`Ys${BIN}:${hx(int(10))}:${hx(int(0x40))}`)),
+    () => tuple(atom('beyond'), obj(`Yc${BIN}:50:20`)),
+    () => tuple(atom('nobin'), obj('YcDEADBEEF:0:10')),
+    () => {
+      const b = hbin(20);
+      return tuple(atom('subheap'), obj(`Ys${b.slice(1)}:2:3`));
+    },
+    () => atom(tags[int(tags.length)]),
+    () => I(int(2) ? '12345678901234567890' : int(2) ? '576460752303423488' : '-0'),
+    () => tuple(atom('ints'), I(-5), I('576460752303423488'), I('-576460752303423488'), I(int(0x10ffff) + 1)),
+    () => tuple(atom('map'), obj(`Mf2:${tuple(atom('a'), atom('b'))}:I1,I${int(9)}`)),
+    () => tuple(atom('lit'), `H${LITERAL}`, I(int(5))),
+    () => {
+      const x = tuple(atom('s'), hbin(int(10)));
+      return tuple(atom('pair'), x, x);
+    },
+    () => {
+      next += 0x10;
+      const a = hx(next);
+      heap.push(`${a}:t2:A5:cycle,H${a}`);
+      return `H${a}`;
+    },
+    () => tuple(atom('missing'), 'HDEAD0000'),
+    () => tuple(atom('big'), obj('B16#FFFFFFFFFFFFFFFFFFFF'), obj('B-123456789012345678901234')),
+    () => list(Array.from({ length: 1200 }, () => I(97))),
+    () => tuple(atom('wide'), list(Array.from({ length: 1200 }, () => atom('x')))),
+    () => tuple(atom('nil'), 'N', list([]), tuple()),
+    () => tuple(atom('trunc'), 'Xzz'),
+  ];
+  const msgs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const el = templates[int(templates.length)]();
+    const tok = int(10);
+    msgs.push(tok === 0 ? `${el}:${atom('tok')}` : tok === 1 ? `${el}:${tuple(I(1), I(2))}` : tok === 2 ? el : `${el}:N`);
+  }
+  return { heap, msgs };
+}
+
+function plantedText(seed: number, count: number): string {
+  const { heap, msgs } = plantedMailbox(seed, count);
+  const [ms, me] = body(`=proc_messages:${PID}`);
+  const [hs] = body(`=proc_heap:${PID}`);
+  return text.slice(0, ms) + msgs.join('\n') + '\n' + text.slice(me, hs) + heap.join('\n') + '\n' + text.slice(hs);
+}
+
+describe('fast mailbox shapes equal decoding every message', () => {
+  it('every process of the fixtures and the corpus', async () => {
+    for (const path of [...fixtureDumps(), FIXTURE, ...corpusDumps()]) {
+      let dump: Dump;
+      try {
+        dump = await readDump(path);
+      } catch {
+        continue;
+      }
+      if (dump.source.gzip) continue;
+      for (const ref of dump.index.find('proc_messages')) bothWays(dump, ref.id, `${path} ${ref.id}`);
+    }
+  }, 300_000);
+
+  it('a planted mailbox of many structures', async () => {
+    const path = join(dir, 'planted.dump');
+    writeFileSync(path, Buffer.from(plantedText(7, 3000), 'latin1'));
+    const dump = await readDump(path);
+    const before = fastShapeStats.counted;
+    bothWays(dump, PID, 'planted');
+    expect(fastShapeStats.counted - before).toBeGreaterThan(1000);
+    const d = decodeProcess(dump, PID);
+    expect(d.messages.dumped).toBe(3000);
+    expect(d.messages.shapes.length).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('mutants of the planted mailbox', async () => {
+    const base = plantedText(11, 400);
+    const [ms] = [base.indexOf(`\n=proc_messages:${PID}\n`)];
+    const he = base.indexOf('\n=', base.indexOf(`\n=proc_heap:${PID}\n`) + 2);
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(1000 + seed);
+      const lines = base.slice(ms + 1, he).split('\n');
+      for (let k = 0; k < 1 + Math.floor(r() * 6); k++) {
+        const i = 1 + Math.floor(r() * (lines.length - 1));
+        const l = lines[i];
+        if (!l || l.startsWith('=')) continue;
+        const p = Math.floor(r() * l.length);
+        const c = ':|,HNIAtlFYhcsP<>0123456789ABCDEF'[Math.floor(r() * 33)];
+        lines[i] = r() < 0.3 ? l.slice(0, p) : l.slice(0, p) + c + l.slice(p + 1);
+        if (lines[i].startsWith('=')) lines[i] = ` ${lines[i]}`;
+      }
+      const path = join(dir, `mut${seed}.dump`);
+      writeFileSync(path, Buffer.from(base.slice(0, ms + 1) + lines.join('\n') + base.slice(he), 'latin1'));
+      bothWays(await readDump(path), PID, `mutant ${seed}`);
+      rmSync(path);
+    }
+  }, 300_000);
+});
