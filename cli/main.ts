@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine } from './common.js';
+import { setReadThreads } from './progress.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.
@@ -25,6 +26,16 @@ const cli = yargs(hideBin(process.argv))
   .scriptName('beamscope')
   .usage('$0 <command> [options]\n\nMemory and crash-dump diagnostics for the Erlang VM.')
   .command(commands)
+  .option('threads', {
+    type: 'number',
+    global: true,
+    describe: 'threads reading a crash dump (default: the cores, at most 4; 1 reads in one pass)',
+    coerce: (n: number) => {
+      if (!Number.isInteger(n) || n < 1) throw new Error('--threads takes a whole number, 1 or more');
+      return n;
+    },
+  })
+  .middleware((argv) => setReadThreads(argv.threads as number | undefined))
   .demandCommand(1, 'Name a command; see --help.')
   .strict()
   .wrap(Math.min(100, process.stdout.columns || 100))

@@ -28,11 +28,18 @@ export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
 }
 
+let readThreads: number | undefined;
+
+/** `--threads N`, for every command that reads a dump (set once, before the command runs). */
+export function setReadThreads(n: number | undefined): void {
+  readThreads = n;
+}
+
 /** Reads a dump with a progress line on a terminal (cleared when done). */
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
   try {
-    return await readDump(path, { onProgress: progress.onProgress });
+    return await readDump(path, { onProgress: progress.onProgress, threads: readThreads });
   } finally {
     progress.done();
   }

@@ -47,7 +47,7 @@ describe('why it died', () => {
     const s = new DumpScanner(b);
     s.feed(Buffer.from('=erl_crash_dump:0.5\nSun Jun 21 17:20:00 2020\nSlogan: Crash dump requested by userSystem version: Erlang/OTP 23 [erts-11.0.2] [source] [64-bit] [smp:4:4]\nAtoms: 9000\n=end\n'));
     s.finish();
-    const d = b.result({ path: 'x', gzip: false, bytes: 0, seekable: false });
+    const d = b.result({ path: 'x', gzip: false, bytes: 0, seekable: false, threads: 1 });
     expect(d.header.slogan).toBe('Crash dump requested by user');
     expect(d.header).toMatchObject({ otpRelease: '23', wordSize: 8, atoms: 9000 });
     expect(decodeSlogan(d.header.slogan)).toEqual({ kind: 'user_requested' });

@@ -1,6 +1,7 @@
 import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
-import { packPidBytes, SectionIndex } from './section-index.js';
+import { packPidBytes, SectionIndex, type SectionIndexPart } from './section-index.js';
+import type { ProcessTablePart } from './process-table.js';
 import { BytesInterner, KeyMatcher } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
@@ -14,6 +15,31 @@ import {
   allocatedAreasHandler, allocatorHandler, binaryHandler, hashTableHandler, indexTableHandler, lineCounter, memoryHandler,
 } from './sections/tables.js';
 import type { Dump, DumpSource } from './types.js';
+
+/** What one byte range's builder read (DumpBuilder.toPart), posted by a reader worker. */
+export interface DumpPart {
+  fields: DumpBuilder['dump'];
+  index: SectionIndexPart;
+  rows: ProcessTablePart;
+  binAddr: Float64Array;
+  binSize: Float64Array;
+  sawEnd: boolean;
+  abortReason?: string;
+  cutMidLine: boolean;
+  endOffset: number;
+  /** -1 when the range had no tag line. */
+  firstTagOffset: number;
+  openEnd: boolean;
+}
+
+function emptyFields(): DumpBuilder['dump'] {
+  return {
+    memory: {}, hashTables: [], indexTables: [], allocatedAreas: [], allocators: [], ports: [], ets: [],
+    timers: { count: 0, byOwner: {} }, distribution: { connections: [] },
+    loadedModules: { modules: [] }, funCount: 0, schedulers: [], runQueues: [], persistentTermCount: 0,
+    atoms: { count: 0, newest: [] }, sectionCounts: {}, unknown: { tags: {}, keys: {} },
+  };
+}
 
 /** Every tag the writer is known to produce, R10B to OTP 28; anything else is counted as unknown. */
 export const KNOWN_TAGS = new Set([
@@ -47,21 +73,26 @@ export class DumpBuilder implements ScanSink {
   private endOffset = 0;
   private abortReason?: string;
   private lastIndex = -1;
-  readonly dump: Omit<Dump, 'header' | 'truncation' | 'index' | 'source' | 'processes' | 'binaries'>;
+  /** Offset of the first tag line seen; the parallel reader closes the previous range's last section there. */
+  private firstTagOffset = -1;
+  /** The scan stopped inside a skipped section that goes on into the next range (parallel reader). */
+  private openEnd = false;
+  /** The last section in the index has no length yet. */
+  private lastOpen = false;
+  dump: Omit<Dump, 'header' | 'truncation' | 'index' | 'source' | 'processes' | 'binaries'>;
   private readonly ctx: ParseContext;
 
-  constructor() {
-    this.dump = {
-      memory: {}, hashTables: [], indexTables: [], allocatedAreas: [], allocators: [], ports: [], ets: [],
-      timers: { count: 0, byOwner: {} }, distribution: { connections: [] },
-      loadedModules: { modules: [] }, funCount: 0, schedulers: [], runQueues: [], persistentTermCount: 0,
-      atoms: { count: 0, newest: [] }, sectionCounts: {}, unknown: { tags: {}, keys: {} },
-    };
-    const unknownKeys = this.dump.unknown.keys;
+  /**
+   * `wordSize` is for a builder that starts after the header (a byte range of the parallel
+   * reader): the word size the first range read from the header.
+   */
+  constructor(private readonly wordSizeHint?: 4 | 8) {
+    this.dump = emptyFields();
     this.ctx = {
-      wordSize: () => this.header?.header.wordSize ?? 8,
+      wordSize: () => this.header?.header.wordSize ?? this.wordSizeHint ?? 8,
       intern: new BytesInterner(),
       unknownKey: (section, key) => {
+        const unknownKeys = this.dump.unknown.keys;
         const k = `${section}: ${key}`;
         if (k in unknownKeys || Object.keys(unknownKeys).length < 200) unknownKeys[k] = (unknownKeys[k] ?? 0) + 1;
       },
@@ -80,6 +111,7 @@ export class DumpBuilder implements ScanSink {
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
     const needsText = Number.isNaN(packed) || !(tag === 'proc_heap' || tag === 'proc_stack' || tag === 'proc_messages' || tag === 'proc_dictionary');
     const id = nameEnd < end && needsText ? buf.toString('utf8', nameEnd + 1, end) : '';
+    if (this.firstTagOffset < 0) this.firstTagOffset = lineOffset;
     this.closeSection(lineOffset);
     if (tag === 'abort') {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
@@ -88,18 +120,22 @@ export class DumpBuilder implements ScanSink {
     }
     this.dump.sectionCounts[tag] = (this.dump.sectionCounts[tag] ?? 0) + 1;
     this.index.add(tag, packed, id, bodyOffset);
+    this.lastOpen = true;
     this.lastIndex = this.index.size - 1;
     return this.handlerFor(tag, id);
   }
 
-  end(endOffset: number, cutMidLine: boolean): void {
+  end(endOffset: number, cutMidLine: boolean, inSkippedSection = false): void {
     this.closeSection(endOffset);
     this.endOffset = endOffset;
     this.cutMidLine = cutMidLine;
+    this.openEnd = inSkippedSection;
   }
 
   private closeSection(offset: number): void {
-    this.index.closeLast(offset);
+    // Once only: after `=abort` (not a section) the end of the input must not stretch the last one.
+    if (this.lastOpen) this.index.closeLast(offset);
+    this.lastOpen = false;
     this.pendingFinish?.();
     this.pendingFinish = null;
   }
@@ -154,6 +190,111 @@ export class DumpBuilder implements ScanSink {
         if (!KNOWN_TAGS.has(tag)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + 1;
         return null;
     }
+  }
+
+  /**
+   * True once the section after the header has begun: the slogan can no longer take `=` lines,
+   * and the word size is known.
+   */
+  get headerDone(): boolean {
+    return this.header !== null && this.index.size > 1;
+  }
+
+  get wordSize(): 4 | 8 {
+    return this.ctx.wordSize();
+  }
+
+  /**
+   * What this builder read from its byte range (see absorb); `forPost` when a worker thread posts
+   * it. The builder can then be `reset` for the next range.
+   */
+  toPart(forPost: boolean): DumpPart {
+    return {
+      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(forPost),
+      binAddr: Float64Array.from(this.binAddr), binSize: Float64Array.from(this.binSize),
+      sawEnd: this.sawEnd, abortReason: this.abortReason, cutMidLine: this.cutMidLine, endOffset: this.endOffset,
+      firstTagOffset: this.firstTagOffset, openEnd: this.openEnd,
+    };
+  }
+
+  /** Forgets everything read, keeping the big arrays, for the next byte range. */
+  reset(): void {
+    this.dump = emptyFields();
+    this.index.clear();
+    this.rows.clear();
+    this.header = null;
+    this.pendingFinish = null;
+    this.binAddr.length = 0;
+    this.binSize.length = 0;
+    this.sawEnd = false;
+    this.cutMidLine = false;
+    this.endOffset = 0;
+    this.abortReason = undefined;
+    this.lastIndex = -1;
+    this.firstTagOffset = -1;
+    this.openEnd = false;
+    this.lastOpen = false;
+  }
+
+  /**
+   * Adds what the following byte ranges' builders read, in file order, as if this builder had read
+   * on: lists are appended, counts summed, and the end of the dump is the last part's. The big
+   * arrays are sized once for the total.
+   */
+  absorbAll(parts: DumpPart[]): void {
+    this.rows.appendParts(parts.map((p) => p.rows));
+    this.index.reserve(parts.reduce((n, p) => n + p.index.tags.length, this.index.size));
+    for (const p of parts) this.absorb(p);
+  }
+
+  private absorb(p: DumpPart): void {
+    // A section left open by the range before ends at this range's first tag line, or where this
+    // range's scan ended when it had none.
+    if (this.openEnd && (p.firstTagOffset >= 0 || !p.openEnd)) {
+      this.index.closeLast(p.firstTagOffset >= 0 ? p.firstTagOffset : p.endOffset);
+      this.openEnd = false;
+    }
+    if (p.firstTagOffset >= 0) this.openEnd = p.openEnd;
+    const d = this.dump;
+    const f = p.fields;
+    Object.assign(d.memory, f.memory);
+    const append = <T>(to: T[], from: T[]) => { for (const x of from) to.push(x); };
+    append(d.hashTables, f.hashTables);
+    append(d.indexTables, f.indexTables);
+    append(d.allocatedAreas, f.allocatedAreas);
+    append(d.allocators, f.allocators);
+    append(d.ports, f.ports);
+    append(d.ets, f.ets);
+    append(d.schedulers, f.schedulers);
+    append(d.runQueues, f.runQueues);
+    append(d.distribution.connections, f.distribution.connections);
+    append(d.loadedModules.modules, f.loadedModules.modules);
+    d.timers.count += f.timers.count;
+    for (const [owner, n] of Object.entries(f.timers.byOwner)) {
+      if (owner in d.timers.byOwner || Object.keys(d.timers.byOwner).length < 100_000) d.timers.byOwner[owner] = (d.timers.byOwner[owner] ?? 0) + n;
+    }
+    d.distribution.thisNode ??= f.distribution.thisNode;
+    if (f.distribution.distributed !== undefined) d.distribution.distributed = f.distribution.distributed;
+    const { modules: _m, ...codeSizes } = f.loadedModules;
+    Object.assign(d.loadedModules, codeSizes);
+    d.funCount += f.funCount;
+    if (f.persistentTermCount > 0) d.persistentTermCount = f.persistentTermCount;
+    if (f.atoms.count > 0) d.atoms.count = f.atoms.count;
+    for (const a of f.atoms.newest) if (d.atoms.newest.length < NEWEST_ATOMS_KEPT) d.atoms.newest.push(a);
+    for (const [tag, n] of Object.entries(f.sectionCounts)) d.sectionCounts[tag] = (d.sectionCounts[tag] ?? 0) + n;
+    for (const [tag, n] of Object.entries(f.unknown.tags)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + n;
+    const keys = d.unknown.keys;
+    for (const [k, n] of Object.entries(f.unknown.keys)) if (k in keys || Object.keys(keys).length < 200) keys[k] = (keys[k] ?? 0) + n;
+    this.index.appendPart(p.index);
+    for (let i = 0; i < p.binAddr.length; i++) {
+      this.binAddr.push(p.binAddr[i]);
+      this.binSize.push(p.binSize[i]);
+    }
+    if (p.index.tags.length > 0) this.lastIndex = this.index.size - 1;
+    this.sawEnd ||= p.sawEnd;
+    this.abortReason = p.abortReason ?? this.abortReason;
+    this.cutMidLine = p.cutMidLine;
+    this.endOffset = p.endOffset;
   }
 
   /** The finished model. */

@@ -10,26 +10,32 @@ const TEXT = ['pid', 'state', 'name', 'spawnedAs', 'spawnedBy', 'currentCall', '
 export type NumericColumn = (typeof NUMERIC)[number];
 export type TextColumn = (typeof TEXT)[number];
 
-/** Builds the columnar process table row by row; numeric columns are typed arrays grown by doubling. */
+/** Builds the columnar process table row by row; numeric columns are typed arrays grown by 1.5x. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
 
   constructor(capacity = 256) {
     const t = { count: 0, memoryDerived: new Uint8Array(capacity) } as unknown as ProcessTable;
-    for (const k of NUMERIC) t[k] = new Float64Array(capacity);
+    for (const k of NUMERIC) t[k] = new Float64Array(capacity).fill(NaN);
     for (const k of TEXT) (t as unknown as Record<string, unknown[]>)[k] = [];
     this.table = t;
   }
 
-  /** Starts a new row; every numeric field starts as NaN (not in the dump). */
+  /** Starts a new row; every numeric field starts as NaN (not in the dump), set when the arrays are made. */
   add(pid: string): number {
     const t = this.table;
     if (t.count === t.messageQueueLength.length) this.grow();
     const i = t.count++;
-    for (const k of NUMERIC) t[k][i] = NaN;
-    t.memoryDerived[i] = 0;
+    // Spelled out: a loop over the column names is a keyed property access per cell, and this runs
+    // for every process of the dump.
     t.pid.push(pid);
-    for (const k of TEXT) if (k !== 'pid') t[k].push(undefined as unknown as string);
+    t.state.push(undefined as unknown as string);
+    t.name.push(undefined);
+    t.spawnedAs.push(undefined);
+    t.spawnedBy.push(undefined);
+    t.currentCall.push(undefined);
+    t.programCounter.push(undefined);
+    t.internalState.push(undefined);
     return i;
   }
 
@@ -37,18 +43,104 @@ export class ProcessTableBuilder {
     (this.table[col] as Array<string | undefined>)[i] = value;
   }
 
-  private grow(): void {
+  /** Empties the table, keeping its arrays (a parallel-reader thread reuses one per range). */
+  clear(): void {
     const t = this.table;
-    const n = Math.ceil(t.messageQueueLength.length * 1.5);
+    const n = t.count;
+    for (const k of NUMERIC) t[k].fill(NaN, 0, n);
+    t.memoryDerived.fill(0, 0, n);
+    for (const k of TEXT) (t as unknown as Record<string, unknown[]>)[k] = [];
+    t.count = 0;
+  }
+
+  /**
+   * The rows, copied, for the parallel reader. For a worker's post (`encodeText`) text columns go as
+   * distinct values plus codes: a structured clone copies a string once per row, and 100,000
+   * copies of "Waiting" would undo the interning.
+   */
+  toPart(encodeText: boolean): ProcessTablePart {
+    const t = this.table;
+    const n = t.count;
+    const numeric = {} as Record<NumericColumn, Float64Array>;
+    for (const k of NUMERIC) numeric[k] = t[k].slice(0, n);
+    const text = {} as ProcessTablePart['text'];
+    for (const k of TEXT) {
+      if (k === 'pid') continue;
+      const col = t[k] as Array<string | undefined>;
+      if (!encodeText) {
+        text[k] = col;
+        continue;
+      }
+      const codes = new Int32Array(n);
+      const values: string[] = [];
+      const seen = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === undefined) { codes[i] = -1; continue; }
+        let c = seen.get(v);
+        if (c === undefined) {
+          c = values.length;
+          values.push(v);
+          seen.set(v, c);
+        }
+        codes[i] = c;
+      }
+      text[k] = { values, codes };
+    }
+    return { count: n, numeric, memoryDerived: t.memoryDerived.slice(0, n), pid: t.pid, text };
+  }
+
+  /** Appends the rows of the following byte ranges, in order. */
+  appendParts(parts: ProcessTablePart[]): void {
+    const t = this.table;
+    const total = parts.reduce((n, p) => n + p.count, t.count);
+    if (total > t.messageQueueLength.length) this.grow(total);
+    let at = t.count;
+    for (const p of parts) {
+      for (const k of NUMERIC) t[k].set(p.numeric[k], at);
+      t.memoryDerived.set(p.memoryDerived, at);
+      at += p.count;
+    }
+    // One concat per column: pushing row by row costs several times more for 100,000s of rows.
+    t.pid = t.pid.concat(...parts.map((p) => p.pid));
+    for (const k of TEXT) {
+      if (k === 'pid') continue;
+      const cols = parts.map((p) => {
+        const c = p.text[k];
+        if (Array.isArray(c)) return c;
+        const col = new Array<string | undefined>(p.count);
+        for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
+        return col;
+      });
+      (t as unknown as Record<string, unknown[]>)[k] = (t[k] as unknown[]).concat(...cols);
+    }
+    t.count = total;
+  }
+
+  private grow(to?: number): void {
+    const t = this.table;
+    const n = to ?? Math.ceil(t.messageQueueLength.length * 1.5);
     for (const k of NUMERIC) {
       const a = new Float64Array(n);
       a.set(t[k]);
+      a.fill(NaN, t[k].length);
       t[k] = a;
     }
     const d = new Uint8Array(n);
     d.set(t.memoryDerived);
     t.memoryDerived = d;
   }
+}
+
+/** A ProcessTableBuilder's rows in transferable form. */
+export interface ProcessTablePart {
+  count: number;
+  numeric: Record<NumericColumn, Float64Array>;
+  memoryDerived: Uint8Array;
+  /** Distinct in every row: sent as is. */
+  pid: string[];
+  /** Plain arrays within a thread; distinct values plus codes from a worker. */
+  text: Record<Exclude<TextColumn, 'pid'>, Array<string | undefined> | { values: string[]; codes: Int32Array }>;
 }
 
 /** Row i of the table as an object. */

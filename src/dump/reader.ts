@@ -1,8 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { DumpBuilder } from './builder.js';
+import { canReadInParallel, ParallelRead } from './parallel.js';
 import { DumpScanner, DEFAULT_MAX_LINE_BYTES } from './scanner.js';
 import type { Dump } from './types.js';
 
@@ -15,6 +17,15 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes?: number) => void;
   /** Standard input, for the path "-" (tests pass their own stream). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * Threads for a plain file (default: the available cores, at most 4): byte ranges of the file
+   * are read at once, each by its own thread, and merged in file order. 1 reads in one pass.
+   */
+  threads?: number;
+  /** A file needs this many bytes after the header to be split (default 32 MiB; tests use less). */
+  parallelMinBytes?: number;
+  /** Bytes per range that a thread takes at a time (default 8 MiB; tests use less). */
+  rangeBytes?: number;
 }
 
 const DEFAULT_BUFFER = 1 << 20;
@@ -22,6 +33,9 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 const DUMP_MAGIC = Buffer.from('=erl_crash_dump:');
 const OLD_MAGIC = Buffer.from('<Erlang crash dump>');
 const PROGRESS_EVERY = 64 << 20;
+const MAX_THREADS = 4;
+const PARALLEL_MIN_BYTES = 32 << 20;
+const RANGE_BYTES = 8 << 20;
 
 /**
  * Reads a crash dump in one sequential pass: a plain file, a gzip file (by its magic bytes) or
@@ -53,6 +67,8 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let gzip = false;
   let seekable = false;
   let gzipError: string | undefined;
+  let retry = false;
+  let usedThreads = 1;
   if (path === '-') {
     const first = await streamChunks(opts.stdin ?? process.stdin, bufferSize, async (stream, head) => {
       gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
@@ -70,27 +86,56 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
         seekable = true;
         const buf = Buffer.allocUnsafe(bufferSize);
         let pos = 0;
+        let parallel: ParallelRead | null = null;
+        let decided = false;
+        const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism())));
         for (;;) {
           const n = readSync(fd, buf, 0, bufferSize, pos);
           if (n <= 0) break;
           pos += n;
           // The scanner copies what it keeps, so the buffer can be reused for the next read.
           feed(n === bufferSize ? buf : buf.subarray(0, n));
+          if (scanner.stopped) break;
+          // Once the header (and its slogan, which may hold "\n=" text) is behind, the rest of a
+          // big file is split into byte ranges, one thread each; this thread keeps the first.
+          if (!decided && check.done && builder.headerDone) {
+            decided = true;
+            const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
+            if (threads > 1 && size - pos >= minBytes && canReadInParallel()) {
+              const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
+              parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + rangeBytes), size, threads, rangeBytes,
+                bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+              scanner.stopAt = parallel.firstStop;
+              usedThreads = threads;
+            }
+          }
           progress(size);
+        }
+        check.finish();
+        scanner.finish();
+        if (parallel) {
+          const p = parallel;
+          const own = scanner.offset;
+          const tick = opts.onProgress && (() => opts.onProgress!(p.bytesDone(own), size));
+          // A worker failed (out of memory, a read error): one pass in this thread says what went wrong, if anything.
+          if (!(await p.finish(tick))) retry = true;
         }
       }
     } finally {
       if (!gzip) closeSync(fd);
     }
+    if (retry) return readDump(path, { ...opts, threads: 1 });
     if (gzip) {
       closeSync(fd);
       const { createReadStream } = await import('node:fs');
       gzipError = await pump(createReadStream(path, { highWaterMark: 1 << 20 }), true, bufferSize, feed, () => progress());
     }
   }
-  check.finish();
-  scanner.finish();
-  const dump = builder.result({ path, gzip, bytes: scanner.offset, seekable });
+  if (gzip || path === '-') {
+    check.finish();
+    scanner.finish();
+  }
+  const dump = builder.result({ path, gzip, bytes: scanner.offset, seekable, threads: usedThreads });
   if (gzipError) {
     dump.truncation.truncated = true;
     dump.truncation.compressedInputError = gzipError;

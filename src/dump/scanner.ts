@@ -24,8 +24,11 @@ export interface ScanSink {
    * (the slogan may contain "\n=" text).
    */
   tag(buf: Buffer, start: number, end: number, lineOffset: number, bodyOffset: number): LineHandler | null | false;
-  /** The input ended; `cutMidLine` when its last line had no line end. */
-  end(endOffset: number, cutMidLine: boolean): void;
+  /**
+   * The input ended; `cutMidLine` when its last line had no line end. `inSkippedSection`: the scan
+   * stopped at `stopAt` inside a section it was skipping, whose end is some later range's business.
+   */
+  end(endOffset: number, cutMidLine: boolean, inSkippedSection?: boolean): void;
 }
 
 const NL = 0x0a;
@@ -47,8 +50,23 @@ export class DumpScanner {
   /** Offset of the first byte of the line in progress. */
   private lineOffset = 0;
   private base = 0;
+  /**
+   * A tag line at or after this offset ends the scan (`stopped`): the parallel reader gives each
+   * thread the sections whose tag lines start in its byte range.
+   */
+  stopAt = Infinity;
+  stopped = false;
 
   constructor(private readonly sink: ScanSink, private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
+
+  /**
+   * Starts the scan at `offset` of the file instead of 0, in the middle of a line: everything up to
+   * the next tag line is skipped.
+   */
+  startAt(offset: number): void {
+    this.base = offset;
+    this.atLineStart = false;
+  }
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -74,6 +92,7 @@ export class DumpScanner {
         this.carryLen = 0;
         this.carryCut = false;
         this.atLineStart = true;
+        if (this.stopped) return;
         continue;
       }
       if (!this.atLineStart) {
@@ -84,6 +103,7 @@ export class DumpScanner {
           this.atLineStart = true;
           continue;
         }
+        if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
         i = n;
         break;
@@ -95,6 +115,7 @@ export class DumpScanner {
           i = j + 1;
           continue;
         }
+        if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
         i = n;
         break;
@@ -111,6 +132,7 @@ export class DumpScanner {
       }
       this.lineOffset = this.base + i;
       this.completeLine(chunk, i, nl, false, this.base + nl + 1);
+      if (this.stopped) return;
       i = nl + 1;
     }
     this.base += n;
@@ -118,6 +140,7 @@ export class DumpScanner {
 
   /** The input has ended. */
   finish(): void {
+    if (this.stopped) return;
     let cutMidLine = false;
     if (this.inLine) {
       cutMidLine = true;
@@ -129,9 +152,27 @@ export class DumpScanner {
     this.sink.end(this.base, cutMidLine);
   }
 
+  /**
+   * No tag line in the rest of this chunk, and the chunk reaches `stopAt`: a tag line after this
+   * chunk belongs to the next range, so the scan ends here. A range inside a section of hundreds of
+   * MB (the heap of a process with millions of messages) is thus read once, not by every range
+   * from it to the section's end.
+   */
+  private stopInSkippedSection(n: number): boolean {
+    if (this.base + n < this.stopAt) return false;
+    this.stopped = true;
+    this.sink.end(this.stopAt, false, true);
+    return true;
+  }
+
   private completeLine(buf: Buffer, start: number, end: number, cut: boolean, nextOffset: number): void {
     if (!cut && end > start && buf[end - 1] === CR) end--;
     if (end > start && buf[start] === EQ) {
+      if (this.lineOffset >= this.stopAt) {
+        this.stopped = true;
+        this.sink.end(this.lineOffset, false);
+        return;
+      }
       const h = this.sink.tag(buf, start, end, this.lineOffset, nextOffset);
       if (h !== false) {
         this.handler = h;

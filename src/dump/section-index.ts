@@ -109,9 +109,54 @@ export class SectionIndex {
     return i === undefined ? undefined : this.at(i);
   }
 
-  private grow(): void {
+  /** Forgets the entries, keeping the arrays. */
+  clear(): void {
+    this.size = 0;
+    this.otherIds.clear();
+    this.pidLookup.clear();
+  }
+
+  /** The entries as transferable arrays, for the parallel reader (see appendPart). */
+  toPart(): SectionIndexPart {
+    const n = this.size;
+    return {
+      tagNames: this.tagNames, tags: this.tags.slice(0, n), offsets: this.offsets.slice(0, n),
+      lengths: this.lengths.slice(0, n), packedIds: this.packedIds.slice(0, n), otherIds: [...this.otherIds],
+    };
+  }
+
+  /** Appends the entries another index (of the next byte range) made. */
+  appendPart(p: SectionIndexPart): void {
+    const n = p.tags.length;
+    while (this.tags.length < this.size + n) this.grow();
+    const codes = p.tagNames.map((tag) => {
+      let code = this.tagCodes.get(tag);
+      if (code === undefined) {
+        code = this.tagNames.length > 254 ? 255 : this.tagNames.length;
+        if (code !== 255) {
+          this.tagNames.push(tag);
+          this.tagCodes.set(tag, code);
+        }
+      }
+      return code;
+    });
+    const base = this.size;
+    for (let k = 0; k < n; k++) this.tags[base + k] = p.tags[k] === 255 ? 255 : codes[p.tags[k]];
+    this.offsets.set(p.offsets, base);
+    this.lengths.set(p.lengths, base);
+    this.packedIds.set(p.packedIds, base);
+    for (const [k, id] of p.otherIds) this.otherIds.set(base + k, id);
+    this.size += n;
+  }
+
+  /** Makes room for `entries` entries in all, at once (the parallel reader knows the total). */
+  reserve(entries: number): void {
+    if (entries > this.tags.length) this.grow(entries);
+  }
+
+  private grow(to?: number): void {
     // 1.5x, not 2x: the index of a big dump is tens of MB, and the slack of doubling is RSS.
-    const n = Math.ceil(this.tags.length * 1.5);
+    const n = to ?? Math.ceil(this.tags.length * 1.5);
     const grow = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
@@ -122,6 +167,16 @@ export class SectionIndex {
     this.lengths = grow(this.lengths, (k) => new Float64Array(k));
     this.packedIds = grow(this.packedIds, (k) => new Float64Array(k));
   }
+}
+
+/** A SectionIndex's entries in transferable form. */
+export interface SectionIndexPart {
+  tagNames: string[];
+  tags: Uint8Array;
+  offsets: Float64Array;
+  lengths: Float64Array;
+  packedIds: Float64Array;
+  otherIds: Array<[number, string]>;
 }
 
 /** `<A.B.C>` -> A * 2^43 + B * 2^15 + C when the parts fit, else NaN. */

@@ -258,6 +258,8 @@ export interface DumpSource {
   bytes: number;
   /** True when the index offsets can be used to re-read sections (plain regular file). */
   seekable: boolean;
+  /** Threads that read it: more than 1 when byte ranges of a big plain file were read at once. */
+  threads: number;
 }
 
 export interface Dump {

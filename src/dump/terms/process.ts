@@ -18,6 +18,7 @@ import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
+import { forEachLine } from './lines.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {
@@ -204,18 +205,20 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
   }, wordSize);
   const canFast = fastShapes && (src.heapLines === undefined || src.heapLines instanceof SequentialHeap);
   let n = 0;
-  for (const line of sectionLines(dump.source.path, ref, { maxLineBytes: 16 << 20 })) {
-    if (n >= max) return;
-    if (line.length === 0) continue;
+  forEachLine(dump.source.path, ref.offset, ref.length, 16 << 20, (b, start, end) => {
+    if (n >= max) return false;
+    if (end === start) return true;
     const i = n++;
-    if (canFast && i >= decodeFirst && fast.tryCount(line, 0, line.length, hist)) continue;
+    if (canFast && i >= decodeFirst && fast.tryCount(b, start, end, hist)) return true;
+    const line = b.subarray(start, end);
     const m = parseMessageLine(msgDec, line, base64);
     let full: ParsedMessage | undefined;
     const withBytes = (): ParsedMessage => (full ??= parseMessageLine(fullDec, line, base64));
     hist.add(m.term, wordSize, () => withBytes().term);
     if (i >= decodeFirst) fast.learn(m.term, hist);
     onDecoded?.(i, m, withBytes);
-  }
+    return true;
+  });
 }
 
 /**
@@ -313,25 +316,34 @@ function framesOf(entries: StackEntry[], current: string | undefined, otpRelease
 function scanRefcLines(path: string, ref: SectionRef | undefined, locator: BinaryLocator,
   visit: (address: number) => void): void {
   if (!ref) return;
-  for (const line of sectionLines(path, ref, { maxLineBytes: 256 })) {
-    const colon = line.indexOf(58);
-    if (colon < 0 || line[colon + 1] !== 89) continue;
-    const k = line[colon + 2];
-    if (k !== 99 && k !== 115) continue;
+  forEachLine(path, ref.offset, ref.length, 256, (line, start, end) => {
+    const colon = line.indexOf(58, start);
+    if (colon < 0 || colon + 1 >= end || line[colon + 1] !== 89) return;
+    const k = colon + 2 < end ? line[colon + 2] : -1;
+    if (k !== 99 && k !== 115) return;
     const s = colon + 3;
     const e = line.indexOf(58, s);
-    if (e < 0) continue;
+    if (e < 0 || e >= end) return;
     const a = parseHexBytes(line, s, e);
-    if (Number.isNaN(a)) continue;
-    if (k === 115 && !locator.has(a)) continue; // a sub binary of a heap object
+    if (Number.isNaN(a)) return;
+    if (k === 115 && !locator.has(a)) return; // a sub binary of a heap object
     visit(a);
-  }
+  });
 }
 
-function heldBinaries(dump: TermDump, pid: string, reader: BlockReader, sharing: boolean): ProcessDetail['binaries'] {
+function heldBinaries(dump: TermDump, pid: string, reader: BlockReader, sharing: boolean,
+  heapLines?: SequentialHeap): ProcessDetail['binaries'] {
   const locator = binaryLocator(dump);
   const counts = new Map<number, number>();
-  scanRefcLines(dump.source.path, dump.index.get('proc_heap', pid), locator, (a) => counts.set(a, (counts.get(a) ?? 0) + 1));
+  // The streaming read of this heap noted its refc lines already (reading the rest if needed).
+  const own = heapLines?.refcLines();
+  if (own) {
+    for (let i = 0; i < own.count; i++) {
+      const a = own.addrs[i];
+      if (own.kinds[i] === 115 && !locator.has(a)) continue;
+      counts.set(a, (counts.get(a) ?? 0) + 1);
+    }
+  } else scanRefcLines(dump.source.path, dump.index.get('proc_heap', pid), locator, (a) => counts.set(a, (counts.get(a) ?? 0) + 1));
   const others = new Map<number, number>();
   const literal = new Set<number>();
   if (sharing && counts.size > 0) {
@@ -525,7 +537,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];
     const identity = identityFrom(dict, record.spawnedAs);
 
-    const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true);
+    const binaries = heldBinaries(dump, pid, reader, opts.binarySharing ?? true, heapLines);
     warnings.push(...mergeWarnings([dec.warnings, msgDec.warnings], fullDec.warnings));
     if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
       warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);

@@ -8,9 +8,15 @@
  * few megabytes for the common case and correctness never depends on the order.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { BlockReader, HeapIndex } from './heap-index.js';
+import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 
 const EMPTY = Buffer.alloc(0);
+const HEX = new Uint8Array(256).fill(255);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[65 + i] = 10 + i;
+  HEX[97 + i] = 10 + i;
+}
 
 export interface HeapLines {
   /** The line of this heap address (without its line end), or undefined. */
@@ -156,16 +162,63 @@ export class SequentialHeap implements HeapLines {
     for (; j < end && j < start + 40; j++) {
       const c = buf[j];
       if (c === 58) break;
-      let d: number;
-      if (c >= 48 && c <= 57) d = c - 48;
-      else if (c >= 65 && c <= 70) d = c - 55;
-      else if (c >= 97 && c <= 102) d = c - 87;
-      else return NaN;
+      const d = HEX[c];
+      if (d === 255) {
+        a = NaN;
+        break;
+      }
       a = a * 16 + d;
     }
-    if (j === start || buf[j] !== 58) return NaN;
+    if (a !== a || j === start || buf[j] !== 58) {
+      // Not an address line; it may still count as a refc reference (see refcLines).
+      const colon = buf.indexOf(58, start);
+      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) this.refcLine(buf, colon, end);
+      return NaN;
+    }
+    if (j + 1 < end && buf[j + 1] === 89) this.refcLine(buf, j, end);
     this.ring.add(a, chunk, start, end);
     return a;
+  }
+
+  // Refc binary references (`Yc` and `Ys` lines) met while reading, in file order.
+  private refcAddrs = new Float64Array(0);
+  private refcKinds = new Uint8Array(0);
+  private refcCount = 0;
+
+  /** A line whose first colon is at `colon`, followed by `Y`: records `ADDR:Yc|Ys TARGET:...`. */
+  private refcLine(buf: Buffer, colon: number, end: number): void {
+    if (colon + 2 >= end) return;
+    const k = buf[colon + 2];
+    if (k !== 99 && k !== 115) return;
+    const s = colon + 3;
+    const e = buf.indexOf(58, s);
+    if (e < 0 || e >= end) return;
+    const a = parseHexBytes(buf, s, e);
+    if (Number.isNaN(a)) return;
+    if (this.refcCount === this.refcAddrs.length) {
+      const cap = Math.max(64, this.refcCount * 2);
+      const addrs = new Float64Array(cap);
+      addrs.set(this.refcAddrs);
+      const kinds = new Uint8Array(cap);
+      kinds.set(this.refcKinds);
+      this.refcAddrs = addrs;
+      this.refcKinds = kinds;
+    }
+    this.refcAddrs[this.refcCount] = a;
+    this.refcKinds[this.refcCount++] = k;
+  }
+
+  /**
+   * The target addresses of every `ADDR:Yc...`/`ADDR:Ys...` line of the section (first colon of
+   * the line, then `Yc`/`Ys`, the hex field up to the next colon), in file order, with the kind
+   * (99 `c`, 115 `s`): reads the rest of the section first. Undefined once the full index was
+   * built (the forward read stopped): scan the section instead.
+   */
+  refcLines(): { addrs: Float64Array; kinds: Uint8Array; count: number } | undefined {
+    if (this.index) return undefined;
+    this.readUntil(NaN);
+    if (this.index) return undefined;
+    return { addrs: this.refcAddrs, kinds: this.refcKinds, count: this.refcCount };
   }
 
   close(): void {

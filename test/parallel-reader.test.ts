@@ -1,0 +1,33 @@
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Dump } from '../src/dump/index.js';
+import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
+// The parallel reader starts its workers from the compiled files (`npm test` builds first): from
+// the TypeScript sources it reads in one pass.
+import { processAt, readDump } from '../dist/src/dump/index.js';
+
+/** The model as plain data: rows as records, the index entry by entry, typed arrays cut to their use. */
+function model(d: Dump): unknown {
+  const { source, index, processes, ...rest } = d;
+  const rows = Array.from({ length: processes.count }, (_, i) => processAt(processes, i));
+  const entries = Array.from({ length: index.size }, (_, i) => index.at(i));
+  return JSON.parse(JSON.stringify({ ...rest, rows, entries, source: { ...source, threads: 0 } }, (_k, v) =>
+    ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v));
+}
+
+const all = [...fixtureDumps(), ...corpusDumps()];
+
+describe.each(all.map((f) => [basename(f), f]))('%s', (_name, file) => {
+  it('reads the same model in byte ranges on 3 threads as in one pass', async () => {
+    const one = await readDump(file, { threads: 1 });
+    expect(one.source.threads).toBe(1);
+    // Small and odd range sizes put range boundaries everywhere: inside lines, tag lines, sections.
+    for (const rangeBytes of [4093, 65521]) {
+      const many = await readDump(file, { threads: 3, parallelMinBytes: 1, rangeBytes, bufferSize: 1024 });
+      expect(many.source.threads, 'read in parallel').toBe(3);
+      expect(model(many)).toEqual(model(one));
+    }
+    const tiny = await readDump(file, { threads: 2, parallelMinBytes: 1, rangeBytes: 211, bufferSize: 7 });
+    expect(model(tiny)).toEqual(model(one));
+  });
+});
