@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultMethod, measure } from './measure.js';
+import { cliCommand, defaultMethod, measure } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const method = defaultMethod();
   const rows: string[] = [];
   for (let run = 1; run <= 3; run++) {
-    const m = await measure(process.execPath, [CLI, 'leak', before, after, '--format', 'json'], { method, stdoutFile: join(OUT, 'leak-bench.json') });
+    const m = await measure(...cliCommand(CLI, ['leak', before, after, '--format', 'json']), { method, stdoutFile: join(OUT, 'leak-bench.json') });
     if (m.status !== 'ok') throw new Error(`beamscope leak ${m.status} (exit ${m.exitCode})`);
     rows.push(`run ${run}: ${m.wallS.toFixed(2)} s, ${(bytes / 1e6 / m.wallS).toFixed(0)} MB/s, peak RSS ${m.peakRssMB?.toFixed(0) ?? '?'} MB (${method})`);
   }

@@ -277,3 +277,14 @@ export async function rssFloor(method: RssMethod): Promise<number | null> {
   const m = await measure('true', [], { method });
   return m.peakRssMB;
 }
+
+/**
+ * How the `beamscope` bin runs `args`: with the node flags of its `#!/usr/bin/env -S node ...`
+ * line, as an installed bin (or npx) runs it, but without needing the file to be executable.
+ */
+export function cliCommand(cli: string, args: string[]): [string, string[]] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
+  const flags = m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+  return [process.execPath, [...flags, cli, ...args]];
+}

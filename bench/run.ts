@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SPECS, ensureDump, specFor, type DumpInfo } from './dumps.js';
 import { profileNode } from './profile.js';
-import { defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
+import { cliCommand, defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
 
 // dist/bench/run.js -> repository root is two levels up; bench/run.ts (ts-node) one level.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -180,9 +180,9 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     case 'awk':
       return ['awk', ['/^=proc:/{n++} END{print n}', d.path]];
     case 'triage':
-      return [process.execPath, [CLI, 'triage', d.path, '--format', 'json']];
+      return cliCommand(CLI, ['triage', d.path, '--format', 'json']);
     case 'proc':
-      return [process.execPath, [CLI, 'proc', d.path, d.sinkPid, '--format', 'json']];
+      return cliCommand(CLI, ['proc', d.path, d.sinkPid, '--format', 'json']);
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
@@ -613,7 +613,7 @@ async function main(): Promise<void> {
     }
     save();
     if (values['cpu-prof'] && avail.triage) {
-      const prof = profileNode([CLI, 'triage', d.path, '--format', 'json'], join(ctx.logDir, `triage-${size}mb-prof`));
+      const prof = profileNode(cliCommand(CLI, ['triage', d.path, '--format', 'json'])[1], join(ctx.logDir, `triage-${size}mb-prof`));
       profiles.push(`triage on the ${size} MB dump (${relative(ROOT, prof.path)}):`, ...prof.lines.map((l) => `  ${l}`));
     }
   }

@@ -53,6 +53,10 @@ export const KNOWN_TAGS = new Set([
 
 const TAG_LIST = [...KNOWN_TAGS];
 const TAG_MATCHER = new KeyMatcher(TAG_LIST);
+const CODE = Object.fromEntries(TAG_LIST.map((t, i) => [t, i])) as Record<string, number>;
+/** Sections decoded on demand, per process (src/dump/terms): indexed, never parsed here. */
+const ON_DEMAND = new Uint8Array(TAG_LIST.length);
+for (const t of ['proc_heap', 'proc_stack', 'proc_messages', 'proc_dictionary', 'literals']) ON_DEMAND[CODE[t]] = 1;
 const NEWEST_ATOMS_KEPT = 20;
 
 /**
@@ -109,11 +113,11 @@ export class DumpBuilder implements ScanSink {
     // Process sections are most of the tags of a big dump: their pid ids are packed from the bytes,
     // and a string is made only for the sections that keep one.
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
-    const needsText = Number.isNaN(packed) || !(tag === 'proc_heap' || tag === 'proc_stack' || tag === 'proc_messages' || tag === 'proc_dictionary');
-    const id = nameEnd < end && needsText ? buf.toString('utf8', nameEnd + 1, end) : '';
+    const onDemand = code >= 0 && ON_DEMAND[code] === 1;
+    const id = nameEnd < end && (Number.isNaN(packed) || !onDemand) ? buf.toString('utf8', nameEnd + 1, end) : '';
     if (this.firstTagOffset < 0) this.firstTagOffset = lineOffset;
     this.closeSection(lineOffset);
-    if (tag === 'abort') {
+    if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
       return null;
@@ -122,6 +126,12 @@ export class DumpBuilder implements ScanSink {
     this.index.add(tag, packed, id, bodyOffset);
     this.lastOpen = true;
     this.lastIndex = this.index.size - 1;
+    if (onDemand) return null;
+    if (code === CODE.proc) {
+      this.procParser ??= new ProcParser(this.rows, this.ctx);
+      this.pendingFinish = this.finishProc;
+      return this.procParser.begin(id);
+    }
     return this.handlerFor(tag, id);
   }
 
@@ -147,12 +157,6 @@ export class DumpBuilder implements ScanSink {
       case 'erl_crash_dump':
         this.header = new HeaderParser(id, ctx);
         return this.header;
-      case 'proc':
-        this.procParser ??= new ProcParser(this.rows, ctx);
-        this.pendingFinish = this.finishProc;
-        return this.procParser.begin(id);
-      case 'proc_heap': case 'proc_stack': case 'proc_messages': case 'proc_dictionary': case 'literals':
-        return null; // decoded on demand, per process (src/dump/terms)
       case 'port': return portHandler(id, d.ports, ctx);
       case 'ets': case 'internal_ets': return etsHandler(id, d.ets, ctx);
       case 'timer':

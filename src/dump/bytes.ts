@@ -60,28 +60,41 @@ export function valueStart(buf: Buffer, colon: number, end: number): number {
 }
 
 /**
- * Maps the keys a section parser knows to small integers, comparing bytes only: the candidates are
- * bucketed by length and first byte so that a lookup is usually one byte comparison.
+ * Maps the keys a section parser knows to small integers, comparing bytes only: a key's length,
+ * first and last bytes pick a slot of a small open-addressed table, so a lookup is an array read
+ * and one byte comparison (this runs for every line of every parsed section).
  */
 export class KeyMatcher {
-  private buckets = new Map<number, Array<{ bytes: Buffer; id: number }>>();
+  private readonly slots: Int32Array;
+  private readonly keys: Buffer[];
+  private readonly mask: number;
 
   constructor(keys: readonly string[]) {
-    keys.forEach((k, id) => {
-      const bytes = Buffer.from(k, 'latin1');
-      const h = bytes.length * 256 + (bytes[0] ?? 0);
-      let list = this.buckets.get(h);
-      if (!list) this.buckets.set(h, (list = []));
-      list.push({ bytes, id });
+    this.keys = keys.map((k) => Buffer.from(k, 'latin1'));
+    let size = 64;
+    while (size < keys.length * 4) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size).fill(-1);
+    this.keys.forEach((bytes, id) => {
+      let h = this.slotOf(bytes, 0, bytes.length);
+      while (this.slots[h] >= 0) h = (h + 1) & this.mask;
+      this.slots[h] = id;
     });
   }
 
   /** The id of the key at [start, end), or -1. */
   match(buf: Buffer, start: number, end: number): number {
-    const list = this.buckets.get((end - start) * 256 + (buf[start] ?? 0));
-    if (!list) return -1;
-    for (const c of list) if (sameBytes(c.bytes, buf, start, end)) return c.id;
-    return -1;
+    if (end <= start) return -1;
+    for (let h = this.slotOf(buf, start, end); ; h = (h + 1) & this.mask) {
+      const id = this.slots[h];
+      if (id < 0) return -1;
+      if (sameBytes(this.keys[id], buf, start, end)) return id;
+    }
+  }
+
+  private slotOf(buf: Buffer, start: number, end: number): number {
+    const len = end - start;
+    return (Math.imul(len, 31) ^ Math.imul(buf[start], 7) ^ Math.imul(buf[end - 1], 131) ^ (len > 2 ? buf[start + 2] : 0)) & this.mask;
   }
 }
 
