@@ -29,6 +29,25 @@ function bothWays(dump: Dump, pid: string, what: string): void {
     m: { ...d.messages, samples: d.messages.samples.map((s) => s.text) }, w: d.warnings,
   }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   expect(view(fast), what).toBe(view(slow));
+  // Binaries held, noted while streaming the heap: as a plain scan of its Yc/Ys lines finds them.
+  const bins = new Set(dump.index.find('binary').map((r) => Number.parseInt(r.id, 16)));
+  const want = new Map<string, number>();
+  const heap = dump.index.get('proc_heap', pid);
+  if (heap) {
+    const lines = readFileSync(dump.source.path).subarray(heap.offset, heap.offset + heap.length).toString('latin1').split('\n');
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      const colon = line.indexOf(':');
+      const m = colon < 0 ? null : /^Y([cs])([^:]*):/.exec(line.slice(colon + 1));
+      if (!m || !/^[0-9A-Fa-f]+$/.test(m[2])) continue;
+      const a = Number.parseInt(m[2], 16);
+      if (m[1] === 's' && !bins.has(a)) continue;
+      const k = a.toString(16).toUpperCase();
+      want.set(k, (want.get(k) ?? 0) + 1);
+    }
+  }
+  const got = new Map(fast.binaries.held.map((h) => [h.address, h.references]));
+  expect(got, what).toEqual(want);
   const ms = mailboxShapes(dump, pid, { fastShapes: false });
   const mf = mailboxShapes(dump, pid);
   expect(JSON.stringify(mf), what).toBe(JSON.stringify(ms));

@@ -231,22 +231,28 @@ export class SequentialHeap implements HeapLines {
 
 /**
  * The last `size` lines read, by address: a ring of (address, chunk, start, end) in typed arrays
- * plus an open-addressing table of ring slots, so no JS object per line is kept (they would be
- * promoted and inflate the old generation). Chunks are held while a line of theirs is in the
- * ring. Overwritten slots leave stale table entries, recognised because the slot now holds another
- * address; the table is rebuilt from the ring every `size` insertions.
+ * plus two open-addressing tables of ring slots, so no JS object per line is kept (they would be
+ * promoted and inflate the old generation). Lines go into the current table; every `size` lines
+ * the current table becomes the previous one and the oldest is cleared, so every line of the ring
+ * is in one of the two, and neither fills beyond half (no rebuild, no deletion). An entry whose
+ * slot was overwritten since is stale, recognised because the slot now holds another address.
+ * Chunks are held (in an array by chunk id) while a line of theirs is in the ring.
  */
 class RingWindow {
   private readonly addrs: Float64Array;
   private readonly chunkOf: Int32Array;
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
-  private readonly chunks = new Map<number, { buf: Buffer; refs: number }>();
-  private table: Int32Array;
+  /** Chunk buffers by id (ids are dense and increasing), and how many ring lines use each. */
+  private bufs: Array<Buffer | undefined> = [];
+  private refs = new Int32Array(64);
+  /** Ring slot + 1 (0: empty), by hash: this epoch's lines, and the previous epoch's. */
+  private cur: Int32Array;
+  private prev: Int32Array;
   private readonly mask: number;
   private readonly size: number;
   private next = 0;
-  private sinceRebuild = 0;
+  private inEpoch = 0;
 
   constructor(size: number) {
     let s = 16;
@@ -256,8 +262,9 @@ class RingWindow {
     this.chunkOf = new Int32Array(s).fill(-1);
     this.starts = new Int32Array(s);
     this.ends = new Int32Array(s);
-    this.table = new Int32Array(s * 4);
-    this.mask = s * 4 - 1;
+    this.cur = new Int32Array(s * 2);
+    this.prev = new Int32Array(s * 2);
+    this.mask = s * 2 - 1;
   }
 
   private static hash(a: number): number {
@@ -268,41 +275,40 @@ class RingWindow {
     return h >>> 0;
   }
 
-  private slotOf(a: number): number {
-    let p = RingWindow.hash(a) & this.mask;
+  /** The slot of `a` in table `t` (>= 0), or -1 - (the empty position where it would go). */
+  private probe(t: Int32Array, a: number, h: number): number {
+    const addrs = this.addrs;
+    let p = h & this.mask;
     for (;;) {
-      const e = this.table[p];
-      if (e === 0) return -1;
-      if (this.addrs[e - 1] === a) return e - 1;
+      const e = t[p];
+      if (e === 0) return -1 - p;
+      if (addrs[e - 1] === a) return e - 1;
       p = (p + 1) & this.mask;
     }
+  }
+
+  private slotOf(a: number): number {
+    const h = RingWindow.hash(a);
+    const s = this.probe(this.cur, a, h);
+    if (s >= 0) return s;
+    const o = this.probe(this.prev, a, h);
+    return o >= 0 ? o : -1;
   }
 
   get(a: number): Buffer | undefined {
     const s = this.slotOf(a);
     if (s < 0) return undefined;
-    const c = this.chunks.get(this.chunkOf[s]);
-    return c ? c.buf.subarray(this.starts[s], this.ends[s]) : undefined;
-  }
-
-  private lastId = -1;
-  private lastChunk: { buf: Buffer; refs: number } | undefined;
-
-  private chunk(id: number): { buf: Buffer; refs: number } | undefined {
-    if (id === this.lastId) return this.lastChunk;
-    const c = this.chunks.get(id);
-    this.lastId = id;
-    this.lastChunk = c;
-    return c;
+    const b = this.bufs[this.chunkOf[s]];
+    return b ? b.subarray(this.starts[s], this.ends[s]) : undefined;
   }
 
   /** Like `get`, without a view: sets out.buf/start/end_ and returns true when found. */
   locate(a: number, out: { buf: Buffer; start: number; end_: number }): boolean {
     const s = this.slotOf(a);
     if (s < 0) return false;
-    const c = this.chunk(this.chunkOf[s]);
-    if (!c) return false;
-    out.buf = c.buf;
+    const b = this.bufs[this.chunkOf[s]];
+    if (!b) return false;
+    out.buf = b;
     out.start = this.starts[s];
     out.end_ = this.ends[s];
     return true;
@@ -310,61 +316,40 @@ class RingWindow {
 
   /** Registers a chunk that lines will point into. */
   addChunk(id: number, buf: Buffer): void {
-    this.chunks.set(id, { buf, refs: 0 });
-    if (id === this.lastId) this.lastId = -1;
+    if (id >= this.refs.length) {
+      const refs = new Int32Array(Math.max(id + 1, this.refs.length * 2));
+      refs.set(this.refs);
+      this.refs = refs;
+    }
+    this.bufs[id] = buf;
+    this.refs[id] = 0;
   }
 
   /** Drops a chunk no line points into (call when done adding lines from it). */
   releaseIfUnused(id: number): void {
-    const c = this.chunks.get(id);
-    if (c && c.refs === 0) {
-      this.chunks.delete(id);
-      if (id === this.lastId) this.lastId = -1;
-    }
+    if (this.refs[id] === 0) this.bufs[id] = undefined;
   }
 
   add(a: number, chunk: number, start: number, end: number): void {
-    // One probe: a duplicate address (garbled input) keeps the first; else the free table
-    // position found is where the new slot goes (unless the table is rebuilt below).
-    let p = RingWindow.hash(a) & this.mask;
-    for (;;) {
-      const e = this.table[p];
-      if (e === 0) break;
-      if (this.addrs[e - 1] === a) return;
-      p = (p + 1) & this.mask;
-    }
+    const h = RingWindow.hash(a);
+    const at = this.probe(this.cur, a, h);
+    if (at >= 0 || this.probe(this.prev, a, h) >= 0) return; // duplicate address (garbled input): keep the first
     const slot = this.next;
     this.next = (this.next + 1) & (this.size - 1);
     const old = this.chunkOf[slot];
-    if (old >= 0) {
-      const c = this.chunk(old);
-      if (c && --c.refs === 0 && old !== chunk) {
-        this.chunks.delete(old);
-        if (old === this.lastId) this.lastId = -1;
-      }
-    }
+    if (old >= 0 && --this.refs[old] === 0 && old !== chunk) this.bufs[old] = undefined;
     this.addrs[slot] = a;
     this.chunkOf[slot] = chunk;
     this.starts[slot] = start;
     this.ends[slot] = end;
-    const c = this.chunk(chunk);
-    if (c) c.refs++;
-    if (++this.sinceRebuild >= this.size) this.rebuild();
-    else this.table[p] = slot + 1;
-  }
-
-  private insert(a: number, slot: number): void {
-    let p = RingWindow.hash(a) & this.mask;
-    while (this.table[p] !== 0) p = (p + 1) & this.mask;
-    this.table[p] = slot + 1;
-  }
-
-  private rebuild(): void {
-    this.sinceRebuild = 0;
-    this.table.fill(0);
-    for (let s = 0; s < this.size; s++) {
-      const a = this.addrs[s];
-      if (!Number.isNaN(a)) this.insert(a, s);
+    if (this.bufs[chunk]) this.refs[chunk]++;
+    this.cur[-1 - at] = slot + 1;
+    if (++this.inEpoch >= this.size) {
+      this.inEpoch = 0;
+      const t = this.prev;
+      this.prev = this.cur;
+      this.cur = t;
+      t.fill(0);
     }
   }
 }
