@@ -12,7 +12,8 @@ import { cliCommand, defaultMethod, measure } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'bench', 'out');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+// The bin that package.json names (the bundle), as users run it.
+const CLI = join(ROOT, 'dist', 'bin', 'beamscope.js');
 const TARGET_MB = 520;
 
 async function main(): Promise<void> {

@@ -17,7 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
 const GEN_SCRIPT = join(ROOT, 'bench', 'gen', 'gen_dump.escript');
 const CDV_SCRIPT = join(ROOT, 'bench', 'gen', 'cdv_bench.escript');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+// The bin that package.json names (the bundle), as users run it.
+const CLI = join(ROOT, 'dist', 'bin', 'beamscope.js');
 const GIT_DESCRIBE = (() => {
   const r = spawnSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : 'unknown';

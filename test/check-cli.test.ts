@@ -5,23 +5,17 @@
  * against the monitoring-plugin grammar of reference peers-and-node-practice.md 3.5, written out
  * below from the reference's description (not from the renderer).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI, beamscope } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const ORACLE = join(ROOT, '..', 'shared', 'oracle', 'recon_alloc');
 const FIX = join(ROOT, 'fixtures');
 const SERIES = join(FIX, 'trend', 'series');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-check-'));
-
-function beamscope(args: string[], input?: Buffer | string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' }, cwd: ROOT });
-  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
 // ---- The plugin grammar (reference 3.5), as a checker -------------------------------------------
 

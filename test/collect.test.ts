@@ -23,9 +23,9 @@ import { evaluate } from '../src/check/evaluate.js';
 import { loadInput } from '../src/check/input.js';
 import { resolveThresholds, selectRules } from '../src/check/thresholds.js';
 import { CollectError, collect, collectForCheck } from '../src/collect/index.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 // `beamscope check --node` lives in cli/commands/check.ts (another owner): tested here once it is wired.
 const checkHasNode = existsSync(join(ROOT, 'cli', 'commands', 'check.ts')) && readFileSync(join(ROOT, 'cli', 'commands', 'check.ts'), 'utf8').includes('collectForCheck');

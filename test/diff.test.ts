@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { diffDumps, procLibInitialCalls, type DumpDiffReport } from '../src/leak/index.js';
+import { CLI } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const A = join(ROOT, 'fixtures', 'leak', 'leak-a.dump');
 const B = join(ROOT, 'fixtures', 'leak', 'leak-b.dump');
 interface Planted { smallLeakers: { initialCall: string; count: number; bytes: number }; ets: { name: string; objects: number }; atomsAdded: number; queue: { messages: number } }

@@ -3,30 +3,16 @@
  * does it), text and JSON output on the fixtures of fixtures/leak/, and exit codes (0 done,
  * 1 unreadable input with one stderr line, 2 usage).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CLI, beamscope, expectOneLineError } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const LEAK = join(ROOT, 'fixtures', 'leak');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-leak-cli-'));
-
-function beamscope(args: string[], input?: Buffer | string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-function expectOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^beamscope: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(stderr).not.toMatch(/\n\s+at /);
-}
 
 describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
   const dump = join(LEAK, 'leak-a.dump');

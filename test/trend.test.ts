@@ -9,7 +9,7 @@
  * - spike: 400 MiB held while the snapshot was taken, then released with 1 in 40 kept: binary_alloc
  *   usage must stay low in every snapshot after it while the carriers stay (Logplex).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,18 +17,13 @@ import { describe, expect, it } from 'vitest';
 import { countChanges, orderByTime } from '../src/trend/index.js';
 import { fitToWidth, overlayDotted, renderTrendText } from '../src/report/trend-text.js';
 import type { TrendReport } from '../src/trend/index.js';
+import { CLI, beamscope } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const SERIES = join(ROOT, 'fixtures', 'trend', 'series');
 const SCRIPT = join(ROOT, 'fixtures', 'trend', 'make-series.escript');
 const ORACLE = join(ROOT, '..', 'shared', 'oracle', 'recon_alloc');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-trend-'));
-
-function beamscope(args: string[], input?: Buffer | string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' }, cwd: ROOT });
-  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
 
 interface Taken {
   file: string;

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(REPO, 'fixtures');
 export const CORPUS = resolve(REPO, '../shared/corpus/public');
-export const CLI = join(REPO, 'dist/cli/main.js');
+/** The bin as package.json names it: the bundle made by scripts/bundle.mjs. */
+export const CLI = join(REPO, 'dist/bin/beamscope.js');
 
 /** Crash dumps made by fixtures/scripts (plain files only). */
 export function fixtureDumps(): string[] {
