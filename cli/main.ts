@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The flag: V8's young generation otherwise grows to tens of MB while the processes of a big dump
+// are read (triage on the 837 MB bench dump: 143 -> 124 MB peak RSS, same time).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
@@ -29,7 +31,7 @@ const cli = yargs(hideBin(process.argv))
   .option('threads', {
     type: 'number',
     global: true,
-    describe: 'threads reading a crash dump (default: the cores, at most 4; 1 reads in one pass)',
+    describe: 'threads reading a plain-file crash dump over 512 MiB (default: the cores, at most 4; 1 reads in one pass)',
     coerce: (n: number) => {
       if (!Number.isInteger(n) || n < 1) throw new Error('--threads takes a whole number, 1 or more');
       return n;
