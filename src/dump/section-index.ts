@@ -91,8 +91,11 @@ export class SectionIndex {
       const rows = new Int32Array(n);
       n = 0;
       for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) rows[n++] = k;
-      // Stable by key, so the first section of a pid wins, as in find().
-      rows.sort((x, y) => this.packedIds[x] - this.packedIds[y] || x - y);
+      // Stable by key, so the first section of a pid wins, as in find(). Dumps list processes in
+      // pid order, so the sort (a comparator call per pair) is usually not needed at all.
+      let sorted = true;
+      for (let k = 1; k < n && sorted; k++) sorted = this.packedIds[rows[k - 1]] < this.packedIds[rows[k]];
+      if (!sorted) rows.sort((x, y) => this.packedIds[x] - this.packedIds[y] || x - y);
       const keys = new Float64Array(n);
       for (let k = 0; k < n; k++) keys[k] = this.packedIds[rows[k]];
       t = { size: this.size, keys, rows };

@@ -50,12 +50,15 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     const name = p.name[i];
     if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
   }
-  const groups = new Map<string, ProcessGroup>();
+  // One map per kind of key: no key string to build per process.
+  const groups = { name: new Map<string, ProcessGroup>(), 'initial-call': new Map<string, ProcessGroup>(), ancestor: new Map<string, ProcessGroup>() };
+  const created: ProcessGroup[] = [];
+  const hasDetails = details.size > 0;
   for (let i = 0; i < p.count; i++) {
     const name = p.name[i];
     const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
     const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const d = details.get(p.pid[i]);
+    const d = hasDetails ? details.get(p.pid[i]) : undefined;
     let key: string;
     let kind: ProcessGroup['by'];
     if (by === 'ancestor') {
@@ -68,9 +71,13 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
       key = d?.initialCall ?? p.spawnedAs[i] ?? 'unknown';
       kind = 'initial-call';
     }
-    const gk = `${kind}\u0000${key}`;
-    let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = { key, by: kind, count: 0, memoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 }));
+    const kindGroups = groups[kind];
+    let g = kindGroups.get(key);
+    if (!g) {
+      g = { key, by: kind, count: 0, memoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
+      kindGroups.set(key, g);
+      created.push(g);
+    }
     g.count++;
     g.memoryBytes += p.memoryBytes[i] || 0;
     const q = p.messageQueueLength[i] || 0;
@@ -79,7 +86,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     g.reductions += p.reductions[i] || 0;
     g.binaryBytes += (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+  return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }
 
 export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';
