@@ -37,7 +37,7 @@ export class ParallelRead {
     this.exits = Array.from({ length: o.threads - 1 }, (_, w) => {
       // A small young generation: a worker's garbage is short-lived values of lines, and the
       // default semi-spaces would be tens of MB of RSS per thread.
-      const worker = new Worker(WORKER_URL, { workerData: { plan: this.plan, slot: w + 1 }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(WORKER_URL, { workerData: { plan: this.plan, slot: w + 1 }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
       worker.on('message', (m: { k: number; part: DumpPart }) => { this.parts[m.k] = m.part; });
       return new Promise<boolean>((resolve) => {
         worker.once('error', () => resolve(false));
