@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The flag: V8's young generation otherwise grows to tens of MB while the processes of a big dump
 // are read (triage on the 837 MB bench dump: 143 -> 124 MB peak RSS, same time).
 import yargs from 'yargs';
