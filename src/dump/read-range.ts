@@ -71,10 +71,12 @@ function scanRange(fd: number, buf: Buffer, start: number, stopAt: number, scann
 
 /** The buffers of a part, moved (not copied) when a worker posts it. */
 export function transferList(part: DumpPart): ArrayBuffer[] {
+  const d = part.data;
+  if (!d) return [];
   return [
-    part.index.tags.buffer, part.index.offsets.buffer, part.index.lengths.buffer, part.index.packedIds.buffer,
-    part.rows.memoryDerived.buffer, part.binAddr.buffer, part.binSize.buffer,
-    ...Object.values(part.rows.numeric).map((a) => a.buffer),
-    ...Object.values(part.rows.text).flatMap((c) => (Array.isArray(c) ? [] : [c.codes.buffer])),
+    d.index.tags.buffer, d.index.offsets.buffer, d.index.lengths.buffer, d.index.packedIds.buffer,
+    d.rows.memoryDerived.buffer, d.binAddr.buffer, d.binSize.buffer,
+    ...Object.values(d.rows.numeric).map((a) => a.buffer),
+    ...Object.values(d.rows.text).flatMap((c) => (Array.isArray(c) ? [] : [c.codes.buffer])),
   ] as ArrayBuffer[];
 }

@@ -24,7 +24,7 @@ export interface ReadOptions {
   threads?: number;
   /** A file needs this many bytes after the header to be split (default 512 MiB; tests use less). */
   parallelMinBytes?: number;
-  /** Bytes per range that a thread takes at a time (default 8 MiB; tests use less). */
+  /** Bytes per range that a thread takes at a time (default 32 MiB; tests use less). */
   rangeBytes?: number;
 }
 
@@ -37,7 +37,7 @@ const MAX_THREADS = 4;
 // Below this, a worker's start-up and the merge cost about what they save (measured on 2 cores: a
 // 100 MB dump reads slower on 2 threads, a 3 GB one 30 % faster).
 const PARALLEL_MIN_BYTES = 512 << 20;
-const RANGE_BYTES = 8 << 20;
+const RANGE_BYTES = 32 << 20;
 
 /**
  * Reads a crash dump in one sequential pass: a plain file, a gzip file (by its magic bytes) or
