@@ -40,8 +40,8 @@ const PARALLEL_MIN_BYTES = 512 << 20;
 const RANGE_BYTES = 32 << 20;
 
 /**
- * Reads a crash dump in one sequential pass: a plain file, a gzip file (by its magic bytes) or
- * "-" for standard input. Throws InputError for what is not a dump; a truncated dump is read as
+ * Reads a crash dump: a plain file (big ones on several threads, see readPlainFile), a gzip file
+ * (by its magic bytes) or "-" for standard input, each in one sequential pass. Throws InputError for what is not a dump; a truncated dump is read as
  * far as it goes, and `truncation` says where it stops.
  */
 export async function readDump(path: string, opts: ReadOptions = {}): Promise<Dump> {
@@ -86,42 +86,9 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
       gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
       if (!gzip) {
         seekable = true;
-        const buf = Buffer.allocUnsafe(bufferSize);
-        let pos = 0;
-        let parallel: ParallelRead | null = null;
-        let decided = false;
-        const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism())));
-        for (;;) {
-          const n = readSync(fd, buf, 0, bufferSize, pos);
-          if (n <= 0) break;
-          pos += n;
-          // The scanner copies what it keeps, so the buffer can be reused for the next read.
-          feed(n === bufferSize ? buf : buf.subarray(0, n));
-          if (scanner.stopped) break;
-          // Once the header (and its slogan, which may hold "\n=" text) is behind, the rest of a
-          // big file is split into byte ranges, one thread each; this thread keeps the first.
-          if (!decided && check.done && builder.headerDone) {
-            decided = true;
-            const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
-            if (threads > 1 && size - pos >= minBytes && canReadInParallel()) {
-              const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
-              parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + rangeBytes), size, threads, rangeBytes,
-                bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
-              scanner.stopAt = parallel.firstStop;
-              usedThreads = threads;
-            }
-          }
-          progress(size);
-        }
-        check.finish();
-        scanner.finish();
-        if (parallel) {
-          const p = parallel;
-          const own = scanner.offset;
-          const tick = opts.onProgress && (() => opts.onProgress!(p.bytesDone(own), size));
-          // A worker failed (out of memory, a read error): one pass in this thread says what went wrong, if anything.
-          if (!(await p.finish(tick))) retry = true;
-        }
+        const r = await readPlainFile(fd, size, { builder, scanner, check, feed, progress, bufferSize, opts });
+        usedThreads = r.threads;
+        retry = !r.ok;
       }
     } finally {
       if (!gzip) closeSync(fd);
@@ -143,6 +110,51 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     dump.truncation.compressedInputError = gzipError;
   }
   return dump;
+}
+
+/**
+ * A plain file, from its start: in one pass, or, once the header is read and when enough of the
+ * file is left, in byte ranges on several threads (parallel.ts) while this one reads the first.
+ * `ok` is false when a worker failed (out of memory, a read error): the caller then reads again in
+ * one pass, which says what went wrong, if anything.
+ */
+async function readPlainFile(fd: number, size: number, c: {
+  builder: DumpBuilder; scanner: DumpScanner; check: MagicCheck; feed: (b: Buffer) => void;
+  progress: (total?: number) => void; bufferSize: number; opts: ReadOptions;
+}): Promise<{ threads: number; ok: boolean }> {
+  const { builder, scanner, check, opts, bufferSize } = c;
+  const buf = Buffer.allocUnsafe(bufferSize);
+  const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism())));
+  let parallel: ParallelRead | null = null;
+  let decided = false;
+  let pos = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, bufferSize, pos);
+    if (n <= 0) break;
+    pos += n;
+    // The scanner copies what it keeps, so the buffer can be reused for the next read.
+    c.feed(n === bufferSize ? buf : buf.subarray(0, n));
+    if (scanner.stopped) break;
+    // Only once the header is behind: its slogan may hold "\n=" text that is not a tag line.
+    if (!decided && check.done && builder.headerDone) {
+      decided = true;
+      const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
+      if (threads > 1 && size - pos >= minBytes && canReadInParallel()) {
+        const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
+        parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + rangeBytes), size, threads, rangeBytes,
+          bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+        scanner.stopAt = parallel.firstStop;
+      }
+    }
+    c.progress(size);
+  }
+  check.finish();
+  scanner.finish();
+  if (!parallel) return { threads: 1, ok: true };
+  const p = parallel;
+  const own = scanner.offset;
+  const tick = opts.onProgress && (() => opts.onProgress!(p.bytesDone(own), size));
+  return { threads, ok: await p.finish(tick) };
 }
 
 function openInput(path: string): number {
