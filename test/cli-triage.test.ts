@@ -169,5 +169,15 @@ describe('bad input', () => {
     const bad = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--top', 'abc']);
     expect(bad.code).toBe(2);
     expectOneLineError(bad.stderr, /--top/);
+    const threads = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--threads', '0']);
+    expect(threads.code).toBe(2);
+    expectOneLineError(threads.stderr, /--threads/);
+  });
+
+  it('--threads 1 and --threads 3 give the same report', async () => {
+    const one = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'json', '--threads', '1']);
+    const three = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'json', '--threads', '3']);
+    expect(three.code).toBe(0);
+    expect(three.stdout).toBe(one.stdout);
   });
 });
