@@ -107,27 +107,71 @@ function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean 
 
 /**
  * Strings that repeat across millions of lines (states, initial calls, parent pids) are made once:
- * the bytes are hashed and compared, and only a new value becomes a new string.
+ * the bytes are hashed and compared, and only a new value becomes a new string. The known values'
+ * bytes live in one growing buffer and the table is open-addressed typed arrays: a Buffer and an
+ * object per value would be ~150 bytes each, and a real node has tens of thousands of parents.
  */
 export class BytesInterner {
-  private table = new Map<number, Array<{ bytes: Buffer; str: string }>>();
-  private size = 0;
+  private slots = new Int32Array(1024).fill(-1);
+  private hashes: number[] = [];
+  private starts: number[] = [];
+  private lengths: number[] = [];
+  private strs: string[] = [];
+  private store = Buffer.allocUnsafe(16 << 10);
+  private used = 0;
 
   constructor(private readonly maxEntries = 100_000, private readonly maxLength = 256) {}
 
   get(buf: Buffer, start: number, end: number): string {
-    if (end - start > this.maxLength) return text(buf, start, end);
+    const len = end - start;
+    if (len > this.maxLength) return text(buf, start, end);
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 16777619);
-    let list = this.table.get(h);
-    if (list) for (const e of list) if (sameBytes(e.bytes, buf, start, end)) return e.str;
-    const str = text(buf, start, end);
-    if (this.size < this.maxEntries) {
-      if (!list) this.table.set(h, (list = []));
-      list.push({ bytes: Buffer.from(buf.subarray(start, end)), str });
-      this.size++;
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    for (let e = this.slots[slot]; e >= 0; e = this.slots[slot]) {
+      if (this.hashes[e] === h && this.lengths[e] === len && this.sameAsStored(this.starts[e], buf, start, end)) return this.strs[e];
+      slot = (slot + 1) & mask;
     }
+    const str = text(buf, start, end);
+    if (this.strs.length < this.maxEntries) this.add(h, slot, str, buf, start, end);
     return str;
+  }
+
+  private sameAsStored(at: number, buf: Buffer, start: number, end: number): boolean {
+    const s = this.store;
+    for (let i = start; i < end; i++) if (s[at++] !== buf[i]) return false;
+    return true;
+  }
+
+  private add(h: number, slot: number, str: string, buf: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (this.used + len > this.store.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.store.length * 2, this.used + len));
+      this.store.copy(bigger, 0, 0, this.used);
+      this.store = bigger;
+    }
+    buf.copy(this.store, this.used, start, end);
+    const e = this.strs.length;
+    this.hashes.push(h);
+    this.starts.push(this.used);
+    this.lengths.push(len);
+    this.strs.push(str);
+    this.used += len;
+    this.slots[slot] = e;
+    // At most half full, so that probes stay short.
+    if (this.strs.length * 2 > this.slots.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let e = 0; e < this.strs.length; e++) {
+      let slot = this.hashes[e] & mask;
+      while (slots[slot] >= 0) slot = (slot + 1) & mask;
+      slots[slot] = e;
+    }
+    this.slots = slots;
   }
 }
 

@@ -141,7 +141,7 @@ async function readPlainFile(fd: number, size: number, c: {
       const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
       if (threads > 1 && size - pos >= minBytes && canReadInParallel()) {
         const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
-        parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + rangeBytes), size, threads, rangeBytes,
+        parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, threads, rangeBytes,
           bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
         scanner.stopAt = parallel.firstStop;
       }
