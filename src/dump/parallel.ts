@@ -13,18 +13,44 @@ export function canReadInParallel(): boolean {
 }
 
 /**
- * The rest of a plain file, from `from` on, read by `threads` threads: this one (which goes on
- * with its own scan up to `firstStop` first) and threads - 1 workers.
+ * The rest of a plain file read by `threads` threads: this one (which goes on with its own scan up
+ * to `firstStop` first) and threads - 1 workers.
  */
 export class ParallelRead {
-  readonly firstStop: number;
-  private readonly plan: RangePlan;
+  private plan?: RangePlan;
+  private into?: DumpBuilder;
+  private readonly counter = new SharedArrayBuffer(4);
+  private readonly progressBuffer: SharedArrayBuffer;
   private readonly progress: Float64Array;
   private readonly parts: DumpPart[] = [];
+  private readonly workers: Worker[];
   private readonly exits: Array<Promise<boolean>>;
 
-  constructor(private readonly into: DumpBuilder,
-    o: { fd: number; from: number; size: number; threads: number; rangeBytes: number; bufferSize: number; maxLineBytes: number }) {
+  /**
+   * Starts the workers at once: they load their code while this thread reads the header, then
+   * wait for `start`.
+   */
+  constructor(threads: number) {
+    this.progressBuffer = new SharedArrayBuffer(8 * threads);
+    this.progress = new Float64Array(this.progressBuffer);
+    this.workers = Array.from({ length: threads - 1 }, () =>
+      // A small young generation: a worker's garbage is short-lived values of lines, and the
+      // default semi-spaces would be tens of MB of RSS per thread.
+      new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 2 } }));
+    this.exits = this.workers.map((worker) => {
+      worker.on('message', (m: { k: number; part: DumpPart }) => { this.parts[m.k] = m.part; });
+      return new Promise<boolean>((resolve) => {
+        worker.once('error', () => resolve(false));
+        worker.once('exit', (code) => resolve(code === 0));
+      });
+    });
+  }
+
+  /**
+   * Hands out [from, size) to the workers and returns where this thread's own scan must stop: the
+   * first tag line at or after it belongs to a range.
+   */
+  start(into: DumpBuilder, o: { fd: number; from: number; size: number; rangeBytes: number; bufferSize: number; maxLineBytes: number }): number {
     // Ranges grow from an eighth of rangeBytes to rangeBytes: the `=proc` sections, most of the
     // parsing, come first in a dump, and small ranges there share them out evenly; the skipped heap
     // sections that follow go in big ranges, which cost less to hand out.
@@ -35,22 +61,18 @@ export class ParallelRead {
       if (k % 2 === 1) step = Math.min(o.rangeBytes, step * 2);
     }
     bounds.push(o.size);
-    this.firstStop = bounds[0];
+    this.into = into;
     this.plan = {
       fd: o.fd, bounds, wordSize: into.wordSize, bufferSize: o.bufferSize, maxLineBytes: o.maxLineBytes,
-      counter: new SharedArrayBuffer(4), progress: new SharedArrayBuffer(8 * o.threads),
+      counter: this.counter, progress: this.progressBuffer,
     };
-    this.progress = new Float64Array(this.plan.progress);
-    this.exits = Array.from({ length: o.threads - 1 }, (_, w) => {
-      // A small young generation: a worker's garbage is short-lived values of lines, and the
-      // default semi-spaces would be tens of MB of RSS per thread.
-      const worker = new Worker(WORKER_URL, { workerData: { plan: this.plan, slot: w + 1 }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
-      worker.on('message', (m: { k: number; part: DumpPart }) => { this.parts[m.k] = m.part; });
-      return new Promise<boolean>((resolve) => {
-        worker.once('error', () => resolve(false));
-        worker.once('exit', (code) => resolve(code === 0));
-      });
-    });
+    this.workers.forEach((w, i) => w.postMessage({ plan: this.plan, slot: i + 1 }));
+    return bounds[0];
+  }
+
+  /** The file is not split after all (too little left after the header): the workers go. */
+  cancel(): void {
+    for (const w of this.workers) void w.terminate();
   }
 
   /** Bytes read by all threads past the first thread's own scan, plus `ownBytes`. */
@@ -66,12 +88,13 @@ export class ParallelRead {
     const timer = tick ? setInterval(tick, 250) : undefined;
     try {
       // Yielding between ranges lets the progress timer run.
-      await takeRanges(this.plan, 0, false, (k, part) => { this.parts[k] = part; }, () => new Promise((r) => setImmediate(r)));
+      const plan = this.plan!;
+      await takeRanges(plan, 0, false, (k, part) => { this.parts[k] = part; }, () => new Promise((r) => setImmediate(r)));
       const ok = (await Promise.all(this.exits)).every(Boolean);
-      const n = rangeCount(this.plan);
+      const n = rangeCount(plan);
       for (let k = 0; k < n; k++) if (!this.parts[k]) return false;
       if (!ok) return false;
-      this.into.absorbAll(this.parts);
+      this.into!.absorbAll(this.parts);
       return true;
     } finally {
       if (timer) clearInterval(timer);

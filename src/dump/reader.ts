@@ -125,28 +125,40 @@ async function readPlainFile(fd: number, size: number, c: {
   const { builder, scanner, check, opts, bufferSize } = c;
   const buf = Buffer.allocUnsafe(bufferSize);
   const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism())));
-  let parallel: ParallelRead | null = null;
+  const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
+  // Workers are started before the header is read, so that they are ready when it is.
+  let parallel = threads > 1 && size >= minBytes && canReadInParallel() ? new ParallelRead(threads) : null;
   let decided = false;
   let pos = 0;
-  for (;;) {
-    const n = readSync(fd, buf, 0, bufferSize, pos);
-    if (n <= 0) break;
-    pos += n;
-    // The scanner copies what it keeps, so the buffer can be reused for the next read.
-    c.feed(n === bufferSize ? buf : buf.subarray(0, n));
-    if (scanner.stopped) break;
-    // Only once the header is behind: its slogan may hold "\n=" text that is not a tag line.
-    if (!decided && check.done && builder.headerDone) {
-      decided = true;
-      const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
-      if (threads > 1 && size - pos >= minBytes && canReadInParallel()) {
-        const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
-        parallel = new ParallelRead(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, threads, rangeBytes,
-          bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
-        scanner.stopAt = parallel.firstStop;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, bufferSize, pos);
+      if (n <= 0) break;
+      pos += n;
+      // The scanner copies what it keeps, so the buffer can be reused for the next read.
+      c.feed(n === bufferSize ? buf : buf.subarray(0, n));
+      if (scanner.stopped) break;
+      // Only once the header is behind: its slogan may hold "\n=" text that is not a tag line.
+      if (!decided && check.done && builder.headerDone) {
+        decided = true;
+        if (parallel && size - pos >= minBytes) {
+          const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
+          scanner.stopAt = parallel.start(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, rangeBytes,
+            bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+        } else {
+          parallel?.cancel();
+          parallel = null;
+        }
       }
+      c.progress(size);
     }
-    c.progress(size);
+  } catch (e) {
+    parallel?.cancel();
+    throw e;
+  }
+  if (!decided && parallel) {
+    parallel.cancel();
+    parallel = null;
   }
   check.finish();
   scanner.finish();
