@@ -278,13 +278,25 @@ export async function rssFloor(method: RssMethod): Promise<number | null> {
   return m.peakRssMB;
 }
 
+/** The environment settings and node flags of the bin's `#!/usr/bin/env -S VAR=value node --flag` line. */
+function shebangOf(cli: string): { vars: string[]; flags: string[] } {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?((?:\w+=\S*\s+)*)node((?:\s+--\S+)*)\s*$/.exec(first);
+  const words = (t: string | undefined) => (t ?? '').trim().split(/\s+/).filter(Boolean);
+  return { vars: words(m?.[1]), flags: words(m?.[2]) };
+}
+
 /**
- * How the `beamscope` bin runs `args`: with the node flags of its `#!/usr/bin/env -S node ...`
- * line, as an installed bin (or npx) runs it, but without needing the file to be executable.
+ * How the `beamscope` bin runs `args`, as an installed bin (or npx) runs it through its shebang
+ * line, but with this node and without needing the file to be executable.
  */
 export function cliCommand(cli: string, args: string[]): [string, string[]] {
-  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--\S+)*)\s*$/.exec(first);
-  const flags = m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-  return [process.execPath, [...flags, cli, ...args]];
+  const { vars, flags } = shebangOf(cli);
+  const node = [...flags, cli, ...args];
+  return vars.length > 0 ? ['env', [...vars, process.execPath, ...node]] : [process.execPath, node];
+}
+
+/** The node arguments of cliCommand (its environment settings left out), for `node --cpu-prof`. */
+export function cliNodeArgs(cli: string, args: string[]): string[] {
+  return [...shebangOf(cli).flags, cli, ...args];
 }

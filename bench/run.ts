@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SPECS, ensureDump, specFor, type DumpInfo } from './dumps.js';
 import { profileNode } from './profile.js';
-import { cliCommand, defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
+import { cliCommand, cliNodeArgs, defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
 
 // dist/bench/run.js -> repository root is two levels up; bench/run.ts (ts-node) one level.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -614,7 +614,7 @@ async function main(): Promise<void> {
     }
     save();
     if (values['cpu-prof'] && avail.triage) {
-      const prof = profileNode(cliCommand(CLI, ['triage', d.path, '--format', 'json'])[1], join(ctx.logDir, `triage-${size}mb-prof`));
+      const prof = profileNode(cliNodeArgs(CLI, ['triage', d.path, '--format', 'json']), join(ctx.logDir, `triage-${size}mb-prof`));
       profiles.push(`triage on the ${size} MB dump (${relative(ROOT, prof.path)}):`, ...prof.lines.map((l) => `  ${l}`));
     }
   }

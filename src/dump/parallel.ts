@@ -95,6 +95,10 @@ export class ParallelRead {
       for (let k = 0; k < n; k++) if (!this.parts[k]) return false;
       if (!ok) return false;
       this.into!.absorbAll(this.parts);
+      this.parts.length = 0;
+      // The parts are garbage now, tens of MB for a big dump: when the host lets us (the bin runs
+      // node with --expose-gc), they go before the caller's analysis allocates on top of them.
+      (globalThis as { gc?: () => void }).gc?.();
       return true;
     } finally {
       if (timer) clearInterval(timer);
