@@ -91,13 +91,8 @@ export class SectionIndex {
       const rows = new Int32Array(n);
       n = 0;
       for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) rows[n++] = k;
-      // Stable by key, so the first section of a pid wins, as in find(). Dumps list processes in
-      // pid order, so the sort (a comparator call per pair) is usually not needed at all.
-      let sorted = true;
-      for (let k = 1; k < n && sorted; k++) sorted = this.packedIds[rows[k - 1]] < this.packedIds[rows[k]];
-      if (!sorted) rows.sort((x, y) => this.packedIds[x] - this.packedIds[y] || x - y);
       const keys = new Float64Array(n);
-      for (let k = 0; k < n; k++) keys[k] = this.packedIds[rows[k]];
+      sortByKey(rows, this.packedIds, keys);
       t = { size: this.size, keys, rows };
       this.pidLookup.set(code, t);
     }
@@ -170,6 +165,33 @@ export class SectionIndex {
     this.lengths = grow(this.lengths, (k) => new Float64Array(k));
     this.packedIds = grow(this.packedIds, (k) => new Float64Array(k));
   }
+}
+
+/**
+ * Sorts `rows` by their key in `ids`, rows in order for equal keys (the first section of a pid wins,
+ * as in find()), and writes the sorted keys. Key and row usually fit together in one float below
+ * 2^53 (local pids of up to ~1M processes): then a native numeric sort does it, several times faster
+ * than a comparator called per pair.
+ */
+function sortByKey(rows: Int32Array, ids: Float64Array, keys: Float64Array): void {
+  const n = rows.length;
+  if (n === 0) return;
+  let max = 0;
+  for (let k = 0; k < n; k++) if (ids[rows[k]] > max) max = ids[rows[k]];
+  const rowSpan = 2 ** Math.ceil(Math.log2(Math.max(2, rows[n - 1] + 1)));
+  if ((max + 1) * rowSpan <= 2 ** 53) {
+    const both = new Float64Array(n);
+    for (let k = 0; k < n; k++) both[k] = ids[rows[k]] * rowSpan + rows[k];
+    both.sort();
+    for (let k = 0; k < n; k++) {
+      const row = both[k] % rowSpan;
+      rows[k] = row;
+      keys[k] = (both[k] - row) / rowSpan;
+    }
+    return;
+  }
+  rows.sort((x, y) => ids[x] - ids[y] || x - y);
+  for (let k = 0; k < n; k++) keys[k] = ids[rows[k]];
 }
 
 /** A SectionIndex's entries in transferable form. */

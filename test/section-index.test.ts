@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { packPid, SectionIndex } from '../src/dump/section-index.js';
+
+/** Pids in an order a wrapped process table gives (not sorted), some twice, and a non-pid id. */
+function index(pids: string[]): SectionIndex {
+  const ix = new SectionIndex();
+  pids.forEach((pid, i) => {
+    ix.add('proc_heap', packPid(pid), pid, i * 100);
+    ix.closeLast(i * 100 + 50);
+  });
+  ix.add('literals', NaN, '', 99_999);
+  return ix;
+}
+
+describe('SectionIndex.get', () => {
+  const pids = ['<0.9.3>', '<0.1.0>', '<0.300000.1>', '<0.2.0>', '<0.1.0>', '<1.5.0>', '<0.7.32767>'];
+  // A node number this big leaves no room for the row beside the key: the comparator sort.
+  const remote = index([...pids, '<1000.5.0>']);
+  const ix = index(pids);
+
+  it('finds every pid, the first section of a pid when it has two', () => {
+    pids.forEach((pid) => expect(ix.get('proc_heap', pid)).toEqual(ix.find('proc_heap', pid)[0]));
+    expect(ix.get('proc_heap', '<0.1.0>')?.offset).toBe(100);
+    expect(ix.get('proc_heap', '<0.8.0>')).toBeUndefined();
+    expect(ix.get('proc_stack', '<0.1.0>')).toBeUndefined();
+    expect(ix.get('literals')?.offset).toBe(99_999);
+    for (const pid of [...pids, '<1000.5.0>']) expect(remote.get('proc_heap', pid)).toEqual(remote.find('proc_heap', pid)[0]);
+  });
+
+  it('sees sections added after a lookup', () => {
+    const grown = index(pids);
+    expect(grown.get('proc_heap', '<0.4.0>')).toBeUndefined();
+    grown.add('proc_heap', packPid('<0.4.0>'), '<0.4.0>', 123_456);
+    expect(grown.get('proc_heap', '<0.4.0>')?.offset).toBe(123_456);
+  });
+
+  it('agrees with find on many unsorted pids', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `<0.${(i * 7919) % 5003}.${i % 3}>`);
+    const big = index(many);
+    for (const pid of many.slice(0, 500)) expect(big.get('proc_heap', pid)).toEqual(big.find('proc_heap', pid)[0]);
+  });
+});
