@@ -3,7 +3,10 @@
 /** The p-th percentile (0..1) of values, nearest-rank; NaN for none. */
 export function percentile(values: ArrayLike<number>, p: number): number {
   // A typed copy sorts numerically without boxing a million numbers.
-  const a = Float64Array.from(values).filter((v) => Number.isFinite(v)).sort();
+  const all = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) all[n++] = values[i];
+  const a = all.subarray(0, n).sort();
   if (a.length === 0) return NaN;
   const rank = Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
   return a[rank];
