@@ -106,13 +106,19 @@ function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
 
 /** `0x00007f98aaf926f4 (mkdump:sink/0 + 68)` -> `mkdump:sink/0`, read from the bytes. */
 function functionIn(interned: BytesInterner, buf: Buffer, start: number, end: number): string {
-  let open = -1;
-  for (let p = end - 1; p >= start; p--) if (buf[p] === 0x28 /* ( */) { open = p; break; }
-  if (open < 0 || buf[end - 1] !== 0x29 /* ) */) return interned.get(buf, start, end);
-  let close = end - 1;
-  for (let p = open + 1; p < end - 2; p++) {
-    if (buf[p] === 0x20 && buf[p + 1] === 0x2b /* " +" */) { close = p; break; }
+  if (buf[end - 1] !== 0x29 /* ) */) return interned.get(buf, start, end);
+  // Usually "0x" and 16 hex digits, then " (": found without scanning the name (twice a process).
+  let open = start + 19;
+  if (!(end > open && buf[open] === 0x28 && buf[open - 1] === 0x20 && buf[start + 1] === 0x78 /* x */)) {
+    open = -1;
+    for (let p = end - 1; p >= start; p--) if (buf[p] === 0x28 /* ( */) { open = p; break; }
+    if (open < 0) return interned.get(buf, start, end);
   }
+  // " + 68)": back over the offset's digits from the end.
+  let close = end - 1;
+  let p = end - 2;
+  while (p > open && buf[p] >= 0x30 && buf[p] <= 0x39) p--;
+  if (p < end - 2 && p - 2 > open && buf[p] === 0x20 && buf[p - 1] === 0x2b && buf[p - 2] === 0x20) close = p - 2;
   return interned.get(buf, open + 1, close);
 }
 
