@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DumpBuilder, DumpPart } from './builder.js';
@@ -31,6 +32,10 @@ export class ParallelRead {
    * wait for `start`.
    */
   constructor(threads: number) {
+    // Workers optimise their own hot code on their own thread (the flag is read when an isolate is
+    // made, so this thread keeps compiling in the background): with every core reading, V8's
+    // background compiler was starved and a worker parsed processes at half this thread's speed.
+    setFlagsFromString('--no-concurrent-recompilation');
     this.progressBuffer = new SharedArrayBuffer(8 * threads);
     this.progress = new Float64Array(this.progressBuffer);
     this.workers = Array.from({ length: threads - 1 }, () =>
