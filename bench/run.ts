@@ -371,6 +371,20 @@ function evaluate(results: ToolResult[]): Target[] {
   } else {
     targets.push({ sizeMB: null, name: 'triage peak RSS flat as the dump grows', value: 'needs two sizes', verdict: 'NOT RUN' });
   }
+  // 4b. The same between the sizes with the same number of processes (800 MB and 3 GB: 100,000
+  // each), where only the bytes grow: the reader's memory follows processes, not bytes.
+  const sameProcs = sizes.filter((s) => specFor(s).procs === 100_000).map((s) => get(results, s, 'triage'))
+    .filter((r): r is ToolResult => r?.status === 'ok' && r.peakRssMB !== null);
+  if (sameProcs.length >= 2) {
+    const rss = sameProcs.map((r) => r.peakRssMB!);
+    const growth = Math.max(...rss) / Math.min(...rss);
+    targets.push({
+      sizeMB: null,
+      name: 'triage peak RSS flat as the bytes grow, processes the same (100,000; highest/lowest <= 1.25)',
+      value: sameProcs.map((r) => `${r.peakRssMB!.toFixed(0)} MB at ${(r.dumpBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (x${growth.toFixed(2)})`,
+      verdict: growth <= 1.25 ? 'PASS' : 'FAIL',
+    });
+  }
   return targets;
 }
 
