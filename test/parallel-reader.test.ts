@@ -1,4 +1,6 @@
-import { basename } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Dump } from '../src/dump/index.js';
 import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
@@ -29,5 +31,13 @@ describe.each(all.map((f) => [basename(f), f]))('%s', (_name, file) => {
     }
     const tiny = await readDump(file, { threads: 2, parallelMinBytes: 1, rangeBytes: 211, bufferSize: 7 });
     expect(model(tiny)).toEqual(model(one));
+  });
+});
+
+describe('workers started for a file that turns out not to be a dump', () => {
+  it('are stopped, and the file is refused with the usual error', async () => {
+    const png = join(mkdtempSync(join(tmpdir(), 'beamscope-par-')), 'x.png');
+    writeFileSync(png, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(1 << 16)]));
+    await expect(readDump(png, { threads: 3, parallelMinBytes: 1 })).rejects.toThrow(/not an Erlang crash dump/);
   });
 });
