@@ -1,7 +1,8 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc
-// The bin's settings, each for peak RSS at the same speed (837 MB / 3 GB bench dumps):
-// - 2 MB semi-spaces: V8's young generation otherwise grows to tens of MB while the processes of a
-//   big dump are read (one pass: 143 -> 124 MB).
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --expose-gc
+// The bin's settings, for peak RSS (837 MB / 3 GB bench dumps):
+// - 4 MB semi-spaces: V8's young generation otherwise grows to tens of MB while the processes of a
+//   big dump are read (triage, one thread: 134-143 -> 124 MB at the same speed). 2 MB did as well
+//   for triage but made `leak` over the 554 MB JSONL snapshot 25 % slower; 4 MB costs it 8 %.
 // - --expose-gc: the parallel reader collects its merge's garbage before the analysis allocates on
 //   top of it (2 threads: 155-159 -> 138 MB, for a 10 ms collection).
 // - MALLOC_ARENA_MAX=2: what the reader's worker thread malloc'd goes back to the system when the
