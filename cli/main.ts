@@ -1,8 +1,8 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --expose-gc
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc
 // The bin's settings, for peak RSS (837 MB / 3 GB bench dumps):
-// - 4 MB semi-spaces: V8's young generation otherwise grows to tens of MB while the processes of a
-//   big dump are read (triage, one thread: 134-143 -> 124 MB at the same speed). 2 MB did as well
-//   for triage but made `leak` over the 554 MB JSONL snapshot 25 % slower; 4 MB costs it 8 %.
+// - 2 MB semi-spaces: V8's young generation otherwise grows to tens of MB while the processes of a
+//   big dump are read (triage, one thread: 134-143 -> 124 MB at the same speed; 4 MB gave 5 MB
+//   more). `leak` over the 554 MB JSONL pair pays for it: 5.2 -> 6.4-7.3 s, 410-560 -> 340-365 MB.
 // - --expose-gc: the parallel reader collects its merge's garbage before the analysis allocates on
 //   top of it (2 threads: 155-159 -> 138 MB, for a 10 ms collection).
 // - MALLOC_ARENA_MAX=2: what the reader's worker thread malloc'd goes back to the system when the
