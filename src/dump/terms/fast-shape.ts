@@ -13,7 +13,7 @@
  * checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees is never fast.
  */
 import type { BinaryLocator } from './decoder.js';
-import type { BlockReader, HeapIndex } from './heap-index.js';
+import { parseHexBytes, type BlockReader, type HeapIndex } from './heap-index.js';
 import type { Term } from './model.js';
 import type { SequentialHeap } from './sequential-heap.js';
 import { shapeOf, type ShapeHistogram, type ShapeRowRef } from './shape.js';
@@ -210,13 +210,17 @@ export class FastShaper {
     switch (b[p]) {
       case 72: { // H pointer
         let q = p + 1;
-        let a = 0;
+        let hi = 0;
+        let lo = 0;
         for (; q < end; q++) {
           const d = HEX[b[q]];
           if (d === 255) break;
-          a = a * 16 + d;
+          hi = (hi << 4) | (lo >>> 28);
+          lo = (lo << 4) | d;
         }
         if (q === p + 1) return -1;
+        // Up to 13 digits the halves are exact; longer, as parseHexBytes rounds them.
+        const a = q - p - 1 <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(b, p + 1, q);
         return this.object(a, depth, named) ? q : -1;
       }
       case 78: // N
@@ -299,8 +303,8 @@ export class FastShaper {
     const b = got.b;
     const s = got.s;
     const e = got.e;
-    let q = b.indexOf(58, s);
-    if (q < 0 || q >= e) return false;
+    let q = colonAt(b, s, e);
+    if (q < 0) return false;
     q++;
     if (q >= e) return false;
     const tag = b[q++];
@@ -388,7 +392,7 @@ export class FastShaper {
       if (r === q + 1) return false;
       const got = this.lineOf(a);
       if (!got) return false;
-      const c = got.b.indexOf(58, got.s);
+      const c = colonAt(got.b, got.s, got.e);
       if (c < 0 || c + 1 >= got.e) return false;
       if (got.b[c + 1] !== 108) {
         // The tail is another kind of object: an improper list.
@@ -431,7 +435,9 @@ export class FastShaper {
         const need = Math.ceil(n / 3) * 4;
         if (e - q < need) return false;
         const k = Math.ceil((4 * n) / 3);
-        for (let i = 0; i < k; i++) if (B64[b[q + i]] === 0) return false;
+        let i = 0;
+        for (; i + 4 <= k; i += 4) if ((B64[b[q + i]] & B64[b[q + i + 1]] & B64[b[q + i + 2]] & B64[b[q + i + 3]]) === 0) return false;
+        for (; i < k; i++) if (B64[b[q + i]] === 0) return false;
         for (let i = k; i < need; i++) if (b[q + i] !== 61) return false;
       } else {
         if (e - q < 2 * n) return false;
@@ -522,6 +528,12 @@ export class FastShaper {
     });
     this.atomTable = table;
   }
+}
+
+/** The first colon in b[s, e), or -1. */
+function colonAt(b: Uint8Array, s: number, e: number): number {
+  for (let i = s; i < e; i++) if (b[i] === 58) return i;
+  return -1;
 }
 
 function sameTokens(a: Int32Array, b: Int32Array, n: number): boolean {

@@ -157,25 +157,30 @@ export class SequentialHeap implements HeapLines {
   /** Records the line buf[start, end) (CR trimmed) under its address; returns the address. */
   private add(buf: Buffer, chunk: number, start: number, end: number): number {
     if (end > start && buf[end - 1] === 13) end--;
-    let a = 0;
+    let hi = 0;
+    let lo = 0;
     let j = start;
+    let ok = true;
     for (; j < end && j < start + 40; j++) {
       const c = buf[j];
       if (c === 58) break;
       const d = HEX[c];
       if (d === 255) {
-        a = NaN;
+        ok = false;
         break;
       }
-      a = a * 16 + d;
+      hi = (hi << 4) | (lo >>> 28);
+      lo = (lo << 4) | d;
     }
-    if (a !== a || j === start || buf[j] !== 58) {
+    if (!ok || j === start || buf[j] !== 58) {
       // Not an address line; it may still count as a refc reference (see refcLines).
       const colon = buf.indexOf(58, start);
       if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) this.refcLine(buf, colon, end);
       return NaN;
     }
     if (j + 1 < end && buf[j + 1] === 89) this.refcLine(buf, j, end);
+    // Up to 13 digits the halves are exact; longer, rounded as parseHexBytes rounds them.
+    const a = j - start <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(buf, start, j);
     this.ring.add(a, chunk, start, end);
     return a;
   }
@@ -249,7 +254,20 @@ class RingWindow {
   /** Ring slot + 1 (0: empty), by hash: this epoch's lines, and the previous epoch's. */
   private cur: Int32Array;
   private prev: Int32Array;
+  /** One bit per table position, set when taken: free positions are found without the table. */
+  private curBits: Int32Array;
+  private prevBits: Int32Array;
+  /**
+   * Bloom filters (one hash) of the addresses in each table: most addresses are new, and are
+   * known to be absent without reading the tables (which would miss the caches).
+   */
+  private curBloom: Int32Array;
+  private prevBloom: Int32Array;
+  private readonly bloomShift: number;
   private readonly mask: number;
+  /** A table entry is `fingerprint << fpShift | (slot + 1)`: most probes need not read the slot. */
+  private readonly slotMask: number;
+  private readonly fpShift: number;
   private readonly size: number;
   private next = 0;
   private inEpoch = 0;
@@ -262,13 +280,25 @@ class RingWindow {
     this.chunkOf = new Int32Array(s).fill(-1);
     this.starts = new Int32Array(s);
     this.ends = new Int32Array(s);
-    this.cur = new Int32Array(s * 2);
-    this.prev = new Int32Array(s * 2);
-    this.mask = s * 2 - 1;
+    this.cur = new Int32Array(s * 4);
+    this.prev = new Int32Array(s * 4);
+    this.curBits = new Int32Array((s * 4) >>> 5);
+    this.prevBits = new Int32Array((s * 4) >>> 5);
+    this.mask = s * 4 - 1;
+    let bits = 1;
+    while (1 << bits <= s) bits++;
+    // 16 bits per line: 2^(bits + 3) bits (bits is log2(s) + 1).
+    this.curBloom = new Int32Array(1 << (bits + 3 - 5));
+    this.prevBloom = new Int32Array(1 << (bits + 3 - 5));
+    this.bloomShift = 32 - (bits + 3);
+    this.slotMask = (1 << bits) - 1;
+    this.fpShift = bits;
   }
 
   private static hash(a: number): number {
-    let h = ((a % 4294967296) ^ Math.imul(Math.floor(a / 4294967296) | 0, 0x27d4eb2d)) | 0;
+    // The low 32 bits only (`| 0` is a modulo 2^32, no division): the addresses of one heap
+    // differ there; any collision costs a probe, never a wrong line (slots are checked).
+    let h = a | 0;
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
@@ -278,21 +308,54 @@ class RingWindow {
   /** The slot of `a` in table `t` (>= 0), or -1 - (the empty position where it would go). */
   private probe(t: Int32Array, a: number, h: number): number {
     const addrs = this.addrs;
+    const sm = this.slotMask;
+    const fp = (h >>> this.fpShift) << this.fpShift;
     let p = h & this.mask;
     for (;;) {
       const e = t[p];
       if (e === 0) return -1 - p;
-      if (addrs[e - 1] === a) return e - 1;
+      if ((e & ~sm) === fp && addrs[(e & sm) - 1] === a) return (e & sm) - 1;
       p = (p + 1) & this.mask;
     }
   }
 
+  /** The slot of the last line found: the next lookups are usually its neighbours. */
+  private lastSlot = 0;
+
   private slotOf(a: number): number {
+    // A line is in at most one slot, so a neighbour of the last line found holding this address
+    // is the answer; streamed messages are found there without hashing.
+    const addrs = this.addrs;
+    const m = this.size - 1;
+    const l = this.lastSlot;
+    for (let d = 1; d <= 4; d++) {
+      if (addrs[(l + d) & m] === a) return (this.lastSlot = (l + d) & m);
+      if (addrs[(l - d) & m] === a) return (this.lastSlot = (l - d) & m);
+    }
+    const s = this.hashedSlot(a);
+    if (s >= 0) this.lastSlot = s;
+    return s;
+  }
+
+  private hashedSlot(a: number): number {
     const h = RingWindow.hash(a);
-    const s = this.probe(this.cur, a, h);
-    if (s >= 0) return s;
-    const o = this.probe(this.prev, a, h);
-    return o >= 0 ? o : -1;
+    const bp = this.bloomPos(h);
+    const bi = bp >>> 5;
+    const bb = 1 << (bp & 31);
+    if ((this.curBloom[bi] & bb) !== 0) {
+      const s = this.probe(this.cur, a, h);
+      if (s >= 0) return s;
+    }
+    if ((this.prevBloom[bi] & bb) !== 0) {
+      const o = this.probe(this.prev, a, h);
+      if (o >= 0) return o;
+    }
+    return -1;
+  }
+
+  /** The bit of an address in the Bloom filters (16 bits per line: few false positives). */
+  private bloomPos(h: number): number {
+    return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> this.bloomShift;
   }
 
   get(a: number): Buffer | undefined {
@@ -332,8 +395,16 @@ class RingWindow {
 
   add(a: number, chunk: number, start: number, end: number): void {
     const h = RingWindow.hash(a);
-    const at = this.probe(this.cur, a, h);
-    if (at >= 0 || this.probe(this.prev, a, h) >= 0) return; // duplicate address (garbled input): keep the first
+    // Duplicate address (garbled input): keep the first.
+    const bp = this.bloomPos(h);
+    const bi = bp >>> 5;
+    const bb = 1 << (bp & 31);
+    if ((this.curBloom[bi] & bb) !== 0 && this.probe(this.cur, a, h) >= 0) return;
+    if ((this.prevBloom[bi] & bb) !== 0 && this.probe(this.prev, a, h) >= 0) return;
+    // The first free position from home (as a probe would end), from the bitmap.
+    const bits = this.curBits;
+    let q = h & this.mask;
+    while ((bits[q >>> 5] & (1 << (q & 31))) !== 0) q = (q + 1) & this.mask;
     const slot = this.next;
     this.next = (this.next + 1) & (this.size - 1);
     const old = this.chunkOf[slot];
@@ -343,13 +414,23 @@ class RingWindow {
     this.starts[slot] = start;
     this.ends[slot] = end;
     if (this.bufs[chunk]) this.refs[chunk]++;
-    this.cur[-1 - at] = slot + 1;
+    this.cur[q] = ((h >>> this.fpShift) << this.fpShift) | (slot + 1);
+    bits[q >>> 5] |= 1 << (q & 31);
+    this.curBloom[bi] |= bb;
     if (++this.inEpoch >= this.size) {
       this.inEpoch = 0;
       const t = this.prev;
       this.prev = this.cur;
       this.cur = t;
       t.fill(0);
+      const b = this.prevBits;
+      this.prevBits = this.curBits;
+      this.curBits = b;
+      b.fill(0);
+      const f = this.prevBloom;
+      this.prevBloom = this.curBloom;
+      this.curBloom = f;
+      f.fill(0);
     }
   }
 }
