@@ -64,6 +64,13 @@ const CODE = Object.fromEntries(TAG_LIST.map((t, i) => [t, i])) as Record<string
 const ON_DEMAND = new Uint8Array(TAG_LIST.length);
 for (const t of ['proc_heap', 'proc_stack', 'proc_messages', 'proc_dictionary', 'literals']) ON_DEMAND[CODE[t]] = 1;
 const NEWEST_ATOMS_KEPT = 20;
+const UNKNOWN_KEYS_KEPT = 200;
+const TIMER_OWNERS_KEPT = 100_000;
+
+/** Adds n to counts[key]; a key not yet there is taken only while fewer than `cap` are (garbage input). */
+function addCapped(counts: Record<string, number>, key: string, n: number, cap: number): void {
+  if (key in counts || Object.keys(counts).length < cap) counts[key] = (counts[key] ?? 0) + n;
+}
 
 /**
  * Turns the scanner's tag lines and body lines into the Dump model: picks the section parser for
@@ -102,9 +109,7 @@ export class DumpBuilder implements ScanSink {
       wordSize: () => this.header?.header.wordSize ?? this.wordSizeHint ?? 8,
       intern: new BytesInterner(),
       unknownKey: (section, key) => {
-        const unknownKeys = this.dump.unknown.keys;
-        const k = `${section}: ${key}`;
-        if (k in unknownKeys || Object.keys(unknownKeys).length < 200) unknownKeys[k] = (unknownKeys[k] ?? 0) + 1;
+        addCapped(this.dump.unknown.keys, `${section}: ${key}`, 1, UNKNOWN_KEYS_KEPT);
       },
     };
   }
@@ -167,7 +172,7 @@ export class DumpBuilder implements ScanSink {
       case 'ets': case 'internal_ets': return etsHandler(id, d.ets, ctx);
       case 'timer':
         d.timers.count++;
-        if (id in d.timers.byOwner || Object.keys(d.timers.byOwner).length < 100_000) d.timers.byOwner[id] = (d.timers.byOwner[id] ?? 0) + 1;
+        addCapped(d.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);
         return null;
       case 'fun': d.funCount++; return null;
       case 'memory': return memoryHandler(d.memory);
@@ -292,9 +297,7 @@ export class DumpBuilder implements ScanSink {
     append(d.distribution.connections, f.distribution.connections);
     append(d.loadedModules.modules, f.loadedModules.modules);
     d.timers.count += f.timers.count;
-    for (const [owner, n] of Object.entries(f.timers.byOwner)) {
-      if (owner in d.timers.byOwner || Object.keys(d.timers.byOwner).length < 100_000) d.timers.byOwner[owner] = (d.timers.byOwner[owner] ?? 0) + n;
-    }
+    for (const [owner, n] of Object.entries(f.timers.byOwner)) addCapped(d.timers.byOwner, owner, n, TIMER_OWNERS_KEPT);
     d.distribution.thisNode ??= f.distribution.thisNode;
     if (f.distribution.distributed !== undefined) d.distribution.distributed = f.distribution.distributed;
     const { modules: _m, ...codeSizes } = f.loadedModules;
@@ -305,8 +308,7 @@ export class DumpBuilder implements ScanSink {
     for (const a of f.atoms.newest) if (d.atoms.newest.length < NEWEST_ATOMS_KEPT) d.atoms.newest.push(a);
     for (const [tag, n] of Object.entries(f.sectionCounts)) d.sectionCounts[tag] = (d.sectionCounts[tag] ?? 0) + n;
     for (const [tag, n] of Object.entries(f.unknown.tags)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + n;
-    const keys = d.unknown.keys;
-    for (const [k, n] of Object.entries(f.unknown.keys)) if (k in keys || Object.keys(keys).length < 200) keys[k] = (keys[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(f.unknown.keys)) addCapped(d.unknown.keys, k, n, UNKNOWN_KEYS_KEPT);
     this.index.appendPart(p.data.index);
     for (let i = 0; i < p.data.binAddr.length; i++) {
       this.binAddr.push(p.data.binAddr[i]);
