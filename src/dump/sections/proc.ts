@@ -17,6 +17,11 @@ const enum K {
   ProgramCounter, CP, InternalState, CurrentCall, LastScheduled,
 }
 const ARITY = Buffer.from('arity = ');
+const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
+/** The "key" before a section's first line, for the follow table. */
+const FIRST = KEYS.length;
+const COLON = 0x3a;
+const SPACE = 0x20;
 
 
 /**
@@ -29,6 +34,14 @@ const ARITY = Buffer.from('arity = ');
 export class ProcParser implements LineHandler {
   private i = -1;
   private readonly interned: BytesInterner;
+  /**
+   * A dump writes the keys of every process in the same order: follow[k] is the key that came
+   * after key k last time (-1: not seen yet), so most lines are recognised by comparing their
+   * start with one key, without finding the colon and hashing (20 lines a process, millions of
+   * processes).
+   */
+  private readonly follow = new Int8Array(KEYS.length + 1).fill(-1);
+  private prev: number = FIRST;
 
   constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
     this.interned = ctx.intern;
@@ -36,14 +49,23 @@ export class ProcParser implements LineHandler {
 
   begin(pid: string): this {
     this.i = this.rows.add(pid);
+    this.prev = FIRST;
     return this;
   }
 
   line(buf: Buffer, start: number, end: number): void {
+    const guess = this.follow[this.prev];
+    if (guess >= 0 && isKey(buf, start, end, KEY_BYTES[guess])) {
+      this.prev = guess;
+      this.value(guess, buf, valueStart(buf, start + KEY_BYTES[guess].length, end), end);
+      return;
+    }
     const k = keyEnd(buf, start, end);
     if (k >= 0) {
       const id = matcher.match(buf, start, k);
       if (id >= 0) {
+        this.follow[this.prev] = id;
+        this.prev = id;
         this.value(id, buf, valueStart(buf, k, end), end);
         return;
       }
@@ -97,6 +119,14 @@ export class ProcParser implements LineHandler {
     for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
     this.i = -1;
   }
+}
+
+/** The line is `key:` followed by a space or its end, as keyEnd() would find it. */
+function isKey(buf: Buffer, start: number, end: number, key: Buffer): boolean {
+  const c = start + key.length;
+  if (c >= end) return false;
+  if (buf[c] !== COLON || (c + 1 < end && buf[c + 1] !== SPACE)) return false;
+  return sameStart(buf, start, key);
 }
 
 function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {

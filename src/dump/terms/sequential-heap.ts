@@ -47,7 +47,9 @@ export class SequentialHeap implements HeapLines {
     this.end = offset + length;
     this.baseOffset = offset;
     this.length = length;
-    this.ring = new RingWindow(opts.maxWindowLines ?? 1 << 17);
+    // A line is at least "a:x\n": a small heap (most processes) gets a ring of its size, not
+    // megabytes of tables (triage opens ten of them for the queues it details).
+    this.ring = new RingWindow(Math.min(opts.maxWindowLines ?? 1 << 17, Math.ceil(length / 4) + 16));
   }
 
   /** The line found by the last successful `locate`: buf[start, end). */
