@@ -60,4 +60,12 @@ const cli = yargs(hideBin(process.argv))
   .help()
   .version();
 
+// yargs lays out the whole help text after a command's handler has started, to cache it for a
+// later showHelp(): 20-40 ms on the thread that is reading the dump. Nothing here shows help after
+// a command ran (`--help` is laid out when asked for, and .fail() prints one line), so the cache
+// is left empty. getInternalMethods is not in yargs's typings: without it, nothing changes.
+type Usage = { cacheHelpMessage?: () => void };
+const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => Usage } }).getInternalMethods?.().getUsageInstance?.();
+if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+
 await cli.parseAsync();
