@@ -13,6 +13,7 @@ import { readDump } from '../src/dump/index.js';
 import { decodeProcess, mailboxShapes } from '../src/dump/terms/index.js';
 import { fastShapeStats } from '../src/dump/terms/fast-shape.js';
 import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
+import { body, rng } from './helpers/mutate.js';
 
 const FIXTURE = 'fixtures/terms/terms.dump';
 const text = readFileSync(FIXTURE).toString('latin1');
@@ -51,23 +52,6 @@ function bothWays(dump: Dump, pid: string, what: string): void {
   const ms = mailboxShapes(dump, pid, { fastShapes: false });
   const mf = mailboxShapes(dump, pid);
   expect(JSON.stringify(mf), what).toBe(JSON.stringify(ms));
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function body(header: string): [number, number] {
-  const h = text.indexOf(`\n${header}\n`);
-  const start = h + header.length + 2;
-  return [start, text.indexOf('\n=', start) + 1];
 }
 
 const PID = '<0.85.0>';
@@ -160,8 +144,8 @@ function plantedMailbox(seed: number, count: number): { heap: string[]; msgs: st
 
 function plantedText(seed: number, count: number): string {
   const { heap, msgs } = plantedMailbox(seed, count);
-  const [ms, me] = body(`=proc_messages:${PID}`);
-  const [hs] = body(`=proc_heap:${PID}`);
+  const [ms, me] = body(text, `=proc_messages:${PID}`);
+  const [hs] = body(text, `=proc_heap:${PID}`);
   return text.slice(0, ms) + msgs.join('\n') + '\n' + text.slice(me, hs) + heap.join('\n') + '\n' + text.slice(hs);
 }
 

@@ -9,32 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { decodeProcess, mailboxShapes, printTerm, processIdentity } from '../src/dump/terms/index.js';
+import { body, rng } from './helpers/mutate.js';
 
 const FIXTURE = 'fixtures/terms/terms.dump';
 const original = readFileSync(FIXTURE);
 const dir = mkdtempSync(join(tmpdir(), 'beamscope-mut-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** [start, end) of the body of the section `=tag:id` in the fixture text. */
-function body(text: string, header: string): [number, number] {
-  const h = text.indexOf(`\n${header}\n`);
-  if (h < 0) throw new Error(`no ${header}`);
-  const start = h + header.length + 2;
-  const end = text.indexOf('\n=', start);
-  return [start, end + 1];
-}
 
 const text = original.toString('latin1');
 /** A 90-byte (0x5A) binary of the fixture, from its `=binary:ADDR` section. */

@@ -243,15 +243,9 @@ export class FastShaper {
         return q;
       }
       case 65: { // A atom: A<hexlen>:<bytes>
-        let q = p + 1;
-        let len = 0;
-        for (; q < end && b[q] !== 58; q++) {
-          const d = HEX[b[q]];
-          if (d === 255) return -1;
-          len = len * 16 + d;
-        }
-        if (q === p + 1 || q >= end) return -1;
-        q++;
+        let q = this.hexField(b, p + 1, end);
+        if (q < 0) return -1;
+        const len = this.hex;
         if (q + len > end) return -1;
         if (named) {
           if (!this.push(T_ATOM_ID) || !this.push(this.atomId(b, q, q + len))) return -1;
@@ -310,15 +304,9 @@ export class FastShaper {
     const tag = b[q++];
     switch (tag) {
       case 116: { // t ARITY: elements
-        let n = 0;
-        const hs = q;
-        for (; q < e && b[q] !== 58; q++) {
-          const d = HEX[b[q]];
-          if (d === 255) return false;
-          n = n * 16 + d;
-        }
-        if (q === hs || q >= e) return false;
-        q++;
+        q = this.hexField(b, q, e);
+        if (q < 0) return false;
+        const n = this.hex;
         if (n > e - s) return false;
         if (!this.push(T_TUPLE) || !this.push(n)) return false;
         this.words += 1 + n;
@@ -336,15 +324,9 @@ export class FastShaper {
       case 108: // l HEAD|TAIL
         return this.list(b, q, e, depth);
       case 70: { // F LEN:TEXT
-        let n = 0;
-        const hs = q;
-        for (; q < e && b[q] !== 58; q++) {
-          const d = HEX[b[q]];
-          if (d === 255) return false;
-          n = n * 16 + d;
-        }
-        if (q === hs || q >= e) return false;
-        q++;
+        q = this.hexField(b, q, e);
+        if (q < 0) return false;
+        const n = this.hex;
         const text = Buffer.from(b.buffer, b.byteOffset + q, Math.max(0, Math.min(n, e - q))).toString('latin1');
         if (Number.isNaN(Number.parseFloat(text)) && !/nan/i.test(text)) return false;
         if (!this.push(T_FLOAT)) return false;
@@ -417,18 +399,32 @@ export class FastShaper {
     return proper ? this.push(T_NIL) : true;
   }
 
+  /** The value of the last hexField(). */
+  private hex = 0;
+
+  /**
+   * Hex digits from b[q] up to a ':' before e: their value goes to `this.hex` and the position
+   * after the colon is returned; -1 when there are no digits, a non-hex byte, or no colon.
+   */
+  private hexField(b: Uint8Array, q: number, e: number): number {
+    const hs = q;
+    let n = 0;
+    for (; q < e && b[q] !== 58; q++) {
+      const d = HEX[b[q]];
+      if (d === 255) return -1;
+      n = n * 16 + d;
+    }
+    if (q === hs || q >= e) return -1;
+    this.hex = n;
+    return q + 1;
+  }
+
   private binary(b: Uint8Array, q: number, e: number): boolean {
     const kind = b[q++];
     if (kind === 104) { // Yh SIZE:DATA
-      let n = 0;
-      const hs = q;
-      for (; q < e && b[q] !== 58; q++) {
-        const d = HEX[b[q]];
-        if (d === 255) return false;
-        n = n * 16 + d;
-      }
-      if (q === hs || q >= e) return false;
-      q++;
+      q = this.hexField(b, q, e);
+      if (q < 0) return false;
+      const n = this.hex;
       // The payload must decode to n bytes, else the decoder warns ('heap binary cut'): accept
       // only the canonical encoding (base64 with its padding, or 2n hex digits).
       if (this.src.base64) {
@@ -449,26 +445,14 @@ export class FastShaper {
       return true;
     }
     if (kind !== 99 && kind !== 115) return false;
-    let target = 0;
-    let hs = q;
-    for (; q < e && b[q] !== 58; q++) {
-      const d = HEX[b[q]];
-      if (d === 255) return false;
-      target = target * 16 + d;
-    }
-    if (q === hs || q >= e) return false;
-    q++;
-    let offset = 0;
-    hs = q;
-    for (; q < e && b[q] !== 58; q++) {
-      const d = HEX[b[q]];
-      if (d === 255) return false;
-      offset = offset * 16 + d;
-    }
-    if (q === hs || q >= e) return false;
-    q++;
+    q = this.hexField(b, q, e);
+    if (q < 0) return false;
+    const target = this.hex;
+    q = this.hexField(b, q, e);
+    if (q < 0) return false;
+    const offset = this.hex;
     let size = 0;
-    hs = q;
+    const hs = q;
     for (; q < e; q++) {
       const d = HEX[b[q]];
       if (d === 255) break;
