@@ -13,7 +13,7 @@ export class SectionIndex {
   private lengths = new Float64Array(1024);
   private packedIds = new Float64Array(1024);
   private otherIds = new Map<number, string>();
-  private pidLookup = new Map<number, { size: number; keys: Float64Array; rows: Int32Array }>();
+  private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
   size = 0;
 
   /**
@@ -79,32 +79,41 @@ export class SectionIndex {
   get(tag: string, id = ''): SectionRef | undefined {
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
-    // Process sections are looked up by pid many times (one per decoded process): a sorted table
-    // per tag (12 bytes a section, binary-searched), made on first use, instead of a scan of the
-    // whole index each time. A Map would cost several times the memory for millions of sections.
+    // Process sections are looked up by pid many times (one per decoded process): an open-addressed
+    // table per tag (row + 1 by hash of the packed pid, 8 bytes a section at most), made on first
+    // use, instead of a scan of the whole index each time. A Map would cost several times the
+    // memory for millions of sections, and sorting them tens of ms.
     const code = this.tagCodes.get(tag);
     if (code === undefined) return undefined;
     let t = this.pidLookup.get(code);
     if (!t || t.size !== this.size) {
-      let n = 0;
-      for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) n++;
-      const rows = new Int32Array(n);
-      n = 0;
-      for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(this.packedIds[k])) rows[n++] = k;
-      const keys = new Float64Array(n);
-      sortByKey(rows, this.packedIds, keys);
-      t = { size: this.size, keys, rows };
+      t = this.pidTable(code);
       this.pidLookup.set(code, t);
     }
-    let lo = 0;
-    let hi = t.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (t.keys[mid] < packed) lo = mid + 1;
-      else hi = mid;
+    const ids = this.packedIds;
+    for (let h = hashPacked(packed) & t.mask; ; h = (h + 1) & t.mask) {
+      const row = t.slots[h] - 1;
+      if (row < 0) return undefined;
+      if (ids[row] === packed) return this.at(row);
     }
-    const i = lo < t.keys.length && t.keys[lo] === packed ? t.rows[lo] : undefined;
-    return i === undefined ? undefined : this.at(i);
+  }
+
+  /** The rows of a tag's sections with a pid id, by pid; the first section of a pid wins (as in find()). */
+  private pidTable(code: number): { size: number; mask: number; slots: Int32Array } {
+    const ids = this.packedIds;
+    let n = 0;
+    for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(ids[k])) n++;
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    const slots = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let k = 0; k < this.size; k++) {
+      if (this.tags[k] !== code || Number.isNaN(ids[k])) continue;
+      let h = hashPacked(ids[k]) & mask;
+      while (slots[h] !== 0 && ids[slots[h] - 1] !== ids[k]) h = (h + 1) & mask;
+      if (slots[h] === 0) slots[h] = k + 1;
+    }
+    return { size: this.size, mask, slots };
   }
 
   /** Forgets the entries, keeping the arrays. */
@@ -167,31 +176,14 @@ export class SectionIndex {
   }
 }
 
-/**
- * Sorts `rows` by their key in `ids`, rows in order for equal keys (the first section of a pid wins,
- * as in find()), and writes the sorted keys. Key and row usually fit together in one float below
- * 2^53 (local pids of up to ~1M processes): then a native numeric sort does it, several times faster
- * than a comparator called per pair.
- */
-function sortByKey(rows: Int32Array, ids: Float64Array, keys: Float64Array): void {
-  const n = rows.length;
-  if (n === 0) return;
-  let max = 0;
-  for (let k = 0; k < n; k++) if (ids[rows[k]] > max) max = ids[rows[k]];
-  const rowSpan = 2 ** Math.ceil(Math.log2(Math.max(2, rows[n - 1] + 1)));
-  if ((max + 1) * rowSpan <= 2 ** 53) {
-    const both = new Float64Array(n);
-    for (let k = 0; k < n; k++) both[k] = ids[rows[k]] * rowSpan + rows[k];
-    both.sort();
-    for (let k = 0; k < n; k++) {
-      const row = both[k] % rowSpan;
-      rows[k] = row;
-      keys[k] = (both[k] - row) / rowSpan;
-    }
-    return;
-  }
-  rows.sort((x, y) => ids[x] - ids[y] || x - y);
-  for (let k = 0; k < n; k++) keys[k] = ids[rows[k]];
+/** A packed pid's two 32-bit halves mixed (murmur3's finaliser): pids differ in their middle bits. */
+function hashPacked(p: number): number {
+  let h = ((p % 4294967296) ^ Math.imul(Math.floor(p / 4294967296), 0x9e3779b1)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** A SectionIndex's entries in transferable form. */
