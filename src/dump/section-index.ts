@@ -80,7 +80,7 @@ export class SectionIndex {
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
     // Process sections are looked up by pid many times (one per decoded process): an open-addressed
-    // table per tag (row + 1 by hash of the packed pid, 8 bytes a section at most), made on first
+    // table per tag (row + 1 by hash of the packed pid, 8-16 bytes a section), made on first
     // use, instead of a scan of the whole index each time. A Map would cost several times the
     // memory for millions of sections, and sorting them tens of ms.
     const code = this.tagCodes.get(tag);
