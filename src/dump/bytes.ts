@@ -92,6 +92,16 @@ export class KeyMatcher {
     }
   }
 
+  /**
+   * keyEnd() for a line expected to start with key `id`: the colon's position when it does
+   * (followed by a space or the line's end), else -1. Costs one comparison of the key's bytes.
+   */
+  keyEndIf(id: number, buf: Buffer, start: number, end: number): number {
+    const c = start + this.keys[id].length;
+    if (c >= end || buf[c] !== COLON || (c + 1 < end && buf[c + 1] !== SPACE)) return -1;
+    return sameBytes(this.keys[id], buf, start, c) ? c : -1;
+  }
+
   private slotOf(buf: Buffer, start: number, end: number): number {
     const len = end - start;
     return (Math.imul(len, 31) ^ Math.imul(buf[start], 7) ^ Math.imul(buf[end - 1], 131) ^ (len > 2 ? buf[start + 2] : 0)) & this.mask;

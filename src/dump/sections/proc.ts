@@ -17,11 +17,8 @@ const enum K {
   ProgramCounter, CP, InternalState, CurrentCall, LastScheduled,
 }
 const ARITY = Buffer.from('arity = ');
-const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 /** The "key" before a section's first line, for the follow table. */
 const FIRST = KEYS.length;
-const COLON = 0x3a;
-const SPACE = 0x20;
 
 
 /**
@@ -55,9 +52,10 @@ export class ProcParser implements LineHandler {
 
   line(buf: Buffer, start: number, end: number): void {
     const guess = this.follow[this.prev];
-    if (guess >= 0 && isKey(buf, start, end, KEY_BYTES[guess])) {
+    const g = guess >= 0 ? matcher.keyEndIf(guess, buf, start, end) : -1;
+    if (g >= 0) {
       this.prev = guess;
-      this.value(guess, buf, valueStart(buf, start + KEY_BYTES[guess].length, end), end);
+      this.value(guess, buf, valueStart(buf, g, end), end);
       return;
     }
     const k = keyEnd(buf, start, end);
@@ -119,14 +117,6 @@ export class ProcParser implements LineHandler {
     for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
     this.i = -1;
   }
-}
-
-/** The line is `key:` followed by a space or its end, as keyEnd() would find it. */
-function isKey(buf: Buffer, start: number, end: number, key: Buffer): boolean {
-  const c = start + key.length;
-  if (c >= end) return false;
-  if (buf[c] !== COLON || (c + 1 < end && buf[c + 1] !== SPACE)) return false;
-  return sameStart(buf, start, key);
 }
 
 function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
