@@ -189,3 +189,18 @@ export class BytesInterner {
 export function text(buf: Buffer, start: number, end: number): string {
   return buf.toString('utf8', start, end);
 }
+
+/**
+ * A 32-bit hash of a whole number below 2^53 (a heap address, a packed pid): murmur3's finaliser
+ * over (low word ^ mixed high word), full avalanche, so the low bits used as a table index are
+ * well spread even for word-strided addresses and pids that differ in their middle bits.
+ */
+export function hashNumber(a: number): number {
+  let h = ((a % 4294967296) ^ Math.imul(Math.floor(a / 4294967296) | 0, 0x27d4eb2d)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

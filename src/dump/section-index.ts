@@ -1,3 +1,4 @@
+import { hashNumber } from './bytes.js';
 import type { SectionRef } from './types.js';
 
 /**
@@ -91,7 +92,7 @@ export class SectionIndex {
       this.pidLookup.set(code, t);
     }
     const ids = this.packedIds;
-    for (let h = hashPacked(packed) & t.mask; ; h = (h + 1) & t.mask) {
+    for (let h = hashNumber(packed) & t.mask; ; h = (h + 1) & t.mask) {
       const row = t.slots[h] - 1;
       if (row < 0) return undefined;
       if (ids[row] === packed) return this.at(row);
@@ -109,7 +110,7 @@ export class SectionIndex {
     const mask = cap - 1;
     for (let k = 0; k < this.size; k++) {
       if (this.tags[k] !== code || Number.isNaN(ids[k])) continue;
-      let h = hashPacked(ids[k]) & mask;
+      let h = hashNumber(ids[k]) & mask;
       while (slots[h] !== 0 && ids[slots[h] - 1] !== ids[k]) h = (h + 1) & mask;
       if (slots[h] === 0) slots[h] = k + 1;
     }
@@ -174,16 +175,6 @@ export class SectionIndex {
     this.lengths = grow(this.lengths, (k) => new Float64Array(k));
     this.packedIds = grow(this.packedIds, (k) => new Float64Array(k));
   }
-}
-
-/** A packed pid's two 32-bit halves mixed (murmur3's finaliser): pids differ in their middle bits. */
-function hashPacked(p: number): number {
-  let h = ((p % 4294967296) ^ Math.imul(Math.floor(p / 4294967296), 0x9e3779b1)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** A SectionIndex's entries in transferable form. */

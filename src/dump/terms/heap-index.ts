@@ -4,6 +4,7 @@
  * No line text is kept: a 10-million-line heap costs ~200 MB of index, not gigabytes of strings.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { hashNumber } from '../bytes.js';
 
 /** Hex digits -> number (exact below 2^53; longer addresses are folded, which only risks a miss). */
 export function parseHexBytes(b: Uint8Array, start: number, end: number): number {
@@ -29,18 +30,6 @@ function isAddressLine(line: Uint8Array): boolean {
     if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
   }
   return false;
-}
-
-function hashAddress(a: number): number {
-  // murmur3's 32-bit finaliser over (low word ^ mixed high word): full avalanche, so the low
-  // bits used as the table index are well spread even for word-strided addresses.
-  let h = ((a % 4294967296) ^ Math.imul(Math.floor(a / 4294967296) | 0, 0x27d4eb2d)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** Reads byte ranges of one file through a small LRU cache of fixed-size blocks. */
@@ -332,7 +321,7 @@ export class HeapIndex {
       const a = this.addressAt(i);
       if (a < this.minAddress) this.minAddress = a;
       if (a > this.maxAddress) this.maxAddress = a;
-      let h = hashAddress(a) & this.mask;
+      let h = hashNumber(a) & this.mask;
       let dup = false;
       while (this.table[h] !== -1) {
         // Duplicate addresses (garbled input): keep the first line.
@@ -348,7 +337,7 @@ export class HeapIndex {
 
   /** Line number of this address, or -1. */
   private find(address: number): number {
-    let h = hashAddress(address) & this.mask;
+    let h = hashNumber(address) & this.mask;
     const lo = address % 4294967296;
     for (;;) {
       const i = this.table[h];
