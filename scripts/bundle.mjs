@@ -2,9 +2,40 @@
 // `beamscope` bin runs. Loading ~100 separate ES modules (yargs's among them) costs 40-70 ms of
 // every run's start-up, a sixth of a 100 MB triage; one bundle (with a chunk per lazily loaded
 // command) does not. The library entry points (dist/src/**) stay unbundled.
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * yargs lays out help with string-width (three copies: v7 twice, v8), whose modules build an
+ * Intl.Segmenter and Unicode property regexes when they load: 25-30 ms of every run's start-up,
+ * for text that only --help and usage errors print. This wraps each copy's body in a function
+ * run on the first call. The rewrite checks the module's shape and fails the build if a new
+ * version no longer fits it.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](.*[\\/])?string-width[\\/]index\.js$/ }, ({ path }) => {
+      const lines = readFileSync(path, 'utf8').split('\n');
+      const imports = lines.filter((l) => l.startsWith('import '));
+      const body = lines.filter((l) => !l.startsWith('import ')).join('\n');
+      const head = 'export default function stringWidth(';
+      if (imports.some((l) => !l.trimEnd().endsWith(';')) || body.split(head).length !== 2 || /^export /m.test(body.replace(head, ''))) {
+        throw new Error(`${path}: not the shape lazy-string-width rewrites (one default export, one-line imports)`);
+      }
+      const contents = [
+        ...imports,
+        'let impl;',
+        'export default function stringWidth(input, options) { return (impl ??= init())(input, options); }',
+        'function init() {',
+        body.replace(head, 'return function stringWidth('),
+        '}',
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 const OUT = 'dist/bin';
 const result = await build({
@@ -20,6 +51,7 @@ const result = await build({
   target: 'node20',
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __beamscopeRequire } from 'node:module'; const require = __beamscopeRequire(import.meta.url);" },
+  plugins: [lazyStringWidth],
   metafile: true,
   logLevel: 'warning',
 });
