@@ -7,6 +7,7 @@ import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
 // The parallel reader starts its workers from the compiled files (`npm test` builds first): from
 // the TypeScript sources it reads in one pass.
 import { processAt, readDump } from '../dist/src/dump/index.js';
+import { claimRange } from '../src/dump/read-range.js';
 
 /** The model as plain data: rows as records, the index entry by entry, typed arrays cut to their use. */
 function model(d: Dump): unknown {
@@ -39,5 +40,40 @@ describe('workers started for a file that turns out not to be a dump', () => {
     const png = join(mkdtempSync(join(tmpdir(), 'beamscope-par-')), 'x.png');
     writeFileSync(png, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(1 << 16)]));
     await expect(readDump(png, { threads: 3, parallelMinBytes: 1 })).rejects.toThrow(/not an Erlang crash dump/);
+  });
+});
+
+describe('claimRange', () => {
+  it('hands out every range once: the front in order to the first thread, the back in reverse to workers', () => {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const n = 37;
+    const front: number[] = [];
+    const back: number[] = [];
+    // A fixed interleaving: three claims from the back for every one from the front.
+    for (let step = 0; ; step++) {
+      const fromBack = step % 4 !== 0;
+      const k = claimRange(counter, n, fromBack);
+      if (k < 0) break;
+      (fromBack ? back : front).push(k);
+    }
+    expect(front).toEqual(Array.from({ length: front.length }, (_, i) => i));
+    expect(back).toEqual(Array.from({ length: back.length }, (_, i) => n - 1 - i));
+    expect(front.length + back.length).toBe(n);
+    expect(claimRange(counter, n, false)).toBe(-1);
+    expect(claimRange(counter, n, true)).toBe(-1);
+  });
+
+  it('counts up to 65,535 ranges from either end (the high half of the word goes negative)', () => {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const n = 0xffff;
+    for (let i = 0; i < n - 1; i++) expect(claimRange(counter, n, true)).toBe(n - 1 - i);
+    expect(counter[0]).toBeLessThan(0);
+    expect(claimRange(counter, n, false)).toBe(0);
+    expect(claimRange(counter, n, true)).toBe(-1);
+    expect(() => claimRange(new Int32Array(new SharedArrayBuffer(4)), 0x10000, false)).toThrow(/ranges/);
+  });
+
+  it('has nothing to hand out for no ranges', () => {
+    expect(claimRange(new Int32Array(new SharedArrayBuffer(4)), 0, true)).toBe(-1);
   });
 });

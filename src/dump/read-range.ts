@@ -15,7 +15,10 @@ export interface RangePlan {
   wordSize: 4 | 8;
   bufferSize: number;
   maxLineBytes: number;
-  /** Int32 [0]: the next range to take. */
+  /**
+   * Int32 [0]: ranges taken from the front (low 16 bits) and from the back (high 16 bits), one word
+   * so that a compare-and-swap claims a range from either end without a race.
+   */
   counter: SharedArrayBuffer;
   /** Float64 per thread: bytes done, for the progress line. */
   progress: SharedArrayBuffer;
@@ -35,9 +38,10 @@ export async function takeRanges(plan: RangePlan, slot: number, forPost: boolean
   const progress = new Float64Array(plan.progress);
   const buf = Buffer.allocUnsafe(plan.bufferSize);
   const builder = new DumpBuilder(plan.wordSize);
+  const n = rangeCount(plan);
   for (;;) {
-    const k = Atomics.add(counter, 0, 1);
-    if (k >= rangeCount(plan)) return;
+    const k = claimRange(counter, n, slot !== 0);
+    if (k < 0) return;
     builder.reset();
     const scanner = new DumpScanner(builder, plan.maxLineBytes);
     const start = plan.bounds[k];
@@ -45,6 +49,23 @@ export async function takeRanges(plan: RangePlan, slot: number, forPost: boolean
     scanRange(plan.fd, buf, start, stopAt, scanner, (bytes) => { progress[slot] += bytes; });
     onPart(k, builder.toPart(forPost));
     await between?.();
+  }
+}
+
+/**
+ * The next range not yet taken, from the front of the file for the first thread and from the back
+ * for the workers (see SMALL_RANGES in parallel.ts); -1 when none is left.
+ */
+export function claimRange(counter: Int32Array, n: number, fromBack: boolean): number {
+  // More would overflow an end's 16 bits; ParallelRead.start makes at most MAX_RANGES.
+  if (n > 0xffff) throw new Error(`${n} ranges: more than the counter holds`);
+  for (;;) {
+    const word = Atomics.load(counter, 0);
+    const front = word & 0xffff;
+    const back = word >>> 16;
+    if (front + back >= n) return -1;
+    const next = fromBack ? word + 0x10000 : word + 1;
+    if (Atomics.compareExchange(counter, 0, word, next | 0) === word) return fromBack ? n - 1 - back : front;
   }
 }
 
