@@ -220,12 +220,12 @@ export class DumpBuilder implements ScanSink {
   }
 
   /**
-   * What this builder read from its byte range (see absorb); `forPost` when a worker thread posts
-   * it. The builder can then be `reset` for the next range.
+   * What this builder read from its byte range (see absorb), for a worker thread to post. The
+   * builder can then be `reset` for the next range.
    */
-  toPart(forPost: boolean): DumpPart {
+  toPart(): DumpPart {
     const data = this.firstTagOffset < 0 ? undefined : {
-      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(forPost),
+      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(),
       binAddr: Float64Array.from(this.binAddr), binSize: Float64Array.from(this.binSize),
     };
     return {

@@ -3,10 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DumpBuilder, DumpPart } from './builder.js';
-import { rangeCount, takeRanges, type RangePlan } from './read-range.js';
+import { claimRange, rangeCount, type RangePlan } from './read-range.js';
 
-// Compiled next to this file. Run from the TypeScript sources (vitest), it is not there, and the
-// reader reads in one pass.
 /**
  * Ranges of an eighth of rangeBytes at the front of the file. This thread takes ranges from the
  * front and the workers from the back (claimRange), so this thread parses the `=proc` sections
@@ -19,6 +17,8 @@ import { rangeCount, takeRanges, type RangePlan } from './read-range.js';
 const SMALL_RANGES = 16;
 /** Ranges in all at most (claimRange counts each end in 16 bits): a larger file gets larger ranges. */
 const MAX_RANGES = 60_000;
+// Compiled next to this file. Run from the TypeScript sources (vitest), it is not there, and the
+// reader reads in one pass.
 const WORKER_URL = new URL('./read-worker.js', import.meta.url);
 
 export function canReadInParallel(): boolean {
@@ -26,8 +26,8 @@ export function canReadInParallel(): boolean {
 }
 
 /**
- * The rest of a plain file read by `threads` threads: this one (which goes on with its own scan up
- * to `firstStop` first) and threads - 1 workers.
+ * The rest of a plain file, after the header, read by `threads` threads: this one, whose own scan
+ * goes on range by range from the front (nextStop), and threads - 1 workers from the back.
  */
 export class ParallelRead {
   private plan?: RangePlan;
@@ -36,6 +36,8 @@ export class ParallelRead {
   private readonly progressBuffer: SharedArrayBuffer;
   private readonly progress: Float64Array;
   private readonly parts: DumpPart[] = [];
+  /** Ranges 0 to ownRanges - 1 were read by this thread's own scan (nextStop). */
+  private ownRanges = 0;
   private readonly workers: Worker[];
   private readonly exits: Array<Promise<boolean>>;
 
@@ -87,6 +89,21 @@ export class ParallelRead {
     return bounds[0];
   }
 
+  /**
+   * For this thread's own scan, which goes on into the next range from the front instead of
+   * handing it to takeRanges: where the scan must now stop, or undefined when every range is
+   * taken. The rows of the `=proc` sections thus go into the builder as they are read, not into a
+   * part per range that is copied again when the parts are merged.
+   */
+  nextStop(): number | undefined {
+    const plan = this.plan!;
+    const n = rangeCount(plan);
+    const k = claimRange(new Int32Array(this.counter), n, false);
+    if (k < 0) return undefined;
+    this.ownRanges = k + 1;
+    return k + 1 === n ? Infinity : plan.bounds[k + 1];
+  }
+
   /** The file is not split after all (too little left after the header): the workers go. */
   cancel(): void {
     for (const w of this.workers) void w.terminate();
@@ -98,20 +115,17 @@ export class ParallelRead {
   }
 
   /**
-   * Takes ranges in this thread too, waits for the workers, and adds every range's part to the
-   * builder in file order. False when a worker failed.
+   * Waits for the workers and adds the parts of the ranges this thread's own scan did not take
+   * to the builder, in file order. False when a worker failed.
    */
   async finish(tick?: () => void): Promise<boolean> {
     const timer = tick ? setInterval(tick, 250) : undefined;
     try {
-      // Yielding between ranges lets the progress timer run.
-      const plan = this.plan!;
-      await takeRanges(plan, 0, false, (k, part) => { this.parts[k] = part; }, () => new Promise((r) => setImmediate(r)));
       const ok = (await Promise.all(this.exits)).every(Boolean);
-      const n = rangeCount(plan);
-      for (let k = 0; k < n; k++) if (!this.parts[k]) return false;
+      const n = rangeCount(this.plan!);
+      for (let k = this.ownRanges; k < n; k++) if (!this.parts[k]) return false;
       if (!ok) return false;
-      this.into!.absorbAll(this.parts);
+      this.into!.absorbAll(this.parts.slice(this.ownRanges));
       this.parts.length = 0;
       // The parts are garbage now, tens of MB for a big dump: when the host lets us (the bin runs
       // node with --expose-gc), they go before the caller's analysis allocates on top of them.

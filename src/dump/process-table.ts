@@ -54,11 +54,11 @@ export class ProcessTableBuilder {
   }
 
   /**
-   * The rows, copied, for the parallel reader. For a worker's post (`encodeText`) text columns go as
-   * distinct values plus codes: a structured clone copies a string once per row, and 100,000
-   * copies of "Waiting" would undo the interning.
+   * The rows, copied, for a worker of the parallel reader to post. Text columns go as distinct
+   * values plus codes: a structured clone copies a string once per row, and 100,000 copies of
+   * "Waiting" would undo the interning.
    */
-  toPart(encodeText: boolean): ProcessTablePart {
+  toPart(): ProcessTablePart {
     const t = this.table;
     const n = t.count;
     const numeric = {} as Record<NumericColumn, Float64Array>;
@@ -67,10 +67,6 @@ export class ProcessTableBuilder {
     for (const k of TEXT) {
       if (k === 'pid') continue;
       const col = t[k] as Array<string | undefined>;
-      if (!encodeText) {
-        text[k] = col;
-        continue;
-      }
       const codes = new Int32Array(n);
       const values: string[] = [];
       const seen = new Map<string, number>();
@@ -107,7 +103,6 @@ export class ProcessTableBuilder {
       if (k === 'pid') continue;
       const cols = parts.map((p) => {
         const c = p.text[k];
-        if (Array.isArray(c)) return c;
         const col = new Array<string | undefined>(p.count);
         for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
         return col;
@@ -139,8 +134,8 @@ export interface ProcessTablePart {
   memoryDerived: Uint8Array;
   /** Distinct in every row: sent as is. */
   pid: string[];
-  /** Plain arrays within a thread; distinct values plus codes from a worker. */
-  text: Record<Exclude<TextColumn, 'pid'>, Array<string | undefined> | { values: string[]; codes: Int32Array }>;
+  /** Distinct values, and per row the value's index (-1: not in the dump). */
+  text: Record<Exclude<TextColumn, 'pid'>, { values: string[]; codes: Int32Array }>;
 }
 
 /** Row i of the table as an object. */

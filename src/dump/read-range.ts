@@ -29,32 +29,31 @@ export function rangeCount(plan: RangePlan): number {
 }
 
 /**
- * Takes ranges until none is left and hands each one's part to `onPart`. `slot` is this
- * thread's progress cell.
+ * A worker's loop: takes ranges from the back of the file until none is left and hands each one's
+ * part to `onPart`. `slot` is this thread's progress cell. (The first thread takes ranges from the
+ * front in its own scan: ParallelRead.nextStop.)
  */
-export async function takeRanges(plan: RangePlan, slot: number, forPost: boolean, onPart: (k: number, part: DumpPart) => void,
-  between?: () => Promise<void>): Promise<void> {
+export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, part: DumpPart) => void): void {
   const counter = new Int32Array(plan.counter);
   const progress = new Float64Array(plan.progress);
   const buf = Buffer.allocUnsafe(plan.bufferSize);
   const builder = new DumpBuilder(plan.wordSize);
   const n = rangeCount(plan);
   for (;;) {
-    const k = claimRange(counter, n, slot !== 0);
+    const k = claimRange(counter, n, true);
     if (k < 0) return;
     builder.reset();
     const scanner = new DumpScanner(builder, plan.maxLineBytes);
     const start = plan.bounds[k];
-    const stopAt = k + 1 === rangeCount(plan) ? Infinity : plan.bounds[k + 1];
+    const stopAt = k + 1 === n ? Infinity : plan.bounds[k + 1];
     scanRange(plan.fd, buf, start, stopAt, scanner, (bytes) => { progress[slot] += bytes; });
-    onPart(k, builder.toPart(forPost));
-    await between?.();
+    onPart(k, builder.toPart());
   }
 }
 
 /**
- * The next range not yet taken, from the front of the file for the first thread and from the back
- * for the workers (see SMALL_RANGES in parallel.ts); -1 when none is left.
+ * The next range not yet taken, from the front of the file (the first thread) or from the back
+ * (the workers; see SMALL_RANGES in parallel.ts); -1 when none is left.
  */
 export function claimRange(counter: Int32Array, n: number, fromBack: boolean): number {
   // More would overflow an end's 16 bits; ParallelRead.start makes at most MAX_RANGES.
@@ -98,6 +97,6 @@ export function transferList(part: DumpPart): ArrayBuffer[] {
     d.index.tags.buffer, d.index.offsets.buffer, d.index.lengths.buffer, d.index.packedIds.buffer,
     d.rows.memoryDerived.buffer, d.binAddr.buffer, d.binSize.buffer,
     ...Object.values(d.rows.numeric).map((a) => a.buffer),
-    ...Object.values(d.rows.text).flatMap((c) => (Array.isArray(c) ? [] : [c.codes.buffer])),
+    ...Object.values(d.rows.text).map((c) => c.codes.buffer),
   ] as ArrayBuffer[];
 }

@@ -6,4 +6,4 @@ import { parentPort } from 'node:worker_threads';
 import { takeRanges, transferList, type RangePlan } from './read-range.js';
 
 parentPort!.once('message', ({ plan, slot }: { plan: RangePlan; slot: number }) =>
-  takeRanges(plan, slot, true, (k, part) => parentPort!.postMessage({ k, part }, transferList(part))));
+  takeRanges(plan, slot, (k, part) => parentPort!.postMessage({ k, part }, transferList(part))));

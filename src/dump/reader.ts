@@ -50,10 +50,10 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   const scanner = new DumpScanner(builder, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const check = new MagicCheck(path);
   let nextProgress = PROGRESS_EVERY;
-  const progress = (total?: number) => {
-    if (opts.onProgress && scanner.offset >= nextProgress) {
-      nextProgress = scanner.offset + PROGRESS_EVERY;
-      opts.onProgress(scanner.offset, total);
+  const progress = (total?: number, done = scanner.offset) => {
+    if (opts.onProgress && done >= nextProgress) {
+      nextProgress = done + PROGRESS_EVERY;
+      opts.onProgress(done, total);
     }
   };
   const feed = (chunk: Buffer) => {
@@ -120,7 +120,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
  */
 async function readPlainFile(fd: number, size: number, c: {
   builder: DumpBuilder; scanner: DumpScanner; check: MagicCheck; feed: (b: Buffer) => void;
-  progress: (total?: number) => void; bufferSize: number; opts: ReadOptions;
+  progress: (total?: number, done?: number) => void; bufferSize: number; opts: ReadOptions;
 }): Promise<{ threads: number; ok: boolean }> {
   const { builder, scanner, check, opts, bufferSize } = c;
   const buf = Buffer.allocUnsafe(bufferSize);
@@ -143,14 +143,17 @@ async function readPlainFile(fd: number, size: number, c: {
         decided = true;
         if (parallel && size - pos >= minBytes) {
           const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
-          scanner.stopAt = parallel.start(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, rangeBytes,
+          const p = parallel;
+          scanner.extend = () => p.nextStop();
+          scanner.stopAt = p.start(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, rangeBytes,
             bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
         } else {
           parallel?.cancel();
           parallel = null;
         }
       }
-      c.progress(size);
+      // The workers read from the end of the file meanwhile.
+      c.progress(size, parallel && decided ? parallel.bytesDone(scanner.offset) : undefined);
     }
   } catch (e) {
     parallel?.cancel();

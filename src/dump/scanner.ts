@@ -56,6 +56,11 @@ export class DumpScanner {
    */
   stopAt = Infinity;
   stopped = false;
+  /**
+   * Asked when the scan reaches `stopAt`: a later offset to go on to (the parallel reader's first
+   * thread takes the next range), or undefined to stop there.
+   */
+  extend?: () => number | undefined;
 
   constructor(private readonly sink: ScanSink, private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
 
@@ -189,16 +194,26 @@ export class DumpScanner {
    * from it to the section's end.
    */
   private stopInSkippedSection(n: number): boolean {
-    if (this.base + n < this.stopAt) return false;
+    if (this.goesOnPast(this.base + n)) return false;
     this.stopped = true;
     this.sink.end(this.stopAt, false, true);
+    return true;
+  }
+
+  /** Whether the scan goes on at `offset`: it is before stopAt, or `extend` moved stopAt past it. */
+  private goesOnPast(offset: number): boolean {
+    while (offset >= this.stopAt) {
+      const next = this.extend?.();
+      if (next === undefined) return false;
+      this.stopAt = next;
+    }
     return true;
   }
 
   private completeLine(buf: Buffer, start: number, end: number, cut: boolean, nextOffset: number): void {
     if (!cut && end > start && buf[end - 1] === CR) end--;
     if (end > start && buf[start] === EQ) {
-      if (this.lineOffset >= this.stopAt) {
+      if (!this.goesOnPast(this.lineOffset)) {
         this.stopped = true;
         this.sink.end(this.lineOffset, false);
         return;

@@ -39,6 +39,8 @@ export class ProcParser implements LineHandler {
    */
   private readonly follow = new Int8Array(KEYS.length + 1).fill(-1);
   private prev: number = FIRST;
+  /** The dump's word size, read once a process (the header knows it by the first `=proc`). */
+  private ws: 4 | 8 = 8;
 
   constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
     this.interned = ctx.intern;
@@ -47,6 +49,7 @@ export class ProcParser implements LineHandler {
   begin(pid: string): this {
     this.i = this.rows.add(pid);
     this.prev = FIRST;
+    this.ws = this.ctx.wordSize();
     return this;
   }
 
@@ -74,9 +77,8 @@ export class ProcParser implements LineHandler {
   }
 
   private value(id: number, buf: Buffer, v: number, end: number): void {
-    const { rows, interned, i } = this;
+    const { rows, interned, i, ws } = this;
     const t = rows.table;
-    const ws = this.ctx.wordSize();
     switch (id) {
       case K.State: rows.setText('state', i, interned.get(buf, v, end)); break;
       case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
@@ -114,7 +116,10 @@ export class ProcParser implements LineHandler {
         t.memoryDerived[i] = 1;
       }
     }
-    for (const col of ['links', 'monitors', 'monitoredBy'] as const) if (Number.isNaN(t[col][i])) t[col][i] = 0;
+    // Spelled out: a loop over the names is an array and three keyed accesses per process.
+    if (Number.isNaN(t.links[i])) t.links[i] = 0;
+    if (Number.isNaN(t.monitors[i])) t.monitors[i] = 0;
+    if (Number.isNaN(t.monitoredBy[i])) t.monitoredBy[i] = 0;
     this.i = -1;
   }
 }
