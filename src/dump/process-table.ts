@@ -10,7 +10,7 @@ const TEXT = ['pid', 'state', 'name', 'spawnedAs', 'spawnedBy', 'currentCall', '
 export type NumericColumn = (typeof NUMERIC)[number];
 export type TextColumn = (typeof TEXT)[number];
 
-/** Builds the columnar process table row by row; numeric columns are typed arrays grown by 1.5x. */
+/** Builds the columnar process table row by row; numeric columns are typed arrays that double. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
 
@@ -18,7 +18,7 @@ export class ProcessTableBuilder {
     // One object literal with every column: an object given 20 properties one by one by name
     // (a loop over NUMERIC) becomes a dictionary, and every `t.messageQueueLength` of the parser,
     // for every line of every process, a hash lookup.
-    const num = () => new Float64Array(capacity).fill(NaN);
+    const num = () => new Float64Array(capacity);
     this.table = {
       count: 0, pid: [], state: [], name: [], spawnedAs: [], spawnedBy: [], currentCall: [], programCounter: [],
       internalState: [], messageQueueLength: num(), reductions: num(), memoryBytes: num(),
@@ -28,13 +28,29 @@ export class ProcessTableBuilder {
     } satisfies Record<NumericColumn | TextColumn | 'count' | 'memoryDerived', unknown>;
   }
 
-  /** Starts a new row; every numeric field starts as NaN (not in the dump), set when the arrays are made. */
+  /** Starts a new row; every numeric field starts as NaN (not in the dump). */
   add(pid: string): number {
     const t = this.table;
     if (t.count === t.messageQueueLength.length) this.grow();
     const i = t.count++;
     // Spelled out: a loop over the column names is a keyed property access per cell, and this runs
-    // for every process of the dump.
+    // for every process of the dump. The row's cells are set here, not when the arrays are made,
+    // so that the capacity not used yet is never touched: it costs no page faults and no RSS.
+    t.messageQueueLength[i] = NaN;
+    t.reductions[i] = NaN;
+    t.memoryBytes[i] = NaN;
+    t.memoryDerived[i] = 0;
+    t.stackHeapBytes[i] = NaN;
+    t.oldHeapBytes[i] = NaN;
+    t.heapUnusedBytes[i] = NaN;
+    t.oldHeapUnusedBytes[i] = NaN;
+    t.binVHeapBytes[i] = NaN;
+    t.oldBinVHeapBytes[i] = NaN;
+    t.heapFragments[i] = NaN;
+    t.heapFragmentBytes[i] = NaN;
+    t.links[i] = NaN;
+    t.monitors[i] = NaN;
+    t.monitoredBy[i] = NaN;
     t.pid.push(pid);
     t.state.push(undefined as unknown as string);
     t.name.push(undefined);
@@ -53,9 +69,6 @@ export class ProcessTableBuilder {
   /** Empties the table, keeping its arrays (a parallel-reader thread reuses one per range). */
   clear(): void {
     const t = this.table;
-    const n = t.count;
-    for (const k of NUMERIC) t[k].fill(NaN, 0, n);
-    t.memoryDerived.fill(0, 0, n);
     for (const k of TEXT) (t as unknown as Record<string, unknown[]>)[k] = [];
     t.count = 0;
   }
@@ -119,17 +132,17 @@ export class ProcessTableBuilder {
     t.count = total;
   }
 
+  /** Room for `to` rows, or twice as many: the rows are copied, the rest is left untouched. */
   private grow(to?: number): void {
     const t = this.table;
-    const n = to ?? Math.ceil(t.messageQueueLength.length * 1.5);
+    const n = to ?? t.messageQueueLength.length * 2;
     for (const k of NUMERIC) {
       const a = new Float64Array(n);
-      a.set(t[k]);
-      a.fill(NaN, t[k].length);
+      a.set(t[k].subarray(0, t.count));
       t[k] = a;
     }
     const d = new Uint8Array(n);
-    d.set(t.memoryDerived);
+    d.set(t.memoryDerived.subarray(0, t.count));
     t.memoryDerived = d;
   }
 }
