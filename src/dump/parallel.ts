@@ -39,7 +39,7 @@ export class ParallelRead {
   /** Ranges 0 to ownRanges - 1 were read by this thread's own scan (nextStop). */
   private ownRanges = 0;
   private readonly workers: Worker[];
-  private readonly exits: Array<Promise<boolean>>;
+  private readonly exits: Array<Promise<void>>;
 
   /**
    * Starts the workers at once: they load their code while this thread reads the header, then
@@ -58,9 +58,9 @@ export class ParallelRead {
       new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 2 } }));
     this.exits = this.workers.map((worker) => {
       worker.on('message', (m: { k: number; part: DumpPart }) => { this.parts[m.k] = m.part; });
-      return new Promise<boolean>((resolve) => {
-        worker.once('error', () => resolve(false));
-        worker.once('exit', (code) => resolve(code === 0));
+      return new Promise<void>((resolve) => {
+        worker.once('error', () => resolve());
+        worker.once('exit', () => resolve());
       });
     });
   }
@@ -116,15 +116,16 @@ export class ParallelRead {
 
   /**
    * Waits for the workers and adds the parts of the ranges this thread's own scan did not take
-   * to the builder, in file order. False when a worker failed.
+   * to the builder, in file order. False when a part is missing (a worker failed before it).
    */
   async finish(tick?: () => void): Promise<boolean> {
     const timer = tick ? setInterval(tick, 250) : undefined;
     try {
-      const ok = (await Promise.all(this.exits)).every(Boolean);
+      // A worker posts a range's part only once it has read all of it: with every part here, the
+      // read is whole even if a worker failed afterwards (or this thread took every range).
+      await Promise.all(this.exits);
       const n = rangeCount(this.plan!);
       for (let k = this.ownRanges; k < n; k++) if (!this.parts[k]) return false;
-      if (!ok) return false;
       this.into!.absorbAll(this.parts.slice(this.ownRanges));
       this.parts.length = 0;
       // The parts are garbage now, tens of MB for a big dump: when the host lets us (the bin runs
