@@ -77,7 +77,7 @@ function addCapped(counts: Record<string, number>, key: string, n: number, cap: 
  * each tag, keeps the section index and the counts, and notes how the dump ends.
  */
 export class DumpBuilder implements ScanSink {
-  readonly index = new SectionIndex();
+  readonly index = new SectionIndex(TAG_LIST);
   private readonly rows = new ProcessTableBuilder();
   private header: HeaderParser | null = null;
   private pendingFinish: (() => void) | null = null;
