@@ -40,3 +40,27 @@ describe('SectionIndex.get', () => {
     for (const pid of many.slice(0, 500)) expect(big.get('proc_heap', pid)).toEqual(big.find('proc_heap', pid)[0]);
   });
 });
+
+describe('SectionIndex.appendPart', () => {
+  function part(tags: string[], known: string[]) {
+    const ix = new SectionIndex(known);
+    tags.forEach((tag, i) => {
+      ix.add(tag, packPid(`<0.${i}.0>`), `<0.${i}.0>`, 1000 + i * 10);
+      ix.closeLast(1000 + i * 10 + 5);
+    });
+    return ix;
+  }
+  const known = ['proc', 'proc_heap', 'proc_stack'];
+  const tagsOf = (ix: SectionIndex) => Array.from({ length: ix.size }, (_, i) => ix.at(i).tag);
+
+  it('keeps every tag, whether the part shares the codes (known tags) or not (tags of its own)', () => {
+    const main = part(['proc', 'proc', 'odd_main'], known);
+    const shared = part(['proc_stack', 'proc_heap'], known);
+    const own = part(['odd_part', 'proc_heap', 'odd_main'], known);
+    main.appendPart(shared.toPart());
+    main.appendPart(own.toPart());
+    expect(tagsOf(main)).toEqual(['proc', 'proc', 'odd_main', 'proc_stack', 'proc_heap', 'odd_part', 'proc_heap', 'odd_main']);
+    expect(main.find('odd_main').map((s) => s.id)).toEqual(['<0.2.0>', '<0.2.0>']);
+    expect(main.get('proc_heap', '<0.1.0>')?.offset).toBe(1010);
+  });
+});
