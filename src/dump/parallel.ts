@@ -32,7 +32,8 @@ export function canReadInParallel(): boolean {
 export class ParallelRead {
   private plan?: RangePlan;
   private into?: DumpBuilder;
-  private readonly counter = new SharedArrayBuffer(4);
+  /** claimRange's word, shared with the workers through the plan. */
+  private readonly counter = new Int32Array(new SharedArrayBuffer(4));
   private readonly progressBuffer: SharedArrayBuffer;
   private readonly progress: Float64Array;
   private readonly parts: DumpPart[] = [];
@@ -50,7 +51,7 @@ export class ParallelRead {
     // made, so this thread keeps compiling in the background): with every core reading, V8's
     // background compiler was starved and a worker parsed processes at half this thread's speed.
     setFlagsFromString('--no-concurrent-recompilation');
-    this.progressBuffer = new SharedArrayBuffer(8 * threads);
+    this.progressBuffer = new SharedArrayBuffer(8 * (threads - 1));
     this.progress = new Float64Array(this.progressBuffer);
     this.workers = Array.from({ length: threads - 1 }, () =>
       // A small young generation: a worker's garbage is short-lived values of lines, and the
@@ -83,9 +84,9 @@ export class ParallelRead {
     this.into = into;
     this.plan = {
       fd: o.fd, bounds, wordSize: into.wordSize, bufferSize: o.bufferSize, maxLineBytes: o.maxLineBytes,
-      counter: this.counter, progress: this.progressBuffer,
+      counter: this.counter.buffer as SharedArrayBuffer, progress: this.progressBuffer,
     };
-    this.workers.forEach((w, i) => w.postMessage({ plan: this.plan, slot: i + 1 }));
+    this.workers.forEach((w, i) => w.postMessage({ plan: this.plan, slot: i }));
     return bounds[0];
   }
 
@@ -98,7 +99,7 @@ export class ParallelRead {
   nextStop(): number | undefined {
     const plan = this.plan!;
     const n = rangeCount(plan);
-    const k = claimRange(new Int32Array(this.counter), n, false);
+    const k = claimRange(this.counter, n, false);
     if (k < 0) return undefined;
     this.ownRanges = k + 1;
     return k + 1 === n ? Infinity : plan.bounds[k + 1];
@@ -109,7 +110,7 @@ export class ParallelRead {
     for (const w of this.workers) void w.terminate();
   }
 
-  /** Bytes read by all threads past the first thread's own scan, plus `ownBytes`. */
+  /** Bytes read by the workers, plus `ownBytes` (this thread's own scan). */
   bytesDone(ownBytes: number): number {
     return this.progress.reduce((a, b) => a + b, ownBytes);
   }

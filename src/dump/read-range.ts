@@ -4,8 +4,8 @@ import { DumpScanner } from './scanner.js';
 
 /**
  * The parallel reader's plan for a plain-file dump: after the header, the file is cut into byte
- * ranges that threads take one at a time (a shared counter), so that a thread that got the dense
- * `=proc` region is helped by the others instead of waited for.
+ * ranges that threads take one at a time from a shared counter, the first thread from the front
+ * and the workers from the back (claimRange), until they meet.
  */
 export interface RangePlan {
   /** An open descriptor of the dump: threads share the process's descriptors. */
@@ -20,7 +20,7 @@ export interface RangePlan {
    * so that a compare-and-swap claims a range from either end without a race.
    */
   counter: SharedArrayBuffer;
-  /** Float64 per thread: bytes done, for the progress line. */
+  /** Float64 per worker: bytes done, for the progress line. */
   progress: SharedArrayBuffer;
 }
 
@@ -30,7 +30,7 @@ export function rangeCount(plan: RangePlan): number {
 
 /**
  * A worker's loop: takes ranges from the back of the file until none is left and hands each one's
- * part to `onPart`. `slot` is this thread's progress cell. (The first thread takes ranges from the
+ * part to `onPart`. `slot` is this worker's progress cell. (The first thread takes ranges from the
  * front in its own scan: ParallelRead.nextStop.)
  */
 export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, part: DumpPart) => void): void {
