@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine } from './common.js';
 import { setReadThreads } from './progress.js';
+import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.
@@ -58,7 +59,7 @@ const cli = yargs(hideBin(process.argv))
     process.exit(isCheck ? 3 : EXIT.usage);
   })
   .help()
-  .version();
+  .version(packageVersion());
 
 // yargs lays out the whole help text after a command's handler has started, to cache it for a
 // later showHelp(): 20-40 ms on the thread that is reading the dump. Nothing here shows help after

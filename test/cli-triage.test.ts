@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CLI, CORPUS, FIXTURES, PRE_R10B, corpusDumps } from './helpers/dumps.js';
+import { CLI, CORPUS, FIXTURES, PRE_R10B, REPO, corpusDumps } from './helpers/dumps.js';
 
 const run = promisify(execFile);
 
@@ -179,5 +179,19 @@ describe('bad input', () => {
     const three = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'json', '--threads', '3']);
     expect(three.code).toBe(0);
     expect(three.stdout).toBe(one.stdout);
+  });
+});
+
+describe('beamscope --version', () => {
+  it("prints beamscope's version, wherever it is run from", () => {
+    const own = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    // yargs's guess read the package.json above the working directory: here, somebody's project.
+    const project = mkdtempSync(join(tmpdir(), 'beamscope-version-'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'their-app', version: '9.9.9' }));
+    for (const cwd of [project, '/']) {
+      const r = spawnSync(process.execPath, [CLI, '--version'], { cwd });
+      expect(r.status).toBe(0);
+      expect(r.stdout.toString().trim()).toBe(own);
+    }
   });
 });
