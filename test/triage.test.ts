@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSlogan } from '../src/dump/analyze/slogan.js';
 import { triage } from '../src/dump/analyze/triage.js';
-import { readDump } from '../src/dump/index.js';
+import { readDump, triageDump } from '../src/dump/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
 import { DumpBuilder } from '../src/dump/builder.js';
 import { CORPUS, FIXTURES } from './helpers/dumps.js';
@@ -66,6 +66,17 @@ describe('mailbox outliers and processes', () => {
     // Relative rule: the typical queue on this node is tiny, so the threshold is the floor.
     expect(r.mailbox.thresholdQueueLength).toBe(100);
     for (const x of r.mailboxOutliers) expect(x.messageQueueLength).toBeGreaterThanOrEqual(100);
+  });
+
+  it('decodes the heaps of the outliers it reports and of no other queue', async () => {
+    // mailbox.dump's queues: 20,000, 300, 200, 150, 100 (the outliers, at the floor of 100 or
+    // more), then 50 and 1. With no budget, every heap triage would decode gets a note instead.
+    const dump = await readDump(join(FIXTURES, 'mailbox.dump'));
+    const r = triageDump(dump, { decodeBudgetBytes: 0 });
+    const outliers = r.mailboxOutliers.map((o) => o.pid);
+    expect(outliers).toHaveLength(5);
+    const noted = r.notes.map((n) => /^(<[\d.]+>): heap of /.exec(n)?.[1]).filter((pid) => pid !== undefined);
+    expect(noted.sort()).toEqual([...outliers].sort());
   });
 
   it('groups processes by initial call, largest group first', async () => {

@@ -1,7 +1,7 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
 import { formatBytes, formatCount, formatPercent } from '../../report/format.js';
-import type { Dump, PortKind } from '../types.js';
+import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
@@ -186,16 +186,26 @@ const DOMINANT_ADVICE: Record<string, string> = {
 // ---------------------------------------------------------------------------------------------
 // Mailboxes and processes
 
-function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDetails>) {
-  const p = dump.processes;
+/**
+ * The processes whose queues stand out, largest first, at most `top`: at least QUEUE_FACTOR times
+ * the node's typical (90th percentile) queue and QUEUE_FLOOR, or ABSOLUTE_QUEUE whatever the rest
+ * look like. triageDump decodes the heaps of these and no others.
+ */
+export function mailboxOutlierRows(p: ProcessTable, top: number): { rows: number[]; typicalQueueLength: number; thresholdQueueLength: number } {
   const typical = percentile(p.messageQueueLength.subarray(0, p.count), 0.9);
   const typicalQueueLength = Number.isFinite(typical) ? typical : 0;
-  const threshold = Math.max(QUEUE_FLOOR, QUEUE_FACTOR * typicalQueueLength);
+  const thresholdQueueLength = Math.min(Math.max(QUEUE_FLOOR, QUEUE_FACTOR * typicalQueueLength), ABSOLUTE_QUEUE);
+  const rows = topIndices(p.messageQueueLength, top, p.count).filter((i) => p.messageQueueLength[i] >= thresholdQueueLength);
+  return { rows, typicalQueueLength, thresholdQueueLength };
+}
+
+function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDetails>) {
+  const p = dump.processes;
+  const { rows, typicalQueueLength, thresholdQueueLength } = mailboxOutlierRows(p, top);
   const totalQueued = sum(p.messageQueueLength, p.count);
   const outliers: MailboxOutlier[] = [];
-  for (const i of topIndices(p.messageQueueLength, top, p.count)) {
+  for (const i of rows) {
     const q = p.messageQueueLength[i];
-    if (!(q >= Math.min(threshold, ABSOLUTE_QUEUE))) continue;
     const d = details.get(p.pid[i]);
     const o: MailboxOutlier = { ...processSummary(p, i, details), shareOfQueuedMessages: totalQueued ? q / totalQueued : 0 };
     if (d?.ancestors) o.ancestors = d.ancestors;
@@ -204,7 +214,7 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
     outliers.push(o);
   }
   return {
-    stats: { typicalQueueLength, thresholdQueueLength: Math.min(threshold, ABSOLUTE_QUEUE), totalQueuedMessages: totalQueued },
+    stats: { typicalQueueLength, thresholdQueueLength, totalQueuedMessages: totalQueued },
     outliers,
   };
 }
