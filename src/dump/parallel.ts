@@ -122,6 +122,11 @@ export class ParallelRead {
   async finish(tick?: () => void): Promise<boolean> {
     const timer = tick ? setInterval(tick, 250) : undefined;
     try {
+      // The columns this thread's scan outgrew are garbage that V8 counts as external memory and
+      // collects only once tens of MB of it pile up, and the merge allocates on top of them. This
+      // thread usually ends before the worker and waits here anyway. 837 MB bench dump, 30
+      // interleaved runs: median peak RSS 124 -> 113 MB, the same wall time.
+      (globalThis as { gc?: () => void }).gc?.();
       // A worker posts a range's part only once it has read all of it: with every part here, the
       // read is whole even if a worker failed afterwards (or this thread took every range).
       await Promise.all(this.exits);
