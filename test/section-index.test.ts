@@ -41,6 +41,50 @@ describe('SectionIndex.get', () => {
   });
 });
 
+describe('SectionIndex.prepare', () => {
+  /** Process sections as a dump writes them: =proc at the front, then each process's others. */
+  function dump(pids: string[]): SectionIndex {
+    const ix = new SectionIndex();
+    let at = 0;
+    const add = (tag: string, pid: string) => {
+      ix.add(tag, packPid(pid), pid, (at += 10));
+      ix.closeLast(at + 5);
+    };
+    for (const pid of pids) add('proc', pid);
+    pids.forEach((pid, i) => {
+      add('proc_stack', pid);
+      if (i % 3 === 0) add('proc_messages', pid);
+      if (i % 4 === 0) add('proc_dictionary', pid);
+      add('proc_heap', pid);
+    });
+    // A second section for one pid: the first one found wins, as with find().
+    add('proc_heap', pids[2]);
+    ix.add('literals', NaN, '', (at += 10));
+    return ix;
+  }
+  const tags = ['proc', 'proc_stack', 'proc_messages', 'proc_dictionary', 'proc_heap', 'literals', 'no_such_tag'];
+  const pids = Array.from({ length: 300 }, (_, i) => `<0.${(i * 7919) % 1009}.${i % 2}>`);
+
+  it('answers get() as the tables do, for the pids it was given, sections absent or twice', () => {
+    const plain = dump(pids);
+    const prepared = dump(pids);
+    const asked = [...pids.slice(0, 40), '<0.99999.0>', 'not a pid'];
+    prepared.prepare(asked);
+    for (const pid of [...asked, ...pids.slice(40, 80)]) {
+      for (const tag of tags) expect(prepared.get(tag, pid), `${tag} ${pid}`).toEqual(plain.get(tag, pid));
+    }
+    expect(prepared.get('proc_heap', pids[2])).toEqual(prepared.find('proc_heap', pids[2])[0]);
+  });
+
+  it('is forgotten once sections are added', () => {
+    const ix = dump(pids);
+    ix.prepare(['<0.4.0>']);
+    expect(ix.get('proc_heap', '<0.4.0>')).toBeUndefined();
+    ix.add('proc_heap', packPid('<0.4.0>'), '<0.4.0>', 1e6);
+    expect(ix.get('proc_heap', '<0.4.0>')?.offset).toBe(1e6);
+  });
+});
+
 describe('SectionIndex.appendPart', () => {
   function part(tags: string[], known: string[]) {
     const ix = new SectionIndex(known);

@@ -4,7 +4,7 @@ import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
-import type { Dump } from './types.js';
+import type { Dump, ProcessTable } from './types.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -40,7 +40,10 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     const p = dump.processes;
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
-    for (const i of mailboxOutlierRows(p, top).rows) {
+    const outliers = mailboxOutlierRows(p, top).rows;
+    // The sections of every process decoded here and in resolveIdentities, found in one pass.
+    dump.index.prepare([...outliers, ...(identityRows(p, 'proc_lib') ?? [])].map((i) => p.pid[i]));
+    for (const i of outliers) {
       const pid = p.pid[i];
       const heap = dump.index.get('proc_heap', pid);
       const heapBytes = heap?.length ?? 0;
@@ -78,12 +81,14 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
  */
 export function resolveIdentities(dump: Dump, which: 'proc_lib' | 'all', details: Map<string, ProcessDetails>, notes: string[]): void {
   const p = dump.processes;
-  const rows: number[] = [];
-  for (let i = 0; i < p.count; i++) if (which === 'all' || p.spawnedAs[i] === PROC_LIB_INIT) rows.push(i);
-  if (rows.length > PROC_LIB_LIMIT) {
-    notes.push(`${rows.length} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
+  const rows = identityRows(p, which);
+  if (!rows) {
+    let n = 0;
+    for (let i = 0; i < p.count; i++) if (which === 'all' || p.spawnedAs[i] === PROC_LIB_INIT) n++;
+    notes.push(`${n} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
     return;
   }
+  dump.index.prepare(rows.map((i) => p.pid[i]));
   for (const i of rows) {
     const pid = p.pid[i];
     const have = details.get(pid);
@@ -96,4 +101,15 @@ export function resolveIdentities(dump: Dump, which: 'proc_lib' | 'all', details
       // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
     }
   }
+}
+
+/** The rows resolveIdentities decodes, or undefined when there are more than PROC_LIB_LIMIT. */
+function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): number[] | undefined {
+  const rows: number[] = [];
+  for (let i = 0; i < p.count; i++) {
+    if (which !== 'all' && p.spawnedAs[i] !== PROC_LIB_INIT) continue;
+    if (rows.length === PROC_LIB_LIMIT) return undefined;
+    rows.push(i);
+  }
+  return rows;
 }
