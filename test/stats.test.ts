@@ -31,6 +31,20 @@ describe('percentile', () => {
     }
   });
 
+  it('answers for orders that defeat a median-of-three pivot', () => {
+    const n = 4099;
+    const orders = {
+      ascending: Array.from({ length: n }, (_, i) => i),
+      descending: Array.from({ length: n }, (_, i) => n - i),
+      organPipe: Array.from({ length: n }, (_, i) => Math.min(i, n - i)),
+      allEqual: new Array<number>(n).fill(3),
+      twoValues: Array.from({ length: n }, (_, i) => i % 2),
+    };
+    for (const [name, values] of Object.entries(orders)) {
+      for (const p of [0.1, 0.5, 0.9]) expect(percentile(values, p), `${name} p=${p}`).toBe(byRank(values, p));
+    }
+  });
+
   it('takes typed arrays and leaves them as they were', () => {
     const values = Float64Array.from([5, 1, NaN, 4, 4, 0, 9]);
     const before = Array.from(values);
