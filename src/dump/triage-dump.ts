@@ -14,7 +14,7 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
    * to index, and triage should answer in seconds; `beamscope proc` decodes any one process fully.
    */
   decodeBudgetBytes?: number;
-  /** Messages per mailbox whose shapes are counted (default 20,000; the rest are not looked at). */
+  /** Messages per mailbox whose shapes are counted (default 5,000; the rest are not looked at). */
   shapeSampleMessages?: number;
 }
 
