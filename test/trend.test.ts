@@ -78,7 +78,9 @@ function expectWorkloadFindings(report: TrendReport, taken: Taken[]): void {
   expect(g.metrics.blocksGrewIntervals).toBeGreaterThanOrEqual(keptMore - 2);
   expect(g.metrics.blocksGrewIntervals).toBeLessThanOrEqual(keptMore + 1);
   expect(g.metrics.carriersShrankIntervals).toBeLessThanOrEqual(1);
-  expect(g.metrics.carriersGrewIntervals).toBeGreaterThanOrEqual((n - 1) / 2);
+  // Every burst is bigger than the last and fully live at once, and the remnants pin the carriers it
+  // filled, so the carriers grow with the blocks.
+  expect(g.metrics.carriersGrewIntervals).toBeGreaterThanOrEqual(keptMore - 2);
   expect(g.title).toMatch(new RegExp(`^binary_alloc (carriers|blocks \\(used bytes\\)) grew in \\d+ of ${n - 1} intervals`));
   // Findings are about what the workload did, nothing else.
   expect(report.findings.every((f) => f.subject?.id === 'binary_alloc')).toBe(true);
