@@ -116,6 +116,19 @@ describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
       expectOneLineError(r.stderr, /broken\.snapshot:2:40: Erlang term syntax error: expected "," or "}"/);
     });
 
+    it('1: binary data (an image, random bytes, on stdin too) is named as such, not as a syntax error', () => {
+      const png = join(tmp, 'x.png');
+      writeFileSync(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));
+      for (const r of [beamscope(['alloc', png]), beamscope(['trend', png]), beamscope(['alloc', '-'], readFileSync(png))]) {
+        expect(r.code).toBe(1);
+        expectOneLineError(r.stderr, /(x\.png|stdin): binary data, not a crash dump, allocator snapshot or JSON$/);
+      }
+      // Text with a C1 control character is still parsed, and the character is named, not printed.
+      const c1 = join(tmp, 'c1.snapshot');
+      writeFileSync(c1, Buffer.from([0x89, 0x7b, 0x61]));
+      expectOneLineError(beamscope(['alloc', c1]).stderr, /c1\.snapshot:1:1: Erlang term syntax error: unexpected character U\+0089$/);
+    });
+
     it('1: not allocator data, bad JSON, empty input', () => {
       const p = join(tmp, 'other.terms');
       writeFileSync(p, '{hello, world}.\n');

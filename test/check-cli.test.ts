@@ -284,6 +284,11 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       expect(t.stdout).toBe('');
       expectOneLineStderr(t.stderr, /no such file/);
     });
+    it('binary data', () => {
+      const p = join(tmp, 'x.png');
+      writeFileSync(p, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));
+      expectUnknownLine(beamscope(['check', p]), /x\.png: binary data, not a crash dump, allocator snapshot or JSON$/);
+    });
     it('a pattern that matches nothing', () => {
       expectUnknownLine(beamscope(['check', join(tmp, '*.snapshot')]), /no file matches this pattern/);
     });

@@ -28,6 +28,16 @@ export function sniffInput(head: Buffer): InputKind {
   return 'term-text';
 }
 
+/**
+ * Refuses input that is not text: allocator snapshots, system_info output and JSON never hold a NUL
+ * byte, and images, archives and random bytes almost always do in their first few KiB. Without this
+ * they fail deep in the term parser with a message about an unexpected character.
+ */
+export function refuseBinary(head: Buffer, name: string): void {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return; // gzip: a compressed dump
+  if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
+}
+
 async function readHead(path: string, n = 4096): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
@@ -76,6 +86,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
       stdin.once('error', onError);
     });
     if (!first || first.length === 0) throw new InputError('stdin: no input');
+    refuseBinary(first, 'stdin');
     const kind = sniffInput(first);
     if (kind === 'crash-dump') {
       stdin.unshift(first);
@@ -95,6 +106,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
     throw cannotRead(path, e);
   }
   if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  refuseBinary(head, path);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') {
     const dump = await readDump(path);

@@ -164,7 +164,8 @@ class TermParser {
     if (at >= this.src.length) return 'end of input';
     const c = this.src[at];
     const cp = c.codePointAt(0)!;
-    return cp < 32 || cp === 127 ? `character U+${cp.toString(16).padStart(4, '0')}` : `"${c}"`;
+    // C0, DEL and C1 controls by number: a terminal may act on them, and oneLine() blanks them.
+    return cp < 32 || (cp >= 127 && cp < 160) ? `character U+${cp.toString(16).padStart(4, '0')}` : `"${c}"`;
   }
 
   /** Skips whitespace and `%` comments. */

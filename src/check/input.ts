@@ -10,7 +10,7 @@ import fg from 'fast-glob';
 import { cannotRead, InputError } from '../errors.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
-import { allocatorModelFromJson, type InputKind, sniffInput } from '../alloc/read.js';
+import { allocatorModelFromJson, type InputKind, refuseBinary, sniffInput } from '../alloc/read.js';
 import { decodeTermText } from '../alloc/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
@@ -191,6 +191,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
   if (path === '-') {
     const first = await firstChunk(stdin);
     if (!first || first.length === 0) throw new InputError('stdin: no input');
+    refuseBinary(first, 'stdin');
     const kind = sniffInput(first);
     const rest = new PassThrough();
     rest.write(first);
@@ -220,6 +221,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
     throw cannotRead(path, e);
   }
   if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  refuseBinary(head, path);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
   if (kind === 'json' && isProcessSnapshot(head.toString('utf8'))) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
