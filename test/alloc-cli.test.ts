@@ -129,6 +129,21 @@ describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
       expectOneLineError(beamscope(['alloc', c1]).stderr, /c1\.snapshot:1:1: Erlang term syntax error: unexpected character U\+0089$/);
     });
 
+    it('1: term text or JSON over 16 MiB is refused before it is read (file and stdin)', () => {
+      const big = join(tmp, 'big.terms');
+      writeFileSync(big, `{[${' '.repeat(17 << 20)}`);
+      for (const r of [beamscope(['alloc', big]), beamscope(['trend', big])]) {
+        expect(r.code).toBe(1);
+        expectOneLineError(r.stderr, /big\.terms: 17 MiB is too large for allocator data \(at most 16 MiB is read/);
+      }
+      const s = beamscope(['alloc', '-'], readFileSync(big));
+      expect(s.code).toBe(1);
+      expectOneLineError(s.stderr, /stdin: more than 16 MiB is too large for allocator data/);
+      const c = beamscope(['check', big]);
+      expect(c.code).toBe(3);
+      expect(c.stdout).toMatch(/^BEAMSCOPE UNKNOWN - .*big\.terms: 17 MiB is too large/);
+    });
+
     it('1: not allocator data, bad JSON, empty input', () => {
       const p = join(tmp, 'other.terms');
       writeFileSync(p, '{hello, world}.\n');

@@ -10,7 +10,7 @@ import fg from 'fast-glob';
 import { cannotRead, InputError } from '../errors.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
-import { allocatorModelFromJson, type InputKind, refuseBinary, sniffInput } from '../alloc/read.js';
+import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput } from '../alloc/read.js';
 import { decodeTermText } from '../alloc/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
@@ -199,9 +199,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
     (stdin as Readable).resume();
     if (kind === 'crash-dump') return fromDump(await readDump('-', { stdin: rest }), '-', 'stdin');
     if (kind === 'json' && isProcessSnapshot(first.subarray(0, 4096).toString('utf8'))) return fromProcessSnapshot('stdin', 'stdin', first.subarray(0, 4096).toString('utf8'), rest);
-    const chunks: Buffer[] = [];
-    for await (const c of rest) chunks.push(c as Buffer);
-    return fromText(kind, Buffer.concat(chunks), '-', 'stdin');
+    return fromText(kind, await readAllocatorData(rest, 'stdin'), '-', 'stdin');
   }
   let head: Buffer;
   let mtimeMs: number;
@@ -225,6 +223,7 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
   const kind = sniffInput(head);
   if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
   if (kind === 'json' && isProcessSnapshot(head.toString('utf8'))) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
+  await checkAllocatorDataSize(path);
   return fromText(kind, await readFile(path), path, path, mtimeMs);
 }
 
