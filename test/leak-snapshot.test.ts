@@ -128,6 +128,15 @@ describe('reading snapshots', () => {
     await expect(drain(write('text.txt', 'hello\n'))).rejects.toThrow(/not a process snapshot/);
   });
 
+  it('a line over 64 MiB is refused as it is read, and long lines across many chunks still parse', async () => {
+    const long = `{"pid":"<0.1.0>","binaryRefs":1}\n{"pid":"<0.2.0>","binaryRefs":0,"name":"${'a'.repeat(65 << 20)}"}\n`;
+    await expect(drain(write('long.jsonl', long))).rejects.toThrow(/long\.jsonl line 2: longer than 64 MiB, not a process record/);
+    // 5 MiB records span several 1 MiB chunks
+    const name = 'b'.repeat(5 << 20);
+    const { out } = await drain(write('five.jsonl', `{"pid":"<0.1.0>","binaryRefs":1,"name":"${name}"}\n{"pid":"<0.2.0>","binaryRefs":2,"name":"${name}"}`));
+    expect(out.map((x) => [x.pid, x.refs, x.name?.length])).toEqual([['<0.1.0>', 1, 5 << 20], ['<0.2.0>', 2, 5 << 20]]);
+  });
+
   it('reads a stream (stdin) as JSON lines', async () => {
     const s = await openSnapshot('-', Readable.from(['{"pid":"<0.1.0>","binaryRefs":2,', '"binaryBytes":5}\n{"pid":"<0.2.0>","binaryRefs":0}\n']));
     const out = [];

@@ -29,6 +29,12 @@ export interface ProcessSnapshotRecord {
 
 export const PROCESS_SNAPSHOT_SCHEMA = 'beamscope.procs/1';
 
+/**
+ * The longest JSON line read as one record. The collector lists at most 1,000 references a process
+ * (about 60 KB); even a writer listing a million would stay under this.
+ */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
 function bad(where: string, what: string): never {
   throw new InputError(`${where}: ${what} (see docs/leak.md)`);
 }
@@ -159,7 +165,16 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
         // Lines are cut on the byte 0x0A (never inside a UTF-8 sequence) and each is parsed by
         // stream-json's JSONL line parser: no per-line stream machinery.
         const parseLine = jsonlParser();
-        let carry: Buffer | undefined;
+        // The part of a line that spans chunks, kept as a list: appending by concatenation copies
+        // the whole line again at every chunk (a 600 MB line took 140 s before failing).
+        let carry: Buffer[] = [];
+        let carryBytes = 0;
+        const joinCarry = (tail: Buffer): string => {
+          const text = Buffer.concat([...carry, tail]).toString('utf8');
+          carry = [];
+          carryBytes = 0;
+          return text;
+        };
         const one = (text: string): ProcessBinarySummary | undefined => {
           line++;
           if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -180,9 +195,8 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
           const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
           let start = 0;
           let nl = buf.indexOf(0x0a);
-          if (carry && nl >= 0) {
-            const s = one(Buffer.concat([carry, buf.subarray(0, nl)]).toString('utf8'));
-            carry = undefined;
+          if (carryBytes > 0 && nl >= 0) {
+            const s = one(joinCarry(buf.subarray(0, nl)));
             if (s) yield s;
             start = nl + 1;
             nl = buf.indexOf(0x0a, start);
@@ -193,10 +207,14 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
             start = nl + 1;
             nl = buf.indexOf(0x0a, start);
           }
-          if (start < buf.length) carry = carry ? Buffer.concat([carry, buf.subarray(start)]) : Buffer.from(buf.subarray(start));
+          if (start < buf.length) {
+            carry.push(Buffer.from(buf.subarray(start)));
+            carryBytes += buf.length - start;
+            if (carryBytes > MAX_RECORD_BYTES) throw new InputError(`${path} line ${line + 1}: longer than 64 MiB, not a process record`, path);
+          }
         }
-        if (carry) {
-          const s = one(carry.toString('utf8'));
+        if (carryBytes > 0) {
+          const s = one(joinCarry(Buffer.alloc(0)));
           if (s) yield s;
         }
       } else {
