@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -104,6 +104,12 @@ describe('beamscope triage', () => {
     expect(j.findings.map((f: { id: string }) => f.id)).toContain('dump.truncated');
   });
 
+  const SLOGAN_KIND: Record<string, string> = {
+    r10b10_2006: 'boot-failure', r13b04_2010: 'boot-failure', r15b02_2013: 'kernel-pid-terminated', r16b02_2014: 'boot-failure',
+    otp17_2014: 'boot-failure', otp18_2015: 'boot-failure', otp20_2_2018: 'boot-failure', otp21_2019: 'boot-failure',
+    otp23_2021: 'boot-failure', otp25_dist: 'halt', otp25_limited: 'halt', otp26_2024: 'boot-failure',
+    otp27_rabbit_2026: 'kernel-pid-terminated', win26: 'kernel-pid-terminated',
+  };
   it.each(corpusDumps().map((f) => [f.slice(CORPUS.length + 1), f]))('gives a full report for corpus dump %s', async (_n, file) => {
     const r = await beamscope(['triage', file, '--format', 'json']);
     expect(r.code).toBe(0);
@@ -114,6 +120,9 @@ describe('beamscope triage', () => {
     expect(j.counts.ports).toBe((text.match(/^=port:/gm) ?? []).length);
     expect(j.counts.etsTables).toBe((text.match(/^=ets:/gm) ?? []).length);
     expect(j.findings.length).toBeGreaterThan(0);
+    // What a person reads in the slogan line: two of them are cut at 200 characters.
+    const why = SLOGAN_KIND[basename(file, '.dump')];
+    if (why) expect(j.findings.find((f: { id: string }) => f.id.startsWith('slogan.'))?.id).toBe(`slogan.${why}`);
     const t = await beamscope(['triage', file]);
     expect(t.code).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeSlogan } from '../src/dump/analyze/slogan.js';
+import { decodeSlogan, undefinedFunction } from '../src/dump/analyze/slogan.js';
 import { triage } from '../src/dump/analyze/triage.js';
 import { readDump, triageDump } from '../src/dump/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
@@ -31,7 +31,10 @@ describe('why it died', () => {
   });
 
   it('boot failure, signal, and a custom halt text', async () => {
-    expect((await fixture('do_boot.dump')).cause).toMatchObject({ kind: 'boot_failure', phase: 'do_boot', reason: expect.stringContaining('beamscope_fx_nonexistent_mod') });
+    const boot = await fixture('do_boot.dump');
+    expect(boot.cause).toMatchObject({ kind: 'boot_failure', phase: 'do_boot', reason: expect.stringContaining('beamscope_fx_nonexistent_mod') });
+    expect(boot.cause).not.toHaveProperty('cut');
+    expect(boot.findings[0].evidence).toContain('undefined function beamscope_fx_nonexistent_mod:start/0: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it');
     expect((await fixture('sigusr1.dump')).cause).toEqual({ kind: 'signal', signal: 'SIGUSR1' });
     expect((await fixture('mailbox.dump')).cause).toEqual({ kind: 'halt', text: 'beamscope fixture: mailbox workload halted on purpose' });
   });
@@ -39,6 +42,25 @@ describe('why it died', () => {
   it('Kernel pid terminated: the application that failed to start (RabbitMQ prelaunch, OTP 27)', async () => {
     const r = triage(await readDump(join(CORPUS, 'otp27_rabbit_2026.dump')));
     expect(r.cause).toMatchObject({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'rabbitmq_prelaunch' });
+  });
+
+  it('slogans cut at 200 characters (no closing parenthesis) are still decoded, and say so', () => {
+    // Slogan lines of otp23_2021.dump and otp20_2_2018.dump in the corpus, as written there.
+    const cutBoot = 'init terminating in do_boot ({badarg,[{io,put_chars,[standard_error,unicode,[_]],[]},{Elixir.Kernel.CLI,exec_fun,2,[{_},{_}]},{Elixir.Kernel.CLI,run,1,[{_},{_}]},{init,start_em,1,[]},{init,do_boot,3,[';
+    expect(cutBoot).toHaveLength(200);
+    expect(decodeSlogan(cutBoot)).toEqual({ kind: 'boot_failure', phase: 'do_boot', cut: true, reason: cutBoot.slice('init terminating in do_boot ('.length) });
+    const cutUndef = 'init terminating in do_boot ({undef,[{Elixir.Path,expand,[],[]},{Elixir.Code,find_file,2,[{_},{_}]},{Elixir.Code,require_file,2,[{_},{_}]},{erl_eval,do_apply,6,[{_},{_}]},{init,start_it,1,[]},{init,st';
+    expect(decodeSlogan(cutUndef)).toMatchObject({ kind: 'boot_failure', cut: true });
+    expect(undefinedFunction((decodeSlogan(cutUndef) as { reason: string }).reason)).toBe('Elixir.Path:expand/0');
+    // Whole ones are not marked.
+    expect(decodeSlogan('Runtime terminating during boot (terminating)')).toEqual({ kind: 'boot_failure', phase: 'runtime_boot', reason: 'terminating' });
+    expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}})'))
+      .toEqual({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'kernel', reason: '{application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}}' });
+    expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_start_failure,rabbit,{bad_return')).toMatchObject({ kind: 'kernel_pid_terminated', application: 'rabbit', cut: true });
+    // undef with elided, counted or quoted parts
+    expect(undefinedFunction("{undef,[{'my mod',go,2,[]}]}")).toBe("'my mod':go/2");
+    expect(undefinedFunction('{undef,[{m,f,[a,b],[]}]}')).toBe('m:f');
+    expect(undefinedFunction('{badarg,[{m,f,[],[]}]}')).toBeUndefined();
   });
 
   it('the break-menu slogan, written without a newline, is split from the system version', () => {

@@ -5,8 +5,8 @@ export type SloganCause =
   | { kind: 'out_of_memory'; allocator: string; requestBytes: Bytes; memoryType: string; operation: 'allocate' | 'reallocate' }
   | { kind: 'system_limit'; limit: 'atoms' | 'processes' | 'ports' | 'ets' | 'exports' | 'modules' | 'other'; table?: string; max?: number; text: string }
   | { kind: 'signal'; signal: string }
-  | { kind: 'kernel_pid_terminated'; who: string; reason: string; application?: string }
-  | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot'; reason: string }
+  | { kind: 'kernel_pid_terminated'; who: string; reason: string; application?: string; cut?: true }
+  | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot'; reason: string; cut?: true }
   | { kind: 'user_requested' }
   | { kind: 'halt'; text: string };
 
@@ -15,6 +15,17 @@ const INDEX_FULL = /no more index entries in (\w+) \(max=(\d+)\)/;
 const TABLE_LIMIT: Record<string, 'atoms' | 'exports' | 'modules' | 'other'> = {
   atom_tab: 'atoms', export_list: 'exports', module_code: 'modules',
 };
+
+function cut(closing: string | undefined): { cut?: true } {
+  return closing === undefined ? { cut: true } : {};
+}
+
+/** An undefined function in a boot or start reason (`{undef,[{M,F,Args,_}|_]}`): `M:F/Arity`, or `M:F` when the arguments are elided. */
+export function undefinedFunction(reason: string): string | undefined {
+  const m = /^\{undef,\[\{('(?:[^'\\]|\\.)*'|[\w@.]+),('(?:[^'\\]|\\.)*'|[\w@]+),(\[\]|\d+|\[)/.exec(reason);
+  if (!m) return undefined;
+  return `${m[1]}:${m[2]}${m[3] === '[]' ? '/0' : m[3] === '[' ? '' : `/${m[3]}`}`;
+}
 
 /** Decodes the slogan; anything not recognised is a custom `erlang:halt/1` text. */
 export function decodeSlogan(slogan: string): SloganCause {
@@ -28,15 +39,16 @@ export function decodeSlogan(slogan: string): SloganCause {
   if (/too many (ets|db) tables|system limit.*ets/i.test(s)) return { kind: 'system_limit', limit: 'ets', text: s };
   m = /^Received (SIG\w+)/.exec(s);
   if (m) return { kind: 'signal', signal: m[1] };
-  m = /^Kernel pid terminated \(([^)]*)\) \(([\s\S]*)\)$/.exec(s);
+  // init halts with these texts cut to about 200 characters, so a long reason has no closing parenthesis.
+  m = /^Kernel pid terminated \(([^)]*)\) \(([\s\S]*?)(\))?$/.exec(s);
   if (m) {
     const app = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);
-    return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: app?.[1] };
+    return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: app?.[1], ...cut(m[3]) };
   }
-  m = /^init terminating in do_boot \(([\s\S]*)\)$/.exec(s);
-  if (m) return { kind: 'boot_failure', phase: 'do_boot', reason: m[1] };
-  m = /^Runtime terminating during boot \(([\s\S]*)\)$/.exec(s);
-  if (m) return { kind: 'boot_failure', phase: 'runtime_boot', reason: m[1] };
+  m = /^init terminating in do_boot \(([\s\S]*?)(\))?$/.exec(s);
+  if (m) return { kind: 'boot_failure', phase: 'do_boot', reason: m[1], ...cut(m[2]) };
+  m = /^Runtime terminating during boot \(([\s\S]*?)(\))?$/.exec(s);
+  if (m) return { kind: 'boot_failure', phase: 'runtime_boot', reason: m[1], ...cut(m[2]) };
   if (/^Crash dump requested by user/.test(s)) return { kind: 'user_requested' };
   return { kind: 'halt', text: s };
 }

@@ -5,7 +5,7 @@ import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
-import { decodeSlogan, type SloganCause } from './slogan.js';
+import { decodeSlogan, type SloganCause, undefinedFunction } from './slogan.js';
 import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 
@@ -424,6 +424,11 @@ function schedulerFindings(r: TriageReport): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // The slogan, with the evidence from the rest of the dump
 
+/** The reason of a boot failure or a kernel process exit, saying when the slogan was cut short. */
+function reasonLine(cause: { reason: string; cut?: true }): string {
+  return `reason${cause.cut ? ' (cut short: the VM keeps about 200 characters of the slogan)' : ''}: ${cause.reason.slice(0, 600)}`;
+}
+
 function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding {
   const total = r.memory.totalBytes;
   const topKind = r.memory.kinds[0];
@@ -473,11 +478,13 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
         title: cause.application ? `Application ${cause.application} failed to start (${cause.who} terminated)` : `Kernel process ${cause.who} terminated`,
         explanation: 'A process the kernel application depends on died, so the VM stopped. The reason below is what it died with; for an application start failure, it is the error of that application\'s start.',
-        evidence: [`reason: ${cause.reason.slice(0, 600)}`], ...base, metrics: {} };
-    case 'boot_failure':
+        evidence: [reasonLine(cause)], ...base, metrics: {} };
+    case 'boot_failure': {
+      const undef = undefinedFunction(cause.reason);
       return { id: 'slogan.boot-failure', severity: 'critical', title: cause.phase === 'do_boot' ? 'The node failed to boot (init terminating in do_boot)' : 'The runtime terminated during boot',
         explanation: 'The node never finished starting: a boot script, a missing module or application, or a bad configuration. The reason is the error the boot sequence raised.',
-        evidence: [`reason: ${cause.reason.slice(0, 600)}`], ...base, metrics: {} };
+        evidence: [reasonLine(cause), ...(undef ? [`undefined function ${undef}: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it`] : [])], ...base, metrics: {} };
+    }
     case 'user_requested':
       return { id: 'slogan.user-requested', severity: 'info', title: 'Dump requested by a user (break menu)', explanation: 'Someone took this dump on purpose from the shell\'s break menu; the node may have been healthy.', evidence: [memLine], ...base, metrics: {} };
     case 'halt':
