@@ -44,6 +44,20 @@ describe('why it died', () => {
     expect(r.cause).toMatchObject({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'rabbitmq_prelaunch' });
   });
 
+  it('a broken sys.config: kernel process could not start, with the file, line and error', async () => {
+    const r = await fixture('kernel_config.dump');
+    expect(r.cause).toMatchObject({
+      kind: 'boot_failure', phase: 'kernel_pid_start', who: 'application_controller',
+      configFile: { path: expect.stringMatching(/\/sys\.config$/), line: '3', message: "syntax error before: '{'" },
+    });
+    expect(r.findings[0]).toMatchObject({ id: 'slogan.boot-failure', severity: 'critical', title: 'The node failed to boot: kernel process application_controller could not start (bad config file)' });
+    expect(r.findings[0].evidence[1]).toMatch(/^config file \S+\/sys\.config, line 3: syntax error before: '\{'$/);
+    // The wording of OTP before 21, capitalised, and a start failure that is not about the config.
+    expect(decodeSlogan('Could not start kernel pid (application_controller) (error in config file "/etc/app/sys.config" (none): configuration file not found)'))
+      .toMatchObject({ phase: 'kernel_pid_start', configFile: { path: '/etc/app/sys.config', line: 'none', message: 'configuration file not found' } });
+    expect(decodeSlogan('could not start kernel pid (erl_prim_loader) (timeout)')).toEqual({ kind: 'boot_failure', phase: 'kernel_pid_start', who: 'erl_prim_loader', reason: 'timeout' });
+  });
+
   it('slogans cut at 200 characters (no closing parenthesis) are still decoded, and say so', () => {
     // Slogan lines of otp23_2021.dump and otp20_2_2018.dump in the corpus, as written there.
     const cutBoot = 'init terminating in do_boot ({badarg,[{io,put_chars,[standard_error,unicode,[_]],[]},{Elixir.Kernel.CLI,exec_fun,2,[{_},{_}]},{Elixir.Kernel.CLI,run,1,[{_},{_}]},{init,start_em,1,[]},{init,do_boot,3,[';

@@ -33,6 +33,8 @@ export const FIXTURES = {
   oom: join(FIXTURES_DIR, 'oom.dump'),
   atomLimit: join(FIXTURES_DIR, 'atom_limit.dump'),
   doBoot: join(FIXTURES_DIR, 'do_boot.dump'),
+  /** A sys.config with a syntax error on line 3 (scripts/make-kernel-config.sh). */
+  kernelConfig: join(FIXTURES_DIR, 'kernel_config.dump'),
   sigusr1: join(FIXTURES_DIR, 'sigusr1.dump'),
   /** Terminal escapes in names and slogan, a fake tag inside the slogan (scripts/make-hostile.sh). */
   hostile: join(FIXTURES_DIR, 'hostile.dump'),

@@ -6,9 +6,17 @@ export type SloganCause =
   | { kind: 'system_limit'; limit: 'atoms' | 'processes' | 'ports' | 'ets' | 'exports' | 'modules' | 'other'; table?: string; max?: number; text: string }
   | { kind: 'signal'; signal: string }
   | { kind: 'kernel_pid_terminated'; who: string; reason: string; application?: string; cut?: true }
-  | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot'; reason: string; cut?: true }
+  | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot' | 'kernel_pid_start'; reason: string; who?: string; configFile?: ConfigFileError; cut?: true }
   | { kind: 'user_requested' }
   | { kind: 'halt'; text: string };
+
+/** `error in config file "PATH" (LINE): MESSAGE`, as the application controller reports a bad sys.config. */
+export interface ConfigFileError {
+  path: string;
+  /** The line, or `none` when the error is about the whole file. */
+  line: string;
+  message: string;
+}
 
 const OOM = /^\s*(\w+): Cannot (allocate|reallocate) (\d+) bytes of memory \(of type "([^"]*)"\)/;
 const INDEX_FULL = /no more index entries in (\w+) \(max=(\d+)\)/;
@@ -44,6 +52,13 @@ export function decodeSlogan(slogan: string): SloganCause {
   if (m) {
     const app = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);
     return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: app?.[1], ...cut(m[3]) };
+  }
+  // init: a kernel process (application_controller with a broken sys.config, most often) did not start.
+  m = /^could not start kernel pid \(([^)]*)\) \(([\s\S]*?)(\))?$/i.exec(s);
+  if (m) {
+    const c = /^error in config file "((?:[^"\\]|\\.)*)" \(([^)]*)\): ([\s\S]*)$/.exec(m[2]);
+    const configFile = c ? { path: c[1].replace(/\\(.)/g, '$1'), line: c[2], message: c[3] } : undefined;
+    return { kind: 'boot_failure', phase: 'kernel_pid_start', who: m[1], reason: m[2], ...(configFile ? { configFile } : {}), ...cut(m[3]) };
   }
   m = /^init terminating in do_boot \(([\s\S]*?)(\))?$/.exec(s);
   if (m) return { kind: 'boot_failure', phase: 'do_boot', reason: m[1], ...cut(m[2]) };

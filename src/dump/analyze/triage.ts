@@ -481,9 +481,18 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
         evidence: [reasonLine(cause)], ...base, metrics: {} };
     case 'boot_failure': {
       const undef = undefinedFunction(cause.reason);
-      return { id: 'slogan.boot-failure', severity: 'critical', title: cause.phase === 'do_boot' ? 'The node failed to boot (init terminating in do_boot)' : 'The runtime terminated during boot',
-        explanation: 'The node never finished starting: a boot script, a missing module or application, or a bad configuration. The reason is the error the boot sequence raised.',
-        evidence: [reasonLine(cause), ...(undef ? [`undefined function ${undef}: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it`] : [])], ...base, metrics: {} };
+      const cfg = cause.configFile;
+      const title =
+        cause.phase === 'do_boot' ? 'The node failed to boot (init terminating in do_boot)'
+        : cause.phase === 'kernel_pid_start' ? `The node failed to boot: kernel process ${cause.who} could not start${cfg ? ' (bad config file)' : ''}`
+        : 'The runtime terminated during boot';
+      const explanation = cfg
+        ? 'The node never finished starting: the system configuration (sys.config, or a file given with -config) could not be read, so the application controller could not start. file:consult/1 on the file shows the same error; in a release, check the sys.config generated from templates and environment variables.'
+        : 'The node never finished starting: a boot script, a missing module or application, or a bad configuration. The reason is the error the boot sequence raised.';
+      const evidence = [reasonLine(cause)];
+      if (cfg) evidence.push(`config file ${cfg.path}${cfg.line === 'none' ? '' : `, line ${cfg.line}`}: ${cfg.message}`);
+      if (undef) evidence.push(`undefined function ${undef}: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it`);
+      return { id: 'slogan.boot-failure', severity: 'critical', title, explanation, evidence, ...base, metrics: {} };
     }
     case 'user_requested':
       return { id: 'slogan.user-requested', severity: 'info', title: 'Dump requested by a user (break menu)', explanation: 'Someone took this dump on purpose from the shell\'s break menu; the node may have been healthy.', evidence: [memLine], ...base, metrics: {} };
