@@ -44,6 +44,15 @@ describe('why it died', () => {
     expect(r.cause).toMatchObject({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'rabbitmq_prelaunch' });
   });
 
+  it('a permanent application that stopped: which one and why, from a real VM; the quoted form of OTP 26+', async () => {
+    const r = await fixture('app_terminated.dump');
+    expect(r.cause).toEqual({ kind: 'kernel_pid_terminated', who: 'application_controller', reason: '{application_terminated,sasl,killed}', application: 'sasl', event: 'terminated', exitReason: 'killed' });
+    expect(r.findings[0]).toMatchObject({ id: 'slogan.kernel-pid-terminated', severity: 'critical', title: 'Permanent application sasl stopped (killed), so the node stopped' });
+    expect(decodeSlogan('Kernel pid terminated (application_controller) ("{application_terminated,rabbit,{shutdown,{failed_to_start_child,x}}}")'))
+      .toMatchObject({ application: 'rabbit', event: 'terminated', exitReason: '{shutdown,{failed_to_start_child,x}}' });
+    expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_terminated,ejabberd,shutdown})')).toMatchObject({ application: 'ejabberd', exitReason: 'shutdown' });
+  });
+
   it('a broken sys.config: kernel process could not start, with the file, line and error', async () => {
     const r = await fixture('kernel_config.dump');
     expect(r.cause).toMatchObject({
@@ -69,7 +78,7 @@ describe('why it died', () => {
     // Whole ones are not marked.
     expect(decodeSlogan('Runtime terminating during boot (terminating)')).toEqual({ kind: 'boot_failure', phase: 'runtime_boot', reason: 'terminating' });
     expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}})'))
-      .toEqual({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'kernel', reason: '{application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}}' });
+      .toEqual({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'kernel', event: 'start_failure', reason: '{application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}}' });
     expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_start_failure,rabbit,{bad_return')).toMatchObject({ kind: 'kernel_pid_terminated', application: 'rabbit', cut: true });
     // undef with elided, counted or quoted parts
     expect(undefinedFunction("{undef,[{'my mod',go,2,[]}]}")).toBe("'my mod':go/2");

@@ -35,6 +35,8 @@ export const FIXTURES = {
   doBoot: join(FIXTURES_DIR, 'do_boot.dump'),
   /** A sys.config with a syntax error on line 3 (scripts/make-kernel-config.sh). */
   kernelConfig: join(FIXTURES_DIR, 'kernel_config.dump'),
+  /** A permanent application (sasl) whose top supervisor was killed (scripts/make-app-terminated.sh). */
+  appTerminated: join(FIXTURES_DIR, 'app_terminated.dump'),
   sigusr1: join(FIXTURES_DIR, 'sigusr1.dump'),
   /** Terminal escapes in names and slogan, a fake tag inside the slogan (scripts/make-hostile.sh). */
   hostile: join(FIXTURES_DIR, 'hostile.dump'),

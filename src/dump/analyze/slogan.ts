@@ -5,7 +5,17 @@ export type SloganCause =
   | { kind: 'out_of_memory'; allocator: string; requestBytes: Bytes; memoryType: string; operation: 'allocate' | 'reallocate' }
   | { kind: 'system_limit'; limit: 'atoms' | 'processes' | 'ports' | 'ets' | 'exports' | 'modules' | 'other'; table?: string; max?: number; text: string }
   | { kind: 'signal'; signal: string }
-  | { kind: 'kernel_pid_terminated'; who: string; reason: string; application?: string; cut?: true }
+  | {
+      kind: 'kernel_pid_terminated';
+      who: string;
+      reason: string;
+      /** The application that failed to start (`start_failure`) or, being permanent, stopped (`terminated`). */
+      application?: string;
+      event?: 'start_failure' | 'terminated';
+      /** For `terminated`: the application's exit reason (`shutdown`, `killed`, ...). */
+      exitReason?: string;
+      cut?: true;
+    }
   | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot' | 'kernel_pid_start'; reason: string; who?: string; configFile?: ConfigFileError; cut?: true }
   | { kind: 'user_requested' }
   | { kind: 'halt'; text: string };
@@ -50,8 +60,12 @@ export function decodeSlogan(slogan: string): SloganCause {
   // init halts with these texts cut to about 200 characters, so a long reason has no closing parenthesis.
   m = /^Kernel pid terminated \(([^)]*)\) \(([\s\S]*?)(\))?$/.exec(s);
   if (m) {
-    const app = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);
-    return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: app?.[1], ...cut(m[3]) };
+    const start = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);
+    if (start) return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: start[1], event: 'start_failure', ...cut(m[3]) };
+    // a permanent application stopped: {application_terminated,App,Reason}, quoted as a string by OTP 26+
+    const term = /^"?\{application_terminated,'?([\w@.-]+)'?,([\s\S]*?)\}?"?$/.exec(m[2]);
+    if (term) return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], application: term[1], event: 'terminated', exitReason: term[2], ...cut(m[3]) };
+    return { kind: 'kernel_pid_terminated', who: m[1], reason: m[2], ...cut(m[3]) };
   }
   // init: a kernel process (application_controller with a broken sys.config, most often) did not start.
   m = /^could not start kernel pid \(([^)]*)\) \(([\s\S]*?)(\))?$/i.exec(s);

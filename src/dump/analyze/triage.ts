@@ -475,6 +475,13 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
         explanation: cause.signal === 'SIGUSR1' ? 'Someone (or a supervisor such as systemd or heart) sent SIGUSR1 to take a dump; the node may have been healthy.' : 'The VM received a signal and wrote a dump.',
         evidence: [memLine], ...base, metrics: {} };
     case 'kernel_pid_terminated':
+      if (cause.event === 'terminated') {
+        return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
+          title: `Permanent application ${cause.application} stopped (${(cause.exitReason ?? '').slice(0, 80)}), so the node stopped`,
+          explanation: 'An application started as permanent (every application of a release is, unless told otherwise) stopped, and the application controller stopped the node with it. ' +
+            '`shutdown` most often means its top supervisor gave up after too many restarts of a child: the cause is in the logs just before this point. `killed` means something killed the supervisor.',
+          evidence: [reasonLine(cause)], ...base, metrics: {} };
+      }
       return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
         title: cause.application ? `Application ${cause.application} failed to start (${cause.who} terminated)` : `Kernel process ${cause.who} terminated`,
         explanation: 'A process the kernel application depends on died, so the VM stopped. The reason below is what it died with; for an application start failure, it is the error of that application\'s start.',
