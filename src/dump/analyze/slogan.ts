@@ -57,7 +57,7 @@ export function decodeSlogan(slogan: string): SloganCause {
   if (/too many (ets|db) tables|system limit.*ets/i.test(s)) return { kind: 'system_limit', limit: 'ets', text: s };
   m = /^Received (SIG\w+)/.exec(s);
   if (m) return { kind: 'signal', signal: m[1] };
-  // init halts with these texts cut to about 200 characters, so a long reason has no closing parenthesis.
+  // Before OTP 25 the VM cut slogans to about 200 characters, so a long reason has no closing parenthesis.
   m = /^Kernel pid terminated \(([^)]*)\) \(([\s\S]*?)(\))?$/.exec(s);
   if (m) {
     const start = /application_start_failure,'?([\w@.-]+)'?/.exec(m[2]);

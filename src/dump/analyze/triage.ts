@@ -426,7 +426,7 @@ function schedulerFindings(r: TriageReport): Finding[] {
 
 /** The reason of a boot failure or a kernel process exit, saying when the slogan was cut short. */
 function reasonLine(cause: { reason: string; cut?: true }): string {
-  return `reason${cause.cut ? ' (cut short: the VM keeps about 200 characters of the slogan)' : ''}: ${cause.reason.slice(0, 600)}`;
+  return `reason${cause.cut ? ' (cut short: before OTP 25 the VM kept about 200 characters of a slogan)' : ''}: ${cause.reason.slice(0, 600)}`;
 }
 
 function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding {
