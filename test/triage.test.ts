@@ -42,6 +42,13 @@ describe('why it died', () => {
   it('Kernel pid terminated: the application that failed to start (RabbitMQ prelaunch, OTP 27)', async () => {
     const r = triage(await readDump(join(CORPUS, 'otp27_rabbit_2026.dump')));
     expect(r.cause).toMatchObject({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'rabbitmq_prelaunch' });
+    // The slogan's innermost error, as a person reads it there: the distribution port was taken.
+    expect(r.findings[0].title).toBe('Application rabbitmq_prelaunch failed to start: {dist_port_already_used,25672,"rabbit","VICTUS-AKSHANSH007"}');
+    expect(r.findings[0].evidence.slice(0, 3)).toEqual([
+      'innermost error: {dist_port_already_used,25672,"rabbit","VICTUS-AKSHANSH007"} (a node with this name already runs on this host)',
+      'child that failed to start: prelaunch',
+      'start callback: rabbit_prelaunch_app:start/2',
+    ]);
   });
 
   it('a permanent application that stopped: which one and why, from a real VM; the quoted form of OTP 26+', async () => {

@@ -6,6 +6,7 @@ import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, type SloganCause, undefinedFunction } from './slogan.js';
+import { startFailure } from './start-failure.js';
 import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 
@@ -482,9 +483,20 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
             '`shutdown` most often means its top supervisor gave up after too many restarts of a child: the cause is in the logs just before this point. `killed` means something killed the supervisor.',
           evidence: [reasonLine(cause)], ...base, metrics: {} };
       }
-      return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
-        title: cause.application ? `Application ${cause.application} failed to start (${cause.who} terminated)` : `Kernel process ${cause.who} terminated`,
-        explanation: 'A process the kernel application depends on died, so the VM stopped. The reason below is what it died with; for an application start failure, it is the error of that application\'s start.',
+      if (cause.event === 'start_failure') {
+        const sf = startFailure(cause.reason);
+        const evidence: string[] = [];
+        if (sf) evidence.push(`innermost error: ${sf.innermost.slice(0, 300)}${sf.hint ? ` (${sf.hint})` : ''}`);
+        if (sf?.children.length) evidence.push(`child that failed to start: ${sf.children.join(' -> ')}`);
+        if (sf?.callback) evidence.push(`start callback: ${sf.callback}`);
+        evidence.push(reasonLine(cause));
+        return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
+          title: `Application ${cause.application} failed to start${sf ? `: ${sf.innermost.slice(0, 100)}` : ` (${cause.who} terminated)`}`,
+          explanation: `The application ${cause.application} could not start while the node booted, and a release stops the node when one of its applications cannot start. The reason nests the real error under the supervisors that could not start their children; the innermost error is where to look.`,
+          evidence, ...base, metrics: {} };
+      }
+      return { id: 'slogan.kernel-pid-terminated', severity: 'critical', title: `Kernel process ${cause.who} terminated`,
+        explanation: 'A process the kernel application depends on died, so the VM stopped. The reason below is what it died with.',
         evidence: [reasonLine(cause)], ...base, metrics: {} };
     case 'boot_failure': {
       const undef = undefinedFunction(cause.reason);

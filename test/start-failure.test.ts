@@ -1,0 +1,36 @@
+/**
+ * The innermost error of an application start failure, on slogans as the VM writes them: the two
+ * RabbitMQ ones are the slogan lines of win26.dump and otp27_rabbit_2026.dump in the corpus (the
+ * second quoted as a string, as OTP 26+ does); the others follow application_master's forms
+ * ({Error, MFA}, {bad_return, {MFA, Other}}, a crash as {'EXIT', Why}).
+ */
+import { describe, expect, it } from 'vitest';
+import { startFailure } from '../src/dump/analyze/start-failure.js';
+
+describe('startFailure', () => {
+  it('follows shutdown and failed_to_start_child to the innermost error (RabbitMQ, OTP 26 and 27 forms)', () => {
+    const plain = '{application_start_failure,rabbitmq_prelaunch,{{shutdown,{failed_to_start_child,prelaunch,{dist_port_already_used,25672,"galsie-node1","localhost"}}},{rabbit_prelaunch_app,start,[normal,[]]}}}';
+    const expected = {
+      callback: 'rabbit_prelaunch_app:start/2',
+      children: ['prelaunch'],
+      innermost: '{dist_port_already_used,25672,"galsie-node1","localhost"}',
+      hint: 'a node with this name already runs on this host',
+    };
+    expect(startFailure(plain)).toEqual(expected);
+    expect(startFailure(JSON.stringify(plain))).toEqual(expected); // "{application_start_failure,...}" with \" inside
+  });
+
+  it('nested children, {error, _}, bad_return and a crash in the start callback', () => {
+    expect(startFailure('{application_start_failure,web,{{shutdown,{failed_to_start_child,web_sup,{shutdown,{failed_to_start_child,listener,{error,eaddrinuse}}}}},{web_app,start,[normal,[]]}}}'))
+      .toEqual({ callback: 'web_app:start/2', children: ['web_sup', 'listener'], innermost: 'eaddrinuse', hint: 'a port it listens on is already in use' });
+    expect(startFailure('{application_start_failure,db,{bad_return,{{db_app,start,[normal,[]]},{\'EXIT\',{badarg,[]}}}}}'))
+      .toEqual({ callback: 'db_app:start/2', children: [], innermost: '{badarg,[]}' });
+    expect(startFailure('{application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}}')).toEqual({ callback: 'kernel:start/2', children: [], innermost: 'shutdown' });
+  });
+
+  it('gives nothing for other reasons and for text it cannot read (cut short, elided parts)', () => {
+    expect(startFailure('{application_terminated,sasl,killed}')).toBeUndefined();
+    expect(startFailure('{application_start_failure,rabbit,{{shutdown,{failed_to_start_child,rabbit_sup,{bad')).toBeUndefined();
+    expect(startFailure('{application_start_failure,x,{{badmatch,[_]},{x_app,start,[normal,[]]}}}')).toBeUndefined();
+  });
+});
