@@ -96,6 +96,13 @@ describe.skipIf(!existsSync(CLI))('beamscope diff (built CLI)', () => {
     return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
 
+  it('dumps given in the wrong order: a note says so, from the times in their headers', async () => {
+    const back = diffDumps(await readDump(B), await readDump(A), { top: 3 });
+    expect(back.notes).toContain('dump B was written before dump A (Sat Nov 28 01:52:56 2026 < Sat Nov 28 01:52:57 2026): growth reads as shrinking; swap them');
+    const forward = diffDumps(await readDump(A), await readDump(B), { top: 3 });
+    expect(forward.notes.some((n) => n.startsWith('dump B was written before'))).toBe(false);
+  });
+
   it('text and JSON', () => {
     const t = run(['diff', A, B, '--top', '5']);
     expect(t.code, t.stderr).toBe(0);

@@ -110,6 +110,10 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
     notes.push(`the dumps come from different nodes (${a.distribution.thisNode} and ${b.distribution.thisNode})`);
   }
   if (a.header.otpRelease && b.header.otpRelease && a.header.otpRelease !== b.header.otpRelease) notes.push(`the dumps come from different OTP releases (${a.header.otpRelease} and ${b.header.otpRelease})`);
+  // The header's time has no zone, but both come from the same host's clock.
+  const writtenA = a.header.created ? Date.parse(a.header.created) : NaN;
+  const writtenB = b.header.created ? Date.parse(b.header.created) : NaN;
+  if (writtenB < writtenA) notes.push(`dump B was written before dump A (${b.header.created} < ${a.header.created}): growth reads as shrinking; swap them`);
   if (a.truncation.truncated || b.truncation.truncated) notes.push('a dump is truncated: what comes after its cut is missing from its side');
 
   const kinds = new Set([...Object.keys(a.memory), ...Object.keys(b.memory)]);
