@@ -25,6 +25,11 @@ export function formatCount(n: number): string {
   return (r < 0 ? '-' : '') + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** `1 timer`, `2 timers`: a count and its noun (`many` for irregular plurals such as `processes`). */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** 0.4567 -> "45.7%". */
 export function formatPercent(ratio: number, digits = 1): string {
   if (!Number.isFinite(ratio)) return '?';

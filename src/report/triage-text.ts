@@ -1,6 +1,6 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import type { Finding } from '../findings.js';
-import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour for severities (only on a terminal and without NO_COLOR; the CLI decides). */
@@ -124,7 +124,10 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   } else out.push(`  ${r.counts.allocators ? `${r.counts.allocators} =allocator sections; see \`beamscope alloc\`` : 'no =allocator sections in the dump'}`);
 
   out.push(heading('The dump'));
-  out.push(`  ${formatCount(r.counts.processes)} processes, ${formatCount(r.counts.ports)} ports, ${formatCount(r.counts.etsTables)} ETS tables, ${formatCount(r.counts.timers)} timers, ${formatCount(r.counts.modules)} modules, ${formatCount(r.counts.funs)} funs, ${formatCount(r.counts.binaries)} binaries${r.counts.atoms !== undefined ? `, ${formatCount(r.counts.atoms)} atoms` : ''}`);
+  const c = r.counts;
+  const counts = [countOf(c.processes, 'process', 'processes'), countOf(c.ports, 'port'), countOf(c.etsTables, 'ETS table'), countOf(c.timers, 'timer'),
+    countOf(c.modules, 'module'), countOf(c.funs, 'fun'), countOf(c.binaries, 'binary', 'binaries'), ...(c.atoms !== undefined ? [countOf(c.atoms, 'atom')] : [])];
+  out.push(`  ${counts.join(', ')}`);
   if (r.truncated) {
     out.push(`  truncated after ${formatBytes(r.truncation.bytesRead)} in =${sanitize(r.truncation.lastTag ?? '?')}${r.truncation.abortReason ? ` (${sanitize(r.truncation.abortReason)})` : ''}`);
     if (r.truncation.hides.length) out.push(`  not in the file: ${r.truncation.hides.join(', ')}`);
