@@ -4,7 +4,7 @@
  */
 import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
 import type { AllocatorModel } from '../alloc/model.js';
-import { formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount } from '../report/format.js';
 import type { LoadedInput } from './input.js';
 import { inputStem } from './input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
@@ -217,8 +217,8 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
           label: label('mailbox_max'),
           value: mb.messages,
           perf: { value: mb.messages, uom: '', scale: 1, min: 0 },
-          text: `largest mailbox ${formatCount(mb.messages)} messages: ${mb.pid}${mb.name ? ` (${mb.name})` : ''}`,
-          short: `mailbox ${formatCount(mb.messages)} messages (${mb.name ?? mb.pid})`,
+          text: `largest mailbox ${countOf(mb.messages, 'message')}: ${mb.pid}${mb.name ? ` (${mb.name})` : ''}`,
+          short: `mailbox ${countOf(mb.messages, 'message')} (${mb.name ?? mb.pid})`,
         });
         break;
       }

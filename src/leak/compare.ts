@@ -6,7 +6,7 @@
  * is consumed as it comes.
  */
 import { sortFindings, type Finding } from '../findings.js';
-import { formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount } from '../report/format.js';
 import type {
   GroupGrowth, ProcessBinarySummary, ProcessDelta, ProcessGrowth, SnapshotLeakReport, SnapshotMeta,
 } from './types.js';
@@ -194,7 +194,7 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     findings.push({
       id: 'leak.binary-growth',
       severity: 'warning',
-      title: `${who(g)} references ${formatBytes(g.growthBytes)} more binary bytes (${formatCount(g.growthRefs)} references) than in the earlier snapshot`,
+      title: `${who(g)} references ${formatBytes(g.growthBytes)} more binary bytes (${countOf(g.growthRefs, 'reference')}) than in the earlier snapshot`,
       explanation: 'Between the two snapshots this process took on binary references and kept them. If the snapshots were taken after a GC (bin_leak does one), these are live: find what the process keeps (beamscope proc on a dump, or its state on the node).',
       evidence: [`bytes ${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`, ...(g.isNew ? ['the process is new since the earlier snapshot'] : []), ...(g.initialCall ? [`initial call: ${g.initialCall}`] : [])],
       subject: { kind: 'process', id: g.pid, ...(g.name ? { name: g.name } : {}) },
@@ -206,7 +206,7 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     findings.push({
       id: 'leak.binary-growth-group',
       severity: 'warning',
-      title: `Processes spawned as ${g.key} reference ${formatBytes(g.growthBytes)} more binary bytes together (${formatCount(g.countBefore)} -> ${formatCount(g.countAfter)} processes)`,
+      title: `Processes spawned as ${g.key} reference ${formatBytes(g.growthBytes)} more binary bytes together (${formatCount(g.countBefore)} -> ${countOf(g.countAfter, 'process', 'processes')})`,
       explanation: 'No single process stands out, but processes of this kind together keep more binaries than before: more of them, or each keeping a little more.',
       evidence: [`references ${formatCount(g.refsBefore)} -> ${formatCount(g.refsAfter)}, bytes ${formatBytes(g.bytesBefore)} -> ${formatBytes(g.bytesAfter)}`],
       subject: { kind: 'initial-call', id: g.key },

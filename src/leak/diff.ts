@@ -6,7 +6,7 @@
 import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../alloc/index.js';
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
-import { formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
 import type { AllocatorDiff, DiffValue, DumpDiffReport, EtsDiff, GroupDiff } from './types.js';
 
 export interface DiffOptions {
@@ -222,7 +222,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
     findings.push({
       id: 'diff.ets-grew',
       severity: 'info',
-      title: `ETS ${e.name}: ${formatCount(e.objects.before)} -> ${formatCount(e.objects.after)} objects, ${formatBytes(e.memoryBytes.before)} -> ${formatBytes(e.memoryBytes.after)}`,
+      title: `ETS ${e.name}: ${formatCount(e.objects.before)} -> ${countOf(e.objects.after, 'object')}, ${formatBytes(e.memoryBytes.before)} -> ${formatBytes(e.memoryBytes.after)}`,
       explanation: 'An ETS table grew between the dumps; tables are never garbage collected, so unbounded inserts show up here.',
       evidence: [`${formatCount(e.tables.after)} table(s) of this name in the later dump`],
       subject: { kind: 'ets', id: e.name },

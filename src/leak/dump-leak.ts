@@ -8,7 +8,7 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { processIdentity } from '../dump/terms/index.js';
-import { formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
 
@@ -231,10 +231,10 @@ function dumpLeakFindings(r: DumpLeakReport, top: number, flaggedInGroup: Map<st
     out.push({
       id: 'leak.stale-binaries-group',
       severity: g.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
-      title: `${formatCount(g.count)} processes spawned as ${g.key} hold ~${formatBytes(g.staleBytes)} of stale binary references together (${formatPercent(g.shareOfBinaryMemory)} of binary memory)`,
+      title: `${countOf(g.count, 'process', 'processes')} spawned as ${g.key} hold ~${formatBytes(g.staleBytes)} of stale binary references together (${formatPercent(g.shareOfBinaryMemory)} of binary memory)`,
       explanation: 'Many processes of one kind each hold a little: no single one stands out, together they keep binary memory alive. Hibernation after work, or a garbage collection when a request is done, releases it; look at what these processes receive and drop.',
       evidence: [
-        `${formatCount(g.count)} processes, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
+        `${countOf(g.count, 'process', 'processes')}, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
         `largest: ${who(g.largest)} with ~${formatBytes(g.largest.staleBytes)}`,
       ],
       subject: { kind: 'initial-call', id: g.key },
@@ -266,7 +266,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number, flaggedInGroup: Map<st
       severity: 'info',
       title: `${who(h)} references ${formatBytes(h.reachableBytes)} of live binaries (${formatPercent(h.reachableBytes / b.memoryBinaryBytes)} of binary memory)`,
       explanation: 'These binaries are live: a GC would not free them. If the process should not keep that much, look at its state (beamscope proc), for example sub-binaries of large messages that keep the whole binary alive (binary:copy/1 the part you keep).',
-      evidence: [`${formatCount(h.binaries)} binaries, ${formatBytes(h.exclusiveBytes)} only it references, ${formatBytes(h.sharedBytes)} shared`],
+      evidence: [`${countOf(h.binaries, 'binary', 'binaries')}, ${formatBytes(h.exclusiveBytes)} only it references, ${formatBytes(h.sharedBytes)} shared`],
       subject: { kind: 'process', id: h.pid, ...(h.name ? { name: h.name } : {}) },
       metrics: { reachableBytes: h.reachableBytes, exclusiveBytes: h.exclusiveBytes, sharedBytes: h.sharedBytes, binaries: h.binaries },
     });

@@ -3,7 +3,7 @@
  * every number comes from the report; everything printed from the input is sanitised.
  */
 import type { DiffValue, DumpDiffReport, DumpLeakReport, SnapshotHoldersReport, SnapshotLeakReport } from '../leak/types.js';
-import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
 import { renderFinding, type TextOptions } from './triage-text.js';
 
 function heading(title: string): string {
@@ -36,7 +36,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
   const width = opts.width ?? 100;
   const out: string[] = [];
   const b = r.binaries;
-  out.push(`beamscope leak: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}; ${formatCount(r.processes.total)} processes, ${formatCount(r.processes.heapDumped)} with a heap in the dump)`);
+  out.push(`beamscope leak: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}; ${countOf(r.processes.total, 'process', 'processes')}, ${formatCount(r.processes.heapDumped)} with a heap in the dump)`);
   findingsBlock(out, r.findings, opts);
 
   out.push(heading('Binary memory'));
@@ -91,14 +91,14 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
 export function renderSnapshotLeakText(r: SnapshotLeakReport, opts: TextOptions = {}): string {
   const width = opts.width ?? 100;
   const out: string[] = [];
-  const side = (m: SnapshotLeakReport['before']) => `${sanitize(m.path)}: ${formatCount(m.processes)} processes, ${formatCount(m.refs)} binary references, ${formatBytes(m.bytes)}${m.meta?.phase !== undefined ? ` (${sanitize(String(m.meta.phase), 40)})` : ''}`;
+  const side = (m: SnapshotLeakReport['before']) => `${sanitize(m.path)}: ${countOf(m.processes, 'process', 'processes')}, ${formatCount(m.refs)} binary references, ${formatBytes(m.bytes)}${m.meta?.phase !== undefined ? ` (${sanitize(String(m.meta.phase), 40)})` : ''}`;
   out.push('beamscope leak: process snapshots compared by pid');
   out.push(`  before  ${side(r.before)}`);
   out.push(`  after   ${side(r.after)}`);
-  out.push(`  ${formatCount(r.matched)} processes in both, ${formatCount(r.onlyBefore)} gone, ${formatCount(r.onlyAfter)} new`);
+  out.push(`  ${countOf(r.matched, 'process', 'processes')} in both, ${formatCount(r.onlyBefore)} gone, ${formatCount(r.onlyAfter)} new`);
   findingsBlock(out, r.findings, opts);
 
-  out.push(heading(`Freed between the snapshots (recon bin_leak): ${formatCount(r.totals.freedRefs)} references, ${formatBytes(r.totals.freedBytes)}`));
+  out.push(heading(`Freed between the snapshots (recon bin_leak): ${countOf(r.totals.freedRefs, 'reference')}, ${formatBytes(r.totals.freedBytes)}`));
   if (r.deltas.length === 0) out.push('  none');
   else {
     out.push(table(
@@ -107,7 +107,7 @@ export function renderSnapshotLeakText(r: SnapshotLeakReport, opts: TextOptions 
       r.deltas.map((d) => [who(d), d.initialCall ?? '-', formatCount(d.freedRefs), formatBytes(d.freedBytes), formatCount(d.refsBefore), formatCount(d.refsAfter)]),
     ));
   }
-  out.push(heading(`Grew between the snapshots: ${formatCount(r.totals.growthRefs)} references, ${formatBytes(r.totals.growthBytes)}`));
+  out.push(heading(`Grew between the snapshots: ${countOf(r.totals.growthRefs, 'reference')}, ${formatBytes(r.totals.growthBytes)}`));
   if (r.growth.length === 0) out.push('  none');
   else {
     out.push(table(
@@ -133,7 +133,7 @@ export function renderSnapshotHoldersText(r: SnapshotHoldersReport, opts: TextOp
   const width = opts.width ?? 100;
   const m = r.snapshot;
   const out: string[] = [];
-  out.push(`beamscope leak: ${sanitize(m.path)}: ${formatCount(m.processes)} processes, ${formatCount(m.refs)} binary references, ${formatBytes(m.bytes)}${m.meta?.phase !== undefined ? ` (${sanitize(String(m.meta.phase), 40)})` : ''}`);
+  out.push(`beamscope leak: ${sanitize(m.path)}: ${countOf(m.processes, 'process', 'processes')}, ${formatCount(m.refs)} binary references, ${formatBytes(m.bytes)}${m.meta?.phase !== undefined ? ` (${sanitize(String(m.meta.phase), 40)})` : ''}`);
   const cols = [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'bytes', align: 'right' as const }, { header: 'refs', align: 'right' as const }];
   const rows = (list: SnapshotHoldersReport['holders']) => list.map((h) => [who(h), h.initialCall ?? '-', formatBytes(h.bytes), formatCount(h.refs)]);
   out.push(heading('Most binary bytes referenced (recon proc_count(binary_memory))'));

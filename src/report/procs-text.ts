@@ -1,5 +1,5 @@
 import type { ProcsReport } from '../dump/procs.js';
-import { formatBytes, formatCount, sanitize, table } from './format.js';
+import { countOf, formatBytes, formatCount, sanitize, table } from './format.js';
 
 const SORT_LABEL = { mailbox: 'message queue', memory: 'memory', binary: 'binary virtual heap', reductions: 'reductions' } as const;
 
@@ -8,14 +8,14 @@ export function renderProcsText(r: ProcsReport, width = 100): string {
   const out: string[] = [];
   const cut = Math.max(20, Math.floor((width - 60) / 2));
   if (r.groupBy) {
-    out.push(`${formatCount(r.processes)} processes grouped by ${r.groupBy}, largest ${SORT_LABEL[r.sort]} first`);
+    out.push(`${countOf(r.processes, 'process', 'processes')} grouped by ${r.groupBy}, largest ${SORT_LABEL[r.sort]} first`);
     out.push(table([
       { header: 'count', align: 'right' }, { header: 'group', max: cut * 2 }, { header: 'memory', align: 'right' },
       { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }, { header: 'binary', align: 'right' }, { header: 'reductions', align: 'right' },
     ], r.groups.map((g) => [formatCount(g.count), g.key, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength),
       formatCount(g.maxMessageQueueLength), formatBytes(g.binaryBytes), formatCount(g.reductions)])));
   } else {
-    out.push(`${formatCount(r.processes)} processes, top ${r.rows.length} by ${SORT_LABEL[r.sort]}`);
+    out.push(`${countOf(r.processes, 'process', 'processes')}, top ${r.rows.length} by ${SORT_LABEL[r.sort]}`);
     out.push(table([
       { header: 'pid' }, { header: 'name / initial call', max: cut }, { header: 'queue', align: 'right' }, { header: 'memory', align: 'right' },
       { header: 'binary', align: 'right' }, { header: 'reductions', align: 'right' }, { header: 'state' }, { header: 'current function', max: cut },

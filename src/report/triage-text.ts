@@ -75,7 +75,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
       out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.name)})` : ''}:`);
       if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.join(', '), width - 16)}`);
       if (o.messageShapes?.length) {
-        const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${formatCount(o.messageQueueLength)} messages)` : '';
+        const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${countOf(o.messageQueueLength, 'message')})` : '';
         out.push(`    message shapes${of}:`);
       }
       for (const s of o.messageShapes ?? []) {
@@ -104,7 +104,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Ports'));
   const kinds = Object.entries(r.ports.byKind).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
-  out.push(`  ${formatCount(r.counts.ports)} ports${kinds.length ? `: ${kinds.map(([k, n]) => `${formatCount(n ?? 0)} ${k}`).join(', ')}` : ''}`);
+  out.push(`  ${countOf(r.counts.ports, 'port')}${kinds.length ? `: ${kinds.map(([k, n]) => `${formatCount(n ?? 0)} ${k}`).join(', ')}` : ''}`);
   if (r.ports.largestQueues.length) {
     out.push(table([{ header: 'port' }, { header: 'kind' }, { header: 'queue', align: 'right' }, { header: 'connected' }],
       r.ports.largestQueues.map((p) => [p.id, p.driver ?? p.kind, formatBytes(p.queueBytes), p.connected ?? ''])));
@@ -112,7 +112,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Schedulers and distribution'));
   const s = r.schedulers;
-  out.push(`  ${s.normal} normal, ${s.dirtyCpu} dirty CPU, ${s.dirtyIo} dirty I/O schedulers; ${formatCount(s.runQueueProcesses)} processes and ${formatCount(s.runQueuePorts)} ports in run queues`);
+  out.push(`  ${s.normal} normal, ${s.dirtyCpu} dirty CPU, ${s.dirtyIo} dirty I/O schedulers; ${countOf(s.runQueueProcesses, 'process', 'processes')} and ${countOf(s.runQueuePorts, 'port')} in run queues`);
   for (const b of s.busy.slice(0, 8)) out.push(`  ${b.type} scheduler ${b.id} was running ${sanitize(b.currentProcess ?? '?')}${b.currentFunction ? ` in ${sanitize(b.currentFunction)}` : ''}`);
   const n = r.nodes;
   out.push(`  node ${sanitize(n.thisNode ?? '?')}: ${n.distributed === false ? 'not distributed' : `${n.visible} visible and ${n.hidden} hidden connections${n.connected.length ? ` (${sanitize(n.connected.join(', '), width)})` : ''}`}`);

@@ -1,6 +1,6 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
-import { formatBytes, formatCount, formatPercent } from '../../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../../report/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
@@ -227,19 +227,19 @@ function who(s: ProcessSummary): string {
 function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   const q = o.messageQueueLength;
   const evidence = [
-    `queue: ${formatCount(q)} messages, ${formatPercent(o.shareOfQueuedMessages)} of all queued messages on the node (typical queue: ${formatCount(r.mailbox.typicalQueueLength)})`,
+    `queue: ${countOf(q, 'message')}, ${formatPercent(o.shareOfQueuedMessages)} of all queued messages on the node (typical queue: ${formatCount(r.mailbox.typicalQueueLength)})`,
     `memory: ${formatBytes(o.memoryBytes)}${r.memory.totalBytes ? ` (${formatPercent(o.memoryBytes / r.memory.totalBytes)} of the node)` : ''}`,
     `initial call: ${o.initialCall ?? '?'}; current function: ${o.currentFunction ?? '?'}; state: ${o.state}`,
   ];
   if (o.spawnedBy) evidence.push(`spawned by: ${o.spawnedBy}`);
   if (o.ancestors?.length) evidence.push(`ancestors: ${o.ancestors.join(', ')}`);
-  if (o.messageShapes && o.messagesSampled !== undefined && o.messagesSampled < q) evidence.push(`message shapes of the first ${formatCount(o.messagesSampled)} messages:`);
+  if (o.messageShapes && o.messagesSampled !== undefined && o.messagesSampled < q) evidence.push(`message shapes of the first ${countOf(o.messagesSampled, 'message')}:`);
   for (const s of o.messageShapes?.slice(0, 3) ?? []) evidence.push(`${formatCount(s.count)} x ${s.shape}`);
   if (!o.messageShapes) evidence.push(`message shapes: not decoded here; \`beamscope proc <dump> ${o.pid}\` shows them`);
   return {
     id: 'mailbox.outlier',
     severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
-    title: `${who(o)} has ${formatCount(q)} messages queued`,
+    title: `${who(o)} has ${countOf(q, 'message')} queued`,
     explanation:
       o.state === 'Running' || o.state === 'Scheduled'
         ? 'The process is busy but receives faster than it handles messages. Find what sends to it (the message shapes), and apply back-pressure or spread the work.'
@@ -359,7 +359,7 @@ function etsFindings(r: TriageReport): Finding[] {
   return [{
     id: 'ets.large-table',
     severity: t.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
-    title: `ETS table ${t.name} holds ${formatBytes(t.memoryBytes)} (${formatPercent(t.memoryBytes / total)} of the node) in ${formatCount(t.objects)} objects`,
+    title: `ETS table ${t.name} holds ${formatBytes(t.memoryBytes)} (${formatPercent(t.memoryBytes / total)} of the node) in ${countOf(t.objects, 'object')}`,
     explanation: 'One table holds a large share of the memory: a cache without eviction, or entries that are never deleted. Its owner is the code that manages it.',
     evidence: [`owner: ${t.owner}${t.ownerName ? ` (${t.ownerName})` : ''}; type: ${t.type ?? '?'}`],
     subject: { kind: 'ets', id: t.table, name: t.name },
@@ -415,7 +415,7 @@ function schedulerFindings(r: TriageReport): Finding[] {
   return [{
     id: 'schedulers.run-queue',
     severity: s.runQueueProcesses >= 100 * n ? 'critical' : 'warning',
-    title: `${formatCount(s.runQueueProcesses)} processes waiting in run queues for ${n} schedulers`,
+    title: `${countOf(s.runQueueProcesses, 'process', 'processes')} waiting in run queues for ${n} schedulers`,
     explanation: 'The node was CPU-bound: more work was runnable than the schedulers could run. Mailboxes grow under such load; look for busy-looping or expensive processes (top by reductions).',
     evidence: [`run queue lengths summed over all schedulers; port tasks waiting: ${formatCount(s.runQueuePorts)}`],
     metrics: { runQueueProcesses: s.runQueueProcesses, schedulers: n },
@@ -437,7 +437,7 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
     ? `memory at the time of the dump: ${formatBytes(total)}${topKind ? `, mostly ${topKind.kind} (${formatBytes(topKind.bytes)}, ${formatPercent(topKind.share)})` : ''}`
     : 'the dump has no =memory section';
   const big = r.topProcesses.byMemory[0];
-  const bigLine = big ? `largest process: ${who(big)} with ${formatBytes(big.memoryBytes)}, ${formatCount(big.messageQueueLength)} messages queued` : undefined;
+  const bigLine = big ? `largest process: ${who(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued` : undefined;
   const base = { subject: { kind: 'slogan', id: cause.kind } };
   switch (cause.kind) {
     case 'out_of_memory': {
