@@ -116,6 +116,25 @@ describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
       expectOneLineError(r.stderr, /broken\.snapshot:2:40: Erlang term syntax error: expected "," or "}"/);
     });
 
+    it.skipIf(!existsSync(ORACLE))('UTF-16 text with a byte order mark (Windows PowerShell `>`, CRLF) reads as its UTF-8 original', () => {
+      const original = readFileSync(join(ORACLE, 'calm.snapshot'), 'utf8');
+      const le = join(tmp, 'calm-utf16le.snapshot');
+      writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(original.replace(/\n/g, '\r\n'), 'utf16le')]));
+      const be = join(tmp, 'calm-utf16be.snapshot');
+      writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(original, 'utf16le').swap16()]));
+      const want = beamscope(['alloc', join(ORACLE, 'calm.snapshot'), '--format', 'json']);
+      expect(want.code, want.stderr).toBe(0);
+      for (const r of [beamscope(['alloc', le, '--format', 'json']), beamscope(['alloc', be, '--format', 'json']), beamscope(['alloc', '-', '--format', 'json'], readFileSync(le))]) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe(want.stdout);
+      }
+      const status = beamscope(['check', join(ORACLE, 'calm.snapshot')]).stdout.split('\n')[0];
+      for (const c of [beamscope(['check', le]), beamscope(['check', '-'], readFileSync(be))]) {
+        expect(c.code, c.stderr).toBe(0);
+        expect(c.stdout.split('\n')[0]).toBe(status);
+      }
+    });
+
     it('1: binary data (an image, random bytes, on stdin too) is named as such, not as a syntax error', () => {
       const png = join(tmp, 'x.png');
       writeFileSync(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));

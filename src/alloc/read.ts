@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import { transcode } from 'node:buffer';
 import { Readable } from 'node:stream';
 import parser from 'stream-json/parser.js';
 import Assembler from 'stream-json/assembler.js';
@@ -35,7 +36,33 @@ export function sniffInput(head: Buffer): InputKind {
  */
 export function refuseBinary(head: Buffer, name: string): void {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return; // gzip: a compressed dump
+  if (utf16Bom(head)) return;
   if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
+}
+
+/**
+ * The encoding a UTF-16 byte order mark names. Windows PowerShell 5 writes UTF-16LE with a mark
+ * when output is redirected with `>`, so a snapshot printed on a Windows node arrives this way.
+ */
+export function utf16Bom(head: Buffer): 'utf16le' | 'utf16be' | undefined {
+  if (head.length < 2) return undefined;
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  return undefined;
+}
+
+/** UTF-16 text, byte order mark first, as UTF-8 bytes. */
+export function utf16ToUtf8(buf: Buffer, encoding: 'utf16le' | 'utf16be'): Buffer {
+  let body = buf.subarray(2, buf.length - (buf.length % 2));
+  if (encoding === 'utf16be') body = Buffer.from(body).swap16();
+  return transcode(body, 'utf16le', 'utf8');
+}
+
+/** The allocator model of a whole text input: term text or JSON. */
+async function modelFromText(all: Buffer, name: string): Promise<{ kind: InputKind; model: AllocatorModel }> {
+  const kind = sniffInput(all);
+  if (kind === 'json') return { kind, model: await allocatorModelFromJson(Readable.from([all]), name) };
+  return { kind: 'term-text', model: allocatorModelFromTermText(decodeTermText(all), name) };
 }
 
 /**
@@ -123,8 +150,8 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
       return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, 'stdin') };
     }
     const all = await readAllocatorData(stdin, 'stdin', first);
-    if (kind === 'json') return { kind, model: await allocatorModelFromJson(Readable.from([all]), 'stdin') };
-    return { kind, model: allocatorModelFromTermText(decodeTermText(all), 'stdin') };
+    const bom = utf16Bom(first);
+    return modelFromText(bom ? utf16ToUtf8(all, bom) : all, 'stdin');
   }
 
   let head: Buffer;
@@ -141,6 +168,8 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
     return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, path) };
   }
   await checkAllocatorDataSize(path);
+  const bom = utf16Bom(head);
+  if (bom) return modelFromText(utf16ToUtf8(await readFile(path), bom), path);
   if (kind === 'json') return { kind, model: await allocatorModelFromJson(createReadStream(path), path) };
   return { kind, model: allocatorModelFromTermText(decodeTermText(await readFile(path)), path) };
 }

@@ -10,7 +10,7 @@ import fg from 'fast-glob';
 import { cannotRead, InputError } from '../errors.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
-import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput } from '../alloc/read.js';
+import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput, utf16Bom, utf16ToUtf8 } from '../alloc/read.js';
 import { decodeTermText } from '../alloc/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
@@ -199,7 +199,13 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
     (stdin as Readable).resume();
     if (kind === 'crash-dump') return fromDump(await readDump('-', { stdin: rest }), '-', 'stdin');
     if (kind === 'json' && isProcessSnapshot(first.subarray(0, 4096).toString('utf8'))) return fromProcessSnapshot('stdin', 'stdin', first.subarray(0, 4096).toString('utf8'), rest);
-    return fromText(kind, await readAllocatorData(rest, 'stdin'), '-', 'stdin');
+    const all = await readAllocatorData(rest, 'stdin');
+    const bom = utf16Bom(first);
+    if (bom) {
+      const text = utf16ToUtf8(all, bom);
+      return fromText(sniffInput(text), text, '-', 'stdin');
+    }
+    return fromText(kind, all, '-', 'stdin');
   }
   let head: Buffer;
   let mtimeMs: number;
@@ -224,6 +230,11 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
   if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
   if (kind === 'json' && isProcessSnapshot(head.toString('utf8'))) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
   await checkAllocatorDataSize(path);
+  const bom = utf16Bom(head);
+  if (bom) {
+    const text = utf16ToUtf8(await readFile(path), bom);
+    return fromText(sniffInput(text), text, path, path, mtimeMs);
+  }
   return fromText(kind, await readFile(path), path, path, mtimeMs);
 }
 
