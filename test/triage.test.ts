@@ -60,6 +60,14 @@ describe('why it died', () => {
     expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_terminated,ejabberd,shutdown})')).toMatchObject({ application: 'ejabberd', exitReason: 'shutdown' });
   });
 
+  it('erl_child_setup killed under the VM, from a real VM; the read-error form', async () => {
+    const r = await fixture('child_setup.dump');
+    expect(r.cause).toEqual({ kind: 'child_setup' });
+    expect(r.findings[0]).toMatchObject({ id: 'slogan.child-setup', severity: 'critical', title: 'The VM lost its erl_child_setup helper process' });
+    expect(r.findings[0].explanation).toMatch(/OOM killer/);
+    expect(decodeSlogan('Failed to read from erl_child_setup: 104')).toEqual({ kind: 'child_setup', errno: 104 });
+  });
+
   it('a broken sys.config: kernel process could not start, with the file, line and error', async () => {
     const r = await fixture('kernel_config.dump');
     expect(r.cause).toMatchObject({

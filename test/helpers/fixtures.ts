@@ -38,6 +38,8 @@ export const FIXTURES = {
   /** A permanent application (sasl) whose top supervisor was killed (scripts/make-app-terminated.sh). */
   appTerminated: join(FIXTURES_DIR, 'app_terminated.dump'),
   sigusr1: join(FIXTURES_DIR, 'sigusr1.dump'),
+  /** The VM's erl_child_setup helper killed with SIGKILL (scripts/make-child-setup.sh). */
+  childSetup: join(FIXTURES_DIR, 'child_setup.dump'),
   /** Terminal escapes in names and slogan, a fake tag inside the slogan (scripts/make-hostile.sh). */
   hostile: join(FIXTURES_DIR, 'hostile.dump'),
 } as const;

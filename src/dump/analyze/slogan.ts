@@ -17,6 +17,8 @@ export type SloganCause =
       cut?: true;
     }
   | { kind: 'boot_failure'; phase: 'do_boot' | 'runtime_boot' | 'kernel_pid_start'; reason: string; who?: string; configFile?: ConfigFileError; cut?: true }
+  /** The helper that forks port programs went away (`erl_child_setup closed`, or a read error with its errno). */
+  | { kind: 'child_setup'; errno?: number }
   | { kind: 'user_requested' }
   | { kind: 'halt'; text: string };
 
@@ -78,6 +80,9 @@ export function decodeSlogan(slogan: string): SloganCause {
   if (m) return { kind: 'boot_failure', phase: 'do_boot', reason: m[1], ...cut(m[2]) };
   m = /^Runtime terminating during boot \(([\s\S]*?)(\))?$/.exec(s);
   if (m) return { kind: 'boot_failure', phase: 'runtime_boot', reason: m[1], ...cut(m[2]) };
+  if (/^erl_child_setup closed/.test(s)) return { kind: 'child_setup' };
+  m = /^Failed to read from erl_child_setup: (\d+)/.exec(s);
+  if (m) return { kind: 'child_setup', errno: Number(m[1]) };
   if (/^Crash dump requested by user/.test(s)) return { kind: 'user_requested' };
   return { kind: 'halt', text: s };
 }

@@ -513,6 +513,12 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       if (undef) evidence.push(`undefined function ${undef}: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it`);
       return { id: 'slogan.boot-failure', severity: 'critical', title, explanation, evidence, ...base, metrics: {} };
     }
+    case 'child_setup':
+      return { id: 'slogan.child-setup', severity: 'critical', title: 'The VM lost its erl_child_setup helper process',
+        explanation: 'erl_child_setup is the small helper the VM starts to fork port programs (os:cmd/1, open_port/2). When its pipe closes the VM stops at once. ' +
+          'It was killed from outside: most often by the kernel\'s OOM killer, or by a stop that signals the whole process group (systemd, a container runtime) before the VM. ' +
+          'Look in the kernel log (dmesg, journalctl -k) for an OOM kill at this time; the memory below says whether this node was the one growing.',
+        evidence: [...(cause.errno !== undefined ? [`read error from the helper: errno ${cause.errno}${cause.errno === 104 ? ' (ECONNRESET)' : ''}`] : []), memLine], ...base, metrics: {} };
     case 'user_requested':
       return { id: 'slogan.user-requested', severity: 'info', title: 'Dump requested by a user (break menu)', explanation: 'Someone took this dump on purpose from the shell\'s break menu; the node may have been healthy.', evidence: [memLine], ...base, metrics: {} };
     case 'halt':
