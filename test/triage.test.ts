@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeSlogan, undefinedFunction } from '../src/dump/analyze/slogan.js';
+import { decodeSlogan, missingBootFile, undefinedFunction } from '../src/dump/analyze/slogan.js';
 import { triage } from '../src/dump/analyze/triage.js';
 import { readDump, triageDump } from '../src/dump/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
@@ -58,6 +58,14 @@ describe('why it died', () => {
     expect(decodeSlogan('Kernel pid terminated (application_controller) ("{application_terminated,rabbit,{shutdown,{failed_to_start_child,x}}}")'))
       .toMatchObject({ application: 'rabbit', event: 'terminated', exitReason: '{shutdown,{failed_to_start_child,x}}' });
     expect(decodeSlogan('Kernel pid terminated (application_controller) ({application_terminated,ejabberd,shutdown})')).toMatchObject({ application: 'ejabberd', exitReason: 'shutdown' });
+  });
+
+  it('a boot file that does not exist, from a real VM; the quoted form of later releases', async () => {
+    const r = await fixture('bootfile.dump');
+    expect(r.cause).toMatchObject({ kind: 'boot_failure', phase: 'do_boot', reason: '{cannot get bootfile,/nonexistent/releases/1.0/start.boot}' });
+    expect(r.findings[0].evidence).toContain('boot file /nonexistent/releases/1.0/start.boot cannot be read: a wrong -boot argument, or a release started from another directory than it was built for (RELEASE_ROOT, ROOTDIR)');
+    expect(missingBootFile("{'cannot get bootfile','/opt/app/releases/v0.1.5/bin/no_dot_erlang.boot'}")).toBe('/opt/app/releases/v0.1.5/bin/no_dot_erlang.boot');
+    expect(missingBootFile('{undef,[]}')).toBeUndefined();
   });
 
   it('erl_child_setup killed under the VM, from a real VM; the read-error form', async () => {

@@ -33,6 +33,8 @@ export const FIXTURES = {
   oom: join(FIXTURES_DIR, 'oom.dump'),
   atomLimit: join(FIXTURES_DIR, 'atom_limit.dump'),
   doBoot: join(FIXTURES_DIR, 'do_boot.dump'),
+  /** -boot naming a boot file that does not exist (scripts/make-bootfile.sh). */
+  bootFile: join(FIXTURES_DIR, 'bootfile.dump'),
   /** A sys.config with a syntax error on line 3 (scripts/make-kernel-config.sh). */
   kernelConfig: join(FIXTURES_DIR, 'kernel_config.dump'),
   /** A permanent application (sasl) whose top supervisor was killed (scripts/make-app-terminated.sh). */

@@ -47,6 +47,14 @@ export function undefinedFunction(reason: string): string | undefined {
   return `${m[1]}:${m[2]}${m[3] === '[]' ? '/0' : m[3] === '[' ? '' : `/${m[3]}`}`;
 }
 
+/**
+ * The boot file init could not read, from `{'cannot get bootfile', Path}` (OTP 25 and older print it
+ * without quotes: `{cannot get bootfile,/path/start.boot}`), or undefined.
+ */
+export function missingBootFile(reason: string): string | undefined {
+  return /^\{'?cannot get bootfile'?,'?([^'}]*)'?\}/.exec(reason)?.[1];
+}
+
 /** Decodes the slogan; anything not recognised is a custom `erlang:halt/1` text. */
 export function decodeSlogan(slogan: string): SloganCause {
   const s = slogan.trim();

@@ -5,7 +5,7 @@ import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
-import { decodeSlogan, type SloganCause, undefinedFunction } from './slogan.js';
+import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { startFailure } from './start-failure.js';
 import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
@@ -511,6 +511,8 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       const evidence = [reasonLine(cause)];
       if (cfg) evidence.push(`config file ${cfg.path}${cfg.line === 'none' ? '' : `, line ${cfg.line}`}: ${cfg.message}`);
       if (undef) evidence.push(`undefined function ${undef}: its module is not in the code path (a missing -pa, ERL_LIBS or dependency), or does not export it`);
+      const bootFile = missingBootFile(cause.reason);
+      if (bootFile !== undefined) evidence.push(`boot file ${bootFile} cannot be read: a wrong -boot argument, or a release started from another directory than it was built for (RELEASE_ROOT, ROOTDIR)`);
       return { id: 'slogan.boot-failure', severity: 'critical', title, explanation, evidence, ...base, metrics: {} };
     }
     case 'child_setup':
