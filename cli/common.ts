@@ -59,7 +59,7 @@ export function reportError(e: unknown, codes: { input: number; usage: number } 
 /** Control characters and line breaks out, cut to a screen line or so. */
 export function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 500);
+  return s.replace(/ *[\u0000-\u001f\u007f-\u009f]+ */g, ' ').slice(0, 500);
 }
 
 /**
