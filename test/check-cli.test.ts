@@ -231,6 +231,18 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       expect(checkPlugin(crit.stdout, crit.code).state).toBe('CRITICAL');
     });
 
+    it('oom.dump: the slogan is in the details (nagios, text and JSON), next to the thresholds it does not change', () => {
+      const slogan = 'eheap_alloc: Cannot allocate 147852528 bytes of memory (of type "heap").';
+      const n = beamscope(['check', join(FIX, 'oom.dump')]);
+      expect(checkPlugin(n.stdout, n.code).long).toContain(`  slogan: ${slogan}`);
+      const t = beamscope(['check', join(FIX, 'oom.dump'), '--format', 'text']);
+      expect(t.stdout.split('\n').slice(2, 4)).toEqual([`${join(FIX, 'oom.dump')}: OK`, `  slogan: ${slogan}`]);
+      const j = JSON.parse(beamscope(['check', join(FIX, 'oom.dump'), '--format', 'json']).stdout);
+      expect(j.inputs[0].slogan).toBe(slogan);
+      // A snapshot has none.
+      expect(JSON.parse(beamscope(['check', join(ORACLE, 'calm.snapshot'), '--format', 'json']).stdout).inputs[0]).not.toHaveProperty('slogan');
+    });
+
     it('atom_limit.dump: CRITICAL, atoms at the +t 8192 limit read from the dump', () => {
       const r = beamscope(['check', join(FIX, 'atom_limit.dump'), '--only', 'atoms,processes,ports,mailbox']);
       const p = checkPlugin(r.stdout, r.code);

@@ -54,6 +54,8 @@ export interface InputResult {
   metrics: Metric[];
   /** Selected rules that could not be evaluated on this input, and why. */
   notChecked: Array<{ rule: RuleId; why: string }>;
+  /** A crash dump's slogan: why the node wrote it (the thresholds do not judge it; `triage` does). */
+  slogan?: string;
 }
 
 export interface CheckResult {
@@ -244,7 +246,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
     }
   }
   const state = metrics.length === 0 ? 'UNKNOWN' : worstState(metrics.map((m) => m.state));
-  return { name: input.name, kind: input.kind, state, metrics, notChecked };
+  return { name: input.name, kind: input.kind, state, metrics, notChecked, ...(input.dump?.slogan !== undefined ? { slogan: input.dump.slogan } : {}) };
 }
 
 /** Evaluates every input; the worst state wins. */

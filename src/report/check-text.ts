@@ -14,6 +14,7 @@ export function renderCheckText(result: CheckResult, opts: { color?: boolean } =
   for (const inp of result.inputs) {
     out.push('');
     out.push(`${sanitize(inp.name)}: ${paint(inp.state)}`);
+    if (inp.slogan !== undefined) out.push(`  slogan: ${sanitize(inp.slogan, 200)}`);
     if (inp.metrics.length) {
       const rows = inp.metrics.map((m) => [m.state, m.rule, m.text]);
       const t = table([{ header: 'state' }, { header: 'rule' }, { header: 'measured (thresholds)' }], rows);

@@ -129,6 +129,7 @@ export function renderNagios(result: CheckResult, opts: NagiosOptions = {}): str
   let order = 0;
   result.inputs.forEach((inp, group) => {
     lines.push({ text: pluginText(`${inp.name}: ${inp.state} (${kindName(inp.kind)})`), prio: 0, order: order++, group });
+    if (inp.slogan !== undefined) lines.push({ text: pluginText(`  slogan: ${inp.slogan.slice(0, 200)}`), prio: 2, order: order++, group });
     const sorted = [...inp.metrics].sort((a, b) => rank[a.state] - rank[b.state]);
     for (const m of sorted) lines.push({ text: pluginText(`  ${m.state}: ${m.text}`), prio: m.state === 'OK' ? 3 : 1, order: order++, group });
     if (inp.notChecked.length) {
