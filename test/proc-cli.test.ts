@@ -67,6 +67,11 @@ describe('beamscope proc', () => {
     const byPid = JSON.parse(beamscope(['proc', DUMP, byName.pid, '--format', 'json']).stdout);
     expect(byPid.name).toBe('gen_holder');
     expect(byPid.stack.map((f: { function: string }) => f.function)).toContain('gen_server:handle_msg/6');
+    // The forms typed to avoid quoting <> in a shell.
+    const [, a, b, c] = /^<(\d+)\.(\d+)\.(\d+)>$/.exec(byName.pid)!;
+    for (const form of [`${a}.${b}.${c}`, `pid(${a},${b},${c})`, `pid(${a}, ${b}, ${c})`]) {
+      expect(JSON.parse(beamscope(['proc', DUMP, form, '--format', 'json']).stdout).pid).toBe(byName.pid);
+    }
   });
 
   it('escape sequences from the dump are printed escaped, never raw', () => {

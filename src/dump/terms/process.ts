@@ -96,7 +96,12 @@ function binaryLocator(dump: TermDump): BinaryLocator {
 
 /** `<0.85.0>` as is; a registered name is looked up among the `=proc` sections. */
 export function resolvePid(dump: TermDump, pidOrName: string): string | undefined {
-  if (/^<\d+\.\d+\.\d+>$/.test(pidOrName)) return dump.index.get('proc', pidOrName) ? pidOrName : undefined;
+  // `<0.85.0>`, and the forms typed to avoid quoting `<>` in a shell: `0.85.0`, `pid(0,85,0)`.
+  const m = /^<?(\d+)\.(\d+)\.(\d+)>?$/.exec(pidOrName) ?? /^pid\((\d+), *(\d+), *(\d+)\)$/.exec(pidOrName);
+  if (m) {
+    const pid = `<${m[1]}.${m[2]}.${m[3]}>`;
+    return dump.index.get('proc', pid) ? pid : undefined;
+  }
   const p = dump.processes;
   if (p) {
     for (let i = 0; i < p.count; i++) if (p.name[i] === pidOrName) return p.pid[i];
