@@ -184,6 +184,14 @@ describe.skipIf(!existsSync(CLI) || !existsSync(SERIES))('beamscope trend on the
     expect(out).toMatch(/^ +20 +.*snap-20\.snapshot +2026-\S+ \S+ +\d+ MiB +\d+ MiB +9\d\.\d%$/m);
   });
 
+  it('too few snapshots to judge are said to be too few, not "no growth"', () => {
+    const one = beamscope(['trend', join(SERIES, 'snap-01.snapshot')]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.split('\n')[2]).toBe('Findings: none; 1 snapshot is too few to judge steady growth (it needs 5) or a spike that stayed (a spike and 2 after it)');
+    const four = beamscope(['trend', ...taken.slice(0, 4).map((t) => join(SERIES, t.file))]);
+    expect(four.stdout.split('\n')[2]).toBe('Findings: none; 4 snapshots are too few to judge steady growth (it needs 5)');
+  });
+
   it('downsamples to a narrow terminal width', () => {
     const r = beamscope(['trend', SERIES, '--width', '30', '--type', 'binary_alloc']);
     expect(r.code, r.stderr).toBe(0);

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import asciichart from 'asciichart';
-import type { TrendReport } from '../trend/index.js';
+import { TREND_THRESHOLDS, type TrendReport } from '../trend/index.js';
 import type { SeriesPoint } from '../trend/series.js';
 import { formatBytes, formatPercent, sanitize, table } from './format.js';
 
@@ -143,7 +143,14 @@ export function renderTrendText(report: TrendReport, opts: TrendTextOptions = {}
   );
   if (report.skipped.length) out.push(`left out (no allocator statistics): ${report.skipped.map((s) => sanitize(s)).join(', ')}`);
   out.push('');
-  if (report.findings.length === 0) out.push('Findings: none (no steady growth, no spike followed by low usage)');
+  if (report.findings.length === 0) {
+    // Too few snapshots to see growth is not the same as no growth.
+    const n = snaps.length;
+    const need = TREND_THRESHOLDS.minIntervals + 1;
+    out.push(n < need
+      ? `Findings: none; ${n} snapshot${n === 1 ? ' is' : 's are'} too few to judge steady growth (it needs ${need})${n < 3 ? ' or a spike that stayed (a spike and 2 after it)' : ''}`
+      : 'Findings: none (no steady growth, no spike followed by low usage)');
+  }
   else {
     out.push('Findings:');
     for (const f of report.findings) {
