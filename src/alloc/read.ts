@@ -35,7 +35,7 @@ export function sniffInput(head: Buffer): InputKind {
  * they fail deep in the term parser with a message about an unexpected character.
  */
 export function refuseBinary(head: Buffer, name: string): void {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return; // gzip: a compressed dump
+  if (sniffInput(head) === 'crash-dump') return; // gzip, or a dump: the dump reader judges it
   if (utf16Bom(head)) return;
   if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
 }
