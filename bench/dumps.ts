@@ -1,6 +1,5 @@
 // Benchmark dumps: their shapes, generation by a real Erlang VM, and the cache.
 
-import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -16,19 +15,32 @@ import {
 } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
+import { measure, type RssMethod } from './measure.js';
 
 /** Bump when the generator's output changes, so cached dumps are remade. */
 export const GENERATOR_VERSION = 1;
+/** The same for bench/gen/gen_class.escript (the issue-14 classes). */
+export const CLASS_GENERATOR_VERSION = 1;
+
+/** The dump classes of issue 14 (bench/gen/gen_class.escript; e is class a made huge). */
+export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e';
+export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e'];
 
 export interface DumpSpec {
-  /** Nominal size in MB (the --sizes value). */
+  /** Nominal size in MB (the --sizes value; for a class, roughly what it makes). */
   sizeMB: number;
+  /** Messages queued in the process with the largest mailbox (the sink). */
   messages: number;
+  /** Other processes (for class c: besides the tiny ones, see `args`). */
   procs: number;
-  /** Bytes of heap-binary payload per queued message. */
+  /** Bytes of payload per queued message (heap binaries for the sizes, the refc binary for a and e). */
   payload: number;
-  /** Rough VM memory needed to build it, in MB (measured at 1/10 scale, with margin). */
+  /** Rough VM memory needed to build it, in MB (measured, with margin). */
   vmMB: number;
+  /** Set for the issue-14 classes: made by gen_class.escript with `args`. */
+  class?: DumpClass;
+  /** gen_class.escript arguments after the generator's class letter (key=value). */
+  args?: string[];
 }
 
 // Sizes measured on OTP 25 at 1/10 scale: ~250 dump bytes per message with a
@@ -38,6 +50,40 @@ export const SPECS: DumpSpec[] = [
   { sizeMB: 800, messages: 3_000_000, procs: 100_000, payload: 64, vmMB: 2_000 },
   { sizeMB: 3000, messages: 6_000_000, procs: 100_000, payload: 192, vmMB: 5_000 },
 ];
+
+// The classes users hit (issue 14, item 4). Sizes and memory measured on OTP 25 (bench/README.md).
+// The generator's defaults are spelled out in `args` so that they are part of the cache key.
+export const CLASS_SPECS: Record<DumpClass, DumpSpec> = {
+  // refc-binary mailbox: 3,000,000 distinct 80-byte refc binaries queued in log_writer
+  a: {
+    class: 'a', sizeMB: 816, messages: 3_000_000, procs: 100_000, payload: 80, vmMB: 2_000,
+    args: ['msgs=3000000', 'bin=80', 'window=400000', 'holder=5000', 'holder_bin=1024', 'ets_objects=20000', 'procs=100000'],
+  },
+  // 1,000,000 processes
+  b: { class: 'b', sizeMB: 933, messages: 100_000, procs: 1_000_000, payload: 16, vmMB: 4_500, args: ['procs=1000000', 'msgs=100000'] },
+  // 3,000,000 processes with little state (hibernated, a fun with one integer each)
+  c: { class: 'c', sizeMB: 2_200, messages: 100_000, procs: 1_000, payload: 16, vmMB: 3_500, args: ['tiny=3000000', 'procs=1000', 'msgs=100000'] },
+  // 50,000 ETS tables and 3,000 generated modules with 8 funs each
+  d: {
+    class: 'd', sizeMB: 48, messages: 50_000, procs: 20_000, payload: 16, vmMB: 600,
+    args: ['tables=50000', 'owners=500', 'modules=3000', 'funs=8', 'procs=20000', 'msgs=50000'],
+  },
+  // --huge: class a with 1,800-byte binaries, over 10 GB
+  e: {
+    class: 'e', sizeMB: 11_200, messages: 3_000_000, procs: 100_000, payload: 1800, vmMB: 9_000,
+    args: ['msgs=3000000', 'bin=1800', 'window=400000', 'holder=5000', 'holder_bin=1024', 'ets_objects=20000', 'procs=100000'],
+  },
+};
+
+/** The row key of a dump: "800 MB" for a size shape, "class a" for a class. */
+export function dumpId(s: DumpSpec): string {
+  return s.class ? `class ${s.class}` : `${s.sizeMB} MB`;
+}
+
+/** The registered name of the process with the big mailbox. */
+export function sinkName(s: DumpSpec): string {
+  return s.class === 'a' || s.class === 'e' ? 'log_writer' : 'bench_sink';
+}
 
 export function specFor(sizeMB: number): DumpSpec {
   const s = SPECS.find((x) => x.sizeMB === sizeMB);
@@ -57,6 +103,10 @@ export interface DumpInfo {
   generatedNow: boolean;
   generateS: number | null;
   otpRelease: string;
+  /** Peak RSS of the generator VM in MB (wait4 or /proc sampling), when it was measured. */
+  generatorPeakMB?: number | null;
+  /** The generator's own report of VM memory just before the dump ("gen_class: vm ..."). */
+  generatorVm?: string;
 }
 
 interface Meta {
@@ -67,9 +117,16 @@ interface Meta {
   generateS: number;
   otpRelease: string;
   createdAt: string;
+  generatorPeakMB?: number | null;
+  generatorVm?: string;
+}
+
+function versionOf(s: DumpSpec): number {
+  return s.class ? CLASS_GENERATOR_VERSION : GENERATOR_VERSION;
 }
 
 export function dumpName(s: DumpSpec): string {
+  if (s.class) return `class-${s.class}-g${CLASS_GENERATOR_VERSION}.dump`;
   return `bench-${s.sizeMB}mb-m${s.messages}-p${s.procs}-b${s.payload}-g${GENERATOR_VERSION}.dump`;
 }
 
@@ -92,7 +149,7 @@ function cached(path: string, spec: DumpSpec): DumpInfo | null {
   try {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Meta;
     const size = statSync(path).size;
-    if (meta.generatorVersion !== GENERATOR_VERSION || meta.bytes !== size) return null;
+    if (meta.generatorVersion !== versionOf(spec) || meta.bytes !== size) return null;
     if (JSON.stringify(meta.spec) !== JSON.stringify(spec)) return null;
     if (!endsWithEnd(path, size)) return null;
     return {
@@ -103,24 +160,40 @@ function cached(path: string, spec: DumpSpec): DumpInfo | null {
       generatedNow: false,
       generateS: meta.generateS,
       otpRelease: meta.otpRelease,
+      generatorPeakMB: meta.generatorPeakMB ?? null,
+      generatorVm: meta.generatorVm,
     };
   } catch {
     return null;
   }
 }
 
-/** Reuse the cached dump for `spec`, or make it with a real VM. */
+/** Where the generators live: bench/gen/ (gen_dump.escript for the sizes, gen_class.escript for the classes). */
+export function generatorFor(genDir: string, spec: DumpSpec): [string, string[]] {
+  if (spec.class) {
+    // class e is class a with bigger binaries
+    const cls = spec.class === 'e' ? 'a' : spec.class;
+    const slogan = `beamscope bench class ${spec.class}${spec.class === 'e' ? ' (huge)' : ''}`;
+    return ['escript', [join(genDir, 'gen_class.escript'), cls, ...(spec.args ?? []), `slogan=${slogan}`]];
+  }
+  return ['escript', [join(genDir, 'gen_dump.escript'), String(spec.messages), String(spec.procs), String(spec.payload),
+    `beamscope bench dump ${spec.sizeMB} MB`]];
+}
+
+/** Reuse the cached dump for `spec`, or make it with a real VM (timed, with the VM's peak RSS). */
 export async function ensureDump(
   outDir: string,
-  genScript: string,
+  genDir: string,
   spec: DumpSpec,
   log: (s: string) => void,
+  method: RssMethod,
 ): Promise<DumpInfo> {
   mkdirSync(outDir, { recursive: true });
   const path = join(outDir, dumpName(spec));
   const hit = cached(path, spec);
   if (hit) {
     log(`reusing ${path} (${(hit.bytes / 1e6).toFixed(0)} MB)`);
+    if (spec.class) recordClass(outDir, hit);
     return hit;
   }
   // Room checks: disk for the dump (+ margin) and memory for the VM holding the mailbox.
@@ -136,52 +209,74 @@ export async function ensureDump(
   const tmp = `${path}.tmp`;
   rmSync(tmp, { force: true });
   log(
-    `generating ${path}: ${spec.messages.toLocaleString('en-US')} queued messages, ` +
-      `${spec.procs.toLocaleString('en-US')} other processes, ${spec.payload}-byte payloads ...`,
+    spec.class
+      ? `generating ${path}: class ${spec.class} (${(spec.args ?? []).join(' ')}), ~${spec.sizeMB} MB, VM ~${spec.vmMB} MB ...`
+      : `generating ${path}: ${spec.messages.toLocaleString('en-US')} queued messages, ` +
+          `${spec.procs.toLocaleString('en-US')} other processes, ${spec.payload}-byte payloads ...`,
   );
-  const t0 = process.hrtime.bigint();
   const stderrFile = `${path}.gen.log`;
-  const errFd = openSync(stderrFile, 'w');
-  const code: number | null = await new Promise((resolve, reject) => {
-    const child = spawn(
-      'escript',
-      [genScript, String(spec.messages), String(spec.procs), String(spec.payload),
-        `beamscope bench dump ${spec.sizeMB} MB`],
-      {
-        stdio: ['ignore', 'ignore', errFd],
-        env: { ...process.env, ERL_CRASH_DUMP: tmp, ERL_CRASH_DUMP_SECONDS: '-1', ERL_CRASH_DUMP_BYTES: '' },
-      },
-    );
-    child.on('error', reject);
-    child.on('exit', (c) => resolve(c));
+  const [cmd, args] = generatorFor(genDir, spec);
+  // erlang:halt/1 with a slogan exits with status 1 after writing the dump: the exit status is
+  // not checked, the dump is.
+  const m = await measure(cmd, args, {
+    method,
+    stdoutFile: `${path}.gen.out`,
+    stderrFile,
+    env: { ...process.env, ERL_CRASH_DUMP: tmp, ERL_CRASH_DUMP_SECONDS: '-1', ERL_CRASH_DUMP_BYTES: '' },
   });
-  closeSync(errFd);
-  const generateS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const generateS = m.wallS;
   const genLog = readFileSync(stderrFile, 'utf8');
-  // erlang:halt/1 with a slogan exits with status 1 after writing the dump.
   if (!existsSync(tmp)) {
-    throw new Error(`generator wrote no dump (exit ${code}); see ${stderrFile}`);
+    throw new Error(`generator wrote no dump (exit ${m.exitCode}); see ${stderrFile}`);
   }
   const bytes = statSync(tmp).size;
   if (!endsWithEnd(tmp, bytes)) {
     throw new Error(`generated dump ${tmp} is incomplete (no =end); see ${stderrFile}`);
   }
-  const sink = /gen_dump: sink (<[\d.]+>)/.exec(genLog);
+  const sink = /gen_\w+: sink (<[\d.]+>)/.exec(genLog);
   if (!sink) throw new Error(`generator did not report the sink pid; see ${stderrFile}`);
   renameSync(tmp, path);
-  const otpRelease = otpOf(path);
-  const meta: Meta = {
-    generatorVersion: GENERATOR_VERSION,
+  const info: DumpInfo = {
     spec,
+    path,
     bytes,
     sinkPid: sink[1],
+    generatedNow: true,
     generateS,
-    otpRelease,
-    createdAt: new Date().toISOString(),
+    otpRelease: otpOf(path),
+    generatorPeakMB: m.peakRssMB,
+    generatorVm: /gen_class: vm (.*)/.exec(genLog)?.[1],
   };
-  writeFileSync(`${path}.meta.json`, JSON.stringify(meta, null, 2) + '\n');
-  log(`generated ${(bytes / 1e6).toFixed(0)} MB in ${generateS.toFixed(1)} s`);
-  return { spec, path, bytes, sinkPid: sink[1], generatedNow: true, generateS, otpRelease };
+  writeMeta(info);
+  if (spec.class) recordClass(outDir, info);
+  log(`generated ${(bytes / 1e6).toFixed(0)} MB in ${generateS.toFixed(1)} s, generator peak RSS ${m.peakRssMB?.toFixed(0) ?? '?'} MB`);
+  return info;
+}
+
+/** Write the `.meta.json` that makes `info.path` a cached dump for `info.spec`. */
+export function writeMeta(info: DumpInfo): void {
+  const meta: Meta = {
+    generatorVersion: versionOf(info.spec),
+    spec: info.spec,
+    bytes: info.bytes,
+    sinkPid: info.sinkPid,
+    generateS: info.generateS ?? 0,
+    otpRelease: info.otpRelease,
+    createdAt: new Date().toISOString(),
+    generatorPeakMB: info.generatorPeakMB ?? null,
+    ...(info.generatorVm ? { generatorVm: info.generatorVm } : {}),
+  };
+  writeFileSync(`${info.path}.meta.json`, JSON.stringify(meta, null, 2) + '\n');
+}
+
+/** Keep `CLASSES.txt` in the output directory: one "CLASS PATH SINKPID" line per class dump made. */
+export function recordClass(outDir: string, info: DumpInfo): void {
+  const file = join(outDir, 'CLASSES.txt');
+  const cls = info.spec.class!;
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith(`${cls} `)) : [];
+  lines.push(`${cls} ${info.path} ${info.sinkPid}`);
+  lines.sort();
+  writeFileSync(file, lines.join('\n') + '\n');
 }
 
 /** The OTP release named in the dump's "System version" line. */

@@ -1,6 +1,6 @@
-// `npm run bench`: make benchmark crash dumps with a real Erlang VM and time
-// `beamscope triage` against OTP's crashdump_viewer, one awk pass and `wc -l`.
-// See bench/README.md for what is measured and how.
+// `npm run bench`: make benchmark crash dumps with a real Erlang VM (the three sizes of issue 2
+// and the dump classes of issue 14) and time beamscope's commands against OTP's crashdump_viewer,
+// one awk pass and `wc -l`. See bench/README.md for what is measured and how.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
@@ -8,37 +8,63 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SPECS, ensureDump, specFor, type DumpInfo } from './dumps.js';
+import { CLASSES, CLASS_SPECS, SPECS, dumpId, ensureDump, sinkName, specFor, type DumpClass, type DumpInfo, type DumpSpec } from './dumps.js';
 import { profileNode } from './profile.js';
 import { cliCommand, cliNodeArgs, defaultMethod, findPython, measure, rssFloor, type Measurement, type RssMethod } from './measure.js';
 
 // dist/bench/run.js -> repository root is two levels up; bench/run.ts (ts-node) one level.
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
-const GEN_SCRIPT = join(ROOT, 'bench', 'gen', 'gen_dump.escript');
+const GEN_DIR = join(ROOT, 'bench', 'gen');
 const CDV_SCRIPT = join(ROOT, 'bench', 'gen', 'cdv_bench.escript');
 // The bin that package.json names (the bundle), as users run it.
 const CLI = join(ROOT, 'dist', 'bin', 'beamscope.js');
+/** This invocation (its start time): results carry it, and ratio targets need both rows from one run. */
+const RUN_ID = new Date().toISOString();
 const GIT_DESCRIBE = (() => {
   const r = spawnSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'cdv', 'proc', 'cdv-proc'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'cdv', 'cdv-proc'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
+/** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak'];
+/** Run once per dump and timed alone (minutes, gigabytes). */
+const SLOW_TOOLS: readonly Tool[] = ['cdv', 'cdv-proc'];
+/** Above this size the viewer is not run (issue 14: "the viewer may be skipped above 3 GB"). */
+const CDV_MAX_BYTES = 3 * 2 ** 30;
 
 const TOOL_LABEL: Record<Tool, string> = {
   wc: 'wc -l (floor)',
   awk: "awk '/^=proc:/' count",
   triage: 'beamscope triage --format json',
-  cdv: 'crashdump_viewer load+processes',
+  'triage-cached': 'beamscope triage, second run (saved index)',
+  procs: 'beamscope procs --format json',
+  alloc: 'beamscope alloc --format json',
   proc: 'beamscope proc <sink> --format json',
+  leak: 'beamscope leak <dump> --format json',
+  cdv: 'crashdump_viewer load+processes',
   'cdv-proc': 'crashdump_viewer proc_details(<sink>)',
 };
+
+/**
+ * What the CLI offers for the saved index, read from its --help: `triage --no-cache` (so the
+ * timed triage runs do not use the index) and an `index` command (to build it before the
+ * triage-cached runs; without one, an untimed triage run does).
+ */
+interface CacheSupport {
+  noCache: boolean;
+  indexCommand: boolean;
+}
+let CACHE: CacheSupport = { noCache: false, indexCommand: false };
 
 const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
 
   --sizes LIST        dump sizes in MB, comma-separated (default ${SPECS.map((s) => s.sizeMB).join(',')})
+  --classes LIST      issue-14 dump classes, comma-separated: a,b,c,d (default a,b,c,d), e (the
+                      huge one); with only --sizes, no classes, with only --classes, no sizes
+  --huge              add class e (a dump of over 10 GB, class a with 1.8 KB binaries)
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
   --runs N            timed runs of each tool per dump; the median wall time is reported
@@ -57,6 +83,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
 `;
 
 interface ToolResult {
+  /** The dump's row key: "800 MB" or "class a" (rows of older results.json have only sizeMB). */
+  dump: string;
   sizeMB: number;
   dumpBytes: number;
   tool: Tool;
@@ -75,6 +103,8 @@ interface ToolResult {
   measuredAt: string;
   /** `git describe --always --dirty` of the checkout that was measured. */
   gitDescribe: string;
+  /** The harness invocation that measured it (its start time): ratios are taken within one run. */
+  runId?: string;
 }
 
 interface Results {
@@ -90,7 +120,9 @@ interface Results {
 }
 
 interface Target {
-  sizeMB: number | null;
+  /** The dump's row key, or null for a target over several dumps. */
+  dump: string | null;
+  issue: '2/3' | '14';
   name: string;
   value: string;
   verdict: 'PASS' | 'FAIL' | 'NOT RUN';
@@ -128,6 +160,11 @@ function cliHas(command: string): boolean {
   if (!existsSync(CLI)) return false;
   const r = sh(process.execPath, [CLI, '--help']);
   return new RegExp(`^\\s*\\S+ ${command}\\b`, 'm').test(r.out);
+}
+
+function cacheSupport(): CacheSupport {
+  if (!existsSync(CLI)) return { noCache: false, indexCommand: false };
+  return { noCache: /--no-cache\b/.test(sh(process.execPath, [CLI, 'triage', '--help']).out), indexCommand: cliHas('index') };
 }
 
 function cdvAvailable(): boolean {
@@ -181,9 +218,18 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     case 'awk':
       return ['awk', ['/^=proc:/{n++} END{print n}', d.path]];
     case 'triage':
+      // the first triage of a dump: without the saved index when the CLI has one
+      return cliCommand(CLI, ['triage', d.path, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
+    case 'triage-cached':
       return cliCommand(CLI, ['triage', d.path, '--format', 'json']);
+    case 'procs':
+      return cliCommand(CLI, ['procs', d.path, '--format', 'json']);
+    case 'alloc':
+      return cliCommand(CLI, ['alloc', d.path, '--format', 'json']);
     case 'proc':
       return cliCommand(CLI, ['proc', d.path, d.sinkPid, '--format', 'json']);
+    case 'leak':
+      return cliCommand(CLI, ['leak', d.path, '--format', 'json']);
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
@@ -191,42 +237,99 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
   }
 }
 
+/**
+ * Before the triage-cached runs: build the saved index once, untimed (`beamscope index DUMP` when
+ * the CLI has the command, else one plain triage run).
+ */
+async function prepareIndex(ctx: Ctx, d: DumpInfo): Promise<string> {
+  const args = CACHE.indexCommand ? ['index', d.path] : ['triage', d.path, '--format', 'json'];
+  const m = await measure(...cliCommand(CLI, args), {
+    method: ctx.method,
+    stdoutFile: join(ctx.logDir, `index-${slug(d)}.out`),
+    stderrFile: join(ctx.logDir, `index-${slug(d)}.err`),
+    timeoutS: 3600,
+  });
+  const what = CACHE.indexCommand ? 'beamscope index' : 'an untimed beamscope triage';
+  log(`  ${what}: ${m.status} ${fmt(m.wallS)} s, peak RSS ${fmt(m.peakRssMB, 0)} MB`);
+  return `index made by ${what} in ${fmt(m.wallS)} s${m.status === 'ok' ? '' : ` (${m.status})`}`;
+}
+
+/** File-name part for a dump: "800mb" or "class-a". */
+function slug(d: DumpInfo | DumpSpec): string {
+  const spec = 'spec' in d ? d.spec : d;
+  return spec.class ? `class-${spec.class}` : `${spec.sizeMB}mb`;
+}
+
 export function shellQuote(a: string): string {
   return /^[\w./:=,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Find key k in o, depth-first, at most `maxDepth` objects down. */
+function find(o: unknown, k: string, depth = 0, maxDepth = 3): unknown {
+  if (!o || typeof o !== 'object' || depth > maxDepth) return undefined;
+  if (k in (o as Record<string, unknown>)) return (o as Record<string, unknown>)[k];
+  for (const v of Object.values(o as Record<string, unknown>)) {
+    const r = find(v, k, depth + 1, maxDepth);
+    if (r !== undefined) return r;
+  }
+  return undefined;
 }
 
 /** Check a run's output against what the generator put in the dump. */
 function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number | null): string {
   const want = d.spec.messages;
+  const refc = d.spec.class === 'a' || d.spec.class === 'e';
   try {
     switch (tool) {
       case 'wc':
         return `${stdout.trim().split(/\s+/)[0]} lines`;
       case 'awk':
         return `${stdout.trim()} =proc sections`;
-      case 'triage': {
+      case 'triage':
+      case 'triage-cached': {
         const j = JSON.parse(stdout) as {
           counts?: { processes?: number };
-          mailboxOutliers?: Array<{ pid?: string; messageQueueLength?: number }>;
+          mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
         };
         const n = j.counts?.processes;
         const top = j.mailboxOutliers?.[0];
         const okN = procCount === null || n === procCount;
         const okQ = top?.pid === d.sinkPid && top?.messageQueueLength === want;
-        return `${okN && okQ ? 'ok' : 'MISMATCH'}: ${n} processes, top queue ${top?.pid} ${top?.messageQueueLength}`;
+        // class a (and e): the sink is named first with its message shape {log_line, I, Bin}
+        const shape = top?.messageShapes?.[0]?.shape;
+        const okShape = !refc || (typeof shape === 'string' && shape.startsWith('{log_line, integer, binary'));
+        return `${okN && okQ && okShape ? 'ok' : 'MISMATCH'}: ${n} processes, top queue ${top?.pid}${top?.name ? ` ${top.name}` : ''} ${top?.messageQueueLength}${refc || shape ? `, shape ${shape ?? 'none'}` : ''}`;
+      }
+      case 'procs': {
+        const j = JSON.parse(stdout) as { processes?: number; rows?: unknown[] };
+        const okN = procCount === null || j.processes === procCount;
+        return `${okN ? 'ok' : 'MISMATCH'}: ${j.processes} processes, ${j.rows?.length ?? 0} rows`;
+      }
+      case 'alloc': {
+        const j = JSON.parse(stdout) as { types?: unknown[]; memoryTotal?: { memoryTotalBytes?: number }; findings?: Array<{ id?: string }> };
+        const types = Array.isArray(j.types) ? j.types.length : 0;
+        const total = j.memoryTotal?.memoryTotalBytes;
+        return `${types > 0 ? 'ok' : 'MISMATCH'}: ${types} allocator types${total ? `, memory total ${(total / 1e6).toFixed(0)} MB` : ''}, ${j.findings?.length ?? 0} findings`;
+      }
+      case 'leak': {
+        const j = JSON.parse(stdout) as {
+          staleEstimates?: Array<{ pid?: string; name?: string | null; staleBytes?: number; flagged?: boolean }>;
+          holders?: Array<{ pid?: string; name?: string | null; reachableBytes?: number }>;
+          findings?: Array<{ id?: string; subject?: { id?: string; name?: string } }>;
+          binaries?: { binarySections?: number };
+        };
+        const stale = j.staleEstimates?.[0];
+        const holder = j.holders?.[0];
+        const staleFinding = j.findings?.find((f) => f.id === 'leak.stale-binaries');
+        const mb = (x: number | undefined) => (x === undefined ? '?' : `${(x / 1e6).toFixed(1)} MB`);
+        const text = `${j.binaries?.binarySections ?? '?'} binaries; top stale ${stale ? `${stale.pid}${stale.name ? ` ${stale.name}` : ''} ${mb(stale.staleBytes)}${stale.flagged ? ' (flagged)' : ''}` : 'none'}; top holder ${holder ? `${holder.pid}${holder.name ? ` ${holder.name}` : ''} ${mb(holder.reachableBytes)}` : 'none'}`;
+        // class a (and e): the stale holder is the shipper, which dropped the lines it sent
+        const ok = !refc || (staleFinding?.subject?.name === 'log_shipper' && stale?.name === 'log_shipper');
+        return `${ok ? 'ok' : 'MISMATCH'}: ${text}`;
       }
       case 'proc': {
         // Issue 3: the JSON has at least messageQueueLength and messageShapes[] {shape, count}, largest first.
         const j = JSON.parse(stdout) as Record<string, unknown>;
-        const find = (o: unknown, k: string, depth = 0): unknown => {
-          if (!o || typeof o !== 'object' || depth > 3) return undefined;
-          if (k in (o as Record<string, unknown>)) return (o as Record<string, unknown>)[k];
-          for (const v of Object.values(o as Record<string, unknown>)) {
-            const r = find(v, k, depth + 1);
-            if (r !== undefined) return r;
-          }
-          return undefined;
-        };
         const q = find(j, 'messageQueueLength');
         const shapes = find(j, 'messageShapes') as Array<{ shape?: unknown; count?: number }> | undefined;
         const counted = Array.isArray(shapes) ? shapes.reduce((a, x) => a + (x.count ?? 0), 0) : null;
@@ -262,7 +365,7 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
   const loads: number[] = [];
   let check = '';
   let note = '';
-  const base = join(ctx.logDir, `${tool}-${d.spec.sizeMB}mb`);
+  const base = join(ctx.logDir, `${tool}-${slug(d)}`);
   for (let i = 0; i < nRuns; i++) {
     loads.push(Number(loadavg()[0].toFixed(2)));
     const m = await measure(cmd, args, {
@@ -289,10 +392,11 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
   const wallS = status === 'ok' ? median(ok.map((r) => r.wallS)) : capped(status) ? last.wallS : null;
   const rss = runs.map((r) => r.peakRssMB).filter((x): x is number => x !== null);
   return {
+    dump: dumpId(d.spec),
     sizeMB: d.spec.sizeMB,
     dumpBytes: d.bytes,
     tool,
-    label: TOOL_LABEL[tool],
+    label: labelFor(tool),
     status,
     wallS,
     mbPerS: wallS ? d.bytes / 1e6 / wallS : null,
@@ -304,17 +408,57 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
     loadAvg: loads,
     measuredAt: new Date().toISOString(),
     gitDescribe: GIT_DESCRIBE,
+    runId: RUN_ID,
   };
 }
 
-function get(results: ToolResult[], size: number, tool: Tool): ToolResult | undefined {
-  return results.find((r) => r.sizeMB === size && r.tool === tool);
+/** A row for a tool that was not run on this dump, with the reason. */
+function skippedRow(tool: Tool, d: DumpInfo, note: string): ToolResult {
+  return {
+    dump: dumpId(d.spec), sizeMB: d.spec.sizeMB, dumpBytes: d.bytes, tool, label: labelFor(tool), status: 'skipped',
+    wallS: null, mbPerS: null, peakRssMB: null, runs: [], check: '', note, bestWallS: null, loadAvg: [],
+    measuredAt: new Date().toISOString(), gitDescribe: GIT_DESCRIBE, runId: RUN_ID,
+  };
+}
+
+/** The label of a tool's rows, saying what the triage runs really were with this CLI. */
+function labelFor(tool: Tool): string {
+  if (tool === 'triage' && CACHE.noCache) return 'beamscope triage --no-cache --format json';
+  if (tool === 'triage-cached' && !CACHE.noCache) return 'beamscope triage, second run (no saved index in this CLI)';
+  return TOOL_LABEL[tool];
+}
+
+function get(results: ToolResult[], dump: string, tool: Tool): ToolResult | undefined {
+  return results.find((r) => r.dump === dump && r.tool === tool);
+}
+
+/** The size shapes' row keys, smallest first ("100 MB", ...); the classes are not among them. */
+function sizeKeys(results: ToolResult[]): Array<{ key: string; sizeMB: number }> {
+  const keys = new Map<string, number>();
+  for (const r of results) if (!r.dump.startsWith('class ')) keys.set(r.dump, r.sizeMB);
+  return [...keys].map(([key, sizeMB]) => ({ key, sizeMB })).sort((a, b) => a.sizeMB - b.sizeMB);
+}
+
+/** Orders rows: the sizes by size, then the classes by letter. */
+function dumpOrder(a: ToolResult, b: ToolResult): number {
+  const ca = a.dump.startsWith('class ');
+  const cb = b.dump.startsWith('class ');
+  if (ca !== cb) return ca ? 1 : -1;
+  return ca ? a.dump.localeCompare(b.dump) : a.sizeMB - b.sizeMB;
 }
 
 function evaluate(results: ToolResult[]): Target[] {
-  const sizes = [...new Set(results.map((r) => r.sizeMB))].sort((a, b) => a - b);
+  return [...evaluateSizes(results), ...evaluateIssue14(results)];
+}
+
+/** The targets of issues 2 and 3, over the three size shapes (not the classes). */
+function evaluateSizes(results: ToolResult[]): Target[] {
+  const sizes = sizeKeys(results);
   const targets: Target[] = [];
-  for (const s of sizes) {
+  if (!sizes.length) return targets;
+  const T = (dump: string | null, name: string, value: string, verdict: Target['verdict']) =>
+    targets.push({ dump, issue: '2/3', name, value, verdict });
+  for (const { key: s } of sizes) {
     const t = get(results, s, 'triage');
     const a = get(results, s, 'awk');
     const c = get(results, s, 'cdv');
@@ -322,68 +466,133 @@ function evaluate(results: ToolResult[]): Target[] {
     // 1. no slower than awk
     if (triageOk && a?.status === 'ok' && a.wallS) {
       const ratio = t.wallS! / a.wallS;
-      targets.push({ sizeMB: s, name: 'triage no slower than awk', value: `triage/awk time = ${ratio.toFixed(2)}`, verdict: ratio <= 1 ? 'PASS' : 'FAIL' });
+      T(s, 'triage no slower than awk', `triage/awk time = ${ratio.toFixed(2)}`, ratio <= 1 ? 'PASS' : 'FAIL');
     } else {
-      targets.push({ sizeMB: s, name: 'triage no slower than awk', value: 'not measured', verdict: 'NOT RUN' });
+      T(s, 'triage no slower than awk', 'not measured', 'NOT RUN');
     }
     // 2. 20x faster than crashdump_viewer (load + process list)
     if (triageOk && c && c.wallS !== null && (c.status === 'ok' || capped(c.status))) {
       const speedup = c.wallS / t.wallS!;
       const lower = capped(c.status) ? '>= ' : '';
-      targets.push({
-        sizeMB: s,
-        name: '20x faster than crashdump_viewer',
-        value: `${lower}${speedup.toFixed(1)}x${capped(c.status) ? ` (viewer ${c.note.split(';')[0]})` : ''}`,
-        verdict: speedup >= 20 ? 'PASS' : capped(c.status) ? 'NOT RUN' : 'FAIL',
-      });
+      T(s, '20x faster than crashdump_viewer', `${lower}${speedup.toFixed(1)}x${capped(c.status) ? ` (viewer ${c.note.split(';')[0]})` : ''}`,
+        speedup >= 20 ? 'PASS' : capped(c.status) ? 'NOT RUN' : 'FAIL');
     } else {
-      targets.push({ sizeMB: s, name: '20x faster than crashdump_viewer', value: c ? `viewer ${c.status}` : 'not measured', verdict: 'NOT RUN' });
+      T(s, '20x faster than crashdump_viewer', c ? `viewer ${c.status}` : 'not measured', 'NOT RUN');
     }
     // 3. peak RSS <= 150 MB
     if (triageOk && t.peakRssMB !== null) {
-      targets.push({ sizeMB: s, name: 'triage peak RSS <= 150 MB', value: `${t.peakRssMB.toFixed(0)} MB`, verdict: t.peakRssMB <= 150 ? 'PASS' : 'FAIL' });
+      T(s, 'triage peak RSS <= 150 MB', `${t.peakRssMB.toFixed(0)} MB`, t.peakRssMB <= 150 ? 'PASS' : 'FAIL');
     } else {
-      targets.push({ sizeMB: s, name: 'triage peak RSS <= 150 MB', value: 'not measured', verdict: 'NOT RUN' });
+      T(s, 'triage peak RSS <= 150 MB', 'not measured', 'NOT RUN');
     }
   }
   // Issue 3: proc on the big mailbox under 300 MB peak RSS, "seconds", next to proc_details.
-  for (const s of sizes) {
+  for (const { key: s } of sizes) {
     const p = get(results, s, 'proc');
     if (!p) continue;
     if (p.status === 'ok' && p.peakRssMB !== null) {
-      targets.push({ sizeMB: s, name: 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', value: `${p.peakRssMB.toFixed(0)} MB, ${fmt(p.wallS)} s`, verdict: p.peakRssMB < 300 ? 'PASS' : 'FAIL' });
+      T(s, 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', `${p.peakRssMB.toFixed(0)} MB, ${fmt(p.wallS)} s`, p.peakRssMB < 300 ? 'PASS' : 'FAIL');
     } else {
-      targets.push({ sizeMB: s, name: 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', value: `proc ${p.status}: ${p.note}`, verdict: 'FAIL' });
+      T(s, 'proc on the big mailbox: peak RSS < 300 MB (issue 3)', `proc ${p.status}: ${p.note}`, 'FAIL');
     }
   }
   // 4. flat: across the sizes measured, the highest peak RSS at most 1.25x the lowest.
-  const tr = sizes.map((s) => get(results, s, 'triage')).filter((r): r is ToolResult => r?.status === 'ok' && r.peakRssMB !== null);
+  const tr = sizes.map(({ key }) => get(results, key, 'triage')).filter((r): r is ToolResult => r?.status === 'ok' && r.peakRssMB !== null);
   if (tr.length >= 2) {
     const lo = tr.reduce((a, b) => (b.peakRssMB! < a.peakRssMB! ? b : a));
     const hi = tr.reduce((a, b) => (b.peakRssMB! > a.peakRssMB! ? b : a));
     const growth = hi.peakRssMB! / lo.peakRssMB!;
-    targets.push({
-      sizeMB: null,
-      name: 'triage peak RSS flat as the dump grows (highest/lowest over the sizes <= 1.25)',
-      value: tr.map((r) => `${r.peakRssMB!.toFixed(0)} MB at ${(r.dumpBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (x${growth.toFixed(2)})`,
-      verdict: growth <= 1.25 ? 'PASS' : 'FAIL',
-    });
+    T(null, 'triage peak RSS flat as the dump grows (highest/lowest over the sizes <= 1.25)',
+      tr.map((r) => `${r.peakRssMB!.toFixed(0)} MB at ${(r.dumpBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (x${growth.toFixed(2)})`,
+      growth <= 1.25 ? 'PASS' : 'FAIL');
   } else {
-    targets.push({ sizeMB: null, name: 'triage peak RSS flat as the dump grows', value: 'needs two sizes', verdict: 'NOT RUN' });
+    T(null, 'triage peak RSS flat as the dump grows', 'needs two sizes', 'NOT RUN');
   }
   // 4b. The same between the sizes with the same number of processes (800 MB and 3 GB: 100,000
   // each), where only the bytes grow: the reader's memory follows processes, not bytes.
-  const sameProcs = sizes.filter((s) => specFor(s).procs === 100_000).map((s) => get(results, s, 'triage'))
+  const sameProcs = sizes.filter(({ sizeMB }) => specFor(sizeMB).procs === 100_000).map(({ key }) => get(results, key, 'triage'))
     .filter((r): r is ToolResult => r?.status === 'ok' && r.peakRssMB !== null);
   if (sameProcs.length >= 2) {
     const rss = sameProcs.map((r) => r.peakRssMB!);
     const growth = Math.max(...rss) / Math.min(...rss);
-    targets.push({
-      sizeMB: null,
-      name: 'triage peak RSS flat as the bytes grow, processes the same (100,000; highest/lowest <= 1.25)',
-      value: sameProcs.map((r) => `${r.peakRssMB!.toFixed(0)} MB at ${(r.dumpBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (x${growth.toFixed(2)})`,
-      verdict: growth <= 1.25 ? 'PASS' : 'FAIL',
-    });
+    T(null, 'triage peak RSS flat as the bytes grow, processes the same (100,000; highest/lowest <= 1.25)',
+      sameProcs.map((r) => `${r.peakRssMB!.toFixed(0)} MB at ${(r.dumpBytes / 1e6).toFixed(0)} MB`).join(', ') + ` (x${growth.toFixed(2)})`,
+      growth <= 1.25 ? 'PASS' : 'FAIL');
+  }
+  return targets;
+}
+
+/** The 3 GB size shape's row key, if it was measured (the reference for the flat-memory targets). */
+const THREE_GB = '3000 MB';
+
+/**
+ * Issue 14's targets, per dump, from the same run: a tool's time is compared with the awk pass
+ * measured next to it (interleaved, in the same invocation); rows from different runs (one
+ * carried over from results.json) are NOT RUN.
+ */
+function evaluateIssue14(results: ToolResult[]): Target[] {
+  const targets: Target[] = [];
+  const T = (dump: string | null, name: string, value: string, verdict: Target['verdict']) =>
+    targets.push({ dump, issue: '14', name, value, verdict });
+  const dumps = [...new Set(results.map((r) => r.dump))].filter((k) => k.startsWith('class ') || k === THREE_GB)
+    .sort((x, y) => (x === THREE_GB ? -1 : y === THREE_GB ? 1 : x.localeCompare(y)));
+  // time at most `ratio` x the awk pass, peak RSS at most `rssMB`
+  const vsAwk = (dump: string, tool: Tool, ratio: number, rssMB: number | null, name: string) => {
+    const r = get(results, dump, tool);
+    const a = get(results, dump, 'awk');
+    if (!r || r.status === 'skipped') return;
+    if (r.status !== 'ok' || r.wallS === null) return T(dump, name, `${tool} ${r.status}: ${r.note}`.slice(0, 160), 'FAIL');
+    if (!a || a.status !== 'ok' || !a.wallS) return T(dump, name, 'no awk pass to compare with', 'NOT RUN');
+    if ((r.runId ?? '') !== (a.runId ?? '')) return T(dump, name, `${tool} and awk from different runs`, 'NOT RUN');
+    const x = r.wallS / a.wallS;
+    const rssOk = rssMB === null || (r.peakRssMB !== null && r.peakRssMB <= rssMB);
+    const extra = r.check.startsWith('MISMATCH') ? ', output MISMATCH' : '';
+    T(dump, name, `${fmt(r.wallS)} s = ${x.toFixed(2)}x awk (${fmt(a.wallS)} s)${rssMB !== null ? `, peak RSS ${fmt(r.peakRssMB, 0)} MB` : ''}${extra}`,
+      x <= ratio && rssOk && !extra ? 'PASS' : 'FAIL');
+  };
+  for (const k of dumps) {
+    const cls = k.startsWith('class ') ? (k.slice(6) as DumpClass) : null;
+    if (cls === 'a' || k === THREE_GB) vsAwk(k, 'triage', 1.0, 150, 'triage <= 1.0x awk, peak RSS <= 150 MB');
+    if (cls === 'b' || cls === 'c') {
+      vsAwk(k, 'triage', 1.5, 300, 'triage <= 1.5x awk, peak RSS <= 300 MB');
+      vsAwk(k, 'procs', 1.5, 300, 'procs <= 1.5x awk, peak RSS <= 300 MB');
+    }
+    vsAwk(k, 'alloc', 1.0, 100, 'alloc <= 1.0x awk, peak RSS <= 100 MB');
+    if (cls === 'a') {
+      const p = get(results, k, 'proc');
+      if (p && p.status !== 'skipped') {
+        const ok = p.status === 'ok' && p.wallS !== null && p.wallS < 10 && p.peakRssMB !== null && p.peakRssMB <= 300 && p.check.startsWith('ok');
+        T(k, 'proc of the 3,000,000-message process < 10 s, peak RSS <= 300 MB',
+          p.status === 'ok' ? `${fmt(p.wallS)} s, peak RSS ${fmt(p.peakRssMB, 0)} MB; ${p.check}` : `proc ${p.status}: ${p.note}`.slice(0, 160), ok ? 'PASS' : 'FAIL');
+      }
+      vsAwk(k, 'leak', 3.0, 300, 'leak <dump> <= 3x awk, peak RSS <= 300 MB');
+    }
+    const tc = get(results, k, 'triage-cached');
+    if (tc && tc.status !== 'skipped') {
+      const name = `second triage (saved index) <= 0.5x awk${tc.label.includes('no saved index') ? ' [this CLI has no saved index: a second plain run]' : ''}`;
+      vsAwk(k, 'triage-cached', 0.5, null, name);
+    }
+    // the checks of the output that the issue asks for on class a
+    if (cls === 'a' || cls === 'e') {
+      const t = get(results, k, 'triage');
+      if (t && t.status === 'ok') T(k, 'triage names the 3,000,000-message process first, with its message shape', t.check, t.check.startsWith('ok') ? 'PASS' : 'FAIL');
+      const l = get(results, k, 'leak');
+      if (l && l.status === 'ok') T(k, 'leak finds log_shipper, which holds stale references to the binaries it sent', l.check, l.check.startsWith('ok') ? 'PASS' : 'FAIL');
+    }
+  }
+  // the 10 GB dump: peak RSS within 10% of the 3 GB dump's, tool by tool
+  if (results.some((r) => r.dump === 'class e')) {
+    for (const tool of ['triage', 'procs', 'alloc', 'proc', 'leak'] as Tool[]) {
+      const e = get(results, 'class e', tool);
+      const g = get(results, THREE_GB, tool);
+      if (!e || e.status === 'skipped') continue;
+      const name = `${tool}: peak RSS on the 10 GB dump within 10% of the 3 GB dump's`;
+      if (e.status !== 'ok' || e.peakRssMB === null) { T('class e', name, `${tool} ${e.status}: ${e.note}`.slice(0, 160), 'FAIL'); continue; }
+      if (!g || g.status !== 'ok' || g.peakRssMB === null) { T('class e', name, `${fmt(e.peakRssMB, 0)} MB; the 3 GB dump not measured (--sizes 3000)`, 'NOT RUN'); continue; }
+      const x = e.peakRssMB / g.peakRssMB;
+      T('class e', name, `${fmt(e.peakRssMB, 0)} MB at ${(e.dumpBytes / 1e6).toFixed(0)} MB vs ${fmt(g.peakRssMB, 0)} MB at ${(g.dumpBytes / 1e6).toFixed(0)} MB (x${x.toFixed(2)})`,
+        x <= 1.1 ? 'PASS' : 'FAIL');
+    }
   }
   return targets;
 }
@@ -392,30 +601,55 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
+function rowOrder(a: ToolResult, b: ToolResult): number {
+  return dumpOrder(a, b) || ALL_TOOLS.indexOf(a.tool) - ALL_TOOLS.indexOf(b.tool);
+}
+
+/** One line per dump: where it is, its sink, how long the generator took and how much memory. */
+function dumpLines(res: Results): string[] {
+  return [...res.dumps]
+    .sort((x, y) => (x.spec.class ? 1 : 0) - (y.spec.class ? 1 : 0) || (x.spec.class ?? '').localeCompare(y.spec.class ?? '') || x.spec.sizeMB - y.spec.sizeMB)
+    .map((d) => `${dumpId(d.spec)}: ${d.path}, ${(d.bytes / 1e6).toFixed(0)} MB, sink ${d.sinkPid} (${sinkName(d.spec)}, ${d.spec.messages.toLocaleString('en-US')} messages); ` +
+      `generated in ${fmt(d.generateS, 0)} s${d.generatorPeakMB ? `, generator peak RSS ${d.generatorPeakMB.toFixed(0)} MB` : ''}`);
+}
+
+function statusText(r: ToolResult): string {
+  if (r.status === 'ok') return r.check + (r.note ? `; ${r.note}` : '');
+  return `${r.status === 'timeout' ? 'TIMED OUT' : r.status === 'memcap' ? 'MEMORY CAP' : r.status.toUpperCase()} ${r.note}`;
+}
+
 function printTable(res: Results, carried: Set<ToolResult>): void {
-  const rows = [...res.results].sort((a, b) => a.sizeMB - b.sizeMB || ALL_TOOLS.indexOf(a.tool) - ALL_TOOLS.indexOf(b.tool));
+  const rows = [...res.results].sort(rowOrder);
+  const lw = Math.max(40, ...rows.map((r) => r.label.length + 2));
   const out: string[] = [];
   out.push('');
-  out.push(`${pad('dump MB', 8, true)}  ${pad('tool', 40)} ${pad('wall s', 9, true)} ${pad('best s', 8, true)} ${pad('MB/s', 8, true)} ${pad('peak RSS MB', 12, true)}  status / check`);
-  out.push('-'.repeat(119));
+  out.push(`${pad('dump', 9)} ${pad('MB', 6, true)}  ${pad('tool', lw)} ${pad('wall s', 9, true)} ${pad('best s', 8, true)} ${pad('MB/s', 8, true)} ${pad('peak RSS MB', 12, true)}  status / check`);
+  out.push('-'.repeat(lw + 75));
+  let prev = '';
   for (const r of rows) {
-    const status = r.status === 'ok' ? r.check : `${r.status === 'timeout' ? 'TIMED OUT' : r.status === 'memcap' ? 'MEMORY CAP' : r.status.toUpperCase()} ${r.note}`;
+    if (prev && prev !== r.dump) out.push('');
+    prev = r.dump;
     const wall = capped(r.status) ? `>${fmt(r.wallS, 0)}` : fmt(r.wallS);
     const mbs = capped(r.status) ? `<${fmt(r.mbPerS, 1)}` : fmt(r.mbPerS, 0);
     const floor = res.rssFloorMB;
     const rss = r.peakRssMB !== null && floor !== null && r.peakRssMB <= floor + 0.5 ? `<=${fmt(r.peakRssMB, 0)}` : fmt(r.peakRssMB, 0);
     out.push(
-      `${pad(fmt(r.dumpBytes / 1e6, 0), 8, true)}  ${pad(r.label + (carried.has(r) ? ' *' : ''), 40)} ${pad(wall, 9, true)} ${pad(fmt(r.bestWallS), 8, true)} ${pad(mbs, 8, true)} ${pad(rss, 12, true)}  ${status}`,
+      `${pad(r.dump, 9)} ${pad(fmt(r.dumpBytes / 1e6, 0), 6, true)}  ${pad(r.label + (carried.has(r) ? ' *' : ''), lw)} ${pad(wall, 9, true)} ${pad(fmt(r.bestWallS), 8, true)} ${pad(mbs, 8, true)} ${pad(rss, 12, true)}  ${statusText(r)}`,
     );
   }
   if (carried.size) out.push('* carried over from an earlier run (see measuredAt in results.json)');
   out.push(`Peak RSS via ${res.rssMethod}; "<=N" = at the method's floor of ${fmt(res.rssFloorMB, 1)} MB (see bench/README.md).`);
   out.push('');
-  out.push('Targets (issue 2):');
-  for (const t of res.targets) {
-    out.push(`  [${t.verdict}] ${t.sizeMB !== null ? `${t.sizeMB} MB: ` : ''}${t.name}: ${t.value}`);
+  out.push('Dumps:');
+  for (const l of dumpLines(res)) out.push(`  ${l}`);
+  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):']] as const) {
+    const ts = res.targets.filter((t) => t.issue === issue);
+    if (!ts.length) continue;
+    out.push('');
+    out.push(title);
+    for (const t of ts) out.push(`  [${t.verdict}] ${t.dump !== null ? `${t.dump}: ` : ''}${t.name}: ${t.value}`);
   }
-  for (const s of [...new Set(rows.map((r) => r.sizeMB))]) {
+  for (const { key: s } of sizeKeys(rows)) {
     const t = get(res.results, s, 'triage');
     const a = get(res.results, s, 'awk');
     const c = get(res.results, s, 'cdv');
@@ -423,14 +657,14 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
       const parts: string[] = [];
       if (a?.wallS) parts.push(`${(a.wallS / t.wallS).toFixed(2)}x awk's speed`);
       if (c?.wallS && (c.status === 'ok' || capped(c.status))) parts.push(`${capped(c.status) ? '>=' : ''}${(c.wallS / t.wallS).toFixed(1)}x faster than crashdump_viewer`);
-      if (parts.length) out.push(`  ${s} MB: triage is ${parts.join(', ')}`);
+      if (parts.length) out.push(`  ${s}: triage is ${parts.join(', ')}`);
     }
     const p = get(res.results, s, 'proc');
     const cp = get(res.results, s, 'cdv-proc');
     if (p?.status === 'ok' && p.wallS && cp?.wallS && (cp.status === 'ok' || capped(cp.status))) {
-      out.push(`  ${s} MB: proc is ${capped(cp.status) ? '>=' : ''}${(cp.wallS / p.wallS).toFixed(1)}x faster than crashdump_viewer proc_details on the ${p.check.includes('queue') ? 'big-mailbox' : 'same'} process`);
-    } else if (cp && cp.status !== 'ok') {
-      out.push(`  ${s} MB: crashdump_viewer proc_details: ${cp.note}`);
+      out.push(`  ${s}: proc is ${capped(cp.status) ? '>=' : ''}${(cp.wallS / p.wallS).toFixed(1)}x faster than crashdump_viewer proc_details on the ${p.check.includes('queue') ? 'big-mailbox' : 'same'} process`);
+    } else if (cp && cp.status !== 'ok' && cp.status !== 'skipped') {
+      out.push(`  ${s}: crashdump_viewer proc_details: ${cp.note}`);
     }
   }
   out.push('');
@@ -438,25 +672,33 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
 }
 
 function markdown(res: Results): string {
-  const rows = [...res.results].sort((a, b) => a.sizeMB - b.sizeMB || ALL_TOOLS.indexOf(a.tool) - ALL_TOOLS.indexOf(b.tool));
+  const rows = [...res.results].sort(rowOrder);
   const m = res.machine;
   const out: string[] = [];
   out.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB RAM, ${m.os}; Node ${m.node}; OTP ${m.otp}; awk = ${m.awk}. ` +
     `Peak RSS via ${res.rssMethod} (floor ${fmt(res.rssFloorMB, 1)} MB). Page cache warm.`);
   out.push('');
-  out.push('| dump MB | tool | wall s (median) | best s | MB/s | peak RSS MB | runs | load avg | result |');
-  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  out.push('| dump | MB | tool | wall s (median) | best s | MB/s | peak RSS MB | runs | load avg | result |');
+  out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
   for (const r of rows) {
     const cap = capped(r.status);
     const floor = res.rssFloorMB;
     const rss = r.peakRssMB !== null && floor !== null && r.peakRssMB <= floor + 0.5 ? `≤ ${fmt(r.peakRssMB, 0)}` : fmt(r.peakRssMB, 0);
     const result = r.status === 'ok' ? r.check + (r.note ? `; ${r.note}` : '') : `**${r.status === 'timeout' ? 'timed out' : r.status === 'memcap' ? 'memory cap' : r.status}**: ${r.note}`;
-    out.push(`| ${fmt(r.dumpBytes / 1e6, 0)} | ${r.label.replace(/\|/g, '\\|')} | ${cap ? '> ' : ''}${fmt(r.wallS)} | ${fmt(r.bestWallS)} | ${cap ? '< ' : ''}${fmt(r.mbPerS, r.mbPerS !== null && r.mbPerS < 10 ? 1 : 0)} | ${rss} | ${r.runs.length} | ${(r.loadAvg ?? []).map((x) => x.toFixed(1)).join(' ')} | ${result} |`);
+    out.push(`| ${r.dump} | ${fmt(r.dumpBytes / 1e6, 0)} | ${r.label.replace(/\|/g, '\\|')} | ${cap ? '> ' : ''}${fmt(r.wallS)} | ${fmt(r.bestWallS)} | ${cap ? '< ' : ''}${fmt(r.mbPerS, r.mbPerS !== null && r.mbPerS < 10 ? 1 : 0)} | ${rss} | ${r.runs.length} | ${(r.loadAvg ?? []).map((x) => x.toFixed(1)).join(' ')} | ${result.replace(/\|/g, '\\|')} |`);
   }
-  out.push('');
-  out.push('| target (issue 2/3) | measured | verdict |');
-  out.push('| --- | --- | --- |');
-  for (const t of res.targets) out.push(`| ${t.sizeMB !== null ? `${t.sizeMB} MB: ` : ''}${t.name} | ${t.value} | **${t.verdict}** |`);
+  if (res.dumps.length) {
+    out.push('');
+    for (const l of dumpLines(res)) out.push(`- ${l}`);
+  }
+  for (const issue of ['2/3', '14'] as const) {
+    const ts = res.targets.filter((t) => t.issue === issue);
+    if (!ts.length) continue;
+    out.push('');
+    out.push(`| target (issue ${issue}) | measured | verdict |`);
+    out.push('| --- | --- | --- |');
+    for (const t of ts) out.push(`| ${t.dump !== null ? `${t.dump}: ` : ''}${t.name.replace(/\|/g, '\\|')} | ${t.value.replace(/\|/g, '\\|')} | **${t.verdict}** |`);
+  }
   const when = [...new Set(res.results.map((r) => r.measuredAt.slice(0, 16).replace('T', ' ')))].sort();
   const git = [...new Set(res.results.map((r) => r.gitDescribe))].join(', ');
   out.push('');
@@ -464,10 +706,36 @@ function markdown(res: Results): string {
   return out.join('\n') + '\n';
 }
 
+/** Rows of a results.json written before the classes: their key is the size. */
+function upgradeRows(rows: ToolResult[]): ToolResult[] {
+  return rows.map((r) => (r.dump ? r : { ...r, dump: `${r.sizeMB} MB` }));
+}
+
+/** The dumps to measure: the sizes and classes named, or the defaults (all sizes, classes a-d). */
+function selectDumps(values: { sizes?: string; classes?: string; huge?: boolean }): DumpSpec[] {
+  const neither = values.sizes === undefined && values.classes === undefined;
+  const sizes = values.sizes !== undefined || neither
+    ? (values.sizes ?? SPECS.map((s) => s.sizeMB).join(',')).split(',').map((s) => Number(s.trim())).filter((n) => n > 0)
+    : [];
+  if (values.sizes !== undefined && !sizes.length) throw new Error('--sizes: give sizes in MB, e.g. 100,800');
+  const classes = (values.classes !== undefined || neither ? (values.classes ?? 'a,b,c,d') : '')
+    .split(',').map((c) => c.trim().toLowerCase()).filter(Boolean).map((c) => {
+      if (!(CLASSES as readonly string[]).includes(c)) throw new Error(`--classes: unknown class ${c} (${CLASSES.join(',')})`);
+      return c as DumpClass;
+    });
+  if (values.huge && !classes.includes('e')) classes.push('e');
+  return [
+    ...[...new Set(sizes)].sort((x, y) => x - y).map(specFor),
+    ...[...new Set(classes)].sort().map((c) => CLASS_SPECS[c]),
+  ];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },
+      classes: { type: 'string' },
+      huge: { type: 'boolean', default: false },
       only: { type: 'string' },
       'skip-cdv': { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
@@ -487,9 +755,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const sizes = (values.sizes ?? SPECS.map((s) => s.sizeMB).join(','))
-    .split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
-  if (!sizes.length) throw new Error('--sizes: give sizes in MB, e.g. 100,800');
+  const specs = selectDumps(values);
   let tools: Tool[] = values.only
     ? values.only.split(',').map((t) => t.trim()).map((t) => {
         if (!(ALL_TOOLS as readonly string[]).includes(t)) throw new Error(`--only: unknown tool ${t} (${ALL_TOOLS.join(',')})`);
@@ -515,6 +781,7 @@ async function main(): Promise<void> {
     const path = join(outDir, 'results.json');
     if (!existsSync(path)) throw new Error(`no ${relative(ROOT, path)} yet: run the bench first`);
     const saved = JSON.parse(readFileSync(path, 'utf8')) as Results;
+    saved.results = upgradeRows(saved.results);
     saved.targets = evaluate(saved.results); // with the current rules
     process.stdout.write(markdown(saved));
     return;
@@ -526,15 +793,28 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  CACHE = cacheSupport();
+  const cdvOk = cdvAvailable();
   const avail: Record<Tool, boolean> = {
     wc: true,
     awk: true,
     triage: cliHas('triage'),
+    'triage-cached': cliHas('triage'),
+    procs: cliHas('procs'),
+    alloc: cliHas('alloc'),
     proc: cliHas('proc'),
-    cdv: cdvAvailable(),
-    'cdv-proc': cdvAvailable(),
+    leak: cliHas('leak'),
+    cdv: cdvOk,
+    'cdv-proc': cdvOk,
   };
-  for (const t of tools) if (!avail[t]) log(`${t}: not available (${t === 'triage' || t === 'proc' ? `${relative(ROOT, CLI)} has no '${t}' command` : 'crashdump_viewer not found'}); skipped`);
+  for (const t of tools) {
+    if (!avail[t]) log(`${t}: not available (${CLI_TOOLS.includes(t) ? `${relative(ROOT, CLI)} has no '${t === 'triage-cached' ? 'triage' : t}' command` : 'crashdump_viewer not found'}); skipped`);
+  }
+  if (tools.includes('triage-cached') && avail['triage-cached']) {
+    log(CACHE.noCache
+      ? `saved index: triage has --no-cache (the timed triage runs use it); the index is built ${CACHE.indexCommand ? "by 'beamscope index'" : 'by an untimed triage run'} before the triage-cached runs`
+      : "saved index: 'triage --help' has no --no-cache, so this CLI has no saved index yet: triage-cached is a second plain triage run (labelled so)");
+  }
 
   const resultsPath = join(outDir, 'results.json');
   let previous: ToolResult[] = [];
@@ -542,14 +822,14 @@ async function main(): Promise<void> {
   if (!values.fresh && existsSync(resultsPath)) {
     try {
       const old = JSON.parse(readFileSync(resultsPath, 'utf8')) as Results;
-      previous = old.results ?? [];
+      previous = upgradeRows(old.results ?? []);
       previousDumps = old.dumps ?? [];
     } catch {
       previous = [];
     }
   }
   const res: Results = {
-    date: new Date().toISOString(),
+    date: RUN_ID,
     machine: machine(),
     rssMethod: method,
     rssFloorMB: await rssFloor(method),
@@ -562,29 +842,33 @@ async function main(): Promise<void> {
   const fresh: ToolResult[] = [];
   const profiles: string[] = [];
   const save = () => {
-    const key = (r: ToolResult) => `${r.sizeMB}/${r.tool}`;
+    const key = (r: ToolResult) => `${r.dump}/${r.tool}`;
     const now = new Set(fresh.map(key));
     const kept = previous.filter((r) => !now.has(key(r)));
     res.results = [...kept, ...fresh];
-    const sizesNow = new Set(res.dumps.map((x) => x.spec.sizeMB));
-    const keptSizes = new Set(kept.map((r) => r.sizeMB));
-    res.dumps = [...previousDumps.filter((x) => keptSizes.has(x.spec.sizeMB) && !sizesNow.has(x.spec.sizeMB)), ...res.dumps]
-      .sort((a, b) => a.spec.sizeMB - b.spec.sizeMB);
+    const idsNow = new Set(res.dumps.map((x) => dumpId(x.spec)));
+    const keptIds = new Set(kept.map((r) => r.dump));
+    res.dumps = [...previousDumps.filter((x) => keptIds.has(dumpId(x.spec)) && !idsNow.has(dumpId(x.spec))), ...res.dumps];
     res.targets = evaluate(res.results);
     writeFileSync(resultsPath, JSON.stringify(res, null, 2) + '\n');
     return new Set(kept);
   };
 
-  // One size at a time, smallest first: generate (or reuse), then measure.
-  for (const size of [...sizes].sort((a, b) => a - b)) {
-    const spec = specFor(size);
-    const d = await ensureDump(outDir, GEN_SCRIPT, spec, log);
-    res.dumps = res.dumps.filter((x) => x.spec.sizeMB !== size);
+  // One dump at a time (the sizes smallest first, then the classes): generate (or reuse), then measure.
+  for (const spec of specs) {
+    const id = dumpId(spec);
+    const d = await ensureDump(outDir, GEN_DIR, spec, log, method);
+    res.dumps = res.dumps.filter((x) => dumpId(x.spec) !== id);
     res.dumps.push({ ...d, path: relative(ROOT, d.path) });
     if (values['generate-only']) continue;
-    log(`${size} MB dump: ${d.path} (${(d.bytes / 1e6).toFixed(0)} MB), sink ${d.sinkPid}; warming the page cache (${warm(d.path).toFixed(1)} s)`);
-    // wc, awk, triage (and proc) interleaved per run, so drift affects all alike.
-    const fast = (['wc', 'awk', 'triage', 'proc'] as Tool[]).filter((t) => tools.includes(t) && avail[t]);
+    log(`${id} dump: ${d.path} (${(d.bytes / 1e6).toFixed(0)} MB), sink ${d.sinkPid}; warming the page cache (${warm(d.path).toFixed(1)} s)`);
+    // The command-line tools interleaved per run, so drift affects all alike.
+    const fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
+    const notes = new Map<Tool, string>();
+    if (fast.includes('triage-cached')) {
+      const how = await prepareIndex(ctx, d);
+      notes.set('triage-cached', CACHE.noCache ? how : 'a second plain triage run: this CLI has no saved index');
+    }
     const perRun = new Map<Tool, ToolResult[]>();
     let procCount: number | null = null;
     for (let i = 0; i < ctx.runs; i++) {
@@ -606,7 +890,7 @@ async function main(): Promise<void> {
         ...lastR,
         tool: t,
         status: bad ? bad.status : 'ok',
-        note: bad ? bad.note : lastR.note,
+        note: bad ? bad.note : [lastR.note, notes.get(t)].filter(Boolean).join('; '),
         check: bad ? bad.check : lastR.check,
         wallS,
         mbPerS: wallS ? d.bytes / 1e6 / wallS : null,
@@ -616,9 +900,14 @@ async function main(): Promise<void> {
         runs,
       });
     }
-    for (const t of (['cdv', 'cdv-proc'] as Tool[]).filter((x) => tools.includes(x) && avail[x])) {
+    for (const t of SLOW_TOOLS.filter((x) => tools.includes(x) && avail[x])) {
       if (t === 'cdv-proc' && !(avail.proc && tools.includes('proc')) && !explicit.has('cdv-proc')) {
         log('cdv-proc: skipped (runs next to beamscope proc, or when named in --only)');
+        continue;
+      }
+      if (d.bytes > CDV_MAX_BYTES) {
+        log(`${t}: skipped (the dump is over 3 GiB)`);
+        fresh.push(skippedRow(t, d, `not run on a dump over 3 GiB (${(d.bytes / 1e6).toFixed(0)} MB)`));
         continue;
       }
       log(`${t}: running (cap ${ctx.cdvTimeoutS} s, ${ctx.cdvMemCapMB} MB)`);
@@ -628,12 +917,15 @@ async function main(): Promise<void> {
     }
     save();
     if (values['cpu-prof'] && avail.triage) {
-      const prof = profileNode(cliNodeArgs(CLI, ['triage', d.path, '--format', 'json']), join(ctx.logDir, `triage-${size}mb-prof`));
-      profiles.push(`triage on the ${size} MB dump (${relative(ROOT, prof.path)}):`, ...prof.lines.map((l) => `  ${l}`));
+      const prof = profileNode(cliNodeArgs(CLI, ['triage', d.path, '--format', 'json']), join(ctx.logDir, `triage-${slug(d)}-prof`));
+      profiles.push(`triage on the ${id} dump (${relative(ROOT, prof.path)}):`, ...prof.lines.map((l) => `  ${l}`));
     }
   }
   if (values['generate-only']) {
-    for (const d of res.dumps) process.stdout.write(`${d.path}\t${d.bytes}\tsink ${d.sinkPid}\n`);
+    for (const d of res.dumps) {
+      process.stdout.write(`${dumpId(d.spec)}\t${d.path}\t${d.bytes}\tsink ${d.sinkPid}\tgenerated in ${fmt(d.generateS, 1)} s` +
+        `${d.generatorPeakMB ? `, generator peak RSS ${d.generatorPeakMB.toFixed(0)} MB` : ''}\n`);
+    }
     return;
   }
   const carried = save();
