@@ -73,7 +73,7 @@ async function modelFromText(all: Buffer, name: string): Promise<{ kind: InputKi
 export const MAX_ALLOCATOR_DATA_BYTES = 16 * 1024 * 1024;
 
 function tooLarge(name: string, size: string): InputError {
-  return new InputError(`${name}: ${size} is too large for allocator data (at most 16 MiB is read; a recon_alloc snapshot is a few MiB)`, name);
+  return new InputError(`${name}: ${size} is too large for allocator data (at most ${MAX_ALLOCATOR_DATA_BYTES >> 20} MiB is read; a recon_alloc snapshot is a few MiB)`, name);
 }
 
 /** Refuses an allocator data file over MAX_ALLOCATOR_DATA_BYTES without reading it. */
@@ -94,7 +94,7 @@ export async function readAllocatorData(stream: NodeJS.ReadableStream, name: str
   for await (const c of stream) {
     const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
     bytes += b.length;
-    if (bytes > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(name, 'more than 16 MiB');
+    if (bytes > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(name, `more than ${MAX_ALLOCATOR_DATA_BYTES >> 20} MiB`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);

@@ -41,8 +41,9 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
     const outliers = mailboxOutlierRows(p, top).rows;
+    const identities = identityRows(p, 'proc_lib');
     // The sections of every process decoded here and in resolveIdentities, found in one pass.
-    dump.index.prepare([...outliers, ...(identityRows(p, 'proc_lib') ?? [])].map((i) => p.pid[i]));
+    dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid[i]));
     for (const i of outliers) {
       const pid = p.pid[i];
       const heap = dump.index.get('proc_heap', pid);
@@ -66,8 +67,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         notes.push(`${pid}: heap not decoded (${(e as Error).message})`);
       }
     }
+    resolveIdentities(dump, 'proc_lib', details, notes, identities);
   }
-  if (opts.decode !== false && dump.source.seekable) resolveIdentities(dump, 'proc_lib', details, notes);
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
@@ -79,13 +80,17 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
  * real initial call and `$ancestors` are in their dictionary. `which: 'all'` decodes every
  * process's dictionary (for grouping by ancestor), up to the same limit.
  */
-export function resolveIdentities(dump: Dump, which: 'proc_lib' | 'all', details: Map<string, ProcessDetails>, notes: string[]): void {
+export function resolveIdentities(
+  dump: Dump,
+  which: 'proc_lib' | 'all',
+  details: Map<string, ProcessDetails>,
+  notes: string[],
+  found: IdentityRows = identityRows(dump.processes, which),
+): void {
   const p = dump.processes;
-  const rows = identityRows(p, which);
+  const rows = found.rows;
   if (!rows) {
-    let n = 0;
-    for (let i = 0; i < p.count; i++) if (which === 'all' || p.spawnedAs[i] === PROC_LIB_INIT) n++;
-    notes.push(`${n} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
+    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
     return;
   }
   dump.index.prepare(rows.map((i) => p.pid[i]));
@@ -103,13 +108,18 @@ export function resolveIdentities(dump: Dump, which: 'proc_lib' | 'all', details
   }
 }
 
-/** The rows resolveIdentities decodes, or undefined when there are more than PROC_LIB_LIMIT. */
-function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): number[] | undefined {
+/** The processes resolveIdentities would decode: `rows` is undefined when there are more than PROC_LIB_LIMIT. */
+interface IdentityRows {
+  rows?: number[];
+  total: number;
+}
+
+function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): IdentityRows {
   const rows: number[] = [];
+  let total = 0;
   for (let i = 0; i < p.count; i++) {
     if (which !== 'all' && p.spawnedAs[i] !== PROC_LIB_INIT) continue;
-    if (rows.length === PROC_LIB_LIMIT) return undefined;
-    rows.push(i);
+    if (++total <= PROC_LIB_LIMIT) rows.push(i);
   }
-  return rows;
+  return total <= PROC_LIB_LIMIT ? { rows, total } : { total };
 }
