@@ -74,7 +74,8 @@ describe('input forms', () => {
     const b = await readDump(crlf, { bufferSize: 7 });
     expect(b.header).toEqual(a.header);
     expect(b.sectionCounts).toEqual(a.sectionCounts);
-    expect(plain({ ...b, index: a.index, truncation: a.truncation } as Dump, false)).toEqual(plain(a, false));
+    // File offsets differ by the CRs before them; everything read must not.
+    expect(plain({ ...b, index: a.index, truncation: a.truncation, binaries: { ...b.binaries, offset: a.binaries.offset } } as Dump, false)).toEqual(plain(a, false));
   });
 
   it('refuses the pre-R10B format with a clear message', async () => {

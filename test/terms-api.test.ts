@@ -57,7 +57,7 @@ describe('terms API', () => {
     const heapRef = dump.index.get('proc_heap', pid)!;
     const lit = dump.index.find('literals')[0];
     const msgs = [...sectionLines(dump.source.path, dump.index.get('proc_messages', pid)!)].map((b) => Buffer.from(b));
-    const binaries = new BinaryLocator(dump.index.find('binary'));
+    const binaries = new BinaryLocator(dump.binaries);
     const print = (dec: TermDecoder) => msgs.map((m) => printTerm(dec.decodeElement(m, 0, m.indexOf(58))));
     const reader = new BlockReader(dump.source.path, 7, 3);
     try {

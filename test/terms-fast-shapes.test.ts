@@ -31,7 +31,7 @@ function bothWays(dump: Dump, pid: string, what: string): void {
   }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   expect(view(fast), what).toBe(view(slow));
   // Binaries held, noted while streaming the heap: as a plain scan of its Yc/Ys lines finds them.
-  const bins = new Set(dump.index.find('binary').map((r) => Number.parseInt(r.id, 16)));
+  const bins = new Set(dump.binaries.address);
   const want = new Map<string, number>();
   const heap = dump.index.get('proc_heap', pid);
   if (heap) {

@@ -1,8 +1,9 @@
+import { BinaryTableBuilder, type BinaryTablePart } from './binary-table.js';
 import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
 import { packPidBytes, SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { ProcessTablePart } from './process-table.js';
-import { BytesInterner, KeyMatcher } from './bytes.js';
+import { BytesInterner, KeyMatcher, parseHex } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
 import { etsHandler } from './sections/ets.js';
@@ -12,7 +13,7 @@ import { portHandler } from './sections/port.js';
 import { ProcParser } from './sections/proc.js';
 import { runQueueHandler, schedulerHandler } from './sections/scheduler.js';
 import {
-  allocatedAreasHandler, allocatorHandler, binaryHandler, hashTableHandler, indexTableHandler, lineCounter, memoryHandler,
+  allocatedAreasHandler, allocatorHandler, hashTableHandler, indexTableHandler, lineCounter, memoryHandler,
 } from './sections/tables.js';
 import type { Dump, DumpSource } from './types.js';
 
@@ -26,8 +27,9 @@ export interface DumpPart {
     fields: DumpBuilder['dump'];
     index: SectionIndexPart;
     rows: ProcessTablePart;
-    binAddr: Float64Array;
-    binSize: Float64Array;
+    binaries: BinaryTablePart;
+    /** The address of the range's last section when it was a `=binary` (those are not indexed). */
+    lastBinary?: number;
   };
   sawEnd: boolean;
   abortReason?: string;
@@ -79,12 +81,31 @@ function addCapped(counts: Record<string, number>, key: string, n: number, cap: 
 export class DumpBuilder implements ScanSink {
   readonly index = new SectionIndex(TAG_LIST);
   private readonly rows = new ProcessTableBuilder();
+  private readonly bins = new BinaryTableBuilder();
+  /** Sections per known tag code, folded into `dump.sectionCounts` by flushCounts. */
+  private readonly tagCounts = new Float64Array(TAG_LIST.length);
+  /** The one handler of every `=binary` body: its first line is `SIZE:DATA`. */
+  private readonly binarySize: LineHandler & { seen: boolean } = {
+    seen: true,
+    line: (buf, start, end) => {
+      const h = this.binarySize;
+      if (h.seen) return;
+      h.seen = true;
+      let colon = start;
+      while (colon < end && buf[colon] !== 0x3a) colon++;
+      if (colon === end) return;
+      if (colon - start > 13 || hexDigits(buf, start, colon) !== colon - start) return;
+      const size = parseHex(buf, start, colon);
+      if (!Number.isNaN(size)) this.bins.setLastSize(size);
+    },
+    done: () => this.binarySize.seen,
+  };
   private header: HeaderParser | null = null;
   private pendingFinish: (() => void) | null = null;
   private procParser?: ProcParser;
   private readonly finishProc = () => this.procParser?.finish();
-  private readonly binAddr: number[] = [];
-  private readonly binSize: number[] = [];
+  /** Address of the last section read when it was a `=binary` (not in the index), else NaN. */
+  private lastBinary = NaN;
   private sawEnd = false;
   private cutMidLine = false;
   private endOffset = 0;
@@ -120,23 +141,41 @@ export class DumpBuilder implements ScanSink {
     let nameEnd = end;
     for (let p = start + 1; p < end; p++) if (buf[p] === 0x3a) { nameEnd = p; break; }
     const code = TAG_MATCHER.match(buf, start + 1, nameEnd);
+    if (this.firstTagOffset < 0) this.firstTagOffset = lineOffset;
+    this.closeSection(lineOffset);
+    if (code === CODE.binary) {
+      // Millions in a dump that died with refc binaries queued: no string, no object, not indexed.
+      const address = nameEnd < end && end - nameEnd - 1 <= 13 && hexDigits(buf, nameEnd + 1, end) === end - nameEnd - 1
+        ? parseHex(buf, nameEnd + 1, end) : NaN;
+      this.tagCounts[code]++;
+      this.lastIndex = -1;
+      if (Number.isNaN(address)) {
+        this.lastBinary = NaN;
+        this.ctx.unknownKey('binary', 'a =binary section whose address is not hexadecimal');
+        return null;
+      }
+      this.lastBinary = address;
+      this.bins.add(address, bodyOffset);
+      this.binarySize.seen = false;
+      return this.binarySize;
+    }
     const tag = code >= 0 ? TAG_LIST[code] : buf.toString('latin1', start + 1, nameEnd);
     // Process sections are most of the tags of a big dump: their pid ids are packed from the bytes,
     // and a string is made only for the sections that keep one.
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
     const onDemand = code >= 0 && ON_DEMAND[code] === 1;
     const id = nameEnd < end && (Number.isNaN(packed) || !onDemand) ? buf.toString('utf8', nameEnd + 1, end) : '';
-    if (this.firstTagOffset < 0) this.firstTagOffset = lineOffset;
-    this.closeSection(lineOffset);
     if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
       return null;
     }
-    this.dump.sectionCounts[tag] = (this.dump.sectionCounts[tag] ?? 0) + 1;
-    this.index.add(tag, packed, id, bodyOffset);
+    if (code >= 0) this.tagCounts[code]++;
+    else this.dump.sectionCounts[tag] = (this.dump.sectionCounts[tag] ?? 0) + 1;
+    this.index.add(code >= 0 ? code : this.index.codeOf(tag), packed, id, bodyOffset);
     this.lastOpen = true;
     this.lastIndex = this.index.size - 1;
+    this.lastBinary = NaN;
     if (onDemand) return null;
     if (code === CODE.proc) {
       this.procParser ??= new ProcParser(this.rows, this.ctx);
@@ -147,10 +186,23 @@ export class DumpBuilder implements ScanSink {
   }
 
   end(endOffset: number, cutMidLine: boolean, inSkippedSection = false): void {
+    // Only an indexed section has a length to close in the next range (a `=binary` has none); a
+    // range without a tag line is inside the section the range before left open.
+    const open = this.lastOpen || this.firstTagOffset < 0;
     this.closeSection(endOffset);
     this.endOffset = endOffset;
     this.cutMidLine = cutMidLine;
-    this.openEnd = inSkippedSection;
+    this.openEnd = inSkippedSection && open;
+  }
+
+  /** Adds the per-code section counts to `dump.sectionCounts` (before the record is handed on). */
+  private flushCounts(): void {
+    const counts = this.dump.sectionCounts;
+    for (let c = 0; c < this.tagCounts.length; c++) {
+      if (this.tagCounts[c] === 0) continue;
+      counts[TAG_LIST[c]] = (counts[TAG_LIST[c]] ?? 0) + this.tagCounts[c];
+      this.tagCounts[c] = 0;
+    }
   }
 
   private closeSection(offset: number): void {
@@ -193,13 +245,6 @@ export class DumpBuilder implements ScanSink {
         return runQueueHandler(tag === 'dirty_cpu_run_queue' ? 'dirty_cpu' : 'dirty_io', d.runQueues, ctx);
       case 'persistent_terms': return lineCounter(0, (n) => { d.persistentTermCount = n; });
       case 'atoms': return lineCounter(NEWEST_ATOMS_KEPT, (n) => { d.atoms.count = n; }, d.atoms.newest);
-      case 'binary': {
-        const addr = parseInt(id, 16);
-        return binaryHandler((size) => {
-          this.binAddr.push(addr);
-          this.binSize.push(size);
-        });
-      }
       case 'end': this.sawEnd = true; return null;
       default:
         if (!KNOWN_TAGS.has(tag)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + 1;
@@ -224,9 +269,10 @@ export class DumpBuilder implements ScanSink {
    * builder can then be `reset` for the next range.
    */
   toPart(): DumpPart {
+    this.flushCounts();
     const data = this.firstTagOffset < 0 ? undefined : {
-      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(),
-      binAddr: Float64Array.from(this.binAddr), binSize: Float64Array.from(this.binSize),
+      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(), binaries: this.bins.toPart(),
+      ...(this.lastIndex < 0 && !Number.isNaN(this.lastBinary) ? { lastBinary: this.lastBinary } : {}),
     };
     return {
       data, sawEnd: this.sawEnd, abortReason: this.abortReason, cutMidLine: this.cutMidLine, endOffset: this.endOffset,
@@ -251,9 +297,10 @@ export class DumpBuilder implements ScanSink {
     this.rows.clear();
     this.header = null;
     this.pendingFinish = null;
-    this.binAddr.length = 0;
-    this.binSize.length = 0;
+    this.bins.clear();
+    this.tagCounts.fill(0);
     this.lastIndex = -1;
+    this.lastBinary = NaN;
     this.firstTagOffset = -1;
   }
 
@@ -265,6 +312,7 @@ export class DumpBuilder implements ScanSink {
   absorbAll(parts: DumpPart[]): void {
     const withData = parts.flatMap((p) => (p.data ? [p.data] : []));
     this.rows.appendParts(withData.map((p) => p.rows));
+    this.bins.appendParts(withData.map((p) => p.binaries));
     this.index.reserve(withData.reduce((n, p) => n + p.index.tags.length, this.index.size));
     for (const p of parts) this.absorb(p);
   }
@@ -310,15 +358,19 @@ export class DumpBuilder implements ScanSink {
     for (const [tag, n] of Object.entries(f.unknown.tags)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + n;
     for (const [k, n] of Object.entries(f.unknown.keys)) addCapped(d.unknown.keys, k, n, UNKNOWN_KEYS_KEPT);
     this.index.appendPart(p.data.index);
-    for (let i = 0; i < p.data.binAddr.length; i++) {
-      this.binAddr.push(p.data.binAddr[i]);
-      this.binSize.push(p.data.binSize[i]);
+    // The part's last section: a `=binary` (lastBinary) or its last indexed one.
+    if (p.data.lastBinary !== undefined) {
+      this.lastBinary = p.data.lastBinary;
+      this.lastIndex = -1;
+    } else if (p.data.index.tags.length > 0) {
+      this.lastIndex = this.index.size - 1;
+      this.lastBinary = NaN;
     }
-    if (p.data.index.tags.length > 0) this.lastIndex = this.index.size - 1;
   }
 
   /** The finished model. */
   result(source: DumpSource): Dump {
+    this.flushCounts();
     const header = this.header?.header ?? {
       dumpVersion: '?', slogan: '', wordSize: 8 as const, wordSizeAssumed: true, jit: false, taints: [],
     };
@@ -332,20 +384,27 @@ export class DumpBuilder implements ScanSink {
       source: { ...source, bytes: this.endOffset },
       header,
       processes: this.rows.table,
-      binaries: {
-        count: this.binSize.length,
-        totalBytes: this.binSize.reduce((a, b) => a + b, 0),
-        address: Float64Array.from(this.binAddr),
-        sizeBytes: Float64Array.from(this.binSize),
-      },
+      binaries: this.bins.result(),
       truncation: {
         truncated,
         abortReason: this.abortReason,
         cutMidLine: this.cutMidLine,
-        ...(this.lastIndex >= 0 ? { lastTag: this.index.at(this.lastIndex).tag, lastId: this.index.at(this.lastIndex).id } : {}),
+        ...(this.lastIndex >= 0 ? { lastTag: this.index.at(this.lastIndex).tag, lastId: this.index.at(this.lastIndex).id }
+          : !Number.isNaN(this.lastBinary) ? { lastTag: 'binary', lastId: this.lastBinary.toString(16).toUpperCase() } : {}),
         bytesRead: this.endOffset,
       },
       index: this.index,
     };
   }
+}
+
+/** How many hex digits start buf[start, end). */
+function hexDigits(buf: Buffer, start: number, end: number): number {
+  let p = start;
+  while (p < end) {
+    const c = buf[p] | 0x20;
+    if ((c < 0x30 || c > 0x39) && (c < 0x61 || c > 0x66)) break;
+    p++;
+  }
+  return p - start;
 }

@@ -32,12 +32,8 @@ export class SectionIndex {
     }
   }
 
-  /**
-   * Records a section whose body starts at `offset`. `packedId` is the id packed by packPid (NaN
-   * when it is not a pid); `id` is needed only then.
-   */
-  add(tag: string, packedId: number, id: string, offset: number): void {
-    if (this.size === this.tags.length) this.grow();
+  /** The code of a tag, given one on first sight. */
+  codeOf(tag: string): number {
     let code = this.tagCodes.get(tag);
     if (code === undefined) {
       code = this.tagNames.length;
@@ -48,6 +44,17 @@ export class SectionIndex {
         this.tagCodes.set(tag, code);
       }
     }
+    return code;
+  }
+
+  /**
+   * Records a section whose body starts at `offset`. `tag` is its name or its code (the
+   * constructor's knownTags, or codeOf: the reader passes codes, with no lookup per section);
+   * `packedId` is the id packed by packPid (NaN when it is not a pid); `id` is needed only then.
+   */
+  add(tag: string | number, packedId: number, id: string, offset: number): void {
+    const code = typeof tag === 'number' ? tag : this.codeOf(tag);
+    if (this.size === this.tags.length) this.grow();
     const i = this.size++;
     this.tags[i] = code;
     this.offsets[i] = offset;

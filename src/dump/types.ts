@@ -220,8 +220,11 @@ export interface RunQueueRecord {
 export interface BinaryIndex {
   count: number;
   totalBytes: Bytes;
-  /** Addresses of the `=binary:ADDR` sections, parsed from hex (exact below 2^53). */
+  /** Addresses of the `=binary:ADDR` sections, parsed from hex (exact below 2^53), in file order. */
   address: Float64Array;
+  /** File offset of each section's body (its `SIZE:DATA` line). */
+  offset: Float64Array;
+  /** Payload bytes; NaN when the dump was cut before the section's size. */
   sizeBytes: Float64Array;
 }
 

@@ -8,6 +8,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Dump } from '../dump/types.js';
+import { binaryLookup } from '../dump/binary-table.js';
 
 /** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
 export interface HeapBinaryScan {
@@ -77,8 +78,14 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   for (let i = 0; i < n; i++) rowOf.set(p.pid[i], i);
 
   // address -> binary number; addresses without a =binary section get numbers after the known ones
-  const binOf = new Map<number, number>();
-  for (let i = 0; i < bins.address.length; i++) binOf.set(bins.address[i], i);
+  const lookup = binaryLookup(bins);
+  const extraOf = new Map<number, number>();
+  const binOf = (address: number): number | undefined => {
+    const row = lookup.rowOf(address);
+    return row >= 0 ? row : extraOf.get(address);
+  };
+  // A binary cut before its size (a truncated dump) counts no bytes.
+  const sizeOf = (b: number): number => (Number.isNaN(bins.sizeBytes[b]) ? 0 : bins.sizeBytes[b]);
   const known = bins.address.length;
   let extra = 0;
   let holders = new Uint32Array(known + 16);
@@ -144,11 +151,11 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
       sectionRow.push(h.row);
       sectionStart.push(pairCount);
       reader.scan(h.offset, h.length, (address, kind) => {
-        let b = binOf.get(address);
+        let b = binOf(address);
         if (b === undefined) {
           if (kind === 's') return; // a sub binary of a heap object of this process
           b = known + extra++;
-          binOf.set(address, b);
+          extraOf.set(address, b);
           if (b >= holders.length) {
             const h2 = new Uint32Array(holders.length * 2);
             h2.set(holders);
@@ -188,7 +195,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     }
     if (literals) {
       reader.scan(literals.offset, literals.length, (address, kind) => {
-        const b = binOf.get(address);
+        const b = binOf(address);
         if (b === undefined) return;
         if (b < known) literal[b] = 1;
         void kind;
@@ -213,7 +220,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
         unknown++;
         continue;
       }
-      const size = bins.sizeBytes[b];
+      const size = sizeOf(b);
       reach += size;
       acc += size * Math.max(1, pairYc[j]);
       if (holders[b] === 1 && literal[b] === 0) excl += size;
@@ -227,7 +234,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   }
   out.holdersPerBinary = holders.subarray(0, known);
   for (let b = 0; b < known; b++) {
-    const size = bins.sizeBytes[b];
+    const size = sizeOf(b);
     if (holders[b] > 0) out.heldByProcessesBytes += size;
     else if (literal[b]) out.literalOnlyBytes += size;
     else out.unreferencedBytes += size;

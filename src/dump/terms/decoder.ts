@@ -7,6 +7,8 @@
  * decode is bounded by `maxNodes` (so cycles and exponential sharing end), and every pointer to a
  * line that is not there becomes an `incomplete` marker.
  */
+import { binaryBodyBound, binaryLookup, type BinaryLookup } from '../binary-table.js';
+import type { BinaryIndex } from '../types.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 import { NIL, marker, type BinaryTerm, type Term } from './model.js';
@@ -29,62 +31,40 @@ export interface DecodeLimits {
   memoHeap?: boolean;
 }
 
-/** Where the `=binary:ADDR` sections are: sorted typed arrays. */
+/**
+ * Where the `=binary:ADDR` sections are: the dump's BinaryIndex, looked up by address through
+ * its hash table (binaryLookup), with no copy of its columns.
+ */
 export class BinaryLocator {
-  private readonly addrs: Float64Array;
-  private readonly offsets: Float64Array;
-  private readonly lengths: Float64Array;
-  private readonly sizes: Float64Array;
-  constructor(refs: Array<{ id: string; offset: number; length: number }>, sizeOf?: (address: number) => number | undefined) {
-    const n = refs.length;
-    const order = refs.map((r, i) => ({ a: parseHex(r.id), i })).filter((x) => !Number.isNaN(x.a)).sort((x, y) => x.a - y.a);
-    this.addrs = new Float64Array(order.length);
-    this.offsets = new Float64Array(order.length);
-    this.lengths = new Float64Array(order.length);
-    this.sizes = new Float64Array(order.length).fill(NaN);
-    order.forEach((x, j) => {
-      this.addrs[j] = x.a;
-      this.offsets[j] = refs[x.i].offset;
-      this.lengths[j] = refs[x.i].length;
-      const s = sizeOf?.(x.a);
-      if (s !== undefined) this.sizes[j] = s;
-    });
-    void n;
+  private readonly lookup: BinaryLookup;
+  constructor(private readonly bins: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'>, private readonly base64 = true) {
+    this.lookup = binaryLookup(bins);
   }
   get count(): number {
-    return this.addrs.length;
-  }
-  private find(address: number): number {
-    let lo = 0;
-    let hi = this.addrs.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.addrs[mid];
-      if (v === address) return mid;
-      if (v < address) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return this.bins.address.length;
   }
   has(address: number): boolean {
-    return this.find(address) >= 0;
+    return this.lookup.rowOf(address) >= 0;
   }
   section(address: number): { offset: number; length: number; index: number } | undefined {
-    const i = this.find(address);
-    return i < 0 ? undefined : { offset: this.offsets[i], length: this.lengths[i], index: i };
-  }
-  /** The payload size in bytes (from the `SIZE:` prefix, read once), or undefined. */
-  size(address: number, reader: BlockReader): number | undefined {
-    const i = this.find(address);
+    const i = this.lookup.rowOf(address);
     if (i < 0) return undefined;
-    if (Number.isNaN(this.sizes[i])) {
-      const { line } = reader.lineAt(this.offsets[i], this.offsets[i] + this.lengths[i], 32);
-      const colon = line.indexOf(58);
-      this.sizes[i] = colon > 0 ? parseHexBytes(line, 0, colon) : NaN;
-    }
-    return Number.isNaN(this.sizes[i]) ? undefined : this.sizes[i];
+    const size = this.bins.sizeBytes[i];
+    // The body is one `SIZE:DATA` line, whose length follows from the size; reads stop at its end.
+    return { offset: this.bins.offset[i], length: Number.isNaN(size) ? 64 : binaryBodyBound(size, this.base64), index: i };
+  }
+  /** The payload size in bytes, or undefined. */
+  size(address: number, _reader?: BlockReader): number | undefined {
+    const i = this.lookup.rowOf(address);
+    if (i < 0 || Number.isNaN(this.bins.sizeBytes[i])) return undefined;
+    return this.bins.sizeBytes[i];
   }
 }
+
+/** A locator of no binaries (a TermDump without a BinaryIndex). */
+export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'> = {
+  address: new Float64Array(0), offset: new Float64Array(0), sizeBytes: new Float64Array(0),
+};
 
 export function parseHex(s: string): number {
   return parseHexBytes(Buffer.from(s, 'latin1'), 0, s.length);

@@ -10,7 +10,7 @@ import type { BinaryIndex, DumpHeader, DumpSource, ProcessTable, SectionRef } fr
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
 } from '../process-detail.js';
-import { BinaryLocator, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
+import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
@@ -25,7 +25,7 @@ export interface TermDump {
   index: SectionIndex;
   header: Pick<DumpHeader, 'wordSize' | 'dumpVersion'> & Partial<Pick<DumpHeader, 'otpRelease'>>;
   source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip'>>;
-  binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes'>;
+  binaries?: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'>;
   processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
 }
 
@@ -81,15 +81,7 @@ function literalsIndex(dump: TermDump): HeapIndex | undefined {
 function binaryLocator(dump: TermDump): BinaryLocator {
   const r = res(dump);
   if (!r.binaries) {
-    const refs = dump.index.find('binary');
-    let sizeOf: ((a: number) => number | undefined) | undefined;
-    const bi = dump.binaries;
-    if (bi && bi.address.length > 0) {
-      const m = new Map<number, number>();
-      for (let i = 0; i < bi.address.length; i++) m.set(bi.address[i], bi.sizeBytes[i]);
-      sizeOf = (a) => m.get(a);
-    }
-    r.binaries = new BinaryLocator(refs, sizeOf);
+    r.binaries = new BinaryLocator(dump.binaries ?? NO_BINARIES, base64Payloads(dump));
   }
   return r.binaries;
 }
@@ -118,13 +110,18 @@ export function resolvePid(dump: TermDump, pidOrName: string): string | undefine
   return undefined;
 }
 
+/** Dump versions 0.4 and later write binary payloads in base64, earlier ones in hex. */
+function base64Payloads(dump: TermDump): boolean {
+  return Number.parseFloat(dump.header.dumpVersion) >= 0.5 || dump.header.dumpVersion === '0.4';
+}
+
 function sources(dump: TermDump, reader: BlockReader, heap: HeapIndex | undefined): DecoderSources {
   return {
     reader,
     heap,
     literals: literalsIndex(dump),
     binaries: binaryLocator(dump),
-    base64: Number.parseFloat(dump.header.dumpVersion) >= 0.5 || dump.header.dumpVersion === '0.4',
+    base64: base64Payloads(dump),
   };
 }
 
