@@ -1,23 +1,29 @@
 import type { BinaryIndex } from './types.js';
 
+/** At most this many binaries from one checkpoint (BinaryIndex.checkpoints) to the next. */
+export const BINARY_CHECKPOINT_EVERY = 16;
+
 /**
  * The `=binary:ADDR` sections of a dump, in typed arrays: a node that died with millions of refc
- * binaries queued (the Logplex shape) has millions of them, so each costs 24 bytes (address, body
- * offset, payload size) and no JS string or object. They are kept apart from the SectionIndex:
- * nothing looks a binary up by tag, only by address (BinaryLookup).
+ * binaries queued (the Logplex shape) has millions of them, so each costs 17 bytes (address,
+ * payload size, and a sixteenth of a checkpoint) and no JS string or object. Fresh memory costs a
+ * page fault per 4 KiB, much of the time of building these arrays, so a byte less is time too.
+ * They are kept apart from the SectionIndex: nothing looks a binary up by tag, only by address.
  */
 export class BinaryTableBuilder {
   private address = new Float64Array(256);
-  private offset = new Float64Array(256);
   private size = new Float64Array(256);
+  private cpRow = new Float64Array(16);
+  private cpOffset = new Float64Array(16);
+  private cpCount = 0;
   count = 0;
   totalBytes = 0;
 
   /** A `=binary` section whose body starts at `bodyOffset`; its size comes with setLastSize. */
   add(address: number, bodyOffset: number): void {
-    if (this.count === this.address.length) this.grow(Math.ceil(this.count * 1.5));
+    if (this.count === this.address.length) this.grow(this.count * 2);
+    if (this.cpCount === 0 || this.count - this.cpRow[this.cpCount - 1] >= BINARY_CHECKPOINT_EVERY) this.checkpoint(this.count, bodyOffset);
     this.address[this.count] = address;
-    this.offset[this.count] = bodyOffset;
     // NaN until the body's `SIZE:` is read (a dump cut right after the tag line has none).
     this.size[this.count] = NaN;
     this.count++;
@@ -31,12 +37,16 @@ export class BinaryTableBuilder {
   clear(): void {
     this.count = 0;
     this.totalBytes = 0;
+    this.cpCount = 0;
   }
 
-  /** The rows as exact-length arrays (copies: this builder may be reused). */
+  /** The rows as exact-length arrays (copies: this builder may be reused for the next range). */
   toPart(): BinaryTablePart {
     const n = this.count;
-    return { address: this.address.slice(0, n), offset: this.offset.slice(0, n), sizeBytes: this.size.slice(0, n), totalBytes: this.totalBytes };
+    return {
+      address: this.address.slice(0, n), sizeBytes: this.size.slice(0, n), totalBytes: this.totalBytes,
+      cpRow: this.cpRow.slice(0, this.cpCount), cpOffset: this.cpOffset.slice(0, this.cpCount),
+    };
   }
 
   /** Appends the rows of the following byte ranges, in file order, sized once for all. */
@@ -44,8 +54,8 @@ export class BinaryTableBuilder {
     const total = parts.reduce((n, p) => n + p.address.length, this.count);
     if (total > this.address.length) this.grow(total);
     for (const p of parts) {
+      for (let k = 0; k < p.cpRow.length; k++) this.checkpoint(this.count + p.cpRow[k], p.cpOffset[k]);
       this.address.set(p.address, this.count);
-      this.offset.set(p.offset, this.count);
       this.size.set(p.sizeBytes, this.count);
       this.count += p.address.length;
       this.totalBytes += p.totalBytes;
@@ -56,33 +66,58 @@ export class BinaryTableBuilder {
   result(): BinaryIndex {
     const n = this.count;
     return {
-      count: n, totalBytes: this.totalBytes,
-      address: this.address.subarray(0, n), offset: this.offset.subarray(0, n), sizeBytes: this.size.subarray(0, n),
+      count: n, totalBytes: this.totalBytes, address: this.address.subarray(0, n), sizeBytes: this.size.subarray(0, n),
+      checkpoints: { row: this.cpRow.subarray(0, this.cpCount), bodyOffset: this.cpOffset.subarray(0, this.cpCount) },
     };
+  }
+
+  private checkpoint(row: number, bodyOffset: number): void {
+    if (this.cpCount === this.cpRow.length) {
+      this.cpRow = copyInto(new Float64Array(this.cpCount * 2), this.cpRow, this.cpCount);
+      this.cpOffset = copyInto(new Float64Array(this.cpCount * 2), this.cpOffset, this.cpCount);
+    }
+    this.cpRow[this.cpCount] = row;
+    this.cpOffset[this.cpCount++] = bodyOffset;
   }
 
   private grow(n: number): void {
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a.subarray(0, this.count));
-      return b;
-    };
-    this.address = grow(this.address);
-    this.offset = grow(this.offset);
-    this.size = grow(this.size);
+    this.address = copyInto(new Float64Array(n), this.address, this.count);
+    this.size = copyInto(new Float64Array(n), this.size, this.count);
   }
 }
 
-/** A BinaryTableBuilder's rows in transferable form (parallel reader). */
+function copyInto<T extends Float64Array>(to: T, from: Float64Array, n: number): T {
+  to.set(from.subarray(0, n));
+  return to;
+}
+
+/** A BinaryTableBuilder's rows in transferable form (parallel reader); checkpoint rows are the part's own. */
 export interface BinaryTablePart {
   address: Float64Array;
-  offset: Float64Array;
   sizeBytes: Float64Array;
   totalBytes: number;
+  cpRow: Float64Array;
+  cpOffset: Float64Array;
+}
+
+/** The checkpoint at or before `row`: the row it is of and where its body starts. */
+export function checkpointBefore(bins: Pick<BinaryIndex, 'checkpoints'>, row: number): { row: number; bodyOffset: number } | undefined {
+  const rows = bins.checkpoints.row;
+  let lo = 0;
+  let hi = rows.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid] <= row) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? undefined : { row: rows[found], bodyOffset: bins.checkpoints.bodyOffset[found] };
 }
 
 /**
- * Row of a binary by address: an open-addressed table of rows (4 bytes a slot, at most half full),
+ * Row of a binary by address: an open-addressed table of rows (4 bytes a slot),
  * made once per BinaryIndex. A Map of millions of numbers costs several times that, and sorting
  * copies of the columns twice it.
  */
@@ -92,8 +127,9 @@ export class BinaryLookup {
 
   constructor(private readonly bins: Pick<BinaryIndex, 'address'>) {
     const n = bins.address.length;
+    // At most three quarters full: linear probes stay short, and the table is 5.3 bytes a binary.
     let cap = 16;
-    while (cap < n * 2) cap *= 2;
+    while (cap * 3 < n * 4) cap *= 2;
     this.slots = new Int32Array(cap);
     this.mask = cap - 1;
     const a = bins.address;

@@ -95,7 +95,7 @@ export function transferList(part: DumpPart): ArrayBuffer[] {
   if (!d) return [];
   return [
     d.index.tags.buffer, d.index.offsets.buffer, d.index.lengths.buffer, d.index.packedIds.buffer,
-    d.rows.memoryDerived.buffer, d.binaries.address.buffer, d.binaries.offset.buffer, d.binaries.sizeBytes.buffer,
+    d.rows.memoryDerived.buffer, d.binaries.address.buffer, d.binaries.sizeBytes.buffer, d.binaries.cpRow.buffer, d.binaries.cpOffset.buffer,
     ...Object.values(d.rows.numeric).map((a) => a.buffer),
     ...Object.values(d.rows.text).map((c) => c.codes.buffer),
   ] as ArrayBuffer[];

@@ -222,8 +222,13 @@ export interface BinaryIndex {
   totalBytes: Bytes;
   /** Addresses of the `=binary:ADDR` sections, parsed from hex (exact below 2^53), in file order. */
   address: Float64Array;
-  /** File offset of each section's body (its `SIZE:DATA` line). */
-  offset: Float64Array;
+  /**
+   * Where some binaries' bodies (`SIZE:DATA` lines) start: `bodyOffset[k]` is that of binary
+   * `row[k]`, rows ascending, one at least every 16 binaries. A payload is found from the
+   * checkpoint before it: payloads are read for a few printed terms only, and an offset per
+   * binary would be 8 more bytes for each of millions.
+   */
+  checkpoints: { row: Float64Array; bodyOffset: Float64Array };
   /** Payload bytes; NaN when the dump was cut before the section's size. */
   sizeBytes: Float64Array;
 }

@@ -7,7 +7,7 @@
  * decode is bounded by `maxNodes` (so cycles and exponential sharing end), and every pointer to a
  * line that is not there becomes an `incomplete` marker.
  */
-import { binaryBodyBound, binaryLookup, type BinaryLookup } from '../binary-table.js';
+import { binaryBodyBound, binaryLookup, checkpointBefore, type BinaryLookup } from '../binary-table.js';
 import type { BinaryIndex } from '../types.js';
 import { decodeEtf } from './etf.js';
 import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
@@ -33,11 +33,12 @@ export interface DecodeLimits {
 
 /**
  * Where the `=binary:ADDR` sections are: the dump's BinaryIndex, looked up by address through
- * its hash table (binaryLookup), with no copy of its columns.
+ * its hash table (binaryLookup), with no copy of its columns. A payload's place is found from the
+ * index's checkpoint before it, walking the few `=binary` sections in between.
  */
 export class BinaryLocator {
   private readonly lookup: BinaryLookup;
-  constructor(private readonly bins: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'>, private readonly base64 = true) {
+  constructor(private readonly bins: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'>, private readonly base64 = true) {
     this.lookup = binaryLookup(bins);
   }
   get count(): number {
@@ -46,15 +47,29 @@ export class BinaryLocator {
   has(address: number): boolean {
     return this.lookup.rowOf(address) >= 0;
   }
-  section(address: number): { offset: number; length: number; index: number } | undefined {
+  /** The body of this binary's section (its `SIZE:DATA` line), or undefined when it is not found. */
+  section(address: number, reader: BlockReader): { offset: number; length: number; index: number } | undefined {
     const i = this.lookup.rowOf(address);
     if (i < 0) return undefined;
+    const cp = checkpointBefore(this.bins, i);
+    if (!cp) return undefined;
+    // Every binary has a tag line and one body line; other sections may lie between (not in
+    // dumps seen so far), so each tag line is checked for the address, up to the checkpoint after.
+    let body = cp.bodyOffset;
+    for (let row = cp.row; row < i; ) {
+      const tag = reader.nextLineStart(body, Infinity);
+      if (tag < 0) return undefined;
+      const line = reader.lineAt(tag, Infinity, 32).line;
+      body = reader.nextLineStart(tag, Infinity);
+      if (body < 0) return undefined;
+      if (line.length > 8 && line[0] === 0x3d && line.toString('latin1', 1, 8) === 'binary:') row++;
+    }
     const size = this.bins.sizeBytes[i];
     // The body is one `SIZE:DATA` line, whose length follows from the size; reads stop at its end.
-    return { offset: this.bins.offset[i], length: Number.isNaN(size) ? 64 : binaryBodyBound(size, this.base64), index: i };
+    return { offset: body, length: Number.isNaN(size) ? 64 : binaryBodyBound(size, this.base64), index: i };
   }
   /** The payload size in bytes, or undefined. */
-  size(address: number, _reader?: BlockReader): number | undefined {
+  size(address: number): number | undefined {
     const i = this.lookup.rowOf(address);
     if (i < 0 || Number.isNaN(this.bins.sizeBytes[i])) return undefined;
     return this.bins.sizeBytes[i];
@@ -62,8 +77,8 @@ export class BinaryLocator {
 }
 
 /** A locator of no binaries (a TermDump without a BinaryIndex). */
-export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'> = {
-  address: new Float64Array(0), offset: new Float64Array(0), sizeBytes: new Float64Array(0),
+export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'> = {
+  address: new Float64Array(0), sizeBytes: new Float64Array(0), checkpoints: { row: new Float64Array(0), bodyOffset: new Float64Array(0) },
 };
 
 export function parseHex(s: string): number {
@@ -589,19 +604,19 @@ export class TermDecoder {
     const addrHex = this.lastHex;
     const out: BinaryTerm = { t: 'binary', kind, size, complete: size === 0, address: addrHex, offset };
     if (size === 0) out.bytes = new Uint8Array(0);
-    const sec = this.src.binaries?.section(address);
-    if (!sec) {
+    if (!this.src.binaries?.has(address)) {
       this.warnings.add('refc binary without a =binary section', addrHex);
       return marker('nonexisting-binary', addrHex);
     }
-    const total = this.src.binaries!.size(address, this.src.reader);
+    const total = this.src.binaries.size(address);
     if (total !== undefined && offset + size > total) {
       // OTP 28 literals write an absolute data pointer in the offset field.
       this.warnings.add('refc binary offset beyond its payload (absolute Yc offset, OTP 28?)', `${addrHex}:${offset.toString(16).toUpperCase()}:${size.toString(16).toUpperCase()}`);
       return marker('unknown', `Yc ${addrHex} offset ${offset.toString(16).toUpperCase()} size ${size}`);
     }
     const want = Math.min(size, this.binaryBytes);
-    if (want > 0) {
+    const sec = want > 0 ? this.src.binaries.section(address, this.src.reader) : undefined;
+    if (sec) {
       const bytes = this.loadBinary(sec.offset, sec.length, offset, want);
       if (bytes) {
         out.bytes = bytes;

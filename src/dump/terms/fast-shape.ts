@@ -461,8 +461,8 @@ export class FastShaper {
     if (q === hs) return false;
     const bins = this.src.binaries;
     // A Ys of a heap binary (not an off-heap one) is left to the decoder.
-    if (!bins || !bins.section(target)) return false;
-    const total = bins.size(target, this.src.reader);
+    if (!bins || !bins.has(target)) return false;
+    const total = bins.size(target);
     if (total !== undefined && offset + size > total) return false;
     if (!this.push(kind === 99 ? T_BIN_REFC : T_BIN_SUB)) return false;
     this.pushSize(size);

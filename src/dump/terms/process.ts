@@ -25,7 +25,7 @@ export interface TermDump {
   index: SectionIndex;
   header: Pick<DumpHeader, 'wordSize' | 'dumpVersion'> & Partial<Pick<DumpHeader, 'otpRelease'>>;
   source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip'>>;
-  binaries?: Pick<BinaryIndex, 'address' | 'offset' | 'sizeBytes'>;
+  binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'>;
   processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
 }
 
@@ -367,7 +367,7 @@ function heldBinaries(dump: TermDump, pid: string, reader: BlockReader, sharing:
   let total = 0;
   let shared = 0;
   for (const [a, n] of counts) {
-    const size = locator.size(a, reader) ?? NaN;
+    const size = locator.size(a) ?? NaN;
     const h: HeldBinary = { address: hex(a), sizeBytes: size, references: n };
     if (sharing) {
       h.otherHolders = others.get(a) ?? 0;
