@@ -13,9 +13,10 @@
 %%      retransmit buffer, rotated every window=400000 lines: the current buffer is live, the
 %%      previous one was dropped and never collected (the shipper went idle), so its bytes are
 %%      still on the shipper's binary virtual heap: stale references `beamscope leak` names.
-%%      Also `bin_holder` with holder=5000 binaries of holder_bin=1024 bytes, an ETS table
-%%      `log_index` with ets_objects=20000 objects and procs=100000 other processes.
-%%      (The --huge dump, class e, is this class with bigger binaries.)
+%%      Before it got stuck, log_writer wrote consumed=0 lines (so the shipper may have sent
+%%      more than are queued). Also `bin_holder` with holder=5000 binaries of holder_bin=1024
+%%      bytes, an ETS table `log_index` with ets_objects=20000 objects, and procs=100000 other
+%%      processes. (The --huge dump, class e, is this class with bigger binaries.)
 %%   b  many processes: procs=1000000 other processes (the gen_dump.escript mix) and the
 %%      registered `bench_sink` with msgs=100000 queued requests.
 %%   c  many small processes: tiny=3000000 hibernated processes (a fun with one integer each),
@@ -23,6 +24,9 @@
 %%   d  many tables and modules: tables=50000 ETS tables over owners=500 owner processes,
 %%      modules=3000 modules made with compile:forms and loaded, funs=8 funs each (one =fun
 %%      section per fun), procs=20000 others, `bench_sink` with msgs=50000.
+%%
+%% The parts mix: tables=, modules=, tiny= and procs= work in every class (fixtures/many.dump is
+%% class d with tiny processes too).
 %%
 %% Every class ends with erlang:halt(Slogan) (slogan=..., default "beamscope bench class X"),
 %% which writes the crash dump to $ERL_CRASH_DUMP; set ERL_CRASH_DUMP_SECONDS=-1 so the writer
@@ -83,44 +87,35 @@ vm_hwm() ->
 
 %% ---- the classes ----------------------------------------------------------------------------
 
-build("a", O = #{msgs := Msgs}) ->
-    spawn_registered(log_index_owner, fun() -> log_index(maps:get(ets_objects, O)) end),
-    spawn_registered(bin_holder, fun() -> bin_holder(maps:get(holder, O), maps:get(holder_bin, O)) end),
-    others(maps:get(procs, O)),
-    Sink = spawn_registered(log_writer, fun sink/0),
-    Self = self(),
-    Shipper = spawn_registered(log_shipper, fun() ->
-        shipper(Self, Sink, Msgs, maps:get(bin, O), maps:get(window, O))
-    end),
-    receive {shipped, Shipper, Live} -> ok end,
-    wait_queue(Sink, Msgs),
-    {garbage_collection_info, GC} = erlang:process_info(Shipper, garbage_collection_info),
-    log("~b lines shipped (~b ms); log_shipper keeps ~b lines, its binary vheap ~b + old ~b words",
-        [Msgs, elapsed(), Live, proplists:get_value(bin_vheap_size, GC),
-         proplists:get_value(bin_old_vheap_size, GC)]),
-    Sink;
-build("b", O) ->
-    others(maps:get(procs, O)),
-    requests_sink(maps:get(msgs, O));
-build("c", O) ->
-    tiny(maps:get(tiny, O)),
-    others(maps:get(procs, O)),
-    requests_sink(maps:get(msgs, O));
-build("d", O) ->
-    tables(maps:get(tables, O), maps:get(owners, O)),
-    modules(maps:get(modules, O), maps:get(funs, O)),
-    others(maps:get(procs, O)),
-    requests_sink(maps:get(msgs, O)).
+%% The parts every class may have (a key=value of any class adds that part: e.g. tiny=3000 in
+%% class d), then the big mailbox: class a's refc-binary one, or the plain requests of b, c, d.
+build(Class, O) ->
+    tables(opt(tables, O), opt(owners, O, 1)),
+    modules(opt(modules, O), opt(funs, O, 8)),
+    tiny(opt(tiny, O)),
+    others(opt(procs, O)),
+    case Class of
+        "a" -> refc_mailbox(O);
+        _ -> requests_sink(opt(msgs, O))
+    end.
+
+opt(K, O) -> opt(K, O, 0).
+opt(K, O, Default) -> maps:get(K, O, Default).
 
 spawn_registered(Name, F) ->
     P = spawn(F),
     register(Name, P),
     P.
 
-%% The process with the big mailbox: blocked in a receive on a fresh reference (the receive-ref
-%% optimisation means new messages are not rescanned), like a gen_server stuck in a call.
-sink() ->
-    process_flag(message_queue_data, off_heap),
+%% The process with the big mailbox (spawned with an off-heap message queue): blocked in a
+%% receive on a fresh reference (the receive-ref optimisation means new messages are not
+%% rescanned), like a gen_server stuck in a call.
+spawn_sink(Name, F) ->
+    P = spawn_opt(F, [{message_queue_data, off_heap}]),
+    register(Name, P),
+    P.
+
+stuck() ->
     Ref = make_ref(),
     receive {Ref, Reply} -> Reply end.
 
@@ -132,6 +127,37 @@ wait_queue(Pid, Want) ->
 
 %% ---- class a: the refc-binary mailbox ------------------------------------------------------
 
+%% log_writer gets consumed=0 lines and writes them out, then gets stuck in a call with msgs
+%% lines still queued; log_shipper made and sent all of them (see shipper/5).
+refc_mailbox(O = #{msgs := Msgs}) ->
+    Consumed = opt(consumed, O),
+    spawn_registered(log_index_owner, fun() -> log_index(opt(ets_objects, O)) end),
+    spawn_registered(bin_holder, fun() -> bin_holder(opt(holder, O), opt(holder_bin, O, 1024)) end),
+    Self = self(),
+    Sink = spawn_sink(log_writer, fun() -> log_writer(Self, Consumed) end),
+    Shipper = spawn_registered(log_shipper, fun() ->
+        shipper(Self, Sink, Msgs + Consumed, opt(bin, O, 80), opt(window, O, Msgs + Consumed + 1))
+    end),
+    receive {shipped, Shipper, Live} -> ok end,
+    receive {stuck, Sink} -> ok end,
+    wait_queue(Sink, Msgs),
+    {garbage_collection_info, GC} = erlang:process_info(Shipper, garbage_collection_info),
+    log("~b lines shipped, ~b written, ~b queued (~b ms); log_shipper keeps ~b lines, its binary "
+        "vheap ~b + old ~b words",
+        [Msgs + Consumed, Consumed, Msgs, elapsed(), Live, proplists:get_value(bin_vheap_size, GC),
+         proplists:get_value(bin_old_vheap_size, GC)]),
+    Sink.
+
+%% Writes N lines (drops them), collects its garbage, and gets stuck.
+log_writer(Parent, N) ->
+    write_lines(N),
+    erlang:garbage_collect(),
+    Parent ! {stuck, self()},
+    stuck().
+
+write_lines(0) -> ok;
+write_lines(N) -> receive {log_line, _, _} -> write_lines(N - 1) end.
+
 %% Ships Msgs lines to Sink, each a distinct refc binary of Size bytes, and keeps what it sent in
 %% a retransmit buffer of up to Window lines; a full buffer becomes the previous one (kept until
 %% the next rotation, then dropped). At the end the previous buffer is dropped and the shipper
@@ -139,7 +165,8 @@ wait_queue(Pid, Want) ->
 %% buffer's binaries stay accounted to it (BinVHeap/OldBinVHeap) though its heap no longer
 %% reaches them.
 shipper(Parent, Sink, Msgs, Size, Window) ->
-    Unacked = ship(Sink, 1, Msgs, Size, Window, [], 0, []),
+    Pad = binary:copy(<<"x">>, Size),
+    Unacked = ship(Sink, 1, Msgs, {Size, Pad}, Window, [], 0, []),
     Parent ! {shipped, self(), length(Unacked)},
     await_acks(Unacked).
 
@@ -156,13 +183,14 @@ ship(Sink, I, Msgs, Size, W, Buf, N, Prev) ->
 await_acks(Unacked) ->
     receive {ack, _} -> await_acks(Unacked) end.
 
-%% A log line of exactly Size bytes (> 64: a refc binary), different for every I.
-line(I, Size) ->
+%% A log line of exactly Size bytes (> 64: a refc binary), different for every I; the padding
+%% is a slice of Pad, so making a line leaves no garbage binary behind.
+line(I, {Size, Pad}) ->
     Head = <<"2026-11-28T16:16:", (zpad(I rem 60, 2))/binary, ".", (zpad(I rem 1000000, 6))/binary,
              "Z info [shipper] seq=", (zpad(I, 10))/binary, " ">>,
-    Pad = Size - byte_size(Head),
-    if Pad >= 0 -> <<Head/binary, (binary:copy(<<"x">>, Pad))/binary>>;
-       true -> binary:part(Head, 0, Size)
+    case Size - byte_size(Head) of
+        N when N >= 0 -> <<Head/binary, (binary:part(Pad, 0, N))/binary>>;
+        _ -> binary:copy(binary:part(Head, 0, Size))
     end.
 
 zpad(N, Width) ->
@@ -181,7 +209,7 @@ log_index(Objects) ->
 %% ---- classes b, c, d: the sink with requests -----------------------------------------------
 
 requests_sink(Msgs) ->
-    Sink = spawn_registered(bench_sink, fun sink/0),
+    Sink = spawn_sink(bench_sink, fun stuck/0),
     Senders = max(1, erlang:system_info(schedulers_online)),
     Refs = [begin
                 {_, Ref} = spawn_monitor(fun() -> send_requests(Sink, S, Msgs div Senders + extra(S, Msgs, Senders)) end),
@@ -204,6 +232,7 @@ send_requests(Sink, S, N) ->
 
 %% 60% idle workers, 25% connection handlers, 10% gen_server-like loops with state, 5% with a
 %% few queued messages (0..8).
+others(0) -> ok;
 others(Procs) ->
     A = Procs * 60 div 100,
     B = Procs * 25 div 100,
@@ -238,6 +267,7 @@ loop(State) -> receive {set, K, V} -> loop(State#{K => V}); stop -> ok end.
 
 %% Each one hibernates at once (its heap shrinks to what it holds: a fun with its number), so
 %% the VM needs ~1 KB a process. Spawned from a few spawners so both cores work.
+tiny(0) -> ok;
 tiny(N) ->
     Spawners = max(1, erlang:system_info(schedulers_online)),
     Refs = [begin
@@ -260,6 +290,7 @@ tiny_wake(Id) -> Id.
 
 %% Tables spread over Owners processes; every 10th named; set / ordered_set / bag / duplicate_bag
 %% in turn; 0..19 small objects each.
+tables(0, _Owners) -> ok;
 tables(N, Owners) ->
     Self = self(),
     Owned = [spawn(fun() -> table_owner(Self, O, N div Owners + extra(O, N, Owners)) end)
@@ -285,6 +316,7 @@ table_owner(Parent, O, Count) ->
 %% N modules bench_mod_1 .. bench_mod_N, each exporting funs/0 that returns F funs (so each
 %% module has F fun entries, each one =fun section in the dump), compiled with compile:forms and
 %% loaded with code:load_binary.
+modules(0, _F) -> ok;
 modules(N, F) ->
     lists:foreach(fun(I) -> make_module(I, F) end, lists:seq(1, N)),
     log("~b modules with ~b funs each compiled and loaded (~b ms)", [N, F, elapsed()]).
