@@ -8,16 +8,23 @@ import { BlockReader } from '../src/dump/terms/heap-index.js';
 import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
 
 describe('BinaryLookup', () => {
-  it('finds every address of a table, the first row of an address written twice, and no other', () => {
+  it('finds every address of a table, and no other, from the rows near the last one found and from its hash table', () => {
     const b = new BinaryTableBuilder();
     // Addresses as a 64-bit VM writes them: 8-byte aligned, above 2^32, close together.
     const addrs = Array.from({ length: 5000 }, (_, i) => 0x7f596bd4f7a0 - i * 0x78);
-    addrs.push(0x10, 2 ** 52 - 8, addrs[17]);
+    addrs.push(0x10, 2 ** 52 - 8);
     addrs.forEach((a, i) => b.add(a, i * 100));
     const bins = b.result();
+    // In order (each next to the one before), then shuffled (linear scans, then the table).
     const l = new BinaryLookup(bins);
-    addrs.forEach((a, i) => expect(l.rowOf(a)).toBe(i === addrs.length - 1 ? 17 : i));
+    addrs.forEach((a, i) => expect(l.rowOf(a)).toBe(i));
     for (const a of [0, 0x7f596bd4f7a8, 2 ** 52, 1]) expect(l.rowOf(a)).toBe(-1);
+    const shuffled = new BinaryLookup(bins);
+    for (let k = 0; k < addrs.length; k++) {
+      const i = (k * 2654435761) % addrs.length;
+      expect(shuffled.rowOf(addrs[i])).toBe(i);
+    }
+    for (const a of [0, 0x7f596bd4f7a8, 2 ** 52, 1]) expect(shuffled.rowOf(a)).toBe(-1);
   });
 });
 

@@ -80,6 +80,15 @@ export class BinaryTableBuilder {
     this.cpOffset[this.cpCount++] = bodyOffset;
   }
 
+  /**
+   * Room for `n` rows in all, made at once. The pages are touched only as rows are added, so an
+   * estimate too high costs address space, not memory, while growing by copies costs a page
+   * fault per 4 KiB of every copy and, for a moment, both copies.
+   */
+  reserve(n: number): void {
+    if (n > this.address.length) this.grow(Math.min(n, 2 ** 28));
+  }
+
   private grow(n: number): void {
     this.address = copyInto(new Float64Array(n), this.address, this.count);
     this.size = copyInto(new Float64Array(n), this.size, this.count);
@@ -117,40 +126,72 @@ export function checkpointBefore(bins: Pick<BinaryIndex, 'checkpoints'>, row: nu
 }
 
 /**
- * Row of a binary by address: an open-addressed table of rows (4 bytes a slot),
- * made once per BinaryIndex. A Map of millions of numbers costs several times that, and sorting
- * copies of the columns twice it.
+ * Row of a binary by address. A process's heap refers to its binaries mostly in the order the
+ * dump wrote them, so a lookup first tries the rows next to the last one found, then a linear
+ * scan; only after LINEAR_LOOKUPS misses is an open-addressed table (4 bytes a slot, at most 3/4
+ * full) built. On 3,000,000 binaries the table costs 270 ms of random writes, while triage's few
+ * thousand lookups of one mailbox are almost all next to the one before.
  */
 export class BinaryLookup {
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  private slots?: Int32Array;
+  private mask = 0;
+  private last = -1;
+  private linear = 0;
 
-  constructor(private readonly bins: Pick<BinaryIndex, 'address'>) {
-    const n = bins.address.length;
-    // At most three quarters full: linear probes stay short, and the table is 5.3 bytes a binary.
-    let cap = 16;
-    while (cap * 3 < n * 4) cap *= 2;
-    this.slots = new Int32Array(cap);
-    this.mask = cap - 1;
-    const a = bins.address;
-    for (let i = 0; i < n; i++) {
-      let h = hashAddress(a[i]) & this.mask;
-      // The first section of an address wins (a dump writes each binary once).
-      while (this.slots[h] !== 0 && a[this.slots[h] - 1] !== a[i]) h = (h + 1) & this.mask;
-      if (this.slots[h] === 0) this.slots[h] = i + 1;
-    }
-  }
+  constructor(private readonly bins: Pick<BinaryIndex, 'address'>) {}
 
   /** The row of this address, or -1. */
   rowOf(address: number): number {
     const a = this.bins.address;
+    if (this.slots) return this.probe(address);
+    for (let d = 1; d <= NEAR; d++) {
+      const up = this.last + d;
+      if (up < a.length && a[up] === address) return (this.last = up);
+      const down = this.last - d;
+      if (down >= 0 && a[down] === address) return (this.last = down);
+    }
+    if (this.last >= 0 && a[this.last] === address) return this.last;
+    if (++this.linear > LINEAR_LOOKUPS) {
+      this.build();
+      return this.probe(address);
+    }
+    const row = a.indexOf(address);
+    if (row >= 0) this.last = row;
+    return row;
+  }
+
+  private probe(address: number): number {
+    const a = this.bins.address;
+    const slots = this.slots!;
     for (let h = hashAddress(address) & this.mask; ; h = (h + 1) & this.mask) {
-      const row = this.slots[h] - 1;
+      const row = slots[h] - 1;
       if (row < 0) return -1;
       if (a[row] === address) return row;
     }
   }
+
+  private build(): void {
+    const a = this.bins.address;
+    const n = a.length;
+    let cap = 16;
+    while (cap * 3 < n * 4) cap *= 2;
+    const slots = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let i = 0; i < n; i++) {
+      let h = hashAddress(a[i]) & mask;
+      // The first section of an address wins (a dump writes each binary once).
+      while (slots[h] !== 0 && a[slots[h] - 1] !== a[i]) h = (h + 1) & mask;
+      if (slots[h] === 0) slots[h] = i + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
 }
+
+/** Rows on either side of the last one found that a lookup tries first. */
+const NEAR = 4;
+/** Linear scans (a few ms each on millions of binaries) before the table is built. */
+const LINEAR_LOOKUPS = 32;
 
 const lookups = new WeakMap<object, BinaryLookup>();
 

@@ -118,6 +118,8 @@ export class DumpBuilder implements ScanSink {
   /** The last section in the index has no length yet. */
   private lastOpen = false;
   dump: Omit<Dump, 'header' | 'truncation' | 'index' | 'source' | 'processes' | 'binaries'>;
+  /** The size of the file read, when known: it bounds the tables to reserve. */
+  fileBytes = 0;
   private readonly ctx: ParseContext;
 
   /**
@@ -155,6 +157,9 @@ export class DumpBuilder implements ScanSink {
         return null;
       }
       this.lastBinary = address;
+      // A `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text):
+      // the rest of the file bounds how many there can be.
+      if (this.bins.count === 0 && this.fileBytes > bodyOffset) this.bins.reserve(Math.ceil((this.fileBytes - bodyOffset) / 100));
       this.bins.add(address, bodyOffset);
       this.binarySize.seen = false;
       return this.binarySize;

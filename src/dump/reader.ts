@@ -89,6 +89,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
       gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
       if (!gzip) {
         seekable = true;
+        builder.fileBytes = size;
         const r = await readPlainFile(fd, size, { builder, scanner, check, feed, progress, bufferSize, opts });
         usedThreads = r.threads;
         retry = !r.ok;
