@@ -146,7 +146,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
     const kind = sniffInput(first);
     if (kind === 'crash-dump') {
       stdin.unshift(first);
-      const dump = await readDump('-');
+      const dump = await readDump('-', { want: 'allocators' });
       return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, 'stdin') };
     }
     const all = await readAllocatorData(stdin, 'stdin', first);
@@ -164,7 +164,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
   refuseBinary(head, path);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') {
-    const dump = await readDump(path);
+    const dump = await readDump(path, { want: 'allocators' });
     return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, path) };
   }
   await checkAllocatorDataSize(path);

@@ -65,6 +65,10 @@ const CODE = Object.fromEntries(TAG_LIST.map((t, i) => [t, i])) as Record<string
 /** Sections decoded on demand, per process (src/dump/terms): indexed, never parsed here. */
 const ON_DEMAND = new Uint8Array(TAG_LIST.length);
 for (const t of ['proc_heap', 'proc_stack', 'proc_messages', 'proc_dictionary', 'literals']) ON_DEMAND[CODE[t]] = 1;
+/** The sections a dump writes before its processes, in every version (ReadOptions.want 'allocators'). */
+const EARLY = new Uint8Array(TAG_LIST.length);
+for (const t of ['erl_crash_dump', 'scheduler', 'dirty_cpu_scheduler', 'dirty_io_scheduler', 'dirty_cpu_run_queue',
+  'dirty_io_run_queue', 'memory', 'hash_table', 'index_table', 'allocated_areas', 'allocator', 'abort']) EARLY[CODE[t]] = 1;
 const NEWEST_ATOMS_KEPT = 20;
 const UNKNOWN_KEYS_KEPT = 200;
 const TIMER_OWNERS_KEPT = 100_000;
@@ -120,6 +124,14 @@ export class DumpBuilder implements ScanSink {
   dump: Omit<Dump, 'header' | 'truncation' | 'index' | 'source' | 'processes' | 'binaries'>;
   /** The size of the file read, when known: it bounds the tables to reserve. */
   fileBytes = 0;
+  /**
+   * Read only the sections before the first `=proc` (header, schedulers, `=memory`, tables,
+   * allocators: they come first in every dump version); `lateReached` is set at the first other.
+   */
+  earlyOnly = false;
+  lateReached = false;
+  /** When the read stopped early: whether the file ends with `=end` (undefined: not known). */
+  tailEnd?: boolean;
   private readonly ctx: ParseContext;
 
   /**
@@ -143,6 +155,12 @@ export class DumpBuilder implements ScanSink {
     let nameEnd = end;
     for (let p = start + 1; p < end; p++) if (buf[p] === 0x3a) { nameEnd = p; break; }
     const code = TAG_MATCHER.match(buf, start + 1, nameEnd);
+    if (this.lateReached) return null;
+    if (this.earlyOnly && code >= 0 && EARLY[code] === 0) {
+      this.lateReached = true;
+      this.closeSection(lineOffset);
+      return null;
+    }
     if (this.firstTagOffset < 0) this.firstTagOffset = lineOffset;
     this.closeSection(lineOffset);
     if (code === CODE.binary) {
@@ -383,10 +401,13 @@ export class DumpBuilder implements ScanSink {
     if (d.distribution.distributed === undefined && d.distribution.thisNode !== undefined) {
       d.distribution.distributed = d.distribution.thisNode !== "'nonode@nohost'" && d.distribution.thisNode !== 'nonode@nohost';
     }
-    const truncated = !this.sawEnd || this.abortReason !== undefined;
+    // A read that stopped early did not see the end: the reader looked at the file's tail instead
+    // (tailEnd), or could not (a stream), and then claims nothing.
+    const sawEnd = this.lateReached ? this.tailEnd ?? true : this.sawEnd;
+    const truncated = !sawEnd || this.abortReason !== undefined;
     return {
       ...d,
-      source: { ...source, bytes: this.endOffset },
+      source: { ...source, bytes: this.endOffset, read: this.earlyOnly ? 'allocators' : 'all' },
       header,
       processes: this.rows.table,
       binaries: this.bins.result(),

@@ -268,6 +268,13 @@ export interface DumpSource {
   seekable: boolean;
   /** Threads that read it: more than 1 when byte ranges of a big plain file were read at once. */
   threads: number;
+  /**
+   * What was read (ReadOptions.want): 'allocators' when the read stopped after the header,
+   * `=memory` and the allocator sections, so everything else in the model is empty.
+   */
+  read?: 'all' | 'allocators';
+  /** True when the model came from the saved index (index-file.ts) instead of a scan. */
+  fromIndex?: boolean;
 }
 
 export interface Dump {
