@@ -68,10 +68,10 @@ export const CLASS_SPECS: Record<DumpClass, DumpSpec> = {
     class: 'd', sizeMB: 48, messages: 50_000, procs: 20_000, payload: 16, vmMB: 600,
     args: ['tables=50000', 'owners=500', 'modules=3000', 'funs=8', 'procs=20000', 'msgs=50000'],
   },
-  // --huge: class a with 1,800-byte binaries, over 10 GB
+  // --huge: class a with 2,700-byte binaries (3,600 base64 characters each in the dump), over 10 GB
   e: {
-    class: 'e', sizeMB: 11_200, messages: 3_000_000, procs: 100_000, payload: 1800, vmMB: 9_000,
-    args: ['msgs=3000000', 'bin=1800', 'window=400000', 'holder=5000', 'holder_bin=1024', 'ets_objects=20000', 'procs=100000'],
+    class: 'e', sizeMB: 11_300, messages: 3_000_000, procs: 100_000, payload: 2700, vmMB: 13_000,
+    args: ['msgs=3000000', 'bin=2700', 'window=400000', 'holder=5000', 'holder_bin=1024', 'ets_objects=20000', 'procs=100000'],
   },
 };
 
@@ -208,6 +208,8 @@ export async function ensureDump(
   }
   const tmp = `${path}.tmp`;
   rmSync(tmp, { force: true });
+  // beamscope's saved index of an earlier dump at this path (DUMP.bsidx) is not for the new one
+  rmSync(`${path}.bsidx`, { force: true });
   log(
     spec.class
       ? `generating ${path}: class ${spec.class} (${(spec.args ?? []).join(' ')}), ~${spec.sizeMB} MB, VM ~${spec.vmMB} MB ...`
