@@ -64,7 +64,7 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --sizes LIST        dump sizes in MB, comma-separated (default ${SPECS.map((s) => s.sizeMB).join(',')})
   --classes LIST      issue-14 dump classes, comma-separated: a,b,c,d (default a,b,c,d), e (the
                       huge one); with only --sizes, no classes, with only --classes, no sizes
-  --huge              add class e (a dump of over 10 GB, class a with 1.8 KB binaries)
+  --huge              add class e (a dump of over 10 GB, class a with 2.7 KB binaries)
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
   --runs N            timed runs of each tool per dump; the median wall time is reported
