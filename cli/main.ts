@@ -11,7 +11,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine } from './common.js';
-import { setReadThreads } from './progress.js';
+import { setReadCache, setReadThreads } from './progress.js';
 import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
@@ -26,6 +26,7 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }
   leak: () => import('./commands/leak.js'),
   diff: () => import('./commands/diff.js'),
   collect: () => import('./commands/collect.js'),
+  index: () => import('./commands/index.js'),
 };
 const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = requested !== undefined && requested in LOADERS ? [requested] : Object.keys(LOADERS);
@@ -44,7 +45,16 @@ const cli = yargs(hideBin(process.argv))
       return n;
     },
   })
-  .middleware((argv) => setReadThreads(argv.threads as number | undefined))
+  .option('cache', {
+    type: 'boolean',
+    global: true,
+    default: true,
+    describe: 'use and keep an index of a plain-file crash dump beside it (DUMP.bsidx) or in ~/.cache/beamscope, so the next command skips the scan; --no-cache reads the dump afresh and saves nothing',
+  })
+  .middleware((argv) => {
+    setReadThreads(argv.threads as number | undefined);
+    setReadCache(argv.cache !== false);
+  })
   .demandCommand(1, 'Name a command; see --help.')
   .strict()
   .wrap(Math.min(100, process.stdout.columns || 100))

@@ -29,6 +29,12 @@ export function useColor(): boolean {
 }
 
 let readThreads: number | undefined;
+let readCache = true;
+
+/** `--no-cache`: neither use nor save the index saved beside a dump (set once, before the command runs). */
+export function setReadCache(on: boolean): void {
+  readCache = on;
+}
 
 /** `--threads N`, for every command that reads a dump (set once, before the command runs). */
 export function setReadThreads(n: number | undefined): void {
@@ -39,7 +45,7 @@ export function setReadThreads(n: number | undefined): void {
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
   try {
-    return await readDump(path, { onProgress: progress.onProgress, threads: readThreads });
+    return await readDump(path, { onProgress: progress.onProgress, threads: readThreads, cache: readCache });
   } finally {
     progress.done();
   }

@@ -6,33 +6,12 @@ import type { Dump } from '../src/dump/index.js';
 import { corpusDumps, fixtureDumps } from './helpers/dumps.js';
 // The parallel reader starts its workers from the compiled files (`npm test` builds first): from
 // the TypeScript sources it reads in one pass.
-import { processAt, readDump } from '../dist/src/dump/index.js';
+import { readDump } from '../dist/src/dump/index.js';
 import { claimRange } from '../src/dump/read-range.js';
-import { BinaryLocator } from '../dist/src/dump/terms/decoder.js';
-import { BlockReader } from '../dist/src/dump/terms/heap-index.js';
+import { plainModel } from './helpers/model.js';
 
-/**
- * Every binary's body offset, found from the index's checkpoints: the checkpoints themselves
- * depend on where the ranges fell, where each binary lies does not.
- */
-function bodyOffsets(d: Dump): number[] {
-  const locator = new BinaryLocator(d.binaries);
-  const reader = new BlockReader(d.source.path);
-  try {
-    return Array.from(d.binaries.address, (a) => locator.section(a, reader)?.offset ?? -1);
-  } finally {
-    reader.close();
-  }
-}
-
-/** The model as plain data: rows as records, the index entry by entry, typed arrays cut to their use. */
-function model(d: Dump): unknown {
-  const { source, index, processes, binaries: { checkpoints: _cp, ...binaries }, ...rest } = d;
-  const rows = Array.from({ length: processes.count }, (_, i) => processAt(processes, i));
-  const entries = Array.from({ length: index.size }, (_, i) => index.at(i));
-  return JSON.parse(JSON.stringify({ ...rest, binaries, bodyOffsets: bodyOffsets(d), rows, entries, source: { ...source, threads: 0 } }, (_k, v) =>
-    ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v));
-}
+/** The model as plain data (the parallel read uses the compiled reader, the comparison the sources'). */
+const model = (d: Dump): unknown => plainModel(d);
 
 const all = [...fixtureDumps(), ...corpusDumps()];
 

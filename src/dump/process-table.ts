@@ -79,31 +79,7 @@ export class ProcessTableBuilder {
    * "Waiting" would undo the interning.
    */
   toPart(): ProcessTablePart {
-    const t = this.table;
-    const n = t.count;
-    const numeric = {} as Record<NumericColumn, Float64Array>;
-    for (const k of NUMERIC) numeric[k] = t[k].slice(0, n);
-    const text = {} as ProcessTablePart['text'];
-    for (const k of TEXT) {
-      if (k === 'pid') continue;
-      const col = t[k] as Array<string | undefined>;
-      const codes = new Int32Array(n);
-      const values: string[] = [];
-      const seen = new Map<string, number>();
-      for (let i = 0; i < n; i++) {
-        const v = col[i];
-        if (v === undefined) { codes[i] = -1; continue; }
-        let c = seen.get(v);
-        if (c === undefined) {
-          c = values.length;
-          values.push(v);
-          seen.set(v, c);
-        }
-        codes[i] = c;
-      }
-      text[k] = { values, codes };
-    }
-    return { count: n, numeric, memoryDerived: t.memoryDerived.slice(0, n), pid: t.pid, text };
+    return tableToPart(this.table);
   }
 
   /** Appends the rows of the following byte ranges, in order. */
@@ -145,6 +121,58 @@ export class ProcessTableBuilder {
     d.set(t.memoryDerived.subarray(0, t.count));
     t.memoryDerived = d;
   }
+}
+
+/** A table of these rows, using the numeric arrays as they are (a saved index, index-file.ts). */
+export function tableFromPart(p: ProcessTablePart): ProcessTable {
+  const text = (k: Exclude<TextColumn, 'pid'>): Array<string | undefined> => {
+    const c = p.text[k];
+    const col = new Array<string | undefined>(p.count);
+    for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
+    return col;
+  };
+  const n = p.numeric;
+  return {
+    count: p.count, pid: p.pid, state: text('state') as string[], name: text('name'), spawnedAs: text('spawnedAs'),
+    spawnedBy: text('spawnedBy'), currentCall: text('currentCall'), programCounter: text('programCounter'),
+    internalState: text('internalState'), messageQueueLength: n.messageQueueLength, reductions: n.reductions,
+    memoryBytes: n.memoryBytes, memoryDerived: p.memoryDerived, stackHeapBytes: n.stackHeapBytes, oldHeapBytes: n.oldHeapBytes,
+    heapUnusedBytes: n.heapUnusedBytes, oldHeapUnusedBytes: n.oldHeapUnusedBytes, binVHeapBytes: n.binVHeapBytes,
+    oldBinVHeapBytes: n.oldBinVHeapBytes, heapFragments: n.heapFragments, heapFragmentBytes: n.heapFragmentBytes,
+    links: n.links, monitors: n.monitors, monitoredBy: n.monitoredBy,
+  };
+}
+
+/**
+ * A table's rows, copied, in transferable form: for a worker of the parallel reader to post, and
+ * for the saved index. Text columns go as distinct values plus codes: a structured clone copies a
+ * string once per row, and 100,000 copies of "Waiting" would undo the interning.
+ */
+export function tableToPart(t: ProcessTable): ProcessTablePart {
+  const n = t.count;
+  const numeric = {} as Record<NumericColumn, Float64Array>;
+  for (const k of NUMERIC) numeric[k] = t[k].slice(0, n);
+  const text = {} as ProcessTablePart['text'];
+  for (const k of TEXT) {
+    if (k === 'pid') continue;
+    const col = t[k] as Array<string | undefined>;
+    const codes = new Int32Array(n);
+    const values: string[] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v === undefined) { codes[i] = -1; continue; }
+      let c = seen.get(v);
+      if (c === undefined) {
+        c = values.length;
+        values.push(v);
+        seen.set(v, c);
+      }
+      codes[i] = c;
+    }
+    text[k] = { values, codes };
+  }
+  return { count: n, numeric, memoryDerived: t.memoryDerived.slice(0, n), pid: t.pid.slice(0, n), text };
 }
 
 /** A ProcessTableBuilder's rows in transferable form. */

@@ -9,10 +9,10 @@ import type { SectionRef } from './types.js';
 export class SectionIndex {
   private tagNames: string[] = [];
   private tagCodes = new Map<string, number>();
-  private tags = new Uint8Array(1024);
-  private offsets = new Float64Array(1024);
-  private lengths = new Float64Array(1024);
-  private packedIds = new Float64Array(1024);
+  private tags: Uint8Array = new Uint8Array(1024);
+  private offsets: Float64Array = new Float64Array(1024);
+  private lengths: Float64Array = new Float64Array(1024);
+  private packedIds: Float64Array = new Float64Array(1024);
   private otherIds = new Map<number, string>();
   private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
   /** Rows by tag code of the pids given to prepare(), -1 for none; valid while size is `preparedSize`. */
@@ -194,6 +194,18 @@ export class SectionIndex {
       tagNames: this.tagNames, tags: this.tags.slice(0, n), offsets: this.offsets.slice(0, n),
       lengths: this.lengths.slice(0, n), packedIds: this.packedIds.slice(0, n), otherIds: [...this.otherIds],
     };
+  }
+
+  /** An index of these entries, using the arrays as they are (a saved index, index-file.ts). */
+  static fromPart(p: SectionIndexPart): SectionIndex {
+    const ix = new SectionIndex(p.tagNames);
+    ix.tags = p.tags;
+    ix.offsets = p.offsets;
+    ix.lengths = p.lengths;
+    ix.packedIds = p.packedIds;
+    for (const [k, id] of p.otherIds) ix.otherIds.set(k, id);
+    ix.size = p.tags.length;
+    return ix;
   }
 
   /** Appends the entries another index (of the next byte range) made. */

@@ -1,0 +1,60 @@
+import type { CommandModule } from 'yargs';
+import { readDump } from '../../src/dump/reader.js';
+import { removeIndex } from '../../src/dump/index-file.js';
+import { InputError } from '../../src/errors.js';
+import { formatCount, sanitize } from '../../src/report/format.js';
+import { inputPath, runCommand, toJson, writeOut } from '../common.js';
+import { progressReporter } from '../progress.js';
+
+interface Args {
+  dump: string;
+  format: 'text' | 'json';
+  rebuild: boolean;
+}
+
+/**
+ * `beamscope index <dump>`: builds the saved index ahead of time (every other command on a plain
+ * dump file saves one on its first read anyway), so that the first command run in an incident is
+ * already instant.
+ */
+const command: CommandModule<object, Args> = {
+  command: 'index <dump>',
+  describe: 'Build the saved index of a crash dump ahead of time, so later commands skip the scan',
+  builder: (y) =>
+    y
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: a compressed dump or stdin cannot be indexed)' })
+      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+      .option('rebuild', { type: 'boolean', default: false, describe: 'scan the dump again even when a valid index exists' }) as never,
+  handler: (args) =>
+    runCommand(async () => {
+      const path = inputPath(args.dump);
+      if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
+      if (args.rebuild) removeIndex(path);
+      const progress = progressReporter('indexing');
+      let event: { kind: 'loaded' | 'saved'; file: string } | undefined;
+      const started = process.hrtime.bigint();
+      let dump;
+      try {
+        dump = await readDump(path, { cache: true, onProgress: progress.onProgress, onIndex: (kind, file) => { event = { kind, file }; } });
+      } finally {
+        progress.done();
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (dump.source.gzip) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
+      const result = {
+        dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
+        sections: dump.index.size + dump.binaries.count, processes: dump.processes.count, binaries: dump.binaries.count, seconds,
+      };
+      if (args.format === 'json') await writeOut(toJson(result));
+      else if (!event) {
+        await writeOut(`${sanitize(path)}: read in ${seconds.toFixed(2)} s, but the index could not be saved beside it or in the cache directory\n`);
+        return 1;
+      } else {
+        await writeOut(`${sanitize(path)}: index ${result.status} in ${seconds.toFixed(2)} s: ${sanitize(event.file)}\n` +
+          `  ${formatCount(result.sections)} sections, ${formatCount(result.processes)} processes, ${formatCount(result.binaries)} binaries\n`);
+      }
+      return event ? 0 : 1;
+    }),
+};
+
+export default command;

@@ -1,0 +1,324 @@
+/**
+ * The saved index: what one full read of a plain dump file built (section offsets, the process
+ * table's columns, the binaries, the parsed small sections), written once so that later commands
+ * on the same dump skip the scan. edump keeps a `.eidx` beside a dump the same way;
+ * crashdump_viewer rescans every time.
+ *
+ * It is kept beside the dump (`DUMP.bsidx`) when that directory is writable, else in the user
+ * cache directory (`$XDG_CACHE_HOME/beamscope`, by default `~/.cache/beamscope`), under a hash of the
+ * dump's real path; `BEAMSCOPE_INDEX_DIR` names one directory for all of them instead. It is used only when it is for this very file: same size, same modification
+ * time, same CRC-32 of the first and last 64 KiB, and its own CRC-32 intact. Anything else (stale,
+ * another dump's, cut, corrupt, another format version) is ignored and rebuilt: never trusted.
+ *
+ * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of
+ * everything after these 32 bytes, 0), the JSON description, and the typed arrays it lists, each
+ * at an offset that is a multiple of 8, so that they are used in place, without a copy.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { tableFromPart, tableToPart, type ProcessTablePart } from './process-table.js';
+import { SectionIndex, type SectionIndexPart } from './section-index.js';
+import type { Dump } from './types.js';
+
+const MAGIC = Buffer.from('beamscope index\n');
+/** Bump when the model or this layout changes: an index of another version is rebuilt. */
+export const INDEX_FORMAT_VERSION = 1;
+const HEADER_BYTES = MAGIC.length + 16;
+/** Bytes at each end of the dump whose CRC-32 goes into the key. */
+const EDGE_BYTES = 64 << 10;
+
+/** What makes an index this dump's. */
+interface DumpKey {
+  bytes: number;
+  mtimeMs: number;
+  headCrc: number;
+  tailCrc: number;
+}
+
+type ArrayKind = 'f64' | 'u8' | 'i32';
+interface BlobRef {
+  name: string;
+  kind: ArrayKind;
+  /** From the start of the file; a multiple of 8. */
+  offset: number;
+  length: number;
+}
+
+interface Description {
+  key: DumpKey;
+  fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
+  processes: { count: number; pid: string[]; text: Record<string, { values: string[] }> };
+  index: { tagNames: string[]; otherIds: Array<[number, string]> };
+  binaries: { count: number; totalBytes: number };
+  blobs: BlobRef[];
+}
+
+/** Where an index of `dumpPath` may be: beside it, then in the user cache directory. */
+export function indexPaths(dumpPath: string): { beside: string; cache: string } {
+  let real = dumpPath;
+  try {
+    real = realpathSync(dumpPath);
+  } catch {
+    // The dump's own open reports a missing file.
+  }
+  const name = `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.bsidx`;
+  // One directory for every index instead (the tests use it, so as to write nothing beside the
+  // fixtures and the shared corpus).
+  const only = process.env.BEAMSCOPE_INDEX_DIR;
+  if (only) return { beside: join(only, name), cache: join(only, name) };
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return { beside: `${real}.bsidx`, cache: join(cacheRoot, 'beamscope', name) };
+}
+
+function keyOf(fd: number): DumpKey {
+  const st = fstatSync(fd);
+  const edge = (pos: number) => {
+    const n = Math.max(0, Math.min(EDGE_BYTES, st.size - pos));
+    const buf = Buffer.allocUnsafe(n);
+    const got = n > 0 ? readSync(fd, buf, 0, n, pos) : 0;
+    return crc32(buf.subarray(0, got));
+  };
+  return { bytes: st.size, mtimeMs: st.mtimeMs, headCrc: edge(0), tailCrc: edge(Math.max(0, st.size - EDGE_BYTES)) };
+}
+
+/**
+ * The dump model from a saved index of the dump open as `fd`, or undefined when there is none
+ * that is this file's. Never throws: a bad index is the same as none.
+ */
+export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: string } | undefined {
+  let key: DumpKey;
+  try {
+    key = keyOf(fd);
+  } catch {
+    return undefined;
+  }
+  const { beside, cache } = indexPaths(dumpPath);
+  for (const file of [beside, cache]) {
+    try {
+      const dump = loadFrom(file, key, dumpPath);
+      if (dump) return { dump, from: file };
+    } catch {
+      // Corrupt in a way the checks below did not name: rebuilt like any other bad index.
+    }
+  }
+  return undefined;
+}
+
+function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  let all: Uint8Array;
+  try {
+    const size = fstatSync(fd).size;
+    if (size < HEADER_BYTES || size > 2 ** 32) return undefined;
+    // An ArrayBuffer of its own, so that the arrays in it are aligned as they were written.
+    all = new Uint8Array(new ArrayBuffer(size));
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, all, got, size - got, got);
+      if (n <= 0) return undefined;
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const buf = Buffer.from(all.buffer, 0, all.length);
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const version = buf.readUInt32LE(MAGIC.length);
+  const jsonBytes = buf.readUInt32LE(MAGIC.length + 4);
+  const crc = buf.readUInt32LE(MAGIC.length + 8);
+  if (version !== INDEX_FORMAT_VERSION || buf.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > buf.length) return undefined;
+  if (crc32(buf.subarray(HEADER_BYTES)) !== crc) return undefined;
+  const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
+  if (!sameKey(d.key, key)) return undefined;
+
+  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array>();
+  for (const b of d.blobs) {
+    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' ? 4 : 1;
+    if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
+    blobs.set(b.name, b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
+      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
+  }
+  const f64 = (name: string, n: number): Float64Array => {
+    const a = blobs.get(name);
+    if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
+    return a;
+  };
+  const p = d.processes;
+  const n = p.count;
+  if (p.pid.length !== n) return undefined;
+  const part: ProcessTablePart = {
+    count: n, pid: p.pid, numeric: {} as ProcessTablePart['numeric'], text: {} as ProcessTablePart['text'],
+    memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
+  };
+  if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
+  for (const name of [...blobs.keys()].filter((k) => k.startsWith('proc.num.'))) {
+    (part.numeric as Record<string, Float64Array>)[name.slice(9)] = f64(name, n);
+  }
+  for (const [col, { values }] of Object.entries(p.text)) {
+    const codes = blobs.get(`proc.text.${col}`);
+    if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
+    for (const c of codes) if (c >= values.length) return undefined;
+    (part.text as Record<string, { values: string[]; codes: Int32Array }>)[col] = { values, codes };
+  }
+  const tags = blobs.get('index.tags');
+  if (!(tags instanceof Uint8Array)) return undefined;
+  const entries = tags.length;
+  for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
+  const indexPart: SectionIndexPart = {
+    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: f64('index.lengths', entries),
+    packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
+  };
+  const bins = d.binaries.count;
+  const cps = blobs.get('bin.cpRow')?.length ?? -1;
+  return {
+    ...d.fields,
+    source: { ...d.fields.source, path: dumpPath, fromIndex: true },
+    processes: tableFromPart(part),
+    index: SectionIndex.fromPart(indexPart),
+    binaries: {
+      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins), sizeBytes: f64('bin.sizeBytes', bins),
+      checkpoints: { row: f64('bin.cpRow', cps), bodyOffset: f64('bin.cpOffset', cps) },
+    },
+  };
+}
+
+function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
+  return !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.headCrc === b.headCrc && a.tailCrc === b.tailCrc;
+}
+
+/**
+ * Saves what a full read of the plain dump file `fd` built, beside the dump or else in the user
+ * cache. Returns where it went, or undefined when neither place could take it (the reason is
+ * not the caller's problem: the next command scans again). Written to a temporary file and
+ * renamed, so that a reader never sees half an index.
+ */
+export function saveIndex(dump: Dump, fd: number): string | undefined {
+  if (!dump.source.seekable || dump.source.gzip || dump.source.read === 'allocators') return undefined;
+  let bytes: Buffer[];
+  try {
+    bytes = encode(dump, keyOf(fd));
+  } catch {
+    return undefined;
+  }
+  const { beside, cache } = indexPaths(dump.source.path);
+  for (const file of [beside, cache]) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      const out = openSync(tmp, 'w', 0o644);
+      try {
+        for (const b of bytes) writeSync(out, b);
+      } finally {
+        closeSync(out);
+      }
+      renameSync(tmp, file);
+      return file;
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** The index file's parts, in order. */
+function encode(dump: Dump, key: DumpKey): Buffer[] {
+  const { index, processes, binaries, source: { path: _path, ...source }, ...fields } = dump;
+  const rows = tableToPart(processes);
+  const ix = index.toPart();
+  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array]> = [
+    ['proc.memoryDerived', rows.memoryDerived],
+    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a] as [string, Float64Array]),
+    ...Object.entries(rows.text).map(([k, c]) => [`proc.text.${k}`, c.codes] as [string, Int32Array]),
+    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
+    ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
+    ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
+  ];
+  const description = (blobs: BlobRef[]): Description => ({
+    key,
+    fields: { ...fields, source: { ...source, fromIndex: undefined } },
+    processes: { count: rows.count, pid: rows.pid, text: Object.fromEntries(Object.entries(rows.text).map(([k, c]) => [k, { values: c.values }])) },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds },
+    binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
+    blobs,
+  });
+  // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,
+  // and once more if the offsets' own digits moved it.
+  let blobs: BlobRef[] = [];
+  let json = Buffer.from(JSON.stringify(description(blobs), replace));
+  for (let tries = 0; tries < 4; tries++) {
+    let at = align8(HEADER_BYTES + json.length);
+    blobs = arrays.map(([name, a]) => {
+      const ref: BlobRef = { name, kind: a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8', offset: at, length: a.length };
+      at = align8(at + a.byteLength);
+      return ref;
+    });
+    const next = Buffer.from(JSON.stringify(description(blobs), replace));
+    if (next.length === json.length) {
+      json = next;
+      break;
+    }
+    json = next;
+  }
+  const parts: Buffer[] = [json];
+  let at = HEADER_BYTES + json.length;
+  for (let k = 0; k < arrays.length; k++) {
+    const pad = blobs[k].offset - at;
+    if (pad < 0) throw new Error('index layout');
+    if (pad > 0) parts.push(Buffer.alloc(pad));
+    const a = arrays[k][1];
+    parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    at = blobs[k].offset + a.byteLength;
+  }
+  let crc = 0;
+  for (const p of parts) crc = crc32(p, crc);
+  const head = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(head);
+  head.writeUInt32LE(INDEX_FORMAT_VERSION, MAGIC.length);
+  head.writeUInt32LE(json.length, MAGIC.length + 4);
+  head.writeUInt32LE(crc, MAGIC.length + 8);
+  return [head, ...parts];
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+// JSON has no NaN or Infinity, and the model has both (fields not in a dump are NaN).
+const NUM = '\u0000num';
+function replace(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { [NUM]: String(v) } : v;
+}
+function revive(_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && NUM in v) return Number((v as Record<string, string>)[NUM]);
+  return v;
+}
+
+/** Removes the saved indexes of a dump (tests, and `index --rebuild`). */
+export function removeIndex(dumpPath: string): void {
+  const { beside, cache } = indexPaths(dumpPath);
+  for (const f of [beside, cache]) rmSync(f, { force: true });
+}
+
+/** True when a file at `path` looks like a saved index (not a dump). */
+export function isIndexFile(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(MAGIC.length);
+      readSync(fd, head, 0, MAGIC.length, 0);
+      return head.equals(MAGIC) && statSync(path).size >= HEADER_BYTES;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
