@@ -92,6 +92,9 @@ export interface ProcessDetail {
     shapes: ShapeRow[];
   };
   binaries: {
+    /** Distinct refc binaries the heap references. */
+    count: number;
+    /** The largest of them, at most MAX_HELD_LISTED (a mailbox of millions holds millions). */
     held: HeldBinary[];
     totalBytes: number;
     exclusiveBytes: number;

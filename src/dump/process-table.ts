@@ -108,6 +108,25 @@ export class ProcessTableBuilder {
     t.count = total;
   }
 
+  /**
+   * The table with its numeric columns cut to the rows (views, no copy): code that takes a
+   * column's length, or copies it, must not touch the room reserved past them.
+   */
+  finished(): ProcessTable {
+    const t = this.table;
+    for (const k of NUMERIC) t[k] = t[k].subarray(0, t.count);
+    t.memoryDerived = t.memoryDerived.subarray(0, t.count);
+    return t;
+  }
+
+  /**
+   * Room for `rows` rows in all, made at once (see BinaryTableBuilder.reserve: rows not added
+   * never touch their pages, while every doubling copies the columns into fresh pages).
+   */
+  reserve(rows: number): void {
+    if (rows > this.table.messageQueueLength.length) this.grow(rows);
+  }
+
   /** Room for `to` rows, or twice as many: the rows are copied, the rest is left untouched. */
   private grow(to?: number): void {
     const t = this.table;

@@ -114,6 +114,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
       if (!gzip) {
         seekable = true;
         builder.fileBytes = size;
+        builder.reserveFor(size);
         const r = await readPlainFile(fd, size, { builder, scanner, check, feed, progress, bufferSize, opts });
         usedThreads = r.threads;
         retry = !r.ok;

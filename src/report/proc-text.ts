@@ -39,7 +39,7 @@ export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unk
       yRegisters: f.yRegisters.map((y) => ({ label: y.label, value: y.term ? printTerm(y.term, { maxChars: 2000 }) : (y.text ?? null) })),
     })),
     binaries: {
-      count: d.binaries.held.length,
+      count: d.binaries.count,
       totalBytes: d.binaries.totalBytes,
       exclusiveBytes: d.binaries.sharingComputed ? d.binaries.exclusiveBytes : null,
       sharedBytes: d.binaries.sharingComputed ? d.binaries.sharedBytes : null,
@@ -108,12 +108,12 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   out.push('');
   const b = d.binaries;
   const split = b.sharingComputed ? ` (exclusive ${formatBytes(b.exclusiveBytes)}, shared ${formatBytes(b.sharedBytes)})` : '';
-  out.push(`Binaries held: ${formatCount(b.held.length)} refc binaries, ${formatBytes(b.totalBytes)}${split}`);
+  out.push(`Binaries held: ${formatCount(b.count)} refc binaries, ${formatBytes(b.totalBytes)}${split}`);
   if (b.held.length > 0) {
     const rows = b.held.slice(0, top).map((h) => [h.address, Number.isFinite(h.sizeBytes) ? formatBytes(h.sizeBytes) : '?', formatCount(h.references),
       h.shared === undefined ? '?' : h.shared ? `shared (${h.otherHolders ?? 0} other${h.literal ? ', literal' : ''})` : 'exclusive']);
     out.push(table([{ header: 'binary' }, { header: 'size', align: 'right' }, { header: 'refs', align: 'right' }, { header: 'held' }], rows));
-    if (b.held.length > top) out.push(`  ... ${b.held.length - top} more`);
+    if (b.count > Math.min(top, b.held.length)) out.push(`  ... ${formatCount(b.count - Math.min(top, b.held.length))} more`);
   }
 
   if (d.warnings.length > 0) {

@@ -47,6 +47,10 @@ export class BinaryLocator {
   has(address: number): boolean {
     return this.lookup.rowOf(address) >= 0;
   }
+  /** The row of this address in the BinaryIndex, or -1. */
+  rowOf(address: number): number {
+    return this.lookup.rowOf(address);
+  }
   /** The body of this binary's section (its `SIZE:DATA` line), or undefined when it is not found. */
   section(address: number, reader: BlockReader): { offset: number; length: number; index: number } | undefined {
     const i = this.lookup.rowOf(address);
