@@ -44,6 +44,10 @@ export const FIXTURES = {
   childSetup: join(FIXTURES_DIR, 'child_setup.dump'),
   /** Terminal escapes in names and slogan, a fake tag inside the slogan (scripts/make-hostile.sh). */
   hostile: join(FIXTURES_DIR, 'hostile.dump'),
+  /** Bench class a made small: 4,000 refc binaries queued in one process (scripts/make-refc-mailbox.sh). */
+  refcMailbox: join(FIXTURES_DIR, 'refc_mailbox.dump'),
+  /** Bench classes b-d made small: many processes, ETS tables and funs (scripts/make-many.sh). */
+  many: join(FIXTURES_DIR, 'many.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;
