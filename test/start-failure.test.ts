@@ -14,9 +14,11 @@ describe('startFailure', () => {
       callback: 'rabbit_prelaunch_app:start/2',
       children: ['prelaunch'],
       innermost: '{dist_port_already_used,25672,"galsie-node1","localhost"}',
-      hint: 'a node with this name already runs on this host',
+      hint: 'distribution port 25672 is held by the Erlang node galsie-node1@localhost: another node, or another instance of this one, uses the same port',
     };
     expect(startFailure(plain)).toEqual(expected);
+    const notErlang = '{application_start_failure,rabbitmq_prelaunch,{{shutdown,{failed_to_start_child,prelaunch,{dist_port_already_used,25672,not_erlang,"h1"}}},{rabbit_prelaunch_app,start,[normal,[]]}}}';
+    expect(startFailure(notErlang)?.hint).toBe('distribution port 25672 on h1 is held by a program that is not an Erlang node');
     expect(startFailure(JSON.stringify(plain))).toEqual(expected); // "{application_start_failure,...}" with \" inside
   });
 

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSlogan, missingBootFile, undefinedFunction } from '../src/dump/analyze/slogan.js';
@@ -45,7 +46,9 @@ describe('why it died', () => {
     // The slogan's innermost error, as a person reads it there: the distribution port was taken.
     expect(r.findings[0].title).toBe('Application rabbitmq_prelaunch failed to start: {dist_port_already_used,25672,"rabbit","VICTUS-AKSHANSH007"}');
     expect(r.findings[0].evidence.slice(0, 3)).toEqual([
-      'innermost error: {dist_port_already_used,25672,"rabbit","VICTUS-AKSHANSH007"} (a node with this name already runs on this host)',
+      // The node named is the one epmd says holds the port (RabbitMQ's dist_port_use_check), not a
+      // node of this name: that is duplicate_node_name.
+      'innermost error: {dist_port_already_used,25672,"rabbit","VICTUS-AKSHANSH007"} (distribution port 25672 is held by the Erlang node rabbit@VICTUS-AKSHANSH007: another node, or another instance of this one, uses the same port)',
       'child that failed to start: prelaunch',
       'start callback: rabbit_prelaunch_app:start/2',
     ]);
@@ -168,5 +171,43 @@ describe('mailbox outliers and processes', () => {
     const r = await fixture('dist.dump');
     expect(r.nodes.distributed).toBe(true);
     expect(r.nodes.visible).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe.skipIf(!existsSync(CORPUS))('findings an operator can act on (issue 15)', () => {
+  it('schedulers: counted from the System version line when the dump has no sections for them, saying so', async () => {
+    // OTP 17 writes no =scheduler sections ([smp:4:4]); OTP 20 no dirty ones ([ds:4:4:10]).
+    const old = triage(await readDump(join(CORPUS, 'otp17_2014.dump'))).schedulers;
+    expect(old).toMatchObject({ normal: 4, countsFrom: { normal: 'system version', dirty: 'unknown' } });
+    const otp20 = triage(await readDump(join(CORPUS, 'otp20_2_2018.dump'))).schedulers;
+    expect(otp20).toMatchObject({ normal: 4, dirtyCpu: 4, dirtyIo: 10, countsFrom: { normal: 'sections', dirty: 'system version' } });
+    const otp25 = triage(await readDump(join(CORPUS, 'otp25_dist.dump'))).schedulers;
+    expect(otp25.countsFrom).toEqual({ normal: 'sections', dirty: 'sections' });
+  });
+
+  it('the memory kind that dominates is the subject of a grammatical title', async () => {
+    for (const f of ['r10b10_2006.dump', 'r13b04_2010.dump', 'r15b02_2013.dump']) {
+      const title = triage(await readDump(join(CORPUS, f))).findings.find((x) => x.id === 'memory.dominant-kind')?.title;
+      expect(title, f).toMatch(/^(Processes|Binaries|ETS tables|Loaded code|Atoms|Other system memory|System memory) holds? \d+% of the node's memory/);
+    }
+  });
+
+  it("processes' own figures that do not reconcile with =memory: said, and the reader is not sent to the largest processes", async () => {
+    // mailbox.dump with =memory's processes (and total) raised 20-fold: the processes' figures in
+    // the dump then account for 5% of it, as on an R15B dump without per-process Memory: lines.
+    const text = readFileSync(join(FIXTURES, 'mailbox.dump'), 'latin1');
+    const m = /\n=memory\ntotal: (\d+)\nprocesses: (\d+)\n/.exec(text)!;
+    const extra = Number(m[2]) * 19;
+    const mutated = text.replace(m[0], `\n=memory\ntotal: ${Number(m[1]) + extra}\nprocesses: ${Number(m[2]) + extra}\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-reconcile-'));
+    writeFileSync(join(dir, 'm.dump'), mutated, 'latin1');
+    const f = triage(await readDump(join(dir, 'm.dump'))).findings.find((x) => x.id === 'memory.dominant-kind')!;
+    expect(f.title).toMatch(/^Processes hold 9\d% of the node's memory/);
+    expect(f.explanation).toMatch(/processes' own figures in the dump sum to .* so the dump does not show which processes hold the rest/);
+    expect(f.explanation).not.toMatch(/look at the largest processes/);
+    expect(f.evidence.at(-1)).toMatch(/^sum of the processes' own memory figures: /);
+    // The dump as written reconciles, and keeps the usual advice.
+    const plain = triage(await readDump(join(FIXTURES, 'mailbox.dump'))).findings.find((x) => x.id === 'memory.dominant-kind');
+    if (plain?.subject?.id === 'processes') expect(plain.explanation).toMatch(/look at the largest processes/);
   });
 });

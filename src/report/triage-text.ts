@@ -112,7 +112,11 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Schedulers and distribution'));
   const s = r.schedulers;
-  out.push(`  ${s.normal} normal, ${s.dirtyCpu} dirty CPU, ${s.dirtyIo} dirty I/O schedulers; ${countOf(s.runQueueProcesses, 'process', 'processes')} and ${countOf(s.runQueuePorts, 'port')} in run queues`);
+  const normal = s.countsFrom.normal === 'unknown' ? 'normal schedulers: not in the dump' : `${s.normal} normal`;
+  const dirty = s.countsFrom.dirty === 'unknown' ? 'no dirty schedulers in the dump' : `${s.dirtyCpu} dirty CPU, ${s.dirtyIo} dirty I/O schedulers`;
+  const fromVersion = [s.countsFrom.normal === 'system version' ? 'normal' : '', s.countsFrom.dirty === 'system version' ? 'dirty' : ''].filter(Boolean);
+  const from = fromVersion.length ? ` (${fromVersion.join(' and ')} counts from the System version line: the dump has no sections for them)` : '';
+  out.push(`  ${normal}, ${dirty}${from}; ${countOf(s.runQueueProcesses, 'process', 'processes')} and ${countOf(s.runQueuePorts, 'port')} in run queues`);
   for (const b of s.busy.slice(0, 8)) out.push(`  ${b.type} scheduler ${b.id} was running ${sanitize(b.currentProcess ?? '?')}${b.currentFunction ? ` in ${sanitize(b.currentFunction)}` : ''}`);
   const n = r.nodes;
   out.push(`  node ${sanitize(n.thisNode ?? '?')}: ${n.distributed === false ? 'not distributed' : `${n.visible} visible and ${n.hidden} hidden connections${n.connected.length ? ` (${sanitize(n.connected.join(', '), width)})` : ''}`}`);

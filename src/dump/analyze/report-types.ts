@@ -94,7 +94,17 @@ export interface TriageReport {
   limits: LimitUse[];
   ets: Array<{ owner: string; ownerName?: string; table: string; name: string; type?: string; objects: number; memoryBytes: Bytes }>;
   ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };
-  schedulers: { normal: number; dirtyCpu: number; dirtyIo: number; runQueueProcesses: number; runQueuePorts: number; busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }> };
+  schedulers: {
+    normal: number; dirtyCpu: number; dirtyIo: number;
+    /**
+     * Where the counts come from: the `=scheduler`/`=dirty_*_scheduler` sections, or, for a kind the
+     * dump has no sections of (dumps before OTP 18; dirty schedulers before OTP 21), the System
+     * version line's `[smp:N:N]` and `[ds:C:C:I]`; 'unknown' when neither says.
+     */
+    countsFrom: { normal: SchedulerCountSource; dirty: SchedulerCountSource };
+    runQueueProcesses: number; runQueuePorts: number;
+    busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }>;
+  };
   nodes: { thisNode?: string; distributed?: boolean; visible: number; hidden: number; notConnected: number; connected: string[] };
   /** Carriers against blocks per allocator type (src/alloc's summary, current values). */
   allocators: TypeSummary[];
@@ -103,3 +113,5 @@ export interface TriageReport {
   notes: string[];
   findings: Finding[];
 }
+
+export type SchedulerCountSource = 'sections' | 'system version' | 'unknown';

@@ -21,7 +21,6 @@ export interface StartFailure {
 }
 
 const HINTS: Record<string, string> = {
-  dist_port_already_used: 'a node with this name already runs on this host',
   eaddrinuse: 'a port it listens on is already in use',
   eacces: 'permission denied on a file, directory or port',
   enoent: 'a file or directory it needs does not exist',
@@ -60,7 +59,22 @@ export function startFailure(reason: string): StartFailure | undefined {
     } else break;
   }
   const head = r.kind === 'atom' ? r.name : r.kind === 'tuple' && r.items[0]?.kind === 'atom' ? r.items[0].name : undefined;
-  return { ...(callback ? { callback } : {}), children, innermost: formatTerm(r), ...(head && HINTS[head] ? { hint: HINTS[head] } : {}) };
+  const hint = specificHint(r) ?? (head ? HINTS[head] : undefined);
+  return { ...(callback ? { callback } : {}), children, innermost: formatTerm(r), ...(hint ? { hint } : {}) };
+}
+
+/**
+ * Hints that name what the error itself says. RabbitMQ's prelaunch checks the distribution port
+ * before it starts distribution: `{dist_port_already_used, Port, Name, Host}` means Port is taken,
+ * and Name is the node that epmd on Host says holds it (`not_erlang`: no Erlang node does). A node
+ * of the same name already running is another error (duplicate_node_name).
+ */
+function specificHint(r: Term): string | undefined {
+  if (r.kind !== 'tuple' || r.items.length !== 4 || !isAtom(r.items[0], 'dist_port_already_used')) return undefined;
+  const [, port, name, host] = r.items;
+  const text = (t: Term) => (t.kind === 'string' ? t.value : formatTerm(t));
+  if (isAtom(name, 'not_erlang')) return `distribution port ${text(port)} on ${text(host)} is held by a program that is not an Erlang node`;
+  return `distribution port ${text(port)} is held by the Erlang node ${text(name)}@${text(host)}: another node, or another instance of this one, uses the same port`;
 }
 
 /** `M:F/Arity` of an `{M, F, Args}` tuple. */

@@ -146,12 +146,20 @@ function memoryFindings(r: TriageReport): Finding[] {
   const m = r.memory;
   const top = m.kinds[0];
   if (top && Number.isFinite(top.share) && top.share >= 0.5 && (m.totalBytes ?? 0) > 0) {
+    // The processes' own figures must account for `=memory processes` before the reader is sent
+    // to them: an R15B dump has no per-process Memory: line, and its stack+heap sums can be 2% of it.
+    const unreconciled = top.kind === 'processes' && m.processesSumBytes < 0.5 * top.bytes;
     out.push({
       id: 'memory.dominant-kind',
       severity: top.share >= 0.75 ? 'warning' : 'info',
-      title: `${top.kind} hold ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
-      explanation: DOMINANT_ADVICE[top.kind] ?? 'Look at what this kind of memory is made of before tuning anything else.',
-      evidence: m.kinds.map((k) => `${k.kind}: ${formatBytes(k.bytes)} (${formatPercent(k.share)})`),
+      title: `${KIND_SUBJECT[top.kind] ?? `${top.kind} memory holds`} ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
+      explanation: unreconciled
+        ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it), so the dump does not show which processes hold the rest: dumps before OTP R16 write no per-process Memory: line, and mailboxes kept off the heap or heap fragments are not in the stack+heap figures. The largest processes below are not necessarily where it went.`
+        : DOMINANT_ADVICE[top.kind] ?? 'Look at what this kind of memory is made of before tuning anything else.',
+      evidence: [
+        ...m.kinds.map((k) => `${k.kind}: ${formatBytes(k.bytes)} (${formatPercent(k.share)})`),
+        ...(top.kind === 'processes' ? [`sum of the processes' own memory figures: ${formatBytes(m.processesSumBytes)}`] : []),
+      ],
       subject: { kind: 'memory', id: top.kind },
       metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
     });
@@ -174,6 +182,12 @@ function memoryFindings(r: TriageReport): Finding[] {
   }
   return out;
 }
+
+/** The subject of "... hold N% of the node's memory", by =memory kind. */
+const KIND_SUBJECT: Record<string, string> = {
+  processes: 'Processes hold', binary: 'Binaries hold', ets: 'ETS tables hold', code: 'Loaded code holds', atom: 'Atoms hold',
+  'other system': 'Other system memory holds', system: 'System memory holds',
+};
 
 const DOMINANT_ADVICE: Record<string, string> = {
   processes: 'Process heaps and mailboxes hold most of the memory: look at the largest processes and mailboxes below; a single process with a huge heap or queue is the usual cause.',
@@ -396,10 +410,24 @@ function portFindings(r: TriageReport): Finding[] {
 
 function schedulerSummary(dump: Dump): TriageReport['schedulers'] {
   const s = dump.schedulers;
+  const h = dump.header;
+  let normal = s.filter((x) => x.type === 'normal').length;
+  let dirtyCpu = s.filter((x) => x.type === 'dirty_cpu').length;
+  let dirtyIo = s.filter((x) => x.type === 'dirty_io').length;
+  // Dumps before OTP 18 write no =scheduler sections, and some later ones no dirty ones: then the
+  // System version line's [smp:Total:Online] and [ds:Cpu:CpuOnline:Io] say how many there were.
+  const countsFrom: TriageReport['schedulers']['countsFrom'] = { normal: 'sections', dirty: 'sections' };
+  if (normal === 0) {
+    countsFrom.normal = h.schedulers ? 'system version' : 'unknown';
+    normal = h.schedulers?.total ?? 0;
+  }
+  if (dirtyCpu === 0 && dirtyIo === 0) {
+    countsFrom.dirty = h.dirtySchedulers ? 'system version' : 'unknown';
+    dirtyCpu = h.dirtySchedulers?.cpu ?? 0;
+    dirtyIo = h.dirtySchedulers?.io ?? 0;
+  }
   return {
-    normal: s.filter((x) => x.type === 'normal').length,
-    dirtyCpu: s.filter((x) => x.type === 'dirty_cpu').length,
-    dirtyIo: s.filter((x) => x.type === 'dirty_io').length,
+    normal, dirtyCpu, dirtyIo, countsFrom,
     runQueueProcesses: s.reduce((a, x) => a + x.runQueueProcesses, 0) + dump.runQueues.reduce((a, x) => a + x.processes, 0),
     runQueuePorts: s.reduce((a, x) => a + x.runQueuePorts, 0),
     busy: s.filter((x) => x.currentProcess).map((x) => ({
