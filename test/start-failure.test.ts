@@ -5,7 +5,7 @@
  * ({Error, MFA}, {bad_return, {MFA, Other}}, a crash as {'EXIT', Why}).
  */
 import { describe, expect, it } from 'vitest';
-import { startFailure } from '../src/dump/analyze/start-failure.js';
+import { CUT_BEFORE_INNERMOST, startFailure } from '../src/dump/analyze/start-failure.js';
 
 describe('startFailure', () => {
   it('follows shutdown and failed_to_start_child to the innermost error (RabbitMQ, OTP 26 and 27 forms)', () => {
@@ -30,9 +30,28 @@ describe('startFailure', () => {
     expect(startFailure('{application_start_failure,kernel,{shutdown,{kernel,start,[normal,[]]}}}')).toEqual({ callback: 'kernel:start/2', children: [], innermost: 'shutdown' });
   });
 
-  it('gives nothing for other reasons and for text it cannot read (cut short, elided parts)', () => {
+  it('gives nothing for other reasons and for text it cannot read (elided parts); a cut says where it stops', () => {
     expect(startFailure('{application_terminated,sasl,killed}')).toBeUndefined();
-    expect(startFailure('{application_start_failure,rabbit,{{shutdown,{failed_to_start_child,rabbit_sup,{bad')).toBeUndefined();
+    expect(startFailure('{application_start_failure,rabbit,{{shutdown,{failed_to_start_child,rabbit_sup,{bad'))
+      .toEqual({ children: ['rabbit_sup'], innermost: CUT_BEFORE_INNERMOST, cut: true });
     expect(startFailure('{application_start_failure,x,{{badmatch,[_]},{x_app,start,[normal,[]]}}}')).toBeUndefined();
+  });
+});
+
+describe('a reason cut short (slogans before OTP 25 stop at 200 characters)', () => {
+  // The slogan of a node whose distribution did not start, as an operator reported it uncut.
+  const full = "{application_start_failure,kernel,{{shutdown,{failed_to_start_child,net_sup,{shutdown,{failed_to_start_child,net_kernel,{'EXIT',nodistribution}}}}},{kernel,start,[normal,[]]}}}";
+
+  it('is read as far as it was written: the innermost error, the children, the callback', () => {
+    for (const n of [170, 160, 150]) {
+      expect(startFailure(full.slice(0, n)), `cut at ${n}`).toMatchObject({ children: ['net_sup', 'net_kernel'], innermost: 'nodistribution', cut: true });
+    }
+    expect(startFailure(full.slice(0, 160))?.callback).toBe('kernel:start/2');
+    expect(startFailure(full.slice(0, 160))?.hint).toMatch(/^distribution did not start: epmd not running/);
+  });
+
+  it('a cut before the innermost error says so instead of printing the wrapper', () => {
+    expect(startFailure(full.slice(0, 140))).toMatchObject({ innermost: CUT_BEFORE_INNERMOST, children: ['net_sup', 'net_kernel'], cut: true });
+    expect(startFailure(full.slice(0, 60))).toMatchObject({ innermost: CUT_BEFORE_INNERMOST, cut: true });
   });
 });

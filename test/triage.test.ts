@@ -211,3 +211,18 @@ describe.skipIf(!existsSync(CORPUS))('findings an operator can act on (issue 15)
     if (plain?.subject?.id === 'processes') expect(plain.explanation).toMatch(/look at the largest processes/);
   });
 });
+
+describe('an application start failure whose slogan was cut (issue 15)', () => {
+  it('names the innermost error in the title, and no evidence line is empty', async () => {
+    // do_boot.dump (a real OTP 25 dump) with the slogan of a pre-OTP 25 node whose distribution did
+    // not start, cut at 200 characters as those VMs cut it.
+    const slogan = "Kernel pid terminated (application_controller) ({application_start_failure,kernel,{{shutdown,{failed_to_start_child,net_sup,{shutdown,{failed_to_start_child,net_kernel,{'EXIT',nodistribution}}}}},{kernel,start,[normal,[]]}}})".slice(0, 200);
+    const text = readFileSync(join(FIXTURES, 'do_boot.dump'), 'latin1').replace(/^Slogan: .*$/m, `Slogan: ${slogan}`);
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-cut-slogan-'));
+    writeFileSync(join(dir, 'cut.dump'), text, 'latin1');
+    const f = triage(await readDump(join(dir, 'cut.dump'))).findings[0];
+    expect(f.title).toBe('Application kernel failed to start: nodistribution');
+    expect(f.evidence[0]).toMatch(/^innermost error: nodistribution \(distribution did not start: epmd not running/);
+    for (const e of f.evidence) expect(e).not.toMatch(/: $/);
+  });
+});

@@ -6,7 +6,7 @@ import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
-import { startFailure } from './start-failure.js';
+import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 
@@ -455,7 +455,8 @@ function schedulerFindings(r: TriageReport): Finding[] {
 
 /** The reason of a boot failure or a kernel process exit, saying when the slogan was cut short. */
 function reasonLine(cause: { reason: string; cut?: true }): string {
-  return `reason${cause.cut ? ' (cut short: before OTP 25 the VM kept about 200 characters of a slogan)' : ''}: ${cause.reason.slice(0, 600)}`;
+  const reason = cause.reason.trim() === '' ? '(none written in the slogan)' : cause.reason.slice(0, 600);
+  return `reason${cause.cut ? ' (cut short: before OTP 25 the VM kept about 200 characters of a slogan)' : ''}: ${reason}`;
 }
 
 function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding {
@@ -514,12 +515,13 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       if (cause.event === 'start_failure') {
         const sf = startFailure(cause.reason);
         const evidence: string[] = [];
-        if (sf) evidence.push(`innermost error: ${sf.innermost.slice(0, 300)}${sf.hint ? ` (${sf.hint})` : ''}`);
+        const known = sf && sf.innermost !== CUT_BEFORE_INNERMOST;
+        if (sf) evidence.push(`innermost error: ${sf.innermost.slice(0, 300)}${sf.hint ? ` (${sf.hint})` : ''}${known && sf.cut ? ' (read from the slogan as far as it was written)' : ''}`);
         if (sf?.children.length) evidence.push(`child that failed to start: ${sf.children.join(' -> ')}`);
         if (sf?.callback) evidence.push(`start callback: ${sf.callback}`);
         evidence.push(reasonLine(cause));
         return { id: 'slogan.kernel-pid-terminated', severity: 'critical',
-          title: `Application ${cause.application} failed to start${sf ? `: ${sf.innermost.slice(0, 100)}` : ` (${cause.who} terminated)`}`,
+          title: `Application ${cause.application} failed to start${known ? `: ${sf.innermost.slice(0, 100)}` : sf ? ' (the slogan was cut before its innermost error)' : ` (${cause.who} terminated)`}`,
           explanation: `The application ${cause.application} could not start while the node booted, and a release stops the node when one of its applications cannot start. The reason nests the real error under the supervisors that could not start their children; the innermost error is where to look.`,
           evidence, ...base, metrics: {} };
       }
