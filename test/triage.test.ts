@@ -226,3 +226,28 @@ describe('an application start failure whose slogan was cut (issue 15)', () => {
     for (const e of f.evidence) expect(e).not.toMatch(/: $/);
   });
 });
+
+describe('impossible numbers (issue 15)', () => {
+  it('a queue of 10^20 messages, a negative total memory and negative reductions are flagged and kept out of the findings', async () => {
+    // mailbox.dump (a real OTP 25 dump) with three values damaged.
+    const text = readFileSync(join(FIXTURES, 'mailbox.dump'), 'latin1');
+    const big = /\n=proc:(<[\d.]+>)\n(?:[^=][^\n]*\n)*?Message queue length: (\d+)\n/.exec(text)!;
+    let bad = text.replace(/\n=memory\ntotal: \d+\n/, '\n=memory\ntotal: -5\n');
+    bad = bad.replace(big[0], big[0].replace(/Message queue length: \d+\n/, 'Message queue length: 100000000000000000000\n'));
+    bad = bad.replace(/\nReductions: (\d+)\n/, '\nReductions: -42\n');
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-corrupt-'));
+    writeFileSync(join(dir, 'bad.dump'), bad, 'latin1');
+    const d = await readDump(join(dir, 'bad.dump'));
+    expect(d.corruptValues.count).toBe(3);
+    const r = triage(d);
+    const f = r.findings.find((x) => x.id === 'dump.corrupt-values')!;
+    expect(f.severity).toBe('warning');
+    expect(f.evidence).toEqual(expect.arrayContaining([
+      '=memory total: -5', `${big[1]} Message queue length: 100000000000000000000`, expect.stringMatching(/ Reductions: -42$/)]));
+    // Never printed as facts: no finding quotes them, no share is computed from them.
+    const text2 = JSON.stringify(r.findings.filter((x) => x.id !== 'dump.corrupt-values'));
+    expect(text2).not.toMatch(/100,000,000,000,000,000,000|1e\+20|-5 B|-42/);
+    expect(r.memory.totalBytes === undefined || Number.isNaN(r.memory.totalBytes)).toBe(true);
+    expect(r.mailboxOutliers.map((o) => o.pid)).not.toContain(big[1]);
+  });
+});

@@ -45,7 +45,7 @@ function emptyFields(): DumpBuilder['dump'] {
     memory: {}, hashTables: [], indexTables: [], allocatedAreas: [], allocators: [], ports: [], ets: [],
     timers: { count: 0, byOwner: {} }, distribution: { connections: [] },
     loadedModules: { modules: [] }, funCount: 0, schedulers: [], runQueues: [], persistentTermCount: 0,
-    atoms: { count: 0, newest: [] }, sectionCounts: {}, unknown: { tags: {}, keys: {} },
+    atoms: { count: 0, newest: [] }, sectionCounts: {}, unknown: { tags: {}, keys: {} }, corruptValues: { count: 0, examples: [] },
   };
 }
 
@@ -70,6 +70,7 @@ const EARLY = new Uint8Array(TAG_LIST.length);
 for (const t of ['erl_crash_dump', 'scheduler', 'dirty_cpu_scheduler', 'dirty_io_scheduler', 'dirty_cpu_run_queue',
   'dirty_io_run_queue', 'memory', 'hash_table', 'index_table', 'allocated_areas', 'allocator', 'abort']) EARLY[CODE[t]] = 1;
 const NEWEST_ATOMS_KEPT = 20;
+const CORRUPT_EXAMPLES_KEPT = 20;
 const UNKNOWN_KEYS_KEPT = 200;
 const TIMER_OWNERS_KEPT = 100_000;
 
@@ -162,6 +163,11 @@ export class DumpBuilder implements ScanSink {
       intern: new BytesInterner(),
       unknownKey: (section, key) => {
         addCapped(this.dump.unknown.keys, `${section}: ${key}`, 1, UNKNOWN_KEYS_KEPT);
+      },
+      corrupt: (where, key, value) => {
+        const c = this.dump.corruptValues;
+        c.count++;
+        if (c.examples.length < CORRUPT_EXAMPLES_KEPT) c.examples.push({ where, key, value: value.slice(0, 60) });
       },
     };
   }
@@ -267,7 +273,7 @@ export class DumpBuilder implements ScanSink {
         addCapped(d.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);
         return null;
       case 'fun': d.funCount++; return null;
-      case 'memory': return memoryHandler(d.memory);
+      case 'memory': return memoryHandler(d.memory, ctx);
       case 'hash_table': return hashTableHandler(id, d.hashTables, ctx);
       case 'index_table': return indexTableHandler(id, d.indexTables, ctx);
       case 'allocated_areas': return allocatedAreasHandler(d.allocatedAreas);
@@ -397,6 +403,8 @@ export class DumpBuilder implements ScanSink {
     for (const [tag, n] of Object.entries(f.sectionCounts)) d.sectionCounts[tag] = (d.sectionCounts[tag] ?? 0) + n;
     for (const [tag, n] of Object.entries(f.unknown.tags)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + n;
     for (const [k, n] of Object.entries(f.unknown.keys)) addCapped(d.unknown.keys, k, n, UNKNOWN_KEYS_KEPT);
+    d.corruptValues.count += f.corruptValues.count;
+    for (const e of f.corruptValues.examples) if (d.corruptValues.examples.length < CORRUPT_EXAMPLES_KEPT) d.corruptValues.examples.push(e);
     this.index.appendPart(p.data.index);
     // The part's last section: a `=binary` (lastBinary) or its last indexed one.
     if (p.data.lastBinary !== undefined) {

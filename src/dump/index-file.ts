@@ -25,7 +25,7 @@ import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;

@@ -300,6 +300,8 @@ export interface Dump {
   atoms: { count: number; newest: string[] };
   /** Number of section headers per tag as they appear in the file (`proc`, `ets`, `port`, ...). */
   sectionCounts: Record<string, number>;
+  /** Values no VM writes, left out of the model (NaN there): how many, and the first few. */
+  corruptValues: { count: number; examples: Array<{ where: string; key: string; value: string }> };
   /** Tags the reader does not know, and `Key:` lines no parser knew, with counts. */
   unknown: { tags: Record<string, number>; keys: Record<string, number> };
   truncation: TruncationInfo;

@@ -462,9 +462,10 @@ function reasonLine(cause: { reason: string; cut?: true }): string {
 function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding {
   const total = r.memory.totalBytes;
   const topKind = r.memory.kinds[0];
-  const memLine = total !== undefined
+  const memLine = total !== undefined && Number.isFinite(total)
     ? `memory at the time of the dump: ${formatBytes(total)}${topKind ? `, mostly ${topKind.kind} (${formatBytes(topKind.bytes)}, ${formatPercent(topKind.share)})` : ''}`
-    : 'the dump has no =memory section';
+    : total !== undefined ? `the =memory total is damaged${topKind ? `; the largest kind is ${topKind.kind} (${formatBytes(topKind.bytes)})` : ''}`
+      : 'the dump has no =memory section';
   const big = r.topProcesses.byMemory[0];
   const bigLine = big ? `largest process: ${who(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued` : undefined;
   const base = { subject: { kind: 'slogan', id: cause.kind } };
@@ -613,6 +614,17 @@ function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
   }
   if (dump.header.wordSizeAssumed) {
     out.push({ id: 'dump.word-size-assumed', severity: 'info', title: 'Word size assumed to be 8 bytes', explanation: 'The dump has no usable system version line, so word-sized fields (heap sizes, ETS memory) were converted with 8 bytes per word.', evidence: [], metrics: {} });
+  }
+  const corrupt = dump.corruptValues;
+  if (corrupt.count > 0) {
+    out.push({
+      id: 'dump.corrupt-values',
+      severity: 'warning',
+      title: `${countOf(corrupt.count, 'value')} in the dump ${corrupt.count === 1 ? 'is' : 'are'} impossible and ${corrupt.count === 1 ? 'was' : 'were'} left out of the figures`,
+      explanation: 'No VM writes these (a negative size, a count past what any node can hold): the dump was damaged after it was written, or by the writer itself. The processes and totals they belong to are reported without them; treat what is near them with care.',
+      evidence: corrupt.examples.slice(0, 5).map((e) => `${e.where} ${e.key}: ${e.value}`),
+      metrics: { corruptValues: corrupt.count },
+    });
   }
   const tags = Object.entries(dump.unknown.tags);
   const keys = Object.entries(dump.unknown.keys);

@@ -5,6 +5,11 @@ import type { LineHandler } from '../scanner.js';
 export interface ParseContext {
   wordSize(): 4 | 8;
   unknownKey(section: string, key: string): void;
+  /**
+   * A value no VM writes (a negative size, a queue of 10^20 messages): the parser keeps NaN
+   * instead, and the dump notes it (Dump.corruptValues), so that it is never a fact in a finding.
+   */
+  corrupt(where: string, key: string, value: string): void;
   /** One string per distinct repeated value (states, initial calls, functions) for this dump. */
   intern: BytesInterner;
 }

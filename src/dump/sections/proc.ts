@@ -17,6 +17,8 @@ const enum K {
   ProgramCounter, CP, InternalState, CurrentCall, LastScheduled,
 }
 const ARITY = Buffer.from('arity = ');
+const COUNT_MAX = 2 ** 40;
+const WORDS_MAX = 2 ** 47;
 /** The "key" before a section's first line, for the follow table. */
 const FIRST = KEYS.length;
 
@@ -41,6 +43,18 @@ export class ProcParser implements LineHandler {
   private prev: number = FIRST;
   /** The dump's word size, read once a process (the header knows it by the first `=proc`). */
   private ws: 4 | 8 = 8;
+  private pid = '';
+
+  /**
+   * A count or size as the VM can write it, else NaN, noted as corrupt: not negative, counts under
+   * 2^40 (a trillion messages), words under 2^47 (a pebibyte). Reductions only need to be >= 0.
+   */
+  private checked(buf: Buffer, v: number, end: number, max: number, key: string): number {
+    const n = parseDecimal(buf, v, end);
+    if (Number.isNaN(n) || (n >= 0 && n < max)) return n;
+    this.ctx.corrupt(this.pid, key, buf.toString('latin1', v, end));
+    return NaN;
+  }
 
   constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
     this.interned = ctx.intern;
@@ -48,6 +62,7 @@ export class ProcParser implements LineHandler {
 
   begin(pid: string): this {
     this.i = this.rows.add(pid);
+    this.pid = pid;
     this.prev = FIRST;
     this.ws = this.ctx.wordSize();
     return this;
@@ -84,18 +99,18 @@ export class ProcParser implements LineHandler {
       case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
       case K.SpawnedAs: rows.setText('spawnedAs', i, interned.get(buf, v, end)); break;
       case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, interned.get(buf, v, end)); break;
-      case K.MsgQ: t.messageQueueLength[i] = parseDecimal(buf, v, end); break;
-      case K.HeapFrags: t.heapFragments[i] = parseDecimal(buf, v, end); break;
-      case K.HeapFragData: t.heapFragmentBytes[i] = parseDecimal(buf, v, end) * ws; break;
+      case K.MsgQ: t.messageQueueLength[i] = this.checked(buf, v, end, COUNT_MAX, 'Message queue length'); break;
+      case K.HeapFrags: t.heapFragments[i] = this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments'); break;
+      case K.HeapFragData: t.heapFragmentBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws; break;
       case K.LinkList: countLinks(buf, v, end, t, i); break;
-      case K.Reductions: t.reductions[i] = parseDecimal(buf, v, end); break;
-      case K.StackHeap: t.stackHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.OldHeap: t.oldHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.HeapUnused: t.heapUnusedBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.OldHeapUnused: t.oldHeapUnusedBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.BinVHeap: t.binVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.OldBinVHeap: t.oldBinVHeapBytes[i] = parseDecimal(buf, v, end) * ws; break;
-      case K.Memory: t.memoryBytes[i] = parseDecimal(buf, v, end); break;
+      case K.Reductions: t.reductions[i] = this.checked(buf, v, end, Infinity, 'Reductions'); break;
+      case K.StackHeap: t.stackHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws; break;
+      case K.OldHeap: t.oldHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws; break;
+      case K.HeapUnused: t.heapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws; break;
+      case K.OldHeapUnused: t.oldHeapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws; break;
+      case K.BinVHeap: t.binVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws; break;
+      case K.OldBinVHeap: t.oldBinVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws; break;
+      case K.Memory: t.memoryBytes[i] = this.checked(buf, v, end, WORDS_MAX * 8, 'Memory'); break;
       case K.ProgramCounter: rows.setText('programCounter', i, functionIn(interned, buf, v, end)); break;
       case K.InternalState: rows.setText('internalState', i, interned.get(buf, v, end)); break;
       case K.CurrentCall:

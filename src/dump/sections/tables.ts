@@ -4,14 +4,22 @@ import type { AllocatedAreaRecord, HashTableRecord, IndexTableRecord, RawAllocat
 import { kvHandler, type ParseContext } from './context.js';
 
 /** `=memory`: `kind: bytes` lines, kept by kind. */
-export function memoryHandler(memory: Record<string, number>): LineHandler {
+export function memoryHandler(memory: Record<string, number>, ctx: ParseContext): LineHandler {
   return {
     line(buf, start, end) {
       const k = keyEnd(buf, start, end);
       if (k < 0) return;
-      memory[buf.toString('latin1', start, k)] = parseDecimal(buf, valueStart(buf, k, end), end);
+      const key = buf.toString('latin1', start, k);
+      const v = parseDecimal(buf, valueStart(buf, k, end), end);
+      memory[key] = plausibleBytes(v) ? v : NaN;
+      if (!Number.isNaN(v) && !plausibleBytes(v)) ctx.corrupt('=memory', key, buf.toString('latin1', valueStart(buf, k, end), end));
     },
   };
+}
+
+/** Byte counts a VM can write: not negative, under a pebibyte. */
+export function plausibleBytes(v: number): boolean {
+  return v >= 0 && v < 2 ** 50;
 }
 
 const HASH = new KeyMatcher(['size', 'used', 'objs', 'depth']);
