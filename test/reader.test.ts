@@ -1,7 +1,7 @@
 import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readDump, type Dump } from '../src/dump/index.js';
 import { InputError } from '../src/errors.js';
@@ -55,6 +55,24 @@ describe('input forms', () => {
     expect(b.source.gzip).toBe(true);
     expect(plain(b, false)).toEqual(plain(a, false));
     expect(gunzipSync(readFileSync(join(FIXTURES, 'mailbox.dump.gz'))).length).toBe(b.source.bytes);
+  });
+
+  it('a gzip whose only defect is its trailer (CRC-32 or length) is read whole, with the defect noted (issue 15)', async () => {
+    const a = await readDump(plainDump);
+    const good = readFileSync(join(FIXTURES, 'mailbox.dump.gz'));
+    const small = gzipSync(readFileSync(join(FIXTURES, 'oom.dump')));
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-gztrailer-'));
+    for (const [name, bytes, at] of [['crc', good, 8], ['len', good, 1], ['small', small, 8]] as const) {
+      const b = Buffer.from(bytes);
+      b[b.length - at] ^= 0xff;
+      const file = join(dir, `${name}.dump.gz`);
+      writeFileSync(file, b);
+      const d = await readDump(file, { bufferSize: 4093 });
+      expect(d.truncation.truncated, name).toBe(false);
+      expect(d.truncation.compressedTrailerError, name).toMatch(/incorrect (data|length) check/);
+      if (name !== 'small') expect(plain({ ...d, truncation: { ...d.truncation, compressedTrailerError: undefined } } as Dump, false)).toEqual(plain(a, false));
+      else expect(d.processes.count).toBe((await readDump(join(FIXTURES, 'oom.dump'))).processes.count);
+    }
   });
 
   it('reads standard input, plain and gzip', async () => {

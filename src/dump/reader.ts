@@ -88,6 +88,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let gzip = false;
   let seekable = false;
   let gzipError: string | undefined;
+  let trailerError: string | undefined;
   let retry = false;
   let usedThreads = 1;
   if (path === '-') {
@@ -133,7 +134,22 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     if (gzip) {
       closeSync(fd);
       const { createReadStream } = await import('node:fs');
-      gzipError = await pump(createReadStream(path, { highWaterMark: 1 << 20 }), true, bufferSize, feed, () => progress(), () => builder.lateReached);
+      let delivered = 0;
+      const counted = (b: Buffer) => {
+        delivered += b.length;
+        feed(b);
+      };
+      gzipError = await pump(createReadStream(path, { highWaterMark: 1 << 20 }), true, bufferSize, counted, () => progress(), () => builder.lateReached);
+      if (gzipError && TRAILER_ERROR.test(gzipError)) {
+        // Only the 8-byte trailer (CRC-32, length) is wrong, and zlib dropped the output of the last
+        // chunk with the error: inflate the deflate data again without the gzip wrapper, skip what
+        // was delivered, and read on to the end, as zcat does.
+        const rest = await pumpRawDeflate(path, delivered, bufferSize, feed, () => builder.lateReached);
+        if (rest.ok) {
+          trailerError = gzipError;
+          gzipError = undefined;
+        }
+      }
     }
   }
   if (gzip || path === '-') {
@@ -145,7 +161,64 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     dump.truncation.truncated = true;
     dump.truncation.compressedInputError = gzipError;
   }
+  if (trailerError) dump.truncation.compressedTrailerError = trailerError;
   return dump;
+}
+
+/** zlib's complaints about a gzip member's trailer, after all of its data decompressed. */
+const TRAILER_ERROR = /incorrect (data|length) check/;
+
+/**
+ * The deflate data of the gzip file's first member, inflated without the gzip wrapper (so its
+ * trailer is not checked), the first `skip` bytes of output dropped. `ok` is false when the
+ * header cannot be read or the deflate data itself is damaged.
+ */
+async function pumpRawDeflate(path: string, skip: number, bufferSize: number, feed: (b: Buffer) => void,
+  enough: () => boolean): Promise<{ ok: boolean }> {
+  const { createReadStream, openSync: open, readSync: read, closeSync: close } = await import('node:fs');
+  const { createInflateRaw } = await import('node:zlib');
+  const fd = open(path, 'r');
+  let start: number;
+  try {
+    const h = Buffer.alloc(64 << 10);
+    const n = read(fd, h, 0, h.length, 0);
+    start = gzipHeaderLength(h.subarray(0, n));
+  } finally {
+    close(fd);
+  }
+  if (start < 0) return { ok: false };
+  const inflate = createReadStream(path, { start, highWaterMark: 1 << 20 }).pipe(createInflateRaw({ chunkSize: 1 << 20 }));
+  let seen = 0;
+  try {
+    for await (const chunk of inflate as AsyncIterable<Buffer>) {
+      const from = Math.max(0, Math.min(chunk.length, skip - seen));
+      seen += chunk.length;
+      for (let i = from; i < chunk.length && !enough(); i += bufferSize) feed(chunk.subarray(i, Math.min(chunk.length, i + bufferSize)));
+      if (enough()) break;
+    }
+  } catch {
+    return { ok: false };
+  }
+  return { ok: seen >= skip };
+}
+
+/** Bytes of a gzip member header (RFC 1952 section 2.3), or -1 when it is not one. */
+function gzipHeaderLength(h: Buffer): number {
+  if (h.length < 10 || h[0] !== 0x1f || h[1] !== 0x8b || h[2] !== 8) return -1;
+  const flags = h[3];
+  let at = 10;
+  if (flags & 4) {
+    if (at + 2 > h.length) return -1;
+    at += 2 + h.readUInt16LE(at);
+  }
+  for (const bit of [8, 16]) {
+    if (!(flags & bit)) continue;
+    const z = h.indexOf(0, at);
+    if (z < 0) return -1;
+    at = z + 1;
+  }
+  if (flags & 2) at += 2;
+  return at <= h.length ? at : -1;
 }
 
 /**

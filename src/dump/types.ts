@@ -246,6 +246,11 @@ export interface TruncationInfo {
   bytesRead: number;
   /** For gzip input: why decompression stopped early (the data before it is still read). */
   compressedInputError?: string;
+  /**
+   * The gzip trailer (CRC-32 or length) did not match although all the data decompressed: the
+   * dump was read whole, as zcat reads it, and this says what was wrong.
+   */
+  compressedTrailerError?: string;
 }
 
 /** Where a section lies in the (decompressed) dump: body from offset, length bytes. */

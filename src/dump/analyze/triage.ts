@@ -591,6 +591,8 @@ function truncationHides(dump: Dump): string[] {
     const label = labels[order[i]];
     if (!label) continue;
     if (i === at && !['proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
+    // A kind the dump did have sections of (written in another order than this list's) is not missing.
+    if (i !== at && (dump.sectionCounts[order[i]] ?? 0) > 0) continue;
     hides.push(i === at ? label.replace(' after the last one read', '') + ' after the point where it stops' : label);
   }
   return hides;
@@ -610,6 +612,16 @@ function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
       explanation: `Everything before that point is reported; ${why}. Counts and totals that come after it are missing or too low.`,
       evidence: [...(t.cutMidLine ? ['the last line is cut in the middle'] : []), ...(r.truncation.hides.length ? [`not in the file: ${r.truncation.hides.join(', ')}`] : [])],
       metrics: { bytesRead: t.bytesRead },
+    });
+  }
+  if (t.compressedTrailerError) {
+    out.push({
+      id: 'dump.gzip-trailer',
+      severity: 'info',
+      title: 'The gzip trailer is damaged, but every byte of the dump decompressed',
+      explanation: 'The checksum or length at the end of the gzip file does not match what decompressed (a copy cut by a few bytes, or damaged in transit). The dump itself was read to its end, as zcat reads it; if it also lacks =end, the truncation finding says so.',
+      evidence: [`gzip: ${t.compressedTrailerError.replace(/^gzip: /, '')}`],
+      metrics: {},
     });
   }
   if (dump.header.wordSizeAssumed) {
