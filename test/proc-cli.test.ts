@@ -108,6 +108,10 @@ describe('beamscope proc', () => {
     writeFileSync(join(tmp, 'd.dump.gz'), gzipSync(readFileSync(DUMP)));
     r = beamscope(['proc', join(tmp, 'd.dump.gz'), 'term_holder']);
     expect(r.code).toBe(1);
-    expectOneLineError(r.stderr, /plain dump file/);
+    expectOneLineError(r.stderr, /a plain \(not compressed\) dump file: decompress it first/);
+    // A plain dump on standard input is not a compression problem: it says what is needed.
+    r = beamscope(["proc", "-", "term_holder"], readFileSync(DUMP));
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /a dump file on disk, not standard input/);
   });
 });

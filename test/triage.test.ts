@@ -251,3 +251,20 @@ describe('impossible numbers (issue 15)', () => {
     expect(r.mailboxOutliers.map((o) => o.pid)).not.toContain(big[1]);
   });
 });
+
+describe('the group that holds the memory (issue 15)', () => {
+  it('a few processes of one kind holding most of the memory are named, by memory share, whatever their number', async () => {
+    // memory_group.dump: 20 beamscope_fixture:queue_proc/0 processes of 79, each with a large heap.
+    const r = await fixture('memory_group.dump');
+    const f = r.findings.find((x) => x.id === 'process.memory-group')!;
+    expect(f).toMatchObject({ severity: 'warning', subject: { kind: 'process-group', id: 'beamscope_fixture:queue_proc/0' } });
+    expect(f.metrics.count).toBe(20);
+    expect(f.metrics.share).toBeGreaterThan(0.5);
+    expect(f.title).toMatch(/^20 x beamscope_fixture:queue_proc\/0 hold .* \(\d+% of the node's memory\), .* each on average$/);
+  });
+
+  it('not when one member holds the memory (the mailbox finding names that one)', async () => {
+    const r = await fixture('refc_mailbox.dump');
+    expect(r.findings.find((x) => x.id === 'process.memory-group')).toBeUndefined();
+  });
+});

@@ -282,6 +282,16 @@ export interface DumpSource {
   fromIndex?: boolean;
 }
 
+/**
+ * What re-reading a section by offset needs, said for the input at hand: a file on disk, and a
+ * plain one (`gzip` and standard input are read once, front to back).
+ */
+export function notSeekableBecause(source: Pick<DumpSource, 'path'> & { gzip?: boolean }): string {
+  if (source.path === '-') return 'a dump file on disk, not standard input: save it to a file and pass its path';
+  if (source.gzip) return 'a plain (not compressed) dump file: decompress it first (gunzip -k)';
+  return 'a regular file on disk that can be read again at any offset';
+}
+
 export interface Dump {
   source: DumpSource;
   header: DumpHeader;

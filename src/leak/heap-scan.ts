@@ -7,7 +7,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { Dump } from '../dump/types.js';
+import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
 
 /** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
@@ -69,7 +69,7 @@ function hexValue(c: number): number {
  */
 export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBinaryScan {
   if (!dump.source.seekable || dump.source.gzip) {
-    throw new InputError(`${dump.source.path}: binary references are read from the process heaps, which needs a plain dump file (decompress it first)`, dump.source.path);
+    throw new InputError(`${dump.source.path}: binary references are read back from the process heaps by offset, which needs ${notSeekableBecause(dump.source)}`, dump.source.path);
   }
   const p = dump.processes;
   const n = p.count;

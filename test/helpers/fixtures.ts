@@ -48,6 +48,8 @@ export const FIXTURES = {
   refcMailbox: join(FIXTURES_DIR, 'refc_mailbox.dump'),
   /** Bench classes b-d made small: many processes, ETS tables and funs (scripts/make-many.sh). */
   many: join(FIXTURES_DIR, 'many.dump'),
+  /** 20 processes of one kind holding most of the node's memory (scripts/make-memory-group.sh). */
+  memoryGroup: join(FIXTURES_DIR, 'memory_group.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;

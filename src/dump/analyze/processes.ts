@@ -74,12 +74,14 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     const kindGroups = groups[kind];
     let g = kindGroups.get(key);
     if (!g) {
-      g = { key, by: kind, count: 0, memoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
+      g = { key, by: kind, count: 0, memoryBytes: 0, maxMemoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
       kindGroups.set(key, g);
       created.push(g);
     }
     g.count++;
-    g.memoryBytes += p.memoryBytes[i] || 0;
+    const mem = p.memoryBytes[i] || 0;
+    g.memoryBytes += mem;
+    if (mem > g.maxMemoryBytes) g.maxMemoryBytes = mem;
     const q = p.messageQueueLength[i] || 0;
     g.messageQueueLength += q;
     if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;

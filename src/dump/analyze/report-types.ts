@@ -41,6 +41,8 @@ export interface ProcessGroup {
   by: 'initial-call' | 'name' | 'ancestor';
   count: number;
   memoryBytes: Bytes;
+  /** The largest member's. */
+  maxMemoryBytes: Bytes;
   messageQueueLength: number;
   maxMessageQueueLength: number;
   reductions: number;

@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../../report/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  LimitUse, MailboxOutlier, MemoryKind, ProcessSummary, TriageReport,
+  LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -44,7 +44,10 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
 
   const memory = memoryBreakdown(dump);
   const mailbox = mailboxOutliers(dump, top, details);
-  const groups = groupProcesses(p, 'auto', details).slice(0, top);
+  const allGroups = groupProcesses(p, 'auto', details);
+  const groups = allGroups.slice(0, top);
+  // The group with the most memory, whatever its size (sorted by count above).
+  const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
   const limits = limitUse(dump, cause);
   const ets = largestEts(dump, top);
   const ports = portSummary(dump, top);
@@ -102,7 +105,10 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   findings.push(sloganFinding(dump, report, cause));
   findings.push(...memoryFindings(report));
   findings.push(...mailbox.outliers.map((o) => mailboxFinding(o, report)));
-  findings.push(...processFindings(report));
+  const groupFinding = memoryGroupFinding(heaviestGroup, report);
+  // The same group by count and by memory: the memory finding says more.
+  findings.push(...processFindings(report).filter((f) => !(groupFinding && f.id === 'process.dominant-group' && f.subject?.id === heaviestGroup?.key)));
+  if (groupFinding) findings.push(groupFinding);
   findings.push(...limitFindings(limits));
   findings.push(...etsFindings(report));
   findings.push(...portFindings(report));
@@ -293,6 +299,34 @@ function processFindings(r: TriageReport): Finding[] {
     });
   }
   return out;
+}
+
+/** A group holding this share of the node's memory is a finding, whatever its size or count. */
+const GROUP_MEMORY_SHARE = 0.25;
+
+/**
+ * The group of processes (same initial call or name pattern) that holds the most memory, when it
+ * is a large share of the node: 20 RabbitMQ queue processes holding 40% of a node are not a
+ * dominant group by count, nor one process, and were named nowhere.
+ */
+function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Finding | undefined {
+  const total = r.memory.totalBytes;
+  if (!g || g.count < 2 || total === undefined || !(total > 0)) return undefined;
+  const share = g.memoryBytes / total;
+  // Not when one member holds it (the largest-process and mailbox findings name that one).
+  if (!(share >= GROUP_MEMORY_SHARE) || !((g.memoryBytes - g.maxMemoryBytes) / total >= GROUP_MEMORY_SHARE)) return undefined;
+  return {
+    id: 'process.memory-group',
+    severity: share >= 0.5 ? 'warning' : 'info',
+    title: `${formatCount(g.count)} x ${g.key} hold ${formatBytes(g.memoryBytes)} (${formatPercent(share, 0)} of the node's memory), ${formatBytes(g.memoryBytes / g.count)} each on average`,
+    explanation: 'The memory is in a group of processes of one kind, not in one process. When there is one of them per queue, connection or session, what to cut is their number or what each keeps: smaller state, hibernation of idle ones (which compacts their heaps), no large min_heap_size, or fewer of them.',
+    evidence: [
+      `${g.by === 'name' ? 'registered as' : 'initial call'}: ${g.key}; ${formatCount(g.count)} processes`,
+      `memory: ${formatBytes(g.memoryBytes)} of ${formatBytes(total)} (largest member ${formatBytes(g.maxMemoryBytes)}); queued messages: ${formatCount(g.messageQueueLength)}`,
+    ],
+    subject: { kind: 'process-group', id: g.key },
+    metrics: { count: g.count, memoryBytes: g.memoryBytes, share },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

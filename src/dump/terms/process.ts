@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { sectionLines } from '../section-lines.js';
-import type { BinaryIndex, DumpHeader, DumpSource, ProcessTable, SectionRef } from '../types.js';
+import { notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
 } from '../process-detail.js';
@@ -66,7 +66,7 @@ function res(dump: TermDump): DumpResources {
 
 function checkSeekable(dump: TermDump): void {
   if (dump.source.seekable === false || dump.source.gzip) {
-    throw new InputError(`${dump.source.path}: process details need a plain dump file (decompress it first)`);
+    throw new InputError(`${dump.source.path}: process details are read back from the dump by offset, which needs ${notSeekableBecause(dump.source)}`);
   }
 }
 
