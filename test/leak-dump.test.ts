@@ -187,3 +187,20 @@ describe('other dumps', () => {
     expect(strict.findings.some((f) => f.id === 'leak.stale-binaries')).toBe(false);
   });
 });
+
+describe('no stale byte in two findings (issue 15)', () => {
+  it('a group finding counts only what its members not flagged one by one hold', async () => {
+    // refc_mailbox.dump: log_shipper is flagged on its own; the other erlang:apply/2 processes hold
+    // little together, and were a WARNING of "615 processes ... hold ~747 KiB", log_shipper's included.
+    const r = dumpLeakReport(await readDump(join(ROOT, 'fixtures', 'refc_mailbox.dump')));
+    const single = r.findings.filter((f) => f.id === 'leak.stale-binaries');
+    expect(single.map((f) => f.subject?.name)).toEqual(['log_shipper']);
+    const g = r.groups.find((x) => x.key === 'erlang:apply/2')!;
+    expect(g.unflagged.count).toBe(g.count - 1);
+    expect(g.unflagged.staleBytes).toBeCloseTo(g.staleBytes - single[0].metrics.staleBytes, 0);
+    for (const f of r.findings.filter((x) => x.id === 'leak.stale-binaries-group')) {
+      expect(f.metrics.staleBytes).toBeLessThanOrEqual(f.metrics.groupStaleBytes - single[0].metrics.staleBytes + 1);
+    }
+    expect(r.findings.find((f) => f.id === 'leak.stale-binaries-group' && f.subject?.id === 'erlang:apply/2')).toBeUndefined();
+  });
+});

@@ -132,7 +132,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       if (!scan.heapDumped[i]) continue;
       const key = initialCall(i) ?? 'unknown';
       let g = groupMap.get(key);
-      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], name: null, staleBytes: -1 }, flagged: false }));
+      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], name: null, staleBytes: -1 }, unflagged: { count: 0, staleBytes: 0, shareOfBinaryMemory: 0 }, flagged: false }));
       g.count++;
       const s = stale[i] || 0;
       g.staleBytes += s;
@@ -141,24 +141,26 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       if (s > g.largest.staleBytes) g.largest = { pid: p.pid[i], name: p.name[i] ?? null, staleBytes: s };
     }
   }
-  // stale bytes of members flagged one by one, so that a group finding is only made when it adds news
-  const flaggedInGroup = new Map<string, number>();
+  // What the members not flagged one by one hold: a group finding counts only that, so that the
+  // same stale bytes are never in two findings (four planted holders were also 'a group of 2,019').
   if (withVHeap) {
     for (let i = 0; i < n; i++) {
-      if (scan.heapDumped[i] && flag(stale[i])) {
-        const key = initialCall(i) ?? 'unknown';
-        flaggedInGroup.set(key, (flaggedInGroup.get(key) ?? 0) + stale[i]);
-      }
+      if (!scan.heapDumped[i] || flag(stale[i])) continue;
+      const g = groupMap.get(initialCall(i) ?? 'unknown');
+      if (!g) continue;
+      g.unflagged.count++;
+      g.unflagged.staleBytes += stale[i] || 0;
     }
+  }
+  for (const g of groupMap.values()) {
+    g.shareOfBinaryMemory = share(g.staleBytes);
+    g.unflagged.shareOfBinaryMemory = share(g.unflagged.staleBytes);
+    g.flagged = flag(g.unflagged.staleBytes);
   }
   const groups = [...groupMap.values()]
     .filter((g) => g.staleBytes > 0)
-    .sort((a, b) => b.staleBytes - a.staleBytes || a.key.localeCompare(b.key))
+    .sort((a, b) => b.unflagged.staleBytes - a.unflagged.staleBytes || b.staleBytes - a.staleBytes || a.key.localeCompare(b.key))
     .slice(0, rowsN);
-  for (const g of groups) {
-    g.shareOfBinaryMemory = share(g.staleBytes);
-    g.flagged = flag(g.staleBytes);
-  }
 
   const binarySectionsBytes = dump.binaries.totalBytes;
   const binaries = {
@@ -194,7 +196,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     notes,
     findings: [],
   };
-  report.findings = dumpLeakFindings(report, 10, flaggedInGroup);
+  report.findings = dumpLeakFindings(report, 10);
   report.holders = holders.slice(0, top);
   report.staleEstimates = staleEstimates.slice(0, top);
   report.groups = groups.slice(0, top);
@@ -205,7 +207,7 @@ function who(x: { pid: string; name?: string | null }): string {
   return `${x.pid}${x.name ? ` (${x.name})` : ''}`;
 }
 
-function dumpLeakFindings(r: DumpLeakReport, top: number, flaggedInGroup: Map<string, number>): Finding[] {
+function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   const out: Finding[] = [];
   const th = r.thresholds;
   const mem = r.binaries.memoryBinaryBytes;
@@ -225,20 +227,21 @@ function dumpLeakFindings(r: DumpLeakReport, top: number, flaggedInGroup: Map<st
       metrics: { staleBytes: s.staleBytes, vheapBytes: s.vheapBytes, reachableBytes: s.reachableBytes, shareOfBinaryMemory: s.shareOfBinaryMemory },
     });
   }
-  for (const g of r.groups.filter((x) => x.flagged && x.count > 1).slice(0, top)) {
-    // a group is news when its members are not already findings one by one
-    if ((flaggedInGroup.get(g.key) ?? 0) >= g.staleBytes * 0.9) continue;
+  for (const g of r.groups.filter((x) => x.flagged && x.unflagged.count > 1).slice(0, top)) {
+    // Only what the members not flagged above hold: the same bytes are never in two findings.
+    const others = g.unflagged.count < g.count;
     out.push({
       id: 'leak.stale-binaries-group',
-      severity: g.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
-      title: `${countOf(g.count, 'process', 'processes')} spawned as ${g.key} hold ~${formatBytes(g.staleBytes)} of stale binary references together (${formatPercent(g.shareOfBinaryMemory)} of binary memory)`,
+      severity: g.unflagged.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
+      title: `${countOf(g.unflagged.count, 'process', 'processes')} ${others ? 'more ' : ''}spawned as ${g.key} hold ~${formatBytes(g.unflagged.staleBytes)} of stale binary references together (${formatPercent(g.unflagged.shareOfBinaryMemory)} of binary memory)${others ? `, besides the ${countOf(g.count - g.unflagged.count, 'one', 'ones')} above` : ''}`,
       explanation: 'Many processes of one kind each hold a little: no single one stands out, together they keep binary memory alive. Hibernation after work, or a garbage collection when a request is done, releases it; look at what these processes receive and drop.',
       evidence: [
         `${countOf(g.count, 'process', 'processes')}, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
         `largest: ${who(g.largest)} with ~${formatBytes(g.largest.staleBytes)}`,
       ],
       subject: { kind: 'initial-call', id: g.key },
-      metrics: { count: g.count, staleBytes: g.staleBytes, vheapBytes: g.vheapBytes, reachableBytes: g.reachableBytes, shareOfBinaryMemory: g.shareOfBinaryMemory },
+      metrics: { count: g.unflagged.count, staleBytes: g.unflagged.staleBytes, shareOfBinaryMemory: g.unflagged.shareOfBinaryMemory,
+        groupCount: g.count, groupStaleBytes: g.staleBytes, vheapBytes: g.vheapBytes, reachableBytes: g.reachableBytes },
     });
   }
   const b = r.binaries;

@@ -60,6 +60,11 @@ export interface StaleGroup {
   shareOfBinaryMemory: number;
   /** The member with the most stale bytes. */
   largest: { pid: string; name: string | null; staleBytes: Bytes };
+  /**
+   * What the members not flagged one by one hold: a group finding is made of this only, so that
+   * no stale byte is counted in two findings.
+   */
+  unflagged: { count: number; staleBytes: Bytes; shareOfBinaryMemory: number };
   flagged: boolean;
 }
 
