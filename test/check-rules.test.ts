@@ -150,3 +150,29 @@ describe('snapshot time from content', () => {
     expect(contentTime('{[{total,1}],[]}.')).toBeUndefined();
   });
 });
+
+describe('perfdata labels are stable across runs (issue 15)', () => {
+  it("collected files are labelled by the node they came from, not by their time-stamped names", async () => {
+    const { existsSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadInput } = await import('../src/check/input.js');
+    const oracle = join(import.meta.dirname, '../../shared/oracle/recon_alloc/calm.snapshot');
+    const source = existsSync(oracle) ? oracle : join(import.meta.dirname, '../fixtures/trend/series/snap-01.snapshot');
+    // Real snapshots under the header line and names beamscope collect writes, two runs apart.
+    const body = readFileSync(source, 'latin1').replace(/^%%.*\n/gm, '');
+    const labels = async (stamp: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'beamscope-labels-'));
+      const inputs = [];
+      for (const node of ['app@db1', 'app@db2']) {
+        const file = join(dir, `${node}-alloc-${stamp}.snapshot`);
+        writeFileSync(file, `%% beamscope collect: node ${node}, OTP 25, taken_at ${stamp}, sample 1 of 1\n${body}`, 'latin1');
+        inputs.push(await loadInput(file));
+      }
+      return evaluate(inputs, { rules: new Set(['usage'] as const), thresholds: resolveThresholds({}) }).inputs.flatMap((i) => i.metrics.map((m) => m.label));
+    };
+    const first = await labels('2026-12-05T03:06:25.354Z');
+    expect(first).toEqual(['app@db1:usage', 'app@db2:usage']);
+    expect(await labels('2026-12-05T03:11:25.001Z')).toEqual(first);
+  });
+});

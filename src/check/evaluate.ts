@@ -252,7 +252,10 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
 /** Evaluates every input; the worst state wins. */
 export function evaluate(inputs: LoadedInput[], opts: CheckOptions): CheckResult {
   const several = inputs.length > 1;
-  const stems = inputs.map((i) => inputStem(i.name).replace(/[\s'=|]+/g, '_'));
+  // Perfdata labels must be the same at every run, or a graphing tool starts a new series each
+  // time: the node's name when the input says it (collect's files are named after the time they
+  // were taken), else the file name without its extension.
+  const stems = inputs.map((i) => (i.node ?? inputStem(i.name)).replace(/[\s'=|]+/g, '_'));
   const results = inputs.map((inp, n) => {
     const stem = stems[n];
     const dup = stems.filter((s) => s === stem).length > 1;

@@ -43,6 +43,8 @@ export interface LoadedInput {
   dump?: DumpFigures;
   /** When the input was taken (ms since the epoch) and how that is known. */
   takenAt?: { ms: number; source: TimeSource };
+  /** The node it was taken from, when the input says (beamscope collect's files, a dump's =node). */
+  node?: string;
 }
 
 /**
@@ -91,6 +93,13 @@ export async function expandInputs(args: string[]): Promise<string[]> {
 /** `taken_at 2026-11-28T01:45:00.123Z` in a `%` comment, or `"takenAt": "..."` in JSON. */
 const TAKEN_AT = /taken_?at["']?\s*[:=]?\s*"?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)/i;
 
+/** `node NAME@HOST` in collect's `%%` comment line, or `"node": "NAME@HOST"` in JSON. */
+const NODE = /(?:%% beamscope collect: node |"node"\s*:\s*")([^\s,"']+@[^\s,"']+)/;
+
+export function contentNode(head: string): string | undefined {
+  return NODE.exec(head.slice(0, 4096))?.[1];
+}
+
 export function contentTime(head: string): number | undefined {
   const m = TAKEN_AT.exec(head.slice(0, 4096));
   if (!m) return undefined;
@@ -113,9 +122,11 @@ function dumpFigures(dump: Dump): DumpFigures {
 function fromDump(dump: Dump, path: string, name: string, mtimeMs?: number): LoadedInput {
   const created = dump.header.created ? Date.parse(dump.header.created) : NaN;
   const takenAt = Number.isFinite(created) ? { ms: created, source: 'dump-header' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
+  const node = dump.distribution.thisNode?.replace(/^'|'$/g, '');
   return {
     path,
     name,
+    ...(node && node !== 'nonode@nohost' ? { node } : {}),
     kind: 'crash-dump',
     ...(dump.allocators.length > 0 ? { model: allocatorModelFromDump(dump.allocators, dump.memory) } : {}),
     dump: dumpFigures(dump),
@@ -141,9 +152,11 @@ async function fromProcessSnapshot(path: string, name: string, head: string, str
   }
   const ct = contentTime(head);
   const takenAt = ct !== undefined ? { ms: ct, source: 'content' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
+  const node = contentNode(head);
   return {
     path,
     name,
+    ...(node ? { node } : {}),
     kind: 'process-snapshot',
     dump: {
       ...(best ? { largestMailbox: best } : {}),
@@ -155,9 +168,11 @@ async function fromProcessSnapshot(path: string, name: string, head: string, str
 
 async function fromText(kind: InputKind, all: Buffer, path: string, name: string, mtimeMs?: number): Promise<LoadedInput> {
   const model = kind === 'json' ? await allocatorModelFromJson(Readable.from([all]), name) : allocatorModelFromTermText(decodeTermText(all), name);
-  const ct = contentTime(all.subarray(0, 4096).toString('latin1'));
+  const head = all.subarray(0, 4096).toString('latin1');
+  const ct = contentTime(head);
   const takenAt = ct !== undefined ? { ms: ct, source: 'content' as const } : mtimeMs !== undefined ? { ms: mtimeMs, source: 'mtime' as const } : undefined;
-  return { path, name, kind, model, ...(takenAt ? { takenAt } : {}) };
+  const node = contentNode(head);
+  return { path, name, kind, model, ...(takenAt ? { takenAt } : {}), ...(node ? { node } : {}) };
 }
 
 async function firstChunk(stream: NodeJS.ReadableStream): Promise<Buffer | null> {
