@@ -75,3 +75,16 @@ describe.skipIf(!existsSync(ORACLE))('verdict on the oracle scenarios', () => {
     expect(r.memoryTotal?.memoryTotalBytes).toBe(load('ets').erlangMemory!.total);
   });
 });
+
+describe('advice already in force is never given (issue 15)', () => {
+  it('a node with address-order and 512 KiB carriers already: says so, and what is left', () => {
+    // fixtures/alloc/make-tuned.sh: the Logplex workload on a VM started with +MBas aobf +MBlmbcs 512.
+    const text = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'alloc', 'tuned', 'aobf-lmbcs512.snapshot'), 'utf8');
+    const f = allocatorFindings(allocatorModelFromTermText(text)).find((x) => x.subject?.id === 'binary_alloc')!;
+    expect(f.id).toBe('alloc.logplex-pattern');
+    expect(f.explanation).toMatch(/the usual fixes are in force \(address-order strategy \(aobf\), multiblock carriers of 512 KiB\); what is left: /);
+    expect(f.explanation).toMatch(/\+MBacul/);
+    // Not "what is left is carrier size" with 512 KiB carriers, nor a switch to what is set.
+    expect(f.explanation).not.toMatch(/what is left is carrier size|switch to an address-order|use smaller multiblock carriers/);
+  });
+});

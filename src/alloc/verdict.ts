@@ -197,6 +197,8 @@ function optionsInForce(model: AllocatorModel, type: string, keys: string[]): { 
   return { text: parts.join(', '), first };
 }
 
+/** mseg_alloc's most cached segments (+MMmcs). */
+const MSEG_MAX_CACHED = 30;
 const ADDRESS_ORDER = new Set(['aobf', 'aoff', 'aoffcbf', 'aoffcaobf', 'ageffcaobf', 'ageffcbf']);
 
 /** Findings over the model, most important first is left to sortFindings (same-severity order kept). */
@@ -221,9 +223,22 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     const as = String(opt(first, 'as') ?? '');
     const lmbcs = Number(opt(first, 'lmbcs'));
     const advice: string[] = [];
-    if (as && !ADDRESS_ORDER.has(as)) advice.push(`switch to an address-order strategy (+M${flag}as aobf or aoffcaobf; now ${as}) so new blocks pack into the oldest carriers and the others can empty and be returned`);
-    else if (as) advice.push(`the strategy is already address-order (${as}); what is left is carrier size`);
-    if (Number.isFinite(lmbcs) && lmbcs > 1024 * 1024) advice.push(`use smaller multiblock carriers (+M${flag}lmbcs, now ${formatBytes(lmbcs)}; the Logplex fix went to 512 KiB) so a few live blocks pin less memory`);
+    const addressOrder = ADDRESS_ORDER.has(as);
+    const bigCarriers = Number.isFinite(lmbcs) && lmbcs > 1024 * 1024;
+    if (as && !addressOrder) advice.push(`switch to an address-order strategy (+M${flag}as aobf or aoffcaobf; now ${as}) so new blocks pack into the oldest carriers and the others can empty and be returned`);
+    if (bigCarriers) advice.push(`use smaller multiblock carriers (+M${flag}lmbcs, now ${formatBytes(lmbcs)}; the Logplex fix went to 512 KiB) so a few live blocks pin less memory`);
+    if (addressOrder && !bigCarriers) {
+      // Never advise what is set already: say so, and what is left.
+      const acul = opt(first, 'acul');
+      const inForce = [`address-order strategy (${as})`, ...(Number.isFinite(lmbcs) ? [`multiblock carriers of ${formatBytes(lmbcs)}`] : [])];
+      const left = [
+        ...(acul === undefined || Number(acul) === 0 ? [`let nearly empty carriers migrate to the pool for other instances to fill (+M${flag}acul de, or 50; now ${acul === undefined ? 'not shown' : String(acul)})`] : []),
+        ...(as === 'aobf' ? [`+M${flag}as aoffcbf (address order among carriers, best fit within one), which keeps new blocks out of the emptiest carriers`] : []),
+        `fewer instances (+M${flag}t false), so that remnants of all schedulers share carriers`,
+      ];
+      const small = total > 0 && t.unusedBytes / total < 0.1;
+      advice.push(`the usual fixes are in force (${inForce.join(', ')}); what is left: ${left.join('; ')}${small ? `; or nothing: the unused ${formatBytes(t.unusedBytes)} is under a tenth of the node's carriers` : ''}`);
+    }
     if (t.poolCarriersBytes > 0 && opt(first, 'acul') !== undefined) advice.push(`carriers abandoned to the pool (acul=${String(opt(first, 'acul'))}) hold ${formatBytes(t.poolCarriersBytes)}`);
 
     const logplex =
@@ -328,7 +343,9 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
       title: `mseg_alloc[${r.instance}]: segment cache hit rate ${formatPercent(r.hit_rate)} (recon: usually above 80%)`,
       explanation:
         'Most carrier allocations missed the segment cache and went to the OS (mmap/munmap). Unless memory use is expected to be spiky, ' +
-        `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most 30), then the largest cacheable segment (+MMrmcbf %, +MMamcbf KB).`,
+        (mcs !== undefined && Number(mcs) >= MSEG_MAX_CACHED
+          ? `The number of cached segments is at its maximum already (+MMmcs ${String(mcs)}): what is left is the largest segment the cache keeps (+MMamcbf, now ${m?.options.amcbf !== undefined ? `${String(m.options.amcbf)} bytes` : 'not shown'}; +MMrmcbf, now ${m?.options.rmcbf !== undefined ? `${String(m.options.rmcbf)}%` : 'not shown'}), or fewer carrier allocations (larger +M<S>smbcs, +M<S>mbcgs).`
+          : `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most ${MSEG_MAX_CACHED}), then the largest cacheable segment (+MMrmcbf %, +MMamcbf KB).`),
       evidence: [`${r.hits} hits in ${r.calls} mseg_alloc calls`, ...(m ? [`options in force: ${Object.entries(m.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : [])],
       subject: { kind: 'allocator', id: `mseg_alloc[${r.instance}]` },
       metrics: { hitRate: r.hit_rate, hits: r.hits, calls: r.calls, thresholdHitRate: T.msegHitRate },
