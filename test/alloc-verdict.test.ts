@@ -88,3 +88,17 @@ describe('advice already in force is never given (issue 15)', () => {
     expect(f.explanation).not.toMatch(/what is left is carrier size|switch to an address-order|use smaller multiblock carriers/);
   });
 });
+
+describe('the right culprit, and no two findings giving opposite advice (issue 15)', () => {
+  it('+MBsbct 4: the headline says the unused memory is in single-block carriers and names sbct; nothing says smaller multiblock carriers', () => {
+    // fixtures/alloc/make-tuned.sh: the Logplex workload on a VM started with +MBsbct 4.
+    const text = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'alloc', 'tuned', 'sbct4k.snapshot'), 'utf8');
+    const findings = allocatorFindings(allocatorModelFromTermText(text));
+    const bin = findings.filter((f) => f.subject?.id === 'binary_alloc' && f.id !== 'alloc.pool-carriers');
+    expect(bin.map((f) => f.id)).toEqual(['alloc.sbcs-unused']);
+    expect(bin[0].severity).toBe('critical');
+    expect(bin[0].title).toMatch(/^binary_alloc: .* unused in single-block carriers \(.* of blocks in .*\): sbct is 4\.00 KiB$/);
+    expect(bin[0].explanation).toMatch(/Raise \+MBsbct back towards the default \(512 KiB\)/);
+    for (const f of findings) expect(f.explanation, f.id).not.toMatch(/use smaller multiblock carriers \(\+MBlmbcs/);
+  });
+});

@@ -8,7 +8,7 @@
  * numbers it rests on and the thresholds it used (in `metrics`), so a reader can judge it.
  */
 import type { Finding } from '../findings.js';
-import { formatBytes, formatPercent } from '../report/format.js';
+import { formatBytes, formatCount, formatPercent } from '../report/format.js';
 import { ALLOCATOR_FLAG, type AllocatorInstance, type AllocatorModel, type Bytes, type OptionValue, RECON_UTIL_ALLOCATORS } from './model.js';
 import { cacheHitRates, containerValue, usage } from './recon.js';
 
@@ -197,6 +197,40 @@ function optionsInForce(model: AllocatorModel, type: string, keys: string[]): { 
   return { text: parts.join(', '), first };
 }
 
+/**
+ * Unused carrier memory that is mostly in single-block carriers: blocks over the single-block
+ * carrier threshold each get a carrier of their own, rounded up, and the setting that put them
+ * there is sbct (a VM started with +MBsbct 4 had 3.6 GiB of carriers for 34 MiB of blocks). Smaller
+ * multiblock carriers, the fix for fragmentation, would change nothing here.
+ */
+function sbcsCulpritFinding(t: TypeSummary, unusedSbcs: number, sbct: number, flag: string, total: number, opts: string, worstText: string[]): Finding {
+  const lowSbct = Number.isFinite(sbct) && sbct < DEFAULT_SBCT;
+  const share = total > 0 ? t.unusedBytes / total : 0;
+  return {
+    id: 'alloc.sbcs-unused',
+    severity: share >= 0.25 && t.unusedBytes >= 256 * 1024 * 1024 ? 'critical' : share >= 0.1 ? 'warning' : 'info',
+    title: `${t.type}: ${formatBytes(unusedSbcs)} unused in single-block carriers (${formatBytes(t.sbcsBlocksBytes)} of blocks in ${formatBytes(t.sbcsCarriersBytes)})` +
+      (lowSbct ? `: sbct is ${formatBytes(sbct)}` : ''),
+    explanation:
+      `Of ${formatBytes(t.unusedBytes)} of ${t.type} carrier memory not in use, ${formatPercent(unusedSbcs / Math.max(1, t.unusedBytes), 0)} is in single-block carriers: ` +
+      `every block over the single-block carrier threshold (sbct${Number.isFinite(sbct) ? `, now ${formatBytes(sbct)}` : ''}) gets a carrier of its own, rounded up to whole pages or segments, and ${formatCount(t.sbcsBlocks)} blocks have one. ` +
+      (lowSbct
+        ? `Raise +M${flag}sbct back towards the default (${formatBytes(DEFAULT_SBCT)}), so that these blocks share multiblock carriers; keep +M${flag}lmbcs above the new sbct. Smaller multiblock carriers would not help: the memory is not in them.`
+        : `If such large blocks are common, raise +M${flag}sbct and +M${flag}lmbcs so they fit in multiblock carriers (recon_alloc:sbcs_to_mbcs says how many would).`),
+    evidence: [
+      `single-block carriers: ${formatCount(t.sbcsBlocks)} blocks, ${formatBytes(t.sbcsBlocksBytes)} in ${formatBytes(t.sbcsCarriersBytes)}`,
+      `multiblock carriers: ${formatBytes(t.mbcsBlocksBytes)} in ${formatBytes(t.mbcsCarriersBytes)}; pool: ${formatBytes(t.poolBlocksBytes)} in ${formatBytes(t.poolCarriersBytes)}`,
+      ...worstText,
+      ...(opts ? [`options in force: ${opts}`] : []),
+    ],
+    subject: { kind: 'allocator', id: t.type },
+    metrics: { unusedBytes: t.unusedBytes, unusedInSbcsBytes: unusedSbcs, sbcsCarriersBytes: t.sbcsCarriersBytes, sbcsBlocksBytes: t.sbcsBlocksBytes, sbcsBlocks: t.sbcsBlocks, ...(Number.isFinite(sbct) ? { sbctBytes: sbct } : {}), shareOfAllocated: share },
+  };
+}
+
+/** The VM's default single-block carrier threshold (512 KiB on 64-bit). */
+const DEFAULT_SBCT = 512 * 1024;
+
 /** mseg_alloc's most cached segments (+MMmcs). */
 const MSEG_MAX_CACHED = 30;
 const ADDRESS_ORDER = new Set(['aobf', 'aoff', 'aoffcbf', 'aoffcaobf', 'ageffcaobf', 'ageffcbf']);
@@ -210,6 +244,7 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
   const T = THRESHOLDS;
   const instances = summarizeInstances(model);
 
+  const sbcsCulprits = new Set<string>();
   for (const t of types) {
     const flag = ALLOCATOR_FLAG[t.type] ?? '?';
     const { text: opts, first } = optionsInForce(model, t.type, ['as', 'lmbcs', 'smbcs', 'mbcgs', 'sbct', 'acul']);
@@ -222,6 +257,20 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
 
     const as = String(opt(first, 'as') ?? '');
     const lmbcs = Number(opt(first, 'lmbcs'));
+    const sbct = Number(opt(first, 'sbct'));
+    // Where the unused memory is decides the culprit: single-block carriers (each block over sbct
+    // has one of its own), the pool, or the multiblock carriers (fragmentation proper).
+    const unusedIn = {
+      sbcs: Math.max(0, t.sbcsCarriersBytes - t.sbcsBlocksBytes),
+      pool: Math.max(0, t.poolCarriersBytes - t.poolBlocksBytes),
+      mbcs: Math.max(0, t.mbcsCarriersBytes - t.mbcsBlocksBytes),
+    };
+    const culprit = (Object.entries(unusedIn) as Array<[keyof typeof unusedIn, number]>).sort((a, b) => b[1] - a[1])[0][0];
+    if (culprit === 'sbcs' && unusedIn.sbcs >= t.unusedBytes / 2) {
+      sbcsCulprits.add(t.type);
+      out.push(sbcsCulpritFinding(t, unusedIn.sbcs, sbct, flag, total, opts, worstText));
+      continue;
+    }
     const advice: string[] = [];
     const addressOrder = ADDRESS_ORDER.has(as);
     const bigCarriers = Number.isFinite(lmbcs) && lmbcs > 1024 * 1024;
@@ -314,8 +363,9 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     });
   }
 
-  // Single-block against multiblock carriers.
+  // Single-block against multiblock carriers (a type whose unused memory they are is named above).
   for (const t of types) {
+    if (sbcsCulprits.has(t.type)) continue;
     if (t.carriersBytes === 0 || t.sbcsCarriersBytes / t.carriersBytes < T.sbcsShare || t.sbcsCarriersBytes < T.minUnusedBytes) continue;
     const flag = ALLOCATOR_FLAG[t.type] ?? '?';
     const { text: opts } = optionsInForce(model, t.type, ['sbct', 'lmbcs', 'mmsbc']);
