@@ -162,17 +162,17 @@ describe('perfdata labels are stable across runs (issue 15)', () => {
     // Real snapshots under the header line and names beamscope collect writes, two runs apart.
     const body = readFileSync(source, 'latin1').replace(/^%%.*\n/gm, '');
     const labels = async (stamp: string) => {
-      const dir = mkdtempSync(join(tmpdir(), 'beamscope-labels-'));
       const inputs = [];
       for (const node of ['app@db1', 'app@db2']) {
-        const file = join(dir, `${node}-alloc-${stamp}.snapshot`);
+        const file = join(mkdtempSync(join(tmpdir(), 'beamscope-labels-')), `alloc-${stamp}.snapshot`);
         writeFileSync(file, `%% beamscope collect: node ${node}, OTP 25, taken_at ${stamp}, sample 1 of 1\n${body}`, 'latin1');
         inputs.push(await loadInput(file));
       }
       return evaluate(inputs, { rules: new Set(['usage'] as const), thresholds: resolveThresholds({}) }).inputs.flatMap((i) => i.metrics.map((m) => m.label));
     };
-    const first = await labels('2026-12-05T03:06:25.354Z');
-    expect(first).toEqual(['app@db1:usage', 'app@db2:usage']);
-    expect(await labels('2026-12-05T03:11:25.001Z')).toEqual(first);
+    // collect's stamp: 20261205T030625.354Z.
+    const first = await labels('20261205T030625.354Z');
+    expect(first).toEqual(['app@db1:alloc:usage', 'app@db2:alloc:usage']);
+    expect(await labels('20261205T031125.001Z')).toEqual(first);
   });
 });

@@ -16,8 +16,8 @@ const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const DUMP = join(ROOT, 'fixtures', 'terms', 'terms.dump');
 
-function beamscope(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+function beamscope(args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -110,7 +110,7 @@ describe('beamscope proc', () => {
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /a plain \(not compressed\) dump file: decompress it first/);
     // A plain dump on standard input is not a compression problem: it says what is needed.
-    r = beamscope(["proc", "-", "term_holder"], readFileSync(DUMP));
+    r = beamscope(['proc', '-', 'term_holder'], readFileSync(DUMP));
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /a dump file on disk, not standard input/);
   });

@@ -6,7 +6,7 @@ import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { countOf, formatBytes, formatCount } from '../report/format.js';
 import type { LoadedInput } from './input.js';
-import { inputStem } from './input.js';
+import { inputKind, inputStem } from './input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
 import { type Range, type Thresholds, alerts, describeRange } from './thresholds.js';
 
@@ -255,7 +255,7 @@ export function evaluate(inputs: LoadedInput[], opts: CheckOptions): CheckResult
   // Perfdata labels must be the same at every run, or a graphing tool starts a new series each
   // time: the node's name when the input says it (collect's files are named after the time they
   // were taken), else the file name without its extension.
-  const stems = inputs.map((i) => (i.node ?? inputStem(i.name)).replace(/[\s'=|]+/g, '_'));
+  const stems = inputs.map((i) => (i.node ? `${i.node}:${inputKind(i.name)}` : inputStem(i.name)).replace(/[\s'=|]+/g, '_'));
   const results = inputs.map((inp, n) => {
     const stem = stems[n];
     const dup = stems.filter((s) => s === stem).length > 1;

@@ -253,6 +253,14 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
   return fromText(kind, await readFile(path), path, path, mtimeMs);
 }
 
+/**
+ * What a collected file is, without when: `alloc-20261205T030625.354Z.snapshot` -> `alloc`
+ * (collect's names, and check --node's `alloc.snapshot`); other names lose their extension only.
+ */
+export function inputKind(name: string): string {
+  return inputStem(name).replace(/[-_.]?(\d{8}T\d{4,6}(\.\d+)?Z?|\d{4}-\d\d-\d\dT[\d:.]+Z?)$/, '') || inputStem(name);
+}
+
 /** A short, unique-enough name for perfdata labels: the file name without its extension. */
 export function inputStem(name: string): string {
   const b = basename(name);
