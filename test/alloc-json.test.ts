@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allocatorModelFromJson, sniffInput } from '../src/alloc/read.js';
 import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { reconReport } from '../src/alloc/recon.js';
@@ -39,10 +39,15 @@ function firstDifference(a: unknown, e: unknown, path = '$'): string | undefined
 const ORACLE = join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'recon_alloc');
 const text = (s: string, chunk = 7) => Readable.from(Array.from({ length: Math.ceil(s.length / chunk) }, (_, i) => s.slice(i * chunk, (i + 1) * chunk)));
 
-describe.skipIf(!existsSync(ORACLE))('JSON round trip keeps recon parity', () => {
+describe.skipIf(!existsSync(ORACLE) && process.env.CI !== 'true')('JSON round trip keeps recon parity', () => {
   for (const name of ['spike', 'calm', 'ets']) {
-    const model = allocatorModelFromTermText(readFileSync(join(ORACLE, `${name}.snapshot`), 'utf8'));
-    const expected = JSON.parse(readFileSync(join(ORACLE, `${name}.expected.json`), 'utf8'));
+    // Read when the tests run, not when they are collected: without ../shared they are skipped.
+    let model: ReturnType<typeof allocatorModelFromTermText>;
+    let expected: unknown;
+    beforeAll(() => {
+      model = allocatorModelFromTermText(readFileSync(join(ORACLE, `${name}.snapshot`), 'utf8'));
+      expected = JSON.parse(readFileSync(join(ORACLE, `${name}.expected.json`), 'utf8'));
+    });
 
     it(`${name}: model object, read in 7-byte chunks`, async () => {
       const back = await allocatorModelFromJson(text(JSON.stringify(model)));

@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -96,7 +96,7 @@ describe('input forms', () => {
     expect(plain({ ...b, index: a.index, truncation: a.truncation, binaries: { ...b.binaries, checkpoints: a.binaries.checkpoints } } as Dump, false)).toEqual(plain(a, false));
   });
 
-  it('refuses the pre-R10B format with a clear message', async () => {
+  it.skipIf(!existsSync(PRE_R10B) && process.env.CI !== 'true')('refuses the pre-R10B format with a clear message', async () => {
     await expect(readDump(PRE_R10B)).rejects.toThrow(/pre-R10B/);
     await expect(readDump(PRE_R10B)).rejects.toBeInstanceOf(InputError);
   });
