@@ -26,7 +26,7 @@
 %%
 %% Standard output is one JSON object per line, for the TypeScript side:
 %%   {"event":"connected",...} {"event":"progress",...} {"event":"sample",...} {"event":"done"}
-%%   {"event":"error","kind":"node-down|cookie|timeout|epmd|host|dist|agent|rpc|io|usage|internal",
+%%   {"event":"error","kind":"node-down|cookie|name|timeout|epmd|host|dist|agent|rpc|io|usage|internal",
 %%    "message":"..."}   (exit status 1)
 -mode(compile).
 
@@ -95,8 +95,12 @@ short_hostname() ->
 
 %% ---- the run --------------------------------------------------------------------------------
 
-run(#{node := Node, out := Out} = S0) ->
+run(#{node := Node, out := Out, timeout := T} = S0) ->
     Cookie = cookie(),
+    %% The handshake gives up after net_setuptime (7 s by default), read when distribution
+    %% starts, and connect_node/1 then says false, as for a wrong cookie: wait as long as the
+    %% user allows instead.
+    application:set_env(kernel, net_setuptime, max(1, min(120, (T + 999) div 1000))),
     start_distribution(S0),
     erlang:set_cookie(Node, Cookie),
     reach(S0),
@@ -242,16 +246,53 @@ reach(#{node := Node, name := Name, host := Host, timeout := T}) ->
         timeout ->
             fail(timeout, "timed out after ~ts asking epmd on ~ts for ~ts", [secs(T), Host, atom_to_list(Node)])
     end,
-    case with_deadline(fun() -> net_kernel:connect_node(Node) end, T) of
+    %% A node that did not answer is told from one that refused by the time it took.
+    T0 = erlang:monotonic_time(millisecond),
+    Result = with_deadline(fun() -> net_kernel:connect_node(Node) end, T),
+    Took = erlang:monotonic_time(millisecond) - T0,
+    case Result of
         true -> ok;
+        false when Took >= 5000 ->
+            fail(timeout, "~ts is registered with epmd on ~ts but did not finish the handshake in ~ts (stopped, swapping or overloaded?)",
+                 [atom_to_list(Node), Host, secs(Took)]);
         false ->
-            fail(cookie, "node ~ts refused the connection: wrong cookie? (pass --cookie, or check ~~/.erlang.cookie)",
-                 [atom_to_list(Node)]);
+            case other_name(Node, Name, Host, T) of
+                {ok, Real} ->
+                    fail(name, "~ts is not that node's name: epmd on ~ts knows ~ts, and the node answers as ~ts (pass --node ~ts)",
+                         [atom_to_list(Node), Host, Name, atom_to_list(Real), atom_to_list(Real)]);
+                none ->
+                    fail(cookie, "node ~ts refused the connection: wrong cookie? (pass --cookie, or check ~~/.erlang.cookie; the node logs the refused attempt)",
+                         [atom_to_list(Node)])
+            end;
         timeout ->
             fail(timeout, "timed out after ~ts connecting to ~ts (the node is registered with epmd but does not answer)",
                  [secs(T), atom_to_list(Node)]);
         Other ->
             fail(dist, "cannot connect to ~ts: ~tP", [atom_to_list(Node), Other, 12])
+    end.
+
+%% A node registered with epmd as Name that refuses Name@Host may be named after another form of
+%% its host (x@myhost for x@localhost, the short name for the long one): the first other form it
+%% accepts a connection as, if any.
+other_name(Node, Name, Host, T) ->
+    {ok, Here} = inet:gethostname(),
+    Canonical = case inet:gethostbyname(Host) of
+                    {ok, {hostent, HName, Aliases, _, _, _}} -> [HName | Aliases];
+                    _ -> []
+                end,
+    Short = fun(H) -> hd(string:split(H, ".")) end,
+    Local = lists:member(Host, ["localhost", "127.0.0.1", "::1"]) orelse Short(Host) =:= Here,
+    Forms = lists:usort([Short(H) || H <- Canonical] ++ Canonical ++ [Here || Local] ++ [net_adm:localhost() || Local]),
+    Tries = [list_to_atom(Name ++ "@" ++ H) || H <- Forms, H =/= Host, H =/= ""],
+    Cookie = erlang:get_cookie(Node),
+    [erlang:set_cookie(N, Cookie) || N <- Tries],
+    first_accepted(Tries, T).
+
+first_accepted([], _T) -> none;
+first_accepted([N | More], T) ->
+    case with_deadline(fun() -> net_kernel:connect_node(N) end, min(T, 3000)) of
+        true -> {ok, N};
+        _ -> first_accepted(More, T)
     end.
 
 with_deadline(Fun, T) ->

@@ -538,6 +538,24 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
       expectOneLineError(r, 1, /refused the connection: wrong cookie\?/);
     });
 
+    it('a name whose host part is not the node\'s (x@localhost for x@HOST): the name it answers to, not a wrong cookie', async () => {
+      const short = hostname().split('.')[0];
+      if (short === 'localhost') return;
+      const r = await beamscope(['collect', '--node', `${mainName}@localhost`, '--cookie', COOKIE, '--out', join(tmp, 'othername')]);
+      expectOneLineError(r, 1, new RegExp(`${mainName}@localhost is not that node's name: epmd on localhost knows ${mainName}, and the node answers as ${mainName}@${short} \\(pass --node ${mainName}@${short}\\)`));
+    });
+
+    it('a frozen node with a --timeout longer than the handshake\'s 7 s: a timeout, not a wrong cookie', async () => {
+      process.kill(longNode.osPid, 'SIGSTOP');
+      try {
+        const r = await beamscope(['collect', '--node', longName, '--cookie', COOKIE, '--out', join(tmp, 'frozen'), '--timeout', '10']);
+        expectOneLineError(r, 1, /timed out after 10 s|did not finish the handshake/);
+        expect(r.stderr).not.toMatch(/cookie/);
+      } finally {
+        process.kill(longNode.osPid, 'SIGCONT');
+      }
+    });
+
     it('no escript', async () => {
       const r = await beamscope(['collect', '--node', mainName, '--cookie', COOKIE, '--out', join(tmp, 'noescript')], { PATH: join(tmp, 'empty-path'), BEAMSCOPE_ESCRIPT: '' });
       expectOneLineError(r, 1, /escript not found on PATH/);

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 /**
  * Why a collection failed, as the collector reports it:
  * `node-down` (not running, epmd not answering, connection lost), `cookie` (connection refused),
+ * `name` (epmd knows the node, but it answers to another form of its name, which the message gives),
  * `timeout`, `host` (unknown host), `no-escript`, `no-cookie`, `dist` (distribution could not start
  * here), `agent` (the collector module could not run on the node), `rpc` (a call failed there),
  * `io` (a file could not be written), `install`, `interrupted` (stopped through the AbortSignal),
@@ -11,6 +12,7 @@ import { InputError } from '../errors.js';
 export type CollectErrorKind =
   | 'node-down'
   | 'cookie'
+  | 'name'
   | 'timeout'
   | 'host'
   | 'no-escript'

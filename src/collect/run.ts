@@ -46,7 +46,7 @@ export interface CollectResult {
   samples: CollectSample[];
 }
 
-const KINDS: ReadonlySet<string> = new Set(['node-down', 'cookie', 'timeout', 'host', 'no-escript', 'no-cookie', 'dist', 'agent', 'rpc', 'io', 'install', 'usage', 'interrupted', 'internal']);
+const KINDS: ReadonlySet<string> = new Set(['node-down', 'cookie', 'name', 'timeout', 'host', 'no-escript', 'no-cookie', 'dist', 'agent', 'rpc', 'io', 'install', 'usage', 'interrupted', 'internal']);
 
 /** Writes `<alloc>.json` next to an allocator snapshot: the allocator model with takenAt and node first. */
 export async function writeAllocJson(snapshotPath: string, meta: { takenAt: string; node: string; otpRelease?: string }): Promise<string> {
