@@ -107,3 +107,17 @@ describe('terms API', () => {
     }
   });
 });
+
+describe('deep terms (issue 15)', () => {
+  it('a list nested 2,000 deep decodes without a stack overflow reported as a malformed line; the print elides what is too deep', async () => {
+    // fixtures/deep_terms.dump (make-deep-terms.sh): [2000, [1999, [... [1, []]]]] in deep_holder's
+    // dictionary and queue.
+    const dump = await readDump('fixtures/deep_terms.dump');
+    const d = decodeProcess(dump, resolvePid(dump, 'deep_holder')!);
+    expect(d.warnings.join('\n')).not.toMatch(/call stack|malformed/);
+    const dict = d.dictionary.find((e) => e.keyText === 'deep')!;
+    expect(dict.valueText.startsWith('[2000,[1999,[1998,')).toBe(true);
+    expect(d.messages.samples[0].text.startsWith('{deep,[2000,[1999,')).toBe(true);
+    expect(d.messages.samples).toHaveLength(1);
+  });
+});

@@ -305,8 +305,15 @@ export class TermDecoder {
       c.p = colon + 1;
       term = this.object(c, address, depth, got.cut);
     } catch (e) {
-      this.warnings.add('malformed heap line', `${hex(address)}: ${e instanceof Error ? e.message : String(e)}`);
-      term = marker('malformed', e instanceof Error ? e.message : String(e));
+      if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        // A term nested deeper than the JS stack follows (a deep iolist is ordinary): not a
+        // malformed line, and not memoised, so that a shallower path to it may still decode it.
+        this.limitHits++;
+        term = marker('too-deep');
+      } else {
+        this.warnings.add('malformed heap line', `${hex(address)}: ${e instanceof Error ? e.message : String(e)}`);
+        term = marker('malformed', e instanceof Error ? e.message : String(e));
+      }
     } finally {
       this.inProgress.delete(address);
     }
