@@ -90,8 +90,11 @@ export class BinaryTableBuilder {
   }
 
   private grow(n: number): void {
-    this.address = copyInto(new Float64Array(n), this.address, this.count);
-    this.size = copyInto(new Float64Array(n), this.size, this.count);
+    // Both made before either is replaced: a failed allocation leaves one capacity for both.
+    const address = new Float64Array(n);
+    const size = new Float64Array(n);
+    this.address = copyInto(address, this.address, this.count);
+    this.size = copyInto(size, this.size, this.count);
   }
 }
 

@@ -200,7 +200,13 @@ export class DumpBuilder implements ScanSink {
       this.lastBinary = address;
       // A `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text):
       // the rest of the file bounds how many there can be.
-      if (this.bins.count === 0 && this.fileBytes > bodyOffset) this.bins.reserve(Math.ceil((this.fileBytes - bodyOffset) / 100));
+      if (this.bins.count === 0 && this.fileBytes > bodyOffset) {
+        try {
+          this.bins.reserve(Math.ceil((this.fileBytes - bodyOffset) / 100));
+        } catch {
+          // Address space refused: the table grows as needed instead.
+        }
+      }
       this.bins.add(address, bodyOffset);
       this.binarySize.seen = false;
       return this.binarySize;

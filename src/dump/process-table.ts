@@ -131,12 +131,14 @@ export class ProcessTableBuilder {
   private grow(to?: number): void {
     const t = this.table;
     const n = to ?? t.messageQueueLength.length * 2;
-    for (const k of NUMERIC) {
-      const a = new Float64Array(n);
-      a.set(t[k].subarray(0, t.count));
-      t[k] = a;
-    }
+    // Every column is made before any is replaced: if one allocation fails (reserve asks for a
+    // lot of address space), the table keeps one capacity for all its columns.
+    const made = NUMERIC.map(() => new Float64Array(n));
     const d = new Uint8Array(n);
+    NUMERIC.forEach((k, j) => {
+      made[j].set(t[k].subarray(0, t.count));
+      t[k] = made[j];
+    });
     d.set(t.memoryDerived.subarray(0, t.count));
     t.memoryDerived = d;
   }

@@ -241,15 +241,19 @@ export class SectionIndex {
   private grow(to?: number): void {
     // 1.5x, not 2x: the index of a big dump is tens of MB, and the slack of doubling is RSS.
     const n = to ?? Math.ceil(this.tags.length * 1.5);
-    const grow = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.tags = grow(this.tags, (k) => new Uint8Array(k));
-    this.offsets = grow(this.offsets, (k) => new Float64Array(k));
-    this.lengths = grow(this.lengths, (k) => new Float64Array(k));
-    this.packedIds = grow(this.packedIds, (k) => new Float64Array(k));
+    // All four made before any is replaced: a failed allocation leaves one capacity for all.
+    const tags = new Uint8Array(n);
+    const offsets = new Float64Array(n);
+    const lengths = new Float64Array(n);
+    const packedIds = new Float64Array(n);
+    tags.set(this.tags.subarray(0, this.size));
+    offsets.set(this.offsets.subarray(0, this.size));
+    lengths.set(this.lengths.subarray(0, this.size));
+    packedIds.set(this.packedIds.subarray(0, this.size));
+    this.tags = tags;
+    this.offsets = offsets;
+    this.lengths = lengths;
+    this.packedIds = packedIds;
   }
 }
 
