@@ -15,7 +15,7 @@ import { NIL, marker, type BinaryTerm, type Term } from './model.js';
 import type { HeapLines } from './sequential-heap.js';
 
 export interface DecodeLimits {
-  /** Nesting limit for tuples, list heads, maps (default 1000). */
+  /** Nesting limit for tuples, list heads, maps (default DEFAULT_MAX_DEPTH, 500). */
   maxDepth?: number;
   /** Terms one top-level decode may produce (default 2,000,000). */
   maxNodes?: number;
@@ -30,6 +30,14 @@ export interface DecodeLimits {
    */
   memoHeap?: boolean;
 }
+
+/**
+ * Levels of nesting followed before a term is elided with a too-deep marker. Each level is several
+ * JS frames (resolve, object, list, element), and the printer, the shapes and the size estimate
+ * recurse over the result again: at 1,000 a list nested 2,000 deep overflowed the JS stack in one
+ * path and not in another, so what was kept depended on the stack. 500 is reached first in all.
+ */
+export const DEFAULT_MAX_DEPTH = 500;
 
 /**
  * Where the `=binary:ADDR` sections are: the dump's BinaryIndex, looked up by address through
@@ -139,7 +147,7 @@ export class TermDecoder {
   readonly refcSeen = new Map<number, number>();
 
   constructor(private readonly src: DecoderSources, limits: DecodeLimits = {}) {
-    this.maxDepth = limits.maxDepth ?? 1000;
+    this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxNodes = limits.maxNodes ?? 2_000_000;
     this.binaryBytes = limits.binaryBytes ?? 0;
     this.maxLineBytes = limits.maxLineBytes ?? 16 << 20;
