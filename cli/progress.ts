@@ -1,5 +1,6 @@
 import { readDump, type Dump } from '../src/dump/index.js';
-import { formatBytes } from '../src/report/format.js';
+import { statSync } from 'node:fs';
+import { formatBytes, sanitize } from '../src/report/format.js';
 
 /**
  * Progress on stderr, only when stderr is a terminal: a line rewritten in place, cleared at the end.
@@ -44,9 +45,24 @@ export function setReadThreads(n: number | undefined): void {
 /** Reads a dump with a progress line on a terminal (cleared when done). */
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
+  let saved: string | undefined;
   try {
-    return await readDump(path, { onProgress: progress.onProgress, threads: readThreads, cache: readCache });
+    return await readDump(path, {
+      onProgress: progress.onProgress, threads: readThreads, cache: readCache,
+      onIndex: (event, file) => { if (event === 'saved') saved = file; },
+    });
   } finally {
     progress.done();
+    // Someone at a terminal is told once where the index of their dump went (it can be hundreds
+    // of MB beside a dump of millions of processes); scripts and pipes are not.
+    if (saved && process.stderr.isTTY) {
+      let size = '';
+      try {
+        size = ` (${formatBytes(statSync(saved).size)})`;
+      } catch {
+        // gone already: say where it was written anyway
+      }
+      process.stderr.write(`beamscope: saved an index of this dump${size} to ${sanitize(saved)}: the next command on it skips the scan (--no-cache neither reads nor saves one)\n`);
+    }
   }
 }
