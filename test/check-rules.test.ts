@@ -176,3 +176,31 @@ describe('perfdata labels are stable across runs (issue 15)', () => {
     expect(await labels('20261205T031125.001Z')).toEqual(first);
   });
 });
+
+describe('alloc and check say the same of the same input (issue 15)', () => {
+  it('the allocator rules of check end in the state of alloc\'s worst finding, on dumps and snapshots of real VMs', async () => {
+    const { existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { loadInput } = await import('../src/check/input.js');
+    const { allocatorFindings } = await import('../src/alloc/verdict.js');
+    const root = join(import.meta.dirname, '..');
+    const oracle = join(root, '..', 'shared', 'oracle', 'recon_alloc');
+    const inputs = [
+      // A small node (fragmented.dump, make-fragmented.sh): check said CRITICAL on 9 MiB unused, alloc WARNING.
+      join(root, 'fixtures', 'fragmented.dump'),
+      join(root, 'fixtures', 'alloc', 'tuned', 'aobf-lmbcs512.snapshot'),
+      join(root, 'fixtures', 'alloc', 'tuned', 'sbct4k.snapshot'),
+      join(root, 'fixtures', 'trend', 'series', 'snap-23.snapshot'),
+      join(root, 'fixtures', 'trend', 'series', 'snap-20.snapshot'),
+      ...['calm', 'spike', 'ets'].map((n) => join(oracle, `${n}.snapshot`)).filter((f) => existsSync(f)),
+    ];
+    const STATE: Record<string, string> = { critical: 'CRITICAL', warning: 'WARNING' };
+    const rank = ['OK', 'WARNING', 'CRITICAL'];
+    for (const file of inputs) {
+      const input = await loadInput(file);
+      const checked = evaluate([input], { rules: new Set(['usage', 'mbcs-usage', 'current-vs-max', 'mseg-hit-rate'] as const), thresholds: resolveThresholds({}) });
+      const worst = allocatorFindings(input.model!).map((f) => STATE[f.severity] ?? 'OK').reduce((a, b) => (rank.indexOf(b) > rank.indexOf(a) ? b : a), 'OK');
+      expect(checked.state, file).toBe(worst);
+    }
+  });
+});

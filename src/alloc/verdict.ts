@@ -208,7 +208,7 @@ function sbcsCulpritFinding(t: TypeSummary, unusedSbcs: number, sbct: number, fl
   const share = total > 0 ? t.unusedBytes / total : 0;
   return {
     id: 'alloc.sbcs-unused',
-    severity: share >= 0.25 && t.unusedBytes >= 256 * 1024 * 1024 ? 'critical' : share >= 0.1 ? 'warning' : 'info',
+    severity: wasteSeverity(t.unusedBytes, total) ?? 'info',
     title: `${t.type}: ${formatBytes(unusedSbcs)} unused in single-block carriers (${formatBytes(t.sbcsBlocksBytes)} of blocks in ${formatBytes(t.sbcsCarriersBytes)})` +
       (lowSbct ? `: sbct is ${formatBytes(sbct)}` : ''),
     explanation:
@@ -227,6 +227,23 @@ function sbcsCulpritFinding(t: TypeSummary, unusedSbcs: number, sbct: number, fl
     metrics: { unusedBytes: t.unusedBytes, unusedInSbcsBytes: unusedSbcs, sbcsCarriersBytes: t.sbcsCarriersBytes, sbcsBlocksBytes: t.sbcsBlocksBytes, sbcsBlocks: t.sbcsBlocks, ...(Number.isFinite(sbct) ? { sbctBytes: sbct } : {}), shareOfAllocated: share },
   };
 }
+
+/**
+ * How much unused carrier memory matters, by its bytes and by its share of all carrier memory:
+ * the one scale of alloc's findings and of check's allocator rules, so that the same input gets
+ * the same severity from both, and a few MiB never page anyone. Undefined below the minimum that
+ * is reported at all.
+ */
+export function wasteSeverity(unusedBytes: number, allCarrierBytes: number): 'critical' | 'warning' | 'info' | undefined {
+  if (!(unusedBytes >= THRESHOLDS.minUnusedBytes)) return undefined;
+  const share = allCarrierBytes > 0 ? unusedBytes / allCarrierBytes : 0;
+  if (unusedBytes >= WASTE_CRITICAL_BYTES && share >= 0.25) return 'critical';
+  if (unusedBytes >= WASTE_WARNING_BYTES || share >= 0.25) return 'warning';
+  return 'info';
+}
+/** Unused carrier bytes that can be critical (with a quarter of all carriers), and that are a warning whatever their share. */
+export const WASTE_CRITICAL_BYTES = 256 * 1024 * 1024;
+export const WASTE_WARNING_BYTES = 64 * 1024 * 1024;
 
 /** The VM's default single-block carrier threshold (512 KiB on 64-bit). */
 const DEFAULT_SBCT = 512 * 1024;
@@ -314,11 +331,12 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
       ...worstText,
       ...(opts ? [`options in force: ${opts}`] : []),
     ];
-    const severity = total > 0 && t.unusedBytes / total >= 0.25 ? 'warning' : 'info';
+    const severity = wasteSeverity(t.unusedBytes, total) ?? 'info';
     if (logplex) {
       out.push({
         id: 'alloc.logplex-pattern',
-        severity: 'warning',
+        // The pattern is worth a look at any size; how urgent it is follows the waste.
+        severity: severity === 'info' ? 'warning' : severity,
         title: `${t.type}: carriers filled at a peak are kept alive by remnants (${formatPercent(t.usage)} used now, ${formatPercent(t.maxUsage)} at peak)`,
         explanation:
           `Blocks fell to ${formatPercent(blocksDrop, 0)} of their peak while carriers stayed at ${formatPercent(carriersKept, 0)}: ` +
@@ -389,7 +407,9 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     const mcs = m?.options.mcs;
     out.push({
       id: 'alloc.mseg-cache',
-      severity: r.hit_rate < 0.5 ? 'warning' : 'info',
+      // recon's line is 0.80; a missing cache costs mmap calls, not memory: never more than a warning
+      // (check's mseg-hit-rate, with its defaults, says the same).
+      severity: 'warning',
       title: `mseg_alloc[${r.instance}]: segment cache hit rate ${formatPercent(r.hit_rate)} (recon: usually above 80%)`,
       explanation:
         'Most carrier allocations missed the segment cache and went to the OS (mmap/munmap). Unless memory use is expected to be spiky, ' +

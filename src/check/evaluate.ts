@@ -3,12 +3,13 @@
  * node, an allocator type, a limit), each with its state; the worst state wins. Pure: no I/O.
  */
 import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
+import { allocatorFindings, summarizeByType, wasteSeverity } from '../alloc/verdict.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { countOf, formatBytes, formatCount } from '../report/format.js';
 import type { LoadedInput } from './input.js';
 import { inputKind, inputStem } from './input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
-import { type Range, type Thresholds, alerts, describeRange } from './thresholds.js';
+import { type Range, type Thresholds, alerts, describeRange, resolveThresholds } from './thresholds.js';
 
 export type State = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 
@@ -45,6 +46,8 @@ export interface Metric {
   short: string;
   /** Why the value was not judged (state OK whatever the thresholds say). */
   notJudged?: string;
+  /** When the state is not the thresholds' (alloc's finding on the subject raised it): why, in a few words. */
+  because?: string;
 }
 
 export interface InputResult {
@@ -83,6 +86,36 @@ function stateOf(t: Thresholds, v: number): State {
 
 const pct = (x: number) => `${(Math.round(x * 10) / 10).toFixed(1)}%`;
 
+const STATE_OF_SEVERITY: Record<string, State> = { critical: 'CRITICAL', warning: 'WARNING', info: 'OK' };
+/** alloc's findings on an allocator type that check's allocator rules follow, in a few words. */
+const FINDING_WORDS: Record<string, string> = {
+  'alloc.logplex-pattern': 'carriers kept alive by remnants of a peak',
+  'alloc.fragmented': 'carriers mostly unused',
+  'alloc.sbcs-unused': 'unused memory in single-block carriers',
+};
+const DEFAULTS = resolveThresholds({});
+
+/**
+ * The node's carrier bytes and alloc's findings by allocator type: the same scale and the same
+ * verdicts as `beamscope alloc` on this input.
+ */
+function allocatorView(model: AllocatorModel): { allCarriers: number; findingOn: Map<string, { severity: string; id: string }> } {
+  const allCarriers = summarizeByType(model).reduce((n, x) => n + x.carriersBytes, 0);
+  const findingOn = new Map<string, { severity: string; id: string }>();
+  for (const f of allocatorFindings(model)) {
+    if (f.subject?.kind !== 'allocator' || !(f.id in FINDING_WORDS)) continue;
+    const prev = findingOn.get(f.subject.id);
+    if (!prev || RANK[STATE_OF_SEVERITY[f.severity]] > RANK[STATE_OF_SEVERITY[prev.severity]]) findingOn.set(f.subject.id, { severity: f.severity, id: f.id });
+  }
+  return { allCarriers, findingOn };
+}
+const NO_VIEW = { allCarriers: 0, findingOn: new Map<string, { severity: string; id: string }>() };
+
+/** True when a rule's thresholds are its defaults (the user did not set --warn/--crit for it). */
+function isDefault(rule: RuleId, t: Thresholds): boolean {
+  return JSON.stringify(t) === JSON.stringify(DEFAULTS.get(rule));
+}
+
 function condition(rule: RuleDef, t: Thresholds): string {
   return `warn ${describeRange(t.warn, rule.unit)}, crit ${describeRange(t.crit, rule.unit)}`;
 }
@@ -110,13 +143,38 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
   const minCalls = opts.minMsegCalls ?? DEFAULT_MIN_MSEG_CALLS;
   const label = (l: string) => `${prefix}${l}`;
 
+  let allocView: ReturnType<typeof allocatorView> | undefined;
   for (const rule of RULES) {
     if (!opts.rules.has(rule.id)) continue;
     const t = opts.thresholds.get(rule.id)!;
-    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>) => {
-      const state = m.notJudged ? 'OK' : stateOf(t, m.value);
-      const cond = m.notJudged ? `not judged: ${m.notJudged}` : condition(rule, t);
-      metrics.push({ rule: rule.id, unit: rule.unit, state, warn: t.warn, crit: t.crit, ...m, text: `${m.text} (${cond})` });
+    /**
+     * `waste`: the unused carrier bytes the metric is about and all carrier bytes of the node. With
+     * the default thresholds the state is capped by the waste (alloc's scale: a few MiB never page
+     * anyone); `finding`: alloc's severity for the same subject, which the state never falls below,
+     * so that check and alloc say the same of the same input.
+     */
+    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>, waste?: { unusedBytes: number; allBytes: number }, finding?: { severity: string; id: string }, capAt?: State) => {
+      let state: State = m.notJudged ? 'OK' : stateOf(t, m.value);
+      let cond = m.notJudged ? `not judged: ${m.notJudged}` : condition(rule, t);
+      if (capAt && state !== 'UNKNOWN' && isDefault(rule.id, t) && RANK[state] > RANK[capAt]) {
+        state = capAt;
+        cond += `; at most ${capAt} with the default thresholds, as in alloc`;
+      }
+      if (!m.notJudged && state !== 'UNKNOWN' && waste && isDefault(rule.id, t)) {
+        const cap = STATE_OF_SEVERITY[wasteSeverity(waste.unusedBytes, waste.allBytes) ?? 'info'];
+        if (RANK[cap] < RANK[state]) {
+          state = cap;
+          cond += `; ${formatBytes(waste.unusedBytes)} unused is ${cap === 'OK' ? 'not worth an alert' : `at most ${cap}`} (alloc's scale)`;
+        }
+      }
+      const raised = finding ? STATE_OF_SEVERITY[finding.severity] : undefined;
+      let because: string | undefined;
+      if (!m.notJudged && state !== 'UNKNOWN' && raised && RANK[raised] > RANK[state]) {
+        state = raised;
+        because = `alloc: ${FINDING_WORDS[finding!.id]}`;
+        cond += `; ${because} [${finding!.id}]`;
+      }
+      metrics.push({ rule: rule.id, unit: rule.unit, state, warn: t.warn, crit: t.crit, ...m, ...(because ? { because } : {}), text: `${m.text} (${cond})` });
     };
     if (rule.needs === 'allocators' && !input.model) {
       notChecked.push({ rule: rule.id, why: input.kind === 'crash-dump' ? 'the crash dump has no =allocator sections' : 'a process snapshot has no allocator statistics' });
@@ -131,6 +189,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
       continue;
     }
     const model = input.model!;
+    const { allCarriers, findingOn } = rule.needs === 'allocators' ? (allocView ??= allocatorView(model)) : NO_VIEW;
     switch (rule.id) {
       case 'usage': {
         const m = reconMemory(model);
@@ -148,7 +207,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
           text: `allocator usage ${pct(m.usage * 100)}: ${formatBytes(m.used)} used of ${formatBytes(m.allocated)} allocated`,
           short: `allocator usage ${pct(m.usage * 100)}`,
           ...(unused < minType ? { notJudged: `only ${formatBytes(unused)} unused, less than --min-type-bytes ${formatBytes(minType)}` } : {}),
-        });
+        }, { unusedBytes: unused, allBytes: allCarriers });
         break;
       }
       case 'mbcs-usage':
@@ -160,6 +219,10 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
         }
         for (const x of types.sort((a, b) => b.carriers - a.carriers)) {
           const cur = x.carriers > 0 ? x.blocks / x.carriers : 1;
+          // As alloc: a type is judged when its unused bytes, not its carriers, are worth a look.
+          const unused = x.carriers - x.blocks;
+          const small = unused < minType ? { notJudged: `only ${formatBytes(unused)} of its carriers unused, less than --min-type-bytes ${formatBytes(minType)}` } : {};
+          const waste = { unusedBytes: unused, allBytes: allCarriers };
           if (rule.id === 'mbcs-usage') {
             add({
               subject: x.type,
@@ -168,7 +231,8 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
               perf: { value: cur * 100, uom: '%', scale: 1, min: 0, max: 100 },
               text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
               short: `${x.type} mbcs usage ${pct(cur * 100)}`,
-            });
+              ...small,
+            }, waste, findingOn.get(x.type));
           } else {
             const max = x.maxCarriers > 0 ? x.maxBlocks / x.maxCarriers : 1;
             const share = max > 0 ? Math.min(cur / max, 10) : 1;
@@ -179,33 +243,35 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
               perf: { value: share * 100, uom: '%', scale: 1, min: 0 },
               text: `${x.type} mbcs usage ${pct(cur * 100)} now against ${pct(max * 100)} at peak (${pct(share * 100)} of it)`,
               short: `${x.type} usage ${pct(share * 100)} of peak`,
-            });
+              ...small,
+            }, waste, findingOn.get(x.type));
           }
         }
         break;
       }
       case 'mseg-hit-rate': {
         const rates = cacheHitRates(model);
-        const calls = rates.reduce((s, r) => s + r.calls, 0);
-        const hits = rates.reduce((s, r) => s + r.hits, 0);
         if (rates.length === 0) {
           notChecked.push({ rule: rule.id, why: 'no mseg_alloc statistics' });
           break;
         }
-        if (calls < minCalls) {
-          notChecked.push({ rule: rule.id, why: `${formatCount(calls)} mseg_alloc calls, fewer than ${formatCount(minCalls)} (--min-mseg-calls)` });
+        // Per instance, as alloc judges it: each instance's cache serves its own scheduler, and a
+        // sum over instances hides one that misses everything (or flags one with a handful of calls).
+        const judged = rates.filter((r) => r.calls >= minCalls);
+        if (judged.length === 0) {
+          notChecked.push({ rule: rule.id, why: `no mseg_alloc instance has ${formatCount(minCalls)} calls (--min-mseg-calls; most: ${formatCount(Math.max(...rates.map((r) => r.calls)))})` });
           break;
         }
-        const rate = hits / calls;
-        const worst = [...rates].filter((r) => r.calls > 0).sort((a, b) => a.hit_rate - b.hit_rate)[0];
+        const worst = [...judged].sort((a, b) => a.hit_rate - b.hit_rate)[0];
+        const rate = worst.hit_rate;
         add({
-          subject: 'mseg_alloc',
+          subject: `mseg_alloc[${worst.instance}]`,
           label: label('mseg_hit_rate'),
           value: rate * 100,
           perf: { value: rate * 100, uom: '%', scale: 1, min: 0, max: 100 },
-          text: `mseg cache hit rate ${pct(rate * 100)}: ${formatCount(hits)} hits in ${formatCount(calls)} calls${worst ? `, worst mseg_alloc[${worst.instance}] ${pct(worst.hit_rate * 100)}` : ''}`,
+          text: `mseg cache hit rate ${pct(rate * 100)} in mseg_alloc[${worst.instance}] (${formatCount(worst.hits)} hits in ${formatCount(worst.calls)} calls; the lowest of ${countOf(judged.length, 'instance')} with ${formatCount(minCalls)} calls or more)`,
           short: `mseg cache hit rate ${pct(rate * 100)}`,
-        });
+        }, undefined, undefined, 'WARNING');
         break;
       }
       case 'mailbox': {

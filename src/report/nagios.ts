@@ -75,7 +75,7 @@ export function summary(result: CheckResult): string {
   }
   const describe = ({ input, metric }: (typeof probs)[number]) => {
     const level = metric.state === 'CRITICAL' ? `crit ${describeRange(metric.crit, metric.unit)}` : metric.state === 'WARNING' ? `warn ${describeRange(metric.warn, metric.unit)}` : 'not a number';
-    return `${several ? `${basename(input)}: ` : ''}${metric.short} (${level})`;
+    return `${several ? `${basename(input)}: ` : ''}${metric.short} (${metric.because ?? level})`;
   };
   const badInputs = result.inputs.filter((i) => i.state !== 'OK').length;
   if (several && badInputs > 1) {

@@ -52,6 +52,8 @@ export const FIXTURES = {
   memoryGroup: join(FIXTURES_DIR, 'memory_group.dump'),
   /** A list nested 2,000 deep in a dictionary and a queue (scripts/make-deep-terms.sh). */
   deepTerms: join(FIXTURES_DIR, 'deep_terms.dump'),
+  /** A small node with fragmented eheap_alloc carriers (scripts/make-fragmented.sh). */
+  fragmented: join(FIXTURES_DIR, 'fragmented.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;
