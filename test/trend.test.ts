@@ -10,7 +10,7 @@
  *   usage must stay low in every snapshot after it while the carriers stay (Logplex).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -237,4 +237,25 @@ describe.skipIf(!existsSync(CLI) || !hasErl)('make-series.escript on a live node
     expect(r.code, r.stderr).toBe(0);
     expectWorkloadFindings(JSON.parse(r.stdout) as TrendReport, taken);
   }, 180_000);
+});
+
+describe('a directory with each snapshot\'s JSON form beside it (issue 15)', () => {
+  it('gives the same series as the glob of the snapshots: the JSON twins are left out and named', () => {
+    // The committed series, and beside each snapshot what `beamscope alloc X.snapshot --format json` writes.
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-twins-'));
+    const names = readdirSync(SERIES).filter((f) => f.endsWith('.snapshot')).sort().slice(0, 8);
+    for (const f of names) {
+      copyFileSync(join(SERIES, f), join(dir, f));
+      const json = beamscope(['alloc', join(dir, f), '--format', 'json']);
+      expect(json.code).toBe(0);
+      writeFileSync(join(dir, f.replace(/\.snapshot$/, '.json')), json.stdout);
+    }
+    const fromDir = JSON.parse(beamscope(['trend', dir, '--format', 'json']).stdout);
+    const fromGlob = JSON.parse(beamscope(['trend', join(dir, '*.snapshot'), '--format', 'json']).stdout);
+    expect(fromDir.snapshots.length).toBe(names.length);
+    expect(fromDir.findings).toEqual(fromGlob.findings);
+    expect(fromDir.snapshots).toEqual(fromGlob.snapshots);
+    expect(fromDir.twins).toHaveLength(names.length);
+    expect(beamscope(['trend', dir]).stdout).toMatch(/left out as the JSON form of a snapshot already in the series: snap-01\.json \(of snap-01\.snapshot\)/);
+  });
 });

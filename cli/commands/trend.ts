@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { expandInputs, loadInput } from '../../src/check/input.js';
+import { dropTwins, expandInputs, loadInput } from '../../src/check/input.js';
 import { parseByteSize } from '../../src/check/size.js';
 import { UsageError } from '../../src/errors.js';
 import { renderTrendText } from '../../src/report/trend-text.js';
@@ -43,10 +43,11 @@ const command: CommandModule<object, Args> = {
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
       const minBytes = args['min-bytes'] === undefined ? 8 * 1024 * 1024 : parseByteSize(args['min-bytes'], '--min-bytes');
       if (withStdinArg(args.input ?? []).length === 0) throw new UsageError('name the snapshots: files, a directory, a glob, or - for stdin');
-      const paths = await expandInputs(withStdinArg(args.input ?? []));
+      // A directory (or glob) of snapshots with their JSON forms beside them holds each sample twice.
+      const { kept: paths, twins } = dropTwins(await expandInputs(withStdinArg(args.input ?? [])));
       const loaded = [];
       for (const p of paths) loaded.push(await loadInput(p));
-      const report = trendReport(loaded, { minBytes });
+      const report = trendReport(loaded, { minBytes, twins });
       const types = args.type === undefined ? undefined : (Array.isArray(args.type) ? args.type : [args.type]).flatMap((t) => t.split(',')).map((t) => t.trim());
       if (types) {
         const known = new Set(report.types.map((t) => t.type));

@@ -4,7 +4,7 @@
  * figures the dump rules need; plus the time each input was taken, for ordering.
  */
 import { open, readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import fg from 'fast-glob';
 import { cannotRead, InputError } from '../errors.js';
@@ -251,6 +251,24 @@ export async function loadInput(path: string, stdin: NodeJS.ReadableStream = pro
     return fromText(sniffInput(text), text, path, path, mtimeMs);
   }
   return fromText(kind, await readFile(path), path, path, mtimeMs);
+}
+
+/**
+ * Files that are another form of a snapshot already in the list: `X.json` beside `X.snapshot`
+ * (`beamscope alloc X.snapshot --format json > X.json`), the same sample twice. The `.snapshot`
+ * stays (it says when it was taken); `twins` says which were left out, and of what.
+ */
+export function dropTwins(paths: string[]): { kept: string[]; twins: Array<{ path: string; of: string }> } {
+  const snapshots = new Map<string, string>();
+  for (const p of paths) if (p !== '-' && p.endsWith('.snapshot')) snapshots.set(join(dirname(p), inputStem(p)), p);
+  const kept: string[] = [];
+  const twins: Array<{ path: string; of: string }> = [];
+  for (const p of paths) {
+    const of = p !== '-' && p.endsWith('.json') ? snapshots.get(join(dirname(p), inputStem(p))) : undefined;
+    if (of) twins.push({ path: p, of });
+    else kept.push(p);
+  }
+  return { kept, twins };
 }
 
 /**

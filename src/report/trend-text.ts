@@ -142,6 +142,10 @@ export function renderTrendText(report: TrendReport, opts: TrendTextOptions = {}
     `Trend of ${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}${snaps[0]?.takenAt ? `, ${shortTime(snaps[0].takenAt)} to ${shortTime(snaps[snaps.length - 1].takenAt)}` : ''} (${report.orderingNote})`,
   );
   if (report.skipped.length) out.push(`left out (no allocator statistics): ${report.skipped.map((s) => sanitize(s)).join(', ')}`);
+  if (report.twins.length) {
+    const shown = report.twins.slice(0, 3).map((t) => `${sanitize(basename(t.path))} (of ${sanitize(basename(t.of))})`).join(', ');
+    out.push(`left out as the JSON form of a snapshot already in the series: ${shown}${report.twins.length > 3 ? `, and ${report.twins.length - 3} more` : ''}`);
+  }
   out.push('');
   if (report.findings.length === 0) {
     // Too few snapshots to see growth is not the same as no growth.

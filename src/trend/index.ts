@@ -12,14 +12,17 @@ export interface TrendReport extends TrendSeries {
   findings: Finding[];
   /** Inputs left out (a crash dump without =allocator sections). */
   skipped: string[];
+  /** Inputs left out as another form of a snapshot in the series (`X.json` beside `X.snapshot`). */
+  twins: Array<{ path: string; of: string }>;
 }
 
-export function trendReport(inputs: LoadedInput[], opts: TrendFindingOptions = {}): TrendReport {
+export function trendReport(inputs: LoadedInput[], opts: TrendFindingOptions & { twins?: TrendReport['twins'] } = {}): TrendReport {
   const series = buildSeries(inputs);
   return {
     schema: 'beamscope.trend/1',
     ...series,
     findings: trendFindings(series, opts),
     skipped: inputs.filter((i) => !i.model).map((i) => i.name),
+    twins: opts.twins ?? [],
   };
 }
