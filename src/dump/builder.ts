@@ -3,7 +3,7 @@ import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
 import { packPidBytes, SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { ProcessTablePart } from './process-table.js';
-import { BytesInterner, KeyMatcher, parseHex } from './bytes.js';
+import { BytesInterner, KeyMatcher, parseHexExact } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
 import { etsHandler } from './sections/ets.js';
@@ -96,11 +96,9 @@ export class DumpBuilder implements ScanSink {
       const h = this.binarySize;
       if (h.seen) return;
       h.seen = true;
-      let colon = start;
-      while (colon < end && buf[colon] !== 0x3a) colon++;
-      if (colon === end) return;
-      if (colon - start > 13 || hexDigits(buf, start, colon) !== colon - start) return;
-      const size = parseHex(buf, start, colon);
+      const colon = buf.indexOf(0x3a, start);
+      if (colon < 0 || colon >= end) return;
+      const size = parseHexExact(buf, start, colon);
       if (!Number.isNaN(size)) this.bins.setLastSize(size);
     },
     done: () => this.binarySize.seen,
@@ -188,8 +186,7 @@ export class DumpBuilder implements ScanSink {
     this.closeSection(lineOffset);
     if (code === CODE.binary) {
       // Millions in a dump that died with refc binaries queued: no string, no object, not indexed.
-      const address = nameEnd < end && end - nameEnd - 1 <= 13 && hexDigits(buf, nameEnd + 1, end) === end - nameEnd - 1
-        ? parseHex(buf, nameEnd + 1, end) : NaN;
+      const address = nameEnd < end ? parseHexExact(buf, nameEnd + 1, end) : NaN;
       this.tagCounts[code]++;
       this.lastIndex = -1;
       if (Number.isNaN(address)) {
@@ -455,13 +452,3 @@ export class DumpBuilder implements ScanSink {
   }
 }
 
-/** How many hex digits start buf[start, end). */
-function hexDigits(buf: Buffer, start: number, end: number): number {
-  let p = start;
-  while (p < end) {
-    const c = buf[p] | 0x20;
-    if ((c < 0x30 || c > 0x39) && (c < 0x61 || c > 0x66)) break;
-    p++;
-  }
-  return p - start;
-}

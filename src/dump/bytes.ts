@@ -23,21 +23,40 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number {
   return neg ? -v : v;
 }
 
+/** The value of one hex digit byte, or -1. */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
 /** A hexadecimal number (no prefix) at [start, end); NaN if none. Exact below 2^53. */
 export function parseHex(buf: Buffer, start: number, end: number): number {
   let v = 0;
   let digits = 0;
   for (; start < end; start++) {
-    const c = buf[start];
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-    else break;
+    const d = hexValue(buf[start]);
+    if (d < 0) break;
     v = v * 16 + d;
     digits++;
   }
   return digits === 0 ? NaN : v;
+}
+
+/**
+ * The hexadecimal number that is all of [start, end), at most 13 digits (exact: under 2^52); NaN
+ * when a byte is not a hex digit, or there are no digits or more (a `=binary` address or size).
+ */
+export function parseHexExact(buf: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 13) return NaN;
+  let v = 0;
+  for (let p = start; p < end; p++) {
+    const d = hexValue(buf[p]);
+    if (d < 0) return NaN;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 /**

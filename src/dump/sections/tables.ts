@@ -87,26 +87,4 @@ export function lineCounter(keep: number, onCount: (n: number) => void, kept?: s
   };
 }
 
-/** `=binary:ADDR`: only the `SIZEHEX:` prefix of the one body line is read, never the payload. */
-export function binaryHandler(onSize: (sizeBytes: number) => void): LineHandler {
-  let seen = false;
-  return {
-    line(buf, start, end) {
-      if (seen) return;
-      seen = true;
-      const colon = buf.indexOf(0x3a, start);
-      if (colon < 0 || colon >= end) return;
-      let v = 0;
-      for (let p = start; p < colon; p++) {
-        const c = buf[p];
-        const d = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
-        if (d < 0 || d > 15) return;
-        v = v * 16 + d;
-      }
-      onSize(v);
-    },
-    done: () => seen,
-  };
-}
-
 export { text };
