@@ -97,13 +97,7 @@ export class ProcessTableBuilder {
     t.pid = t.pid.concat(...parts.map((p) => p.pid));
     for (const k of TEXT) {
       if (k === 'pid') continue;
-      const cols = parts.map((p) => {
-        const c = p.text[k];
-        const col = new Array<string | undefined>(p.count);
-        for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
-        return col;
-      });
-      (t as unknown as Record<string, unknown[]>)[k] = (t[k] as unknown[]).concat(...cols);
+      (t as unknown as Record<string, unknown[]>)[k] = (t[k] as unknown[]).concat(...parts.map((p) => textColumn(p, k)));
     }
     t.count = total;
   }
@@ -144,14 +138,17 @@ export class ProcessTableBuilder {
   }
 }
 
+/** A text column of a part, its codes turned back into the values. */
+function textColumn(p: ProcessTablePart, k: Exclude<TextColumn, 'pid'>): Array<string | undefined> {
+  const c = p.text[k];
+  const col = new Array<string | undefined>(p.count);
+  for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
+  return col;
+}
+
 /** A table of these rows, using the numeric arrays as they are (a saved index, index-file.ts). */
 export function tableFromPart(p: ProcessTablePart): ProcessTable {
-  const text = (k: Exclude<TextColumn, 'pid'>): Array<string | undefined> => {
-    const c = p.text[k];
-    const col = new Array<string | undefined>(p.count);
-    for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
-    return col;
-  };
+  const text = (k: Exclude<TextColumn, 'pid'>) => textColumn(p, k);
   const n = p.numeric;
   return {
     count: p.count, pid: p.pid, state: text('state') as string[], name: text('name'), spawnedAs: text('spawnedAs'),

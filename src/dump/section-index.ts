@@ -212,17 +212,7 @@ export class SectionIndex {
   appendPart(p: SectionIndexPart): void {
     const n = p.tags.length;
     while (this.tags.length < this.size + n) this.grow();
-    const codes = p.tagNames.map((tag) => {
-      let code = this.tagCodes.get(tag);
-      if (code === undefined) {
-        code = this.tagNames.length > 254 ? 255 : this.tagNames.length;
-        if (code !== 255) {
-          this.tagNames.push(tag);
-          this.tagCodes.set(tag, code);
-        }
-      }
-      return code;
-    });
+    const codes = p.tagNames.map((tag) => this.codeOf(tag));
     const base = this.size;
     if (codes.every((code, c) => code === c)) this.tags.set(p.tags, base);
     else for (let k = 0; k < n; k++) this.tags[base + k] = p.tags[k] === 255 ? 255 : codes[p.tags[k]];
