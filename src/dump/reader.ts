@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { DumpBuilder } from './builder.js';
@@ -133,7 +133,6 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     if (retry) return readDump(path, { ...opts, threads: 1 });
     if (gzip) {
       closeSync(fd);
-      const { createReadStream } = await import('node:fs');
       let delivered = 0;
       const counted = (b: Buffer) => {
         delivered += b.length;
@@ -175,27 +174,24 @@ const TRAILER_ERROR = /incorrect (data|length) check/;
  */
 async function pumpRawDeflate(path: string, skip: number, bufferSize: number, feed: (b: Buffer) => void,
   enough: () => boolean): Promise<{ ok: boolean }> {
-  const { createReadStream, openSync: open, readSync: read, closeSync: close } = await import('node:fs');
-  const { createInflateRaw } = await import('node:zlib');
-  const fd = open(path, 'r');
+  const fd = openSync(path, 'r');
   let start: number;
   try {
     const h = Buffer.alloc(64 << 10);
-    const n = read(fd, h, 0, h.length, 0);
-    start = gzipHeaderLength(h.subarray(0, n));
+    start = gzipHeaderLength(h.subarray(0, readSync(fd, h, 0, h.length, 0)));
   } finally {
-    close(fd);
+    closeSync(fd);
   }
   if (start < 0) return { ok: false };
-  const inflate = createReadStream(path, { start, highWaterMark: 1 << 20 }).pipe(createInflateRaw({ chunkSize: 1 << 20 }));
   let seen = 0;
+  const afterSkip = (b: Buffer) => {
+    const from = Math.max(0, Math.min(b.length, skip - seen));
+    seen += b.length;
+    if (from < b.length) feed(b.subarray(from));
+  };
   try {
-    for await (const chunk of inflate as AsyncIterable<Buffer>) {
-      const from = Math.max(0, Math.min(chunk.length, skip - seen));
-      seen += chunk.length;
-      for (let i = from; i < chunk.length && !enough(); i += bufferSize) feed(chunk.subarray(i, Math.min(chunk.length, i + bufferSize)));
-      if (enough()) break;
-    }
+    const inflate = createReadStream(path, { start, highWaterMark: 1 << 20 }).pipe(createInflateRaw({ chunkSize: 1 << 20 }));
+    await pump(inflate, false, bufferSize, afterSkip, () => {}, enough);
   } catch {
     return { ok: false };
   }
