@@ -231,8 +231,9 @@ export function saveIndex(dump: Dump, fd: number): string | undefined {
 /** The index file's parts, in order. */
 function encode(dump: Dump, key: DumpKey): Buffer[] {
   const { index, processes, binaries, source: { path: _path, ...source }, ...fields } = dump;
-  const rows = tableToPart(processes);
-  const ix = index.toPart();
+  // Views of the model's arrays, not copies: written out as they are.
+  const rows = tableToPart(processes, false);
+  const ix = index.toPart(false);
   const arrays: Array<[string, Float64Array | Uint8Array | Int32Array]> = [
     ['proc.memoryDerived', rows.memoryDerived],
     ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a] as [string, Float64Array]),

@@ -162,14 +162,15 @@ export function tableFromPart(p: ProcessTablePart): ProcessTable {
 }
 
 /**
- * A table's rows, copied, in transferable form: for a worker of the parallel reader to post, and
- * for the saved index. Text columns go as distinct values plus codes: a structured clone copies a
+ * A table's rows in transferable form: copies for a worker of the parallel reader to post, views
+ * (`copy` false) for the saved index. Text columns go as distinct values plus codes: a structured clone copies a
  * string once per row, and 100,000 copies of "Waiting" would undo the interning.
  */
-export function tableToPart(t: ProcessTable): ProcessTablePart {
+export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
   const n = t.count;
   const numeric = {} as Record<NumericColumn, Float64Array>;
-  for (const k of NUMERIC) numeric[k] = t[k].slice(0, n);
+  // Copies to post (their buffers are transferred), views to write to a file.
+  for (const k of NUMERIC) numeric[k] = copy ? t[k].slice(0, n) : t[k].subarray(0, n);
   const text = {} as ProcessTablePart['text'];
   for (const k of TEXT) {
     if (k === 'pid') continue;
@@ -190,7 +191,7 @@ export function tableToPart(t: ProcessTable): ProcessTablePart {
     }
     text[k] = { values, codes };
   }
-  return { count: n, numeric, memoryDerived: t.memoryDerived.slice(0, n), pid: t.pid.slice(0, n), text };
+  return { count: n, numeric, memoryDerived: copy ? t.memoryDerived.slice(0, n) : t.memoryDerived.subarray(0, n), pid: t.pid.slice(0, n), text };
 }
 
 /** A ProcessTableBuilder's rows in transferable form. */

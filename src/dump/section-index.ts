@@ -188,11 +188,13 @@ export class SectionIndex {
   }
 
   /** The entries as transferable arrays, for the parallel reader (see appendPart). */
-  toPart(): SectionIndexPart {
+  toPart(copy = true): SectionIndexPart {
     const n = this.size;
+    // Copies to post (their buffers are transferred), views to write to a file.
+    const cut = <T extends Uint8Array | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
-      tagNames: this.tagNames, tags: this.tags.slice(0, n), offsets: this.offsets.slice(0, n),
-      lengths: this.lengths.slice(0, n), packedIds: this.packedIds.slice(0, n), otherIds: [...this.otherIds],
+      tagNames: this.tagNames, tags: cut(this.tags), offsets: cut(this.offsets),
+      lengths: cut(this.lengths), packedIds: cut(this.packedIds), otherIds: [...this.otherIds],
     };
   }
 
