@@ -148,24 +148,22 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
     if (!opts.rules.has(rule.id)) continue;
     const t = opts.thresholds.get(rule.id)!;
     /**
-     * `waste`: the unused carrier bytes the metric is about and all carrier bytes of the node. With
-     * the default thresholds the state is capped by the waste (alloc's scale: a few MiB never page
-     * anyone); `finding`: alloc's severity for the same subject, which the state never falls below,
-     * so that check and alloc say the same of the same input.
+     * With the default thresholds the state is capped, as alloc grades the same thing: by `waste`
+     * (the unused carrier bytes the metric is about, and all carrier bytes of the node: a few MiB
+     * never page anyone), or at `capAt`. `finding`: alloc's finding on the same subject, whose
+     * severity the state never falls below, so that check and alloc say the same of one input.
      */
-    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>, waste?: { unusedBytes: number; allBytes: number }, finding?: { severity: string; id: string }, capAt?: State) => {
+    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>,
+      how: { waste?: { unusedBytes: number; allBytes: number }; finding?: { severity: string; id: string }; capAt?: State } = {}) => {
+      const { waste, finding, capAt } = how;
       let state: State = m.notJudged ? 'OK' : stateOf(t, m.value);
       let cond = m.notJudged ? `not judged: ${m.notJudged}` : condition(rule, t);
-      if (capAt && state !== 'UNKNOWN' && isDefault(rule.id, t) && RANK[state] > RANK[capAt]) {
-        state = capAt;
-        cond += `; at most ${capAt} with the default thresholds, as in alloc`;
-      }
-      if (!m.notJudged && state !== 'UNKNOWN' && waste && isDefault(rule.id, t)) {
-        const cap = STATE_OF_SEVERITY[wasteSeverity(waste.unusedBytes, waste.allBytes) ?? 'info'];
-        if (RANK[cap] < RANK[state]) {
-          state = cap;
-          cond += `; ${formatBytes(waste.unusedBytes)} unused is ${cap === 'OK' ? 'not worth an alert' : `at most ${cap}`} (alloc's scale)`;
-        }
+      const cap = capAt ?? (waste ? STATE_OF_SEVERITY[wasteSeverity(waste.unusedBytes, waste.allBytes) ?? 'info'] : undefined);
+      if (cap && !m.notJudged && state !== 'UNKNOWN' && isDefault(rule.id, t) && RANK[cap] < RANK[state]) {
+        state = cap;
+        cond += waste
+          ? `; ${formatBytes(waste.unusedBytes)} unused is ${cap === 'OK' ? 'not worth an alert' : `at most ${cap}`} (alloc's scale)`
+          : `; at most ${cap} with the default thresholds, as in alloc`;
       }
       const raised = finding ? STATE_OF_SEVERITY[finding.severity] : undefined;
       let because: string | undefined;
@@ -207,7 +205,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
           text: `allocator usage ${pct(m.usage * 100)}: ${formatBytes(m.used)} used of ${formatBytes(m.allocated)} allocated`,
           short: `allocator usage ${pct(m.usage * 100)}`,
           ...(unused < minType ? { notJudged: `only ${formatBytes(unused)} unused, less than --min-type-bytes ${formatBytes(minType)}` } : {}),
-        }, { unusedBytes: unused, allBytes: allCarriers });
+        }, { waste: { unusedBytes: unused, allBytes: allCarriers } });
         break;
       }
       case 'mbcs-usage':
@@ -232,7 +230,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
               text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
               short: `${x.type} mbcs usage ${pct(cur * 100)}`,
               ...small,
-            }, waste, findingOn.get(x.type));
+            }, { waste, finding: findingOn.get(x.type) });
           } else {
             const max = x.maxCarriers > 0 ? x.maxBlocks / x.maxCarriers : 1;
             const share = max > 0 ? Math.min(cur / max, 10) : 1;
@@ -244,7 +242,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
               text: `${x.type} mbcs usage ${pct(cur * 100)} now against ${pct(max * 100)} at peak (${pct(share * 100)} of it)`,
               short: `${x.type} usage ${pct(share * 100)} of peak`,
               ...small,
-            }, waste, findingOn.get(x.type));
+            }, { waste, finding: findingOn.get(x.type) });
           }
         }
         break;
@@ -271,7 +269,7 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
           perf: { value: rate * 100, uom: '%', scale: 1, min: 0, max: 100 },
           text: `mseg cache hit rate ${pct(rate * 100)} in mseg_alloc[${worst.instance}] (${formatCount(worst.hits)} hits in ${formatCount(worst.calls)} calls; the lowest of ${countOf(judged.length, 'instance')} with ${formatCount(minCalls)} calls or more)`,
           short: `mseg cache hit rate ${pct(rate * 100)}`,
-        }, undefined, undefined, 'WARNING');
+        }, { capAt: 'WARNING' });
         break;
       }
       case 'mailbox': {
