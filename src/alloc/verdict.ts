@@ -275,17 +275,14 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     const as = String(opt(first, 'as') ?? '');
     const lmbcs = Number(opt(first, 'lmbcs'));
     const sbct = Number(opt(first, 'sbct'));
-    // Where the unused memory is decides the culprit: single-block carriers (each block over sbct
-    // has one of its own), the pool, or the multiblock carriers (fragmentation proper).
-    const unusedIn = {
-      sbcs: Math.max(0, t.sbcsCarriersBytes - t.sbcsBlocksBytes),
-      pool: Math.max(0, t.poolCarriersBytes - t.poolBlocksBytes),
-      mbcs: Math.max(0, t.mbcsCarriersBytes - t.mbcsBlocksBytes),
-    };
-    const culprit = (Object.entries(unusedIn) as Array<[keyof typeof unusedIn, number]>).sort((a, b) => b[1] - a[1])[0][0];
-    if (culprit === 'sbcs' && unusedIn.sbcs >= t.unusedBytes / 2) {
+    // Where the unused memory is decides the culprit: when it is mostly in single-block carriers
+    // (each block over sbct has one of its own), not the pool nor the multiblock carriers.
+    const unusedSbcs = Math.max(0, t.sbcsCarriersBytes - t.sbcsBlocksBytes);
+    const mostly = unusedSbcs >= t.unusedBytes / 2 && unusedSbcs >= t.poolCarriersBytes - t.poolBlocksBytes
+      && unusedSbcs >= t.mbcsCarriersBytes - t.mbcsBlocksBytes;
+    if (mostly) {
       sbcsCulprits.add(t.type);
-      out.push(sbcsCulpritFinding(t, unusedIn.sbcs, sbct, flag, total, opts, worstText));
+      out.push(sbcsCulpritFinding(t, unusedSbcs, sbct, flag, total, opts, worstText));
       continue;
     }
     const advice: string[] = [];
