@@ -113,7 +113,7 @@ function dumpFigures(dump: Dump): DumpFigures {
   for (let i = 0; i < p.count; i++) if (best < 0 || p.messageQueueLength[i] > p.messageQueueLength[best]) best = i;
   const report = triage(dump, { top: 1 });
   return {
-    largestMailbox: best >= 0 ? { messages: p.messageQueueLength[best] || 0, pid: p.pid[best], ...(p.name[best] ? { name: p.name[best] } : {}) } : undefined,
+    largestMailbox: best >= 0 ? { messages: p.messageQueueLength[best] || 0, pid: p.pid.at(best), ...(p.name.at(best) ? { name: p.name.at(best) } : {}) } : undefined,
     limits: report.limits,
     slogan: dump.header.slogan,
   };

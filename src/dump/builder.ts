@@ -213,7 +213,8 @@ export class DumpBuilder implements ScanSink {
     // and a string is made only for the sections that keep one.
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
     const onDemand = code >= 0 && ON_DEMAND[code] === 1;
-    const id = nameEnd < end && (Number.isNaN(packed) || !onDemand) ? buf.toString('utf8', nameEnd + 1, end) : '';
+    // A pid that packs needs no string: sections read on demand and the process table keep it packed.
+    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc)) ? buf.toString('utf8', nameEnd + 1, end) : '';
     if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
@@ -229,7 +230,7 @@ export class DumpBuilder implements ScanSink {
     if (code === CODE.proc) {
       this.procParser ??= new ProcParser(this.rows, this.ctx);
       this.pendingFinish = this.finishProc;
-      return this.procParser.begin(id);
+      return this.procParser.begin(packed, id);
     }
     return this.handlerFor(tag, id);
   }
@@ -362,7 +363,6 @@ export class DumpBuilder implements ScanSink {
     const withData = parts.flatMap((p) => (p.data ? [p.data] : []));
     this.rows.appendParts(withData.map((p) => p.rows));
     this.bins.appendParts(withData.map((p) => p.binaries));
-    this.index.reserve(withData.reduce((n, p) => n + p.index.tags.length, this.index.size));
     for (const p of parts) this.absorb(p);
   }
 

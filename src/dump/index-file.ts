@@ -19,13 +19,13 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, rena
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { tableFromPart, tableToPart, type ProcessTablePart } from './process-table.js';
+import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -50,7 +50,7 @@ interface BlobRef {
 interface Description {
   key: DumpKey;
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
-  processes: { count: number; pid: string[]; text: Record<string, { values: string[] }> };
+  processes: { count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[] };
   index: { tagNames: string[]; otherIds: Array<[number, string]> };
   binaries: { count: number; totalBytes: number };
   blobs: BlobRef[];
@@ -153,20 +153,24 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   };
   const p = d.processes;
   const n = p.count;
-  if (p.pid.length !== n) return undefined;
+  const packed = blobs.get('proc.pid');
+  if (!(packed instanceof Float64Array) || packed.length !== n || !Array.isArray(p.values)) return undefined;
+  if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
   const part: ProcessTablePart = {
-    count: n, pid: p.pid, numeric: {} as ProcessTablePart['numeric'], text: {} as ProcessTablePart['text'],
-    memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
+    count: n, pid: { packed, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
+    values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
   };
   if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
   for (const name of [...blobs.keys()].filter((k) => k.startsWith('proc.num.'))) {
     (part.numeric as Record<string, Float64Array>)[name.slice(9)] = f64(name, n);
   }
-  for (const [col, { values }] of Object.entries(p.text)) {
+  if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
+  if (!NUMERIC_COLUMNS.every((col) => blobs.has(`proc.num.${col}`))) return undefined;
+  for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
     if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
-    for (const c of codes) if (c >= values.length) return undefined;
-    (part.text as Record<string, { values: string[]; codes: Int32Array }>)[col] = { values, codes };
+    for (const c of codes) if (c >= p.values.length || c < -1) return undefined;
+    (part.codes as Record<string, Int32Array>)[col] = codes;
   }
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
@@ -237,7 +241,8 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   const arrays: Array<[string, Float64Array | Uint8Array | Int32Array]> = [
     ['proc.memoryDerived', rows.memoryDerived],
     ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a] as [string, Float64Array]),
-    ...Object.entries(rows.text).map(([k, c]) => [`proc.text.${k}`, c.codes] as [string, Int32Array]),
+    ['proc.pid', rows.pid.packed],
+    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Int32Array]),
     ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
@@ -245,7 +250,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   const description = (blobs: BlobRef[]): Description => ({
     key,
     fields: { ...fields, source: { ...source, fromIndex: undefined } },
-    processes: { count: rows.count, pid: rows.pid, text: Object.fromEntries(Object.entries(rows.text).map(([k, c]) => [k, { values: c.values }])) },
+    processes: { count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes) },
     index: { tagNames: ix.tagNames, otherIds: ix.otherIds },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
     blobs,

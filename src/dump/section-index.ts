@@ -287,7 +287,8 @@ export function packPidBytes(buf: Buffer, start: number, end: number): number {
   return a * 2 ** 43 + b * 2 ** 15 + c;
 }
 
-function unpackPid(p: number): string {
+/** The `<A.B.C>` text of a pid packed by packPid. */
+export function unpackPid(p: number): string {
   const a = Math.floor(p / 2 ** 43);
   const rest = p - a * 2 ** 43;
   const b = Math.floor(rest / 2 ** 15);

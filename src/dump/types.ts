@@ -1,3 +1,4 @@
+import type { PidColumn, TextColumn } from './process-table.js';
 /**
  * The crash-dump model: what one sequential pass over an `erl_crash.dump` yields.
  *
@@ -109,14 +110,16 @@ export interface ProcessRecord {
 
 export interface ProcessTable {
   count: number;
-  pid: string[];
-  state: string[];
-  name: Array<string | undefined>;
-  spawnedAs: Array<string | undefined>;
-  spawnedBy: Array<string | undefined>;
-  currentCall: Array<string | undefined>;
-  programCounter: Array<string | undefined>;
-  internalState: Array<string | undefined>;
+  /** Read a row's pid with `pid.at(i)`: packed into numbers, not a string per process. */
+  pid: PidColumn;
+  /** Text columns hold codes into their distinct values: `state.at(i)` (undefined: not in the dump). */
+  state: TextColumn;
+  name: TextColumn;
+  spawnedAs: TextColumn;
+  spawnedBy: TextColumn;
+  currentCall: TextColumn;
+  programCounter: TextColumn;
+  internalState: TextColumn;
   messageQueueLength: Float64Array;
   reductions: Float64Array;
   memoryBytes: Float64Array;

@@ -41,15 +41,15 @@ function processGroups(d: Dump, calls: Map<string, string> | undefined): Map<str
   const p = d.processes;
   const patterns = new Map<string, number>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
   }
   const groups = new Map<string, GroupAcc>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
     const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const key = pattern ?? calls?.get(p.pid[i]) ?? p.spawnedAs[i] ?? 'unknown';
+    const key = pattern ?? calls?.get(p.pid.at(i)) ?? p.spawnedAs.at(i) ?? 'unknown';
     const by = pattern !== undefined ? 'name' : 'initial-call';
     const gk = `${by}\u0000${key}`;
     let g = groups.get(gk);

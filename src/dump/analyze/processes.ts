@@ -13,21 +13,21 @@ export interface ProcessDetails {
 
 /** Row i as the reports show it: who it is and its numbers. */
 export function processSummary(p: ProcessTable, i: number, details: Map<string, ProcessDetails>): ProcessSummary {
-  const d = details.get(p.pid[i]);
+  const d = details.get(p.pid.at(i));
   const s: ProcessSummary = {
-    pid: p.pid[i],
-    state: p.state[i] ?? 'unknown',
+    pid: p.pid.at(i),
+    state: p.state.at(i) ?? 'unknown',
     messageQueueLength: p.messageQueueLength[i],
     memoryBytes: p.memoryBytes[i],
     binaryBytes: (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0),
     reductions: p.reductions[i],
   };
-  if (p.name[i] !== undefined) s.name = p.name[i];
-  const initial = d?.initialCall ?? p.spawnedAs[i];
+  if (p.name.at(i) !== undefined) s.name = p.name.at(i);
+  const initial = d?.initialCall ?? p.spawnedAs.at(i);
   if (initial !== undefined) s.initialCall = initial;
-  const current = p.currentCall[i] ?? p.programCounter[i];
+  const current = p.currentCall.at(i) ?? p.programCounter.at(i);
   if (current !== undefined) s.currentFunction = current;
-  if (p.spawnedBy[i] !== undefined) s.spawnedBy = p.spawnedBy[i];
+  if (p.spawnedBy.at(i) !== undefined) s.spawnedBy = p.spawnedBy.at(i);
   return s;
 }
 
@@ -47,7 +47,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
   const patterns = new Map<string, number>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
   }
   // One map per kind of key: no key string to build per process.
@@ -55,20 +55,20 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const created: ProcessGroup[] = [];
   const hasDetails = details.size > 0;
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
     const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const d = hasDetails ? details.get(p.pid[i]) : undefined;
+    const d = hasDetails ? details.get(p.pid.at(i)) : undefined;
     let key: string;
     let kind: ProcessGroup['by'];
     if (by === 'ancestor') {
-      key = d?.ancestors?.[0] ?? p.spawnedBy[i] ?? 'none';
+      key = d?.ancestors?.[0] ?? p.spawnedBy.at(i) ?? 'none';
       kind = 'ancestor';
     } else if (by === 'name' || (by === 'auto' && pattern !== undefined)) {
       key = name === undefined ? '(not registered)' : by === 'name' ? namePattern(name) : pattern!;
       kind = 'name';
     } else {
-      key = d?.initialCall ?? p.spawnedAs[i] ?? 'unknown';
+      key = d?.initialCall ?? p.spawnedAs.at(i) ?? 'unknown';
       kind = 'initial-call';
     }
     const kindGroups = groups[kind];
