@@ -25,7 +25,7 @@ import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 3;
+export const INDEX_FORMAT_VERSION = 4;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -38,7 +38,7 @@ interface DumpKey {
   tailCrc: number;
 }
 
-type ArrayKind = 'f64' | 'u8' | 'i32';
+type ArrayKind = 'f64' | 'u8' | 'i32' | 'u32';
 interface BlobRef {
   name: string;
   kind: ArrayKind;
@@ -50,7 +50,11 @@ interface BlobRef {
 interface Description {
   key: DumpKey;
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
-  processes: { count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[] };
+  processes: {
+    count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[];
+    /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
+    big: Record<string, Array<[number, number]>>;
+  };
   index: { tagNames: string[]; otherIds: Array<[number, string]> };
   binaries: { count: number; totalBytes: number };
   blobs: BlobRef[];
@@ -139,12 +143,13 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
-  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array>();
+  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array | Uint32Array>();
   for (const b of d.blobs) {
-    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' ? 4 : 1;
+    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' || b.kind === 'u32' ? 4 : 1;
     if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
     blobs.set(b.name, b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
-      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
+      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length)
+        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
   }
   const f64 = (name: string, n: number): Float64Array => {
     const a = blobs.get(name);
@@ -161,11 +166,14 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
   };
   if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
-  for (const name of [...blobs.keys()].filter((k) => k.startsWith('proc.num.'))) {
-    (part.numeric as Record<string, Float64Array>)[name.slice(9)] = f64(name, n);
-  }
   if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
-  if (!NUMERIC_COLUMNS.every((col) => blobs.has(`proc.num.${col}`))) return undefined;
+  for (const col of NUMERIC_COLUMNS) {
+    const cells = blobs.get(`proc.num.${col}`);
+    const big = p.big?.[col];
+    if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(big)) return undefined;
+    if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
+    part.numeric[col] = { cells, big };
+  }
   for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
     if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
@@ -238,9 +246,9 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
-  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array]> = [
+  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array | Uint32Array]> = [
     ['proc.memoryDerived', rows.memoryDerived],
-    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a] as [string, Float64Array]),
+    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Uint32Array]),
     ['proc.pid', rows.pid.packed],
     ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Int32Array]),
     ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
@@ -250,7 +258,10 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   const description = (blobs: BlobRef[]): Description => ({
     key,
     fields: { ...fields, source: { ...source, fromIndex: undefined } },
-    processes: { count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes) },
+    processes: {
+      count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
+      big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
+    },
     index: { tagNames: ix.tagNames, otherIds: ix.otherIds },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
     blobs,
@@ -262,7 +273,8 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   for (let tries = 0; tries < 4; tries++) {
     let at = align8(HEADER_BYTES + json.length);
     blobs = arrays.map(([name, a]) => {
-      const ref: BlobRef = { name, kind: a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8', offset: at, length: a.length };
+      const kind = a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint32Array ? 'u32' : 'u8';
+      const ref: BlobRef = { name, kind, offset: at, length: a.length };
       at = align8(at + a.byteLength);
       return ref;
     });

@@ -56,6 +56,43 @@ export class PidColumn {
   }
 }
 
+/** A cell with no value: the dump did not write it. */
+const NONE = 0xffffffff;
+/** A cell whose value is in `big`: 4 GiB or more, or not a whole number of 0 or more. */
+const BIG = 0xfffffffe;
+
+/**
+ * A numeric column: 4 bytes a row (a Float64Array is 8), for counts and sizes that are nearly
+ * always under 4 Gi; the rare value that is not (a process of 4 GiB, billions of reductions) is
+ * kept by row on the side. `at(i)` is NaN where the dump has no value.
+ */
+export class NumberColumn {
+  constructor(public cells: Uint32Array, public readonly big: Map<number, number>) {}
+
+  get length(): number {
+    return this.cells.length;
+  }
+
+  at(i: number): number {
+    const c = this.cells[i];
+    return c < BIG ? c : c === NONE ? NaN : (this.big.get(i) ?? NaN);
+  }
+
+  set(i: number, v: number): void {
+    if (v >>> 0 === v && v < BIG) this.cells[i] = v;
+    else if (Number.isNaN(v)) this.cells[i] = NONE;
+    else {
+      this.cells[i] = BIG;
+      this.big.set(i, v);
+    }
+  }
+
+  /** The values that do not fit a cell, for rows below n. */
+  bigEntries(n: number): Array<[number, number]> {
+    return [...this.big].filter(([row]) => row < n && this.cells[row] === BIG);
+  }
+}
+
 /** Builds the columnar process table row by row, in typed arrays reserved ahead or doubled. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
@@ -68,7 +105,7 @@ export class ProcessTableBuilder {
     // One object literal with every column: an object given 20 properties one by one by name
     // (a loop over NUMERIC) becomes a dictionary, and every `t.messageQueueLength` of the parser,
     // for every line of every process, a hash lookup.
-    const num = () => new Float64Array(capacity);
+    const num = () => new NumberColumn(new Uint32Array(capacity), new Map());
     const code = () => new Int32Array(capacity);
     this.codes = {
       state: code(), name: code(), spawnedAs: code(), spawnedBy: code(), currentCall: code(), programCounter: code(),
@@ -77,7 +114,7 @@ export class ProcessTableBuilder {
     const values = this.texts.values;
     const c = this.codes;
     this.table = {
-      count: 0, pid: new PidColumn(num(), this.otherPids), state: new TextColumn(c.state, values),
+      count: 0, pid: new PidColumn(new Float64Array(capacity), this.otherPids), state: new TextColumn(c.state, values),
       name: new TextColumn(c.name, values), spawnedAs: new TextColumn(c.spawnedAs, values),
       spawnedBy: new TextColumn(c.spawnedBy, values), currentCall: new TextColumn(c.currentCall, values),
       programCounter: new TextColumn(c.programCounter, values), internalState: new TextColumn(c.internalState, values),
@@ -101,21 +138,21 @@ export class ProcessTableBuilder {
     // so that the capacity not used yet is never touched: it costs no page faults and no RSS.
     t.pid.packed[i] = packedPid;
     if (Number.isNaN(packedPid)) this.otherPids.set(i, pidText);
-    t.messageQueueLength[i] = NaN;
-    t.reductions[i] = NaN;
-    t.memoryBytes[i] = NaN;
+    t.messageQueueLength.cells[i] = NONE;
+    t.reductions.cells[i] = NONE;
+    t.memoryBytes.cells[i] = NONE;
     t.memoryDerived[i] = 0;
-    t.stackHeapBytes[i] = NaN;
-    t.oldHeapBytes[i] = NaN;
-    t.heapUnusedBytes[i] = NaN;
-    t.oldHeapUnusedBytes[i] = NaN;
-    t.binVHeapBytes[i] = NaN;
-    t.oldBinVHeapBytes[i] = NaN;
-    t.heapFragments[i] = NaN;
-    t.heapFragmentBytes[i] = NaN;
-    t.links[i] = NaN;
-    t.monitors[i] = NaN;
-    t.monitoredBy[i] = NaN;
+    t.stackHeapBytes.cells[i] = NONE;
+    t.oldHeapBytes.cells[i] = NONE;
+    t.heapUnusedBytes.cells[i] = NONE;
+    t.oldHeapUnusedBytes.cells[i] = NONE;
+    t.binVHeapBytes.cells[i] = NONE;
+    t.oldBinVHeapBytes.cells[i] = NONE;
+    t.heapFragments.cells[i] = NONE;
+    t.heapFragmentBytes.cells[i] = NONE;
+    t.links.cells[i] = NONE;
+    t.monitors.cells[i] = NONE;
+    t.monitoredBy.cells[i] = NONE;
     const c = this.codes;
     c.state[i] = -1;
     c.name[i] = -1;
@@ -136,6 +173,7 @@ export class ProcessTableBuilder {
   clear(): void {
     this.table.count = 0;
     this.otherPids.clear();
+    for (const k of NUMERIC) this.table[k].big.clear();
   }
 
   /**
@@ -155,7 +193,10 @@ export class ProcessTableBuilder {
     if (total > t.messageQueueLength.length) this.grow(Math.max(total, t.messageQueueLength.length * 2));
     let at = t.count;
     for (const p of parts) {
-      for (const k of NUMERIC) t[k].set(p.numeric[k], at);
+      for (const k of NUMERIC) {
+        t[k].cells.set(p.numeric[k].cells, at);
+        for (const [row, v] of p.numeric[k].big) t[k].set(at + row, v);
+      }
       t.memoryDerived.set(p.memoryDerived, at);
       t.pid.packed.set(p.pid.packed, at);
       for (const [row, id] of p.pid.other) this.otherPids.set(at + row, id);
@@ -178,7 +219,7 @@ export class ProcessTableBuilder {
   finished(): ProcessTable {
     const t = this.table;
     const n = t.count;
-    for (const k of NUMERIC) t[k] = t[k].subarray(0, n);
+    for (const k of NUMERIC) t[k].cells = t[k].cells.subarray(0, n);
     t.memoryDerived = t.memoryDerived.subarray(0, n);
     t.pid.packed = t.pid.packed.subarray(0, n);
     for (const k of TEXT) t[k].codes = this.codes[k].subarray(0, n);
@@ -199,13 +240,13 @@ export class ProcessTableBuilder {
     const n = to ?? t.messageQueueLength.length * 2;
     // Every column is made before any is replaced: if one allocation fails (reserve asks for a
     // lot of address space), the table keeps one capacity for all its columns.
-    const made = NUMERIC.map(() => new Float64Array(n));
+    const made = NUMERIC.map(() => new Uint32Array(n));
     const pids = new Float64Array(n);
     const codes = TEXT.map(() => new Int32Array(n));
     const d = new Uint8Array(n);
     NUMERIC.forEach((k, j) => {
-      made[j].set(t[k].subarray(0, t.count));
-      t[k] = made[j];
+      made[j].set(t[k].cells.subarray(0, t.count));
+      t[k].cells = made[j];
     });
     pids.set(t.pid.packed.subarray(0, t.count));
     t.pid.packed = pids;
@@ -222,16 +263,16 @@ export class ProcessTableBuilder {
 /** A table of these rows, using the arrays as they are (a saved index, index-file.ts). */
 export function tableFromPart(p: ProcessTablePart): ProcessTable {
   const text = (k: TextColumnName) => new TextColumn(p.codes[k], p.values);
-  const n = p.numeric;
+  const num = (k: NumericColumn) => new NumberColumn(p.numeric[k].cells, new Map(p.numeric[k].big));
   return {
     count: p.count, pid: new PidColumn(p.pid.packed, new Map(p.pid.other)), state: text('state'), name: text('name'),
     spawnedAs: text('spawnedAs'), spawnedBy: text('spawnedBy'), currentCall: text('currentCall'),
     programCounter: text('programCounter'), internalState: text('internalState'),
-    messageQueueLength: n.messageQueueLength, reductions: n.reductions,
-    memoryBytes: n.memoryBytes, memoryDerived: p.memoryDerived, stackHeapBytes: n.stackHeapBytes, oldHeapBytes: n.oldHeapBytes,
-    heapUnusedBytes: n.heapUnusedBytes, oldHeapUnusedBytes: n.oldHeapUnusedBytes, binVHeapBytes: n.binVHeapBytes,
-    oldBinVHeapBytes: n.oldBinVHeapBytes, heapFragments: n.heapFragments, heapFragmentBytes: n.heapFragmentBytes,
-    links: n.links, monitors: n.monitors, monitoredBy: n.monitoredBy,
+    messageQueueLength: num('messageQueueLength'), reductions: num('reductions'), memoryBytes: num('memoryBytes'),
+    memoryDerived: p.memoryDerived, stackHeapBytes: num('stackHeapBytes'), oldHeapBytes: num('oldHeapBytes'),
+    heapUnusedBytes: num('heapUnusedBytes'), oldHeapUnusedBytes: num('oldHeapUnusedBytes'), binVHeapBytes: num('binVHeapBytes'),
+    oldBinVHeapBytes: num('oldBinVHeapBytes'), heapFragments: num('heapFragments'), heapFragmentBytes: num('heapFragmentBytes'),
+    links: num('links'), monitors: num('monitors'), monitoredBy: num('monitoredBy'),
   };
 }
 
@@ -241,9 +282,9 @@ export function tableFromPart(p: ProcessTablePart): ProcessTable {
  */
 export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
   const n = t.count;
-  const cut = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
-  const numeric = {} as Record<NumericColumn, Float64Array>;
-  for (const k of NUMERIC) numeric[k] = cut(t[k]);
+  const cut = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+  const numeric = {} as ProcessTablePart['numeric'];
+  for (const k of NUMERIC) numeric[k] = { cells: cut(t[k].cells), big: t[k].bigEntries(n) };
   // The columns of one table share their values (ProcessTableBuilder, tableFromPart).
   const values = t.state.values;
   const codes = {} as Record<TextColumnName, Int32Array>;
@@ -258,7 +299,8 @@ export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
 /** A ProcessTableBuilder's rows in transferable form. */
 export interface ProcessTablePart {
   count: number;
-  numeric: Record<NumericColumn, Float64Array>;
+  /** Per column, the cells and the values that do not fit one (NumberColumn). */
+  numeric: Record<NumericColumn, { cells: Uint32Array; big: Array<[number, number]> }>;
   memoryDerived: Uint8Array;
   /** Packed pids, and by row the ones that are not packed. */
   pid: { packed: Float64Array; other: Array<[number, string]> };
@@ -273,21 +315,21 @@ export function processAt(t: ProcessTable, i: number): ProcessRecord {
   const rec: ProcessRecord = {
     pid: t.pid.at(i),
     state: t.state.at(i) ?? 'unknown',
-    messageQueueLength: t.messageQueueLength[i],
-    reductions: t.reductions[i],
-    memoryBytes: t.memoryBytes[i],
+    messageQueueLength: t.messageQueueLength.at(i),
+    reductions: t.reductions.at(i),
+    memoryBytes: t.memoryBytes.at(i),
     memoryDerived: t.memoryDerived[i] === 1,
-    stackHeapBytes: t.stackHeapBytes[i],
-    oldHeapBytes: t.oldHeapBytes[i],
-    heapUnusedBytes: t.heapUnusedBytes[i],
-    oldHeapUnusedBytes: t.oldHeapUnusedBytes[i],
-    binVHeapBytes: t.binVHeapBytes[i],
-    oldBinVHeapBytes: t.oldBinVHeapBytes[i],
-    heapFragments: t.heapFragments[i],
-    heapFragmentBytes: t.heapFragmentBytes[i],
-    links: t.links[i],
-    monitors: t.monitors[i],
-    monitoredBy: t.monitoredBy[i],
+    stackHeapBytes: t.stackHeapBytes.at(i),
+    oldHeapBytes: t.oldHeapBytes.at(i),
+    heapUnusedBytes: t.heapUnusedBytes.at(i),
+    oldHeapUnusedBytes: t.oldHeapUnusedBytes.at(i),
+    binVHeapBytes: t.binVHeapBytes.at(i),
+    oldBinVHeapBytes: t.oldBinVHeapBytes.at(i),
+    heapFragments: t.heapFragments.at(i),
+    heapFragmentBytes: t.heapFragmentBytes.at(i),
+    links: t.links.at(i),
+    monitors: t.monitors.at(i),
+    monitoredBy: t.monitoredBy.at(i),
   };
   const opt = { name: t.name.at(i), spawnedAs: t.spawnedAs.at(i), spawnedBy: t.spawnedBy.at(i), currentCall: t.currentCall.at(i),
     programCounter: t.programCounter.at(i), internalState: t.internalState.at(i) };

@@ -1,4 +1,4 @@
-import type { PidColumn, TextColumn } from './process-table.js';
+import type { NumberColumn, PidColumn, TextColumn } from './process-table.js';
 /**
  * The crash-dump model: what one sequential pass over an `erl_crash.dump` yields.
  *
@@ -120,21 +120,21 @@ export interface ProcessTable {
   currentCall: TextColumn;
   programCounter: TextColumn;
   internalState: TextColumn;
-  messageQueueLength: Float64Array;
-  reductions: Float64Array;
-  memoryBytes: Float64Array;
+  messageQueueLength: NumberColumn;
+  reductions: NumberColumn;
+  memoryBytes: NumberColumn;
   memoryDerived: Uint8Array;
-  stackHeapBytes: Float64Array;
-  oldHeapBytes: Float64Array;
-  heapUnusedBytes: Float64Array;
-  oldHeapUnusedBytes: Float64Array;
-  binVHeapBytes: Float64Array;
-  oldBinVHeapBytes: Float64Array;
-  heapFragments: Float64Array;
-  heapFragmentBytes: Float64Array;
-  links: Float64Array;
-  monitors: Float64Array;
-  monitoredBy: Float64Array;
+  stackHeapBytes: NumberColumn;
+  oldHeapBytes: NumberColumn;
+  heapUnusedBytes: NumberColumn;
+  oldHeapUnusedBytes: NumberColumn;
+  binVHeapBytes: NumberColumn;
+  oldBinVHeapBytes: NumberColumn;
+  heapFragments: NumberColumn;
+  heapFragmentBytes: NumberColumn;
+  links: NumberColumn;
+  monitors: NumberColumn;
+  monitoredBy: NumberColumn;
 }
 
 export type PortKind = 'tcp' | 'udp' | 'sctp' | 'file' | 'external process' | 'forker' | 'fd' | 'driver' | 'unknown';

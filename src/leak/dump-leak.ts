@@ -34,13 +34,13 @@ const MIB = 1024 * 1024;
 
 function hasBinVHeap(dump: Dump): boolean {
   const p = dump.processes;
-  for (let i = 0; i < p.count; i++) if (Number.isFinite(p.binVHeapBytes[i])) return true;
+  for (let i = 0; i < p.count; i++) if (Number.isFinite(p.binVHeapBytes.at(i))) return true;
   return false;
 }
 
 function vheapOf(dump: Dump, i: number): number {
-  const a = dump.processes.binVHeapBytes[i];
-  const b = dump.processes.oldBinVHeapBytes[i];
+  const a = dump.processes.binVHeapBytes.at(i);
+  const b = dump.processes.oldBinVHeapBytes.at(i);
   if (!Number.isFinite(a) && !Number.isFinite(b)) return NaN;
   return (Number.isFinite(a) ? a : 0) + (Number.isFinite(b) ? b : 0);
 }
@@ -113,8 +113,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
         initialCall: initialCall(i) ?? null,
         staleBytes: stale[i],
         vheapBytes: vheapOf(dump, i),
-        binVHeapBytes: p.binVHeapBytes[i],
-        oldBinVHeapBytes: p.oldBinVHeapBytes[i],
+        binVHeapBytes: p.binVHeapBytes.at(i),
+        oldBinVHeapBytes: p.oldBinVHeapBytes.at(i),
         reachableBytes: scan.reachableBytes[i],
         reachableAccountedBytes: scan.accountedBytes[i],
         shareOfBinaryMemory: share(stale[i]),

@@ -1,6 +1,6 @@
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
-import { topIndices } from './stats.js';
+import { topIndices, type Numbers } from './stats.js';
 
 /** What the term decoder found for a process (ancestors, real initial call, message shapes). */
 export interface ProcessDetails {
@@ -17,10 +17,10 @@ export function processSummary(p: ProcessTable, i: number, details: Map<string, 
   const s: ProcessSummary = {
     pid: p.pid.at(i),
     state: p.state.at(i) ?? 'unknown',
-    messageQueueLength: p.messageQueueLength[i],
-    memoryBytes: p.memoryBytes[i],
-    binaryBytes: (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0),
-    reductions: p.reductions[i],
+    messageQueueLength: p.messageQueueLength.at(i),
+    memoryBytes: p.memoryBytes.at(i),
+    binaryBytes: (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0),
+    reductions: p.reductions.at(i),
   };
   if (p.name.at(i) !== undefined) s.name = p.name.at(i);
   const initial = d?.initialCall ?? p.spawnedAs.at(i);
@@ -79,14 +79,14 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
       created.push(g);
     }
     g.count++;
-    const mem = p.memoryBytes[i] || 0;
+    const mem = p.memoryBytes.at(i) || 0;
     g.memoryBytes += mem;
     if (mem > g.maxMemoryBytes) g.maxMemoryBytes = mem;
-    const q = p.messageQueueLength[i] || 0;
+    const q = p.messageQueueLength.at(i) || 0;
     g.messageQueueLength += q;
     if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
-    g.reductions += p.reductions[i] || 0;
-    g.binaryBytes += (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
+    g.reductions += p.reductions.at(i) || 0;
+    g.binaryBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }
@@ -95,13 +95,13 @@ export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';
 
 /** The top processes by one measure, largest first. */
 export function topProcesses(p: ProcessTable, sort: SortKey, top: number, details: Map<string, ProcessDetails>): ProcessSummary[] {
-  let values: ArrayLike<number>;
+  let values: Numbers;
   if (sort === 'mailbox') values = p.messageQueueLength;
   else if (sort === 'memory') values = p.memoryBytes;
   else if (sort === 'reductions') values = p.reductions;
   else {
     const b = new Float64Array(p.count);
-    for (let i = 0; i < p.count; i++) b[i] = (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
+    for (let i = 0; i < p.count; i++) b[i] = (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
     values = b;
   }
   return topIndices(values, top, p.count).map((i) => processSummary(p, i, details));

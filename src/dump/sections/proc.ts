@@ -1,6 +1,6 @@
 import { keyEnd, KeyMatcher, parseDecimal, valueStart } from '../bytes.js';
 import { unpackPid } from '../section-index.js';
-import type { ProcessTableBuilder, TextColumnName } from '../process-table.js';
+import type { NumberColumn, ProcessTableBuilder, TextColumnName } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
 import type { ParseContext } from './context.js';
 
@@ -101,18 +101,18 @@ export class ProcParser implements LineHandler {
       case K.Name: if (end > v) rows.setText('name', i, buf, v, end); break;
       case K.SpawnedAs: rows.setText('spawnedAs', i, buf, v, end); break;
       case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, buf, v, end); break;
-      case K.MsgQ: t.messageQueueLength[i] = this.checked(buf, v, end, COUNT_MAX, 'Message queue length'); break;
-      case K.HeapFrags: t.heapFragments[i] = this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments'); break;
-      case K.HeapFragData: t.heapFragmentBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws; break;
+      case K.MsgQ: t.messageQueueLength.set(i, this.checked(buf, v, end, COUNT_MAX, 'Message queue length')); break;
+      case K.HeapFrags: t.heapFragments.set(i, this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments')); break;
+      case K.HeapFragData: t.heapFragmentBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws); break;
       case K.LinkList: countLinks(buf, v, end, t, i); break;
-      case K.Reductions: t.reductions[i] = this.checked(buf, v, end, Infinity, 'Reductions'); break;
-      case K.StackHeap: t.stackHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws; break;
-      case K.OldHeap: t.oldHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws; break;
-      case K.HeapUnused: t.heapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws; break;
-      case K.OldHeapUnused: t.oldHeapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws; break;
-      case K.BinVHeap: t.binVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws; break;
-      case K.OldBinVHeap: t.oldBinVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws; break;
-      case K.Memory: t.memoryBytes[i] = this.checked(buf, v, end, WORDS_MAX * 8, 'Memory'); break;
+      case K.Reductions: t.reductions.set(i, this.checked(buf, v, end, Infinity, 'Reductions')); break;
+      case K.StackHeap: t.stackHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws); break;
+      case K.OldHeap: t.oldHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws); break;
+      case K.HeapUnused: t.heapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws); break;
+      case K.OldHeapUnused: t.oldHeapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws); break;
+      case K.BinVHeap: t.binVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws); break;
+      case K.OldBinVHeap: t.oldBinVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws); break;
+      case K.Memory: t.memoryBytes.set(i, this.checked(buf, v, end, WORDS_MAX * 8, 'Memory')); break;
       case K.ProgramCounter: setFunction(rows, 'programCounter', i, buf, v, end); break;
       case K.InternalState: rows.setText('internalState', i, buf, v, end); break;
       case K.CurrentCall:
@@ -126,17 +126,18 @@ export class ProcParser implements LineHandler {
     const t = this.rows.table;
     const i = this.i;
     if (i < 0) return;
-    if (Number.isNaN(t.memoryBytes[i])) {
-      const sh = t.stackHeapBytes[i];
+    if (Number.isNaN(t.memoryBytes.at(i))) {
+      const sh = t.stackHeapBytes.at(i);
       if (!Number.isNaN(sh)) {
-        t.memoryBytes[i] = sh + (Number.isNaN(t.oldHeapBytes[i]) ? 0 : t.oldHeapBytes[i]);
+        const old = t.oldHeapBytes.at(i);
+        t.memoryBytes.set(i, sh + (Number.isNaN(old) ? 0 : old));
         t.memoryDerived[i] = 1;
       }
     }
     // Spelled out: a loop over the names is an array and three keyed accesses per process.
-    if (Number.isNaN(t.links[i])) t.links[i] = 0;
-    if (Number.isNaN(t.monitors[i])) t.monitors[i] = 0;
-    if (Number.isNaN(t.monitoredBy[i])) t.monitoredBy[i] = 0;
+    if (Number.isNaN(t.links.at(i))) t.links.set(i, 0);
+    if (Number.isNaN(t.monitors.at(i))) t.monitors.set(i, 0);
+    if (Number.isNaN(t.monitoredBy.at(i))) t.monitoredBy.set(i, 0);
     this.i = -1;
   }
 }
@@ -174,7 +175,7 @@ export function functionOf(s: string): string {
  * `Link list: [<0.2.0>, #Port<0.2>, {to,<0.1.0>,#Ref<...>}, {from,<0.3.0>,#Ref<...>}]`: links,
  * monitors this process holds (`to`) and monitors on it (`from`), counted at the top level.
  */
-function countLinks(buf: Buffer, start: number, end: number, t: { links: Float64Array; monitors: Float64Array; monitoredBy: Float64Array }, i: number): void {
+function countLinks(buf: Buffer, start: number, end: number, t: { links: NumberColumn; monitors: NumberColumn; monitoredBy: NumberColumn }, i: number): void {
   let links = 0, to = 0, from = 0, depth = 0, itemStart = -1;
   const item = (s: number) => {
     if (buf[s] === 0x7b /* { */) {
@@ -198,7 +199,7 @@ function countLinks(buf: Buffer, start: number, end: number, t: { links: Float64
       else if (c !== 0x20 && itemStart < 0) itemStart = p;
     }
   }
-  t.links[i] = links;
-  t.monitors[i] = to;
-  t.monitoredBy[i] = from;
+  t.links.set(i, links);
+  t.monitors.set(i, to);
+  t.monitoredBy.set(i, from);
 }
