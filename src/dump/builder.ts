@@ -195,15 +195,7 @@ export class DumpBuilder implements ScanSink {
         return null;
       }
       this.lastBinary = address;
-      // A `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text):
-      // the rest of the file bounds how many there can be.
-      if (this.bins.count === 0 && this.fileBytes > bodyOffset) {
-        try {
-          this.bins.reserve(Math.ceil((this.fileBytes - bodyOffset) / 100));
-        } catch {
-          // Address space refused: the table grows as needed instead.
-        }
-      }
+      this.reserveBinaries(bodyOffset);
       this.bins.add(address, bodyOffset);
       this.binarySize.seen = false;
       return this.binarySize;
@@ -355,12 +347,30 @@ export class DumpBuilder implements ScanSink {
   }
 
   /**
+   * Room for every `=binary` section from `offset` on, made when the first one comes. A
+   * `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text): the rest of
+   * the file bounds how many there can be. Reserved rows cost address space only.
+   */
+  private reserveBinaries(offset: number): void {
+    if (this.bins.count > 0 || !(this.fileBytes > offset)) return;
+    try {
+      this.bins.reserve(Math.ceil((this.fileBytes - Math.max(0, offset)) / 100));
+    } catch {
+      // Address space refused: the table grows as needed instead.
+    }
+  }
+
+  /**
    * Adds what the following byte ranges' builders read, in file order, as if this builder had read
    * on: lists are appended, counts summed, and the end of the dump is the last part's. The big
    * arrays are sized once for the total.
    */
   absorbAll(parts: DumpPart[]): void {
     const withData = parts.flatMap((p) => (p.data ? [p.data] : []));
+    // The parallel reader merges range by range: the first binaries merged reserve the table as
+    // the first one read does (growing by doubling would hold two copies at the last step).
+    const firstWithBinaries = parts.find((p) => (p.data?.binaries.address.length ?? 0) > 0);
+    if (firstWithBinaries) this.reserveBinaries(firstWithBinaries.firstTagOffset);
     this.rows.appendParts(withData.map((p) => p.rows));
     this.bins.appendParts(withData.map((p) => p.binaries));
     for (const p of parts) this.absorb(p);
