@@ -410,9 +410,11 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
       title: `mseg_alloc[${r.instance}]: segment cache hit rate ${formatPercent(r.hit_rate)} (recon: usually above 80%)`,
       explanation:
         'Most carrier allocations missed the segment cache and went to the OS (mmap/munmap). Unless memory use is expected to be spiky, ' +
+        // amcbf and rmcbf are the cache's "bad fit": how much larger than the request a cached
+        // segment may be and still be reused (OTP's erts_alloc: defaults 4096 KB and 20%).
         (mcs !== undefined && Number(mcs) >= MSEG_MAX_CACHED
-          ? `The number of cached segments is at its maximum already (+MMmcs ${String(mcs)}): what is left is the largest segment the cache keeps (+MMamcbf, now ${m?.options.amcbf !== undefined ? `${String(m.options.amcbf)} bytes` : 'not shown'}; +MMrmcbf, now ${m?.options.rmcbf !== undefined ? `${String(m.options.rmcbf)}%` : 'not shown'}), or fewer carrier allocations (larger +M<S>smbcs, +M<S>mbcgs).`
-          : `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most ${MSEG_MAX_CACHED}), then the largest cacheable segment (+MMrmcbf %, +MMamcbf KB).`),
+          ? `the number of cached segments is at its maximum already (+MMmcs ${String(mcs)}): what is left is how much larger than the request a cached segment may be and still be reused (+MMamcbf, now ${m?.options.amcbf !== undefined ? formatBytes(Number(m.options.amcbf)) : 'not shown'}, default 4 MiB; +MMrmcbf, now ${m?.options.rmcbf !== undefined ? `${String(m.options.rmcbf)}%` : 'not shown'}, default 20%), or fewer carrier allocations (larger +M<S>smbcs, +M<S>mbcgs).`
+          : `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most ${MSEG_MAX_CACHED}), then how much larger than the request a cached segment may be and still be reused (+MMrmcbf %, +MMamcbf KB).`),
       evidence: [`${r.hits} hits in ${r.calls} mseg_alloc calls`, ...(m ? [`options in force: ${Object.entries(m.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : [])],
       subject: { kind: 'allocator', id: `mseg_alloc[${r.instance}]` },
       metrics: { hitRate: r.hit_rate, hits: r.hits, calls: r.calls, thresholdHitRate: T.msegHitRate },
