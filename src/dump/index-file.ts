@@ -25,7 +25,7 @@ import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 4;
+export const INDEX_FORMAT_VERSION = 5;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -55,7 +55,7 @@ interface Description {
     /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
-  index: { tagNames: string[]; otherIds: Array<[number, string]> };
+  index: { tagNames: string[]; otherIds: Array<[number, string]>; longLengths: Array<[number, number]> };
   binaries: { count: number; totalBytes: number };
   blobs: BlobRef[];
 }
@@ -156,6 +156,11 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
     return a;
   };
+  const u32 = (name: string, n: number): Uint32Array => {
+    const a = blobs.get(name);
+    if (!(a instanceof Uint32Array) || a.length !== n) throw new Error(`index: ${name}`);
+    return a;
+  };
   const p = d.processes;
   const n = p.count;
   const packed = blobs.get('proc.pid');
@@ -183,9 +188,11 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
   const entries = tags.length;
+  if (!Array.isArray(d.index.longLengths) || !d.index.longLengths.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
   for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
   const indexPart: SectionIndexPart = {
-    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: f64('index.lengths', entries),
+    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: u32('index.lengths', entries),
+    longLengths: d.index.longLengths,
     packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
   };
   const bins = d.binaries.count;
@@ -262,7 +269,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
       count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
-    index: { tagNames: ix.tagNames, otherIds: ix.otherIds },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, longLengths: ix.longLengths },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
     blobs,
   });

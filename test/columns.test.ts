@@ -1,6 +1,7 @@
+// The model's typed columns at their edges: values past 32 bits kept on the side (process table, section index).
 import { describe, expect, it } from 'vitest';
 import { NumberColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
-import { packPid } from '../src/dump/section-index.js';
+import { packPid, SectionIndex } from '../src/dump/section-index.js';
 
 // No real dump at hand has a count or size of 4 Gi or more (the corpus's largest is 4,722,864),
 // so the side table of NumberColumn is checked here on its own, with values written out by hand.
@@ -45,5 +46,24 @@ describe('a process table with values past 4 Gi', () => {
     merged.appendParts([tableToPart(t), tableToPart(t)]);
     const m = merged.finished();
     expect(Array.from({ length: 6 }, (_, i) => m.reductions.at(i))).toEqual([...reductions, ...reductions]);
+  });
+});
+
+describe('SectionIndex body lengths', () => {
+  it('keeps a section of 4 GiB or more (a 10 GB heap section) exactly, through its transferable form', () => {
+    const ix = new SectionIndex(['proc_heap']);
+    const starts = [100, 200, 2 ** 33];
+    const ends = [150, 200 + 2 ** 32 + 5, 2 ** 33 + 7];
+    starts.forEach((s, k) => {
+      ix.add(0, packPid(`<0.${k}.0>`), '', s);
+      ix.closeLast(ends[k]);
+    });
+    const lengths = (x: SectionIndex) => Array.from({ length: 3 }, (_, i) => x.at(i).length);
+    expect(lengths(ix)).toEqual([50, 2 ** 32 + 5, 7]);
+    expect(lengths(SectionIndex.fromPart(ix.toPart()))).toEqual([50, 2 ** 32 + 5, 7]);
+    const merged = new SectionIndex(['proc_heap']);
+    merged.appendPart(ix.toPart());
+    merged.appendPart(ix.toPart());
+    expect(Array.from({ length: 6 }, (_, i) => merged.at(i).length)).toEqual([50, 2 ** 32 + 5, 7, 50, 2 ** 32 + 5, 7]);
   });
 });
