@@ -170,7 +170,9 @@ export function renderOpenMetrics(nodes: NodeMetrics[], opts: OpenMetricsOptions
     }
     for (const r of n.check ?? []) {
       for (const m of r.metrics) {
-        const l = { ...node, rule: m.rule, subject: m.subject };
+        // A series per rule and stable subject: the largest mailbox's pid and the worst mseg
+        // instance change from scrape to scrape, and would start a new series each time.
+        const l = { ...node, rule: m.rule, subject: m.rule === 'mailbox' || m.rule === 'mseg-hit-rate' ? 'node' : m.subject };
         add(F.checkState, l, STATE_VALUE[m.state]);
         add(F.checkValue, l, m.unit === '%' ? m.value / 100 : m.value);
       }
