@@ -136,3 +136,29 @@ describe.skipIf(!runPromtool)('shipped Prometheus rules', () => {
   }, 120_000);
 });
 if (!runPromtool) describe.skip('shipped Prometheus rules: promtool is not installed (apt-get install prometheus)', () => it('skipped', () => {}));
+
+describe('shipped Grafana dashboard', () => {
+  const DASHBOARD = join(REPO, 'monitoring', 'grafana', 'beamscope-dashboard.json');
+  const dash = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ name: string; definition?: string }> } };
+  const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+
+  it('queries only series the exporter writes', async () => {
+    const inputs = [await loadInput(join(SERIES, 'snap-23.snapshot')), await loadInput(join(REPO, 'fixtures', 'oom.dump'))];
+    const check = evaluate(inputs, { rules: selectRules([], []), thresholds: resolveThresholds({}) });
+    const nodes = nodeMetricsOf(inputs, check).map((n) => ({ ...n, up: 1 as const, collectSeconds: 1 }));
+    const written = new Set(parseSamples(renderOpenMetrics(nodes)).map((s) => s.name));
+    const used = new Set([...exprs.map((e) => e.expr), ...dash.templating.list.map((v) => v.definition ?? '')].flatMap((e) => e.match(/\bbeamscope_[a-z_]+/g) ?? []));
+    expect(used.size).toBeGreaterThan(10);
+    for (const name of used) expect(written, name).toContain(name);
+  });
+
+  it.skipIf(!runPromtool)('every panel query is valid PromQL (promtool check rules on them as recording rules)', () => {
+    const lines = ['groups:', '  - name: dashboard', '    rules:'];
+    exprs.forEach((e, i) => lines.push(`      - record: dashboard_query_${i}`, `        expr: ${JSON.stringify(e.expr.replace(/\$node/g, 'n1'))}`));
+    const file = join(tmp, 'dashboard-queries.yml');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = promtool(['check', 'rules', file]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`SUCCESS: ${exprs.length} rules found`);
+  });
+});
