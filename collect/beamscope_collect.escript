@@ -32,6 +32,9 @@
 
 -define(AGENT, beamscope_collect_agent).
 
+main(["serve" | Args]) ->
+    _ = (catch logger:set_primary_config(level, none)),
+    serve(Args);
 main(Args) ->
     %% This node's own reports (a failed long-name start, a refused connection) are not for the
     %% user: the one error line below says what went wrong.
@@ -116,7 +119,7 @@ run(#{node := Node, out := Out, timeout := T} = S0) ->
     %% compiled once; loaded on the node only while a sample reads processes, so that nothing of
     %% ours stays there between samples (nor after, should this collector be killed then)
     S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) of
-            true -> S1#{agent => compile_agent()};
+            true -> S1#{agent => agent()};
             false -> S1
         end,
     samples(S, 1, erlang:monotonic_time(millisecond)),
@@ -395,6 +398,77 @@ format_blocks(Alloc, Key, [H | T]) ->
 format_blocks(_Alloc, _Key, Val) ->
     Val.
 
+%% ---- serve: one collector for many collections (beamscope exporter) ---------------------------
+%%
+%% `escript beamscope_collect.escript serve names=short|long` reads one request a line on stdin,
+%% `ID KEY=VALUE ...` with the arguments above, and runs each in a process of its own, at once:
+%% the events it writes carry `"req":"ID"`, and every request ends in `done` or `error`. After
+%% each request the connection to the node is dropped, so the next one connects afresh (a node
+%% that restarted, or a connection that went stale, costs nothing). It stops when stdin closes.
+%% One collector saves the start of an Erlang VM and the compilation of this script per node and
+%% scrape. All nodes must use the same kind of names (short or long) as the first distribution
+%% start here.
+
+serve(Args) ->
+    Names = case [V || A <- Args, ["names", V] <- [string:split(A, "=")]] of
+                ["long" | _] -> longnames;
+                _ -> shortnames
+            end,
+    try start_distribution(#{names => Names}) of
+        ok -> ok
+    catch
+        throw:{fail, Kind, Msg} ->
+            emit([{event, <<"error">>}, {kind, atom_to_binary(Kind, utf8)}, {message, Msg}]),
+            erlang:halt(1, [{flush, true}])
+    end,
+    emit([{event, <<"ready">>}]),
+    serve_loop().
+
+serve_loop() ->
+    case io:get_line(standard_io, "") of
+        eof ->
+            erlang:halt(0, [{flush, true}]);
+        {error, _} ->
+            erlang:halt(0, [{flush, true}]);
+        Line ->
+            case string:lexemes(string:trim(Line), " ") of
+                [Id | Args] -> spawn(fun() -> serve_request(Id, Args) end);
+                [] -> ok
+            end,
+            serve_loop()
+    end.
+
+serve_request(Id, Args) ->
+    put(beamscope_request, bin(Id)),
+    try
+        S = parse_args(Args),
+        put(beamscope_node, maps:get(node, S)),
+        run(S)
+    catch
+        throw:{fail, Kind, Msg} ->
+            emit([{event, <<"error">>}, {kind, atom_to_binary(Kind, utf8)}, {message, Msg}]);
+        Class:Reason:Stack ->
+            Where = case Stack of [Top | _] -> Top; [] -> none end,
+            emit([{event, <<"error">>}, {kind, <<"internal">>},
+                  {message, fmt("collector failed: ~tw:~tW at ~tw", [Class, Reason, 20, Where])}])
+    after
+        case get(beamscope_node) of
+            undefined -> ok;
+            Node -> erlang:disconnect_node(Node)
+        end
+    end.
+
+%% The agent, compiled once per collector.
+agent() ->
+    case persistent_term:get({?MODULE, agent}, none) of
+        none ->
+            A = compile_agent(),
+            persistent_term:put({?MODULE, agent}, A),
+            A;
+        A ->
+            A
+    end.
+
 %% ---- the agent on the node ------------------------------------------------------------------
 
 compile_agent() ->
@@ -564,7 +638,11 @@ fmt(F, A) -> bin(io_lib:format(F, A)).
 fail(Kind, F, A) -> throw({fail, Kind, fmt(F, A)}).
 
 emit(Fields) ->
-    io:put_chars([json({obj, Fields}), $\n]).
+    Tagged = case get(beamscope_request) of
+                 undefined -> Fields;
+                 Id -> [{req, Id} | Fields]
+             end,
+    io:put_chars([json({obj, Tagged}), $\n]).
 
 %% A small JSON encoder: {obj, [{Key, Value}]}, lists, binaries (UTF-8 text), integers, floats,
 %% true/false/null. Output is ASCII (other characters as \u escapes).

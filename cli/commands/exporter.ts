@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import { UsageError, InputError } from '../../src/errors.js';
 import { parseNodeName } from '../../src/collect/options.js';
 import { scrape } from '../../src/exporter/scrape.js';
+import { ServeCollector } from '../../src/exporter/collector.js';
+import { findEscript } from '../../src/collect/escript.js';
 import { startExporter } from '../../src/exporter/server.js';
 import { oneLine, runCommand } from '../common.js';
 
@@ -39,13 +41,17 @@ const command: CommandModule<object, Args> = {
       const nodes = (Array.isArray(args.node) ? args.node : [args.node]).map(String);
       for (const n of nodes) parseNodeName(n);
       if (new Set(nodes.map((n) => parseNodeName(n).full)).size !== nodes.length) throw new UsageError('--node: a node is named twice');
+      const kinds = new Set(nodes.map((n) => parseNodeName(n).names));
+      if (kinds.size > 1) throw new UsageError('--node: short names (NAME@HOST) and long names (NAME@HOST.DOMAIN) cannot be mixed in one exporter (Erlang distribution runs one kind); run one exporter for each');
+      findEscript(); // no Erlang here: say so now, not at every scrape
+      const collector = new ServeCollector({ cookie: args.cookie, names: [...kinds][0] });
       if (!(args.timeout > 0)) throw new UsageError(`--timeout takes a number of seconds above 0 (got ${String(args.timeout)})`);
       const { host, port } = parseListen(args.listen);
       const log = (line: string) => process.stderr.write(`beamscope exporter: ${oneLine(line)}\n`);
       let exporter;
       try {
         exporter = await startExporter(host, port, () =>
-          scrape({ nodes, cookie: args.cookie, timeoutSeconds: args.timeout, processes: args.processes, perInstance: args['per-instance'], log }),
+          scrape({ nodes, timeoutSeconds: args.timeout, processes: args.processes, perInstance: args['per-instance'], log, collector }),
         );
       } catch (e) {
         throw new InputError(`cannot listen on ${args.listen}: ${(e as Error).message}`);
@@ -55,6 +61,7 @@ const command: CommandModule<object, Args> = {
       log(`listening on http://${shown}:${a.port}/metrics for ${nodes.length} node${nodes.length === 1 ? '' : 's'}`);
       await new Promise<void>((resolve) => {
         const stop = () => {
+          collector.close();
           void exporter.close().then(resolve);
           // keep-alive connections would hold close() open
           exporter.server.closeAllConnections();
