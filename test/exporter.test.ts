@@ -140,6 +140,24 @@ describe.skipIf(!run)('beamscope exporter scraped by prometheus (live nodes)', (
     expect(lint.code, lint.out).toBe(0);
   }, 60_000);
 
+  it('collect --format openmetrics: the same series for one node, accepted by promtool', async () => {
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'collect', '--node', A, '--cookie', COOKIE, '--out', join(tmp, 'collected'), '--format', 'openmetrics'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const samples = parseSamples(r.stdout);
+    expect(new Set(samples.map((s) => s.labels.node))).toEqual(new Set([`${A}@${host}`]));
+    expect(samples.find((s) => s.name === 'beamscope_alloc_usage_ratio')!.value).toBeGreaterThan(0);
+    expect(samples.find((s) => s.name === 'beamscope_processes')!.value).toBeGreaterThan(10);
+    const lint = promtool(['check', 'metrics'], r.stdout);
+    expect(lint.code, lint.out).toBe(0);
+  }, 60_000);
+
   it('prometheus scrapes it: beamscope_up == 1 for both nodes, and allocator usage series', async () => {
     const up = await until('beamscope_up == 1 for both nodes', 90_000, async () => {
       const r = await query('beamscope_up == 1');
