@@ -108,9 +108,11 @@ async function run(label: string, nodes: string[], extra: string[]): Promise<voi
 
 try {
   const names = Array.from({ length: nodesWanted }, (_, i) => `b18bench${i}_${tag}`);
-  await Promise.all(names.map((n) => startNode(n)));
-  await run(`${nodesWanted} nodes`, names, ['--timeout', '30']);
-  await run(`${nodesWanted} nodes, --no-processes`, names, ['--timeout', '30', '--no-processes']);
+  if (names.length > 0) {
+    await Promise.all(names.map((n) => startNode(n)));
+    await run(`${nodesWanted} nodes`, names, ['--timeout', '30']);
+    await run(`${nodesWanted} nodes, --no-processes`, names, ['--timeout', '30', '--no-processes']);
+  }
   if (million) {
     const big = `b18benchm_${tag}`;
     const t0 = performance.now();

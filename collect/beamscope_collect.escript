@@ -77,6 +77,8 @@ parse_args(Args) ->
       timeout => int(Get("timeout", "30000")),
       out => Get("out", "."),
       processes => Get("processes", "true") =:= "true",
+      %% processes=summary (the exporter): the largest mailbox and counts against limits, no records
+      summary => Get("processes", "true") =:= "summary",
       bin_leak => Get("bin_leak", "false") =:= "true",
       interval => int(Get("interval", "0")),
       count => max(1, int(Get("count", "1"))),
@@ -118,7 +120,7 @@ run(#{node := Node, out := Out, timeout := T} = S0) ->
     S1 = S0#{release => bin(Release)},
     %% compiled once; loaded on the node only while a sample reads processes, so that nothing of
     %% ours stays there between samples (nor after, should this collector be killed then)
-    S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) of
+    S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) orelse maps:get(summary, S1) of
             true -> S1#{agent => agent()};
             false -> S1
         end,
@@ -181,8 +183,21 @@ sample_processes(#{out := Out, node := Node, count := Count} = S, I, Stamp, Take
                 false ->
                     Files1
             end,
+    Summary = case maps:get(summary, S) of
+                  true -> [{summary, summary(S)}];
+                  false -> []
+              end,
     emit([{event, <<"sample">>}, {index, I}, {count, Count}, {takenAt, bin(TakenAt)},
-          {stamp, bin(Stamp)}, {processes, Procs}, {files, {obj, Files}}]).
+          {stamp, bin(Stamp)}, {processes, Procs}, {files, {obj, Files}} | Summary]).
+
+summary(S) ->
+    {Largest, Counts} = rpc(S, ?AGENT, summary, []),
+    Mailbox = case Largest of
+                  none -> null;
+                  {Pid, Len, Name} -> {obj, [{pid, local_pid(Pid)}, {messages, Len}
+                                             | [{name, atom_to_binary(Name, utf8)} || is_atom(Name)]]}
+              end,
+    {obj, [{largestMailbox, Mailbox} | [{K, V} || {K, V} <- Counts, is_integer(V)]]}.
 
 %% ---- reaching the node ----------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ const children: ChildProcess[] = [];
 const nodePids = new Map<string, number>();
 const host = hostname().split('.')[0];
 const A = `b18a_${tag}`;
+const MAILBOX = 12_345;
 const B = `b18b_${tag}`;
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
@@ -58,8 +59,10 @@ async function startNode(name: string): Promise<void> {
   const loopback = address.startsWith('127.') ? address : undefined;
   const listen = loopback ? ['-kernel', 'inet_dist_use_interface', `{${loopback.split('.').join(',')}}`] : [];
   const parent = String(process.pid);
-  // Writes its OS pid when up; halts by itself when the test process is gone.
-  const expr = `ok = file:write_file("${ready}.tmp", os:getpid()), ok = file:rename("${ready}.tmp", "${ready}"), ` +
+  // Plants a process with MAILBOX messages queued; writes its OS pid when up; halts by itself
+  // when the test process is gone.
+  const expr = `Q = spawn(fun() -> receive stop -> ok end end), [Q ! m || _ <- lists:seq(1, ${MAILBOX})], ` +
+    `ok = file:write_file("${ready}.tmp", os:getpid()), ok = file:rename("${ready}.tmp", "${ready}"), ` +
     `W = fun W() -> timer:sleep(2000), case os:cmd("kill -0 ${parent} 2>/dev/null && echo alive") of "alive" ++ _ -> W(); _ -> erlang:halt(0) end end, spawn(W).`;
   const child = spawn('erl', ['-sname', name, '-setcookie', COOKIE, '-noshell', '-noinput', '+S', '1:1', ...listen, '-eval', expr], {
     stdio: 'ignore',
@@ -170,6 +173,10 @@ describe.skipIf(!run)('beamscope exporter scraped by prometheus (live nodes)', (
     const mbcs = await query(`beamscope_allocator_carriers_bytes{carrier="mbcs",allocator="eheap_alloc",node="${A}@${host}"}`);
     expect(mbcs).toHaveLength(1);
     expect(Number(mbcs[0].value![1])).toBeGreaterThan(0);
+    const mailbox = await query('beamscope_largest_mailbox_messages');
+    expect(mailbox.map((s) => [s.metric.node, s.value![1]]).sort()).toEqual([[`${A}@${host}`, String(MAILBOX)], [`${B}@${host}`, String(MAILBOX)]]);
+    const procs = await query(`beamscope_processes{node="${A}@${host}"} / beamscope_processes_limit{node="${A}@${host}"}`);
+    expect(Number(procs[0].value![1])).toBeGreaterThan(0);
     // the counters came through the OpenMetrics parser too
     expect((await query('beamscope_mseg_alloc_calls_total')).length).toBeGreaterThan(0);
     const targets = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };

@@ -33,7 +33,7 @@ const command: CommandModule<object, Args> = {
       .option('cookie', { type: 'string', describe: "the nodes' cookie (default: $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
       .option('listen', { type: 'string', default: '127.0.0.1:9717', describe: 'address to serve /metrics on (HOST:PORT; port 0 picks a free one)' })
       .option('timeout', { type: 'number', default: 8, describe: "seconds one node may take in a scrape (keep it below Prometheus's scrape_timeout)" })
-      .option('processes', { type: 'boolean', default: true, describe: 'walk the processes for the largest mailbox and the process count (--no-processes on nodes with hundreds of thousands of processes)' })
+      .option('processes', { type: 'boolean', default: true, describe: 'the largest mailbox, and processes, ports and atoms against their limits: one process_info call per process on the node, no records (--no-processes: allocators only)' })
       .option('per-instance', { type: 'boolean', default: true, describe: 'per allocator instance series (--no-per-instance: per type only)' })
       .example('$0 exporter --node app@db1 --node app@db2 --cookie "$COOKIE"', 'then scrape http://127.0.0.1:9717/metrics') as never,
   handler: (args) =>

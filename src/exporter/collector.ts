@@ -11,12 +11,23 @@ import { CollectError, type CollectErrorKind } from '../collect/errors.js';
 import { collectorScript, findEscript } from '../collect/escript.js';
 import { escriptArgs, resolveOptions } from '../collect/options.js';
 
+/** `processes=summary`: what the exporter needs of the processes, without a record each. */
+export interface ProcessSummary {
+  largestMailbox: { pid: string; messages: number; name?: string } | null;
+  process_count?: number;
+  process_limit?: number;
+  port_count?: number;
+  port_limit?: number;
+  atom_count?: number;
+  atom_limit?: number;
+}
+
 export interface CollectedSample {
   node: string;
   /** recon_alloc snapshot file. */
   alloc: string;
-  /** Process records (JSONL), when asked for. */
-  processes?: string;
+  /** With `summary`: the largest mailbox and the counts against their limits. */
+  summary?: ProcessSummary;
 }
 
 interface Pending {
@@ -94,7 +105,7 @@ export class ServeCollector {
         break;
       case 'sample': {
         const f = ev.files as Record<string, string>;
-        p.sample = { node: p.node ?? '', alloc: f.alloc, ...(f.processes ? { processes: f.processes } : {}) };
+        p.sample = { node: p.node ?? '', alloc: f.alloc, ...(ev.summary ? { summary: ev.summary as ProcessSummary } : {}) };
         break;
       }
       case 'done':
@@ -109,9 +120,15 @@ export class ServeCollector {
     }
   }
 
-  /** One sample of `node` into `out` (a fresh directory); rejects with a CollectError. */
-  async collect(req: { node: string; out: string; timeoutSeconds: number; processes: boolean; signal?: AbortSignal }): Promise<CollectedSample> {
-    const args = escriptArgs(resolveOptions({ node: req.node, out: req.out, timeoutSeconds: req.timeoutSeconds, processes: req.processes }));
+  /**
+   * One sample of `node` into `out` (a fresh directory): the allocator snapshot, and with `summary`
+   * the process summary (one process_info call per process on the node, no records). Rejects with
+   * a CollectError.
+   */
+  async collect(req: { node: string; out: string; timeoutSeconds: number; summary: boolean; signal?: AbortSignal }): Promise<CollectedSample> {
+    const args = escriptArgs(resolveOptions({ node: req.node, out: req.out, timeoutSeconds: req.timeoutSeconds, processes: false })).map((a) =>
+      a === 'processes=false' && req.summary ? 'processes=summary' : a,
+    );
     // One request a line, arguments split at spaces.
     if (args.some((a) => /\s/.test(a))) throw new CollectError('io', `the temporary directory ${req.out} has a space in its path (set TMPDIR to one without)`);
     await this.start();

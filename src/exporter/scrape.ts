@@ -12,7 +12,8 @@ import { evaluate } from '../check/evaluate.js';
 import { type LoadedInput, loadInput } from '../check/input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES } from '../check/rules.js';
 import { resolveThresholds } from '../check/thresholds.js';
-import type { ServeCollector } from './collector.js';
+import type { ProcessSummary, ServeCollector } from './collector.js';
+import type { LimitUse } from '../dump/analyze/report-types.js';
 import { parseNodeName } from '../collect/options.js';
 import { type NodeMetrics, renderOpenMetrics } from '../report/openmetrics.js';
 import { nodeMetricsOf } from './node-metrics.js';
@@ -22,7 +23,7 @@ export interface ScrapeOptions {
   nodes: string[];
   /** Longest time one node may take, collection and reading included. */
   timeoutSeconds: number;
-  /** Process records too (largest mailbox, process count); a walk of every process on the node. */
+  /** The process summary too (largest mailbox; processes, ports, atoms against their limits): one process_info call per process on the node. */
   processes: boolean;
   perInstance: boolean;
   /** Where a failed node's reason goes (one line). */
@@ -38,6 +39,26 @@ const CHECK = {
   minMsegCalls: DEFAULT_MIN_MSEG_CALLS,
 };
 
+/** The process summary as check's input: a process snapshot's figures, with the node's own limits. */
+function summaryInput(node: string, s: ProcessSummary): LoadedInput {
+  const limits: LimitUse[] = [];
+  for (const [id, count, limit] of [
+    ['processes', s.process_count, s.process_limit],
+    ['ports', s.port_count, s.port_limit],
+    ['atoms', s.atom_count, s.atom_limit],
+  ] as const) {
+    if (count !== undefined && limit !== undefined && limit > 0) limits.push({ id, label: id, count, limit, limitSource: 'dump', share: count / limit });
+  }
+  const mb = s.largestMailbox;
+  return {
+    path: '-',
+    name: `${node}/processes`,
+    kind: 'process-snapshot',
+    node,
+    dump: { ...(mb ? { largestMailbox: { messages: mb.messages, pid: mb.pid, ...(mb.name ? { name: mb.name } : {}) } } : {}), limits },
+  };
+}
+
 /** Collects from one node within the deadline; never rejects. */
 export async function scrapeNode(node: string, opts: ScrapeOptions, dir: string): Promise<NodeMetrics> {
   const label = parseNodeName(node).full;
@@ -47,8 +68,8 @@ export async function scrapeNode(node: string, opts: ScrapeOptions, dir: string)
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const out = await mkdtemp(join(dir, 'n-'));
-    const sample = await opts.collector.collect({ node, out, timeoutSeconds: opts.timeoutSeconds, processes: opts.processes, signal: stop.signal });
-    const loaded: LoadedInput[] = [await loadInput(sample.alloc), ...(sample.processes ? [await loadInput(sample.processes)] : [])];
+    const sample = await opts.collector.collect({ node, out, timeoutSeconds: opts.timeoutSeconds, summary: opts.processes, signal: stop.signal });
+    const loaded: LoadedInput[] = [await loadInput(sample.alloc), ...(sample.summary ? [summaryInput(label, sample.summary)] : [])];
     // The allocator snapshot and the process records of one node: one entry.
     const [n] = nodeMetricsOf(loaded, evaluate(loaded, CHECK), label);
     return { ...n, up: 1, collectSeconds: seconds() };
