@@ -436,6 +436,8 @@ serve(Args) ->
             emit([{event, <<"error">>}, {kind, atom_to_binary(Kind, utf8)}, {message, Msg}]),
             erlang:halt(1, [{flush, true}])
     end,
+    %% compiled now rather than in the first request, whose deadline it would eat into
+    _ = (catch agent()),
     emit([{event, <<"ready">>}]),
     serve_loop().
 

@@ -93,7 +93,7 @@ describe.skipIf(!run)('beamscope exporter scraped by prometheus (live nodes)', (
     expect(existsSync(CLI), `build first: ${CLI}`).toBe(true);
     await Promise.all([startNode(A), startNode(B)]);
 
-    const exporter = spawn(process.execPath, [CLI, 'exporter', '--node', A, '--node', B, '--cookie', COOKIE, '--listen', '127.0.0.1:0', '--timeout', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exporter = spawn(process.execPath, [CLI, 'exporter', '--node', A, '--node', B, '--cookie', COOKIE, '--listen', '127.0.0.1:0', '--timeout', '8'], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(exporter);
     exporter.stderr!.on('data', (c: Buffer) => (exporterLog += c.toString()));
     exporterPort = await until('the exporter to listen', 30_000, () => {
@@ -104,8 +104,8 @@ describe.skipIf(!run)('beamscope exporter scraped by prometheus (live nodes)', (
 
     promPort = await freePort();
     const config = join(tmp, 'prometheus.yml');
-    // A collection takes 1-3 s on a busy 2-core machine: 5 s scrapes, the exporter's 4 s per node.
-    writeFileSync(config, `global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\nscrape_configs:\n  - job_name: beamscope\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`);
+    // A scrape takes 0.3-3 s on a busy 2-core machine: 10 s scrapes, the exporter's 8 s per node.
+    writeFileSync(config, `global:\n  scrape_interval: 10s\n  scrape_timeout: 10s\nscrape_configs:\n  - job_name: beamscope\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n`);
     const check = promtool(['check', 'config', config]);
     expect(check.code, check.out).toBe(0);
     const prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: 'ignore' });
@@ -132,16 +132,20 @@ describe.skipIf(!run)('beamscope exporter scraped by prometheus (live nodes)', (
   }, 30_000);
 
   it('serves /metrics that promtool check metrics accepts', async () => {
-    const r = await fetch(`http://127.0.0.1:${exporterPort}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
-    expect(r.status).toBe(200);
-    expect(r.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
-    const text = await r.text();
+    // A scrape on a busy machine may find a node too slow for --timeout: poll for one with both up.
+    const text = await until('a scrape with both nodes up', 60_000, async () => {
+      const r = await fetch(`http://127.0.0.1:${exporterPort}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+      const t = await r.text();
+      return parseSamples(t).filter((s) => s.name === 'beamscope_up' && s.value === 1).length === 2 ? t : undefined;
+    });
     expect(text.endsWith('# EOF\n')).toBe(true);
     const up = parseSamples(text).filter((s) => s.name === 'beamscope_up');
-    expect(up.map((s) => [s.labels.node, s.value]).sort()).toEqual([[`${A}@${host}`, 1], [`${B}@${host}`, 1]]);
+    expect(up.map((s) => [s.labels.node, s.value]).sort(), exporterLog).toEqual([[`${A}@${host}`, 1], [`${B}@${host}`, 1]]);
     const lint = promtool(['check', 'metrics'], text);
     expect(lint.code, lint.out).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('collect --format openmetrics: the same series for one node, accepted by promtool', async () => {
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -44,6 +44,7 @@ const command: CommandModule<object, Args> = {
       const kinds = new Set(nodes.map((n) => parseNodeName(n).names));
       if (kinds.size > 1) throw new UsageError('--node: short names (NAME@HOST) and long names (NAME@HOST.DOMAIN) cannot be mixed in one exporter (Erlang distribution runs one kind); run one exporter for each');
       findEscript(); // no Erlang here: say so now, not at every scrape
+      const failing = new Map<string, string>();
       const collector = new ServeCollector({ cookie: args.cookie, names: [...kinds][0] });
       if (!(args.timeout > 0)) throw new UsageError(`--timeout takes a number of seconds above 0 (got ${String(args.timeout)})`);
       const { host, port } = parseListen(args.listen);
@@ -51,11 +52,14 @@ const command: CommandModule<object, Args> = {
       let exporter;
       try {
         exporter = await startExporter(host, port, () =>
-          scrape({ nodes, timeoutSeconds: args.timeout, processes: args.processes, perInstance: args['per-instance'], log, collector }),
+          scrape({ nodes, failing, timeoutSeconds: args.timeout, processes: args.processes, perInstance: args['per-instance'], log, collector }),
         );
       } catch (e) {
         throw new InputError(`cannot listen on ${args.listen}: ${(e as Error).message}`);
       }
+      // The collector's VM starts now, not in the first scrape's time (a failure here is logged,
+      // and the first scrape tries again).
+      await collector.start().catch((e: Error) => log(`collector: ${e.message}`));
       const a = exporter.address;
       const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       log(`listening on http://${shown}:${a.port}/metrics for ${nodes.length} node${nodes.length === 1 ? '' : 's'}`);

@@ -47,7 +47,8 @@ export class ServeCollector {
 
   constructor(private readonly opts: { cookie?: string; names: 'short' | 'long'; escript?: string }) {}
 
-  private start(): Promise<void> {
+  /** Starts the collector now (else the first request does); resolves when it is ready. */
+  start(): Promise<void> {
     if (this.ready) return this.ready;
     const escript = findEscript(this.opts.escript);
     const env: NodeJS.ProcessEnv = { ...process.env };

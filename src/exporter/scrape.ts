@@ -26,8 +26,10 @@ export interface ScrapeOptions {
   /** The process summary too (largest mailbox; processes, ports, atoms against their limits): one process_info call per process on the node. */
   processes: boolean;
   perInstance: boolean;
-  /** Where a failed node's reason goes (one line). */
+  /** Where a failed node's reason goes (one line, when it fails and when it answers again). */
   log: (line: string) => void;
+  /** The last failure of each node, so that a node down for hours is one log line, not one a scrape. */
+  failing?: Map<string, string>;
   collector: ServeCollector;
 }
 
@@ -72,10 +74,12 @@ export async function scrapeNode(node: string, opts: ScrapeOptions, dir: string)
     const loaded: LoadedInput[] = [await loadInput(sample.alloc), ...(sample.summary ? [summaryInput(label, sample.summary)] : [])];
     // The allocator snapshot and the process records of one node: one entry.
     const [n] = nodeMetricsOf(loaded, evaluate(loaded, CHECK), label);
+    if (opts.failing?.delete(label)) opts.log(`${label}: collected again`);
     return { ...n, up: 1, collectSeconds: seconds() };
   } catch (e) {
     const why = stop.signal.aborted ? `no answer within ${opts.timeoutSeconds} s (--timeout)` : String((e as Error)?.message ?? e);
-    opts.log(`${label}: ${why}`);
+    if (opts.failing?.get(label) !== why) opts.log(`${label}: ${why}`);
+    opts.failing?.set(label, why);
     return { node: label, up: 0, collectSeconds: seconds() };
   } finally {
     clearTimeout(deadline);
