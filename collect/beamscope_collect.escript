@@ -9,8 +9,10 @@
 %% the cookie is read from ~/.erlang.cookie (never created). This node does not listen and is
 %% hidden (-dist_listen false): it registers nothing with epmd and joins no cluster.
 %%
-%% Arguments: node=NAME@HOST names=short|long timeout=MS out=DIR processes=true|false
+%% Arguments: node=NAME@HOST names=short|long timeout=MS out=DIR processes=true|false|summary
 %%            bin_leak=true|false interval=MS count=N max_binary_list=N
+%% (processes=summary: no records; the sample event carries the largest mailbox and the process,
+%% port and atom counts against their limits, for beamscope exporter. `serve`: see below.)
 %%
 %% Each sample writes into DIR (STAMP is the time it was taken, 20261128T014733.123Z):
 %%   alloc-STAMP.snapshot            {erlang:memory(), recon_alloc:allocators()} as
@@ -438,6 +440,9 @@ serve(Args) ->
     end,
     %% compiled now rather than in the first request, whose deadline it would eat into
     _ = (catch agent()),
+    %% requests in flight per node: the connection is dropped by the last one to finish (a request
+    %% given up on by the exporter may still run when the next scrape asks for the same node)
+    _ = ets:new(beamscope_inflight, [named_table, public]),
     emit([{event, <<"ready">>}]),
     serve_loop().
 
@@ -460,6 +465,7 @@ serve_request(Id, Args) ->
     try
         S = parse_args(Args),
         put(beamscope_node, maps:get(node, S)),
+        ets:update_counter(beamscope_inflight, maps:get(node, S), 1, {maps:get(node, S), 0}),
         run(S)
     catch
         throw:{fail, Kind, Msg} ->
@@ -471,7 +477,11 @@ serve_request(Id, Args) ->
     after
         case get(beamscope_node) of
             undefined -> ok;
-            Node -> erlang:disconnect_node(Node)
+            Node ->
+                case ets:update_counter(beamscope_inflight, Node, -1) of
+                    0 -> erlang:disconnect_node(Node);
+                    _ -> ok
+                end
         end
     end.
 
