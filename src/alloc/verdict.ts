@@ -62,6 +62,11 @@ export interface TypeSummary {
   maxCarriersBytes: Bytes;
   maxBlocksBytes: Bytes;
   maxUsage: number;
+  /** The same maxima split by carrier kind (the pool has no max), for check's current-vs-max and OpenMetrics. */
+  mbcsMaxCarriersBytes: Bytes;
+  mbcsMaxBlocksBytes: Bytes;
+  sbcsMaxCarriersBytes: Bytes;
+  sbcsMaxBlocksBytes: Bytes;
   blocks: number;
   sbcsBlocks: number;
 }
@@ -137,6 +142,10 @@ export function summarizeByType(model: AllocatorModel): TypeSummary[] {
         maxCarriersBytes: 0,
         maxBlocksBytes: 0,
         maxUsage: 1,
+        mbcsMaxCarriersBytes: 0,
+        mbcsMaxBlocksBytes: 0,
+        sbcsMaxCarriersBytes: 0,
+        sbcsMaxBlocksBytes: 0,
         blocks: 0,
         sbcsBlocks: 0,
       } satisfies TypeSummary);
@@ -147,14 +156,18 @@ export function summarizeByType(model: AllocatorModel): TypeSummary[] {
     t.poolBlocksBytes += i.mbcsPool?.blocksBytes ?? 0;
     t.sbcsCarriersBytes += i.sbcs?.carriersBytes.current ?? 0;
     t.sbcsBlocksBytes += i.sbcs?.blocksBytes.current ?? 0;
-    t.maxCarriersBytes += containerValue(i, 'max', 'mbcs', 'carriersBytes') + containerValue(i, 'max', 'sbcs', 'carriersBytes');
-    t.maxBlocksBytes += containerValue(i, 'max', 'mbcs', 'blocksBytes') + containerValue(i, 'max', 'sbcs', 'blocksBytes');
+    t.mbcsMaxCarriersBytes += containerValue(i, 'max', 'mbcs', 'carriersBytes');
+    t.mbcsMaxBlocksBytes += containerValue(i, 'max', 'mbcs', 'blocksBytes');
+    t.sbcsMaxCarriersBytes += containerValue(i, 'max', 'sbcs', 'carriersBytes');
+    t.sbcsMaxBlocksBytes += containerValue(i, 'max', 'sbcs', 'blocksBytes');
     t.blocks += containerValue(i, 'current', 'mbcs', 'blocks') + containerValue(i, 'current', 'sbcs', 'blocks');
     t.sbcsBlocks += containerValue(i, 'current', 'sbcs', 'blocks');
     by.set(i.allocator, t);
   }
   const out = [...by.values()];
   for (const t of out) {
+    t.maxCarriersBytes = t.mbcsMaxCarriersBytes + t.sbcsMaxCarriersBytes;
+    t.maxBlocksBytes = t.mbcsMaxBlocksBytes + t.sbcsMaxBlocksBytes;
     t.carriersBytes = t.mbcsCarriersBytes + t.poolCarriersBytes + t.sbcsCarriersBytes;
     t.blocksBytes = t.mbcsBlocksBytes + t.poolBlocksBytes + t.sbcsBlocksBytes;
     t.unusedBytes = t.carriersBytes - t.blocksBytes;
