@@ -117,7 +117,6 @@ export class DumpScanner {
         const nl = chunk.indexOf(NL, i);
         if (nl < 0) {
           this.append(chunk, i, n);
-          i = n;
           break;
         }
         this.append(chunk, i, nl);
@@ -140,7 +139,6 @@ export class DumpScanner {
         }
         if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
-        i = n;
         break;
       }
       // At the start of a line.
@@ -152,7 +150,6 @@ export class DumpScanner {
         }
         if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
-        i = n;
         break;
       }
       const nl = chunk.indexOf(NL, i);
@@ -162,7 +159,6 @@ export class DumpScanner {
         this.carryLen = 0;
         this.carryCut = false;
         this.append(chunk, i, n);
-        i = n;
         break;
       }
       this.lineOffset = this.base + i;

@@ -243,7 +243,7 @@ export class FastShaper {
         return q;
       }
       case 65: { // A atom: A<hexlen>:<bytes>
-        let q = this.hexField(b, p + 1, end);
+        const q = this.hexField(b, p + 1, end);
         if (q < 0) return -1;
         const len = this.hex;
         if (q + len > end) return -1;
