@@ -1,6 +1,6 @@
 import { readDump, type Dump } from '../src/dump/index.js';
 import { statSync } from 'node:fs';
-import { formatBytes, sanitize } from '../src/report/format.js';
+import { formatBytes, sanitize } from '../src/text/format.js';
 
 /**
  * Progress on stderr, only when stderr is a terminal: a line rewritten in place, cleared at the end.

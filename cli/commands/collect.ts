@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { collect, type CollectResult } from '../../src/collect/index.js';
 import type { CollectEvent } from '../../src/collect/options.js';
-import { formatCount, sanitize } from '../../src/report/format.js';
+import { formatCount, sanitize } from '../../src/text/format.js';
 import { runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 
 interface Args {

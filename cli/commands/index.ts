@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { readDump } from '../../src/dump/reader.js';
 import { removeIndex } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
-import { formatCount, sanitize } from '../../src/report/format.js';
+import { formatCount, sanitize } from '../../src/text/format.js';
 import { inputPath, runCommand, toJson, writeOut } from '../common.js';
 import { progressReporter } from '../progress.js';
 

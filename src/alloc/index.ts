@@ -22,7 +22,7 @@ export {
   type TermOpaque,
   type BinarySegment,
   type ParseTermsOptions,
-} from './term-text.js';
+} from '../term-text/term-text.js';
 export { allocatorModelFromDump } from './from-dump.js';
 export { allocatorModelFromTerms, allocatorModelFromTermText } from './from-terms.js';
 export { allocatorModelFromJson, readAllocatorInput, sniffInput, type InputKind } from './read.js';

@@ -13,7 +13,7 @@ import { cannotRead, InputError } from '../errors.js';
 import { readDump } from '../dump/index.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
-import { decodeTermText } from './term-text.js';
+import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from './model.js';
 
 export type InputKind = 'crash-dump' | 'term-text' | 'json';

@@ -8,7 +8,7 @@
  * numbers it rests on and the thresholds it used (in `metrics`), so a reader can judge it.
  */
 import type { Finding } from '../findings.js';
-import { formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { ALLOCATOR_FLAG, type AllocatorInstance, type AllocatorModel, type Bytes, type OptionValue, RECON_UTIL_ALLOCATORS } from './model.js';
 import { cacheHitRates, containerValue, usage } from './recon.js';
 

@@ -5,7 +5,7 @@
 import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
 import { allocatorFindings, summarizeByType, wasteSeverity } from '../alloc/verdict.js';
 import type { AllocatorModel } from '../alloc/model.js';
-import { countOf, formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount } from '../text/format.js';
 import type { LoadedInput } from './input.js';
 import { inputKind, inputStem } from './input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';

@@ -6,7 +6,7 @@
  * is consumed as it comes.
  */
 import { sortFindings, type Finding } from '../findings.js';
-import { countOf, formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount } from '../text/format.js';
 import type {
   GroupGrowth, ProcessBinarySummary, ProcessDelta, ProcessGrowth, SnapshotLeakReport, SnapshotMeta,
 } from './types.js';

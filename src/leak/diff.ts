@@ -6,7 +6,7 @@
 import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../alloc/index.js';
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { AllocatorDiff, DiffValue, DumpDiffReport, EtsDiff, GroupDiff } from './types.js';
 
 export interface DiffOptions {

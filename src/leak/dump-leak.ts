@@ -8,7 +8,7 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { processIdentity } from '../dump/terms/index.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
 

@@ -5,7 +5,7 @@
  */
 import type { AllocReport } from '../alloc/report.js';
 import type { Finding } from '../findings.js';
-import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 
 export type AllocView = 'memory' | 'fragmentation' | 'cache' | 'blocks' | 'sbcs';
 

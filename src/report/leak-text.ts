@@ -3,7 +3,7 @@
  * every number comes from the report; everything printed from the input is sanitised.
  */
 import type { DiffValue, DumpDiffReport, DumpLeakReport, SnapshotHoldersReport, SnapshotLeakReport } from '../leak/types.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 import { renderFinding, type TextOptions } from './triage-text.js';
 
 function heading(title: string): string {

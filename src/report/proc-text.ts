@@ -4,7 +4,7 @@
  */
 import type { ProcessDetail } from '../dump/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
-import { formatBytes, formatCount, sanitize, table } from './format.js';
+import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
 
 export interface ProcTextOptions {
   /** Terminal width: examples and terms are cut to it (default 100). */

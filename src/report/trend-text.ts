@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import asciichart from 'asciichart';
 import { TREND_THRESHOLDS, type TrendReport } from '../trend/index.js';
 import type { SeriesPoint } from '../trend/series.js';
-import { formatBytes, formatPercent, sanitize, table } from './format.js';
+import { formatBytes, formatPercent, sanitize, table } from '../text/format.js';
 
 export interface TrendTextOptions {
   /** Terminal columns (default 80). */

@@ -1,6 +1,6 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import type { Finding } from '../findings.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 
 export interface TextOptions {
   /** ANSI colour for severities (only on a terminal and without NO_COLOR; the CLI decides). */

@@ -8,7 +8,7 @@
  */
 import { THRESHOLDS } from '../alloc/verdict.js';
 import type { Finding } from '../findings.js';
-import { formatBytes, formatPercent } from '../report/format.js';
+import { formatBytes, formatPercent } from '../text/format.js';
 import type { SeriesPoint, TrendSeries } from './series.js';
 
 export interface TrendFindingOptions {

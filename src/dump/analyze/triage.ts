@@ -1,6 +1,6 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../../text/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
