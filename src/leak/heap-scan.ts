@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
+import { hexValue } from '../dump/bytes.js';
 
 /** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
 export interface HeapBinaryScan {
@@ -55,13 +56,6 @@ export interface HeapScanOptions {
 
 const YC = Buffer.from(':Yc', 'latin1');
 const YS = Buffer.from(':Ys', 'latin1');
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1;
-}
 
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.

@@ -13,7 +13,8 @@
  * checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees is never fast.
  */
 import type { BinaryLocator } from './decoder.js';
-import { parseHexBytes, type BlockReader, type HeapIndex } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import type { BlockReader, HeapIndex } from './heap-index.js';
 import type { Term } from './model.js';
 import type { SequentialHeap } from './sequential-heap.js';
 import { shapeOf, type ShapeHistogram, type ShapeRowRef } from './shape.js';

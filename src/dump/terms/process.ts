@@ -13,7 +13,8 @@ import {
 } from '../process-detail.js';
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
-import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import { BlockReader, HeapIndex } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
 import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';

@@ -8,7 +8,8 @@
  * few megabytes for the common case and correctness never depends on the order.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import { BlockReader, HeapIndex } from './heap-index.js';
 
 const EMPTY = Buffer.alloc(0);
 const HEX = new Uint8Array(256).fill(255);
