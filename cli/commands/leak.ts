@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { cannotRead, InputError, UsageError } from '../../src/errors.js';
+import { dumpMagic } from '../../src/dump/magic.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
@@ -35,12 +36,13 @@ async function kindOf(path: string): Promise<Kind> {
       throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
     }
     if (n === 0) throw new InputError(`${path}: empty file`, path);
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    const magic = dumpMagic(buf.subarray(0, n));
+    if (magic === 'gzip') {
       // refused before a long decompression: the heaps are re-read by offset
       throw new InputError(`${path}: a gzip file; leak reads the process heaps of a dump by offset, which needs a plain dump file (decompress it first)`, path);
     }
+    if (magic !== 'other') return 'dump';
     const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
-    if (head.startsWith('=erl_crash_dump:') || head.startsWith('<Erlang crash dump>')) return 'dump';
     const t = head.trimStart();
     if (t.startsWith('{') || t.startsWith('[')) return 'snapshot';
     throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);

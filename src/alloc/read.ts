@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import parser from 'stream-json/parser.js';
 import Assembler from 'stream-json/assembler.js';
 import { cannotRead, InputError } from '../errors.js';
-import { readDump } from '../dump/index.js';
+import { dumpMagic } from '../dump/magic.js';
+import { readDump } from '../dump/reader.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
 import { decodeTermText } from '../term-text/term-text.js';
@@ -20,9 +21,8 @@ export type InputKind = 'crash-dump' | 'term-text' | 'json';
 
 /** What the first bytes of an input say it is. */
 export function sniffInput(head: Buffer): InputKind {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'crash-dump'; // gzip: only dumps are read compressed
+  if (dumpMagic(head) !== 'other') return 'crash-dump'; // gzip too: only dumps are read compressed
   const text = head.toString('utf8').replace(/^\ufeff/, '');
-  if (/^=erl_crash_dump:/.test(text) || text.startsWith('<Erlang crash dump>')) return 'crash-dump';
   // JSON objects start with `{"` (or `{}`), and arrays of them with `[{"`; Erlang allocator terms never do.
   const t = text.trimStart();
   if (/^\{\s*("|\})/.test(t) || /^\[\s*\{\s*"/.test(t)) return 'json';

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { jsonlParser } from 'stream-json/jsonl/parser.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { cannotRead, InputError } from '../errors.js';
+import { dumpMagic } from '../dump/magic.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
 
 /** A process record as the collector writes it (docs/leak.md). */
@@ -178,9 +179,6 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
         const one = (text: string): ProcessBinarySummary | undefined => {
           line++;
           if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          if (line === 1 && (text.startsWith('=erl_crash_dump:') || text.startsWith('\u001f\u008b') || text.startsWith('\u001f\ufffd'))) {
-            throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
-          }
           if (text.trim() === '') return undefined;
           let item: ReturnType<typeof parseLine>;
           try {
@@ -191,8 +189,15 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
           if (typeof item === 'symbol') return undefined;
           return take(item.value, `${path} line ${line}`);
         };
+        let first = true;
         for await (const chunk of source) {
           const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+          if (first && buf.length > 0) {
+            first = false;
+            if (dumpMagic(buf) !== 'other') {
+              throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
+            }
+          }
           let start = 0;
           let nl = buf.indexOf(0x0a);
           if (carryBytes > 0 && nl >= 0) {
