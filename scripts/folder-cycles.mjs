@@ -25,6 +25,7 @@ const KNOWN = new Set([
   'src/dump/triage-dump.ts -> src/dump/analyze/report-types.ts',
   'src/dump/triage-dump.ts -> src/dump/analyze/triage.ts',
   'src/dump/triage-dump.ts -> src/dump/terms/index.ts',
+  'src/dump/triage-dump.ts -> src/dump/terms/initial-calls.ts',
   'src/dump/procs.ts -> src/dump/analyze/processes.ts',
   'src/dump/procs.ts -> src/dump/analyze/report-types.ts',
   'src/dump/process-detail.ts -> src/dump/terms/model.ts',

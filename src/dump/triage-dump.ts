@@ -4,7 +4,8 @@ import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
-import type { Dump, ProcessTable } from './types.js';
+import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from './terms/initial-calls.js';
+import type { Dump } from './types.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -19,9 +20,6 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
 }
 
 const DEFAULT_BUDGET = 256 << 20;
-/** Decoding a dictionary costs about half a millisecond; past this many, triage would be slow. */
-const PROC_LIB_LIMIT = 5_000;
-const PROC_LIB_INIT = 'proc_lib:init_p/5';
 const DEFAULT_SAMPLE = 5000;
 
 /**
@@ -90,36 +88,17 @@ export function resolveIdentities(
   const p = dump.processes;
   const rows = found.rows;
   if (!rows) {
-    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
+    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${IDENTITY_LIMIT}`);
     return;
   }
-  dump.index.prepare(rows.map((i) => p.pid[i]));
-  for (const i of rows) {
-    const pid = p.pid[i];
+  const wanted = rows.filter((i) => {
+    const have = details.get(p.pid[i]);
+    return !(have?.initialCall && have.ancestors);
+  });
+  // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
+  for (const [pid, id] of readIdentities(dump, wanted).identities) {
     const have = details.get(pid);
-    if (have?.initialCall && have.ancestors) continue;
-    try {
-      const id = processIdentity(dump, pid);
-      const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
-      details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
-    } catch {
-      // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
-    }
+    const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
+    details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
   }
-}
-
-/** The processes resolveIdentities would decode: `rows` is undefined when there are more than PROC_LIB_LIMIT. */
-interface IdentityRows {
-  rows?: number[];
-  total: number;
-}
-
-function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): IdentityRows {
-  const rows: number[] = [];
-  let total = 0;
-  for (let i = 0; i < p.count; i++) {
-    if (which !== 'all' && p.spawnedAs[i] !== PROC_LIB_INIT) continue;
-    if (++total <= PROC_LIB_LIMIT) rows.push(i);
-  }
-  return total <= PROC_LIB_LIMIT ? { rows, total } : { total };
 }

@@ -7,7 +7,7 @@
  */
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
-import { processIdentity } from '../dump/terms/index.js';
+import { IDENTITY_LIMIT, PROC_LIB_INIT, readIdentities } from '../dump/terms/initial-calls.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
@@ -278,7 +278,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
 }
 
 export interface DumpLeakReportOptions extends DumpLeakOptions, HeapScanOptions {
-  /** proc_lib processes whose dictionary is read for the real initial call (largest stale first; default 200). */
+  /** proc_lib processes whose dictionary is read for the real initial call (largest stale first; default IDENTITY_LIMIT). */
   identityBudget?: number;
 }
 
@@ -291,25 +291,18 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   const scan = scanHeapBinaries(dump, opts);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const p = dump.processes;
-  const budget = opts.identityBudget ?? 200;
+  const budget = opts.identityBudget ?? IDENTITY_LIMIT;
   const calls = new Map<string, string>(opts.initialCalls ?? []);
   const notes: string[] = [...(opts.notes ?? [])];
-  const isProcLib = (i: number) => p.spawnedAs[i] === 'proc_lib:init_p/5';
+  const isProcLib = (i: number) => p.spawnedAs[i] === PROC_LIB_INIT;
   const candidates = new Set<number>();
   const stale = (i: number) => staleBytesOf(dump, scan, i);
   const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);
   const byReach = topBy(Math.min(budget, opts.top ?? 10), p.count, (i) => scan.reachableBytes[i], (i) => isProcLib(i) && scan.reachableBytes[i] > 0);
   for (const i of [...byStale, ...byReach]) candidates.add(i);
-  let failed = 0;
-  for (const i of candidates) {
-    if (calls.has(p.pid[i])) continue;
-    try {
-      const id = processIdentity(dump, p.pid[i]);
-      if (id.initialCall) calls.set(p.pid[i], id.initialCall);
-    } catch {
-      failed++;
-    }
-  }
+  const read = readIdentities(dump, [...candidates].filter((i) => !calls.has(p.pid[i])));
+  for (const [pid, id] of read.identities) if (id.initialCall) calls.set(pid, id.initialCall);
+  const failed = read.failed;
   let procLibStale = 0;
   for (let i = 0; i < p.count; i++) if (isProcLib(i) && scan.heapDumped[i] && (stale(i) || 0) > 0) procLibStale++;
   if (procLibStale > budget) notes.push(`the real initial call was read for the ${budget} proc_lib processes with the most stale bytes; ${formatCount(procLibStale - budget)} more are grouped as proc_lib:init_p/5`);
