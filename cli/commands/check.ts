@@ -10,6 +10,7 @@ import { renderCheckText, renderRuleList } from '../../src/report/check-text.js'
 import { renderNagios, renderNagiosUnknown } from '../../src/report/nagios.js';
 import { reportError, runCommand, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
+import { MiB } from '../../src/text/units.js';
 
 type Format = 'nagios' | 'text' | 'json';
 
@@ -69,7 +70,7 @@ const command: CommandModule<object, Args> = {
       .option('only', { type: 'string', describe: 'check only these rules (comma-separated, repeatable)' })
       .option('skip', { type: 'string', describe: 'do not check these rules (comma-separated, repeatable)' })
       .option('list-rules', { type: 'boolean', describe: 'list the rules with their ids, defaults and meaning' })
-      .option('min-type-bytes', { type: 'string', describe: `mbcs-usage and current-vs-max skip allocator types with fewer multiblock carrier bytes (default ${DEFAULT_MIN_TYPE_BYTES / 1048576}MiB)` })
+      .option('min-type-bytes', { type: 'string', describe: `mbcs-usage and current-vs-max skip allocator types with fewer multiblock carrier bytes (default ${DEFAULT_MIN_TYPE_BYTES / MiB}MiB)` })
       .option('min-mseg-calls', { type: 'number', describe: `mseg-hit-rate is judged from this many mseg_alloc calls on (default ${DEFAULT_MIN_MSEG_CALLS})` })
       .option('node', { type: 'string', describe: 'collect from this live node (NAME@HOST, docs/collect.md) and check it; unreachable, wrong cookie or timeout is UNKNOWN' })
       .option('cookie', { type: 'string', describe: "with --node: the node's cookie (default $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })

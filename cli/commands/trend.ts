@@ -7,6 +7,7 @@ import { trendReport } from '../../src/trend/index.js';
 import { runCommand, withCommonOptions, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
 import { withStdinArg } from './check.js';
+import { MiB } from '../../src/text/units.js';
 
 interface Args {
   input: string[];
@@ -41,7 +42,7 @@ const command: CommandModule<object, Args> = {
       if (!Number.isInteger(args.height) || args.height < 2 || args.height > 100) throw new UsageError(`--height must be a whole number from 2 to 100 (got ${String(args.height)})`);
       if (args.width !== undefined && (!Number.isInteger(args.width) || args.width < 30)) throw new UsageError(`--width must be a whole number of at least 30 (got ${String(args.width)})`);
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
-      const minBytes = args['min-bytes'] === undefined ? 8 * 1024 * 1024 : parseByteSize(args['min-bytes'], '--min-bytes');
+      const minBytes = args['min-bytes'] === undefined ? 8 * MiB : parseByteSize(args['min-bytes'], '--min-bytes');
       if (withStdinArg(args.input ?? []).length === 0) throw new UsageError('name the snapshots: files, a directory, a glob, or - for stdin');
       // A directory (or glob) of snapshots with their JSON forms beside them holds each sample twice.
       const { kept: paths, twins } = dropTwins(await expandInputs(withStdinArg(args.input ?? [])));

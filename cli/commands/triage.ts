@@ -3,6 +3,7 @@ import { triageDump } from '../../src/dump/triage-dump.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
 import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
+import { MiB } from '../../src/text/units.js';
 
 interface Args {
   dump: string;
@@ -23,7 +24,7 @@ const command: CommandModule<object, Args> = {
   handler: (args) =>
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
-      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * 2 ** 20 });
+      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB });
       await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
 };

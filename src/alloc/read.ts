@@ -16,6 +16,7 @@ import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
 import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from './model.js';
+import { MiB } from '../text/units.js';
 
 export type InputKind = 'crash-dump' | 'term-text' | 'json';
 
@@ -70,10 +71,10 @@ async function modelFromText(all: Buffer, name: string): Promise<{ kind: InputKi
  * (60 MB of term text: 1.2 GB RSS). A recon_alloc snapshot of a node with 192 schedulers is a few
  * MiB, so more than this is some other file, and is refused before it is read.
  */
-export const MAX_ALLOCATOR_DATA_BYTES = 16 * 1024 * 1024;
+export const MAX_ALLOCATOR_DATA_BYTES = 16 * MiB;
 
 function tooLarge(name: string, size: string): InputError {
-  return new InputError(`${name}: ${size} is too large for allocator data (at most ${MAX_ALLOCATOR_DATA_BYTES >> 20} MiB is read; a recon_alloc snapshot is a few MiB)`, name);
+  return new InputError(`${name}: ${size} is too large for allocator data (at most ${MAX_ALLOCATOR_DATA_BYTES / MiB} MiB is read; a recon_alloc snapshot is a few MiB)`, name);
 }
 
 /** Refuses an allocator data file over MAX_ALLOCATOR_DATA_BYTES without reading it. */
@@ -84,7 +85,7 @@ export async function checkAllocatorDataSize(path: string): Promise<void> {
   } catch (e) {
     throw cannotRead(path, e);
   }
-  if (size > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(path, `${Math.round(size / 1048576)} MiB`);
+  if (size > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(path, `${Math.round(size / MiB)} MiB`);
 }
 
 /** Reads a whole stream of allocator data, `first` (already read) in front; stops past MAX_ALLOCATOR_DATA_BYTES. */
@@ -94,7 +95,7 @@ export async function readAllocatorData(stream: NodeJS.ReadableStream, name: str
   for await (const c of stream) {
     const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
     bytes += b.length;
-    if (bytes > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(name, `more than ${MAX_ALLOCATOR_DATA_BYTES >> 20} MiB`);
+    if (bytes > MAX_ALLOCATOR_DATA_BYTES) throw tooLarge(name, `more than ${MAX_ALLOCATOR_DATA_BYTES / MiB} MiB`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);

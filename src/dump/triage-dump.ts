@@ -6,6 +6,7 @@ import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from './terms/initial-calls.js';
 import type { Dump } from './types.js';
+import { MiB } from '../text/units.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -19,7 +20,7 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   shapeSampleMessages?: number;
 }
 
-const DEFAULT_BUDGET = 256 << 20;
+const DEFAULT_BUDGET = 256 * MiB;
 const DEFAULT_SAMPLE = 5000;
 
 /**
@@ -47,7 +48,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       const heap = dump.index.get('proc_heap', pid);
       const heapBytes = heap?.length ?? 0;
       if (heapBytes > budget) {
-        notes.push(`${pid}: heap of ${Math.round(heapBytes / 2 ** 20)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
+        notes.push(`${pid}: heap of ${Math.round(heapBytes / MiB)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
         continue;
       }
       budget -= heapBytes;

@@ -8,9 +8,10 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, PROC_LIB_INIT, readIdentities } from '../dump/terms/initial-calls.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatPercent, who } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
+import { MiB } from '../text/units.js';
 
 export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = {
   staleMinBytes: 512 * 1024,
@@ -30,7 +31,6 @@ export interface DumpLeakOptions {
   notes?: string[];
 }
 
-const MIB = 1024 * 1024;
 
 function hasBinVHeap(dump: Dump): boolean {
   const p = dump.processes;
@@ -203,9 +203,6 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   return report;
 }
 
-function who(x: { pid: string; name?: string | null }): string {
-  return `${x.pid}${x.name ? ` (${x.name})` : ''}`;
-}
 
 function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   const out: Finding[] = [];
@@ -247,7 +244,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   const b = r.binaries;
   if (b.memoryBinaryBytes !== undefined && b.notInDumpBytes !== undefined && b.memoryBinaryBytes > 0) {
     const shareNot = b.notInDumpBytes / b.memoryBinaryBytes;
-    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MIB) {
+    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MiB) {
       const explained = Math.min(b.staleEstimateBytes, b.notInDumpBytes);
       out.push({
         id: 'leak.binary-not-in-dump',
@@ -263,7 +260,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
     }
   }
   const h = r.holders[0];
-  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MIB) {
+  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MiB) {
     out.push({
       id: 'leak.top-holder',
       severity: 'info',

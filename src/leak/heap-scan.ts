@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
 import { hexValue } from '../dump/bytes.js';
+import { MiB } from '../text/units.js';
 
 /** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
 export interface HeapBinaryScan {
@@ -133,10 +134,10 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     }
   }
 
-  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 << 20);
+  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 * MiB);
   try {
     let done = 0;
-    let nextProgress = 64 << 20;
+    let nextProgress = 64 * MiB;
     let serial = 0;
     for (const h of heaps) {
       const s = serial++;
@@ -183,7 +184,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
       });
       done += h.length;
       if (opts.onProgress && done >= nextProgress) {
-        nextProgress = done + (64 << 20);
+        nextProgress = done + (64 * MiB);
         opts.onProgress(done, total);
       }
     }

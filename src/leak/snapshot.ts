@@ -12,6 +12,7 @@ import streamArray from 'stream-json/streamers/stream-array.js';
 import { cannotRead, InputError } from '../errors.js';
 import { dumpMagic } from '../dump/magic.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
+import { MiB } from '../text/units.js';
 
 /** A process record as the collector writes it (docs/leak.md). */
 export interface ProcessSnapshotRecord {
@@ -34,7 +35,7 @@ export const PROCESS_SNAPSHOT_SCHEMA = 'beamscope.procs/1';
  * The longest JSON line read as one record. The collector lists at most 1,000 references a process
  * (about 60 KB); even a writer listing a million would stay under this.
  */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = 64 * MiB;
 
 function bad(where: string, what: string): never {
   throw new InputError(`${where}: ${what} (see docs/leak.md)`);
@@ -141,7 +142,7 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
   const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
   const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
     // made when iterated, so that a second snapshot is not read (nor fails) before its turn
-    const source: Readable = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
+    const source: Readable = input ?? createReadStream(path, { highWaterMark: MiB });
     let n = 0;
     const take = (value: unknown, where: string): ProcessBinarySummary | undefined => {
       n++;

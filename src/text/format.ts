@@ -71,3 +71,8 @@ export function table(columns: Column[], rows: Array<Array<string | number>>, in
       .trimEnd();
   return [fmt(columns.map((c) => c.header)), ...cells.map(fmt)].join('\n');
 }
+
+/** A process as people read it: `<0.79.0> (name)`, or the pid alone. */
+export function who(p: { pid: string; name?: string | null }): string {
+  return p.name ? `${p.pid} (${p.name})` : p.pid;
+}

@@ -14,6 +14,7 @@ import { hexValue, parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
 import { NIL, marker, type BinaryTerm, type Term } from './model.js';
 import type { HeapLines } from './sequential-heap.js';
+import { MiB } from '../../text/units.js';
 
 export interface DecodeLimits {
   /** Nesting limit for tuples, list heads, maps (default DEFAULT_MAX_DEPTH, 500). */
@@ -147,7 +148,7 @@ export class TermDecoder {
     this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxNodes = limits.maxNodes ?? 2_000_000;
     this.binaryBytes = limits.binaryBytes ?? 0;
-    this.maxLineBytes = limits.maxLineBytes ?? 16 << 20;
+    this.maxLineBytes = limits.maxLineBytes ?? 16 * MiB;
     this.memoHeap = limits.memoHeap ?? true;
   }
 

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { hashNumber, hexValue } from '../bytes.js';
+import { MiB } from '../../text/units.js';
 
 /** True for a line that starts `HEX:` (within its first 48 bytes), as the index records them. */
 function isAddressLine(line: Uint8Array): boolean {
@@ -174,7 +175,7 @@ export class HeapIndex {
   minAddress = Infinity;
   maxAddress = -Infinity;
 
-  constructor(private readonly path: string, offset: number, length: number, bufferSize = 1 << 20) {
+  constructor(private readonly path: string, offset: number, length: number, bufferSize = MiB) {
     this.base = offset;
     this.end = offset + length;
     let cap = 1024;
