@@ -10,14 +10,17 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
-import { EXIT, oneLine } from './common.js';
+import { EXIT, oneLine, protectStdinArgs } from './common.js';
 import { setReadCache, setReadThreads } from './progress.js';
 import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command's own argument type
-const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }>> = {
+// Each command's arguments are typed by its own builder (defineCommand checks the handler against
+// it); this list only hands the modules to yargs, and yargs's Argv is invariant in its argument
+// type, so the list erases it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any> }>> = {
   triage: () => import('./commands/triage.js'),
   procs: () => import('./commands/procs.js'),
   proc: () => import('./commands/proc.js'),
@@ -33,7 +36,7 @@ const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = requested !== undefined && requested in LOADERS ? [requested] : Object.keys(LOADERS);
 const commands = (await Promise.all(wanted.map((name) => LOADERS[name]()))).map((m) => m.default);
 
-const cli = yargs(hideBin(process.argv))
+const cli = yargs(protectStdinArgs(hideBin(process.argv)))
   .scriptName('beamscope')
   .usage('$0 <command> [options]\n\nMemory and crash-dump diagnostics for the Erlang VM.')
   .command(commands)

@@ -1,24 +1,10 @@
-import type { CommandModule } from 'yargs';
 import { collect, type CollectResult } from '../../src/collect/index.js';
 import type { CollectEvent } from '../../src/collect/options.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
-import { runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 
-interface Args {
-  node: string;
-  cookie?: string;
-  timeout?: number;
-  out: string;
-  'bin-leak'?: boolean;
-  processes?: boolean;
-  interval?: number;
-  count?: number;
-  'binary-list'?: number;
-  format: 'text' | 'json';
-  top: number;
-}
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'collect',
   describe: 'Snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
   builder: (y) =>
@@ -37,7 +23,7 @@ const command: CommandModule<object, Args> = {
       .option('binary-list', { type: 'number', describe: 'list a process\'s binary references one by one up to N (default 1000), else only their count and bytes' })
       .example('$0 collect --node myapp@db1 --out snaps/', 'allocators and processes of myapp@db1 (cookie from ~/.erlang.cookie)')
       .example('$0 collect --node myapp@db1 --out snaps/ --bin-leak', 'then: beamscope leak snaps/binleak-before-*.jsonl snaps/binleak-after-*.jsonl')
-      .example('$0 collect --node myapp@db1 --out series/ --no-processes --interval 60 --count 30', "then: beamscope trend 'series/alloc-*.snapshot'") as never,
+      .example('$0 collect --node myapp@db1 --out series/ --no-processes --interval 60 --count 30', "then: beamscope trend 'series/alloc-*.snapshot'"),
   handler: (args) =>
     runCommand(async () => {
       const progress = process.stderr.isTTY ? stderrProgress() : undefined;
@@ -80,7 +66,7 @@ const command: CommandModule<object, Args> = {
       if (args.format === 'json') await writeOut(toJson(result));
       else await writeOut(renderCollectText(result));
     }),
-};
+});
 
 /** One line on stderr (a terminal only), rewritten in place. */
 function stderrProgress(): { onEvent(e: CollectEvent): void; done(): void } {
