@@ -1,7 +1,7 @@
 import { allocReport } from '../../src/alloc/report.js';
 import { readAllocatorInput } from '../../src/alloc/read.js';
 import { UsageError } from '../../src/errors.js';
-import { type AllocView, renderAllocText } from '../../src/report/alloc-text.js';
+import { renderAllocText } from '../../src/report/alloc-text.js';
 import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
 
