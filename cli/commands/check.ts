@@ -7,7 +7,7 @@ import { type NodeSnapshot, collectForCheck } from '../../src/collect/index.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { renderCheckText, renderRuleList } from '../../src/report/check-text.js';
 import { renderNagios, renderNagiosUnknown } from '../../src/report/nagios.js';
-import { defineCommand, reportError, runCommand, stdinArgs, writeOut } from '../common.js';
+import { defineCommand, oneLine, reportError, runCommand, stdinArgs, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
 import { MiB } from '../../src/text/units.js';
 
@@ -82,12 +82,14 @@ const command = defineCommand({
           else await writeOut(renderNagios(result));
           return result.exitCode;
         } catch (e) {
-          // A monitoring agent reads stdout: the UNKNOWN goes there as one plugin line.
-          if (format === 'nagios' && (e instanceof UsageError || e instanceof InputError)) {
+          // A monitoring agent reads stdout: the UNKNOWN goes there as one plugin line (in text
+          // too, which a person reads; JSON output stays JSON, with the error on stderr).
+          if (format !== 'json' && (e instanceof UsageError || e instanceof InputError)) {
+            if (format === 'text') process.stderr.write(`beamscope: ${oneLine(e.message)}\n`);
             await writeOut(renderNagiosUnknown(e.message));
             return UNKNOWN;
           }
-          if (format === 'nagios' && !(e instanceof UsageError || e instanceof InputError)) {
+          if (format !== 'json' && !(e instanceof UsageError || e instanceof InputError)) {
             // Internal errors: still one plugin line on stdout, the detail on stderr.
             reportError(e, { input: UNKNOWN, usage: UNKNOWN });
             await writeOut(renderNagiosUnknown(`internal error: ${(e as Error)?.message ?? String(e)}`));

@@ -1,14 +1,19 @@
 import { collect, type CollectResult } from '../../src/collect/index.js';
 import type { CollectEvent } from '../../src/collect/options.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
-import { defineCommand, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, runCommand, toJson, writeOut } from '../common.js';
 
 
 const command = defineCommand({
   command: 'collect',
   describe: 'Snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
   builder: (y) =>
-    withCommonOptions(y)
+    y
+      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+      // Global options that change nothing here (collect reads no dump) stay out of its help.
+      .hide('threads')
+      .hide('cache')
+      .hide('color')
       .option('node', { type: 'string', demandOption: true, describe: 'the node, NAME@HOST (a dot in HOST means long names); NAME alone is NAME@this host' })
       .option('cookie', { type: 'string', describe: "the node's cookie (default: $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
       .option('timeout', { type: 'number', describe: 'seconds to wait for any one answer of the node (default 30)' })
