@@ -18,6 +18,7 @@ export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unk
   const r = d.record;
   const num = (n: number) => (Number.isFinite(n) ? n : null);
   return {
+    schemaVersion: 1,
     pid: d.pid,
     name: r.name ?? null,
     state: r.state ?? null,
