@@ -30,18 +30,26 @@ describe('beamscope/alloc in a browser', () => {
     const sandbox: Record<string, unknown> = { TextDecoder, TextEncoder };
     runInNewContext(code, sandbox);
     const alloc = sandbox.beamscopeAlloc as typeof nodeAlloc;
-    expect(runInNewContext('typeof process + typeof Buffer + typeof require', sandbox)).toBe('undefinedundefinedundefined');
+    expect(runInNewContext('typeof process + typeof Buffer + typeof require', sandbox)).toBe(
+      'undefinedundefinedundefined',
+    );
 
     const bytes = new Uint8Array(readFileSync(SNAPSHOT));
     const inBrowser = alloc.summarizeByType(alloc.allocatorModelFromTermText(alloc.decodeTermText(bytes), 'snap'));
-    const inNode = nodeAlloc.summarizeByType(nodeAlloc.allocatorModelFromTermText(nodeAlloc.decodeTermText(bytes), 'snap'));
+    const inNode = nodeAlloc.summarizeByType(
+      nodeAlloc.allocatorModelFromTermText(nodeAlloc.decodeTermText(bytes), 'snap'),
+    );
     expect(inBrowser.length).toBeGreaterThan(0);
     expect(JSON.parse(JSON.stringify(inBrowser))).toEqual(JSON.parse(JSON.stringify(inNode)));
 
     // The JSON form from parsed values (what a page gets from JSON.parse of an uploaded file).
-    const model = JSON.parse(JSON.stringify(nodeAlloc.allocatorModelFromTermText(nodeAlloc.decodeTermText(bytes), 'snap')));
+    const model = JSON.parse(
+      JSON.stringify(nodeAlloc.allocatorModelFromTermText(nodeAlloc.decodeTermText(bytes), 'snap')),
+    );
     const fromJson = alloc.allocatorModelFromJsonValues([model], 'upload.json');
-    expect(alloc.allocReport(fromJson).findings.map((f) => f.id)).toEqual(nodeAlloc.allocReport(model).findings.map((f) => f.id));
+    expect(alloc.allocReport(fromJson).findings.map((f) => f.id)).toEqual(
+      nodeAlloc.allocReport(model).findings.map((f) => f.id),
+    );
     // Latin-1 snapshot text (recon's snapshot_save of a node name with é) decodes without Buffer.
     expect(alloc.decodeTermText(new Uint8Array([0x27, 0xe9, 0x27]))).toBe("'é'");
   });

@@ -32,8 +32,12 @@ describe('colour', () => {
   it('reaches the output of a command', () => {
     expect(run(['triage', OOM, '--top', '1', '--no-cache']).stdout).not.toContain(ESC);
     expect(run(['triage', OOM, '--top', '1', '--no-cache'], { FORCE_COLOR: '1' }).stdout).toContain(ESC);
-    expect(run(['--color', 'always', 'triage', OOM, '--top', '1', '--no-cache'], { NO_COLOR: '1' }).stdout).toContain(ESC);
-    expect(run(['triage', OOM, '--top', '1', '--no-cache', '--color=never'], { FORCE_COLOR: '1' }).stdout).not.toContain(ESC);
+    expect(run(['--color', 'always', 'triage', OOM, '--top', '1', '--no-cache'], { NO_COLOR: '1' }).stdout).toContain(
+      ESC,
+    );
+    expect(
+      run(['triage', OOM, '--top', '1', '--no-cache', '--color=never'], { FORCE_COLOR: '1' }).stdout,
+    ).not.toContain(ESC);
   });
 });
 

@@ -16,12 +16,19 @@ let home: string;
 let pkg: string;
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 beforeAll(() => {
   home = mkdtempSync(join(REPO, '.tmp-consumer-'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', home], { cwd: REPO, encoding: 'utf8' }))[0];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', home], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }),
+  )[0];
   pkg = join(home, 'node_modules', 'beamscope');
   mkdirSync(pkg, { recursive: true });
   execFileSync('tar', ['-xzf', join(home, packed.filename), '-C', pkg, '--strip-components=1']);
@@ -37,7 +44,12 @@ describe('the package', () => {
     expect(files).toContain('LICENSE');
     expect(readFileSync(join(pkg, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
     expect(files).toContain('dist/bin/beamscope.js');
-    expect(files.filter((f) => f.startsWith('dist/bench') || f.startsWith('bench/') || f.startsWith('fixtures/') || f.startsWith('test/'))).toEqual([]);
+    expect(
+      files.filter(
+        (f) =>
+          f.startsWith('dist/bench') || f.startsWith('bench/') || f.startsWith('fixtures/') || f.startsWith('test/'),
+      ),
+    ).toEqual([]);
     for (const m of files.filter((f) => f.endsWith('.map'))) {
       const map = JSON.parse(readFileSync(join(pkg, m), 'utf8')) as { sources: string[] };
       for (const s of map.sources) expect(existsSync(resolve(dirname(join(pkg, m)), s)), `${m} -> ${s}`).toBe(true);
@@ -49,12 +61,24 @@ describe('the package', () => {
 
   it('a consumer imports every entry point and uses it', () => {
     const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
-    const entries = Object.keys(meta.exports).filter((e) => e !== './package.json').map((e) => (e === '.' ? 'beamscope' : `beamscope/${e.slice(2)}`));
-    expect(entries.sort()).toEqual(['beamscope', 'beamscope/alloc', 'beamscope/alloc/node', 'beamscope/check', 'beamscope/dump', 'beamscope/leak', 'beamscope/trend']);
+    const entries = Object.keys(meta.exports)
+      .filter((e) => e !== './package.json')
+      .map((e) => (e === '.' ? 'beamscope' : `beamscope/${e.slice(2)}`));
+    expect(entries.sort()).toEqual([
+      'beamscope',
+      'beamscope/alloc',
+      'beamscope/alloc/node',
+      'beamscope/check',
+      'beamscope/dump',
+      'beamscope/leak',
+      'beamscope/trend',
+    ]);
     const oom = JSON.stringify(join(REPO, 'fixtures', 'oom.dump'));
     const snap = JSON.stringify(join(REPO, 'fixtures', 'trend', 'series', 'snap-20.snapshot'));
     const before = JSON.stringify(join(REPO, 'fixtures', 'leak', 'gc-before.jsonl'));
-    writeFileSync(join(home, 'consumer.mjs'), `
+    writeFileSync(
+      join(home, 'consumer.mjs'),
+      `
       import { readFileSync } from 'node:fs';
       import { triageDump, sortFindings, InputError } from 'beamscope';
       import { readDump, processAt } from 'beamscope/dump';
@@ -78,11 +102,18 @@ describe('the package', () => {
         holders: holders.holders.length, checked: checked.schemaVersion, trend: trend.schemaVersion,
         inputError: typeof InputError,
       }));
-    `);
+    `,
+    );
     const r = spawnSync(process.execPath, ['consumer.mjs'], { cwd: home, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ schemaVersion: 1, first: 'slogan.out-of-memory', checked: 1, trend: 1, inputError: 'function' });
+    expect(out).toMatchObject({
+      schemaVersion: 1,
+      first: 'slogan.out-of-memory',
+      checked: 1,
+      trend: 1,
+      inputError: 'function',
+    });
     expect(out.process).toMatch(/^<0\.\d+\.0>$/);
     expect(out.types).toBeGreaterThan(0);
     expect(out.instances).toBeGreaterThan(0);
@@ -90,7 +121,18 @@ describe('the package', () => {
   });
 
   it('the packed bin runs', () => {
-    const r = spawnSync(process.execPath, [join(pkg, 'dist', 'bin', 'beamscope.js'), 'triage', join(REPO, 'fixtures', 'oom.dump'), '--format', 'json', '--no-cache'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(pkg, 'dist', 'bin', 'beamscope.js'),
+        'triage',
+        join(REPO, 'fixtures', 'oom.dump'),
+        '--format',
+        'json',
+        '--no-cache',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).schemaVersion).toBe(1);
   });

@@ -30,7 +30,11 @@ const RUNS: Record<string, string[]> = {
 describe('JSON outputs', () => {
   it('the committed schemas are what scripts/schemas.mjs generates from the types', () => {
     const fresh = generate() as Record<string, string>;
-    for (const name of Object.keys(OUTPUTS)) expect(readFileSync(join(REPO, 'schemas', `${name}.schema.json`), 'utf8'), `schemas/${name}.schema.json: run npm run schemas`).toBe(fresh[name]);
+    for (const name of Object.keys(OUTPUTS))
+      expect(
+        readFileSync(join(REPO, 'schemas', `${name}.schema.json`), 'utf8'),
+        `schemas/${name}.schema.json: run npm run schemas`,
+      ).toBe(fresh[name]);
   }, 120_000);
 
   it.each(Object.entries(RUNS))('%s: schemaVersion 1 and valid against its schema', (name, args) => {
@@ -44,7 +48,9 @@ describe('JSON outputs', () => {
   });
 
   it('proc and index carry schemaVersion too', () => {
-    const proc = JSON.parse(beamscope(['proc', join(F, 'mailbox.dump'), 'big_mailbox', '--format', 'json', '--no-cache']).stdout);
+    const proc = JSON.parse(
+      beamscope(['proc', join(F, 'mailbox.dump'), 'big_mailbox', '--format', 'json', '--no-cache']).stdout,
+    );
     expect(proc.schemaVersion).toBe(1);
   });
 });

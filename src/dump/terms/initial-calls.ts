@@ -42,7 +42,10 @@ export interface Identity {
  * Decodes the dictionaries of these rows (a plain dump file only: the caller checks). One that
  * cannot be decoded (a cut or odd heap) is counted in `failed` and left out.
  */
-export function readIdentities(dump: Dump, rows: readonly number[]): { identities: Map<string, Identity>; failed: number } {
+export function readIdentities(
+  dump: Dump,
+  rows: readonly number[],
+): { identities: Map<string, Identity>; failed: number } {
   const p = dump.processes;
   const identities = new Map<string, Identity>();
   let failed = 0;
