@@ -120,6 +120,27 @@ describe('the package', () => {
     expect(out.holders).toBe(2);
   });
 
+  it('every example in examples/ runs against the packed package (one per entry point)', () => {
+    const F = join(REPO, 'fixtures');
+    const args: Record<string, string[]> = {
+      'triage.mjs': [join(F, 'oom.dump')],
+      'dump.mjs': [join(F, 'mailbox.dump')],
+      'alloc.mjs': [join(F, 'trend', 'series', 'snap-20.snapshot')],
+      'alloc-node.mjs': [join(F, 'oom.dump')],
+      'leak.mjs': [join(F, 'leak', 'gc-before.jsonl')],
+      'check.mjs': [join(F, 'trend', 'series', 'snap-20.snapshot')],
+      'trend.mjs': [join(F, 'trend', 'series', 'snap-01.snapshot'), join(F, 'trend', 'series', 'snap-20.snapshot')],
+    };
+    expect(readdirSync(join(REPO, 'examples')).sort()).toEqual(Object.keys(args).sort());
+    mkdirSync(join(home, 'examples'), { recursive: true });
+    for (const [file, a] of Object.entries(args)) {
+      writeFileSync(join(home, 'examples', file), readFileSync(join(REPO, 'examples', file)));
+      const r = spawnSync(process.execPath, [join('examples', file), ...a], { cwd: home, encoding: 'utf8' });
+      expect(r.status, `${file}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.trim().length, file).toBeGreaterThan(0);
+    }
+  });
+
   it('the packed bin runs', () => {
     const r = spawnSync(
       process.execPath,

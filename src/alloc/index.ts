@@ -40,6 +40,7 @@ export {
   containerValue,
   usage,
   type Keyword,
+  type ContainerKey,
   type ReconReport,
   type ReconMemory,
   type FragmentationEntry,

@@ -9,6 +9,7 @@ import { sortFindings, type Finding } from '../findings.js';
 import { countOf, formatBytes, formatCount, who } from '../text/format.js';
 import type {
   GroupGrowth, ProcessBinarySummary, ProcessDelta, ProcessGrowth, SnapshotLeakReport, SnapshotMeta,
+  SnapshotSource,
 } from './types.js';
 import { MiB } from '../text/units.js';
 
@@ -25,7 +26,6 @@ export interface CompareOptions {
   growthMinShare?: number;
 }
 
-type Source = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -36,7 +36,7 @@ function topN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
 }
 
 /** Path, format and metadata record of a side, when it is an openSnapshot stream. */
-function sideMeta(src: Source, counted: { processes: number; refs: number; bytes: number }, fallback: string): SnapshotMeta {
+function sideMeta(src: SnapshotSource, counted: { processes: number; refs: number; bytes: number }, fallback: string): SnapshotMeta {
   const m = (src as { meta?: SnapshotMeta }).meta;
   return {
     path: m?.path ?? fallback,
@@ -50,7 +50,7 @@ function sideMeta(src: Source, counted: { processes: number; refs: number; bytes
  * Compares two snapshots: openSnapshot streams, or any (async) iterables of summaries. The before
  * side is read first, in full (one summary per process kept); the after side is joined as it comes.
  */
-export async function compareSnapshots(before: Source, after: Source, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
+export async function compareSnapshots(before: SnapshotSource, after: SnapshotSource, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
   const top = Math.max(0, opts.top ?? 10);
   // lists are built this long so that findings do not depend on --top, then cut to top
   const rowsN = Math.max(top, 20);
