@@ -198,14 +198,14 @@ function statusKb(pid: number): { hwm: number; rss: number } {
 
 function descendants(pid: number, acc: number[] = []): number[] {
   acc.push(pid);
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return acc;
   }
   for (const t of tasks) {
-    let kids = '';
+    let kids: string;
     try {
       kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'latin1');
     } catch {

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError, UsageError } from '../src/errors.js';
 
 /** Options every command takes. */
@@ -19,6 +19,20 @@ export function withCommonOptions<T>(y: Argv<T>) {
         return n;
       },
     });
+}
+
+/**
+ * A subcommand whose arguments are typed by its own builder: the handler sees exactly the options
+ * and positionals the builder declares (with their types, defaults and choices), so no hand-written
+ * argument interface can drift from them.
+ */
+export function defineCommand<U>(c: {
+  command: string;
+  describe: string;
+  builder: (y: Argv) => Argv<U>;
+  handler: (args: ArgumentsCamelCase<U>) => void | Promise<void>;
+}): CommandModule<object, U> {
+  return c;
 }
 
 /** Exit codes of every command but `check` (which follows the monitoring-plugin convention). */
@@ -80,11 +94,30 @@ export function writeOut(text: string): Promise<void> {
 }
 
 /**
- * yargs-parser reads a lone "-" as an empty option group and passes "" for it; a file cannot be
- * named "", so both mean standard input. Reading a dump from a terminal is a usage error.
+ * What a lone "-" on the command line becomes before yargs parses it (main.ts). yargs reads a lone
+ * "-" as an option with no name: it drops it from a variadic positional (`leak - after.jsonl`) and
+ * passes "" for a single one. This token is kept in place like any other value; no real argument
+ * can hold a NUL. inputPath and stdinArgs turn it back into "-".
+ */
+export const STDIN_TOKEN = '\u0000stdin';
+
+/** The command line with each lone "-" as STDIN_TOKEN (after `--`, arguments are left as they are). */
+export function protectStdinArgs(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (a === '-' && (end < 0 || i < end) ? STDIN_TOKEN : a));
+}
+
+/** Positional inputs with STDIN_TOKEN back as "-". */
+export function stdinArgs(inputs: readonly string[] | undefined): string[] {
+  return (inputs ?? []).map((a) => (a === STDIN_TOKEN ? '-' : String(a)));
+}
+
+/**
+ * A positional input path: "-" (STDIN_TOKEN, or "" or nothing) is standard input; a file cannot be
+ * named "". Reading a dump from a terminal is a usage error.
  */
 export function inputPath(value: string | undefined): string {
-  const path = value === '' || value === undefined ? '-' : value;
+  const path = value === '' || value === undefined || value === STDIN_TOKEN ? '-' : value;
   if (path === '-' && process.stdin.isTTY) throw new UsageError('"-" reads the input from standard input; pipe a file into it');
   return path;
 }

@@ -10,13 +10,17 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
-import { EXIT, oneLine } from './common.js';
-import { setReadCache, setReadThreads } from './progress.js';
+import { EXIT, oneLine, protectStdinArgs } from './common.js';
+import { type ColorMode, setColorMode, setReadCache, setReadThreads } from './progress.js';
 import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.
-const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }>> = {
+// Each command's arguments are typed by its own builder (defineCommand checks the handler against
+// it); this list only hands the modules to yargs, and yargs's Argv is invariant in its argument
+// type, so the list erases it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any> }>> = {
   triage: () => import('./commands/triage.js'),
   procs: () => import('./commands/procs.js'),
   proc: () => import('./commands/proc.js'),
@@ -29,11 +33,22 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }
   index: () => import('./commands/index.js'),
   exporter: () => import('./commands/exporter.js'),
 };
-const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const args = protectStdinArgs(hideBin(process.argv));
+/** Global options that take a value: their value is not the command's name. */
+const GLOBAL_VALUES = new Set(['--threads', '--color']);
+/** The command named on the command line (global options may come before it). */
+function commandOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (GLOBAL_VALUES.has(argv[i])) i++;
+    else if (!argv[i].startsWith('-')) return argv[i];
+  }
+  return undefined;
+}
+const requested = commandOf(args);
 const wanted = requested !== undefined && requested in LOADERS ? [requested] : Object.keys(LOADERS);
 const commands = (await Promise.all(wanted.map((name) => LOADERS[name]()))).map((m) => m.default);
 
-const cli = yargs(hideBin(process.argv))
+const cli = yargs(args)
   .scriptName('beamscope')
   .usage('$0 <command> [options]\n\nMemory and crash-dump diagnostics for the Erlang VM.')
   .command(commands)
@@ -52,18 +67,32 @@ const cli = yargs(hideBin(process.argv))
     default: true,
     describe: 'use and keep an index of a plain-file crash dump beside it (DUMP.bsidx) or in ~/.cache/beamscope, so the next command skips the scan; --no-cache reads the dump afresh and saves nothing',
   })
+  .option('color', {
+    choices: ['auto', 'always', 'never'] as const,
+    default: 'auto' as const,
+    global: true,
+    describe: 'colour in text output; auto: on a terminal, unless NO_COLOR is set (non-empty) or TERM=dumb; FORCE_COLOR turns it on',
+  })
   .middleware((argv) => {
     setReadThreads(argv.threads as number | undefined);
     setReadCache(argv.cache !== false);
+    setColorMode(argv.color as ColorMode);
   })
-  .demandCommand(1, 'Name a command; see --help.')
+  .completion('completion', 'print a bash/zsh completion script (beamscope completion >> ~/.bashrc)')
+  .demandCommand(1, '')
   .strict()
   .wrap(Math.min(100, process.stdout.columns || 100))
   .fail((msg, err) => {
     // Validation and coercion errors (err is yargs's own) are usage errors like msg-only ones:
     // one line, no stack trace. `check` maps them to UNKNOWN (3); everything else exits 2.
-    const isCheck = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'check';
-    const text = oneLine(msg ?? err?.message ?? 'usage error');
+    const command = commandOf(args);
+    if (command === undefined) {
+      // `beamscope` alone: what it does and its commands, not an error message.
+      cli.showHelp((s) => process.stderr.write(`${s}\n`));
+      process.exit(EXIT.usage);
+    }
+    const isCheck = command === 'check';
+    const text = oneLine(msg || err?.message || 'usage error');
     // A monitoring agent reads stdout: the plugin's UNKNOWN line goes there too.
     if (isCheck) process.stdout.write(`BEAMSCOPE UNKNOWN - ${text}\n`);
     process.stderr.write(`beamscope: ${text}${isCheck ? '' : ' (see beamscope --help)'}\n`);

@@ -11,13 +11,7 @@ export interface OpenMetricsArgs {
   'per-instance'?: boolean;
 }
 
-/** `--format text|json|openmetrics` and the openmetrics options, for commands that take withCommonOptions. */
-export function openMetricsOptions<T>(y: Argv<T>) {
-  return openMetricsOutputOptions(
-    y.option('format', { choices: ['text', 'json', 'openmetrics'] as const, default: 'text' as const, describe: 'output format (openmetrics: Prometheus / node_exporter textfile collector)' }),
-  );
-}
-
+/** The openmetrics options (`--format openmetrics` itself is each command's own choice). */
 export function openMetricsOutputOptions<T>(y: Argv<T>) {
   return y
     .option('output', { type: 'string', describe: 'with --format openmetrics: write to FILE atomically (a temporary file, then a rename), e.g. node_exporter\'s textfile directory' })

@@ -1,6 +1,6 @@
 import { readDump, type Dump } from '../src/dump/index.js';
 import { statSync } from 'node:fs';
-import { formatBytes, sanitize } from '../src/report/format.js';
+import { formatBytes, sanitize } from '../src/text/format.js';
 
 /**
  * Progress on stderr, only when stderr is a terminal: a line rewritten in place, cleared at the end.
@@ -24,9 +24,29 @@ export function progressReporter(label: string): { onProgress?: (read: number, t
   };
 }
 
-/** Colour only on a terminal and never with NO_COLOR. */
+export type ColorMode = 'auto' | 'always' | 'never';
+let colorMode: ColorMode = 'auto';
+
+/** `--color auto|always|never` (set once, before the command runs). */
+export function setColorMode(mode: ColorMode): void {
+  colorMode = mode;
+}
+
+/**
+ * Whether text output is coloured. `--color always|never` decides; with `auto` (the default),
+ * NO_COLOR set to anything but "" turns it off (no-color.org), then FORCE_COLOR set to anything but
+ * "" or "0" turns it on, then TERM=dumb turns it off, else colour goes to a terminal only.
+ */
+export function colorEnabled(mode: ColorMode, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return isTTY;
+}
+
 export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
+  return colorEnabled(colorMode, process.env, Boolean(process.stdout.isTTY));
 }
 
 let readThreads: number | undefined;

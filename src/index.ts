@@ -9,6 +9,6 @@ export { readDump, processAt, findProcess, type Dump, type ReadOptions } from '.
 export { triage, type TriageOptions } from './dump/analyze/triage.js';
 export { triageDump, type TriageDumpOptions } from './dump/triage-dump.js';
 export type * from './dump/analyze/report-types.js';
-export { decodeSlogan, type SloganCause } from './dump/analyze/slogan.js';
+export { decodeSlogan, type SloganCause, type ConfigFileError } from './dump/analyze/slogan.js';
 export { sortFindings, type Finding, type Severity } from './findings.js';
 export { InputError, UsageError } from './errors.js';

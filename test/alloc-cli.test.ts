@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
       const lines = r.stdout.split('\n');
       expect(lines[0]).toMatch(/^Allocators from recon_alloc snapshot/);
       expect(lines[2]).toBe('Verdict:');
-      expect(lines[3]).toMatch(/^WARNING binary_alloc: .*\[alloc\.logplex-pattern\]$/);
+      expect(lines[3]).toMatch(/^WARNING {2}binary_alloc: .*\[alloc\.logplex-pattern\]$/);
       expect(r.stdout).toMatch(/used {9}48\.4 MiB {2}\(50,761,792 bytes\)/);
       expect(r.stdout).toMatch(/By allocator type/);
       expect(r.stdout).toMatch(/options in force: as=aoffcbf, lmbcs=5242880/);

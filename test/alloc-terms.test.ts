@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeTermText, parseTerm, parseTerms, TermSyntaxError, type Term } from '../src/alloc/term-text.js';
+import { decodeTermText, parseTerm, parseTerms, TermSyntaxError, type Term } from '../src/term-text/term-text.js';
 import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { reconReport } from '../src/alloc/recon.js';
 import { InputError } from '../src/errors.js';

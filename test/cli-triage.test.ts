@@ -90,7 +90,6 @@ describe('beamscope triage', () => {
     for (const format of ['text', 'json']) {
       const r = await beamscope(['triage', join(FIXTURES, 'hostile.dump'), '--format', format]);
       expect(r.code).toBe(0);
-      // eslint-disable-next-line no-control-regex
       expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     }
   });

@@ -455,7 +455,7 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
 
   it('collectForCheck (check --node): allocator snapshot and process records under stable names, checked, then removed', async () => {
     const snap = await collectForCheck({ node: mainName, cookie: COOKIE, timeoutSeconds: 20 });
-    let dir = '';
+    let dir: string;
     try {
       expect(snap.paths.map((p) => p.split('/').pop())).toEqual(['alloc.snapshot', 'processes.jsonl']);
       dir = join(snap.paths[0], '..');

@@ -1,6 +1,6 @@
 /** The text renderers' number and text helpers, on values written out by hand. */
 import { describe, expect, it } from 'vitest';
-import { countOf, formatCount, sanitize } from '../src/report/format.js';
+import { countOf, formatCount, sanitize } from '../src/text/format.js';
 
 describe('format helpers', () => {
   it('formatCount groups thousands, keeps the sign, and says ? for what is not a number', () => {

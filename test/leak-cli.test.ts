@@ -94,6 +94,16 @@ describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
     expect(out.matched).toBe(out.before.processes);
   });
 
+  it('reads the before snapshot from stdin with the global --threads before it (yargs parses it, not leak)', () => {
+    const after = join(LEAK, 'gc-after.json');
+    const viaStdin = beamscope(['leak', '--threads', '2', '-', after, '--format', 'json'], readFileSync(join(LEAK, 'gc-before.jsonl')));
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    const fromFiles = beamscope(['--threads', '2', 'leak', join(LEAK, 'gc-before.jsonl'), after, '--format', 'json']);
+    expect(fromFiles.code, fromFiles.stderr).toBe(0);
+    const strip = (s: string) => ({ ...JSON.parse(s), before: { ...JSON.parse(s).before, path: undefined } });
+    expect(strip(viaStdin.stdout)).toEqual(strip(fromFiles.stdout));
+  });
+
   it('leak <t0> <t1> as text shows growth', () => {
     const r = beamscope(['leak', join(LEAK, 'growth-t0.jsonl'), join(LEAK, 'growth-t1.jsonl')]);
     expect(r.code, r.stderr).toBe(0);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { beamscope } from './helpers/cli.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a report's JSON, read by key in assertions
 function json(args: string[]): any {
   const r = beamscope([...args, '--format', 'json']);
   expect(r.stderr).toBe('');

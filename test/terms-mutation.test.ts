@@ -19,9 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const text = original.toString('latin1');
 /** A 90-byte (0x5A) binary of the fixture, from its `=binary:ADDR` section. */
 const BIN = /\n=binary:([0-9A-F]+)\n5A:/.exec(text)![1];
-const pidOf = (name: string) => /=proc:(<[^>]+>)\n(?:[^=][^\n]*\n)*?Name: (\S+)/g;
+const pidOf = () => /=proc:(<[^>]+>)\n(?:[^=][^\n]*\n)*?Name: (\S+)/g;
 function pidNamed(name: string): string {
-  for (const m of text.matchAll(pidOf(name))) if (m[2] === name) return m[1];
+  for (const m of text.matchAll(pidOf())) if (m[2] === name) return m[1];
   throw new Error(name);
 }
 const targets = ['term_holder', 'stack_holder', 'dict_holder', 'gen_holder'].map(pidNamed);
@@ -114,7 +114,7 @@ describe('mutated heap lines never throw, never loop', () => {
           mailboxShapes(dump, pid);
           processIdentity(dump, pid);
         } catch (e) {
-          throw new Error(`seed ${seed} (${what}) ${pid}: ${(e as Error).stack}`);
+          throw new Error(`seed ${seed} (${what}) ${pid}: ${(e as Error).stack}`, { cause: e });
         }
         expect(Date.now() - t0, `seed ${seed} (${what})`).toBeLessThan(5000);
       }
@@ -124,7 +124,7 @@ describe('mutated heap lines never throw, never loop', () => {
 
   it('adversarial shapes: cycles, exponential sharing, absurd sizes', async () => {
     const pid = targets[0];
-    const [start, end] = body(text, `=proc_heap:${pid}`);
+    const [start] = body(text, `=proc_heap:${pid}`);
     const [ms, me] = body(text, `=proc_messages:${pid}`);
     // New heap objects at addresses not otherwise used, and messages pointing at them.
     const extra: string[] = [

@@ -1,27 +1,19 @@
-import type { CommandModule } from 'yargs';
 import { allocReport } from '../../src/alloc/report.js';
-import { readAllocatorInput } from '../../src/alloc/read.js';
-import { UsageError } from '../../src/errors.js';
-import { type AllocView, renderAllocText } from '../../src/report/alloc-text.js';
-import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
-import { checkOpenMetricsArgs, openMetricsOptions, writeOpenMetrics, type OpenMetricsArgs } from '../openmetrics.js';
+import { readAllocatorInput, readHead } from '../../src/alloc/read.js';
 import { contentNode } from '../../src/check/input.js';
+import { UsageError } from '../../src/errors.js';
 import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
-import { readHead } from '../../src/alloc/read.js';
+import { renderAllocText } from '../../src/report/alloc-text.js';
+import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOutputOptions, writeOpenMetrics } from '../openmetrics.js';
 import { useColor } from '../progress.js';
 
-interface Args extends OpenMetricsArgs {
-  input: string;
-  format: 'text' | 'json' | 'openmetrics';
-  top: number;
-  view?: AllocView;
-}
-
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'alloc <input>',
   describe: "recon_alloc's views and a fragmentation verdict from a crash dump, a recon_alloc snapshot, system_info output or JSON",
   builder: (y) =>
-    openMetricsOptions(withCommonOptions(y))
+    openMetricsOutputOptions(withCommonOptions(y))
+      .option('format', { choices: ['text', 'json', 'openmetrics'] as const, default: 'text' as const, describe: 'output format (openmetrics: Prometheus / node_exporter textfile collector)' })
       .positional('input', {
         type: 'string',
         demandOption: true,
@@ -30,7 +22,7 @@ const command: CommandModule<object, Args> = {
       .option('view', {
         choices: ['memory', 'fragmentation', 'cache', 'blocks', 'sbcs'] as const,
         describe: 'print one recon_alloc view: memory/1, fragmentation/1, cache_hit_rates/0, average_block_sizes/1, sbcs_to_mbcs/1',
-      }) as never,
+      }),
   handler: (args) =>
     runCommand(async () => {
       // `beamscope alloc x | head`: a closed pipe is the reader being done, not an error.
@@ -55,7 +47,7 @@ const command: CommandModule<object, Args> = {
         await writeOut(renderAllocText(report, { view: args.view, top: args.top, color: useColor() }));
       }
     }),
-};
+});
 
 /** NaN (recon would have crashed: blocks in no carriers) is not JSON: null. */
 function jsonReplacer(_key: string, value: unknown): unknown {

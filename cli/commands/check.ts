@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { evaluate } from '../../src/check/evaluate.js';
 import { expandInputs, loadInput } from '../../src/check/input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES } from '../../src/check/rules.js';
@@ -8,50 +7,21 @@ import { type NodeSnapshot, collectForCheck } from '../../src/collect/index.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { renderCheckText, renderRuleList } from '../../src/report/check-text.js';
 import { renderNagios, renderNagiosUnknown } from '../../src/report/nagios.js';
-import { reportError, runCommand, writeOut } from '../common.js';
-import { checkOpenMetricsArgs, openMetricsOutputOptions, type OpenMetricsArgs, writeOpenMetrics } from '../openmetrics.js';
+import { defineCommand, oneLine, reportError, runCommand, stdinArgs, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOutputOptions, writeOpenMetrics } from '../openmetrics.js';
 import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
 import { useColor } from '../progress.js';
+import { MiB } from '../../src/text/units.js';
 
 type Format = 'nagios' | 'text' | 'json' | 'openmetrics';
 
-interface Args extends OpenMetricsArgs {
-  input?: string[];
-  format?: Format;
-  warn?: string | string[];
-  crit?: string | string[];
-  only?: string | string[];
-  skip?: string | string[];
-  'list-rules'?: boolean;
-  'min-type-bytes'?: string | number;
-  'min-mseg-calls'?: number;
-  node?: string;
-  cookie?: string;
-  timeout?: number;
-  'node-processes'?: boolean;
-}
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-
-/**
- * yargs drops a lone `-` from an array positional; put it back where it stood on the command line
- * (`-` is standard input).
- */
-export function withStdinArg(inputs: string[], argv: string[] = process.argv.slice(2)): string[] {
-  if (!argv.includes('-')) return inputs;
-  const rest = [...inputs];
-  const out: string[] = [];
-  for (const a of argv) {
-    if (a === '-') out.push('-');
-    else if (rest[0] === a) out.push(rest.shift()!);
-  }
-  return [...out, ...rest];
-}
 
 /** Monitoring-plugin exit codes: bad arguments and unreadable input are UNKNOWN. */
 const UNKNOWN = 3;
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'check [input..]',
   describe: 'Health check with monitoring-plugin output and exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
   builder: (y) =>
@@ -71,12 +41,12 @@ const command: CommandModule<object, Args> = {
       .option('only', { type: 'string', describe: 'check only these rules (comma-separated, repeatable)' })
       .option('skip', { type: 'string', describe: 'do not check these rules (comma-separated, repeatable)' })
       .option('list-rules', { type: 'boolean', describe: 'list the rules with their ids, defaults and meaning' })
-      .option('min-type-bytes', { type: 'string', describe: `mbcs-usage and current-vs-max skip allocator types with fewer multiblock carrier bytes (default ${DEFAULT_MIN_TYPE_BYTES / 1048576}MiB)` })
+      .option('min-type-bytes', { type: 'string', describe: `mbcs-usage and current-vs-max skip allocator types with fewer multiblock carrier bytes (default ${DEFAULT_MIN_TYPE_BYTES / MiB}MiB)` })
       .option('min-mseg-calls', { type: 'number', describe: `mseg-hit-rate is judged from this many mseg_alloc calls on (default ${DEFAULT_MIN_MSEG_CALLS})` })
       .option('node', { type: 'string', describe: 'collect from this live node (NAME@HOST, docs/collect.md) and check it; unreachable, wrong cookie or timeout is UNKNOWN' })
       .option('cookie', { type: 'string', describe: "with --node: the node's cookie (default $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
       .option('timeout', { type: 'number', describe: 'with --node: seconds to wait for any one answer of the node (default 30)' })
-      .option('node-processes', { type: 'boolean', default: true, describe: 'with --node: process records too, for the mailbox and processes rules (--no-node-processes: allocators only)' }) as never,
+      .option('node-processes', { type: 'boolean', default: true, describe: 'with --node: process records too, for the mailbox and processes rules (--no-node-processes: allocators only)' }),
   handler: (args) =>
     runCommand(
       async () => {
@@ -96,7 +66,7 @@ const command: CommandModule<object, Args> = {
           const minTypeBytes = args['min-type-bytes'] === undefined ? DEFAULT_MIN_TYPE_BYTES : parseByteSize(args['min-type-bytes'], '--min-type-bytes');
           const minMsegCalls = args['min-mseg-calls'] ?? DEFAULT_MIN_MSEG_CALLS;
           if (!Number.isFinite(minMsegCalls) || minMsegCalls < 0) throw new UsageError(`--min-mseg-calls must be a number of calls (got ${String(args['min-mseg-calls'])})`);
-          const inputs = withStdinArg(list(args.input));
+          const inputs = stdinArgs(list(args.input));
           if (inputs.length === 0 && args.node === undefined) throw new UsageError('name at least one input (a snapshot, a crash dump, a glob, or - for stdin) or --node NAME@HOST; see --help');
           const loaded = [];
           let fromNode: NodeSnapshot | undefined;
@@ -116,12 +86,16 @@ const command: CommandModule<object, Args> = {
           else await writeOut(renderNagios(result));
           return result.exitCode;
         } catch (e) {
-          // A monitoring agent reads stdout: the UNKNOWN goes there as one plugin line.
-          if (format === 'nagios' && (e instanceof UsageError || e instanceof InputError)) {
+          // A monitoring agent reads stdout: the UNKNOWN goes there as one plugin line (in text
+          // too, which a person reads; JSON and OpenMetrics output stay what they are, with the
+          // error on stderr).
+          const plugin = format !== 'json' && format !== 'openmetrics';
+          if (plugin && (e instanceof UsageError || e instanceof InputError)) {
+            if (format === 'text') process.stderr.write(`beamscope: ${oneLine(e.message)}\n`);
             await writeOut(renderNagiosUnknown(e.message));
             return UNKNOWN;
           }
-          if (format === 'nagios' && !(e instanceof UsageError || e instanceof InputError)) {
+          if (plugin && !(e instanceof UsageError || e instanceof InputError)) {
             // Internal errors: still one plugin line on stdout, the detail on stderr.
             reportError(e, { input: UNKNOWN, usage: UNKNOWN });
             await writeOut(renderNagiosUnknown(`internal error: ${(e as Error)?.message ?? String(e)}`));
@@ -132,7 +106,7 @@ const command: CommandModule<object, Args> = {
       },
       { input: UNKNOWN, usage: UNKNOWN },
     ),
-};
+});
 
 /** Ranges as plugin text (`50:`, `10000`), non-finite numbers as null. */
 function jsonReplacer(_key: string, v: unknown): unknown {

@@ -1,31 +1,22 @@
-import type { CommandModule } from 'yargs';
 import { collect, type CollectResult } from '../../src/collect/index.js';
 import type { CollectEvent } from '../../src/collect/options.js';
-import { formatCount, sanitize } from '../../src/report/format.js';
-import { runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
-import { checkOpenMetricsArgs, openMetricsOptions, type OpenMetricsArgs, writeOpenMetrics } from '../openmetrics.js';
+import { formatCount, sanitize } from '../../src/text/format.js';
+import { defineCommand, runCommand, toJson, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOutputOptions, writeOpenMetrics } from '../openmetrics.js';
 import { loadInput } from '../../src/check/input.js';
 import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
 
-interface Args extends OpenMetricsArgs {
-  node: string;
-  cookie?: string;
-  timeout?: number;
-  out: string;
-  'bin-leak'?: boolean;
-  processes?: boolean;
-  interval?: number;
-  count?: number;
-  'binary-list'?: number;
-  format: 'text' | 'json' | 'openmetrics';
-  top: number;
-}
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'collect',
   describe: 'Snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
   builder: (y) =>
-    openMetricsOptions(withCommonOptions(y))
+    openMetricsOutputOptions(y)
+      .option('format', { choices: ['text', 'json', 'openmetrics'] as const, default: 'text' as const, describe: 'output format (openmetrics: the last sample for Prometheus / node_exporter textfile collector)' })
+      // Global options that change nothing here (collect reads no dump) stay out of its help.
+      .hide('threads')
+      .hide('cache')
+      .hide('color')
       .option('node', { type: 'string', demandOption: true, describe: 'the node, NAME@HOST (a dot in HOST means long names); NAME alone is NAME@this host' })
       .option('cookie', { type: 'string', describe: "the node's cookie (default: $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
       .option('timeout', { type: 'number', describe: 'seconds to wait for any one answer of the node (default 30)' })
@@ -40,7 +31,7 @@ const command: CommandModule<object, Args> = {
       .option('binary-list', { type: 'number', describe: 'list a process\'s binary references one by one up to N (default 1000), else only their count and bytes' })
       .example('$0 collect --node myapp@db1 --out snaps/', 'allocators and processes of myapp@db1 (cookie from ~/.erlang.cookie)')
       .example('$0 collect --node myapp@db1 --out snaps/ --bin-leak', 'then: beamscope leak snaps/binleak-before-*.jsonl snaps/binleak-after-*.jsonl')
-      .example('$0 collect --node myapp@db1 --out series/ --no-processes --interval 60 --count 30', "then: beamscope trend 'series/alloc-*.snapshot'") as never,
+      .example('$0 collect --node myapp@db1 --out series/ --no-processes --interval 60 --count 30', "then: beamscope trend 'series/alloc-*.snapshot'"),
   handler: (args) =>
     runCommand(async () => {
       checkOpenMetricsArgs(args);
@@ -89,7 +80,7 @@ const command: CommandModule<object, Args> = {
       } else if (args.format === 'json') await writeOut(toJson(result));
       else await writeOut(renderCollectText(result));
     }),
-};
+});
 
 /** One line on stderr (a terminal only), rewritten in place. */
 function stderrProgress(): { onEvent(e: CollectEvent): void; done(): void } {

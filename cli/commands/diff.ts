@@ -1,24 +1,17 @@
-import type { CommandModule } from 'yargs';
 import { diffDumps, procLibInitialCalls } from '../../src/leak/index.js';
 import { renderDiffText } from '../../src/report/leak-text.js';
 import { UsageError } from '../../src/errors.js';
-import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
 
-interface Args {
-  dumpA: string;
-  dumpB: string;
-  format: 'text' | 'json';
-  top: number;
-}
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'diff <dumpA> <dumpB>',
   describe: 'What grew between two dumps of the same node: memory by kind, process groups, ETS, binaries, atoms, allocator carriers',
   builder: (y) =>
     withCommonOptions(y)
       .positional('dumpA', { type: 'string', demandOption: true, describe: 'the earlier erl_crash.dump (plain or gzip)' })
-      .positional('dumpB', { type: 'string', demandOption: true, describe: 'the later one' }) as never,
+      .positional('dumpB', { type: 'string', demandOption: true, describe: 'the later one' }),
   handler: (args) =>
     runCommand(async () => {
       const a = inputPath(String(args.dumpA));
@@ -34,6 +27,6 @@ const command: CommandModule<object, Args> = {
       await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDiffText(report, { color: useColor(), width: process.stdout.columns || 100, top }));
       return 0;
     }),
-};
+});
 
 export default command;

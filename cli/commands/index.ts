@@ -1,30 +1,24 @@
-import type { CommandModule } from 'yargs';
 import { readDump } from '../../src/dump/reader.js';
 import { removeIndex } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
-import { formatCount, sanitize } from '../../src/report/format.js';
-import { inputPath, runCommand, toJson, writeOut } from '../common.js';
+import { formatCount, sanitize } from '../../src/text/format.js';
+import { defineCommand, inputPath, runCommand, toJson, writeOut } from '../common.js';
 import { progressReporter } from '../progress.js';
 
-interface Args {
-  dump: string;
-  format: 'text' | 'json';
-  rebuild: boolean;
-}
 
 /**
  * `beamscope index <dump>`: builds the saved index ahead of time (every other command on a plain
  * dump file saves one on its first read anyway), so that the first command run in an incident is
  * already instant.
  */
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'index <dump>',
   describe: 'Build the saved index of a crash dump ahead of time, so later commands skip the scan',
   builder: (y) =>
     y
       .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: a compressed dump or stdin cannot be indexed)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
-      .option('rebuild', { type: 'boolean', default: false, describe: 'scan the dump again even when a valid index exists' }) as never,
+      .option('rebuild', { type: 'boolean', default: false, describe: 'scan the dump again even when a valid index exists' }),
   handler: (args) =>
     runCommand(async () => {
       const path = inputPath(args.dump);
@@ -42,6 +36,7 @@ const command: CommandModule<object, Args> = {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (dump.source.gzip) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
       const result = {
+        schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
         sections: dump.index.size + dump.binaries.count, processes: dump.processes.count, binaries: dump.binaries.count, seconds,
       };
@@ -55,6 +50,6 @@ const command: CommandModule<object, Args> = {
       }
       return event ? 0 : 1;
     }),
-};
+});
 
 export default command;

@@ -1,18 +1,11 @@
 import { open } from 'node:fs/promises';
-import type { CommandModule } from 'yargs';
 import { cannotRead, InputError, UsageError } from '../../src/errors.js';
+import { dumpMagic } from '../../src/dump/magic.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
-import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, inputPath, runCommand, stdinArgs, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, readDumpWithProgress, useColor } from '../progress.js';
 
-interface Args {
-  inputs: string[];
-  format: 'text' | 'json';
-  top: number;
-  'stale-min-bytes'?: number;
-  'stale-min-share'?: number;
-}
 
 type Kind = 'dump' | 'snapshot';
 
@@ -35,12 +28,13 @@ async function kindOf(path: string): Promise<Kind> {
       throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
     }
     if (n === 0) throw new InputError(`${path}: empty file`, path);
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    const magic = dumpMagic(buf.subarray(0, n));
+    if (magic === 'gzip') {
       // refused before a long decompression: the heaps are re-read by offset
       throw new InputError(`${path}: a gzip file; leak reads the process heaps of a dump by offset, which needs a plain dump file (decompress it first)`, path);
     }
+    if (magic !== 'other') return 'dump';
     const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
-    if (head.startsWith('=erl_crash_dump:') || head.startsWith('<Erlang crash dump>')) return 'dump';
     const t = head.trimStart();
     if (t.startsWith('{') || t.startsWith('[')) return 'snapshot';
     throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);
@@ -49,34 +43,7 @@ async function kindOf(path: string): Promise<Kind> {
   }
 }
 
-/** Options of this command that take a value (to tell their values from positional inputs). */
-const VALUE_OPTIONS = new Set(['--format', '--top', '--stale-min-bytes', '--stale-min-share']);
-
-/**
- * yargs drops a lone "-" from a variadic positional; put it back where it stood on the command
- * line (it means standard input).
- */
-function positionalInputs(parsed: string[]): string[] {
-  const argv = process.argv.slice(2);
-  if (!argv.includes('-')) return parsed;
-  const at = argv.indexOf('leak');
-  const out: string[] = [];
-  for (let i = at + 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a !== '-' && a.startsWith('-')) {
-      if (VALUE_OPTIONS.has(a)) i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
-}
-
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'leak <inputs..>',
   describe: 'Refc binary leaks: holders and stale references in a dump; bin_leak deltas and growth between two process snapshots',
   builder: (y) =>
@@ -86,10 +53,10 @@ const command: CommandModule<object, Args> = {
       .option('stale-min-share', { type: 'number', describe: 'and this share of =memory binary (default 0.05)' })
       .example('$0 leak erl_crash.dump', 'who holds binaries, and what a GC would free')
       .example('$0 leak snapshot.jsonl', 'who references the most binary bytes and references')
-      .example('$0 leak before.jsonl after.jsonl --top 20', 'recon bin_leak deltas (snapshots before and after a GC) or growth') as never,
+      .example('$0 leak before.jsonl after.jsonl --top 20', 'recon bin_leak deltas (snapshots before and after a GC) or growth'),
   handler: (args) =>
     runCommand(async () => {
-      const inputs = positionalInputs(args.inputs ?? []).map((x) => inputPath(String(x)));
+      const inputs = stdinArgs(args.inputs).map((x) => inputPath(x));
       if (inputs.length === 0 || inputs.length > 2) throw new UsageError('leak takes one crash dump, one process snapshot, or two (before and after)');
       if (inputs.filter((x) => x === '-').length > 1) throw new UsageError('only one input can be "-" (stdin)');
       const top = Math.max(0, Math.floor(Number(args.top)));
@@ -129,6 +96,6 @@ const command: CommandModule<object, Args> = {
       await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotLeakText(report, textOpts));
       return 0;
     }),
-};
+});
 
 export default command;

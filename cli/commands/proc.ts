@@ -1,20 +1,11 @@
-import type { CommandModule } from 'yargs';
 import { InputError } from '../../src/errors.js';
 import { decodeProcess, resolvePid } from '../../src/dump/terms/index.js';
 import { procToJson, renderProcText } from '../../src/report/proc-text.js';
-import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
 
-interface Args {
-  dump: string;
-  process: string;
-  format: 'text' | 'json';
-  top: number;
-  samples: number;
-  sharing: boolean;
-}
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'proc <dump> <process>',
   describe: 'One process in full: record, stack, dictionary, message shapes and samples, binaries held',
   builder: (y) =>
@@ -22,7 +13,7 @@ const command: CommandModule<object, Args> = {
       .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: process details are read on demand)' })
       .positional('process', { type: 'string', demandOption: true, describe: 'a pid such as <0.85.0> (or 0.85.0, pid(0,85,0)), or a registered name' })
       .option('samples', { type: 'number', default: 5, describe: 'messages to print in full' })
-      .option('sharing', { type: 'boolean', default: true, describe: 'scan the other heaps to tell shared from exclusive binaries (--no-sharing skips it)' }) as never,
+      .option('sharing', { type: 'boolean', default: true, describe: 'scan the other heaps to tell shared from exclusive binaries (--no-sharing skips it)' }),
   handler: (args) =>
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
@@ -40,6 +31,6 @@ const command: CommandModule<object, Args> = {
         ? JSON.stringify(procToJson(detail, args.top), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
         : renderProcText(detail, { width, top: args.top }));
     }),
-};
+});
 
 export default command;

@@ -1,24 +1,14 @@
-import type { CommandModule } from 'yargs';
 import { dropTwins, expandInputs, loadInput } from '../../src/check/input.js';
 import { parseByteSize } from '../../src/check/size.js';
 import { UsageError } from '../../src/errors.js';
 import { renderTrendText } from '../../src/report/trend-text.js';
 import { trendReport } from '../../src/trend/index.js';
-import { runCommand, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, runCommand, stdinArgs, withCommonOptions, writeOut } from '../common.js';
 import { useColor } from '../progress.js';
-import { withStdinArg } from './check.js';
+import { MiB } from '../../src/text/units.js';
 
-interface Args {
-  input: string[];
-  format: 'text' | 'json';
-  top: number;
-  height: number;
-  width?: number;
-  type?: string | string[];
-  'min-bytes'?: string;
-}
 
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'trend [input..]',
   describe: 'Allocator snapshots over time: table and charts per allocator type, steady growth and the Logplex pattern',
   builder: (y) =>
@@ -31,7 +21,7 @@ const command: CommandModule<object, Args> = {
       .option('height', { type: 'number', default: 10, describe: 'chart height in rows' })
       .option('width', { type: 'number', describe: 'chart width in columns (default: the terminal width, else 80)' })
       .option('type', { type: 'string', describe: 'allocator type to show, e.g. binary_alloc (repeatable; default: types reaching --min-bytes, up to --top)' })
-      .option('min-bytes', { type: 'string', describe: 'types must reach this many bytes to be shown or flagged (default 8MiB)' }) as never,
+      .option('min-bytes', { type: 'string', describe: 'types must reach this many bytes to be shown or flagged (default 8MiB)' }),
   handler: (args) =>
     runCommand(async () => {
       process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -41,10 +31,10 @@ const command: CommandModule<object, Args> = {
       if (!Number.isInteger(args.height) || args.height < 2 || args.height > 100) throw new UsageError(`--height must be a whole number from 2 to 100 (got ${String(args.height)})`);
       if (args.width !== undefined && (!Number.isInteger(args.width) || args.width < 30)) throw new UsageError(`--width must be a whole number of at least 30 (got ${String(args.width)})`);
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
-      const minBytes = args['min-bytes'] === undefined ? 8 * 1024 * 1024 : parseByteSize(args['min-bytes'], '--min-bytes');
-      if (withStdinArg(args.input ?? []).length === 0) throw new UsageError('name the snapshots: files, a directory, a glob, or - for stdin');
+      const minBytes = args['min-bytes'] === undefined ? 8 * MiB : parseByteSize(args['min-bytes'], '--min-bytes');
+      if (stdinArgs(args.input).length === 0) throw new UsageError('name the snapshots: files, a directory, a glob, or - for stdin');
       // A directory (or glob) of snapshots with their JSON forms beside them holds each sample twice.
-      const { kept: paths, twins } = dropTwins(await expandInputs(withStdinArg(args.input ?? [])));
+      const { kept: paths, twins } = dropTwins(await expandInputs(stdinArgs(args.input)));
       const loaded = [];
       for (const p of paths) loaded.push(await loadInput(p));
       const report = trendReport(loaded, { minBytes, twins });
@@ -67,6 +57,6 @@ const command: CommandModule<object, Args> = {
           }),
         );
     }),
-};
+});
 
 export default command;

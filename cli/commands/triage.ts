@@ -1,31 +1,23 @@
-import type { CommandModule } from 'yargs';
 import { triageDump } from '../../src/dump/triage-dump.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
-import { inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
+import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
+import { MiB } from '../../src/text/units.js';
 
-interface Args {
-  dump: string;
-  format: 'text' | 'json';
-  top: number;
-  decode: boolean;
-  decodeBudget: number;
-}
-
-const command: CommandModule<object, Args> = {
+const command = defineCommand({
   command: 'triage <dump>',
   describe: 'The on-call report for a crash dump: why it died, where the memory was, who stands out',
   builder: (y) =>
     withCommonOptions(y)
       .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
       .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the mailbox outliers (message shapes, ancestors); --no-decode skips it' })
-      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }) as never,
+      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }),
   handler: (args) =>
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
-      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * 2 ** 20 });
+      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB });
       await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
-};
+});
 
 export default command;

@@ -111,7 +111,7 @@ export function allocatorModelFromDump(sections: RawAllocatorSection[], erlangMe
     const mbcs = newCarrierAcc();
     const sbcs = newCarrierAcc();
     const pool = newCarrierAcc();
-    let seen = { mbcs: false, sbcs: false, pool: false };
+    const seen = { mbcs: false, sbcs: false, pool: false };
     let fixLines = 0;
     for (const { key, values } of sec.entries) {
       if (key === 'versions') continue;

@@ -24,7 +24,7 @@ import {
   emptyColumn,
   newModel,
 } from './model.js';
-import { type Term, type TermTuple, formatTerm, isAtom, parseTerms, termNumber } from './term-text.js';
+import { type Term, type TermTuple, formatTerm, isAtom, parseTerms, termNumber } from '../term-text/term-text.js';
 
 /** Parses term text and builds the model. Throws TermSyntaxError / InputError. */
 export function allocatorModelFromTermText(text: string, path?: string): AllocatorModel {

@@ -1,6 +1,9 @@
 /**
- * `beamscope/alloc`: the allocator model, its readers (crash dump, recon_alloc snapshot, printed
- * `system_info({allocator, A})`, JSON), recon_alloc parity functions, and the verdict.
+ * `beamscope/alloc`: the allocator model, built from text or values you already have (a crash
+ * dump's allocator sections, a recon_alloc snapshot or printed `system_info({allocator, A})` as
+ * text, JSON values), recon_alloc parity functions, and the verdict. Nothing here reads a file or
+ * uses Node's APIs: it bundles for the browser. The file and stdin readers are in
+ * `beamscope/alloc/node`.
  */
 export type * from './model.js';
 export { RECON_UTIL_ALLOCATORS, ALLOCATOR_FLAG } from './model.js';
@@ -22,10 +25,10 @@ export {
   type TermOpaque,
   type BinarySegment,
   type ParseTermsOptions,
-} from './term-text.js';
+} from '../term-text/term-text.js';
 export { allocatorModelFromDump } from './from-dump.js';
 export { allocatorModelFromTerms, allocatorModelFromTermText } from './from-terms.js';
-export { allocatorModelFromJson, readAllocatorInput, sniffInput, type InputKind } from './read.js';
+export { allocatorModelFromJsonValues } from './from-json.js';
 export {
   reconReport,
   reconMemory,
@@ -37,6 +40,7 @@ export {
   containerValue,
   usage,
   type Keyword,
+  type ContainerKey,
   type ReconReport,
   type ReconMemory,
   type FragmentationEntry,

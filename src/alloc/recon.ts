@@ -14,7 +14,8 @@
 import { type AllocatorInstance, type AllocatorModel, RECON_UTIL_ALLOCATORS } from './model.js';
 
 export type Keyword = 'current' | 'max';
-type Key = 'blocks' | 'blocksBytes' | 'carriers' | 'carriersBytes';
+/** A carrier or block figure of an allocator instance, as recon names it. */
+export type ContainerKey = 'blocks' | 'blocksBytes' | 'carriers' | 'carriersBytes';
 
 export interface FragmentationEntry {
   allocator: string;
@@ -64,14 +65,14 @@ export function reconUtilInstances(model: AllocatorModel): AllocatorInstance[] {
   return model.allocators.filter((a) => RECON_UTIL_ALLOCATORS.includes(a.allocator) && a.mbcs && a.sbcs);
 }
 
-export function containerValue(inst: AllocatorInstance, kw: Keyword, kind: 'sbcs' | 'mbcs', key: Key): number {
+export function containerValue(inst: AllocatorInstance, kw: Keyword, kind: 'sbcs' | 'mbcs', key: ContainerKey): number {
   if (kind === 'sbcs') return inst.sbcs ? inst.sbcs[key][kw] : 0;
   if (!inst.mbcs) return 0;
   if (kw === 'max') return inst.mbcs[key].max;
   return inst.mbcs[key].current + (inst.mbcsPool ? inst.mbcsPool[key] : 0);
 }
 
-export function containerSize(inst: AllocatorInstance, kw: Keyword, key: Key): number {
+export function containerSize(inst: AllocatorInstance, kw: Keyword, key: ContainerKey): number {
   return containerValue(inst, kw, 'sbcs', key) + containerValue(inst, kw, 'mbcs', key);
 }
 

@@ -16,6 +16,8 @@ import {
 } from './verdict.js';
 
 export interface AllocReport {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
   source: AllocatorModel['source'];
   blockShape: AllocatorModel['blockShape'];
   /** Most important first. */
@@ -37,6 +39,7 @@ export function allocReport(model: AllocatorModel, opts: { top?: number } = {}):
   const top = opts.top ?? 10;
   const memoryTotal = blocksAgainstMemoryTotal(model);
   return {
+    schemaVersion: 1,
     source: model.source,
     blockShape: model.blockShape,
     findings: sortFindings(allocatorFindings(model)),

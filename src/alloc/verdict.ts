@@ -8,15 +8,16 @@
  * numbers it rests on and the thresholds it used (in `metrics`), so a reader can judge it.
  */
 import type { Finding } from '../findings.js';
-import { formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { ALLOCATOR_FLAG, type AllocatorInstance, type AllocatorModel, type Bytes, type OptionValue, RECON_UTIL_ALLOCATORS } from './model.js';
 import { cacheHitRates, containerValue, usage } from './recon.js';
+import { MiB } from '../text/units.js';
 
 export const THRESHOLDS = {
   /** A type counts as fragmented below this mbcs+sbcs usage ... */
   fragmentedUsage: 0.5,
   /** ... with at least this many unused carrier bytes. */
-  minUnusedBytes: 8 * 1024 * 1024,
+  minUnusedBytes: 8 * MiB,
   /** Logplex pattern: current blocks at most this share of the peak blocks, */
   logplexBlocksDrop: 0.6,
   /** while carriers stayed at least at this share of the peak carriers, */
@@ -32,7 +33,7 @@ export const THRESHOLDS = {
   /** Single-block carriers: sbcs bytes at least this share of the type's carrier bytes. */
   sbcsShare: 0.5,
   /** Pool: at least this many carrier bytes abandoned to the pool ... */
-  poolMinBytes: 8 * 1024 * 1024,
+  poolMinBytes: 8 * MiB,
   /** ... at most this full. */
   poolUsage: 0.5,
   /** Node-wide usage at or above this rules fragmentation out ("Erlang in Anger"). */
@@ -255,8 +256,8 @@ export function wasteSeverity(unusedBytes: number, allCarrierBytes: number): 'cr
   return 'info';
 }
 /** Unused carrier bytes that can be critical (with a quarter of all carriers), and that are a warning whatever their share. */
-export const WASTE_CRITICAL_BYTES = 256 * 1024 * 1024;
-export const WASTE_WARNING_BYTES = 64 * 1024 * 1024;
+export const WASTE_CRITICAL_BYTES = 256 * MiB;
+export const WASTE_WARNING_BYTES = 64 * MiB;
 
 /** The VM's default single-block carrier threshold (512 KiB on 64-bit). */
 const DEFAULT_SBCT = 512 * 1024;
@@ -300,7 +301,7 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
     }
     const advice: string[] = [];
     const addressOrder = ADDRESS_ORDER.has(as);
-    const bigCarriers = Number.isFinite(lmbcs) && lmbcs > 1024 * 1024;
+    const bigCarriers = Number.isFinite(lmbcs) && lmbcs > MiB;
     if (as && !addressOrder) advice.push(`switch to an address-order strategy (+M${flag}as aobf or aoffcaobf; now ${as}) so new blocks pack into the oldest carriers and the others can empty and be returned`);
     if (bigCarriers) advice.push(`use smaller multiblock carriers (+M${flag}lmbcs, now ${formatBytes(lmbcs)}; the Logplex fix went to 512 KiB) so a few live blocks pin less memory`);
     if (addressOrder && !bigCarriers) {

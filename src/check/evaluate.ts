@@ -5,7 +5,7 @@
 import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
 import { allocatorFindings, summarizeByType, wasteSeverity } from '../alloc/verdict.js';
 import type { AllocatorModel } from '../alloc/model.js';
-import { countOf, formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount } from '../text/format.js';
 import type { LoadedInput } from './input.js';
 import { inputKind, inputStem } from './input.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
@@ -62,6 +62,9 @@ export interface InputResult {
 }
 
 export interface CheckResult {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  /** The older name of the same version, kept for readers written against it. */
   schema: 'beamscope.check/1';
   state: State;
   exitCode: number;
@@ -328,6 +331,7 @@ export function evaluate(inputs: LoadedInput[], opts: CheckOptions): CheckResult
   });
   const state = worstState(results.map((r) => r.state));
   return {
+    schemaVersion: 1,
     schema: 'beamscope.check/1',
     state,
     exitCode: EXIT_CODE[state],

@@ -11,7 +11,7 @@ import { cannotRead, InputError } from '../errors.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
 import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput, utf16Bom, utf16ToUtf8 } from '../alloc/read.js';
-import { decodeTermText } from '../alloc/term-text.js';
+import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
 import type { Dump } from '../dump/types.js';

@@ -7,6 +7,7 @@
  * allocator defaults below follow beamscope's allocator verdict (src/alloc/verdict.ts THRESHOLDS: a
  * type is fragmented below 50% usage), the limit defaults follow triage (80% warning, 95% critical).
  */
+import { MiB } from '../text/units.js';
 export type RuleId = 'usage' | 'mbcs-usage' | 'current-vs-max' | 'mseg-hit-rate' | 'mailbox' | 'processes' | 'ports' | 'atoms';
 
 export interface RuleDef {
@@ -118,6 +119,6 @@ export function ruleById(id: string): RuleDef | undefined {
 }
 
 /** Default minimum mbcs carrier bytes of a type for mbcs-usage and current-vs-max. */
-export const DEFAULT_MIN_TYPE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MIN_TYPE_BYTES = 8 * MiB;
 /** Default minimum mseg_alloc calls before the hit rate is judged. */
 export const DEFAULT_MIN_MSEG_CALLS = 1000;

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
+import { GiB, KiB, MiB } from '../text/units.js';
 
-const UNIT: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const UNIT: Record<string, number> = { '': 1, b: 1, k: KiB, kb: KiB, kib: KiB, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB };
 
 /** `8388608`, `8M`, `8MiB`, `512k` -> bytes (binary multiples). */
 export function parseByteSize(text: string | number, option: string): number {

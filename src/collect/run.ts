@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
-import { decodeTermText } from '../alloc/term-text.js';
+import { decodeTermText } from '../term-text/term-text.js';
 import { InputError } from '../errors.js';
 import { CollectError, type CollectErrorKind } from './errors.js';
 import { collectorScript, findEscript } from './escript.js';

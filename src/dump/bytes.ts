@@ -24,15 +24,15 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number {
 }
 
 /** The value of one hex digit byte, or -1. */
-function hexValue(c: number): number {
+export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
   return -1;
 }
 
-/** A hexadecimal number (no prefix) at [start, end); NaN if none. Exact below 2^53. */
-export function parseHex(buf: Buffer, start: number, end: number): number {
+/** A hexadecimal number (no prefix) at the start of [start, end); NaN if none. Exact below 2^53. */
+export function parseHex(buf: Uint8Array, start: number, end: number): number {
   let v = 0;
   let digits = 0;
   for (; start < end; start++) {
@@ -48,15 +48,22 @@ export function parseHex(buf: Buffer, start: number, end: number): number {
  * The hexadecimal number that is all of [start, end), at most 13 digits (exact: under 2^52); NaN
  * when a byte is not a hex digit, or there are no digits or more (a `=binary` address or size).
  */
-export function parseHexExact(buf: Buffer, start: number, end: number): number {
-  if (end <= start || end - start > 13) return NaN;
+export function parseHexExact(buf: Uint8Array, start: number, end: number): number {
+  return end - start > 13 ? NaN : parseHexBytes(buf, start, end);
+}
+
+/**
+ * The hexadecimal number that is all of [start, end) (a heap address); NaN when a byte is not a
+ * hex digit or there are none. Exact below 2^53; longer addresses are folded, which only risks a miss.
+ */
+export function parseHexBytes(buf: Uint8Array, start: number, end: number): number {
   let v = 0;
   for (let p = start; p < end; p++) {
     const d = hexValue(buf[p]);
     if (d < 0) return NaN;
     v = v * 16 + d;
   }
-  return v;
+  return end > start ? v : NaN;
 }
 
 /**

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { DumpBuilder } from './builder.js';
 import { loadIndex, saveIndex } from './index-file.js';
+import { DUMP_MAGIC, dumpMagic, MAGIC_BYTES } from './magic.js';
 import { canReadInParallel, ParallelRead } from './parallel.js';
 import { DumpScanner, DEFAULT_MAX_LINE_BYTES } from './scanner.js';
 import type { Dump } from './types.js';
@@ -47,9 +48,6 @@ export interface ReadOptions {
 // threads; three series of 20-30 interleaved runs): median 124-126 -> 112-124 MB, highest 133-143 ->
 // 124-130 MB.
 const DEFAULT_BUFFER = 128 << 10;
-const GZIP_MAGIC = [0x1f, 0x8b];
-const DUMP_MAGIC = Buffer.from('=erl_crash_dump:');
-const OLD_MAGIC = Buffer.from('<Erlang crash dump>');
 const PROGRESS_EVERY = 64 << 20;
 const MAX_THREADS = 4;
 // Below this, a worker's start-up and the merge cost about what they save (measured on 2 cores: a
@@ -95,7 +93,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let usedThreads = 1;
   if (path === '-') {
     const first = await streamChunks(opts.stdin ?? process.stdin, bufferSize, async (stream, head) => {
-      gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      gzip = dumpMagic(head) === 'gzip';
       return stream;
     });
     gzipError = await pump(first, gzip, bufferSize, feed, () => progress(), () => builder.lateReached);
@@ -113,7 +111,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
       const size = fstatSync(fd).size;
       const head = Buffer.alloc(2);
       readSync(fd, head, 0, 2, 0);
-      gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+      gzip = dumpMagic(head) === 'gzip';
       if (!gzip) {
         seekable = true;
         builder.fileBytes = size;
@@ -368,7 +366,7 @@ class MagicCheck {
   take(chunk: Buffer): boolean {
     this.held.push(Buffer.from(chunk));
     this.heldLen += chunk.length;
-    if (this.heldLen < OLD_MAGIC.length) return false;
+    if (this.heldLen < MAGIC_BYTES) return false;
     this.decide(Buffer.concat(this.held));
     return true;
   }
@@ -386,11 +384,12 @@ class MagicCheck {
   }
 
   private decide(head: Buffer): void {
-    if (head.subarray(0, OLD_MAGIC.length).equals(OLD_MAGIC)) {
+    const magic = dumpMagic(head);
+    if (magic === 'old') {
       throw new InputError(`${this.path}: a pre-R10B crash dump (Erlang before 2005); this format is not supported`, this.path);
     }
-    if (!head.subarray(0, DUMP_MAGIC.length).equals(DUMP_MAGIC)) {
-      throw new InputError(`${this.path}: not an Erlang crash dump (it does not start with "=erl_crash_dump:")`, this.path);
+    if (magic !== 'dump') {
+      throw new InputError(`${this.path}: not an Erlang crash dump (it does not start with "${DUMP_MAGIC}")`, this.path);
     }
     this.done = true;
   }

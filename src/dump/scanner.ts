@@ -4,6 +4,7 @@
  * the body with one memory search for the next "\n=". It never makes a string per line and never
  * holds more than one (capped) line besides the chunk it is given.
  */
+import { MiB } from '../text/units.js';
 
 /** Receives the body lines of one section. */
 export interface LineHandler {
@@ -37,7 +38,7 @@ const EQ = 0x3d;
 const NL_EQ = Buffer.from('\n=');
 
 /** Lines longer than this are passed cut (a base64 binary can be hundreds of MB on one line). */
-export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+export const DEFAULT_MAX_LINE_BYTES = MiB;
 
 export class DumpScanner {
   private handler: LineHandler | null = null;
@@ -112,7 +113,6 @@ export class DumpScanner {
         const nl = chunk.indexOf(NL, i);
         if (nl < 0) {
           this.append(chunk, i, n);
-          i = n;
           break;
         }
         this.append(chunk, i, nl);
@@ -135,7 +135,6 @@ export class DumpScanner {
         }
         if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
-        i = n;
         break;
       }
       // At the start of a line.
@@ -147,7 +146,6 @@ export class DumpScanner {
         }
         if (this.stopInSkippedSection(n)) return;
         this.atLineStart = chunk[n - 1] === NL;
-        i = n;
         break;
       }
       const nl = chunk.indexOf(NL, i);
@@ -157,7 +155,6 @@ export class DumpScanner {
         this.carryLen = 0;
         this.carryCut = false;
         this.append(chunk, i, n);
-        i = n;
         break;
       }
       this.lineOffset = this.base + i;

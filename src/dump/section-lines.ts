@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { SectionRef } from './types.js';
+import { MiB } from '../text/units.js';
 
 export interface SectionLinesOptions {
   /** Read buffer size in bytes; tests use 7 to cross every chunk boundary. */
@@ -25,8 +26,8 @@ export function* sectionLines(path: string, ref: Pick<SectionRef, 'offset' | 'le
 export function* linesOfRange(fd: number, start: number, end: number,
   opts: SectionLinesOptions = {}): Generator<Buffer> {
   // Most sections are small: a buffer the size of the range, not a megabyte per call.
-  const bufferSize = Math.max(1, Math.min(opts.bufferSize ?? 1 << 20, end - start));
-  const maxLine = opts.maxLineBytes ?? 64 << 20;
+  const bufferSize = Math.max(1, Math.min(opts.bufferSize ?? MiB, end - start));
+  const maxLine = opts.maxLineBytes ?? 64 * MiB;
   const buf = Buffer.allocUnsafe(bufferSize);
   let carry = Buffer.allocUnsafe(Math.min(maxLine, bufferSize, 1 << 16));
   let carryLen = 0;

@@ -4,7 +4,9 @@ import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
-import type { Dump, ProcessTable } from './types.js';
+import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from './terms/initial-calls.js';
+import type { Dump } from './types.js';
+import { MiB } from '../text/units.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -18,10 +20,7 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   shapeSampleMessages?: number;
 }
 
-const DEFAULT_BUDGET = 256 << 20;
-/** Decoding a dictionary costs about half a millisecond; past this many, triage would be slow. */
-const PROC_LIB_LIMIT = 5_000;
-const PROC_LIB_INIT = 'proc_lib:init_p/5';
+const DEFAULT_BUDGET = 256 * MiB;
 const DEFAULT_SAMPLE = 5000;
 
 /**
@@ -49,7 +48,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       const heap = dump.index.get('proc_heap', pid);
       const heapBytes = heap?.length ?? 0;
       if (heapBytes > budget) {
-        notes.push(`${pid}: heap of ${Math.round(heapBytes / 2 ** 20)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
+        notes.push(`${pid}: heap of ${Math.round(heapBytes / MiB)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
         continue;
       }
       budget -= heapBytes;
@@ -90,36 +89,17 @@ export function resolveIdentities(
   const p = dump.processes;
   const rows = found.rows;
   if (!rows) {
-    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
+    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${IDENTITY_LIMIT}`);
     return;
   }
-  dump.index.prepare(rows.map((i) => p.pid.at(i)));
-  for (const i of rows) {
-    const pid = p.pid.at(i);
+  const wanted = rows.filter((i) => {
+    const have = details.get(p.pid.at(i));
+    return !(have?.initialCall && have.ancestors);
+  });
+  // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
+  for (const [pid, id] of readIdentities(dump, wanted).identities) {
     const have = details.get(pid);
-    if (have?.initialCall && have.ancestors) continue;
-    try {
-      const id = processIdentity(dump, pid);
-      const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
-      details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
-    } catch {
-      // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
-    }
+    const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
+    details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
   }
-}
-
-/** The processes resolveIdentities would decode: `rows` is undefined when there are more than PROC_LIB_LIMIT. */
-interface IdentityRows {
-  rows?: number[];
-  total: number;
-}
-
-function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): IdentityRows {
-  const rows: number[] = [];
-  let total = 0;
-  for (let i = 0; i < p.count; i++) {
-    if (which !== 'all' && p.spawnedAs.at(i) !== PROC_LIB_INIT) continue;
-    if (++total <= PROC_LIB_LIMIT) rows.push(i);
-  }
-  return total <= PROC_LIB_LIMIT ? { rows, total } : { total };
 }

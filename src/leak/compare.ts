@@ -6,10 +6,12 @@
  * is consumed as it comes.
  */
 import { sortFindings, type Finding } from '../findings.js';
-import { countOf, formatBytes, formatCount } from '../report/format.js';
+import { countOf, formatBytes, formatCount, who } from '../text/format.js';
 import type {
   GroupGrowth, ProcessBinarySummary, ProcessDelta, ProcessGrowth, SnapshotLeakReport, SnapshotMeta,
+  SnapshotSource,
 } from './types.js';
+import { MiB } from '../text/units.js';
 
 export interface CompareOptions {
   /** Rows per list (default 10). */
@@ -24,7 +26,6 @@ export interface CompareOptions {
   growthMinShare?: number;
 }
 
-type Source = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -35,7 +36,7 @@ function topN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
 }
 
 /** Path, format and metadata record of a side, when it is an openSnapshot stream. */
-function sideMeta(src: Source, counted: { processes: number; refs: number; bytes: number }, fallback: string): SnapshotMeta {
+function sideMeta(src: SnapshotSource, counted: { processes: number; refs: number; bytes: number }, fallback: string): SnapshotMeta {
   const m = (src as { meta?: SnapshotMeta }).meta;
   return {
     path: m?.path ?? fallback,
@@ -49,12 +50,12 @@ function sideMeta(src: Source, counted: { processes: number; refs: number; bytes
  * Compares two snapshots: openSnapshot streams, or any (async) iterables of summaries. The before
  * side is read first, in full (one summary per process kept); the after side is joined as it comes.
  */
-export async function compareSnapshots(before: Source, after: Source, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
+export async function compareSnapshots(before: SnapshotSource, after: SnapshotSource, opts: CompareOptions = {}): Promise<SnapshotLeakReport> {
   const top = Math.max(0, opts.top ?? 10);
   // lists are built this long so that findings do not depend on --top, then cut to top
   const rowsN = Math.max(top, 20);
   const freedRefsMin = opts.freedRefsMin ?? 100;
-  const freedBytesMin = opts.freedBytesMin ?? 1024 * 1024;
+  const freedBytesMin = opts.freedBytesMin ?? MiB;
   const growthMinBytes = opts.growthMinBytes ?? 256 * 1024;
   const growthMinShare = opts.growthMinShare ?? 0.1;
   const notes: string[] = [];
@@ -174,13 +175,12 @@ export async function compareSnapshots(before: Source, after: Source, opts: Comp
     notes,
     findings: [],
   };
-  const who = (x: { pid: string; name?: string | null }) => `${x.pid}${x.name ? ` (${x.name})` : ''}`;
   const findings: Finding[] = [];
   for (const d of report.deltas) {
     if (d.freedRefs < freedRefsMin && d.freedBytes < freedBytesMin) continue;
     findings.push({
       id: 'leak.gc-freed',
-      severity: d.freedRefs >= 100_000 || d.freedBytes >= 256 * 1024 * 1024 ? 'critical' : d.freedRefs >= 10_000 || d.freedBytes >= 16 * 1024 * 1024 ? 'warning' : 'info',
+      severity: d.freedRefs >= 100_000 || d.freedBytes >= 256 * MiB ? 'critical' : d.freedRefs >= 10_000 || d.freedBytes >= 16 * MiB ? 'warning' : 'info',
       title: `A garbage collection freed ${formatCount(d.freedRefs)} binary references (${formatBytes(d.freedBytes)}) in ${who(d)}`,
       explanation: 'recon:bin_leak/1 reading: the process held references to refc binaries it no longer used, keeping them (and their binary_alloc carriers) alive until it collected. Hundreds of thousands of references in one process are a red flag. Fixes: hibernate when idle, do binary-heavy work in short-lived processes, binary:copy/1 slices kept for long, periodic garbage_collect/1 as a stopgap.',
       evidence: [`references ${formatCount(d.refsBefore)} -> ${formatCount(d.refsAfter)}, bytes ${formatBytes(d.bytesBefore)} -> ${formatBytes(d.bytesAfter)}`, ...(d.initialCall ? [`initial call: ${d.initialCall}`] : [])],

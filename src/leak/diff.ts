@@ -7,8 +7,9 @@ import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../al
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
 import type { Dump } from '../dump/types.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { AllocatorDiff, DiffValue, DumpDiffReport, EtsDiff, GroupDiff } from './types.js';
+import { MiB } from '../text/units.js';
 
 export interface DiffOptions {
   /** Rows per list (default 10). */
@@ -92,7 +93,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   const top = Math.max(0, opts.top ?? 10);
   // lists are built this long so that findings do not depend on --top, then cut to top
   const rowsN = Math.max(top, 20);
-  const minBytes = opts.minBytes ?? 1024 * 1024;
+  const minBytes = opts.minBytes ?? MiB;
   const minRatio = opts.minRatio ?? 0.2;
   const notes: string[] = [...(opts.notes ?? [])];
   const side = (d: Dump) => ({

@@ -7,10 +7,11 @@
  */
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
-import { processIdentity } from '../dump/terms/index.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
+import { IDENTITY_LIMIT, PROC_LIB_INIT, readIdentities } from '../dump/terms/initial-calls.js';
+import { countOf, formatBytes, formatCount, formatPercent, who } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
+import { MiB } from '../text/units.js';
 
 export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = {
   staleMinBytes: 512 * 1024,
@@ -30,7 +31,6 @@ export interface DumpLeakOptions {
   notes?: string[];
 }
 
-const MIB = 1024 * 1024;
 
 function hasBinVHeap(dump: Dump): boolean {
   const p = dump.processes;
@@ -203,9 +203,6 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   return report;
 }
 
-function who(x: { pid: string; name?: string | null }): string {
-  return `${x.pid}${x.name ? ` (${x.name})` : ''}`;
-}
 
 function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   const out: Finding[] = [];
@@ -247,7 +244,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   const b = r.binaries;
   if (b.memoryBinaryBytes !== undefined && b.notInDumpBytes !== undefined && b.memoryBinaryBytes > 0) {
     const shareNot = b.notInDumpBytes / b.memoryBinaryBytes;
-    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MIB) {
+    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MiB) {
       const explained = Math.min(b.staleEstimateBytes, b.notInDumpBytes);
       out.push({
         id: 'leak.binary-not-in-dump',
@@ -263,7 +260,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
     }
   }
   const h = r.holders[0];
-  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MIB) {
+  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MiB) {
     out.push({
       id: 'leak.top-holder',
       severity: 'info',
@@ -278,7 +275,7 @@ function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
 }
 
 export interface DumpLeakReportOptions extends DumpLeakOptions, HeapScanOptions {
-  /** proc_lib processes whose dictionary is read for the real initial call (largest stale first; default 200). */
+  /** proc_lib processes whose dictionary is read for the real initial call (largest stale first; default IDENTITY_LIMIT). */
   identityBudget?: number;
 }
 
@@ -291,25 +288,18 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   const scan = scanHeapBinaries(dump, opts);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const p = dump.processes;
-  const budget = opts.identityBudget ?? 200;
+  const budget = opts.identityBudget ?? IDENTITY_LIMIT;
   const calls = new Map<string, string>(opts.initialCalls ?? []);
   const notes: string[] = [...(opts.notes ?? [])];
-  const isProcLib = (i: number) => p.spawnedAs.at(i) === 'proc_lib:init_p/5';
+  const isProcLib = (i: number) => p.spawnedAs.at(i) === PROC_LIB_INIT;
   const candidates = new Set<number>();
   const stale = (i: number) => staleBytesOf(dump, scan, i);
   const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);
   const byReach = topBy(Math.min(budget, opts.top ?? 10), p.count, (i) => scan.reachableBytes[i], (i) => isProcLib(i) && scan.reachableBytes[i] > 0);
   for (const i of [...byStale, ...byReach]) candidates.add(i);
-  let failed = 0;
-  for (const i of candidates) {
-    if (calls.has(p.pid.at(i))) continue;
-    try {
-      const id = processIdentity(dump, p.pid.at(i));
-      if (id.initialCall) calls.set(p.pid.at(i), id.initialCall);
-    } catch {
-      failed++;
-    }
-  }
+  const read = readIdentities(dump, [...candidates].filter((i) => !calls.has(p.pid.at(i))));
+  for (const [pid, id] of read.identities) if (id.initialCall) calls.set(pid, id.initialCall);
+  const failed = read.failed;
   let procLibStale = 0;
   for (let i = 0; i < p.count; i++) if (isProcLib(i) && scan.heapDumped[i] && (stale(i) || 0) > 0) procLibStale++;
   if (procLibStale > budget) notes.push(`the real initial call was read for the ${budget} proc_lib processes with the most stale bytes; ${formatCount(procLibStale - budget)} more are grouped as proc_lib:init_p/5`);

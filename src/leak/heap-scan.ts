@@ -9,6 +9,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
+import { hexValue } from '../dump/bytes.js';
+import { MiB } from '../text/units.js';
 
 /** What the scan found, by process row of `dump.processes` and by binary of `dump.binaries`. */
 export interface HeapBinaryScan {
@@ -55,13 +57,6 @@ export interface HeapScanOptions {
 
 const YC = Buffer.from(':Yc', 'latin1');
 const YS = Buffer.from(':Ys', 'latin1');
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1;
-}
 
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
@@ -139,10 +134,10 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     }
   }
 
-  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 << 20);
+  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 * MiB);
   try {
     let done = 0;
-    let nextProgress = 64 << 20;
+    let nextProgress = 64 * MiB;
     let serial = 0;
     for (const h of heaps) {
       const s = serial++;
@@ -189,7 +184,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
       });
       done += h.length;
       if (opts.onProgress && done >= nextProgress) {
-        nextProgress = done + (64 << 20);
+        nextProgress = done + (64 * MiB);
         opts.onProgress(done, total);
       }
     }

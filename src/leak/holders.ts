@@ -4,9 +4,8 @@
  * Pure over an (async) iterable of summaries; keeps only the top N rows and one entry per group.
  */
 import type { Finding } from '../findings.js';
-import type { ProcessBinarySummary, SnapshotHolder, SnapshotHoldersReport, SnapshotMeta } from './types.js';
+import type { SnapshotHolder, SnapshotHoldersReport, SnapshotMeta, SnapshotSource } from './types.js';
 
-type Source = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;
 
 /** Keeps the n largest by a key, in a small sorted array (n is a screenful). */
 class TopN<T> {
@@ -23,7 +22,7 @@ class TopN<T> {
   }
 }
 
-export async function snapshotHolders(source: Source, opts: { top?: number } = {}): Promise<SnapshotHoldersReport> {
+export async function snapshotHolders(source: SnapshotSource, opts: { top?: number } = {}): Promise<SnapshotHoldersReport> {
   const top = Math.max(0, opts.top ?? 10);
   const byBytes = new TopN<SnapshotHolder>(top, (h) => h.bytes);
   const byRefs = new TopN<SnapshotHolder>(top, (h) => h.refs);

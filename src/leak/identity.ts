@@ -3,7 +3,7 @@
  * dump's `Spawned as` hides behind `proc_lib:init_p/5`. Reads the dump file; bounded.
  */
 import type { Dump } from '../dump/types.js';
-import { processIdentity } from '../dump/terms/index.js';
+import { IDENTITY_LIMIT, identityRows, readIdentities } from '../dump/terms/initial-calls.js';
 
 export interface InitialCalls {
   /** By pid, for the processes whose dictionary gave one. */
@@ -17,31 +17,20 @@ export interface InitialCalls {
 
 /**
  * Reads the dictionary of every proc_lib process when there are at most `limit` of them (default
- * 2000), none otherwise (a partial answer would split groups arbitrarily).
+ * IDENTITY_LIMIT), none otherwise (a partial answer would split groups arbitrarily).
  */
-export function procLibInitialCalls(dump: Dump, limit = 2000): InitialCalls {
+export function procLibInitialCalls(dump: Dump, limit = IDENTITY_LIMIT): InitialCalls {
   const p = dump.processes;
-  const rows: number[] = [];
-  for (let i = 0; i < p.count; i++) if (p.spawnedAs.at(i) === 'proc_lib:init_p/5') rows.push(i);
+  const { rows, total } = identityRows(p, 'proc_lib', limit);
   const calls = new Map<string, string>();
-  if (rows.length === 0) return { calls, procLib: 0, resolved: 0 };
+  if (total === 0) return { calls, procLib: 0, resolved: 0 };
   if (!dump.source.seekable || dump.source.gzip) {
-    return { calls, procLib: rows.length, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read only from a plain dump file)` };
+    return { calls, procLib: total, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read only from a plain dump file)` };
   }
-  if (rows.length > limit) {
-    return { calls, procLib: rows.length, resolved: 0, note: `${dump.source.path}: ${rows.length} proc_lib processes, more than ${limit}: grouped as proc_lib:init_p/5` };
+  if (!rows) {
+    return { calls, procLib: total, resolved: 0, note: `${dump.source.path}: ${total} proc_lib processes, more than ${limit}: grouped as proc_lib:init_p/5` };
   }
-  let resolved = 0;
-  for (const i of rows) {
-    try {
-      const id = processIdentity(dump, p.pid.at(i));
-      if (id.initialCall) {
-        calls.set(p.pid.at(i), id.initialCall);
-        resolved++;
-      }
-    } catch {
-      // a cut or odd dictionary: keep Spawned as
-    }
-  }
-  return { calls, procLib: rows.length, resolved };
+  // a cut or odd dictionary: keep Spawned as
+  for (const [pid, id] of readIdentities(dump, rows).identities) if (id.initialCall) calls.set(pid, id.initialCall);
+  return { calls, procLib: rows.length, resolved: calls.size };
 }

@@ -10,7 +10,9 @@ import type { Readable } from 'node:stream';
 import { jsonlParser } from 'stream-json/jsonl/parser.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { cannotRead, InputError } from '../errors.js';
+import { dumpMagic } from '../dump/magic.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
+import { MiB } from '../text/units.js';
 
 /** A process record as the collector writes it (docs/leak.md). */
 export interface ProcessSnapshotRecord {
@@ -33,7 +35,7 @@ export const PROCESS_SNAPSHOT_SCHEMA = 'beamscope.procs/1';
  * The longest JSON line read as one record. The collector lists at most 1,000 references a process
  * (about 60 KB); even a writer listing a million would stay under this.
  */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = 64 * MiB;
 
 function bad(where: string, what: string): never {
   throw new InputError(`${where}: ${what} (see docs/leak.md)`);
@@ -140,7 +142,7 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
   const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
   const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
     // made when iterated, so that a second snapshot is not read (nor fails) before its turn
-    const source: Readable = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
+    const source: Readable = input ?? createReadStream(path, { highWaterMark: MiB });
     let n = 0;
     const take = (value: unknown, where: string): ProcessBinarySummary | undefined => {
       n++;
@@ -178,9 +180,6 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
         const one = (text: string): ProcessBinarySummary | undefined => {
           line++;
           if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          if (line === 1 && (text.startsWith('=erl_crash_dump:') || text.startsWith('\u001f\u008b') || text.startsWith('\u001f\ufffd'))) {
-            throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
-          }
           if (text.trim() === '') return undefined;
           let item: ReturnType<typeof parseLine>;
           try {
@@ -191,8 +190,15 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
           if (typeof item === 'symbol') return undefined;
           return take(item.value, `${path} line ${line}`);
         };
+        let first = true;
         for await (const chunk of source) {
           const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+          if (first && buf.length > 0) {
+            first = false;
+            if (dumpMagic(buf) !== 'other') {
+              throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
+            }
+          }
           let start = 0;
           let nl = buf.indexOf(0x0a);
           if (carryBytes > 0 && nl >= 0) {

@@ -285,3 +285,6 @@ export interface SnapshotHoldersReport {
   notes: string[];
   findings: import('../findings.js').Finding[];
 }
+
+/** Process snapshot records as the leak analyses take them: an array, or a stream (openSnapshot). */
+export type SnapshotSource = Iterable<ProcessBinarySummary> | AsyncIterable<ProcessBinarySummary>;

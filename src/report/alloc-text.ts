@@ -4,8 +4,8 @@
  * worst instances.
  */
 import type { AllocReport } from '../alloc/report.js';
-import type { Finding } from '../findings.js';
-import { formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { renderFinding } from './finding-text.js';
+import { formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 
 export type AllocView = 'memory' | 'fragmentation' | 'cache' | 'blocks' | 'sbcs';
 
@@ -23,22 +23,12 @@ const SOURCE_NAME: Record<AllocReport['source'], string> = {
   json: 'beamscope JSON',
 };
 
-function paint(on: boolean | undefined, code: string, s: string): string {
-  return on ? `\u001b[${code}m${s}\u001b[0m` : s;
-}
-
 function num(v: number | null | 'infinity', digits = 3): string {
   if (v === 'infinity') return 'infinity';
   if (v === null || !Number.isFinite(v)) return '?';
   return Number.isInteger(v) ? formatCount(v) : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function renderFinding(f: Finding, color?: boolean): string {
-  const sev = f.severity === 'critical' ? paint(color, '31;1', 'CRITICAL') : f.severity === 'warning' ? paint(color, '33;1', 'WARNING') : paint(color, '36', 'info');
-  const lines = [`${sev} ${sanitize(f.title)}  [${f.id}]`, `  ${sanitize(f.explanation)}`];
-  for (const e of f.evidence) lines.push(`    - ${sanitize(e)}`);
-  return lines.join('\n');
-}
 
 export function renderAllocText(r: AllocReport, opts: AllocTextOptions = {}): string {
   const top = opts.top ?? 10;
@@ -60,7 +50,7 @@ export function renderAllocText(r: AllocReport, opts: AllocTextOptions = {}): st
   if (r.findings.length === 0) out.push('Verdict: nothing stands out in the allocator numbers.');
   else {
     out.push('Verdict:');
-    for (const f of r.findings) out.push(renderFinding(f, opts.color));
+    for (const f of r.findings) out.push(renderFinding(f, { color: opts.color, withId: true }));
   }
   out.push('', renderMemory(r), '');
   out.push('By allocator type (current; "peak" sums each instance\'s max-ever, an upper bound):');

@@ -2,7 +2,7 @@
 import type { CheckResult, State } from '../check/evaluate.js';
 import { RULES } from '../check/rules.js';
 import { describeRange, plainRange } from '../check/thresholds.js';
-import { sanitize, table } from './format.js';
+import { sanitize, table } from '../text/format.js';
 import { summary } from './nagios.js';
 
 const COLOR: Record<State, string> = { OK: '\u001b[32m', WARNING: '\u001b[33m', CRITICAL: '\u001b[31m', UNKNOWN: '\u001b[35m' };

@@ -3,12 +3,8 @@
  * every number comes from the report; everything printed from the input is sanitised.
  */
 import type { DiffValue, DumpDiffReport, DumpLeakReport, SnapshotHoldersReport, SnapshotLeakReport } from '../leak/types.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
-import { renderFinding, type TextOptions } from './triage-text.js';
-
-function heading(title: string): string {
-  return `\n${title}\n${'-'.repeat(title.length)}`;
-}
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table, who } from '../text/format.js';
+import { heading, renderFinding, type TextOptions } from './finding-text.js';
 
 function findingsBlock(out: string[], findings: DumpLeakReport['findings'], opts: TextOptions): void {
   out.push(heading(`Findings (${findings.length}, most important first)`));
@@ -29,7 +25,6 @@ function notesBlock(out: string[], notes: string[], width: number): void {
   for (const n of notes) out.push(`  - ${sanitize(n, width * 3)}`);
 }
 
-const who = (x: { pid: string; name?: string | null }) => (x.name ? `${x.pid} ${x.name}` : x.pid);
 
 /** `beamscope leak <dump>`. */
 export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): string {

@@ -4,7 +4,7 @@
  */
 import type { ProcessDetail } from '../dump/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
-import { formatBytes, formatCount, sanitize, table } from './format.js';
+import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
 
 export interface ProcTextOptions {
   /** Terminal width: examples and terms are cut to it (default 100). */
@@ -18,6 +18,7 @@ export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unk
   const r = d.record;
   const num = (n: number) => (Number.isFinite(n) ? n : null);
   return {
+    schemaVersion: 1,
     pid: d.pid,
     name: r.name ?? null,
     state: r.state ?? null,

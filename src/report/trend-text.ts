@@ -8,7 +8,8 @@ import { basename } from 'node:path';
 import asciichart from 'asciichart';
 import { TREND_THRESHOLDS, type TrendReport } from '../trend/index.js';
 import type { SeriesPoint } from '../trend/series.js';
-import { formatBytes, formatPercent, sanitize, table } from './format.js';
+import { formatBytes, formatPercent, sanitize, table } from '../text/format.js';
+import { KiB, MiB, GiB } from '../text/units.js';
 
 export interface TrendTextOptions {
   /** Terminal columns (default 80). */
@@ -74,9 +75,9 @@ export function overlayDotted(solid: string, dotted: string): string {
 }
 
 function byteUnit(peak: number): { div: number; name: string } {
-  if (peak >= 1024 ** 3) return { div: 1024 ** 3, name: 'GiB' };
-  if (peak >= 1024 ** 2) return { div: 1024 ** 2, name: 'MiB' };
-  if (peak >= 1024) return { div: 1024, name: 'KiB' };
+  if (peak >= GiB) return { div: GiB, name: 'GiB' };
+  if (peak >= MiB) return { div: MiB, name: 'MiB' };
+  if (peak >= KiB) return { div: KiB, name: 'KiB' };
   return { div: 1, name: 'B' };
 }
 
@@ -135,7 +136,7 @@ function rowsToShow(n: number, max: number, keep: number[]): number[] {
 
 export function renderTrendText(report: TrendReport, opts: TrendTextOptions = {}): string {
   const o = { width: opts.width ?? 80, height: opts.height ?? 10, color: opts.color ?? false };
-  const minBytes = opts.minBytes ?? 8 * 1024 * 1024;
+  const minBytes = opts.minBytes ?? 8 * MiB;
   const out: string[] = [];
   const snaps = report.snapshots;
   out.push(

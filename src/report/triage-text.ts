@@ -1,44 +1,8 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
-import type { Finding } from '../findings.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from './format.js';
+import { heading, renderFinding, type TextOptions } from './finding-text.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 
-export interface TextOptions {
-  /** ANSI colour for severities (only on a terminal and without NO_COLOR; the CLI decides). */
-  color?: boolean;
-  /** Terminal width, to cut long cells. */
-  width?: number;
-}
-
-const SEV = { critical: 'CRITICAL', warning: 'WARNING', info: 'info' } as const;
-const COLORS = { critical: '\u001b[31;1m', warning: '\u001b[33;1m', info: '\u001b[36m' } as const;
-const RESET = '\u001b[0m';
-
-/** Renders a finding: severity and title, then why, then the evidence. */
-export function renderFinding(f: Finding, opts: TextOptions = {}): string {
-  const width = opts.width ?? 100;
-  const label = opts.color ? `${COLORS[f.severity]}${SEV[f.severity]}${RESET}` : SEV[f.severity];
-  const lines = [`${label}  ${sanitize(f.title)}`];
-  for (const l of wrap(sanitize(f.explanation), width - 4)) lines.push(`    ${l}`);
-  for (const e of f.evidence) lines.push(`    - ${sanitize(e, width * 2)}`);
-  return lines.join('\n');
-}
-
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}
-
-function heading(title: string): string {
-  return `\n${title}\n${'-'.repeat(title.length)}`;
-}
+export type { TextOptions };
 
 /** The on-call report as text: the verdict first, then the evidence section by section. */
 export function renderTriageText(r: TriageReport, opts: TextOptions = {}): string {

@@ -8,8 +8,9 @@
  */
 import { THRESHOLDS } from '../alloc/verdict.js';
 import type { Finding } from '../findings.js';
-import { formatBytes, formatPercent } from '../report/format.js';
+import { formatBytes, formatPercent } from '../text/format.js';
 import type { SeriesPoint, TrendSeries } from './series.js';
+import { MiB } from '../text/units.js';
 
 export interface TrendFindingOptions {
   /** A type must have grown (or wasted) at least this many bytes to matter (default 8 MiB). */
@@ -172,7 +173,7 @@ function logplexFinding(type: string, points: SeriesPoint[], series: TrendSeries
 
 /** Findings over every type of the series, Logplex before growth, largest types first. */
 export function trendFindings(series: TrendSeries, opts: TrendFindingOptions = {}): Finding[] {
-  const minBytes = opts.minBytes ?? 8 * 1024 * 1024;
+  const minBytes = opts.minBytes ?? 8 * MiB;
   const logplex: Finding[] = [];
   const growth: Finding[] = [];
   for (const t of series.types) {

@@ -8,6 +8,9 @@ export { buildSeries, orderByTime, type TrendSeries, type TypeSeries, type Serie
 export { trendFindings, countChanges, TREND_THRESHOLDS, type TrendFindingOptions, type Changes } from './findings.js';
 
 export interface TrendReport extends TrendSeries {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  /** The older name of the same version, kept for readers written against it. */
   schema: 'beamscope.trend/1';
   findings: Finding[];
   /** Inputs left out (a crash dump without =allocator sections). */
@@ -19,6 +22,7 @@ export interface TrendReport extends TrendSeries {
 export function trendReport(inputs: LoadedInput[], opts: TrendFindingOptions & { twins?: TrendReport['twins'] } = {}): TrendReport {
   const series = buildSeries(inputs);
   return {
+    schemaVersion: 1,
     schema: 'beamscope.trend/1',
     ...series,
     findings: trendFindings(series, opts),

@@ -281,7 +281,7 @@ export async function cdvFacts(dumpPath: string): Promise<CdvFacts> {
     }));
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`crashdump_viewer on ${dumpPath}: ${(err.stderr ?? '').trim() || err.message}`);
+    throw new Error(`crashdump_viewer on ${dumpPath}: ${(err.stderr ?? '').trim() || err.message}`, { cause: e });
   }
   const facts = JSON.parse(stdout) as CdvFacts;
   mkdirSync(CACHE_DIR, { recursive: true });

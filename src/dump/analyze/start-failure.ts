@@ -7,7 +7,7 @@
  * children that led to it. The reason is Erlang term text (quoted as a string by OTP 26+), read with
  * the term-text parser; text it cannot read (a slogan cut short, `_` for elided parts) gives nothing.
  */
-import { formatTerm, isAtom, parseTerm, type Term } from '../../alloc/term-text.js';
+import { formatTerm, isAtom, parseTerm, type Term } from '../../term-text/term-text.js';
 
 export interface StartFailure {
   /** The application's start callback, `rabbit_prelaunch_app:start/2`. */

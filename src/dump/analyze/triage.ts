@@ -1,6 +1,6 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../../report/format.js';
+import { countOf, formatBytes, formatCount, formatPercent, who } from '../../text/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
@@ -9,6 +9,7 @@ import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } fr
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
+import { MiB } from '../../text/units.js';
 
 export interface TriageOptions {
   /** Bound for every list (default 10). */
@@ -174,7 +175,7 @@ function memoryFindings(r: TriageReport): Finding[] {
   if (binary && binary.bytes > 0) {
     const unseen = binary.bytes - m.binarySectionsBytes;
     const share = unseen / binary.bytes;
-    if (unseen > 64 << 20 || (unseen > 8 << 20 && share > 0.5)) {
+    if (unseen > 64 * MiB || (unseen > 8 * MiB && share > 0.5)) {
       out.push({
         id: 'memory.binary-not-in-heaps',
         severity: 'info',
@@ -240,8 +241,9 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
   };
 }
 
-function who(s: ProcessSummary): string {
-  return s.name ? `${s.pid} (${s.name})` : s.initialCall ? `${s.pid} (${s.initialCall})` : s.pid;
+/** The process by name, or by initial call when it has none. */
+function whoIs(s: ProcessSummary): string {
+  return who({ pid: s.pid, name: s.name || s.initialCall });
 }
 
 function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
@@ -259,7 +261,7 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   return {
     id: 'mailbox.outlier',
     severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
-    title: `${who(o)} has ${countOf(q, 'message')} queued`,
+    title: `${whoIs(o)} has ${countOf(q, 'message')} queued`,
     explanation:
       o.state === 'Running' || o.state === 'Scheduled'
         ? 'The process is busy but receives faster than it handles messages. Find what sends to it (the message shapes), and apply back-pressure or spread the work.'
@@ -278,7 +280,7 @@ function processFindings(r: TriageReport): Finding[] {
     out.push({
       id: 'process.memory-outlier',
       severity: big.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
-      title: `${who(big)} uses ${formatBytes(big.memoryBytes)}, ${formatPercent(big.memoryBytes / total)} of the node's memory`,
+      title: `${whoIs(big)} uses ${formatBytes(big.memoryBytes)}, ${formatPercent(big.memoryBytes / total)} of the node's memory`,
       explanation: 'One process holds a large share of the memory in its heap: a large state, a big term being built, or a long list. Its current function says what it was doing.',
       evidence: [`initial call: ${big.initialCall ?? '?'}; current function: ${big.currentFunction ?? '?'}; state: ${big.state}`,
         `message queue: ${formatCount(big.messageQueueLength)}`],
@@ -430,10 +432,10 @@ function portSummary(dump: Dump, top: number): TriageReport['ports'] {
 
 function portFindings(r: TriageReport): Finding[] {
   const p = r.ports.largestQueues[0];
-  if (!p || p.queueBytes < 8 << 20) return [];
+  if (!p || p.queueBytes < 8 * MiB) return [];
   return [{
     id: 'ports.queue',
-    severity: p.queueBytes >= 256 << 20 ? 'critical' : 'warning',
+    severity: p.queueBytes >= 256 * MiB ? 'critical' : 'warning',
     title: `port ${p.id} (${p.driver ?? p.kind}) has ${formatBytes(p.queueBytes)} waiting in its output queue`,
     explanation: 'Data is written to the port faster than the other side reads it (a slow peer or a full disk): the queue lives in the VM\'s memory. Bound what is sent (back-pressure, busy limits).',
     evidence: [`connected to: ${p.connected ?? '?'}`],
@@ -501,7 +503,7 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
     : total !== undefined ? `the =memory total is damaged${topKind ? `; the largest kind is ${topKind.kind} (${formatBytes(topKind.bytes)})` : ''}`
       : 'the dump has no =memory section';
   const big = r.topProcesses.byMemory[0];
-  const bigLine = big ? `largest process: ${who(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued` : undefined;
+  const bigLine = big ? `largest process: ${whoIs(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued` : undefined;
   const base = { subject: { kind: 'slogan', id: cause.kind } };
   switch (cause.kind) {
     case 'out_of_memory': {
@@ -518,7 +520,7 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       let explanation: string;
       if (total !== undefined && cause.requestBytes >= total * 0.25) {
         explanation = `The failed request alone is ${formatPercent(cause.requestBytes / total, 0)} of everything the node used: one huge allocation, typically a process building a giant term (a heap growing to hold a huge list, binary or message), not gradual growth.`;
-      } else if (total !== undefined && total < 512 << 20) {
+      } else if (total !== undefined && total < 512 * MiB) {
         explanation = 'The node used little memory when the request failed: the operating system refused it. Look at a container or cgroup limit, ulimit -v, or other programs using the machine\'s memory.';
       } else {
         explanation = `The node ran out of memory: the failed request is only the last straw. ${topKind ? `Most memory was ${topKind.kind}; ` : ''}see the memory breakdown and the largest processes, mailboxes and tables below.`;

@@ -10,9 +10,11 @@
 import { binaryBodyBound, binaryLookup, checkpointBefore, type BinaryLookup } from '../binary-table.js';
 import type { BinaryIndex } from '../types.js';
 import { decodeEtf } from './etf.js';
-import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { hexValue, parseHexBytes } from '../bytes.js';
+import { BlockReader, HeapIndex } from './heap-index.js';
 import { NIL, marker, type BinaryTerm, type Term } from './model.js';
 import type { HeapLines } from './sequential-heap.js';
+import { MiB } from '../../text/units.js';
 
 export interface DecodeLimits {
   /** Nesting limit for tuples, list heads, maps (default: none; see SEGMENT_DEPTH). */
@@ -99,10 +101,6 @@ export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoin
   address: new Float64Array(0), sizeBytes: new Float64Array(0), checkpoints: { row: new Float64Array(0), bodyOffset: new Float64Array(0) },
 };
 
-export function parseHex(s: string): number {
-  return parseHexBytes(Buffer.from(s, 'latin1'), 0, s.length);
-}
-
 export interface DecoderSources {
   reader: BlockReader;
   heap?: HeapIndex;
@@ -160,7 +158,7 @@ export class TermDecoder {
     this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxNodes = limits.maxNodes ?? 2_000_000;
     this.binaryBytes = limits.binaryBytes ?? 0;
-    this.maxLineBytes = limits.maxLineBytes ?? 16 << 20;
+    this.maxLineBytes = limits.maxLineBytes ?? 16 * MiB;
     this.memoHeap = limits.memoHeap ?? true;
   }
 
@@ -649,7 +647,7 @@ export class TermDecoder {
       out.bytes = orig.bytes.subarray(offset, offset + size);
       out.complete = true;
     } else if (orig.address !== undefined) {
-      return this.refc(parseHex(orig.address), out.offset ?? 0, size, 'sub');
+      return this.refc(parseHexBytes(Buffer.from(orig.address, 'latin1'), 0, orig.address.length), out.offset ?? 0, size, 'sub');
     }
     return out;
   }
@@ -711,7 +709,7 @@ export class TermDecoder {
 }
 
 function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  return hexValue(c) >= 0;
 }
 
 export function hex(n: number): string {

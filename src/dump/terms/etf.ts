@@ -5,6 +5,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { NIL, marker, type Term } from './model.js';
+import { MiB } from '../../text/units.js';
 
 export interface EtfOptions {
   /** Atom-cache translation table of a distribution message (`ATOM_CACHE_REF` indexes into it). */
@@ -24,7 +25,7 @@ export function decodeEtf(data: Uint8Array, opts: EtfOptions = {}): Term {
     if (bytes[p] === 80) {
       // COMPRESSED: 4-byte uncompressed size, then zlib data.
       const size = readU32(bytes, p + 1);
-      if (size > 64 << 20) throw new EtfError('compressed term too large');
+      if (size > 64 * MiB) throw new EtfError('compressed term too large');
       bytes = inflateSync(bytes.subarray(p + 5), { maxOutputLength: Math.max(size, 1) });
       p = 0;
     }

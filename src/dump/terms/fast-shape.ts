@@ -13,7 +13,8 @@
  * checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees is never fast.
  */
 import type { BinaryLocator } from './decoder.js';
-import { parseHexBytes, type BlockReader, type HeapIndex } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import type { BlockReader, HeapIndex } from './heap-index.js';
 import type { Term } from './model.js';
 import type { SequentialHeap } from './sequential-heap.js';
 import { shapeOf, type ShapeHistogram, type ShapeRowRef } from './shape.js';
@@ -243,7 +244,7 @@ export class FastShaper {
         return q;
       }
       case 65: { // A atom: A<hexlen>:<bytes>
-        let q = this.hexField(b, p + 1, end);
+        const q = this.hexField(b, p + 1, end);
         if (q < 0) return -1;
         const len = this.hex;
         if (q + len > end) return -1;

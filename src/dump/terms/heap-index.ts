@@ -4,22 +4,8 @@
  * No line text is kept: a 10-million-line heap costs ~200 MB of index, not gigabytes of strings.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { hashNumber } from '../bytes.js';
-
-/** Hex digits -> number (exact below 2^53; longer addresses are folded, which only risks a miss). */
-export function parseHexBytes(b: Uint8Array, start: number, end: number): number {
-  let v = 0;
-  for (let i = start; i < end; i++) {
-    const c = b[i];
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else return NaN;
-    v = v * 16 + d;
-  }
-  return end > start ? v : NaN;
-}
+import { hashNumber, hexValue } from '../bytes.js';
+import { MiB } from '../../text/units.js';
 
 /** True for a line that starts `HEX:` (within its first 48 bytes), as the index records them. */
 function isAddressLine(line: Uint8Array): boolean {
@@ -27,7 +13,7 @@ function isAddressLine(line: Uint8Array): boolean {
   for (; j < line.length && j < 48; j++) {
     const c = line[j];
     if (c === 58) return j > 0;
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+    if (hexValue(c) < 0) return false;
   }
   return false;
 }
@@ -189,7 +175,7 @@ export class HeapIndex {
   minAddress = Infinity;
   maxAddress = -Infinity;
 
-  constructor(private readonly path: string, offset: number, length: number, bufferSize = 1 << 20) {
+  constructor(private readonly path: string, offset: number, length: number, bufferSize = MiB) {
     this.base = offset;
     this.end = offset + length;
     let cap = 1024;
@@ -233,11 +219,8 @@ export class HeapIndex {
           for (; j < stop; j++) {
             const c = buf[j];
             if (c === 58) break;
-            let d: number;
-            if (c >= 48 && c <= 57) d = c - 48;
-            else if (c >= 65 && c <= 70) d = c - 55;
-            else if (c >= 97 && c <= 102) d = c - 87;
-            else { ok = false; break; }
+            const d = hexValue(c);
+            if (d < 0) { ok = false; break; }
             a = a * 16 + d;
           }
           if (!ok || j === i || j >= stop) this.badLines++;

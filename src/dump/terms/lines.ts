@@ -4,13 +4,14 @@
  * dropped, a line spanning reads cut at `maxLineBytes`), for sections of millions of lines.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { MiB } from '../../text/units.js';
 
 /**
  * Calls `fn` for each line in [offset, offset + length) of the file; the bytes are valid only
  * during the call. `fn` returns false to stop.
  */
 export function forEachLine(path: string, offset: number, length: number, maxLineBytes: number,
-  fn: (b: Buffer, start: number, end: number) => boolean | void, bufferSize = 1 << 20, openFd?: number): void {
+  fn: (b: Buffer, start: number, end: number) => boolean | void, bufferSize = MiB, openFd?: number): void {
   const end = offset + length;
   const size = Math.max(1, Math.min(bufferSize, length));
   const buf = Buffer.allocUnsafe(size);

@@ -13,13 +13,15 @@ import {
 } from '../process-detail.js';
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
-import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import { BlockReader, HeapIndex } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
 import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
 import { forEachLine } from './lines.js';
+import { MiB } from '../../text/units.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {
@@ -204,11 +206,11 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
     reader: src.reader,
     binaries: src.binaries,
     base64: src.base64,
-    maxLineBytes: 16 << 20,
+    maxLineBytes: 16 * MiB,
   }, wordSize);
   const canFast = fastShapes && (src.heapLines === undefined || src.heapLines instanceof SequentialHeap);
   let n = 0;
-  forEachLine(dump.source.path, ref.offset, ref.length, 16 << 20, (b, start, end) => {
+  forEachLine(dump.source.path, ref.offset, ref.length, 16 * MiB, (b, start, end) => {
     if (n >= max) return false;
     if (end === start) return true;
     const i = n++;
@@ -331,7 +333,7 @@ function scanRefcLines(path: string, ref: SectionRef | undefined, locator: Binar
     if (Number.isNaN(a)) return;
     if (k === 115 && !locator.has(a)) return; // a sub binary of a heap object
     visit(a);
-  }, Math.min(1 << 20, Math.max(4096, ref.length)), fd);
+  }, Math.min(MiB, Math.max(4096, ref.length)), fd);
 }
 
 /** Held binaries listed in a ProcessDetail, largest first; the rest are counted. */
@@ -479,7 +481,7 @@ export function processIdentity(dump: TermDump, pid: string): { ancestors: strin
   }
   const dictRef = dump.index.get('proc_dictionary', pid);
   if (!dictRef) return { ancestors: [], initialCall: spawnedAs };
-  const lines = [...sectionLines(dump.source.path, dictRef, { maxLineBytes: 1 << 20 })].map((b) => Buffer.from(b));
+  const lines = [...sectionLines(dump.source.path, dictRef, { maxLineBytes: MiB })].map((b) => Buffer.from(b));
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(dump.source.path);
   try {
@@ -546,7 +548,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const path = dump.source.path;
-  const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: 1 << 20 }), dump.header.wordSize);
+  const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: MiB }), dump.header.wordSize);
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(path);
   const width = opts.termWidth ?? 300;
@@ -562,7 +564,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const warnings: string[] = [];
 
     const stackRef = dump.index.get('proc_stack', pid);
-    const entries = stackRef ? parseStack(dec, sectionLines(path, stackRef, { maxLineBytes: 1 << 20 }), width) : [];
+    const entries = stackRef ? parseStack(dec, sectionLines(path, stackRef, { maxLineBytes: MiB }), width) : [];
     const frames = framesOf(entries, record.currentCall ?? record.programCounter, dump.header.otpRelease);
 
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
@@ -581,7 +583,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
       });
 
     const dictRef = dump.index.get('proc_dictionary', pid);
-    const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: 1 << 20 })) : [];
+    const dict = dictRef ? dictionaryEntries(dec, sectionLines(path, dictRef, { maxLineBytes: MiB })) : [];
     const identity = identityFrom(dict, record.spawnedAs);
 
     const binaries = heldBinaries(dump, pid, opts.binarySharing ?? true, heapLines);

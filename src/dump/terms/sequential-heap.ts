@@ -8,7 +8,9 @@
  * few megabytes for the common case and correctness never depends on the order.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { BlockReader, HeapIndex, parseHexBytes } from './heap-index.js';
+import { parseHexBytes } from '../bytes.js';
+import { BlockReader, HeapIndex } from './heap-index.js';
+import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
 const HEX = new Uint8Array(256).fill(255);
@@ -77,7 +79,7 @@ export class SequentialHeap implements HeapLines {
   line(address: number): { line: Buffer; cut: boolean } | undefined {
     if (this.index) {
       const off = this.index.lookup(address, this.reader);
-      return off < 0 ? undefined : this.reader.lineAt(off, this.index.end, this.opts.maxLineBytes ?? 16 << 20);
+      return off < 0 ? undefined : this.reader.lineAt(off, this.index.end, this.opts.maxLineBytes ?? 16 * MiB);
     }
     let l = this.ring.get(address);
     if (l === undefined) l = this.readUntil(address);
@@ -103,7 +105,7 @@ export class SequentialHeap implements HeapLines {
       this.fd = openSync(this.path, 'r');
     }
     const chunk = this.opts.chunkBytes ?? 1 << 18;
-    const maxLine = this.opts.maxLineBytes ?? 16 << 20;
+    const maxLine = this.opts.maxLineBytes ?? 16 * MiB;
     let found = false;
     while (!found && this.pos < this.end) {
       const buf = Buffer.allocUnsafe(Math.min(chunk, this.end - this.pos));

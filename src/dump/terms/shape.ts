@@ -205,6 +205,7 @@ export class ShapeHistogram {
     const out: ShapeRow[] = [];
     for (const [key, r] of this.rows) {
       let i = 0;
+      // eslint-disable-next-line no-control-regex -- \u0001 is the placeholder this class writes into keys
       const shape = key.replace(/\u0001/g, () => {
         const lo = r.ranges[2 * i];
         const hi = r.ranges[2 * i + 1];

@@ -589,8 +589,11 @@ export function decodeTermText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    // Buffer's latin1 is ISO-8859-1 (TextDecoder's 'latin1' label means windows-1252).
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    // ISO-8859-1: byte n is U+00nn (TextDecoder's 'latin1' label means windows-1252). No Buffer:
+    // this runs in a browser too. In slices, as String.fromCharCode takes its bytes as arguments.
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    return text;
   }
 }
 
