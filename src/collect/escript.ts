@@ -4,6 +4,8 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CollectError } from './errors.js';
 
@@ -56,4 +58,23 @@ export function findEscript(explicit?: string, env: NodeJS.ProcessEnv = process.
     }
   }
   throw new CollectError('no-escript', 'escript not found on PATH: beamscope collect needs Erlang/OTP on this machine (e.g. apt-get install erlang-base), or BEAMSCOPE_ESCRIPT set to the escript program');
+}
+
+/**
+ * The escript's events: one JSON object a line on its stdout. `onEvent` gets each parsed one,
+ * `onOther` any other non-empty line (the escript printing something unexpected).
+ */
+export function onEventLines(stdout: Readable, onEvent: (ev: Record<string, unknown>) => void, onOther: (line: string) => void = () => {}): void {
+  createInterface({ input: stdout, crlfDelay: Infinity }).on('line', (raw: string) => {
+    const line = raw.trim();
+    if (!line) return;
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      onOther(line);
+      return;
+    }
+    onEvent(ev);
+  });
 }

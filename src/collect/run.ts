@@ -11,7 +11,7 @@ import { allocatorModelFromTermText } from '../alloc/from-terms.js';
 import { decodeTermText } from '../term-text/term-text.js';
 import { InputError } from '../errors.js';
 import { CollectError, type CollectErrorKind } from './errors.js';
-import { collectorScript, findEscript } from './escript.js';
+import { collectorScript, findEscript, onEventLines } from './escript.js';
 import { type CollectEvent, type CollectOptions, escriptArgs, resolveOptions } from './options.js';
 
 /** Paths of what one sample wrote. */
@@ -160,23 +160,11 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     }
   };
 
-  let carry = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    arm();
-    carry += chunk;
-    let nl: number;
-    while ((nl = carry.indexOf('\n')) >= 0) {
-      const line = carry.slice(0, nl).trim();
-      carry = carry.slice(nl + 1);
-      if (!line) continue;
-      try {
-        onEvent(JSON.parse(line) as CollectEvent);
-      } catch {
-        // not an event (the escript printing something unexpected): keep it for the error message
-        stderrTail = (stderrTail + '\n' + line).slice(-2000);
-      }
-    }
+  // Any output re-arms the watchdog, a whole line or not.
+  child.stdout.on('data', arm);
+  onEventLines(child.stdout, (ev) => onEvent(ev as unknown as CollectEvent), (line) => {
+    // not an event (the escript printing something unexpected): keep it for the error message
+    stderrTail = (stderrTail + '\n' + line).slice(-2000);
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

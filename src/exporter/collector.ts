@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { CollectError, type CollectErrorKind } from '../collect/errors.js';
-import { collectorScript, findEscript } from '../collect/escript.js';
+import { collectorScript, findEscript, onEventLines } from '../collect/escript.js';
 import { escriptArgs, resolveOptions } from '../collect/options.js';
 
 /** `processes=summary`: what the exporter needs of the processes, without a record each. */
@@ -57,25 +57,10 @@ export class ServeCollector {
     this.child = child;
     let stderrTail = '';
     this.ready = new Promise<void>((resolve, reject) => {
-      let carry = '';
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        carry += chunk;
-        let nl: number;
-        while ((nl = carry.indexOf('\n')) >= 0) {
-          const line = carry.slice(0, nl).trim();
-          carry = carry.slice(nl + 1);
-          if (!line) continue;
-          let ev: Record<string, unknown>;
-          try {
-            ev = JSON.parse(line) as Record<string, unknown>;
-          } catch {
-            continue; // not an event
-          }
-          if (ev.event === 'ready') resolve();
-          else if (ev.req === undefined && ev.event === 'error') reject(new CollectError(kindOf(ev.kind), String(ev.message)));
-          else this.onEvent(ev);
-        }
+      onEventLines(child.stdout!, (ev) => {
+        if (ev.event === 'ready') resolve();
+        else if (ev.req === undefined && ev.event === 'error') reject(new CollectError(kindOf(ev.kind), String(ev.message)));
+        else this.onEvent(ev);
       });
       child.stderr!.setEncoding('utf8');
       child.stderr!.on('data', (c: string) => (stderrTail = (stderrTail + c).slice(-2000)));
