@@ -11,7 +11,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine } from './common.js';
-import { setReadCache, setReadThreads } from './progress.js';
+import { setReadCache, setReadThreads, setSpoolDir } from './progress.js';
 import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
@@ -51,8 +51,14 @@ const cli = yargs(hideBin(process.argv))
     default: true,
     describe: 'use and keep an index of a plain-file crash dump beside it (DUMP.bsidx) or in ~/.cache/beamscope, so the next command skips the scan; --no-cache reads the dump afresh and saves nothing',
   })
+  .option('spool', {
+    type: 'string',
+    global: true,
+    describe: 'directory for the temporary decompressed copy of a compressed dump or stdin, which lets heaps be decoded (default: the OS temporary directory; removed at exit)',
+  })
   .middleware((argv) => {
     setReadThreads(argv.threads as number | undefined);
+    setSpoolDir(argv.spool as string | undefined);
     setReadCache(argv.cache !== false);
   })
   .demandCommand(1, 'Name a command; see --help.')

@@ -40,7 +40,7 @@ const command: CommandModule<object, Args> = {
         progress.done();
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (dump.source.gzip) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
+      if (dump.source.compression) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
       const result = {
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
         sections: dump.index.size + dump.binaries.count, processes: dump.processes.count, binaries: dump.binaries.count, seconds,

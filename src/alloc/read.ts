@@ -11,6 +11,7 @@ import parser from 'stream-json/parser.js';
 import Assembler from 'stream-json/assembler.js';
 import { cannotRead, InputError } from '../errors.js';
 import { readDump } from '../dump/index.js';
+import { detectCompression } from '../dump/compression.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromTermText } from './from-terms.js';
 import { decodeTermText } from './term-text.js';
@@ -20,7 +21,7 @@ export type InputKind = 'crash-dump' | 'term-text' | 'json';
 
 /** What the first bytes of an input say it is. */
 export function sniffInput(head: Buffer): InputKind {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'crash-dump'; // gzip: only dumps are read compressed
+  if (detectCompression(head)) return 'crash-dump'; // gzip, zstd, xz: only dumps are read compressed
   const text = head.toString('utf8').replace(/^\ufeff/, '');
   if (/^=erl_crash_dump:/.test(text) || text.startsWith('<Erlang crash dump>')) return 'crash-dump';
   // JSON objects start with `{"` (or `{}`), and arrays of them with `[{"`; Erlang allocator terms never do.
@@ -35,7 +36,7 @@ export function sniffInput(head: Buffer): InputKind {
  * they fail deep in the term parser with a message about an unexpected character.
  */
 export function refuseBinary(head: Buffer, name: string): void {
-  if (sniffInput(head) === 'crash-dump') return; // gzip, or a dump: the dump reader judges it
+  if (sniffInput(head) === 'crash-dump') return; // compressed, or a dump: the dump reader judges it
   if (utf16Bom(head)) return;
   if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
 }

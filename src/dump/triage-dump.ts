@@ -4,7 +4,7 @@ import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
 import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
-import type { Dump, ProcessTable } from './types.js';
+import { notSeekableBecause, type Dump, type ProcessTable } from './types.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -33,7 +33,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const details = new Map<string, ProcessDetails>();
   const notes: string[] = [];
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
-    notes.push('heaps not decoded: the dump was read from a stream (stdin or gzip), which cannot be re-read; run on a plain file for message shapes');
+    notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;

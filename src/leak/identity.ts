@@ -2,7 +2,7 @@
  * The real initial call of proc_lib processes (`$initial_call` in their dictionaries), which a
  * dump's `Spawned as` hides behind `proc_lib:init_p/5`. Reads the dump file; bounded.
  */
-import type { Dump } from '../dump/types.js';
+import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { processIdentity } from '../dump/terms/index.js';
 
 export interface InitialCalls {
@@ -25,8 +25,8 @@ export function procLibInitialCalls(dump: Dump, limit = 2000): InitialCalls {
   for (let i = 0; i < p.count; i++) if (p.spawnedAs[i] === 'proc_lib:init_p/5') rows.push(i);
   const calls = new Map<string, string>();
   if (rows.length === 0) return { calls, procLib: 0, resolved: 0 };
-  if (!dump.source.seekable || dump.source.gzip) {
-    return { calls, procLib: rows.length, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read only from a plain dump file)` };
+  if (!dump.source.seekable) {
+    return { calls, procLib: rows.length, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read back by offset, which needs ${notSeekableBecause(dump.source)})` };
   }
   if (rows.length > limit) {
     return { calls, procLib: rows.length, resolved: 0, note: `${dump.source.path}: ${rows.length} proc_lib processes, more than ${limit}: grouped as proc_lib:init_p/5` };
