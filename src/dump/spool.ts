@@ -117,10 +117,10 @@ export class Spool {
   }
 }
 
-// 1 MiB writes, at most 16 MiB waiting: the disk keeps up with decompression, and a slow one holds
+// 1 MiB writes, at most 8 MiB waiting: the disk keeps up with decompression, and a slow one holds
 // the read back instead of filling memory.
 const WRITE_BYTES = 1 << 20;
-const MAX_INFLIGHT = 16 << 20;
+const MAX_INFLIGHT = 8 << 20;
 
 const live = new Set<Spool>();
 function removeAll(): void {
