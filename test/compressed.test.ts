@@ -231,6 +231,13 @@ describe('the CLI on compressed dumps and standard input', () => {
     }
   }, 120_000);
 
+  it('index refuses a compressed dump at once, in one line', () => {
+    const r = beamscope(['index', compress(plain, 'gzip')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/a gzip dump cannot be indexed/);
+  });
+
   it('leaves no spool file behind', () => {
     const dir = mkdtempSync(join(tmp, 'spool-'));
     run(['triage', compress(plain, 'gzip'), '--spool', dir]);

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readDump } from '../../src/dump/reader.js';
+import { detectCompression } from '../../src/dump/compression.js';
 import { removeIndex } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/report/format.js';
@@ -29,6 +31,21 @@ const command: CommandModule<object, Args> = {
     runCommand(async () => {
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
+      // Refused before decompressing it all: the index records where sections lie in a plain file.
+      let head = Buffer.alloc(0);
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          head = Buffer.alloc(6);
+          head = head.subarray(0, readSync(fd, head, 0, 6, 0));
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        // the reader says what is wrong with the path
+      }
+      const packed = detectCompression(head);
+      if (packed) throw new InputError(`${path}: a ${packed} dump cannot be indexed (the index records where sections lie in the plain file; each command decompresses it once)`, path);
       if (args.rebuild) removeIndex(path);
       const progress = progressReporter('indexing');
       let event: { kind: 'loaded' | 'saved'; file: string } | undefined;
