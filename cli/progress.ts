@@ -61,7 +61,7 @@ export async function readDumpWithProgress(path: string, label = 'reading'): Pro
       spool: spoolDir ?? true,
       onSpool: (dir) => {
         if (process.stderr.isTTY) {
-          process.stderr.write(`beamscope: decompressing to a temporary file in ${sanitize(dir)} (the size of the dump, removed at exit; --spool DIR puts it elsewhere)\n`);
+          process.stderr.write(`beamscope: keeping the dump's text, as it is read, in a temporary file in ${sanitize(dir)} (as big as the plain dump; removed at exit; --spool DIR puts it elsewhere)\n`);
         }
       },
     });

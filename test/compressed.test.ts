@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDump, triageDump, type Dump } from '../src/dump/index.js';
+import { readDump, releaseSpool, triageDump, type Dump } from '../src/dump/index.js';
 import { detectCompression } from '../src/dump/compression.js';
 import { procsReport } from '../src/dump/procs.js';
 import { decodeProcess } from '../src/dump/terms/index.js';
@@ -116,6 +116,9 @@ describe('every command on gzip, zstd and xz forms gives the plain file\'s JSON'
         if (dump) {
           expect(dump.source.compression).toBe(form);
           expect(dump.source.seekable).toBe(true);
+          releaseSpool(dump.source);
+          expect(dump.source.seekable).toBe(false);
+          if (dump.processes.count) expect(() => decodeProcess(dump!, dump!.processes.pid[0])).toThrow(/released/);
         }
       }
     }, 120_000);

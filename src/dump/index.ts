@@ -1,6 +1,7 @@
 /** `beamscope/dump`: the crash-dump reader, its model, and the analyzers over it. */
 export { readDump, type ReadOptions } from './reader.js';
 export { detectCompression, type Compression } from './compression.js';
+export { releaseSpool } from './spool.js';
 export { processAt, findProcess } from './process-table.js';
 export { SectionIndex } from './section-index.js';
 export { sectionLines } from './section-lines.js';

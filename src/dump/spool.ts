@@ -41,6 +41,7 @@ export class Spool {
       live.add(this);
       if (live.size === 1) process.once('exit', removeAll);
     }
+    byPath.set(this.readPath, this);
   }
 
   /**
@@ -75,6 +76,7 @@ export class Spool {
 
   /** Closes and removes the file; reads of readPath fail after this. */
   discard(): void {
+    byPath.delete(this.readPath);
     try {
       closeSync(this.fd);
     } catch {
@@ -123,6 +125,20 @@ const WRITE_BYTES = 1 << 20;
 const MAX_INFLIGHT = 8 << 20;
 
 const live = new Set<Spool>();
+const byPath = new Map<string, Spool>();
+
+/**
+ * Gives back the disk of a dump's spool (DumpSource.spool) before the process ends: a program that
+ * reads many compressed dumps calls it when done with each. Heaps cannot be decoded after it.
+ */
+export function releaseSpool(source: { spool?: string; seekable?: boolean; notSpooled?: string }): void {
+  if (!source.spool) return;
+  byPath.get(source.spool)?.discard();
+  // The descriptor's number may be reused by the next file opened: nothing may read it again.
+  delete source.spool;
+  source.seekable = false;
+  source.notSpooled = 'its temporary copy was released (releaseSpool)';
+}
 function removeAll(): void {
   for (const s of [...live]) s.discard();
 }
