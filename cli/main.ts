@@ -27,6 +27,7 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<any, any> }
   diff: () => import('./commands/diff.js'),
   collect: () => import('./commands/collect.js'),
   index: () => import('./commands/index.js'),
+  exporter: () => import('./commands/exporter.js'),
 };
 const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = requested !== undefined && requested in LOADERS ? [requested] : Object.keys(LOADERS);

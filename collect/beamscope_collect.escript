@@ -9,8 +9,10 @@
 %% the cookie is read from ~/.erlang.cookie (never created). This node does not listen and is
 %% hidden (-dist_listen false): it registers nothing with epmd and joins no cluster.
 %%
-%% Arguments: node=NAME@HOST names=short|long timeout=MS out=DIR processes=true|false
+%% Arguments: node=NAME@HOST names=short|long timeout=MS out=DIR processes=true|false|summary
 %%            bin_leak=true|false interval=MS count=N max_binary_list=N
+%% (processes=summary: no records; the sample event carries the largest mailbox and the process,
+%% port and atom counts against their limits, for beamscope exporter. `serve`: see below.)
 %%
 %% Each sample writes into DIR (STAMP is the time it was taken, 20261128T014733.123Z):
 %%   alloc-STAMP.snapshot            {erlang:memory(), recon_alloc:allocators()} as
@@ -32,6 +34,9 @@
 
 -define(AGENT, beamscope_collect_agent).
 
+main(["serve" | Args]) ->
+    _ = (catch logger:set_primary_config(level, none)),
+    serve(Args);
 main(Args) ->
     %% This node's own reports (a failed long-name start, a refused connection) are not for the
     %% user: the one error line below says what went wrong.
@@ -74,6 +79,8 @@ parse_args(Args) ->
       timeout => int(Get("timeout", "30000")),
       out => Get("out", "."),
       processes => Get("processes", "true") =:= "true",
+      %% processes=summary (the exporter): the largest mailbox and counts against limits, no records
+      summary => Get("processes", "true") =:= "summary",
       bin_leak => Get("bin_leak", "false") =:= "true",
       interval => int(Get("interval", "0")),
       count => max(1, int(Get("count", "1"))),
@@ -115,8 +122,8 @@ run(#{node := Node, out := Out, timeout := T} = S0) ->
     S1 = S0#{release => bin(Release)},
     %% compiled once; loaded on the node only while a sample reads processes, so that nothing of
     %% ours stays there between samples (nor after, should this collector be killed then)
-    S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) of
-            true -> S1#{agent => compile_agent()};
+    S = case maps:get(processes, S1) orelse maps:get(bin_leak, S1) orelse maps:get(summary, S1) of
+            true -> S1#{agent => agent()};
             false -> S1
         end,
     samples(S, 1, erlang:monotonic_time(millisecond)),
@@ -178,8 +185,21 @@ sample_processes(#{out := Out, node := Node, count := Count} = S, I, Stamp, Take
                 false ->
                     Files1
             end,
+    Summary = case maps:get(summary, S) of
+                  true -> [{summary, summary(S)}];
+                  false -> []
+              end,
     emit([{event, <<"sample">>}, {index, I}, {count, Count}, {takenAt, bin(TakenAt)},
-          {stamp, bin(Stamp)}, {processes, Procs}, {files, {obj, Files}}]).
+          {stamp, bin(Stamp)}, {processes, Procs}, {files, {obj, Files}} | Summary]).
+
+summary(S) ->
+    {Largest, Counts} = rpc(S, ?AGENT, summary, []),
+    Mailbox = case Largest of
+                  none -> null;
+                  {Pid, Len, Name} -> {obj, [{pid, local_pid(Pid)}, {messages, Len}
+                                             | [{name, atom_to_binary(Name, utf8)} || is_atom(Name)]]}
+              end,
+    {obj, [{largestMailbox, Mailbox} | [{K, V} || {K, V} <- Counts, is_integer(V)]]}.
 
 %% ---- reaching the node ----------------------------------------------------------------------
 
@@ -395,6 +415,87 @@ format_blocks(Alloc, Key, [H | T]) ->
 format_blocks(_Alloc, _Key, Val) ->
     Val.
 
+%% ---- serve: one collector for many collections (beamscope exporter) ---------------------------
+%%
+%% `escript beamscope_collect.escript serve names=short|long` reads one request a line on stdin,
+%% `ID KEY=VALUE ...` with the arguments above, and runs each in a process of its own, at once:
+%% the events it writes carry `"req":"ID"`, and every request ends in `done` or `error`. After
+%% each request the connection to the node is dropped, so the next one connects afresh (a node
+%% that restarted, or a connection that went stale, costs nothing). It stops when stdin closes.
+%% One collector saves the start of an Erlang VM and the compilation of this script per node and
+%% scrape. All nodes must use the same kind of names (short or long) as the first distribution
+%% start here.
+
+serve(Args) ->
+    Names = case [V || A <- Args, ["names", V] <- [string:split(A, "=")]] of
+                ["long" | _] -> longnames;
+                _ -> shortnames
+            end,
+    try start_distribution(#{names => Names}) of
+        ok -> ok
+    catch
+        throw:{fail, Kind, Msg} ->
+            emit([{event, <<"error">>}, {kind, atom_to_binary(Kind, utf8)}, {message, Msg}]),
+            erlang:halt(1, [{flush, true}])
+    end,
+    %% compiled now rather than in the first request, whose deadline it would eat into
+    _ = (catch agent()),
+    %% requests in flight per node: the connection is dropped by the last one to finish (a request
+    %% given up on by the exporter may still run when the next scrape asks for the same node)
+    _ = ets:new(beamscope_inflight, [named_table, public]),
+    emit([{event, <<"ready">>}]),
+    serve_loop().
+
+serve_loop() ->
+    case io:get_line(standard_io, "") of
+        eof ->
+            erlang:halt(0, [{flush, true}]);
+        {error, _} ->
+            erlang:halt(0, [{flush, true}]);
+        Line ->
+            case string:lexemes(string:trim(Line), " ") of
+                [Id | Args] -> spawn(fun() -> serve_request(Id, Args) end);
+                [] -> ok
+            end,
+            serve_loop()
+    end.
+
+serve_request(Id, Args) ->
+    put(beamscope_request, bin(Id)),
+    try
+        S = parse_args(Args),
+        put(beamscope_node, maps:get(node, S)),
+        ets:update_counter(beamscope_inflight, maps:get(node, S), 1, {maps:get(node, S), 0}),
+        run(S)
+    catch
+        throw:{fail, Kind, Msg} ->
+            emit([{event, <<"error">>}, {kind, atom_to_binary(Kind, utf8)}, {message, Msg}]);
+        Class:Reason:Stack ->
+            Where = case Stack of [Top | _] -> Top; [] -> none end,
+            emit([{event, <<"error">>}, {kind, <<"internal">>},
+                  {message, fmt("collector failed: ~tw:~tW at ~tw", [Class, Reason, 20, Where])}])
+    after
+        case get(beamscope_node) of
+            undefined -> ok;
+            Node ->
+                case ets:update_counter(beamscope_inflight, Node, -1) of
+                    0 -> erlang:disconnect_node(Node);
+                    _ -> ok
+                end
+        end
+    end.
+
+%% The agent, compiled once per collector.
+agent() ->
+    case persistent_term:get({?MODULE, agent}, none) of
+        none ->
+            A = compile_agent(),
+            persistent_term:put({?MODULE, agent}, A),
+            A;
+        A ->
+            A
+    end.
+
 %% ---- the agent on the node ------------------------------------------------------------------
 
 compile_agent() ->
@@ -564,7 +665,11 @@ fmt(F, A) -> bin(io_lib:format(F, A)).
 fail(Kind, F, A) -> throw({fail, Kind, fmt(F, A)}).
 
 emit(Fields) ->
-    io:put_chars([json({obj, Fields}), $\n]).
+    Tagged = case get(beamscope_request) of
+                 undefined -> Fields;
+                 Id -> [{req, Id} | Fields]
+             end,
+    io:put_chars([json({obj, Tagged}), $\n]).
 
 %% A small JSON encoder: {obj, [{Key, Value}]}, lists, binaries (UTF-8 text), integers, floats,
 %% true/false/null. Output is ASCII (other characters as \u escapes).

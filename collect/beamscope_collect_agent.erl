@@ -14,7 +14,7 @@
 %% Reductions, BinaryRefs, BinaryBytes, BinaryList | omitted}, all as process_info gives them.
 -module(beamscope_collect_agent).
 
--export([start/4, version/0]).
+-export([start/4, version/0, summary/0]).
 
 version() -> 1.
 
@@ -34,6 +34,27 @@ init(Collector, Ref, Mode, Opts) ->
               seq => 0, acked => 0, count => 0,
               flushed => erlang:monotonic_time(millisecond)},
     walk(first(), [], 0, State).
+
+%% The exporter's figures (processes=summary), in one call and without records: the process with
+%% the longest message queue ({Pid, Len, Name | []}, or none) and the counts against their limits.
+%% One process_info/2 call per process, for message_queue_len only.
+summary() ->
+    Largest = largest(first(), none),
+    Counts = [{K, erlang:system_info(K)} || K <- [process_count, process_limit, port_count, port_limit, atom_count, atom_limit]],
+    {Largest, Counts}.
+
+largest(none, Best) -> Best;
+largest({P, Next}, Best) ->
+    case erlang:process_info(P, message_queue_len) of
+        {message_queue_len, N} when Best =:= none; N > element(2, Best) ->
+            Name = case erlang:process_info(P, registered_name) of
+                       {registered_name, R} -> R;
+                       _ -> []
+                   end,
+            largest(next(Next), {P, N, Name});
+        _ ->
+            largest(next(Next), Best)
+    end.
 
 %% ---- the process table ----------------------------------------------------------------------
 

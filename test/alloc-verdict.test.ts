@@ -103,3 +103,42 @@ describe('the right culprit, and no two findings giving opposite advice (issue 1
     for (const f of findings) expect(f.explanation, f.id).not.toMatch(/use smaller multiblock carriers \(\+MBlmbcs/);
   });
 });
+
+describe('mseg cache advice on real snapshots (issue 15)', () => {
+  // fixtures/alloc/make-tuned.sh: the Logplex workload with +MBsbct 4 (a carrier per binary: many
+  // segment allocations) and no bad fit allowed in the segment cache (+MMamcbf 0 +MMrmcbf 0).
+  const read = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'alloc', 'tuned', `${name}.snapshot`), 'utf8');
+  /** Per mseg_alloc instance, [cache_hits, calls to mseg_alloc] as the VM wrote them ({mseg_alloc, Giga, N}: Giga * 10^9 + N). */
+  const recorded = (text: string): Map<number, [number, number]> => {
+    const out = new Map<number, [number, number]>();
+    for (const m of text.matchAll(/\{\{mseg_alloc,(\d+)\},[\s\S]*?\{cache_hits,(\d+)\}[\s\S]*?\{mseg_alloc,(\d+),(\d+)\}/g)) {
+      out.set(Number(m[1]), [Number(m[2]), Number(m[3]) * 1e9 + Number(m[4])]);
+    }
+    return out;
+  };
+
+  it('+MMmcs 30 already: says the count is at its maximum and names the bad-fit limits, never "raise +MMmcs"', () => {
+    const text = read('mseg-mcs30-nobadfit');
+    const seen = recorded(text);
+    const mseg = allocatorFindings(allocatorModelFromTermText(text)).filter((f) => f.id === 'alloc.mseg-cache');
+    expect(mseg.length).toBeGreaterThan(0);
+    for (const f of mseg) {
+      const instance = Number(/mseg_alloc\[(\d+)\]/.exec(f.subject!.id)![1]);
+      const [hits, calls] = seen.get(instance)!;
+      expect(calls).toBeGreaterThanOrEqual(1000);
+      expect(hits / calls).toBeLessThan(0.8);
+      expect(f.evidence[0]).toBe(`${hits} hits in ${calls} mseg_alloc calls`);
+      expect(f.severity).toBe('warning');
+      expect(f.explanation).toMatch(/the number of cached segments is at its maximum already \(\+MMmcs 30\)/);
+      expect(f.explanation).toMatch(/\+MMamcbf, now 0 B.*\+MMrmcbf, now 0%/);
+      expect(f.explanation).not.toMatch(/raise the number of cached segments/);
+    }
+  });
+
+  it('+MMmcs left at its default: says to raise it first, naming the value in force', () => {
+    const text = read('mseg-nobadfit');
+    const mseg = allocatorFindings(allocatorModelFromTermText(text)).filter((f) => f.id === 'alloc.mseg-cache');
+    expect(mseg.length).toBeGreaterThan(0);
+    for (const f of mseg) expect(f.explanation).toMatch(/raise the number of cached segments first \(\+MMmcs, now 10, at most 30\)/);
+  });
+});

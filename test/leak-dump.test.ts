@@ -78,7 +78,7 @@ for (const stage of ['a', 'b']) {
       expect(h.references).toBe(d.messages);
       expect(h.vheapBytes).toBe(d.vheapBytes);
       const scan = scanHeapBinaries(dump);
-      const row = dump.processes.pid.indexOf(h.pid);
+      const row = dump.processes.pid.find(h.pid);
       expect(scan.accountedBytes[row]).toBe(d.vheapBytes);
       const s = report.staleEstimates.find((x) => x.name === d.name);
       expect(s === undefined || s.staleBytes < d.vheapBytes * 0.05).toBe(true);
@@ -146,8 +146,8 @@ describe('other dumps', () => {
       let checked = 0;
       for (let i = 0; i < dump.processes.count; i++) {
         if (!scan.heapDumped[i]) continue;
-        const d = decodeProcess(dump, dump.processes.pid[i], { maxMessages: 0, binarySharing: false });
-        expect(d.binaries.totalBytes, dump.processes.pid[i]).toBe(scan.reachableBytes[i]);
+        const d = decodeProcess(dump, dump.processes.pid.at(i), { maxMessages: 0, binarySharing: false });
+        expect(d.binaries.totalBytes, dump.processes.pid.at(i)).toBe(scan.reachableBytes[i]);
         expect(d.binaries.held.length).toBe(scan.binaries[i]);
         expect(d.binaries.held.reduce((a, h) => a + h.references, 0)).toBe(scan.references[i]);
         checked++;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { sectionLines } from '../src/dump/section-lines.js';
 import {
-  BinaryLocator, BlockReader, HeapIndex, SequentialHeap, TermDecoder, decodeProcess, mailboxShapes, printTerm, processIdentity, resolvePid,
+  BinaryLocator, BlockReader, HeapIndex, PRINT_MAX_DEPTH, SequentialHeap, TermDecoder, decodeProcess, mailboxShapes, printTerm, processIdentity, resolvePid, type Term,
 } from '../src/dump/terms/index.js';
 
 const DUMP = 'fixtures/terms/terms.dump';
@@ -109,15 +109,27 @@ describe('terms API', () => {
 });
 
 describe('deep terms (issue 15)', () => {
-  it('a list nested 2,000 deep decodes without a stack overflow reported as a malformed line; the print elides what is too deep', async () => {
-    // fixtures/deep_terms.dump (make-deep-terms.sh): [2000, [1999, [... [1, []]]]] in deep_holder's
+  it('a list nested 20,000 deep decodes whole, at any depth, without a stack overflow; the print elides past its limit with a marker', async () => {
+    // fixtures/deep_terms.dump (make-deep-terms.sh): [20000, [19999, [... [1, []]]]] in deep_holder's
     // dictionary and queue.
     const dump = await readDump('fixtures/deep_terms.dump');
-    const d = decodeProcess(dump, resolvePid(dump, 'deep_holder')!);
+    const d = decodeProcess(dump, resolvePid(dump, 'deep_holder')!, { termWidth: 1_000_000 });
     expect(d.warnings.join('\n')).not.toMatch(/call stack|malformed/);
     const dict = d.dictionary.find((e) => e.keyText === 'deep')!;
-    expect(dict.valueText.startsWith('[2000,[1999,[1998,')).toBe(true);
-    expect(d.messages.samples[0].text.startsWith('{deep,[2000,[1999,')).toBe(true);
+    // Walked without recursion: every level is [N, Rest], N from 20000 down to 1, then [].
+    let t: Term = dict.value;
+    for (let n = 20000; n >= 1; n--) {
+      expect(t.t, `level ${20001 - n}`).toBe('list');
+      if (t.t !== 'list') break;
+      expect(t.v).toHaveLength(2);
+      expect(t.v[0]).toEqual({ t: 'int', v: n });
+      t = t.v[1];
+    }
+    expect(t).toEqual({ t: 'nil' });
+    expect(dict.valueText.startsWith('[20000,[19999,[19998,')).toBe(true);
+    // Printed to PRINT_MAX_DEPTH levels, then the marker.
+    expect(dict.valueText).toContain(`[${20000 - PRINT_MAX_DEPTH},'#TooDeep']`);
+    expect(d.messages.samples[0].text.startsWith('{deep,[20000,[19999,')).toBe(true);
     expect(d.messages.samples).toHaveLength(1);
   });
 });

@@ -4,11 +4,15 @@ import { readAllocatorInput } from '../../src/alloc/read.js';
 import { UsageError } from '../../src/errors.js';
 import { type AllocView, renderAllocText } from '../../src/report/alloc-text.js';
 import { inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOptions, writeOpenMetrics, type OpenMetricsArgs } from '../openmetrics.js';
+import { contentNode } from '../../src/check/input.js';
+import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
+import { readHead } from '../../src/alloc/read.js';
 import { useColor } from '../progress.js';
 
-interface Args {
+interface Args extends OpenMetricsArgs {
   input: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'openmetrics';
   top: number;
   view?: AllocView;
 }
@@ -17,7 +21,7 @@ const command: CommandModule<object, Args> = {
   command: 'alloc <input>',
   describe: "recon_alloc's views and a fragmentation verdict from a crash dump, a recon_alloc snapshot, system_info output or JSON",
   builder: (y) =>
-    withCommonOptions(y)
+    openMetricsOptions(withCommonOptions(y))
       .positional('input', {
         type: 'string',
         demandOption: true,
@@ -34,10 +38,17 @@ const command: CommandModule<object, Args> = {
         if (e.code === 'EPIPE') process.exit(0);
         throw e;
       });
+      checkOpenMetricsArgs(args);
       if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer (got ${String(args.top)})`);
       const { model } = await readAllocatorInput(inputPath(args.input));
       const report = allocReport(model, { top: args.top });
-      if (args.format === 'json') {
+      if (args.format === 'openmetrics') {
+        const path = inputPath(args.input);
+        // The node label: the node the snapshot names (collect's files), else the file's name.
+        const node = path === '-' ? undefined : contentNode((await readHead(path)).toString('latin1'));
+        const input = { path, name: path === '-' ? 'stdin' : path, kind: 'json' as const, model, ...(node ? { node } : {}) };
+        await writeOpenMetrics(nodeMetricsOf([input], undefined, args['node-label']), args);
+      } else if (args.format === 'json') {
         // The recon object keeps every row (it must match recon's answers); --top bounds the rest.
         await writeOut(JSON.stringify(report, jsonReplacer, 2));
       } else {

@@ -9,11 +9,13 @@ import { InputError, UsageError } from '../../src/errors.js';
 import { renderCheckText, renderRuleList } from '../../src/report/check-text.js';
 import { renderNagios, renderNagiosUnknown } from '../../src/report/nagios.js';
 import { reportError, runCommand, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOutputOptions, type OpenMetricsArgs, writeOpenMetrics } from '../openmetrics.js';
+import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
 import { useColor } from '../progress.js';
 
-type Format = 'nagios' | 'text' | 'json';
+type Format = 'nagios' | 'text' | 'json' | 'openmetrics';
 
-interface Args {
+interface Args extends OpenMetricsArgs {
   input?: string[];
   format?: Format;
   warn?: string | string[];
@@ -53,15 +55,15 @@ const command: CommandModule<object, Args> = {
   command: 'check [input..]',
   describe: 'Health check with monitoring-plugin output and exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)',
   builder: (y) =>
-    y
+    openMetricsOutputOptions(y)
       .positional('input', {
         type: 'string',
         array: true,
         describe: 'recon_alloc snapshots, beamscope JSON, crash dumps, directories or glob patterns (quoted or not); - for stdin',
       })
       .option('format', {
-        choices: ['nagios', 'text', 'json'] as const,
-        describe: 'output format (default: text on a terminal, nagios otherwise)',
+        choices: ['nagios', 'text', 'json', 'openmetrics'] as const,
+        describe: 'output format (default: text on a terminal, nagios otherwise; openmetrics: Prometheus, node_exporter textfile collector)',
       })
       // Not `array: true`: an array option would swallow the inputs after it. Repeats still collect.
       .option('warn', { type: 'string', describe: 'RULE=VALUE warning threshold (repeatable)' })
@@ -88,6 +90,7 @@ const command: CommandModule<object, Args> = {
             await writeOut(renderRuleList());
             return 0;
           }
+          checkOpenMetricsArgs({ ...args, format });
           const thresholds = resolveThresholds({ warn: list(args.warn), crit: list(args.crit) });
           const rules = selectRules(list(args.only), list(args.skip));
           const minTypeBytes = args['min-type-bytes'] === undefined ? DEFAULT_MIN_TYPE_BYTES : parseByteSize(args['min-type-bytes'], '--min-type-bytes');
@@ -107,7 +110,8 @@ const command: CommandModule<object, Args> = {
             await fromNode?.cleanup();
           }
           const result = evaluate(loaded, { rules, thresholds, minTypeBytes, minMsegCalls });
-          if (format === 'json') await writeOut(JSON.stringify(result, jsonReplacer, 2));
+          if (format === 'openmetrics') await writeOpenMetrics(nodeMetricsOf(loaded, result, args['node-label']), args);
+          else if (format === 'json') await writeOut(JSON.stringify(result, jsonReplacer, 2));
           else if (format === 'text') await writeOut(renderCheckText(result, { color: useColor() }));
           else await writeOut(renderNagios(result));
           return result.exitCode;

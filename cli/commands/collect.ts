@@ -3,8 +3,11 @@ import { collect, type CollectResult } from '../../src/collect/index.js';
 import type { CollectEvent } from '../../src/collect/options.js';
 import { formatCount, sanitize } from '../../src/report/format.js';
 import { runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
+import { checkOpenMetricsArgs, openMetricsOptions, type OpenMetricsArgs, writeOpenMetrics } from '../openmetrics.js';
+import { loadInput } from '../../src/check/input.js';
+import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
 
-interface Args {
+interface Args extends OpenMetricsArgs {
   node: string;
   cookie?: string;
   timeout?: number;
@@ -14,7 +17,7 @@ interface Args {
   interval?: number;
   count?: number;
   'binary-list'?: number;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'openmetrics';
   top: number;
 }
 
@@ -22,7 +25,7 @@ const command: CommandModule<object, Args> = {
   command: 'collect',
   describe: 'Snapshots from a live node over Erlang distribution: allocators (recon_alloc format and JSON), process records, bin_leak before/after GC',
   builder: (y) =>
-    withCommonOptions(y)
+    openMetricsOptions(withCommonOptions(y))
       .option('node', { type: 'string', demandOption: true, describe: 'the node, NAME@HOST (a dot in HOST means long names); NAME alone is NAME@this host' })
       .option('cookie', { type: 'string', describe: "the node's cookie (default: $BEAMSCOPE_COOKIE, else ~/.erlang.cookie)" })
       .option('timeout', { type: 'number', describe: 'seconds to wait for any one answer of the node (default 30)' })
@@ -40,6 +43,7 @@ const command: CommandModule<object, Args> = {
       .example('$0 collect --node myapp@db1 --out series/ --no-processes --interval 60 --count 30', "then: beamscope trend 'series/alloc-*.snapshot'") as never,
   handler: (args) =>
     runCommand(async () => {
+      checkOpenMetricsArgs(args);
       const progress = process.stderr.isTTY ? stderrProgress() : undefined;
       // Ctrl-C or a TERM stops the escript too (the node then unloads the module by itself).
       const stop = new AbortController();
@@ -77,7 +81,12 @@ const command: CommandModule<object, Args> = {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      if (args.format === 'json') await writeOut(toJson(result));
+      if (args.format === 'openmetrics') {
+        // The last sample, as `check --format openmetrics` would give it on the files written.
+        const f = result.files;
+        const loaded = [await loadInput(f.alloc), ...(f.processes ? [await loadInput(f.processes)] : [])];
+        await writeOpenMetrics(nodeMetricsOf(loaded, undefined, args['node-label'] ?? result.node), args);
+      } else if (args.format === 'json') await writeOut(toJson(result));
       else await writeOut(renderCollectText(result));
     }),
 };

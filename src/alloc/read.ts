@@ -101,7 +101,7 @@ export async function readAllocatorData(stream: NodeJS.ReadableStream, name: str
   return Buffer.concat(chunks);
 }
 
-async function readHead(path: string, n = 4096): Promise<Buffer> {
+export async function readHead(path: string, n = 4096): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(n);

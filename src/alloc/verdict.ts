@@ -62,6 +62,11 @@ export interface TypeSummary {
   maxCarriersBytes: Bytes;
   maxBlocksBytes: Bytes;
   maxUsage: number;
+  /** The same maxima split by carrier kind (the pool has no max), for check's current-vs-max and OpenMetrics. */
+  mbcsMaxCarriersBytes: Bytes;
+  mbcsMaxBlocksBytes: Bytes;
+  sbcsMaxCarriersBytes: Bytes;
+  sbcsMaxBlocksBytes: Bytes;
   blocks: number;
   sbcsBlocks: number;
 }
@@ -137,6 +142,10 @@ export function summarizeByType(model: AllocatorModel): TypeSummary[] {
         maxCarriersBytes: 0,
         maxBlocksBytes: 0,
         maxUsage: 1,
+        mbcsMaxCarriersBytes: 0,
+        mbcsMaxBlocksBytes: 0,
+        sbcsMaxCarriersBytes: 0,
+        sbcsMaxBlocksBytes: 0,
         blocks: 0,
         sbcsBlocks: 0,
       } satisfies TypeSummary);
@@ -147,14 +156,18 @@ export function summarizeByType(model: AllocatorModel): TypeSummary[] {
     t.poolBlocksBytes += i.mbcsPool?.blocksBytes ?? 0;
     t.sbcsCarriersBytes += i.sbcs?.carriersBytes.current ?? 0;
     t.sbcsBlocksBytes += i.sbcs?.blocksBytes.current ?? 0;
-    t.maxCarriersBytes += containerValue(i, 'max', 'mbcs', 'carriersBytes') + containerValue(i, 'max', 'sbcs', 'carriersBytes');
-    t.maxBlocksBytes += containerValue(i, 'max', 'mbcs', 'blocksBytes') + containerValue(i, 'max', 'sbcs', 'blocksBytes');
+    t.mbcsMaxCarriersBytes += containerValue(i, 'max', 'mbcs', 'carriersBytes');
+    t.mbcsMaxBlocksBytes += containerValue(i, 'max', 'mbcs', 'blocksBytes');
+    t.sbcsMaxCarriersBytes += containerValue(i, 'max', 'sbcs', 'carriersBytes');
+    t.sbcsMaxBlocksBytes += containerValue(i, 'max', 'sbcs', 'blocksBytes');
     t.blocks += containerValue(i, 'current', 'mbcs', 'blocks') + containerValue(i, 'current', 'sbcs', 'blocks');
     t.sbcsBlocks += containerValue(i, 'current', 'sbcs', 'blocks');
     by.set(i.allocator, t);
   }
   const out = [...by.values()];
   for (const t of out) {
+    t.maxCarriersBytes = t.mbcsMaxCarriersBytes + t.sbcsMaxCarriersBytes;
+    t.maxBlocksBytes = t.mbcsMaxBlocksBytes + t.sbcsMaxBlocksBytes;
     t.carriersBytes = t.mbcsCarriersBytes + t.poolCarriersBytes + t.sbcsCarriersBytes;
     t.blocksBytes = t.mbcsBlocksBytes + t.poolBlocksBytes + t.sbcsBlocksBytes;
     t.unusedBytes = t.carriersBytes - t.blocksBytes;
@@ -410,9 +423,11 @@ export function allocatorFindings(model: AllocatorModel): Finding[] {
       title: `mseg_alloc[${r.instance}]: segment cache hit rate ${formatPercent(r.hit_rate)} (recon: usually above 80%)`,
       explanation:
         'Most carrier allocations missed the segment cache and went to the OS (mmap/munmap). Unless memory use is expected to be spiky, ' +
+        // amcbf and rmcbf are the cache's "bad fit": how much larger than the request a cached
+        // segment may be and still be reused (OTP's erts_alloc: defaults 4096 KB and 20%).
         (mcs !== undefined && Number(mcs) >= MSEG_MAX_CACHED
-          ? `The number of cached segments is at its maximum already (+MMmcs ${String(mcs)}): what is left is the largest segment the cache keeps (+MMamcbf, now ${m?.options.amcbf !== undefined ? `${String(m.options.amcbf)} bytes` : 'not shown'}; +MMrmcbf, now ${m?.options.rmcbf !== undefined ? `${String(m.options.rmcbf)}%` : 'not shown'}), or fewer carrier allocations (larger +M<S>smbcs, +M<S>mbcgs).`
-          : `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most ${MSEG_MAX_CACHED}), then the largest cacheable segment (+MMrmcbf %, +MMamcbf KB).`),
+          ? `the number of cached segments is at its maximum already (+MMmcs ${String(mcs)}): what is left is how much larger than the request a cached segment may be and still be reused (+MMamcbf, now ${m?.options.amcbf !== undefined ? formatBytes(Number(m.options.amcbf)) : 'not shown'}, default 4 MiB; +MMrmcbf, now ${m?.options.rmcbf !== undefined ? `${String(m.options.rmcbf)}%` : 'not shown'}, default 20%), or fewer carrier allocations (larger +M<S>smbcs, +M<S>mbcgs).`
+          : `raise the number of cached segments first (+MMmcs${mcs !== undefined ? `, now ${String(mcs)}` : ''}, at most ${MSEG_MAX_CACHED}), then how much larger than the request a cached segment may be and still be reused (+MMrmcbf %, +MMamcbf KB).`),
       evidence: [`${r.hits} hits in ${r.calls} mseg_alloc calls`, ...(m ? [`options in force: ${Object.entries(m.options).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : [])],
       subject: { kind: 'allocator', id: `mseg_alloc[${r.instance}]` },
       metrics: { hitRate: r.hit_rate, hits: r.hits, calls: r.calls, thresholdHitRate: T.msegHitRate },

@@ -52,7 +52,8 @@ export class BinaryTableBuilder {
   /** Appends the rows of the following byte ranges, in file order, sized once for all. */
   appendParts(parts: BinaryTablePart[]): void {
     const total = parts.reduce((n, p) => n + p.address.length, this.count);
-    if (total > this.address.length) this.grow(total);
+    // Doubling: the parallel reader appends range by range.
+    if (total > this.address.length) this.grow(Math.max(total, this.address.length * 2));
     for (const p of parts) {
       for (let k = 0; k < p.cpRow.length; k++) this.checkpoint(this.count + p.cpRow[k], p.cpOffset[k]);
       this.address.set(p.address, this.count);

@@ -195,15 +195,7 @@ export class DumpBuilder implements ScanSink {
         return null;
       }
       this.lastBinary = address;
-      // A `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text):
-      // the rest of the file bounds how many there can be.
-      if (this.bins.count === 0 && this.fileBytes > bodyOffset) {
-        try {
-          this.bins.reserve(Math.ceil((this.fileBytes - bodyOffset) / 100));
-        } catch {
-          // Address space refused: the table grows as needed instead.
-        }
-      }
+      this.reserveBinaries(bodyOffset);
       this.bins.add(address, bodyOffset);
       this.binarySize.seen = false;
       return this.binarySize;
@@ -213,7 +205,8 @@ export class DumpBuilder implements ScanSink {
     // and a string is made only for the sections that keep one.
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
     const onDemand = code >= 0 && ON_DEMAND[code] === 1;
-    const id = nameEnd < end && (Number.isNaN(packed) || !onDemand) ? buf.toString('utf8', nameEnd + 1, end) : '';
+    // A pid that packs needs no string: sections read on demand and the process table keep it packed.
+    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc)) ? buf.toString('utf8', nameEnd + 1, end) : '';
     if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
@@ -229,7 +222,7 @@ export class DumpBuilder implements ScanSink {
     if (code === CODE.proc) {
       this.procParser ??= new ProcParser(this.rows, this.ctx);
       this.pendingFinish = this.finishProc;
-      return this.procParser.begin(id);
+      return this.procParser.begin(packed, id);
     }
     return this.handlerFor(tag, id);
   }
@@ -354,15 +347,32 @@ export class DumpBuilder implements ScanSink {
   }
 
   /**
+   * Room for every `=binary` section from `offset` on, made when the first one comes. A
+   * `=binary` section holds a refc binary (over 64 bytes, so over 100 bytes of text): the rest of
+   * the file bounds how many there can be. Reserved rows cost address space only.
+   */
+  private reserveBinaries(offset: number): void {
+    if (this.bins.count > 0 || !(this.fileBytes > offset)) return;
+    try {
+      this.bins.reserve(Math.ceil((this.fileBytes - Math.max(0, offset)) / 100));
+    } catch {
+      // Address space refused: the table grows as needed instead.
+    }
+  }
+
+  /**
    * Adds what the following byte ranges' builders read, in file order, as if this builder had read
    * on: lists are appended, counts summed, and the end of the dump is the last part's. The big
    * arrays are sized once for the total.
    */
   absorbAll(parts: DumpPart[]): void {
     const withData = parts.flatMap((p) => (p.data ? [p.data] : []));
+    // The parallel reader merges range by range: the first binaries merged reserve the table as
+    // the first one read does (growing by doubling would hold two copies at the last step).
+    const firstWithBinaries = parts.find((p) => (p.data?.binaries.address.length ?? 0) > 0);
+    if (firstWithBinaries) this.reserveBinaries(firstWithBinaries.firstTagOffset);
     this.rows.appendParts(withData.map((p) => p.rows));
     this.bins.appendParts(withData.map((p) => p.binaries));
-    this.index.reserve(withData.reduce((n, p) => n + p.index.tags.length, this.index.size));
     for (const p of parts) this.absorb(p);
   }
 

@@ -148,23 +148,57 @@ export class BytesInterner {
   private strs: string[] = [];
   private store = Buffer.allocUnsafe(16 << 10);
   private used = 0;
+  private lastHash = 0;
+  private lastSlot = 0;
 
   constructor(private readonly maxEntries = 100_000, private readonly maxLength = 256) {}
 
   get(buf: Buffer, start: number, end: number): string {
     const len = end - start;
     if (len > this.maxLength) return text(buf, start, end);
+    const e = this.lookup(buf, start, end);
+    if (e >= 0) return this.strs[e];
+    const str = text(buf, start, end);
+    if (this.strs.length < this.maxEntries) this.add(str, buf, start, end);
+    return str;
+  }
+
+  /**
+   * The code of the text [start, end): its index in `values`, given one on first sight whatever
+   * maxEntries says (a table of codes needs every text to have one).
+   */
+  code(buf: Buffer, start: number, end: number): number {
+    const e = this.lookup(buf, start, end);
+    if (e >= 0) return e;
+    this.add(text(buf, start, end), buf, start, end);
+    return this.strs.length - 1;
+  }
+
+  /** code() of a string. */
+  codeOfText(s: string): number {
+    const b = Buffer.from(s, 'utf8');
+    return this.code(b, 0, b.length);
+  }
+
+  /** The interned texts, by code (grows as texts are added). */
+  get values(): readonly string[] {
+    return this.strs;
+  }
+
+  /** The entry of [start, end), or -1; `lastHash`/`lastSlot` are left where it would go. */
+  private lookup(buf: Buffer, start: number, end: number): number {
+    const len = end - start;
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 16777619);
     const mask = this.slots.length - 1;
     let slot = h & mask;
     for (let e = this.slots[slot]; e >= 0; e = this.slots[slot]) {
-      if (this.hashes[e] === h && this.lengths[e] === len && this.sameAsStored(this.starts[e], buf, start, end)) return this.strs[e];
+      if (this.hashes[e] === h && this.lengths[e] === len && this.sameAsStored(this.starts[e], buf, start, end)) return e;
       slot = (slot + 1) & mask;
     }
-    const str = text(buf, start, end);
-    if (this.strs.length < this.maxEntries) this.add(h, slot, str, buf, start, end);
-    return str;
+    this.lastHash = h;
+    this.lastSlot = slot;
+    return -1;
   }
 
   private sameAsStored(at: number, buf: Buffer, start: number, end: number): boolean {
@@ -173,8 +207,11 @@ export class BytesInterner {
     return true;
   }
 
-  private add(h: number, slot: number, str: string, buf: Buffer, start: number, end: number): void {
+  /** Adds the text lookup() just failed to find. */
+  private add(str: string, buf: Buffer, start: number, end: number): void {
     const len = end - start;
+    const h = this.lastHash;
+    const slot = this.lastSlot;
     if (this.used + len > this.store.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.store.length * 2, this.used + len));
       this.store.copy(bigger, 0, 0, this.used);

@@ -19,13 +19,13 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, rena
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { tableFromPart, tableToPart, type ProcessTablePart } from './process-table.js';
+import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 5;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -38,7 +38,7 @@ interface DumpKey {
   tailCrc: number;
 }
 
-type ArrayKind = 'f64' | 'u8' | 'i32';
+type ArrayKind = 'f64' | 'u8' | 'i32' | 'u32';
 interface BlobRef {
   name: string;
   kind: ArrayKind;
@@ -50,8 +50,12 @@ interface BlobRef {
 interface Description {
   key: DumpKey;
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
-  processes: { count: number; pid: string[]; text: Record<string, { values: string[] }> };
-  index: { tagNames: string[]; otherIds: Array<[number, string]> };
+  processes: {
+    count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[];
+    /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
+    big: Record<string, Array<[number, number]>>;
+  };
+  index: { tagNames: string[]; otherIds: Array<[number, string]>; longLengths: Array<[number, number]> };
   binaries: { count: number; totalBytes: number };
   blobs: BlobRef[];
 }
@@ -139,41 +143,56 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
-  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array>();
+  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array | Uint32Array>();
   for (const b of d.blobs) {
-    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' ? 4 : 1;
+    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' || b.kind === 'u32' ? 4 : 1;
     if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
     blobs.set(b.name, b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
-      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
+      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length)
+        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
   }
   const f64 = (name: string, n: number): Float64Array => {
     const a = blobs.get(name);
     if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
     return a;
   };
+  const u32 = (name: string, n: number): Uint32Array => {
+    const a = blobs.get(name);
+    if (!(a instanceof Uint32Array) || a.length !== n) throw new Error(`index: ${name}`);
+    return a;
+  };
   const p = d.processes;
   const n = p.count;
-  if (p.pid.length !== n) return undefined;
+  const packed = blobs.get('proc.pid');
+  if (!(packed instanceof Float64Array) || packed.length !== n || !Array.isArray(p.values)) return undefined;
+  if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
   const part: ProcessTablePart = {
-    count: n, pid: p.pid, numeric: {} as ProcessTablePart['numeric'], text: {} as ProcessTablePart['text'],
-    memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
+    count: n, pid: { packed, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
+    values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
   };
   if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
-  for (const name of [...blobs.keys()].filter((k) => k.startsWith('proc.num.'))) {
-    (part.numeric as Record<string, Float64Array>)[name.slice(9)] = f64(name, n);
+  if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
+  for (const col of NUMERIC_COLUMNS) {
+    const cells = blobs.get(`proc.num.${col}`);
+    const big = p.big?.[col];
+    if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(big)) return undefined;
+    if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
+    part.numeric[col] = { cells, big };
   }
-  for (const [col, { values }] of Object.entries(p.text)) {
+  for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
     if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
-    for (const c of codes) if (c >= values.length) return undefined;
-    (part.text as Record<string, { values: string[]; codes: Int32Array }>)[col] = { values, codes };
+    for (const c of codes) if (c >= p.values.length || c < -1) return undefined;
+    (part.codes as Record<string, Int32Array>)[col] = codes;
   }
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
   const entries = tags.length;
+  if (!Array.isArray(d.index.longLengths) || !d.index.longLengths.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
   for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
   const indexPart: SectionIndexPart = {
-    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: f64('index.lengths', entries),
+    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: u32('index.lengths', entries),
+    longLengths: d.index.longLengths,
     packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
   };
   const bins = d.binaries.count;
@@ -234,10 +253,11 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
-  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array]> = [
+  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array | Uint32Array]> = [
     ['proc.memoryDerived', rows.memoryDerived],
-    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a] as [string, Float64Array]),
-    ...Object.entries(rows.text).map(([k, c]) => [`proc.text.${k}`, c.codes] as [string, Int32Array]),
+    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Uint32Array]),
+    ['proc.pid', rows.pid.packed],
+    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Int32Array]),
     ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
@@ -245,8 +265,11 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   const description = (blobs: BlobRef[]): Description => ({
     key,
     fields: { ...fields, source: { ...source, fromIndex: undefined } },
-    processes: { count: rows.count, pid: rows.pid, text: Object.fromEntries(Object.entries(rows.text).map(([k, c]) => [k, { values: c.values }])) },
-    index: { tagNames: ix.tagNames, otherIds: ix.otherIds },
+    processes: {
+      count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
+      big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
+    },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, longLengths: ix.longLengths },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
     blobs,
   });
@@ -257,7 +280,8 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   for (let tries = 0; tries < 4; tries++) {
     let at = align8(HEADER_BYTES + json.length);
     blobs = arrays.map(([name, a]) => {
-      const ref: BlobRef = { name, kind: a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8', offset: at, length: a.length };
+      const kind = a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint32Array ? 'u32' : 'u8';
+      const ref: BlobRef = { name, kind, offset: at, length: a.length };
       at = align8(at + a.byteLength);
       return ref;
     });

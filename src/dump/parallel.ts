@@ -1,21 +1,18 @@
 import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { DumpBuilder, DumpPart } from './builder.js';
-import { claimRange, rangeCount, type RangePlan } from './read-range.js';
+import { claimRange, rangeCount, RangeReader, type RangePlan } from './read-range.js';
 
-/**
- * Ranges of an eighth of rangeBytes at the front of the file. This thread takes ranges from the
- * front and the workers from the back (claimRange), so this thread parses the `=proc` sections
- * (most of the parsing, first in a dump) with code it has warmed up, while the workers skip heap
- * sections. Small ranges where they meet keep the last one short: on the 837 MB bench dump a
- * worker given a 16 MB range of `=proc` sections spent 214 ms on it, cold, while this thread had
- * finished and waited. With 16 of them (64 MB), both threads end within 25 ms of each other on
- * the 837 MB and 3 GB dumps.
- */
-const SMALL_RANGES = 16;
-/** Ranges in all at most (claimRange counts each end in 16 bits): a larger file gets larger ranges. */
+/** Atomics.waitAsync (Node 16+; in TypeScript's lib from es2024 on). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+/** Parts merged between two garbage collections (see mergeReady). */
+const GC_EVERY_PARTS = 8;
+/** Ranges in all at most: a larger file gets larger ranges. */
 const MAX_RANGES = 60_000;
 // Compiled next to this file. Run from the TypeScript sources (vitest), it is not there, and the
 // reader reads in one pass.
@@ -26,21 +23,31 @@ export function canReadInParallel(): boolean {
 }
 
 /**
- * The rest of a plain file, after the header, read by `threads` threads: this one, whose own scan
- * goes on range by range from the front (nextStop), and threads - 1 workers from the back.
+ * The rest of a plain file, after the header, read in byte ranges by `threads` threads: this one
+ * and threads - 1 workers take the ranges in file order, and this one merges each range's part
+ * into the builder as soon as every range before it is merged.
+ *
+ * Merged in order as they come, the parts in flight are a few ranges' worth. (The reader used to
+ * give the workers the ranges from the back of the file and merge their parts at the end: all of
+ * them were held until then, next to the builder's copy of them, and a dump of 3,000,000 processes
+ * peaked 330 MB above its one-thread read.)
  */
 export class ParallelRead {
   private plan?: RangePlan;
   private into?: DumpBuilder;
-  /** claimRange's word, shared with the workers through the plan. */
-  private readonly counter = new Int32Array(new SharedArrayBuffer(4));
+  /** [0] the next range to take, [1] parts posted (RangePlan.counter). */
+  private readonly counter = new Int32Array(new SharedArrayBuffer(8));
   private readonly progressBuffer: SharedArrayBuffer;
   private readonly progress: Float64Array;
-  private readonly parts: DumpPart[] = [];
-  /** Ranges 0 to ownRanges - 1 were read by this thread's own scan (nextStop). */
-  private ownRanges = 0;
+  /** Parts read and not merged yet, by range. */
+  private readonly parts = new Map<number, DumpPart>();
+  /** The next range to merge. */
+  private next = 0;
   private readonly workers: Worker[];
-  private readonly exits: Array<Promise<void>>;
+  private readonly ports: MessagePort[];
+  private exited = 0;
+  private ownBytes = 0;
+  private mergedSinceGc = 0;
 
   /**
    * Starts the workers at once: they load their code while this thread reads the header, then
@@ -51,58 +58,37 @@ export class ParallelRead {
     // made, so this thread keeps compiling in the background): with every core reading, V8's
     // background compiler was starved and a worker parsed processes at half this thread's speed.
     setFlagsFromString('--no-concurrent-recompilation');
-    this.progressBuffer = new SharedArrayBuffer(8 * (threads - 1));
+    this.progressBuffer = new SharedArrayBuffer(8 * Math.max(1, threads - 1));
     this.progress = new Float64Array(this.progressBuffer);
     this.workers = Array.from({ length: threads - 1 }, () =>
       // A small young generation: a worker's garbage is short-lived values of lines, and the
       // default semi-spaces would be tens of MB of RSS per thread.
       new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 2 } }));
-    this.exits = this.workers.map((worker) => {
-      worker.on('message', (m: { k: number; part: DumpPart }) => { this.parts[m.k] = m.part; });
-      return new Promise<void>((resolve) => {
-        worker.once('error', () => resolve());
-        worker.once('exit', () => resolve());
-      });
-    });
+    this.ports = [];
+    for (const w of this.workers) {
+      const exit = () => { this.exited++; };
+      w.once('error', exit);
+      w.once('exit', exit);
+    }
   }
 
-  /**
-   * Hands out [from, size) to the workers and returns where this thread's own scan must stop: the
-   * first tag line at or after it belongs to a range.
-   */
+  /** Makes the ranges of [from, size) and hands the plan to the workers; returns where this thread's own scan must stop. */
   start(into: DumpBuilder, o: { fd: number; from: number; size: number; rangeBytes: number; bufferSize: number; maxLineBytes: number }): number {
-    // SMALL_RANGES ranges of an eighth of rangeBytes, then growing to rangeBytes: the skipped
-    // heap sections further on go in big ranges, which cost less to hand out.
     const bounds: number[] = [];
-    const largest = Math.max(o.rangeBytes, Math.ceil((o.size - o.from) / MAX_RANGES) * 2);
-    let step = Math.max(1, Math.floor(largest / 8));
-    for (let b = o.from, k = 0; b < o.size; b += step, k++) {
-      bounds.push(b);
-      if (k >= SMALL_RANGES && k % 2 === 1) step = Math.min(largest, step * 2);
-    }
+    const step = Math.max(1, o.rangeBytes, Math.ceil((o.size - o.from) / MAX_RANGES));
+    for (let b = o.from; b < o.size; b += step) bounds.push(b);
     bounds.push(o.size);
     this.into = into;
     this.plan = {
       fd: o.fd, bounds, wordSize: into.wordSize, bufferSize: o.bufferSize, maxLineBytes: o.maxLineBytes,
       counter: this.counter.buffer as SharedArrayBuffer, progress: this.progressBuffer,
     };
-    this.workers.forEach((w, i) => w.postMessage({ plan: this.plan, slot: i }));
+    this.workers.forEach((w, i) => {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      w.postMessage({ plan: this.plan, slot: i, port: port2 }, [port2]);
+    });
     return bounds[0];
-  }
-
-  /**
-   * For this thread's own scan, which goes on into the next range from the front instead of
-   * handing it to takeRanges: where the scan must now stop, or undefined when every range is
-   * taken. The rows of the `=proc` sections thus go into the builder as they are read, not into a
-   * part per range that is copied again when the parts are merged.
-   */
-  nextStop(): number | undefined {
-    const plan = this.plan!;
-    const n = rangeCount(plan);
-    const k = claimRange(this.counter, n, false);
-    if (k < 0) return undefined;
-    this.ownRanges = k + 1;
-    return k + 1 === n ? Infinity : plan.bounds[k + 1];
   }
 
   /** The file is not split after all (too little left after the header): the workers go. */
@@ -110,36 +96,77 @@ export class ParallelRead {
     for (const w of this.workers) void w.terminate();
   }
 
-  /** Bytes read by the workers, plus `ownBytes` (this thread's own scan). */
+  /** Bytes read by the workers, plus `ownBytes` (this thread's scan of the header) and this thread's ranges. */
   bytesDone(ownBytes: number): number {
-    return this.progress.reduce((a, b) => a + b, ownBytes);
+    return this.progress.reduce((a, b) => a + b, ownBytes + this.ownBytes);
   }
 
   /**
-   * Waits for the workers and adds the parts of the ranges this thread's own scan did not take
-   * to the builder, in file order. False when a part is missing (a worker failed before it).
+   * Takes ranges on this thread too, merging every part into the builder in file order, then
+   * waits for the workers' last parts. False when a part is missing (a worker failed before it).
    */
   async finish(tick?: () => void): Promise<boolean> {
-    const timer = tick ? setInterval(tick, 250) : undefined;
+    const plan = this.plan!;
+    const n = rangeCount(plan);
+    const reader = new RangeReader(plan);
+    let lastTick = 0;
     try {
-      // The columns this thread's scan outgrew are garbage that V8 counts as external memory and
-      // collects only once tens of MB of it pile up, and the merge allocates on top of them. This
-      // thread usually ends before the worker and waits here anyway. 837 MB bench dump, 30
-      // interleaved runs: median peak RSS 124 -> 113 MB, the same wall time.
-      (globalThis as { gc?: () => void }).gc?.();
-      // A worker posts a range's part only once it has read all of it: with every part here, the
-      // read is whole even if a worker failed afterwards (or this thread took every range).
-      await Promise.all(this.exits);
-      const n = rangeCount(this.plan!);
-      for (let k = this.ownRanges; k < n; k++) if (!this.parts[k]) return false;
-      this.into!.absorbAll(this.parts.slice(this.ownRanges));
-      this.parts.length = 0;
-      // The parts are garbage now, tens of MB for a big dump: when the host lets us (the bin runs
-      // node with --expose-gc), they go before the caller's analysis allocates on top of them.
-      (globalThis as { gc?: () => void }).gc?.();
+      for (;;) {
+        this.mergeReady();
+        const k = claimRange(this.counter, n);
+        if (k < 0) break;
+        this.parts.set(k, reader.read(k, (bytes) => { this.ownBytes += bytes; }));
+        if (tick && Date.now() - lastTick > 250) {
+          lastTick = Date.now();
+          tick();
+        }
+      }
+      // The workers' last ranges: wait for them without holding the event loop (their exit events).
+      while (this.next < n) {
+        this.mergeReady();
+        if (this.next >= n) break;
+        if (this.exited === this.workers.length) {
+          this.mergeReady();
+          if (this.next < n) return false;
+          break;
+        }
+        const seen = Atomics.load(this.counter, 1);
+        const w = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.counter, 1, seen, 100);
+        if (w.async) await w.value;
+        tick?.();
+      }
       return true;
     } finally {
-      if (timer) clearInterval(timer);
+      for (const port of this.ports) port.close();
+      this.parts.clear();
+      // The parts merged are garbage now: when the host lets us (the bin runs node with
+      // --expose-gc), they go before the caller's analysis allocates on top of them.
+      (globalThis as { gc?: () => void }).gc?.();
+    }
+  }
+
+  /** Takes the parts the workers posted, and merges every part that is next in file order. */
+  private mergeReady(): void {
+    for (const port of this.ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const { k, part } = m.message as { k: number; part: DumpPart };
+        this.parts.set(k, part);
+      }
+    }
+    let merged = 0;
+    for (let p = this.parts.get(this.next); p; p = this.parts.get(this.next)) {
+      this.into!.absorbAll([p]);
+      this.parts.delete(this.next++);
+      merged++;
+    }
+    // A merged part's arrays are garbage that V8 frees only when it collects, and it counts them as
+    // external memory, which lets tens of MB of them pile up first. A collection every few parts
+    // (when the host lets us: the bin runs node with --expose-gc) costs a few ms, the JS heap being
+    // small. Class a (813 MB, 3,005,000 binaries), 2 threads: peak RSS 204 -> 180 MB.
+    this.mergedSinceGc += merged;
+    if (this.mergedSinceGc >= GC_EVERY_PARTS) {
+      this.mergedSinceGc = 0;
+      (globalThis as { gc?: () => void }).gc?.();
     }
   }
 }

@@ -1,81 +1,184 @@
+import { BytesInterner } from './bytes.js';
+import { packPid, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
 
-const NUMERIC = [
+export const NUMERIC_COLUMNS = [
   'messageQueueLength', 'reductions', 'memoryBytes', 'stackHeapBytes', 'oldHeapBytes', 'heapUnusedBytes',
   'oldHeapUnusedBytes', 'binVHeapBytes', 'oldBinVHeapBytes', 'heapFragments', 'heapFragmentBytes', 'links',
   'monitors', 'monitoredBy',
 ] as const;
-const TEXT = ['pid', 'state', 'name', 'spawnedAs', 'spawnedBy', 'currentCall', 'programCounter', 'internalState'] as const;
+const NUMERIC = NUMERIC_COLUMNS;
+export const TEXT_COLUMNS = ['state', 'name', 'spawnedAs', 'spawnedBy', 'currentCall', 'programCounter', 'internalState'] as const;
+const TEXT = TEXT_COLUMNS;
 
 export type NumericColumn = (typeof NUMERIC)[number];
-export type TextColumn = (typeof TEXT)[number];
+export type TextColumnName = (typeof TEXT)[number];
 
-/** Builds the columnar process table row by row; numeric columns are typed arrays that double. */
+/**
+ * A text column: per row a code into `values`, the distinct texts of the table (-1: not in the
+ * dump). A JS string per row would cost 30-40 bytes and a slot in a growing array for every
+ * process; a million processes have a few hundred distinct states, initial calls and functions.
+ */
+export class TextColumn {
+  constructor(public codes: Int32Array, public readonly values: readonly string[]) {}
+
+  at(i: number): string | undefined {
+    const c = this.codes[i];
+    return c < 0 ? undefined : this.values[c];
+  }
+
+  /** The code of a text, -1 when no row can have it: a scan of every row then compares numbers. */
+  codeOf(value: string): number {
+    return this.values.indexOf(value);
+  }
+}
+
+/**
+ * The pids of the rows, packed into one float each (packPid); the few a float cannot hold (parts
+ * past packPid's ranges, garbage) are kept as text by row.
+ */
+export class PidColumn {
+  constructor(public packed: Float64Array, public readonly other: ReadonlyMap<number, string>) {}
+
+  at(i: number): string {
+    const p = this.packed[i];
+    return Number.isNaN(p) ? (this.other.get(i) ?? '') : unpackPid(p);
+  }
+
+  /** The row of a pid, or -1. */
+  find(pid: string): number {
+    const p = packPid(pid);
+    if (Number.isNaN(p)) {
+      for (const [row, id] of this.other) if (id === pid) return row;
+      return -1;
+    }
+    return this.packed.indexOf(p);
+  }
+}
+
+/** A cell with no value: the dump did not write it. */
+const NONE = 0xffffffff;
+/** A cell whose value is in `big`: 4 GiB or more, or not a whole number of 0 or more. */
+const BIG = 0xfffffffe;
+
+/**
+ * A numeric column: 4 bytes a row (a Float64Array is 8), for counts and sizes that are nearly
+ * always under 4 Gi; the rare value that is not (a process of 4 GiB, billions of reductions) is
+ * kept by row on the side. `at(i)` is NaN where the dump has no value.
+ */
+export class NumberColumn {
+  constructor(public cells: Uint32Array, public readonly big: Map<number, number>) {}
+
+  get length(): number {
+    return this.cells.length;
+  }
+
+  at(i: number): number {
+    const c = this.cells[i];
+    return c < BIG ? c : c === NONE ? NaN : (this.big.get(i) ?? NaN);
+  }
+
+  set(i: number, v: number): void {
+    if (v >>> 0 === v && v < BIG) this.cells[i] = v;
+    else if (Number.isNaN(v)) this.cells[i] = NONE;
+    else {
+      this.cells[i] = BIG;
+      this.big.set(i, v);
+    }
+  }
+
+  /** The values that do not fit a cell, for rows below n. */
+  bigEntries(n: number): Array<[number, number]> {
+    return [...this.big].filter(([row]) => row < n && this.cells[row] === BIG);
+  }
+}
+
+/** Builds the columnar process table row by row, in typed arrays reserved ahead or doubled. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
+  /** The texts of every text column, one code each: the rows hold codes. */
+  private readonly texts = new BytesInterner(Infinity, Infinity);
+  private otherPids = new Map<number, string>();
+  private codes: Record<TextColumnName, Int32Array>;
 
   constructor(capacity = 256) {
     // One object literal with every column: an object given 20 properties one by one by name
     // (a loop over NUMERIC) becomes a dictionary, and every `t.messageQueueLength` of the parser,
     // for every line of every process, a hash lookup.
-    const num = () => new Float64Array(capacity);
+    const num = () => new NumberColumn(new Uint32Array(capacity), new Map());
+    const code = () => new Int32Array(capacity);
+    this.codes = {
+      state: code(), name: code(), spawnedAs: code(), spawnedBy: code(), currentCall: code(), programCounter: code(),
+      internalState: code(),
+    };
+    const values = this.texts.values;
+    const c = this.codes;
     this.table = {
-      count: 0, pid: [], state: [], name: [], spawnedAs: [], spawnedBy: [], currentCall: [], programCounter: [],
-      internalState: [], messageQueueLength: num(), reductions: num(), memoryBytes: num(),
+      count: 0, pid: new PidColumn(new Float64Array(capacity), this.otherPids), state: new TextColumn(c.state, values),
+      name: new TextColumn(c.name, values), spawnedAs: new TextColumn(c.spawnedAs, values),
+      spawnedBy: new TextColumn(c.spawnedBy, values), currentCall: new TextColumn(c.currentCall, values),
+      programCounter: new TextColumn(c.programCounter, values), internalState: new TextColumn(c.internalState, values),
+      messageQueueLength: num(), reductions: num(), memoryBytes: num(),
       memoryDerived: new Uint8Array(capacity), stackHeapBytes: num(), oldHeapBytes: num(), heapUnusedBytes: num(),
       oldHeapUnusedBytes: num(), binVHeapBytes: num(), oldBinVHeapBytes: num(), heapFragments: num(),
       heapFragmentBytes: num(), links: num(), monitors: num(), monitoredBy: num(),
-    } satisfies Record<NumericColumn | TextColumn | 'count' | 'memoryDerived', unknown>;
+    } satisfies Record<NumericColumn | TextColumnName | 'pid' | 'count' | 'memoryDerived', unknown>;
   }
 
-  /** Starts a new row; every numeric field starts as NaN (not in the dump). */
-  add(pid: string): number {
+  /**
+   * Starts a new row for a pid packed by packPid (`pidText` is needed only when that is NaN);
+   * every numeric field starts as NaN (not in the dump), every text as absent.
+   */
+  add(packedPid: number, pidText: string): number {
     const t = this.table;
     if (t.count === t.messageQueueLength.length) this.grow();
     const i = t.count++;
     // Spelled out: a loop over the column names is a keyed property access per cell, and this runs
     // for every process of the dump. The row's cells are set here, not when the arrays are made,
     // so that the capacity not used yet is never touched: it costs no page faults and no RSS.
-    t.messageQueueLength[i] = NaN;
-    t.reductions[i] = NaN;
-    t.memoryBytes[i] = NaN;
+    t.pid.packed[i] = packedPid;
+    if (Number.isNaN(packedPid)) this.otherPids.set(i, pidText);
+    t.messageQueueLength.cells[i] = NONE;
+    t.reductions.cells[i] = NONE;
+    t.memoryBytes.cells[i] = NONE;
     t.memoryDerived[i] = 0;
-    t.stackHeapBytes[i] = NaN;
-    t.oldHeapBytes[i] = NaN;
-    t.heapUnusedBytes[i] = NaN;
-    t.oldHeapUnusedBytes[i] = NaN;
-    t.binVHeapBytes[i] = NaN;
-    t.oldBinVHeapBytes[i] = NaN;
-    t.heapFragments[i] = NaN;
-    t.heapFragmentBytes[i] = NaN;
-    t.links[i] = NaN;
-    t.monitors[i] = NaN;
-    t.monitoredBy[i] = NaN;
-    t.pid.push(pid);
-    t.state.push(undefined as unknown as string);
-    t.name.push(undefined);
-    t.spawnedAs.push(undefined);
-    t.spawnedBy.push(undefined);
-    t.currentCall.push(undefined);
-    t.programCounter.push(undefined);
-    t.internalState.push(undefined);
+    t.stackHeapBytes.cells[i] = NONE;
+    t.oldHeapBytes.cells[i] = NONE;
+    t.heapUnusedBytes.cells[i] = NONE;
+    t.oldHeapUnusedBytes.cells[i] = NONE;
+    t.binVHeapBytes.cells[i] = NONE;
+    t.oldBinVHeapBytes.cells[i] = NONE;
+    t.heapFragments.cells[i] = NONE;
+    t.heapFragmentBytes.cells[i] = NONE;
+    t.links.cells[i] = NONE;
+    t.monitors.cells[i] = NONE;
+    t.monitoredBy.cells[i] = NONE;
+    const c = this.codes;
+    c.state[i] = -1;
+    c.name[i] = -1;
+    c.spawnedAs[i] = -1;
+    c.spawnedBy[i] = -1;
+    c.currentCall[i] = -1;
+    c.programCounter[i] = -1;
+    c.internalState[i] = -1;
     return i;
   }
 
-  setText(col: Exclude<TextColumn, 'pid'>, i: number, value: string): void {
-    (this.table[col] as Array<string | undefined>)[i] = value;
+  /** Sets a text cell of row i to the bytes [start, end). */
+  setText(col: TextColumnName, i: number, buf: Buffer, start: number, end: number): void {
+    this.codes[col][i] = this.texts.code(buf, start, end);
   }
 
   /** Empties the table, keeping its arrays (a parallel-reader thread reuses one per range). */
   clear(): void {
-    const t = this.table;
-    for (const k of TEXT) (t as unknown as Record<string, unknown[]>)[k] = [];
-    t.count = 0;
+    this.table.count = 0;
+    this.otherPids.clear();
+    for (const k of NUMERIC) this.table[k].big.clear();
   }
 
   /**
-   * The rows, copied, for a worker of the parallel reader to post. Text columns go as distinct
-   * values plus codes: a structured clone copies a string once per row, and 100,000 copies of
+   * The rows, copied, for a worker of the parallel reader to post. Text columns go as codes plus
+   * the texts once: a structured clone copies a string once per row, and 100,000 copies of
    * "Waiting" would undo the interning.
    */
   toPart(): ProcessTablePart {
@@ -86,30 +189,40 @@ export class ProcessTableBuilder {
   appendParts(parts: ProcessTablePart[]): void {
     const t = this.table;
     const total = parts.reduce((n, p) => n + p.count, t.count);
-    if (total > t.messageQueueLength.length) this.grow(total);
+    // Doubling: the parallel reader appends range by range.
+    if (total > t.messageQueueLength.length) this.grow(Math.max(total, t.messageQueueLength.length * 2));
     let at = t.count;
     for (const p of parts) {
-      for (const k of NUMERIC) t[k].set(p.numeric[k], at);
+      for (const k of NUMERIC) {
+        t[k].cells.set(p.numeric[k].cells, at);
+        for (const [row, v] of p.numeric[k].big) t[k].set(at + row, v);
+      }
       t.memoryDerived.set(p.memoryDerived, at);
+      t.pid.packed.set(p.pid.packed, at);
+      for (const [row, id] of p.pid.other) this.otherPids.set(at + row, id);
+      // The part's texts get this table's codes; the few distinct texts are interned once each.
+      const remap = Int32Array.from(p.values, (v) => this.texts.codeOfText(v));
+      for (const k of TEXT) {
+        const from = p.codes[k];
+        const to = this.codes[k];
+        for (let r = 0; r < p.count; r++) to[at + r] = from[r] < 0 ? -1 : remap[from[r]];
+      }
       at += p.count;
-    }
-    // One concat per column: pushing row by row costs several times more for 100,000s of rows.
-    t.pid = t.pid.concat(...parts.map((p) => p.pid));
-    for (const k of TEXT) {
-      if (k === 'pid') continue;
-      (t as unknown as Record<string, unknown[]>)[k] = (t[k] as unknown[]).concat(...parts.map((p) => textColumn(p, k)));
     }
     t.count = total;
   }
 
   /**
-   * The table with its numeric columns cut to the rows (views, no copy): code that takes a
-   * column's length, or copies it, must not touch the room reserved past them.
+   * The table with its columns cut to the rows (views, no copy): code that takes a column's
+   * length, or copies it, must not touch the room reserved past them.
    */
   finished(): ProcessTable {
     const t = this.table;
-    for (const k of NUMERIC) t[k] = t[k].subarray(0, t.count);
-    t.memoryDerived = t.memoryDerived.subarray(0, t.count);
+    const n = t.count;
+    for (const k of NUMERIC) t[k].cells = t[k].cells.subarray(0, n);
+    t.memoryDerived = t.memoryDerived.subarray(0, n);
+    t.pid.packed = t.pid.packed.subarray(0, n);
+    for (const k of TEXT) t[k].codes = this.codes[k].subarray(0, n);
     return t;
   }
 
@@ -127,114 +240,105 @@ export class ProcessTableBuilder {
     const n = to ?? t.messageQueueLength.length * 2;
     // Every column is made before any is replaced: if one allocation fails (reserve asks for a
     // lot of address space), the table keeps one capacity for all its columns.
-    const made = NUMERIC.map(() => new Float64Array(n));
+    const made = NUMERIC.map(() => new Uint32Array(n));
+    const pids = new Float64Array(n);
+    const codes = TEXT.map(() => new Int32Array(n));
     const d = new Uint8Array(n);
     NUMERIC.forEach((k, j) => {
-      made[j].set(t[k].subarray(0, t.count));
-      t[k] = made[j];
+      made[j].set(t[k].cells.subarray(0, t.count));
+      t[k].cells = made[j];
+    });
+    pids.set(t.pid.packed.subarray(0, t.count));
+    t.pid.packed = pids;
+    TEXT.forEach((k, j) => {
+      codes[j].set(this.codes[k].subarray(0, t.count));
+      this.codes[k] = codes[j];
+      t[k].codes = codes[j];
     });
     d.set(t.memoryDerived.subarray(0, t.count));
     t.memoryDerived = d;
   }
 }
 
-/** A text column of a part, its codes turned back into the values. */
-function textColumn(p: ProcessTablePart, k: Exclude<TextColumn, 'pid'>): Array<string | undefined> {
-  const c = p.text[k];
-  const col = new Array<string | undefined>(p.count);
-  for (let i = 0; i < p.count; i++) col[i] = c.codes[i] < 0 ? undefined : c.values[c.codes[i]];
-  return col;
-}
-
-/** A table of these rows, using the numeric arrays as they are (a saved index, index-file.ts). */
+/** A table of these rows, using the arrays as they are (a saved index, index-file.ts). */
 export function tableFromPart(p: ProcessTablePart): ProcessTable {
-  const text = (k: Exclude<TextColumn, 'pid'>) => textColumn(p, k);
-  const n = p.numeric;
+  const text = (k: TextColumnName) => new TextColumn(p.codes[k], p.values);
+  const num = (k: NumericColumn) => new NumberColumn(p.numeric[k].cells, new Map(p.numeric[k].big));
   return {
-    count: p.count, pid: p.pid, state: text('state') as string[], name: text('name'), spawnedAs: text('spawnedAs'),
-    spawnedBy: text('spawnedBy'), currentCall: text('currentCall'), programCounter: text('programCounter'),
-    internalState: text('internalState'), messageQueueLength: n.messageQueueLength, reductions: n.reductions,
-    memoryBytes: n.memoryBytes, memoryDerived: p.memoryDerived, stackHeapBytes: n.stackHeapBytes, oldHeapBytes: n.oldHeapBytes,
-    heapUnusedBytes: n.heapUnusedBytes, oldHeapUnusedBytes: n.oldHeapUnusedBytes, binVHeapBytes: n.binVHeapBytes,
-    oldBinVHeapBytes: n.oldBinVHeapBytes, heapFragments: n.heapFragments, heapFragmentBytes: n.heapFragmentBytes,
-    links: n.links, monitors: n.monitors, monitoredBy: n.monitoredBy,
+    count: p.count, pid: new PidColumn(p.pid.packed, new Map(p.pid.other)), state: text('state'), name: text('name'),
+    spawnedAs: text('spawnedAs'), spawnedBy: text('spawnedBy'), currentCall: text('currentCall'),
+    programCounter: text('programCounter'), internalState: text('internalState'),
+    messageQueueLength: num('messageQueueLength'), reductions: num('reductions'), memoryBytes: num('memoryBytes'),
+    memoryDerived: p.memoryDerived, stackHeapBytes: num('stackHeapBytes'), oldHeapBytes: num('oldHeapBytes'),
+    heapUnusedBytes: num('heapUnusedBytes'), oldHeapUnusedBytes: num('oldHeapUnusedBytes'), binVHeapBytes: num('binVHeapBytes'),
+    oldBinVHeapBytes: num('oldBinVHeapBytes'), heapFragments: num('heapFragments'), heapFragmentBytes: num('heapFragmentBytes'),
+    links: num('links'), monitors: num('monitors'), monitoredBy: num('monitoredBy'),
   };
 }
 
 /**
  * A table's rows in transferable form: copies for a worker of the parallel reader to post, views
- * (`copy` false) for the saved index. Text columns go as distinct values plus codes: a structured clone copies a
- * string once per row, and 100,000 copies of "Waiting" would undo the interning.
+ * (`copy` false) for the saved index. Every text column's codes point into the one `values`.
  */
 export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
   const n = t.count;
-  const numeric = {} as Record<NumericColumn, Float64Array>;
-  // Copies to post (their buffers are transferred), views to write to a file.
-  for (const k of NUMERIC) numeric[k] = copy ? t[k].slice(0, n) : t[k].subarray(0, n);
-  const text = {} as ProcessTablePart['text'];
+  const cut = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+  const numeric = {} as ProcessTablePart['numeric'];
+  for (const k of NUMERIC) numeric[k] = { cells: cut(t[k].cells), big: t[k].bigEntries(n) };
+  // The columns of one table share their values (ProcessTableBuilder, tableFromPart).
+  const values = t.state.values;
+  const codes = {} as Record<TextColumnName, Int32Array>;
   for (const k of TEXT) {
-    if (k === 'pid') continue;
-    const col = t[k] as Array<string | undefined>;
-    const codes = new Int32Array(n);
-    const values: string[] = [];
-    const seen = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const v = col[i];
-      if (v === undefined) { codes[i] = -1; continue; }
-      let c = seen.get(v);
-      if (c === undefined) {
-        c = values.length;
-        values.push(v);
-        seen.set(v, c);
-      }
-      codes[i] = c;
-    }
-    text[k] = { values, codes };
+    if (t[k].values !== values) throw new Error(`process table: column ${k} has values of its own`);
+    codes[k] = cut(t[k].codes);
   }
-  return { count: n, numeric, memoryDerived: copy ? t.memoryDerived.slice(0, n) : t.memoryDerived.subarray(0, n), pid: t.pid.slice(0, n), text };
+  const other = [...t.pid.other].filter(([row]) => row < n);
+  return { count: n, numeric, memoryDerived: cut(t.memoryDerived), pid: { packed: cut(t.pid.packed), other }, values: [...values], codes };
 }
 
 /** A ProcessTableBuilder's rows in transferable form. */
 export interface ProcessTablePart {
   count: number;
-  numeric: Record<NumericColumn, Float64Array>;
+  /** Per column, the cells and the values that do not fit one (NumberColumn). */
+  numeric: Record<NumericColumn, { cells: Uint32Array; big: Array<[number, number]> }>;
   memoryDerived: Uint8Array;
-  /** Distinct in every row: sent as is. */
-  pid: string[];
-  /** Distinct values, and per row the value's index (-1: not in the dump). */
-  text: Record<Exclude<TextColumn, 'pid'>, { values: string[]; codes: Int32Array }>;
+  /** Packed pids, and by row the ones that are not packed. */
+  pid: { packed: Float64Array; other: Array<[number, string]> };
+  /** The distinct texts of every text column. */
+  values: string[];
+  /** Per column and row, the index of its text in `values` (-1: not in the dump). */
+  codes: Record<TextColumnName, Int32Array>;
 }
 
 /** Row i of the table as an object. */
 export function processAt(t: ProcessTable, i: number): ProcessRecord {
   const rec: ProcessRecord = {
-    pid: t.pid[i],
-    state: t.state[i] ?? 'unknown',
-    messageQueueLength: t.messageQueueLength[i],
-    reductions: t.reductions[i],
-    memoryBytes: t.memoryBytes[i],
+    pid: t.pid.at(i),
+    state: t.state.at(i) ?? 'unknown',
+    messageQueueLength: t.messageQueueLength.at(i),
+    reductions: t.reductions.at(i),
+    memoryBytes: t.memoryBytes.at(i),
     memoryDerived: t.memoryDerived[i] === 1,
-    stackHeapBytes: t.stackHeapBytes[i],
-    oldHeapBytes: t.oldHeapBytes[i],
-    heapUnusedBytes: t.heapUnusedBytes[i],
-    oldHeapUnusedBytes: t.oldHeapUnusedBytes[i],
-    binVHeapBytes: t.binVHeapBytes[i],
-    oldBinVHeapBytes: t.oldBinVHeapBytes[i],
-    heapFragments: t.heapFragments[i],
-    heapFragmentBytes: t.heapFragmentBytes[i],
-    links: t.links[i],
-    monitors: t.monitors[i],
-    monitoredBy: t.monitoredBy[i],
+    stackHeapBytes: t.stackHeapBytes.at(i),
+    oldHeapBytes: t.oldHeapBytes.at(i),
+    heapUnusedBytes: t.heapUnusedBytes.at(i),
+    oldHeapUnusedBytes: t.oldHeapUnusedBytes.at(i),
+    binVHeapBytes: t.binVHeapBytes.at(i),
+    oldBinVHeapBytes: t.oldBinVHeapBytes.at(i),
+    heapFragments: t.heapFragments.at(i),
+    heapFragmentBytes: t.heapFragmentBytes.at(i),
+    links: t.links.at(i),
+    monitors: t.monitors.at(i),
+    monitoredBy: t.monitoredBy.at(i),
   };
-  const opt = { name: t.name[i], spawnedAs: t.spawnedAs[i], spawnedBy: t.spawnedBy[i], currentCall: t.currentCall[i],
-    programCounter: t.programCounter[i], internalState: t.internalState[i] };
+  const opt = { name: t.name.at(i), spawnedAs: t.spawnedAs.at(i), spawnedBy: t.spawnedBy.at(i), currentCall: t.currentCall.at(i),
+    programCounter: t.programCounter.at(i), internalState: t.internalState.at(i) };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (rec as unknown as Record<string, unknown>)[k] = v;
   return rec;
 }
 
 /** The row of a pid or registered name, or -1. */
 export function findProcess(t: ProcessTable, pidOrName: string): number {
-  for (let i = 0; i < t.count; i++) if (t.pid[i] === pidOrName) return i;
-  for (let i = 0; i < t.count; i++) if (t.name[i] === pidOrName) return i;
-  return -1;
+  const row = t.pid.find(pidOrName);
+  return row >= 0 ? row : t.name.codes.indexOf(t.name.codeOf(pidOrName));
 }

@@ -4,8 +4,9 @@ import { DumpScanner } from './scanner.js';
 
 /**
  * The parallel reader's plan for a plain-file dump: after the header, the file is cut into byte
- * ranges that threads take one at a time from a shared counter, the first thread from the front
- * and the workers from the back (claimRange), until they meet.
+ * ranges that every thread, this one included, takes in file order from a shared counter. The
+ * first thread merges what each range read as soon as the ranges before it are merged, so that
+ * what is in flight is a few ranges, never a copy of the model.
  */
 export interface RangePlan {
   /** An open descriptor of the dump: threads share the process's descriptors. */
@@ -15,10 +16,7 @@ export interface RangePlan {
   wordSize: 4 | 8;
   bufferSize: number;
   maxLineBytes: number;
-  /**
-   * Int32 [0]: ranges taken from the front (low 16 bits) and from the back (high 16 bits), one word
-   * so that a compare-and-swap claims a range from either end without a race.
-   */
+  /** Int32 [0]: the next range not yet taken; Int32 [1]: parts posted by the workers, for Atomics.wait. */
   counter: SharedArrayBuffer;
   /** Float64 per worker: bytes done, for the progress line. */
   progress: SharedArrayBuffer;
@@ -29,43 +27,50 @@ export function rangeCount(plan: RangePlan): number {
 }
 
 /**
- * A worker's loop: takes ranges from the back of the file until none is left and hands each one's
- * part to `onPart`. `slot` is this worker's progress cell. (The first thread takes ranges from the
- * front in its own scan: ParallelRead.nextStop.)
+ * A worker's loop: takes ranges until none is left and hands each one's part to `onPart`. `slot`
+ * is this worker's progress cell.
  */
 export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, part: DumpPart) => void): void {
   const counter = new Int32Array(plan.counter);
   const progress = new Float64Array(plan.progress);
-  const buf = Buffer.allocUnsafe(plan.bufferSize);
-  const builder = new DumpBuilder(plan.wordSize);
-  const n = rangeCount(plan);
+  const reader = new RangeReader(plan);
   for (;;) {
-    const k = claimRange(counter, n, true);
+    const k = claimRange(counter, rangeCount(plan));
     if (k < 0) return;
-    builder.reset();
-    const scanner = new DumpScanner(builder, plan.maxLineBytes);
-    const start = plan.bounds[k];
-    const stopAt = k + 1 === n ? Infinity : plan.bounds[k + 1];
-    scanRange(plan.fd, buf, start, stopAt, scanner, (bytes) => { progress[slot] += bytes; });
-    onPart(k, builder.toPart());
+    onPart(k, reader.read(k, (bytes) => { progress[slot] += bytes; }));
+    // The lead thread may be waiting for this very part (ParallelRead.waitForParts).
+    Atomics.add(counter, 1, 1);
+    Atomics.notify(counter, 1);
   }
 }
 
-/**
- * The next range not yet taken, from the front of the file (the first thread) or from the back
- * (the workers; see SMALL_RANGES in parallel.ts); -1 when none is left.
- */
-export function claimRange(counter: Int32Array, n: number, fromBack: boolean): number {
-  // More would overflow an end's 16 bits; ParallelRead.start makes at most MAX_RANGES.
-  if (n > 0xffff) throw new Error(`${n} ranges: more than the counter holds`);
-  for (;;) {
-    const word = Atomics.load(counter, 0);
-    const front = word & 0xffff;
-    const back = word >>> 16;
-    if (front + back >= n) return -1;
-    const next = fromBack ? word + 0x10000 : word + 1;
-    if (Atomics.compareExchange(counter, 0, word, next | 0) === word) return fromBack ? n - 1 - back : front;
+/** Reads ranges of a plan into one builder, reused from range to range. */
+export class RangeReader {
+  private readonly buf: Buffer;
+  private readonly builder: DumpBuilder;
+
+  constructor(private readonly plan: RangePlan) {
+    this.buf = Buffer.allocUnsafe(plan.bufferSize);
+    this.builder = new DumpBuilder(plan.wordSize);
   }
+
+  /** What range k holds, copied out of the builder (which the next range reuses). */
+  read(k: number, onBytes: (n: number) => void): DumpPart {
+    const plan = this.plan;
+    const n = rangeCount(plan);
+    this.builder.reset();
+    const scanner = new DumpScanner(this.builder, plan.maxLineBytes);
+    scanRange(plan.fd, this.buf, plan.bounds[k], k + 1 === n ? Infinity : plan.bounds[k + 1], scanner, onBytes);
+    return this.builder.toPart();
+  }
+}
+
+/** The next range not yet taken, in file order; -1 when none is left. */
+export function claimRange(counter: Int32Array, n: number): number {
+  // Atomics.add past n is harmless: every later claim also sees k >= n. The cap keeps it off 2^31.
+  if (Atomics.load(counter, 0) >= n) return -1;
+  const k = Atomics.add(counter, 0, 1);
+  return k < n ? k : -1;
 }
 
 /**
@@ -96,7 +101,7 @@ export function transferList(part: DumpPart): ArrayBuffer[] {
   return [
     d.index.tags.buffer, d.index.offsets.buffer, d.index.lengths.buffer, d.index.packedIds.buffer,
     d.rows.memoryDerived.buffer, d.binaries.address.buffer, d.binaries.sizeBytes.buffer, d.binaries.cpRow.buffer, d.binaries.cpOffset.buffer,
-    ...Object.values(d.rows.numeric).map((a) => a.buffer),
-    ...Object.values(d.rows.text).map((c) => c.codes.buffer),
+    ...Object.values(d.rows.numeric).map((a) => a.cells.buffer),
+    d.rows.pid.packed.buffer, ...Object.values(d.rows.codes).map((c) => c.buffer),
   ] as ArrayBuffer[];
 }

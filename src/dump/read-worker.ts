@@ -1,9 +1,12 @@
 /**
  * A worker thread of the parallel reader (parallel.ts): once given the plan, takes byte ranges of
- * a plain-file dump and posts what it read in each, as `{ k, part }`.
+ * a plain-file dump and posts what it read in each, as `{ k, part }`, on the port it was given
+ * (the lead thread takes them from it without waiting for its event loop: receiveMessageOnPort).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { takeRanges, transferList, type RangePlan } from './read-range.js';
 
-parentPort!.once('message', ({ plan, slot }: { plan: RangePlan; slot: number }) =>
-  takeRanges(plan, slot, (k, part) => parentPort!.postMessage({ k, part }, transferList(part))));
+parentPort!.once('message', ({ plan, slot, port }: { plan: RangePlan; slot: number; port: MessagePort }) => {
+  takeRanges(plan, slot, (k, part) => port.postMessage({ k, part }, transferList(part)));
+  port.close();
+});

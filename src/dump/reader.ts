@@ -66,12 +66,14 @@ const MAX_THREADS = 4;
 // Below this, a worker's start-up and the merge cost about what they save (measured on 2 cores: a
 // 100 MB dump reads slower on 2 threads, a 3 GB one 30 % faster).
 const PARALLEL_MIN_BYTES = 512 << 20;
-const RANGE_BYTES = 32 << 20;
+// Ranges are merged in file order as they are read: smaller ones keep fewer parts in flight (and
+// a thread seldom waits long for the one before), larger ones cost fewer hand-overs.
+const RANGE_BYTES = 8 << 20;
 const COMPRESSION_RATIO_GUESS = 12;
 
 /**
- * Reads a crash dump: a plain file (big ones on several threads, see readPlainFile), a gzip file
- * (by its magic bytes) or "-" for standard input, each in one sequential pass. Throws InputError for what is not a dump; a truncated dump is read as
+ * Reads a crash dump: a plain file (big ones on several threads, see readPlainFile), a gzip, zstd
+ * or xz file (by its magic bytes) or "-" for standard input, each in one sequential pass. Throws InputError for what is not a dump; a truncated dump is read as
  * far as it goes, and `truncation` says where it stops.
  */
 export async function readDump(path: string, opts: ReadOptions = {}): Promise<Dump> {
@@ -306,16 +308,13 @@ async function readPlainFile(fd: number, size: number, c: {
         decided = true;
         if (parallel && size - pos >= minBytes) {
           const rangeBytes = Math.max(1, opts.rangeBytes ?? RANGE_BYTES);
-          const p = parallel;
-          scanner.extend = () => p.nextStop();
-          scanner.stopAt = p.start(builder, { fd, from: Math.min(size, pos + Math.ceil(rangeBytes / 8)), size, rangeBytes,
+          scanner.stopAt = parallel.start(builder, { fd, from: pos, size, rangeBytes,
             bufferSize, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
         } else {
           parallel?.cancel();
           parallel = null;
         }
       }
-      // The workers read from the end of the file meanwhile.
       c.progress(size, parallel && decided ? parallel.bytesDone(scanner.offset) : undefined);
     }
   } catch (e) {

@@ -56,11 +56,6 @@ export class DumpScanner {
    */
   stopAt = Infinity;
   stopped = false;
-  /**
-   * Asked when the scan reaches `stopAt`: a later offset to go on to (the parallel reader's first
-   * thread takes the next range), or undefined to stop there.
-   */
-  extend?: () => number | undefined;
 
   constructor(private readonly sink: ScanSink, private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES) {}
 
@@ -200,14 +195,9 @@ export class DumpScanner {
     return true;
   }
 
-  /** Whether the scan goes on at `offset`: it is before stopAt, or `extend` moved stopAt past it. */
+  /** Whether the scan goes on at `offset`: it is before stopAt. */
   private goesOnPast(offset: number): boolean {
-    while (offset >= this.stopAt) {
-      const next = this.extend?.();
-      if (next === undefined) return false;
-      this.stopAt = next;
-    }
-    return true;
+    return offset < this.stopAt;
   }
 
   private completeLine(buf: Buffer, start: number, end: number, cut: boolean, nextOffset: number): void {

@@ -3,15 +3,20 @@ import type { SectionRef } from './types.js';
 
 /**
  * Where every section of a dump lies, in typed arrays so that millions of sections cost about
- * 20 bytes each: tag code, body offset, body length and the id. Pids `<A.B.C>`, the ids of all
+ * 21 bytes each: tag code, body offset, body length (32 bits; longer ones on the side) and the id. Pids `<A.B.C>`, the ids of all
  * process sections, are packed into one float; other ids are kept as strings on the side.
  */
+/** A body length that does not fit 32 bits: the real one is kept on the side. */
+const LONG = 0xffffffff;
+
 export class SectionIndex {
   private tagNames: string[] = [];
   private tagCodes = new Map<string, number>();
   private tags: Uint8Array = new Uint8Array(1024);
   private offsets: Float64Array = new Float64Array(1024);
-  private lengths: Float64Array = new Float64Array(1024);
+  /** Body lengths; a section of 4 GiB or more has LONG here and its length in longLengths. */
+  private lengths: Uint32Array = new Uint32Array(1024);
+  private longLengths = new Map<number, number>();
   private packedIds: Float64Array = new Float64Array(1024);
   private otherIds = new Map<number, string>();
   private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
@@ -65,7 +70,14 @@ export class SectionIndex {
 
   /** Sets the body length of the last section added. */
   closeLast(endOffset: number): void {
-    if (this.size > 0) this.lengths[this.size - 1] = endOffset - this.offsets[this.size - 1];
+    if (this.size === 0) return;
+    const i = this.size - 1;
+    const n = endOffset - this.offsets[i];
+    if (n < LONG) this.lengths[i] = n;
+    else {
+      this.lengths[i] = LONG;
+      this.longLengths.set(i, n);
+    }
   }
 
   at(i: number): SectionRef {
@@ -75,8 +87,13 @@ export class SectionIndex {
       tag: code === 255 ? '?' : this.tagNames[code],
       id: Number.isNaN(packed) ? (this.otherIds.get(i) ?? '') : unpackPid(packed),
       offset: this.offsets[i],
-      length: this.lengths[i],
+      length: this.lengthOf(i),
     };
+  }
+
+  private lengthOf(i: number): number {
+    const n = this.lengths[i];
+    return n === LONG ? (this.longLengths.get(i) ?? 0) : n;
   }
 
   /** All sections with this tag (and this id, when given), in file order. */
@@ -182,6 +199,7 @@ export class SectionIndex {
   clear(): void {
     this.size = 0;
     this.otherIds.clear();
+    this.longLengths.clear();
     this.pidLookup.clear();
     this.prepared.clear();
     this.preparedSize = -1;
@@ -191,10 +209,11 @@ export class SectionIndex {
   toPart(copy = true): SectionIndexPart {
     const n = this.size;
     // Copies to post (their buffers are transferred), views to write to a file.
-    const cut = <T extends Uint8Array | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    const cut = <T extends Uint8Array | Uint32Array | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
       tagNames: this.tagNames, tags: cut(this.tags), offsets: cut(this.offsets),
-      lengths: cut(this.lengths), packedIds: cut(this.packedIds), otherIds: [...this.otherIds],
+      lengths: cut(this.lengths), longLengths: [...this.longLengths].filter(([k]) => k < n), packedIds: cut(this.packedIds),
+      otherIds: [...this.otherIds],
     };
   }
 
@@ -204,6 +223,7 @@ export class SectionIndex {
     ix.tags = p.tags;
     ix.offsets = p.offsets;
     ix.lengths = p.lengths;
+    for (const [k, len] of p.longLengths) ix.longLengths.set(k, len);
     ix.packedIds = p.packedIds;
     for (const [k, id] of p.otherIds) ix.otherIds.set(k, id);
     ix.size = p.tags.length;
@@ -220,6 +240,7 @@ export class SectionIndex {
     else for (let k = 0; k < n; k++) this.tags[base + k] = p.tags[k] === 255 ? 255 : codes[p.tags[k]];
     this.offsets.set(p.offsets, base);
     this.lengths.set(p.lengths, base);
+    for (const [k, len] of p.longLengths) this.longLengths.set(base + k, len);
     this.packedIds.set(p.packedIds, base);
     for (const [k, id] of p.otherIds) this.otherIds.set(base + k, id);
     this.size += n;
@@ -236,7 +257,7 @@ export class SectionIndex {
     // All four made before any is replaced: a failed allocation leaves one capacity for all.
     const tags = new Uint8Array(n);
     const offsets = new Float64Array(n);
-    const lengths = new Float64Array(n);
+    const lengths = new Uint32Array(n);
     const packedIds = new Float64Array(n);
     tags.set(this.tags.subarray(0, this.size));
     offsets.set(this.offsets.subarray(0, this.size));
@@ -254,7 +275,9 @@ export interface SectionIndexPart {
   tagNames: string[];
   tags: Uint8Array;
   offsets: Float64Array;
-  lengths: Float64Array;
+  lengths: Uint32Array;
+  /** Rows whose length is LONG in `lengths`, with their length. */
+  longLengths: Array<[number, number]>;
   packedIds: Float64Array;
   otherIds: Array<[number, string]>;
 }
@@ -287,7 +310,8 @@ export function packPidBytes(buf: Buffer, start: number, end: number): number {
   return a * 2 ** 43 + b * 2 ** 15 + c;
 }
 
-function unpackPid(p: number): string {
+/** The `<A.B.C>` text of a pid packed by packPid. */
+export function unpackPid(p: number): string {
   const a = Math.floor(p / 2 ** 43);
   const rest = p - a * 2 ** 43;
   const b = Math.floor(rest / 2 ** 15);

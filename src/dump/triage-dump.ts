@@ -43,9 +43,9 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     const outliers = mailboxOutlierRows(p, top).rows;
     const identities = identityRows(p, 'proc_lib');
     // The sections of every process decoded here and in resolveIdentities, found in one pass.
-    dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid[i]));
+    dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid.at(i)));
     for (const i of outliers) {
-      const pid = p.pid[i];
+      const pid = p.pid.at(i);
       const heap = dump.index.get('proc_heap', pid);
       const heapBytes = heap?.length ?? 0;
       if (heapBytes > budget) {
@@ -93,9 +93,9 @@ export function resolveIdentities(
     notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${PROC_LIB_LIMIT}`);
     return;
   }
-  dump.index.prepare(rows.map((i) => p.pid[i]));
+  dump.index.prepare(rows.map((i) => p.pid.at(i)));
   for (const i of rows) {
-    const pid = p.pid[i];
+    const pid = p.pid.at(i);
     const have = details.get(pid);
     if (have?.initialCall && have.ancestors) continue;
     try {
@@ -118,7 +118,7 @@ function identityRows(p: ProcessTable, which: 'proc_lib' | 'all'): IdentityRows 
   const rows: number[] = [];
   let total = 0;
   for (let i = 0; i < p.count; i++) {
-    if (which !== 'all' && p.spawnedAs[i] !== PROC_LIB_INIT) continue;
+    if (which !== 'all' && p.spawnedAs.at(i) !== PROC_LIB_INIT) continue;
     if (++total <= PROC_LIB_LIMIT) rows.push(i);
   }
   return total <= PROC_LIB_LIMIT ? { rows, total } : { total };

@@ -1,3 +1,4 @@
+import type { NumberColumn, PidColumn, TextColumn } from './process-table.js';
 /**
  * The crash-dump model: what one sequential pass over an `erl_crash.dump` yields.
  *
@@ -109,29 +110,31 @@ export interface ProcessRecord {
 
 export interface ProcessTable {
   count: number;
-  pid: string[];
-  state: string[];
-  name: Array<string | undefined>;
-  spawnedAs: Array<string | undefined>;
-  spawnedBy: Array<string | undefined>;
-  currentCall: Array<string | undefined>;
-  programCounter: Array<string | undefined>;
-  internalState: Array<string | undefined>;
-  messageQueueLength: Float64Array;
-  reductions: Float64Array;
-  memoryBytes: Float64Array;
+  /** Read a row's pid with `pid.at(i)`: packed into numbers, not a string per process. */
+  pid: PidColumn;
+  /** Text columns hold codes into their distinct values: `state.at(i)` (undefined: not in the dump). */
+  state: TextColumn;
+  name: TextColumn;
+  spawnedAs: TextColumn;
+  spawnedBy: TextColumn;
+  currentCall: TextColumn;
+  programCounter: TextColumn;
+  internalState: TextColumn;
+  messageQueueLength: NumberColumn;
+  reductions: NumberColumn;
+  memoryBytes: NumberColumn;
   memoryDerived: Uint8Array;
-  stackHeapBytes: Float64Array;
-  oldHeapBytes: Float64Array;
-  heapUnusedBytes: Float64Array;
-  oldHeapUnusedBytes: Float64Array;
-  binVHeapBytes: Float64Array;
-  oldBinVHeapBytes: Float64Array;
-  heapFragments: Float64Array;
-  heapFragmentBytes: Float64Array;
-  links: Float64Array;
-  monitors: Float64Array;
-  monitoredBy: Float64Array;
+  stackHeapBytes: NumberColumn;
+  oldHeapBytes: NumberColumn;
+  heapUnusedBytes: NumberColumn;
+  oldHeapUnusedBytes: NumberColumn;
+  binVHeapBytes: NumberColumn;
+  oldBinVHeapBytes: NumberColumn;
+  heapFragments: NumberColumn;
+  heapFragmentBytes: NumberColumn;
+  links: NumberColumn;
+  monitors: NumberColumn;
+  monitoredBy: NumberColumn;
 }
 
 export type PortKind = 'tcp' | 'udp' | 'sctp' | 'file' | 'external process' | 'forker' | 'fd' | 'driver' | 'unknown';

@@ -5,6 +5,7 @@
  */
 import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../alloc/index.js';
 import { sortFindings, type Finding } from '../findings.js';
+import { sum } from '../dump/analyze/stats.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../report/format.js';
 import type { AllocatorDiff, DiffValue, DumpDiffReport, EtsDiff, GroupDiff } from './types.js';
@@ -41,23 +42,23 @@ function processGroups(d: Dump, calls: Map<string, string> | undefined): Map<str
   const p = d.processes;
   const patterns = new Map<string, number>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
   }
   const groups = new Map<string, GroupAcc>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name[i];
+    const name = p.name.at(i);
     const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
     const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const key = pattern ?? calls?.get(p.pid[i]) ?? p.spawnedAs[i] ?? 'unknown';
+    const key = pattern ?? calls?.get(p.pid.at(i)) ?? p.spawnedAs.at(i) ?? 'unknown';
     const by = pattern !== undefined ? 'name' : 'initial-call';
     const gk = `${by}\u0000${key}`;
     let g = groups.get(gk);
     if (!g) groups.set(gk, (g = { key, by, count: 0, memoryBytes: 0, messageQueueLength: 0, binVHeapBytes: 0 }));
     g.count++;
-    g.memoryBytes += p.memoryBytes[i] || 0;
-    g.messageQueueLength += p.messageQueueLength[i] || 0;
-    g.binVHeapBytes += (p.binVHeapBytes[i] || 0) + (p.oldBinVHeapBytes[i] || 0);
+    g.memoryBytes += p.memoryBytes.at(i) || 0;
+    g.messageQueueLength += p.messageQueueLength.at(i) || 0;
+    g.binVHeapBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
   }
   return groups;
 }
@@ -83,11 +84,6 @@ function allocatorTypes(d: Dump): TypeSummary[] {
   }
 }
 
-function sum(a: ArrayLike<number>, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Number.isFinite(a[i]) ? a[i] : 0;
-  return s;
-}
 
 /** Largest growth first, then largest shrink. */
 const byDelta = <T>(f: (x: T) => number) => (x: T, y: T) => f(y) - f(x);

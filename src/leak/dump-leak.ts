@@ -34,13 +34,13 @@ const MIB = 1024 * 1024;
 
 function hasBinVHeap(dump: Dump): boolean {
   const p = dump.processes;
-  for (let i = 0; i < p.count; i++) if (Number.isFinite(p.binVHeapBytes[i])) return true;
+  for (let i = 0; i < p.count; i++) if (Number.isFinite(p.binVHeapBytes.at(i))) return true;
   return false;
 }
 
 function vheapOf(dump: Dump, i: number): number {
-  const a = dump.processes.binVHeapBytes[i];
-  const b = dump.processes.oldBinVHeapBytes[i];
+  const a = dump.processes.binVHeapBytes.at(i);
+  const b = dump.processes.oldBinVHeapBytes.at(i);
   if (!Number.isFinite(a) && !Number.isFinite(b)) return NaN;
   return (Number.isFinite(a) ? a : 0) + (Number.isFinite(b) ? b : 0);
 }
@@ -72,7 +72,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const p = dump.processes;
   const n = p.count;
   const calls = opts.initialCalls ?? new Map<string, string>();
-  const initialCall = (i: number): string | undefined => calls.get(p.pid[i]) ?? p.spawnedAs[i];
+  const initialCall = (i: number): string | undefined => calls.get(p.pid.at(i)) ?? p.spawnedAs.at(i);
   const withVHeap = hasBinVHeap(dump);
   const memBinary = dump.memory.binary;
   const share = (b: number) => (memBinary && memBinary > 0 ? b / memBinary : 0);
@@ -80,8 +80,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
 
   const holderRows = topBy(rowsN, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
   const holders: BinaryHolder[] = holderRows.map((i) => ({
-    pid: p.pid[i],
-    name: p.name[i] ?? null,
+    pid: p.pid.at(i),
+    name: p.name.at(i) ?? null,
     initialCall: initialCall(i) ?? null,
     reachableBytes: scan.reachableBytes[i],
     exclusiveBytes: scan.exclusiveBytes[i],
@@ -108,13 +108,13 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
 
   const staleEstimates: StaleEstimate[] = withVHeap
     ? topBy(rowsN, n, (i) => stale[i], (i) => stale[i] > 0).map((i) => ({
-        pid: p.pid[i],
-        name: p.name[i] ?? null,
+        pid: p.pid.at(i),
+        name: p.name.at(i) ?? null,
         initialCall: initialCall(i) ?? null,
         staleBytes: stale[i],
         vheapBytes: vheapOf(dump, i),
-        binVHeapBytes: p.binVHeapBytes[i],
-        oldBinVHeapBytes: p.oldBinVHeapBytes[i],
+        binVHeapBytes: p.binVHeapBytes.at(i),
+        oldBinVHeapBytes: p.oldBinVHeapBytes.at(i),
         reachableBytes: scan.reachableBytes[i],
         reachableAccountedBytes: scan.accountedBytes[i],
         shareOfBinaryMemory: share(stale[i]),
@@ -132,13 +132,13 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       if (!scan.heapDumped[i]) continue;
       const key = initialCall(i) ?? 'unknown';
       let g = groupMap.get(key);
-      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid[i], name: null, staleBytes: -1 }, unflagged: { count: 0, staleBytes: 0, shareOfBinaryMemory: 0 }, flagged: false }));
+      if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid.at(i), name: null, staleBytes: -1 }, unflagged: { count: 0, staleBytes: 0, shareOfBinaryMemory: 0 }, flagged: false }));
       g.count++;
       const s = stale[i] || 0;
       g.staleBytes += s;
       g.vheapBytes += vheapOf(dump, i) || 0;
       g.reachableBytes += scan.reachableBytes[i];
-      if (s > g.largest.staleBytes) g.largest = { pid: p.pid[i], name: p.name[i] ?? null, staleBytes: s };
+      if (s > g.largest.staleBytes) g.largest = { pid: p.pid.at(i), name: p.name.at(i) ?? null, staleBytes: s };
     }
   }
   // What the members not flagged one by one hold: a group finding counts only that, so that the
@@ -294,7 +294,7 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   const budget = opts.identityBudget ?? 200;
   const calls = new Map<string, string>(opts.initialCalls ?? []);
   const notes: string[] = [...(opts.notes ?? [])];
-  const isProcLib = (i: number) => p.spawnedAs[i] === 'proc_lib:init_p/5';
+  const isProcLib = (i: number) => p.spawnedAs.at(i) === 'proc_lib:init_p/5';
   const candidates = new Set<number>();
   const stale = (i: number) => staleBytesOf(dump, scan, i);
   const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);
@@ -302,10 +302,10 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   for (const i of [...byStale, ...byReach]) candidates.add(i);
   let failed = 0;
   for (const i of candidates) {
-    if (calls.has(p.pid[i])) continue;
+    if (calls.has(p.pid.at(i))) continue;
     try {
-      const id = processIdentity(dump, p.pid[i]);
-      if (id.initialCall) calls.set(p.pid[i], id.initialCall);
+      const id = processIdentity(dump, p.pid.at(i));
+      if (id.initialCall) calls.set(p.pid.at(i), id.initialCall);
     } catch {
       failed++;
     }

@@ -76,7 +76,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   const n = p.count;
   const bins = dump.binaries;
   const rowOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) rowOf.set(p.pid[i], i);
+  for (let i = 0; i < n; i++) rowOf.set(p.pid.at(i), i);
 
   // address -> binary number; addresses without a =binary section get numbers after the known ones
   const lookup = binaryLookup(bins);

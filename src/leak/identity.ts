@@ -22,7 +22,7 @@ export interface InitialCalls {
 export function procLibInitialCalls(dump: Dump, limit = 2000): InitialCalls {
   const p = dump.processes;
   const rows: number[] = [];
-  for (let i = 0; i < p.count; i++) if (p.spawnedAs[i] === 'proc_lib:init_p/5') rows.push(i);
+  for (let i = 0; i < p.count; i++) if (p.spawnedAs.at(i) === 'proc_lib:init_p/5') rows.push(i);
   const calls = new Map<string, string>();
   if (rows.length === 0) return { calls, procLib: 0, resolved: 0 };
   if (!dump.source.seekable) {
@@ -34,9 +34,9 @@ export function procLibInitialCalls(dump: Dump, limit = 2000): InitialCalls {
   let resolved = 0;
   for (const i of rows) {
     try {
-      const id = processIdentity(dump, p.pid[i]);
+      const id = processIdentity(dump, p.pid.at(i));
       if (id.initialCall) {
-        calls.set(p.pid[i], id.initialCall);
+        calls.set(p.pid.at(i), id.initialCall);
         resolved++;
       }
     } catch {

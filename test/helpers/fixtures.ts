@@ -50,7 +50,7 @@ export const FIXTURES = {
   many: join(FIXTURES_DIR, 'many.dump'),
   /** 20 processes of one kind holding most of the node's memory (scripts/make-memory-group.sh). */
   memoryGroup: join(FIXTURES_DIR, 'memory_group.dump'),
-  /** A list nested 2,000 deep in a dictionary and a queue (scripts/make-deep-terms.sh). */
+  /** A list nested 20,000 deep in a dictionary and a queue (scripts/make-deep-terms.sh). */
   deepTerms: join(FIXTURES_DIR, 'deep_terms.dump'),
   /** A small node with fragmented eheap_alloc carriers (scripts/make-fragmented.sh). */
   fragmented: join(FIXTURES_DIR, 'fragmented.dump'),

@@ -12,7 +12,7 @@ export async function dashboardPanel(path: string): Promise<{ title: string; cri
   const critical = report.findings.filter((f) => f.severity === 'critical');
   const row = report.topProcesses.byMemory[0];
   let biggest: ProcessRecord | undefined;
-  for (let i = 0; i < dump.processes.count; i++) if (dump.processes.pid[i] === row?.pid) biggest = processAt(dump.processes, i);
+  for (let i = 0; i < dump.processes.count; i++) if (dump.processes.pid.at(i) === row?.pid) biggest = processAt(dump.processes, i);
   const model: AllocatorModel = allocatorModelFromDump(dump.allocators, dump.memory);
   const usage = summarizeByType(model).map((t) => t.usage);
   void reconReport;

@@ -1,11 +1,23 @@
 /** Small statistics helpers for analyzers. */
 
+/**
+ * Numbers read by index: a typed array, or a column of the process table (NumberColumn), whose
+ * cells are not plain numbers. Both have `at`.
+ */
+export interface Numbers {
+  readonly length: number;
+  at(i: number): number | undefined;
+}
+
 /** The p-th percentile (0..1) of values, nearest-rank; NaN for none. */
-export function percentile(values: ArrayLike<number>, p: number): number {
+export function percentile(values: Numbers, p: number, count = values.length): number {
   // A typed copy: the selection below reorders it, and it holds no boxed numbers.
-  const all = new Float64Array(values.length);
+  const all = new Float64Array(count);
   let n = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) all[n++] = values[i];
+  for (let i = 0; i < count; i++) {
+    const v = values.at(i)!;
+    if (Number.isFinite(v)) all[n++] = v;
+  }
   if (n === 0) return NaN;
   const rank = Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
   return select(all.subarray(0, n), rank);
@@ -52,27 +64,37 @@ function median3(x: number, y: number, z: number): number {
 }
 
 /** Indices of the n largest finite values, largest first (ties keep table order). */
-export function topIndices(values: ArrayLike<number>, n: number, count = values.length): number[] {
+export function topIndices(values: Numbers, n: number, count = values.length): number[] {
   if (n <= 0) return [];
-  // A small sorted buffer: n is a report size (tens), the table can be millions of rows.
+  // A small sorted buffer: n is a report size (tens), the table can be millions of rows. The kept
+  // values are copied beside it: a column's `at` is a function call.
   const idx: number[] = [];
+  const kept: number[] = [];
   for (let i = 0; i < count; i++) {
-    const v = values[i];
+    const v = values.at(i)!;
     if (!Number.isFinite(v)) continue;
-    if (idx.length === n && v <= values[idx[n - 1]]) continue;
+    if (idx.length === n && v <= kept[n - 1]) continue;
     let j = idx.length < n ? idx.length : n - 1;
-    if (idx.length < n) idx.push(i);
-    while (j > 0 && values[idx[j - 1]] < v) {
+    if (idx.length < n) {
+      idx.push(i);
+      kept.push(v);
+    }
+    while (j > 0 && kept[j - 1] < v) {
       idx[j] = idx[j - 1];
+      kept[j] = kept[j - 1];
       j--;
     }
     idx[j] = i;
+    kept[j] = v;
   }
   return idx;
 }
 
-export function sum(values: ArrayLike<number>, count = values.length): number {
+export function sum(values: Numbers, count = values.length): number {
   let s = 0;
-  for (let i = 0; i < count; i++) if (Number.isFinite(values[i])) s += values[i];
+  for (let i = 0; i < count; i++) {
+    const v = values.at(i)!;
+    if (Number.isFinite(v)) s += v;
+  }
   return s;
 }

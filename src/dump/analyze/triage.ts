@@ -213,10 +213,10 @@ const DOMINANT_ADVICE: Record<string, string> = {
  * look like. triageDump decodes the heaps of these and no others.
  */
 export function mailboxOutlierRows(p: ProcessTable, top: number): { rows: number[]; typicalQueueLength: number; thresholdQueueLength: number } {
-  const typical = percentile(p.messageQueueLength.subarray(0, p.count), 0.9);
+  const typical = percentile(p.messageQueueLength, 0.9, p.count);
   const typicalQueueLength = Number.isFinite(typical) ? typical : 0;
   const thresholdQueueLength = Math.min(Math.max(QUEUE_FLOOR, QUEUE_FACTOR * typicalQueueLength), ABSOLUTE_QUEUE);
-  const rows = topIndices(p.messageQueueLength, top, p.count).filter((i) => p.messageQueueLength[i] >= thresholdQueueLength);
+  const rows = topIndices(p.messageQueueLength, top, p.count).filter((i) => p.messageQueueLength.at(i) >= thresholdQueueLength);
   return { rows, typicalQueueLength, thresholdQueueLength };
 }
 
@@ -226,8 +226,8 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
   const totalQueued = sum(p.messageQueueLength, p.count);
   const outliers: MailboxOutlier[] = [];
   for (const i of rows) {
-    const q = p.messageQueueLength[i];
-    const d = details.get(p.pid[i]);
+    const q = p.messageQueueLength.at(i);
+    const d = details.get(p.pid.at(i));
     const o: MailboxOutlier = { ...processSummary(p, i, details), shareOfQueuedMessages: totalQueued ? q / totalQueued : 0 };
     if (d?.ancestors) o.ancestors = d.ancestors;
     if (d?.messageShapes) o.messageShapes = d.messageShapes;
@@ -396,7 +396,7 @@ function largestEts(dump: Dump, top: number): TriageReport['ets'] {
 function ownerNames(dump: Dump): Map<string, string> {
   const m = new Map<string, string>();
   const p = dump.processes;
-  for (let i = 0; i < p.count; i++) if (p.name[i] !== undefined) m.set(p.pid[i], p.name[i]!);
+  for (let i = 0; i < p.count; i++) if (p.name.at(i) !== undefined) m.set(p.pid.at(i), p.name.at(i)!);
   return m;
 }
 
@@ -512,7 +512,7 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       if (/heap/.test(cause.memoryType)) {
         const p = dump.processes;
         for (let i = 0; i < p.count; i++) {
-          if (p.state[i] === 'Garbing') evidence.push(`caught garbage collecting (most likely the one that asked): ${p.pid[i]}${p.name[i] ? ` (${p.name[i]})` : ''} with ${formatBytes(p.memoryBytes[i])}`);
+          if (p.state.at(i) === 'Garbing') evidence.push(`caught garbage collecting (most likely the one that asked): ${p.pid.at(i)}${p.name.at(i) ? ` (${p.name.at(i)})` : ''} with ${formatBytes(p.memoryBytes.at(i))}`);
         }
       }
       let explanation: string;

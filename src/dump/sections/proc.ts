@@ -1,5 +1,6 @@
-import { type BytesInterner, keyEnd, KeyMatcher, parseDecimal, text, valueStart } from '../bytes.js';
-import type { ProcessTableBuilder } from '../process-table.js';
+import { keyEnd, KeyMatcher, parseDecimal, valueStart } from '../bytes.js';
+import { unpackPid } from '../section-index.js';
+import type { NumberColumn, ProcessTableBuilder, TextColumnName } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
 import type { ParseContext } from './context.js';
 
@@ -32,7 +33,6 @@ const FIRST = KEYS.length;
  */
 export class ProcParser implements LineHandler {
   private i = -1;
-  private readonly interned: BytesInterner;
   /**
    * A dump writes the keys of every process in the same order: follow[k] is the key that came
    * after key k last time (-1: not seen yet), so most lines are recognised by comparing their
@@ -43,7 +43,9 @@ export class ProcParser implements LineHandler {
   private prev: number = FIRST;
   /** The dump's word size, read once a process (the header knows it by the first `=proc`). */
   private ws: 4 | 8 = 8;
-  private pid = '';
+  /** The section's pid, packed (packPid), and as text when it could not be packed. */
+  private packedPid = NaN;
+  private pidText = '';
 
   /**
    * A count or size as the VM can write it, else NaN, noted as corrupt: not negative, counts under
@@ -52,17 +54,17 @@ export class ProcParser implements LineHandler {
   private checked(buf: Buffer, v: number, end: number, max: number, key: string): number {
     const n = parseDecimal(buf, v, end);
     if (Number.isNaN(n) || (n >= 0 && n < max)) return n;
-    this.ctx.corrupt(this.pid, key, buf.toString('latin1', v, end));
+    this.ctx.corrupt(Number.isNaN(this.packedPid) ? this.pidText : unpackPid(this.packedPid), key, buf.toString('latin1', v, end));
     return NaN;
   }
 
-  constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
-    this.interned = ctx.intern;
-  }
+  constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {}
 
-  begin(pid: string): this {
-    this.i = this.rows.add(pid);
-    this.pid = pid;
+  /** Moves to a new row, for the pid packed by packPid (`pidText` is read only when that is NaN). */
+  begin(packedPid: number, pidText: string): this {
+    this.i = this.rows.add(packedPid, pidText);
+    this.packedPid = packedPid;
+    this.pidText = pidText;
     this.prev = FIRST;
     this.ws = this.ctx.wordSize();
     return this;
@@ -92,29 +94,29 @@ export class ProcParser implements LineHandler {
   }
 
   private value(id: number, buf: Buffer, v: number, end: number): void {
-    const { rows, interned, i, ws } = this;
+    const { rows, i, ws } = this;
     const t = rows.table;
     switch (id) {
-      case K.State: rows.setText('state', i, interned.get(buf, v, end)); break;
-      case K.Name: if (end > v) rows.setText('name', i, text(buf, v, end)); break;
-      case K.SpawnedAs: rows.setText('spawnedAs', i, interned.get(buf, v, end)); break;
-      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, interned.get(buf, v, end)); break;
-      case K.MsgQ: t.messageQueueLength[i] = this.checked(buf, v, end, COUNT_MAX, 'Message queue length'); break;
-      case K.HeapFrags: t.heapFragments[i] = this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments'); break;
-      case K.HeapFragData: t.heapFragmentBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws; break;
+      case K.State: rows.setText('state', i, buf, v, end); break;
+      case K.Name: if (end > v) rows.setText('name', i, buf, v, end); break;
+      case K.SpawnedAs: rows.setText('spawnedAs', i, buf, v, end); break;
+      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, buf, v, end); break;
+      case K.MsgQ: t.messageQueueLength.set(i, this.checked(buf, v, end, COUNT_MAX, 'Message queue length')); break;
+      case K.HeapFrags: t.heapFragments.set(i, this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments')); break;
+      case K.HeapFragData: t.heapFragmentBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws); break;
       case K.LinkList: countLinks(buf, v, end, t, i); break;
-      case K.Reductions: t.reductions[i] = this.checked(buf, v, end, Infinity, 'Reductions'); break;
-      case K.StackHeap: t.stackHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws; break;
-      case K.OldHeap: t.oldHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws; break;
-      case K.HeapUnused: t.heapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws; break;
-      case K.OldHeapUnused: t.oldHeapUnusedBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws; break;
-      case K.BinVHeap: t.binVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws; break;
-      case K.OldBinVHeap: t.oldBinVHeapBytes[i] = this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws; break;
-      case K.Memory: t.memoryBytes[i] = this.checked(buf, v, end, WORDS_MAX * 8, 'Memory'); break;
-      case K.ProgramCounter: rows.setText('programCounter', i, functionIn(interned, buf, v, end)); break;
-      case K.InternalState: rows.setText('internalState', i, interned.get(buf, v, end)); break;
+      case K.Reductions: t.reductions.set(i, this.checked(buf, v, end, Infinity, 'Reductions')); break;
+      case K.StackHeap: t.stackHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws); break;
+      case K.OldHeap: t.oldHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws); break;
+      case K.HeapUnused: t.heapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws); break;
+      case K.OldHeapUnused: t.oldHeapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws); break;
+      case K.BinVHeap: t.binVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws); break;
+      case K.OldBinVHeap: t.oldBinVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws); break;
+      case K.Memory: t.memoryBytes.set(i, this.checked(buf, v, end, WORDS_MAX * 8, 'Memory')); break;
+      case K.ProgramCounter: setFunction(rows, 'programCounter', i, buf, v, end); break;
+      case K.InternalState: rows.setText('internalState', i, buf, v, end); break;
       case K.CurrentCall:
-      case K.LastScheduled: rows.setText('currentCall', i, functionIn(interned, buf, v, end)); break;
+      case K.LastScheduled: setFunction(rows, 'currentCall', i, buf, v, end); break;
       default: break; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
     }
   }
@@ -124,17 +126,18 @@ export class ProcParser implements LineHandler {
     const t = this.rows.table;
     const i = this.i;
     if (i < 0) return;
-    if (Number.isNaN(t.memoryBytes[i])) {
-      const sh = t.stackHeapBytes[i];
+    if (Number.isNaN(t.memoryBytes.at(i))) {
+      const sh = t.stackHeapBytes.at(i);
       if (!Number.isNaN(sh)) {
-        t.memoryBytes[i] = sh + (Number.isNaN(t.oldHeapBytes[i]) ? 0 : t.oldHeapBytes[i]);
+        const old = t.oldHeapBytes.at(i);
+        t.memoryBytes.set(i, sh + (Number.isNaN(old) ? 0 : old));
         t.memoryDerived[i] = 1;
       }
     }
     // Spelled out: a loop over the names is an array and three keyed accesses per process.
-    if (Number.isNaN(t.links[i])) t.links[i] = 0;
-    if (Number.isNaN(t.monitors[i])) t.monitors[i] = 0;
-    if (Number.isNaN(t.monitoredBy[i])) t.monitoredBy[i] = 0;
+    if (Number.isNaN(t.links.at(i))) t.links.set(i, 0);
+    if (Number.isNaN(t.monitors.at(i))) t.monitors.set(i, 0);
+    if (Number.isNaN(t.monitoredBy.at(i))) t.monitoredBy.set(i, 0);
     this.i = -1;
   }
 }
@@ -144,22 +147,22 @@ function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
   return true;
 }
 
-/** `0x00007f98aaf926f4 (mkdump:sink/0 + 68)` -> `mkdump:sink/0`, read from the bytes. */
-function functionIn(interned: BytesInterner, buf: Buffer, start: number, end: number): string {
-  if (buf[end - 1] !== 0x29 /* ) */) return interned.get(buf, start, end);
+/** Sets a cell to the function in `0x00007f98aaf926f4 (mkdump:sink/0 + 68)`: `mkdump:sink/0`, read from the bytes. */
+function setFunction(rows: ProcessTableBuilder, col: TextColumnName, i: number, buf: Buffer, start: number, end: number): void {
+  if (buf[end - 1] !== 0x29 /* ) */) return rows.setText(col, i, buf, start, end);
   // Usually "0x" and 16 hex digits, then " (": found without scanning the name (twice a process).
   let open = start + 19;
   if (!(end > open && buf[open] === 0x28 && buf[open - 1] === 0x20 && buf[start + 1] === 0x78 /* x */)) {
     open = -1;
     for (let p = end - 1; p >= start; p--) if (buf[p] === 0x28 /* ( */) { open = p; break; }
-    if (open < 0) return interned.get(buf, start, end);
+    if (open < 0) return rows.setText(col, i, buf, start, end);
   }
   // " + 68)": back over the offset's digits from the end.
   let close = end - 1;
   let p = end - 2;
   while (p > open && buf[p] >= 0x30 && buf[p] <= 0x39) p--;
   if (p < end - 2 && p - 2 > open && buf[p] === 0x20 && buf[p - 1] === 0x2b && buf[p - 2] === 0x20) close = p - 2;
-  return interned.get(buf, open + 1, close);
+  rows.setText(col, i, buf, open + 1, close);
 }
 
 /** "0x00007f98aaf926f4 (mkdump:sink/0 + 68)" -> "mkdump:sink/0"; other text is kept as it is. */
@@ -172,7 +175,7 @@ export function functionOf(s: string): string {
  * `Link list: [<0.2.0>, #Port<0.2>, {to,<0.1.0>,#Ref<...>}, {from,<0.3.0>,#Ref<...>}]`: links,
  * monitors this process holds (`to`) and monitors on it (`from`), counted at the top level.
  */
-function countLinks(buf: Buffer, start: number, end: number, t: { links: Float64Array; monitors: Float64Array; monitoredBy: Float64Array }, i: number): void {
+function countLinks(buf: Buffer, start: number, end: number, t: { links: NumberColumn; monitors: NumberColumn; monitoredBy: NumberColumn }, i: number): void {
   let links = 0, to = 0, from = 0, depth = 0, itemStart = -1;
   const item = (s: number) => {
     if (buf[s] === 0x7b /* { */) {
@@ -196,7 +199,7 @@ function countLinks(buf: Buffer, start: number, end: number, t: { links: Float64
       else if (c !== 0x20 && itemStart < 0) itemStart = p;
     }
   }
-  t.links[i] = links;
-  t.monitors[i] = to;
-  t.monitoredBy[i] = from;
+  t.links.set(i, links);
+  t.monitors.set(i, to);
+  t.monitoredBy.set(i, from);
 }

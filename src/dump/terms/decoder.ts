@@ -3,7 +3,7 @@
  * process heap and `=literals`, binaries, maps, external-format lines. One instance decodes the
  * terms of one process against an address index; nothing is read until a pointer is followed.
  *
- * Guarantees, whatever the bytes: no exception escapes, recursion is bounded by `maxDepth`, every
+ * Guarantees, whatever the bytes: no exception escapes, recursion is bounded by SEGMENT_DEPTH, every
  * decode is bounded by `maxNodes` (so cycles and exponential sharing end), and every pointer to a
  * line that is not there becomes an `incomplete` marker.
  */
@@ -15,7 +15,7 @@ import { NIL, marker, type BinaryTerm, type Term } from './model.js';
 import type { HeapLines } from './sequential-heap.js';
 
 export interface DecodeLimits {
-  /** Nesting limit for tuples, list heads, maps (default DEFAULT_MAX_DEPTH, 500). */
+  /** Nesting limit for tuples, list heads, maps (default: none; see SEGMENT_DEPTH). */
   maxDepth?: number;
   /** Terms one top-level decode may produce (default 2,000,000). */
   maxNodes?: number;
@@ -32,12 +32,18 @@ export interface DecodeLimits {
 }
 
 /**
- * Levels of nesting followed before a term is elided with a too-deep marker. Each level is several
- * JS frames (resolve, object, list, element), and the printer, the shapes and the size estimate
- * recurse over the result again: at 1,000 a list nested 2,000 deep overflowed the JS stack in one
- * path and not in another, so what was kept depended on the stack. 500 is reached first in all.
+ * Levels of nesting decoded on one run of the JS stack. An object deeper than this below the
+ * run's start is left as a placeholder and decoded afterwards, from a work list, in a run of its
+ * own (the placeholder then becomes it): any depth decodes, within maxNodes, and no depth
+ * overflows the stack (each level is several frames: resolve, object, list, element). Deep
+ * iolists are ordinary.
  */
-export const DEFAULT_MAX_DEPTH = 500;
+const SEGMENT_DEPTH = 200;
+
+/** No nesting limit by default (see SEGMENT_DEPTH); the printer elides past its own. */
+export const DEFAULT_MAX_DEPTH = Infinity;
+/** Nesting followed inside one external-format (`E`) heap line, whose decoder recurses. */
+const ETF_MAX_DEPTH = 500;
 
 /**
  * Where the `=binary:ADDR` sections are: the dump's BinaryIndex, looked up by address through
@@ -143,6 +149,10 @@ export class TermDecoder {
   private lastHexOf = NaN;
   private lastHex = '';
   private inProgress = new Set<number>();
+  /** Objects left for later by resolve (SEGMENT_DEPTH): the placeholder to fill, and where. */
+  private deferred: Array<{ holder: Term; address: number; depth: number }> = [];
+  /** Depth at which the current run of the JS stack started. */
+  private segmentBase = 0;
   /** Off-heap binaries met while decoding: address -> largest referenced size. */
   readonly refcSeen = new Map<number, number>();
 
@@ -160,8 +170,9 @@ export class TermDecoder {
     try {
       const c = new LineCursor(text, end);
       c.p = start;
-      return this.element(c, 0);
+      return this.finish(this.element(c, 0));
     } catch (e) {
+      this.deferred.length = 0;
       return marker('malformed', e instanceof Error ? e.message : String(e));
     }
   }
@@ -170,8 +181,9 @@ export class TermDecoder {
   decodeAddress(address: number): Term {
     this.nodes = 0;
     try {
-      return this.resolve(address, 0);
+      return this.finish(this.resolve(address, 0));
     } catch (e) {
+      this.deferred.length = 0;
       return marker('malformed', e instanceof Error ? e.message : String(e));
     }
   }
@@ -182,11 +194,34 @@ export class TermDecoder {
     const c = new LineCursor(text, text.length);
     c.p = start;
     try {
-      const term = this.element(c, 0);
+      const term = this.finish(this.element(c, 0));
       return { term, next: c.p };
     } catch (e) {
+      this.deferred.length = 0;
       return { term: marker('malformed', e instanceof Error ? e.message : String(e)), next: -1 };
     }
+  }
+
+  /**
+   * Decodes the objects resolve left for later, each in a run of the stack of its own, and puts
+   * each in its placeholder's place; returns `term`, now whole. Deepest first (a stack): a
+   * placeholder's own run may leave more.
+   */
+  private finish(term: Term): Term {
+    try {
+      for (let d = this.deferred.pop(); d; d = this.deferred.pop()) {
+        this.segmentBase = d.depth;
+        const got = this.resolve(d.address, d.depth);
+        // The placeholder object is already in its parent (a tuple's slot, a list's head): it
+        // becomes the decoded term, field by field.
+        const holder = d.holder as unknown as Record<string, unknown>;
+        for (const k of Object.keys(holder)) delete holder[k];
+        Object.assign(holder, got);
+      }
+    } finally {
+      this.segmentBase = 0;
+    }
+    return term;
   }
 
   private budget(): boolean {
@@ -290,6 +325,12 @@ export class TermDecoder {
       this.limitHits++;
       return marker('too-deep');
     }
+    if (depth - this.segmentBase > SEGMENT_DEPTH) {
+      // Decoded after this run (finish): the placeholder is filled in then.
+      const holder = marker('too-deep');
+      this.deferred.push({ holder, address, depth });
+      return holder;
+    }
     if (this.inProgress.has(address)) {
       this.limitHits++;
       this.warnings.add('pointer cycle in heap', hex(address));
@@ -390,7 +431,7 @@ export class TermDecoder {
           this.warnings.add('external term line cut', hex(address));
           return marker('bad-etf', 'cut');
         }
-        const t = decodeEtf(data, { maxDepth: Math.max(1, this.maxDepth - depth) });
+        const t = decodeEtf(data, { maxDepth: Math.max(1, Math.min(ETF_MAX_DEPTH, this.maxDepth - depth)) });
         if (t.t === 'marker') this.warnings.add('undecodable external term', `${hex(address)}: ${t.detail ?? ''}`);
         return t;
       }

@@ -5,7 +5,7 @@ export { TermDecoder, BinaryLocator, Warnings, type DecodeLimits, type DecoderSo
 export { HeapIndex, BlockReader } from './heap-index.js';
 export { SequentialHeap, type HeapLines } from './sequential-heap.js';
 export { decodeEtf, type EtfOptions } from './etf.js';
-export { printTerm, formatFloat, writeAtom, writeString, type PrintOptions } from './printer.js';
+export { printTerm, formatFloat, writeAtom, writeString, PRINT_MAX_DEPTH, type PrintOptions } from './printer.js';
 export { shapeOf, estimateBytes, estimateSize, ShapeHistogram, type ShapeRow, type ShapeInfo } from './shape.js';
 export * from './model.js';
 export type * from '../process-detail.js';

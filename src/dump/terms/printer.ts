@@ -48,8 +48,15 @@ export function printTerm(term: Term, opts: PrintOptions = {}): string {
   return out.join('');
 }
 
+/**
+ * Nesting printed before the rest is elided with the too-deep marker: the decoder decodes any
+ * depth, and this printer recurses (a term nested 5,000 deep overflowed the JS stack here).
+ */
+export const PRINT_MAX_DEPTH = 1000;
+
 function write(t: Term, put: (s: string) => void, opts: PrintOptions, depth: number): void {
-  if (depth > 5000) {
+  // Only containers nest: a number or an atom past the limit still prints.
+  if (depth > PRINT_MAX_DEPTH && (t.t === 'tuple' || t.t === 'list' || t.t === 'map')) {
     put(MARKER_TEXT['too-deep']);
     return;
   }

@@ -97,7 +97,7 @@ export function resolvePid(dump: TermDump, pidOrName: string): string | undefine
   }
   const p = dump.processes;
   if (p) {
-    for (let i = 0; i < p.count; i++) if (p.name[i] === pidOrName) return p.pid[i];
+    for (let i = 0; i < p.count; i++) if (p.name.at(i) === pidOrName) return p.pid.at(i);
     return undefined;
   }
   for (const ref of dump.index.find('proc')) {
