@@ -3,7 +3,7 @@
 // one awk pass and `wc -l`. See bench/README.md for what is measured and how.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +26,18 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'cdv', 'cdv-proc'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'triage-gz', 'triage-zst'];
+/**
+ * Issue 20: the gzip (`gzip -1`) and zstd (level 3, the default) forms of a dump, made once beside
+ * it, and triage on them next to the system decompressor piped into the awk pass. Only on the
+ * dumps the issue names (the 800 MB size and class a): compressing the others takes minutes.
+ */
+const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst'];
+const compressedFor = (spec: DumpSpec) => spec.class === 'a' || spec.sizeMB === 800;
+const AWK_PROC = '/^=proc:/{n++} END{print n}';
 /** Run once per dump and timed alone (minutes, gigabytes). */
 const SLOW_TOOLS: readonly Tool[] = ['cdv', 'cdv-proc'];
 /** Above this size the viewer is not run (issue 14: "the viewer may be skipped above 3 GB"). */
@@ -44,6 +52,10 @@ const TOOL_LABEL: Record<Tool, string> = {
   alloc: 'beamscope alloc --format json',
   proc: 'beamscope proc <sink> --format json',
   leak: 'beamscope leak <dump> --format json',
+  'zcat-awk': "zcat DUMP.gz | awk '/^=proc:/' count",
+  'triage-gz': 'beamscope triage DUMP.gz --format json',
+  'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
+  'triage-zst': 'beamscope triage DUMP.zst --format json',
   cdv: 'crashdump_viewer load+processes',
   'cdv-proc': 'crashdump_viewer proc_details(<sink>)',
 };
@@ -67,6 +79,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --huge              add class e (a dump of over 10 GB, class a with 2.7 KB binaries)
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
+  --skip-compressed   do not make or time the gzip and zstd forms (zcat-awk, triage-gz,
+                      zstd-awk, triage-zst; run on the 800 MB dump and class a only)
   --runs N            timed runs of each tool per dump; the median wall time is reported
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
                       run that hits a cap ends its series; proc_details runs once)
@@ -122,7 +136,7 @@ interface Results {
 interface Target {
   /** The dump's row key, or null for a target over several dumps. */
   dump: string | null;
-  issue: '2/3' | '14';
+  issue: '2/3' | '14' | '20';
   name: string;
   value: string;
   verdict: 'PASS' | 'FAIL' | 'NOT RUN';
@@ -230,6 +244,14 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       return cliCommand(CLI, ['proc', d.path, d.sinkPid, '--format', 'json']);
     case 'leak':
       return cliCommand(CLI, ['leak', d.path, '--format', 'json']);
+    case 'zcat-awk':
+      return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | awk ${shellQuote(AWK_PROC)}`]];
+    case 'zstd-awk':
+      return ['sh', ['-c', `zstd -dc ${shellQuote(`${d.path}.zst`)} | awk ${shellQuote(AWK_PROC)}`]];
+    case 'triage-gz':
+      return cliCommand(CLI, ['triage', `${d.path}.gz`, '--format', 'json']);
+    case 'triage-zst':
+      return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json']);
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
@@ -284,9 +306,13 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
       case 'wc':
         return `${stdout.trim().split(/\s+/)[0]} lines`;
       case 'awk':
+      case 'zcat-awk':
+      case 'zstd-awk':
         return `${stdout.trim()} =proc sections`;
       case 'triage':
-      case 'triage-cached': {
+      case 'triage-cached':
+      case 'triage-gz':
+      case 'triage-zst': {
         const j = JSON.parse(stdout) as {
           counts?: { processes?: number };
           mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
@@ -448,7 +474,42 @@ function dumpOrder(a: ToolResult, b: ToolResult): number {
 }
 
 function evaluate(results: ToolResult[]): Target[] {
-  return [...evaluateSizes(results), ...evaluateIssue14(results)];
+  return [...evaluateSizes(results), ...evaluateIssue14(results), ...evaluateIssue20(results)];
+}
+
+/**
+ * Issue 20: triage on the gzip form within 1.2x of `zcat | awk`, on the zstd form within 1.2x of
+ * `zstd -dc | awk` (each pair from the same run), and on class a within the plain file's 150 MB.
+ */
+function evaluateIssue20(results: ToolResult[]): Target[] {
+  const targets: Target[] = [];
+  const dumps = [...new Set(results.filter((r) => r.tool === 'triage-gz' || r.tool === 'triage-zst').map((r) => r.dump))].sort();
+  for (const k of dumps) {
+    for (const [tool, base, what] of [['triage-gz', 'zcat-awk', 'zcat'], ['triage-zst', 'zstd-awk', 'zstd -dc']] as const) {
+      const r = get(results, k, tool);
+      const a = get(results, k, base);
+      if (!r || r.status === 'skipped') continue;
+      const rss = k === 'class a' ? 150 : null;
+      const name = `${tool.replace('triage-', 'triage on .')} <= 1.2x \`${what} | awk\`${rss ? `, peak RSS <= ${rss} MB` : ''}`;
+      if (r.status !== 'ok' || r.wallS === null) { targets.push({ dump: k, issue: '20', name, value: `${tool} ${r.status}: ${r.note}`.slice(0, 160), verdict: 'FAIL' }); continue; }
+      if (!a || a.status !== 'ok' || !a.wallS || (r.runId ?? '') !== (a.runId ?? '')) { targets.push({ dump: k, issue: '20', name, value: `no \`${what} | awk\` from the same run`, verdict: 'NOT RUN' }); continue; }
+      const x = r.wallS / a.wallS;
+      const rssOk = rss === null || (r.peakRssMB !== null && r.peakRssMB <= rss);
+      const mismatch = r.check.startsWith('MISMATCH') ? ', output MISMATCH' : '';
+      targets.push({ dump: k, issue: '20', name, value: `${fmt(r.wallS)} s = ${x.toFixed(2)}x (${fmt(a.wallS)} s), peak RSS ${fmt(r.peakRssMB, 0)} MB${mismatch}`, verdict: x <= 1.2 && rssOk && !mismatch ? 'PASS' : 'FAIL' });
+    }
+  }
+  return targets;
+}
+
+/** The gzip or zstd form of a dump beside it (DUMP.gz, DUMP.zst), made when missing or older than the dump. */
+function ensureCompressed(d: DumpInfo, form: 'gz' | 'zst'): boolean {
+  const out = `${d.path}.${form}`;
+  if (existsSync(out) && statSync(out).size > 0 && statSync(out).mtimeMs >= statSync(d.path).mtimeMs) return true;
+  const cmd = form === 'gz' ? `gzip -1 -c ${shellQuote(d.path)}` : `zstd -q -c -T1 ${shellQuote(d.path)}`;
+  log(`making ${out} (${cmd})`);
+  const r = spawnSync('sh', ['-c', `${cmd} > ${shellQuote(`${out}.tmp`)} && mv ${shellQuote(`${out}.tmp`)} ${shellQuote(out)}`], { stdio: 'inherit' });
+  return r.status === 0;
 }
 
 /** The targets of issues 2 and 3, over the three size shapes (not the classes). */
@@ -642,7 +703,7 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   out.push('');
   out.push('Dumps:');
   for (const l of dumpLines(res)) out.push(`  ${l}`);
-  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):']] as const) {
+  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):'], ['20', 'Targets (issue 20, compressed dumps; ratios from the same run):']] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
@@ -691,7 +752,7 @@ function markdown(res: Results): string {
     out.push('');
     for (const l of dumpLines(res)) out.push(`- ${l}`);
   }
-  for (const issue of ['2/3', '14'] as const) {
+  for (const issue of ['2/3', '14', '20'] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
@@ -738,6 +799,7 @@ async function main(): Promise<void> {
       huge: { type: 'boolean', default: false },
       only: { type: 'string' },
       'skip-cdv': { type: 'boolean', default: false },
+      'skip-compressed': { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
       'cdv-timeout': { type: 'string', default: '600' },
       'cdv-mem-cap': { type: 'string', default: '6000' },
@@ -764,6 +826,7 @@ async function main(): Promise<void> {
     : [...ALL_TOOLS];
   const explicit = new Set<Tool>(values.only ? tools : []);
   if (values['skip-cdv']) tools = tools.filter((t) => t !== 'cdv' && t !== 'cdv-proc');
+  if (values['skip-compressed']) tools = tools.filter((t) => !COMPRESSED_TOOLS.includes(t));
   const method: RssMethod =
     values['rss-method'] === 'auto' ? defaultMethod() : (values['rss-method'] as RssMethod);
   if (method !== 'wait4' && method !== 'poll') throw new Error('--rss-method: auto, wait4 or poll');
@@ -804,6 +867,10 @@ async function main(): Promise<void> {
     alloc: cliHas('alloc'),
     proc: cliHas('proc'),
     leak: cliHas('leak'),
+    'zcat-awk': sh('sh', ['-c', 'command -v zcat']).ok,
+    'triage-gz': cliHas('triage'),
+    'zstd-awk': sh('zstd', ['--version']).ok,
+    'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
     cdv: cdvOk,
     'cdv-proc': cdvOk,
   };
@@ -863,7 +930,15 @@ async function main(): Promise<void> {
     if (values['generate-only']) continue;
     log(`${id} dump: ${d.path} (${(d.bytes / 1e6).toFixed(0)} MB), sink ${d.sinkPid}; warming the page cache (${warm(d.path).toFixed(1)} s)`);
     // The command-line tools interleaved per run, so drift affects all alike.
-    const fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
+    let fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
+    if (!compressedFor(spec)) fast = fast.filter((t) => !COMPRESSED_TOOLS.includes(t));
+    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz']], ['zst', ['zstd-awk', 'triage-zst']]] as const) {
+      if (ts.some((t) => fast.includes(t)) && !ensureCompressed(d, form)) {
+        log(`could not make ${d.path}.${form}: ${ts.join(', ')} skipped`);
+        fast = fast.filter((t) => !(ts as readonly Tool[]).includes(t));
+      }
+      if (ts.some((t) => fast.includes(t))) warm(`${d.path}.${form}`);
+    }
     const notes = new Map<Tool, string>();
     if (fast.includes('triage-cached')) {
       const how = await prepareIndex(ctx, d);

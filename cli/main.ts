@@ -11,7 +11,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 import { EXIT, oneLine, protectStdinArgs } from './common.js';
-import { type ColorMode, setColorMode, setReadCache, setReadThreads } from './progress.js';
+import { type ColorMode, setColorMode, setReadCache, setReadThreads, setSpoolDir } from './progress.js';
 import { packageVersion } from './version.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
@@ -73,8 +73,14 @@ const cli = yargs(args)
     global: true,
     describe: 'colour in text output; auto: on a terminal, unless NO_COLOR is set (non-empty) or TERM=dumb; FORCE_COLOR turns it on',
   })
+  .option('spool', {
+    type: 'string',
+    global: true,
+    describe: 'directory for the temporary decompressed copy of a compressed dump or stdin, which lets heaps be decoded (default: the OS temporary directory; removed at exit)',
+  })
   .middleware((argv) => {
     setReadThreads(argv.threads as number | undefined);
+    setSpoolDir(argv.spool as string | undefined);
     setReadCache(argv.cache !== false);
     setColorMode(argv.color as ColorMode);
   })

@@ -62,6 +62,13 @@ export function setReadThreads(n: number | undefined): void {
   readThreads = n;
 }
 
+let spoolDir: string | undefined;
+
+/** `--spool DIR`: where a compressed dump or stdin is decompressed to (set once, before the command runs). */
+export function setSpoolDir(dir: string | undefined): void {
+  spoolDir = dir === '' ? undefined : dir;
+}
+
 /** Reads a dump with a progress line on a terminal (cleared when done). */
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
@@ -70,6 +77,13 @@ export async function readDumpWithProgress(path: string, label = 'reading'): Pro
     return await readDump(path, {
       onProgress: progress.onProgress, threads: readThreads, cache: readCache,
       onIndex: (event, file) => { if (event === 'saved') saved = file; },
+      // Compressed dumps and stdin are copied to a file as they are read, so heaps can be decoded.
+      spool: spoolDir ?? true,
+      onSpool: (dir) => {
+        if (process.stderr.isTTY) {
+          process.stderr.write(`beamscope: keeping the dump's text, as it is read, in a temporary file in ${sanitize(dir)} (as big as the plain dump; removed at exit; --spool DIR puts it elsewhere)\n`);
+        }
+      },
     });
   } finally {
     progress.done();

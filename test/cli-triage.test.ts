@@ -74,16 +74,21 @@ describe('beamscope triage', () => {
     }
   });
 
-  it('reads - as standard input, gzip or not', async () => {
-    // A stream cannot be re-read, so heaps are not decoded from stdin: compare with --no-decode.
-    const plainOut = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'json', '--no-decode']);
+  it('reads - as standard input, gzip or not, to the same report as the file (issue 20)', async () => {
+    // Standard input is spooled to a temporary file as it is read, so heaps are decoded too.
+    const plainOut = await beamscope(['triage', join(FIXTURES, 'mailbox.dump'), '--format', 'json']);
     const r = await beamscope(['triage', '-', '--format', 'json'], readFileSync(join(FIXTURES, 'mailbox.dump.gz')));
     expect(r.code).toBe(0);
     const a = JSON.parse(plainOut.stdout);
     const b = JSON.parse(r.stdout);
-    expect(b.counts).toEqual(a.counts);
-    expect(b.mailboxOutliers).toEqual(a.mailboxOutliers);
-    expect(b.notes.join('\n')).toMatch(/not decoded/);
+    expect(b.source).toMatchObject({ path: '-', gzip: true, compression: 'gzip' });
+    expect({ ...b, source: null }).toEqual({ ...a, source: null });
+    expect(b.mailboxOutliers[0].messageShapes.length).toBeGreaterThan(0);
+    // Where no spool can be made, the read goes on and says what is missing.
+    const none = await beamscope(['triage', '-', '--format', 'json', '--spool', '/nonexistent/beamscope-spool'], readFileSync(join(FIXTURES, 'mailbox.dump.gz')));
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/cannot write the decompressed dump to \/nonexistent\/beamscope-spool: ENOENT/);
   });
 
   it('never prints control characters from the dump', async () => {

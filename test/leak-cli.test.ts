@@ -138,11 +138,12 @@ describe.skipIf(!existsSync(CLI))('beamscope leak (built CLI)', () => {
     const bad = beamscope(['leak', text]);
     expect(bad.code).toBe(1);
     expectOneLineError(bad.stderr, /neither a crash dump nor a process snapshot/);
+    // A gzip dump is read (issue 20), unless its decompressed copy cannot be written.
     const gz = join(tmp, 'a.dump.gz');
     writeFileSync(gz, gzipSync(readFileSync(dump)));
-    const gzr = beamscope(['leak', gz]);
+    const gzr = beamscope(['leak', gz, '--spool', join(tmp, 'missing')]);
     expect(gzr.code).toBe(1);
-    expectOneLineError(gzr.stderr, /plain dump file/);
+    expectOneLineError(gzr.stderr, /cannot write the decompressed dump/);
     const broken = join(tmp, 'broken.jsonl');
     writeFileSync(broken, '{"pid":"<0.1.0>","binaryRefs":1}\n{"pid":\n');
     const br = beamscope(['leak', broken, join(LEAK, 'gc-after.json')]);

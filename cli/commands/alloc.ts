@@ -17,7 +17,7 @@ const command = defineCommand({
       .positional('input', {
         type: 'string',
         demandOption: true,
-        describe: 'erl_crash.dump (plain or gzip), recon_alloc snapshot, printed system_info({allocator, A}), beamscope JSON, or - for stdin',
+        describe: 'erl_crash.dump (plain or gzip/zstd/xz), recon_alloc snapshot, printed system_info({allocator, A}), beamscope JSON, or - for stdin',
       })
       .option('view', {
         choices: ['memory', 'fragmentation', 'cache', 'blocks', 'sbcs'] as const,

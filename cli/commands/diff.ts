@@ -10,7 +10,7 @@ const command = defineCommand({
   describe: 'What grew between two dumps of the same node: memory by kind, process groups, ETS, binaries, atoms, allocator carriers',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('dumpA', { type: 'string', demandOption: true, describe: 'the earlier erl_crash.dump (plain or gzip)' })
+      .positional('dumpA', { type: 'string', demandOption: true, describe: 'the earlier erl_crash.dump (plain or gzip/zstd/xz)' })
       .positional('dumpB', { type: 'string', demandOption: true, describe: 'the later one' }),
   handler: (args) =>
     runCommand(async () => {

@@ -1,4 +1,6 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readDump } from '../../src/dump/reader.js';
+import { detectCompression, MAGIC_BYTES } from '../../src/dump/magic.js';
 import { removeIndex } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
@@ -23,6 +25,21 @@ const command = defineCommand({
     runCommand(async () => {
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
+      // Refused before decompressing it all: the index records where sections lie in a plain file.
+      let head = Buffer.alloc(0);
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          head = Buffer.alloc(MAGIC_BYTES);
+          head = head.subarray(0, readSync(fd, head, 0, MAGIC_BYTES, 0));
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        // the reader says what is wrong with the path
+      }
+      const packed = detectCompression(head);
+      if (packed) throw new InputError(`${path}: a ${packed} dump cannot be indexed (the index records where sections lie in the plain file; each command decompresses it once)`, path);
       if (args.rebuild) removeIndex(path);
       const progress = progressReporter('indexing');
       let event: { kind: 'loaded' | 'saved'; file: string } | undefined;
@@ -34,7 +51,7 @@ const command = defineCommand({
         progress.done();
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (dump.source.gzip) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
+      if (dump.source.compression) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
       const result = {
         schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',

@@ -9,7 +9,7 @@ import { progressReporter, readDumpWithProgress, useColor } from '../progress.js
 
 type Kind = 'dump' | 'snapshot';
 
-/** A crash dump (plain or gzip) or a process snapshot (JSON lines or a JSON array)? */
+/** A crash dump (plain or compressed) or a process snapshot (JSON lines or a JSON array)? */
 async function kindOf(path: string): Promise<Kind> {
   if (path === '-') return 'snapshot';
   let fh;
@@ -28,12 +28,8 @@ async function kindOf(path: string): Promise<Kind> {
       throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
     }
     if (n === 0) throw new InputError(`${path}: empty file`, path);
-    const magic = dumpMagic(buf.subarray(0, n));
-    if (magic === 'gzip') {
-      // refused before a long decompression: the heaps are re-read by offset
-      throw new InputError(`${path}: a gzip file; leak reads the process heaps of a dump by offset, which needs a plain dump file (decompress it first)`, path);
-    }
-    if (magic !== 'other') return 'dump';
+    // A compressed file is taken for a dump (the dump reader judges it): snapshots are read plain.
+    if (dumpMagic(buf.subarray(0, n)) !== 'other') return 'dump';
     const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
     const t = head.trimStart();
     if (t.startsWith('{') || t.startsWith('[')) return 'snapshot';
@@ -48,7 +44,7 @@ const command = defineCommand({
   describe: 'Refc binary leaks: holders and stale references in a dump; bin_leak deltas and growth between two process snapshots',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'one erl_crash.dump (a plain file); or one process snapshot (top holders); or two, <before> <after> (JSONL or JSON array; "-" reads one from stdin as JSONL)' })
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'one erl_crash.dump (plain or gzip/zstd/xz); or one process snapshot (top holders); or two, <before> <after> (JSONL or JSON array; "-" reads one from stdin as JSONL)' })
       .option('stale-min-bytes', { type: 'number', describe: 'flag stale estimates from this many bytes (default 524288)' })
       .option('stale-min-share', { type: 'number', describe: 'and this share of =memory binary (default 0.05)' })
       .example('$0 leak erl_crash.dump', 'who holds binaries, and what a GC would free')

@@ -10,7 +10,7 @@ const command = defineCommand({
   describe: 'One process in full: record, stack, dictionary, message shapes and samples, binaries held',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: process details are read on demand)' })
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip/zstd/xz, or - for stdin)' })
       .positional('process', { type: 'string', demandOption: true, describe: 'a pid such as <0.85.0> (or 0.85.0, pid(0,85,0)), or a registered name' })
       .option('samples', { type: 'number', default: 5, describe: 'messages to print in full' })
       .option('sharing', { type: 'boolean', default: true, describe: 'scan the other heaps to tell shared from exclusive binaries (--no-sharing skips it)' }),

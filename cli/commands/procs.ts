@@ -9,7 +9,7 @@ const command = defineCommand({
   describe: 'Processes of a crash dump sorted by one measure, or grouped',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip/zstd/xz), or - for stdin' })
       .option('sort', { choices: ['mailbox', 'memory', 'binary', 'reductions'] as const, default: 'memory' as const, describe: 'what to sort processes (or groups) by' })
       .option('group-by', { choices: ['name', 'initial-call', 'ancestor'] as const, describe: 'group processes: by registered-name pattern, real initial call, or first ancestor (supervisor)' })
       .option('decode', { type: 'boolean', default: true, describe: 'decode dictionaries for real initial calls and ancestors' }),

@@ -9,7 +9,7 @@ const command = defineCommand({
   describe: 'The on-call report for a crash dump: why it died, where the memory was, who stands out',
   builder: (y) =>
     withCommonOptions(y)
-      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip), or - for stdin' })
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip/zstd/xz), or - for stdin' })
       .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the mailbox outliers (message shapes, ancestors); --no-decode skips it' })
       .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }),
   handler: (args) =>

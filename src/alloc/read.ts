@@ -23,7 +23,7 @@ export type InputKind = 'crash-dump' | 'term-text' | 'json';
 
 /** What the first bytes of an input say it is. */
 export function sniffInput(head: Buffer): InputKind {
-  if (dumpMagic(head) !== 'other') return 'crash-dump'; // gzip too: only dumps are read compressed
+  if (dumpMagic(head) !== 'other') return 'crash-dump'; // gzip, zstd, xz too: only dumps are read compressed
   const text = head.toString('utf8').replace(/^\ufeff/, '');
   // JSON objects start with `{"` (or `{}`), and arrays of them with `[{"`; Erlang allocator terms never do.
   const t = text.trimStart();
@@ -37,7 +37,7 @@ export function sniffInput(head: Buffer): InputKind {
  * they fail deep in the term parser with a message about an unexpected character.
  */
 export function refuseBinary(head: Buffer, name: string): void {
-  if (sniffInput(head) === 'crash-dump') return; // gzip, or a dump: the dump reader judges it
+  if (sniffInput(head) === 'crash-dump') return; // compressed, or a dump: the dump reader judges it
   if (utf16Bom(head)) return;
   if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
 }

@@ -220,7 +220,7 @@ function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
  * renamed, so that a reader never sees half an index.
  */
 export function saveIndex(dump: Dump, fd: number): string | undefined {
-  if (!dump.source.seekable || dump.source.gzip || dump.source.read === 'allocators') return undefined;
+  if (!dump.source.seekable || dump.source.gzip || dump.source.compression || dump.source.spool || dump.source.read === 'allocators') return undefined;
   let bytes: Buffer[];
   try {
     bytes = encode(dump, keyOf(fd));

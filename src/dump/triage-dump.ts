@@ -5,7 +5,7 @@ import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } f
 import type { TriageReport } from './analyze/report-types.js';
 import { mailboxShapes, processIdentity } from './terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from './terms/initial-calls.js';
-import type { Dump } from './types.js';
+import { notSeekableBecause, type Dump } from './types.js';
 import { MiB } from '../text/units.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
@@ -32,7 +32,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const details = new Map<string, ProcessDetails>();
   const notes: string[] = [];
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
-    notes.push('heaps not decoded: the dump was read from a stream (stdin or gzip), which cannot be re-read; run on a plain file for message shapes');
+    notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;

@@ -269,7 +269,17 @@ export interface SectionRef {
 export interface DumpSource {
   /** The path, or "-" for standard input. */
   path: string;
+  /** True for a gzip dump (kept beside `compression`, which says the same of every format). */
   gzip: boolean;
+  /** The format a compressed dump was read from (compression.ts); absent for plain text. */
+  compression?: import('./compression.js').Compression;
+  /**
+   * The file that the section offsets point into when it is not `path`: the decompressed copy of
+   * a compressed dump or of standard input (spool.ts), there until the process ends.
+   */
+  spool?: string;
+  /** Why a compressed dump or standard input was not spooled when that was asked (no room, ...). */
+  notSpooled?: string;
   /** Bytes of dump text (after decompression). */
   bytes: number;
   /** True when the index offsets can be used to re-read sections (plain regular file). */
@@ -286,13 +296,19 @@ export interface DumpSource {
 }
 
 /**
- * What re-reading a section by offset needs, said for the input at hand: a file on disk, and a
- * plain one (`gzip` and standard input are read once, front to back).
+ * What re-reading a section by offset needs, said for the input at hand: a file on disk, or a
+ * compressed dump or standard input that was spooled to one (ReadOptions.spool, `--spool DIR`).
  */
-export function notSeekableBecause(source: Pick<DumpSource, 'path'> & { gzip?: boolean }): string {
-  if (source.path === '-') return 'a dump file on disk, not standard input: save it to a file and pass its path';
-  if (source.gzip) return 'a plain (not compressed) dump file: decompress it first (gunzip -k)';
+export function notSeekableBecause(source: Pick<DumpSource, 'path'> & { gzip?: boolean; compression?: string; notSpooled?: string }): string {
+  if (source.notSpooled) return `its decompressed bytes on disk, but ${source.notSpooled}: pass --spool DIR with room for them`;
+  if (source.path === '-') return 'a dump file on disk: standard input is read back from a temporary copy (--spool DIR), which was not made here';
+  if (source.gzip || source.compression) return `a plain file on disk: a ${source.compression ?? 'gzip'} dump is read back from a temporary decompressed copy (--spool DIR), which was not made here`;
   return 'a regular file on disk that can be read again at any offset';
+}
+
+/** The file to re-read sections from by offset: the dump itself, or its decompressed spool. */
+export function dataPath(source: Pick<DumpSource, 'path' | 'spool'>): string {
+  return source.spool ?? source.path;
 }
 
 export interface Dump {

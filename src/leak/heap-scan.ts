@@ -7,7 +7,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { notSeekableBecause, type Dump } from '../dump/types.js';
+import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
 import { hexValue } from '../dump/bytes.js';
 import { MiB } from '../text/units.js';
@@ -60,10 +60,11 @@ const YS = Buffer.from(':Ys', 'latin1');
 
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
- * Needs a plain dump file (offsets are re-read); a gzip or stdin dump is an InputError.
+ * Needs a dump whose offsets can be re-read (a plain file, or a spooled compressed dump or stdin);
+ * anything else is an InputError.
  */
 export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBinaryScan {
-  if (!dump.source.seekable || dump.source.gzip) {
+  if (!dump.source.seekable) {
     throw new InputError(`${dump.source.path}: binary references are read back from the process heaps by offset, which needs ${notSeekableBecause(dump.source)}`, dump.source.path);
   }
   const p = dump.processes;
@@ -134,7 +135,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     }
   }
 
-  const reader = new WindowReader(dump.source.path, opts.windowBytes ?? 8 * MiB);
+  const reader = new WindowReader(dataPath(dump.source), opts.windowBytes ?? 8 * MiB);
   try {
     let done = 0;
     let nextProgress = 64 * MiB;

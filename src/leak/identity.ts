@@ -2,7 +2,7 @@
  * The real initial call of proc_lib processes (`$initial_call` in their dictionaries), which a
  * dump's `Spawned as` hides behind `proc_lib:init_p/5`. Reads the dump file; bounded.
  */
-import type { Dump } from '../dump/types.js';
+import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, identityRows, readIdentities } from '../dump/terms/initial-calls.js';
 
 export interface InitialCalls {
@@ -24,8 +24,8 @@ export function procLibInitialCalls(dump: Dump, limit = IDENTITY_LIMIT): Initial
   const { rows, total } = identityRows(p, 'proc_lib', limit);
   const calls = new Map<string, string>();
   if (total === 0) return { calls, procLib: 0, resolved: 0 };
-  if (!dump.source.seekable || dump.source.gzip) {
-    return { calls, procLib: total, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read only from a plain dump file)` };
+  if (!dump.source.seekable) {
+    return { calls, procLib: total, resolved: 0, note: `${dump.source.path}: proc_lib processes are grouped as proc_lib:init_p/5 (their dictionaries are read back by offset, which needs ${notSeekableBecause(dump.source)})` };
   }
   if (!rows) {
     return { calls, procLib: total, resolved: 0, note: `${dump.source.path}: ${total} proc_lib processes, more than ${limit}: grouped as proc_lib:init_p/5` };

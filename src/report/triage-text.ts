@@ -11,7 +11,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   const out: string[] = [];
   const vm = [h.otpRelease ? `OTP ${h.otpRelease}` : undefined, h.erts ? `erts ${h.erts}` : undefined, `${h.wordSize * 8}-bit`,
     h.schedulers ? `${h.schedulers.online} scheduler${h.schedulers.online === 1 ? '' : 's'}` : undefined, h.jit ? 'JIT' : undefined].filter(Boolean).join(', ');
-  out.push(`beamscope triage: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}${r.source.gzip ? ', gzip' : ''}; dump format ${sanitize(h.dumpVersion)})`);
+  out.push(`beamscope triage: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}${r.source.compression ? `, ${r.source.compression}` : r.source.gzip ? ', gzip' : ''}; dump format ${sanitize(h.dumpVersion)})`);
   out.push(`${vm}${h.created ? `; written ${sanitize(h.created)}` : ''}${r.nodes.thisNode ? `; node ${sanitize(r.nodes.thisNode)}` : ''}`);
   out.push(`Slogan: ${sanitize(r.slogan, width * 3)}`);
   if (r.truncated) out.push(`TRUNCATED: the dump stops after ${formatBytes(r.truncation.bytesRead)}; see the end of this report.`);

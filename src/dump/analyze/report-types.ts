@@ -70,7 +70,8 @@ export interface MemoryKind {
 export interface TriageReport {
   /** Bumped when a field changes meaning. */
   schemaVersion: 1;
-  source: { path: string; gzip: boolean; bytes: Bytes };
+  /** `compression`: the format the dump was decompressed from, null for a plain one. */
+  source: { path: string; gzip: boolean; compression: 'gzip' | 'zstd' | 'xz' | null; bytes: Bytes };
   header: DumpHeader;
   slogan: string;
   cause: SloganCause;

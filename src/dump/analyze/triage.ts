@@ -65,7 +65,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
 
   const report: TriageReport = {
     schemaVersion: 1,
-    source: { path: dump.source.path, gzip: dump.source.gzip, bytes: dump.source.bytes },
+    source: { path: dump.source.path, gzip: dump.source.gzip, compression: dump.source.compression ?? null, bytes: dump.source.bytes },
     header: dump.header,
     slogan: dump.header.slogan,
     cause,

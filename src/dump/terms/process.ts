@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { sectionLines } from '../section-lines.js';
-import { notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
+import { dataPath, notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
 } from '../process-detail.js';
@@ -27,7 +27,7 @@ import { MiB } from '../../text/units.js';
 export interface TermDump {
   index: SectionIndex;
   header: Pick<DumpHeader, 'wordSize' | 'dumpVersion'> & Partial<Pick<DumpHeader, 'otpRelease'>>;
-  source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip'>>;
+  source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip' | 'compression' | 'spool' | 'notSpooled'>>;
   binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'>;
   processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
 }
@@ -67,7 +67,7 @@ function res(dump: TermDump): DumpResources {
 }
 
 function checkSeekable(dump: TermDump): void {
-  if (dump.source.seekable === false || dump.source.gzip) {
+  if (dump.source.seekable === false || ((dump.source.gzip || dump.source.compression) && !dump.source.spool)) {
     throw new InputError(`${dump.source.path}: process details are read back from the dump by offset, which needs ${notSeekableBecause(dump.source)}`);
   }
 }
@@ -76,7 +76,7 @@ function literalsIndex(dump: TermDump): HeapIndex | undefined {
   const r = res(dump);
   if (r.literals === undefined) {
     const ref = dump.index.find('literals')[0];
-    r.literals = ref ? new HeapIndex(dump.source.path, ref.offset, ref.length) : null;
+    r.literals = ref ? new HeapIndex(dataPath(dump.source), ref.offset, ref.length) : null;
   }
   return r.literals ?? undefined;
 }
@@ -103,7 +103,7 @@ export function resolvePid(dump: TermDump, pidOrName: string): string | undefine
     return undefined;
   }
   for (const ref of dump.index.find('proc')) {
-    for (const line of sectionLines(dump.source.path, ref, { maxLineBytes: 4096 })) {
+    for (const line of sectionLines(dataPath(dump.source), ref, { maxLineBytes: 4096 })) {
       if (line.length > 6 && line.toString('latin1', 0, 6) === 'Name: ') {
         if (line.toString('utf8', 6) === pidOrName) return ref.id;
         break;
@@ -210,7 +210,7 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
   }, wordSize);
   const canFast = fastShapes && (src.heapLines === undefined || src.heapLines instanceof SequentialHeap);
   let n = 0;
-  forEachLine(dump.source.path, ref.offset, ref.length, 16 * MiB, (b, start, end) => {
+  forEachLine(dataPath(dump.source), ref.offset, ref.length, 16 * MiB, (b, start, end) => {
     if (n >= max) return false;
     if (end === start) return true;
     const i = n++;
@@ -237,8 +237,8 @@ export function mailboxShapes(dump: TermDump, pid: string,
   const msgRef = dump.index.get('proc_messages', pid);
   if (!msgRef) return { messages: 0, shapes: [] };
   const heapRef = dump.index.get('proc_heap', pid);
-  const reader = new BlockReader(dump.source.path);
-  const heapLines = heapRef ? new SequentialHeap(dump.source.path, heapRef.offset, heapRef.length, reader) : undefined;
+  const reader = new BlockReader(dataPath(dump.source));
+  const heapLines = heapRef ? new SequentialHeap(dataPath(dump.source), heapRef.offset, heapRef.length, reader) : undefined;
   try {
     const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
     // Shapes need sizes only; the first message of each shape is decoded again with payloads.
@@ -362,7 +362,7 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
       if (own.kinds[i] === 115 && !locator.has(a)) continue;
       note(a);
     }
-  } else scanRefcLines(dump.source.path, dump.index.get('proc_heap', pid), locator, note);
+  } else scanRefcLines(dataPath(dump.source), dump.index.get('proc_heap', pid), locator, note);
   let distinct = unknown.size;
   for (let r = 0; r < known; r++) if (refs[r] > 0) distinct++;
   const others = sharing ? new Uint32Array(known) : undefined;
@@ -370,20 +370,20 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   if (others && literal && distinct > 0) {
     // Which heap saw a row last, so that a heap referring to a binary twice counts once.
     const lastHeap = new Int32Array(known).fill(-1);
-    const fd = openSync(dump.source.path, 'r');
+    const fd = openSync(dataPath(dump.source), 'r');
     try {
       let serial = 0;
       for (const ref of dump.index.find('proc_heap')) {
         if (ref.id === pid) continue;
         const s = serial++;
-        scanRefcLines(dump.source.path, ref, locator, (a) => {
+        scanRefcLines(dataPath(dump.source), ref, locator, (a) => {
           const row = locator.rowOf(a);
           if (row < 0 || refs[row] === 0 || lastHeap[row] === s) return;
           lastHeap[row] = s;
           others[row]++;
         }, fd);
       }
-      scanRefcLines(dump.source.path, dump.index.find('literals')[0], locator, (a) => {
+      scanRefcLines(dataPath(dump.source), dump.index.find('literals')[0], locator, (a) => {
         const row = locator.rowOf(a);
         if (row >= 0 && refs[row] > 0) literal[row] = 1;
       }, fd);
@@ -476,14 +476,14 @@ export function processIdentity(dump: TermDump, pid: string): { ancestors: strin
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   let spawnedAs: string | undefined;
-  for (const line of sectionLines(dump.source.path, procRef, { maxLineBytes: 4096 })) {
+  for (const line of sectionLines(dataPath(dump.source), procRef, { maxLineBytes: 4096 })) {
     if (line.toString('latin1', 0, 12) === 'Spawned as: ') spawnedAs = line.toString('utf8', 12);
   }
   const dictRef = dump.index.get('proc_dictionary', pid);
   if (!dictRef) return { ancestors: [], initialCall: spawnedAs };
-  const lines = [...sectionLines(dump.source.path, dictRef, { maxLineBytes: MiB })].map((b) => Buffer.from(b));
+  const lines = [...sectionLines(dataPath(dump.source), dictRef, { maxLineBytes: MiB })].map((b) => Buffer.from(b));
   const heapRef = dump.index.get('proc_heap', pid);
-  const reader = new BlockReader(dump.source.path);
+  const reader = new BlockReader(dataPath(dump.source));
   try {
     const src = sources(dump, reader, undefined);
     let tail = 256 << 10;
@@ -547,7 +547,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   checkSeekable(dump);
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
-  const path = dump.source.path;
+  const path = dataPath(dump.source);
   const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: MiB }), dump.header.wordSize);
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(path);

@@ -1,0 +1,249 @@
+/**
+ * Compressed dumps are first-class (issue 20): every command's JSON on the gzip, zstd and xz forms
+ * of every fixture and corpus dump equals its JSON on the plain file, apart from the fields that
+ * name the source; truncated and damaged compressed dumps are read as far as the data goes.
+ *
+ * The compressed forms are made here, never committed: gzip with node:zlib, zstd and xz with the
+ * system's `zstd` and `xz` (.ci/run installs them; without them those forms are skipped, and fail
+ * under CI=true).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readDump, releaseSpool, triageDump, type Dump } from '../src/dump/index.js';
+import { detectCompression } from '../src/dump/compression.js';
+import { procsReport } from '../src/dump/procs.js';
+import { decodeProcess } from '../src/dump/terms/index.js';
+import { allocatorModelFromDump, summarizeByType } from '../src/alloc/index.js';
+import { diffDumps, dumpLeakReport, procLibInitialCalls } from '../src/leak/index.js';
+import { procToJson } from '../src/report/proc-text.js';
+import { beamscope } from './helpers/cli.js';
+import { corpusDumps, FIXTURES, FIXTURES_DIR } from './helpers/fixtures.js';
+
+const CI = process.env.CI === 'true';
+const has = (tool: string) => spawnSync(tool, ['--version']).status === 0;
+const TOOLS = { zstd: has('zstd'), xz: has('xz') };
+for (const [tool, ok] of Object.entries(TOOLS)) {
+  if (!ok && CI) throw new Error(`${tool} is missing under CI=true (.ci/run installs it)`);
+  if (!ok) console.warn(`compressed.test: no ${tool} on this machine: its forms are skipped`);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'beamscope-compressed-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Form = 'gzip' | 'zstd' | 'xz';
+const FORMS: Form[] = (['gzip', 'zstd', 'xz'] as const).filter((f) => f === 'gzip' || TOOLS[f]);
+
+/** The dump compressed in `form`, in the test's temporary directory. */
+function compress(plain: string, form: Form, bytes?: Buffer): string {
+  const name = join(tmp, `${basename(plain)}.${form}`);
+  const data = bytes ?? readFileSync(plain);
+  if (form === 'gzip') writeFileSync(name, gzipSync(data, { level: 1 }));
+  // --check (the default) writes a content checksum; -T0 would make several xz blocks.
+  else if (form === 'zstd') writeFileSync(name, execFileSync('zstd', ['-q', '-1', '-c'], { input: data, maxBuffer: 1 << 30 }));
+  else writeFileSync(name, execFileSync('xz', ['-1', '-T2', '-c'], { input: data, maxBuffer: 1 << 30 }));
+  return name;
+}
+
+/** JSON as the CLI prints it, with the dump's path (in notes and commands) written as DUMP. */
+function json(value: unknown, ...paths: string[]): unknown {
+  // `seconds` (how long a step took) is the one field besides the source that differs run to run.
+  let text = JSON.stringify(value, (k, v: unknown) => (k === 'seconds' ? undefined : typeof v === 'bigint' ? v.toString() : typeof v === 'number' && !Number.isFinite(v) ? null : v));
+  for (const p of paths) if (p !== '-') text = text.split(JSON.stringify(p).slice(1, -1)).join('DUMP');
+  return JSON.parse(text);
+}
+
+/** What each command says of a dump, through the library calls the commands make. */
+function commands(dump: Dump): Record<string, unknown> {
+  const path = dump.source.path;
+  const p = dump.processes;
+  // The processes `proc` is most asked about: the longest queue and the largest memory.
+  const rows = [...Array(p.count).keys()];
+  const byQueue = rows.sort((a, b) => p.messageQueueLength[b] - p.messageQueueLength[a])[0];
+  const byMemory = [...rows].sort((a, b) => p.memoryBytes[b] - p.memoryBytes[a])[0];
+  const procs = [...new Set([byQueue, byMemory])].filter((i) => i !== undefined).map((i) => p.pid[i]);
+  const out: Record<string, unknown> = {
+    triage: { ...(json(triageDump(dump, { top: 10 }), path) as object), source: null },
+    procs: json(procsReport(dump, { sort: 'memory', top: 10 }), path),
+    procsByAncestor: json(procsReport(dump, { sort: 'mailbox', groupBy: 'ancestor', top: 10 }), path),
+    alloc: json(summarizeByType(allocatorModelFromDump(dump.allocators, dump.memory)), path),
+  };
+  for (const pid of procs) out[`proc ${pid}`] = json(procToJson(decodeProcess(dump, pid, { maxSamples: 3 }), 10), path);
+  try {
+    out.leak = { ...(json(dumpLeakReport(dump, { top: 10 }), path) as object), source: null };
+  } catch (e) {
+    out.leak = `error: ${(e as Error).message.split(path).join('DUMP')}`;
+  }
+  const ids = procLibInitialCalls(dump);
+  const diff = diffDumps(dump, dump, { top: 10, initialCalls: { a: ids.calls, b: ids.calls }, notes: ids.note ? [ids.note] : [] });
+  out.diff = json({ ...diff, a: null, b: null }, path);
+  return out;
+}
+
+async function readSpooled(path: string): Promise<Dump> {
+  return readDump(path, { spool: tmp });
+}
+
+const fixtureDumps = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.dump')).map((f) => join(FIXTURES_DIR, f));
+const corpus = corpusDumps().filter((p) => !p.endsWith('.gz'));
+if (corpus.length === 0 && CI) throw new Error('../shared/corpus/public is missing under CI=true');
+
+describe('every command on gzip, zstd and xz forms gives the plain file\'s JSON', () => {
+  for (const plain of [...fixtureDumps, ...corpus]) {
+    it(basename(plain), async () => {
+      let want: Record<string, unknown> | string;
+      try {
+        want = commands(await readDump(plain));
+      } catch (e) {
+        // The pre-R10B dump and the like are refused: the compressed forms are refused alike.
+        want = `error: ${(e as Error).message.split(plain).join('DUMP')}`;
+      }
+      for (const form of FORMS) {
+        const packed = compress(plain, form);
+        expect(detectCompression(readFileSync(packed).subarray(0, 6))).toBe(form);
+        let got: Record<string, unknown> | string;
+        let dump: Dump | undefined;
+        try {
+          dump = await readSpooled(packed);
+          got = commands(dump);
+        } catch (e) {
+          got = `error: ${(e as Error).message.split(packed).join('DUMP')}`;
+        }
+        expect(got, `${form} form`).toEqual(want);
+        if (dump) {
+          expect(dump.source.compression).toBe(form);
+          expect(dump.source.seekable).toBe(true);
+          releaseSpool(dump.source);
+          expect(dump.source.seekable).toBe(false);
+          if (dump.processes.count) expect(() => decodeProcess(dump!, dump!.processes.pid[0])).toThrow(/released/);
+        }
+      }
+    }, 120_000);
+  }
+});
+
+describe('truncated and damaged compressed dumps', () => {
+  const plain = FIXTURES.mailbox;
+  const bytes = readFileSync(plain);
+  /** What the system's decompressor makes of a file (zcat, zstdcat, xzcat print what they decode). */
+  const toolOutput = (form: Form, file: string) => spawnSync(form === 'gzip' ? 'gzip' : form, ['-dc', file], { maxBuffer: 1 << 30 }).stdout;
+
+  for (const form of FORMS) {
+    it(`${form}: cut in the middle, read as far as the data goes, the truncation reported`, async () => {
+      const whole = readFileSync(compress(plain, form));
+      const cut = join(tmp, `cut.${form}`);
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+      const dump = await readSpooled(cut);
+      const t = dump.truncation;
+      expect(t.truncated).toBe(true);
+      expect(t.compressedInputError).toBe(`the ${form} stream ends early`);
+      // As far as the system's decompressor reads, less at most one output chunk.
+      const tool = toolOutput(form, cut);
+      expect(t.bytesRead).toBeLessThanOrEqual(tool.length);
+      expect(t.bytesRead).toBeGreaterThan(tool.length - (1 << 20));
+      expect(tool.subarray(0, t.bytesRead).equals(bytes.subarray(0, t.bytesRead))).toBe(true);
+      // The same report as the plain file cut where the data stops, but for the reason given.
+      const prefix = join(tmp, `prefix.${form}.dump`);
+      writeFileSync(prefix, bytes.subarray(0, t.bytesRead));
+      const a = commands(await readDump(prefix));
+      const b = commands(dump);
+      const strip = (r: Record<string, unknown>) => {
+        const tr = r.triage as { truncation: Record<string, unknown>; findings: Array<{ id: string; explanation: string }> };
+        delete tr.truncation.compressedInputError;
+        for (const f of tr.findings) if (f.id === 'dump.truncated') f.explanation = '';
+        return r;
+      };
+      expect(strip(b)).toEqual(strip(a));
+      const finding = triageDump(dump).findings.find((f) => f.id === 'dump.truncated');
+      expect(finding?.explanation).toMatch(new RegExp(`the compressed file is damaged \\(the ${form} stream ends early\\)`));
+    }, 60_000);
+
+    it(`${form}: damaged in the middle, read up to the damage, never a crash`, async () => {
+      const whole = Buffer.from(readFileSync(compress(plain, form)));
+      whole.fill(0xa5, Math.floor(whole.length / 3), Math.floor(whole.length / 3) + 64);
+      const bad = join(tmp, `bad.${form}`);
+      writeFileSync(bad, whole);
+      const dump = await readSpooled(bad);
+      const t = dump.truncation;
+      if (form === 'gzip' && !t.compressedInputError) {
+        // The damage inflated without a deflate error (inside stored or literal bytes): the CRC-32
+        // in the trailer is what notices it, as gzip -d says "crc error".
+        expect(t.compressedTrailerError).toBe('gzip: incorrect data check');
+        return;
+      }
+      if (form === 'zstd' && !t.compressedInputError) {
+        // fzstd does not check the frame's content checksum (zstdcat does): damage inside literal
+        // bytes can pass unseen, and the dump reads to its end. The reader must not fail.
+        expect(t.bytesRead).toBe(bytes.length);
+        return;
+      }
+      expect(t.truncated).toBe(true);
+      expect(t.compressedInputError).toMatch(new RegExp(`^${form}: |^the ${form} stream ends early$`));
+      expect(t.bytesRead).toBeLessThan(bytes.length);
+      expect(bytes.subarray(0, Math.min(t.bytesRead, 1 << 20)).equals(toolOutput(form, bad).subarray(0, Math.min(t.bytesRead, 1 << 20)))).toBe(true);
+    }, 60_000);
+  }
+
+  it('a compressed file that is not a dump is refused with one line', async () => {
+    const notDump = join(tmp, 'text.txt');
+    writeFileSync(notDump, 'hello\n'.repeat(100));
+    for (const form of FORMS) {
+      await expect(readSpooled(compress(notDump, form))).rejects.toThrow(/not an Erlang crash dump/);
+    }
+  });
+});
+
+describe('the CLI on compressed dumps and standard input', () => {
+  const plain = FIXTURES.mailbox;
+  const run = (args: string[], input?: Buffer) => {
+    const r = beamscope([...args, '--format', 'json'], input);
+    // check's exit code is the state (1: WARNING on this dump); the others exit 0.
+    expect(r.code, r.stderr).toBe(args[0] === 'check' ? 1 : 0);
+    return r.stdout;
+  };
+  const norm = (out: string, path: string) => {
+    const j = json(JSON.parse(out), path) as Record<string, unknown>;
+    for (const k of ['source', 'a', 'b', 'dump']) if (k in j) j[k] = null;
+    return j;
+  };
+  const COMMANDS = [['triage'], ['procs', '--group-by', 'ancestor'], ['proc', '<0.79.0>'], ['leak'], ['alloc'], ['check']];
+
+  for (const form of FORMS) {
+    it(`${form}: triage, procs, proc, leak, alloc, check and diff print what they print for the plain file`, () => {
+      const packed = compress(plain, form);
+      for (const [cmd, ...rest] of COMMANDS) {
+        const a = norm(run([cmd, plain, ...rest, '--no-cache']), plain);
+        const b = norm(run([cmd, packed, ...rest, '--spool', tmp]), packed);
+        expect(b, cmd).toEqual(a);
+      }
+      const d1 = norm(run(['diff', plain, FIXTURES.many, '--no-cache']), plain);
+      const d2 = norm(run(['diff', packed, compress(FIXTURES.many, form)]), packed);
+      expect(JSON.stringify(d2).split(basename(FIXTURES.many)).join('')).toEqual(JSON.stringify(d1).split(basename(FIXTURES.many)).join(''));
+    }, 120_000);
+  }
+
+  it('standard input, plain or compressed, gives the file\'s report: heaps decoded from the spool', () => {
+    const want = norm(run(['triage', plain, '--no-cache']), plain);
+    for (const input of [readFileSync(plain), ...FORMS.map((f) => readFileSync(compress(plain, f)))]) {
+      const got = norm(run(['triage', '-'], input), '-');
+      expect(got).toEqual(want);
+      expect(norm(run(['proc', '-', 'big_mailbox'], input), '-')).toEqual(norm(run(['proc', plain, 'big_mailbox', '--no-cache']), plain));
+    }
+  }, 120_000);
+
+  it('index refuses a compressed dump at once, in one line', () => {
+    const r = beamscope(['index', compress(plain, 'gzip')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/a gzip dump cannot be indexed/);
+  });
+
+  it('leaves no spool file behind', () => {
+    const dir = mkdtempSync(join(tmp, 'spool-'));
+    run(['triage', compress(plain, 'gzip'), '--spool', dir]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
