@@ -1,6 +1,7 @@
 // The model's typed columns at their edges: values past 32 bits kept on the side (process table, section index).
 import { describe, expect, it } from 'vitest';
-import { NumberColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
+import { readDump } from '../src/dump/reader.js';
+import { findProcess, NumberColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
 import { packPid, SectionIndex } from '../src/dump/section-index.js';
 
 // No real dump at hand has a count or size of 4 Gi or more (the corpus's largest is 4,722,864),
@@ -65,5 +66,20 @@ describe('SectionIndex body lengths', () => {
     merged.appendPart(ix.toPart());
     merged.appendPart(ix.toPart());
     expect(Array.from({ length: 6 }, (_, i) => merged.at(i).length)).toEqual([50, 2 ** 32 + 5, 7, 50, 2 ** 32 + 5, 7]);
+  });
+});
+
+describe('findProcess', () => {
+  it('finds a row by pid or registered name, and no row for a name nobody has', async () => {
+    const dump = await readDump('fixtures/mailbox.dump');
+    const p = dump.processes;
+    const init = findProcess(p, 'init');
+    expect(init).toBeGreaterThanOrEqual(0);
+    expect(processAt(p, init).name).toBe('init');
+    expect(findProcess(p, processAt(p, init).pid)).toBe(init);
+    // Most rows have no name: an unknown name must not match them.
+    expect(findProcess(p, 'no_such_registered_name')).toBe(-1);
+    // A text some other column has (a state), but no row's name.
+    expect(findProcess(p, 'Waiting')).toBe(-1);
   });
 });

@@ -31,6 +31,12 @@ export class TextColumn {
   codeOf(value: string): number {
     return this.values.indexOf(value);
   }
+
+  /** The first row whose cell is this text, or -1 (never a row without one). */
+  find(value: string): number {
+    const c = this.codeOf(value);
+    return c < 0 ? -1 : this.codes.indexOf(c);
+  }
 }
 
 /**
@@ -340,5 +346,5 @@ export function processAt(t: ProcessTable, i: number): ProcessRecord {
 /** The row of a pid or registered name, or -1. */
 export function findProcess(t: ProcessTable, pidOrName: string): number {
   const row = t.pid.find(pidOrName);
-  return row >= 0 ? row : t.name.codes.indexOf(t.name.codeOf(pidOrName));
+  return row >= 0 ? row : t.name.find(pidOrName);
 }

@@ -99,8 +99,8 @@ export function resolvePid(dump: TermDump, pidOrName: string): string | undefine
   }
   const p = dump.processes;
   if (p) {
-    for (let i = 0; i < p.count; i++) if (p.name.at(i) === pidOrName) return p.pid.at(i);
-    return undefined;
+    const row = p.name.find(pidOrName);
+    return row < 0 ? undefined : p.pid.at(row);
   }
   for (const ref of dump.index.find('proc')) {
     for (const line of sectionLines(dataPath(dump.source), ref, { maxLineBytes: 4096 })) {
