@@ -122,20 +122,16 @@ export class ParallelRead {
         }
       }
       // The workers' last ranges: wait for them without holding the event loop (their exit events).
-      while (this.next < n) {
+      // A worker posts its parts before it exits, so once all have exited every part is in.
+      for (;;) {
         this.mergeReady();
-        if (this.next >= n) break;
-        if (this.exited === this.workers.length) {
-          this.mergeReady();
-          if (this.next < n) return false;
-          break;
-        }
+        if (this.next >= n) return true;
+        if (this.exited === this.workers.length) return false;
         const seen = Atomics.load(this.counter, 1);
         const w = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.counter, 1, seen, 100);
         if (w.async) await w.value;
         tick?.();
       }
-      return true;
     } finally {
       for (const port of this.ports) port.close();
       this.parts.clear();

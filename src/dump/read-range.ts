@@ -38,7 +38,7 @@ export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, pa
     const k = claimRange(counter, rangeCount(plan));
     if (k < 0) return;
     onPart(k, reader.read(k, (bytes) => { progress[slot] += bytes; }));
-    // The lead thread may be waiting for this very part (ParallelRead.waitForParts).
+    // The lead thread may be waiting for this very part (the end of ParallelRead.finish).
     Atomics.add(counter, 1, 1);
     Atomics.notify(counter, 1);
   }

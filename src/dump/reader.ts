@@ -1,6 +1,5 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';

@@ -1,14 +1,15 @@
 import { hashNumber } from './bytes.js';
 import type { SectionRef } from './types.js';
 
-/**
- * Where every section of a dump lies, in typed arrays so that millions of sections cost about
- * 21 bytes each: tag code, body offset, body length (32 bits; longer ones on the side) and the id. Pids `<A.B.C>`, the ids of all
- * process sections, are packed into one float; other ids are kept as strings on the side.
- */
 /** A body length that does not fit 32 bits: the real one is kept on the side. */
 const LONG = 0xffffffff;
 
+/**
+ * Where every section of a dump lies, in typed arrays so that millions of sections cost about
+ * 21 bytes each: tag code, body offset, body length (32 bits; longer ones on the side) and the
+ * id. Pids `<A.B.C>`, the ids of all process sections, are packed into one float; other ids are
+ * kept as strings on the side.
+ */
 export class SectionIndex {
   private tagNames: string[] = [];
   private tagCodes = new Map<string, number>();
