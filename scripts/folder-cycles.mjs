@@ -1,6 +1,6 @@
 // Fails when the folders of src/ and cli/ depend on each other in a cycle (run by `npm run lint`).
 //
-// A folder cycle is not a module cycle: dump/triage-dump.ts -> alloc/from-dump.ts and
+// A folder cycle is not a module cycle: a file of dump/ importing alloc/from-dump.ts and
 // alloc/read.ts -> dump/reader.ts make dump and alloc depend on each other with no file importing
 // itself back, so ESLint's import no-cycle rules (module level) do not see it. dependency-cruiser's
 // folder scope does, but counts no cycle between a folder and its own subfolder (dump <->
@@ -12,25 +12,11 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 /**
- * Imports that close a folder cycle today and need a move of a use-case module to go: each is
- * `from-file -> to-file` (relative to the repository). They are left for the issue that moves
- * triage-dump.ts, procs.ts and process-detail.ts above `dump` (issue 16, "Architecture"); any new
- * import that closes a cycle fails.
+ * Imports that close a folder cycle by design: each is
+ * `from-file -> to-file` (relative to the repository); any new import that closes a cycle fails.
  */
 const KNOWN = new Set([
-  // dump holds the reader and model; triage-dump, procs and process-detail are use cases above it
-  // (they use alloc, dump/analyze and dump/terms) but still live in dump/.
-  'src/dump/triage-dump.ts -> src/alloc/from-dump.ts',
-  'src/dump/triage-dump.ts -> src/alloc/verdict.ts',
-  'src/dump/triage-dump.ts -> src/dump/analyze/report-types.ts',
-  'src/dump/triage-dump.ts -> src/dump/analyze/triage.ts',
-  'src/dump/triage-dump.ts -> src/dump/terms/index.ts',
-  'src/dump/triage-dump.ts -> src/dump/terms/initial-calls.ts',
-  'src/dump/procs.ts -> src/dump/analyze/processes.ts',
-  'src/dump/procs.ts -> src/dump/analyze/report-types.ts',
-  'src/dump/process-detail.ts -> src/dump/terms/model.ts',
-  'src/dump/process-detail.ts -> src/dump/terms/shape.ts',
-  // The entry point re-exports the use cases and the analysis (nothing in src imports it).
+  // The entry point re-exports the analysis (nothing in src imports it).
   'src/dump/index.ts -> src/dump/analyze/report-types.ts',
   'src/dump/index.ts -> src/dump/analyze/slogan.ts',
   'src/dump/index.ts -> src/dump/analyze/triage.ts',

@@ -9,7 +9,7 @@ import * as TJS from 'typescript-json-schema';
 /** Output name -> [the file that declares its type, the type]. */
 export const OUTPUTS = {
   triage: ['src/dump/analyze/report-types.ts', 'TriageReport'],
-  procs: ['src/dump/procs.ts', 'ProcsReport'],
+  procs: ['src/usecases/procs.ts', 'ProcsReport'],
   alloc: ['src/alloc/report.ts', 'AllocReport'],
   check: ['src/check/evaluate.ts', 'CheckResult'],
   trend: ['src/trend/index.ts', 'TrendReport'],

@@ -7,7 +7,9 @@
  */
 export { readDump, processAt, findProcess, type Dump, type ReadOptions } from './dump/index.js';
 export { triage, type TriageOptions } from './dump/analyze/triage.js';
-export { triageDump, type TriageDumpOptions } from './dump/triage-dump.js';
+export { triageDump, type TriageDumpOptions } from './usecases/triage.js';
+export { procsReport, type ProcsOptions, type ProcsReport } from './usecases/procs.js';
+export type { GroupBy, SortKey } from './dump/analyze/processes.js';
 export type * from './dump/analyze/report-types.js';
 export { decodeSlogan, type SloganCause, type ConfigFileError } from './dump/analyze/slogan.js';
 export { sortFindings, type Finding, type Severity } from './findings.js';

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexPaths } from '../src/dump/index-file.js';
 import { readDump, type ReadOptions } from '../src/dump/reader.js';
-import { triageDump } from '../src/dump/triage-dump.js';
+import { triageDump } from '../src/usecases/triage.js';
 import { corpusDumps, fixtureDumps, FIXTURES } from './helpers/dumps.js';
 import { plainModel } from './helpers/model.js';
 

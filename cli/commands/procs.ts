@@ -1,4 +1,4 @@
-import { procsReport } from '../../src/dump/procs.js';
+import { procsReport } from '../../src/usecases/procs.js';
 import { renderProcsText } from '../../src/report/procs-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';

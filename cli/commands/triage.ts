@@ -1,4 +1,4 @@
-import { triageDump } from '../../src/dump/triage-dump.js';
+import { triageDump } from '../../src/usecases/triage.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';

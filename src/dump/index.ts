@@ -8,6 +8,5 @@ export { sectionLines, type SectionLinesOptions } from './section-lines.js';
 export { parseSystemVersion } from './sections/header.js';
 export type * from './types.js';
 export { triage, type TriageOptions, type ProcessDetails } from './analyze/triage.js';
-export { triageDump, type TriageDumpOptions } from './triage-dump.js';
 export { decodeSlogan, type SloganCause, type ConfigFileError } from './analyze/slogan.js';
 export type * from './analyze/report-types.js';

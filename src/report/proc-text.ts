@@ -2,7 +2,7 @@
  * Renderers for one decoded process (`beamscope proc`): text for people and a JSON-friendly
  * object for programs. No computation beyond layout; everything printed is sanitised.
  */
-import type { ProcessDetail } from '../dump/process-detail.js';
+import type { ProcessDetail } from '../dump/terms/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
 import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
 

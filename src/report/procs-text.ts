@@ -1,4 +1,4 @@
-import type { ProcsReport } from '../dump/procs.js';
+import type { ProcsReport } from '../usecases/procs.js';
 import { countOf, formatBytes, formatCount, sanitize, table } from '../text/format.js';
 
 const SORT_LABEL = { mailbox: 'message queue', memory: 'memory', binary: 'binary virtual heap', reductions: 'reductions' } as const;

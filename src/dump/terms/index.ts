@@ -8,4 +8,4 @@ export { decodeEtf, type EtfOptions } from './etf.js';
 export { printTerm, formatFloat, writeAtom, writeString, PRINT_MAX_DEPTH, type PrintOptions } from './printer.js';
 export { shapeOf, estimateBytes, estimateSize, ShapeHistogram, type ShapeRow, type ShapeInfo } from './shape.js';
 export * from './model.js';
-export type * from '../process-detail.js';
+export type * from './process-detail.js';

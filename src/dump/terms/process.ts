@@ -10,7 +10,7 @@ import { sectionLines } from '../section-lines.js';
 import { dataPath, notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
 import {
   functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
-} from '../process-detail.js';
+} from './process-detail.js';
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { parseHexBytes } from '../bytes.js';

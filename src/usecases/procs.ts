@@ -1,7 +1,7 @@
-import { groupProcesses, topProcesses, type GroupBy, type ProcessDetails, type SortKey } from './analyze/processes.js';
-import type { ProcessGroup, ProcessSummary } from './analyze/report-types.js';
-import { resolveIdentities } from './triage-dump.js';
-import type { Dump } from './types.js';
+import { groupProcesses, topProcesses, type GroupBy, type ProcessDetails, type SortKey } from '../dump/analyze/processes.js';
+import type { ProcessGroup, ProcessSummary } from '../dump/analyze/report-types.js';
+import { resolveIdentities } from './triage.js';
+import type { Dump } from '../dump/types.js';
 
 export interface ProcsOptions {
   sort?: SortKey;

@@ -1,11 +1,11 @@
 // The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
-import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from './analyze/triage.js';
-import type { TriageReport } from './analyze/report-types.js';
-import { mailboxShapes, processIdentity } from './terms/index.js';
-import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from './terms/initial-calls.js';
-import { notSeekableBecause, type Dump } from './types.js';
+import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
+import type { TriageReport } from '../dump/analyze/report-types.js';
+import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
+import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
+import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { MiB } from '../text/units.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {

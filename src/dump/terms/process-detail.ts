@@ -3,8 +3,8 @@
  * term decoder found in its stack, dictionary, mailbox and heap. Built by `decodeProcess`
  * (src/dump/terms); rendered by src/report/proc-text.ts.
  */
-import type { Term } from './terms/model.js';
-import type { ShapeRow } from './terms/shape.js';
+import type { Term } from './model.js';
+import type { ShapeRow } from './shape.js';
 
 export interface ProcRecordField {
   key: string;
