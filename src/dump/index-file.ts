@@ -7,11 +7,11 @@
  * It is kept beside the dump (`DUMP.bsidx`) when that directory is writable, else in the user
  * cache directory (`$XDG_CACHE_HOME/beamscope`, by default `~/.cache/beamscope`), under a hash of the
  * dump's real path; `BEAMSCOPE_INDEX_DIR` names one directory for all of them instead. It is used only when it is for this very file: same size, same modification
- * time, same CRC-32 of the first and last 64 KiB, and its own CRC-32 intact. Anything else (stale,
+ * time, same CRC-32 of the first and last 64 KiB, and its own checksums intact (checksum.ts). Anything else (stale,
  * another dump's, cut, corrupt, another format version) is ignored and rebuilt: never trusted.
  *
- * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of
- * everything after these 32 bytes, 0), the JSON description, and the typed arrays it lists, each
+ * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, checksum of the
+ * JSON, 0), the JSON description, and the typed arrays it lists with the checksum of each, each
  * at an offset that is a multiple of 8, so that they are used in place, without a copy.
  */
 import { createHash } from 'node:crypto';
@@ -19,13 +19,14 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, rena
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { checksum } from './checksum.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 5;
+export const INDEX_FORMAT_VERSION = 6;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -45,6 +46,8 @@ interface BlobRef {
   /** From the start of the file; a multiple of 8. */
   offset: number;
   length: number;
+  /** checksum() of the array's bytes. */
+  sum: number;
 }
 
 interface Description {
@@ -139,7 +142,7 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const jsonBytes = buf.readUInt32LE(MAGIC.length + 4);
   const crc = buf.readUInt32LE(MAGIC.length + 8);
   if (version !== INDEX_FORMAT_VERSION || buf.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > buf.length) return undefined;
-  if (crc32(buf.subarray(HEADER_BYTES)) !== crc) return undefined;
+  if (checksum(buf.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes)) !== crc) return undefined;
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
@@ -147,10 +150,21 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   for (const b of d.blobs) {
     const width = b.kind === 'f64' ? 8 : b.kind === 'i32' || b.kind === 'u32' ? 4 : 1;
     if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
-    blobs.set(b.name, b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
+    const a = b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
       : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length)
-        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
+        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
+    if (checksum(a) !== b.sum) return undefined;
+    blobs.set(b.name, a);
   }
+  // The checksums cover the JSON and the arrays; the padding between them must be the zeros
+  // written, and nothing may follow the last array: every byte of the file is checked.
+  let end = HEADER_BYTES + jsonBytes;
+  for (const b of [...d.blobs].sort((x, y) => x.offset - y.offset)) {
+    if (b.offset < end) return undefined;
+    for (let k = end; k < b.offset; k++) if (all[k] !== 0) return undefined;
+    end = b.offset + blobs.get(b.name)!.byteLength;
+  }
+  if (end !== all.length) return undefined;
   const f64 = (name: string, n: number): Float64Array => {
     const a = blobs.get(name);
     if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
@@ -275,13 +289,14 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   });
   // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,
   // and once more if the offsets' own digits moved it.
+  const sums = arrays.map(([, a]) => checksum(a));
   let blobs: BlobRef[] = [];
   let json = Buffer.from(JSON.stringify(description(blobs), replace));
   for (let tries = 0; tries < 4; tries++) {
     let at = align8(HEADER_BYTES + json.length);
-    blobs = arrays.map(([name, a]) => {
+    blobs = arrays.map(([name, a], k) => {
       const kind = a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint32Array ? 'u32' : 'u8';
-      const ref: BlobRef = { name, kind, offset: at, length: a.length };
+      const ref: BlobRef = { name, kind, offset: at, length: a.length, sum: sums[k] };
       at = align8(at + a.byteLength);
       return ref;
     });
@@ -302,13 +317,11 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     at = blobs[k].offset + a.byteLength;
   }
-  let crc = 0;
-  for (const p of parts) crc = crc32(p, crc);
   const head = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(head);
   head.writeUInt32LE(INDEX_FORMAT_VERSION, MAGIC.length);
   head.writeUInt32LE(json.length, MAGIC.length + 4);
-  head.writeUInt32LE(crc, MAGIC.length + 8);
+  head.writeUInt32LE(checksum(json), MAGIC.length + 8);
   return [head, ...parts];
 }
 
