@@ -20,7 +20,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { checksum } from './checksum.js';
-import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type ProcessTablePart } from './process-table.js';
+import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
 
@@ -39,7 +39,7 @@ interface DumpKey {
   tailCrc: number;
 }
 
-type ArrayKind = 'f64' | 'u8' | 'i32' | 'u32';
+type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
 interface BlobRef {
   name: string;
   kind: ArrayKind;
@@ -146,13 +146,13 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
-  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array | Uint32Array>();
+  const blobs = new Map<string, Float64Array | Uint8Array | Uint16Array | Uint32Array>();
   for (const b of d.blobs) {
-    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' || b.kind === 'u32' ? 4 : 1;
+    const width = b.kind === 'f64' ? 8 : b.kind === 'u32' ? 4 : b.kind === 'u16' ? 2 : 1;
     if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
     const a = b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
-      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length)
-        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
+      : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length)
+          : b.kind === 'u16' ? new Uint16Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
     if (checksum(a) !== b.sum) return undefined;
     blobs.set(b.name, a);
   }
@@ -189,15 +189,15 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   for (const col of NUMERIC_COLUMNS) {
     const cells = blobs.get(`proc.num.${col}`);
     const big = p.big?.[col];
-    if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(big)) return undefined;
+    if (!isCells(cells) || cells.length !== n || !Array.isArray(big)) return undefined;
     if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
     part.numeric[col] = { cells, big };
   }
   for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
-    if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
-    for (const c of codes) if (c >= p.values.length || c < -1) return undefined;
-    (part.codes as Record<string, Int32Array>)[col] = codes;
+    if (!isCells(codes) || codes.length !== n) return undefined;
+    for (const c of codes) if (c > p.values.length) return undefined;
+    (part.codes as Record<string, Cells>)[col] = codes;
   }
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
@@ -221,6 +221,10 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
       checkpoints: { row: f64('bin.cpRow', cps), bodyOffset: f64('bin.cpOffset', cps) },
     },
   };
+}
+
+function isCells(a: unknown): a is Cells {
+  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Uint32Array;
 }
 
 function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
@@ -267,11 +271,11 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
-  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array | Uint32Array]> = [
+  const arrays: Array<[string, Float64Array | Cells]> = [
     ['proc.memoryDerived', rows.memoryDerived],
-    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Uint32Array]),
+    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Cells]),
     ['proc.pid', rows.pid.packed],
-    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Int32Array]),
+    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
     ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
@@ -295,7 +299,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   for (let tries = 0; tries < 4; tries++) {
     let at = align8(HEADER_BYTES + json.length);
     blobs = arrays.map(([name, a], k) => {
-      const kind = a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint32Array ? 'u32' : 'u8';
+      const kind = a instanceof Float64Array ? 'f64' : a instanceof Uint32Array ? 'u32' : a instanceof Uint16Array ? 'u16' : 'u8';
       const ref: BlobRef = { name, kind, offset: at, length: a.length, sum: sums[k] };
       at = align8(at + a.byteLength);
       return ref;
