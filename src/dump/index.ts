@@ -2,7 +2,7 @@
 export { readDump, type ReadOptions } from './reader.js';
 export { detectCompression, type Compression } from './magic.js';
 export { releaseSpool } from './spool.js';
-export { processAt, findProcess, NumberColumn, PidColumn, TextColumn } from './process-table.js';
+export { processAt, findProcess, NumberColumn, PidColumn, TextColumn, type Cells } from './process-table.js';
 export { SectionIndex, type SectionIndexPart } from './section-index.js';
 export { sectionLines, type SectionLinesOptions } from './section-lines.js';
 export { parseSystemVersion } from './sections/header.js';
