@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { checksum } from './checksum.js';
+import { NumberColumn } from './columns.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
@@ -59,7 +60,8 @@ interface Description {
     big: Record<string, Array<[number, number]>>;
   };
   index: { tagNames: string[]; otherIds: Array<[number, string]>; longLengths: Array<[number, number]> };
-  binaries: { count: number; totalBytes: number };
+  /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
+  binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
   blobs: BlobRef[];
 }
 
@@ -210,6 +212,10 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
   };
   const bins = d.binaries.count;
+  const sizeCells = blobs.get('bin.sizeBytes');
+  const sizeBig = d.binaries.sizeBig;
+  if (!isCells(sizeCells) || sizeCells.length !== bins || !Array.isArray(sizeBig)) return undefined;
+  if (!sizeBig.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < bins && typeof v === 'number')) return undefined;
   const cps = blobs.get('bin.cpRow')?.length ?? -1;
   return {
     ...d.fields,
@@ -217,7 +223,8 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     processes: tableFromPart(part),
     index: SectionIndex.fromPart(indexPart),
     binaries: {
-      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins), sizeBytes: f64('bin.sizeBytes', bins),
+      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins),
+      sizeBytes: new NumberColumn(sizeCells, new Map(sizeBig)),
       checkpoints: { row: f64('bin.cpRow', cps), bodyOffset: f64('bin.cpOffset', cps) },
     },
   };
@@ -277,7 +284,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     ['proc.pid', rows.pid.packed],
     ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
     ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
-    ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
+    ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
   ];
   const description = (blobs: BlobRef[]): Description => ({
@@ -288,7 +295,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
     index: { tagNames: ix.tagNames, otherIds: ix.otherIds, longLengths: ix.longLengths },
-    binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
+    binaries: { count: binaries.count, totalBytes: binaries.totalBytes, sizeBig: binaries.sizeBytes.bigEntries(binaries.count) },
     blobs,
   });
   // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,

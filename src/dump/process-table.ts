@@ -1,6 +1,9 @@
 import { BytesInterner } from './bytes.js';
+import { cellsLike, NumberColumn, topOf, widened, type Cells } from './columns.js';
 import { packPid, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
+
+export { NumberColumn, type Cells };
 
 export const NUMERIC_COLUMNS = [
   'messageQueueLength', 'reductions', 'memoryBytes', 'stackHeapBytes', 'oldHeapBytes', 'heapUnusedBytes',
@@ -13,26 +16,6 @@ const TEXT = TEXT_COLUMNS;
 
 export type NumericColumn = (typeof NUMERIC)[number];
 export type TextColumnName = (typeof TEXT)[number];
-
-/** Cells of a column: as narrow as its values allow (see NumberColumn, TextColumn). */
-export type Cells = Uint8Array | Uint16Array | Uint32Array;
-
-/** The next wider cells than `a` (same length, values copied). */
-function widened(a: Cells): Cells {
-  const w = a instanceof Uint8Array ? new Uint16Array(a.length) : new Uint32Array(a.length);
-  w.set(a);
-  return w;
-}
-
-/** The marker of the widest cell value of these cells: 0xff, 0xffff or 0xffffffff. */
-function topOf(a: Cells): number {
-  return a instanceof Uint8Array ? 0xff : a instanceof Uint16Array ? 0xffff : 0xffffffff;
-}
-
-/** The same kind of cells as `like`, of length n. */
-export function cellsLike(like: Cells, n: number): Cells {
-  return like instanceof Uint8Array ? new Uint8Array(n) : like instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
-}
 
 /**
  * A text column: per row 1 + a code into `values`, the distinct texts of the table (0: not in
@@ -91,81 +74,6 @@ export class PidColumn {
       return -1;
     }
     return this.packed.indexOf(p);
-  }
-}
-
-/**
- * Values past a column's cells kept on the side before the column widens: a few big processes
- * (one 2 GB mailbox among 3,000,000 processes of 3 KB) stay in a small Map, while a column
- * whose values are mostly wide gets wide cells. 4,096 entries are well under 1 MB.
- */
-const MAX_SIDE_VALUES = 4096;
-
-/**
- * A numeric column: per row 1 + the value (0: the dump did not write it), in cells of 1, 2 or 4
- * bytes: counts and sizes of most processes are small, and 3,000,000 processes times 14
- * columns of 4 bytes (168 MB) was half the memory of a scan of such a dump. A value that does
- * not fit the cells (a big process; 4 Gi or more, or not a whole number, whatever the width)
- * has the cells' top value and is kept by row on the side; when the side holds more than
- * MAX_SIDE_VALUES, the cells widen and take back what now fits. `at(i)` is NaN where the dump
- * has no value.
- */
-export class NumberColumn {
-  /** The cells' top value (the marker of a value on the side); cells keep their width when replaced. */
-  private top: number;
-
-  constructor(public cells: Cells, public readonly big: Map<number, number>) {
-    this.top = topOf(cells);
-  }
-
-  get length(): number {
-    return this.cells.length;
-  }
-
-  at(i: number): number {
-    const c = this.cells[i];
-    if (c === 0) return NaN;
-    return c < this.top ? c - 1 : (this.big.get(i) ?? NaN);
-  }
-
-  set(i: number, v: number): void {
-    const top = this.top;
-    if (v >>> 0 === v && v + 1 < top) this.cells[i] = v + 1;
-    else if (Number.isNaN(v)) this.cells[i] = 0;
-    else {
-      this.cells[i] = top;
-      this.big.set(i, v);
-      if (this.big.size > MAX_SIDE_VALUES && top !== 0xffffffff) this.widen();
-    }
-  }
-
-  /** Wider cells; the values on the side that now fit go into them. */
-  private widen(): void {
-    const old = this.top;
-    this.cells = widened(this.cells);
-    const top = (this.top = topOf(this.cells));
-    for (const [row, v] of this.big) {
-      // An entry whose row was set again since (to a value that fits) is stale.
-      if (this.cells[row] !== old) {
-        this.big.delete(row);
-        continue;
-      }
-      if (v >>> 0 === v && v + 1 < top) {
-        this.cells[row] = v + 1;
-        this.big.delete(row);
-      } else this.cells[row] = top;
-    }
-  }
-
-  /** At least as wide as `like` (the parallel reader appends a part's cells). */
-  widenTo(like: Cells): void {
-    while (this.top < topOf(like)) this.widen();
-  }
-
-  /** The values that do not fit a cell, for rows below n. */
-  bigEntries(n: number): Array<[number, number]> {
-    const top = this.top;
-    return [...this.big].filter(([row]) => row < n && this.cells[row] === top);
   }
 }
 
