@@ -60,8 +60,7 @@ export class BinaryTableBuilder {
     for (const p of parts) {
       for (let k = 0; k < p.cpRow.length; k++) this.checkpoint(this.count + p.cpRow[k], p.cpOffset[k]);
       this.address.set(p.address, this.count);
-      this.size.widenTo(p.sizeBytes.cells);
-      this.size.cells.set(p.sizeBytes.cells, this.count);
+      this.size.copyIn(p.sizeBytes.cells, this.count);
       for (const [row, v] of p.sizeBytes.big) this.size.set(this.count + row, v);
       this.count += p.address.length;
       this.totalBytes += p.totalBytes;

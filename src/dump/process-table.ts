@@ -24,6 +24,9 @@ export type TextColumnName = (typeof TEXT)[number];
  * so the cells start at one byte each and widen (to 2, then 4) only when a code needs it.
  */
 export class TextColumn {
+  /** Rows below this may have a code (rows past it are zeros: see widened). */
+  private used = 0;
+
   constructor(public codes: Cells, public readonly values: readonly string[]) {}
 
   at(i: number): string | undefined {
@@ -35,11 +38,17 @@ export class TextColumn {
   setCode(i: number, code: number): void {
     this.fit(code);
     this.codes[i] = code + 1;
+    if (i >= this.used) this.used = i + 1;
   }
 
   /** Cells wide enough for code `code`. */
   fit(code: number): void {
-    while (code + 1 > topOf(this.codes)) this.codes = widened(this.codes);
+    while (code + 1 > topOf(this.codes)) this.codes = widened(this.codes, this.used);
+  }
+
+  /** Rows below `rows` may now have codes written straight into `codes` (appendParts). */
+  wrote(rows: number): void {
+    if (rows > this.used) this.used = rows;
   }
 
   /** The code of a text, -1 when no row can have it: a scan of every row then compares numbers. */
@@ -153,8 +162,7 @@ export class ProcessTableBuilder {
     for (const p of parts) {
       for (const k of NUMERIC) {
         const col = t[k];
-        col.widenTo(p.numeric[k].cells);
-        col.cells.set(p.numeric[k].cells, at);
+        col.copyIn(p.numeric[k].cells, at);
         // The part's cells that mark a value on the side hold its top, which may be a value in
         // wider cells: set() writes each again.
         for (const [row, v] of p.numeric[k].big) col.set(at + row, v);
@@ -170,6 +178,7 @@ export class ProcessTableBuilder {
         t[k].fit(top - 1);
         const to = t[k].codes;
         for (let r = 0; r < p.count; r++) to[at + r] = from[r] === 0 ? 0 : remap[from[r] - 1];
+        t[k].wrote(at + p.count);
       }
       at += p.count;
     }
