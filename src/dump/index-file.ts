@@ -59,7 +59,8 @@ interface Description {
     /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
-  index: { tagNames: string[]; otherIds: Array<[number, string]>; longLengths: Array<[number, number]> };
+  /** lengthsBig: the body lengths that do not fit their cells (NumberColumn). */
+  index: { tagNames: string[]; otherIds: Array<[number, string]>; lengthsBig: Array<[number, number]> };
   /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
   binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
   blobs: BlobRef[];
@@ -172,11 +173,6 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
     return a;
   };
-  const u32 = (name: string, n: number): Uint32Array => {
-    const a = blobs.get(name);
-    if (!(a instanceof Uint32Array) || a.length !== n) throw new Error(`index: ${name}`);
-    return a;
-  };
   const p = d.processes;
   const n = p.count;
   const packed = blobs.get('proc.pid');
@@ -204,11 +200,12 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
   const entries = tags.length;
-  if (!Array.isArray(d.index.longLengths) || !d.index.longLengths.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
+  const lengths = blobs.get('index.lengths');
+  if (!isCells(lengths) || lengths.length !== entries) return undefined;
+  if (!Array.isArray(d.index.lengthsBig) || !d.index.lengthsBig.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
   for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
   const indexPart: SectionIndexPart = {
-    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: u32('index.lengths', entries),
-    longLengths: d.index.longLengths,
+    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: { cells: lengths, big: d.index.lengthsBig },
     packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
   };
   const bins = d.binaries.count;
@@ -283,7 +280,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Cells]),
     ['proc.pid', rows.pid.packed],
     ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
-    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
+    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths.cells], ['index.packedIds', ix.packedIds],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
   ];
@@ -294,7 +291,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
       count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
-    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, longLengths: ix.longLengths },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes, sizeBig: binaries.sizeBytes.bigEntries(binaries.count) },
     blobs,
   });
