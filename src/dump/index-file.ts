@@ -7,11 +7,11 @@
  * It is kept beside the dump (`DUMP.bsidx`) when that directory is writable, else in the user
  * cache directory (`$XDG_CACHE_HOME/beamscope`, by default `~/.cache/beamscope`), under a hash of the
  * dump's real path; `BEAMSCOPE_INDEX_DIR` names one directory for all of them instead. It is used only when it is for this very file: same size, same modification
- * time, same CRC-32 of the first and last 64 KiB, and its own checksums intact (checksum.ts). Anything else (stale,
+ * time, same CRC-32 of the first and last 64 KiB, and its own CRC-32s intact. Anything else (stale,
  * another dump's, cut, corrupt, another format version) is ignored and rebuilt: never trusted.
  *
- * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, checksum of the
- * JSON, 0), the JSON description, and the typed arrays it lists with the checksum of each, each
+ * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of the
+ * JSON, 0), the JSON description, and the typed arrays it lists with the CRC-32 of each, each
  * at an offset that is a multiple of 8, so that they are used in place, without a copy.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +19,6 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, rena
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { checksum } from './checksum.js';
 import { NumberColumn } from './columns.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
@@ -47,7 +46,7 @@ interface BlobRef {
   /** From the start of the file; a multiple of 8. */
   offset: number;
   length: number;
-  /** checksum() of the array's bytes. */
+  /** crc32() of the array's bytes. */
   sum: number;
 }
 
@@ -145,7 +144,7 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const jsonBytes = buf.readUInt32LE(MAGIC.length + 4);
   const crc = buf.readUInt32LE(MAGIC.length + 8);
   if (version !== INDEX_FORMAT_VERSION || buf.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > buf.length) return undefined;
-  if (checksum(buf.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes)) !== crc) return undefined;
+  if (crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes)) !== crc) return undefined;
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
@@ -156,10 +155,10 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     const a = b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
       : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length)
           : b.kind === 'u16' ? new Uint16Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
-    if (checksum(a) !== b.sum) return undefined;
+    if (crc32(a) !== b.sum) return undefined;
     blobs.set(b.name, a);
   }
-  // The checksums cover the JSON and the arrays; the padding between them must be the zeros
+  // The CRC-32s cover the JSON and the arrays; the padding between them must be the zeros
   // written, and nothing may follow the last array: every byte of the file is checked.
   let end = HEADER_BYTES + jsonBytes;
   for (const b of [...d.blobs].sort((x, y) => x.offset - y.offset)) {
@@ -297,7 +296,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   });
   // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,
   // and once more if the offsets' own digits moved it.
-  const sums = arrays.map(([, a]) => checksum(a));
+  const sums = arrays.map(([, a]) => crc32(a));
   let blobs: BlobRef[] = [];
   let json = Buffer.from(JSON.stringify(description(blobs), replace));
   for (let tries = 0; tries < 4; tries++) {
@@ -329,7 +328,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   MAGIC.copy(head);
   head.writeUInt32LE(INDEX_FORMAT_VERSION, MAGIC.length);
   head.writeUInt32LE(json.length, MAGIC.length + 4);
-  head.writeUInt32LE(checksum(json), MAGIC.length + 8);
+  head.writeUInt32LE(crc32(json), MAGIC.length + 8);
   return [head, ...parts];
 }
 
