@@ -1,6 +1,6 @@
 import { readDump } from '../../src/dump/reader.js';
 import { detectInput, peekFile } from '../../src/input/index.js';
-import { removeIndex } from '../../src/dump/index-file.js';
+import { removeIndex, type IndexResult } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
 import { defineCommand, inputPath, runCommand, toJson, writeOut } from '../common.js';
@@ -40,7 +40,7 @@ const command = defineCommand({
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (dump.source.compression) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
-      const result = {
+      const result: IndexResult = {
         schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
         sections: dump.index.size + dump.binaries.count, processes: dump.processes.count, binaries: dump.binaries.count, seconds,
