@@ -5,7 +5,7 @@
 import type { AllocatorModel } from '../alloc/model.js';
 import { containerValue } from '../alloc/recon.js';
 import { formatBytes } from '../text/format.js';
-import { type CheckRule, type Measurement, pct } from './metric.js';
+import { type CheckRule, type Measurement, type MetricDraft, pct } from './metric.js';
 import { defaultThresholds, ruleById } from './rules.js';
 
 /** Per type: current mbcs usage (with the pool, as recon's current) and max mbcs usage. */
@@ -50,27 +50,32 @@ export function judgedTypes(model: AllocatorModel, minType: number, allCarriers:
   };
 }
 
-export const mbcsUsageRule: CheckRule = {
-  id: 'mbcs-usage',
-  title: ruleById('mbcs-usage')!.title,
-  needs: ['allocator statistics (mbcs carriers and blocks per type)', "alloc's findings by type"],
-  thresholds: defaultThresholds('mbcs-usage'),
-  evaluate({ model, minTypeBytes: minType, label, allCarriers, findingOn }) {
-    const out: Measurement[] = [];
-    const judged = judgedTypes(model, minType, allCarriers);
-    if ('notChecked' in judged) return [judged];
-    for (const { x, small, waste } of judged.types) {
-      const cur = x.carriers > 0 ? x.blocks / x.carriers : 1;
-      out.push({ metric: {
-        subject: x.type,
-        label: label(`${x.type}_mbcs`),
-        value: cur * 100,
-        perf: { value: cur * 100, uom: '%', scale: 1, min: 0, max: 100 },
-        text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
-        short: `${x.type} mbcs usage ${pct(cur * 100)}`,
-        ...small,
-      }, how: { waste, finding: findingOn.get(x.type) } });
-    }
-    return out;
-  },
-};
+/**
+ * A rule with one metric per judged type (mbcs-usage, current-vs-max): `draft` writes the metric of
+ * a type from its current mbcs usage; the waste scale and alloc's finding on the type grade it.
+ */
+export function perTypeRule(id: 'mbcs-usage' | 'current-vs-max', needs: string[], draft: (x: JudgedType['x'], cur: number, label: (l: string) => string) => MetricDraft): CheckRule {
+  return {
+    id,
+    title: ruleById(id)!.title,
+    needs,
+    thresholds: defaultThresholds(id),
+    evaluate({ model, minTypeBytes, label, allCarriers, findingOn }) {
+      const judged = judgedTypes(model, minTypeBytes, allCarriers);
+      if ('notChecked' in judged) return [judged];
+      return judged.types.map(({ x, small, waste }): Measurement => {
+        const cur = x.carriers > 0 ? x.blocks / x.carriers : 1;
+        return { metric: { ...draft(x, cur, label), ...small }, how: { waste, finding: findingOn.get(x.type) } };
+      });
+    },
+  };
+}
+
+export const mbcsUsageRule = perTypeRule('mbcs-usage', ['allocator statistics (mbcs carriers and blocks per type)', "alloc's findings by type"], (x, cur, label) => ({
+  subject: x.type,
+  label: label(`${x.type}_mbcs`),
+  value: cur * 100,
+  perf: { value: cur * 100, uom: '%', scale: 1, min: 0, max: 100 },
+  text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
+  short: `${x.type} mbcs usage ${pct(cur * 100)}`,
+}));

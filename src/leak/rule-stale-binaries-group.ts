@@ -3,20 +3,16 @@
  * binary references (only what the members not flagged one by one hold).
  */
 import type { Finding } from '../findings.js';
-import { threshold, type Rule } from '../rules/rule.js';
+import type { Rule } from '../rules/rule.js';
 import { countOf, formatBytes, formatPercent, who } from '../text/format.js';
-import { DEFAULT_LEAK_THRESHOLDS } from './thresholds.js';
+import { STALE_THRESHOLDS } from './thresholds.js';
 import type { LeakFacts } from './types.js';
 
 export const staleBinariesGroupRule: Rule<LeakFacts> = {
   id: 'leak.stale-binaries-group',
   title: 'processes of one kind holding stale binary references together',
   needs: ['stale estimates grouped by initial call'],
-  thresholds: {
-    staleMinBytes: threshold(DEFAULT_LEAK_THRESHOLDS.staleMinBytes, 'bytes', 'a group is flagged at this many stale bytes or more...'),
-    staleMinShare: threshold(DEFAULT_LEAK_THRESHOLDS.staleMinShare, 'ratio', '...and at least this share of =memory binary'),
-    staleCriticalShare: threshold(DEFAULT_LEAK_THRESHOLDS.staleCriticalShare, 'ratio', 'critical at this share of =memory binary'),
-  },
+  thresholds: STALE_THRESHOLDS,
   evaluate({ report: r, top }) {
     const out: Finding[] = [];
     const th = r.thresholds;

@@ -3,20 +3,16 @@
  * (flagged by the report's thresholds, which `--stale-min-bytes`/`--stale-min-share` set).
  */
 import type { Finding } from '../findings.js';
-import { threshold, type Rule } from '../rules/rule.js';
+import type { Rule } from '../rules/rule.js';
 import { formatBytes, formatPercent, who } from '../text/format.js';
-import { DEFAULT_LEAK_THRESHOLDS } from './thresholds.js';
+import { STALE_THRESHOLDS } from './thresholds.js';
 import type { LeakFacts } from './types.js';
 
 export const staleBinariesRule: Rule<LeakFacts> = {
   id: 'leak.stale-binaries',
   title: 'a process holding binary references it dropped and has not collected',
   needs: ['stale estimates (BinVHeap + OldBinVHeap against the heap scan)', '=memory binary'],
-  thresholds: {
-    staleMinBytes: threshold(DEFAULT_LEAK_THRESHOLDS.staleMinBytes, 'bytes', 'a stale estimate is flagged at this many bytes or more...'),
-    staleMinShare: threshold(DEFAULT_LEAK_THRESHOLDS.staleMinShare, 'ratio', '...and at least this share of =memory binary'),
-    staleCriticalShare: threshold(DEFAULT_LEAK_THRESHOLDS.staleCriticalShare, 'ratio', 'critical at this share of =memory binary'),
-  },
+  thresholds: STALE_THRESHOLDS,
   evaluate({ report: r, top }) {
     const out: Finding[] = [];
     const th = r.thresholds;
