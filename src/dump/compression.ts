@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import { detectCompression, type Compression } from './magic.js';
+import { detectCompression, type Compression } from '../input/magic.js';
 
 /**
  * Compressed dumps: their decompressed bytes as a stream. Which format a file or stream is in is
- * told by its first bytes in magic.ts, with the dump's own magic (re-exported here).
+ * told by its first bytes in src/input/magic.ts (re-exported here).
  */
 export { detectCompression, type Compression };
 

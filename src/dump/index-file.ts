@@ -367,3 +367,20 @@ export function isIndexFile(path: string): boolean {
     return false;
   }
 }
+
+/** The JSON document of `beamscope index --format json` (schemas/index.schema.json). */
+export interface IndexResult {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  /** The dump, as given. */
+  dump: string;
+  /** The saved index file, or null when none was saved. */
+  index: string | null;
+  status: 'up to date' | 'built' | 'not saved';
+  /** Sections indexed (with the =binary sections). */
+  sections: number;
+  processes: number;
+  binaries: number;
+  /** How long reading and indexing took. */
+  seconds: number;
+}

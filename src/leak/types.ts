@@ -86,6 +86,12 @@ export interface BinaryAccounting {
   vheapBytes: Bytes;
 }
 
+/** What the dump leak rules read: the report (its lists complete, before they are cut to `top`) and how many rows to flag. */
+export interface LeakFacts {
+  report: DumpLeakReport;
+  top: number;
+}
+
 export interface LeakThresholds {
   /** A stale estimate (process or group) is flagged at this many bytes or more (default 512 KiB)... */
   staleMinBytes: Bytes;

@@ -13,8 +13,46 @@ export interface ProcTextOptions {
   top?: number;
 }
 
-/** The JSON document of `beamscope proc --format json`. */
-export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unknown> {
+/** The JSON document of `beamscope proc --format json` (schemas/proc.schema.json). Absent values are null. */
+export interface ProcJson {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  pid: string;
+  name: string | null;
+  state: string | null;
+  /** The real initial call (`$initial_call` for proc_lib processes, else `Spawned as`). */
+  initialCall: string | null;
+  spawnedAs: string | null;
+  spawnedBy: string | null;
+  currentCall: string | null;
+  ancestors: string[];
+  memoryBytes: number | null;
+  reductions: number | null;
+  messageQueueLength: number;
+  /** Messages found in `=proc_messages` (fewer for sensitive or exiting processes). */
+  messagesInDump: number;
+  messageShapes: Array<{ shape: string; count: number; estimatedBytes: number; binaryBytes: number; example: string }>;
+  messageSamples: Array<{ index: number; message: string; seqTraceToken: string | null }>;
+  dictionary: Array<{ key: string; value: string }>;
+  stack: Array<{ function: string | null; returnTo: string | null; yRegisters: Array<{ label: string; value: string | null }> }>;
+  binaries: {
+    count: number;
+    totalBytes: number;
+    /** Null when the other heaps were not scanned (--no-sharing). */
+    exclusiveBytes: number | null;
+    sharedBytes: number | null;
+    held: Array<{ address: string; sizeBytes: number | null; references: number; otherHolders: number | null; literal: boolean | null; shared: boolean | null }>;
+  };
+  links: string[];
+  monitors: string[];
+  monitoredBy: string[];
+  /** Every `Key: value` line of `=proc`, in order; word fields also in bytes. */
+  record: Array<{ key: string; value: string; bytes?: number }>;
+  deepDumped: boolean;
+  warnings: string[];
+}
+
+export function procToJson(d: ProcessDetail, top = Infinity): ProcJson {
   const r = d.record;
   const num = (n: number) => (Number.isFinite(n) ? n : null);
   return {
