@@ -739,7 +739,7 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   out.push('');
   out.push('Dumps:');
   for (const l of dumpLines(res)) out.push(`  ${l}`);
-  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):'], ['20', 'Targets (issue 20, compressed dumps; ratios from the same run):']] as const) {
+  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):'], ['20', 'Targets (issue 20, compressed dumps; ratios from the same run):'], ['17', 'Targets (issue 17, the HTML report; ratio from the same run):']] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
@@ -788,7 +788,7 @@ function markdown(res: Results): string {
     out.push('');
     for (const l of dumpLines(res)) out.push(`- ${l}`);
   }
-  for (const issue of ['2/3', '14', '20'] as const) {
+  for (const issue of ['2/3', '14', '20', '17'] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
