@@ -47,6 +47,13 @@ describe.skipIf(!existsSync(CLI))('beamscope report (CLI)', () => {
     expect(stdout.stdout.length).toBeGreaterThan(100_000);
   });
 
+  it('reads a compressed dump on stdin and writes the page to stdout', () => {
+    const r = beamscope(['report', '-'], readFileSync(`${MAILBOX}.gz`));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<!DOCTYPE html>/);
+    expect(r.stdout).toContain('big_mailbox');
+  });
+
   it('bad input: one line, exit 1; no input: usage, exit 2', () => {
     const r = beamscope(['report', join(dir, 'no-such.dump')]);
     expect(r.code).toBe(1);
