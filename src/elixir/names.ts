@@ -58,6 +58,8 @@ export function elixirShape(shape: string): string {
 
 class ShapeReader {
   private i = 0;
+  /** Set by `item` when it read a 2-tuple tagged with an atom: the makings of a keyword entry. */
+  private pair: [string, string] | undefined;
   constructor(private readonly s: string) {}
 
   done(): boolean {
@@ -94,13 +96,19 @@ class ShapeReader {
 
   item(literal: boolean): string {
     this.space();
+    this.pair = undefined;
     if (this.eat('{')) {
       const parts: string[] = [];
+      let tag: string | undefined;
       if (!this.eat('}')) {
-        do parts.push(this.item(parts.length === 0));
-        while (this.eat(','));
+        do {
+          const at = this.i;
+          parts.push(this.item(parts.length === 0));
+          if (parts.length === 1 && parts[0].startsWith(':')) tag = unquoteAtom(this.s.slice(at, this.i).trim());
+        } while (this.eat(','));
         if (!this.eat('}')) this.fail();
       }
+      this.pair = tag !== undefined && parts.length === 2 && !tag.startsWith('Elixir.') ? [tag, parts[1]] : undefined;
       return `{${parts.join(', ')}}`;
     }
     if (this.eat('#{')) {
@@ -122,8 +130,11 @@ class ShapeReader {
     if (this.eat('[]')) return '[]';
     if (this.eat('[')) {
       const head = this.item(false);
+      const pair = this.pair;
       const tail = this.eat('|') ? ` | ${this.item(false)}` : '';
       if (!this.eat(']')) this.fail();
+      // A list of {atom, value} pairs of one shape is a keyword list: `[timeout: integer]`.
+      if (pair && !tail) return `[${inspectKey(pair[0])} ${pair[1]}]`;
       return `[${head}${tail}]`;
     }
     if (this.eat('...')) return '...';

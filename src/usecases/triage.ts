@@ -7,6 +7,8 @@ import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { MiB } from '../text/units.js';
+import { elixirStructs } from '../elixir/detect.js';
+import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -18,6 +20,8 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   decodeBudgetBytes?: number;
   /** Messages per mailbox whose shapes are counted (default 5,000; the rest are not looked at). */
   shapeSampleMessages?: number;
+  /** Add Elixir renderings of names, shapes and findings (src/elixir/report.ts), and why. */
+  elixir?: { reason: string };
 }
 
 const DEFAULT_BUDGET = 256 * MiB;
@@ -58,7 +62,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         details.set(pid, {
           ancestors: id.ancestors,
           ...(id.initialCall ? { initialCall: id.initialCall } : {}),
-          messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes })),
+          messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes,
+            ...(opts.elixir ? { elixir: elixirShapeRow(s, 120, elixirStructs(dump)) } : {}) })),
           messagesSampled: shapes.messages,
         });
       } catch (e) {
@@ -71,7 +76,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
-  return report;
+  return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
 }
 
 /**

@@ -63,7 +63,8 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
       }
       case 'map': {
         if (depth >= MAX_SHAPE_DEPTH || t.v.length > 8 || !t.v.every(([k]) => k.t === 'atom')) return 'map';
-        return `#{${t.v.map(([k, v]) => `${atomLiteral((k as { v: string }).v)} => ${skel(v, depth + 1, false)}`).join(', ')}}`;
+        // An Elixir struct's name (`__struct__ => 'Elixir.Foo'`) is part of its shape, like a tag.
+        return `#{${t.v.map(([k, v]) => `${atomLiteral((k as { v: string }).v)} => ${skel(v, depth + 1, (k as { v: string }).v === '__struct__')}`).join(', ')}}`;
       }
       case 'binary':
         if (depth > MAX_SHAPE_DEPTH) return 'binary';
@@ -129,6 +130,8 @@ export interface ShapeRow {
   shape: string;
   count: number;
   example: string;
+  /** The example's term (for printing it in another syntax, src/elixir). */
+  exampleTerm?: Term;
   /** Heap bytes of these messages (flat size x word size), without off-heap binary payloads. */
   estimatedBytes: number;
   /** Refc binary payload bytes they reference (a payload shared by many counts each time). */
@@ -136,7 +139,7 @@ export interface ShapeRow {
 }
 
 /** A row of a ShapeHistogram, as handed out by `rowRef` (opaque outside this module). */
-export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string }
+export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string; exampleTerm?: Term }
 
 /** Counts shapes; bounded to `maxShapes` distinct skeletons (the rest go to one row). */
 export class ShapeHistogram {
@@ -158,10 +161,14 @@ export class ShapeHistogram {
         this.other.count++;
         this.other.bytes += s.bytes;
         this.other.bin += s.binaryBytes;
-        if (!this.other.example) this.other.example = printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth });
+        if (!this.other.example) {
+          this.other.exampleTerm = exampleTerm ? exampleTerm() : term;
+          this.other.example = printTerm(this.other.exampleTerm, { maxChars: this.exampleWidth });
+        }
         return;
       }
-      row = { count: 0, bytes: 0, bin: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth }) };
+      const example = exampleTerm ? exampleTerm() : term;
+      row = { count: 0, bytes: 0, bin: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(example, { maxChars: this.exampleWidth }), exampleTerm: example };
       this.rows.set(s.key, row);
     }
     row.count++;
@@ -212,9 +219,9 @@ export class ShapeHistogram {
         i++;
         return lo === hi ? `(${lo})` : `(${lo}..${hi})`;
       });
-      out.push({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes, binaryBytes: r.bin });
+      out.push({ shape, count: r.count, example: r.example, exampleTerm: r.exampleTerm, estimatedBytes: r.bytes, binaryBytes: r.bin });
     }
-    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin });
+    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, exampleTerm: this.other.exampleTerm, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin });
     return out.sort((a, b) => b.count - a.count || b.estimatedBytes - a.estimatedBytes || (a.shape < b.shape ? -1 : 1));
   }
 }
