@@ -138,6 +138,15 @@ export interface ShapeRow {
   binaryBytes: number;
 }
 
+/**
+ * The example's term, not enumerable: a Term is not JSON (bigints, byte arrays), and rows are
+ * serialised and compared as they are.
+ */
+function withExampleTerm(row: ShapeRow, term: Term | undefined): ShapeRow {
+  if (term !== undefined) Object.defineProperty(row, 'exampleTerm', { value: term, enumerable: false });
+  return row;
+}
+
 /** A row of a ShapeHistogram, as handed out by `rowRef` (opaque outside this module). */
 export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string; exampleTerm?: Term }
 
@@ -219,9 +228,9 @@ export class ShapeHistogram {
         i++;
         return lo === hi ? `(${lo})` : `(${lo}..${hi})`;
       });
-      out.push({ shape, count: r.count, example: r.example, exampleTerm: r.exampleTerm, estimatedBytes: r.bytes, binaryBytes: r.bin });
+      out.push(withExampleTerm({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes, binaryBytes: r.bin }, r.exampleTerm));
     }
-    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, exampleTerm: this.other.exampleTerm, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin });
+    if (this.other.count > 0) out.push(withExampleTerm({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin }, this.other.exampleTerm));
     return out.sort((a, b) => b.count - a.count || b.estimatedBytes - a.estimatedBytes || (a.shape < b.shape ? -1 : 1));
   }
 }
