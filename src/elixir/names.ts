@@ -38,6 +38,19 @@ export function elixirCode(text: string): string {
   return text.replace(MFA, (_m, m: string, f: string, a: string) => elixirFunction(unquoteAtom(m), unquoteAtom(f), a));
 }
 
+const QUOTED_ELIXIR_ATOM = /'Elixir\.(?:[^'\\]|\\.)*'/g;
+const BARE_ALIAS = /(?<![\w.'@])Elixir(?:\.[A-Z][A-Za-z0-9_]*)+(?![\w.@])/g;
+
+/**
+ * A text written with Erlang names (a finding's title, a group key, an ancestor) with Elixir's:
+ * every `m:f/a`, every quoted `'Elixir.*'` atom and every bare `Elixir.Mod` alias; the rest unchanged.
+ */
+export function elixirText(text: string): string {
+  return elixirCode(text)
+    .replace(QUOTED_ELIXIR_ATOM, (a) => inspectAtom(unquoteAtom(a)))
+    .replace(BARE_ALIAS, (a) => a.slice(7));
+}
+
 const TYPES = new Set(['integer', 'float', 'atom', 'string', 'list', 'improper_list', 'map', 'binary', 'pid', 'port', 'ref', 'fun', 'tuple']);
 
 /**

@@ -7,22 +7,14 @@
 import type { MessageShape, ProcessGroup, ProcessSummary, TriageReport } from '../dump/analyze/report-types.js';
 import type { Term } from '../dump/terms/model.js';
 import type { Finding } from '../findings.js';
-import { inspectAtom, inspectTerm } from './inspect.js';
-import { elixirCode, elixirShape, unquoteAtom } from './names.js';
+import type { DumpLeakReport } from '../leak/types.js';
+import { inspectTerm } from './inspect.js';
+import { elixirCode, elixirShape, elixirText, unquoteAtom } from './names.js';
 
 /** Names, group keys and texts of the reports in Elixir syntax, or as they are (Erlang). */
 export type Syntax = 'elixir' | 'erlang';
 export type SyntaxChoice = Syntax | 'auto';
-
-const QUOTED_ELIXIR_ATOM = /'Elixir\.(?:[^'\\]|\\.)*'/g;
-
-/**
- * A text written with Erlang names (a finding's title, a group key) with Elixir's: every `m:f/a`
- * and every quoted `'Elixir.*'` atom; the rest unchanged.
- */
-export function elixirText(text: string): string {
-  return elixirCode(text).replace(QUOTED_ELIXIR_ATOM, (a) => inspectAtom(unquoteAtom(a)));
-}
+export { elixirText };
 
 /** A process summary's names in Elixir syntax. */
 export function elixirSummary(p: ProcessSummary): NonNullable<ProcessSummary['elixir']> {
@@ -102,6 +94,20 @@ export function elixirAdvice(f: Finding, r: TriageReport): string[] {
       + ':DOWN, timer, late call replies) pile up. Check the message shapes against the clauses.');
   }
   return out;
+}
+
+/** Adds the Elixir renderings to `leak <dump>`'s report (in place) and returns it. */
+export function addElixirToDumpLeak(r: DumpLeakReport, reason: string): DumpLeakReport {
+  r.syntax = { name: 'elixir', reason };
+  const names = (p: { name: string | null; initialCall: string | null }) => ({
+    ...(p.name !== null ? { name: elixirCode(p.name) } : {}),
+    ...(p.initialCall !== null ? { initialCall: elixirCode(p.initialCall) } : {}),
+  });
+  for (const h of r.holders) h.elixir = names(h);
+  for (const s of r.staleEstimates) s.elixir = names(s);
+  for (const g of r.groups) g.elixir = { key: elixirText(g.key), ...(g.largest.name !== null ? { largestName: elixirCode(g.largest.name) } : {}) };
+  for (const f of r.findings) f.elixir = { title: elixirText(f.title), evidence: f.evidence.map(elixirText), advice: [] };
+  return r;
 }
 
 /** Which syntax a report uses: `auto` asks detect.ts. */

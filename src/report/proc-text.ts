@@ -7,7 +7,7 @@ import { printTerm } from '../dump/terms/printer.js';
 import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
 import type { Term } from '../dump/terms/model.js';
 import { inspectTerm } from '../elixir/inspect.js';
-import { elixirCode, elixirShape } from '../elixir/names.js';
+import { elixirShape, elixirText } from '../elixir/names.js';
 
 export interface ProcTextOptions {
   /** Terminal width: examples and terms are cut to it (default 100). */
@@ -28,7 +28,7 @@ export interface ElixirView {
 /** Erlang text, or its Elixir rendering when `ex` is set. */
 function viewer(ex: ElixirView | undefined) {
   return {
-    code: (t: string | undefined) => (t !== undefined && ex ? elixirCode(t) : t),
+    code: (t: string | undefined) => (t !== undefined && ex ? elixirText(t) : t),
     term: (t: Term, maxChars: number) => (ex ? inspectTerm(t, { maxChars, ...(ex.isStruct ? { isStruct: ex.isStruct } : {}) }) : printTerm(t, { maxChars })),
     shape: (t: string) => (ex ? elixirShape(t) : t),
   };
@@ -146,7 +146,7 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   out.push(`Stack: ${d.stack.frames.length} frames`);
   for (const f of d.stack.frames) {
     out.push(`  ${s(f.function ?? '?')}${f.returnTo ? `  -> returns to ${s(f.returnTo)}` : ''}`);
-    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? v.term(y.term, width * 2) : (y.text ?? '')}`, 6)}`);
+    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')}`, 6)}`);
   }
 
   out.push('');
