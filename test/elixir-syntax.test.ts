@@ -39,6 +39,7 @@ describe('names and shapes in Elixir syntax', () => {
     expect(elixirCode('gen_server:loop/7')).toBe(':gen_server.loop/7');
     expect(elixirCode("'Elixir.MyApp.Repo'")).toBe('MyApp.Repo');
     expect(elixirCode('logger')).toBe(':logger');
+    expect(elixirCode('undefined function Elixir.Path:expand/0')).toBe('undefined function Path.expand/0');
     expect(elixirCode("0x00007f (gen_server:loop/7 + 232)")).toBe('0x00007f (:gen_server.loop/7 + 232)');
     expect(elixirCode("'Elixir.Enum':'-reduce/3-lists^foldl/2-0-'/3")).toBe('Enum."-reduce/3-lists^foldl/2-0-"/3');
     expect(elixirShape("{'$gen_call', {pid, ref}, {get, atom}}")).toBe('{:"$gen_call", {pid, ref}, {:get, atom}}');

@@ -10,7 +10,9 @@ import { inspectAtom, inspectKey, remoteName } from './inspect.js';
 const QUOTED = String.raw`'(?:[^'\\]|\\.)*'`;
 const BARE = String.raw`[a-z][A-Za-z0-9_@]*`;
 const ATOM = `(?:${QUOTED}|${BARE})`;
-const MFA = new RegExp(`(?<![\\w@'.])(${ATOM}):(${ATOM})/(\\d+)`, 'g');
+// Slogans and some dump lines write atoms unquoted (`Elixir.Path:expand/0`): a bare alias is a module too.
+const MODULE = `(?:${ATOM}|Elixir(?:\\.[A-Z][A-Za-z0-9_]*)+)`;
+const MFA = new RegExp(`(?<![\\w@'.])(${MODULE}):(${ATOM})/(\\d+)`, 'g');
 const WHOLE_ATOM = new RegExp(`^${ATOM}$`);
 
 /** `'Elixir.Foo'` -> `Elixir.Foo` (an atom as the dump writes it, quoted or not). */

@@ -16,6 +16,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
     h.schedulers ? `${h.schedulers.online} scheduler${h.schedulers.online === 1 ? '' : 's'}` : undefined, h.jit ? 'JIT' : undefined].filter(Boolean).join(', ');
   out.push(`beamscope triage: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}${r.source.compression ? `, ${r.source.compression}` : r.source.gzip ? ', gzip' : ''}; dump format ${sanitize(h.dumpVersion)})`);
   out.push(`${vm}${h.created ? `; written ${sanitize(h.created)}` : ''}${r.nodes.thisNode ? `; node ${sanitize(r.nodes.thisNode)}` : ''}`);
+  if (r.syntax) out.push(`Names and terms in Elixir syntax (${sanitize(r.syntax.reason)}; --syntax erlang for Erlang's)`);
   out.push(`Slogan: ${sanitize(r.slogan, width * 3)}`);
   if (r.truncated) out.push(`TRUNCATED: the dump stops after ${formatBytes(r.truncation.bytesRead)}; see the end of this report.`);
 
