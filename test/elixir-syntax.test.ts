@@ -99,6 +99,11 @@ describe.skipIf(!built)('--syntax on the command line (needs npm run build)', ()
     expect(r.out).toContain('  1. :ok');
     expect(r.out).toContain('  2. :"hello world"');
     expect(r.out).toContain('  3. nil');
+    const j = JSON.parse(cli('proc', ELIXIR_DUMP, 'Beamscope.Fixture.Inbox', '--samples', '2', '--format', 'json').out);
+    expect(j.name).toBe("'Elixir.Beamscope.Fixture.Inbox'");
+    expect(j.elixir.name).toBe('Beamscope.Fixture.Inbox');
+    expect(j.messageSamples[1].message).toBe("'hello world'");
+    expect(j.elixir.messageSamples).toEqual([':ok', ':"hello world"']);
   });
 
   it('an Erlang node prints exactly as with --syntax erlang, and JSON has no elixir field', () => {

@@ -40,6 +40,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   }
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;
+    const isStruct = opts.elixir ? elixirStructs(dump) : undefined;
     const p = dump.processes;
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
@@ -63,7 +64,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
           ancestors: id.ancestors,
           ...(id.initialCall ? { initialCall: id.initialCall } : {}),
           messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes,
-            ...(opts.elixir ? { elixir: elixirShapeRow(s, 120, elixirStructs(dump)) } : {}) })),
+            ...(isStruct ? { elixir: elixirShapeRow(s, 120, isStruct) } : {}) })),
           messagesSampled: shapes.messages,
         });
       } catch (e) {
