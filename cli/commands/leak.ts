@@ -4,6 +4,8 @@ import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from 
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { defineCommand, inputPath, runCommand, stdinArgs, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, readDumpWithProgress, useColor } from '../progress.js';
+import { elixirFor } from '../syntax.js';
+import { addElixirToDumpLeak } from '../../src/elixir/report.js';
 
 
 type Kind = 'dump' | 'snapshot';
@@ -60,6 +62,8 @@ const command = defineCommand({
         } finally {
           scanProgress.done();
         }
+        const ex = elixirFor(dump);
+        if (ex) addElixirToDumpLeak(report, ex.reason);
         await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDumpLeakText(report, textOpts));
         return 0;
       }
