@@ -20,6 +20,9 @@ export const TOP_HOLDER_MIN_SHARE = 0.25;
 /** ...and this many bytes. */
 export const TOP_HOLDER_MIN_BYTES = MiB;
 
+/** diff: a kind of =memory that grew is a warning when it made this share of the total's growth, else info. */
+export const DIFF_WARNING_SHARE_OF_GROWTH = 0.5;
+
 /** The stale-estimate thresholds, named with their units: leak.stale-binaries and its group rule flag with them. */
 export const STALE_THRESHOLDS = {
   staleMinBytes: threshold(DEFAULT_LEAK_THRESHOLDS.staleMinBytes, 'bytes', 'a stale estimate (a process, or a group) is flagged at this many bytes or more...'),
