@@ -93,7 +93,7 @@ export function overviewPage(r: TriageReport): Page {
   const body = html`<p class="source">${r.source.path} · ${formatBytes(r.source.bytes)} · OTP ${r.header.otpRelease ?? '?'}, erts ${r.header.erts ?? '?'} · written ${r.header.created ?? '?'}</p>
 <p class="slogan">Slogan: <code>${r.slogan}</code></p>
 <section id="findings"><h2>Findings (${r.findings.length}, most important first)</h2>
-${r.findings.map((f) => html`<article class="finding ${f.severity}" data-id="${f.id}"><h3><span class="severity">${f.severity.toUpperCase()}</span> ${f.title}</h3>
+${r.findings.map((f) => html`<article class="finding ${f.severity}" data-id="${f.id}"><h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.title}</h3>
 <p>${f.explanation}</p><ul>${f.evidence.map((e) => html`<li>${e}</li>`)}</ul>
 ${f.subject?.kind === 'process' ? html`<p><a href="${processPath(f.subject.id)}">open ${f.subject.id}</a></p>` : ''}</article>`)}
 </section>
@@ -121,7 +121,7 @@ ${rows.map((p) => html`<tr><td><a href="${processPath(p.pid)}">${p.pid}</a></td>
 
 function shapesTable(shapes: Array<{ shape: string; count: number; example: string; estimatedBytes: number; binaryBytes: number }>): Html {
   return html`<table class="shapes"><thead><tr><th class="num">count</th><th class="num">est. size</th><th>shape</th><th>example</th></tr></thead><tbody>
-${shapes.map((s) => html`<tr><td class="num">${formatCount(s.count)}</td><td class="num">${fmtBytes(s.estimatedBytes)}</td><td class="shape"><code>${s.shape}</code></td><td><code>${s.example}</code></td></tr>`)}
+${shapes.map((s) => html`<tr><td class="num">${formatCount(s.count)}</td><td class="num">${fmtBytes(s.estimatedBytes)}</td><td class="shape text"><code>${s.shape}</code></td><td class="text"><code>${s.example}</code></td></tr>`)}
 </tbody></table>`;
 }
 
@@ -154,7 +154,7 @@ export function processesPage(page: ProcessesPage, limit: number): Page {
     const dir = on ? (q.descending ? 'asc' : 'desc') : c.num ? 'desc' : 'asc';
     const link = `/processes?${new URLSearchParams({ sort: c.key, dir, ...(q.filter ? { q: q.filter } : {}), limit: String(limit) }).toString()}`;
     const sortAttr = on ? (q.descending ? 'descending' : 'ascending') : 'none';
-    return html`<th class="${c.num ? 'num' : ''}" aria-sort="${sortAttr}" data-key="${c.key}"><a href="${link}">${c.label}${on ? (q.descending ? ' ▼' : ' ▲') : ''}</a></th>`;
+    return html`<th class="${c.num ? 'num' : ''}" aria-sort="${sortAttr}" data-key="${c.key}"><a href="${link}">${c.label}</a></th>`;
   });
   const body = html`<form class="filter nav-form" method="get" action="/processes">
 <input type="hidden" name="sort" value="${q.sort}"><input type="hidden" name="dir" value="${params.dir}"><input type="hidden" name="limit" value="${String(limit)}">
@@ -183,12 +183,12 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
   const r = d.record;
   const title = `Process ${d.pid}${r.name ? ` (${r.name})` : ''}`;
   const shapes = d.messages.shapes;
-  const body = html`<section id="summary"><table class="fields">
+  const body = html`<section id="summary"><table class="fields kv">
 <tr><th>State</th><td>${r.state ?? ''}</td><th>Initial call</th><td>${d.initialCall ?? r.spawnedAs ?? ''}</td></tr>
 <tr><th>Current function</th><td>${r.currentCall ?? ''}</td><th>Memory</th><td>${fmtBytes(r.memoryBytes)}</td></tr>
 <tr><th>Message queue</th><td>${fmtCount(d.messages.queueLength)}</td><th>Reductions</th><td>${fmtCount(r.reductions)}</td></tr>
 </table></section>
-<section id="relations"><h2>Links between</h2><table class="fields">
+<section id="relations"><h2>Links between</h2><table class="fields kv">
 <tr><th>Parent (spawned by)</th><td>${procLink(r.spawnedBy, session)}</td></tr>
 <tr><th>Ancestors</th><td>${d.ancestors.length === 0 ? '–' : d.ancestors.map((a, i) => [i > 0 ? ', ' : '', nameOrPidLink(a, session)])}</td></tr>
 <tr><th>Links</th><td>${listOfLinks(r.links, session)}</td></tr>
@@ -204,13 +204,13 @@ ${shapes.length > 0 ? html`<h3>Shapes</h3>${shapesTable(shapes.slice(0, 50))}` :
 ${messageList(page.messages)}
 </section>
 <section id="stack"><h2>Stack</h2>${d.stack.frames.length === 0 ? html`<p>not in the dump</p>` : html`<ol class="frames">${d.stack.frames.map((f) => html`<li><code>${f.function ?? '?'}</code>${f.returnTo ? html` returns to <code>${f.returnTo}</code>` : ''}
-${f.yRegisters.length > 0 ? html`<table class="yregs">${f.yRegisters.map((y) => html`<tr><th>${y.label}</th><td><code>${termText(y.term, y.text)}</code></td></tr>`)}</table>` : ''}</li>`)}</ol>`}</section>
-<section id="dictionary"><h2>Dictionary (${formatCount(d.dictionary.length)})</h2>${d.dictionary.length === 0 ? html`<p>empty or not in the dump</p>` : html`<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${d.dictionary.map((e) => html`<tr><td><code>${e.keyText}</code></td><td><code>${e.valueText}</code></td></tr>`)}</tbody></table>`}</section>
+${f.yRegisters.length > 0 ? html`<table class="yregs">${f.yRegisters.map((y) => html`<tr><th>${y.label}</th><td class="text"><code>${termText(y.term, y.text)}</code></td></tr>`)}</table>` : ''}</li>`)}</ol>`}</section>
+<section id="dictionary"><h2>Dictionary (${formatCount(d.dictionary.length)})</h2>${d.dictionary.length === 0 ? html`<p>empty or not in the dump</p>` : html`<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${d.dictionary.map((e) => html`<tr><td class="text"><code>${e.keyText}</code></td><td class="text"><code>${e.valueText}</code></td></tr>`)}</tbody></table>`}</section>
 <section id="binaries"><h2>Binaries held: ${formatCount(d.binaries.count)}, ${formatBytes(d.binaries.totalBytes)}</h2>
 ${d.binaries.sharingComputed ? html`<p>exclusive ${formatBytes(d.binaries.exclusiveBytes)}, shared ${formatBytes(d.binaries.sharedBytes)}</p>` : html`<p><a href="${`${processPath(d.pid)}?sharing=1#binaries`}">tell shared from exclusive</a> (reads every other heap)</p>`}
-${d.binaries.held.length > 0 ? html`<table><thead><tr><th>address</th><th class="num">size</th><th class="num">references</th>${d.binaries.sharingComputed ? trusted('<th class="num">other holders</th>') : ''}</tr></thead><tbody>${d.binaries.held.slice(0, 200).map((b) => html`<tr><td><code>${b.address}</code></td><td class="num">${fmtBytes(b.sizeBytes)}</td><td class="num">${formatCount(b.references)}</td>${d.binaries.sharingComputed ? html`<td class="num">${fmtCount(b.otherHolders)}</td>` : ''}</tr>`)}</tbody></table>` : ''}
+${d.binaries.held.length > 0 ? html`<table><thead><tr><th>address</th><th class="num">size</th><th class="num">references</th>${d.binaries.sharingComputed ? trusted('<th class="num">other holders</th>') : ''}</tr></thead><tbody>${d.binaries.held.slice(0, 200).map((b) => html`<tr><td class="text"><code>${b.address}</code></td><td class="num">${fmtBytes(b.sizeBytes)}</td><td class="num">${formatCount(b.references)}</td>${d.binaries.sharingComputed ? html`<td class="num">${fmtCount(b.otherHolders)}</td>` : ''}</tr>`)}</tbody></table>` : ''}
 </section>
-<section id="record"><h2>The =proc record</h2><table class="fields">${r.fields.map((f) => html`<tr><th>${f.key}</th><td>${f.value}${f.bytes !== undefined ? ` (${formatBytes(f.bytes)})` : ''}</td></tr>`)}</table></section>
+<section id="record"><h2>The =proc record</h2><table class="fields kv">${r.fields.map((f) => html`<tr><th>${f.key}</th><td>${f.value}${f.bytes !== undefined ? ` (${formatBytes(f.bytes)})` : ''}</td></tr>`)}</table></section>
 ${d.warnings.length > 0 ? html`<section id="warnings"><h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>` : ''}`;
   return layout(title, body);
 }
@@ -220,7 +220,7 @@ function messageList(m: MessagesPage, limit = 50): Html {
   const path = `${processPath(m.pid)}/messages`;
   const total = Number.isFinite(m.queueLength) ? m.queueLength : m.offset + m.messages.length + (m.more ? 1 : 0);
   return html`<table class="messages"><thead><tr><th class="num">#</th><th>shape</th><th>message</th></tr></thead><tbody>
-${m.messages.map((x) => html`<tr><td class="num">${formatCount(x.index + 1)}</td><td class="shape"><code>${x.shape}</code></td><td><code>${x.text}</code></td></tr>`)}
+${m.messages.map((x) => html`<tr><td class="num">${formatCount(x.index + 1)}</td><td class="shape text"><code>${x.shape}</code></td><td class="text"><code>${x.text}</code></td></tr>`)}
 </tbody></table>
 ${pager(path, {}, m.offset, limit, total, 'messages')}`;
 }
@@ -241,7 +241,7 @@ ${page.rows.map((p) => html`<tr><td>${procLink(p.id)}</td><td>${p.kind}</td><td>
 
 export function portPage(p: PortRecord, session: ServeSession): Page {
   const row = (k: string, v: HtmlValue) => html`<tr><th>${k}</th><td>${v}</td></tr>`;
-  const body = html`<table class="fields">
+  const body = html`<table class="fields kv">
 ${row('Kind', p.kind)}${row('Name', p.name ?? '')}${row('Controls', p.controls ?? '')}${row('Connected', procLink(p.connected, session))}
 ${row('State', p.state ?? '')}${row('Slot', fmtCount(p.slot))}${row('Links', fmtCount(p.links))}${row('Input', fmtBytes(p.inputBytes))}
 ${row('Output', fmtBytes(p.outputBytes))}${row('Queue', fmtBytes(p.queueBytes))}${row('Port data', p.portData ?? '')}
@@ -260,7 +260,7 @@ ${page.rows.map((e) => html`<tr id="${e.table}"><td>${e.table}</td><td>${e.name}
 function fieldsTable(id: string, page: Rows<FieldsRow>, idLabel: string, session?: ServeSession): Html {
   const keys = [...new Set(page.rows.flatMap((r) => r.fields.map((f) => f.key)))];
   return html`<table id="${id}"><thead><tr><th>${idLabel}</th>${keys.map((k) => html`<th>${k}</th>`)}</tr></thead><tbody>
-${page.rows.map((r) => html`<tr><td>${procLink(r.id, session)}</td>${keys.map((k) => html`<td><code>${r.fields.find((f) => f.key === k)?.value ?? ''}</code></td>`)}</tr>`)}
+${page.rows.map((r) => html`<tr><td>${procLink(r.id, session)}</td>${keys.map((k) => html`<td class="text"><code>${r.fields.find((f) => f.key === k)?.value ?? ''}</code></td>`)}</tr>`)}
 </tbody></table>`;
 }
 
