@@ -10,7 +10,7 @@ import type { Term } from '../dump/terms/model.js';
 import { chartFigure, html, renderPage, trusted, type ChartSpec, type Html, type HtmlValue, type Page } from '../html/index.js';
 import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
-import { portPath, processPath } from './routes.js';
+import { portPath, processPath } from './paths.js';
 import type { AllocatorsPage, FieldsRow, MessagesPage, Page as Rows, ProcessesPage, ProcessPage, ServeSession } from './session.js';
 
 const NAV: Array<[string, string]> = [
