@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './helpers/dumps.js';
@@ -213,6 +214,21 @@ describe('serve: the process table', () => {
   it('answers 404 for a process that is not in the dump', async () => {
     expect((await get(`${s.origin}/process/0.99999.0?token=${s.token}`)).status).toBe(404);
     expect((await get(`${s.origin}/api/process/junk?token=${s.token}`)).status).toBe(404);
+  });
+
+  it('pages the sections as the dump has them (counted and read here from the file itself)', async () => {
+    const text = readFileSync(join(FIXTURES, 'mailbox.dump'), 'latin1');
+    const tags = (tag: string) => text.split('\n').filter((l) => l === `=${tag}` || l.startsWith(`=${tag}:`)).length;
+    const atomsAt = text.indexOf('\n=atoms\n') + 8;
+    const atoms = text.slice(atomsAt, text.indexOf('\n=', atomsAt)).split('\n');
+    const atomPage = await api('/api/atoms?offset=100&limit=50');
+    expect(atomPage.total).toBe(atoms.length);
+    expect(atomPage.rows).toEqual(atoms.slice(100, 150));
+    for (const [path, tag] of [['/api/funs', 'fun'], ['/api/timers', 'timer'], ['/api/ports', 'port'], ['/api/ets', 'ets']]) {
+      const page = await api(`${path}?limit=1000`);
+      expect(page.total, path).toBe(tags(tag));
+      expect(page.rows.length, path).toBe(Math.min(1000, tags(tag)));
+    }
   });
 
   it('serves every other page', async () => {
