@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,10 +26,10 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'triage-gz', 'triage-zst', 'serve'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-zst', 'serve'];
 /** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
 const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
@@ -40,6 +40,8 @@ const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst'];
 const compressedFor = (spec: DumpSpec) => spec.class === 'a' || spec.sizeMB === 800;
 const AWK_PROC = '/^=proc:/{n++} END{print n}';
+/** Where the timed `report` runs write their page (overwritten by each run; not in bench/out). */
+const REPORT_OUT = join(tmpdir(), `beamscope-bench-report-${process.pid}.html`);
 /** Run once per dump and timed alone (minutes, gigabytes). */
 const SLOW_TOOLS: readonly Tool[] = ['cdv', 'cdv-proc'];
 /** Above this size the viewer is not run (issue 14: "the viewer may be skipped above 3 GB"). */
@@ -54,6 +56,7 @@ const TOOL_LABEL: Record<Tool, string> = {
   alloc: 'beamscope alloc --format json',
   proc: 'beamscope proc <sink> --format json',
   leak: 'beamscope leak <dump> --format json',
+  report: 'beamscope report <dump> --no-cache -o FILE.html',
   'zcat-awk': "zcat DUMP.gz | awk '/^=proc:/' count",
   'triage-gz': 'beamscope triage DUMP.gz --format json',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
@@ -139,7 +142,7 @@ interface Results {
 interface Target {
   /** The dump's row key, or null for a target over several dumps. */
   dump: string | null;
-  issue: '2/3' | '14' | '20';
+  issue: '2/3' | '14' | '17' | '20';
   name: string;
   value: string;
   verdict: 'PASS' | 'FAIL' | 'NOT RUN';
@@ -247,6 +250,9 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       return cliCommand(CLI, ['proc', d.path, d.sinkPid, '--format', 'json']);
     case 'leak':
       return cliCommand(CLI, ['leak', d.path, '--format', 'json']);
+    case 'report':
+      // Like the timed triage: a first read, without the saved index (issue 17: within 1.5x of it).
+      return cliCommand(CLI, ['report', d.path, '-o', REPORT_OUT, ...(CACHE.noCache ? ['--no-cache'] : [])]);
     case 'zcat-awk':
       return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | awk ${shellQuote(AWK_PROC)}`]];
     case 'zstd-awk':
@@ -302,6 +308,14 @@ function find(o: unknown, k: string, depth = 0, maxDepth = 3): unknown {
   return undefined;
 }
 
+/** The page `report` wrote: it must hold the sink (the big mailbox) and stay under 2 MB. */
+function checkReport(d: DumpInfo): string {
+  const bytes = existsSync(REPORT_OUT) ? statSync(REPORT_OUT).size : 0;
+  const page = bytes ? readFileSync(REPORT_OUT, 'latin1') : '';
+  const okSink = page.includes(d.sinkPid.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return `${bytes > 0 && bytes < 2 * 2 ** 20 && okSink ? 'ok' : 'MISMATCH'}: ${(bytes / 2 ** 20).toFixed(2)} MiB page${okSink ? '' : ', sink not in it'}`;
+}
+
 /** Check a run's output against what the generator put in the dump. */
 function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number | null): string {
   const want = d.spec.messages;
@@ -336,6 +350,8 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const okN = procCount === null || j.processes === procCount;
         return `${okN ? 'ok' : 'MISMATCH'}: ${j.processes} processes, ${j.rows?.length ?? 0} rows`;
       }
+      case 'report':
+        return checkReport(d);
       case 'alloc': {
         const j = JSON.parse(stdout) as { types?: unknown[]; memoryTotal?: { memoryTotalBytes?: number }; findings?: Array<{ id?: string }> };
         const types = Array.isArray(j.types) ? j.types.length : 0;
@@ -495,7 +511,27 @@ function dumpOrder(a: ToolResult, b: ToolResult): number {
 }
 
 function evaluate(results: ToolResult[]): Target[] {
-  return [...evaluateSizes(results), ...evaluateIssue14(results), ...evaluateIssue20(results)];
+  return [...evaluateSizes(results), ...evaluateIssue14(results), ...evaluateIssue20(results), ...evaluateIssue17(results)];
+}
+
+/** Issue 17: `report` within 1.5x of triage's time (same run), peak RSS at most 200 MB. */
+function evaluateIssue17(results: ToolResult[]): Target[] {
+  const targets: Target[] = [];
+  for (const dump of [...new Set(results.filter((r) => r.tool === 'report').map((r) => r.dump))].sort()) {
+    const r = get(results, dump, 'report')!;
+    const t = get(results, dump, 'triage');
+    const name = 'report within 1.5x of triage, peak RSS <= 200 MB';
+    if (r.status !== 'ok' || r.wallS === null) {
+      targets.push({ dump, issue: '17', name, value: `report ${r.status}: ${r.note}`, verdict: 'FAIL' });
+      continue;
+    }
+    const ratio = t?.status === 'ok' && t.wallS ? r.wallS / t.wallS : null;
+    const rss = r.peakRssMB;
+    const value = `${fmt(r.wallS)} s${ratio !== null ? ` (${ratio.toFixed(2)}x triage)` : ' (triage not run)'}, ${rss !== null ? `${rss.toFixed(0)} MB` : 'RSS not measured'}`;
+    const ok = (ratio === null || ratio <= 1.5) && (rss === null || rss <= 200);
+    targets.push({ dump, issue: '17', name, value, verdict: ratio === null ? 'NOT RUN' : ok ? 'PASS' : 'FAIL' });
+  }
+  return targets;
 }
 
 /**
@@ -724,7 +760,7 @@ function printTable(res: Results, carried: Set<ToolResult>): void {
   out.push('');
   out.push('Dumps:');
   for (const l of dumpLines(res)) out.push(`  ${l}`);
-  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):'], ['20', 'Targets (issue 20, compressed dumps; ratios from the same run):']] as const) {
+  for (const [issue, title] of [['2/3', 'Targets (issues 2 and 3, the size shapes):'], ['14', 'Targets (issue 14, the classes users hit; ratios from the same run):'], ['20', 'Targets (issue 20, compressed dumps; ratios from the same run):'], ['17', 'Targets (issue 17, the HTML report; ratio from the same run):']] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
@@ -773,7 +809,7 @@ function markdown(res: Results): string {
     out.push('');
     for (const l of dumpLines(res)) out.push(`- ${l}`);
   }
-  for (const issue of ['2/3', '14', '20'] as const) {
+  for (const issue of ['2/3', '14', '20', '17'] as const) {
     const ts = res.targets.filter((t) => t.issue === issue);
     if (!ts.length) continue;
     out.push('');
@@ -888,6 +924,7 @@ async function main(): Promise<void> {
     alloc: cliHas('alloc'),
     proc: cliHas('proc'),
     leak: cliHas('leak'),
+    report: cliHas('report'),
     'zcat-awk': sh('sh', ['-c', 'command -v zcat']).ok,
     'triage-gz': cliHas('triage'),
     'zstd-awk': sh('zstd', ['--version']).ok,

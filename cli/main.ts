@@ -23,6 +23,7 @@ import { packageVersion } from './version.js';
 const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any> }>> = {
   triage: () => import('./commands/triage.js'),
   procs: () => import('./commands/procs.js'),
+  report: () => import('./commands/report.js'),
   proc: () => import('./commands/proc.js'),
   alloc: () => import('./commands/alloc.js'),
   check: () => import('./commands/check.js'),

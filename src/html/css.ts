@@ -25,7 +25,7 @@ code, .mono, td.text { font-family: ui-monospace, SFMono-Regular, Menlo, Consola
 .sev.critical { color: var(--crit); } .sev.warning { color: var(--warn); } .sev.info { color: var(--info); }
 .finding p { margin: 4px 0; }
 .finding ul { margin: 4px 0 0; padding-left: 20px; }
-.finding li, .wrap { word-break: break-word; }
+.finding li, .wrap { overflow-wrap: break-word; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 4px; padding: 8px; break-inside: avoid; }
 figure.chart figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px; }
@@ -36,8 +36,8 @@ figure.chart figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px;
 .table-wrap { max-height: 480px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.text { max-width: 520px; word-break: break-word; }
+td.num, th.num, td[data-sort] { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { max-width: 520px; overflow-wrap: break-word; }
 thead th { position: sticky; top: 0; background: var(--band); z-index: 1; }
 th[role=columnheader]:not(.no-sort) { cursor: pointer; }
 th[aria-sort=ascending]::after { content: " \\25B2"; font-size: 10px; }

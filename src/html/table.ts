@@ -26,6 +26,8 @@ export interface TableOptions<R> {
   total?: number;
   /** What a row is, plural ("processes"), for the "N of M" line. */
   noun?: string;
+  /** The same, singular, for a table of one row (default: the plural). */
+  nounOne?: string;
   /** A filter box above the table (default: when there are more than 10 rows). */
   filter?: boolean;
 }
@@ -56,7 +58,7 @@ export function dataTable<R>(t: TableOptions<R>): Html {
   const withFilter = t.filter ?? t.rows.length > 10;
   const header = t.columns.map((c) => {
     const kind = c.kind ?? 'text';
-    return html`<th class="${numeric(kind) ? 'num' : ''}"${numeric(kind) ? html` data-sort-method="number"` : ''}${c.title ? html` title="${c.title}"` : ''}>${c.label}</th>`;
+    return html`<th${numeric(kind) ? html` class="num" data-sort-method="number"` : ''}${c.title ? html` title="${c.title}"` : ''}>${c.label}</th>`;
   });
   const body: HtmlValue[] = t.rows.map(
     (r) =>
@@ -64,11 +66,11 @@ export function dataTable<R>(t: TableOptions<R>): Html {
         const kind = c.kind ?? 'text';
         const v = c.value(r);
         return numeric(kind)
-          ? html`<td class="num" data-sort="${sortKey(v)}">${shown(kind, v)}</td>`
+          ? html`<td data-sort="${sortKey(v)}">${shown(kind, v)}</td>`
           : html`<td class="${kind === 'code' ? 'text' : 'wrap'}">${shown(kind, v)}</td>`;
       })}</tr>`,
   );
-  const count = total > t.rows.length ? `${formatCount(t.rows.length)} of ${formatCount(total)} ${noun} (the top ones)` : `${formatCount(total)} ${noun}`;
+  const count = total > t.rows.length ? `${formatCount(t.rows.length)} of ${formatCount(total)} ${noun} (the top ones)` : `${formatCount(total)} ${total === 1 ? (t.nounOne ?? noun) : noun}`;
   return html`<div class="table-tools">${withFilter ? html`<input type="search" placeholder="filter rows" aria-label="filter ${noun}" data-filter-for="${t.id}">` : ''}<span class="table-count" data-count-for="${t.id}">${count}</span></div>
 <div class="table-wrap"><table id="${t.id}" class="sortable"><thead><tr>${header}</tr></thead><tbody>${body}</tbody></table></div>
 ${t.rows.length > 40 ? html`<p class="print-note">Printed: the first 40 rows of ${formatCount(t.rows.length)}.</p>` : ''}`;

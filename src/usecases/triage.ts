@@ -18,6 +18,11 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   decodeBudgetBytes?: number;
   /** Messages per mailbox whose shapes are counted (default 5,000; the rest are not looked at). */
   shapeSampleMessages?: number;
+  /**
+   * Filled with what was decoded (identities, message shapes), for a caller that lists more
+   * processes than the report does (`beamscope report`'s tables).
+   */
+  detailsOut?: Map<string, ProcessDetails>;
 }
 
 const DEFAULT_BUDGET = 256 * MiB;
@@ -29,7 +34,7 @@ const DEFAULT_SAMPLE = 5000;
  */
 export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageReport {
   const top = opts.top ?? 10;
-  const details = new Map<string, ProcessDetails>();
+  const details = opts.detailsOut ?? new Map<string, ProcessDetails>();
   const notes: string[] = [];
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
@@ -69,7 +74,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     resolveIdentities(dump, 'proc_lib', details, notes, identities);
   }
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
-  const report = triage(dump, { ...opts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
+  const { detailsOut: _out, ...triageOpts } = opts;
+  const report = triage(dump, { ...triageOpts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return report;
 }

@@ -382,7 +382,7 @@ const LIMIT_ADVICE: Record<string, string> = {
   modules: 'Near the module table limit: modules are being generated or loaded without bound.',
 };
 
-function largestEts(dump: Dump, top: number): TriageReport['ets'] {
+export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
   const names = ownerNames(dump);
   const mem = Float64Array.from(dump.ets, (e) => e.memoryBytes);
   return topIndices(mem, top).map((i) => {
