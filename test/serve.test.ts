@@ -51,7 +51,7 @@ describe('serve: access', () => {
     for (const path of ['/', '/processes', '/api/processes', '/process/0.79.0', '/api/overview', '/nope']) {
       expect((await get(`${s.origin}${path}`)).status).toBe(403);
       expect((await get(`${s.origin}${path}?token=${s.token.slice(1)}x`)).status).toBe(403);
-      expect((await get(`${s.origin}${path}`, { cookie: 'beamscope_token=wrong' })).status).toBe(403);
+      expect((await get(`${s.origin}${path}`, { cookie: `beamscope_token_${new URL(s.url).port}=wrong` })).status).toBe(403);
     }
   });
 
@@ -59,7 +59,7 @@ describe('serve: access', () => {
     const first = await get(s.url);
     expect(first.status).toBe(200);
     const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toMatch(/beamscope_token=.*HttpOnly/);
+    expect(cookie).toMatch(new RegExp(`^beamscope_token_${new URL(s.url).port}=${s.token}; .*HttpOnly`));
     expect(cookie).toMatch(/SameSite=Strict/);
     const again = await get(`${s.origin}/processes`, { cookie: cookie.split(';')[0] });
     expect(again.status).toBe(200);

@@ -1,5 +1,5 @@
 import { InputError } from '../../src/errors.js';
-import { serveDump } from '../../src/serve/index.js';
+import { isLoopback, serveDump } from '../../src/serve/index.js';
 import { defineCommand, inputPath, oneLine, runCommand, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
 
@@ -24,6 +24,9 @@ const command = defineCommand({
       }
       // The URL is the first line of stdout: scripts and tests read it from there.
       await writeOut(running.url);
+      if (!isLoopback(running.address.address)) {
+        process.stderr.write(`beamscope serve: listening on ${oneLine(running.address.address)}, beyond this machine: whoever has the URL can read the dump\n`);
+      }
       process.stderr.write(`beamscope serve: ${oneLine(args.dump)}: ${dump.processes.count} processes; open the URL above (it carries the access token); Ctrl-C stops\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void running.close().then(resolve);

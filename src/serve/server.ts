@@ -49,7 +49,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const TOKEN_COOKIE = 'beamscope_token';
+/**
+ * The cookie's name, with the port: cookies are per host, not per port, and two `serve` sessions
+ * on 127.0.0.1 would otherwise overwrite each other's token.
+ */
+export function tokenCookie(port: number): string {
+  return `beamscope_token_${port}`;
+}
 
 /** For answers that are not pages (JSON, text): nothing may load or run; nothing may frame them. */
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -83,10 +89,10 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieToken(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
@@ -142,12 +148,12 @@ export async function listen(router: Router, opts: ServeListenOptions = {}): Pro
     }
     const fromQuery = url.searchParams.get('token') ?? undefined;
     const viaQuery = sameToken(fromQuery, token);
-    if (!viaQuery && !sameToken(cookieToken(req), token)) {
+    if (!viaQuery && !sameToken(cookieToken(req, tokenCookie(port)), token)) {
       send(res, head, { status: 403, kind: 'text', body: 'forbidden: open the URL that `beamscope serve` printed (it carries the token)\n' });
       return;
     }
     // The token in a URL becomes a cookie, so that the pages' own links need not carry it.
-    const extra: Record<string, string> = viaQuery ? { 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+    const extra: Record<string, string> = viaQuery ? { 'set-cookie': `${tokenCookie(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
     Promise.resolve()
       .then(() => router(url))
       .then(
