@@ -47,7 +47,7 @@ describe.skipIf(!runBrowser)('serve in chromium', () => {
     expect(first.visible).toBe(true);
     expect(first.y).toBeLessThan(900);
     // Chart.js drew into the memory chart's canvas.
-    await waitForPage(page, "typeof Chart !== 'undefined' && Chart.getChart(document.getElementById('memory-chart')) !== undefined");
+    await waitForPage(page, "typeof Chart !== 'undefined' && Chart.getChart(document.getElementById('memory-kinds')) !== undefined");
     expectQuiet(log);
     await page.close();
   });

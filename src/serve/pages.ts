@@ -8,6 +8,7 @@ import type { EtsRecord, NodeConnection, PortRecord, ProcessRecord } from '../du
 import { printTerm } from '../dump/terms/printer.js';
 import type { Term } from '../dump/terms/model.js';
 import { chartFigure, html, renderPage, trusted, type ChartSpec, type Html, type HtmlValue, type Page } from '../html/index.js';
+import { allocatorSection, findingsSection, sectionHtml } from '../report/html/sections.js';
 import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
 import { portPath, processPath } from './paths.js';
@@ -79,30 +80,42 @@ ${offset + limit < total ? [link(offset + limit, 'next'), ' ', link(last, 'last'
 
 // ---- overview ---------------------------------------------------------------------------------
 
-export function overviewPage(r: TriageReport): Page {
-  const kinds = r.memory.kinds.filter((k) => k.kind !== 'total' && !['processes_used', 'atom_used', 'system'].includes(k.kind));
+/**
+ * The memory charts as the report draws them (src/report/html/dump-page.ts): memory by kind, and
+ * the largest processes against the rest of the node.
+ */
+function memoryCharts(r: TriageReport, top: readonly ProcessRecord[]): ChartSpec[] {
+  const m = r.memory;
+  const kinds: ChartSpec = { id: 'memory-kinds', title: 'Memory by kind (=memory)', kind: 'hbar', unit: 'bytes', labels: m.kinds.map((k) => k.kind), series: [{ label: 'bytes', values: m.kinds.map((k) => k.bytes) }] };
+  const topSum = top.reduce((sum, p) => sum + (Number.isFinite(p.memoryBytes) ? p.memoryBytes : 0), 0);
+  const processesBytes = m.kinds.find((k) => k.kind === 'processes')?.bytes ?? m.processesSumBytes;
+  const labels = top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid));
+  const values = top.map((p) => p.memoryBytes);
+  labels.push('all other processes');
+  values.push(Math.max(0, processesBytes - topSum));
+  if (m.totalBytes !== undefined) {
+    labels.push('not processes (binary, ets, code, ...)');
+    values.push(Math.max(0, m.totalBytes - processesBytes));
+  }
+  const perProcess: ChartSpec = { id: 'memory-processes', title: 'The largest processes against the node', kind: 'hbar', unit: 'bytes', tall: true, labels, series: [{ label: 'bytes', values }] };
+  return [kinds, perProcess];
+}
+
+/** The overview: triage's findings (the report's section), memory, mailbox outliers, top processes. */
+export function overviewPage(r: TriageReport, largest: readonly ProcessRecord[]): Page {
   const top = r.topProcesses.byMemory.slice(0, 10);
-  const charts: ChartSpec[] = [
-    { id: 'memory-chart', title: 'Memory by kind (=memory)', kind: 'hbar', labels: kinds.map((k) => k.kind), series: [{ label: 'bytes', values: kinds.map((k) => k.bytes) }], unit: 'bytes' },
-    {
-      id: 'process-memory-chart', title: 'Largest processes against the node', kind: 'hbar', unit: 'bytes',
-      labels: [...top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid)), 'node total'],
-      series: [{ label: 'memory', values: [...top.map((p) => p.memoryBytes), r.memory.totalBytes ?? null] }],
-    },
-  ];
+  const charts = memoryCharts(r, largest);
+  const findings = findingsSection(r.findings);
+  const subjects = r.findings.filter((f) => f.subject?.kind === 'process').map((f) => f.subject!.id);
   const body = html`<p class="source">${r.source.path} · ${formatBytes(r.source.bytes)} · OTP ${r.header.otpRelease ?? '?'}, erts ${r.header.erts ?? '?'} · written ${r.header.created ?? '?'}</p>
 <p class="slogan">Slogan: <code>${r.slogan}</code></p>
-<section id="findings"><h2>Findings (${r.findings.length}, most important first)</h2>
-${r.findings.map((f) => html`<article class="finding ${f.severity}" data-id="${f.id}"><h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.title}</h3>
-<p>${f.explanation}</p><ul>${f.evidence.map((e) => html`<li>${e}</li>`)}</ul>
-${f.subject?.kind === 'process' ? html`<p><a href="${processPath(f.subject.id)}">open ${f.subject.id}</a></p>` : ''}</article>`)}
-</section>
+${sectionHtml(findings)}
+${subjects.length > 0 ? html`<p>Processes the findings name: ${[...new Set(subjects)].map((pid, i) => [i > 0 ? ', ' : '', procLink(pid)])}</p>` : ''}
 <section id="memory"><h2>Memory</h2>
-${chartFigure(charts[0])}
+<div class="grid">${charts.map((c) => chartFigure(c))}</div>
 <table><thead><tr><th>kind</th><th class="num">bytes</th><th class="num">share</th></tr></thead><tbody>
 ${r.memory.kinds.map((k) => html`<tr><td>${k.kind}</td><td class="num">${formatBytes(k.bytes)}</td><td class="num">${formatPercent(k.share)}</td></tr>`)}
 </tbody></table>
-${chartFigure(charts[1])}
 </section>
 <section id="outliers"><h2>Mailbox outliers</h2>
 ${r.mailboxOutliers.length === 0 ? html`<p>none (typical queue ${formatCount(r.mailbox.typicalQueueLength)})</p>` : r.mailboxOutliers.map((o) => html`<article class="outlier"><h3><a href="${processPath(o.pid)}">${o.pid}</a> ${o.name ?? ''}: ${formatCount(o.messageQueueLength)} messages</h3>
@@ -110,7 +123,7 @@ ${o.messageShapes ? shapesTable(o.messageShapes.map((s) => ({ ...s, binaryBytes:
 </section>
 <section id="top"><h2>Top processes by memory</h2>${summaryTable(top)}<p><a href="/processes">all ${formatCount(r.counts.processes)} processes</a></p></section>
 ${r.notes.length > 0 ? html`<section id="notes"><h2>Notes</h2><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}`;
-  return layout('Overview', body, charts, `${r.source.path} · ${r.counts.processes} processes`);
+  return layout('Overview', body, [...findings.charts, ...charts], `${r.source.path} · ${r.counts.processes} processes`);
 }
 
 function summaryTable(rows: TriageReport['topProcesses']['byMemory']): Html {
@@ -277,18 +290,10 @@ export function atomsPage(page: Rows<string>, limit: number): Page {
 <ol id="atoms" class="atoms" start="${String(page.offset + 1)}">${page.rows.map((a) => html`<li><code>${a}</code></li>`)}</ol>`);
 }
 
+/** Allocators: the report's section (carriers against blocks by carrier kind, current against peak, every instance). */
 export function allocatorsPage(page: AllocatorsPage): Page {
-  const types = page.types;
-  const chart: ChartSpec = {
-    id: 'allocators-chart', title: 'Carriers against blocks by allocator type', kind: 'hbar', unit: 'bytes', tall: types.length > 12,
-    labels: types.map((t) => t.type),
-    series: [{ label: 'carriers', values: types.map((t) => t.carriersBytes) }, { label: 'blocks', values: types.map((t) => t.blocksBytes) }],
-  };
-  const body = html`${chartFigure(chart)}
-<table id="allocator-types"><thead><tr><th>type</th><th class="num">instances</th><th class="num">carriers</th><th class="num">blocks</th><th class="num">usage</th></tr></thead><tbody>
-${types.map((t) => html`<tr><td>${t.type}</td><td class="num">${formatCount(t.instances)}</td><td class="num">${formatBytes(t.carriersBytes)}</td><td class="num">${formatBytes(t.blocksBytes)}</td><td class="num">${formatPercent(t.usage)}</td></tr>`)}
-</tbody></table>`;
-  return layout('Allocators', body, [chart]);
+  const sec = allocatorSection(page.types, { rows: page.instances, total: page.instances.length });
+  return layout('Allocators', sectionHtml(sec), sec.charts);
 }
 
 export function nodesPage(page: { thisNode?: string; distributed?: boolean; connections: NodeConnection[] }, session: ServeSession): Page {

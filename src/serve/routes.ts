@@ -52,7 +52,7 @@ export function routerFor(session: ServeSession): (url: URL) => Answer {
       switch (parts[0] ?? '') {
         case '': {
           const report = session.overview();
-          return answer(report, () => pages.overviewPage(report));
+          return answer(report, () => pages.overviewPage(report, session.processes({ sort: 'memoryBytes', descending: true, filter: '' }, 0, 15).rows));
         }
         case 'processes': {
           const { offset, limit } = paging(num('offset'), num('limit'));
