@@ -13,7 +13,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     if (n === null || n === undefined || !isFinite(n)) return '';
     var u = 0, v = Math.abs(n);
     while (v >= 1024 && u < UNITS.length - 1) { v /= 1024; u++; }
-    var s = u === 0 ? String(v) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+    var s = u === 0 ? String(v) : String(Number(v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)));
     return (n < 0 ? '-' : '') + s + ' ' + UNITS[u];
   }
   function fmt(unit) {
@@ -33,6 +33,19 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var valueAxis = horizontal ? 'x' : 'y';
     var scales = {};
     scales[valueAxis] = { beginAtZero: true, stacked: stacked, ticks: { callback: function (v) { return f(v); } } };
+    // Byte axes step by a power of two (4 MiB, 512 MiB), not Chart.js's decimal steps (1.91 MiB).
+    if (spec.unit === 'bytes') {
+      var max = 0;
+      spec.labels.forEach(function (_, i) {
+        var sum = 0;
+        spec.series.forEach(function (s) {
+          var v = s.values[i] || 0;
+          if (stacked) sum += v; else if (v > max) max = v;
+        });
+        if (stacked && sum > max) max = sum;
+      });
+      if (max > 0) scales[valueAxis].ticks.stepSize = Math.pow(2, Math.ceil(Math.log2(max / 6)));
+    }
     scales[horizontal ? 'y' : 'x'] = { stacked: stacked, ticks: { autoSkip: true, maxRotation: 60 } };
     var chart = new Chart(canvas, {
       type: line ? 'line' : 'bar',
