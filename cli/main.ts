@@ -13,6 +13,7 @@ import type { CommandModule } from 'yargs';
 import { EXIT, oneLine, protectStdinArgs } from './common.js';
 import { type ColorMode, setColorMode, setReadCache, setReadThreads, setSpoolDir } from './progress.js';
 import { packageVersion } from './version.js';
+import { setSyntaxChoice } from './syntax.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.
@@ -37,7 +38,7 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any
 };
 const args = protectStdinArgs(hideBin(process.argv));
 /** Global options that take a value: their value is not the command's name. */
-const GLOBAL_VALUES = new Set(['--threads', '--color']);
+const GLOBAL_VALUES = new Set(['--threads', '--color', '--syntax']);
 /** The command named on the command line (global options may come before it). */
 function commandOf(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -80,7 +81,14 @@ const cli = yargs(args)
     global: true,
     describe: 'directory for the temporary decompressed copy of a compressed dump or stdin, which lets heaps be decoded (default: the OS temporary directory; removed at exit)',
   })
+  .option('syntax', {
+    choices: ['auto', 'elixir', 'erlang'] as const,
+    default: 'auto' as const,
+    global: true,
+    describe: 'names and terms in Elixir or Erlang syntax (triage, procs, proc, leak); auto: Elixir for a node running Elixir (modules, names or atoms Elixir.*). JSON keeps the Erlang values and adds `elixir` fields',
+  })
   .middleware((argv) => {
+    setSyntaxChoice(argv.syntax as 'auto' | 'elixir' | 'erlang');
     setReadThreads(argv.threads as number | undefined);
     setSpoolDir(argv.spool as string | undefined);
     setReadCache(argv.cache !== false);

@@ -18,6 +18,8 @@ export const OUTPUTS = {
   'leak-holders': ['src/leak/types.ts', 'SnapshotHoldersReport'],
   diff: ['src/leak/types.ts', 'DumpDiffReport'],
   collect: ['src/collect/run.ts', 'CollectResult'],
+  proc: ['src/report/proc-text.ts', 'ProcJson'],
+  index: ['src/dump/index-file.ts', 'IndexResult'],
 };
 
 /** Types written differently in JSON than in memory: check prints a Range as plugin text (`50:`, `~:10`). */

@@ -18,6 +18,11 @@ export interface Finding {
   subject?: { kind: string; id: string; name?: string };
   /** The numbers, by name with the unit in it (`requestBytes`, `share`). */
   metrics: Record<string, number>;
+  /**
+   * With `--syntax elixir` (src/elixir): title and evidence with Elixir names and terms, and advice
+   * in Elixir's own idioms (GenServer calls, Logger thresholds) where it has them.
+   */
+  elixir?: { title: string; evidence: string[]; advice: string[] };
 }
 
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };

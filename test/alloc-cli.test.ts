@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CLI, beamscope, expectOneLineError } from './helpers/cli.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const ORACLE = join(ROOT, '..', 'shared', 'oracle', 'recon_alloc');
 const FIXTURES = join(ROOT, 'fixtures', 'alloc');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-alloc-'));
 
@@ -24,7 +24,7 @@ function sameNumbers(a: unknown, e: unknown): boolean {
 }
 
 describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
-  describe.skipIf(!existsSync(ORACLE))('on the recon oracle', () => {
+  describe.skipIf(!haveShared('oracle/recon_alloc'))('on the recon oracle', () => {
     for (const name of ['spike', 'calm', 'ets']) {
       it(`${name}.snapshot --format json: recon equals ${name}.expected.json`, () => {
         const r = beamscope(['alloc', join(ORACLE, `${name}.snapshot`), '--format', 'json']);
@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CLI))('beamscope alloc (built CLI)', () => {
       expectOneLineError(r.stderr, /broken\.snapshot:2:40: Erlang term syntax error: expected "," or "}"/);
     });
 
-    it.skipIf(!existsSync(ORACLE))('UTF-16 text with a byte order mark (Windows PowerShell `>`, CRLF) reads as its UTF-8 original', () => {
+    it.skipIf(!haveShared('oracle/recon_alloc'))('UTF-16 text with a byte order mark (Windows PowerShell `>`, CRLF) reads as its UTF-8 original', () => {
       const original = readFileSync(join(ORACLE, 'calm.snapshot'), 'utf8');
       const le = join(tmp, 'calm-utf16le.snapshot');
       writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(original.replace(/\n/g, '\r\n'), 'utf16le')]));

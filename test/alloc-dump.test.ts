@@ -14,8 +14,8 @@
  * 2. Corpus: every public dump with allocator sections yields usage per type, and the sum of current
  *    block sizes matches `=memory` total where crash-dump-format.md 3.6 says it does.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { allocatorModelFromDump } from '../src/alloc/from-dump.js';
@@ -23,10 +23,8 @@ import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { fragmentation, reconReport } from '../src/alloc/recon.js';
 import { allocatorFindings, blocksAgainstMemoryTotal, summarizeByType } from '../src/alloc/verdict.js';
 import type { AllocatorInstance } from '../src/alloc/model.js';
+import { CORPUS_DIR as CORPUS, ORACLE_DIR as ORACLE, corpusDumps, haveShared } from './helpers/shared.js';
 
-const SHARED = join(import.meta.dirname, '..', '..', 'shared');
-const ORACLE = join(SHARED, 'oracle', 'recon_alloc');
-const CORPUS = join(SHARED, 'corpus', 'public');
 const DRIFT_BYTES = 320 * 1024;
 
 function unchanged(a: AllocatorInstance, b: AllocatorInstance): boolean {
@@ -34,7 +32,7 @@ function unchanged(a: AllocatorInstance, b: AllocatorInstance): boolean {
   return ['alloc', 'free', 'realloc'].every((c) => a.calls[`${t}_${c}`] === b.calls[`${t}_${c}`]);
 }
 
-describe.skipIf(!existsSync(ORACLE))('oracle dumps against their snapshots', () => {
+describe.skipIf(!haveShared('oracle/recon_alloc'))('oracle dumps against their snapshots', () => {
   for (const name of ['spike', 'calm', 'ets']) {
     it(`${name}: binary_alloc exact where it did not move, the rest within the drift`, async () => {
       const dump = await readDump(join(ORACLE, `${name}.dump`));
@@ -85,8 +83,8 @@ describe.skipIf(!existsSync(ORACLE))('oracle dumps against their snapshots', () 
 const EXACT = new Set(['r13b04_2010.dump', 'r15b02_2013.dump', 'r16b02_2014.dump', 'otp17_2014.dump']);
 const WITHIN_64K = new Set(['otp18_2015.dump', 'otp20_2_2018.dump', 'otp21_2019.dump', 'otp23_2021.dump']);
 
-describe.skipIf(!existsSync(CORPUS))('public corpus dumps', () => {
-  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.dump')).sort() : [];
+describe.skipIf(!haveShared('corpus/public'))('public corpus dumps', () => {
+  const files = corpusDumps({ includePreR10B: true }).map((p) => basename(p));
   for (const f of files) {
     it(f, async () => {
       let dump;

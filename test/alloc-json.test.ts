@@ -3,7 +3,7 @@
  * `beamscope alloc --format json` output, or JSON lines each holding part of a model. Numbers must
  * survive the round trip so that recon's answers still come out.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { reconReport } from '../src/alloc/recon.js';
 import { allocReport } from '../src/alloc/report.js';
 import { InputError } from '../src/errors.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
 /** Same keys, same array order, numbers within relative 1e-12 (as in alloc-oracle.test.ts). */
 function firstDifference(a: unknown, e: unknown, path = '$'): string | undefined {
@@ -36,10 +37,9 @@ function firstDifference(a: unknown, e: unknown, path = '$'): string | undefined
   return a === e ? undefined : `${path}: ${JSON.stringify(a)} != ${JSON.stringify(e)}`;
 }
 
-const ORACLE = join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'recon_alloc');
 const text = (s: string, chunk = 7) => Readable.from(Array.from({ length: Math.ceil(s.length / chunk) }, (_, i) => s.slice(i * chunk, (i + 1) * chunk)));
 
-describe.skipIf(!existsSync(ORACLE) && process.env.CI !== 'true')('JSON round trip keeps recon parity', () => {
+describe.skipIf(!haveShared('oracle/recon_alloc'))('JSON round trip keeps recon parity', () => {
   for (const name of ['spike', 'calm', 'ets']) {
     // Read when the tests run, not when they are collected: without ../shared they are skipped.
     let model: ReturnType<typeof allocatorModelFromTermText>;

@@ -3,13 +3,13 @@
  * answers (../shared/oracle/recon_alloc/NAME.expected.json): same keys, same order, numbers equal to
  * a relative 1e-12.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { reconReport } from '../src/alloc/recon.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
-export const ORACLE = join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'recon_alloc');
 export const SCENARIOS = ['spike', 'calm', 'ets'];
 
 /** Deep comparison: same key sets, same array order, numbers within relative `tol`. Returns the first difference. */
@@ -43,7 +43,7 @@ export function firstDifference(actual: unknown, expected: unknown, tol = 1e-12,
   return actual === expected ? undefined : `${path}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`;
 }
 
-describe.skipIf(!existsSync(ORACLE))('recon_alloc oracle: snapshot -> recon numbers', () => {
+describe.skipIf(!haveShared('oracle/recon_alloc'))('recon_alloc oracle: snapshot -> recon numbers', () => {
   for (const name of SCENARIOS) {
     it(`${name}: every number of ${name}.expected.json, same order`, () => {
       const model = allocatorModelFromTermText(readFileSync(join(ORACLE, `${name}.snapshot`), 'utf8'), `${name}.snapshot`);

@@ -3,17 +3,17 @@
  * awkward terms compared with the VM's own description of them, system_info printouts and recon
  * snapshots read into the allocator model, and broken input reported with line and column.
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeTermText, parseTerm, parseTerms, TermSyntaxError, type Term } from '../src/term-text/term-text.js';
 import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { reconReport } from '../src/alloc/recon.js';
 import { InputError } from '../src/errors.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'alloc');
 const RELEASES = readdirSync(FIXTURES).filter((d) => /^otp\d+$/.test(d));
-const ORACLE = join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'recon_alloc');
 
 /** Our parse, put in the VM's describe/1 shape (strings become lists of code points). */
 function describeTerm(t: Term): unknown {
@@ -179,7 +179,7 @@ describe('details', () => {
   });
 });
 
-describe.skipIf(!existsSync(ORACLE))('recon snapshots made by recon on a real VM', () => {
+describe.skipIf(!haveShared('oracle/recon_alloc'))('recon snapshots made by recon on a real VM', () => {
   it('parse with their quoted atoms and 2^64-1 options, into both carrier kinds and the pool', () => {
     for (const name of ['spike', 'calm', 'ets']) {
       const model = allocatorModelFromTermText(readFileSync(join(ORACLE, `${name}.snapshot`), 'utf8'));

@@ -4,19 +4,19 @@
  * never triggers (mseg cache, strategy advice) are exercised on copies of a real snapshot's model
  * with one number changed, marked as such; nothing here is a hand-written fixture.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { allocatorFindings, summarizeByType, THRESHOLDS } from '../src/alloc/verdict.js';
 import { allocReport } from '../src/alloc/report.js';
 import type { AllocatorModel } from '../src/alloc/model.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
-const ORACLE = join(import.meta.dirname, '..', '..', 'shared', 'oracle', 'recon_alloc');
 const load = (name: string): AllocatorModel => allocatorModelFromTermText(readFileSync(join(ORACLE, `${name}.snapshot`), 'utf8'));
 const expected = (name: string) => JSON.parse(readFileSync(join(ORACLE, `${name}.expected.json`), 'utf8'));
 
-describe.skipIf(!existsSync(ORACLE))('verdict on the oracle scenarios', () => {
+describe.skipIf(!haveShared('oracle/recon_alloc'))('verdict on the oracle scenarios', () => {
   it('per-type carrier bytes equal recon memory(allocated_types) for its nine allocators', () => {
     for (const name of ['spike', 'calm', 'ets']) {
       const types = summarizeByType(load(name));

@@ -40,7 +40,7 @@ describe.each(withBinaries.map((f) => [basename(f), f]))('%s', (_name, file) => 
     }));
     expect(dump.binaries.count).toBe(want.length);
     expect(Array.from(dump.binaries.address)).toEqual(want.map((w) => w.address));
-    expect(Array.from(dump.binaries.sizeBytes)).toEqual(want.map((w) => w.size));
+    expect(Array.from({ length: dump.binaries.count }, (_, i) => dump.binaries.sizeBytes.at(i))).toEqual(want.map((w) => w.size));
     expect(dump.binaries.totalBytes).toBe(want.reduce((n, w) => n + w.size, 0));
     const locator = new BinaryLocator(dump.binaries);
     const reader = new BlockReader(file, 97, 4);

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, beamscope } from './helpers/cli.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const ORACLE = join(ROOT, '..', 'shared', 'oracle', 'recon_alloc');
 const FIX = join(ROOT, 'fixtures');
 const SERIES = join(FIX, 'trend', 'series');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-check-'));
@@ -126,7 +126,7 @@ describe('the grammar checker itself', () => {
 });
 
 describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
-  describe.skipIf(!existsSync(ORACLE))('on real recon_alloc snapshots', () => {
+  describe.skipIf(!haveShared('oracle/recon_alloc'))('on real recon_alloc snapshots', () => {
     it('calm.snapshot: OK, exit 0, perfdata for every metric checked', () => {
       const r = beamscope(['check', join(ORACLE, 'calm.snapshot')]);
       const p = checkPlugin(r.stdout, r.code);
@@ -239,7 +239,7 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       expect(checkPlugin(crit.stdout, crit.code).state).toBe('CRITICAL');
     });
 
-    it.skipIf(!existsSync(ORACLE) && process.env.CI !== 'true')('oom.dump: the slogan is in the details (nagios, text and JSON), next to the thresholds it does not change', () => {
+    it.skipIf(!haveShared('oracle/recon_alloc'))('oom.dump: the slogan is in the details (nagios, text and JSON), next to the thresholds it does not change', () => {
       const slogan = 'eheap_alloc: Cannot allocate 147852528 bytes of memory (of type "heap").';
       const n = beamscope(['check', join(FIX, 'oom.dump')]);
       expect(checkPlugin(n.stdout, n.code).long).toContain(`  slogan: ${slogan}`);
@@ -265,7 +265,7 @@ describe.skipIf(!existsSync(CLI))('beamscope check (built CLI)', () => {
       expect(s.long.join('\n')).toMatch(/OK: allocator usage 49\.2%.*\(not judged: only 7\.\d+ MiB unused, less than --min-type-bytes 8\.00 MiB\)/);
     });
 
-    it.skipIf(!existsSync(ORACLE) && process.env.CI !== 'true')('dump rules on a snapshot are not checked; only such rules is UNKNOWN (exit 3)', () => {
+    it.skipIf(!haveShared('oracle/recon_alloc'))('dump rules on a snapshot are not checked; only such rules is UNKNOWN (exit 3)', () => {
       const r = beamscope(['check', join(ORACLE, 'calm.snapshot'), '--only', 'mailbox,atoms']);
       const p = checkPlugin(r.stdout, r.code);
       expect(p.state).toBe('UNKNOWN');

@@ -11,6 +11,8 @@ import { perfItem, renderNagios } from '../src/report/nagios.js';
 import type { LoadedInput } from '../src/check/input.js';
 import { contentTime } from '../src/check/input.js';
 import { parseByteSize } from '../src/check/size.js';
+import { join } from 'node:path';
+import { ORACLE_DIR, haveShared } from './helpers/shared.js';
 
 describe('plugin ranges', () => {
   // The reference's table: range -> alert if x ...
@@ -152,13 +154,12 @@ describe('snapshot time from content', () => {
 });
 
 describe('perfdata labels are stable across runs (issue 15)', () => {
+  const oracle = haveShared('oracle/recon_alloc') ? join(ORACLE_DIR, 'calm.snapshot') : undefined;
   it("collected files are labelled by the node they came from, not by their time-stamped names", async () => {
-    const { existsSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const { loadInput } = await import('../src/check/input.js');
-    const oracle = join(import.meta.dirname, '../../shared/oracle/recon_alloc/calm.snapshot');
-    const source = existsSync(oracle) ? oracle : join(import.meta.dirname, '../fixtures/trend/series/snap-01.snapshot');
+    const source = oracle ?? join(import.meta.dirname, '../fixtures/trend/series/snap-01.snapshot');
     // Real snapshots under the header line and names beamscope collect writes, two runs apart.
     const body = readFileSync(source, 'latin1').replace(/^%%.*\n/gm, '');
     const labels = async (stamp: string) => {
@@ -178,13 +179,11 @@ describe('perfdata labels are stable across runs (issue 15)', () => {
 });
 
 describe('alloc and check say the same of the same input (issue 15)', () => {
+  const oracle = haveShared('oracle/recon_alloc') ? ['calm', 'spike', 'ets'].map((n) => join(ORACLE_DIR, `${n}.snapshot`)) : [];
   it('the allocator rules of check end in the state of alloc\'s worst finding, on dumps and snapshots of real VMs', async () => {
-    const { existsSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { loadInput } = await import('../src/check/input.js');
     const { allocatorFindings } = await import('../src/alloc/verdict.js');
     const root = join(import.meta.dirname, '..');
-    const oracle = join(root, '..', 'shared', 'oracle', 'recon_alloc');
     const inputs = [
       // A small node (fragmented.dump, make-fragmented.sh): check said CRITICAL on 9 MiB unused, alloc WARNING.
       join(root, 'fixtures', 'fragmented.dump'),
@@ -192,7 +191,7 @@ describe('alloc and check say the same of the same input (issue 15)', () => {
       join(root, 'fixtures', 'alloc', 'tuned', 'sbct4k.snapshot'),
       join(root, 'fixtures', 'trend', 'series', 'snap-23.snapshot'),
       join(root, 'fixtures', 'trend', 'series', 'snap-20.snapshot'),
-      ...['calm', 'spike', 'ets'].map((n) => join(oracle, `${n}.snapshot`)).filter((f) => existsSync(f)),
+      ...oracle,
     ];
     const STATE: Record<string, string> = { critical: 'CRITICAL', warning: 'WARNING' };
     const rank = ['OK', 'WARNING', 'CRITICAL'];

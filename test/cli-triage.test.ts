@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CLI, CORPUS, FIXTURES, PRE_R10B, REPO, corpusDumps } from './helpers/dumps.js';
+import { haveShared } from './helpers/shared.js';
 
 const run = promisify(execFile);
 
@@ -139,8 +140,8 @@ describe('bad input', () => {
     ['a PNG', () => { const p = join(tmp, 'x.png'); writeFileSync(p, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(100)])); return p; }, /not an Erlang crash dump/],
     ['a directory', () => tmp, /directory/],
     ['a missing file', () => join(tmp, 'nope.dump'), /no such file/],
-    // From the shared corpus: left out without ../shared, except on CI.
-    ...(existsSync(PRE_R10B) || process.env.CI === 'true' ? [['the pre-R10B format', () => PRE_R10B, /pre-R10B/] as [string, () => string, RegExp]] : []),
+    // From the shared corpus: left out without ../shared (test/helpers/shared.ts).
+    ...(haveShared('corpus/public/pre_r10b_2002.dump') ? [['the pre-R10B format', () => PRE_R10B, /pre-R10B/] as [string, () => string, RegExp]] : []),
     ['a gzip of something else', () => { const p = join(tmp, 'x.gz'); writeFileSync(p, gzipSync(Buffer.from('hello world\n'))); return p; }, /not an Erlang crash dump/],
   ];
   it.each(cases)('%s: one line on stderr, exit 1', async (_name, make, pattern) => {

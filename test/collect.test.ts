@@ -24,6 +24,7 @@ import { loadInput } from '../src/check/input.js';
 import { resolveThresholds, selectRules } from '../src/check/thresholds.js';
 import { CollectError, collect, collectForCheck } from '../src/collect/index.js';
 import { CLI } from './helpers/cli.js';
+import { until } from './helpers/poll.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -243,10 +244,12 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     const end = Date.now() + 10_000;
     while (osPids.some(pidAlive) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     if (!epmdWasRunning) {
-      // ours to stop, unless someone else registered a node with it meanwhile
-      await new Promise((r) => setTimeout(r, 300));
-      const names = spawnSync('epmd', ['-names'], { encoding: 'utf8' });
-      if (names.status === 0 && !/^name /m.test(names.stdout)) spawnSync('epmd', ['-kill'], { stdio: 'ignore' });
+      // ours to stop once our nodes have left it, unless someone else registered a node with it meanwhile
+      const empty = await until('epmd to have no names', 3_000, () => {
+        const names = spawnSync('epmd', ['-names'], { encoding: 'utf8' });
+        return names.status === 0 && !/^name /m.test(names.stdout) ? true : undefined;
+      }).catch(() => false);
+      if (empty) spawnSync('epmd', ['-kill'], { stdio: 'ignore' });
     }
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -513,18 +516,19 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
     child.kill('SIGTERM');
     expect(await closed).toBe(143);
     expect(stderr.trim().split('\n')).toEqual(['beamscope: interrupted; files written so far are complete, none is half-written']);
-    await new Promise((r) => setTimeout(r, 1500));
-    // no escript collecting into `out` is left running
-    const left = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`out=${out}`);
-        } catch {
-          return false;
-        }
-      });
-    expect(left).toEqual([]);
+    // no escript collecting into `out` is left running (it stops when it sees its parent gone)
+    const collecting = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`out=${out}`);
+          } catch {
+            return false;
+          }
+        });
+    await until('the escript to stop', 10_000, () => (collecting().length === 0 ? true : undefined)).catch(() => undefined);
+    expect(collecting()).toEqual([]);
     expect(readdirSync(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
@@ -597,9 +601,10 @@ describe.skipIf(!run)('beamscope collect (live nodes)', () => {
       expect((err as CollectError).kind).toBe('timeout');
       expect((err as Error).message).toMatch(new RegExp(`^timed out: no process records from ${longName.replace(/[.]/g, '\\.')} for 1\\.5 s \\(after \\d+\\)$`));
       expect(readdirSync(out).filter((f) => f.includes('.partial') || f.startsWith('processes-'))).toEqual([]);
-      await new Promise((r) => setTimeout(r, 3000));
-      const loaded = erlEval(`io:format("~p~n", [erpc:call('${longName}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-name', `bsc_probe_${tag}@127.0.0.1`, '-hidden', '-dist_listen', 'false', '-setcookie', COOKIE]);
-      expect(loaded.trim()).toBe('false');
+      // the agent unloads itself once it notices the escript is gone: poll for that
+      const isLoaded = () => erlEval(`io:format("~p~n", [erpc:call('${longName}', code, is_loaded, [beamscope_collect_agent])]), halt(0).`, ['-name', `bsc_probe_${tag}@127.0.0.1`, '-hidden', '-dist_listen', 'false', '-setcookie', COOKIE]).trim();
+      await until('the agent to be unloaded', 20_000, () => (isLoaded() === 'false' ? true : undefined), 500).catch(() => undefined);
+      expect(isLoaded()).toBe('false');
     });
 
     it('usage errors exit 2', async () => {

@@ -26,6 +26,52 @@ describe('NumberColumn', () => {
   });
 });
 
+describe('narrow cells', () => {
+  it('a few values past one-byte cells stay on the side, and the cells stay one byte', () => {
+    const c = new NumberColumn(new Uint8Array(100), new Map());
+    for (let i = 0; i < 100; i++) c.set(i, i === 50 ? 1_000_000 : 5);
+    expect(c.cells).toBeInstanceOf(Uint8Array);
+    expect(c.at(50)).toBe(1_000_000);
+    expect(c.at(49)).toBe(5);
+    expect(c.big.size).toBe(1);
+  });
+
+  it('widen to two and then four bytes when many values do not fit, and every value reads back', () => {
+    const n = 20_000;
+    const c = new NumberColumn(new Uint8Array(n), new Map());
+    for (let i = 0; i < n; i++) c.set(i, i * 37);
+    expect(c.cells).toBeInstanceOf(Uint32Array);
+    expect(c.big.size).toBe(0);
+    for (let i = 0; i < n; i++) expect(c.at(i)).toBe(i * 37);
+  });
+
+  it('merge parts of other widths (the parallel reader), text codes included', () => {
+    const made = (from: number, rows: number, value: (i: number) => number, text: (i: number) => string) => {
+      const b = new ProcessTableBuilder(4);
+      for (let i = 0; i < rows; i++) {
+        const row = b.add(packPid(`<0.${from + i}.0>`), '');
+        b.table.memoryBytes.set(row, value(i));
+        const t = Buffer.from(text(i));
+        b.setText('currentCall', row, t, 0, t.length);
+      }
+      return b.toPart();
+    };
+    const narrow = made(0, 10, (i) => i, () => 'erlang:hibernate/3');
+    const wide = made(10, 6000, (i) => 300 + i * 1000, (i) => `m${i % 400}:f/0`);
+    const sparse = made(6010, 10, (i) => (i === 3 ? 2 ** 40 : 7), () => 'erlang:hibernate/3');
+    const into = new ProcessTableBuilder(4);
+    into.appendParts([narrow]);
+    into.appendParts([wide, sparse]);
+    const t = into.finished();
+    expect(t.count).toBe(6020);
+    expect(t.currentCall.codes).toBeInstanceOf(Uint16Array);
+    for (let i = 0; i < 10; i++) expect([t.memoryBytes.at(i), t.currentCall.at(i)]).toEqual([i, 'erlang:hibernate/3']);
+    for (let i = 0; i < 6000; i++) expect([t.memoryBytes.at(10 + i), t.currentCall.at(10 + i)]).toEqual([300 + i * 1000, `m${i % 400}:f/0`]);
+    for (let i = 0; i < 10; i++) expect(t.memoryBytes.at(6010 + i)).toBe(i === 3 ? 2 ** 40 : 7);
+    expect(t.pid.at(6019)).toBe('<0.6019.0>');
+  });
+});
+
 describe('a process table with values past 4 Gi', () => {
   it('keeps them through its transferable form (the parallel reader, the saved index)', () => {
     const b = new ProcessTableBuilder(2);

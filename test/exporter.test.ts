@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './helpers/cli.js';
 import { parseSamples, promtool } from './helpers/openmetrics.js';
+import { until as poll } from './helpers/poll.js';
 
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const haveAll = ['erl', 'escript', 'epmd', 'prometheus', 'promtool'].every(have);
@@ -32,15 +33,7 @@ const A = `b18a_${tag}`;
 const MAILBOX = 12_345;
 const B = `b18b_${tag}`;
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> => poll(what, ms, probe, 200);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

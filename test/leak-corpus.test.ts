@@ -9,7 +9,7 @@ import { decodeProcess } from '../src/dump/terms/index.js';
 import { dumpLeakReport, scanHeapBinaries } from '../src/leak/index.js';
 import { corpusDumps } from './helpers/fixtures.js';
 
-const dumps = corpusDumps().filter((p) => !p.endsWith('.gz'));
+const dumps = corpusDumps();
 
 describe.skipIf(dumps.length === 0)('leak on the corpus', () => {
   for (const path of dumps) {

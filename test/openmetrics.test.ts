@@ -4,9 +4,9 @@
  * input are escaped, and `--output` writes atomically.
  *
  * Snapshots: the repo's own (fixtures/alloc, made by a real VM) and recon's oracle snapshots in
- * ../shared/oracle/recon_alloc (skipped with a reason when absent, required under CI=true).
+ * ../shared/oracle/recon_alloc (test/helpers/shared.ts: skipped with a reason when absent, required under CI=true).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,10 +16,9 @@ import { allocatorModelFromTermText } from '../src/alloc/from-terms.js';
 import { beamscope } from './helpers/cli.js';
 import { REPO } from './helpers/dumps.js';
 import { parseSamples, promtool, runPromtool, type Sample } from './helpers/openmetrics.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
-const ORACLE = join(REPO, '..', 'shared', 'oracle', 'recon_alloc');
-const haveOracle = existsSync(ORACLE);
-const onCI = process.env.CI === 'true';
+const haveOracle = haveShared('oracle/recon_alloc');
 
 const OWN = [
   'fixtures/alloc/tuned/aobf-lmbcs512.snapshot',
@@ -104,15 +103,9 @@ describe('alloc --format openmetrics: the values of alloc --format json', () => 
   for (const f of OWN) it(f, () => compare(join(REPO, f)));
 });
 
-describe.skipIf(!haveOracle && !onCI)('alloc --format openmetrics on recon oracle snapshots (../shared)', () => {
-  for (const f of FROM_ORACLE) {
-    it(f.replace(/.*\//, ''), () => {
-      expect(existsSync(f), `${f} (CI=true needs ../shared)`).toBe(true);
-      compare(f);
-    });
-  }
+describe.skipIf(!haveOracle)('alloc --format openmetrics on recon oracle snapshots (../shared)', () => {
+  for (const f of FROM_ORACLE) it(f.replace(/.*\//, ''), () => compare(f));
 });
-if (!haveOracle && !onCI) describe.skip('recon oracle snapshots: ../shared/oracle/recon_alloc is absent', () => it('skipped', () => {}));
 
 describe.skipIf(!runPromtool)('promtool check metrics', () => {
   const inputs = [...OWN.map((f) => join(REPO, f)), ...(haveOracle ? FROM_ORACLE : [])];

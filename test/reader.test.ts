@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readDump, type Dump } from '../src/dump/index.js';
 import { InputError } from '../src/errors.js';
 import { corpusDumps, fixtureDumps, FIXTURES, PRE_R10B } from './helpers/dumps.js';
+import { haveShared } from './helpers/shared.js';
 
 /** The model as plain data, the section index included, for deep comparison. */
 function plain(d: Dump, withSource = true): unknown {
@@ -96,7 +97,7 @@ describe('input forms', () => {
     expect(plain({ ...b, index: a.index, truncation: a.truncation, binaries: { ...b.binaries, checkpoints: a.binaries.checkpoints } } as Dump, false)).toEqual(plain(a, false));
   });
 
-  it.skipIf(!existsSync(PRE_R10B) && process.env.CI !== 'true')('refuses the pre-R10B format with a clear message', async () => {
+  it.skipIf(!haveShared('corpus/public/pre_r10b_2002.dump'))('refuses the pre-R10B format with a clear message', async () => {
     await expect(readDump(PRE_R10B)).rejects.toThrow(/pre-R10B/);
     await expect(readDump(PRE_R10B)).rejects.toBeInstanceOf(InputError);
   });

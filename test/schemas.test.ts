@@ -25,6 +25,8 @@ const RUNS: Record<string, string[]> = {
   'leak-snapshots': ['leak', join(F, 'leak', 'gc-before.jsonl'), join(F, 'leak', 'gc-after.json')],
   'leak-holders': ['leak', join(F, 'leak', 'gc-before.jsonl')],
   diff: ['diff', join(F, 'leak', 'leak-a.dump'), join(F, 'leak', 'leak-b.dump'), '--no-cache'],
+  proc: ['proc', join(F, 'mailbox.dump'), 'big_mailbox', '--no-cache'],
+  index: ['index', join(F, 'many.dump')],
 };
 
 describe('JSON outputs', () => {

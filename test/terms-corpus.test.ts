@@ -3,14 +3,13 @@
  * lines (which crash the OTP 25 viewer) decodes every process, with the `Rf` objects as marked
  * placeholders and a warning.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { BlockReader, HeapIndex, TermDecoder, decodeProcess, mailboxShapes, processIdentity, printTerm, type Term } from '../src/dump/terms/index.js';
+import { CORPUS_DIR as CORPUS, corpusDumps, haveShared } from './helpers/shared.js';
 
-const CORPUS = '../shared/corpus/public';
-const mustRun = process.env.CI === 'true';
-const dumps = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.dump') && !f.startsWith('pre_r10b')) : [];
+const dumps = corpusDumps().map((p) => basename(p));
 
 function contains(t: Term, pred: (t: Term) => boolean, depth = 0): boolean {
   if (pred(t)) return true;
@@ -24,7 +23,7 @@ function contains(t: Term, pred: (t: Term) => boolean, depth = 0): boolean {
 }
 
 describe('corpus: every process decodes', () => {
-  it.skipIf(!mustRun && dumps.length === 0)('the corpus is there', () => {
+  it.skipIf(dumps.length === 0)('the corpus is there', () => {
     expect(dumps.length).toBeGreaterThan(10);
   });
 
@@ -46,7 +45,7 @@ describe('corpus: every process decodes', () => {
     }, 300_000);
   }
 
-  it.skipIf(!mustRun && !existsSync(`${CORPUS}/otp27_rabbit_2026.dump`))('OTP 27: Rf lines become marked placeholders with a warning', async () => {
+  it.skipIf(!haveShared('corpus/public/otp27_rabbit_2026.dump'))('OTP 27: Rf lines become marked placeholders with a warning', async () => {
     const dump = await readDump(`${CORPUS}/otp27_rabbit_2026.dump`);
     const pids = dump.index.find('proc').map((r) => r.id);
     let rfSeen = 0;

@@ -6,12 +6,11 @@
  * the same. In CI (CI=true) these run or fail; elsewhere they are skipped without `escript`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { decodeProcess, printTerm, type Term } from '../src/dump/terms/index.js';
+import { CORPUS_DIR as CORPUS, haveShared } from './helpers/shared.js';
 
-const CORPUS = '../shared/corpus/public';
 const ESCRIPT = 'fixtures/terms/cdv_proc.escript';
 const haveErl = spawnSync('escript', ['-s', ESCRIPT], { stdio: 'ignore' }).error === undefined
   && spawnSync('erl', ['-noshell', '-eval', 'halt(case code:which(crashdump_viewer) of non_existing -> 1; _ -> 0 end).'], { stdio: 'ignore' }).status === 0;
@@ -113,7 +112,7 @@ run('oracle: crashdump_viewer:proc_details/1', () => {
     'otp21_2019', 'otp23_2021', 'otp25_dist', 'otp25_limited', 'otp26_2024', 'win26'];
   for (const name of corpus) {
     const path = `${CORPUS}/${name}.dump`;
-    it.skipIf(!existsSync(path) && !mustRun)(`${name}: every process prints the same`, async () => {
+    it.skipIf(!haveShared(`corpus/public/${name}.dump`))(`${name}: every process prints the same`, async () => {
       const r = await compare(path);
       console.log(`${name}: ${r.compared} processes equal to the viewer's; not expanded by the viewer (truncated dump): ${r.notExpanded.length}; viewer crashed: ${r.viewerErrors.length}`);
       expect(r.diffs).toEqual([]);

@@ -18,11 +18,11 @@ import { countChanges, orderByTime } from '../src/trend/index.js';
 import { fitToWidth, overlayDotted, renderTrendText } from '../src/report/trend-text.js';
 import type { TrendReport } from '../src/trend/index.js';
 import { CLI, beamscope } from './helpers/cli.js';
+import { ORACLE_DIR as ORACLE, haveShared } from './helpers/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SERIES = join(ROOT, 'fixtures', 'trend', 'series');
 const SCRIPT = join(ROOT, 'fixtures', 'trend', 'make-series.escript');
-const ORACLE = join(ROOT, '..', 'shared', 'oracle', 'recon_alloc');
 const tmp = mkdtempSync(join(tmpdir(), 'beamscope-trend-'));
 
 interface Taken {
@@ -141,8 +141,7 @@ describe.skipIf(!existsSync(CLI) || !existsSync(SERIES))('beamscope trend on the
     expect(report.snapshots[0].name).toMatch(/z-23\.snapshot$/);
   });
 
-  it('falls back to file times for snapshots without one (recon_alloc:snapshot_save/1 writes none)', () => {
-    if (!existsSync(ORACLE)) return;
+  it.skipIf(!haveShared('oracle/recon_alloc'))('falls back to file times for snapshots without one (recon_alloc:snapshot_save/1 writes none)', () => {
     const dir = join(tmp, 'mtime');
     mkdirSync(dir);
     const order = ['ets', 'calm', 'spike'];

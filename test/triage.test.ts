@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { triageDump } from '../src/usecases/triage.js';
 import { DumpScanner } from '../src/dump/scanner.js';
 import { DumpBuilder } from '../src/dump/builder.js';
 import { CORPUS, FIXTURES } from './helpers/dumps.js';
+import { haveShared } from './helpers/shared.js';
 
 const fixture = async (name: string) => triage(await readDump(join(FIXTURES, name)));
 const sloganOf = (file: string) => /^Slogan: (.*)$/m.exec(readFileSync(file, 'latin1'))![1];
@@ -41,7 +42,7 @@ describe('why it died', () => {
     expect((await fixture('mailbox.dump')).cause).toEqual({ kind: 'halt', text: 'beamscope fixture: mailbox workload halted on purpose' });
   });
 
-  it.skipIf(!existsSync(CORPUS) && process.env.CI !== 'true')('Kernel pid terminated: the application that failed to start (RabbitMQ prelaunch, OTP 27)', async () => {
+  it.skipIf(!haveShared('corpus/public'))('Kernel pid terminated: the application that failed to start (RabbitMQ prelaunch, OTP 27)', async () => {
     const r = triage(await readDump(join(CORPUS, 'otp27_rabbit_2026.dump')));
     expect(r.cause).toMatchObject({ kind: 'kernel_pid_terminated', who: 'application_controller', application: 'rabbitmq_prelaunch' });
     // The slogan's innermost error, as a person reads it there: the distribution port was taken.
@@ -175,7 +176,7 @@ describe('mailbox outliers and processes', () => {
   });
 });
 
-describe.skipIf(!existsSync(CORPUS))('findings an operator can act on (issue 15)', () => {
+describe.skipIf(!haveShared('corpus/public'))('findings an operator can act on (issue 15)', () => {
   it('schedulers: counted from the System version line when the dump has no sections for them, saying so', async () => {
     // OTP 17 writes no =scheduler sections ([smp:4:4]); OTP 20 no dirty ones ([ds:4:4:10]).
     const old = triage(await readDump(join(CORPUS, 'otp17_2014.dump'))).schedulers;

@@ -1,7 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { readDump } from '../../src/dump/reader.js';
-import { detectCompression, MAGIC_BYTES } from '../../src/dump/magic.js';
-import { removeIndex } from '../../src/dump/index-file.js';
+import { detectInput, peekFile } from '../../src/input/index.js';
+import { removeIndex, type IndexResult } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
 import { defineCommand, inputPath, runCommand, toJson, writeOut } from '../common.js';
@@ -26,19 +25,8 @@ const command = defineCommand({
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
       // Refused before decompressing it all: the index records where sections lie in a plain file.
-      let head = Buffer.alloc(0);
-      try {
-        const fd = openSync(path, 'r');
-        try {
-          head = Buffer.alloc(MAGIC_BYTES);
-          head = head.subarray(0, readSync(fd, head, 0, MAGIC_BYTES, 0));
-        } finally {
-          closeSync(fd);
-        }
-      } catch {
-        // the reader says what is wrong with the path
-      }
-      const packed = detectCompression(head);
+      // (what cannot be read is left for the reader to say)
+      const packed = detectInput(await peekFile(path).then((f) => f.head, () => Buffer.alloc(0))).compression;
       if (packed) throw new InputError(`${path}: a ${packed} dump cannot be indexed (the index records where sections lie in the plain file; each command decompresses it once)`, path);
       if (args.rebuild) removeIndex(path);
       const progress = progressReporter('indexing');
@@ -52,7 +40,7 @@ const command = defineCommand({
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (dump.source.compression) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
-      const result = {
+      const result: IndexResult = {
         schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
         sections: dump.index.size + dump.binaries.count, processes: dump.processes.count, binaries: dump.binaries.count, seconds,

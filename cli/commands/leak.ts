@@ -1,42 +1,23 @@
-import { open } from 'node:fs/promises';
-import { cannotRead, InputError, UsageError } from '../../src/errors.js';
-import { dumpMagic } from '../../src/dump/magic.js';
+import { InputError, UsageError } from '../../src/errors.js';
+import { detectInput, isDumpFormat, peekFile } from '../../src/input/index.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
 import { renderDumpLeakText, renderSnapshotHoldersText, renderSnapshotLeakText } from '../../src/report/leak-text.js';
 import { defineCommand, inputPath, runCommand, stdinArgs, withCommonOptions, writeOut } from '../common.js';
 import { progressReporter, readDumpWithProgress, useColor } from '../progress.js';
+import { elixirFor } from '../syntax.js';
+import { addElixirToDumpLeak } from '../../src/elixir/report.js';
 
 
 type Kind = 'dump' | 'snapshot';
 
-/** A crash dump (plain or compressed) or a process snapshot (JSON lines or a JSON array)? */
+/** A crash dump (plain or compressed) or a process snapshot (JSON lines or a JSON array)? src/input says. */
 async function kindOf(path: string): Promise<Kind> {
   if (path === '-') return 'snapshot';
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  try {
-    const buf = Buffer.alloc(64);
-    let n: number;
-    try {
-      n = (await fh.read(buf, 0, 64, 0)).bytesRead;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
-    }
-    if (n === 0) throw new InputError(`${path}: empty file`, path);
-    // A compressed file is taken for a dump (the dump reader judges it): snapshots are read plain.
-    if (dumpMagic(buf.subarray(0, n)) !== 'other') return 'dump';
-    const head = buf.toString('latin1', 0, n).replace(/^\ufeff|^\xef\xbb\xbf/, '');
-    const t = head.trimStart();
-    if (t.startsWith('{') || t.startsWith('[')) return 'snapshot';
-    throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);
-  } finally {
-    await fh.close();
-  }
+  const facts = detectInput((await peekFile(path)).head);
+  // A compressed file is taken for a dump (the dump reader judges it): snapshots are read plain.
+  if (isDumpFormat(facts.format)) return 'dump';
+  if (facts.opener) return 'snapshot';
+  throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);
 }
 
 const command = defineCommand({
@@ -81,6 +62,8 @@ const command = defineCommand({
         } finally {
           scanProgress.done();
         }
+        const ex = elixirFor(dump);
+        if (ex) addElixirToDumpLeak(report, ex.reason);
         await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderDumpLeakText(report, textOpts));
         return 0;
       }

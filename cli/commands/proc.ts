@@ -3,6 +3,8 @@ import { decodeProcess, resolvePid } from '../../src/dump/terms/index.js';
 import { procToJson, renderProcText } from '../../src/report/proc-text.js';
 import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
+import { elixirFor } from '../syntax.js';
+import { elixirStructs } from '../../src/elixir/detect.js';
 
 
 const command = defineCommand({
@@ -18,7 +20,8 @@ const command = defineCommand({
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
       const wanted = String(args.process);
-      const pid = resolvePid(dump, wanted);
+      // An Elixir name as Elixir writes it (MyApp.Repo, :logger) is found as the dump writes it.
+      const pid = resolvePid(dump, wanted) ?? resolvePid(dump, `'Elixir.${wanted}'`) ?? (wanted.startsWith(':') ? resolvePid(dump, wanted.slice(1)) : undefined);
       if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);
       const width = process.stdout.columns || 100;
       const detail = decodeProcess(dump, pid, {
@@ -27,9 +30,11 @@ const command = defineCommand({
         exampleWidth: args.format === 'json' ? 500 : width,
         binarySharing: args.sharing,
       });
+      const ex = elixirFor(dump);
+      const elixir = ex ? { isStruct: elixirStructs(dump), reason: ex.reason } : undefined;
       await writeOut(args.format === 'json'
-        ? JSON.stringify(procToJson(detail, args.top), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
-        : renderProcText(detail, { width, top: args.top }));
+        ? JSON.stringify(procToJson(detail, args.top, elixir), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
+        : renderProcText(detail, { width, top: args.top, elixir }));
     }),
 });
 

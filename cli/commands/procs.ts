@@ -2,6 +2,7 @@ import { procsReport } from '../../src/usecases/procs.js';
 import { renderProcsText } from '../../src/report/procs-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
+import { elixirFor } from '../syntax.js';
 
 
 const command = defineCommand({
@@ -16,7 +17,7 @@ const command = defineCommand({
   handler: (args) =>
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
-      const report = procsReport(dump, { sort: args.sort, groupBy: args.groupBy, top: args.top, decode: args.decode });
+      const report = procsReport(dump, { sort: args.sort, groupBy: args.groupBy, top: args.top, decode: args.decode, elixir: elixirFor(dump) });
       await writeOut(args.format === 'json' ? toJson(report) : renderProcsText(report, process.stdout.columns || 100));
     }),
 });

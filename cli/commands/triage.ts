@@ -3,6 +3,7 @@ import { renderTriageText } from '../../src/report/triage-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
 import { MiB } from '../../src/text/units.js';
+import { elixirFor } from '../syntax.js';
 
 const command = defineCommand({
   command: 'triage <dump>',
@@ -15,7 +16,7 @@ const command = defineCommand({
   handler: (args) =>
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
-      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB });
+      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB, elixir: elixirFor(dump) });
       await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
 });

@@ -4,13 +4,14 @@
  * term-text.ts, JSON through stream-json.
  */
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { transcode } from 'node:buffer';
 import { Readable } from 'node:stream';
 import parser from 'stream-json/parser.js';
 import Assembler from 'stream-json/assembler.js';
 import { cannotRead, InputError } from '../errors.js';
-import { dumpMagic } from '../dump/magic.js';
+import { detectInput, isDumpFormat, utf16Bom } from '../input/detect.js';
+import { peekFile, peekStdin } from '../input/open.js';
 import { readDump } from '../dump/reader.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromJsonValues } from './from-json.js';
@@ -21,37 +22,22 @@ import { MiB } from '../text/units.js';
 
 export type InputKind = 'crash-dump' | 'term-text' | 'json';
 
-/** What the first bytes of an input say it is. */
+/** What the first bytes of an input say it is, for allocator data (src/input detects). */
 export function sniffInput(head: Buffer): InputKind {
-  if (dumpMagic(head) !== 'other') return 'crash-dump'; // gzip, zstd, xz too: only dumps are read compressed
-  const text = head.toString('utf8').replace(/^\ufeff/, '');
-  // JSON objects start with `{"` (or `{}`), and arrays of them with `[{"`; Erlang allocator terms never do.
-  const t = text.trimStart();
-  if (/^\{\s*("|\})/.test(t) || /^\[\s*\{\s*"/.test(t)) return 'json';
-  return 'term-text';
+  const { format } = detectInput(head);
+  if (isDumpFormat(format)) return 'crash-dump'; // gzip, zstd, xz too: only dumps are read compressed
+  return format === 'json' ? 'json' : 'term-text';
 }
 
 /**
- * Refuses input that is not text: allocator snapshots, system_info output and JSON never hold a NUL
- * byte, and images, archives and random bytes almost always do in their first few KiB. Without this
- * they fail deep in the term parser with a message about an unexpected character.
+ * Refuses input that is not text (detectInput's `binary`): without this, images, archives and
+ * random bytes fail deep in the term parser with a message about an unexpected character.
  */
 export function refuseBinary(head: Buffer, name: string): void {
-  if (sniffInput(head) === 'crash-dump') return; // compressed, or a dump: the dump reader judges it
-  if (utf16Bom(head)) return;
-  if (head.includes(0)) throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
+  if (detectInput(head).format === 'binary') throw new InputError(`${name}: binary data, not a crash dump, allocator snapshot or JSON`, name);
 }
 
-/**
- * The encoding a UTF-16 byte order mark names. Windows PowerShell 5 writes UTF-16LE with a mark
- * when output is redirected with `>`, so a snapshot printed on a Windows node arrives this way.
- */
-export function utf16Bom(head: Buffer): 'utf16le' | 'utf16be' | undefined {
-  if (head.length < 2) return undefined;
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
-  return undefined;
-}
+export { utf16Bom };
 
 /** UTF-16 text, byte order mark first, as UTF-8 bytes. */
 export function utf16ToUtf8(buf: Buffer, encoding: 'utf16le' | 'utf16be'): Buffer {
@@ -102,15 +88,9 @@ export async function readAllocatorData(stream: NodeJS.ReadableStream, name: str
   return Buffer.concat(chunks);
 }
 
-export async function readHead(path: string, n = 4096): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+/** The first bytes of a file (src/input's peekFile); unreadable is an InputError naming it. */
+export async function readHead(path: string): Promise<Buffer> {
+  return (await peekFile(path)).head;
 }
 
 /**
@@ -120,49 +100,20 @@ export async function readHead(path: string, n = 4096): Promise<Buffer> {
 export async function readAllocatorInput(path: string): Promise<{ kind: InputKind; model: AllocatorModel }> {
   if (path === '-') {
     // stdin cannot be reopened: buffer it (allocator snapshots are small; a dump on stdin goes through the dump reader's stdin path).
-    const stdin = process.stdin;
-    const first = await new Promise<Buffer | null>((resolve, reject) => {
-      const onReadable = () => {
-        cleanup();
-        resolve((stdin.read() as Buffer | null) ?? null);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(null);
-      };
-      const onError = (e: Error) => {
-        cleanup();
-        reject(e);
-      };
-      const cleanup = () => {
-        stdin.off('readable', onReadable);
-        stdin.off('end', onEnd);
-        stdin.off('error', onError);
-      };
-      stdin.once('readable', onReadable);
-      stdin.once('end', onEnd);
-      stdin.once('error', onError);
-    });
-    if (!first || first.length === 0) throw new InputError('stdin: no input');
+    const peeked = await peekStdin(process.stdin);
+    const first = peeked.head;
     refuseBinary(first, 'stdin');
     const kind = sniffInput(first);
     if (kind === 'crash-dump') {
-      stdin.unshift(first);
-      const dump = await readDump('-', { want: 'allocators' });
+      const dump = await readDump('-', { want: 'allocators', stdin: peeked.stream });
       return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, 'stdin') };
     }
-    const all = await readAllocatorData(stdin, 'stdin', first);
+    const all = await readAllocatorData(peeked.stream, 'stdin');
     const bom = utf16Bom(first);
     return modelFromText(bom ? utf16ToUtf8(all, bom) : all, 'stdin');
   }
 
-  let head: Buffer;
-  try {
-    head = await readHead(path);
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  const head = await readHead(path);
   refuseBinary(head, path);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') {

@@ -2,16 +2,34 @@
  * Evaluation: the selected rules over each loaded input, giving one metric per thing checked (the
  * node, an allocator type, a limit), each with its state; the worst state wins. Pure: no I/O.
  */
-import { cacheHitRates, containerValue, reconMemory } from '../alloc/recon.js';
 import { allocatorFindings, summarizeByType, wasteSeverity } from '../alloc/verdict.js';
 import type { AllocatorModel } from '../alloc/model.js';
-import { countOf, formatBytes, formatCount } from '../text/format.js';
+import { formatBytes } from '../text/format.js';
 import type { LoadedInput } from './input.js';
 import { inputKind, inputStem } from './input.js';
+import type { CheckRule, Grading, Metric, MetricDraft, State } from './metric.js';
+import { currentVsMaxRule } from './rule-current-vs-max.js';
+import { atomsRule, portsRule, processesRule } from './rule-limits.js';
+import { mailboxRule } from './rule-mailbox.js';
+import { mbcsUsageRule } from './rule-mbcs-usage.js';
+import { msegHitRateRule } from './rule-mseg-hit-rate.js';
+import { usageRule } from './rule-usage.js';
 import { DEFAULT_MIN_MSEG_CALLS, DEFAULT_MIN_TYPE_BYTES, RULES, type RuleDef, type RuleId } from './rules.js';
-import { type Range, type Thresholds, alerts, describeRange, resolveThresholds } from './thresholds.js';
+import { type Thresholds, alerts, describeRange, resolveThresholds } from './thresholds.js';
 
-export type State = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+export type { Metric, State } from './metric.js';
+
+/** Each rule's file (src/check/rule-*.ts); RULES (rules.ts) gives the order they run in. */
+const CHECK_RULES: Record<RuleId, CheckRule> = {
+  usage: usageRule,
+  'mbcs-usage': mbcsUsageRule,
+  'current-vs-max': currentVsMaxRule,
+  'mseg-hit-rate': msegHitRateRule,
+  mailbox: mailboxRule,
+  processes: processesRule,
+  ports: portsRule,
+  atoms: atomsRule,
+};
 
 /** Plugin exit codes. */
 export const EXIT_CODE: Record<State, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
@@ -24,30 +42,6 @@ const RANK: Record<State, number> = { OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3
 
 export function worstState(states: State[]): State {
   return states.reduce<State>((w, s) => (RANK[s] > RANK[w] ? s : w), 'OK');
-}
-
-export interface Metric {
-  rule: RuleId;
-  /** What the metric is about: `node`, `binary_alloc`, `mseg_alloc`, a pid. */
-  subject: string;
-  /** Perfdata label (prefixed with the input's stem when there are several inputs). */
-  label: string;
-  /** The value the thresholds apply to (percent for % rules). */
-  value: number;
-  unit: '%' | 'count';
-  state: State;
-  warn: Range;
-  crit: Range;
-  /** Perfdata: value, thresholds, min and max as written (limit rules report counts, thresholds scaled). */
-  perf: { value: number; uom: '' | '%'; scale: number; min?: number; max?: number };
-  /** One line for people, without the state. */
-  text: string;
-  /** A few words for the first plugin line: `binary_alloc mbcs usage 11.3%`. */
-  short: string;
-  /** Why the value was not judged (state OK whatever the thresholds say). */
-  notJudged?: string;
-  /** When the state is not the thresholds' (alloc's finding on the subject raised it): why, in a few words. */
-  because?: string;
 }
 
 export interface InputResult {
@@ -87,8 +81,6 @@ function stateOf(t: Thresholds, v: number): State {
   return 'OK';
 }
 
-const pct = (x: number) => `${(Math.round(x * 10) / 10).toFixed(1)}%`;
-
 const STATE_OF_SEVERITY: Record<string, State> = { critical: 'CRITICAL', warning: 'WARNING', info: 'OK' };
 /** alloc's findings on an allocator type that check's allocator rules follow, in a few words. */
 const FINDING_WORDS: Record<string, string> = {
@@ -123,21 +115,6 @@ function condition(rule: RuleDef, t: Thresholds): string {
   return `warn ${describeRange(t.warn, rule.unit)}, crit ${describeRange(t.crit, rule.unit)}`;
 }
 
-/** Per type: current mbcs usage (with the pool, as recon's current) and max mbcs usage. */
-function mbcsByType(model: AllocatorModel): Array<{ type: string; carriers: number; blocks: number; maxCarriers: number; maxBlocks: number }> {
-  const by = new Map<string, { type: string; carriers: number; blocks: number; maxCarriers: number; maxBlocks: number }>();
-  for (const i of model.allocators) {
-    if (!i.enabled || !i.mbcs) continue;
-    const t = by.get(i.allocator) ?? { type: i.allocator, carriers: 0, blocks: 0, maxCarriers: 0, maxBlocks: 0 };
-    t.carriers += containerValue(i, 'current', 'mbcs', 'carriersBytes');
-    t.blocks += containerValue(i, 'current', 'mbcs', 'blocksBytes');
-    t.maxCarriers += containerValue(i, 'max', 'mbcs', 'carriersBytes');
-    t.maxBlocks += containerValue(i, 'max', 'mbcs', 'blocksBytes');
-    by.set(i.allocator, t);
-  }
-  return [...by.values()];
-}
-
 /** Evaluates one input; `prefix` goes in front of its perfdata labels (several inputs). */
 export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = ''): InputResult {
   const metrics: Metric[] = [];
@@ -150,14 +127,8 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
   for (const rule of RULES) {
     if (!opts.rules.has(rule.id)) continue;
     const t = opts.thresholds.get(rule.id)!;
-    /**
-     * With the default thresholds the state is capped, as alloc grades the same thing: by `waste`
-     * (the unused carrier bytes the metric is about, and all carrier bytes of the node: a few MiB
-     * never page anyone), or at `capAt`. `finding`: alloc's finding on the same subject, whose
-     * severity the state never falls below, so that check and alloc say the same of one input.
-     */
-    const add = (m: Omit<Metric, 'rule' | 'unit' | 'state' | 'warn' | 'crit'>,
-      how: { waste?: { unusedBytes: number; allBytes: number }; finding?: { severity: string; id: string }; capAt?: State } = {}) => {
+    /** The thresholds' state, bounded as Grading says (src/check/metric.ts). */
+    const add = (m: MetricDraft, how: Grading = {}) => {
       const { waste, finding, capAt } = how;
       let state: State = m.notJudged ? 'OK' : stateOf(t, m.value);
       let cond = m.notJudged ? `not judged: ${m.notJudged}` : condition(rule, t);
@@ -191,125 +162,10 @@ export function evaluateInput(input: LoadedInput, opts: CheckOptions, prefix = '
     }
     const model = input.model!;
     const { allCarriers, findingOn } = rule.needs === 'allocators' ? (allocView ??= allocatorView(model)) : NO_VIEW;
-    switch (rule.id) {
-      case 'usage': {
-        const m = reconMemory(model);
-        if (!(m.allocated > 0)) {
-          notChecked.push({ rule: rule.id, why: 'no carrier memory in the nine util allocators' });
-          break;
-        }
-        // A small node is judged only when the unused carrier memory is worth a page.
-        const unused = m.allocated - m.used;
-        add({
-          subject: 'node',
-          label: label('usage'),
-          value: m.usage * 100,
-          perf: { value: m.usage * 100, uom: '%', scale: 1, min: 0, max: 100 },
-          text: `allocator usage ${pct(m.usage * 100)}: ${formatBytes(m.used)} used of ${formatBytes(m.allocated)} allocated`,
-          short: `allocator usage ${pct(m.usage * 100)}`,
-          ...(unused < minType ? { notJudged: `only ${formatBytes(unused)} unused, less than --min-type-bytes ${formatBytes(minType)}` } : {}),
-        }, { waste: { unusedBytes: unused, allBytes: allCarriers } });
-        break;
-      }
-      case 'mbcs-usage':
-      case 'current-vs-max': {
-        const types = mbcsByType(model).filter((x) => x.carriers >= minType);
-        if (types.length === 0) {
-          notChecked.push({ rule: rule.id, why: `no allocator type has ${formatBytes(minType)} of multiblock carriers (--min-type-bytes)` });
-          break;
-        }
-        for (const x of types.sort((a, b) => b.carriers - a.carriers)) {
-          const cur = x.carriers > 0 ? x.blocks / x.carriers : 1;
-          // As alloc: a type is judged when its unused bytes, not its carriers, are worth a look.
-          const unused = x.carriers - x.blocks;
-          const small = unused < minType ? { notJudged: `only ${formatBytes(unused)} of its carriers unused, less than --min-type-bytes ${formatBytes(minType)}` } : {};
-          const waste = { unusedBytes: unused, allBytes: allCarriers };
-          if (rule.id === 'mbcs-usage') {
-            add({
-              subject: x.type,
-              label: label(`${x.type}_mbcs`),
-              value: cur * 100,
-              perf: { value: cur * 100, uom: '%', scale: 1, min: 0, max: 100 },
-              text: `${x.type} mbcs usage ${pct(cur * 100)}: ${formatBytes(x.blocks)} of ${formatBytes(x.carriers)} carriers`,
-              short: `${x.type} mbcs usage ${pct(cur * 100)}`,
-              ...small,
-            }, { waste, finding: findingOn.get(x.type) });
-          } else {
-            const max = x.maxCarriers > 0 ? x.maxBlocks / x.maxCarriers : 1;
-            const share = max > 0 ? Math.min(cur / max, 10) : 1;
-            add({
-              subject: x.type,
-              label: label(`${x.type}_cur_of_max`),
-              value: share * 100,
-              perf: { value: share * 100, uom: '%', scale: 1, min: 0 },
-              text: `${x.type} mbcs usage ${pct(cur * 100)} now against ${pct(max * 100)} at peak (${pct(share * 100)} of it)`,
-              short: `${x.type} usage ${pct(share * 100)} of peak`,
-              ...small,
-            }, { waste, finding: findingOn.get(x.type) });
-          }
-        }
-        break;
-      }
-      case 'mseg-hit-rate': {
-        const rates = cacheHitRates(model);
-        if (rates.length === 0) {
-          notChecked.push({ rule: rule.id, why: 'no mseg_alloc statistics' });
-          break;
-        }
-        // Per instance, as alloc judges it: each instance's cache serves its own scheduler, and a
-        // sum over instances hides one that misses everything (or flags one with a handful of calls).
-        const judged = rates.filter((r) => r.calls >= minCalls);
-        if (judged.length === 0) {
-          notChecked.push({ rule: rule.id, why: `no mseg_alloc instance has ${formatCount(minCalls)} calls (--min-mseg-calls; most: ${formatCount(Math.max(...rates.map((r) => r.calls)))})` });
-          break;
-        }
-        const worst = [...judged].sort((a, b) => a.hit_rate - b.hit_rate)[0];
-        const rate = worst.hit_rate;
-        add({
-          subject: `mseg_alloc[${worst.instance}]`,
-          label: label('mseg_hit_rate'),
-          value: rate * 100,
-          perf: { value: rate * 100, uom: '%', scale: 1, min: 0, max: 100 },
-          text: `mseg cache hit rate ${pct(rate * 100)} in mseg_alloc[${worst.instance}] (${formatCount(worst.hits)} hits in ${formatCount(worst.calls)} calls; the lowest of ${countOf(judged.length, 'instance')} with ${formatCount(minCalls)} calls or more)`,
-          short: `mseg cache hit rate ${pct(rate * 100)}`,
-        }, { capAt: 'WARNING' });
-        break;
-      }
-      case 'mailbox': {
-        const mb = input.dump!.largestMailbox;
-        if (!mb) {
-          notChecked.push({ rule: rule.id, why: input.kind === 'crash-dump' ? 'the dump lists no process' : 'no process record has messageQueueLen' });
-          break;
-        }
-        add({
-          subject: mb.pid,
-          label: label('mailbox_max'),
-          value: mb.messages,
-          perf: { value: mb.messages, uom: '', scale: 1, min: 0 },
-          text: `largest mailbox ${countOf(mb.messages, 'message')}: ${mb.pid}${mb.name ? ` (${mb.name})` : ''}`,
-          short: `mailbox ${countOf(mb.messages, 'message')} (${mb.name ?? mb.pid})`,
-        });
-        break;
-      }
-      case 'processes':
-      case 'ports':
-      case 'atoms': {
-        const u = input.dump!.limits.find((l) => l.id === rule.id);
-        if (!u || u.limit === undefined || !(u.limit > 0)) {
-          notChecked.push({ rule: rule.id, why: `the input does not say the ${rule.id} limit` });
-          break;
-        }
-        const share = (u.count / u.limit) * 100;
-        add({
-          subject: rule.id,
-          label: label(rule.id),
-          value: share,
-          perf: { value: u.count, uom: '', scale: u.limit / 100, min: 0, max: u.limit },
-          text: `${rule.id} ${formatCount(u.count)} of ${formatCount(u.limit)} (${pct(share)})${u.limitSource === 'default' ? ', limit assumed: the VM default' : ''}`,
-          short: `${rule.id} ${pct(share)} of limit`,
-        });
-        break;
-      }
+    const ctx = { input, model, minTypeBytes: minType, minMsegCalls: minCalls, label, allCarriers, findingOn };
+    for (const m of CHECK_RULES[rule.id].evaluate(ctx)) {
+      if ('notChecked' in m) notChecked.push({ rule: rule.id, why: m.notChecked });
+      else add(m.metric, m.how);
     }
   }
   const state = metrics.length === 0 ? 'UNKNOWN' : worstState(metrics.map((m) => m.state));

@@ -3,14 +3,16 @@
  * pattern works too), each read into the allocator model and, for crash dumps, the process and limit
  * figures the dump rules need; plus the time each input was taken, for ordering.
  */
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import fg from 'fast-glob';
-import { cannotRead, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
+import { detectInput, isProcessSnapshot } from '../input/detect.js';
+import { peekFile, peekStdin } from '../input/open.js';
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorModelFromTermText } from '../alloc/from-terms.js';
-import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput, utf16Bom, utf16ToUtf8 } from '../alloc/read.js';
+import { allocatorModelFromJson, checkAllocatorDataSize, type InputKind, readAllocatorData, refuseBinary, sniffInput, utf16ToUtf8 } from '../alloc/read.js';
 import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
@@ -134,10 +136,8 @@ function fromDump(dump: Dump, path: string, name: string, mtimeMs?: number): Loa
   };
 }
 
-/** A beamscope.procs/1 process snapshot (docs/leak.md) rather than an allocator model? */
-export function isProcessSnapshot(head: string): boolean {
-  return /"schema"\s*:\s*"beamscope\.procs\/1"/.test(head) || /^\uFEFF?\s*\[?\s*\{[^\n]*?"pid"\s*:/.test(head);
-}
+/** A beamscope.procs/1 process snapshot (docs/leak.md) rather than an allocator model? (src/input detects it.) */
+export { isProcessSnapshot };
 
 /** Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps. */
 const DEFAULT_PROCESS_LIMIT = 262_144;
@@ -175,77 +175,33 @@ async function fromText(kind: InputKind, all: Buffer, path: string, name: string
   return { path, name, kind, model, ...(takenAt ? { takenAt } : {}), ...(node ? { node } : {}) };
 }
 
-async function firstChunk(stream: NodeJS.ReadableStream): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const onData = (c: Buffer | string) => {
-      cleanup();
-      (stream as Readable).pause();
-      resolve(typeof c === 'string' ? Buffer.from(c) : c);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(new InputError(`stdin: cannot read: ${e.message}`));
-    };
-    const cleanup = () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
-  });
-}
-
 /** Reads one input (`-` is standard input). Unreadable or unrecognised input is an InputError. */
 export async function loadInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<LoadedInput> {
   if (path === '-') {
-    const first = await firstChunk(stdin);
-    if (!first || first.length === 0) throw new InputError('stdin: no input');
+    const peeked = await peekStdin(stdin);
+    const first = peeked.head;
     refuseBinary(first, 'stdin');
+    const facts = detectInput(first);
     const kind = sniffInput(first);
-    const rest = new PassThrough();
-    rest.write(first);
-    stdin.pipe(rest);
-    (stdin as Readable).resume();
+    const rest = peeked.stream;
     if (kind === 'crash-dump') return fromDump(await readDump('-', { stdin: rest }), '-', 'stdin');
-    if (kind === 'json' && isProcessSnapshot(first.subarray(0, 4096).toString('utf8'))) return fromProcessSnapshot('stdin', 'stdin', first.subarray(0, 4096).toString('utf8'), rest);
+    if (facts.processSnapshot) return fromProcessSnapshot('stdin', 'stdin', first.toString('utf8'), rest);
     const all = await readAllocatorData(rest, 'stdin');
-    const bom = utf16Bom(first);
+    const bom = facts.utf16;
     if (bom) {
       const text = utf16ToUtf8(all, bom);
       return fromText(sniffInput(text), text, '-', 'stdin');
     }
     return fromText(kind, all, '-', 'stdin');
   }
-  let head: Buffer;
-  let mtimeMs: number;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    mtimeMs = st.mtimeMs;
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  if (head.length === 0) throw new InputError(`${path}: empty file`, path);
+  const { head, mtimeMs } = await peekFile(path);
   refuseBinary(head, path);
+  const facts = detectInput(head);
   const kind = sniffInput(head);
   if (kind === 'crash-dump') return fromDump(await readDump(path), path, path, mtimeMs);
-  if (kind === 'json' && isProcessSnapshot(head.toString('utf8'))) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
+  if (facts.processSnapshot) return fromProcessSnapshot(path, path, head.toString('utf8'), undefined, mtimeMs);
   await checkAllocatorDataSize(path);
-  const bom = utf16Bom(head);
+  const bom = facts.utf16;
   if (bom) {
     const text = utf16ToUtf8(await readFile(path), bom);
     return fromText(sniffInput(text), text, path, path, mtimeMs);

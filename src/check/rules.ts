@@ -4,10 +4,13 @@
  *
  * Where a number comes from: recon_alloc documents one threshold (mseg cache hit rate "usually above
  * 0.80"); "Erlang in Anger" says usage near 100% rules fragmentation out and gives no cut-off. The
- * allocator defaults below follow beamscope's allocator verdict (src/alloc/verdict.ts THRESHOLDS: a
- * type is fragmented below 50% usage), the limit defaults follow triage (80% warning, 95% critical).
+ * allocator defaults below are the allocator rules' own (src/alloc/thresholds.ts THRESHOLDS: a type
+ * is fragmented below 50% usage; recon's 0.80 hit rate; the same minimum bytes and calls), so that
+ * check and alloc judge with one set of numbers; the limit defaults follow triage (80% warning, 95%
+ * critical). Each rule is evaluated by its own file, src/check/rule-*.ts.
  */
-import { MiB } from '../text/units.js';
+import { THRESHOLDS } from '../alloc/thresholds.js';
+import { threshold, type Threshold } from '../rules/rule.js';
 export type RuleId = 'usage' | 'mbcs-usage' | 'current-vs-max' | 'mseg-hit-rate' | 'mailbox' | 'processes' | 'ports' | 'atoms';
 
 export interface RuleDef {
@@ -33,7 +36,7 @@ export const RULES: readonly RuleDef[] = [
     needs: 'allocators',
     worse: 'lower',
     unit: '%',
-    defaultWarn: 50,
+    defaultWarn: THRESHOLDS.fragmentedUsage * 100,
     defaultCrit: 25,
     meaning:
       'Share of carrier memory the VM took from the OS that holds live blocks. Near 100% means no fragmentation, just data; low means carriers kept alive by few blocks (fragmentation). Judged only when at least --min-type-bytes of carrier memory is unused (a small idle node at 45% wastes nothing); below that it is reported, OK.',
@@ -44,7 +47,7 @@ export const RULES: readonly RuleDef[] = [
     needs: 'allocators',
     worse: 'lower',
     unit: '%',
-    defaultWarn: 50,
+    defaultWarn: THRESHOLDS.fragmentedUsage * 100,
     defaultCrit: 25,
     meaning:
       'recon_alloc fragmentation(current) mbcs_usage summed per allocator type. Small types are skipped: a 1 MiB carrier at 20% wastes nothing worth a page.',
@@ -66,7 +69,7 @@ export const RULES: readonly RuleDef[] = [
     needs: 'allocators',
     worse: 'lower',
     unit: '%',
-    defaultWarn: 80,
+    defaultWarn: THRESHOLDS.msegHitRate * 100,
     defaultCrit: 50,
     meaning: 'recon: "should usually be above 0.80" unless memory use is expected to be spiky. Misses go to mmap/munmap. Tune +MMmcs first, then +MMrmcbf/+MMamcbf.',
   },
@@ -119,6 +122,17 @@ export function ruleById(id: string): RuleDef | undefined {
 }
 
 /** Default minimum mbcs carrier bytes of a type for mbcs-usage and current-vs-max. */
-export const DEFAULT_MIN_TYPE_BYTES = 8 * MiB;
-/** Default minimum mseg_alloc calls before the hit rate is judged. */
-export const DEFAULT_MIN_MSEG_CALLS = 1000;
+export const DEFAULT_MIN_TYPE_BYTES = THRESHOLDS.minUnusedBytes;
+/** Default minimum mseg_alloc calls before the hit rate is judged (alloc.mseg-cache's). */
+export const DEFAULT_MIN_MSEG_CALLS = THRESHOLDS.msegMinCalls;
+
+/** A rule's default thresholds, named with their units, for its rule file (src/check/rule-*.ts). */
+export function defaultThresholds(id: RuleId): Record<'warn' | 'crit', Threshold> {
+  const r = ruleById(id)!;
+  const unit = r.unit === '%' ? 'percent' : 'count';
+  const side = r.worse === 'lower' ? 'at or below' : 'at or above';
+  return {
+    warn: threshold(r.defaultWarn, unit, `WARNING ${side} this`),
+    crit: threshold(r.defaultCrit, unit, `CRITICAL ${side} this`),
+  };
+}

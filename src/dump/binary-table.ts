@@ -1,3 +1,4 @@
+import { cellsLike, NumberColumn, type Cells } from './columns.js';
 import type { BinaryIndex } from './types.js';
 
 /** At most this many binaries from one checkpoint (BinaryIndex.checkpoints) to the next. */
@@ -5,14 +6,14 @@ export const BINARY_CHECKPOINT_EVERY = 16;
 
 /**
  * The `=binary:ADDR` sections of a dump, in typed arrays: a node that died with millions of refc
- * binaries queued (the Logplex shape) has millions of them, so each costs 17 bytes (address,
- * payload size, and a sixteenth of a checkpoint) and no JS string or object. Fresh memory costs a
+ * binaries queued (the Logplex shape) has millions of them, so each costs 10-13 bytes (address,
+ * payload size in 1 to 4 bytes (NumberColumn), and a sixteenth of a checkpoint) and no JS string or object. Fresh memory costs a
  * page fault per 4 KiB, much of the time of building these arrays, so a byte less is time too.
  * They are kept apart from the SectionIndex: nothing looks a binary up by tag, only by address.
  */
 export class BinaryTableBuilder {
   private address = new Float64Array(256);
-  private size = new Float64Array(256);
+  private size = new NumberColumn(new Uint8Array(256), new Map());
   private cpRow = new Float64Array(16);
   private cpOffset = new Float64Array(16);
   private cpCount = 0;
@@ -23,18 +24,20 @@ export class BinaryTableBuilder {
   add(address: number, bodyOffset: number): void {
     if (this.count === this.address.length) this.grow(this.count * 2);
     if (this.cpCount === 0 || this.count - this.cpRow[this.cpCount - 1] >= BINARY_CHECKPOINT_EVERY) this.checkpoint(this.count, bodyOffset);
+    // The size stays NaN (cell 0, as every row past the count) until the body's `SIZE:` is read: a
+    // dump cut right after the tag line has none.
     this.address[this.count] = address;
-    // NaN until the body's `SIZE:` is read (a dump cut right after the tag line has none).
-    this.size[this.count] = NaN;
     this.count++;
   }
 
   setLastSize(bytes: number): void {
-    this.size[this.count - 1] = bytes;
+    this.size.set(this.count - 1, bytes);
     this.totalBytes += bytes;
   }
 
   clear(): void {
+    this.size.cells.fill(0, 0, this.count);
+    this.size.big.clear();
     this.count = 0;
     this.totalBytes = 0;
     this.cpCount = 0;
@@ -44,7 +47,7 @@ export class BinaryTableBuilder {
   toPart(): BinaryTablePart {
     const n = this.count;
     return {
-      address: this.address.slice(0, n), sizeBytes: this.size.slice(0, n), totalBytes: this.totalBytes,
+      address: this.address.slice(0, n), sizeBytes: { cells: this.size.cells.slice(0, n), big: this.size.bigEntries(n) }, totalBytes: this.totalBytes,
       cpRow: this.cpRow.slice(0, this.cpCount), cpOffset: this.cpOffset.slice(0, this.cpCount),
     };
   }
@@ -57,7 +60,8 @@ export class BinaryTableBuilder {
     for (const p of parts) {
       for (let k = 0; k < p.cpRow.length; k++) this.checkpoint(this.count + p.cpRow[k], p.cpOffset[k]);
       this.address.set(p.address, this.count);
-      this.size.set(p.sizeBytes, this.count);
+      this.size.copyIn(p.sizeBytes.cells, this.count);
+      for (const [row, v] of p.sizeBytes.big) this.size.set(this.count + row, v);
       this.count += p.address.length;
       this.totalBytes += p.totalBytes;
     }
@@ -67,7 +71,8 @@ export class BinaryTableBuilder {
   result(): BinaryIndex {
     const n = this.count;
     return {
-      count: n, totalBytes: this.totalBytes, address: this.address.subarray(0, n), sizeBytes: this.size.subarray(0, n),
+      count: n, totalBytes: this.totalBytes, address: this.address.subarray(0, n),
+      sizeBytes: new NumberColumn(this.size.cells.subarray(0, n), new Map(this.size.bigEntries(n))),
       checkpoints: { row: this.cpRow.subarray(0, this.cpCount), bodyOffset: this.cpOffset.subarray(0, this.cpCount) },
     };
   }
@@ -93,9 +98,10 @@ export class BinaryTableBuilder {
   private grow(n: number): void {
     // Both made before either is replaced: a failed allocation leaves one capacity for both.
     const address = new Float64Array(n);
-    const size = new Float64Array(n);
+    const size = cellsLike(this.size.cells, n);
     this.address = copyInto(address, this.address, this.count);
-    this.size = copyInto(size, this.size, this.count);
+    size.set(this.size.cells.subarray(0, this.count));
+    this.size.cells = size;
   }
 }
 
@@ -107,7 +113,8 @@ function copyInto<T extends Float64Array>(to: T, from: Float64Array, n: number):
 /** A BinaryTableBuilder's rows in transferable form (parallel reader); checkpoint rows are the part's own. */
 export interface BinaryTablePart {
   address: Float64Array;
-  sizeBytes: Float64Array;
+  /** NumberColumn's cells and the values on its side. */
+  sizeBytes: { cells: Cells; big: Array<[number, number]> };
   totalBytes: number;
   cpRow: Float64Array;
   cpOffset: Float64Array;

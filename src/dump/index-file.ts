@@ -7,11 +7,11 @@
  * It is kept beside the dump (`DUMP.bsidx`) when that directory is writable, else in the user
  * cache directory (`$XDG_CACHE_HOME/beamscope`, by default `~/.cache/beamscope`), under a hash of the
  * dump's real path; `BEAMSCOPE_INDEX_DIR` names one directory for all of them instead. It is used only when it is for this very file: same size, same modification
- * time, same CRC-32 of the first and last 64 KiB, and its own CRC-32 intact. Anything else (stale,
+ * time, same CRC-32 of the first and last 64 KiB, and its own CRC-32s intact. Anything else (stale,
  * another dump's, cut, corrupt, another format version) is ignored and rebuilt: never trusted.
  *
- * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of
- * everything after these 32 bytes, 0), the JSON description, and the typed arrays it lists, each
+ * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of the
+ * JSON, 0), the JSON description, and the typed arrays it lists with the CRC-32 of each, each
  * at an offset that is a multiple of 8, so that they are used in place, without a copy.
  */
 import { createHash } from 'node:crypto';
@@ -19,13 +19,14 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, rena
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type ProcessTablePart } from './process-table.js';
+import { NumberColumn } from './columns.js';
+import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 5;
+export const INDEX_FORMAT_VERSION = 6;
 const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
@@ -38,13 +39,15 @@ interface DumpKey {
   tailCrc: number;
 }
 
-type ArrayKind = 'f64' | 'u8' | 'i32' | 'u32';
+type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
 interface BlobRef {
   name: string;
   kind: ArrayKind;
   /** From the start of the file; a multiple of 8. */
   offset: number;
   length: number;
+  /** crc32() of the array's bytes. */
+  sum: number;
 }
 
 interface Description {
@@ -55,8 +58,10 @@ interface Description {
     /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
-  index: { tagNames: string[]; otherIds: Array<[number, string]>; longLengths: Array<[number, number]> };
-  binaries: { count: number; totalBytes: number };
+  /** lengthsBig: the body lengths that do not fit their cells (NumberColumn). */
+  index: { tagNames: string[]; otherIds: Array<[number, string]>; lengthsBig: Array<[number, number]> };
+  /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
+  binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
   blobs: BlobRef[];
 }
 
@@ -139,26 +144,32 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   const jsonBytes = buf.readUInt32LE(MAGIC.length + 4);
   const crc = buf.readUInt32LE(MAGIC.length + 8);
   if (version !== INDEX_FORMAT_VERSION || buf.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > buf.length) return undefined;
-  if (crc32(buf.subarray(HEADER_BYTES)) !== crc) return undefined;
+  if (crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes)) !== crc) return undefined;
   const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
   if (!sameKey(d.key, key)) return undefined;
 
-  const blobs = new Map<string, Float64Array | Uint8Array | Int32Array | Uint32Array>();
+  const blobs = new Map<string, Float64Array | Uint8Array | Uint16Array | Uint32Array>();
   for (const b of d.blobs) {
-    const width = b.kind === 'f64' ? 8 : b.kind === 'i32' || b.kind === 'u32' ? 4 : 1;
+    const width = b.kind === 'f64' ? 8 : b.kind === 'u32' ? 4 : b.kind === 'u16' ? 2 : 1;
     if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
-    blobs.set(b.name, b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
-      : b.kind === 'i32' ? new Int32Array(all.buffer, b.offset, b.length)
-        : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length));
+    const a = b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
+      : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length)
+          : b.kind === 'u16' ? new Uint16Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
+    if (crc32(a) !== b.sum) return undefined;
+    blobs.set(b.name, a);
   }
+  // The CRC-32s cover the JSON and the arrays; the padding between them must be the zeros
+  // written, and nothing may follow the last array: every byte of the file is checked.
+  let end = HEADER_BYTES + jsonBytes;
+  for (const b of [...d.blobs].sort((x, y) => x.offset - y.offset)) {
+    if (b.offset < end) return undefined;
+    for (let k = end; k < b.offset; k++) if (all[k] !== 0) return undefined;
+    end = b.offset + blobs.get(b.name)!.byteLength;
+  }
+  if (end !== all.length) return undefined;
   const f64 = (name: string, n: number): Float64Array => {
     const a = blobs.get(name);
     if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
-    return a;
-  };
-  const u32 = (name: string, n: number): Uint32Array => {
-    const a = blobs.get(name);
-    if (!(a instanceof Uint32Array) || a.length !== n) throw new Error(`index: ${name}`);
     return a;
   };
   const p = d.processes;
@@ -175,27 +186,32 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   for (const col of NUMERIC_COLUMNS) {
     const cells = blobs.get(`proc.num.${col}`);
     const big = p.big?.[col];
-    if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(big)) return undefined;
+    if (!isCells(cells) || cells.length !== n || !Array.isArray(big)) return undefined;
     if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
     part.numeric[col] = { cells, big };
   }
   for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
-    if (!(codes instanceof Int32Array) || codes.length !== n) return undefined;
-    for (const c of codes) if (c >= p.values.length || c < -1) return undefined;
-    (part.codes as Record<string, Int32Array>)[col] = codes;
+    if (!isCells(codes) || codes.length !== n) return undefined;
+    for (const c of codes) if (c > p.values.length) return undefined;
+    (part.codes as Record<string, Cells>)[col] = codes;
   }
   const tags = blobs.get('index.tags');
   if (!(tags instanceof Uint8Array)) return undefined;
   const entries = tags.length;
-  if (!Array.isArray(d.index.longLengths) || !d.index.longLengths.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
+  const lengths = blobs.get('index.lengths');
+  if (!isCells(lengths) || lengths.length !== entries) return undefined;
+  if (!Array.isArray(d.index.lengthsBig) || !d.index.lengthsBig.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
   for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
   const indexPart: SectionIndexPart = {
-    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: u32('index.lengths', entries),
-    longLengths: d.index.longLengths,
+    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: { cells: lengths, big: d.index.lengthsBig },
     packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
   };
   const bins = d.binaries.count;
+  const sizeCells = blobs.get('bin.sizeBytes');
+  const sizeBig = d.binaries.sizeBig;
+  if (!isCells(sizeCells) || sizeCells.length !== bins || !Array.isArray(sizeBig)) return undefined;
+  if (!sizeBig.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < bins && typeof v === 'number')) return undefined;
   const cps = blobs.get('bin.cpRow')?.length ?? -1;
   return {
     ...d.fields,
@@ -203,10 +219,15 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     processes: tableFromPart(part),
     index: SectionIndex.fromPart(indexPart),
     binaries: {
-      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins), sizeBytes: f64('bin.sizeBytes', bins),
+      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins),
+      sizeBytes: new NumberColumn(sizeCells, new Map(sizeBig)),
       checkpoints: { row: f64('bin.cpRow', cps), bodyOffset: f64('bin.cpOffset', cps) },
     },
   };
+}
+
+function isCells(a: unknown): a is Cells {
+  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Uint32Array;
 }
 
 function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
@@ -253,13 +274,13 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
-  const arrays: Array<[string, Float64Array | Uint8Array | Int32Array | Uint32Array]> = [
+  const arrays: Array<[string, Float64Array | Cells]> = [
     ['proc.memoryDerived', rows.memoryDerived],
-    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Uint32Array]),
+    ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Cells]),
     ['proc.pid', rows.pid.packed],
-    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Int32Array]),
-    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths], ['index.packedIds', ix.packedIds],
-    ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes],
+    ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
+    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths.cells], ['index.packedIds', ix.packedIds],
+    ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
   ];
   const description = (blobs: BlobRef[]): Description => ({
@@ -269,19 +290,20 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
       count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
-    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, longLengths: ix.longLengths },
-    binaries: { count: binaries.count, totalBytes: binaries.totalBytes },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big },
+    binaries: { count: binaries.count, totalBytes: binaries.totalBytes, sizeBig: binaries.sizeBytes.bigEntries(binaries.count) },
     blobs,
   });
   // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,
   // and once more if the offsets' own digits moved it.
+  const sums = arrays.map(([, a]) => crc32(a));
   let blobs: BlobRef[] = [];
   let json = Buffer.from(JSON.stringify(description(blobs), replace));
   for (let tries = 0; tries < 4; tries++) {
     let at = align8(HEADER_BYTES + json.length);
-    blobs = arrays.map(([name, a]) => {
-      const kind = a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint32Array ? 'u32' : 'u8';
-      const ref: BlobRef = { name, kind, offset: at, length: a.length };
+    blobs = arrays.map(([name, a], k) => {
+      const kind = a instanceof Float64Array ? 'f64' : a instanceof Uint32Array ? 'u32' : a instanceof Uint16Array ? 'u16' : 'u8';
+      const ref: BlobRef = { name, kind, offset: at, length: a.length, sum: sums[k] };
       at = align8(at + a.byteLength);
       return ref;
     });
@@ -302,13 +324,11 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     at = blobs[k].offset + a.byteLength;
   }
-  let crc = 0;
-  for (const p of parts) crc = crc32(p, crc);
   const head = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(head);
   head.writeUInt32LE(INDEX_FORMAT_VERSION, MAGIC.length);
   head.writeUInt32LE(json.length, MAGIC.length + 4);
-  head.writeUInt32LE(crc, MAGIC.length + 8);
+  head.writeUInt32LE(crc32(json), MAGIC.length + 8);
   return [head, ...parts];
 }
 
@@ -346,4 +366,21 @@ export function isIndexFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The JSON document of `beamscope index --format json` (schemas/index.schema.json). */
+export interface IndexResult {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  /** The dump, as given. */
+  dump: string;
+  /** The saved index file, or null when none was saved. */
+  index: string | null;
+  status: 'up to date' | 'built' | 'not saved';
+  /** Sections indexed (with the =binary sections). */
+  sections: number;
+  processes: number;
+  binaries: number;
+  /** How long reading and indexing took. */
+  seconds: number;
 }

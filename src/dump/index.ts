@@ -1,8 +1,8 @@
 /** `beamscope/dump`: the crash-dump reader, its model, and the analyzers over it. */
 export { readDump, type ReadOptions } from './reader.js';
-export { detectCompression, type Compression } from './magic.js';
+export { detectCompression, type Compression } from '../input/magic.js';
 export { releaseSpool } from './spool.js';
-export { processAt, findProcess, NumberColumn, PidColumn, TextColumn } from './process-table.js';
+export { processAt, findProcess, NumberColumn, PidColumn, TextColumn, type Cells } from './process-table.js';
 export { SectionIndex, type SectionIndexPart } from './section-index.js';
 export { sectionLines, type SectionLinesOptions } from './section-lines.js';
 export { parseSystemVersion } from './sections/header.js';

@@ -1,6 +1,9 @@
 import { BytesInterner } from './bytes.js';
+import { cellsLike, NumberColumn, topOf, widened, type Cells } from './columns.js';
 import { packPid, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
+
+export { NumberColumn, type Cells };
 
 export const NUMERIC_COLUMNS = [
   'messageQueueLength', 'reductions', 'memoryBytes', 'stackHeapBytes', 'oldHeapBytes', 'heapUnusedBytes',
@@ -15,16 +18,37 @@ export type NumericColumn = (typeof NUMERIC)[number];
 export type TextColumnName = (typeof TEXT)[number];
 
 /**
- * A text column: per row a code into `values`, the distinct texts of the table (-1: not in the
- * dump). A JS string per row would cost 30-40 bytes and a slot in a growing array for every
- * process; a million processes have a few hundred distinct states, initial calls and functions.
+ * A text column: per row 1 + a code into `values`, the distinct texts of the table (0: not in
+ * the dump). A JS string per row would cost 30-40 bytes and a slot in a growing array for every
+ * process; a million processes have a few hundred distinct states, initial calls and functions,
+ * so the cells start at one byte each and widen (to 2, then 4) only when a code needs it.
  */
 export class TextColumn {
-  constructor(public codes: Int32Array, public readonly values: readonly string[]) {}
+  /** Rows below this may have a code (rows past it are zeros: see widened). */
+  private used = 0;
+
+  constructor(public codes: Cells, public readonly values: readonly string[]) {}
 
   at(i: number): string | undefined {
     const c = this.codes[i];
-    return c < 0 ? undefined : this.values[c];
+    return c === 0 ? undefined : this.values[c - 1];
+  }
+
+  /** Row i is the text of code `code` of `values`. */
+  setCode(i: number, code: number): void {
+    this.fit(code);
+    this.codes[i] = code + 1;
+    if (i >= this.used) this.used = i + 1;
+  }
+
+  /** Cells wide enough for code `code`. */
+  fit(code: number): void {
+    while (code + 1 > topOf(this.codes)) this.codes = widened(this.codes, this.used);
+  }
+
+  /** Rows below `rows` may now have codes written straight into `codes` (appendParts). */
+  wrote(rows: number): void {
+    if (rows > this.used) this.used = rows;
   }
 
   /** The code of a text, -1 when no row can have it: a scan of every row then compares numbers. */
@@ -35,7 +59,7 @@ export class TextColumn {
   /** The first row whose cell is this text, or -1 (never a row without one). */
   find(value: string): number {
     const c = this.codeOf(value);
-    return c < 0 ? -1 : this.codes.indexOf(c);
+    return c < 0 ? -1 : this.codes.indexOf(c + 1);
   }
 }
 
@@ -62,68 +86,23 @@ export class PidColumn {
   }
 }
 
-/** A cell with no value: the dump did not write it. */
-const NONE = 0xffffffff;
-/** A cell whose value is in `big`: 4 GiB or more, or not a whole number of 0 or more. */
-const BIG = 0xfffffffe;
-
-/**
- * A numeric column: 4 bytes a row (a Float64Array is 8), for counts and sizes that are nearly
- * always under 4 Gi; the rare value that is not (a process of 4 GiB, billions of reductions) is
- * kept by row on the side. `at(i)` is NaN where the dump has no value.
- */
-export class NumberColumn {
-  constructor(public cells: Uint32Array, public readonly big: Map<number, number>) {}
-
-  get length(): number {
-    return this.cells.length;
-  }
-
-  at(i: number): number {
-    const c = this.cells[i];
-    return c < BIG ? c : c === NONE ? NaN : (this.big.get(i) ?? NaN);
-  }
-
-  set(i: number, v: number): void {
-    if (v >>> 0 === v && v < BIG) this.cells[i] = v;
-    else if (Number.isNaN(v)) this.cells[i] = NONE;
-    else {
-      this.cells[i] = BIG;
-      this.big.set(i, v);
-    }
-  }
-
-  /** The values that do not fit a cell, for rows below n. */
-  bigEntries(n: number): Array<[number, number]> {
-    return [...this.big].filter(([row]) => row < n && this.cells[row] === BIG);
-  }
-}
-
 /** Builds the columnar process table row by row, in typed arrays reserved ahead or doubled. */
 export class ProcessTableBuilder {
   readonly table: ProcessTable;
   /** The texts of every text column, one code each: the rows hold codes. */
   private readonly texts = new BytesInterner(Infinity, Infinity);
   private otherPids = new Map<number, string>();
-  private codes: Record<TextColumnName, Int32Array>;
 
   constructor(capacity = 256) {
     // One object literal with every column: an object given 20 properties one by one by name
     // (a loop over NUMERIC) becomes a dictionary, and every `t.messageQueueLength` of the parser,
     // for every line of every process, a hash lookup.
-    const num = () => new NumberColumn(new Uint32Array(capacity), new Map());
-    const code = () => new Int32Array(capacity);
-    this.codes = {
-      state: code(), name: code(), spawnedAs: code(), spawnedBy: code(), currentCall: code(), programCounter: code(),
-      internalState: code(),
-    };
+    const num = () => new NumberColumn(new Uint8Array(capacity), new Map());
     const values = this.texts.values;
-    const c = this.codes;
+    const text = () => new TextColumn(new Uint8Array(capacity), values);
     this.table = {
-      count: 0, pid: new PidColumn(new Float64Array(capacity), this.otherPids), state: new TextColumn(c.state, values),
-      name: new TextColumn(c.name, values), spawnedAs: new TextColumn(c.spawnedAs, values),
-      spawnedBy: new TextColumn(c.spawnedBy, values), currentCall: new TextColumn(c.currentCall, values),
-      programCounter: new TextColumn(c.programCounter, values), internalState: new TextColumn(c.internalState, values),
+      count: 0, pid: new PidColumn(new Float64Array(capacity), this.otherPids), state: text(), name: text(), spawnedAs: text(),
+      spawnedBy: text(), currentCall: text(), programCounter: text(), internalState: text(),
       messageQueueLength: num(), reductions: num(), memoryBytes: num(),
       memoryDerived: new Uint8Array(capacity), stackHeapBytes: num(), oldHeapBytes: num(), heapUnusedBytes: num(),
       oldHeapUnusedBytes: num(), binVHeapBytes: num(), oldBinVHeapBytes: num(), heapFragments: num(),
@@ -133,53 +112,35 @@ export class ProcessTableBuilder {
 
   /**
    * Starts a new row for a pid packed by packPid (`pidText` is needed only when that is NaN);
-   * every numeric field starts as NaN (not in the dump), every text as absent.
+   * every numeric field starts as NaN (not in the dump), every text as absent: cell 0, which rows
+   * past the count always hold (new arrays are zeros; clear() zeroes the rows it drops), so the
+   * capacity not used yet is never touched: it costs no page faults and no RSS.
    */
   add(packedPid: number, pidText: string): number {
     const t = this.table;
     if (t.count === t.messageQueueLength.length) this.grow();
     const i = t.count++;
-    // Spelled out: a loop over the column names is a keyed property access per cell, and this runs
-    // for every process of the dump. The row's cells are set here, not when the arrays are made,
-    // so that the capacity not used yet is never touched: it costs no page faults and no RSS.
     t.pid.packed[i] = packedPid;
     if (Number.isNaN(packedPid)) this.otherPids.set(i, pidText);
-    t.messageQueueLength.cells[i] = NONE;
-    t.reductions.cells[i] = NONE;
-    t.memoryBytes.cells[i] = NONE;
-    t.memoryDerived[i] = 0;
-    t.stackHeapBytes.cells[i] = NONE;
-    t.oldHeapBytes.cells[i] = NONE;
-    t.heapUnusedBytes.cells[i] = NONE;
-    t.oldHeapUnusedBytes.cells[i] = NONE;
-    t.binVHeapBytes.cells[i] = NONE;
-    t.oldBinVHeapBytes.cells[i] = NONE;
-    t.heapFragments.cells[i] = NONE;
-    t.heapFragmentBytes.cells[i] = NONE;
-    t.links.cells[i] = NONE;
-    t.monitors.cells[i] = NONE;
-    t.monitoredBy.cells[i] = NONE;
-    const c = this.codes;
-    c.state[i] = -1;
-    c.name[i] = -1;
-    c.spawnedAs[i] = -1;
-    c.spawnedBy[i] = -1;
-    c.currentCall[i] = -1;
-    c.programCounter[i] = -1;
-    c.internalState[i] = -1;
     return i;
   }
 
   /** Sets a text cell of row i to the bytes [start, end). */
   setText(col: TextColumnName, i: number, buf: Buffer, start: number, end: number): void {
-    this.codes[col][i] = this.texts.code(buf, start, end);
+    this.table[col].setCode(i, this.texts.code(buf, start, end));
   }
 
   /** Empties the table, keeping its arrays (a parallel-reader thread reuses one per range). */
   clear(): void {
-    this.table.count = 0;
+    const t = this.table;
+    for (const k of NUMERIC) {
+      t[k].cells.fill(0, 0, t.count);
+      t[k].big.clear();
+    }
+    for (const k of TEXT) t[k].codes.fill(0, 0, t.count);
+    t.memoryDerived.fill(0, 0, t.count);
+    t.count = 0;
     this.otherPids.clear();
-    for (const k of NUMERIC) this.table[k].big.clear();
   }
 
   /**
@@ -200,18 +161,24 @@ export class ProcessTableBuilder {
     let at = t.count;
     for (const p of parts) {
       for (const k of NUMERIC) {
-        t[k].cells.set(p.numeric[k].cells, at);
-        for (const [row, v] of p.numeric[k].big) t[k].set(at + row, v);
+        const col = t[k];
+        col.copyIn(p.numeric[k].cells, at);
+        // The part's cells that mark a value on the side hold its top, which may be a value in
+        // wider cells: set() writes each again.
+        for (const [row, v] of p.numeric[k].big) col.set(at + row, v);
       }
       t.memoryDerived.set(p.memoryDerived, at);
       t.pid.packed.set(p.pid.packed, at);
       for (const [row, id] of p.pid.other) this.otherPids.set(at + row, id);
       // The part's texts get this table's codes; the few distinct texts are interned once each.
-      const remap = Int32Array.from(p.values, (v) => this.texts.codeOfText(v));
+      const remap = Int32Array.from(p.values, (v) => this.texts.codeOfText(v) + 1);
+      const top = remap.reduce((m, c) => Math.max(m, c), 0);
       for (const k of TEXT) {
         const from = p.codes[k];
-        const to = this.codes[k];
-        for (let r = 0; r < p.count; r++) to[at + r] = from[r] < 0 ? -1 : remap[from[r]];
+        t[k].fit(top - 1);
+        const to = t[k].codes;
+        for (let r = 0; r < p.count; r++) to[at + r] = from[r] === 0 ? 0 : remap[from[r] - 1];
+        t[k].wrote(at + p.count);
       }
       at += p.count;
     }
@@ -228,7 +195,7 @@ export class ProcessTableBuilder {
     for (const k of NUMERIC) t[k].cells = t[k].cells.subarray(0, n);
     t.memoryDerived = t.memoryDerived.subarray(0, n);
     t.pid.packed = t.pid.packed.subarray(0, n);
-    for (const k of TEXT) t[k].codes = this.codes[k].subarray(0, n);
+    for (const k of TEXT) t[k].codes = t[k].codes.subarray(0, n);
     return t;
   }
 
@@ -246,9 +213,9 @@ export class ProcessTableBuilder {
     const n = to ?? t.messageQueueLength.length * 2;
     // Every column is made before any is replaced: if one allocation fails (reserve asks for a
     // lot of address space), the table keeps one capacity for all its columns.
-    const made = NUMERIC.map(() => new Uint32Array(n));
+    const made = NUMERIC.map((k) => cellsLike(t[k].cells, n));
     const pids = new Float64Array(n);
-    const codes = TEXT.map(() => new Int32Array(n));
+    const codes = TEXT.map((k) => cellsLike(t[k].codes, n));
     const d = new Uint8Array(n);
     NUMERIC.forEach((k, j) => {
       made[j].set(t[k].cells.subarray(0, t.count));
@@ -257,8 +224,7 @@ export class ProcessTableBuilder {
     pids.set(t.pid.packed.subarray(0, t.count));
     t.pid.packed = pids;
     TEXT.forEach((k, j) => {
-      codes[j].set(this.codes[k].subarray(0, t.count));
-      this.codes[k] = codes[j];
+      codes[j].set(t[k].codes.subarray(0, t.count));
       t[k].codes = codes[j];
     });
     d.set(t.memoryDerived.subarray(0, t.count));
@@ -288,12 +254,12 @@ export function tableFromPart(p: ProcessTablePart): ProcessTable {
  */
 export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
   const n = t.count;
-  const cut = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+  const cut = <T extends Float64Array | Cells>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
   const numeric = {} as ProcessTablePart['numeric'];
   for (const k of NUMERIC) numeric[k] = { cells: cut(t[k].cells), big: t[k].bigEntries(n) };
   // The columns of one table share their values (ProcessTableBuilder, tableFromPart).
   const values = t.state.values;
-  const codes = {} as Record<TextColumnName, Int32Array>;
+  const codes = {} as Record<TextColumnName, Cells>;
   for (const k of TEXT) {
     if (t[k].values !== values) throw new Error(`process table: column ${k} has values of its own`);
     codes[k] = cut(t[k].codes);
@@ -306,14 +272,14 @@ export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
 export interface ProcessTablePart {
   count: number;
   /** Per column, the cells and the values that do not fit one (NumberColumn). */
-  numeric: Record<NumericColumn, { cells: Uint32Array; big: Array<[number, number]> }>;
+  numeric: Record<NumericColumn, { cells: Cells; big: Array<[number, number]> }>;
   memoryDerived: Uint8Array;
   /** Packed pids, and by row the ones that are not packed. */
   pid: { packed: Float64Array; other: Array<[number, string]> };
   /** The distinct texts of every text column. */
   values: string[];
-  /** Per column and row, the index of its text in `values` (-1: not in the dump). */
-  codes: Record<TextColumnName, Int32Array>;
+  /** Per column and row, 1 + the index of its text in `values` (0: not in the dump). */
+  codes: Record<TextColumnName, Cells>;
 }
 
 /** Row i of the table as an object. */

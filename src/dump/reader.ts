@@ -3,6 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
+import { peekStream } from '../input/open.js';
 import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError } from './compression.js';
 import { Spool } from './spool.js';
@@ -100,7 +101,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let compression: Compression | undefined;
   let stream: Readable;
   if (path === '-') {
-    const peeked = await peek(opts.stdin ?? process.stdin, MAGIC_BYTES);
+    const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
     compression = detectCompression(peeked.head);
     stream = peeked.stream;
   } else {
@@ -377,31 +378,6 @@ async function pump(chunks: AsyncIterable<Buffer>, sink: (b: Buffer) => Promise<
     throw e;
   }
   return undefined;
-}
-
-/** The first `n` bytes of a stream (fewer when it is shorter), and the whole stream to read from its start. */
-async function peek(stream: NodeJS.ReadableStream, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const parts: Buffer[] = [];
-  let len = 0;
-  let done = false;
-  while (len < n) {
-    const r = await it.next();
-    if (r.done) { done = true; break; }
-    parts.push(Buffer.from(r.value));
-    len += r.value.length;
-  }
-  const head = Buffer.concat(parts);
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield Buffer.from(r.value);
-    }
-  }
-  return { head: head.subarray(0, n), stream: Readable.from(rest(), { objectMode: false }) };
 }
 
 /**

@@ -1,13 +1,11 @@
 import { hashNumber } from './bytes.js';
+import { cellsLike, NumberColumn, type Cells } from './columns.js';
 import type { SectionRef } from './types.js';
-
-/** A body length that does not fit 32 bits: the real one is kept on the side. */
-const LONG = 0xffffffff;
 
 /**
  * Where every section of a dump lies, in typed arrays so that millions of sections cost about
- * 21 bytes each: tag code, body offset, body length (32 bits; longer ones on the side) and the
- * id. Pids `<A.B.C>`, the ids of all process sections, are packed into one float; other ids are
+ * 18-21 bytes each: tag code, body offset, body length (a NumberColumn: 1-4 bytes, the rare
+ * longer one on the side) and the id. Pids `<A.B.C>`, the ids of all process sections, are packed into one float; other ids are
  * kept as strings on the side.
  */
 export class SectionIndex {
@@ -15,9 +13,8 @@ export class SectionIndex {
   private tagCodes = new Map<string, number>();
   private tags: Uint8Array = new Uint8Array(1024);
   private offsets: Float64Array = new Float64Array(1024);
-  /** Body lengths; a section of 4 GiB or more has LONG here and its length in longLengths. */
-  private lengths: Uint32Array = new Uint32Array(1024);
-  private longLengths = new Map<number, number>();
+  /** Body lengths; NaN (cell 0) until closeLast() of the section. */
+  private lengths = new NumberColumn(new Uint8Array(1024), new Map());
   private packedIds: Float64Array = new Float64Array(1024);
   private otherIds = new Map<number, string>();
   private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
@@ -64,7 +61,6 @@ export class SectionIndex {
     const i = this.size++;
     this.tags[i] = code;
     this.offsets[i] = offset;
-    this.lengths[i] = 0;
     this.packedIds[i] = packedId;
     if (Number.isNaN(packedId) && id !== '') this.otherIds.set(i, id);
   }
@@ -73,12 +69,7 @@ export class SectionIndex {
   closeLast(endOffset: number): void {
     if (this.size === 0) return;
     const i = this.size - 1;
-    const n = endOffset - this.offsets[i];
-    if (n < LONG) this.lengths[i] = n;
-    else {
-      this.lengths[i] = LONG;
-      this.longLengths.set(i, n);
-    }
+    this.lengths.set(i, endOffset - this.offsets[i]);
   }
 
   at(i: number): SectionRef {
@@ -93,8 +84,8 @@ export class SectionIndex {
   }
 
   private lengthOf(i: number): number {
-    const n = this.lengths[i];
-    return n === LONG ? (this.longLengths.get(i) ?? 0) : n;
+    const n = this.lengths.at(i);
+    return Number.isNaN(n) ? 0 : n;
   }
 
   /** All sections with this tag (and this id, when given), in file order. */
@@ -198,9 +189,10 @@ export class SectionIndex {
 
   /** Forgets the entries, keeping the arrays. */
   clear(): void {
+    this.lengths.cells.fill(0, 0, this.size);
+    this.lengths.big.clear();
     this.size = 0;
     this.otherIds.clear();
-    this.longLengths.clear();
     this.pidLookup.clear();
     this.prepared.clear();
     this.preparedSize = -1;
@@ -210,10 +202,10 @@ export class SectionIndex {
   toPart(copy = true): SectionIndexPart {
     const n = this.size;
     // Copies to post (their buffers are transferred), views to write to a file.
-    const cut = <T extends Uint8Array | Uint32Array | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    const cut = <T extends Cells | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
       tagNames: this.tagNames, tags: cut(this.tags), offsets: cut(this.offsets),
-      lengths: cut(this.lengths), longLengths: [...this.longLengths].filter(([k]) => k < n), packedIds: cut(this.packedIds),
+      lengths: { cells: cut(this.lengths.cells), big: this.lengths.bigEntries(n) }, packedIds: cut(this.packedIds),
       otherIds: [...this.otherIds],
     };
   }
@@ -223,8 +215,7 @@ export class SectionIndex {
     const ix = new SectionIndex(p.tagNames);
     ix.tags = p.tags;
     ix.offsets = p.offsets;
-    ix.lengths = p.lengths;
-    for (const [k, len] of p.longLengths) ix.longLengths.set(k, len);
+    ix.lengths = new NumberColumn(p.lengths.cells, new Map(p.lengths.big));
     ix.packedIds = p.packedIds;
     for (const [k, id] of p.otherIds) ix.otherIds.set(k, id);
     ix.size = p.tags.length;
@@ -240,8 +231,8 @@ export class SectionIndex {
     if (codes.every((code, c) => code === c)) this.tags.set(p.tags, base);
     else for (let k = 0; k < n; k++) this.tags[base + k] = p.tags[k] === 255 ? 255 : codes[p.tags[k]];
     this.offsets.set(p.offsets, base);
-    this.lengths.set(p.lengths, base);
-    for (const [k, len] of p.longLengths) this.longLengths.set(base + k, len);
+    this.lengths.copyIn(p.lengths.cells, base);
+    for (const [k, len] of p.lengths.big) this.lengths.set(base + k, len);
     this.packedIds.set(p.packedIds, base);
     for (const [k, id] of p.otherIds) this.otherIds.set(base + k, id);
     this.size += n;
@@ -258,15 +249,15 @@ export class SectionIndex {
     // All four made before any is replaced: a failed allocation leaves one capacity for all.
     const tags = new Uint8Array(n);
     const offsets = new Float64Array(n);
-    const lengths = new Uint32Array(n);
+    const lengths = cellsLike(this.lengths.cells, n);
     const packedIds = new Float64Array(n);
     tags.set(this.tags.subarray(0, this.size));
     offsets.set(this.offsets.subarray(0, this.size));
-    lengths.set(this.lengths.subarray(0, this.size));
+    lengths.set(this.lengths.cells.subarray(0, this.size));
     packedIds.set(this.packedIds.subarray(0, this.size));
     this.tags = tags;
     this.offsets = offsets;
-    this.lengths = lengths;
+    this.lengths.cells = lengths;
     this.packedIds = packedIds;
   }
 }
@@ -276,9 +267,8 @@ export interface SectionIndexPart {
   tagNames: string[];
   tags: Uint8Array;
   offsets: Float64Array;
-  lengths: Uint32Array;
-  /** Rows whose length is LONG in `lengths`, with their length. */
-  longLengths: Array<[number, number]>;
+  /** NumberColumn's cells and the values on its side. */
+  lengths: { cells: Cells; big: Array<[number, number]> };
   packedIds: Float64Array;
   otherIds: Array<[number, string]>;
 }

@@ -232,8 +232,8 @@ export interface BinaryIndex {
    * binary would be 8 more bytes for each of millions.
    */
   checkpoints: { row: Float64Array; bodyOffset: Float64Array };
-  /** Payload bytes; NaN when the dump was cut before the section's size. */
-  sizeBytes: Float64Array;
+  /** Payload bytes (`.at(row)`); NaN when the dump was cut before the section's size. */
+  sizeBytes: NumberColumn;
 }
 
 export interface TruncationInfo {

@@ -8,6 +8,7 @@ import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
+import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';
 import type { AllocatorDiff, DiffValue, DumpDiffReport, EtsDiff, GroupDiff } from './types.js';
 import { MiB } from '../text/units.js';
 
@@ -196,7 +197,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   for (const m of memory.filter((x) => x.kind !== 'total' && !x.kind.endsWith('_used') && grewEnough(x)).slice(0, 3)) {
     findings.push({
       id: 'diff.memory-grew',
-      severity: total && total.delta > 0 && m.delta / total.delta >= 0.5 ? 'warning' : 'info',
+      severity: total && total.delta > 0 && m.delta / total.delta >= DIFF_WARNING_SHARE_OF_GROWTH ? 'warning' : 'info',
       title: `=memory ${m.kind} grew by ${formatBytes(m.delta)}${rel(m)}: ${formatBytes(m.before)} -> ${formatBytes(m.after)}`,
       explanation: total && total.delta > 0 ? `This kind accounts for ${formatPercent(Math.min(1, m.delta / total.delta))} of the growth of total memory between the dumps.` : 'Memory of this kind grew between the dumps.',
       evidence: total ? [`total ${formatBytes(total.before)} -> ${formatBytes(total.after)}`] : [],

@@ -8,17 +8,17 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, PROC_LIB_INIT, readIdentities } from '../dump/terms/initial-calls.js';
-import { countOf, formatBytes, formatCount, formatPercent, who } from '../text/format.js';
+import { formatCount } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
-import type { BinaryHolder, DumpLeakReport, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
-import { MiB } from '../text/units.js';
+import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
+import { runRules, type Rule } from '../rules/rule.js';
+import { binaryNotInDumpRule } from './rule-binary-not-in-dump.js';
+import { staleBinariesGroupRule } from './rule-stale-binaries-group.js';
+import { staleBinariesRule } from './rule-stale-binaries.js';
+import { topHolderRule } from './rule-top-holder.js';
+import { DEFAULT_LEAK_THRESHOLDS } from './thresholds.js';
 
-export const DEFAULT_LEAK_THRESHOLDS: LeakThresholds = {
-  staleMinBytes: 512 * 1024,
-  staleMinShare: 0.05,
-  staleCriticalShare: 0.5,
-  notInDumpMinShare: 0.2,
-};
+export { DEFAULT_LEAK_THRESHOLDS };
 
 export interface DumpLeakOptions {
   /** Rows per list (default 10). */
@@ -204,74 +204,11 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
 }
 
 
+/** The leak rules, in the order their findings are listed before sorting. */
+export const DUMP_LEAK_RULES: ReadonlyArray<Rule<LeakFacts>> = [staleBinariesRule, staleBinariesGroupRule, binaryNotInDumpRule, topHolderRule];
+
 function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
-  const out: Finding[] = [];
-  const th = r.thresholds;
-  const mem = r.binaries.memoryBinaryBytes;
-  for (const s of r.staleEstimates.filter((x) => x.flagged).slice(0, top)) {
-    out.push({
-      id: 'leak.stale-binaries',
-      severity: s.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
-      title: `${who(s)} holds ~${formatBytes(s.staleBytes)} of refc binaries it no longer references (${formatPercent(s.shareOfBinaryMemory)} of binary memory)`,
-      explanation: 'The VM accounts these binary bytes to the process (BinVHeap + OldBinVHeap), but its heap in the dump no longer reaches them: references it dropped and has not garbage collected since. They keep binary_alloc carriers alive until the process collects. Typical of processes that touch many large binaries but allocate little themselves (routers, relays, idle long-lived processes). Fixes: hibernate idle processes, do binary-heavy work in short-lived processes, binary:copy/1 small slices kept for long, or garbage_collect/1 periodically as a stopgap; recon:bin_leak/1 confirms on a live node.',
-      evidence: [
-        `BinVHeap ${formatBytes(s.binVHeapBytes)} + OldBinVHeap ${formatBytes(s.oldBinVHeapBytes)} = ${formatBytes(s.vheapBytes)}`,
-        `reachable from its dumped heap: ${formatBytes(s.reachableBytes)}`,
-        ...(s.initialCall ? [`initial call: ${s.initialCall}`] : []),
-        ...(mem !== undefined ? [`=memory binary: ${formatBytes(mem)}`] : []),
-      ],
-      subject: { kind: 'process', id: s.pid, ...(s.name ? { name: s.name } : {}) },
-      metrics: { staleBytes: s.staleBytes, vheapBytes: s.vheapBytes, reachableBytes: s.reachableBytes, shareOfBinaryMemory: s.shareOfBinaryMemory },
-    });
-  }
-  for (const g of r.groups.filter((x) => x.flagged && x.unflagged.count > 1).slice(0, top)) {
-    // Only what the members not flagged above hold: the same bytes are never in two findings.
-    const others = g.unflagged.count < g.count;
-    out.push({
-      id: 'leak.stale-binaries-group',
-      severity: g.unflagged.shareOfBinaryMemory >= th.staleCriticalShare ? 'critical' : 'warning',
-      title: `${countOf(g.unflagged.count, 'process', 'processes')} ${others ? 'more ' : ''}spawned as ${g.key} hold ~${formatBytes(g.unflagged.staleBytes)} of stale binary references together (${formatPercent(g.unflagged.shareOfBinaryMemory)} of binary memory)${others ? `, besides the ${countOf(g.count - g.unflagged.count, 'one', 'ones')} above` : ''}`,
-      explanation: 'Many processes of one kind each hold a little: no single one stands out, together they keep binary memory alive. Hibernation after work, or a garbage collection when a request is done, releases it; look at what these processes receive and drop.',
-      evidence: [
-        `${countOf(g.count, 'process', 'processes')}, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
-        `largest: ${who(g.largest)} with ~${formatBytes(g.largest.staleBytes)}`,
-      ],
-      subject: { kind: 'initial-call', id: g.key },
-      metrics: { count: g.unflagged.count, staleBytes: g.unflagged.staleBytes, shareOfBinaryMemory: g.unflagged.shareOfBinaryMemory,
-        groupCount: g.count, groupStaleBytes: g.staleBytes, vheapBytes: g.vheapBytes, reachableBytes: g.reachableBytes },
-    });
-  }
-  const b = r.binaries;
-  if (b.memoryBinaryBytes !== undefined && b.notInDumpBytes !== undefined && b.memoryBinaryBytes > 0) {
-    const shareNot = b.notInDumpBytes / b.memoryBinaryBytes;
-    if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= MiB) {
-      const explained = Math.min(b.staleEstimateBytes, b.notInDumpBytes);
-      out.push({
-        id: 'leak.binary-not-in-dump',
-        severity: 'info',
-        title: `${formatBytes(b.notInDumpBytes)} of binary memory (${formatPercent(shareNot)}) is not in the dump's =binary sections`,
-        explanation: 'The dump writes only the binaries that dumped heaps and literals reach. The rest is held where the dump does not show it: references processes dropped without a GC since (the stale estimates), ETS tables, ports and drivers, and processes without a deep dump.',
-        evidence: [
-          `=memory binary ${formatBytes(b.memoryBinaryBytes)}, =binary sections ${formatBytes(b.binarySectionsBytes)} in ${formatCount(b.binarySections)}`,
-          `stale estimates of all processes: ${formatBytes(b.staleEstimateBytes)} (explain ${formatPercent(explained / b.notInDumpBytes)} of the gap)`,
-        ],
-        metrics: { notInDumpBytes: b.notInDumpBytes, memoryBinaryBytes: b.memoryBinaryBytes, binarySectionsBytes: b.binarySectionsBytes, staleEstimateBytes: b.staleEstimateBytes, share: shareNot },
-      });
-    }
-  }
-  const h = r.holders[0];
-  if (h && b.memoryBinaryBytes && h.reachableBytes / b.memoryBinaryBytes >= 0.25 && h.reachableBytes >= MiB) {
-    out.push({
-      id: 'leak.top-holder',
-      severity: 'info',
-      title: `${who(h)} references ${formatBytes(h.reachableBytes)} of live binaries (${formatPercent(h.reachableBytes / b.memoryBinaryBytes)} of binary memory)`,
-      explanation: 'These binaries are live: a GC would not free them. If the process should not keep that much, look at its state (beamscope proc), for example sub-binaries of large messages that keep the whole binary alive (binary:copy/1 the part you keep).',
-      evidence: [`${countOf(h.binaries, 'binary', 'binaries')}, ${formatBytes(h.exclusiveBytes)} only it references, ${formatBytes(h.sharedBytes)} shared`],
-      subject: { kind: 'process', id: h.pid, ...(h.name ? { name: h.name } : {}) },
-      metrics: { reachableBytes: h.reachableBytes, exclusiveBytes: h.exclusiveBytes, sharedBytes: h.sharedBytes, binaries: h.binaries },
-    });
-  }
-  return sortFindings(out);
+  return sortFindings(runRules(DUMP_LEAK_RULES, { report: r, top }));
 }
 
 export interface DumpLeakReportOptions extends DumpLeakOptions, HeapScanOptions {

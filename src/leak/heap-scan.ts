@@ -81,7 +81,10 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     return row >= 0 ? row : extraOf.get(address);
   };
   // A binary cut before its size (a truncated dump) counts no bytes.
-  const sizeOf = (b: number): number => (Number.isNaN(bins.sizeBytes[b]) ? 0 : bins.sizeBytes[b]);
+  const sizeOf = (b: number): number => {
+    const s = bins.sizeBytes.at(b);
+    return Number.isNaN(s) ? 0 : s;
+  };
   const known = bins.address.length;
   let extra = 0;
   let holders = new Uint32Array(known + 16);

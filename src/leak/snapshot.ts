@@ -5,12 +5,12 @@
  * the number of processes, not the size of the file.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { jsonlParser } from 'stream-json/jsonl/parser.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
-import { cannotRead, InputError } from '../errors.js';
-import { dumpMagic } from '../dump/magic.js';
+import { InputError } from '../errors.js';
+import { detectInput, isDumpFormat } from '../input/detect.js';
+import { peekFile } from '../input/open.js';
 import type { ProcessBinarySummary, SnapshotMeta } from './types.js';
 import { MiB } from '../text/units.js';
 
@@ -95,37 +95,6 @@ export interface SnapshotStream extends AsyncIterable<ProcessBinarySummary> {
   meta: SnapshotMeta;
 }
 
-async function firstByte(path: string): Promise<number | undefined> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  try {
-    const buf = Buffer.alloc(4096);
-    for (let pos = 0; ; ) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return undefined;
-      for (let i = 0; i < bytesRead; i++) {
-        const c = buf[i];
-        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-        if (pos === 0 && i === 0 && c === 0xef) {
-          i += 2; // UTF-8 BOM
-          continue;
-        }
-        return c;
-      }
-      pos += bytesRead;
-    }
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${path}: cannot read: ${err.code === 'EISDIR' ? 'is a directory' : err.message}`, path);
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
  * Streams a snapshot file: a JSON array (first character `[`) through stream-json's array
  * streamer, anything else as JSON lines. Errors are InputErrors naming the file and record.
@@ -134,10 +103,10 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
   let format: 'jsonl' | 'json-array';
   if (input) format = 'jsonl';
   else {
-    const c = await firstByte(path);
-    if (c === undefined) throw new InputError(`${path}: empty file`, path);
-    if (c !== 0x5b && c !== 0x7b) throw new InputError(`${path}: not a process snapshot (expected JSON lines or a JSON array of process records, see docs/leak.md)`, path);
-    format = c === 0x5b ? 'json-array' : 'jsonl';
+    const facts = detectInput((await peekFile(path)).head);
+    if (facts.blank) throw new InputError(`${path}: empty file`, path);
+    if (!facts.opener) throw new InputError(`${path}: not a process snapshot (expected JSON lines or a JSON array of process records, see docs/leak.md)`, path);
+    format = facts.opener === '[' ? 'json-array' : 'jsonl';
   }
   const meta: SnapshotMeta = { path, format, processes: 0, refs: 0, bytes: 0 };
   const iterate = async function* (): AsyncGenerator<ProcessBinarySummary> {
@@ -195,7 +164,7 @@ export async function openSnapshot(path: string, input?: Readable): Promise<Snap
           const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
           if (first && buf.length > 0) {
             first = false;
-            if (dumpMagic(buf) !== 'other') {
+            if (isDumpFormat(detectInput(buf).format)) {
               throw new InputError(`${path}: a crash dump, not a process snapshot; leak reads a dump only from a plain file (its heaps are re-read)`, path);
             }
           }

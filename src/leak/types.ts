@@ -26,6 +26,14 @@ export interface BinaryHolder {
   references: number;
   /** `BinVHeap` + `OldBinVHeap` in bytes (NaN when the dump has no such fields). */
   vheapBytes: Bytes;
+  /** With `--syntax elixir`: the name and initial call as Elixir writes them (src/elixir). */
+  elixir?: ElixirNames;
+}
+
+/** Names as Elixir writes them (`--syntax elixir`). */
+export interface ElixirNames {
+  name?: string;
+  initialCall?: string;
 }
 
 export interface StaleEstimate {
@@ -48,6 +56,8 @@ export interface StaleEstimate {
   heapDumped: boolean;
   /** Large in bytes and in share of binary memory (see LeakThresholds). */
   flagged: boolean;
+  /** With `--syntax elixir`: the name and initial call as Elixir writes them. */
+  elixir?: ElixirNames;
 }
 
 export interface StaleGroup {
@@ -60,6 +70,8 @@ export interface StaleGroup {
   shareOfBinaryMemory: number;
   /** The member with the most stale bytes. */
   largest: { pid: string; name: string | null; staleBytes: Bytes };
+  /** With `--syntax elixir`: the key and the largest member's name in Elixir syntax. */
+  elixir?: { key: string; largestName?: string };
   /**
    * What the members not flagged one by one hold: a group finding is made of this only, so that
    * no stale byte is counted in two findings.
@@ -84,6 +96,12 @@ export interface BinaryAccounting {
   staleEstimateBytes: Bytes;
   /** Sum of `BinVHeap` + `OldBinVHeap` over all processes. */
   vheapBytes: Bytes;
+}
+
+/** What the dump leak rules read: the report (its lists complete, before they are cut to `top`) and how many rows to flag. */
+export interface LeakFacts {
+  report: DumpLeakReport;
+  top: number;
 }
 
 export interface LeakThresholds {
@@ -116,6 +134,8 @@ export interface DumpLeakReport {
   heapScan: { sections: number; bytes: Bytes; seconds?: number };
   notes: string[];
   findings: Finding[];
+  /** Set when names are also given in Elixir syntax (`--syntax`); absent for Erlang. */
+  syntax?: { name: 'elixir'; reason: string };
 }
 
 // ---- between process snapshots ----------------------------------------------------------------

@@ -20,9 +20,13 @@ const RESET = '\u001b[0m';
 export function renderFinding(f: Finding, opts: TextOptions & { withId?: boolean } = {}): string {
   const width = opts.width ?? 100;
   const label = opts.color ? `${COLORS[f.severity]}${SEV[f.severity]}${RESET}` : SEV[f.severity];
-  const lines = [`${label}  ${sanitize(f.title)}${opts.withId ? `  [${f.id}]` : ''}`];
+  // f.elixir is there only when the report is in Elixir syntax (src/elixir/report.ts).
+  const lines = [`${label}  ${sanitize(f.elixir?.title ?? f.title)}${opts.withId ? `  [${f.id}]` : ''}`];
   for (const l of wrap(sanitize(f.explanation), width - 4)) lines.push(`    ${l}`);
-  for (const e of f.evidence) lines.push(`    - ${sanitize(e, width * 2)}`);
+  for (const e of f.elixir?.evidence ?? f.evidence) lines.push(`    - ${sanitize(e, width * 2)}`);
+  for (const a of f.elixir?.advice ?? []) {
+    wrap(sanitize(a), width - 8).forEach((l, i) => lines.push(`    ${i === 0 ? 'Elixir: ' : '        '}${l}`));
+  }
   return lines.join('\n');
 }
 

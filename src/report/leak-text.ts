@@ -56,7 +56,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
     out.push(table(
       [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'stale', align: 'right' }, { header: 'vheap', align: 'right' },
         { header: 'reachable', align: 'right' }, { header: '% binary', align: 'right' }, { header: '' }],
-      r.staleEstimates.map((s) => [who(s), s.initialCall ?? '-', formatBytes(s.staleBytes), formatBytes(s.vheapBytes), s.heapDumped ? formatBytes(s.reachableBytes) : 'no heap',
+      r.staleEstimates.map((s) => [who({ pid: s.pid, name: s.elixir?.name ?? s.name }), s.elixir?.initialCall ?? s.initialCall ?? '-', formatBytes(s.staleBytes), formatBytes(s.vheapBytes), s.heapDumped ? formatBytes(s.reachableBytes) : 'no heap',
         formatPercent(s.shareOfBinaryMemory), s.flagged ? 'FLAGGED' : '']),
     ));
   }
@@ -65,7 +65,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
     out.push(table(
       [{ header: 'initial call', max: 60 }, { header: 'processes', align: 'right' }, { header: 'stale', align: 'right' }, { header: '% binary', align: 'right' },
         { header: 'largest', max: 40 }, { header: '' }],
-      r.groups.map((g) => [g.key, formatCount(g.count), formatBytes(g.staleBytes), formatPercent(g.shareOfBinaryMemory), `${who(g.largest)} ${formatBytes(g.largest.staleBytes)}`, g.flagged ? 'FLAGGED' : '']),
+      r.groups.map((g) => [g.elixir?.key ?? g.key, formatCount(g.count), formatBytes(g.staleBytes), formatPercent(g.shareOfBinaryMemory), `${who({ pid: g.largest.pid, name: g.elixir?.largestName ?? g.largest.name })} ${formatBytes(g.largest.staleBytes)}`, g.flagged ? 'FLAGGED' : '']),
     ));
   }
 
@@ -75,7 +75,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
     out.push(table(
       [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'reachable', align: 'right' }, { header: 'exclusive', align: 'right' },
         { header: 'shared', align: 'right' }, { header: 'binaries', align: 'right' }, { header: 'refs', align: 'right' }],
-      r.holders.map((h) => [who(h), h.initialCall ?? '-', formatBytes(h.reachableBytes), formatBytes(h.exclusiveBytes), formatBytes(h.sharedBytes), formatCount(h.binaries), formatCount(h.references)]),
+      r.holders.map((h) => [who({ pid: h.pid, name: h.elixir?.name ?? h.name }), h.elixir?.initialCall ?? h.initialCall ?? '-', formatBytes(h.reachableBytes), formatBytes(h.exclusiveBytes), formatBytes(h.sharedBytes), formatCount(h.binaries), formatCount(h.references)]),
     ));
   }
   notesBlock(out, r.notes, width);

@@ -5,19 +5,95 @@
 import type { ProcessDetail } from '../dump/terms/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
 import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
+import type { Term } from '../dump/terms/model.js';
+import { inspectTerm } from '../elixir/inspect.js';
+import { elixirShape, elixirText } from '../elixir/names.js';
 
 export interface ProcTextOptions {
   /** Terminal width: examples and terms are cut to it (default 100). */
   width?: number;
   /** Rows per list (shapes, samples, dictionary, binaries; default 10). */
   top?: number;
+  /** Names and terms in Elixir syntax (src/elixir); default Erlang. */
+  elixir?: ElixirView;
 }
 
-/** The JSON document of `beamscope proc --format json`. */
-export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unknown> {
+/** How `proc` prints in Elixir syntax: which maps are structs (the modules loaded on the node). */
+export interface ElixirView {
+  isStruct?: (module: string) => boolean;
+  /** Why Elixir (for JSON). */
+  reason?: string;
+}
+
+/** Erlang text, or its Elixir rendering when `ex` is set. */
+function viewer(ex: ElixirView | undefined) {
+  return {
+    code: (t: string | undefined) => (t !== undefined && ex ? elixirText(t) : t),
+    term: (t: Term, maxChars: number) => (ex ? inspectTerm(t, { maxChars, ...(ex.isStruct ? { isStruct: ex.isStruct } : {}) }) : printTerm(t, { maxChars })),
+    shape: (t: string) => (ex ? elixirShape(t) : t),
+  };
+}
+
+/** The JSON document of `beamscope proc --format json` (schemas/proc.schema.json). Absent values are null. */
+export interface ProcJson {
+  /** The version of this JSON shape, the same field in every beamscope JSON output (docs/json.md). */
+  schemaVersion: 1;
+  pid: string;
+  name: string | null;
+  state: string | null;
+  /** The real initial call (`$initial_call` for proc_lib processes, else `Spawned as`). */
+  initialCall: string | null;
+  spawnedAs: string | null;
+  spawnedBy: string | null;
+  currentCall: string | null;
+  ancestors: string[];
+  memoryBytes: number | null;
+  reductions: number | null;
+  messageQueueLength: number;
+  /** Messages found in `=proc_messages` (fewer for sensitive or exiting processes). */
+  messagesInDump: number;
+  messageShapes: Array<{ shape: string; count: number; estimatedBytes: number; binaryBytes: number; example: string }>;
+  messageSamples: Array<{ index: number; message: string; seqTraceToken: string | null }>;
+  dictionary: Array<{ key: string; value: string }>;
+  stack: Array<{ function: string | null; returnTo: string | null; yRegisters: Array<{ label: string; value: string | null }> }>;
+  binaries: {
+    count: number;
+    totalBytes: number;
+    /** Null when the other heaps were not scanned (--no-sharing). */
+    exclusiveBytes: number | null;
+    sharedBytes: number | null;
+    held: Array<{ address: string; sizeBytes: number | null; references: number; otherHolders: number | null; literal: boolean | null; shared: boolean | null }>;
+  };
+  links: string[];
+  monitors: string[];
+  monitoredBy: string[];
+  /** Every `Key: value` line of `=proc`, in order; word fields also in bytes. */
+  record: Array<{ key: string; value: string; bytes?: number }>;
+  deepDumped: boolean;
+  warnings: string[];
+  /** For an Elixir node (--syntax): why its text is in Elixir syntax. */
+  syntax?: { name: 'elixir'; reason: string };
+  /** For an Elixir node: the names, shapes and terms above in Elixir syntax (the raw fields stay). */
+  elixir?: ProcElixirFields;
+}
+
+/** Names, shapes and terms of `proc --format json` in Elixir syntax. */
+export interface ProcElixirFields {
+  name: string | null;
+  initialCall: string | null;
+  spawnedAs: string | null;
+  currentCall: string | null;
+  ancestors: Array<string | null>;
+  messageShapes: Array<{ shape: string; example: string }>;
+  messageSamples: string[];
+  dictionary: Array<{ key: string; value: string }>;
+  stack: Array<{ function: string | null; returnTo: string | null }>;
+}
+
+export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView): ProcJson {
   const r = d.record;
   const num = (n: number) => (Number.isFinite(n) ? n : null);
-  return {
+  const out: ProcJson = {
     schemaVersion: 1,
     pid: d.pid,
     name: r.name ?? null,
@@ -53,6 +129,27 @@ export function procToJson(d: ProcessDetail, top = Infinity): Record<string, unk
     deepDumped: d.deepDumped,
     warnings: d.warnings,
   };
+  return elixir ? { ...out, ...procElixirJson(d, top, elixir) } : out;
+}
+
+/** The Elixir renderings `proc --format json` adds for an Elixir node (the raw fields stay). */
+function procElixirJson(d: ProcessDetail, top: number, ex: ElixirView): Pick<ProcJson, 'syntax' | 'elixir'> {
+  const v = viewer(ex);
+  const r = d.record;
+  return {
+    syntax: { name: 'elixir', reason: ex.reason ?? '' },
+    elixir: {
+      name: v.code(r.name) ?? null,
+      initialCall: v.code(d.initialCall) ?? null,
+      spawnedAs: v.code(r.spawnedAs) ?? null,
+      currentCall: v.code(r.currentCall) ?? null,
+      ancestors: d.ancestors.map((a) => v.code(a) ?? null),
+      messageShapes: d.messages.shapes.slice(0, top).map((s) => ({ shape: v.shape(s.shape), example: s.exampleTerm ? v.term(s.exampleTerm, 500) : s.example })),
+      messageSamples: d.messages.samples.map((s) => v.term(s.term, 2000)),
+      dictionary: d.dictionary.map((e) => ({ key: v.term(e.key, 300), value: v.term(e.value, 300) })),
+      stack: d.stack.frames.map((f) => ({ function: v.code(f.function) ?? null, returnTo: v.code(f.returnTo) ?? null })),
+    },
+  };
 }
 
 export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): string {
@@ -60,7 +157,8 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   const top = opts.top ?? 10;
   const r = d.record;
   const out: string[] = [];
-  const s = (t: string | undefined, max = width) => sanitize(t ?? '-', max);
+  const v = viewer(opts.elixir);
+  const s = (t: string | undefined, max = width) => sanitize(v.code(t) ?? '-', max);
   const cut = (t: string, indent: number) => sanitize(t, Math.max(20, width - indent));
 
   out.push(`Process ${s(d.pid)}${r.name ? ` (${s(r.name)})` : ''}`);
@@ -81,29 +179,29 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   const m = d.messages;
   out.push(`Messages: ${formatCount(m.queueLength)} queued${m.dumped !== m.queueLength ? ` (${formatCount(m.dumped)} in the dump)` : ''}`);
   if (m.shapes.length > 0) {
-    const rows = m.shapes.slice(0, top).map((x) => [formatCount(x.count), formatBytes(x.estimatedBytes), x.binaryBytes > 0 ? formatBytes(x.binaryBytes) : '-', x.shape]);
+    const rows = m.shapes.slice(0, top).map((x) => [formatCount(x.count), formatBytes(x.estimatedBytes), x.binaryBytes > 0 ? formatBytes(x.binaryBytes) : '-', v.shape(x.shape)]);
     out.push(table([{ header: 'count', align: 'right' }, { header: 'heap', align: 'right' }, { header: 'refc refs', align: 'right' }, { header: 'shape', max: Math.max(30, width - 42) }], rows));
     if (m.shapes.length > top) out.push(`  ... ${m.shapes.length - top} more shapes`);
     out.push('');
     out.push('  Examples:');
-    for (const x of m.shapes.slice(0, Math.min(top, 5))) out.push(`    ${cut(x.example, 4)}`);
+    for (const x of m.shapes.slice(0, Math.min(top, 5))) out.push(`    ${cut(opts.elixir && x.exampleTerm ? v.term(x.exampleTerm, width) : x.example, 4)}`);
   }
   if (m.samples.length > 0) {
     out.push('');
     out.push(`  First ${m.samples.length} messages:`);
-    for (const x of m.samples) out.push(`    ${String(x.index + 1).padStart(3)}. ${cut(x.text, 9)}`);
+    for (const x of m.samples) out.push(`    ${String(x.index + 1).padStart(3)}. ${cut(opts.elixir ? v.term(x.term, width * 2) : x.text, 9)}`);
   }
 
   out.push('');
   out.push(`Dictionary: ${d.dictionary.length} entries`);
-  for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(`${e.keyText} => ${e.valueText}`, 2)}`);
+  for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(opts.elixir ? `${v.term(e.key, 300)} => ${v.term(e.value, 300)}` : `${e.keyText} => ${e.valueText}`, 2)}`);
   if (d.dictionary.length > top) out.push(`  ... ${d.dictionary.length - top} more`);
 
   out.push('');
   out.push(`Stack: ${d.stack.frames.length} frames`);
   for (const f of d.stack.frames) {
     out.push(`  ${s(f.function ?? '?')}${f.returnTo ? `  -> returns to ${s(f.returnTo)}` : ''}`);
-    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? printTerm(y.term, { maxChars: width * 2 }) : (y.text ?? '')}`, 6)}`);
+    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')}`, 6)}`);
   }
 
   out.push('');

@@ -1,6 +1,7 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import { heading, renderFinding, type TextOptions } from './finding-text.js';
 import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
+import { elixirText } from '../elixir/report.js';
 
 export type { TextOptions };
 
@@ -9,10 +10,13 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   const width = opts.width ?? 100;
   const h = r.header;
   const out: string[] = [];
+  // Names not carried as data in the report (ancestors, ETS owners, schedulers) are rewritten here.
+  const ex = r.syntax?.name === 'elixir' ? elixirText : (t: string) => t;
   const vm = [h.otpRelease ? `OTP ${h.otpRelease}` : undefined, h.erts ? `erts ${h.erts}` : undefined, `${h.wordSize * 8}-bit`,
     h.schedulers ? `${h.schedulers.online} scheduler${h.schedulers.online === 1 ? '' : 's'}` : undefined, h.jit ? 'JIT' : undefined].filter(Boolean).join(', ');
   out.push(`beamscope triage: ${sanitize(r.source.path)} (${formatBytes(r.source.bytes)}${r.source.compression ? `, ${r.source.compression}` : r.source.gzip ? ', gzip' : ''}; dump format ${sanitize(h.dumpVersion)})`);
   out.push(`${vm}${h.created ? `; written ${sanitize(h.created)}` : ''}${r.nodes.thisNode ? `; node ${sanitize(r.nodes.thisNode)}` : ''}`);
+  if (r.syntax) out.push(`Names and terms in Elixir syntax (${sanitize(r.syntax.reason)}; --syntax erlang for Erlang's)`);
   out.push(`Slogan: ${sanitize(r.slogan, width * 3)}`);
   if (r.truncated) out.push(`TRUNCATED: the dump stops after ${formatBytes(r.truncation.bytesRead)}; see the end of this report.`);
 
@@ -36,15 +40,15 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
     out.push(procTable(r.mailboxOutliers, 'queue', width));
     for (const o of r.mailboxOutliers) {
       if (!o.messageShapes?.length && !o.ancestors?.length) continue;
-      out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.name)})` : ''}:`);
-      if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.join(', '), width - 16)}`);
+      out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.elixir?.name ?? o.name)})` : ''}:`);
+      if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.map(ex).join(', '), width - 16)}`);
       if (o.messageShapes?.length) {
         const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${countOf(o.messageQueueLength, 'message')})` : '';
         out.push(`    message shapes${of}:`);
       }
       for (const s of o.messageShapes ?? []) {
-        out.push(`    ${formatCount(s.count).padStart(12)} x ${sanitize(s.shape, width - 20)}`);
-        out.push(`    ${''.padStart(12)}   e.g. ${sanitize(s.example, width - 24)}`);
+        out.push(`    ${formatCount(s.count).padStart(12)} x ${sanitize(s.elixir?.shape ?? s.shape, width - 20)}`);
+        out.push(`    ${''.padStart(12)}   e.g. ${sanitize(s.elixir?.example ?? s.example, width - 24)}`);
       }
     }
   }
@@ -56,7 +60,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Process groups'));
   out.push(table([{ header: 'count', align: 'right' }, { header: 'group', max: 60 }, { header: 'memory', align: 'right' }, { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }],
-    r.groups.map((g) => [formatCount(g.count), `${g.key}${g.by === 'name' ? ' (name)' : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
+    r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.by === 'name' ? ' (name)' : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
 
   out.push(heading('Against limits'));
   out.push(table([{ header: 'what' }, { header: 'count', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'use', align: 'right' }],
@@ -64,7 +68,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('ETS tables (largest by memory)'));
   out.push(r.ets.length ? table([{ header: 'name', max: 40 }, { header: 'type' }, { header: 'objects', align: 'right' }, { header: 'memory', align: 'right' }, { header: 'owner', max: 40 }],
-    r.ets.map((e) => [e.name, e.type ?? '', formatCount(e.objects), formatBytes(e.memoryBytes), e.ownerName ? `${e.owner} ${e.ownerName}` : e.owner])) : '  none');
+    r.ets.map((e) => [ex(e.name), e.type ?? '', formatCount(e.objects), formatBytes(e.memoryBytes), e.ownerName ? `${e.owner} ${ex(e.ownerName)}` : e.owner])) : '  none');
 
   out.push(heading('Ports'));
   const kinds = Object.entries(r.ports.byKind).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
@@ -81,7 +85,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   const fromVersion = [s.countsFrom.normal === 'system version' ? 'normal' : '', s.countsFrom.dirty === 'system version' ? 'dirty' : ''].filter(Boolean);
   const from = fromVersion.length ? ` (${fromVersion.join(' and ')} counts from the System version line: the dump has no sections for them)` : '';
   out.push(`  ${normal}, ${dirty}${from}; ${countOf(s.runQueueProcesses, 'process', 'processes')} and ${countOf(s.runQueuePorts, 'port')} in run queues`);
-  for (const b of s.busy.slice(0, 8)) out.push(`  ${b.type} scheduler ${b.id} was running ${sanitize(b.currentProcess ?? '?')}${b.currentFunction ? ` in ${sanitize(b.currentFunction)}` : ''}`);
+  for (const b of s.busy.slice(0, 8)) out.push(`  ${b.type} scheduler ${b.id} was running ${sanitize(b.currentProcess ?? '?')}${b.currentFunction ? ` in ${sanitize(ex(b.currentFunction))}` : ''}`);
   const n = r.nodes;
   out.push(`  node ${sanitize(n.thisNode ?? '?')}: ${n.distributed === false ? 'not distributed' : `${n.visible} visible and ${n.hidden} hidden connections${n.connected.length ? ` (${sanitize(n.connected.join(', '), width)})` : ''}`}`);
 
@@ -112,7 +116,7 @@ function procTable(rows: TriageReport['topProcesses']['byMemory'], key: 'queue' 
     { header: 'pid' }, { header: 'name / initial call', max: cut }, { header: 'queue', align: 'right' }, { header: 'memory', align: 'right' },
     { header: key === 'reductions' ? 'reductions' : 'binary', align: 'right' }, { header: 'state' }, { header: 'current function', max: cut },
   ], rows.map((p) => [
-    p.pid, p.name ?? p.initialCall ?? '', formatCount(p.messageQueueLength), formatBytes(p.memoryBytes),
-    key === 'reductions' ? formatCount(p.reductions) : formatBytes(p.binaryBytes), p.state, p.currentFunction ?? '',
+    p.pid, p.elixir?.name ?? p.name ?? p.elixir?.initialCall ?? p.initialCall ?? '', formatCount(p.messageQueueLength), formatBytes(p.memoryBytes),
+    key === 'reductions' ? formatCount(p.reductions) : formatBytes(p.binaryBytes), p.state, p.elixir?.currentFunction ?? p.currentFunction ?? '',
   ]));
 }

@@ -4,7 +4,7 @@
  *   shrank (a leak, or a node that keeps more and more), e.g. "carriers grew in 18 of 20 intervals";
  * - `trend.logplex-pattern`: after a spike, usage stayed low while the carriers stayed: carriers
  *   filled at the peak are kept alive by a few remaining blocks (the pattern Heroku's Logplex hit).
- * Thresholds are the allocator verdict's (src/alloc/verdict.ts THRESHOLDS) where they exist.
+ * Thresholds are the allocator verdict's (src/alloc/thresholds.ts THRESHOLDS) where they exist.
  */
 import { THRESHOLDS } from '../alloc/verdict.js';
 import type { Finding } from '../findings.js';

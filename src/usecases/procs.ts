@@ -2,6 +2,7 @@ import { groupProcesses, topProcesses, type GroupBy, type ProcessDetails, type S
 import type { ProcessGroup, ProcessSummary } from '../dump/analyze/report-types.js';
 import { resolveIdentities } from './triage.js';
 import type { Dump } from '../dump/types.js';
+import { elixirGroup, elixirSummary } from '../elixir/report.js';
 
 export interface ProcsOptions {
   sort?: SortKey;
@@ -9,6 +10,8 @@ export interface ProcsOptions {
   top?: number;
   /** Decode dictionaries for real initial calls and ancestors (plain files only); default true. */
   decode?: boolean;
+  /** Add Elixir renderings of names and group keys (src/elixir), and why. */
+  elixir?: { reason: string };
 }
 
 export interface ProcsReport {
@@ -22,6 +25,8 @@ export interface ProcsReport {
   /** The groups, largest by `sort` first (with --group-by). */
   groups: ProcessGroup[];
   notes: string[];
+  /** Set when names are also given in Elixir syntax (`--syntax`); absent for Erlang. */
+  syntax?: { name: 'elixir'; reason: string };
 }
 
 const GROUP_MEASURE: Record<SortKey, (g: ProcessGroup) => number> = {
@@ -51,6 +56,11 @@ export function procsReport(dump: Dump, opts: ProcsOptions = {}): ProcsReport {
       .slice(0, top);
   } else {
     report.rows = topProcesses(dump.processes, sort, top, details);
+  }
+  if (opts.elixir) {
+    report.syntax = { name: 'elixir', reason: opts.elixir.reason };
+    for (const r of report.rows) r.elixir = elixirSummary(r);
+    for (const g of report.groups) g.elixir = elixirGroup(g);
   }
   return report;
 }

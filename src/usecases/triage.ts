@@ -7,6 +7,8 @@ import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { MiB } from '../text/units.js';
+import { elixirStructs } from '../elixir/detect.js';
+import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
 
 export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
@@ -23,6 +25,8 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
    * processes than the report does (`beamscope report`'s tables).
    */
   detailsOut?: Map<string, ProcessDetails>;
+  /** Add Elixir renderings of names, shapes and findings (src/elixir/report.ts), and why. */
+  elixir?: { reason: string };
 }
 
 const DEFAULT_BUDGET = 256 * MiB;
@@ -41,6 +45,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   }
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;
+    const isStruct = opts.elixir ? elixirStructs(dump) : undefined;
     const p = dump.processes;
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
@@ -63,7 +68,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         details.set(pid, {
           ancestors: id.ancestors,
           ...(id.initialCall ? { initialCall: id.initialCall } : {}),
-          messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes })),
+          messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes,
+            ...(isStruct ? { elixir: elixirShapeRow(s, 120, isStruct) } : {}) })),
           messagesSampled: shapes.messages,
         });
       } catch (e) {
@@ -77,7 +83,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
-  return report;
+  return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
 }
 
 /**

@@ -1,11 +1,12 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Paths the reader and CLI tests share. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(REPO, 'fixtures');
-export const CORPUS = resolve(REPO, '../shared/corpus/public');
+/** The shared corpus, its listing and the pre-R10B dump: test/helpers/shared.ts reads ../shared. */
+export { CORPUS_DIR as CORPUS, PRE_R10B, corpusDumps } from './shared.js';
 /** The bin as package.json names it: the bundle made by scripts/bundle.mjs. */
 export const CLI = join(REPO, 'dist/bin/beamscope.js');
 
@@ -13,11 +14,3 @@ export const CLI = join(REPO, 'dist/bin/beamscope.js');
 export function fixtureDumps(): string[] {
   return readdirSync(FIXTURES).filter((f) => f.endsWith('.dump')).sort().map((f) => join(FIXTURES, f));
 }
-
-/** Every readable dump in the shared corpus (the pre-R10B one is refused, see the tests). */
-export function corpusDumps(): string[] {
-  if (!existsSync(CORPUS)) return [];
-  return readdirSync(CORPUS).filter((f) => f.endsWith('.dump') && !f.startsWith('pre_r10b')).sort().map((f) => join(CORPUS, f));
-}
-
-export const PRE_R10B = join(CORPUS, 'pre_r10b_2002.dump');

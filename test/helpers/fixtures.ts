@@ -3,7 +3,7 @@
  * The fixtures are made by fixtures/scripts/make-*.sh (see fixtures/README.md); nothing here
  * makes or changes them.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +21,8 @@ export const FIXTURE_SCRIPTS_DIR = join(REPO_ROOT, 'fixtures', 'scripts');
 export const CDV_JSON_ESCRIPT = join(FIXTURE_SCRIPTS_DIR, 'cdv_json.escript');
 /** `make-longline.sh OUT` writes a dump with a ~133 MB `=binary` line (made at test time only). */
 export const MAKE_LONGLINE = join(FIXTURE_SCRIPTS_DIR, 'make-longline.sh');
-/** The shared corpus of real public dumps: `../shared/corpus/public` relative to the repo root. */
-export const CORPUS_DIR = resolve(REPO_ROOT, '../shared/corpus/public');
+/** The shared corpus and its listing: test/helpers/shared.ts is the one reader of ../shared. */
+export { CORPUS_DIR, corpusDumps } from './shared.js';
 
 /** The committed fixture dumps made by fixtures/scripts. */
 export const FIXTURES = {
@@ -67,14 +67,4 @@ export function plainFixtureDumps(): Array<[string, string]> {
   return (Object.entries(FIXTURES) as Array<[FixtureName, string]>)
     .filter(([name, path]) => name !== 'mailboxGz' && ((name !== 'oom' && name !== 'hostile') || existsSync(path)))
     .map(([, path]) => [path.slice(FIXTURES_DIR.length + 1), path]);
-}
-
-/** Every `*.dump` / `*.dump.gz` file of the shared corpus, sorted; empty when it is absent. */
-export function corpusDumps(opts: { includePreR10B?: boolean } = {}): string[] {
-  if (!existsSync(CORPUS_DIR)) return [];
-  return readdirSync(CORPUS_DIR)
-    .filter((f) => /\.dump(\.gz)?$/.test(f))
-    .filter((f) => opts.includePreR10B || !f.startsWith('pre_r10b'))
-    .sort()
-    .map((f) => join(CORPUS_DIR, f));
 }

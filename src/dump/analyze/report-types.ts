@@ -16,6 +16,8 @@ export interface ProcessSummary {
   binaryBytes: Bytes;
   reductions: number;
   spawnedBy?: string;
+  /** With `--syntax elixir`: the names above as Elixir writes them (src/elixir). */
+  elixir?: { name?: string; initialCall?: string; currentFunction?: string };
 }
 
 export interface MessageShape {
@@ -23,6 +25,8 @@ export interface MessageShape {
   count: number;
   example: string;
   estimatedBytes: Bytes;
+  /** With `--syntax elixir`: the shape and the example in Elixir syntax. */
+  elixir?: { shape: string; example: string };
 }
 
 export interface MailboxOutlier extends ProcessSummary {
@@ -48,6 +52,8 @@ export interface ProcessGroup {
   reductions: number;
   /** Refc binary bytes referenced (binary virtual heaps), summed. */
   binaryBytes: Bytes;
+  /** With `--syntax elixir`: the key in Elixir syntax. */
+  elixir?: { key: string };
 }
 
 export interface LimitUse {
@@ -115,6 +121,8 @@ export interface TriageReport {
   /** What the report could not do, and why (a heap too large to decode here, ...). */
   notes: string[];
   findings: Finding[];
+  /** Set when names and terms are also given in Elixir syntax (`--syntax`, src/elixir); absent for Erlang. */
+  syntax?: { name: 'elixir'; reason: string };
 }
 
 export type SchedulerCountSource = 'sections' | 'system version' | 'unknown';

@@ -8,6 +8,7 @@
  * line that is not there becomes an `incomplete` marker.
  */
 import { binaryBodyBound, binaryLookup, checkpointBefore, type BinaryLookup } from '../binary-table.js';
+import { NumberColumn } from '../columns.js';
 import type { BinaryIndex } from '../types.js';
 import { decodeEtf } from './etf.js';
 import { hexValue, parseHexBytes } from '../bytes.js';
@@ -84,21 +85,21 @@ export class BinaryLocator {
       if (body < 0) return undefined;
       if (line.length > 8 && line[0] === 0x3d && line.toString('latin1', 1, 8) === 'binary:') row++;
     }
-    const size = this.bins.sizeBytes[i];
+    const size = this.bins.sizeBytes.at(i);
     // The body is one `SIZE:DATA` line, whose length follows from the size; reads stop at its end.
     return { offset: body, length: Number.isNaN(size) ? 64 : binaryBodyBound(size, this.base64), index: i };
   }
   /** The payload size in bytes, or undefined. */
   size(address: number): number | undefined {
     const i = this.lookup.rowOf(address);
-    if (i < 0 || Number.isNaN(this.bins.sizeBytes[i])) return undefined;
-    return this.bins.sizeBytes[i];
+    const size = i < 0 ? NaN : this.bins.sizeBytes.at(i);
+    return Number.isNaN(size) ? undefined : size;
   }
 }
 
 /** A locator of no binaries (a TermDump without a BinaryIndex). */
 export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'> = {
-  address: new Float64Array(0), sizeBytes: new Float64Array(0), checkpoints: { row: new Float64Array(0), bodyOffset: new Float64Array(0) },
+  address: new Float64Array(0), sizeBytes: new NumberColumn(new Uint8Array(0), new Map()), checkpoints: { row: new Float64Array(0), bodyOffset: new Float64Array(0) },
 };
 
 export interface DecoderSources {

@@ -442,7 +442,10 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   let total = 0;
   let shared = 0;
   const top: number[] = [];
-  const sizeAt = (r: number) => (sizes && Number.isFinite(sizes[r]) ? sizes[r] : -1);
+  const sizeAt = (r: number) => {
+    const s = sizes ? sizes.at(r) : NaN;
+    return Number.isFinite(s) ? s : -1;
+  };
   for (let r = 0; r < known; r++) {
     if (refs[r] === 0) continue;
     const size = sizeAt(r);

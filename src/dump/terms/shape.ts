@@ -63,7 +63,8 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
       }
       case 'map': {
         if (depth >= MAX_SHAPE_DEPTH || t.v.length > 8 || !t.v.every(([k]) => k.t === 'atom')) return 'map';
-        return `#{${t.v.map(([k, v]) => `${atomLiteral((k as { v: string }).v)} => ${skel(v, depth + 1, false)}`).join(', ')}}`;
+        // An Elixir struct's name (`__struct__ => 'Elixir.Foo'`) is part of its shape, like a tag.
+        return `#{${t.v.map(([k, v]) => `${atomLiteral((k as { v: string }).v)} => ${skel(v, depth + 1, (k as { v: string }).v === '__struct__')}`).join(', ')}}`;
       }
       case 'binary':
         if (depth > MAX_SHAPE_DEPTH) return 'binary';
@@ -129,14 +130,25 @@ export interface ShapeRow {
   shape: string;
   count: number;
   example: string;
+  /** The example's term (for printing it in another syntax, src/elixir). */
+  exampleTerm?: Term;
   /** Heap bytes of these messages (flat size x word size), without off-heap binary payloads. */
   estimatedBytes: number;
   /** Refc binary payload bytes they reference (a payload shared by many counts each time). */
   binaryBytes: number;
 }
 
+/**
+ * The example's term, not enumerable: a Term is not JSON (bigints, byte arrays), and rows are
+ * serialised and compared as they are.
+ */
+function withExampleTerm(row: ShapeRow, term: Term | undefined): ShapeRow {
+  if (term !== undefined) Object.defineProperty(row, 'exampleTerm', { value: term, enumerable: false });
+  return row;
+}
+
 /** A row of a ShapeHistogram, as handed out by `rowRef` (opaque outside this module). */
-export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string }
+export interface ShapeRowRef { count: number; bytes: number; bin: number; ranges: number[]; example: string; exampleTerm?: Term }
 
 /** Counts shapes; bounded to `maxShapes` distinct skeletons (the rest go to one row). */
 export class ShapeHistogram {
@@ -158,10 +170,14 @@ export class ShapeHistogram {
         this.other.count++;
         this.other.bytes += s.bytes;
         this.other.bin += s.binaryBytes;
-        if (!this.other.example) this.other.example = printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth });
+        if (!this.other.example) {
+          this.other.exampleTerm = exampleTerm ? exampleTerm() : term;
+          this.other.example = printTerm(this.other.exampleTerm, { maxChars: this.exampleWidth });
+        }
         return;
       }
-      row = { count: 0, bytes: 0, bin: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(exampleTerm ? exampleTerm() : term, { maxChars: this.exampleWidth }) };
+      const example = exampleTerm ? exampleTerm() : term;
+      row = { count: 0, bytes: 0, bin: 0, ranges: s.sizes.flatMap((n) => [n, n]), example: printTerm(example, { maxChars: this.exampleWidth }), exampleTerm: example };
       this.rows.set(s.key, row);
     }
     row.count++;
@@ -212,9 +228,9 @@ export class ShapeHistogram {
         i++;
         return lo === hi ? `(${lo})` : `(${lo}..${hi})`;
       });
-      out.push({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes, binaryBytes: r.bin });
+      out.push(withExampleTerm({ shape, count: r.count, example: r.example, estimatedBytes: r.bytes, binaryBytes: r.bin }, r.exampleTerm));
     }
-    if (this.other.count > 0) out.push({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin });
+    if (this.other.count > 0) out.push(withExampleTerm({ shape: '(other shapes)', count: this.other.count, example: this.other.example, estimatedBytes: this.other.bytes, binaryBytes: this.other.bin }, this.other.exampleTerm));
     return out.sort((a, b) => b.count - a.count || b.estimatedBytes - a.estimatedBytes || (a.shape < b.shape ? -1 : 1));
   }
 }
