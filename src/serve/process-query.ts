@@ -4,6 +4,7 @@
  * sort in a native typed-array sort of 8-byte keys (key in the high word, row in the low one).
  */
 import { endianness } from 'node:os';
+import { topOf } from '../dump/columns.js';
 import { NUMERIC_COLUMNS, TEXT_COLUMNS, type NumericColumn, type TextColumnName } from '../dump/process-table.js';
 import type { ProcessTable } from '../dump/types.js';
 
@@ -21,7 +22,10 @@ export interface ProcessQuery {
 /** The text columns a filter looks in (with the pid). */
 const FILTERED: readonly TextColumnName[] = ['name', 'state', 'spawnedAs', 'currentCall', 'spawnedBy'];
 
-/** A cell of a NumberColumn with no value (process-table.ts's NONE) and one kept on the side (BIG). */
+/**
+ * Sort keys: a row without a value, and one whose value is kept on the side (columns.ts: 4 Gi or
+ * more, or past its cells' width), above every value a cell holds.
+ */
 const NONE = 0xffffffff;
 const BIG = 0xfffffffe;
 
@@ -41,8 +45,9 @@ export function filterRows(t: ProcessTable, filter: string): Uint32Array {
   for (let i = 0; i < t.count; i++) {
     let ok = false;
     for (const codes of cols) {
+      // A text cell is 1 + its code; 0 is no text.
       const c = codes[i];
-      if (c >= 0 && hit[c] === 1) {
+      if (c > 0 && hit[c - 1] === 1) {
         ok = true;
         break;
       }
@@ -69,16 +74,22 @@ export function sortRows(t: ProcessTable, rows: Uint32Array, key: ProcessSortKey
     const col = t[key as TextColumnName];
     const ranks = textRanks(col.values);
     const codes = col.codes;
-    return byKey(rows, (i) => (codes[i] < 0 ? NONE : ranks[codes[i]]), descending, NONE);
+    return byKey(rows, (i) => (codes[i] === 0 ? NONE : ranks[codes[i] - 1]), descending, NONE);
   }
   const col = t[key as NumericColumn];
   const cells = col.cells;
-  const sorted = byKey(rows, (i) => cells[i], descending, NONE);
-  // Values of 4 GiB or more share one cell value (BIG): order that run by the values themselves.
+  // A cell is 1 + its value, 0 for none, or its width's top value for one kept on the side.
+  const top = topOf(cells);
+  const keyOf = (i: number) => {
+    const c = cells[i];
+    return c === 0 ? NONE : c === top ? BIG : c - 1;
+  };
+  const sorted = byKey(rows, keyOf, descending, NONE);
+  // The values on the side share one key (BIG): order that run by the values themselves.
   let a = 0;
-  while (a < sorted.length && cells[sorted[a]] !== BIG) a++;
+  while (a < sorted.length && keyOf(sorted[a]) !== BIG) a++;
   let b = a;
-  while (b < sorted.length && cells[sorted[b]] === BIG) b++;
+  while (b < sorted.length && keyOf(sorted[b]) === BIG) b++;
   if (b - a > 1) {
     const run = Array.from(sorted.subarray(a, b)).sort((x, y) => (col.at(x) - col.at(y)) * (descending ? -1 : 1) || x - y);
     sorted.set(run, a);

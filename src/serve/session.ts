@@ -139,8 +139,9 @@ export class ServeSession {
     let total = 0;
     if (code >= 0) {
       const codes = t.spawnedBy.codes;
+      // A text cell is 1 + its code.
       for (let i = 0; i < t.count; i++) {
-        if (codes[i] !== code) continue;
+        if (codes[i] !== code + 1) continue;
         if (total >= offset && rows.length < limit) rows.push(t.pid.at(i));
         total++;
       }
