@@ -26,10 +26,12 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-zst'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-zst', 'serve'];
+/** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
+const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
  * Issue 20: the gzip (`gzip -1`) and zstd (level 3, the default) forms of a dump, made once beside
  * it, and triage on them next to the system decompressor piped into the awk pass. Only on the
@@ -61,6 +63,7 @@ const TOOL_LABEL: Record<Tool, string> = {
   'triage-zst': 'beamscope triage DUMP.zst --format json',
   cdv: 'crashdump_viewer load+processes',
   'cdv-proc': 'crashdump_viewer proc_details(<sink>)',
+  serve: 'beamscope serve: start to first page (saved index)',
 };
 
 /**
@@ -262,6 +265,8 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
       return ['escript', [CDV_SCRIPT, 'proc', d.path, d.sinkPid]];
+    case 'serve':
+      return [process.execPath, [SERVE_DRIVER, CLI, d.path]];
   }
 }
 
@@ -387,6 +392,11 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const j = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { messages_decoded: number };
         return `${j.messages_decoded === want ? 'ok' : 'MISMATCH'}: ${j.messages_decoded} messages decoded`;
       }
+      case 'serve': {
+        const j = JSON.parse(stdout) as { status: string; bytes: number; processes: number | null };
+        const okN = procCount === null || j.processes === procCount;
+        return `${j.status === 'ok' && okN ? 'ok' : 'MISMATCH'}: first page ${(j.bytes / 1e3).toFixed(0)} kB, ${j.processes} processes`;
+      }
     }
   } catch (e) {
     return `unreadable output (${(e as Error).message.slice(0, 60)})`;
@@ -417,6 +427,8 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
       timeoutS: isCdv ? ctx.cdvTimeoutS : 3600,
       memCapMB: isCdv ? ctx.cdvMemCapMB : undefined,
     });
+    // serve's figures are the driver's: the server's time to its first page and its VmHWM.
+    if (tool === 'serve' && m.status === 'ok') Object.assign(m, serveFigures(`${base}.out`));
     runs.push(m);
     log(`  ${tool} run ${i + 1}/${nRuns}: ${m.status} ${fmt(m.wallS)} s, peak RSS ${fmt(m.peakRssMB, 0)} MB`);
     if (m.status !== 'ok') {
@@ -452,6 +464,15 @@ async function runTool(ctx: Ctx, tool: Tool, d: DumpInfo, procCount: number | nu
     gitDescribe: GIT_DESCRIBE,
     runId: RUN_ID,
   };
+}
+
+function serveFigures(outFile: string): Partial<Measurement> {
+  try {
+    const j = JSON.parse(readFileSync(outFile, 'utf8')) as { firstPageS: number; peakRssMB: number | null };
+    return { wallS: j.firstPageS, peakRssMB: j.peakRssMB };
+  } catch {
+    return {};
+  }
 }
 
 /** A row for a tool that was not run on this dump, with the reason. */
@@ -910,6 +931,7 @@ async function main(): Promise<void> {
     'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
     cdv: cdvOk,
     'cdv-proc': cdvOk,
+    serve: cliHas('serve'),
   };
   for (const t of tools) {
     if (!avail[t]) log(`${t}: not available (${CLI_TOOLS.includes(t) ? `${relative(ROOT, CLI)} has no '${t === 'triage-cached' ? 'triage' : t}' command` : 'crashdump_viewer not found'}); skipped`);
@@ -977,7 +999,7 @@ async function main(): Promise<void> {
       if (ts.some((t) => fast.includes(t))) warm(`${d.path}.${form}`);
     }
     const notes = new Map<Tool, string>();
-    if (fast.includes('triage-cached')) {
+    if (fast.includes('triage-cached') || fast.includes('serve')) {
       const how = await prepareIndex(ctx, d);
       notes.set('triage-cached', CACHE.noCache ? how : 'a second plain triage run: this CLI has no saved index');
     }

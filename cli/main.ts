@@ -34,6 +34,7 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any
   collect: () => import('./commands/collect.js'),
   index: () => import('./commands/index.js'),
   exporter: () => import('./commands/exporter.js'),
+  serve: () => import('./commands/serve.js'),
 };
 const args = protectStdinArgs(hideBin(process.argv));
 /** Global options that take a value: their value is not the command's name. */

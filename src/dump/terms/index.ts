@@ -1,6 +1,6 @@
 /** The heap term decoder: decode one process of a dump on demand, in bounded memory. */
-export { decodeProcess, mailboxShapes, processIdentity, resolvePid } from './process.js';
-export type { DecodeProcessOptions, MailboxShapes, TermDump } from './process.js';
+export { decodeProcess, mailboxShapes, messagePage, processIdentity, resolvePid } from './process.js';
+export type { DecodeProcessOptions, MailboxShapes, PagedMessage, TermDump } from './process.js';
 export { TermDecoder, BinaryLocator, Warnings, type DecodeLimits, type DecoderSources } from './decoder.js';
 export { HeapIndex, BlockReader } from './heap-index.js';
 export { SequentialHeap, type HeapLines } from './sequential-heap.js';

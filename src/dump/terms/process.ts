@@ -191,11 +191,12 @@ export interface MailboxShapes {
 
 /**
  * Streams the messages of a `=proc_messages` section into `hist`. Messages whose structure was
- * seen before are counted by the FastShaper without decoding; the others (and the first `decodeFirst`
- * messages) are decoded with `msgDec`, and `onDecoded` sees them with their index.
+ * seen before are counted by the FastShaper without decoding; the others (and the messages with
+ * an index in `decode`, [from, to)) are decoded with `msgDec`, and `onDecoded` sees them with
+ * their index.
  */
 function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder, fullDec: TermDecoder,
-  ref: SectionRef | undefined, max: number, hist: ShapeHistogram, decodeFirst: number, fastShapes: boolean,
+  ref: SectionRef | undefined, max: number, hist: ShapeHistogram, decode: [number, number], fastShapes: boolean,
   onDecoded?: (index: number, m: ParsedMessage, withBytes: () => ParsedMessage) => void): void {
   if (!ref) return;
   const base64 = Number.parseFloat(dump.header.dumpVersion) >= 0.5;
@@ -210,17 +211,19 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
   }, wordSize);
   const canFast = fastShapes && (src.heapLines === undefined || src.heapLines instanceof SequentialHeap);
   let n = 0;
+  const [from, to] = decode;
   forEachLine(dataPath(dump.source), ref.offset, ref.length, 16 * MiB, (b, start, end) => {
     if (n >= max) return false;
     if (end === start) return true;
     const i = n++;
-    if (canFast && i >= decodeFirst && fast.tryCount(b, start, end, hist)) return true;
+    const forced = i >= from && i < to;
+    if (canFast && !forced && fast.tryCount(b, start, end, hist)) return true;
     const line = b.subarray(start, end);
     const m = parseMessageLine(msgDec, line, base64);
     let full: ParsedMessage | undefined;
     const withBytes = (): ParsedMessage => (full ??= parseMessageLine(fullDec, line, base64));
     hist.add(m.term, wordSize, () => withBytes().term);
-    if (i >= decodeFirst) fast.learn(m.term, hist);
+    if (!forced) fast.learn(m.term, hist);
     onDecoded?.(i, m, withBytes);
     return true;
   });
@@ -245,8 +248,51 @@ export function mailboxShapes(dump: TermDump, pid: string,
     const dec = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: 0 });
     const full = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 64 });
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
-    streamMailbox(dump, src, dec, full, msgRef, opts.maxMessages ?? Infinity, hist, 0, opts.fastShapes ?? true);
+    streamMailbox(dump, src, dec, full, msgRef, opts.maxMessages ?? Infinity, hist, [0, 0], opts.fastShapes ?? true);
     return { messages: hist.total, shapes: hist.result() };
+  } finally {
+    heapLines?.close();
+    reader.close();
+  }
+}
+
+/** A queued message of a page (messagePage), with its own shape. */
+export interface PagedMessage extends MessageSample {
+  shape: string;
+}
+
+/**
+ * Messages [from, from + count) of one process's queue, decoded with their shapes (`serve` pages a
+ * mailbox this way). The messages before `from` are streamed past, most without being decoded;
+ * the reading stops after the page. `more`: whether the queue goes on after it.
+ */
+export function messagePage(dump: TermDump, pid: string, from: number, count: number,
+  opts: { sampleWidth?: number } & DecodeLimits = {}): { messages: PagedMessage[]; more: boolean } {
+  checkSeekable(dump);
+  if (!dump.index.get('proc', pid)) throw new InputError(`no process ${pid} in ${dump.source.path}`);
+  const msgRef = dump.index.get('proc_messages', pid);
+  if (!msgRef || count <= 0) return { messages: [], more: false };
+  const path = dataPath(dump.source);
+  const heapRef = dump.index.get('proc_heap', pid);
+  const reader = new BlockReader(path);
+  const heapLines = heapRef ? new SequentialHeap(path, heapRef.offset, heapRef.length, reader) : undefined;
+  const wordSize = dump.header.wordSize;
+  try {
+    const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
+    const limits = { maxNodes: 250_000, ...opts, memoHeap: false };
+    const dec = new TermDecoder(src, { ...limits, binaryBytes: 0 });
+    const full = new TermDecoder(src, { ...limits, binaryBytes: opts.binaryBytes ?? 64 });
+    const messages: PagedMessage[] = [];
+    // One message past the page says whether there is more.
+    const passed = new ShapeHistogram(0);
+    streamMailbox(dump, src, dec, full, msgRef, from + count + 1, passed, [from, from + count], true, (i, _m, withBytes) => {
+      if (i < from || i >= from + count) return;
+      const f = withBytes();
+      const one = new ShapeHistogram(0);
+      one.add(f.term, wordSize);
+      messages.push({ index: i, term: f.term, text: printTerm(f.term, { maxChars: opts.sampleWidth ?? 300 }), seqToken: f.token, shape: one.result()[0]?.shape ?? '' });
+    });
+    return { messages, more: passed.total > from + count };
   } finally {
     heapLines?.close();
     reader.close();
@@ -577,7 +623,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     // Sizes suffice for shapes; samples and each shape's first message are decoded with payloads.
     const msgDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: 0 });
     const fullDec = new TermDecoder(src, { ...limits, memoHeap: false, binaryBytes: opts.binaryBytes ?? 64 });
-    streamMailbox(dump, src, msgDec, fullDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity, hist, maxSamples,
+    streamMailbox(dump, src, msgDec, fullDec, dump.index.get('proc_messages', pid), opts.maxMessages ?? Infinity, hist, [0, maxSamples],
       opts.fastShapes ?? true, (i, _m, withBytes) => {
         if (samples.length < maxSamples) {
           const f = withBytes();

@@ -1,0 +1,218 @@
+/**
+ * What `serve` shows, as plain JSON-serialisable objects: one method per page, computed from the
+ * dump model on demand (the JSON API returns these as they are; pages.ts renders them). Nothing
+ * here holds more than the model and a few cached answers: a page of the process table is a slice
+ * of a row permutation, a process is decoded when asked for, sections are re-read by offset.
+ */
+import { allocatorModelFromDump } from '../alloc/from-dump.js';
+import { summarizeByType, summarizeInstances, type InstanceSummary, type TypeSummary } from '../alloc/verdict.js';
+import type { TriageReport } from '../dump/analyze/report-types.js';
+import { processAt } from '../dump/process-table.js';
+import { sectionLines } from '../dump/section-lines.js';
+import { decodeProcess, messagePage, type PagedMessage } from '../dump/terms/index.js';
+import type { ProcessDetail } from '../dump/terms/process-detail.js';
+import { dataPath, type Dump, type EtsRecord, type NodeConnection, type PortRecord, type ProcessRecord, type SectionRef } from '../dump/types.js';
+import { triageDump } from '../usecases/triage.js';
+import { ProcessQueryCache, type ProcessQuery } from './process-query.js';
+
+/** Rows a page may ask for at most. */
+export const MAX_PAGE_ROWS = 1000;
+
+export interface Page<T> {
+  /** Rows matching (all of them, not only this page's). */
+  total: number;
+  offset: number;
+  rows: T[];
+}
+
+export interface ProcessesPage extends Page<ProcessRecord> {
+  query: ProcessQuery;
+  /** Processes in the dump. */
+  count: number;
+}
+
+export interface ProcessPage {
+  detail: ProcessDetail;
+  /** The process table's row, when the process is in it. */
+  row?: ProcessRecord;
+  messages: MessagesPage;
+  /** What points at this process from elsewhere in the dump. */
+  children: Page<string>;
+  etsTables: EtsRecord[];
+  ports: string[];
+  timers: number;
+}
+
+export interface MessagesPage {
+  pid: string;
+  /** `Message queue length`. */
+  queueLength: number;
+  offset: number;
+  messages: Array<Omit<PagedMessage, 'term' | 'seqToken'>>;
+  more: boolean;
+}
+
+/** A section shown as its `Key: value` lines (timers, funs). */
+export interface FieldsRow {
+  id: string;
+  fields: Array<{ key: string; value: string }>;
+}
+
+export interface AllocatorsPage {
+  types: TypeSummary[];
+  instances: InstanceSummary[];
+}
+
+/** Clamps paging parameters from a request. */
+export function paging(offset: number, limit: number, defaultLimit = 100): { offset: number; limit: number } {
+  const o = Number.isFinite(offset) && offset > 0 ? Math.floor(offset) : 0;
+  const l = Number.isFinite(limit) && limit > 0 ? Math.min(Math.floor(limit), MAX_PAGE_ROWS) : defaultLimit;
+  return { offset: o, limit: l };
+}
+
+export class ServeSession {
+  private triage?: TriageReport;
+  private readonly queries: ProcessQueryCache;
+  private readonly sectionLists = new Map<string, SectionRef[]>();
+
+  constructor(readonly dump: Dump) {
+    this.queries = new ProcessQueryCache(dump.processes);
+  }
+
+  /** The triage report (findings, memory, outliers), made on the first ask and kept. */
+  overview(): TriageReport {
+    this.triage ??= triageDump(this.dump, { top: 10 });
+    return this.triage;
+  }
+
+  processes(query: ProcessQuery, offset: number, limit: number): ProcessesPage {
+    const t = this.dump.processes;
+    const rows = this.queries.rows(query);
+    const page = rows.subarray(offset, offset + limit);
+    return { query, count: t.count, total: rows.length, offset, rows: Array.from(page, (i) => processAt(t, i)) };
+  }
+
+  /** The row of a pid in the process table, or -1. */
+  rowOf(pid: string): number {
+    return this.dump.processes.pid.find(pid);
+  }
+
+  hasProcess(pid: string): boolean {
+    return this.dump.index.get('proc', pid) !== undefined;
+  }
+
+  /** One process decoded (record, stack, dictionary, shapes, binaries) and what refers to it. */
+  process(pid: string, opts: { sharing?: boolean; messagesPerPage?: number } = {}): ProcessPage {
+    const d = this.dump;
+    const detail = decodeProcess(d, pid, { maxSamples: 0, binarySharing: opts.sharing ?? false, sampleWidth: 300, exampleWidth: 200 });
+    const row = this.rowOf(pid);
+    return {
+      detail,
+      row: row >= 0 ? processAt(d.processes, row) : undefined,
+      messages: this.messages(pid, 0, opts.messagesPerPage ?? 50),
+      children: this.children(pid, 0, 100),
+      etsTables: d.ets.filter((e) => e.owner === pid),
+      ports: d.ports.filter((p) => p.connected === pid).map((p) => p.id),
+      timers: d.timers.byOwner[pid] ?? 0,
+    };
+  }
+
+  /** Messages [offset, offset + limit) of a queue, with their shapes. */
+  messages(pid: string, offset: number, limit: number): MessagesPage {
+    const row = this.rowOf(pid);
+    const queueLength = row >= 0 ? this.dump.processes.messageQueueLength.at(row) : NaN;
+    const page = messagePage(this.dump, pid, offset, limit, { sampleWidth: 500 });
+    return {
+      pid,
+      queueLength,
+      offset,
+      messages: page.messages.map((m) => ({ index: m.index, text: m.text, shape: m.shape })),
+      more: page.more,
+    };
+  }
+
+  /** Processes spawned by this one (their `Spawned by`), in table order. */
+  children(pid: string, offset: number, limit: number): Page<string> {
+    const t = this.dump.processes;
+    const code = t.spawnedBy.codeOf(pid);
+    const rows: string[] = [];
+    let total = 0;
+    if (code >= 0) {
+      const codes = t.spawnedBy.codes;
+      // A text cell is 1 + its code.
+      for (let i = 0; i < t.count; i++) {
+        if (codes[i] !== code + 1) continue;
+        if (total >= offset && rows.length < limit) rows.push(t.pid.at(i));
+        total++;
+      }
+    }
+    return { total, offset, rows };
+  }
+
+  ports(offset: number, limit: number): Page<PortRecord> {
+    const all = this.dump.ports;
+    return { total: all.length, offset, rows: all.slice(offset, offset + limit) };
+  }
+
+  port(id: string): PortRecord | undefined {
+    return this.dump.ports.find((p) => p.id === id);
+  }
+
+  /** ETS tables, largest memory first. */
+  ets(offset: number, limit: number): Page<EtsRecord> {
+    const all = [...this.dump.ets].sort((a, b) => (b.memoryBytes || 0) - (a.memoryBytes || 0));
+    return { total: all.length, offset, rows: all.slice(offset, offset + limit) };
+  }
+
+  /** Timers (`=timer:PID` sections), each with its message and time left, in file order. */
+  timers(offset: number, limit: number): Page<FieldsRow> {
+    return this.fieldSections('timer', offset, limit);
+  }
+
+  /** Funs (`=fun` sections): module, uniq, index, address, native address, refc. */
+  funs(offset: number, limit: number): Page<FieldsRow> {
+    return this.fieldSections('fun', offset, limit);
+  }
+
+  /** Atoms, newest first as the dump writes them, read from the `=atoms` section a page at a time. */
+  atoms(offset: number, limit: number): Page<string> {
+    const ref = this.dump.index.find('atoms')[0];
+    const rows: string[] = [];
+    let n = 0;
+    if (ref) {
+      for (const line of sectionLines(dataPath(this.dump.source), ref, { maxLineBytes: 4096 })) {
+        if (n >= offset && rows.length < limit) rows.push(line.toString('utf8'));
+        n++;
+      }
+    }
+    return { total: ref ? n : this.dump.atoms.count, offset, rows };
+  }
+
+  allocators(): AllocatorsPage {
+    const model = allocatorModelFromDump(this.dump.allocators, this.dump.memory);
+    return { types: summarizeByType(model), instances: summarizeInstances(model) };
+  }
+
+  nodes(): { thisNode?: string; distributed?: boolean; connections: NodeConnection[] } {
+    return this.dump.distribution;
+  }
+
+  private fieldSections(tag: string, offset: number, limit: number): Page<FieldsRow> {
+    let refs = this.sectionLists.get(tag);
+    if (!refs) {
+      refs = this.dump.index.find(tag);
+      this.sectionLists.set(tag, refs);
+    }
+    const path = dataPath(this.dump.source);
+    const rows = refs.slice(offset, offset + limit).map((ref) => {
+      const fields: FieldsRow['fields'] = [];
+      for (const line of sectionLines(path, ref, { maxLineBytes: 4096 })) {
+        const text = line.toString('utf8');
+        const colon = text.indexOf(': ');
+        fields.push(colon < 0 ? { key: '', value: text } : { key: text.slice(0, colon), value: text.slice(colon + 2) });
+      }
+      return { id: ref.id, fields };
+    });
+    return { total: refs.length, offset, rows };
+  }
+}
