@@ -33,6 +33,13 @@ export function cellsLike(like: Cells, n: number): Cells {
  * whose values are mostly wide gets wide cells. 4,096 entries are well under 1 MB.
  */
 const MAX_SIDE_VALUES = 4096;
+/**
+ * ...and a column widens sooner when a sixteenth of its rows or more are on the side, past this
+ * many: a parallel reader's part of 3,000 binaries of 2,700 bytes would otherwise keep every size
+ * in the Map (1 s more of a class e triage). The first rows of a process table, the system's few
+ * big processes, stay under it.
+ */
+const MIN_SIDE_TO_WIDEN_EARLY = 256;
 
 /**
  * A numeric column: per row 1 + the value (0: the dump did not write it), in cells of 1, 2 or 4
@@ -40,7 +47,7 @@ const MAX_SIDE_VALUES = 4096;
  * columns of 4 bytes (168 MB) was half the memory of a scan of such a dump. A value that does
  * not fit the cells (a big process; 4 Gi or more, or not a whole number, whatever the width)
  * has the cells' top value and is kept by row on the side; when the side holds more than
- * MAX_SIDE_VALUES, the cells widen and take back what now fits. `at(i)` is NaN where the dump
+ * MAX_SIDE_VALUES (or a sixteenth of the rows), the cells widen and take back what now fits. `at(i)` is NaN where the dump
  * has no value.
  */
 export class NumberColumn {
@@ -71,7 +78,8 @@ export class NumberColumn {
     else {
       this.cells[i] = top;
       this.big.set(i, v);
-      if (this.big.size > MAX_SIDE_VALUES && top !== 0xffffffff) this.widen();
+      const side = this.big.size;
+      if (top !== 0xffffffff && (side > MAX_SIDE_VALUES || (side > MIN_SIDE_TO_WIDEN_EARLY && side * 16 > this.used))) this.widen();
     }
   }
 
