@@ -8,7 +8,7 @@ import type { EtsRecord, NodeConnection, PortRecord, ProcessRecord } from '../du
 import { printTerm } from '../dump/terms/printer.js';
 import type { Term } from '../dump/terms/model.js';
 import { chartFigure, html, renderPage, trusted, type ChartSpec, type Html, type HtmlValue, type Page } from '../html/index.js';
-import { allocatorSection, findingsSection, sectionHtml } from '../report/html/sections.js';
+import { allocatorSection, findingsSection, memoryCharts, sectionHtml } from '../report/html/sections.js';
 import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
 import { portPath, processPath } from './paths.js';
@@ -80,31 +80,11 @@ ${offset + limit < total ? [link(offset + limit, 'next'), ' ', link(last, 'last'
 
 // ---- overview ---------------------------------------------------------------------------------
 
-/**
- * The memory charts as the report draws them (src/report/html/dump-page.ts): memory by kind, and
- * the largest processes against the rest of the node.
- */
-function memoryCharts(r: TriageReport, top: readonly ProcessRecord[]): ChartSpec[] {
-  const m = r.memory;
-  const kinds: ChartSpec = { id: 'memory-kinds', title: 'Memory by kind (=memory)', kind: 'hbar', unit: 'bytes', labels: m.kinds.map((k) => k.kind), series: [{ label: 'bytes', values: m.kinds.map((k) => k.bytes) }] };
-  const topSum = top.reduce((sum, p) => sum + (Number.isFinite(p.memoryBytes) ? p.memoryBytes : 0), 0);
-  const processesBytes = m.kinds.find((k) => k.kind === 'processes')?.bytes ?? m.processesSumBytes;
-  const labels = top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid));
-  const values = top.map((p) => p.memoryBytes);
-  labels.push('all other processes');
-  values.push(Math.max(0, processesBytes - topSum));
-  if (m.totalBytes !== undefined) {
-    labels.push('not processes (binary, ets, code, ...)');
-    values.push(Math.max(0, m.totalBytes - processesBytes));
-  }
-  const perProcess: ChartSpec = { id: 'memory-processes', title: 'The largest processes against the node', kind: 'hbar', unit: 'bytes', tall: true, labels, series: [{ label: 'bytes', values }] };
-  return [kinds, perProcess];
-}
-
 /** The overview: triage's findings (the report's section), memory, mailbox outliers, top processes. */
 export function overviewPage(r: TriageReport, largest: readonly ProcessRecord[]): Page {
   const top = r.topProcesses.byMemory.slice(0, 10);
-  const charts = memoryCharts(r, largest);
+  const { kinds, perProcess } = memoryCharts(r.memory, largest);
+  const charts = [kinds, perProcess];
   const findings = findingsSection(r.findings);
   const subjects = r.findings.filter((f) => f.subject?.kind === 'process').map((f) => f.subject!.id);
   const body = html`<p class="source">${r.source.path} · ${formatBytes(r.source.bytes)} · OTP ${r.header.otpRelease ?? '?'}, erts ${r.header.erts ?? '?'} · written ${r.header.created ?? '?'}</p>

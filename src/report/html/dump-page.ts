@@ -5,10 +5,10 @@
  */
 import { basename } from 'node:path';
 import type { MailboxOutlier, ProcessSummary } from '../../dump/analyze/report-types.js';
-import { chartFigure, dataTable, html, renderPage, type ChartSpec, type Column, type Html, type Page } from '../../html/index.js';
+import { chartFigure, dataTable, html, renderPage, type Column, type Html, type Page } from '../../html/index.js';
 import { formatBytes, formatCount } from '../../text/format.js';
 import type { DumpReportData } from '../../usecases/report.js';
-import { allocatorSection, findingsSection, keyValues, notesHtml, section, sectionHtml, type Section } from './sections.js';
+import { allocatorSection, findingsSection, keyValues, memoryCharts, notesHtml, section, sectionHtml, type Section } from './sections.js';
 
 /** Bars in the per-process chart: the largest processes, then the rest of the node in two bars. */
 const CHART_PROCESSES = 15;
@@ -54,20 +54,8 @@ ${r.truncated ? html`<p><strong>Truncated:</strong> the dump stops after ${forma
 function memory(d: DumpReportData): Section {
   const r = d.triage;
   const m = r.memory;
-  const kinds: ChartSpec = { id: 'memory-kinds', title: 'Memory by kind (=memory)', kind: 'hbar', unit: 'bytes', labels: m.kinds.map((k) => k.kind), series: [{ label: 'bytes', values: m.kinds.map((k) => k.bytes) }] };
-  const top = d.processes.rows.slice(0, CHART_PROCESSES);
-  const topSum = top.reduce((s, p) => s + p.memoryBytes, 0);
   const procKind = m.kinds.find((k) => k.kind === 'processes');
-  const processesBytes = procKind?.bytes ?? m.processesSumBytes;
-  const labels = top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid));
-  const values: number[] = top.map((p) => p.memoryBytes);
-  labels.push('all other processes');
-  values.push(Math.max(0, processesBytes - topSum));
-  if (m.totalBytes !== undefined) {
-    labels.push('not processes (binary, ets, code, ...)');
-    values.push(Math.max(0, m.totalBytes - processesBytes));
-  }
-  const perProcess: ChartSpec = { id: 'memory-processes', title: 'The largest processes against the node', kind: 'hbar', unit: 'bytes', tall: true, labels, series: [{ label: 'bytes', values }] };
+  const { kinds, perProcess } = memoryCharts(m, d.processes.rows.slice(0, CHART_PROCESSES));
   const table = dataTable({
     id: 'memory-table',
     rows: m.kinds,

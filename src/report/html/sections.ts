@@ -3,6 +3,7 @@
  * Every string from the input goes through the `html` tag (escaped) or a chart spec (canvas text).
  */
 import type { InstanceSummary, TypeSummary } from '../../alloc/verdict.js';
+import type { TriageReport } from '../../dump/analyze/report-types.js';
 import type { Finding } from '../../findings.js';
 import { chartFigure, dataTable, html, type ChartSpec, type Html, type HtmlValue } from '../../html/index.js';
 import { formatCount } from '../../text/format.js';
@@ -138,4 +139,24 @@ function allocatorCharts(shown: TypeSummary[], prefix: string): [ChartSpec, Char
 /** The notes of a report (what it could not do, and why). */
 export function notesHtml(notes: string[]): Html {
   return notes.length ? html`<h3>Notes</h3><ul class="notes">${notes.map((n) => html`<li>${n}</li>`)}</ul>` : html``;
+}
+
+/**
+ * The memory charts of the report and of serve's overview: memory by kind (=memory), and the
+ * largest processes (given, largest first) against the rest of the node.
+ */
+export function memoryCharts(m: TriageReport['memory'], top: ReadonlyArray<{ pid: string; name?: string; memoryBytes: number }>): { kinds: ChartSpec; perProcess: ChartSpec } {
+  const kinds: ChartSpec = { id: 'memory-kinds', title: 'Memory by kind (=memory)', kind: 'hbar', unit: 'bytes', labels: m.kinds.map((k) => k.kind), series: [{ label: 'bytes', values: m.kinds.map((k) => k.bytes) }] };
+  const topSum = top.reduce((sum, p) => sum + (Number.isFinite(p.memoryBytes) ? p.memoryBytes : 0), 0);
+  const processesBytes = m.kinds.find((k) => k.kind === 'processes')?.bytes ?? m.processesSumBytes;
+  const labels = top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid));
+  const values = top.map((p) => p.memoryBytes);
+  labels.push('all other processes');
+  values.push(Math.max(0, processesBytes - topSum));
+  if (m.totalBytes !== undefined) {
+    labels.push('not processes (binary, ets, code, ...)');
+    values.push(Math.max(0, m.totalBytes - processesBytes));
+  }
+  const perProcess: ChartSpec = { id: 'memory-processes', title: 'The largest processes against the node', kind: 'hbar', unit: 'bytes', tall: true, labels, series: [{ label: 'bytes', values }] };
+  return { kinds, perProcess };
 }
