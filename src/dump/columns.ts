@@ -47,8 +47,8 @@ const MIN_SIDE_TO_WIDEN_EARLY = 256;
  * columns of 4 bytes (168 MB) was half the memory of a scan of such a dump. A value that does
  * not fit the cells (a big process; 4 Gi or more, or not a whole number, whatever the width)
  * has the cells' top value and is kept by row on the side; when the side holds more than
- * MAX_SIDE_VALUES (or a sixteenth of the rows), the cells widen and take back what now fits. `at(i)` is NaN where the dump
- * has no value.
+ * MAX_SIDE_VALUES (or a sixteenth of the rows), the cells widen and take back what now fits.
+ * `at(i)` is NaN where the dump has no value.
  */
 export class NumberColumn {
   /** The cells' top value (the marker of a value on the side); cells keep their width when replaced. */
