@@ -55,7 +55,7 @@ interface Description {
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
   processes: {
     count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[];
-    /** Per numeric column, the values that do not fit its 4-byte cells (NumberColumn). */
+    /** Per numeric column, the values that do not fit its cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
   /** lengthsBig: the body lengths that do not fit their cells (NumberColumn). */
