@@ -23,15 +23,18 @@ export function sectionHtml(s: Section): Html {
   return html`<section id="${s.id}"><h2>${s.title}</h2>${s.body}</section>`;
 }
 
-/** Findings, most important first (the order they come in), each with its evidence. */
+/**
+ * Findings, most important first (the order they come in), each with its evidence; in Elixir
+ * syntax, with Elixir's advice, when the report has it (`finding.elixir`, src/elixir/report.ts).
+ */
 export function findingsSection(findings: Finding[]): Section {
   const body = findings.length
     ? findings.map(
         (f, i) => html`<article class="finding ${f.severity}"${i === 0 ? html` id="top-finding"` : ''} data-finding="${f.id}">
-<h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.title}</h3>
+<h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.elixir?.title ?? f.title}</h3>
 <p>${f.explanation}</p>
-${f.evidence.length ? html`<ul>${f.evidence.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
-</article>`,
+${f.evidence.length ? html`<ul>${(f.elixir?.evidence ?? f.evidence).map((e) => html`<li>${e}</li>`)}</ul>` : ''}
+${f.elixir?.advice.length ? html`<ul class="advice">${f.elixir.advice.map((a) => html`<li><strong>Elixir:</strong> ${a}</li>`)}</ul>` : ''}</article>`,
       )
     : html`<p class="muted">No findings.</p>`;
   return section('findings', `Findings (${formatCount(findings.length)}, most important first)`, html`${body}`);
