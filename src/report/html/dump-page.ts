@@ -135,7 +135,7 @@ function outlierShapes(o: MailboxOutlier, n: number, names: (t: string) => strin
         ],
       })
     : '';
-  return html`<div class="shapes" data-shapes-for="${o.pid}"><h3>${o.pid}${o.name ? ` (${o.elixir?.name ?? o.name})` : ''}: ${formatCount(o.messageQueueLength)} messages${o.messagesSampled !== undefined ? `, shapes of the first ${formatCount(o.messagesSampled)}` : ''}</h3>
+  return html`<div class="shapes" data-shapes-for="${o.pid}"><h3>${o.pid}${o.name ? ` (${o.elixir?.name ?? o.name})` : ''}${o.elixir?.role ? ` [${o.elixir.role}]` : ''}: ${formatCount(o.messageQueueLength)} messages${o.messagesSampled !== undefined ? `, shapes of the first ${formatCount(o.messagesSampled)}` : ''}</h3>
 ${o.ancestors?.length ? html`<p class="wrap">ancestors: <code>${o.ancestors.map(names).join(', ')}</code></p>` : ''}${shapes}</div>`;
 }
 
@@ -151,7 +151,7 @@ function groups(d: DumpReportData): Section {
     total: d.groups.total,
     noun: 'groups', nounOne: 'group',
     columns: [
-      { label: 'group', kind: 'code', value: (g) => g.elixir?.key ?? g.key },
+      { label: 'group', kind: 'code', value: (g) => `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}` },
       { label: 'by', value: (g) => g.by },
       { label: 'processes', kind: 'count', value: (g) => g.count },
       { label: 'memory', kind: 'bytes', value: (g) => g.memoryBytes },
