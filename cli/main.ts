@@ -85,7 +85,7 @@ const cli = yargs(args)
     choices: ['auto', 'elixir', 'erlang'] as const,
     default: 'auto' as const,
     global: true,
-    describe: 'names and terms in Elixir or Erlang syntax (triage, procs, proc, leak); auto: Elixir for a node running Elixir (modules, names or atoms Elixir.*). JSON keeps the Erlang values and adds `elixir` fields',
+    describe: 'names and terms in Elixir or Erlang syntax (triage, procs, proc, leak, report, serve); auto: Elixir for a node running Elixir (modules, names or atoms Elixir.*). JSON keeps the Erlang values and adds `elixir` fields',
   })
   .middleware((argv) => {
     setSyntaxChoice(argv.syntax as 'auto' | 'elixir' | 'erlang');

@@ -16,6 +16,7 @@ import { detectElixir, elixirStructs } from '../src/elixir/detect.js';
 import { inspectTerm } from '../src/elixir/inspect.js';
 import { elixirCode, elixirShape } from '../src/elixir/names.js';
 import { elixirAdvice } from '../src/elixir/report.js';
+import { elixirGroupRole, elixirRole } from '../src/elixir/suspects.js';
 import type { TriageReport } from '../src/dump/analyze/report-types.js';
 import type { Finding } from '../src/findings.js';
 import { CLI, CORPUS, FIXTURES, corpusDumps } from './helpers/dumps.js';
@@ -67,7 +68,34 @@ describe('Elixir advice in findings', () => {
   });
 });
 
+describe("Elixir's usual suspects", () => {
+  it('named by registered name, initial call or current function', () => {
+    // Names as the fixture's and the corpus's Elixir nodes register them.
+    for (const name of ["'Elixir.Logger'", "'Elixir.Logger.Supervisor'", "'Elixir.Logger.Watcher'", 'logger_proxy', 'logger']) expect(elixirRole({ name }), name).toBe('Logger');
+    expect(elixirRole({ name: "'Elixir.Beamscope.Fixture.Inbox'", initialCall: "'Elixir.Beamscope.Fixture.Inbox':init/1" })).toBeUndefined();
+    expect(elixirRole({ name: 'code_server', initialCall: 'erlang:apply/2' })).toBeUndefined();
+    // Names and modules as Elixir's Task, Broadway, GenStage and Phoenix.PubSub give them (none runs in the dumps here).
+    expect(elixirRole({ initialCall: "'Elixir.MyApp.Worker':run/1", currentFunction: "'Elixir.Task.Supervised':invoke_mfa/2" })).toBe('Task');
+    expect(elixirRole({ name: "'Elixir.MyPipeline.Broadway.Producer_0'", initialCall: "'Elixir.GenStage':init/1" })).toBe('Broadway');
+    expect(elixirRole({ initialCall: "'Elixir.GenStage':init/1" })).toBe('GenStage');
+    expect(elixirRole({ name: "'Elixir.MyApp.PubSub'" })).toBe('Phoenix.PubSub');
+    expect(elixirRole({ initialCall: "'Elixir.Phoenix.PubSub.PG2Server':init/1" })).toBe('Phoenix.PubSub');
+    expect(elixirGroupRole({ key: "'Elixir.Logger.Watcher':init/1", by: 'initial-call' })).toBe('Logger');
+    expect(elixirGroupRole({ key: "'Elixir.MyPipeline.Broadway.Processor_default_N'", by: 'name' })).toBe('Broadway');
+  });
+});
+
 describe.skipIf(!built)('--syntax on the command line (needs npm run build)', () => {
+  it("names Elixir's usual suspects on the fixture's node (its Logger processes), in JSON and text", () => {
+    const j = JSON.parse(cli('procs', ELIXIR_DUMP, '--top', '1000', '--format', 'json').out) as { rows: Array<{ pid: string; elixir: { role?: string } }> };
+    const roles = new Map(j.rows.map((r) => [r.pid, r.elixir.role]));
+    // <0.90.0> is registered as 'Elixir.Logger' in the dump; <0.106.0> is the fixture's own GenServer.
+    expect(roles.get('<0.90.0>')).toBe('Logger');
+    expect(roles.get('<0.106.0>')).toBeUndefined();
+    const t = cli('procs', ELIXIR_DUMP, '--top', '1000');
+    expect(t.out).toMatch(/<0\.90\.0> +Logger \[Logger\]/);
+  });
+
   it('an Elixir node: Elixir names by default, Erlang ones with --syntax erlang', () => {
     const ex = cli('triage', ELIXIR_DUMP);
     expect(ex.code).toBe(0);

@@ -12,9 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_SKIP, fileUrl, launchBrowser, openPage, runBrowser, waitForPage, type PageLog } from './helpers/browser.js';
 import { beamscope, CLI, expectOneLineError } from './helpers/cli.js';
 import { FIXTURES } from './helpers/dumps.js';
+import { escapeHtml } from '../src/html/index.js';
 
 const MAILBOX = join(FIXTURES, 'mailbox.dump');
 const XSS = join(FIXTURES, 'xss.dump');
+const ELIXIR = join(FIXTURES, 'elixir', 'elixir.dump');
 const SNAPSHOT = join(FIXTURES, 'trend', 'series', 'snap-20.snapshot');
 const SERIES = join(FIXTURES, 'trend', 'series', '*.snapshot');
 const dir = mkdtempSync(join(tmpdir(), 'beamscope-report-'));
@@ -52,6 +54,31 @@ describe.skipIf(!existsSync(CLI))('beamscope report (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^<!DOCTYPE html>/);
     expect(r.stdout).toContain('big_mailbox');
+  });
+
+  it('follows --syntax: an Elixir node (fixtures/elixir, made by a real Elixir node) in Elixir syntax; an Erlang node as before', () => {
+    const ex = beamscope(['--no-cache', 'report', ELIXIR, '-o', '-']);
+    expect(ex.code).toBe(0);
+    const page = ex.stdout;
+    expect(page).toContain('Names and terms in Elixir syntax');
+    // The GenServer with 1,607 messages (fixtures/elixir/make.exs), by its Elixir name; its shapes and
+    // examples as triage prints them in Elixir syntax (test/elixir-syntax.test.ts), escaped.
+    expect(page).toContain(escapeHtml('<0.106.0> (Beamscope.Fixture.Inbox): 1,607 messages'));
+    expect(page).toContain(escapeHtml('%Beamscope.Fixture.Event{id: integer, kind: atom, meta: [source: atom], payload: binary(6..9)}'));
+    expect(page).toContain(escapeHtml('%Beamscope.Fixture.Event{id: 1, kind: :click, meta: [source: :web], payload: "user-1"}'));
+    expect(page).toContain(escapeHtml(':gen_server.loop/7'));
+    // Elixir's advice in the findings.
+    expect(page).toContain('GenServer.call/3');
+    expect(page).not.toContain(escapeHtml("'Elixir.Beamscope.Fixture.Inbox'"));
+    const er = beamscope(['--no-cache', '--syntax', 'erlang', 'report', ELIXIR, '-o', '-']);
+    expect(er.stdout).toContain(escapeHtml("<0.106.0> ('Elixir.Beamscope.Fixture.Inbox'): 1,607 messages"));
+    expect(er.stdout).not.toContain('Names and terms in Elixir syntax');
+    // An Erlang node: the same bytes with auto as with --syntax erlang.
+    const auto = beamscope(['--no-cache', 'report', MAILBOX, '-o', '-']);
+    const erl = beamscope(['--no-cache', '--syntax', 'erlang', 'report', MAILBOX, '-o', '-']);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toBe(erl.stdout);
+    expect(auto.stdout).not.toContain('Names and terms in Elixir syntax');
   });
 
   it('bad input: one line, exit 1; no input: usage, exit 2', () => {

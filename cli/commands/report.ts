@@ -13,6 +13,7 @@ import { MiB } from '../../src/text/units.js';
 import { defineCommand, runCommand, stdinArgs, writeOut } from '../common.js';
 import { writeFileAtomic } from '../output-file.js';
 import { readDumpWithProgress } from '../progress.js';
+import { elixirFor } from '../syntax.js';
 
 const command = defineCommand({
   command: 'report <input..>',
@@ -46,7 +47,7 @@ const command = defineCommand({
         const isDump = path === '-' || sniffInput(await readHead(path)) === 'crash-dump';
         if (isDump) {
           const dump = await readDumpWithProgress(path);
-          html = renderDumpReportPage(dumpReportData(dump, { top: 10, decodeBudgetBytes: args.decodeBudget * MiB })).html;
+          html = renderDumpReportPage(dumpReportData(dump, { top: 10, decodeBudgetBytes: args.decodeBudget * MiB, elixir: elixirFor(dump) })).html;
         } else {
           const { model } = await readAllocatorInput(path);
           html = renderAllocReportPage(allocReportData(model), path).html;

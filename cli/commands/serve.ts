@@ -2,6 +2,7 @@ import { InputError } from '../../src/errors.js';
 import { isLoopback, serveDump } from '../../src/serve/index.js';
 import { defineCommand, inputPath, oneLine, runCommand, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
+import { elixirFor } from '../syntax.js';
 
 const command = defineCommand({
   command: 'serve <dump>',
@@ -18,7 +19,7 @@ const command = defineCommand({
       const dump = await readDumpWithProgress(inputPath(args.dump));
       let running;
       try {
-        running = await serveDump(dump, { host: args.host, port, allowRemote: args.host !== undefined });
+        running = await serveDump(dump, { host: args.host, port, allowRemote: args.host !== undefined, elixir: elixirFor(dump) });
       } catch (e) {
         throw new InputError(`cannot listen on ${args.host ?? '127.0.0.1'}:${port}: ${(e as Error).message}`);
       }

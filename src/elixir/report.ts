@@ -10,15 +10,18 @@ import type { Finding } from '../findings.js';
 import type { DumpLeakReport } from '../leak/types.js';
 import { inspectTerm } from './inspect.js';
 import { elixirCode, elixirShape, elixirText, unquoteAtom } from './names.js';
+import { elixirGroupRole, elixirRole } from './suspects.js';
 
 /** Names, group keys and texts of the reports in Elixir syntax, or as they are (Erlang). */
 export type Syntax = 'elixir' | 'erlang';
 export type SyntaxChoice = Syntax | 'auto';
 export { elixirText };
 
-/** A process summary's names in Elixir syntax. */
+/** A process summary's names in Elixir syntax, and its role among Elixir's usual suspects (suspects.ts). */
 export function elixirSummary(p: ProcessSummary): NonNullable<ProcessSummary['elixir']> {
+  const role = elixirRole(p);
   return {
+    ...(role ? { role } : {}),
     ...(p.name !== undefined ? { name: elixirCode(p.name) } : {}),
     ...(p.initialCall !== undefined ? { initialCall: elixirCode(p.initialCall) } : {}),
     ...(p.currentFunction !== undefined ? { currentFunction: elixirCode(p.currentFunction) } : {}),
@@ -35,7 +38,8 @@ export function elixirShapeRow(s: { shape: string; example: string; exampleTerm?
 }
 
 export function elixirGroup(g: ProcessGroup): NonNullable<ProcessGroup['elixir']> {
-  return { key: elixirText(g.key) };
+  const role = elixirGroupRole(g);
+  return { key: elixirText(g.key), ...(role ? { role } : {}) };
 }
 
 /** Adds the Elixir renderings to a triage report (in place) and returns it. */

@@ -12,14 +12,14 @@ export function renderProcsText(r: ProcsReport, width = 100): string {
     out.push(table([
       { header: 'count', align: 'right' }, { header: 'group', max: cut * 2 }, { header: 'memory', align: 'right' },
       { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }, { header: 'binary', align: 'right' }, { header: 'reductions', align: 'right' },
-    ], r.groups.map((g) => [formatCount(g.count), g.elixir?.key ?? g.key, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength),
+    ], r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength),
       formatCount(g.maxMessageQueueLength), formatBytes(g.binaryBytes), formatCount(g.reductions)])));
   } else {
     out.push(`${countOf(r.processes, 'process', 'processes')}, top ${r.rows.length} by ${SORT_LABEL[r.sort]}`);
     out.push(table([
       { header: 'pid' }, { header: 'name / initial call', max: cut }, { header: 'queue', align: 'right' }, { header: 'memory', align: 'right' },
       { header: 'binary', align: 'right' }, { header: 'reductions', align: 'right' }, { header: 'state' }, { header: 'current function', max: cut },
-    ], r.rows.map((p) => [p.pid, p.elixir?.name ?? p.name ?? p.elixir?.initialCall ?? p.initialCall ?? '', formatCount(p.messageQueueLength), formatBytes(p.memoryBytes),
+    ], r.rows.map((p) => [p.pid, `${p.elixir?.name ?? p.name ?? p.elixir?.initialCall ?? p.initialCall ?? ''}${p.elixir?.role ? ` [${p.elixir.role}]` : ''}`, formatCount(p.messageQueueLength), formatBytes(p.memoryBytes),
       formatBytes(p.binaryBytes), formatCount(p.reductions), p.state, p.elixir?.currentFunction ?? p.currentFunction ?? ''])));
   }
   for (const n of r.notes) out.push(`note: ${sanitize(n, width * 2)}`);

@@ -40,7 +40,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
     out.push(procTable(r.mailboxOutliers, 'queue', width));
     for (const o of r.mailboxOutliers) {
       if (!o.messageShapes?.length && !o.ancestors?.length) continue;
-      out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.elixir?.name ?? o.name)})` : ''}:`);
+      out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.elixir?.name ?? o.name)})` : ''}${o.elixir?.role ? ` [${o.elixir.role}]` : ''}:`);
       if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.map(ex).join(', '), width - 16)}`);
       if (o.messageShapes?.length) {
         const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${countOf(o.messageQueueLength, 'message')})` : '';
@@ -60,7 +60,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Process groups'));
   out.push(table([{ header: 'count', align: 'right' }, { header: 'group', max: 60 }, { header: 'memory', align: 'right' }, { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }],
-    r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.by === 'name' ? ' (name)' : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
+    r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.by === 'name' ? ' (name)' : ''}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
 
   out.push(heading('Against limits'));
   out.push(table([{ header: 'what' }, { header: 'count', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'use', align: 'right' }],

@@ -12,6 +12,7 @@ import { allocatorSection, findingsSection, memoryCharts, sectionHtml } from '..
 import { formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
 import { portPath, processPath } from './paths.js';
+import { ERLANG_VIEW, type SyntaxView } from '../elixir/view.js';
 import type { AllocatorsPage, FieldsRow, MessagesPage, Page as Rows, ProcessesPage, ProcessPage, ServeSession } from './session.js';
 
 const NAV: Array<[string, string]> = [
@@ -57,12 +58,15 @@ function procLink(text: string | undefined, session?: ServeSession): HtmlValue {
   return text;
 }
 
-/** A registered name or a pid (ancestors are either): a name links to its process when it has one. */
-function nameOrPidLink(text: string, session: ServeSession): HtmlValue {
+/**
+ * A registered name or a pid (ancestors are either): a name links to its process when it has one,
+ * shown as `label` (the name in the page's syntax).
+ */
+function nameOrPidLink(text: string, session: ServeSession, label = text): HtmlValue {
   if (/^<\d+\.\d+\.\d+>$/.test(text)) return procLink(text, session);
   const t = session.dump.processes;
   const row = t.name.find(text);
-  return row >= 0 ? html`<a class="pid" href="${processPath(t.pid.at(row))}">${text}</a>` : text;
+  return row >= 0 ? html`<a class="pid" href="${processPath(t.pid.at(row))}">${label}</a>` : label;
 }
 
 /** Links to the previous and next pages of a paged list at `path` with the query `params`. */
@@ -81,15 +85,15 @@ ${offset + limit < total ? [link(offset + limit, 'next'), ' ', link(last, 'last'
 // ---- overview ---------------------------------------------------------------------------------
 
 /** The overview: triage's findings (the report's section), memory, mailbox outliers, top processes. */
-export function overviewPage(r: TriageReport, largest: readonly ProcessRecord[]): Page {
+export function overviewPage(r: TriageReport, largest: readonly ProcessRecord[], view: SyntaxView = ERLANG_VIEW): Page {
   const top = r.topProcesses.byMemory.slice(0, 10);
-  const { kinds, perProcess } = memoryCharts(r.memory, largest);
+  const { kinds, perProcess } = memoryCharts(r.memory, largest, (p) => (p.name === undefined ? undefined : view.text(p.name)));
   const charts = [kinds, perProcess];
   const findings = findingsSection(r.findings);
   const subjects = r.findings.filter((f) => f.subject?.kind === 'process').map((f) => f.subject!.id);
   const body = html`<p class="source">${r.source.path} · ${formatBytes(r.source.bytes)} · OTP ${r.header.otpRelease ?? '?'}, erts ${r.header.erts ?? '?'} · written ${r.header.created ?? '?'}</p>
 <p class="slogan">Slogan: <code>${r.slogan}</code></p>
-${sectionHtml(findings)}
+${r.syntax ? html`<p class="syntax">Names and terms in Elixir syntax (${r.syntax.reason}; --syntax erlang for Erlang's)</p>\n` : ''}${sectionHtml(findings)}
 ${subjects.length > 0 ? html`<p>Processes the findings name: ${[...new Set(subjects)].map((pid, i) => [i > 0 ? ', ' : '', procLink(pid)])}</p>` : ''}
 <section id="memory"><h2>Memory</h2>
 <div class="grid">${charts.map((c) => chartFigure(c))}</div>
@@ -98,8 +102,8 @@ ${r.memory.kinds.map((k) => html`<tr><td>${k.kind}</td><td class="num">${formatB
 </tbody></table>
 </section>
 <section id="outliers"><h2>Mailbox outliers</h2>
-${r.mailboxOutliers.length === 0 ? html`<p>none (typical queue ${formatCount(r.mailbox.typicalQueueLength)})</p>` : r.mailboxOutliers.map((o) => html`<article class="outlier"><h3><a href="${processPath(o.pid)}">${o.pid}</a> ${o.name ?? ''}: ${formatCount(o.messageQueueLength)} messages</h3>
-${o.messageShapes ? shapesTable(o.messageShapes.map((s) => ({ ...s, binaryBytes: NaN }))) : ''}</article>`)}
+${r.mailboxOutliers.length === 0 ? html`<p>none (typical queue ${formatCount(r.mailbox.typicalQueueLength)})</p>` : r.mailboxOutliers.map((o) => html`<article class="outlier"><h3><a href="${processPath(o.pid)}">${o.pid}</a> ${o.elixir?.name ?? o.name ?? ''}: ${formatCount(o.messageQueueLength)} messages</h3>
+${o.messageShapes ? shapesTable(o.messageShapes.map((s) => ({ ...s, shape: s.elixir?.shape ?? s.shape, example: s.elixir?.example ?? s.example, binaryBytes: NaN }))) : ''}</article>`)}
 </section>
 <section id="top"><h2>Top processes by memory</h2>${summaryTable(top)}<p><a href="/processes">all ${formatCount(r.counts.processes)} processes</a></p></section>
 ${r.notes.length > 0 ? html`<section id="notes"><h2>Notes</h2><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}`;
@@ -108,7 +112,7 @@ ${r.notes.length > 0 ? html`<section id="notes"><h2>Notes</h2><ul>${r.notes.map(
 
 function summaryTable(rows: TriageReport['topProcesses']['byMemory']): Html {
   return html`<table><thead><tr><th>pid</th><th>name</th><th>initial call</th><th class="num">memory</th><th class="num">queue</th><th class="num">reductions</th></tr></thead><tbody>
-${rows.map((p) => html`<tr><td><a href="${processPath(p.pid)}">${p.pid}</a></td><td>${p.name ?? ''}</td><td>${p.initialCall ?? ''}</td><td class="num">${formatBytes(p.memoryBytes)}</td><td class="num">${formatCount(p.messageQueueLength)}</td><td class="num">${formatCount(p.reductions)}</td></tr>`)}
+${rows.map((p) => html`<tr><td><a href="${processPath(p.pid)}">${p.pid}</a></td><td>${p.elixir?.name ?? p.name ?? ''}</td><td>${p.elixir?.initialCall ?? p.initialCall ?? ''}</td><td class="num">${formatBytes(p.memoryBytes)}</td><td class="num">${formatCount(p.messageQueueLength)}</td><td class="num">${formatCount(p.reductions)}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -128,8 +132,12 @@ const PROCESS_COLUMNS: Array<{ key: ProcessSortKey; label: string; num?: boolean
   { key: 'links', label: 'links', num: true }, { key: 'spawnedBy', label: 'parent' },
 ];
 
-function processCell(p: ProcessRecord, key: ProcessSortKey): HtmlValue {
+function processCell(p: ProcessRecord, key: ProcessSortKey, view: SyntaxView): HtmlValue {
   switch (key) {
+    case 'name': case 'spawnedAs': case 'currentCall': {
+      const t = p[key];
+      return t === undefined ? '' : view.text(t);
+    }
     case 'pid': return html`<a class="pid" href="${processPath(p.pid)}">${p.pid}</a>`;
     case 'spawnedBy': return procLink(p.spawnedBy);
     case 'memoryBytes': case 'binVHeapBytes': return fmtBytes(p[key]);
@@ -138,7 +146,7 @@ function processCell(p: ProcessRecord, key: ProcessSortKey): HtmlValue {
   }
 }
 
-export function processesPage(page: ProcessesPage, limit: number): Page {
+export function processesPage(page: ProcessesPage, limit: number, view: SyntaxView = ERLANG_VIEW): Page {
   const q = page.query;
   const params = { sort: q.sort, dir: q.descending ? 'desc' : 'asc', ...(q.filter ? { q: q.filter } : {}) };
   const head = PROCESS_COLUMNS.map((c) => {
@@ -155,7 +163,7 @@ export function processesPage(page: ProcessesPage, limit: number): Page {
 </form>
 ${pager('/processes', params, page.offset, limit, page.total, page.total === page.count ? 'processes' : `processes matching (of ${formatCount(page.count)})`)}
 <table id="processes" class="processes"><thead><tr>${head}</tr></thead><tbody>
-${page.rows.map((p) => html`<tr>${PROCESS_COLUMNS.map((c) => html`<td class="${c.num ? 'num' : ''}">${processCell(p, c.key)}</td>`)}</tr>`)}
+${page.rows.map((p) => html`<tr>${PROCESS_COLUMNS.map((c) => html`<td class="${c.num ? 'num' : ''}">${processCell(p, c.key, view)}</td>`)}</tr>`)}
 </tbody></table>
 ${pager('/processes', params, page.offset, limit, page.total, 'processes')}`;
   return layout('Processes', body);
@@ -174,21 +182,23 @@ function listOfLinks(items: readonly string[], session: ServeSession): HtmlValue
 export function processPage(page: ProcessPage, session: ServeSession): Page {
   const d = page.detail;
   const r = d.record;
-  const title = `Process ${d.pid}${r.name ? ` (${r.name})` : ''}`;
-  const shapes = d.messages.shapes;
+  // On an Elixir node the session adds the texts in Elixir syntax (page.elixir), in the detail's order.
+  const ex = page.elixir;
+  const title = `Process ${d.pid}${r.name ? ` (${ex?.name ?? r.name})` : ''}`;
+  const shapes = ex ? d.messages.shapes.map((s, i) => ({ ...s, ...ex.shapes[i] })) : d.messages.shapes;
   const body = html`<section id="summary"><table class="fields kv">
-<tr><th>State</th><td>${r.state ?? ''}</td><th>Initial call</th><td>${d.initialCall ?? r.spawnedAs ?? ''}</td></tr>
-<tr><th>Current function</th><td>${r.currentCall ?? ''}</td><th>Memory</th><td>${fmtBytes(r.memoryBytes)}</td></tr>
+<tr><th>State</th><td>${r.state ?? ''}</td><th>Initial call</th><td>${ex?.initialCall ?? d.initialCall ?? r.spawnedAs ?? ''}</td></tr>
+<tr><th>Current function</th><td>${ex?.currentCall ?? r.currentCall ?? ''}</td><th>Memory</th><td>${fmtBytes(r.memoryBytes)}</td></tr>
 <tr><th>Message queue</th><td>${fmtCount(d.messages.queueLength)}</td><th>Reductions</th><td>${fmtCount(r.reductions)}</td></tr>
 </table></section>
 <section id="relations"><h2>Links between</h2><table class="fields kv">
 <tr><th>Parent (spawned by)</th><td>${procLink(r.spawnedBy, session)}</td></tr>
-<tr><th>Ancestors</th><td>${d.ancestors.length === 0 ? '–' : d.ancestors.map((a, i) => [i > 0 ? ', ' : '', nameOrPidLink(a, session)])}</td></tr>
+<tr><th>Ancestors</th><td>${d.ancestors.length === 0 ? '–' : d.ancestors.map((a, i) => [i > 0 ? ', ' : '', nameOrPidLink(a, session, ex?.ancestors[i])])}</td></tr>
 <tr><th>Links</th><td>${listOfLinks(r.links, session)}</td></tr>
 <tr><th>Monitors</th><td>${listOfLinks(r.monitors, session)}</td></tr>
 <tr><th>Monitored by</th><td>${listOfLinks(r.monitoredBy, session)}</td></tr>
 <tr><th>Children (${formatCount(page.children.total)})</th><td>${listOfLinks(page.children.rows, session)}${page.children.total > page.children.rows.length ? ' …' : ''}</td></tr>
-<tr><th>ETS tables owned</th><td>${page.etsTables.length === 0 ? '–' : page.etsTables.map((e, i) => [i > 0 ? ', ' : '', html`<a href="/ets#${e.table}">${e.name}</a>`])}</td></tr>
+<tr><th>ETS tables owned</th><td>${page.etsTables.length === 0 ? '–' : page.etsTables.map((e, i) => [i > 0 ? ', ' : '', html`<a href="/ets#${e.table}">${session.view.text(e.name)}</a>`])}</td></tr>
 <tr><th>Ports connected</th><td>${listOfLinks(page.ports, session)}</td></tr>
 <tr><th>Timers</th><td>${page.timers > 0 ? html`<a href="/timers">${formatCount(page.timers)}</a>` : '0'}</td></tr>
 </table></section>
@@ -196,9 +206,9 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
 ${shapes.length > 0 ? html`<h3>Shapes</h3>${shapesTable(shapes.slice(0, 50))}` : ''}
 ${messageList(page.messages)}
 </section>
-<section id="stack"><h2>Stack</h2>${d.stack.frames.length === 0 ? html`<p>not in the dump</p>` : html`<ol class="frames">${d.stack.frames.map((f) => html`<li><code>${f.function ?? '?'}</code>${f.returnTo ? html` returns to <code>${f.returnTo}</code>` : ''}
-${f.yRegisters.length > 0 ? html`<table class="yregs">${f.yRegisters.map((y) => html`<tr><th>${y.label}</th><td class="text"><code>${termText(y.term, y.text)}</code></td></tr>`)}</table>` : ''}</li>`)}</ol>`}</section>
-<section id="dictionary"><h2>Dictionary (${formatCount(d.dictionary.length)})</h2>${d.dictionary.length === 0 ? html`<p>empty or not in the dump</p>` : html`<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${d.dictionary.map((e) => html`<tr><td class="text"><code>${e.keyText}</code></td><td class="text"><code>${e.valueText}</code></td></tr>`)}</tbody></table>`}</section>
+<section id="stack"><h2>Stack</h2>${d.stack.frames.length === 0 ? html`<p>not in the dump</p>` : html`<ol class="frames">${d.stack.frames.map((f, i) => html`<li><code>${ex?.stack[i].function ?? f.function ?? '?'}</code>${f.returnTo ? html` returns to <code>${ex?.stack[i].returnTo ?? f.returnTo}</code>` : ''}
+${f.yRegisters.length > 0 ? html`<table class="yregs">${f.yRegisters.map((y, j) => html`<tr><th>${y.label}</th><td class="text"><code>${ex ? ex.stack[i].yRegisters[j] : termText(y.term, y.text)}</code></td></tr>`)}</table>` : ''}</li>`)}</ol>`}</section>
+<section id="dictionary"><h2>Dictionary (${formatCount(d.dictionary.length)})</h2>${d.dictionary.length === 0 ? html`<p>empty or not in the dump</p>` : html`<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${d.dictionary.map((e, i) => html`<tr><td class="text"><code>${ex?.dictionary[i].key ?? e.keyText}</code></td><td class="text"><code>${ex?.dictionary[i].value ?? e.valueText}</code></td></tr>`)}</tbody></table>`}</section>
 <section id="binaries"><h2>Binaries held: ${formatCount(d.binaries.count)}, ${formatBytes(d.binaries.totalBytes)}</h2>
 ${d.binaries.sharingComputed ? html`<p>exclusive ${formatBytes(d.binaries.exclusiveBytes)}, shared ${formatBytes(d.binaries.sharedBytes)}</p>` : html`<p><a href="${`${processPath(d.pid)}?sharing=1#binaries`}">tell shared from exclusive</a> (reads every other heap)</p>`}
 ${d.binaries.held.length > 0 ? html`<table><thead><tr><th>address</th><th class="num">size</th><th class="num">references</th>${d.binaries.sharingComputed ? trusted('<th class="num">other holders</th>') : ''}</tr></thead><tbody>${d.binaries.held.slice(0, 200).map((b) => html`<tr><td class="text"><code>${b.address}</code></td><td class="num">${fmtBytes(b.sizeBytes)}</td><td class="num">${formatCount(b.references)}</td>${d.binaries.sharingComputed ? html`<td class="num">${fmtCount(b.otherHolders)}</td>` : ''}</tr>`)}</tbody></table>` : ''}
@@ -213,7 +223,7 @@ function messageList(m: MessagesPage, limit = 50): Html {
   const path = `${processPath(m.pid)}/messages`;
   const total = Number.isFinite(m.queueLength) ? m.queueLength : m.offset + m.messages.length + (m.more ? 1 : 0);
   return html`<table class="messages"><thead><tr><th class="num">#</th><th>shape</th><th>message</th></tr></thead><tbody>
-${m.messages.map((x) => html`<tr><td class="num">${formatCount(x.index + 1)}</td><td class="shape text"><code>${x.shape}</code></td><td class="text"><code>${x.text}</code></td></tr>`)}
+${m.messages.map((x) => html`<tr><td class="num">${formatCount(x.index + 1)}</td><td class="shape text"><code>${x.elixir?.shape ?? x.shape}</code></td><td class="text"><code>${x.elixir?.text ?? x.text}</code></td></tr>`)}
 </tbody></table>
 ${pager(path, {}, m.offset, limit, total, 'messages')}`;
 }
@@ -245,7 +255,7 @@ ${row('Output', fmtBytes(p.outputBytes))}${row('Queue', fmtBytes(p.queueBytes))}
 export function etsPage(page: Rows<EtsRecord>, limit: number, session: ServeSession): Page {
   const body = html`${pager('/ets', {}, page.offset, limit, page.total, 'tables')}
 <table id="ets"><thead><tr><th>table</th><th>name</th><th>owner</th><th>type</th><th>protection</th><th class="num">objects</th><th class="num">memory</th></tr></thead><tbody>
-${page.rows.map((e) => html`<tr id="${e.table}"><td>${e.table}</td><td>${e.name}</td><td>${procLink(e.owner, session)}</td><td>${e.type ?? ''}</td><td>${e.protection ?? ''}</td><td class="num">${formatCount(e.objects)}</td><td class="num">${fmtBytes(e.memoryBytes)}</td></tr>`)}
+${page.rows.map((e) => html`<tr id="${e.table}"><td>${e.table}</td><td>${session.view.text(e.name)}</td><td>${procLink(e.owner, session)}</td><td>${e.type ?? ''}</td><td>${e.protection ?? ''}</td><td class="num">${formatCount(e.objects)}</td><td class="num">${fmtBytes(e.memoryBytes)}</td></tr>`)}
 </tbody></table>`;
   return layout('ETS tables', body);
 }

@@ -52,12 +52,12 @@ export function routerFor(session: ServeSession): (url: URL) => Answer {
       switch (parts[0] ?? '') {
         case '': {
           const report = session.overview();
-          return answer(report, () => pages.overviewPage(report, session.processes({ sort: 'memoryBytes', descending: true, filter: '' }, 0, 15).rows));
+          return answer(report, () => pages.overviewPage(report, session.processes({ sort: 'memoryBytes', descending: true, filter: '' }, 0, 15).rows, session.view));
         }
         case 'processes': {
           const { offset, limit } = paging(num('offset'), num('limit'));
           const page = session.processes(processQuery(q), offset, limit);
-          return answer(page, () => pages.processesPage(page, limit));
+          return answer(page, () => pages.processesPage(page, limit, session.view));
         }
         case 'process': {
           const pid = parts[1] === undefined ? undefined : pidFromPath(parts[1]);

@@ -13,6 +13,7 @@ import { decodeProcess, messagePage, type PagedMessage } from '../dump/terms/ind
 import type { ProcessDetail } from '../dump/terms/process-detail.js';
 import { dataPath, type Dump, type EtsRecord, type NodeConnection, type PortRecord, type ProcessRecord, type SectionRef } from '../dump/types.js';
 import { triageDump } from '../usecases/triage.js';
+import { ERLANG_VIEW, type SyntaxView } from '../elixir/view.js';
 import { ProcessQueryCache, type ProcessQuery } from './process-query.js';
 
 /** Rows a page may ask for at most. */
@@ -41,6 +42,19 @@ export interface ProcessPage {
   etsTables: EtsRecord[];
   ports: string[];
   timers: number;
+  /** On an Elixir node (`--syntax`): the detail's names, shapes and terms in Elixir syntax (the raw ones stay). */
+  elixir?: ProcessElixir;
+}
+
+/** A process page's texts in Elixir syntax, in the detail's order (shapes, dictionary, stack frames and registers). */
+export interface ProcessElixir {
+  name?: string;
+  initialCall?: string;
+  currentCall?: string;
+  ancestors: string[];
+  shapes: Array<{ shape: string; example: string }>;
+  dictionary: Array<{ key: string; value: string }>;
+  stack: Array<{ function?: string; returnTo?: string; yRegisters: string[] }>;
 }
 
 export interface MessagesPage {
@@ -48,7 +62,8 @@ export interface MessagesPage {
   /** `Message queue length`. */
   queueLength: number;
   offset: number;
-  messages: Array<Omit<PagedMessage, 'term' | 'seqToken'>>;
+  /** Each with its text and shape, and in Elixir syntax too (`elixir`) on an Elixir node. */
+  messages: Array<Omit<PagedMessage, 'term' | 'seqToken'> & { elixir?: { text: string; shape: string } }>;
   more: boolean;
 }
 
@@ -75,13 +90,17 @@ export class ServeSession {
   private readonly queries: ProcessQueryCache;
   private readonly sectionLists = new Map<string, SectionRef[]>();
 
-  constructor(readonly dump: Dump) {
+  /** How names and terms print (`--syntax`): Erlang's, or Elixir's with the report's `elixir` fields. */
+  readonly view: SyntaxView;
+
+  constructor(readonly dump: Dump, view: SyntaxView = ERLANG_VIEW) {
     this.queries = new ProcessQueryCache(dump.processes);
+    this.view = view;
   }
 
   /** The triage report (findings, memory, outliers), made on the first ask and kept. */
   overview(): TriageReport {
-    this.triage ??= triageDump(this.dump, { top: 10 });
+    this.triage ??= triageDump(this.dump, { top: 10, ...(this.view.elixir ? { elixir: this.view.elixir } : {}) });
     return this.triage;
   }
 
@@ -114,6 +133,29 @@ export class ServeSession {
       etsTables: d.ets.filter((e) => e.owner === pid),
       ports: d.ports.filter((p) => p.connected === pid).map((p) => p.id),
       timers: d.timers.byOwner[pid] ?? 0,
+      ...(this.view.elixir ? { elixir: this.elixirOf(detail) } : {}),
+    };
+  }
+
+  private elixirOf(d: ProcessDetail): ProcessElixir {
+    const v = this.view;
+    const r = d.record;
+    const text = (t: string | undefined) => (t === undefined ? undefined : v.text(t));
+    const initialCall = text(d.initialCall ?? r.spawnedAs);
+    const name = text(r.name);
+    const currentCall = text(r.currentCall);
+    return {
+      ...(name !== undefined ? { name } : {}),
+      ...(initialCall !== undefined ? { initialCall } : {}),
+      ...(currentCall !== undefined ? { currentCall } : {}),
+      ancestors: d.ancestors.map(v.text),
+      shapes: d.messages.shapes.map((s) => ({ shape: v.shape(s.shape), example: s.exampleTerm ? v.term(s.exampleTerm, 200) : v.text(s.example) })),
+      dictionary: d.dictionary.map((e) => ({ key: v.term(e.key, 300), value: v.term(e.value, 300) })),
+      stack: d.stack.frames.map((f) => ({
+        ...(f.function ? { function: v.text(f.function) } : {}),
+        ...(f.returnTo ? { returnTo: v.text(f.returnTo) } : {}),
+        yRegisters: f.yRegisters.map((y) => (y.term ? v.term(y.term, 300) : v.text(y.text ?? ''))),
+      })),
     };
   }
 
@@ -126,7 +168,8 @@ export class ServeSession {
       pid,
       queueLength,
       offset,
-      messages: page.messages.map((m) => ({ index: m.index, text: m.text, shape: m.shape })),
+      messages: page.messages.map((m) => ({ index: m.index, text: m.text, shape: m.shape,
+        ...(this.view.elixir ? { elixir: { text: this.view.term(m.term, 500), shape: this.view.shape(m.shape) } } : {}) })),
       more: page.more,
     };
   }

@@ -13,6 +13,7 @@ import { largestEts } from '../dump/analyze/triage.js';
 import { findProcess } from '../dump/process-table.js';
 import type { Dump, PortKind } from '../dump/types.js';
 import type { TrendReport } from '../trend/index.js';
+import { elixirGroup, elixirSummary } from '../elixir/report.js';
 import { triageDump, type TriageDumpOptions } from './triage.js';
 
 /** How many rows the page's tables hold at most (the total is said beside each). */
@@ -78,11 +79,18 @@ export function dumpReportData(dump: Dump, opts: Omit<TriageDumpOptions, 'detail
   const triage = triageDump(dump, { ...opts, detailsOut: details });
   const p = dump.processes;
   const groups = groupProcesses(p, 'auto', details).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
+  const rows = topProcesses(p, 'memory', REPORT_ROWS.processes, details);
+  const shown = bounded(groups, REPORT_ROWS.groups);
+  // The page's longer lists get the Elixir names triage gives its own (--syntax, src/elixir).
+  if (opts.elixir) {
+    for (const r of rows) r.elixir = elixirSummary(r);
+    for (const g of shown.rows) g.elixir = elixirGroup(g);
+  }
   return {
     kind: 'dump',
     triage,
-    processes: { rows: topProcesses(p, 'memory', REPORT_ROWS.processes, details), total: p.count },
-    groups: bounded(groups, REPORT_ROWS.groups),
+    processes: { rows, total: p.count },
+    groups: shown,
     ets: { rows: largestEts(dump, REPORT_ROWS.ets), total: dump.ets.length },
     ports: { rows: portRows(dump), total: dump.ports.length },
     allocatorInstances: instancesOf(allocatorModelFromDump(dump.allocators, dump.memory)),

@@ -16,8 +16,11 @@ export interface ProcessSummary {
   binaryBytes: Bytes;
   reductions: number;
   spawnedBy?: string;
-  /** With `--syntax elixir`: the names above as Elixir writes them (src/elixir). */
-  elixir?: { name?: string; initialCall?: string; currentFunction?: string };
+  /**
+   * With `--syntax elixir`: the names above as Elixir writes them (src/elixir), and the process's
+   * role among Elixir's usual suspects (Logger, Task, Broadway, GenStage, Phoenix.PubSub) when it has one.
+   */
+  elixir?: { name?: string; initialCall?: string; currentFunction?: string; role?: string };
 }
 
 export interface MessageShape {
@@ -52,8 +55,8 @@ export interface ProcessGroup {
   reductions: number;
   /** Refc binary bytes referenced (binary virtual heaps), summed. */
   binaryBytes: Bytes;
-  /** With `--syntax elixir`: the key in Elixir syntax. */
-  elixir?: { key: string };
+  /** With `--syntax elixir`: the key in Elixir syntax, and the group's role among Elixir's usual suspects. */
+  elixir?: { key: string; role?: string };
 }
 
 export interface LimitUse {

@@ -8,7 +8,16 @@ import type { MailboxOutlier, ProcessSummary } from '../../dump/analyze/report-t
 import { chartFigure, dataTable, html, renderPage, type Column, type Html, type Page } from '../../html/index.js';
 import { formatBytes, formatCount } from '../../text/format.js';
 import type { DumpReportData } from '../../usecases/report.js';
+import { elixirText } from '../../elixir/names.js';
 import { allocatorSection, findingsSection, keyValues, memoryCharts, notesHtml, section, sectionHtml, type Section } from './sections.js';
+
+/**
+ * Names the report carries as text only (ancestors, ETS owners, schedulers' functions) in the
+ * report's syntax; those it carries as data have their `elixir` fields (src/elixir/report.ts).
+ */
+function namesOf(d: DumpReportData): (t: string) => string {
+  return d.triage.syntax?.name === 'elixir' ? elixirText : (t) => t;
+}
 
 /** Bars in the per-process chart: the largest processes, then the rest of the node in two bars. */
 const CHART_PROCESSES = 15;
@@ -19,7 +28,7 @@ export function renderDumpReportPage(d: DumpReportData): Page {
   const vm = [h.otpRelease ? `OTP ${h.otpRelease}` : undefined, h.erts ? `erts ${h.erts}` : undefined, `${h.wordSize * 8}-bit`, h.schedulers ? `${h.schedulers.online} schedulers online` : undefined, h.jit ? 'JIT' : undefined]
     .filter(Boolean)
     .join(', ');
-  const subtitle = html`${r.source.path} (${formatBytes(r.source.bytes)}${r.source.compression ? `, ${r.source.compression}` : ''}; dump format ${h.dumpVersion})<br>${vm}${h.created ? `; written ${h.created}` : ''}${r.nodes.thisNode ? `; node ${r.nodes.thisNode}` : ''}`;
+  const subtitle = html`${r.source.path} (${formatBytes(r.source.bytes)}${r.source.compression ? `, ${r.source.compression}` : ''}; dump format ${h.dumpVersion})<br>${vm}${h.created ? `; written ${h.created}` : ''}${r.nodes.thisNode ? `; node ${r.nodes.thisNode}` : ''}${r.syntax ? html`<br>Names and terms in Elixir syntax (${r.syntax.reason}; --syntax erlang for Erlang's)` : ''}`;
   const sections: Section[] = [
     overview(d),
     findingsSection(r.findings),
@@ -55,7 +64,7 @@ function memory(d: DumpReportData): Section {
   const r = d.triage;
   const m = r.memory;
   const procKind = m.kinds.find((k) => k.kind === 'processes');
-  const { kinds, perProcess } = memoryCharts(m, d.processes.rows.slice(0, CHART_PROCESSES));
+  const { kinds, perProcess } = memoryCharts(m, d.processes.rows.slice(0, CHART_PROCESSES), (p) => p.elixir?.name ?? p.name);
   const table = dataTable({
     id: 'memory-table',
     rows: m.kinds,
@@ -76,9 +85,9 @@ Binary: the ${formatCount(r.counts.binaries)} =binary sections sum to ${formatBy
 
 const PROCESS_COLUMNS: Column<ProcessSummary>[] = [
   { label: 'pid', kind: 'code', value: (p) => p.pid },
-  { label: 'name', kind: 'code', value: (p) => p.name },
-  { label: 'initial call', kind: 'code', value: (p) => p.initialCall },
-  { label: 'current function', kind: 'code', value: (p) => p.currentFunction },
+  { label: 'name', kind: 'code', value: (p) => p.elixir?.name ?? p.name },
+  { label: 'initial call', kind: 'code', value: (p) => p.elixir?.initialCall ?? p.initialCall },
+  { label: 'current function', kind: 'code', value: (p) => p.elixir?.currentFunction ?? p.currentFunction },
   { label: 'state', value: (p) => p.state },
   { label: 'memory', kind: 'bytes', value: (p) => p.memoryBytes },
   { label: 'binary', kind: 'bytes', value: (p) => p.binaryBytes, title: 'refc binary bytes referenced (binary virtual heap)' },
@@ -96,10 +105,10 @@ function mailboxes(d: DumpReportData): Section {
     noun: 'outliers', nounOne: 'outlier',
     columns: [...PROCESS_COLUMNS, { label: 'share of queued', kind: 'percent', value: (o) => o.shareOfQueuedMessages }],
   });
-  return section('mailboxes', 'Mailbox outliers', html`${stats}${table}${r.mailboxOutliers.map(outlierShapes)}`);
+  return section('mailboxes', 'Mailbox outliers', html`${stats}${table}${r.mailboxOutliers.map((o, n) => outlierShapes(o, n, namesOf(d)))}`);
 }
 
-function outlierShapes(o: MailboxOutlier, n: number): Html {
+function outlierShapes(o: MailboxOutlier, n: number, names: (t: string) => string): Html {
   if (!o.messageShapes?.length && !o.ancestors?.length) return html``;
   const shapes = o.messageShapes?.length
     ? dataTable({
@@ -108,14 +117,14 @@ function outlierShapes(o: MailboxOutlier, n: number): Html {
         noun: 'shapes', nounOne: 'shape',
         columns: [
           { label: 'messages', kind: 'count', value: (s) => s.count },
-          { label: 'shape', kind: 'code', value: (s) => s.shape },
+          { label: 'shape', kind: 'code', value: (s) => s.elixir?.shape ?? s.shape },
           { label: 'estimated bytes', kind: 'bytes', value: (s) => s.estimatedBytes },
-          { label: 'example', kind: 'code', value: (s) => s.example },
+          { label: 'example', kind: 'code', value: (s) => s.elixir?.example ?? s.example },
         ],
       })
     : '';
-  return html`<div class="shapes" data-shapes-for="${o.pid}"><h3>${o.pid}${o.name ? ` (${o.name})` : ''}: ${formatCount(o.messageQueueLength)} messages${o.messagesSampled !== undefined ? `, shapes of the first ${formatCount(o.messagesSampled)}` : ''}</h3>
-${o.ancestors?.length ? html`<p class="wrap">ancestors: <code>${o.ancestors.join(', ')}</code></p>` : ''}${shapes}</div>`;
+  return html`<div class="shapes" data-shapes-for="${o.pid}"><h3>${o.pid}${o.name ? ` (${o.elixir?.name ?? o.name})` : ''}${o.elixir?.role ? ` [${o.elixir.role}]` : ''}: ${formatCount(o.messageQueueLength)} messages${o.messagesSampled !== undefined ? `, shapes of the first ${formatCount(o.messagesSampled)}` : ''}</h3>
+${o.ancestors?.length ? html`<p class="wrap">ancestors: <code>${o.ancestors.map(names).join(', ')}</code></p>` : ''}${shapes}</div>`;
 }
 
 function processes(d: DumpReportData): Section {
@@ -130,7 +139,7 @@ function groups(d: DumpReportData): Section {
     total: d.groups.total,
     noun: 'groups', nounOne: 'group',
     columns: [
-      { label: 'group', kind: 'code', value: (g) => g.key },
+      { label: 'group', kind: 'code', value: (g) => `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}` },
       { label: 'by', value: (g) => g.by },
       { label: 'processes', kind: 'count', value: (g) => g.count },
       { label: 'memory', kind: 'bytes', value: (g) => g.memoryBytes },
@@ -145,17 +154,18 @@ function groups(d: DumpReportData): Section {
 }
 
 function ets(d: DumpReportData): Section {
+  const names = namesOf(d);
   const table = dataTable({
     id: 'ets-table',
     rows: d.ets.rows,
     total: d.ets.total,
     noun: 'tables', nounOne: 'table',
     columns: [
-      { label: 'name', kind: 'code', value: (t) => t.name },
+      { label: 'name', kind: 'code', value: (t) => names(t.name) },
       { label: 'table', kind: 'code', value: (t) => t.table },
       { label: 'type', value: (t) => t.type },
       { label: 'owner', kind: 'code', value: (t) => t.owner },
-      { label: 'owner name', kind: 'code', value: (t) => t.ownerName },
+      { label: 'owner name', kind: 'code', value: (t) => (t.ownerName === undefined ? undefined : names(t.ownerName)) },
       { label: 'objects', kind: 'count', value: (t) => t.objects },
       { label: 'memory', kind: 'bytes', value: (t) => t.memoryBytes },
     ],
@@ -164,6 +174,7 @@ function ets(d: DumpReportData): Section {
 }
 
 function ports(d: DumpReportData): Section {
+  const names = namesOf(d);
   const byKind = Object.entries(d.triage.ports.byKind).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
   const table = dataTable({
     id: 'port-table',
@@ -175,7 +186,7 @@ function ports(d: DumpReportData): Section {
       { label: 'kind', value: (p) => p.kind },
       { label: 'driver', kind: 'code', value: (p) => p.driver ?? p.name },
       { label: 'connected', kind: 'code', value: (p) => p.connected },
-      { label: 'connected name', kind: 'code', value: (p) => p.connectedName },
+      { label: 'connected name', kind: 'code', value: (p) => (p.connectedName === undefined ? undefined : names(p.connectedName)) },
       { label: 'queue', kind: 'bytes', value: (p) => p.queueBytes },
       { label: 'input', kind: 'bytes', value: (p) => p.inputBytes },
       { label: 'output', kind: 'bytes', value: (p) => p.outputBytes },
@@ -209,7 +220,7 @@ function system(d: DumpReportData): Section {
         columns: [
           { label: 'scheduler', value: (b) => `${b.type} ${b.id}` },
           { label: 'process', kind: 'code', value: (b) => b.currentProcess },
-          { label: 'function', kind: 'code', value: (b) => b.currentFunction },
+          { label: 'function', kind: 'code', value: (b) => (b.currentFunction === undefined ? undefined : namesOf(d)(b.currentFunction)) },
         ],
       })
     : html`<p class="muted">No scheduler was running a process.</p>`;

@@ -24,15 +24,18 @@ export function sectionHtml(s: Section): Html {
   return html`<section id="${s.id}"><h2>${s.title}</h2>${s.body}</section>`;
 }
 
-/** Findings, most important first (the order they come in), each with its evidence. */
+/**
+ * Findings, most important first (the order they come in), each with its evidence; in Elixir
+ * syntax, with Elixir's advice, when the report has it (`finding.elixir`, src/elixir/report.ts).
+ */
 export function findingsSection(findings: Finding[]): Section {
   const body = findings.length
     ? findings.map(
         (f, i) => html`<article class="finding ${f.severity}"${i === 0 ? html` id="top-finding"` : ''} data-finding="${f.id}">
-<h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.title}</h3>
+<h3><span class="sev ${f.severity}">${f.severity.toUpperCase()}</span> ${f.elixir?.title ?? f.title}</h3>
 <p>${f.explanation}</p>
-${f.evidence.length ? html`<ul>${f.evidence.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
-</article>`,
+${f.evidence.length ? html`<ul>${(f.elixir?.evidence ?? f.evidence).map((e) => html`<li>${e}</li>`)}</ul>` : ''}
+${f.elixir?.advice.length ? html`<ul class="advice">${f.elixir.advice.map((a) => html`<li><strong>Elixir:</strong> ${a}</li>`)}</ul>` : ''}</article>`,
       )
     : html`<p class="muted">No findings.</p>`;
   return section('findings', `Findings (${formatCount(findings.length)}, most important first)`, html`${body}`);
@@ -143,13 +146,21 @@ export function notesHtml(notes: string[]): Html {
 
 /**
  * The memory charts of the report and of serve's overview: memory by kind (=memory), and the
- * largest processes (given, largest first) against the rest of the node.
+ * largest processes (given, largest first) against the rest of the node, named by `nameOf` (their
+ * names in the page's syntax).
  */
-export function memoryCharts(m: TriageReport['memory'], top: ReadonlyArray<{ pid: string; name?: string; memoryBytes: number }>): { kinds: ChartSpec; perProcess: ChartSpec } {
+export function memoryCharts<P extends { pid: string; name?: string; memoryBytes: number }>(
+  m: TriageReport['memory'],
+  top: readonly P[],
+  nameOf: (p: P) => string | undefined = (p) => p.name,
+): { kinds: ChartSpec; perProcess: ChartSpec } {
   const kinds: ChartSpec = { id: 'memory-kinds', title: 'Memory by kind (=memory)', kind: 'hbar', unit: 'bytes', labels: m.kinds.map((k) => k.kind), series: [{ label: 'bytes', values: m.kinds.map((k) => k.bytes) }] };
   const topSum = top.reduce((sum, p) => sum + (Number.isFinite(p.memoryBytes) ? p.memoryBytes : 0), 0);
   const processesBytes = m.kinds.find((k) => k.kind === 'processes')?.bytes ?? m.processesSumBytes;
-  const labels = top.map((p) => (p.name ? `${p.pid} ${p.name}` : p.pid));
+  const labels = top.map((p) => {
+    const name = nameOf(p);
+    return name ? `${p.pid} ${name}` : p.pid;
+  });
   const values = top.map((p) => p.memoryBytes);
   labels.push('all other processes');
   values.push(Math.max(0, processesBytes - topSum));
