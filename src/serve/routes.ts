@@ -3,7 +3,7 @@
  * under /api/. Parsing the query and picking the page is here; the data is the session's
  * (session.ts), the HTML the pages' (pages.ts).
  *
- *   /                          overview: findings, memory        /api/overview
+ *   /                          overview: findings, memory        /api/
  *   /processes?sort&dir&q&offset&limit                           /api/processes
  *   /process/0.85.0[?sharing=1]  one process in full              /api/process/0.85.0
  *   /process/0.85.0/messages?offset&limit                        /api/process/0.85.0/messages
