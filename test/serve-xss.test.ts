@@ -5,30 +5,16 @@
  * no dialog opens, no CSP violation is reported).
  */
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_SKIP, launchBrowser, openPage, runBrowser, waitForPage } from './helpers/browser.js';
 import { FIXTURES } from './helpers/dumps.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
+import { get, startServe, type ServeRun } from './helpers/serve.js';
 
 const XSS = join(FIXTURES, 'xss.dump');
 /** Markup planted in the dump; none may reach a page as markup. */
 const PLANTED = ['<script>window.__xss', '<img src=x onerror', '<svg onload', '<iframe src=javascript', '<b onmouseover', '</script><img'];
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 describe.skipIf(!existsSync(XSS))('serve: dump text with HTML and script in it', () => {
   let s: ServeRun;

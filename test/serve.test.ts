@@ -8,28 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './helpers/dumps.js';
-import { startServe, type ServeRun } from './helpers/serve.js';
+import { get, startServe, type ServeRun } from './helpers/serve.js';
 import { beamscope, expectOneLineError } from './helpers/cli.js';
 import { isLoopback, listen } from '../src/serve/server.js';
-
-interface Got {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('serve: access', () => {
   let s: ServeRun;
