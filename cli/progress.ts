@@ -57,6 +57,11 @@ export function setReadCache(on: boolean): void {
   readCache = on;
 }
 
+/** False under `--no-cache`: no saved index, and no saved results (saved-results.ts). */
+export function readCacheOn(): boolean {
+  return readCache;
+}
+
 /** `--threads N`, for every command that reads a dump (set once, before the command runs). */
 export function setReadThreads(n: number | undefined): void {
   readThreads = n;

@@ -9,6 +9,11 @@ export function setSyntaxChoice(c: SyntaxChoice | undefined): void {
   choice = c ?? 'auto';
 }
 
+/** The `--syntax` choice, for what depends on it (a saved result's key). */
+export function syntaxChoice(): SyntaxChoice {
+  return choice;
+}
+
 /** `{ reason }` when this dump's report is in Elixir syntax (chosen, or detected under auto). */
 export function elixirFor(dump: Dump): { reason: string } | undefined {
   const r = resolveSyntax(choice, () => detectElixir(dump));

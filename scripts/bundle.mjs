@@ -2,7 +2,8 @@
 // `beamscope` bin runs. Loading ~100 separate ES modules (yargs's among them) costs 40-70 ms of
 // every run's start-up, a sixth of a 100 MB triage; one bundle (with a chunk per lazily loaded
 // command) does not. The library entry points (dist/src/**) stay unbundled.
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { build } from 'esbuild';
 
@@ -60,3 +61,10 @@ const result = await build({
 // missing, even for a moment, while something else runs it).
 const written = new Set(Object.keys(result.metafile.outputs).map((p) => basename(p)));
 for (const f of readdirSync(OUT)) if (!written.has(f)) rmSync(`${OUT}/${f}`);
+
+// The build's id, a hash of every file bundled (cli/saved-results.ts): a result that an earlier
+// triage saved with a dump's index is used only by the very build that computed it. Written last,
+// after the files it names.
+const id = createHash('sha256');
+for (const f of [...written].sort()) id.update(`${f}\0`).update(readFileSync(`${OUT}/${f}`)).update('\0');
+writeFileSync(`${OUT}/build-id`, `${id.digest('hex')}\n`);

@@ -1,7 +1,9 @@
 import { triageDump } from '../../src/usecases/triage.js';
+import type { TriageReport } from '../../src/dump/analyze/report-types.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
+import { savedResult } from '../saved-results.js';
 import { MiB } from '../../src/text/units.js';
 import { elixirFor } from '../syntax.js';
 
@@ -15,8 +17,16 @@ const command = defineCommand({
       .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }),
   handler: (args) =>
     runCommand(async () => {
-      const dump = await readDumpWithProgress(inputPath(args.dump));
-      const report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB, elixir: elixirFor(dump) });
+      const path = inputPath(args.dump);
+      // The report of an earlier triage of this unchanged dump with these options (and this build),
+      // saved with its index: printed without reading the dump again.
+      const saved = savedResult<TriageReport>('triage', path, { top: args.top, decode: args.decode, decodeBudget: args.decodeBudget });
+      let report = saved?.get();
+      if (!report) {
+        const dump = await readDumpWithProgress(path);
+        report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB, elixir: elixirFor(dump) });
+        saved?.put(dump, report);
+      }
       await writeOut(args.format === 'json' ? toJson(report) : renderTriageText(report, { color: useColor(), width: process.stdout.columns || 100 }));
     }),
 });

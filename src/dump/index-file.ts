@@ -31,8 +31,8 @@ const HEADER_BYTES = MAGIC.length + 16;
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
 const EDGE_BYTES = 64 << 10;
 
-/** What makes an index this dump's. */
-interface DumpKey {
+/** What makes an index (or a saved result, result-cache.ts) this dump's. */
+export interface DumpKey {
   bytes: number;
   mtimeMs: number;
   headCrc: number;
@@ -82,7 +82,8 @@ export function indexPaths(dumpPath: string): { beside: string; cache: string } 
   return { beside: `${real}.bsidx`, cache: join(cacheRoot, 'beamscope', name) };
 }
 
-function keyOf(fd: number): DumpKey {
+/** The key of the dump open as `fd`, as it is now. */
+export function keyOf(fd: number): DumpKey {
   const st = fstatSync(fd);
   const edge = (pos: number) => {
     const n = Math.max(0, Math.min(EDGE_BYTES, st.size - pos));
@@ -230,7 +231,7 @@ function isCells(a: unknown): a is Cells {
   return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Uint32Array;
 }
 
-function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
+export function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
   return !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.headCrc === b.headCrc && a.tailCrc === b.tailCrc;
 }
 
@@ -346,10 +347,13 @@ function revive(_k: string, v: unknown): unknown {
   return v;
 }
 
-/** Removes the saved indexes of a dump (tests, and `index --rebuild`). */
+/** Removes the saved indexes of a dump, and the results saved with them (tests, and `index --rebuild`). */
 export function removeIndex(dumpPath: string): void {
   const { beside, cache } = indexPaths(dumpPath);
-  for (const f of [beside, cache]) rmSync(f, { force: true });
+  for (const f of [beside, cache]) {
+    rmSync(f, { force: true });
+    rmSync(f.replace(/\.bsidx$/, '.bsres'), { force: true });
+  }
 }
 
 /** True when a file at `path` looks like a saved index (not a dump). */
