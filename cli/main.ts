@@ -13,7 +13,7 @@ import type { CommandModule } from 'yargs';
 import { EXIT, oneLine, protectStdinArgs } from './common.js';
 import { type ColorMode, setColorMode, setReadCache, setReadThreads, setSpoolDir } from './progress.js';
 import { packageVersion } from './version.js';
-import { setSyntaxChoice } from './syntax.js';
+import { setSyntaxChoice } from './syntax-choice.js';
 // One module per subcommand; each exports a yargs CommandModule as default. Only the command
 // being run is loaded (with all of them for help and errors): loading every command's libraries
 // costs more start-up time than reading a 100 MB dump.

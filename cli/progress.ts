@@ -1,4 +1,4 @@
-import { readDump, type Dump } from '../src/dump/index.js';
+import type { Dump } from '../src/dump/index.js';
 import { statSync } from 'node:fs';
 import { formatBytes, sanitize } from '../src/text/format.js';
 
@@ -78,6 +78,9 @@ export function setSpoolDir(dir: string | undefined): void {
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
   let saved: string | undefined;
+  // Loaded here, not at start-up: every command imports this module (a second triage prints its
+  // saved report without the reader, and `--version` needs none of it).
+  const { readDump } = await import('../src/dump/reader.js');
   try {
     return await readDump(path, {
       onProgress: progress.onProgress, threads: readThreads, cache: readCache,

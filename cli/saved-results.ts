@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ResultCache } from '../src/dump/result-cache.js';
 import type { Dump } from '../src/dump/types.js';
 import { readCacheOn } from './progress.js';
-import { syntaxChoice } from './syntax.js';
+import { syntaxChoice } from './syntax-choice.js';
 
 let build: string | null | undefined;
 

@@ -1,11 +1,9 @@
-import { triageDump } from '../../src/usecases/triage.js';
 import type { TriageReport } from '../../src/dump/analyze/report-types.js';
 import { renderTriageText } from '../../src/report/triage-text.js';
 import { defineCommand, inputPath, runCommand, toJson, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress, useColor } from '../progress.js';
 import { savedResult } from '../saved-results.js';
 import { MiB } from '../../src/text/units.js';
-import { elixirFor } from '../syntax.js';
 
 const command = defineCommand({
   command: 'triage <dump>',
@@ -23,6 +21,8 @@ const command = defineCommand({
       const saved = savedResult<TriageReport>('triage', path, { top: args.top, decode: args.decode, decodeBudget: args.decodeBudget });
       let report = saved?.get();
       if (!report) {
+        // Loaded only now: a saved report needs neither the analyses nor the Elixir detection.
+        const [{ triageDump }, { elixirFor }] = await Promise.all([import('../../src/usecases/triage.js'), import('../syntax.js')]);
         const dump = await readDumpWithProgress(path);
         report = triageDump(dump, { top: args.top, decode: args.decode, decodeBudgetBytes: args.decodeBudget * MiB, elixir: elixirFor(dump) });
         saved?.put(dump, report);

@@ -14,30 +14,21 @@
  * JSON, 0), the JSON description, and the typed arrays it lists with the CRC-32 of each, each
  * at an offset that is a multiple of 8, so that they are used in place, without a copy.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { NumberColumn } from './columns.js';
+import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { Dump } from './types.js';
+
+export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
 export const INDEX_FORMAT_VERSION = 6;
 const HEADER_BYTES = MAGIC.length + 16;
-/** Bytes at each end of the dump whose CRC-32 goes into the key. */
-const EDGE_BYTES = 64 << 10;
-
-/** What makes an index (or a saved result, result-cache.ts) this dump's. */
-export interface DumpKey {
-  bytes: number;
-  mtimeMs: number;
-  headCrc: number;
-  tailCrc: number;
-}
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
 interface BlobRef {
@@ -63,35 +54,6 @@ interface Description {
   /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
   binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
   blobs: BlobRef[];
-}
-
-/** Where an index of `dumpPath` may be: beside it, then in the user cache directory. */
-export function indexPaths(dumpPath: string): { beside: string; cache: string } {
-  let real = dumpPath;
-  try {
-    real = realpathSync(dumpPath);
-  } catch {
-    // The dump's own open reports a missing file.
-  }
-  const name = `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.bsidx`;
-  // One directory for every index instead (the tests use it, so as to write nothing beside the
-  // fixtures and the shared corpus).
-  const only = process.env.BEAMSCOPE_INDEX_DIR;
-  if (only) return { beside: join(only, name), cache: join(only, name) };
-  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return { beside: `${real}.bsidx`, cache: join(cacheRoot, 'beamscope', name) };
-}
-
-/** The key of the dump open as `fd`, as it is now. */
-export function keyOf(fd: number): DumpKey {
-  const st = fstatSync(fd);
-  const edge = (pos: number) => {
-    const n = Math.max(0, Math.min(EDGE_BYTES, st.size - pos));
-    const buf = Buffer.allocUnsafe(n);
-    const got = n > 0 ? readSync(fd, buf, 0, n, pos) : 0;
-    return crc32(buf.subarray(0, got));
-  };
-  return { bytes: st.size, mtimeMs: st.mtimeMs, headCrc: edge(0), tailCrc: edge(Math.max(0, st.size - EDGE_BYTES)) };
 }
 
 /**
@@ -229,10 +191,6 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
 
 function isCells(a: unknown): a is Cells {
   return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Uint32Array;
-}
-
-export function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
-  return !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.headCrc === b.headCrc && a.tailCrc === b.tailCrc;
 }
 
 /**

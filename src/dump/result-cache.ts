@@ -15,7 +15,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { indexPaths, keyOf, sameKey, type DumpKey } from './index-file.js';
+import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope results\n');
 const FORMAT_VERSION = 1;

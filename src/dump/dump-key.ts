@@ -1,0 +1,54 @@
+/**
+ * What makes a saved index (index-file.ts) or a saved result (result-cache.ts) a dump's, and where
+ * they are kept. Apart from index-file.ts so that a saved result is found without loading the
+ * index's reader (a second triage prints its saved report in little more than Node's start-up).
+ */
+import { createHash } from 'node:crypto';
+import { fstatSync, readSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/** Bytes at each end of the dump whose CRC-32 goes into the key. */
+const EDGE_BYTES = 64 << 10;
+
+/** What makes an index (or a saved result) this dump's. */
+export interface DumpKey {
+  bytes: number;
+  mtimeMs: number;
+  headCrc: number;
+  tailCrc: number;
+}
+
+/** Where an index of `dumpPath` may be: beside it, then in the user cache directory. */
+export function indexPaths(dumpPath: string): { beside: string; cache: string } {
+  let real = dumpPath;
+  try {
+    real = realpathSync(dumpPath);
+  } catch {
+    // The dump's own open reports a missing file.
+  }
+  const name = `${createHash('sha256').update(real).digest('hex').slice(0, 32)}.bsidx`;
+  // One directory for every index instead (the tests use it, so as to write nothing beside the
+  // fixtures and the shared corpus).
+  const only = process.env.BEAMSCOPE_INDEX_DIR;
+  if (only) return { beside: join(only, name), cache: join(only, name) };
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return { beside: `${real}.bsidx`, cache: join(cacheRoot, 'beamscope', name) };
+}
+
+/** The key of the dump open as `fd`, as it is now. */
+export function keyOf(fd: number): DumpKey {
+  const st = fstatSync(fd);
+  const edge = (pos: number) => {
+    const n = Math.max(0, Math.min(EDGE_BYTES, st.size - pos));
+    const buf = Buffer.allocUnsafe(n);
+    const got = n > 0 ? readSync(fd, buf, 0, n, pos) : 0;
+    return crc32(buf.subarray(0, got));
+  };
+  return { bytes: st.size, mtimeMs: st.mtimeMs, headCrc: edge(0), tailCrc: edge(Math.max(0, st.size - EDGE_BYTES)) };
+}
+
+export function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
+  return !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.headCrc === b.headCrc && a.tailCrc === b.tailCrc;
+}
