@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,29 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
       expect(r.event).toBe('saved');
       expect(plainModel(r.dump)).toEqual(fresh);
     }
+  });
+
+  it('the section index and the binaries, read on first use, are checked again then: changed in place since, they are not used', async () => {
+    const file = indexPaths(dumpB).beside;
+    await read(dumpB);
+    const loaded = await read(dumpB);
+    expect(loaded.event).toBe('loaded');
+    // Where index.offsets lies, from the index's own description.
+    const whole = readFileSync(file);
+    const jsonBytes = whole.readUInt32LE(20);
+    const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
+    const offsets = blobs.find((b) => b.name === 'index.offsets')!;
+    expect(offsets.length).toBeGreaterThan(0);
+    // Written in place (not a new file renamed over it): the open index sees it.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([whole[offsets.offset] ^ 1]), 0, 1, offsets.offset);
+    closeSync(fd);
+    expect(() => loaded.dump.index.at(0)).toThrow(/changed while it was in use/);
+    expect(() => loaded.dump.index.get('proc', loaded.dump.processes.pid.at(0))).toThrow(/changed while it was in use/);
+    // And the next read, seeing it corrupt, reads the dump afresh.
+    const again = await read(dumpB);
+    expect(again.event).toBe('saved');
+    expect(plainModel(again.dump)).toEqual(plainModel(await readDump(dumpB)));
   });
 
   it('--no-cache (cache: false) neither reads nor writes an index', async () => {

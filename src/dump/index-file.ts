@@ -12,7 +12,8 @@
  *
  * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of the
  * JSON, 0), the JSON description, and the typed arrays it lists with the CRC-32 of each, each
- * at an offset that is a multiple of 8, so that they are used in place, without a copy.
+ * at an offset that is a multiple of 8. The process table's arrays are read when the index is
+ * loaded, the section index's and the binaries' when first used (loadOpen says why).
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -79,6 +80,47 @@ export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: str
   return undefined;
 }
 
+type Blob = Float64Array | Uint8Array | Uint16Array | Uint32Array;
+
+const WIDTH: Record<ArrayKind, number> = { f64: 8, u32: 4, u16: 2, u8: 1 };
+/** The buffer the arrays read lazily are checked through, a piece at a time. */
+const CHECK_BYTES = 1 << 20;
+/** Closes the file of a lazily read index when its dump is collected (one descriptor per dump). */
+const openIndexes = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
+});
+
+function readExactly(fd: number, into: Uint8Array, pos: number): boolean {
+  let got = 0;
+  while (got < into.length) {
+    const n = readSync(fd, into, got, into.length - got, pos + got);
+    if (n <= 0) return false;
+    got += n;
+  }
+  return true;
+}
+
+/** A blob's bytes in an ArrayBuffer of their own (so aligned), as the typed array it is. */
+function readBlob(fd: number, b: BlobRef): Blob | undefined {
+  const bytes = new Uint8Array(new ArrayBuffer(b.length * WIDTH[b.kind]));
+  if (!readExactly(fd, bytes, b.offset)) return undefined;
+  const buf = bytes.buffer;
+  return b.kind === 'f64' ? new Float64Array(buf) : b.kind === 'u32' ? new Uint32Array(buf) : b.kind === 'u16' ? new Uint16Array(buf) : bytes;
+}
+
+/**
+ * The model from one index file. Every byte of the file is checked before anything is used, as
+ * ever: the header, the JSON and its CRC-32, the zeros between the arrays, nothing after the last,
+ * each array's CRC-32. The process table's arrays, which every command reads, are read into memory
+ * here; the section index's and the binaries' are checked by a pass through one small buffer and
+ * read into memory only when first used (and checked again then), so that a command that needs
+ * neither (triage on 3 million refc binaries; triage --no-decode) does not pay for them: on this
+ * kind of host, memory touched for the first time costs more than reading the file.
+ */
 function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefined {
   let fd: number;
   try {
@@ -86,55 +128,85 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   } catch {
     return undefined;
   }
-  let all: Uint8Array;
+  let lazy = false;
   try {
-    const size = fstatSync(fd).size;
-    if (size < HEADER_BYTES || size > 2 ** 32) return undefined;
-    // An ArrayBuffer of its own, so that the arrays in it are aligned as they were written.
-    all = new Uint8Array(new ArrayBuffer(size));
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, all, got, size - got, got);
-      if (n <= 0) return undefined;
-      got += n;
-    }
+    const made = loadOpen(fd, file, key, dumpPath);
+    lazy = made !== undefined;
+    if (made) openIndexes.register(made, fd);
+    return made;
   } finally {
-    closeSync(fd);
+    if (!lazy) closeSync(fd);
   }
-  const buf = Buffer.from(all.buffer, 0, all.length);
-  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  const version = buf.readUInt32LE(MAGIC.length);
-  const jsonBytes = buf.readUInt32LE(MAGIC.length + 4);
-  const crc = buf.readUInt32LE(MAGIC.length + 8);
-  if (version !== INDEX_FORMAT_VERSION || buf.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > buf.length) return undefined;
-  if (crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + jsonBytes)) !== crc) return undefined;
-  const d = JSON.parse(buf.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonBytes), revive) as Description;
-  if (!sameKey(d.key, key)) return undefined;
+}
 
-  const blobs = new Map<string, Float64Array | Uint8Array | Uint16Array | Uint32Array>();
-  for (const b of d.blobs) {
-    const width = b.kind === 'f64' ? 8 : b.kind === 'u32' ? 4 : b.kind === 'u16' ? 2 : 1;
-    if (b.offset % 8 !== 0 || b.offset < HEADER_BYTES + jsonBytes || b.offset + b.length * width > buf.length) return undefined;
-    const a = b.kind === 'f64' ? new Float64Array(all.buffer, b.offset, b.length)
-      : b.kind === 'u32' ? new Uint32Array(all.buffer, b.offset, b.length)
-          : b.kind === 'u16' ? new Uint16Array(all.buffer, b.offset, b.length) : new Uint8Array(all.buffer, b.offset, b.length);
-    if (crc32(a) !== b.sum) return undefined;
-    blobs.set(b.name, a);
-  }
-  // The CRC-32s cover the JSON and the arrays; the padding between them must be the zeros
-  // written, and nothing may follow the last array: every byte of the file is checked.
+function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dump | undefined {
+  const size = fstatSync(fd).size;
+  if (size < HEADER_BYTES || size > 2 ** 40) return undefined;
+  const head = Buffer.alloc(HEADER_BYTES);
+  if (!readExactly(fd, head, 0) || !head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const version = head.readUInt32LE(MAGIC.length);
+  const jsonBytes = head.readUInt32LE(MAGIC.length + 4);
+  const crc = head.readUInt32LE(MAGIC.length + 8);
+  if (version !== INDEX_FORMAT_VERSION || head.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > size) return undefined;
+  const json = Buffer.alloc(jsonBytes);
+  if (!readExactly(fd, json, HEADER_BYTES) || crc32(json) !== crc) return undefined;
+  const d = JSON.parse(json.toString('utf8'), revive) as Description;
+  if (!sameKey(d.key, key) || !Array.isArray(d.blobs)) return undefined;
+
+  // The layout: arrays in file order, aligned, apart, the last one ending the file.
+  const order = [...d.blobs].sort((x, y) => x.offset - y.offset);
+  const byName = new Map<string, BlobRef>();
   let end = HEADER_BYTES + jsonBytes;
-  for (const b of [...d.blobs].sort((x, y) => x.offset - y.offset)) {
-    if (b.offset < end) return undefined;
-    for (let k = end; k < b.offset; k++) if (all[k] !== 0) return undefined;
-    end = b.offset + blobs.get(b.name)!.byteLength;
+  for (const b of order) {
+    if (!(b.kind in WIDTH) || !Number.isInteger(b.offset) || !Number.isInteger(b.length) || b.length < 0 || b.offset % 8 !== 0 || b.offset < end) return undefined;
+    if (b.offset - end >= 8 || byName.has(b.name)) return undefined;
+    byName.set(b.name, b);
+    end = b.offset + b.length * WIDTH[b.kind];
   }
-  if (end !== all.length) return undefined;
-  const f64 = (name: string, n: number): Float64Array => {
-    const a = blobs.get(name);
-    if (!(a instanceof Float64Array) || a.length !== n) throw new Error(`index: ${name}`);
-    return a;
+  if (end !== size) return undefined;
+  const eager = (b: BlobRef) => b.name.startsWith('proc.');
+  // One pass over the file after the JSON: the arrays read now are read whole and checked; the
+  // others and the padding go through one buffer.
+  const blobs = new Map<string, Blob>();
+  const piece = Buffer.allocUnsafe(CHECK_BYTES);
+  let at = HEADER_BYTES + jsonBytes;
+  for (const b of order) {
+    if (b.offset > at) {
+      const pad = piece.subarray(0, b.offset - at);
+      if (!readExactly(fd, pad, at) || pad.some((x) => x !== 0)) return undefined;
+    }
+    const bytes = b.length * WIDTH[b.kind];
+    if (eager(b)) {
+      const a = readBlob(fd, b);
+      if (!a || crc32(a) !== b.sum) return undefined;
+      blobs.set(b.name, a);
+    } else {
+      let sum = 0;
+      for (let done = 0; done < bytes; ) {
+        const part = piece.subarray(0, Math.min(CHECK_BYTES, bytes - done));
+        if (!readExactly(fd, part, b.offset + done)) return undefined;
+        sum = crc32(part, sum);
+        done += part.length;
+      }
+      if (sum !== b.sum) return undefined;
+    }
+    at = b.offset + bytes;
+  }
+  /** A lazily read array, checked again as it is read (the file is held open, so it is the one checked above). */
+  const later = (name: string, kind: ArrayKind, n: number, check?: (a: Blob) => boolean): (() => Blob) | undefined => {
+    const b = byName.get(name);
+    if (!b || b.kind !== kind || b.length !== n) return undefined;
+    return () => {
+      const a = readBlob(fd, b);
+      if (!a || crc32(a) !== b.sum || (check && !check(a))) throw new Error(`the saved index ${file} changed while it was in use; run the command again (or with --no-cache)`);
+      return a;
+    };
   };
+  const cellsKind = (name: string): ArrayKind | undefined => {
+    const k = byName.get(name)?.kind;
+    return k === 'u8' || k === 'u16' || k === 'u32' ? k : undefined;
+  };
+
   const p = d.processes;
   const n = p.count;
   const packed = blobs.get('proc.pid');
@@ -159,32 +231,62 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
     for (const c of codes) if (c > p.values.length) return undefined;
     (part.codes as Record<string, Cells>)[col] = codes;
   }
-  const tags = blobs.get('index.tags');
-  if (!(tags instanceof Uint8Array)) return undefined;
-  const entries = tags.length;
-  const lengths = blobs.get('index.lengths');
-  if (!isCells(lengths) || lengths.length !== entries) return undefined;
+
+  const entries = byName.get('index.tags')?.length ?? -1;
+  const tagCount = d.index.tagNames.length;
+  const tags = later('index.tags', 'u8', entries, (a) => {
+    for (let k = 0; k < a.length; k++) if (a[k] >= tagCount && a[k] !== 255) return false;
+    return true;
+  });
+  const lengthsKind = cellsKind('index.lengths');
+  const lengths = lengthsKind && later('index.lengths', lengthsKind, entries);
+  const offsets = later('index.offsets', 'f64', entries);
+  const packedIds = later('index.packedIds', 'f64', entries);
+  if (!tags || !lengths || !offsets || !packedIds) return undefined;
   if (!Array.isArray(d.index.lengthsBig) || !d.index.lengthsBig.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
-  for (const t of tags) if (t >= d.index.tagNames.length && t !== 255) return undefined;
-  const indexPart: SectionIndexPart = {
-    tagNames: d.index.tagNames, tags, offsets: f64('index.offsets', entries), lengths: { cells: lengths, big: d.index.lengthsBig },
-    packedIds: f64('index.packedIds', entries), otherIds: d.index.otherIds,
-  };
+  if (!Array.isArray(d.index.otherIds) || !d.index.otherIds.every(([k, id]) => Number.isInteger(k) && k >= 0 && k < entries && typeof id === 'string')) return undefined;
+  const index = SectionIndex.fromPart(() => ({
+    tagNames: d.index.tagNames, tags: tags() as Uint8Array, offsets: offsets() as Float64Array, lengths: { cells: lengths() as Cells, big: d.index.lengthsBig },
+    packedIds: packedIds() as Float64Array, otherIds: d.index.otherIds,
+  }), entries);
+
   const bins = d.binaries.count;
-  const sizeCells = blobs.get('bin.sizeBytes');
   const sizeBig = d.binaries.sizeBig;
-  if (!isCells(sizeCells) || sizeCells.length !== bins || !Array.isArray(sizeBig)) return undefined;
+  const sizeKind = cellsKind('bin.sizeBytes');
+  const sizeCells = sizeKind && later('bin.sizeBytes', sizeKind, bins);
+  const address = later('bin.address', 'f64', bins);
+  const cps = byName.get('bin.cpRow')?.length ?? -1;
+  const cpRow = later('bin.cpRow', 'f64', cps);
+  const cpOffset = later('bin.cpOffset', 'f64', cps);
+  if (!sizeCells || !address || !cpRow || !cpOffset || !Array.isArray(sizeBig)) return undefined;
   if (!sizeBig.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < bins && typeof v === 'number')) return undefined;
-  const cps = blobs.get('bin.cpRow')?.length ?? -1;
   return {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
     processes: tableFromPart(part),
-    index: SectionIndex.fromPart(indexPart),
-    binaries: {
-      count: bins, totalBytes: d.binaries.totalBytes, address: f64('bin.address', bins),
-      sizeBytes: new NumberColumn(sizeCells, new Map(sizeBig)),
-      checkpoints: { row: f64('bin.cpRow', cps), bodyOffset: f64('bin.cpOffset', cps) },
+    index,
+    binaries: lazyBinaries(bins, d.binaries.totalBytes, () => ({
+      address: address() as Float64Array,
+      sizeBytes: new NumberColumn(sizeCells() as Cells, new Map(sizeBig)),
+      checkpoints: { row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array },
+    })),
+  };
+}
+
+/** The binaries' table, whose arrays are read on first use (count and total are at hand). */
+function lazyBinaries(count: number, totalBytes: number, load: () => Pick<Dump['binaries'], 'address' | 'sizeBytes' | 'checkpoints'>): Dump['binaries'] {
+  let arrays: ReturnType<typeof load> | undefined;
+  const get = () => (arrays ??= load());
+  return {
+    count, totalBytes,
+    get address() {
+      return get().address;
+    },
+    get sizeBytes() {
+      return get().sizeBytes;
+    },
+    get checkpoints() {
+      return get().checkpoints;
     },
   };
 }

@@ -21,6 +21,8 @@ export class SectionIndex {
   /** Rows by tag code of the pids given to prepare(), -1 for none; valid while size is `preparedSize`. */
   private prepared = new Map<number, Int32Array>();
   private preparedSize = -1;
+  /** Set by fromPart with a loader (a saved index, index-file.ts): the entries, read on first use. */
+  private pending?: () => SectionIndexPart;
   size = 0;
 
   /**
@@ -56,6 +58,7 @@ export class SectionIndex {
    * `packedId` is the id packed by packPid (NaN when it is not a pid); `id` is needed only then.
    */
   add(tag: string | number, packedId: number, id: string, offset: number): void {
+    if (this.pending) this.load();
     const code = typeof tag === 'number' ? tag : this.codeOf(tag);
     if (this.size === this.tags.length) this.grow();
     const i = this.size++;
@@ -67,12 +70,14 @@ export class SectionIndex {
 
   /** Sets the body length of the last section added. */
   closeLast(endOffset: number): void {
+    if (this.pending) this.load();
     if (this.size === 0) return;
     const i = this.size - 1;
     this.lengths.set(i, endOffset - this.offsets[i]);
   }
 
   at(i: number): SectionRef {
+    if (this.pending) this.load();
     const code = this.tags[i];
     const packed = this.packedIds[i];
     return {
@@ -90,6 +95,7 @@ export class SectionIndex {
 
   /** All sections with this tag (and this id, when given), in file order. */
   find(tag: string, id?: string): SectionRef[] {
+    if (this.pending) this.load();
     const code = this.tagCodes.get(tag);
     if (code === undefined) return [];
     const out: SectionRef[] = [];
@@ -114,6 +120,7 @@ export class SectionIndex {
    * the few dozen processes it decodes.
    */
   prepare(ids: Iterable<string>): void {
+    if (this.pending) this.load();
     const asked = [...ids].map(packPid).filter((packed) => !Number.isNaN(packed));
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
     const want = new Map<number, Int32Array>();
@@ -142,6 +149,7 @@ export class SectionIndex {
 
   /** The first section with this tag and id. */
   get(tag: string, id = ''): SectionRef | undefined {
+    if (this.pending) this.load();
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
     const rows = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
@@ -189,6 +197,7 @@ export class SectionIndex {
 
   /** Forgets the entries, keeping the arrays. */
   clear(): void {
+    if (this.pending) this.load();
     this.lengths.cells.fill(0, 0, this.size);
     this.lengths.big.clear();
     this.size = 0;
@@ -200,6 +209,7 @@ export class SectionIndex {
 
   /** The entries as transferable arrays, for the parallel reader (see appendPart). */
   toPart(copy = true): SectionIndexPart {
+    if (this.pending) this.load();
     const n = this.size;
     // Copies to post (their buffers are transferred), views to write to a file.
     const cut = <T extends Cells | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
@@ -210,20 +220,47 @@ export class SectionIndex {
     };
   }
 
-  /** An index of these entries, using the arrays as they are (a saved index, index-file.ts). */
-  static fromPart(p: SectionIndexPart): SectionIndex {
+  /**
+   * An index of these entries, using the arrays as they are (a saved index, index-file.ts). Given
+   * a loader and the number of entries instead, the arrays are read when the index is first used:
+   * a command that never looks a section up (triage with a saved report, or --no-decode) does not
+   * read tens of MB for it. A loader that throws is asked again at the next use.
+   */
+  static fromPart(p: SectionIndexPart | (() => SectionIndexPart), entries?: number): SectionIndex {
+    if (typeof p === 'function') {
+      const ix = new SectionIndex();
+      ix.pending = p;
+      ix.size = entries ?? 0;
+      return ix;
+    }
     const ix = new SectionIndex(p.tagNames);
-    ix.tags = p.tags;
-    ix.offsets = p.offsets;
-    ix.lengths = new NumberColumn(p.lengths.cells, new Map(p.lengths.big));
-    ix.packedIds = p.packedIds;
-    for (const [k, id] of p.otherIds) ix.otherIds.set(k, id);
-    ix.size = p.tags.length;
+    ix.use(p);
     return ix;
+  }
+
+  private use(p: SectionIndexPart): void {
+    for (const tag of p.tagNames.slice(0, 255)) {
+      if (this.tagCodes.has(tag)) continue;
+      this.tagCodes.set(tag, this.tagNames.length);
+      this.tagNames.push(tag);
+    }
+    this.tags = p.tags;
+    this.offsets = p.offsets;
+    this.lengths = new NumberColumn(p.lengths.cells, new Map(p.lengths.big));
+    this.packedIds = p.packedIds;
+    for (const [k, id] of p.otherIds) this.otherIds.set(k, id);
+    this.size = p.tags.length;
+  }
+
+  private load(): void {
+    const part = this.pending!();
+    this.pending = undefined;
+    this.use(part);
   }
 
   /** Appends the entries another index (of the next byte range) made. */
   appendPart(p: SectionIndexPart): void {
+    if (this.pending) this.load();
     const n = p.tags.length;
     while (this.tags.length < this.size + n) this.grow();
     const codes = p.tagNames.map((tag) => this.codeOf(tag));
@@ -240,6 +277,7 @@ export class SectionIndex {
 
   /** Makes room for `entries` entries in all, at once (the parallel reader knows the total). */
   reserve(entries: number): void {
+    if (this.pending) this.load();
     if (entries > this.tags.length) this.grow(entries);
   }
 
