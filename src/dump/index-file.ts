@@ -13,7 +13,7 @@
  * Layout: MAGIC, then four little-endian uint32 (format version, JSON length, CRC-32 of the
  * JSON, 0), the JSON description, and the typed arrays it lists with the CRC-32 of each, each
  * at an offset that is a multiple of 8. The process table's arrays are read when the index is
- * loaded, the section index's and the binaries' when first used (loadOpen says why).
+ * loaded, the section index's and the binaries' when first used (loadFrom says why).
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
