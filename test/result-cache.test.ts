@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -55,6 +55,15 @@ describe('a saved result that is not this dump\'s, or not intact, is not used', 
     expect(again.get('k4')).toEqual({ n: 4, nan: NaN, inf: -Infinity });
     expect(again.get('k3')).toBeUndefined();
     expect(again.get('other')).toBeUndefined();
+  });
+
+  it('a pipe has no saved results and is not opened (closing its reader would stop its writer)', () => {
+    const fifo = join(dumps, 'pipe.dump');
+    execFileSync('mkfifo', [fifo]);
+    // Opening a pipe with no writer blocks: this returns at once only if it is not opened.
+    expect(ResultCache.open(fifo)).toBeUndefined();
+    expect(ResultCache.open(dumps)).toBeUndefined();
+    expect(ResultCache.open(join(dumps, 'missing.dump'))).toBeUndefined();
   });
 
   it('a changed dump (grown, or other bytes at the end) finds nothing', () => {

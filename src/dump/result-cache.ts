@@ -12,7 +12,7 @@
  * Layout: MAGIC, three little-endian uint32 (format version, JSON length, CRC-32 of the JSON),
  * the JSON: `{ key: DumpKey, entries: [{ key, value }] }`, newest first, at most MAX_ENTRIES.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
@@ -51,10 +51,13 @@ export class ResultCache {
     private readonly dumpKey: DumpKey,
   ) {}
 
-  /** The cache of a plain dump file, or undefined when the file cannot be opened. */
+  /** The cache of a dump file, or undefined when it is not a regular file that can be opened. */
   static open(dumpPath: string): ResultCache | undefined {
     let fd: number;
     try {
+      // A pipe or a device (`<(zcat ...)`, /dev/stdin) has no key, and is not even opened here:
+      // closing a pipe's reader would stop its writer before the command reads it.
+      if (!statSync(dumpPath).isFile()) return undefined;
       fd = openSync(dumpPath, 'r');
     } catch {
       return undefined;
