@@ -1,7 +1,7 @@
 // The builder takes runs of `=binary` sections in bulk (DumpBuilder.run) when a whole section is in
-// the chunk read, and section by section otherwise. A read with 7-byte chunks never takes the bulk path: it is the oracle for a
-// read with big chunks, on a real dump with 4,201 binaries and on variants of it that the bulk path
-// must leave to the slow one (CRLF line ends, a second body line, a size or address that is not
+// the chunk read, and section by section otherwise. A read with 7-byte chunks never takes the bulk
+// path: it is the oracle for a read with big chunks, on a real dump with 4,201 binaries and on
+// variants of it that the bulk path must leave to the slow one (CRLF line ends, a second body line, a size or address that is not
 // plain hex, a data line of an unexpected length, an id that is not a pid, an unknown tag, cuts).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
