@@ -74,7 +74,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   // One map per kind of key, and in front of it the group of each code of the column the key
   // comes from (name, initial call or parent), for the rows whose key is that code's text.
   const groups = { name: new Map<string, ProcessGroup>(), 'initial-call': new Map<string, ProcessGroup>(), ancestor: new Map<string, ProcessGroup>() };
-  const byCode = { name: new Map<number, ProcessGroup>(), 'initial-call': new Map<number, ProcessGroup>(), ancestor: new Map<number, ProcessGroup>() };
+  const byCode: Record<ProcessGroup['by'], Array<ProcessGroup | undefined>> = { name: [], 'initial-call': [], ancestor: [] };
   const created: ProcessGroup[] = [];
   const groupOf = (kind: ProcessGroup['by'], key: string): ProcessGroup => {
     const kindGroups = groups[kind];
@@ -89,9 +89,8 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   /** The group of a key that is the text of `code` in `column` (`fallback` for no text). */
   const groupOfCode = (kind: ProcessGroup['by'], column: { codes: ArrayLike<number>; values: readonly string[] }, i: number, fallback: string): ProcessGroup => {
     const code = column.codes[i];
-    let g = byCode[kind].get(code);
-    if (!g) byCode[kind].set(code, (g = groupOf(kind, code === 0 ? fallback : column.values[code - 1])));
-    return g;
+    const cache = byCode[kind];
+    return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
   };
   for (let i = 0; i < p.count; i++) {
     const nameCode = nameCodes[i];
