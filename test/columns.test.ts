@@ -1,7 +1,7 @@
 // The model's typed columns at their edges: values past 32 bits kept on the side (process table, section index).
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/reader.js';
-import { findProcess, NumberColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
+import { findProcess, NumberColumn, PidColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
 import { packPid, SectionIndex } from '../src/dump/section-index.js';
 
 // No real dump at hand has a count or size of 4 Gi or more (the corpus's largest is 4,722,864),
@@ -127,5 +127,20 @@ describe('findProcess', () => {
     expect(findProcess(p, 'no_such_registered_name')).toBe(-1);
     // A text some other column has (a state), but no row's name.
     expect(findProcess(p, 'Waiting')).toBe(-1);
+  });
+});
+
+describe('PidColumn.rowFinder', () => {
+  it('finds the last row of every packed pid, and nothing for pids not there or NaN', () => {
+    const pids = Array.from({ length: 5000 }, (_, i) => `<0.${(i * 7919) % 4000}.${i % 3}>`);
+    const packed = Float64Array.from(pids, packPid);
+    packed[17] = NaN;
+    const column = new PidColumn(packed, new Map([[17, 'garbage']]));
+    const want = new Map<number, number>();
+    packed.forEach((p, row) => { if (!Number.isNaN(p)) want.set(p, row); });
+    const find = column.rowFinder();
+    for (const [p, row] of want) expect(find(p)).toBe(row);
+    for (const absent of ['<0.4001.0>', '<1.2.0>', '<0.1.7>']) expect(find(packPid(absent))).toBe(-1);
+    expect(find(NaN)).toBe(-1);
   });
 });

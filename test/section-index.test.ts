@@ -108,3 +108,27 @@ describe('SectionIndex.appendPart', () => {
     expect(main.get('proc_heap', '<0.1.0>')?.offset).toBe(1010);
   });
 });
+
+describe('SectionIndex.each', () => {
+  it('visits the sections find() returns, in file order, with packed pids and lengths', () => {
+    const idx = new SectionIndex(['proc', 'proc_heap']);
+    const ids = ['<0.1.0>', '<0.2.0>', 'not a pid', '<0.3.0>'];
+    let offset = 0;
+    for (const id of ids) {
+      for (const tag of ['proc', 'proc_heap', 'literals']) {
+        idx.closeLast(offset);
+        idx.add(tag, packPid(id), id, offset);
+        offset += 10 + id.length;
+      }
+    }
+    idx.closeLast(offset);
+    for (const tag of ['proc', 'proc_heap', 'literals', 'absent']) {
+      const seen: Array<{ tag: string; id: string; offset: number; length: number }> = [];
+      idx.each(tag, (row, packed, off, length) => {
+        const id = Number.isNaN(packed) ? idx.at(row).id : ids[ids.findIndex((x) => packPid(x) === packed)];
+        seen.push({ tag, id, offset: off, length });
+      });
+      expect(seen).toEqual(idx.find(tag));
+    }
+  });
+});

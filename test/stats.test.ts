@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile } from '../src/dump/analyze/stats.js';
+import { percentile, sum, topIndices } from '../src/dump/analyze/stats.js';
+import { NumberColumn } from '../src/dump/columns.js';
 
 /** Nearest rank, by sorting: the definition, written out. */
 function byRank(values: number[], p: number): number {
@@ -51,5 +52,47 @@ describe('percentile', () => {
     expect(percentile(values, 0.5)).toBe(4);
     expect(Array.from(values)).toEqual(before);
     expect(percentile(new Float64Array(0), 0.9)).toBeNaN();
+  });
+});
+
+describe('percentile, topIndices and sum over a NumberColumn (its cells, not `at`)', () => {
+  // Mostly small counts, some past the cells (kept on the side), and what a dump can also hold:
+  // no value, 0, a negative or fractional garbage value.
+  const seeds = [1, 2, 3, 4];
+  for (const seed of seeds) {
+    it(`agree with sorting the values (seed ${seed})`, () => {
+      let x = seed;
+      const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const values = Array.from({ length: 20_000 }, () => {
+        const r = rnd();
+        if (r < 0.1) return NaN;
+        if (r < 0.5) return 0;
+        if (r < 0.97) return Math.floor(rnd() * 200);
+        if (r < 0.985) return Math.floor(rnd() * 1e6);
+        return [-1, 0.5, 2 ** 40, 253, 254, 255][Math.floor(rnd() * 6)];
+      });
+      const col = new NumberColumn(new Uint8Array(values.length), new Map());
+      values.forEach((v, i) => col.set(i, v));
+      const plain = { length: values.length, at: (i: number) => values[i] };
+      for (const p of [0, 0.1, 0.5, 0.9, 0.99, 1]) {
+        const want = byRank(values, p);
+        expect(percentile(col, p)).toBe(want);
+        expect(percentile(plain, p)).toBe(want);
+      }
+      expect(topIndices(col, 25)).toEqual(topIndices(plain, 25));
+      expect(topIndices(col, 25, 5000)).toEqual(topIndices(plain, 25, 5000));
+      expect(sum(col)).toBe(values.filter(Number.isFinite).reduce((a, b) => a + b, 0));
+      expect(percentile(col, 0.5, 0)).toBeNaN();
+    });
+  }
+});
+
+describe('topIndices over a Float64Array', () => {
+  it('is topIndices over the same values read one by one, ties in row order, past the end ignored', () => {
+    const values = Float64Array.from({ length: 5000 }, (_, i) => (i % 17 === 0 ? NaN : (i * 7919) % 101));
+    const plain = { length: values.length, at: (i: number) => values[i] };
+    for (const [n, count] of [[1, 5000], [10, 5000], [25, 1234], [10, 9999]]) {
+      expect(topIndices(values, n, count)).toEqual(topIndices(plain, n, Math.min(count, values.length)));
+    }
   });
 });

@@ -3,7 +3,7 @@ import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
 import { packPidBytes, SectionIndex, type SectionIndexPart } from './section-index.js';
 import type { ProcessTablePart } from './process-table.js';
-import { BytesInterner, KeyMatcher, parseHexExact } from './bytes.js';
+import { BytesInterner, hexValue, KeyMatcher, parseHexExact } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
 import { etsHandler } from './sections/ets.js';
@@ -173,6 +173,7 @@ export class DumpBuilder implements ScanSink {
   tag(buf: Buffer, start: number, end: number, lineOffset: number, bodyOffset: number): LineHandler | null | false {
     // The slogan is raw text up to `System version:`: "\n=" inside it is not a tag.
     if (this.header?.sloganOpen) return false;
+    this.inRun = false;
     let nameEnd = end;
     for (let p = start + 1; p < end; p++) if (buf[p] === 0x3a) { nameEnd = p; break; }
     const code = TAG_MATCHER.match(buf, start + 1, nameEnd);
@@ -198,6 +199,9 @@ export class DumpBuilder implements ScanSink {
       this.reserveBinaries(bodyOffset);
       this.bins.add(address, bodyOffset);
       this.binarySize.seen = false;
+      // The binaries are one run of sections near the end of the dump, all alike: `run` takes the
+      // rest of it without the scanner's per-line dispatch.
+      this.inRun = true;
       return this.binarySize;
     }
     const tag = code >= 0 ? TAG_LIST[code] : buf.toString('latin1', start + 1, nameEnd);
@@ -225,6 +229,60 @@ export class DumpBuilder implements ScanSink {
       return this.procParser.begin(packed, id);
     }
     return this.handlerFor(tag, id);
+  }
+
+  /** After a `=binary` section: the scanner hands the next tag lines to `run` first. */
+  inRun = false;
+
+  /**
+   * The `=binary` sections from the tag line at `start` on, each `=binary:ADDR` and one body line
+   * `SIZE:DATA`, as `tag` and `binarySize` would read them: a node that died with millions of refc
+   * binaries queued writes millions of them in a row (class a: 3,000,000 of 0.8 GB), and there the
+   * scanner's dispatch per line (find the tag's name, match it, call a handler per line) was most
+   * of the cost of a section. Anything else, or anything unusual (an address or size that is not
+   * plain hex, a section not wholly in this chunk), is left to the scanner, which reads it the
+   * slow way and ends the run if it is not a `=binary`.
+   */
+  run(buf: Buffer, start: number, end: number, limit: number, base: number): number {
+    const bins = this.bins;
+    let p = start;
+    let taken = 0;
+    let address = NaN;
+    while (p < limit && p + 8 < end && buf[p + 1] === 0x62 && buf[p + 2] === 0x69 && buf[p + 3] === 0x6e
+      && buf[p + 4] === 0x61 && buf[p + 5] === 0x72 && buf[p + 6] === 0x79 && buf[p + 7] === 0x3a) {
+      // `=binary:` then 1 to 13 hex digits (parseHexExact's bound) and the line end.
+      let q = p + 8;
+      let a = 0;
+      for (let d = q < end ? hexValue(buf[q]) : -1; d >= 0 && q - p < 21; d = ++q < end ? hexValue(buf[q]) : -1) a = a * 16 + d;
+      if (q === p + 8 || q - p > 21) break;
+      if (q < end && buf[q] === 0x0d) q++;
+      if (q >= end || buf[q] !== 0x0a) break;
+      const body = q + 1;
+      // `SIZE:` in hex, then the data to the line end.
+      let r = body;
+      let size = 0;
+      for (let d = r < end ? hexValue(buf[r]) : -1; d >= 0 && r - body < 14; d = ++r < end ? hexValue(buf[r]) : -1) size = size * 16 + d;
+      if (r === body || r - body > 13 || r >= end || buf[r] !== 0x3a) break;
+      // The data is base64 (0.5 dumps) or hex (older ones) of SIZE bytes, so its line most likely
+      // ends at a known place: checking there (and that a tag line follows) saves a native call
+      // per section; otherwise the line end is searched for.
+      const b64End = r + 1 + Math.ceil(size / 3) * 4;
+      const hexEnd = r + 1 + size * 2;
+      const nl = b64End < end && buf[b64End] === 0x0a && (b64End + 1 === end || buf[b64End + 1] === 0x3d) ? b64End
+        : hexEnd < end && buf[hexEnd] === 0x0a && (hexEnd + 1 === end || buf[hexEnd + 1] === 0x3d) ? hexEnd
+          : buf.indexOf(0x0a, r + 1);
+      if (nl < 0 || nl >= end) break;
+      bins.add(a, base + body);
+      bins.setLastSize(size);
+      address = a;
+      taken++;
+      p = nl + 1;
+    }
+    if (taken > 0) {
+      this.tagCounts[CODE.binary] += taken;
+      this.lastBinary = address;
+    }
+    return p;
   }
 
   end(endOffset: number, cutMidLine: boolean, inSkippedSection = false): void {
@@ -344,6 +402,7 @@ export class DumpBuilder implements ScanSink {
     this.lastIndex = -1;
     this.lastBinary = NaN;
     this.firstTagOffset = -1;
+    this.inRun = false;
   }
 
   /**

@@ -30,6 +30,18 @@ export interface ScanSink {
    * stopped at `stopAt` inside a section it was skipping, whose end is some later range's business.
    */
   end(endOffset: number, cutMidLine: boolean, inSkippedSection?: boolean): void;
+  /**
+   * True while the sink can take the next sections in bulk (`run`): after a section that usually
+   * comes in long runs of the same small kind.
+   */
+  readonly inRun?: boolean;
+  /**
+   * Takes whole sections in bulk from the tag line at `start` of `buf`, as `tag` and the body
+   * lines would, and returns the start of the first line it left to the scanner (`start` when it
+   * took none). It takes only sections whose tag line starts before `limit` and that end within
+   * [start, end); `base` is the file offset of buf[0].
+   */
+  run?(buf: Buffer, start: number, end: number, limit: number, base: number): number;
 }
 
 const NL = 0x0a;
@@ -138,6 +150,13 @@ export class DumpScanner {
         break;
       }
       // At the start of a line.
+      if (this.sink.inRun && chunk[i] === EQ && this.handler === null) {
+        const j = this.sink.run!(chunk, i, n, Math.min(n, this.stopAt - this.base), this.base);
+        if (j > i) {
+          i = j;
+          continue;
+        }
+      }
       if (chunk[i] !== EQ && this.handler === null) {
         const j = this.nextTagLine(chunk, i);
         if (j >= 0) {

@@ -93,6 +93,18 @@ export class SectionIndex {
     return Number.isNaN(n) ? 0 : n;
   }
 
+  /**
+   * Every section with this tag, in file order, as (row, packed id, offset, length): no object or
+   * string per section, for a pass over all the heaps of a dump of millions of processes.
+   * `packedId` is NaN when the id is not a pid (then `at(row).id` has it).
+   */
+  each(tag: string, visit: (row: number, packedId: number, offset: number, length: number) => void): void {
+    const code = this.tagCodes.get(tag);
+    if (code === undefined) return;
+    const tags = this.tags;
+    for (let i = 0; i < this.size; i++) if (tags[i] === code) visit(i, this.packedIds[i], this.offsets[i], this.lengthOf(i));
+  }
+
   /** All sections with this tag (and this id, when given), in file order. */
   find(tag: string, id?: string): SectionRef[] {
     if (this.pending) this.load();

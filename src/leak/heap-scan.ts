@@ -55,8 +55,7 @@ export interface HeapScanOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-const YC = Buffer.from(':Yc', 'latin1');
-const YS = Buffer.from(':Ys', 'latin1');
+const COLON_Y = Buffer.from(':Y', 'latin1');
 
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
@@ -70,8 +69,23 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   const p = dump.processes;
   const n = p.count;
   const bins = dump.binaries;
-  const rowOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) rowOf.set(p.pid.at(i), i);
+  // By packed pid (packPid): a string per process and per section, then a Map of a float per
+  // process, were most of this pass's time and memory on a dump of 3,000,000 processes; the few
+  // pids a float cannot hold are kept as text.
+  // The deep dump writes the heaps in process-table order, so the next row is tried first (a pid
+  // twice in the table: the row at the heap's place); the table of all rows (random access into
+  // tens of MB) is made only when that misses.
+  let finder: ((packed: number) => number) | undefined;
+  let nextRow = 0;
+  const rowOfPacked = (packed: number): number => {
+    if (nextRow < n && p.pid.packed[nextRow] === packed) return nextRow++;
+    finder ??= p.pid.rowFinder();
+    const row = finder(packed);
+    if (row >= 0) nextRow = row + 1;
+    return row;
+  };
+  const otherRowOf = new Map<string, number>();
+  for (const [row, id] of p.pid.other) if (row < n && Number.isNaN(p.pid.packed[row])) otherRowOf.set(id, row);
 
   // address -> binary number; addresses without a =binary section get numbers after the known ones
   const lookup = binaryLookup(bins);
@@ -116,77 +130,88 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   let pairYc = new Int32Array(1 << 16);
   let pairAt = new Int32Array(known + 16);
   let pairCount = 0;
-  const sectionRow: number[] = [];
-  const sectionStart: number[] = [];
 
-  const heaps: Array<{ row: number; offset: number; length: number }> = [];
+  // The heap sections, in file order, in typed arrays (an object each was 150 MB for 3,000,000).
+  let heapCount = 0;
+  dump.index.each('proc_heap', () => { heapCount++; });
+  const heapRow = new Int32Array(heapCount);
+  const heapOffset = new Float64Array(heapCount);
+  const heapLength = new Float64Array(heapCount);
+  /** Where each heap section's pairs start in `pairs`. */
+  const sectionStart = new Int32Array(heapCount + 1);
+  heapCount = 0;
   let literals: { offset: number; length: number } | undefined;
   let total = 0;
-  for (let i = 0; i < dump.index.size; i++) {
-    const ref = dump.index.at(i);
-    if (ref.tag === 'proc_heap') {
-      const row = rowOf.get(ref.id);
-      if (row === undefined) {
-        out.orphanHeapSections++;
-        continue;
-      }
-      heaps.push({ row, offset: ref.offset, length: ref.length });
-      total += ref.length;
-    } else if (ref.tag === 'literals' && !literals) {
-      literals = { offset: ref.offset, length: ref.length };
-      total += ref.length;
+  dump.index.each('proc_heap', (i, packed, offset, length) => {
+    const row = Number.isNaN(packed) ? otherRowOf.get(dump.index.at(i).id) ?? -1 : rowOfPacked(packed);
+    if (row < 0) {
+      out.orphanHeapSections++;
+      return;
     }
-  }
+    heapRow[heapCount] = row;
+    heapOffset[heapCount] = offset;
+    heapLength[heapCount++] = length;
+    total += length;
+  });
+  dump.index.each('literals', (_i, _packed, offset, length) => {
+    if (literals) return;
+    literals = { offset, length };
+    total += length;
+  });
 
   const reader = new WindowReader(dataPath(dump.source), opts.windowBytes ?? 8 * MiB);
   try {
     let done = 0;
     let nextProgress = 64 * MiB;
-    let serial = 0;
-    for (const h of heaps) {
-      const s = serial++;
-      out.heapDumped[h.row] = 1;
+    // The section being scanned (its number and process row): one visitor for all of them, not a
+    // closure per section.
+    let s = -1;
+    let row = -1;
+    const visit = (address: number, kind: 'c' | 's'): void => {
+      let b = binOf(address);
+      if (b === undefined) {
+        if (kind === 's') return; // a sub binary of a heap object of this process
+        b = known + extra++;
+        extraOf.set(address, b);
+        if (b >= holders.length) {
+          const h2 = new Uint32Array(holders.length * 2);
+          h2.set(holders);
+          holders = h2;
+          const l2 = new Int32Array(lastSeen.length * 2).fill(-1);
+          l2.set(lastSeen);
+          lastSeen = l2;
+          const a2 = new Int32Array(pairAt.length * 2);
+          a2.set(pairAt);
+          pairAt = a2;
+        }
+      }
+      out.references[row]++;
+      if (lastSeen[b] === s) {
+        if (kind === 'c') pairYc[pairAt[b]]++;
+        return;
+      }
+      lastSeen[b] = s;
+      holders[b]++;
+      if (pairCount === pairs.length) {
+        const p2 = new Int32Array(pairs.length * 2);
+        p2.set(pairs);
+        pairs = p2;
+        const y2 = new Int32Array(pairYc.length * 2);
+        y2.set(pairYc);
+        pairYc = y2;
+      }
+      pairAt[b] = pairCount;
+      pairYc[pairCount] = kind === 'c' ? 1 : 0;
+      pairs[pairCount++] = b;
+    };
+    for (let k = 0; k < heapCount; k++) {
+      s = k;
+      row = heapRow[k];
+      out.heapDumped[row] = 1;
       out.heapSections++;
-      sectionRow.push(h.row);
-      sectionStart.push(pairCount);
-      reader.scan(h.offset, h.length, (address, kind) => {
-        let b = binOf(address);
-        if (b === undefined) {
-          if (kind === 's') return; // a sub binary of a heap object of this process
-          b = known + extra++;
-          extraOf.set(address, b);
-          if (b >= holders.length) {
-            const h2 = new Uint32Array(holders.length * 2);
-            h2.set(holders);
-            holders = h2;
-            const l2 = new Int32Array(lastSeen.length * 2).fill(-1);
-            l2.set(lastSeen);
-            lastSeen = l2;
-            const a2 = new Int32Array(pairAt.length * 2);
-            a2.set(pairAt);
-            pairAt = a2;
-          }
-        }
-        out.references[h.row]++;
-        if (lastSeen[b] === s) {
-          if (kind === 'c') pairYc[pairAt[b]]++;
-          return;
-        }
-        lastSeen[b] = s;
-        holders[b]++;
-        if (pairCount === pairs.length) {
-          const p2 = new Int32Array(pairs.length * 2);
-          p2.set(pairs);
-          pairs = p2;
-          const y2 = new Int32Array(pairYc.length * 2);
-          y2.set(pairYc);
-          pairYc = y2;
-        }
-        pairAt[b] = pairCount;
-        pairYc[pairCount] = kind === 'c' ? 1 : 0;
-        pairs[pairCount++] = b;
-      });
-      done += h.length;
+      sectionStart[k] = pairCount;
+      reader.scan(heapOffset[k], heapLength[k], visit);
+      done += heapLength[k];
       if (opts.onProgress && done >= nextProgress) {
         nextProgress = done + (64 * MiB);
         opts.onProgress(done, total);
@@ -206,9 +231,10 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   }
 
   // per process sums
-  for (let k = 0; k < sectionRow.length; k++) {
-    const row = sectionRow[k];
-    const end = k + 1 < sectionStart.length ? sectionStart[k + 1] : pairCount;
+  sectionStart[heapCount] = pairCount;
+  for (let k = 0; k < heapCount; k++) {
+    const row = heapRow[k];
+    const end = sectionStart[k + 1];
     let reach = 0;
     let acc = 0;
     let excl = 0;
@@ -312,19 +338,24 @@ class WindowReader {
         }
         stop = nl + 1;
       }
-      const view = this.buf.subarray(0, stop);
-      this.find(view, base, stop, YC, 'c', visit);
-      this.find(view, base, stop, YS, 's', visit);
+      this.find(this.buf.subarray(0, stop), base, stop, visit);
       pos = this.start + stop;
     }
   }
 
-  private find(view: Buffer, base: number, stop: number, pattern: Buffer, kind: 'c' | 's', visit: (address: number, kind: 'c' | 's') => void): void {
+  /**
+   * One native search for `:Y` rather than one for `:Yc` and one for `:Ys`: a single pass over the
+   * window, at the cost of a JS step per heap binary (`:Yh`).
+   */
+  private find(view: Buffer, base: number, stop: number, visit: (address: number, kind: 'c' | 's') => void): void {
     let i = base;
     for (;;) {
-      const hit = view.indexOf(pattern, i);
+      const hit = view.indexOf(COLON_Y, i);
       if (hit < 0) return;
-      i = hit + 3;
+      i = hit + 2;
+      const type = view[hit + 2];
+      if (type !== 0x63 /* c */ && type !== 0x73 /* s */) continue;
+      const kind = type === 0x63 ? 'c' : 's';
       // the hit must follow a line start and hex digits only (a heap address)
       let ls = hit - 1;
       while (ls >= base && hexValue(view[ls]) >= 0) ls--;

@@ -1,3 +1,5 @@
+import { hashNumber } from '../bytes.js';
+import { packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
 import { topIndices, type Numbers } from './stats.js';
@@ -44,39 +46,66 @@ export type GroupBy = 'auto' | 'initial-call' | 'name' | 'ancestor';
  * (the supervisor), from decoded dictionaries; processes without one group by parent pid.
  */
 export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string, ProcessDetails>): ProcessGroup[] {
+  // Keys come from text columns, whose rows hold codes: what a key depends on (a name's pattern,
+  // the group of an initial call) is worked out once per code, not once per process: a string, a
+  // regular expression and a Map lookup per row were most of a million-process triage's analysis.
+  const nameCodes = p.name.codes;
+  const texts = p.name.values;
+  /** Per name code: its pattern when it has digits (worker_17 -> worker_N), else null. */
+  const patternOf = new Map<number, string | null>();
+  const patternFor = (code: number): string | null => {
+    let pattern = patternOf.get(code);
+    if (pattern === undefined) {
+      const name = texts[code - 1];
+      pattern = /\d/.test(name) ? namePattern(name) : null;
+      patternOf.set(code, pattern);
+    }
+    return pattern;
+  };
   // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
   const patterns = new Map<string, number>();
   for (let i = 0; i < p.count; i++) {
-    const name = p.name.at(i);
-    if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
+    const code = nameCodes[i];
+    if (code === 0) continue;
+    const pattern = patternFor(code);
+    if (pattern !== null) patterns.set(pattern, (patterns.get(pattern) ?? 0) + 1);
   }
-  // One map per kind of key: no key string to build per process.
+  const detailOf = detailsByRow(p, details);
+  // One map per kind of key, and in front of it the group of each code of the column the key
+  // comes from (name, initial call or parent), for the rows whose key is that code's text.
   const groups = { name: new Map<string, ProcessGroup>(), 'initial-call': new Map<string, ProcessGroup>(), ancestor: new Map<string, ProcessGroup>() };
+  const byCode: Record<ProcessGroup['by'], Array<ProcessGroup | undefined>> = { name: [], 'initial-call': [], ancestor: [] };
   const created: ProcessGroup[] = [];
-  const hasDetails = details.size > 0;
-  for (let i = 0; i < p.count; i++) {
-    const name = p.name.at(i);
-    const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
-    const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const d = hasDetails ? details.get(p.pid.at(i)) : undefined;
-    let key: string;
-    let kind: ProcessGroup['by'];
-    if (by === 'ancestor') {
-      key = d?.ancestors?.[0] ?? p.spawnedBy.at(i) ?? 'none';
-      kind = 'ancestor';
-    } else if (by === 'name' || (by === 'auto' && pattern !== undefined)) {
-      key = name === undefined ? '(not registered)' : by === 'name' ? namePattern(name) : pattern!;
-      kind = 'name';
-    } else {
-      key = d?.initialCall ?? p.spawnedAs.at(i) ?? 'unknown';
-      kind = 'initial-call';
-    }
+  const groupOf = (kind: ProcessGroup['by'], key: string): ProcessGroup => {
     const kindGroups = groups[kind];
     let g = kindGroups.get(key);
     if (!g) {
       g = { key, by: kind, count: 0, memoryBytes: 0, maxMemoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
       kindGroups.set(key, g);
       created.push(g);
+    }
+    return g;
+  };
+  /** The group of a key that is the text of `code` in `column` (`fallback` for no text). */
+  const groupOfCode = (kind: ProcessGroup['by'], column: { codes: ArrayLike<number>; values: readonly string[] }, i: number, fallback: string): ProcessGroup => {
+    const code = column.codes[i];
+    const cache = byCode[kind];
+    return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
+  };
+  for (let i = 0; i < p.count; i++) {
+    const nameCode = nameCodes[i];
+    const candidate = nameCode === 0 ? null : patternFor(nameCode);
+    const pattern = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
+    const d = detailOf(i);
+    let g: ProcessGroup;
+    if (by === 'ancestor') {
+      const ancestor = d?.ancestors?.[0];
+      g = ancestor !== undefined ? groupOf('ancestor', ancestor) : groupOfCode('ancestor', p.spawnedBy, i, 'none');
+    } else if (by === 'name' || (by === 'auto' && pattern !== undefined)) {
+      g = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
+    } else {
+      const initial = d?.initialCall;
+      g = initial !== undefined ? groupOf('initial-call', initial) : groupOfCode('initial-call', p.spawnedAs, i, 'unknown');
     }
     g.count++;
     const mem = p.memoryBytes.at(i) || 0;
@@ -89,6 +118,31 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     g.binaryBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+}
+
+/**
+ * The details of row i, if any: `details` holds the few processes decoded (by pid text), and a
+ * pid text per row of millions was most of the cost of asking it, so rows are matched by packed
+ * pid, behind a bitmap of their hashes that nearly every row misses.
+ */
+function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i: number) => ProcessDetails | undefined {
+  if (details.size === 0) return () => undefined;
+  const byPacked = new Map<number, ProcessDetails>();
+  const bits = new Uint8Array(1 << 13);
+  for (const [pid, d] of details) {
+    const packed = packPid(pid);
+    if (Number.isNaN(packed)) continue;
+    byPacked.set(packed, d);
+    const h = hashNumber(packed) & 0xffff;
+    bits[h >>> 3] |= 1 << (h & 7);
+  }
+  const ids = p.pid.packed;
+  return (i) => {
+    const packed = ids[i];
+    if (Number.isNaN(packed)) return details.get(p.pid.at(i));
+    const h = hashNumber(packed) & 0xffff;
+    return (bits[h >>> 3] & (1 << (h & 7))) === 0 ? undefined : byPacked.get(packed);
+  };
 }
 
 export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';

@@ -25,8 +25,12 @@ export interface IdentityRows {
 export function identityRows(p: ProcessTable, which: 'proc_lib' | 'all', limit = IDENTITY_LIMIT): IdentityRows {
   const rows: number[] = [];
   let total = 0;
+  // Compared as codes (the column's cells hold 1 + the code of their text), not a text per row.
+  const cell = which === 'all' ? -1 : p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
+  if (cell === 0) return { rows, total };
+  const codes = p.spawnedAs.codes;
   for (let i = 0; i < p.count; i++) {
-    if (which !== 'all' && p.spawnedAs.at(i) !== PROC_LIB_INIT) continue;
+    if (cell >= 0 && codes[i] !== cell) continue;
     if (++total <= limit) rows.push(i);
   }
   return total <= limit ? { rows, total } : { total };
