@@ -34,6 +34,18 @@ describe.each([...fixtureDumps(), ...corpusDumps()].map((f) => [basename(f), f])
     expect(plainModel(second.dump)).toEqual(plainModel(fresh));
     const json = (d: typeof fresh) => JSON.stringify(triageDump(d, {}));
     expect(json(second.dump)).toBe(json(fresh));
+    // The section index read on first use answers every kind of question as the fresh one does.
+    const heaps = (d: typeof fresh) => {
+      const out: number[] = [];
+      d.index.each('proc_heap', (row, packed, offset, length) => out.push(row, packed, offset, length));
+      return out;
+    };
+    const third = await read(file);
+    expect(heaps(third.dump)).toEqual(heaps(fresh));
+    const pid = fresh.processes.count > 0 ? fresh.processes.pid.at(0) : '<0.0.0>';
+    const fourth = await read(file);
+    expect(fourth.dump.index.get('proc', pid)).toEqual(fresh.index.get('proc', pid));
+    expect((await read(file)).dump.index.find('proc').length).toBe(fresh.index.find('proc').length);
   });
 });
 

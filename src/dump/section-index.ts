@@ -39,6 +39,7 @@ export class SectionIndex {
 
   /** The code of a tag, given one on first sight. */
   codeOf(tag: string): number {
+    if (this.pending) this.load();
     let code = this.tagCodes.get(tag);
     if (code === undefined) {
       code = this.tagNames.length;
@@ -99,6 +100,7 @@ export class SectionIndex {
    * `packedId` is NaN when the id is not a pid (then `at(row).id` has it).
    */
   each(tag: string, visit: (row: number, packedId: number, offset: number, length: number) => void): void {
+    if (this.pending) this.load();
     const code = this.tagCodes.get(tag);
     if (code === undefined) return;
     const tags = this.tags;
