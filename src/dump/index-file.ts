@@ -21,7 +21,7 @@ import { crc32 } from 'node:zlib';
 import { NumberColumn } from './columns.js';
 import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
-import { SectionIndex, type SectionIndexPart } from './section-index.js';
+import { SectionIndex } from './section-index.js';
 import type { Dump } from './types.js';
 
 export { indexPaths } from './dump-key.js';
@@ -223,30 +223,8 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     return k === 'u8' || k === 'u16' || k === 'u32' ? k : undefined;
   };
 
-  const p = d.processes;
-  const n = p.count;
-  const packed = blobs.get('proc.pid');
-  if (!(packed instanceof Float64Array) || packed.length !== n || !Array.isArray(p.values)) return undefined;
-  if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
-  const part: ProcessTablePart = {
-    count: n, pid: { packed, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
-    values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
-  };
-  if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
-  if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
-  for (const col of NUMERIC_COLUMNS) {
-    const cells = blobs.get(`proc.num.${col}`);
-    const big = p.big?.[col];
-    if (!isCells(cells) || cells.length !== n || !Array.isArray(big)) return undefined;
-    if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
-    part.numeric[col] = { cells, big };
-  }
-  for (const col of p.textColumns) {
-    const codes = blobs.get(`proc.text.${col}`);
-    if (!isCells(codes) || codes.length !== n) return undefined;
-    for (const c of codes) if (c > p.values.length) return undefined;
-    (part.codes as Record<string, Cells>)[col] = codes;
-  }
+  const part = processPart(d.processes, blobs);
+  if (!part) return undefined;
 
   const entries = byName.get('index.tags')?.length ?? -1;
   const tagCount = d.index.tagNames.length;
@@ -287,6 +265,34 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
       checkpoints: { row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array },
     })),
   };
+}
+
+/** The process table's columns from the arrays read at load, checked against the description. */
+function processPart(p: Description['processes'], blobs: Map<string, Blob>): ProcessTablePart | undefined {
+  const n = p.count;
+  const packed = blobs.get('proc.pid');
+  if (!(packed instanceof Float64Array) || packed.length !== n || !Array.isArray(p.values)) return undefined;
+  if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
+  const part: ProcessTablePart = {
+    count: n, pid: { packed, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
+    values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
+  };
+  if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
+  if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
+  for (const col of NUMERIC_COLUMNS) {
+    const cells = blobs.get(`proc.num.${col}`);
+    const big = p.big?.[col];
+    if (!isCells(cells) || cells.length !== n || !Array.isArray(big)) return undefined;
+    if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
+    part.numeric[col] = { cells, big };
+  }
+  for (const col of p.textColumns) {
+    const codes = blobs.get(`proc.text.${col}`);
+    if (!isCells(codes) || codes.length !== n) return undefined;
+    for (const c of codes) if (c > p.values.length) return undefined;
+    (part.codes as Record<string, Cells>)[col] = codes;
+  }
+  return part;
 }
 
 /** The binaries' table, whose arrays are read on first use (count and total are at hand). */
