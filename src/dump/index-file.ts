@@ -289,7 +289,9 @@ function processPart(p: Description['processes'], blobs: Map<string, Blob>): Pro
   for (const col of p.textColumns) {
     const codes = blobs.get(`proc.text.${col}`);
     if (!isCells(codes) || codes.length !== n) return undefined;
-    for (const c of codes) if (c > p.values.length) return undefined;
+    // An indexed loop: for-of over 7 columns of 3 M codes took 0.15 s (class c).
+    const limit = p.values.length;
+    for (let k = 0; k < codes.length; k++) if (codes[k] > limit) return undefined;
     (part.codes as Record<string, Cells>)[col] = codes;
   }
   return part;
