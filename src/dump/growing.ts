@@ -74,12 +74,20 @@ export function readGrowingSync(g: Growth, fd: number, buf: Buffer, pos: number)
  * buffer unless the writer is done: where this thread's reads end (the header's end, from where the
  * ranges start) does not depend on how fast the writer was.
  */
-export async function readGrowing(g: Growth, fd: number, buf: Buffer, pos: number): Promise<number> {
-  const done = new Int32Array(g.state);
-  for (;;) {
-    const wasDone = Atomics.load(done, DONE) === 1;
-    if (wasDone || available(g, fd) >= pos + buf.length) return readSome(g, fd, buf, pos, wasDone);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+export class GrowingReader {
+  /** Bytes known to be there: the file's size is asked only when a read would go past them. */
+  private known = 0;
+
+  constructor(private readonly g: Growth, private readonly fd: number) {}
+
+  async read(buf: Buffer, pos: number): Promise<number> {
+    const done = new Int32Array(this.g.state);
+    for (;;) {
+      const wasDone = Atomics.load(done, DONE) === 1;
+      if (!wasDone && this.known < pos + buf.length) this.known = available(this.g, this.fd);
+      if (wasDone || this.known >= pos + buf.length) return readSome(this.g, this.fd, buf, pos, wasDone);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { peekStream } from '../input/open.js';
 import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError, zstdToFile, type ZstdExit } from './compression.js';
-import { finalSize, markDone, newGrowth, readGrowing } from './growing.js';
+import { finalSize, GrowingReader, markDone, newGrowth } from './growing.js';
 import { Spool } from './spool.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
@@ -193,15 +193,18 @@ async function readZstdSpool(path: string, c: {
   // The plain size is not known before the end: a dump of a size worth splitting is guessed from
   // the compressed one (dumps compress 5-9x with zstd -3: the bench dumps).
   const compressed = statSync(path).size;
+  builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS;
+  builder.reserveFor(builder.fileBytes);
   // Only workers read ranges of a file still being written (ParallelRead.finish): `threads` of them.
   let parallel = threads > 1 && compressed * 8 >= minBytes && canReadInParallel() ? new ParallelRead(threads + 1) : null;
   let decided = false;
   const buf = Buffer.allocUnsafe(bufferSize);
+  const reader = new GrowingReader(growth, fd);
   let pos = 0;
   let ok = true;
   try {
     for (;;) {
-      const n = await readGrowing(growth, fd, buf, pos);
+      const n = await reader.read(buf, pos);
       if (n <= 0) break;
       pos += n;
       c.feed(n === bufferSize ? buf : buf.subarray(0, n));
