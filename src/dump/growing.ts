@@ -3,44 +3,34 @@ import { fstatSync, readSync } from 'node:fs';
 /**
  * A file that a writer is still appending to: the spool of a compressed dump (spool.ts) while the
  * decompressor writes it. The reader's threads read it as it grows, each byte range once the bytes
- * are there, instead of waiting for the whole file (see ReadOptions in reader.ts).
+ * are there, instead of waiting for the whole file (reader.ts, readGrowingSpool).
  *
- * What the threads share (a SharedArrayBuffer, posted to the workers with the plan):
+ * The writer appends in order (the zstd program writing to its standard output, --no-sparse), so
+ * every byte before the file's size is written: readers ask the system for the size. What the
+ * threads share (a SharedArrayBuffer, posted to the workers with the plan):
  * - Int32 [0]: 0 while the writer runs, 1 once it is done (Atomics.wait/notify on it);
- * - Float64 [1]: the file's final size, once done;
- * - Float64 [2]: bytes known to be written, when the writer says so (`published`); else the
- *   file's size is asked of the system: a writer that appends in order (the zstd program writing
- *   to its standard output) never leaves a hole before its end.
+ * - Float64 [1]: the file's final size, once done.
  */
 export interface Growth {
   state: SharedArrayBuffer;
-  /** True: only the first `written` bytes may be read (writes may finish out of order). */
-  published: boolean;
 }
 
 const DONE = 0;
 const FINAL = 1;
-const WRITTEN = 2;
 /** How long a reader sleeps before asking again whether more was written. */
 export const POLL_MS = 2;
 
-export function newGrowth(published: boolean): Growth {
-  return { state: new SharedArrayBuffer(24), published };
+export function newGrowth(): Growth {
+  return { state: new SharedArrayBuffer(16) };
 }
 
 /** The writer is done: the file is `size` bytes. Wakes every reader waiting for more. */
 export function markDone(g: Growth, size: number): void {
   const f = new Float64Array(g.state);
   f[FINAL] = size;
-  f[WRITTEN] = size;
   const i = new Int32Array(g.state);
   Atomics.store(i, DONE, 1);
   Atomics.notify(i, DONE);
-}
-
-/** The writer says the first `bytes` are written (for a `published` growth). */
-export function publishWritten(g: Growth, bytes: number): void {
-  new Float64Array(g.state)[WRITTEN] = bytes;
 }
 
 /** The final size once the writer is done, else undefined. */
@@ -50,8 +40,7 @@ export function finalSize(g: Growth): number | undefined {
 
 /** Bytes that may be read now. */
 export function available(g: Growth, fd: number): number {
-  if (g.published || finalSize(g) !== undefined) return new Float64Array(g.state)[WRITTEN];
-  return fstatSync(fd).size;
+  return finalSize(g) ?? fstatSync(fd).size;
 }
 
 /**
@@ -63,7 +52,7 @@ export function readGrowingSync(g: Growth, fd: number, buf: Buffer, pos: number)
   for (;;) {
     // The done flag is read before the file: a writer done before this read wrote everything it read.
     const wasDone = Atomics.load(done, DONE) === 1;
-    const n = readSome(g, fd, buf, pos, wasDone);
+    const n = readSync(fd, buf, 0, buf.length, pos);
     if (n > 0 || wasDone) return n;
     Atomics.wait(done, DONE, 0, POLL_MS);
   }
@@ -85,7 +74,7 @@ export class GrowingReader {
     for (;;) {
       const wasDone = Atomics.load(done, DONE) === 1;
       if (!wasDone && this.known < pos + buf.length) this.known = available(this.g, this.fd);
-      if (wasDone || this.known >= pos + buf.length) return readSome(this.g, this.fd, buf, pos, wasDone);
+      if (wasDone || this.known >= pos + buf.length) return readSync(this.fd, buf, 0, buf.length, pos);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
@@ -95,10 +84,4 @@ export class GrowingReader {
 export function waitPastSync(g: Growth, fd: number, pos: number): void {
   const done = new Int32Array(g.state);
   while (Atomics.load(done, DONE) === 0 && available(g, fd) <= pos) Atomics.wait(done, DONE, 0, POLL_MS);
-}
-
-function readSome(g: Growth, fd: number, buf: Buffer, pos: number, done: boolean): number {
-  if (!g.published || done) return readSync(fd, buf, 0, buf.length, pos);
-  const room = new Float64Array(g.state)[WRITTEN] - pos;
-  return room > 0 ? readSync(fd, buf, 0, Math.min(buf.length, room), pos) : 0;
 }
