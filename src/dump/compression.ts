@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { closeSync, openSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
@@ -86,11 +87,15 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
   const program = zstdProgramName();
   if (program === undefined) return undefined;
   let child: ChildProcess & { stderr: Readable };
+  // The file as its standard input, not by name: zstd skips a name that is a symbolic link.
+  const input = openSync(path, 'r');
   try {
     // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
-    child = spawn(program, ['-d', '-c', '-q', '--no-sparse', '--', path], { stdio: ['ignore', fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
+    child = spawn(program, ['-d', '-c', '-q', '--no-sparse'], { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
   } catch {
     return undefined;
+  } finally {
+    closeSync(input);
   }
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -100,10 +105,10 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
   const exited = new Promise<ZstdExit>((resolve) => {
     child.once('close', (code) => {
       if (code === 0) return resolve({});
-      // "PATH : Read error (39) : premature end", "PATH : Decoding error (36) : Data corruption
-      // detected", "PATH : Write error (70) : cannot write block : No space left on device".
+      // "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data corruption
+      // detected", "... : Write error (70) : cannot write block : No space left on device".
       const line = stderr.split('\n').find((l) => l.trim())?.trim() ?? `exit code ${code}`;
-      const what = line.startsWith(`${path} : `) ? line.slice(path.length + 3) : line;
+      const what = line.replace(/^.*?\s:\s/, '');
       if (/^Write error/i.test(what)) return resolve({ writeFailed: what });
       resolve({ error: zstdError(what) });
     });
