@@ -60,13 +60,8 @@ describe('claimRange', () => {
 // in byte ranges as it grows (reader.ts readZstdSpool, growing.ts). Through this stand-in for the
 // program, which passes the real one's output on in 16 KiB pieces, a millisecond apart, the
 // readers overtake the writer and wait for it, at range starts and in the middle of ranges.
-const HAS_ZSTD = spawnSync('zstd', ['--version']).status === 0;
-if (!HAS_ZSTD && process.env.CI === 'true') throw new Error('zstd is missing under CI=true (.ci/run installs it)');
-describe.skipIf(!HAS_ZSTD)('a zstd dump read in byte ranges while the zstd program writes it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'beamscope-par-zst-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const slow = join(dir, 'slow-zstd.cjs');
-  writeFileSync(slow, `#!/usr/bin/env node
+/** The zstd program's stand-in: the real one's output passed on 16 KiB at a time, a millisecond apart. */
+const SLOW_ZSTD = `#!/usr/bin/env node
 const { spawn } = require('node:child_process');
 const { writeSync } = require('node:fs');
 const z = spawn('zstd', process.argv.slice(2), { stdio: ['inherit', 'pipe', 'inherit'] });
@@ -96,7 +91,15 @@ z.on('close', (c) => {
   code = c ?? 1;
   if (!writing) process.exitCode = code;
 });
-`);
+`;
+const HAS_ZSTD = spawnSync('zstd', ['--version']).status === 0;
+if (!HAS_ZSTD && process.env.CI === 'true') throw new Error('zstd is missing under CI=true (.ci/run installs it)');
+describe.skipIf(!HAS_ZSTD)('a zstd dump read in byte ranges while the zstd program writes it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beamscope-par-zst-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const slow = join(dir, 'slow-zstd.cjs');
+  writeFileSync(slow, SLOW_ZSTD);
+
   chmodSync(slow, 0o755);
   const zst = (plain: string, bytes?: Buffer, name = basename(plain)) => {
     const file = join(dir, `${name}.zst`);
