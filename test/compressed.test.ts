@@ -8,7 +8,7 @@
  * under CI=true).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -252,6 +252,15 @@ describe('the CLI on compressed dumps and standard input', () => {
       expect(norm(run(['proc', '-', 'big_mailbox'], input), '-')).toEqual(norm(run(['proc', plain, 'big_mailbox', '--no-cache']), plain));
     }
   }, 120_000);
+
+  it('a compressed dump reached through a symbolic link reads as the file does', () => {
+    const want = norm(run(['triage', plain, '--no-cache']), plain);
+    for (const form of FORMS) {
+      const link = join(tmp, `link-${form}`);
+      symlinkSync(compress(plain, form), link);
+      expect(norm(run(['triage', link]), link), form).toEqual(want);
+    }
+  }, 60_000);
 
   it('index refuses a compressed dump at once, in one line', () => {
     const r = beamscope(['index', compress(plain, 'gzip')]);

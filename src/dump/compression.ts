@@ -1,5 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { closeSync, openSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
@@ -51,7 +52,7 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
     return;
   }
   // BEAMSCOPE_ZSTD=js skips the zstd program (the tests read both ways).
-  const child = process.env.BEAMSCOPE_ZSTD === 'js' ? undefined : await startZstd();
+  const child = zstdProgramName() === undefined ? undefined : await startZstd();
   if (child) yield* zstdProgram(child, input);
   else yield* fzstdInWorker(input);
 }
@@ -64,7 +65,7 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
 async function startZstd(): Promise<ChildProcessByStdio<Writable, Readable, Readable> | undefined> {
   let child: ChildProcessByStdio<Writable, Readable, Readable>;
   try {
-    child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(zstdProgramName()!, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   } catch {
     return undefined;
   }
@@ -73,6 +74,74 @@ async function startZstd(): Promise<ChildProcessByStdio<Writable, Readable, Read
     child.once('spawn', () => resolve(child));
     child.once('error', () => resolve(undefined));
   });
+}
+
+/**
+ * The `zstd` program decompressing the file at `path` straight into the open file `fd` (the spool:
+ * spool.ts), where the reader's threads read it as it grows (growing.ts), so that no decompressed
+ * byte passes through this process's memory or event loop. Undefined when the program is not on
+ * the PATH (or BEAMSCOPE_ZSTD=js). `exited` resolves when it is done: with the error it stopped
+ * at (the bytes before it are written), or `writeFailed` when the file could not take its output.
+ */
+export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile | undefined> {
+  const program = zstdProgramName();
+  if (program === undefined) return undefined;
+  let child: ChildProcess & { stderr: Readable };
+  // The file as its standard input, not by name: zstd skips a name that is a symbolic link.
+  const input = openSync(path, 'r');
+  try {
+    // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
+    child = spawn(program, ['-d', '-c', '-q', '--no-sparse'], { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(input);
+  }
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (t: string) => {
+    if (stderr.length < 4096) stderr += t;
+  });
+  const exited = new Promise<ZstdExit>((resolve) => {
+    child.once('close', (code) => {
+      if (code === 0) return resolve({});
+      // "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data corruption
+      // detected", "... : Write error (70) : cannot write block : No space left on device".
+      const line = stderr.split('\n').find((l) => l.trim())?.trim() ?? `exit code ${code}`;
+      const what = line.replace(/^.*?\s:\s/, '');
+      if (/^Write error/i.test(what)) return resolve({ writeFailed: what });
+      resolve({ error: zstdError(what) });
+    });
+  });
+  const started = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+  if (!started) return undefined;
+  return { exited, stop: () => { if (child.exitCode === null) child.kill(); } };
+}
+
+export interface ZstdToFile {
+  exited: Promise<ZstdExit>;
+  /** Stops the program (the read was given up). */
+  stop(): void;
+}
+export interface ZstdExit { error?: DecompressError; writeFailed?: string }
+
+/**
+ * The zstd program to run: `zstd` from the PATH, or what BEAMSCOPE_ZSTD names; undefined for
+ * BEAMSCOPE_ZSTD=js (fzstd instead: the tests read both ways, and through a slow writer).
+ */
+function zstdProgramName(): string | undefined {
+  const v = process.env.BEAMSCOPE_ZSTD;
+  if (v === 'js') return undefined;
+  return v || 'zstd';
+}
+
+/** The zstd program's complaint, without the file name before it, as a DecompressError. */
+function zstdError(what: string): DecompressError {
+  const early = /premature end|truncated/i.test(what);
+  return new DecompressError('zstd', early ? 'the zstd stream ends early' : `zstd: ${what.trim()}`, early);
 }
 
 async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Readable>, input: Readable): AsyncGenerator<Buffer> {
@@ -92,8 +161,7 @@ async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Reada
     if (code !== 0) {
       // "/*stdin*\ : Read error (39) : premature end", "... Decoding error (36) : Data corruption detected"
       const line = stderr.split('\n').find((l) => l.trim()) ?? `exit code ${code}`;
-      const early = /premature end|truncated/i.test(line);
-      throw new DecompressError('zstd', early ? 'the zstd stream ends early' : `zstd: ${line.replace(/^.*?:\s*/, '').trim()}`, early);
+      throw zstdError(line.replace(/^.*?:\s*/, ''));
     }
   } finally {
     input.unpipe(child.stdin);

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { DumpBuilder, DumpPart } from './builder.js';
+import type { Growth } from './growing.js';
 import { claimRange, rangeCount, RangeReader, type RangePlan } from './read-range.js';
 
 /** Atomics.waitAsync (Node 16+; in TypeScript's lib from es2024 on). */
@@ -72,16 +73,24 @@ export class ParallelRead {
     }
   }
 
-  /** Makes the ranges of [from, size) and hands the plan to the workers; returns where this thread's own scan must stop. */
-  start(into: DumpBuilder, o: { fd: number; from: number; size: number; rangeBytes: number; bufferSize: number; maxLineBytes: number }): number {
+  /**
+   * Makes the ranges of [from, size) and hands the plan to the workers; returns where this thread's
+   * own scan must stop. With `growth`, the file is still being written (growing.ts): `size` is not
+   * known, the ranges are `rangeBytes` each, and only the workers read them (see finish).
+   */
+  start(into: DumpBuilder, o: { fd: number; from: number; size: number; rangeBytes: number; bufferSize: number; maxLineBytes: number; growth?: Growth }): number {
     const bounds: number[] = [];
-    const step = Math.max(1, o.rangeBytes, Math.ceil((o.size - o.from) / MAX_RANGES));
-    for (let b = o.from; b < o.size; b += step) bounds.push(b);
-    bounds.push(o.size);
+    const step = o.growth ? Math.max(1, o.rangeBytes) : Math.max(1, o.rangeBytes, Math.ceil((o.size - o.from) / MAX_RANGES));
+    if (o.growth) bounds.push(o.from);
+    else {
+      for (let b = o.from; b < o.size; b += step) bounds.push(b);
+      bounds.push(o.size);
+    }
     this.into = into;
     this.plan = {
       fd: o.fd, bounds, wordSize: into.wordSize, bufferSize: o.bufferSize, maxLineBytes: o.maxLineBytes,
       counter: this.counter.buffer as SharedArrayBuffer, progress: this.progressBuffer,
+      ...(o.growth ? { growth: o.growth, step } : {}),
     };
     this.workers.forEach((w, i) => {
       const { port1, port2 } = new MessageChannel();
@@ -107,13 +116,14 @@ export class ParallelRead {
    */
   async finish(tick?: () => void): Promise<boolean> {
     const plan = this.plan!;
-    const n = rangeCount(plan);
-    const reader = new RangeReader(plan);
     let lastTick = 0;
     try {
-      for (;;) {
+      // A file still being written: this thread takes no range, as a read of one may have to wait
+      // for the writer, and the writer's end is seen here, on the event loop (the workers sleep
+      // meanwhile: growing.ts).
+      for (let reader = plan.growth ? undefined : new RangeReader(plan); reader; ) {
         this.mergeReady();
-        const k = claimRange(this.counter, n);
+        const k = claimRange(this.counter, rangeCount(plan));
         if (k < 0) break;
         this.parts.set(k, reader.read(k, (bytes) => { this.ownBytes += bytes; }));
         if (tick && Date.now() - lastTick > 250) {
@@ -125,11 +135,17 @@ export class ParallelRead {
       // A worker posts its parts before it exits, so once all have exited every part is in.
       for (;;) {
         this.mergeReady();
-        if (this.next >= n) return true;
+        if (this.next >= rangeCount(plan)) return true;
         if (this.exited === this.workers.length) return false;
         const seen = Atomics.load(this.counter, 1);
         const w = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.counter, 1, seen, 100);
-        if (w.async) await w.value;
+        if (w.async) {
+          // The wait alone does not keep the process alive: when the last worker has exited
+          // between two waits, nothing else would.
+          const alive = setTimeout(() => {}, 1000);
+          await w.value;
+          clearTimeout(alive);
+        }
         tick?.();
       }
     } finally {

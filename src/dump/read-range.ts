@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs';
 import { DumpBuilder, type DumpPart } from './builder.js';
 import { DumpScanner } from './scanner.js';
+import { finalSize, readGrowingSync, waitPastSync, type Growth } from './growing.js';
 
 /**
  * The parallel reader's plan for a plain-file dump: after the header, the file is cut into byte
@@ -13,6 +14,13 @@ export interface RangePlan {
   fd: number;
   /** Range k is [bounds[k], bounds[k+1]); bounds[0] is where the first thread's own scan stops. */
   bounds: number[];
+  /**
+   * For a file still being written (growing.ts): `bounds` is only [where the first range starts],
+   * ranges are `step` bytes, and how many there are is known once the writer is done. A range is
+   * read as its bytes come.
+   */
+  growth?: Growth;
+  step?: number;
   wordSize: 4 | 8;
   bufferSize: number;
   maxLineBytes: number;
@@ -22,8 +30,22 @@ export interface RangePlan {
   progress: SharedArrayBuffer;
 }
 
+/**
+ * How many ranges there are; for a file still being written, Infinity until the writer is done.
+ * Then every range that starts at or before the end counts: one that starts exactly at the end
+ * reads the last byte only, and so ends the section that the range before it stopped in (a range
+ * stops where the next one starts, and while it read, whether the file would end there was not
+ * known).
+ */
 export function rangeCount(plan: RangePlan): number {
-  return plan.bounds.length - 1;
+  if (!plan.growth) return plan.bounds.length - 1;
+  const size = finalSize(plan.growth);
+  return size === undefined ? Infinity : Math.max(0, Math.floor((size - plan.bounds[0]) / plan.step!) + 1);
+}
+
+/** Where range k starts (k may be the count: where the last one ends). */
+export function rangeStart(plan: RangePlan, k: number): number {
+  return plan.growth ? plan.bounds[0] + k * plan.step! : plan.bounds[k];
 }
 
 /**
@@ -37,6 +59,11 @@ export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, pa
   for (;;) {
     const k = claimRange(counter, rangeCount(plan));
     if (k < 0) return;
+    if (plan.growth) {
+      // Not before its first byte is written; none at all when the file ended before it.
+      waitPastSync(plan.growth, plan.fd, rangeStart(plan, k));
+      if (k >= rangeCount(plan)) return;
+    }
     onPart(k, reader.read(k, (bytes) => { progress[slot] += bytes; }));
     // The lead thread may be waiting for this very part (the end of ParallelRead.finish).
     Atomics.add(counter, 1, 1);
@@ -57,10 +84,14 @@ export class RangeReader {
   /** What range k holds, copied out of the builder (which the next range reuses). */
   read(k: number, onBytes: (n: number) => void): DumpPart {
     const plan = this.plan;
-    const n = rangeCount(plan);
+    const start = rangeStart(plan, k);
+    const end = rangeStart(plan, k + 1);
+    const last = () => k + 1 >= rangeCount(plan);
+    const g = plan.growth;
+    const read = g ? (pos: number) => readGrowingSync(g, plan.fd, this.buf, pos) : (pos: number) => readSync(plan.fd, this.buf, 0, this.buf.length, pos);
     this.builder.reset();
     const scanner = new DumpScanner(this.builder, plan.maxLineBytes);
-    scanRange(plan.fd, this.buf, plan.bounds[k], k + 1 === n ? Infinity : plan.bounds[k + 1], scanner, onBytes);
+    scanRange(read, this.buf, start, last() ? Infinity : end, scanner, onBytes);
     return this.builder.toPart();
   }
 }
@@ -78,13 +109,13 @@ export function claimRange(counter: Int32Array, n: number): number {
  * ends. The scanner starts in the middle of a line, so bytes up to the first tag line at or after
  * `start` are skipped: reading from start - 1 finds a tag line that begins exactly at `start`.
  */
-function scanRange(fd: number, buf: Buffer, start: number, stopAt: number, scanner: DumpScanner,
+function scanRange(read: (pos: number) => number, buf: Buffer, start: number, stopAt: number, scanner: DumpScanner,
   onBytes: (n: number) => void): void {
   let pos = start - 1;
   scanner.startAt(pos);
   scanner.stopAt = stopAt;
   for (;;) {
-    const n = readSync(fd, buf, 0, buf.length, pos);
+    const n = read(pos);
     if (n <= 0) break;
     pos += n;
     scanner.feed(n === buf.length ? buf : buf.subarray(0, n));

@@ -20,7 +20,8 @@ export class Spool {
   bytes = 0;
   /** Why spooling stopped (a write failed: no room, say); the read goes on without it. */
   error?: NodeJS.ErrnoException;
-  private fd: number;
+  /** The open file (read and write): another writer may be given it (the zstd program: compression.ts). */
+  readonly fd: number;
   private name?: string;
   private inflight = 0;
   private waiters: Array<() => void> = [];
