@@ -4,9 +4,9 @@
  * index's reader (a second triage prints its saved report in little more than Node's start-up).
  */
 import { createHash } from 'node:crypto';
-import { fstatSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /** Bytes at each end of the dump whose CRC-32 goes into the key. */
@@ -51,4 +51,26 @@ export function keyOf(fd: number): DumpKey {
 
 export function sameKey(a: DumpKey | undefined, b: DumpKey): boolean {
   return !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs && a.headCrc === b.headCrc && a.tailCrc === b.tailCrc;
+}
+
+/**
+ * Writes `parts` to `file` through a temporary file renamed over it, so that a reader never sees
+ * half of one (the saved index, the saved results). False when it could not be written.
+ */
+export function writeWhole(file: string, parts: readonly Uint8Array[]): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const out = openSync(tmp, 'w', 0o644);
+    try {
+      for (const b of parts) writeSync(out, b);
+    } finally {
+      closeSync(out);
+    }
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
 }

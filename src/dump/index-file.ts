@@ -15,11 +15,10 @@
  * at an offset that is a multiple of 8. The process table's arrays are read when the index is
  * loaded, the section index's and the binaries' when first used (loadFrom says why).
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { NumberColumn } from './columns.js';
-import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex } from './section-index.js';
 import type { Dump } from './types.js';
@@ -334,23 +333,7 @@ export function saveIndex(dump: Dump, fd: number): string | undefined {
     return undefined;
   }
   const { beside, cache } = indexPaths(dump.source.path);
-  for (const file of [beside, cache]) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      const out = openSync(tmp, 'w', 0o644);
-      try {
-        for (const b of bytes) writeSync(out, b);
-      } finally {
-        closeSync(out);
-      }
-      renameSync(tmp, file);
-      return file;
-    } catch {
-      rmSync(tmp, { force: true });
-    }
-  }
-  return undefined;
+  return [beside, cache].find((file) => writeWhole(file, bytes));
 }
 
 /** The index file's parts, in order. */

@@ -12,10 +12,9 @@
  * Layout: MAGIC, three little-endian uint32 (format version, JSON length, CRC-32 of the JSON),
  * the JSON: `{ key: DumpKey, entries: [{ key, value }] }`, newest first, at most MAX_ENTRIES.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { indexPaths, keyOf, sameKey, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope results\n');
 const FORMAT_VERSION = 1;
@@ -90,31 +89,21 @@ export class ResultCache {
    */
   put(key: string, value: unknown): string | undefined {
     const { beside, cache } = resultPaths(this.dumpPath);
-    for (const file of [beside, cache]) {
-      const tmp = `${file}.${process.pid}.tmp`;
+    return [beside, cache].find((file) => {
+      let json: Buffer;
       try {
         const kept = (this.load(file)?.entries ?? []).filter((e) => e.key !== key);
-        const json = Buffer.from(JSON.stringify({ key: this.dumpKey, entries: [{ key, value }, ...kept].slice(0, MAX_ENTRIES) } satisfies Saved, replace));
-        const head = Buffer.alloc(HEADER_BYTES);
-        MAGIC.copy(head);
-        head.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
-        head.writeUInt32LE(json.length, MAGIC.length + 4);
-        head.writeUInt32LE(crc32(json), MAGIC.length + 8);
-        mkdirSync(dirname(file), { recursive: true });
-        const out = openSync(tmp, 'w', 0o644);
-        try {
-          writeSync(out, head);
-          writeSync(out, json);
-        } finally {
-          closeSync(out);
-        }
-        renameSync(tmp, file);
-        return file;
+        json = Buffer.from(JSON.stringify({ key: this.dumpKey, entries: [{ key, value }, ...kept].slice(0, MAX_ENTRIES) } satisfies Saved, replace));
       } catch {
-        rmSync(tmp, { force: true });
+        return false;
       }
-    }
-    return undefined;
+      const head = Buffer.alloc(HEADER_BYTES);
+      MAGIC.copy(head);
+      head.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
+      head.writeUInt32LE(json.length, MAGIC.length + 4);
+      head.writeUInt32LE(crc32(json), MAGIC.length + 8);
+      return writeWhole(file, [head, json]);
+    });
   }
 
   /** The file's results when it is intact and this dump's; else undefined. */
