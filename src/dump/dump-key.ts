@@ -1,6 +1,6 @@
 /**
- * What makes a saved index (index-file.ts) or a saved result (result-cache.ts) a dump's, and where
- * they are kept. Apart from index-file.ts so that a saved result is found without loading the
+ * What makes a saved index (index-file.ts) or a saved result (result-cache.ts) a dump's, where
+ * they are kept, and what both do to write and parse themselves (writeWhole, replace, revive). Apart from index-file.ts so that a saved result is found without loading the
  * index's reader (a second triage prints its saved report in little more than Node's start-up).
  */
 import { createHash } from 'node:crypto';
@@ -73,4 +73,15 @@ export function writeWhole(file: string, parts: readonly Uint8Array[]): boolean 
     rmSync(tmp, { force: true });
     return false;
   }
+}
+
+// JSON has no NaN or Infinity, and the model has both (fields not in a dump are NaN), as may the
+// results saved with it: JSON.stringify's replacer and JSON.parse's reviver for the saved files.
+const NUM = '\u0000num';
+export function replace(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { [NUM]: String(v) } : v;
+}
+export function revive(_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && NUM in v) return Number((v as Record<string, string>)[NUM]);
+  return v;
 }

@@ -18,7 +18,7 @@
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { NumberColumn } from './columns.js';
-import { indexPaths, keyOf, sameKey, writeWhole, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
 import { SectionIndex } from './section-index.js';
 import type { Dump } from './types.js';
@@ -404,15 +404,6 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-// JSON has no NaN or Infinity, and the model has both (fields not in a dump are NaN).
-const NUM = '\u0000num';
-function replace(_k: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? { [NUM]: String(v) } : v;
-}
-function revive(_k: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && NUM in v) return Number((v as Record<string, string>)[NUM]);
-  return v;
-}
 
 /** Removes the saved indexes of a dump, and the results saved with them (tests, and `index --rebuild`). */
 export function removeIndex(dumpPath: string): void {

@@ -14,7 +14,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { indexPaths, keyOf, sameKey, writeWhole, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope results\n');
 const FORMAT_VERSION = 1;
@@ -142,12 +142,3 @@ export class ResultCache {
   }
 }
 
-// JSON has no NaN or Infinity, and results may hold them (as the saved index does).
-const NUM = '\u0000num';
-function replace(_k: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? { [NUM]: String(v) } : v;
-}
-function revive(_k: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && NUM in v) return Number((v as Record<string, string>)[NUM]);
-  return v;
-}
