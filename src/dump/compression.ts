@@ -97,18 +97,13 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
   } finally {
     closeSync(input);
   }
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (t: string) => {
-    if (stderr.length < 4096) stderr += t;
-  });
+  const complaint = firstComplaint(child.stderr);
   const exited = new Promise<ZstdExit>((resolve) => {
     child.once('close', (code) => {
       if (code === 0) return resolve({});
       // "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data corruption
       // detected", "... : Write error (70) : cannot write block : No space left on device".
-      const line = stderr.split('\n').find((l) => l.trim())?.trim() ?? `exit code ${code}`;
-      const what = line.replace(/^.*?\s:\s/, '');
+      const what = complaint(code).trim().replace(/^.*?\s:\s/, '');
       if (/^Write error/i.test(what)) return resolve({ writeFailed: what });
       resolve({ error: zstdError(what) });
     });
@@ -138,6 +133,19 @@ function zstdProgramName(): string | undefined {
   return v || 'zstd';
 }
 
+/**
+ * Collects what the zstd program writes on standard error (its first 4 KiB); the function gives its
+ * first line that is not blank, or the exit code when there is none.
+ */
+function firstComplaint(stderr: Readable): (code: number | null) => string {
+  let text = '';
+  stderr.setEncoding('utf8');
+  stderr.on('data', (t: string) => {
+    if (text.length < 4096) text += t;
+  });
+  return (code) => text.split('\n').find((l) => l.trim()) ?? `exit code ${code}`;
+}
+
 /** The zstd program's complaint, without the file name before it, as a DecompressError. */
 function zstdError(what: string): DecompressError {
   const early = /premature end|truncated/i.test(what);
@@ -146,11 +154,7 @@ function zstdError(what: string): DecompressError {
 
 async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Readable>, input: Readable): AsyncGenerator<Buffer> {
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (t: string) => {
-    if (stderr.length < 4096) stderr += t;
-  });
+  const complaint = firstComplaint(child.stderr);
   // The program may stop reading (bad data) before the input ends: that is its error to report.
   child.stdin.on('error', () => undefined);
   input.on('error', (e) => child.stdout.destroy(e));
@@ -160,8 +164,7 @@ async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Reada
     const code = await exited;
     if (code !== 0) {
       // "/*stdin*\ : Read error (39) : premature end", "... Decoding error (36) : Data corruption detected"
-      const line = stderr.split('\n').find((l) => l.trim()) ?? `exit code ${code}`;
-      throw zstdError(line.replace(/^.*?:\s*/, ''));
+      throw zstdError(complaint(code).replace(/^.*?:\s*/, ''));
     }
   } finally {
     input.unpipe(child.stdin);
