@@ -113,18 +113,27 @@ let piece: Buffer | undefined;
  */
 function readBlob(fd: number, b: BlobRef): Blob | undefined {
   const bytes = new Uint8Array(new ArrayBuffer(b.length * WIDTH[b.kind]));
-  const buf = (piece ??= Buffer.allocUnsafeSlow(CHECK_BYTES));
-  let sum = 0;
-  for (let done = 0; done < bytes.length; ) {
-    const part = buf.subarray(0, Math.min(CHECK_BYTES, bytes.length - done));
-    if (!readExactly(fd, part, b.offset + done)) return undefined;
-    sum = crc32(part, sum);
-    bytes.set(part, done);
-    done += part.length;
-  }
-  if (sum !== b.sum) return undefined;
+  if (!checkBlob(fd, b, bytes)) return undefined;
   const ab = bytes.buffer;
   return b.kind === 'f64' ? new Float64Array(ab) : b.kind === 'u32' ? new Uint32Array(ab) : b.kind === 'u16' ? new Uint16Array(ab) : bytes;
+}
+
+/**
+ * Whether a blob's bytes can be read and have the CRC-32 written for them, read through one small
+ * buffer; copied into `into` (the blob's length) when given.
+ */
+function checkBlob(fd: number, b: BlobRef, into?: Uint8Array): boolean {
+  const bytes = b.length * WIDTH[b.kind];
+  const buf = (piece ??= Buffer.allocUnsafeSlow(CHECK_BYTES));
+  let sum = 0;
+  for (let done = 0; done < bytes; ) {
+    const part = buf.subarray(0, Math.min(CHECK_BYTES, bytes - done));
+    if (!readExactly(fd, part, b.offset + done)) return false;
+    sum = crc32(part, sum);
+    into?.set(part, done);
+    done += part.length;
+  }
+  return sum === b.sum;
 }
 
 /**
@@ -190,22 +199,12 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
       const pad = buf.subarray(0, b.offset - at);
       if (!readExactly(fd, pad, at) || pad.some((x) => x !== 0)) return undefined;
     }
-    const bytes = b.length * WIDTH[b.kind];
     if (eager(b)) {
       const a = readBlob(fd, b);
       if (!a) return undefined;
       blobs.set(b.name, a);
-    } else {
-      let sum = 0;
-      for (let done = 0; done < bytes; ) {
-        const part = buf.subarray(0, Math.min(CHECK_BYTES, bytes - done));
-        if (!readExactly(fd, part, b.offset + done)) return undefined;
-        sum = crc32(part, sum);
-        done += part.length;
-      }
-      if (sum !== b.sum) return undefined;
-    }
-    at = b.offset + bytes;
+    } else if (!checkBlob(fd, b)) return undefined;
+    at = b.offset + b.length * WIDTH[b.kind];
   }
   /** A lazily read array, checked again as it is read (the file is held open, so it is the one checked above). */
   const later = (name: string, kind: ArrayKind, n: number, check?: (a: Blob) => boolean): (() => Blob) | undefined => {
