@@ -117,11 +117,11 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
     await read(dumpB);
     const loaded = await read(dumpB);
     expect(loaded.event).toBe('loaded');
-    // Where index.offsets lies, from the index's own description.
+    // Where index.offsetLows lies, from the index's own description.
     const whole = readFileSync(file);
     const jsonBytes = whole.readUInt32LE(20);
     const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
-    const offsets = blobs.find((b) => b.name === 'index.offsets')!;
+    const offsets = blobs.find((b) => b.name === 'index.offsetLows')!;
     expect(offsets.length).toBeGreaterThan(0);
     // Written in place (not a new file renamed over it): the open index sees it.
     const fd = openSync(file, 'r+');

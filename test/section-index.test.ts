@@ -132,3 +132,57 @@ describe('SectionIndex.each', () => {
     }
   });
 });
+
+describe('SectionIndex in 32-bit cells', () => {
+  // Offsets across three 4 GiB boundaries (a 13 GB dump), and pids of every kind: the last that
+  // fits a cell, the first that does not, a remote node, the biggest process number, a non-pid id.
+  const entries: Array<[string, string, number]> = [
+    ['proc', '<0.0.0>', 10],
+    ['proc', '<0.268435455.15>', 2 ** 32 - 1],
+    ['proc', '<0.7.16>', 2 ** 32],
+    ['proc', '<0.131071.32767>', 2 ** 32 + 3],
+    ['proc', '<0.131072.0>', 2 ** 32 + 4],
+    ['proc_heap', '<5.9.0>', 2 ** 32 + 7],
+    ['proc_heap', '<0.0.0>', 3 * 2 ** 32 + 1],
+    ['ets', 'Table 12', 3 * 2 ** 32 + 2],
+    ['proc_heap', '<0.268435455.32767>', 3 * 2 ** 32 + 3],
+  ];
+  const expected = entries.map(([tag, id, offset]) => ({ tag, id, offset, length: 1 }));
+  const build = (rows: typeof entries) => {
+    const ix = new SectionIndex(['proc', 'proc_heap', 'ets']);
+    for (const [tag, id, offset] of rows) {
+      ix.add(tag, packPid(id), id, offset);
+      ix.closeLast(offset + 1);
+    }
+    return ix;
+  };
+  const all = (ix: SectionIndex) => Array.from({ length: ix.size }, (_, i) => ix.at(i));
+
+  it('gives back every offset and id, itself and through its transferable form', () => {
+    expect(all(build(entries))).toEqual(expected);
+    expect(all(SectionIndex.fromPart(build(entries).toPart()))).toEqual(expected);
+  });
+
+  it('merges parts that start on either side of a boundary, as the parallel reader does', () => {
+    for (const cut of [1, 2, 3, 5]) {
+      const merged = new SectionIndex(['proc', 'proc_heap', 'ets']);
+      merged.appendPart(build(entries.slice(0, cut)).toPart());
+      merged.appendPart(build([]).toPart());
+      merged.appendPart(build(entries.slice(cut)).toPart());
+      expect(all(merged), `cut at ${cut}`).toEqual(expected);
+    }
+  });
+
+  it('finds sections by pid, whichever way the pid is kept', () => {
+    const ix = build(entries);
+    expect(ix.get('proc', '<0.7.16>')?.offset).toBe(2 ** 32);
+    expect(ix.get('proc_heap', '<5.9.0>')?.offset).toBe(2 ** 32 + 7);
+    expect(ix.find('proc_heap', '<0.268435455.32767>').map((s) => s.offset)).toEqual([3 * 2 ** 32 + 3]);
+    ix.prepare(['<0.0.0>', '<0.268435455.15>']);
+    expect(ix.get('proc_heap', '<0.0.0>')?.offset).toBe(3 * 2 ** 32 + 1);
+    expect(ix.get('proc', '<0.268435455.15>')?.offset).toBe(2 ** 32 - 1);
+    const seen: Array<[number, number]> = [];
+    ix.each('proc_heap', (_row, packed, offset) => seen.push([packed, offset]));
+    expect(seen).toEqual([[packPid('<5.9.0>'), 2 ** 32 + 7], [packPid('<0.0.0>'), 3 * 2 ** 32 + 1], [packPid('<0.268435455.32767>'), 3 * 2 ** 32 + 3]]);
+  });
+});

@@ -27,7 +27,7 @@ export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 6;
+export const INDEX_FORMAT_VERSION = 7;
 const HEADER_BYTES = MAGIC.length + 16;
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
@@ -49,8 +49,14 @@ interface Description {
     /** Per numeric column, the values that do not fit its cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
-  /** lengthsBig: the body lengths that do not fit their cells (NumberColumn). */
-  index: { tagNames: string[]; otherIds: Array<[number, string]>; lengthsBig: Array<[number, number]> };
+  /**
+   * lengthsBig: the body lengths that do not fit their cells (NumberColumn); offsetRuns and bigIds:
+   * the offsets' 4 GiB runs and the pids not in 32 bits (SectionIndexPart).
+   */
+  index: {
+    tagNames: string[]; otherIds: Array<[number, string]>; lengthsBig: Array<[number, number]>;
+    offsetRuns: Array<[number, number]>; bigIds: Array<[number, number]>;
+  };
   /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
   binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
   blobs: BlobRef[];
@@ -232,14 +238,21 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   });
   const lengthsKind = cellsKind('index.lengths');
   const lengths = lengthsKind && later('index.lengths', lengthsKind, entries);
-  const offsets = later('index.offsets', 'f64', entries);
-  const packedIds = later('index.packedIds', 'f64', entries);
-  if (!tags || !lengths || !offsets || !packedIds) return undefined;
+  const offsetLows = later('index.offsetLows', 'u32', entries);
+  const ids = later('index.ids', 'u32', entries);
+  if (!tags || !lengths || !offsetLows || !ids) return undefined;
+  // [row, value] pairs: a run may start at the row past the last (a part read with no section).
+  const pairs = (a: unknown, lastRow: number, valid: (v: unknown) => boolean): boolean =>
+    Array.isArray(a) && a.every((e) => Array.isArray(e) && e.length === 2 && Number.isInteger(e[0]) && e[0] >= 0 && e[0] <= lastRow && valid(e[1]));
+  const isHigh = (high: unknown) => Number.isInteger(high) && (high as number) >= 0 && (high as number) < 2 ** 21;
+  if (!pairs(d.index.offsetRuns, entries, isHigh) || d.index.offsetRuns.length === 0 || d.index.offsetRuns[0][0] !== 0) return undefined;
+  if (!d.index.offsetRuns.every(([start], k, runs) => k === 0 || runs[k - 1][0] < start)) return undefined;
+  if (!pairs(d.index.bigIds, entries - 1, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
   if (!Array.isArray(d.index.lengthsBig) || !d.index.lengthsBig.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
   if (!Array.isArray(d.index.otherIds) || !d.index.otherIds.every(([k, id]) => Number.isInteger(k) && k >= 0 && k < entries && typeof id === 'string')) return undefined;
   const index = SectionIndex.fromPart(() => ({
-    tagNames: d.index.tagNames, tags: tags() as Uint8Array, offsets: offsets() as Float64Array, lengths: { cells: lengths() as Cells, big: d.index.lengthsBig },
-    packedIds: packedIds() as Float64Array, otherIds: d.index.otherIds,
+    tagNames: d.index.tagNames, tags: tags() as Uint8Array, offsetLows: offsetLows() as Uint32Array, offsetRuns: d.index.offsetRuns,
+    lengths: { cells: lengths() as Cells, big: d.index.lengthsBig }, ids: ids() as Uint32Array, bigIds: d.index.bigIds, otherIds: d.index.otherIds,
   }), entries);
 
   const bins = d.binaries.count;
@@ -346,7 +359,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Cells]),
     ['proc.pid', rows.pid.packed],
     ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
-    ['index.tags', ix.tags], ['index.offsets', ix.offsets], ['index.lengths', ix.lengths.cells], ['index.packedIds', ix.packedIds],
+    ['index.tags', ix.tags], ['index.offsetLows', ix.offsetLows], ['index.lengths', ix.lengths.cells], ['index.ids', ix.ids],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
   ];
@@ -357,7 +370,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
       count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
-    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big },
+    index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big, offsetRuns: ix.offsetRuns, bigIds: ix.bigIds },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes, sizeBig: binaries.sizeBytes.bigEntries(binaries.count) },
     blobs,
   });

@@ -130,7 +130,7 @@ export function transferList(part: DumpPart): ArrayBuffer[] {
   const d = part.data;
   if (!d) return [];
   return [
-    d.index.tags.buffer, d.index.offsets.buffer, d.index.lengths.cells.buffer, d.index.packedIds.buffer,
+    d.index.tags.buffer, d.index.offsetLows.buffer, d.index.lengths.cells.buffer, d.index.ids.buffer,
     d.rows.memoryDerived.buffer, d.binaries.address.buffer, d.binaries.sizeBytes.cells.buffer, d.binaries.cpRow.buffer, d.binaries.cpOffset.buffer,
     ...Object.values(d.rows.numeric).map((a) => a.cells.buffer),
     d.rows.pid.packed.buffer, ...Object.values(d.rows.codes).map((c) => c.buffer),

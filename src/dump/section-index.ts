@@ -2,20 +2,35 @@ import { hashNumber } from './bytes.js';
 import { cellsLike, NumberColumn, type Cells } from './columns.js';
 import type { SectionRef } from './types.js';
 
+/** The id cell of a pid that does not fit 32 bits (see idCell): its packed pid is on the side. */
+const ID_ON_SIDE = 0xffffffff;
+const GiB4 = 2 ** 32;
+
 /**
  * Where every section of a dump lies, in typed arrays so that millions of sections cost about
- * 18-21 bytes each: tag code, body offset, body length (a NumberColumn: 1-4 bytes, the rare
- * longer one on the side) and the id. Pids `<A.B.C>`, the ids of all process sections, are packed into one float; other ids are
- * kept as strings on the side.
+ * 10-13 bytes each: tag code (1), body offset (4), body length (a NumberColumn: 1-4 bytes, the
+ * rare longer one on the side) and the id (4). A dump of 3,000,000 processes has 9,000,000
+ * sections: at 18-21 bytes (offsets and ids as floats) the index alone was 180 MB.
+ *
+ * Offsets are kept modulo 4 GiB, with the rows where the part above changes on the side (three
+ * runs for a 10 GB dump: sections are added in file order). Ids: the pid `<0.B.C>` of a process
+ * section is one uint32 (idCell); any other pid (a remote one, numbers past 2^17) is kept packed
+ * by row on the side; ids that are not pids are strings on the side.
  */
 export class SectionIndex {
   private tagNames: string[] = [];
   private tagCodes = new Map<string, number>();
   private tags: Uint8Array = new Uint8Array(1024);
-  private offsets: Float64Array = new Float64Array(1024);
+  /** Body offsets modulo 4 GiB; the 4 GiB units are in runs (offsetAt). */
+  private offsetLows: Uint32Array = new Uint32Array(1024);
+  /** From row runStarts[k] on (until the next run), offsets are runHighs[k] * 4 GiB + the low part. */
+  private runStarts: number[] = [0];
+  private runHighs: number[] = [0];
   /** Body lengths; NaN (cell 0) until closeLast() of the section. */
   private lengths = new NumberColumn(new Uint8Array(1024), new Map());
-  private packedIds: Float64Array = new Float64Array(1024);
+  /** Pid ids by idCell: 0 for none, ID_ON_SIDE for a pid in bigIds. */
+  private ids: Uint32Array = new Uint32Array(1024);
+  private bigIds = new Map<number, number>();
   private otherIds = new Map<number, string>();
   private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
   /** Rows by tag code of the pids given to prepare(), -1 for none; valid while size is `preparedSize`. */
@@ -64,9 +79,52 @@ export class SectionIndex {
     if (this.size === this.tags.length) this.grow();
     const i = this.size++;
     this.tags[i] = code;
-    this.offsets[i] = offset;
-    this.packedIds[i] = packedId;
-    if (Number.isNaN(packedId) && id !== '') this.otherIds.set(i, id);
+    this.setOffset(i, offset);
+    const cell = idCell(packedId);
+    this.ids[i] = cell;
+    if (cell === ID_ON_SIDE) this.bigIds.set(i, packedId);
+    else if (cell === 0 && id !== '') this.otherIds.set(i, id);
+  }
+
+  private setOffset(i: number, offset: number): void {
+    this.runFrom(i, Math.floor(offset / GiB4));
+    this.offsetLows[i] = offset >>> 0;
+  }
+
+  /** Offsets from row i on are `high` * 4 GiB + their low part. */
+  private runFrom(i: number, high: number): void {
+    const last = this.runHighs.length - 1;
+    if (high === this.runHighs[last]) return;
+    // No row of the last run yet (an empty index starts with one run at row 0): it becomes this one.
+    if (this.runStarts[last] === i) this.runHighs[last] = high;
+    else {
+      this.runStarts.push(i);
+      this.runHighs.push(high);
+    }
+  }
+
+  /** The body offset of row i. */
+  private offsetAt(i: number): number {
+    const starts = this.runStarts;
+    if (starts.length === 1) return this.runHighs[0] * GiB4 + this.offsetLows[i];
+    // The last run starting at or before i: a few runs, found by halves.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.runHighs[lo] * GiB4 + this.offsetLows[i];
+  }
+
+  /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
+  private packedAt(i: number): number {
+    const cell = this.ids[i];
+    if (cell === 0) return NaN;
+    // A saved index's side is checked with its arrays; a cell without its entry reads as no pid.
+    if (cell === ID_ON_SIDE) return this.bigIds.get(i) ?? NaN;
+    return cell - 1;
   }
 
   /** Sets the body length of the last section added. */
@@ -74,17 +132,17 @@ export class SectionIndex {
     if (this.pending) this.load();
     if (this.size === 0) return;
     const i = this.size - 1;
-    this.lengths.set(i, endOffset - this.offsets[i]);
+    this.lengths.set(i, endOffset - this.offsetAt(i));
   }
 
   at(i: number): SectionRef {
     if (this.pending) this.load();
     const code = this.tags[i];
-    const packed = this.packedIds[i];
+    const packed = this.packedAt(i);
     return {
       tag: code === 255 ? '?' : this.tagNames[code],
       id: Number.isNaN(packed) ? (this.otherIds.get(i) ?? '') : unpackPid(packed),
-      offset: this.offsets[i],
+      offset: this.offsetAt(i),
       length: this.lengthOf(i),
     };
   }
@@ -104,7 +162,7 @@ export class SectionIndex {
     const code = this.tagCodes.get(tag);
     if (code === undefined) return;
     const tags = this.tags;
-    for (let i = 0; i < this.size; i++) if (tags[i] === code) visit(i, this.packedIds[i], this.offsets[i], this.lengthOf(i));
+    for (let i = 0; i < this.size; i++) if (tags[i] === code) visit(i, this.packedAt(i), this.offsetAt(i), this.lengthOf(i));
   }
 
   /** All sections with this tag (and this id, when given), in file order. */
@@ -120,7 +178,7 @@ export class SectionIndex {
         if (Number.isNaN(packed!)) {
           // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
           if ((this.otherIds.get(i) ?? '') !== id) continue;
-        } else if (this.packedIds[i] !== packed) continue;
+        } else if (this.packedAt(i) !== packed) continue;
       }
       out.push(this.at(i));
     }
@@ -146,10 +204,9 @@ export class SectionIndex {
       const h = hashNumber(packed) & 0xffff;
       bits[h >>> 3] |= 1 << (h & 7);
     }
-    const packedIds = this.packedIds;
     for (let k = 0; k < this.size; k++) {
-      const packed = packedIds[k];
-      if (Number.isNaN(packed)) continue;
+      if (this.ids[k] === 0) continue;
+      const packed = this.packedAt(k);
       const h = hashNumber(packed) & 0xffff;
       if ((bits[h >>> 3] & (1 << (h & 7))) === 0) continue;
       const rows = want.get(packed);
@@ -183,27 +240,27 @@ export class SectionIndex {
       t = this.pidTable(code);
       this.pidLookup.set(code, t);
     }
-    const ids = this.packedIds;
     for (let h = hashNumber(packed) & t.mask; ; h = (h + 1) & t.mask) {
       const row = t.slots[h] - 1;
       if (row < 0) return undefined;
-      if (ids[row] === packed) return this.at(row);
+      if (this.packedAt(row) === packed) return this.at(row);
     }
   }
 
   /** The rows of a tag's sections with a pid id, by pid; the first section of a pid wins (as in find()). */
   private pidTable(code: number): { size: number; mask: number; slots: Int32Array } {
-    const ids = this.packedIds;
+    const ids = this.ids;
     let n = 0;
-    for (let k = 0; k < this.size; k++) if (this.tags[k] === code && !Number.isNaN(ids[k])) n++;
+    for (let k = 0; k < this.size; k++) if (this.tags[k] === code && ids[k] !== 0) n++;
     let cap = 16;
     while (cap < n * 2) cap *= 2;
     const slots = new Int32Array(cap);
     const mask = cap - 1;
     for (let k = 0; k < this.size; k++) {
-      if (this.tags[k] !== code || Number.isNaN(ids[k])) continue;
-      let h = hashNumber(ids[k]) & mask;
-      while (slots[h] !== 0 && ids[slots[h] - 1] !== ids[k]) h = (h + 1) & mask;
+      if (this.tags[k] !== code || ids[k] === 0) continue;
+      const packed = this.packedAt(k);
+      let h = hashNumber(packed) & mask;
+      while (slots[h] !== 0 && this.packedAt(slots[h] - 1) !== packed) h = (h + 1) & mask;
       if (slots[h] === 0) slots[h] = k + 1;
     }
     return { size: this.size, mask, slots };
@@ -215,6 +272,9 @@ export class SectionIndex {
     this.lengths.cells.fill(0, 0, this.size);
     this.lengths.big.clear();
     this.size = 0;
+    this.runStarts = [0];
+    this.runHighs = [0];
+    this.bigIds.clear();
     this.otherIds.clear();
     this.pidLookup.clear();
     this.prepared.clear();
@@ -226,11 +286,12 @@ export class SectionIndex {
     if (this.pending) this.load();
     const n = this.size;
     // Copies to post (their buffers are transferred), views to write to a file.
-    const cut = <T extends Cells | Float64Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    const cut = <T extends Cells>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
-      tagNames: this.tagNames, tags: cut(this.tags), offsets: cut(this.offsets),
-      lengths: { cells: cut(this.lengths.cells), big: this.lengths.bigEntries(n) }, packedIds: cut(this.packedIds),
-      otherIds: [...this.otherIds],
+      tagNames: this.tagNames, tags: cut(this.tags), offsetLows: cut(this.offsetLows),
+      offsetRuns: this.runStarts.map((start, k) => [start, this.runHighs[k]]),
+      lengths: { cells: cut(this.lengths.cells), big: this.lengths.bigEntries(n) }, ids: cut(this.ids),
+      bigIds: [...this.bigIds], otherIds: [...this.otherIds],
     };
   }
 
@@ -259,9 +320,12 @@ export class SectionIndex {
       this.tagNames.push(tag);
     }
     this.tags = p.tags;
-    this.offsets = p.offsets;
+    this.offsetLows = p.offsetLows;
+    this.runStarts = p.offsetRuns.map(([start]) => start);
+    this.runHighs = p.offsetRuns.map(([, high]) => high);
     this.lengths = new NumberColumn(p.lengths.cells, new Map(p.lengths.big));
-    this.packedIds = p.packedIds;
+    this.ids = p.ids;
+    for (const [k, packed] of p.bigIds) this.bigIds.set(k, packed);
     for (const [k, id] of p.otherIds) this.otherIds.set(k, id);
     this.size = p.tags.length;
   }
@@ -281,10 +345,12 @@ export class SectionIndex {
     const base = this.size;
     if (codes.every((code, c) => code === c)) this.tags.set(p.tags, base);
     else for (let k = 0; k < n; k++) this.tags[base + k] = p.tags[k] === 255 ? 255 : codes[p.tags[k]];
-    this.offsets.set(p.offsets, base);
+    this.offsetLows.set(p.offsetLows, base);
+    for (const [start, high] of p.offsetRuns) this.runFrom(base + start, high);
     this.lengths.copyIn(p.lengths.cells, base);
     for (const [k, len] of p.lengths.big) this.lengths.set(base + k, len);
-    this.packedIds.set(p.packedIds, base);
+    this.ids.set(p.ids, base);
+    for (const [k, packed] of p.bigIds) this.bigIds.set(base + k, packed);
     for (const [k, id] of p.otherIds) this.otherIds.set(base + k, id);
     this.size += n;
   }
@@ -300,17 +366,17 @@ export class SectionIndex {
     const n = to ?? Math.ceil(this.tags.length * 1.5);
     // All four made before any is replaced: a failed allocation leaves one capacity for all.
     const tags = new Uint8Array(n);
-    const offsets = new Float64Array(n);
+    const offsetLows = new Uint32Array(n);
     const lengths = cellsLike(this.lengths.cells, n);
-    const packedIds = new Float64Array(n);
+    const ids = new Uint32Array(n);
     tags.set(this.tags.subarray(0, this.size));
-    offsets.set(this.offsets.subarray(0, this.size));
+    offsetLows.set(this.offsetLows.subarray(0, this.size));
     lengths.set(this.lengths.cells.subarray(0, this.size));
-    packedIds.set(this.packedIds.subarray(0, this.size));
+    ids.set(this.ids.subarray(0, this.size));
     this.tags = tags;
-    this.offsets = offsets;
+    this.offsetLows = offsetLows;
     this.lengths.cells = lengths;
-    this.packedIds = packedIds;
+    this.ids = ids;
   }
 }
 
@@ -318,11 +384,26 @@ export class SectionIndex {
 export interface SectionIndexPart {
   tagNames: string[];
   tags: Uint8Array;
-  offsets: Float64Array;
+  /** Body offsets modulo 4 GiB, and [first row, offset / 4 GiB] of each run (SectionIndex.offsetAt). */
+  offsetLows: Uint32Array;
+  offsetRuns: Array<[number, number]>;
   /** NumberColumn's cells and the values on its side. */
   lengths: { cells: Cells; big: Array<[number, number]> };
-  packedIds: Float64Array;
+  /** idCell of each entry, and the packed pids of the cells ID_ON_SIDE by row. */
+  ids: Uint32Array;
+  bigIds: Array<[number, number]>;
   otherIds: Array<[number, string]>;
+}
+
+/**
+ * A pid packed by packPid as one uint32: 1 + the packed value when it fits, which is every local
+ * pid `<0.B.C>` of a dump (B is the 15-bit process number, C the serial, 13 bits or so: a process
+ * table of millions of processes is written <0.32767.79>); ID_ON_SIDE for any other pid, 0 for
+ * no pid (NaN).
+ */
+export function idCell(packed: number): number {
+  if (Number.isNaN(packed)) return 0;
+  return packed + 1 < ID_ON_SIDE ? packed + 1 : ID_ON_SIDE;
 }
 
 /** `<A.B.C>` -> A * 2^43 + B * 2^15 + C when the parts fit, else NaN. */

@@ -154,9 +154,11 @@ export function topProcesses(p: ProcessTable, sort: SortKey, top: number, detail
   else if (sort === 'memory') values = p.memoryBytes;
   else if (sort === 'reductions') values = p.reductions;
   else {
-    const b = new Float64Array(p.count);
-    for (let i = 0; i < p.count; i++) b[i] = (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
-    values = b;
+    // Summed per row as asked, not into an array: 24 MB for a table of 3,000,000 processes, at
+    // the end of a triage whose peak memory is the table's.
+    const bin = p.binVHeapBytes;
+    const old = p.oldBinVHeapBytes;
+    values = { length: p.count, at: (i) => (bin.at(i) || 0) + (old.at(i) || 0) };
   }
   return topIndices(values, top, p.count).map((i) => processSummary(p, i, details));
 }
