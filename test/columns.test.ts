@@ -133,14 +133,22 @@ describe('findProcess', () => {
 describe('PidColumn.rowFinder', () => {
   it('finds the last row of every packed pid, and nothing for pids not there or NaN', () => {
     const pids = Array.from({ length: 5000 }, (_, i) => `<0.${(i * 7919) % 4000}.${i % 3}>`);
+    // A remote pid and one past 32 bits packed are kept on the side of the cells.
+    pids[40] = '<1.5.0>';
+    pids[41] = '<0.200000.0>';
     const packed = Float64Array.from(pids, packPid);
     packed[17] = NaN;
-    const column = new PidColumn(packed, new Map([[17, 'garbage']]));
+    const column = new PidColumn(new Uint32Array(pids.length));
+    packed.forEach((p, row) => column.set(row, p, 'garbage'));
+    expect(column.at(17)).toBe('garbage');
+    expect(column.at(40)).toBe('<1.5.0>');
+    expect(column.at(41)).toBe('<0.200000.0>');
+    expect(column.find('<0.200000.0>')).toBe(41);
     const want = new Map<number, number>();
     packed.forEach((p, row) => { if (!Number.isNaN(p)) want.set(p, row); });
     const find = column.rowFinder();
     for (const [p, row] of want) expect(find(p)).toBe(row);
-    for (const absent of ['<0.4001.0>', '<1.2.0>', '<0.1.7>']) expect(find(packPid(absent))).toBe(-1);
+    for (const absent of ['<0.4001.0>', '<1.2.0>', '<0.1.7>', '<0.200001.0>']) expect(find(packPid(absent))).toBe(-1);
     expect(find(NaN)).toBe(-1);
   });
 });

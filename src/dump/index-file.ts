@@ -27,7 +27,7 @@ export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 7;
+export const INDEX_FORMAT_VERSION = 8;
 const HEADER_BYTES = MAGIC.length + 16;
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
@@ -45,7 +45,7 @@ interface Description {
   key: DumpKey;
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
   processes: {
-    count: number; otherPids: Array<[number, string]>; values: string[]; textColumns: string[];
+    count: number; otherPids: Array<[number, string]>; bigPids: Array<[number, number]>; values: string[]; textColumns: string[];
     /** Per numeric column, the values that do not fit its cells (NumberColumn). */
     big: Record<string, Array<[number, number]>>;
   };
@@ -281,11 +281,12 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
 /** The process table's columns from the arrays read at load, checked against the description. */
 function processPart(p: Description['processes'], blobs: Map<string, Blob>): ProcessTablePart | undefined {
   const n = p.count;
-  const packed = blobs.get('proc.pid');
-  if (!(packed instanceof Float64Array) || packed.length !== n || !Array.isArray(p.values)) return undefined;
+  const cells = blobs.get('proc.pid');
+  if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(p.values)) return undefined;
   if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
+  if (!Array.isArray(p.bigPids) || !p.bigPids.every(([row, packed]) => Number.isInteger(row) && row >= 0 && row < n && typeof packed === 'number')) return undefined;
   const part: ProcessTablePart = {
-    count: n, pid: { packed, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
+    count: n, pid: { cells, big: p.bigPids, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
     values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
   };
   if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
@@ -357,7 +358,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
   const arrays: Array<[string, Float64Array | Cells]> = [
     ['proc.memoryDerived', rows.memoryDerived],
     ...Object.entries(rows.numeric).map(([k, a]) => [`proc.num.${k}`, a.cells] as [string, Cells]),
-    ['proc.pid', rows.pid.packed],
+    ['proc.pid', rows.pid.cells],
     ...Object.entries(rows.codes).map(([k, c]) => [`proc.text.${k}`, c] as [string, Cells]),
     ['index.tags', ix.tags], ['index.offsetLows', ix.offsetLows], ['index.lengths', ix.lengths.cells], ['index.ids', ix.ids],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
@@ -367,7 +368,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     key,
     fields: { ...fields, source: { ...source, fromIndex: undefined } },
     processes: {
-      count: rows.count, otherPids: rows.pid.other, values: rows.values, textColumns: Object.keys(rows.codes),
+      count: rows.count, otherPids: rows.pid.other, bigPids: rows.pid.big, values: rows.values, textColumns: Object.keys(rows.codes),
       big: Object.fromEntries(Object.entries(rows.numeric).map(([k, a]) => [k, a.big])),
     },
     index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big, offsetRuns: ix.offsetRuns, bigIds: ix.bigIds },

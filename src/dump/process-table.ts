@@ -1,6 +1,6 @@
 import { BytesInterner, hashNumber } from './bytes.js';
 import { cellsLike, NumberColumn, topOf, widened, type Cells } from './columns.js';
-import { packPid, unpackPid } from './section-index.js';
+import { ID_ON_SIDE, idCell, packPid, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
 
 export { NumberColumn, type Cells };
@@ -64,14 +64,35 @@ export class TextColumn {
 }
 
 /**
- * The pids of the rows, packed into one float each (packPid); the few a float cannot hold (parts
- * past packPid's ranges, garbage) are kept as text by row.
+ * The pids of the rows, packed (packPid) into one uint32 cell each as the section index keeps its
+ * ids (idCell: 12 MB less than floats for 3,000,000 processes); a packed pid past 32 bits is kept
+ * by row in `big`, and the few that packPid cannot hold (parts past its ranges, garbage) as text
+ * by row in `other` (cell 0).
  */
 export class PidColumn {
-  constructor(public packed: Float64Array, public readonly other: ReadonlyMap<number, string>) {}
+  constructor(
+    public cells: Uint32Array,
+    public readonly big: Map<number, number> = new Map(),
+    public readonly other: Map<number, string> = new Map(),
+  ) {}
+
+  /** Row i's pid packed by packPid; NaN when it is not one (then `at` has its text). */
+  packedAt(i: number): number {
+    const cell = this.cells[i];
+    if (cell === 0) return NaN;
+    return cell === ID_ON_SIDE ? (this.big.get(i) ?? NaN) : cell - 1;
+  }
+
+  /** Sets row i's pid: packed by packPid, or NaN and its text. */
+  set(i: number, packed: number, text: string): void {
+    const cell = idCell(packed);
+    this.cells[i] = cell;
+    if (cell === ID_ON_SIDE) this.big.set(i, packed);
+    else if (cell === 0) this.other.set(i, text);
+  }
 
   at(i: number): string {
-    const p = this.packed[i];
+    const p = this.packedAt(i);
     return Number.isNaN(p) ? (this.other.get(i) ?? '') : unpackPid(p);
   }
 
@@ -81,17 +102,17 @@ export class PidColumn {
    * The last row of a pid that is there twice wins.
    */
   rowFinder(): (packed: number) => number {
-    const ids = this.packed;
+    const n = this.cells.length;
     let cap = 16;
-    while (cap < ids.length * 2) cap *= 2;
+    while (cap < n * 2) cap *= 2;
     const slots = new Int32Array(cap);
     const mask = cap - 1;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
+    for (let i = 0; i < n; i++) {
+      const id = this.packedAt(i);
       if (Number.isNaN(id)) continue;
       for (let h = hashNumber(id) & mask; ; h = (h + 1) & mask) {
         const row = slots[h] - 1;
-        if (row < 0 || ids[row] === id) {
+        if (row < 0 || this.packedAt(row) === id) {
           slots[h] = i + 1;
           break;
         }
@@ -101,7 +122,7 @@ export class PidColumn {
       if (Number.isNaN(packed)) return -1;
       for (let h = hashNumber(packed) & mask; ; h = (h + 1) & mask) {
         const row = slots[h] - 1;
-        if (row < 0 || ids[row] === packed) return row;
+        if (row < 0 || this.packedAt(row) === packed) return row;
       }
     };
   }
@@ -113,7 +134,11 @@ export class PidColumn {
       for (const [row, id] of this.other) if (id === pid) return row;
       return -1;
     }
-    return this.packed.indexOf(p);
+    const cell = idCell(p);
+    if (cell !== ID_ON_SIDE) return this.cells.indexOf(cell);
+    let first = -1;
+    for (const [row, packed] of this.big) if (packed === p && (first < 0 || row < first)) first = row;
+    return first;
   }
 }
 
@@ -122,7 +147,6 @@ export class ProcessTableBuilder {
   readonly table: ProcessTable;
   /** The texts of every text column, one code each: the rows hold codes. */
   private readonly texts = new BytesInterner(Infinity, Infinity);
-  private otherPids = new Map<number, string>();
 
   constructor(capacity = 256) {
     // One object literal with every column: an object given 20 properties one by one by name
@@ -132,7 +156,7 @@ export class ProcessTableBuilder {
     const values = this.texts.values;
     const text = () => new TextColumn(new Uint8Array(capacity), values);
     this.table = {
-      count: 0, pid: new PidColumn(new Float64Array(capacity), this.otherPids), state: text(), name: text(), spawnedAs: text(),
+      count: 0, pid: new PidColumn(new Uint32Array(capacity)), state: text(), name: text(), spawnedAs: text(),
       spawnedBy: text(), currentCall: text(), programCounter: text(), internalState: text(),
       messageQueueLength: num(), reductions: num(), memoryBytes: num(),
       memoryDerived: new Uint8Array(capacity), stackHeapBytes: num(), oldHeapBytes: num(), heapUnusedBytes: num(),
@@ -151,8 +175,7 @@ export class ProcessTableBuilder {
     const t = this.table;
     if (t.count === t.messageQueueLength.length) this.grow();
     const i = t.count++;
-    t.pid.packed[i] = packedPid;
-    if (Number.isNaN(packedPid)) this.otherPids.set(i, pidText);
+    t.pid.set(i, packedPid, pidText);
     return i;
   }
 
@@ -171,7 +194,8 @@ export class ProcessTableBuilder {
     for (const k of TEXT) t[k].codes.fill(0, 0, t.count);
     t.memoryDerived.fill(0, 0, t.count);
     t.count = 0;
-    this.otherPids.clear();
+    t.pid.big.clear();
+    t.pid.other.clear();
   }
 
   /**
@@ -199,8 +223,9 @@ export class ProcessTableBuilder {
         for (const [row, v] of p.numeric[k].big) col.set(at + row, v);
       }
       t.memoryDerived.set(p.memoryDerived, at);
-      t.pid.packed.set(p.pid.packed, at);
-      for (const [row, id] of p.pid.other) this.otherPids.set(at + row, id);
+      t.pid.cells.set(p.pid.cells, at);
+      for (const [row, packed] of p.pid.big) t.pid.big.set(at + row, packed);
+      for (const [row, id] of p.pid.other) t.pid.other.set(at + row, id);
       // The part's texts get this table's codes; the few distinct texts are interned once each.
       const remap = Int32Array.from(p.values, (v) => this.texts.codeOfText(v) + 1);
       const top = remap.reduce((m, c) => Math.max(m, c), 0);
@@ -225,7 +250,7 @@ export class ProcessTableBuilder {
     const n = t.count;
     for (const k of NUMERIC) t[k].cells = t[k].cells.subarray(0, n);
     t.memoryDerived = t.memoryDerived.subarray(0, n);
-    t.pid.packed = t.pid.packed.subarray(0, n);
+    t.pid.cells = t.pid.cells.subarray(0, n);
     for (const k of TEXT) t[k].codes = t[k].codes.subarray(0, n);
     return t;
   }
@@ -245,15 +270,15 @@ export class ProcessTableBuilder {
     // Every column is made before any is replaced: if one allocation fails (reserve asks for a
     // lot of address space), the table keeps one capacity for all its columns.
     const made = NUMERIC.map((k) => cellsLike(t[k].cells, n));
-    const pids = new Float64Array(n);
+    const pids = new Uint32Array(n);
     const codes = TEXT.map((k) => cellsLike(t[k].codes, n));
     const d = new Uint8Array(n);
     NUMERIC.forEach((k, j) => {
       made[j].set(t[k].cells.subarray(0, t.count));
       t[k].cells = made[j];
     });
-    pids.set(t.pid.packed.subarray(0, t.count));
-    t.pid.packed = pids;
+    pids.set(t.pid.cells.subarray(0, t.count));
+    t.pid.cells = pids;
     TEXT.forEach((k, j) => {
       codes[j].set(t[k].codes.subarray(0, t.count));
       t[k].codes = codes[j];
@@ -268,7 +293,7 @@ export function tableFromPart(p: ProcessTablePart): ProcessTable {
   const text = (k: TextColumnName) => new TextColumn(p.codes[k], p.values);
   const num = (k: NumericColumn) => new NumberColumn(p.numeric[k].cells, new Map(p.numeric[k].big));
   return {
-    count: p.count, pid: new PidColumn(p.pid.packed, new Map(p.pid.other)), state: text('state'), name: text('name'),
+    count: p.count, pid: new PidColumn(p.pid.cells, new Map(p.pid.big), new Map(p.pid.other)), state: text('state'), name: text('name'),
     spawnedAs: text('spawnedAs'), spawnedBy: text('spawnedBy'), currentCall: text('currentCall'),
     programCounter: text('programCounter'), internalState: text('internalState'),
     messageQueueLength: num('messageQueueLength'), reductions: num('reductions'), memoryBytes: num('memoryBytes'),
@@ -296,7 +321,8 @@ export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
     codes[k] = cut(t[k].codes);
   }
   const other = [...t.pid.other].filter(([row]) => row < n);
-  return { count: n, numeric, memoryDerived: cut(t.memoryDerived), pid: { packed: cut(t.pid.packed), other }, values: [...values], codes };
+  const big = [...t.pid.big].filter(([row]) => row < n);
+  return { count: n, numeric, memoryDerived: cut(t.memoryDerived), pid: { cells: cut(t.pid.cells), big, other }, values: [...values], codes };
 }
 
 /** A ProcessTableBuilder's rows in transferable form. */
@@ -305,8 +331,8 @@ export interface ProcessTablePart {
   /** Per column, the cells and the values that do not fit one (NumberColumn). */
   numeric: Record<NumericColumn, { cells: Cells; big: Array<[number, number]> }>;
   memoryDerived: Uint8Array;
-  /** Packed pids, and by row the ones that are not packed. */
-  pid: { packed: Float64Array; other: Array<[number, string]> };
+  /** PidColumn's cells, and by row its packed pids past 32 bits and the pids not packed. */
+  pid: { cells: Uint32Array; big: Array<[number, number]>; other: Array<[number, string]> };
   /** The distinct texts of every text column. */
   values: string[];
   /** Per column and row, 1 + the index of its text in `values` (0: not in the dump). */

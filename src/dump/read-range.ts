@@ -133,6 +133,6 @@ export function transferList(part: DumpPart): ArrayBuffer[] {
     d.index.tags.buffer, d.index.offsetLows.buffer, d.index.lengths.cells.buffer, d.index.ids.buffer,
     d.rows.memoryDerived.buffer, d.binaries.address.buffer, d.binaries.sizeBytes.cells.buffer, d.binaries.cpRow.buffer, d.binaries.cpOffset.buffer,
     ...Object.values(d.rows.numeric).map((a) => a.cells.buffer),
-    d.rows.pid.packed.buffer, ...Object.values(d.rows.codes).map((c) => c.buffer),
+    d.rows.pid.cells.buffer, ...Object.values(d.rows.codes).map((c) => c.buffer),
   ] as ArrayBuffer[];
 }

@@ -3,7 +3,7 @@ import { cellsLike, NumberColumn, type Cells } from './columns.js';
 import type { SectionRef } from './types.js';
 
 /** The id cell of a pid that does not fit 32 bits (see idCell): its packed pid is on the side. */
-const ID_ON_SIDE = 0xffffffff;
+export const ID_ON_SIDE = 0xffffffff;
 const GiB4 = 2 ** 32;
 
 /**

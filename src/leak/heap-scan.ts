@@ -78,14 +78,14 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   let finder: ((packed: number) => number) | undefined;
   let nextRow = 0;
   const rowOfPacked = (packed: number): number => {
-    if (nextRow < n && p.pid.packed[nextRow] === packed) return nextRow++;
+    if (nextRow < n && p.pid.packedAt(nextRow) === packed) return nextRow++;
     finder ??= p.pid.rowFinder();
     const row = finder(packed);
     if (row >= 0) nextRow = row + 1;
     return row;
   };
   const otherRowOf = new Map<string, number>();
-  for (const [row, id] of p.pid.other) if (row < n && Number.isNaN(p.pid.packed[row])) otherRowOf.set(id, row);
+  for (const [row, id] of p.pid.other) if (row < n && Number.isNaN(p.pid.packedAt(row))) otherRowOf.set(id, row);
 
   // address -> binary number; addresses without a =binary section get numbers after the known ones
   const lookup = binaryLookup(bins);
@@ -167,8 +167,17 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     // closure per section.
     let s = -1;
     let row = -1;
+    // A heap refers to its binaries mostly in the dump's order of them (a mailbox of 3,000,000
+    // messages, each with its binary): the binary after the last one found is tried inline first.
+    const addresses = bins.address;
+    let nextBin = 0;
     const visit = (address: number, kind: 'c' | 's'): void => {
-      let b = binOf(address);
+      let b: number | undefined;
+      if (nextBin < known && addresses[nextBin] === address) b = nextBin++;
+      else {
+        b = binOf(address);
+        if (b !== undefined && b < known) nextBin = b + 1;
+      }
       if (b === undefined) {
         if (kind === 's') return; // a sub binary of a heap object of this process
         b = known + extra++;

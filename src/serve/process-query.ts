@@ -131,7 +131,7 @@ function textRanks(values: readonly string[]): Uint32Array {
  * pids, but needs 53 bits, so rows are keyed by its rank instead; unpacked pids come last.
  */
 function pidRanks(t: ProcessTable): (row: number) => number {
-  const packed = t.pid.packed;
+  const packed = Float64Array.from({ length: t.count }, (_, i) => t.pid.packedAt(i));
   const sorted = Float64Array.from(packed).sort();
   return (row) => {
     const p = packed[row];

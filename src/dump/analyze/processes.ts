@@ -136,9 +136,8 @@ function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i
     const h = hashNumber(packed) & 0xffff;
     bits[h >>> 3] |= 1 << (h & 7);
   }
-  const ids = p.pid.packed;
   return (i) => {
-    const packed = ids[i];
+    const packed = p.pid.packedAt(i);
     if (Number.isNaN(packed)) return details.get(p.pid.at(i));
     const h = hashNumber(packed) & 0xffff;
     return (bits[h >>> 3] & (1 << (h & 7))) === 0 ? undefined : byPacked.get(packed);
