@@ -8,14 +8,14 @@
  * under CI=true).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDump, releaseSpool, type Dump } from '../src/dump/index.js';
 import { triageDump } from '../src/usecases/triage.js';
-import { detectCompression } from '../src/dump/compression.js';
+import { detectCompression, gunzipToFile } from '../src/dump/compression.js';
 import { procsReport } from '../src/usecases/procs.js';
 import { decodeProcess } from '../src/dump/terms/index.js';
 import { allocatorModelFromDump, summarizeByType } from '../src/alloc/index.js';
@@ -131,19 +131,24 @@ describe('truncated and damaged compressed dumps', () => {
   /** What the system's decompressor makes of a file (zcat, zstdcat, xzcat print what they decode). */
   const toolOutput = (form: Form, file: string) => spawnSync(form === 'gzip' ? 'gzip' : form, ['-dc', file], { maxBuffer: 1 << 30 }).stdout;
 
-  /** The zstd cases once more with fzstd, as on a host without the zstd program. */
+  /**
+   * The zstd cases once more with fzstd, as on a host without the zstd program; the gzip ones once
+   * more through node:zlib's stream, as on a Node whose zlib handle the gunzip worker cannot use.
+   */
   const withJsZstd = (form: Form, run: () => Promise<void>) => async () => {
-    if (form !== 'zstd') return run();
-    process.env.BEAMSCOPE_ZSTD = 'js';
+    if (form === 'xz') return run();
+    const key = form === 'zstd' ? 'BEAMSCOPE_ZSTD' : 'BEAMSCOPE_GZIP';
+    process.env[key] = form === 'zstd' ? 'js' : 'stream';
     try {
       await run();
     } finally {
-      delete process.env.BEAMSCOPE_ZSTD;
+      delete process.env[key];
     }
   };
-  const jsForms: Array<[Form, string]> = FORMS.flatMap((f): Array<[Form, string]> => (f === 'zstd' ? [[f, 'zstd program'], [f, 'fzstd']] : [[f, f]]));
+  const jsForms: Array<[Form, string]> = FORMS.flatMap((f): Array<[Form, string]> =>
+    f === 'zstd' ? [[f, 'zstd program'], [f, 'fzstd']] : f === 'gzip' ? [[f, 'gzip worker'], [f, 'gzip stream']] : [[f, f]]);
   for (const [form, label] of jsForms) {
-    const js = label === 'fzstd';
+    const js = label === 'fzstd' || label === 'gzip stream';
     it(`${label}: cut in the middle, read as far as the data goes, the truncation reported`, async () => (js ? withJsZstd(form, cutCase(form)) : cutCase(form))(), 60_000);
     it(`${label}: damaged in the middle, read up to the damage, never a crash`, async () => (js ? withJsZstd(form, damagedCase(form)) : damagedCase(form))(), 60_000);
   }
@@ -212,6 +217,108 @@ describe('truncated and damaged compressed dumps', () => {
     for (const form of FORMS) {
       await expect(readSpooled(compress(notDump, form))).rejects.toThrow(/not an Erlang crash dump/);
     }
+  });
+});
+
+/** What gunzipToFile writes into a new file, and how it ended. */
+async function inflateToFile(file: string) {
+  const out = join(tmp, `out-${basename(file)}`);
+  const fd = openSync(out, 'w+');
+  try {
+    const w = await gunzipToFile(file, fd);
+    // On the Node versions this package supports the worker can use zlib's handle: a Node that
+    // changed it would fall back to the stream, slower and bigger, so this says so.
+    expect(w, 'the gunzip worker runs on this Node').toBeDefined();
+    return { end: await w!.exited, out: readFileSync(out) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('gzip inflated into the spool by a worker thread', () => {
+  const plain = FIXTURES.mailbox;
+  const bytes = readFileSync(plain);
+  const gzipDc = (file: string) => spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 30 }).stdout;
+
+  it('writes what gzip -d writes: one member, several, trailing zeros', async () => {
+    const other = readFileSync(FIXTURES.many);
+    const cases: Array<[string, Buffer]> = [
+      ['one.gz', gzipSync(bytes, { level: 1 })],
+      ['two.gz', Buffer.concat([gzipSync(bytes, { level: 6 }), gzipSync(other, { level: 1 })])],
+      ['padded.gz', Buffer.concat([gzipSync(bytes), Buffer.alloc(4096)])],
+    ];
+    for (const [name, data] of cases) {
+      const file = join(tmp, name);
+      writeFileSync(file, data);
+      const { end, out } = await inflateToFile(file);
+      expect(end, name).toEqual({});
+      expect(out.equals(gzipDc(file)), name).toBe(true);
+    }
+  });
+
+  it('a gzip whose only defect is its trailer is read whole into the spool, the defect noted (worker and stream)', async () => {
+    const want = commands(await readDump(plain));
+    for (const at of [8, 1]) {
+      const b = Buffer.from(gzipSync(bytes, { level: 1 }));
+      b[b.length - at] ^= 0xff;
+      const file = join(tmp, `trailer-${at}.gz`);
+      writeFileSync(file, b);
+      const { end, out } = await inflateToFile(file);
+      expect(end.error).toBeUndefined();
+      expect(end.trailerError).toMatch(/^gzip: incorrect (data|length) check$/);
+      expect(out.equals(bytes)).toBe(true);
+      for (const how of ['worker', 'stream']) {
+        if (how === 'stream') process.env.BEAMSCOPE_GZIP = 'stream';
+        try {
+          const dump = await readSpooled(file);
+          expect(dump.truncation.truncated, how).toBe(false);
+          expect(dump.truncation.compressedTrailerError, how).toBe(end.trailerError);
+          // All the same but the triage's word on the trailer.
+          const got = commands(dump);
+          const triage = got.triage as { findings: Array<{ id: string }>; truncation: Record<string, unknown> };
+          expect(triage.findings.map((f) => f.id), how).toContain('dump.gzip-trailer');
+          triage.findings = triage.findings.filter((f) => f.id !== 'dump.gzip-trailer');
+          delete triage.truncation.compressedTrailerError;
+          expect(got, how).toEqual(want);
+        } finally {
+          delete process.env.BEAMSCOPE_GZIP;
+        }
+      }
+    }
+  });
+
+  it('every command through the stream, as on a Node whose zlib the worker cannot use', async () => {
+    const packed = compress(plain, 'gzip');
+    process.env.BEAMSCOPE_GZIP = 'stream';
+    try {
+      expect(await gunzipToFile(packed, 0)).toBeUndefined();
+      expect(commands(await readSpooled(packed))).toEqual(commands(await readDump(plain)));
+    } finally {
+      delete process.env.BEAMSCOPE_GZIP;
+    }
+  });
+
+});
+
+describe('the gzip worker on bad input and a full disk', () => {
+  it('a file that cannot take the output: the worker says so', async () => {
+    const packed = compress(FIXTURES.mailbox, 'gzip');
+    const full = openSync('/dev/full', 'w');
+    try {
+      const w = await gunzipToFile(packed, full);
+      expect(await w!.exited).toEqual({ writeFailed: 'ENOSPC' });
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('not gzip data after a gzip header: one line, nothing written', async () => {
+    const file = join(tmp, 'garbage.gz');
+    writeFileSync(file, Buffer.concat([gzipSync(Buffer.alloc(0)).subarray(0, 10), Buffer.alloc(1000, 0xff)]));
+    const { end, out } = await inflateToFile(file);
+    expect(end.error?.message).toMatch(/^gzip: invalid/);
+    expect(end.error?.message.split('\n')).toHaveLength(1);
+    expect(out.length).toBe(0);
   });
 });
 

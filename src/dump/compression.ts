@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
@@ -116,12 +116,168 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
   return { exited, stop: () => { if (child.exitCode === null) child.kill(); } };
 }
 
-export interface ZstdToFile {
-  exited: Promise<ZstdExit>;
-  /** Stops the program (the read was given up). */
+/** A decompressor writing a dump's decompressed bytes into its spool file, in order. */
+export interface ToFile {
+  exited: Promise<ToFileExit>;
+  /** Stops it (the read was given up). */
   stop(): void;
 }
-export interface ZstdExit { error?: DecompressError; writeFailed?: string }
+/**
+ * How a decompressor writing into a file ended: `error` where the compressed data stops or is
+ * damaged (the bytes before it are written), `trailerError` when only a gzip trailer was wrong (all
+ * of the data is written), `writeFailed` when the file could not take its output.
+ */
+export interface ToFileExit { error?: DecompressError; trailerError?: string; writeFailed?: string }
+/** The zstd program's: one kind of ToFile. */
+export type ZstdToFile = ToFile;
+export type ZstdExit = ToFileExit;
+
+/**
+ * A gzip file inflated on a worker thread straight into the open file `fd` (the spool: spool.ts),
+ * where the reader reads it as it grows (growing.ts), as the zstd program's output is: no
+ * decompressed byte passes through this thread's memory. Undefined when this Node's zlib lacks
+ * what the worker needs (see GUNZIP_WORKER) or BEAMSCOPE_GZIP=stream: readStream does it then.
+ *
+ * Why not node:zlib's stream, on this thread or a worker: it hands out each output chunk as a new
+ * Buffer, and V8 frees the dead ones only when their external memory (about 35 MB of them) brings
+ * on a full collection, which leaves the C allocator's heap that much bigger (class a's gzip,
+ * 813 MB: triage peaked at 179-188 MB, against 137 MB for the plain file). The worker inflates
+ * into one buffer, over and over, through the zlib handle's writeSync, as zlib.gunzipSync does.
+ */
+export async function gunzipToFile(path: string, fd: number): Promise<ToFile | undefined> {
+  if (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable()) return undefined;
+  // Where the deflate data starts: a member whose trailer alone is wrong is inflated again from
+  // there without the gzip wrapper (see GUNZIP_WORKER).
+  const head = Buffer.alloc(64 << 10);
+  const input = openSync(path, 'r');
+  let rawStart: number;
+  try {
+    rawStart = gzipHeaderLength(head.subarray(0, readSync(input, head, 0, head.length, 0)));
+  } finally {
+    closeSync(input);
+  }
+  // The smallest young generation: the worker makes a few objects per megabyte.
+  const worker = new Worker(GUNZIP_WORKER, { eval: true, workerData: { path, fd, rawStart }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+  let last: GunzipMsg | undefined;
+  worker.on('message', (m: GunzipMsg) => { last = m; });
+  const exited = new Promise<ToFileExit>((resolve) => {
+    let crashed: Error | undefined;
+    worker.once('error', (e) => { crashed = e; });
+    worker.once('exit', () => {
+      const m = last ?? { error: { message: crashed?.message ?? 'the decompressing thread stopped' } };
+      if (m.writeFailed) return resolve({ writeFailed: m.writeFailed });
+      const error = m.error ? describe('gzip', Object.assign(new Error(m.error.message), { code: m.error.code })) : undefined;
+      const trailerError = m.trailer ? describe('gzip', new Error(m.trailer.message)).message : undefined;
+      resolve({ ...(error ? { error } : {}), ...(trailerError ? { trailerError } : {}) });
+    });
+  });
+  return { exited, stop: () => void worker.terminate() };
+}
+
+/** What the gunzip worker says when it is done: nothing when all went well. */
+interface GunzipMsg { error?: { message: string; code?: unknown }; trailer?: { message: string }; writeFailed?: string }
+
+/**
+ * The zlib handle's synchronous write into a buffer of the caller's (as zlib.*Sync use it), and its
+ * results array: not documented, so checked before use, with the stream as the fallback.
+ */
+function zlibHandleUsable(): boolean {
+  const z = zlib.createGunzip() as unknown as { _handle?: { writeSync?: unknown; onerror?: unknown }; _writeState?: unknown; close(): void };
+  const ok = typeof z._handle?.writeSync === 'function' && 'onerror' in z._handle && z._writeState instanceof Uint32Array;
+  z.close();
+  return ok;
+}
+
+// The worker's code (CommonJS, run with eval: the CLI is one bundled file). It reads the file 1 MiB
+// at a time and inflates into one 256 KiB buffer, writing each fill to the spool at its place.
+// zlib reports an error through the handle's onerror, during writeSync; the results of the call
+// that failed are not reported, so its output is not written (as the stream drops it).
+const GUNZIP_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const { Z_NO_FLUSH, Z_FINISH } = zlib.constants;
+const input = Buffer.allocUnsafe(1 << 20);
+const out = Buffer.allocUnsafe(256 << 10);
+let pos = 0;
+
+// Inflates the file from byte 'from' through 'z', writing its output from byte 'skip' on: the zlib
+// error it stopped at, if any, and the bytes of output.
+function inflate(z, from, skip) {
+  const h = z._handle, state = z._writeState;
+  let failed;
+  h.onerror = (message, errno, code) => { failed = { message, code }; };
+  const fd = fs.openSync(workerData.path, 'r');
+  let seen = 0;
+  try {
+    for (let at = from; ; ) {
+      const n = fs.readSync(fd, input, 0, input.length, at);
+      at += n;
+      let off = 0, avail = n;
+      for (;;) {
+        h.writeSync(n === 0 ? Z_FINISH : Z_NO_FLUSH, input, off, avail, out, 0, out.length);
+        if (failed) return { failed, seen };
+        const left = state[0], have = out.length - left;
+        const cut = Math.min(have, Math.max(0, skip - seen));
+        seen += have;
+        if (cut < have) put(out.subarray(cut, have));
+        off += avail - state[1];
+        avail = state[1];
+        if (left !== 0) break;
+      }
+      if (n === 0) return { seen };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function put(b) {
+  for (let o = 0; o < b.length; ) {
+    try {
+      o += fs.writeSync(workerData.fd, b, o, b.length - o, pos + o);
+    } catch (e) {
+      throw Object.assign(new Error(e.code || e.message), { writeFailed: true });
+    }
+  }
+  pos += b.length;
+}
+
+try {
+  const error = inflate(zlib.createGunzip(), 0, 0).failed;
+  if (error && /incorrect (data|length) check/.test(error.message) && workerData.rawStart >= 0) {
+    // Only the trailer (CRC-32, length) is wrong, and the output of the call that said so was not
+    // written: the deflate data once more without the gzip wrapper, the bytes written skipped, to
+    // its end, as zcat does.
+    const written = pos;
+    const again = inflate(zlib.createInflateRaw(), workerData.rawStart, written);
+    parentPort.postMessage(again.failed || again.seen < written ? { error } : { trailer: error });
+  } else {
+    parentPort.postMessage(error ? { error } : {});
+  }
+} catch (e) {
+  parentPort.postMessage(e.writeFailed ? { writeFailed: e.message } : { error: { message: String(e && e.message || e), code: e && e.code } });
+}
+`;
+
+/** Bytes of a gzip member header (RFC 1952 section 2.3), or -1 when it is not one. */
+export function gzipHeaderLength(h: Buffer): number {
+  if (h.length < 10 || h[0] !== 0x1f || h[1] !== 0x8b || h[2] !== 8) return -1;
+  const flags = h[3];
+  let at = 10;
+  if (flags & 4) {
+    if (at + 2 > h.length) return -1;
+    at += 2 + h.readUInt16LE(at);
+  }
+  for (const bit of [8, 16]) {
+    if (!(flags & bit)) continue;
+    const z = h.indexOf(0, at);
+    if (z < 0) return -1;
+    at = z + 1;
+  }
+  if (flags & 2) at += 2;
+  return at <= h.length ? at : -1;
+}
 
 /**
  * The zstd program to run: `zstd` from the PATH, or what BEAMSCOPE_ZSTD names; undefined for
