@@ -4,7 +4,7 @@ import type { SectionRef } from './types.js';
 
 /** The id cell of a pid that does not fit 32 bits (see idCell): its packed pid is on the side. */
 export const ID_ON_SIDE = 0xffffffff;
-const GiB4 = 2 ** 32;
+const FOUR_GIB = 2 ** 32;
 
 /**
  * Where every section of a dump lies, in typed arrays so that millions of sections cost about
@@ -87,7 +87,7 @@ export class SectionIndex {
   }
 
   private setOffset(i: number, offset: number): void {
-    this.runFrom(i, Math.floor(offset / GiB4));
+    this.runFrom(i, Math.floor(offset / FOUR_GIB));
     this.offsetLows[i] = offset >>> 0;
   }
 
@@ -106,7 +106,7 @@ export class SectionIndex {
   /** The body offset of row i. */
   private offsetAt(i: number): number {
     const starts = this.runStarts;
-    if (starts.length === 1) return this.runHighs[0] * GiB4 + this.offsetLows[i];
+    if (starts.length === 1) return this.runHighs[0] * FOUR_GIB + this.offsetLows[i];
     // The last run starting at or before i: a few runs, found by halves.
     let lo = 0;
     let hi = starts.length - 1;
@@ -115,7 +115,7 @@ export class SectionIndex {
       if (starts[mid] <= i) lo = mid;
       else hi = mid - 1;
     }
-    return this.runHighs[lo] * GiB4 + this.offsetLows[i];
+    return this.runHighs[lo] * FOUR_GIB + this.offsetLows[i];
   }
 
   /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
