@@ -255,7 +255,7 @@ export class DumpBuilder implements ScanSink {
       // `=binary:` then 1 to 13 hex digits (parseHexExact's bound) and the line end.
       let q = p + 8;
       let a = 0;
-      for (let d = 0; q < end && q - p < 21 && (d = HEX[buf[q]]) >= 0; q++) a = a * 16 + d;
+      for (; q < end && q - p < 21 && HEX[buf[q]] >= 0; q++) a = a * 16 + HEX[buf[q]];
       if (q === p + 8) break;
       if (q < end && buf[q] === 0x0d) q++;
       if (q >= end || buf[q] !== 0x0a) break;
@@ -263,7 +263,7 @@ export class DumpBuilder implements ScanSink {
       // `SIZE:` in hex, then the data to the line end.
       let r = body;
       let size = 0;
-      for (let d = 0; r < end && r - body < 14 && (d = HEX[buf[r]]) >= 0; r++) size = size * 16 + d;
+      for (; r < end && r - body < 14 && HEX[buf[r]] >= 0; r++) size = size * 16 + HEX[buf[r]];
       if (r === body || r - body > 13 || r >= end || buf[r] !== 0x3a) break;
       // The data is base64 (0.5 dumps) or hex (older ones) of SIZE bytes, so its line most likely
       // ends at a known place: checking there (and that a tag line follows) saves a native call
