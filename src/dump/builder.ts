@@ -69,6 +69,8 @@ for (const t of ['proc_heap', 'proc_stack', 'proc_messages', 'proc_dictionary', 
 const EARLY = new Uint8Array(TAG_LIST.length);
 for (const t of ['erl_crash_dump', 'scheduler', 'dirty_cpu_scheduler', 'dirty_io_scheduler', 'dirty_cpu_run_queue',
   'dirty_io_run_queue', 'memory', 'hash_table', 'index_table', 'allocated_areas', 'allocator', 'abort']) EARLY[CODE[t]] = 1;
+/** hexValue of every byte, as a table: `run` reads millions of addresses a digit at a time. */
+const HEX = Int8Array.from({ length: 256 }, (_, c) => hexValue(c));
 const NEWEST_ATOMS_KEPT = 20;
 const CORRUPT_EXAMPLES_KEPT = 20;
 const UNKNOWN_KEYS_KEPT = 200;
@@ -253,15 +255,15 @@ export class DumpBuilder implements ScanSink {
       // `=binary:` then 1 to 13 hex digits (parseHexExact's bound) and the line end.
       let q = p + 8;
       let a = 0;
-      for (let d = q < end ? hexValue(buf[q]) : -1; d >= 0 && q - p < 21; d = ++q < end ? hexValue(buf[q]) : -1) a = a * 16 + d;
-      if (q === p + 8 || q - p > 21) break;
+      for (; q < end && q - p < 21 && HEX[buf[q]] >= 0; q++) a = a * 16 + HEX[buf[q]];
+      if (q === p + 8) break;
       if (q < end && buf[q] === 0x0d) q++;
       if (q >= end || buf[q] !== 0x0a) break;
       const body = q + 1;
       // `SIZE:` in hex, then the data to the line end.
       let r = body;
       let size = 0;
-      for (let d = r < end ? hexValue(buf[r]) : -1; d >= 0 && r - body < 14; d = ++r < end ? hexValue(buf[r]) : -1) size = size * 16 + d;
+      for (; r < end && r - body < 14 && HEX[buf[r]] >= 0; r++) size = size * 16 + HEX[buf[r]];
       if (r === body || r - body > 13 || r >= end || buf[r] !== 0x3a) break;
       // The data is base64 (0.5 dumps) or hex (older ones) of SIZE bytes, so its line most likely
       // ends at a known place: checking there (and that a tag line follows) saves a native call

@@ -179,9 +179,11 @@ export class ProcessTableBuilder {
     return i;
   }
 
-  /** Sets a text cell of row i to the bytes [start, end). */
-  setText(col: TextColumnName, i: number, buf: Buffer, start: number, end: number): void {
-    this.table[col].setCode(i, this.texts.code(buf, start, end));
+  /** Sets a text cell of row i to the bytes [start, end); returns the text's code. */
+  setText(col: TextColumnName, i: number, buf: Buffer, start: number, end: number): number {
+    const code = this.texts.code(buf, start, end);
+    this.table[col].setCode(i, code);
+    return code;
   }
 
   /** Empties the table, keeping its arrays (a parallel-reader thread reuses one per range). */

@@ -16,6 +16,15 @@ export interface LineHandler {
   line(buf: Buffer, start: number, end: number, cut: boolean): void;
   /** When the handler wants no more lines of this section, it may return true from this. */
   done?(): boolean;
+  /**
+   * The bulk form of `line`, for the sections a big dump has millions of (`=proc`): takes the
+   * lines from `start` (a line start) of `buf` on, each exactly as `line` would, up to the first
+   * one that starts with '=' or does not end (LF) before `end`, and returns the start of the
+   * first line it left to the scanner (`start` when it took none). Reading a line's end as a
+   * by-product of parsing it spares the scanner's search and dispatch per line. A handler with
+   * `done` must not have it.
+   */
+  lines?(buf: Buffer, start: number, end: number): number;
 }
 
 export interface ScanSink {
@@ -157,7 +166,15 @@ export class DumpScanner {
           continue;
         }
       }
-      if (chunk[i] !== EQ && this.handler === null) {
+      const h = this.handler;
+      if (h !== null && h.lines !== undefined && chunk[i] !== EQ) {
+        const j = h.lines(chunk, i, n);
+        if (j > i) {
+          i = j;
+          continue;
+        }
+      }
+      if (chunk[i] !== EQ && h === null) {
         const j = this.nextTagLine(chunk, i);
         if (j >= 0) {
           i = j + 1;

@@ -1,6 +1,6 @@
 import { keyEnd, KeyMatcher, parseDecimal, valueStart } from '../bytes.js';
 import { unpackPid } from '../section-index.js';
-import type { NumberColumn, ProcessTableBuilder, TextColumnName } from '../process-table.js';
+import type { NumberColumn, NumericColumn, ProcessTableBuilder, TextColumn, TextColumnName } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
 import type { ParseContext } from './context.js';
 
@@ -22,6 +22,43 @@ const COUNT_MAX = 2 ** 40;
 const WORDS_MAX = 2 ** 47;
 /** The "key" before a section's first line, for the follow table. */
 const FIRST = KEYS.length;
+const NL = 0x0a;
+const CR = 0x0d;
+const EQ = 0x3d;
+
+/**
+ * The keys whose value is a count or size: its column, the bound `checked` holds it to, and
+ * whether it is in words (the column keeps bytes).
+ */
+interface NumberKey { column: NumericColumn; max: number; words: boolean }
+const NUMBER_KEYS: Array<NumberKey | undefined> = new Array(KEYS.length).fill(undefined);
+NUMBER_KEYS[K.MsgQ] = { column: 'messageQueueLength', max: COUNT_MAX, words: false };
+NUMBER_KEYS[K.HeapFrags] = { column: 'heapFragments', max: COUNT_MAX, words: false };
+NUMBER_KEYS[K.HeapFragData] = { column: 'heapFragmentBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.Reductions] = { column: 'reductions', max: Infinity, words: false };
+NUMBER_KEYS[K.StackHeap] = { column: 'stackHeapBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.OldHeap] = { column: 'oldHeapBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.HeapUnused] = { column: 'heapUnusedBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.OldHeapUnused] = { column: 'oldHeapUnusedBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.BinVHeap] = { column: 'binVHeapBytes', max: WORDS_MAX, words: true };
+NUMBER_KEYS[K.OldBinVHeap] = { column: 'oldBinVHeapBytes', max: WORDS_MAX, words: true };
+// Already bytes (dump 0.2+).
+NUMBER_KEYS[K.Memory] = { column: 'memoryBytes', max: WORDS_MAX * 8, words: false };
+
+/** The keys whose value value() makes a text cell of, from the value's bytes alone, and that cell's column. */
+const TEXT_KEYS: Array<TextColumnName | undefined> = new Array(KEYS.length).fill(undefined);
+TEXT_KEYS[K.State] = 'state';
+TEXT_KEYS[K.Name] = 'name';
+TEXT_KEYS[K.SpawnedAs] = 'spawnedAs';
+TEXT_KEYS[K.SpawnedBy] = 'spawnedBy';
+TEXT_KEYS[K.InternalState] = 'internalState';
+TEXT_KEYS[K.ProgramCounter] = 'programCounter';
+TEXT_KEYS[K.CurrentCall] = 'currentCall';
+TEXT_KEYS[K.LastScheduled] = 'currentCall';
+/** Longer text values are not remembered by `lines` (they are rare, and each key keeps room for them). */
+const MEMO_BYTES = 128;
+/** Values remembered per text key. */
+const MEMO_SLOTS = 4;
 
 
 /**
@@ -46,6 +83,23 @@ export class ProcParser implements LineHandler {
   /** The section's pid, packed (packPid), and as text when it could not be packed. */
   private packedPid = NaN;
   private pidText = '';
+  /** The numeric column of each key in NUMBER_KEYS (the table's column objects stay for good). */
+  private readonly numberColumns: Array<NumberColumn | undefined>;
+  /** The text column of each key in TEXT_KEYS. */
+  private readonly textColumns: Array<TextColumn | undefined>;
+  /**
+   * Per text key, the last MEMO_SLOTS values `lines` saw and the codes they set: most processes of
+   * a big dump share their state, initial call, function and internal state with one of the
+   * processes just before (the bench's class b alternates two functions), and one comparison
+   * with such a value both recognises it and finds the line's end, where the
+   * interner would hash the bytes and compare them again after the scanner searched for the end.
+   * A value's code depends on its bytes alone, so the same bytes may take the same code.
+   */
+  private readonly memo = new Uint8Array(KEYS.length * MEMO_SLOTS * MEMO_BYTES);
+  private readonly memoLength = new Int32Array(KEYS.length * MEMO_SLOTS).fill(-1);
+  private readonly memoCode = new Int32Array(KEYS.length * MEMO_SLOTS);
+  /** The slot of each key that the next value to remember takes. */
+  private readonly memoNext = new Uint8Array(KEYS.length);
 
   /**
    * A count or size as the VM can write it, else NaN, noted as corrupt: not negative, counts under
@@ -58,7 +112,10 @@ export class ProcParser implements LineHandler {
     return NaN;
   }
 
-  constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {}
+  constructor(private readonly rows: ProcessTableBuilder, private readonly ctx: ParseContext) {
+    this.numberColumns = NUMBER_KEYS.map((n) => (n ? rows.table[n.column] : undefined));
+    this.textColumns = TEXT_KEYS.map((c) => (c ? rows.table[c] : undefined));
+  }
 
   /** Moves to a new row, for the pid packed by packPid (`pidText` is read only when that is NaN). */
   begin(packedPid: number, pidText: string): this {
@@ -93,31 +150,120 @@ export class ProcParser implements LineHandler {
     if (k >= 0 && end > start) this.ctx.unknownKey('proc', buf.toString('latin1', start, k));
   }
 
-  private value(id: number, buf: Buffer, v: number, end: number): void {
+  /**
+   * The lines of this section from `start` of `buf` on, each as line() would take it, up to the
+   * first that starts with '=' or does not end before `end` (LineHandler.lines). A line whose key
+   * is the one that followed the key before (see `follow`) and whose value is plain (digits, or
+   * the text the line of this key had last time) is read here, its end found as the value is;
+   * any other line's end is searched for and the line handed to line() itself.
+   */
+  lines(buf: Buffer, start: number, end: number): number {
+    let p = start;
+    while (p < end && buf[p] !== EQ) {
+      const guess = this.follow[this.prev];
+      // The bound is the chunk's end, not the line's: a key has no line end in it, so it matches
+      // exactly where line() would match it in the line (and where the key ends the line, it
+      // does not match here, and line() takes it).
+      const c = guess >= 0 ? matcher.keyEndIf(guess, buf, p, end) : -1;
+      if (c >= 0) {
+        const v = valueStart(buf, c, end);
+        const next = NUMBER_KEYS[guess] !== undefined ? this.plainNumber(guess, buf, v, end)
+          : TEXT_KEYS[guess] !== undefined ? this.rememberedText(guess, buf, v, end) : -1;
+        if (next >= 0) {
+          this.prev = guess;
+          p = next;
+          continue;
+        }
+      }
+      const nl = buf.indexOf(NL, p);
+      if (nl < 0 || nl >= end) break;
+      // As the scanner hands a line over: without its LF, and without one CR before it.
+      this.line(buf, p, nl > p && buf[nl - 1] === CR ? nl - 1 : nl);
+      p = nl + 1;
+    }
+    return p;
+  }
+
+  /**
+   * A value of a NUMBER_KEYS key at v that is digits up to the line end and within its bound:
+   * set, as value() would set it; returns the next line's start. -1 for any other value.
+   */
+  private plainNumber(id: number, buf: Buffer, v: number, end: number): number {
+    let n = 0;
+    let q = v;
+    for (; q < end; q++) {
+      const d = buf[q] - 0x30;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (q === v || q >= end) return -1;
+    const e = buf[q] === CR ? q + 1 : q;
+    const key = NUMBER_KEYS[id]!;
+    if (e >= end || buf[e] !== NL || !(n < key.max)) return -1;
+    this.numberColumns[id]!.set(this.i, key.words ? n * this.ws : n);
+    return e + 1;
+  }
+
+  /**
+   * A value of a TEXT_KEYS key at v: when it is the one this key had last time, its code is set
+   * at once; else the line's end is searched for, value() sets the cell and the value is
+   * remembered. Returns the next line's start, -1 when the line does not end before `end`.
+   */
+  private rememberedText(id: number, buf: Buffer, v: number, end: number): number {
+    const m = this.memo;
+    for (let slot = id * MEMO_SLOTS; slot < (id + 1) * MEMO_SLOTS; slot++) {
+      const len = this.memoLength[slot];
+      if (len < 0 || v + len >= end) continue;
+      const at = slot * MEMO_BYTES;
+      let k = 0;
+      while (k < len && buf[v + k] === m[at + k]) k++;
+      if (k < len) continue;
+      // Remembered values never end with CR, so a CR after one is the line's (see below).
+      const e = buf[v + len] === CR ? v + len + 1 : v + len;
+      if (e < end && buf[e] === NL) {
+        this.textColumns[id]!.setCode(this.i, this.memoCode[slot]);
+        return e + 1;
+      }
+    }
+    const nl = buf.indexOf(NL, v);
+    if (nl < 0 || nl >= end) return -1;
+    const lineEnd = nl > v && buf[nl - 1] === CR ? nl - 1 : nl;
+    const code = this.value(id, buf, v, lineEnd);
+    // A value that ends with CR (the line ended CR CR LF) is not remembered: the same bytes
+    // before a plain LF would be a shorter value (the scanner drops one CR).
+    if (code >= 0 && lineEnd - v <= MEMO_BYTES && !(lineEnd > v && buf[lineEnd - 1] === CR)) {
+      // The slots of a key are taken in turn: the oldest value goes.
+      const slot = id * MEMO_SLOTS + this.memoNext[id];
+      this.memoNext[id] = (this.memoNext[id] + 1) % MEMO_SLOTS;
+      // A loop, not buf.copy: values are short, and a native call costs more.
+      for (let k = 0, at = slot * MEMO_BYTES; k < lineEnd - v; k++) m[at + k] = buf[v + k];
+      this.memoLength[slot] = lineEnd - v;
+      this.memoCode[slot] = code;
+    }
+    return nl + 1;
+  }
+
+  /** Reads the value of key `id` at [v, end) into the row; for a text key, returns the code set (else -1). */
+  private value(id: number, buf: Buffer, v: number, end: number): number {
     const { rows, i, ws } = this;
     const t = rows.table;
+    const num = NUMBER_KEYS[id];
+    if (num !== undefined) {
+      const n = this.checked(buf, v, end, num.max, KEYS[id]);
+      this.numberColumns[id]!.set(i, num.words ? n * ws : n);
+      return -1;
+    }
     switch (id) {
-      case K.State: rows.setText('state', i, buf, v, end); break;
-      case K.Name: if (end > v) rows.setText('name', i, buf, v, end); break;
-      case K.SpawnedAs: rows.setText('spawnedAs', i, buf, v, end); break;
-      case K.SpawnedBy: if (end > v && buf[v] !== 0x5b) rows.setText('spawnedBy', i, buf, v, end); break;
-      case K.MsgQ: t.messageQueueLength.set(i, this.checked(buf, v, end, COUNT_MAX, 'Message queue length')); break;
-      case K.HeapFrags: t.heapFragments.set(i, this.checked(buf, v, end, COUNT_MAX, 'Number of heap fragments')); break;
-      case K.HeapFragData: t.heapFragmentBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap fragment data') * ws); break;
-      case K.LinkList: countLinks(buf, v, end, t, i); break;
-      case K.Reductions: t.reductions.set(i, this.checked(buf, v, end, Infinity, 'Reductions')); break;
-      case K.StackHeap: t.stackHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Stack+heap') * ws); break;
-      case K.OldHeap: t.oldHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap') * ws); break;
-      case K.HeapUnused: t.heapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'Heap unused') * ws); break;
-      case K.OldHeapUnused: t.oldHeapUnusedBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldHeap unused') * ws); break;
-      case K.BinVHeap: t.binVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'BinVHeap') * ws); break;
-      case K.OldBinVHeap: t.oldBinVHeapBytes.set(i, this.checked(buf, v, end, WORDS_MAX, 'OldBinVHeap') * ws); break;
-      case K.Memory: t.memoryBytes.set(i, this.checked(buf, v, end, WORDS_MAX * 8, 'Memory')); break;
-      case K.ProgramCounter: setFunction(rows, 'programCounter', i, buf, v, end); break;
-      case K.InternalState: rows.setText('internalState', i, buf, v, end); break;
+      case K.State: return rows.setText('state', i, buf, v, end);
+      case K.Name: return end > v ? rows.setText('name', i, buf, v, end) : -1;
+      case K.SpawnedAs: return rows.setText('spawnedAs', i, buf, v, end);
+      case K.SpawnedBy: return end > v && buf[v] !== 0x5b ? rows.setText('spawnedBy', i, buf, v, end) : -1;
+      case K.LinkList: countLinks(buf, v, end, t, i); return -1;
+      case K.ProgramCounter: return setFunction(rows, 'programCounter', i, buf, v, end);
+      case K.InternalState: return rows.setText('internalState', i, buf, v, end);
       case K.CurrentCall:
-      case K.LastScheduled: setFunction(rows, 'currentCall', i, buf, v, end); break;
-      default: break; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
+      case K.LastScheduled: return setFunction(rows, 'currentCall', i, buf, v, end);
+      default: return -1; // known keys we do not keep (Started, CP, raw heap pointers of Garbing processes)
     }
   }
 
@@ -147,8 +293,11 @@ function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
   return true;
 }
 
-/** Sets a cell to the function in `0x00007f98aaf926f4 (mkdump:sink/0 + 68)`: `mkdump:sink/0`, read from the bytes. */
-function setFunction(rows: ProcessTableBuilder, col: TextColumnName, i: number, buf: Buffer, start: number, end: number): void {
+/**
+ * Sets a cell to the function in `0x00007f98aaf926f4 (mkdump:sink/0 + 68)`: `mkdump:sink/0`, read from the bytes.
+ * Returns the text's code.
+ */
+function setFunction(rows: ProcessTableBuilder, col: TextColumnName, i: number, buf: Buffer, start: number, end: number): number {
   if (buf[end - 1] !== 0x29 /* ) */) return rows.setText(col, i, buf, start, end);
   // Usually "0x" and 16 hex digits, then " (": found without scanning the name (twice a process).
   let open = start + 19;
@@ -162,7 +311,7 @@ function setFunction(rows: ProcessTableBuilder, col: TextColumnName, i: number, 
   let p = end - 2;
   while (p > open && buf[p] >= 0x30 && buf[p] <= 0x39) p--;
   if (p < end - 2 && p - 2 > open && buf[p] === 0x20 && buf[p - 1] === 0x2b && buf[p - 2] === 0x20) close = p - 2;
-  rows.setText(col, i, buf, open + 1, close);
+  return rows.setText(col, i, buf, open + 1, close);
 }
 
 /** "0x00007f98aaf926f4 (mkdump:sink/0 + 68)" -> "mkdump:sink/0"; other text is kept as it is. */
