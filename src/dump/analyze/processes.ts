@@ -1,4 +1,5 @@
 import { hashNumber } from '../bytes.js';
+import { topOf } from '../columns.js';
 import { packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
@@ -92,30 +93,61 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     const cache = byCode[kind];
     return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
   };
+  /** Per name code: its pattern when several processes share it, else null (asked once per code). */
+  const sharedOf: Array<string | null | undefined> = [];
+  const sharedPattern = (code: number): string | null => {
+    let shared = sharedOf[code];
+    if (shared === undefined) {
+      const candidate = patternFor(code);
+      shared = sharedOf[code] = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : null;
+    }
+    return shared;
+  };
+  // The numbers straight from the columns' cells, as `at(i) || 0` reads them: five method calls
+  // per row were most of this loop before it was compiled (a triage runs it once).
+  const mem = p.memoryBytes;
+  const queue = p.messageQueueLength;
+  const reds = p.reductions;
+  const bin = p.binVHeapBytes;
+  const oldBin = p.oldBinVHeapBytes;
+  const memCells = mem.cells, queueCells = queue.cells, redsCells = reds.cells, binCells = bin.cells, oldBinCells = oldBin.cells;
+  const memTop = topOf(memCells), queueTop = topOf(queueCells), redsTop = topOf(redsCells), binTop = topOf(binCells), oldBinTop = topOf(oldBinCells);
+  const spawnedCodes = p.spawnedAs.codes;
+  const spawnedTexts = p.spawnedAs.values;
+  const initialByCode = byCode['initial-call'];
   for (let i = 0; i < p.count; i++) {
     const nameCode = nameCodes[i];
-    const candidate = nameCode === 0 ? null : patternFor(nameCode);
-    const pattern = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
+    const pattern = nameCode === 0 ? null : sharedPattern(nameCode);
     const d = detailOf(i);
     let g: ProcessGroup;
     if (by === 'ancestor') {
       const ancestor = d?.ancestors?.[0];
       g = ancestor !== undefined ? groupOf('ancestor', ancestor) : groupOfCode('ancestor', p.spawnedBy, i, 'none');
-    } else if (by === 'name' || (by === 'auto' && pattern !== undefined)) {
+    } else if (by === 'name' || (by === 'auto' && pattern !== null)) {
       g = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
     } else {
       const initial = d?.initialCall;
-      g = initial !== undefined ? groupOf('initial-call', initial) : groupOfCode('initial-call', p.spawnedAs, i, 'unknown');
+      if (initial !== undefined) g = groupOf('initial-call', initial);
+      else {
+        const code = spawnedCodes[i];
+        g = initialByCode[code] ??= groupOf('initial-call', code === 0 ? 'unknown' : spawnedTexts[code - 1]);
+      }
     }
     g.count++;
-    const mem = p.memoryBytes.at(i) || 0;
-    g.memoryBytes += mem;
-    if (mem > g.maxMemoryBytes) g.maxMemoryBytes = mem;
-    const q = p.messageQueueLength.at(i) || 0;
+    let c = memCells[i];
+    const m = c === 0 ? 0 : c < memTop ? c - 1 : (mem.big.get(i) || 0);
+    g.memoryBytes += m;
+    if (m > g.maxMemoryBytes) g.maxMemoryBytes = m;
+    c = queueCells[i];
+    const q = c === 0 ? 0 : c < queueTop ? c - 1 : (queue.big.get(i) || 0);
     g.messageQueueLength += q;
     if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
-    g.reductions += p.reductions.at(i) || 0;
-    g.binaryBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
+    c = redsCells[i];
+    g.reductions += c === 0 ? 0 : c < redsTop ? c - 1 : (reds.big.get(i) || 0);
+    c = binCells[i];
+    const b = c === 0 ? 0 : c < binTop ? c - 1 : (bin.big.get(i) || 0);
+    c = oldBinCells[i];
+    g.binaryBytes += b + (c === 0 ? 0 : c < oldBinTop ? c - 1 : (oldBin.big.get(i) || 0));
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }
