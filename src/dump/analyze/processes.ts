@@ -1,6 +1,5 @@
-import { hashNumber } from '../bytes.js';
 import { topOf } from '../columns.js';
-import { packPid } from '../section-index.js';
+import { ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
 import { topIndices, topSumIndices } from './stats.js';
@@ -155,7 +154,9 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
 /**
  * The details of row i, if any: `details` holds the few processes decoded (by pid text), and a
  * pid text per row of millions was most of the cost of asking it, so rows are matched by packed
- * pid, behind a bitmap of their hashes that nearly every row misses.
+ * pid, behind a bitmap of their pid cells' hashes that nearly every row misses: read from the
+ * column's cells with one multiplication, not a method call and a hash function per row (a third
+ * of groupProcesses on a million processes).
  */
 function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i: number) => ProcessDetails | undefined {
   if (details.size === 0) return () => undefined;
@@ -165,15 +166,25 @@ function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i
     const packed = packPid(pid);
     if (Number.isNaN(packed)) continue;
     byPacked.set(packed, d);
-    const h = hashNumber(packed) & 0xffff;
+    const h = cellHash(idCell(packed));
     bits[h >>> 3] |= 1 << (h & 7);
   }
+  const cells = p.pid.cells;
   return (i) => {
-    const packed = p.pid.packedAt(i);
-    if (Number.isNaN(packed)) return details.get(p.pid.at(i));
-    const h = hashNumber(packed) & 0xffff;
-    return (bits[h >>> 3] & (1 << (h & 7))) === 0 ? undefined : byPacked.get(packed);
+    const cell = cells[i];
+    // Cell 0: a pid kept as text; ID_ON_SIDE: a packed pid kept on the side. Any other is packed + 1.
+    if (cell === 0) return details.get(p.pid.at(i));
+    if (cell !== ID_ON_SIDE) {
+      const h = cellHash(cell);
+      if ((bits[h >>> 3] & (1 << (h & 7))) === 0) return undefined;
+    }
+    return byPacked.get(p.pid.packedAt(i));
   };
+}
+
+/** 16 well-mixed bits of a pid cell (a packed pid's low bits are its serial, mostly 0). */
+function cellHash(cell: number): number {
+  return Math.imul(cell, 0x9e3779b1) >>> 16;
 }
 
 export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';

@@ -134,12 +134,17 @@ function columnTopIndices(col: NumberColumn, n: number, count: number): number[]
   const rows = Math.min(count, cells.length);
   const idx: number[] = [];
   const kept: number[] = [];
+  // Cells at or below `floor` cannot be kept: 0 (no value) and, once n rows are kept, every cell
+  // whose value (c - 1) is not above the n-th kept. Most rows of a big table are decided by
+  // this one comparison. The top cell (a value on the side) is never below it.
+  let floor = 0;
   for (let i = 0; i < rows; i++) {
     const c = cells[i];
-    if (c === 0) continue;
+    if (c <= floor) continue;
     const v = c < top ? c - 1 : (col.big.get(i) ?? NaN);
     if (!Number.isFinite(v) || (idx.length === n && v <= kept[n - 1])) continue;
     keepTop(idx, kept, n, i, v);
+    if (idx.length === n) floor = Math.max(0, Math.min(kept[n - 1] + 1, top - 1));
   }
   return idx;
 }
