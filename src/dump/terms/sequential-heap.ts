@@ -14,7 +14,7 @@ import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
 /** Lines a RingWindow starts with (see its constructor). */
-const INITIAL_RING = 8192;
+const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {
