@@ -51,25 +51,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   // regular expression and a Map lookup per row were most of a million-process triage's analysis.
   const nameCodes = p.name.codes;
   const texts = p.name.values;
-  /** Per name code: its pattern when it has digits (worker_17 -> worker_N), else null. */
-  const patternOf = new Map<number, string | null>();
-  const patternFor = (code: number): string | null => {
-    let pattern = patternOf.get(code);
-    if (pattern === undefined) {
-      const name = texts[code - 1];
-      pattern = /\d/.test(name) ? namePattern(name) : null;
-      patternOf.set(code, pattern);
-    }
-    return pattern;
-  };
-  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
-  const patterns = new Map<string, number>();
-  for (let i = 0; i < p.count; i++) {
-    const code = nameCodes[i];
-    if (code === 0) continue;
-    const pattern = patternFor(code);
-    if (pattern !== null) patterns.set(pattern, (patterns.get(pattern) ?? 0) + 1);
-  }
+  const sharedPattern = sharedNamePatterns(p);
   const detailOf = detailsByRow(p, details);
   // One map per kind of key, and in front of it the group of each code of the column the key
   // comes from (name, initial call or parent), for the rows whose key is that code's text.
@@ -91,16 +73,6 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     const code = column.codes[i];
     const cache = byCode[kind];
     return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
-  };
-  /** Per name code: its pattern when several processes share it, else null (asked once per code). */
-  const sharedOf: Array<string | null | undefined> = [];
-  const sharedPattern = (code: number): string | null => {
-    let shared = sharedOf[code];
-    if (shared === undefined) {
-      const candidate = patternFor(code);
-      shared = sharedOf[code] = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : null;
-    }
-    return shared;
   };
   // The numbers straight from the columns' cells, as `at(i) || 0` reads them: five method calls
   // per row were most of this loop before it was compiled (a triage runs it once).
@@ -149,6 +121,43 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     g.binaryBytes += b + (c === 0 ? 0 : c < oldBinTop ? c - 1 : (oldBin.big.get(i) || 0));
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+}
+
+/**
+ * Per name code (not 0): the name's pattern (worker_17 -> worker_N) when several processes share
+ * it, else null; worked out once per code.
+ */
+function sharedNamePatterns(p: ProcessTable): (code: number) => string | null {
+  const nameCodes = p.name.codes;
+  const texts = p.name.values;
+  /** Per name code: its pattern when it has digits, else null. */
+  const patternOf = new Map<number, string | null>();
+  const patternFor = (code: number): string | null => {
+    let pattern = patternOf.get(code);
+    if (pattern === undefined) {
+      const name = texts[code - 1];
+      pattern = /\d/.test(name) ? namePattern(name) : null;
+      patternOf.set(code, pattern);
+    }
+    return pattern;
+  };
+  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
+  const patterns = new Map<string, number>();
+  for (let i = 0; i < p.count; i++) {
+    const code = nameCodes[i];
+    if (code === 0) continue;
+    const pattern = patternFor(code);
+    if (pattern !== null) patterns.set(pattern, (patterns.get(pattern) ?? 0) + 1);
+  }
+  const sharedOf: Array<string | null | undefined> = [];
+  return (code) => {
+    let shared = sharedOf[code];
+    if (shared === undefined) {
+      const candidate = patternFor(code);
+      shared = sharedOf[code] = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : null;
+    }
+    return shared;
+  };
 }
 
 /**
