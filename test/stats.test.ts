@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, sum, topIndices } from '../src/dump/analyze/stats.js';
+import { percentile, sum, topIndices, topSumIndices } from '../src/dump/analyze/stats.js';
 import { NumberColumn } from '../src/dump/columns.js';
 
 /** Nearest rank, by sorting: the definition, written out. */
@@ -81,6 +81,12 @@ describe('percentile, topIndices and sum over a NumberColumn (its cells, not `at
       }
       expect(topIndices(col, 25)).toEqual(topIndices(plain, 25));
       expect(topIndices(col, 25, 5000)).toEqual(topIndices(plain, 25, 5000));
+      for (const n of [1, 10, 300, 5000]) expect(topIndices(col, n)).toEqual(topIndices(plain, n));
+      // Two columns summed per row (NaN as 0), the second shorter: its missing rows have no value.
+      const other = new NumberColumn(new Uint8Array(values.length / 2), new Map());
+      values.slice(0, values.length / 2).reverse().forEach((v, i) => other.set(i, v));
+      const summed = { length: values.length, at: (i: number) => (col.at(i) || 0) + (other.at(i) || 0) };
+      for (const n of [1, 10, 25]) expect(topSumIndices(col, other, n, values.length)).toEqual(topIndices(summed, n));
       expect(sum(col)).toBe(values.filter(Number.isFinite).reduce((a, b) => a + b, 0));
       expect(percentile(col, 0.5, 0)).toBeNaN();
     });

@@ -79,6 +79,35 @@ describe('terms API', () => {
     }
   });
 
+  it('SequentialHeap: the window grows to its size keeping every line, then falls back past it', () => {
+    // A synthetic line file (not a dump): the window only needs `ADDR:` lines.
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-seq-'));
+    try {
+      const n = 150_000;
+      const addr = (i: number) => 0x7f0000001000 + i * 16;
+      const text = Array.from({ length: n }, (_, i) => `${addr(i).toString(16)}:t1:I${i}`).join('\n') + '\n';
+      const path = join(dir, 'lines.txt');
+      writeFileSync(path, text);
+      const reader = new BlockReader(path, 4096, 4);
+      const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 1000, maxWindowLines: 1 << 17 });
+      const lineOf = (i: number) => seq.line(addr(i))?.line.toString();
+      // Forward past several doublings (the window starts smaller), then back to lines still in
+      // the window of 131,072 lines: all from the window, none from a full index.
+      for (let i = 0; i < 120_000; i += 7) expect(lineOf(i)).toBe(`${addr(i).toString(16)}:t1:I${i}`);
+      for (const i of [0, 1, 32_767, 32_768, 65_535, 65_536, 119_999]) expect(lineOf(i)).toBe(`${addr(i).toString(16)}:t1:I${i}`);
+      expect(seq.fellBack).toBe(false);
+      // Past the window's size the oldest lines go; asked again, they come from the full index.
+      expect(lineOf(n - 1)).toBe(`${addr(n - 1).toString(16)}:t1:I${n - 1}`);
+      expect(seq.fellBack).toBe(false);
+      expect(lineOf(0)).toBe(`${addr(0).toString(16)}:t1:I0`);
+      expect(seq.fellBack).toBe(true);
+      seq.close();
+      reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('HeapIndex: lines far beyond their checkpoint, CRLF, junk lines, duplicate addresses', () => {
     // A synthetic line file (not a dump): the index only needs `ADDR:` lines.
     const dir = mkdtempSync(join(tmpdir(), 'beamscope-idx-'));

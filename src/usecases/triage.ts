@@ -1,7 +1,7 @@
 // The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
-import { mailboxOutlierRows, triage, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
+import { mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
@@ -10,7 +10,7 @@ import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
 import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
 
-export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators'> {
+export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators' | 'mailboxRows'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
   decode?: boolean;
   /**
@@ -40,6 +40,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const top = opts.top ?? 10;
   const details = opts.detailsOut ?? new Map<string, ProcessDetails>();
   const notes: string[] = [];
+  let mailboxRows: MailboxRows | undefined;
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
@@ -49,7 +50,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     const p = dump.processes;
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
-    const outliers = mailboxOutlierRows(p, top).rows;
+    mailboxRows = mailboxOutlierRows(p, top);
+    const outliers = mailboxRows.rows;
     const identities = identityRows(p, 'proc_lib');
     // The sections of every process decoded here and in resolveIdentities, found in one pass.
     dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid.at(i)));
@@ -81,7 +83,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   }
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
-  const report = triage(dump, { ...triageOpts, details, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
+  const report = triage(dump, { ...triageOpts, details, mailboxRows, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
 }

@@ -1,8 +1,8 @@
-import { hashNumber } from '../bytes.js';
-import { packPid } from '../section-index.js';
+import { topOf } from '../columns.js';
+import { ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
-import { topIndices, type Numbers } from './stats.js';
+import { topIndices, topSumIndices } from './stats.js';
 
 /** What the term decoder found for a process (ancestors, real initial call, message shapes). */
 export interface ProcessDetails {
@@ -51,25 +51,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   // regular expression and a Map lookup per row were most of a million-process triage's analysis.
   const nameCodes = p.name.codes;
   const texts = p.name.values;
-  /** Per name code: its pattern when it has digits (worker_17 -> worker_N), else null. */
-  const patternOf = new Map<number, string | null>();
-  const patternFor = (code: number): string | null => {
-    let pattern = patternOf.get(code);
-    if (pattern === undefined) {
-      const name = texts[code - 1];
-      pattern = /\d/.test(name) ? namePattern(name) : null;
-      patternOf.set(code, pattern);
-    }
-    return pattern;
-  };
-  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
-  const patterns = new Map<string, number>();
-  for (let i = 0; i < p.count; i++) {
-    const code = nameCodes[i];
-    if (code === 0) continue;
-    const pattern = patternFor(code);
-    if (pattern !== null) patterns.set(pattern, (patterns.get(pattern) ?? 0) + 1);
-  }
+  const sharedPattern = sharedNamePatterns(p);
   const detailOf = detailsByRow(p, details);
   // One map per kind of key, and in front of it the group of each code of the column the key
   // comes from (name, initial call or parent), for the rows whose key is that code's text.
@@ -92,38 +74,98 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     const cache = byCode[kind];
     return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
   };
+  // The numbers straight from the columns' cells, as `at(i) || 0` reads them: five method calls
+  // per row were most of this loop before it was compiled (a triage runs it once).
+  const mem = p.memoryBytes;
+  const queue = p.messageQueueLength;
+  const reds = p.reductions;
+  const bin = p.binVHeapBytes;
+  const oldBin = p.oldBinVHeapBytes;
+  const memCells = mem.cells, queueCells = queue.cells, redsCells = reds.cells, binCells = bin.cells, oldBinCells = oldBin.cells;
+  const memTop = topOf(memCells), queueTop = topOf(queueCells), redsTop = topOf(redsCells), binTop = topOf(binCells), oldBinTop = topOf(oldBinCells);
+  const spawnedCodes = p.spawnedAs.codes;
+  const spawnedTexts = p.spawnedAs.values;
+  const initialByCode = byCode['initial-call'];
   for (let i = 0; i < p.count; i++) {
     const nameCode = nameCodes[i];
-    const candidate = nameCode === 0 ? null : patternFor(nameCode);
-    const pattern = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
+    const pattern = nameCode === 0 ? null : sharedPattern(nameCode);
     const d = detailOf(i);
     let g: ProcessGroup;
     if (by === 'ancestor') {
       const ancestor = d?.ancestors?.[0];
       g = ancestor !== undefined ? groupOf('ancestor', ancestor) : groupOfCode('ancestor', p.spawnedBy, i, 'none');
-    } else if (by === 'name' || (by === 'auto' && pattern !== undefined)) {
+    } else if (by === 'name' || (by === 'auto' && pattern !== null)) {
       g = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
     } else {
       const initial = d?.initialCall;
-      g = initial !== undefined ? groupOf('initial-call', initial) : groupOfCode('initial-call', p.spawnedAs, i, 'unknown');
+      if (initial !== undefined) g = groupOf('initial-call', initial);
+      else {
+        const code = spawnedCodes[i];
+        g = initialByCode[code] ??= groupOf('initial-call', code === 0 ? 'unknown' : spawnedTexts[code - 1]);
+      }
     }
     g.count++;
-    const mem = p.memoryBytes.at(i) || 0;
-    g.memoryBytes += mem;
-    if (mem > g.maxMemoryBytes) g.maxMemoryBytes = mem;
-    const q = p.messageQueueLength.at(i) || 0;
+    let c = memCells[i];
+    const m = c === 0 ? 0 : c < memTop ? c - 1 : (mem.big.get(i) || 0);
+    g.memoryBytes += m;
+    if (m > g.maxMemoryBytes) g.maxMemoryBytes = m;
+    c = queueCells[i];
+    const q = c === 0 ? 0 : c < queueTop ? c - 1 : (queue.big.get(i) || 0);
     g.messageQueueLength += q;
     if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
-    g.reductions += p.reductions.at(i) || 0;
-    g.binaryBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
+    c = redsCells[i];
+    g.reductions += c === 0 ? 0 : c < redsTop ? c - 1 : (reds.big.get(i) || 0);
+    c = binCells[i];
+    const b = c === 0 ? 0 : c < binTop ? c - 1 : (bin.big.get(i) || 0);
+    c = oldBinCells[i];
+    g.binaryBytes += b + (c === 0 ? 0 : c < oldBinTop ? c - 1 : (oldBin.big.get(i) || 0));
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }
 
 /**
+ * Per name code (not 0): the name's pattern (worker_17 -> worker_N) when several processes share
+ * it, else null; worked out once per code.
+ */
+function sharedNamePatterns(p: ProcessTable): (code: number) => string | null {
+  const nameCodes = p.name.codes;
+  const texts = p.name.values;
+  /** Per name code: its pattern when it has digits, else null. */
+  const patternOf = new Map<number, string | null>();
+  const patternFor = (code: number): string | null => {
+    let pattern = patternOf.get(code);
+    if (pattern === undefined) {
+      const name = texts[code - 1];
+      pattern = /\d/.test(name) ? namePattern(name) : null;
+      patternOf.set(code, pattern);
+    }
+    return pattern;
+  };
+  // A name pattern is a group only when several processes share it (worker_1, worker_2, ...).
+  const patterns = new Map<string, number>();
+  for (let i = 0; i < p.count; i++) {
+    const code = nameCodes[i];
+    if (code === 0) continue;
+    const pattern = patternFor(code);
+    if (pattern !== null) patterns.set(pattern, (patterns.get(pattern) ?? 0) + 1);
+  }
+  const sharedOf: Array<string | null | undefined> = [];
+  return (code) => {
+    let shared = sharedOf[code];
+    if (shared === undefined) {
+      const candidate = patternFor(code);
+      shared = sharedOf[code] = candidate !== null && (patterns.get(candidate) ?? 0) > 1 ? candidate : null;
+    }
+    return shared;
+  };
+}
+
+/**
  * The details of row i, if any: `details` holds the few processes decoded (by pid text), and a
  * pid text per row of millions was most of the cost of asking it, so rows are matched by packed
- * pid, behind a bitmap of their hashes that nearly every row misses.
+ * pid, behind a bitmap of their pid cells' hashes that nearly every row misses: read from the
+ * column's cells with one multiplication, not a method call and a hash function per row (a third
+ * of groupProcesses on a million processes).
  */
 function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i: number) => ProcessDetails | undefined {
   if (details.size === 0) return () => undefined;
@@ -133,31 +175,37 @@ function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i
     const packed = packPid(pid);
     if (Number.isNaN(packed)) continue;
     byPacked.set(packed, d);
-    const h = hashNumber(packed) & 0xffff;
+    const h = cellHash(idCell(packed));
     bits[h >>> 3] |= 1 << (h & 7);
   }
+  const cells = p.pid.cells;
   return (i) => {
-    const packed = p.pid.packedAt(i);
-    if (Number.isNaN(packed)) return details.get(p.pid.at(i));
-    const h = hashNumber(packed) & 0xffff;
-    return (bits[h >>> 3] & (1 << (h & 7))) === 0 ? undefined : byPacked.get(packed);
+    const cell = cells[i];
+    // Cell 0: a pid kept as text; ID_ON_SIDE: a packed pid kept on the side. Any other is packed + 1.
+    if (cell === 0) return details.get(p.pid.at(i));
+    if (cell !== ID_ON_SIDE) {
+      const h = cellHash(cell);
+      if ((bits[h >>> 3] & (1 << (h & 7))) === 0) return undefined;
+    }
+    return byPacked.get(p.pid.packedAt(i));
   };
+}
+
+/** 16 well-mixed bits of a pid cell (a packed pid's low bits are its serial, mostly 0). */
+function cellHash(cell: number): number {
+  return Math.imul(cell, 0x9e3779b1) >>> 16;
 }
 
 export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';
 
 /** The top processes by one measure, largest first. */
 export function topProcesses(p: ProcessTable, sort: SortKey, top: number, details: Map<string, ProcessDetails>): ProcessSummary[] {
-  let values: Numbers;
-  if (sort === 'mailbox') values = p.messageQueueLength;
-  else if (sort === 'memory') values = p.memoryBytes;
-  else if (sort === 'reductions') values = p.reductions;
-  else {
-    // Summed per row as asked, not into an array: 24 MB for a table of 3,000,000 processes, at
-    // the end of a triage whose peak memory is the table's.
-    const bin = p.binVHeapBytes;
-    const old = p.oldBinVHeapBytes;
-    values = { length: p.count, at: (i) => (bin.at(i) || 0) + (old.at(i) || 0) };
-  }
-  return topIndices(values, top, p.count).map((i) => processSummary(p, i, details));
+  let rows: number[];
+  if (sort === 'mailbox') rows = topIndices(p.messageQueueLength, top, p.count);
+  else if (sort === 'memory') rows = topIndices(p.memoryBytes, top, p.count);
+  else if (sort === 'reductions') rows = topIndices(p.reductions, top, p.count);
+  // Summed per row as asked, not into an array: 24 MB for a table of 3,000,000 processes, at
+  // the end of a triage whose peak memory is the table's.
+  else rows = topSumIndices(p.binVHeapBytes, p.oldBinVHeapBytes, top, p.count);
+  return rows.map((i) => processSummary(p, i, details));
 }

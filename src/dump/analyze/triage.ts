@@ -21,6 +21,8 @@ export interface TriageOptions {
   details?: Map<string, ProcessDetails>;
   /** Allocator types summarised by the allocator analysis (src/alloc), with its findings. */
   allocators?: { summary: TypeSummary[]; findings: Finding[] };
+  /** mailboxOutlierRows(dump.processes, top), when the caller has it already (triageDump does). */
+  mailboxRows?: MailboxRows;
 }
 
 export type { ProcessDetails };
@@ -44,7 +46,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const findings: Finding[] = [];
 
   const memory = memoryBreakdown(dump);
-  const mailbox = mailboxOutliers(dump, top, details);
+  const mailbox = mailboxOutliers(dump, top, details, opts.mailboxRows);
   const allGroups = groupProcesses(p, 'auto', details);
   const groups = allGroups.slice(0, top);
   // The group with the most memory, whatever its size (sorted by count above).
@@ -213,7 +215,13 @@ const DOMINANT_ADVICE: Record<string, string> = {
  * the node's typical (90th percentile) queue and QUEUE_FLOOR, or ABSOLUTE_QUEUE whatever the rest
  * look like. triageDump decodes the heaps of these and no others.
  */
-export function mailboxOutlierRows(p: ProcessTable, top: number): { rows: number[]; typicalQueueLength: number; thresholdQueueLength: number } {
+export interface MailboxRows {
+  rows: number[];
+  typicalQueueLength: number;
+  thresholdQueueLength: number;
+}
+
+export function mailboxOutlierRows(p: ProcessTable, top: number): MailboxRows {
   const typical = percentile(p.messageQueueLength, 0.9, p.count);
   const typicalQueueLength = Number.isFinite(typical) ? typical : 0;
   const thresholdQueueLength = Math.min(Math.max(QUEUE_FLOOR, QUEUE_FACTOR * typicalQueueLength), ABSOLUTE_QUEUE);
@@ -221,9 +229,9 @@ export function mailboxOutlierRows(p: ProcessTable, top: number): { rows: number
   return { rows, typicalQueueLength, thresholdQueueLength };
 }
 
-function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDetails>) {
+function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDetails>, known?: MailboxRows) {
   const p = dump.processes;
-  const { rows, typicalQueueLength, thresholdQueueLength } = mailboxOutlierRows(p, top);
+  const { rows, typicalQueueLength, thresholdQueueLength } = known ?? mailboxOutlierRows(p, top);
   const totalQueued = sum(p.messageQueueLength, p.count);
   const outliers: MailboxOutlier[] = [];
   for (const i of rows) {
@@ -398,7 +406,14 @@ export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
 function ownerNames(dump: Dump): Map<string, string> {
   const m = new Map<string, string>();
   const p = dump.processes;
-  for (let i = 0; i < p.count; i++) if (p.name.at(i) !== undefined) m.set(p.pid.at(i), p.name.at(i)!);
+  // By the name column's codes (0: no name): a pid text and two lookups per row of 100,000 were
+  // most of this, for the few registered processes.
+  const codes = p.name.codes;
+  const values = p.name.values;
+  for (let i = 0, rows = Math.min(p.count, codes.length); i < rows; i++) {
+    const c = codes[i];
+    if (c !== 0) m.set(p.pid.at(i), values[c - 1]);
+  }
   return m;
 }
 

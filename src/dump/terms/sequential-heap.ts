@@ -13,6 +13,8 @@ import { BlockReader, HeapIndex } from './heap-index.js';
 import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Lines a RingWindow starts with (see its constructor). */
+const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {
@@ -248,37 +250,48 @@ export class SequentialHeap implements HeapLines {
  * Chunks are held (in an array by chunk id) while a line of theirs is in the ring.
  */
 class RingWindow {
-  private readonly addrs: Float64Array;
-  private readonly chunkOf: Int32Array;
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
+  private addrs!: Float64Array;
+  private chunkOf!: Int32Array;
+  private starts!: Int32Array;
+  private ends!: Int32Array;
   /** Chunk buffers by id (ids are dense and increasing), and how many ring lines use each. */
   private bufs: Array<Buffer | undefined> = [];
   private refs = new Int32Array(64);
   /** Ring slot + 1 (0: empty), by hash: this epoch's lines, and the previous epoch's. */
-  private cur: Int32Array;
-  private prev: Int32Array;
+  private cur!: Int32Array;
+  private prev!: Int32Array;
   /** One bit per table position, set when taken: free positions are found without the table. */
-  private curBits: Int32Array;
-  private prevBits: Int32Array;
+  private curBits!: Int32Array;
+  private prevBits!: Int32Array;
   /**
    * Bloom filters (one hash) of the addresses in each table: most addresses are new, and are
    * known to be absent without reading the tables (which would miss the caches).
    */
-  private curBloom: Int32Array;
-  private prevBloom: Int32Array;
-  private readonly bloomShift: number;
-  private readonly mask: number;
+  private curBloom!: Int32Array;
+  private prevBloom!: Int32Array;
+  private bloomShift = 0;
+  private mask = 0;
   /** A table entry is `fingerprint << fpShift | (slot + 1)`: most probes need not read the slot. */
-  private readonly slotMask: number;
-  private readonly fpShift: number;
-  private readonly size: number;
+  private slotMask = 0;
+  private fpShift = 0;
+  private size = 0;
+  /** The size the ring grows to (a power of two). */
+  private readonly maxSize: number;
   private next = 0;
   private inEpoch = 0;
 
   constructor(size: number) {
     let s = 16;
     while (s < size) s *= 2;
+    this.maxSize = s;
+    // The ring starts small and doubles each time it fills, up to maxSize, keeping every line:
+    // it holds the same lines as a ring of maxSize from the start, but a triage that reads the
+    // first 5,000 messages of a 250 MB heap does not allocate and clear 7 MB of tables for them.
+    this.allocate(Math.min(s, INITIAL_RING));
+  }
+
+  /** Arrays and tables for a ring of `s` lines (a power of two), empty. */
+  private allocate(s: number): void {
     this.size = s;
     this.addrs = new Float64Array(s).fill(NaN);
     this.chunkOf = new Int32Array(s).fill(-1);
@@ -297,6 +310,33 @@ class RingWindow {
     this.bloomShift = 32 - (bits + 3);
     this.slotMask = (1 << bits) - 1;
     this.fpShift = bits;
+  }
+
+  /**
+   * Doubles a full ring that has not yet overwritten a line (its slots are in the order added):
+   * the lines keep their slots, all in the current table of the bigger ring, whose epoch they
+   * start; chunk buffers and their counts are unchanged.
+   */
+  private grow(): void {
+    const n = this.size;
+    const { addrs, chunkOf, starts, ends } = this;
+    this.allocate(Math.min(this.maxSize, n * 2));
+    this.addrs.set(addrs);
+    this.chunkOf.set(chunkOf);
+    this.starts.set(starts);
+    this.ends.set(ends);
+    for (let slot = 0; slot < n; slot++) {
+      const a = addrs[slot];
+      const h = RingWindow.hash(a);
+      const bp = this.bloomPos(h);
+      let q = h & this.mask;
+      while ((this.curBits[q >>> 5] & (1 << (q & 31))) !== 0) q = (q + 1) & this.mask;
+      this.cur[q] = ((h >>> this.fpShift) << this.fpShift) | (slot + 1);
+      this.curBits[q >>> 5] |= 1 << (q & 31);
+      this.curBloom[bp >>> 5] |= 1 << (bp & 31);
+    }
+    this.next = n;
+    this.inEpoch = n;
   }
 
   private static hash(a: number): number {
@@ -405,6 +445,12 @@ class RingWindow {
     const bb = 1 << (bp & 31);
     if ((this.curBloom[bi] & bb) !== 0 && this.probe(this.cur, a, h) >= 0) return;
     if ((this.prevBloom[bi] & bb) !== 0 && this.probe(this.prev, a, h) >= 0) return;
+    if (this.next === 0 && this.size < this.maxSize && this.chunkOf[0] >= 0) {
+      // Full, before its first overwrite: grow (the hash and Bloom positions depend on the size).
+      this.grow();
+      this.add(a, chunk, start, end);
+      return;
+    }
     // The first free position from home (as a probe would end), from the bitmap.
     const bits = this.curBits;
     let q = h & this.mask;
