@@ -58,7 +58,7 @@ const cli = yargs(args)
   .option('threads', {
     type: 'number',
     global: true,
-    describe: 'threads reading a plain-file crash dump over 512 MiB (default: the cores, at most 4; 1 reads in one pass)',
+    describe: 'threads reading a plain-file crash dump over 512 MiB (default: the cores, at most 4, where a sample of the file says it pays; 1 reads in one pass)',
     coerce: (n: number) => {
       if (!Number.isInteger(n) || n < 1) throw new Error('--threads takes a whole number, 1 or more');
       return n;

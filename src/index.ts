@@ -5,7 +5,7 @@
  * `beamscope/alloc` (allocator analysis) and `beamscope/leak` (refc-binary leaks); this module
  * re-exports the most used parts and the shared types.
  */
-export { readDump, processAt, findProcess, type Dump, type ReadOptions } from './dump/index.js';
+export { readDump, processAt, findProcess, type Dump, type ParallelGate, type ReadOptions } from './dump/index.js';
 export { triage, type MailboxRows, type TriageOptions } from './dump/analyze/triage.js';
 export { triageDump, type TriageDumpOptions } from './usecases/triage.js';
 export { procsReport, type ProcsOptions, type ProcsReport } from './usecases/procs.js';

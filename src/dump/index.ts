@@ -1,5 +1,6 @@
 /** `beamscope/dump`: the crash-dump reader, its model, and the analyzers over it. */
 export { readDump, type ReadOptions } from './reader.js';
+export type { ParallelGate } from './parallel-gate.js';
 export { detectCompression, type Compression } from '../input/magic.js';
 export { releaseSpool } from './spool.js';
 export { processAt, findProcess, NumberColumn, PidColumn, TextColumn, type Cells } from './process-table.js';

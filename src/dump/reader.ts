@@ -11,6 +11,7 @@ import { Spool } from './spool.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
 import { canReadInParallel, ParallelRead } from './parallel.js';
+import { parallelPays, type ParallelGate } from './parallel-gate.js';
 import { DumpScanner, DEFAULT_MAX_LINE_BYTES } from './scanner.js';
 import type { Dump } from './types.js';
 
@@ -24,12 +25,15 @@ export interface ReadOptions {
   /** Standard input, for the path "-" (tests pass their own stream). */
   stdin?: NodeJS.ReadableStream;
   /**
-   * Threads for a plain file (default: the available cores, at most 4): byte ranges of the file
-   * are read at once, each by its own thread, and merged in file order. 1 reads in one pass.
+   * Threads for a plain file (default: the available cores, at most 4, where a sample of the file
+   * says a parallel read pays: parallel-gate.ts): byte ranges of the file are read at once, each by
+   * its own thread, and merged in file order. 1 reads in one pass.
    */
   threads?: number;
   /** A file needs this many bytes after the header to be split (default 512 MiB; tests use less). */
   parallelMinBytes?: number;
+  /** When `threads` is not given, what the sample of the file must show for a parallel read (parallel-gate.ts). */
+  parallelGate?: ParallelGate;
   /** Bytes per range that a thread takes at a time (default 32 MiB; tests use less). */
   rangeBytes?: number;
   /**
@@ -423,7 +427,9 @@ async function readPlainFile(fd: number, size: number, c: {
   const threads = builder.earlyOnly ? 1 : Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism())));
   const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
   // Workers are started before the header is read, so that they are ready when it is.
-  let parallel = threads > 1 && size >= minBytes && canReadInParallel() ? new ParallelRead(threads) : null;
+  // With no number of threads asked for, only where a sample of the file says it pays (parallel-gate.ts).
+  let parallel = threads > 1 && size >= minBytes && canReadInParallel() && (opts.threads !== undefined || parallelPays(fd, size, opts.parallelGate))
+    ? new ParallelRead(threads) : null;
   let decided = false;
   let pos = 0;
   try {
