@@ -241,15 +241,12 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   const offsetLows = later('index.offsetLows', 'u32', entries);
   const ids = later('index.ids', 'u32', entries);
   if (!tags || !lengths || !offsetLows || !ids) return undefined;
-  // [row, value] pairs: a run may start at the row past the last (a part read with no section).
-  const pairs = (a: unknown, lastRow: number, valid: (v: unknown) => boolean): boolean =>
-    Array.isArray(a) && a.every((e) => Array.isArray(e) && e.length === 2 && Number.isInteger(e[0]) && e[0] >= 0 && e[0] <= lastRow && valid(e[1]));
   const isHigh = (high: unknown) => Number.isInteger(high) && (high as number) >= 0 && (high as number) < 2 ** 21;
-  if (!pairs(d.index.offsetRuns, entries, isHigh) || d.index.offsetRuns.length === 0 || d.index.offsetRuns[0][0] !== 0) return undefined;
+  // A run may start at the row past the last (a part read with no section).
+  if (!rowPairs(d.index.offsetRuns, entries + 1, isHigh) || d.index.offsetRuns.length === 0 || d.index.offsetRuns[0][0] !== 0) return undefined;
   if (!d.index.offsetRuns.every(([start], k, runs) => k === 0 || runs[k - 1][0] < start)) return undefined;
-  if (!pairs(d.index.bigIds, entries - 1, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
-  if (!Array.isArray(d.index.lengthsBig) || !d.index.lengthsBig.every(([k, len]) => Number.isInteger(k) && k >= 0 && k < entries && typeof len === 'number')) return undefined;
-  if (!Array.isArray(d.index.otherIds) || !d.index.otherIds.every(([k, id]) => Number.isInteger(k) && k >= 0 && k < entries && typeof id === 'string')) return undefined;
+  if (!rowPairs(d.index.bigIds, entries, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
+  if (!rowPairs(d.index.lengthsBig, entries, isNumber) || !rowPairs(d.index.otherIds, entries, isString)) return undefined;
   const index = SectionIndex.fromPart(() => ({
     tagNames: d.index.tagNames, tags: tags() as Uint8Array, offsetLows: offsetLows() as Uint32Array, offsetRuns: d.index.offsetRuns,
     lengths: { cells: lengths() as Cells, big: d.index.lengthsBig }, ids: ids() as Uint32Array, bigIds: d.index.bigIds, otherIds: d.index.otherIds,
@@ -263,8 +260,7 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   const cps = byName.get('bin.cpRow')?.length ?? -1;
   const cpRow = later('bin.cpRow', 'f64', cps);
   const cpOffset = later('bin.cpOffset', 'f64', cps);
-  if (!sizeCells || !address || !cpRow || !cpOffset || !Array.isArray(sizeBig)) return undefined;
-  if (!sizeBig.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < bins && typeof v === 'number')) return undefined;
+  if (!sizeCells || !address || !cpRow || !cpOffset || !rowPairs(sizeBig, bins, isNumber)) return undefined;
   return {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
@@ -278,13 +274,19 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   };
 }
 
+/** Whether `a` is [row, value] pairs of the description: rows whole numbers below `rows`, values as `valid` says. */
+function rowPairs(a: unknown, rows: number, valid: (v: unknown) => boolean): boolean {
+  return Array.isArray(a) && a.every((e) => Array.isArray(e) && e.length === 2 && Number.isInteger(e[0]) && e[0] >= 0 && e[0] < rows && valid(e[1]));
+}
+const isNumber = (v: unknown) => typeof v === 'number';
+const isString = (v: unknown) => typeof v === 'string';
+
 /** The process table's columns from the arrays read at load, checked against the description. */
 function processPart(p: Description['processes'], blobs: Map<string, Blob>): ProcessTablePart | undefined {
   const n = p.count;
   const cells = blobs.get('proc.pid');
   if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(p.values)) return undefined;
-  if (!p.otherPids.every(([row, id]) => Number.isInteger(row) && row >= 0 && row < n && typeof id === 'string')) return undefined;
-  if (!Array.isArray(p.bigPids) || !p.bigPids.every(([row, packed]) => Number.isInteger(row) && row >= 0 && row < n && typeof packed === 'number')) return undefined;
+  if (!rowPairs(p.otherPids, n, isString) || !rowPairs(p.bigPids, n, isNumber)) return undefined;
   const part: ProcessTablePart = {
     count: n, pid: { cells, big: p.bigPids, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
     values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,

@@ -1,4 +1,4 @@
-import { topOf } from '../columns.js';
+import { cellOrZero, topOf } from '../columns.js';
 import { ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
@@ -83,6 +83,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const oldBin = p.oldBinVHeapBytes;
   const memCells = mem.cells, queueCells = queue.cells, redsCells = reds.cells, binCells = bin.cells, oldBinCells = oldBin.cells;
   const memTop = topOf(memCells), queueTop = topOf(queueCells), redsTop = topOf(redsCells), binTop = topOf(binCells), oldBinTop = topOf(oldBinCells);
+  const memBig = mem.big, queueBig = queue.big, redsBig = reds.big, binBig = bin.big, oldBinBig = oldBin.big;
   const spawnedCodes = p.spawnedAs.codes;
   const spawnedTexts = p.spawnedAs.values;
   const initialByCode = byCode['initial-call'];
@@ -105,20 +106,14 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
       }
     }
     g.count++;
-    let c = memCells[i];
-    const m = c === 0 ? 0 : c < memTop ? c - 1 : (mem.big.get(i) || 0);
+    const m = cellOrZero(memCells, memTop, memBig, i);
     g.memoryBytes += m;
     if (m > g.maxMemoryBytes) g.maxMemoryBytes = m;
-    c = queueCells[i];
-    const q = c === 0 ? 0 : c < queueTop ? c - 1 : (queue.big.get(i) || 0);
+    const q = cellOrZero(queueCells, queueTop, queueBig, i);
     g.messageQueueLength += q;
     if (q > g.maxMessageQueueLength) g.maxMessageQueueLength = q;
-    c = redsCells[i];
-    g.reductions += c === 0 ? 0 : c < redsTop ? c - 1 : (reds.big.get(i) || 0);
-    c = binCells[i];
-    const b = c === 0 ? 0 : c < binTop ? c - 1 : (bin.big.get(i) || 0);
-    c = oldBinCells[i];
-    g.binaryBytes += b + (c === 0 ? 0 : c < oldBinTop ? c - 1 : (oldBin.big.get(i) || 0));
+    g.reductions += cellOrZero(redsCells, redsTop, redsBig, i);
+    g.binaryBytes += cellOrZero(binCells, binTop, binBig, i) + cellOrZero(oldBinCells, oldBinTop, oldBinBig, i);
   }
   return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
 }

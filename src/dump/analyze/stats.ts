@@ -1,5 +1,5 @@
 /** Small statistics helpers for analyzers. */
-import { NumberColumn, topOf } from '../columns.js';
+import { cellOrZero, NumberColumn, topOf } from '../columns.js';
 
 /**
  * Numbers read by index: a typed array, or a column of the process table (NumberColumn), whose
@@ -164,11 +164,7 @@ export function topSumIndices(a: NumberColumn, b: NumberColumn, n: number, count
   const kept: number[] = [];
   for (let i = 0; i < count; i++) {
     // A row past a column's cells has no value there (NaN, counted as 0), as `at` says.
-    const x = i < ac.length ? ac[i] : 0;
-    const y = i < bc.length ? bc[i] : 0;
-    const va = x === 0 ? 0 : x < aTop ? x - 1 : (a.big.get(i) || 0);
-    const vb = y === 0 ? 0 : y < bTop ? y - 1 : (b.big.get(i) || 0);
-    const v = va + vb;
+    const v = (i < ac.length ? cellOrZero(ac, aTop, a.big, i) : 0) + (i < bc.length ? cellOrZero(bc, bTop, b.big, i) : 0);
     if (!Number.isFinite(v) || (idx.length === n && v <= kept[n - 1])) continue;
     keepTop(idx, kept, n, i, v);
   }
