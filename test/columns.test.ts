@@ -1,7 +1,7 @@
 // The model's typed columns at their edges: values past 32 bits kept on the side (process table, section index).
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/reader.js';
-import { findProcess, NumberColumn, PidColumn, ProcessTableBuilder, processAt, tableFromPart, tableToPart } from '../src/dump/process-table.js';
+import { findProcess, NumberColumn, PidColumn, ProcessTableBuilder, processAt, tableFromColumns, tableFromPart, tableToPart } from '../src/dump/process-table.js';
 import { packPid, SectionIndex } from '../src/dump/section-index.js';
 
 // No real dump at hand has a count or size of 4 Gi or more (the corpus's largest is 4,722,864),
@@ -93,6 +93,31 @@ describe('a process table with values past 4 Gi', () => {
     merged.appendParts([tableToPart(t), tableToPart(t)]);
     const m = merged.finished();
     expect(Array.from({ length: 6 }, (_, i) => m.reductions.at(i))).toEqual([...reductions, ...reductions]);
+  });
+});
+
+describe('a process table whose columns are made when first used (tableFromColumns: the saved index)', () => {
+  it('makes only the columns asked for, each once, with the same rows', () => {
+    const b = new ProcessTableBuilder(2);
+    [3, 7].forEach((q, k) => {
+      const i = b.add(packPid(`<0.${k}.0>`), '');
+      b.table.messageQueueLength.set(i, q);
+      b.table.links.set(i, k + 1);
+    });
+    const t = b.finished();
+    const part = tableToPart(t);
+    const made: string[] = [];
+    const lazy = tableFromColumns(part.count, t.pid, part.values, {
+      numeric: (k) => (made.push(k), part.numeric[k]), codes: (k) => (made.push(k), part.codes[k]),
+      memoryDerived: () => (made.push('memoryDerived'), part.memoryDerived),
+    });
+    expect(made).toEqual([]);
+    expect([lazy.messageQueueLength.at(0), lazy.messageQueueLength.at(1)]).toEqual([3, 7]);
+    expect(made).toEqual(['messageQueueLength']);
+    expect(processAt(lazy, 1)).toEqual(processAt(t, 1));
+    // processAt reads (nearly) every column: each is made once.
+    expect(new Set(made).size).toBe(made.length);
+    expect(made.length).toBeGreaterThan(20);
   });
 });
 

@@ -186,3 +186,51 @@ describe('SectionIndex in 32-bit cells', () => {
     expect(seen).toEqual([[packPid('<5.9.0>'), 2 ** 32 + 7], [packPid('<0.0.0>'), 3 * 2 ** 32 + 1], [packPid('<0.268435455.32767>'), 3 * 2 ** 32 + 3]]);
   });
 });
+
+describe('SectionIndex.fromSource (a saved index read as it is used)', () => {
+  // 6,000 sections (more than the 4,096 cells read one at a time), lengths past one byte, and
+  // offsets past 4 GiB.
+  const built = new SectionIndex();
+  for (let i = 0; i < 6000; i++) {
+    const offset = i * 1_000_003 + (i > 4500 ? 2 ** 32 : 0);
+    built.add(i % 3 === 0 ? 'proc' : 'proc_heap', packPid(`<0.${i}.0>`), `<0.${i}.0>`, offset);
+    built.closeLast(offset + (i % 7) * 100);
+  }
+  const part = built.toPart();
+  const top = part.lengths.cells instanceof Uint8Array ? 0xff : part.lengths.cells instanceof Uint16Array ? 0xffff : 0xffffffff;
+  function fromSource(): { ix: SectionIndex; whole: string[]; cells: () => number } {
+    const whole: string[] = [];
+    let cells = 0;
+    const ix = SectionIndex.fromSource({
+      entries: part.tags.length, tagNames: part.tagNames, offsetRuns: part.offsetRuns, lengthsBig: part.lengths.big, bigIds: part.bigIds,
+      otherIds: part.otherIds, lengthsTop: top,
+      tags: () => (whole.push('tags'), part.tags), ids: () => (whole.push('ids'), part.ids),
+      offsetLows: () => (whole.push('offsetLows'), part.offsetLows), lengthCells: () => (whole.push('lengths'), part.lengths.cells),
+      cell: (column, row) => (cells++, column === 'offsetLows' ? part.offsetLows[row] : part.lengths.cells[row]),
+    });
+    return { ix, whole, cells: () => cells };
+  }
+
+  it('reads the keys whole and the places a cell at a time for a few lookups', () => {
+    const { ix, whole, cells } = fromSource();
+    expect(whole).toEqual([]);
+    for (const i of [0, 1, 4600, 5999]) expect(ix.at(i)).toEqual(built.at(i));
+    expect(ix.get('proc_heap', '<0.4601.0>')).toEqual(built.get('proc_heap', '<0.4601.0>'));
+    expect(whole).toEqual(['tags', 'ids']);
+    expect(cells()).toBe(10);
+  });
+
+  it('reads the places whole after 4,096 cells, or for a pass over all, with the same answers', () => {
+    const a = fromSource();
+    for (let i = 0; i < 6000; i++) expect(a.ix.at(i)).toEqual(built.at(i));
+    expect(a.whole).toEqual(['tags', 'ids', 'offsetLows', 'lengths']);
+    expect(a.cells()).toBe(4096);
+    const b = fromSource();
+    const seen: number[] = [];
+    b.ix.each('proc', (row, packed, offset, length) => seen.push(row, packed, offset, length));
+    const expected: number[] = [];
+    built.each('proc', (row, packed, offset, length) => expected.push(row, packed, offset, length));
+    expect(seen).toEqual(expected);
+    expect(b.cells()).toBe(0);
+  });
+});

@@ -23,7 +23,11 @@ export function widened(a: Cells, used: number): Cells {
  * several columns, a small function they inline instead of a method call per column and row.
  */
 export function cellOrZero(cells: Cells, top: number, big: ReadonlyMap<number, number>, i: number): number {
-  const c = cells[i];
+  return cellValueOrZero(cells[i], top, big, i);
+}
+
+/** The same, from cell value `c` of row i (read on its own: a saved index's cell read from the file). */
+export function cellValueOrZero(c: number, top: number, big: ReadonlyMap<number, number>, i: number): number {
   return c === 0 ? 0 : c < top ? c - 1 : (big.get(i) || 0);
 }
 

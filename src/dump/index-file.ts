@@ -19,9 +19,9 @@ import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node
 import { crc32 } from 'node:zlib';
 import { NumberColumn } from './columns.js';
 import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
-import { NUMERIC_COLUMNS, tableFromPart, tableToPart, TEXT_COLUMNS, type Cells, type ProcessTablePart } from './process-table.js';
+import { NUMERIC_COLUMNS, PidColumn, tableFromColumns, tableToPart, TEXT_COLUMNS, type Cells, type NumericColumn, type TextColumnName } from './process-table.js';
 import { SectionIndex } from './section-index.js';
-import type { Dump } from './types.js';
+import type { Dump, ProcessTable } from './types.js';
 
 export { indexPaths } from './dump-key.js';
 
@@ -124,6 +124,26 @@ function readBlob(fd: number, b: BlobRef): Blob | undefined {
   return b.kind === 'f64' ? new Float64Array(ab) : b.kind === 'u32' ? new Uint32Array(ab) : b.kind === 'u16' ? new Uint16Array(ab) : bytes;
 }
 
+function indexChanged(file: string): Error {
+  return new Error(`the saved index ${file} changed while it was in use; run the command again (or with --no-cache)`);
+}
+
+/**
+ * One cell of a blob of 1-, 2- or 4-byte cells, read from the file: the whole blob's CRC-32 was
+ * checked when the index was opened, and the file is held open since (a new index replaces it by
+ * a rename, so these are the bytes checked).
+ */
+function cellReader(fd: number, file: string, b: BlobRef): (row: number) => number {
+  const width = WIDTH[b.kind];
+  const cell = Buffer.alloc(4);
+  return (row) => {
+    if (!(row >= 0 && row < b.length) || !readExactly(fd, cell.subarray(0, width), b.offset + row * width)) {
+      throw indexChanged(file);
+    }
+    return width === 1 ? cell[0] : width === 2 ? cell.readUInt16LE(0) : cell.readUInt32LE(0);
+  };
+}
+
 /**
  * Whether a blob's bytes can be read and have the CRC-32 written for them, read through one small
  * buffer; copied into `into` (the blob's length) when given.
@@ -145,11 +165,13 @@ function checkBlob(fd: number, b: BlobRef, into?: Uint8Array): boolean {
 /**
  * The model from one index file. Every byte of the file is checked before anything is used, as
  * ever: the header, the JSON and its CRC-32, the zeros between the arrays, nothing after the last,
- * each array's CRC-32. The process table's arrays, which every command reads, are read into memory
- * here; the section index's and the binaries' are checked by a pass through one small buffer and
- * read into memory only when first used (and checked again then), so that a command that needs
- * neither (triage on 3 million refc binaries; triage --no-decode) does not pay for them: on this
- * kind of host, memory touched for the first time costs more than reading the file.
+ * each array's CRC-32. The pids, which every command reads, are read into memory here; every other
+ * array is checked by a pass through one small buffer and read into memory only when first used
+ * (and checked again then; the section index's offsets and lengths may be read a cell at a time:
+ * SectionIndex.fromSource), so that a command pays only for what it uses (triage on 3 million refc
+ * binaries needs no binary; triage on 3 million processes 12 of the 23 process columns, and the
+ * places of a few hundred sections): on this kind of host, memory touched for the first time costs
+ * more than reading the file.
  */
 function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefined {
   let fd: number;
@@ -194,7 +216,7 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     end = b.offset + b.length * WIDTH[b.kind];
   }
   if (end !== size) return undefined;
-  const eager = (b: BlobRef) => b.name.startsWith('proc.');
+  const eager = (b: BlobRef) => b.name === 'proc.pid';
   // One pass over the file after the JSON: the arrays read now are read whole and checked; the
   // others and the padding go through one buffer.
   const blobs = new Map<string, Blob>();
@@ -213,12 +235,12 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     at = b.offset + b.length * WIDTH[b.kind];
   }
   /** A lazily read array, checked again as it is read (the file is held open, so it is the one checked above). */
-  const later = (name: string, kind: ArrayKind, n: number, check?: (a: Blob) => boolean): (() => Blob) | undefined => {
+  const later: Later = (name, kind, n, check) => {
     const b = byName.get(name);
     if (!b || b.kind !== kind || b.length !== n) return undefined;
     return () => {
       const a = readBlob(fd, b);
-      if (!a || (check && !check(a))) throw new Error(`the saved index ${file} changed while it was in use; run the command again (or with --no-cache)`);
+      if (!a || (check && !check(a))) throw indexChanged(file);
       return a;
     };
   };
@@ -227,8 +249,8 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     return k === 'u8' || k === 'u16' || k === 'u32' ? k : undefined;
   };
 
-  const part = processPart(d.processes, blobs);
-  if (!part) return undefined;
+  const processes = processTable(d.processes, blobs, later, cellsKind);
+  if (!processes) return undefined;
 
   const entries = byName.get('index.tags')?.length ?? -1;
   const tagCount = d.index.tagNames.length;
@@ -247,10 +269,17 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   if (!d.index.offsetRuns.every(([start], k, runs) => k === 0 || runs[k - 1][0] < start)) return undefined;
   if (!rowPairs(d.index.bigIds, entries, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
   if (!rowPairs(d.index.lengthsBig, entries, isNumber) || !rowPairs(d.index.otherIds, entries, isString)) return undefined;
-  const index = SectionIndex.fromPart(() => ({
-    tagNames: d.index.tagNames, tags: tags() as Uint8Array, offsetLows: offsetLows() as Uint32Array, offsetRuns: d.index.offsetRuns,
-    lengths: { cells: lengths() as Cells, big: d.index.lengthsBig }, ids: ids() as Uint32Array, bigIds: d.index.bigIds, otherIds: d.index.otherIds,
-  }), entries);
+  const cellOf = {
+    offsetLows: cellReader(fd, file, byName.get('index.offsetLows')!),
+    lengths: cellReader(fd, file, byName.get('index.lengths')!),
+  };
+  const index = SectionIndex.fromSource({
+    entries, tagNames: d.index.tagNames, offsetRuns: d.index.offsetRuns, lengthsBig: d.index.lengthsBig, bigIds: d.index.bigIds,
+    otherIds: d.index.otherIds, tags: () => tags() as Uint8Array, ids: () => ids() as Uint32Array,
+    offsetLows: () => offsetLows() as Uint32Array, lengthCells: () => lengths() as Cells,
+    lengthsTop: lengthsKind === 'u8' ? 0xff : lengthsKind === 'u16' ? 0xffff : 0xffffffff,
+    cell: (column, row) => cellOf[column](row),
+  });
 
   const bins = d.binaries.count;
   const sizeBig = d.binaries.sizeBig;
@@ -264,7 +293,7 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   return {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
-    processes: tableFromPart(part),
+    processes,
     index,
     binaries: lazyBinaries(bins, d.binaries.totalBytes, () => ({
       address: address() as Float64Array,
@@ -281,34 +310,46 @@ function rowPairs(a: unknown, rows: number, valid: (v: unknown) => boolean): boo
 const isNumber = (v: unknown) => typeof v === 'number';
 const isString = (v: unknown) => typeof v === 'string';
 
-/** The process table's columns from the arrays read at load, checked against the description. */
-function processPart(p: Description['processes'], blobs: Map<string, Blob>): ProcessTablePart | undefined {
+type Later = (name: string, kind: ArrayKind, n: number, check?: (a: Blob) => boolean) => (() => Blob) | undefined;
+
+/**
+ * The process table: its pids as read at load, every other column read when first used
+ * (tableFromColumns), each checked against the description now and its contents when read.
+ */
+function processTable(p: Description['processes'], blobs: Map<string, Blob>, later: Later, cellsKind: (name: string) => ArrayKind | undefined): ProcessTable | undefined {
   const n = p.count;
   const cells = blobs.get('proc.pid');
   if (!(cells instanceof Uint32Array) || cells.length !== n || !Array.isArray(p.values)) return undefined;
   if (!rowPairs(p.otherPids, n, isString) || !rowPairs(p.bigPids, n, isNumber)) return undefined;
-  const part: ProcessTablePart = {
-    count: n, pid: { cells, big: p.bigPids, other: p.otherPids }, numeric: {} as ProcessTablePart['numeric'],
-    values: p.values, codes: {} as ProcessTablePart['codes'], memoryDerived: blobs.get('proc.memoryDerived') as Uint8Array,
+  const memoryDerived = later('proc.memoryDerived', 'u8', n);
+  if (!memoryDerived || !TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
+  const column = (name: string, check?: (a: Blob) => boolean) => {
+    const kind = cellsKind(name);
+    return kind && later(name, kind, n, check);
   };
-  if (!(part.memoryDerived instanceof Uint8Array) || part.memoryDerived.length !== n) return undefined;
-  if (!TEXT_COLUMNS.every((col) => p.textColumns.includes(col))) return undefined;
+  const numeric = new Map<NumericColumn, () => Blob>();
   for (const col of NUMERIC_COLUMNS) {
-    const cells = blobs.get(`proc.num.${col}`);
-    const big = p.big?.[col];
-    if (!isCells(cells) || cells.length !== n || !Array.isArray(big)) return undefined;
-    if (!big.every(([row, v]) => Number.isInteger(row) && row >= 0 && row < n && typeof v === 'number')) return undefined;
-    part.numeric[col] = { cells, big };
+    const read = column(`proc.num.${col}`);
+    if (!read || !rowPairs(p.big?.[col], n, isNumber)) return undefined;
+    numeric.set(col, read);
   }
-  for (const col of p.textColumns) {
-    const codes = blobs.get(`proc.text.${col}`);
-    if (!isCells(codes) || codes.length !== n) return undefined;
-    // An indexed loop: for-of over 7 columns of 3 M codes took 0.15 s (class c).
-    const limit = p.values.length;
-    for (let k = 0; k < codes.length; k++) if (codes[k] > limit) return undefined;
-    (part.codes as Record<string, Cells>)[col] = codes;
+  const limit = p.values.length;
+  // An indexed loop: for-of over 7 columns of 3 M codes took 0.15 s (class c).
+  const codesInRange = (codes: Blob) => {
+    for (let k = 0; k < codes.length; k++) if (codes[k] > limit) return false;
+    return true;
+  };
+  const text = new Map<TextColumnName, () => Blob>();
+  for (const col of TEXT_COLUMNS) {
+    const read = column(`proc.text.${col}`, codesInRange);
+    if (!read) return undefined;
+    text.set(col, read);
   }
-  return part;
+  return tableFromColumns(n, new PidColumn(cells, new Map(p.bigPids), new Map(p.otherPids)), p.values, {
+    numeric: (k) => ({ cells: numeric.get(k)!() as Cells, big: p.big[k] }),
+    codes: (k) => text.get(k)!() as Cells,
+    memoryDerived: () => memoryDerived() as Uint8Array,
+  });
 }
 
 /** The binaries' table, whose arrays are read on first use (count and total are at hand). */
@@ -329,9 +370,6 @@ function lazyBinaries(count: number, totalBytes: number, load: () => Pick<Dump['
   };
 }
 
-function isCells(a: unknown): a is Cells {
-  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Uint32Array;
-}
 
 /**
  * Saves what a full read of the plain dump file `fd` built, beside the dump or else in the user

@@ -290,21 +290,51 @@ export class ProcessTableBuilder {
   }
 }
 
-/** A table of these rows, using the arrays as they are (a saved index, index-file.ts). */
+/** A table of these rows, using the arrays as they are. */
 export function tableFromPart(p: ProcessTablePart): ProcessTable {
-  const text = (k: TextColumnName) => new TextColumn(p.codes[k], p.values);
-  const num = (k: NumericColumn) => new NumberColumn(p.numeric[k].cells, new Map(p.numeric[k].big));
-  return {
-    count: p.count, pid: new PidColumn(p.pid.cells, new Map(p.pid.big), new Map(p.pid.other)), state: text('state'), name: text('name'),
-    spawnedAs: text('spawnedAs'), spawnedBy: text('spawnedBy'), currentCall: text('currentCall'),
-    programCounter: text('programCounter'), internalState: text('internalState'),
-    messageQueueLength: num('messageQueueLength'), reductions: num('reductions'), memoryBytes: num('memoryBytes'),
-    memoryDerived: p.memoryDerived, stackHeapBytes: num('stackHeapBytes'), oldHeapBytes: num('oldHeapBytes'),
-    heapUnusedBytes: num('heapUnusedBytes'), oldHeapUnusedBytes: num('oldHeapUnusedBytes'), binVHeapBytes: num('binVHeapBytes'),
-    oldBinVHeapBytes: num('oldBinVHeapBytes'), heapFragments: num('heapFragments'), heapFragmentBytes: num('heapFragmentBytes'),
-    links: num('links'), monitors: num('monitors'), monitoredBy: num('monitoredBy'),
-  };
+  return tableFromColumns(p.count, new PidColumn(p.pid.cells, new Map(p.pid.big), new Map(p.pid.other)), p.values, {
+    numeric: (k) => p.numeric[k], codes: (k) => p.codes[k], memoryDerived: () => p.memoryDerived,
+  });
 }
+
+/** Where a table's columns come from (tableFromColumns): each asked for once, when first used. */
+export interface TableColumnsSource {
+  numeric(k: NumericColumn): { cells: Cells; big: Array<[number, number]> };
+  codes(k: TextColumnName): Cells;
+  memoryDerived(): Uint8Array;
+}
+
+/**
+ * A table whose columns are made from `source` when first used. A saved index (index-file.ts)
+ * reads a column from the file only then: triage reads 12 of the 23 columns, and the heap sizes,
+ * fragments, links and monitors (3 MB each on 3 million processes) only `proc` and `serve` show.
+ */
+export function tableFromColumns(count: number, pid: PidColumn, values: readonly string[], source: TableColumnsSource): ProcessTable {
+  // The columns are getters on the prototype (LAZY_COLUMNS), so that the table keeps one shape.
+  return new LazyColumns(count, pid, values, source) as unknown as ProcessTable;
+}
+
+class LazyColumns {
+  readonly made: Record<string, unknown> = {};
+  constructor(readonly count: number, readonly pid: PidColumn, readonly values: readonly string[], readonly source: TableColumnsSource) {}
+}
+
+function lazyColumn(name: string, make: (t: LazyColumns) => unknown): void {
+  Object.defineProperty(LazyColumns.prototype, name, {
+    enumerable: true,
+    get(this: LazyColumns) {
+      return (this.made[name] ??= make(this));
+    },
+  });
+}
+for (const k of NUMERIC) {
+  lazyColumn(k, (t) => {
+    const c = t.source.numeric(k);
+    return new NumberColumn(c.cells, new Map(c.big));
+  });
+}
+for (const k of TEXT) lazyColumn(k, (t) => new TextColumn(t.source.codes(k), t.values));
+lazyColumn('memoryDerived', (t) => t.source.memoryDerived());
 
 /**
  * A table's rows in transferable form: copies for a worker of the parallel reader to post, views

@@ -1,5 +1,5 @@
 import { hashNumber } from './bytes.js';
-import { cellsLike, NumberColumn, type Cells } from './columns.js';
+import { cellsLike, cellValueOrZero, NumberColumn, type Cells } from './columns.js';
 import type { SectionRef } from './types.js';
 
 /** The id cell of a pid that does not fit 32 bits (see idCell): its packed pid is on the side. */
@@ -36,8 +36,13 @@ export class SectionIndex {
   /** Rows by tag code of the pids given to prepare(), -1 for none; valid while size is `preparedSize`. */
   private prepared = new Map<number, Int32Array>();
   private preparedSize = -1;
-  /** Set by fromPart with a loader (a saved index, index-file.ts): the entries, read on first use. */
-  private pending?: () => SectionIndexPart;
+  /** A saved index's (fromSource): its arrays not read yet are read from it when first needed. */
+  private source?: SectionIndexSource;
+  /** tags and ids are still in `source`. */
+  private keysPending = false;
+  /** offsetLows and the lengths' cells are still in `source` (read there a cell at a time meanwhile). */
+  private placesPending = false;
+  private placeReads = 0;
   size = 0;
 
   /**
@@ -54,7 +59,7 @@ export class SectionIndex {
 
   /** The code of a tag, given one on first sight. */
   codeOf(tag: string): number {
-    if (this.pending) this.load();
+    this.all();
     let code = this.tagCodes.get(tag);
     if (code === undefined) {
       code = this.tagNames.length;
@@ -74,7 +79,7 @@ export class SectionIndex {
    * `packedId` is the id packed by packPid (NaN when it is not a pid); `id` is needed only then.
    */
   add(tag: string | number, packedId: number, id: string, offset: number): void {
-    if (this.pending) this.load();
+    this.all();
     const code = typeof tag === 'number' ? tag : this.codeOf(tag);
     if (this.size === this.tags.length) this.grow();
     const i = this.size++;
@@ -105,8 +110,9 @@ export class SectionIndex {
 
   /** The body offset of row i. */
   private offsetAt(i: number): number {
+    const low = this.placesPending ? this.placeLow(i) : this.offsetLows[i];
     const starts = this.runStarts;
-    if (starts.length === 1) return this.runHighs[0] * FOUR_GIB + this.offsetLows[i];
+    if (starts.length === 1) return this.runHighs[0] * FOUR_GIB + low;
     // The last run starting at or before i: a few runs, found by halves.
     let lo = 0;
     let hi = starts.length - 1;
@@ -115,7 +121,17 @@ export class SectionIndex {
       if (starts[mid] <= i) lo = mid;
       else hi = mid - 1;
     }
-    return this.runHighs[lo] * FOUR_GIB + this.offsetLows[i];
+    return this.runHighs[lo] * FOUR_GIB + low;
+  }
+
+  /** offsetLows[i] of a saved index whose places are not read yet: one cell from the file, while few are asked for. */
+  private placeLow(i: number): number {
+    if (this.placeReads < PLACE_READS) {
+      this.placeReads++;
+      return this.source!.cell('offsetLows', i);
+    }
+    this.places();
+    return this.offsetLows[i];
   }
 
   /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
@@ -129,14 +145,14 @@ export class SectionIndex {
 
   /** Sets the body length of the last section added. */
   closeLast(endOffset: number): void {
-    if (this.pending) this.load();
+    this.all();
     if (this.size === 0) return;
     const i = this.size - 1;
     this.lengths.set(i, endOffset - this.offsetAt(i));
   }
 
   at(i: number): SectionRef {
-    if (this.pending) this.load();
+    this.keys();
     const code = this.tags[i];
     const packed = this.packedAt(i);
     return {
@@ -148,6 +164,12 @@ export class SectionIndex {
   }
 
   private lengthOf(i: number): number {
+    if (this.placesPending && this.placeReads < PLACE_READS) {
+      this.placeReads++;
+      const s = this.source!;
+      return cellValueOrZero(s.cell('lengths', i), s.lengthsTop, this.lengths.big, i);
+    }
+    this.places();
     const n = this.lengths.at(i);
     return Number.isNaN(n) ? 0 : n;
   }
@@ -158,7 +180,7 @@ export class SectionIndex {
    * `packedId` is NaN when the id is not a pid (then `at(row).id` has it).
    */
   each(tag: string, visit: (row: number, packedId: number, offset: number, length: number) => void): void {
-    if (this.pending) this.load();
+    this.all();
     const code = this.tagCodes.get(tag);
     if (code === undefined) return;
     const tags = this.tags;
@@ -167,7 +189,7 @@ export class SectionIndex {
 
   /** All sections with this tag (and this id, when given), in file order. */
   find(tag: string, id?: string): SectionRef[] {
-    if (this.pending) this.load();
+    this.keys();
     const code = this.tagCodes.get(tag);
     if (code === undefined) return [];
     const out: SectionRef[] = [];
@@ -192,7 +214,7 @@ export class SectionIndex {
    * the few dozen processes it decodes.
    */
   prepare(ids: Iterable<string>): void {
-    if (this.pending) this.load();
+    this.keys();
     const asked = [...ids].map(packPid).filter((packed) => !Number.isNaN(packed));
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
     const want = new Map<number, Int32Array>();
@@ -220,7 +242,7 @@ export class SectionIndex {
 
   /** The first section with this tag and id. */
   get(tag: string, id = ''): SectionRef | undefined {
-    if (this.pending) this.load();
+    this.keys();
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
     const rows = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
@@ -268,7 +290,7 @@ export class SectionIndex {
 
   /** Forgets the entries, keeping the arrays. */
   clear(): void {
-    if (this.pending) this.load();
+    this.all();
     this.lengths.cells.fill(0, 0, this.size);
     this.lengths.big.clear();
     this.size = 0;
@@ -283,7 +305,7 @@ export class SectionIndex {
 
   /** The entries as transferable arrays, for the parallel reader (see appendPart). */
   toPart(copy = true): SectionIndexPart {
-    if (this.pending) this.load();
+    this.all();
     const n = this.size;
     // Copies to post (their buffers are transferred), views to write to a file.
     const cut = <T extends Cells>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
@@ -295,21 +317,33 @@ export class SectionIndex {
     };
   }
 
-  /**
-   * An index of these entries, using the arrays as they are (a saved index, index-file.ts). Given
-   * a loader and the number of entries instead, the arrays are read when the index is first used:
-   * a command that never looks a section up (triage with a saved report, or --no-decode) does not
-   * read tens of MB for it. A loader that throws is asked again at the next use.
-   */
-  static fromPart(p: SectionIndexPart | (() => SectionIndexPart), entries?: number): SectionIndex {
-    if (typeof p === 'function') {
-      const ix = new SectionIndex();
-      ix.pending = p;
-      ix.size = entries ?? 0;
-      return ix;
-    }
+  /** An index of these entries, using the arrays as they are (the parallel reader's parts). */
+  static fromPart(p: SectionIndexPart): SectionIndex {
     const ix = new SectionIndex(p.tagNames);
     ix.use(p);
+    return ix;
+  }
+
+  /**
+   * A saved index's entries (index-file.ts), whose arrays are read when first needed: a command
+   * that never looks a section up (triage with a saved report, or --no-decode) does not read tens
+   * of MB for it, and one that looks up a few (triage decodes a few dozen processes of millions)
+   * reads the keys (tags and ids, to find the rows) but only the cells of the places (offsets,
+   * lengths) it asks for, until PLACE_READS of them. Memory touched for the first time is what a
+   * load from the saved index costs on this kind of host: class c's places are 54 MB of its 180.
+   * A source whose reader throws is asked again at the next use.
+   */
+  static fromSource(s: SectionIndexSource): SectionIndex {
+    const ix = new SectionIndex(s.tagNames);
+    ix.source = s;
+    ix.keysPending = true;
+    ix.placesPending = true;
+    ix.size = s.entries;
+    ix.runStarts = s.offsetRuns.map(([start]) => start);
+    ix.runHighs = s.offsetRuns.map(([, high]) => high);
+    ix.lengths = new NumberColumn(new Uint8Array(0), new Map(s.lengthsBig));
+    for (const [k, packed] of s.bigIds) ix.bigIds.set(k, packed);
+    for (const [k, id] of s.otherIds) ix.otherIds.set(k, id);
     return ix;
   }
 
@@ -330,15 +364,39 @@ export class SectionIndex {
     this.size = p.tags.length;
   }
 
-  private load(): void {
-    const part = this.pending!();
-    this.pending = undefined;
-    this.use(part);
+  /** Reads a saved index's tags and ids, if not yet. */
+  private keys(): void {
+    if (!this.keysPending) return;
+    const s = this.source!;
+    const tags = s.tags();
+    const ids = s.ids();
+    this.tags = tags;
+    this.ids = ids;
+    this.keysPending = false;
+    if (!this.placesPending) this.source = undefined;
+  }
+
+  /** Reads a saved index's offsets and lengths, if not yet. */
+  private places(): void {
+    if (!this.placesPending) return;
+    const s = this.source!;
+    const offsetLows = s.offsetLows();
+    const cells = s.lengthCells();
+    this.offsetLows = offsetLows;
+    this.lengths = new NumberColumn(cells, this.lengths.big);
+    this.placesPending = false;
+    if (!this.keysPending) this.source = undefined;
+  }
+
+  /** Every array read: before a pass over all entries, or a change. */
+  private all(): void {
+    this.keys();
+    this.places();
   }
 
   /** Appends the entries another index (of the next byte range) made. */
   appendPart(p: SectionIndexPart): void {
-    if (this.pending) this.load();
+    this.all();
     const n = p.tags.length;
     while (this.tags.length < this.size + n) this.grow();
     const codes = p.tagNames.map((tag) => this.codeOf(tag));
@@ -357,7 +415,7 @@ export class SectionIndex {
 
   /** Makes room for `entries` entries in all, at once (the parallel reader knows the total). */
   reserve(entries: number): void {
-    if (this.pending) this.load();
+    this.all();
     if (entries > this.tags.length) this.grow(entries);
   }
 
@@ -378,6 +436,28 @@ export class SectionIndex {
     this.lengths.cells = lengths;
     this.ids = ids;
   }
+}
+
+/** Cells of a saved index's places read one at a time (see fromSource) before the whole arrays are. */
+const PLACE_READS = 4096;
+
+/** A saved index's entries as index-file.ts reads them (see SectionIndex.fromSource). */
+export interface SectionIndexSource {
+  entries: number;
+  tagNames: string[];
+  offsetRuns: Array<[number, number]>;
+  lengthsBig: Array<[number, number]>;
+  bigIds: Array<[number, number]>;
+  otherIds: Array<[number, string]>;
+  /** The whole arrays, read from the file (and checked) when called. */
+  tags(): Uint8Array;
+  ids(): Uint32Array;
+  offsetLows(): Uint32Array;
+  lengthCells(): Cells;
+  /** topOf the lengths' cells: the cell value of a length on the side. */
+  lengthsTop: number;
+  /** Cell `row` of offsetLows or of the lengths' cells, read from the file. */
+  cell(column: 'offsetLows' | 'lengths', row: number): number;
 }
 
 /** A SectionIndex's entries in transferable form. */
