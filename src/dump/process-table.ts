@@ -306,7 +306,7 @@ export interface TableColumnsSource {
 
 /**
  * A table whose columns are made from `source` when first used. A saved index (index-file.ts)
- * reads a column from the file only then: triage reads 12 of the 23 columns, and the heap sizes,
+ * reads a column from the file only then: triage reads 11 of the 23 columns, and the heap sizes,
  * fragments, links and monitors (3 MB each on 3 million processes) only `proc` and `serve` show.
  */
 export function tableFromColumns(count: number, pid: PidColumn, values: readonly string[], source: TableColumnsSource): ProcessTable {
