@@ -112,26 +112,25 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
     }
   });
 
-  // The section index's offsets and lengths may be read a cell at a time (SectionIndex.fromSource),
-  // which no CRC-32 covers: they are the bytes checked at load, as beamscope replaces an index by a
-  // rename, never in place. The arrays read whole are checked again.
-  it('the section index and the binaries, read on first use, are checked again then: changed in place since, they are not used', async () => {
+  // The section index may be read a cell or a piece at a time (SectionIndex.fromSource), which no
+  // CRC-32 covers: those are the bytes checked at load, as beamscope replaces an index by a rename,
+  // never in place. The arrays read whole (the process columns, the binaries) are checked again.
+  it('the process columns and the binaries, read on first use, are checked again then: changed in place since, they are not used', async () => {
     const file = indexPaths(dumpB).beside;
     await read(dumpB);
     const loaded = await read(dumpB);
     expect(loaded.event).toBe('loaded');
-    // Where index.ids lies, from the index's own description.
+    // Where a process column lies, from the index's own description.
     const whole = readFileSync(file);
     const jsonBytes = whole.readUInt32LE(20);
     const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
-    const ids = blobs.find((b) => b.name === 'index.ids')!;
-    expect(ids.length).toBeGreaterThan(0);
+    const column = blobs.find((b) => b.name === 'proc.num.memoryBytes')!;
+    expect(column.length).toBeGreaterThan(0);
     // Written in place (not a new file renamed over it): the open index sees it.
     const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from([whole[ids.offset] ^ 1]), 0, 1, ids.offset);
+    writeSync(fd, Buffer.from([whole[column.offset] ^ 1]), 0, 1, column.offset);
     closeSync(fd);
-    expect(() => loaded.dump.index.at(0)).toThrow(/changed while it was in use/);
-    expect(() => loaded.dump.index.get('proc', loaded.dump.processes.pid.at(0))).toThrow(/changed while it was in use/);
+    expect(() => loaded.dump.processes.memoryBytes).toThrow(/changed while it was in use/);
     // And the next read, seeing it corrupt, reads the dump afresh.
     const again = await read(dumpB);
     expect(again.event).toBe('saved');

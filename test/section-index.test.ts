@@ -198,39 +198,54 @@ describe('SectionIndex.fromSource (a saved index read as it is used)', () => {
   }
   const part = built.toPart();
   const top = part.lengths.cells instanceof Uint8Array ? 0xff : part.lengths.cells instanceof Uint16Array ? 0xffff : 0xffffffff;
-  function fromSource(): { ix: SectionIndex; whole: string[]; cells: () => number } {
+  function fromSource(): { ix: SectionIndex; whole: string[]; cells: () => number; passes: () => number } {
     const whole: string[] = [];
     let cells = 0;
+    let passes = 0;
+    const arrays = { tags: part.tags, ids: part.ids, offsetLows: part.offsetLows, lengths: part.lengths.cells };
     const ix = SectionIndex.fromSource({
       entries: part.tags.length, tagNames: part.tagNames, offsetRuns: part.offsetRuns, lengthsBig: part.lengths.big, bigIds: part.bigIds,
       otherIds: part.otherIds, lengthsTop: top,
       tags: () => (whole.push('tags'), part.tags), ids: () => (whole.push('ids'), part.ids),
       offsetLows: () => (whole.push('offsetLows'), part.offsetLows), lengthCells: () => (whole.push('lengths'), part.lengths.cells),
-      cell: (column, row) => (cells++, column === 'offsetLows' ? part.offsetLows[row] : part.lengths.cells[row]),
+      cell: (column, row) => (cells++, arrays[column][row]),
+      keyChunks: (visit) => {
+        passes++;
+        for (let first = 0; first < part.tags.length; first += 1000) visit(part.tags.slice(first, first + 1000), part.ids.slice(first, first + 1000), first);
+      },
     });
-    return { ix, whole, cells: () => cells };
+    return { ix, whole, cells: () => cells, passes: () => passes };
   }
 
-  it('reads the keys whole and the places a cell at a time for a few lookups', () => {
-    const { ix, whole, cells } = fromSource();
-    expect(whole).toEqual([]);
+  it('answers a few lookups from single cells and one pass through the keys, reading no array whole', () => {
+    const { ix, whole, cells, passes } = fromSource();
     for (const i of [0, 1, 4600, 5999]) expect(ix.at(i)).toEqual(built.at(i));
+    expect(cells()).toBe(16);
     expect(ix.get('proc_heap', '<0.4601.0>')).toEqual(built.get('proc_heap', '<0.4601.0>'));
-    expect(whole).toEqual(['tags', 'ids']);
-    expect(cells()).toBe(10);
+    expect(ix.get('proc', '<0.99999.0>')).toBeUndefined();
+    expect(passes()).toBe(2);
+    ix.prepare(['<0.3.0>', '<0.4.0>']);
+    expect(ix.get('proc', '<0.3.0>')).toEqual(built.get('proc', '<0.3.0>'));
+    expect(ix.get('proc_heap', '<0.4.0>')).toEqual(built.get('proc_heap', '<0.4.0>'));
+    expect(ix.find('proc_heap', '<0.5.0>')).toEqual(built.find('proc_heap', '<0.5.0>'));
+    expect(passes()).toBe(4);
+    expect(whole).toEqual([]);
   });
 
-  it('reads the places whole after 4,096 cells, or for a pass over all, with the same answers', () => {
+  it('reads the arrays whole after 4,096 cells, 8 passes for pids one by one, or for a pass over all, with the same answers', () => {
     const a = fromSource();
     for (let i = 0; i < 6000; i++) expect(a.ix.at(i)).toEqual(built.at(i));
     expect(a.whole).toEqual(['tags', 'ids', 'offsetLows', 'lengths']);
-    expect(a.cells()).toBe(4096);
     const b = fromSource();
+    for (let i = 0; i < 20; i++) expect(b.ix.get('proc_heap', `<0.${i * 100 + 1}.0>`)).toEqual(built.get('proc_heap', `<0.${i * 100 + 1}.0>`));
+    expect(b.passes()).toBe(8);
+    expect(b.whole).toEqual(['tags', 'ids']);
+    const c = fromSource();
     const seen: number[] = [];
-    b.ix.each('proc', (row, packed, offset, length) => seen.push(row, packed, offset, length));
+    c.ix.each('proc', (row, packed, offset, length) => seen.push(row, packed, offset, length));
     const expected: number[] = [];
     built.each('proc', (row, packed, offset, length) => expected.push(row, packed, offset, length));
     expect(seen).toEqual(expected);
-    expect(b.cells()).toBe(0);
+    expect(c.cells()).toBe(0);
   });
 });

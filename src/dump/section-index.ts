@@ -43,6 +43,8 @@ export class SectionIndex {
   /** offsetLows and the lengths' cells are still in `source` (read there a cell at a time meanwhile). */
   private placesPending = false;
   private placeReads = 0;
+  private keyReads = 0;
+  private keyPasses = 0;
   size = 0;
 
   /**
@@ -126,7 +128,7 @@ export class SectionIndex {
 
   /** offsetLows[i] of a saved index whose places are not read yet: one cell from the file, while few are asked for. */
   private placeLow(i: number): number {
-    if (this.placeReads < PLACE_READS) {
+    if (this.placeReads < CELL_READS) {
       this.placeReads++;
       return this.source!.cell('offsetLows', i);
     }
@@ -136,11 +138,35 @@ export class SectionIndex {
 
   /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
   private packedAt(i: number): number {
-    const cell = this.ids[i];
+    return this.packedOf(this.keysPending ? this.keyCell('ids', i) : this.ids[i], i);
+  }
+
+  /** The packed pid of id cell `cell` of row i. */
+  private packedOf(cell: number, i: number): number {
     if (cell === 0) return NaN;
     // A saved index's side is checked with its arrays; a cell without its entry reads as no pid.
     if (cell === ID_ON_SIDE) return this.bigIds.get(i) ?? NaN;
     return cell - 1;
+  }
+
+  /** tags[i] or ids[i] of a saved index whose keys are not read yet: one cell from the file, while few are asked for. */
+  private keyCell(column: 'tags' | 'ids', i: number): number {
+    if (this.keyReads < CELL_READS) {
+      this.keyReads++;
+      return this.source!.cell(column, i);
+    }
+    this.keys();
+    return this[column][i];
+  }
+
+  /**
+   * Hands `visit` the tags and ids of every row, in pieces from `first` on: a saved index's keys
+   * not read yet are read a piece at a time through one buffer (a pass for a few pids need not
+   * put 45 MB of them in memory), else the arrays themselves in one piece.
+   */
+  private scanKeys(visit: (tags: Uint8Array, ids: Uint32Array, first: number) => void): void {
+    if (this.keysPending) this.source!.keyChunks(visit);
+    else visit(this.tags.subarray(0, this.size), this.ids.subarray(0, this.size), 0);
   }
 
   /** Sets the body length of the last section added. */
@@ -152,11 +178,10 @@ export class SectionIndex {
   }
 
   at(i: number): SectionRef {
-    this.keys();
-    const code = this.tags[i];
+    const code = this.keysPending ? this.keyCell('tags', i) : this.tags[i];
     const packed = this.packedAt(i);
     return {
-      tag: code === 255 ? '?' : this.tagNames[code],
+      tag: code < this.tagNames.length ? this.tagNames[code] : '?',
       id: Number.isNaN(packed) ? (this.otherIds.get(i) ?? '') : unpackPid(packed),
       offset: this.offsetAt(i),
       length: this.lengthOf(i),
@@ -164,7 +189,7 @@ export class SectionIndex {
   }
 
   private lengthOf(i: number): number {
-    if (this.placesPending && this.placeReads < PLACE_READS) {
+    if (this.placesPending && this.placeReads < CELL_READS) {
       this.placeReads++;
       const s = this.source!;
       return cellValueOrZero(s.cell('lengths', i), s.lengthsTop, this.lengths.big, i);
@@ -189,22 +214,24 @@ export class SectionIndex {
 
   /** All sections with this tag (and this id, when given), in file order. */
   find(tag: string, id?: string): SectionRef[] {
-    this.keys();
     const code = this.tagCodes.get(tag);
     if (code === undefined) return [];
-    const out: SectionRef[] = [];
+    const rows: number[] = [];
     const packed = id === undefined ? undefined : packPid(id);
-    for (let i = 0; i < this.size; i++) {
-      if (this.tags[i] !== code) continue;
-      if (id !== undefined) {
-        if (Number.isNaN(packed!)) {
-          // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
-          if ((this.otherIds.get(i) ?? '') !== id) continue;
-        } else if (this.packedAt(i) !== packed) continue;
+    this.scanKeys((tags, ids, first) => {
+      for (let k = 0; k < tags.length; k++) {
+        if (tags[k] !== code) continue;
+        const i = first + k;
+        if (id !== undefined) {
+          if (Number.isNaN(packed!)) {
+            // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
+            if ((this.otherIds.get(i) ?? '') !== id) continue;
+          } else if (this.packedOf(ids[k], i) !== packed) continue;
+        }
+        rows.push(i);
       }
-      out.push(this.at(i));
-    }
-    return out;
+    });
+    return rows.map((i) => this.at(i));
   }
 
   /**
@@ -214,7 +241,6 @@ export class SectionIndex {
    * the few dozen processes it decodes.
    */
   prepare(ids: Iterable<string>): void {
-    this.keys();
     const asked = [...ids].map(packPid).filter((packed) => !Number.isNaN(packed));
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
     const want = new Map<number, Int32Array>();
@@ -226,25 +252,33 @@ export class SectionIndex {
       const h = hashNumber(packed) & 0xffff;
       bits[h >>> 3] |= 1 << (h & 7);
     }
-    for (let k = 0; k < this.size; k++) {
-      if (this.ids[k] === 0) continue;
-      const packed = this.packedAt(k);
-      const h = hashNumber(packed) & 0xffff;
-      if ((bits[h >>> 3] & (1 << (h & 7))) === 0) continue;
-      const rows = want.get(packed);
-      const code = this.tags[k];
-      // Code 255 (tags past the 255th, folded) is not in rows: get() never finds those by pid.
-      if (rows && code < rows.length && rows[code] < 0) rows[code] = k;
-    }
+    this.scanKeys((tags, cells, first) => {
+      for (let k = 0; k < cells.length; k++) {
+        if (cells[k] === 0) continue;
+        const packed = this.packedOf(cells[k], first + k);
+        const h = hashNumber(packed) & 0xffff;
+        if ((bits[h >>> 3] & (1 << (h & 7))) === 0) continue;
+        const rows = want.get(packed);
+        const code = tags[k];
+        // Code 255 (tags past the 255th, folded) is not in rows: get() never finds those by pid.
+        if (rows && code < rows.length && rows[code] < 0) rows[code] = first + k;
+      }
+    });
     this.prepared = want;
     this.preparedSize = this.size;
   }
 
   /** The first section with this tag and id. */
   get(tag: string, id = ''): SectionRef | undefined {
-    this.keys();
     const packed = packPid(id);
     if (Number.isNaN(packed)) return this.find(tag, id)[0];
+    // A saved index not read yet: one pass through its keys for this pid (`proc` of one process
+    // asks for its five sections), instead of reading them all and a table of every pid.
+    if (this.keysPending && (this.preparedSize !== this.size || !this.prepared.has(packed))) {
+      // Many pids asked for one by one: the keys in memory and a table by pid, as for a fresh read.
+      if (this.keyPasses++ < KEY_PASSES) this.prepare([...this.preparedPids(), id]);
+      else this.keys();
+    }
     const rows = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
     if (rows) {
       const code = this.tagCodes.get(tag);
@@ -257,6 +291,7 @@ export class SectionIndex {
     // memory for millions of sections, and sorting them tens of ms.
     const code = this.tagCodes.get(tag);
     if (code === undefined) return undefined;
+    this.keys();
     let t = this.pidLookup.get(code);
     if (!t || t.size !== this.size) {
       t = this.pidTable(code);
@@ -267,6 +302,11 @@ export class SectionIndex {
       if (row < 0) return undefined;
       if (this.packedAt(row) === packed) return this.at(row);
     }
+  }
+
+  /** The pids prepare() was last given (and that are pids). */
+  private preparedPids(): string[] {
+    return this.preparedSize === this.size ? [...this.prepared.keys()].map(unpackPid) : [];
   }
 
   /** The rows of a tag's sections with a pid id, by pid; the first section of a pid wins (as in find()). */
@@ -327,10 +367,11 @@ export class SectionIndex {
   /**
    * A saved index's entries (index-file.ts), whose arrays are read when first needed: a command
    * that never looks a section up (triage with a saved report, or --no-decode) does not read tens
-   * of MB for it, and one that looks up a few (triage decodes a few dozen processes of millions)
-   * reads the keys (tags and ids, to find the rows) but only the cells of the places (offsets,
-   * lengths) it asks for, until PLACE_READS of them. Memory touched for the first time is what a
-   * load from the saved index costs on this kind of host: class c's places are 54 MB of its 180.
+   * of MB for it, and one that looks up a few (triage decodes a few dozen processes of millions;
+   * `proc` one) finds their rows in one pass through the keys (tags and ids, read a piece at a
+   * time) and reads only the cells of the places (offsets, lengths) it asks for, until CELL_READS
+   * of them. Memory touched for the first time is what a load from the saved index costs on this
+   * kind of host: class c's keys and places are 99 MB of its 180.
    * A source whose reader throws is asked again at the next use.
    */
   static fromSource(s: SectionIndexSource): SectionIndex {
@@ -438,8 +479,10 @@ export class SectionIndex {
   }
 }
 
-/** Cells of a saved index's places read one at a time (see fromSource) before the whole arrays are. */
-const PLACE_READS = 4096;
+/** Cells of a saved index's keys, and of its places, read one at a time (see fromSource) before the whole arrays are. */
+const CELL_READS = 4096;
+/** Passes through a saved index's keys for pids asked for one at a time (get) before they are read whole. */
+const KEY_PASSES = 8;
 
 /** A saved index's entries as index-file.ts reads them (see SectionIndex.fromSource). */
 export interface SectionIndexSource {
@@ -456,8 +499,10 @@ export interface SectionIndexSource {
   lengthCells(): Cells;
   /** topOf the lengths' cells: the cell value of a length on the side. */
   lengthsTop: number;
-  /** Cell `row` of offsetLows or of the lengths' cells, read from the file. */
-  cell(column: 'offsetLows' | 'lengths', row: number): number;
+  /** Cell `row` of an array, read from the file. */
+  cell(column: 'tags' | 'ids' | 'offsetLows' | 'lengths', row: number): number;
+  /** The tags and ids of every row, read from the file a piece at a time into the same arrays, handed to `visit` from row `first` on. */
+  keyChunks(visit: (tags: Uint8Array, ids: Uint32Array, first: number) => void): void;
 }
 
 /** A SectionIndex's entries in transferable form. */
