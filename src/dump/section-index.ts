@@ -244,20 +244,23 @@ export class SectionIndex {
     const asked = [...ids].map(packPid).filter((packed) => !Number.isNaN(packed));
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
     const want = new Map<number, Int32Array>();
-    // A bitmap of hashes in front of the map: nearly every section is of a pid not asked for.
+    // A bitmap of the id cells' hashes in front of the map: nearly every section is of a pid not
+    // asked for, and a cell is hashed in int32 maths (a pid kept on the side passes: they are rare).
     const bits = new Uint8Array(1 << 13);
     for (const packed of asked) {
       if (want.has(packed)) continue;
       want.set(packed, new Int32Array(this.tagNames.length).fill(-1));
-      const h = hashNumber(packed) & 0xffff;
+      const h = cellHash(idCell(packed));
       bits[h >>> 3] |= 1 << (h & 7);
     }
+    bits[cellHash(ID_ON_SIDE) >>> 3] |= 1 << (cellHash(ID_ON_SIDE) & 7);
     this.scanKeys((tags, cells, first) => {
       for (let k = 0; k < cells.length; k++) {
-        if (cells[k] === 0) continue;
-        const packed = this.packedOf(cells[k], first + k);
-        const h = hashNumber(packed) & 0xffff;
+        const cell = cells[k];
+        if (cell === 0) continue;
+        const h = cellHash(cell);
         if ((bits[h >>> 3] & (1 << (h & 7))) === 0) continue;
+        const packed = this.packedOf(cell, first + k);
         const rows = want.get(packed);
         const code = tags[k];
         // Code 255 (tags past the 255th, folded) is not in rows: get() never finds those by pid.
@@ -518,6 +521,11 @@ export interface SectionIndexPart {
   ids: Uint32Array;
   bigIds: Array<[number, number]>;
   otherIds: Array<[number, string]>;
+}
+
+/** 16 bits of hash of an id cell (Fibonacci hashing), for prepare()'s bitmap. */
+function cellHash(cell: number): number {
+  return Math.imul(cell, 0x9e3779b1) >>> 16;
 }
 
 /**
