@@ -186,7 +186,7 @@ function checkBlob(fd: number, b: BlobRef, into?: Uint8Array): boolean {
  * array is checked by a pass through one small buffer and read into memory only when first used
  * (and checked again then; the section index's offsets and lengths may be read a cell at a time:
  * SectionIndex.fromSource), so that a command pays only for what it uses (triage on 3 million refc
- * binaries needs no binary; triage on 3 million processes 12 of the 23 process columns, and the
+ * binaries needs no binary; triage on 3 million processes 11 of the 23 process columns, and the
  * places of a few hundred sections): on this kind of host, memory touched for the first time costs
  * more than reading the file.
  */
@@ -387,7 +387,6 @@ function lazyBinaries(count: number, totalBytes: number, load: () => Pick<Dump['
     },
   };
 }
-
 
 /**
  * Saves what a full read of the plain dump file `fd` built, beside the dump or else in the user

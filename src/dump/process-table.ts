@@ -310,7 +310,7 @@ export interface TableColumnsSource {
  * fragments, links and monitors (3 MB each on 3 million processes) only `proc` and `serve` show.
  */
 export function tableFromColumns(count: number, pid: PidColumn, values: readonly string[], source: TableColumnsSource): ProcessTable {
-  // The columns are getters on the prototype (LAZY_COLUMNS), so that the table keeps one shape.
+  // The columns are getters on the prototype (lazyColumn), so that the table keeps one shape.
   return new LazyColumns(count, pid, values, source) as unknown as ProcessTable;
 }
 
