@@ -184,7 +184,7 @@ function checkBlob(fd: number, b: BlobRef, into?: Uint8Array): boolean {
  * ever: the header, the JSON and its CRC-32, the zeros between the arrays, nothing after the last,
  * each array's CRC-32. The pids, which every command reads, are read into memory here; every other
  * array is checked by a pass through one small buffer and read into memory only when first used
- * (and checked again then; the section index's offsets and lengths may be read a cell at a time:
+ * (and checked again then; the section index may be read in pieces and cells instead:
  * SectionIndex.fromSource), so that a command pays only for what it uses (triage on 3 million refc
  * binaries needs no binary; triage on 3 million processes 11 of the 23 process columns, and the
  * places of a few hundred sections): on this kind of host, memory touched for the first time costs
