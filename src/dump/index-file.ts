@@ -90,7 +90,12 @@ type Blob = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 const WIDTH: Record<ArrayKind, number> = { f64: 8, u32: 4, u16: 2, u8: 1 };
 /** The buffer every array is read and checked through, a piece at a time. */
 const CHECK_BYTES = 1 << 20;
-/** Closes the file of a lazily read index when its dump is collected (one descriptor per dump). */
+/**
+ * Closes the file of a lazily read index once nothing can read from it any more: its OpenIndex is
+ * held by every reader of its arrays (the section index, the process columns, the binaries), which
+ * may outlive the dump object itself (a caller that keeps `dump.index`). Closed while one of them
+ * still read, the descriptor's number could be another file's by then.
+ */
 const openIndexes = new FinalizationRegistry<number>((fd) => {
   try {
     closeSync(fd);
@@ -98,6 +103,12 @@ const openIndexes = new FinalizationRegistry<number>((fd) => {
     // closed already
   }
 });
+
+/** An index file held open for the arrays read from it later (see openIndexes). */
+interface OpenIndex {
+  readonly fd: number;
+  readonly file: string;
+}
 
 function readExactly(fd: number, into: Uint8Array, pos: number): boolean {
   let got = 0;
@@ -133,12 +144,12 @@ function indexChanged(file: string): Error {
  * checked when the index was opened, and the file is held open since (a new index replaces it by
  * a rename, so these are the bytes checked).
  */
-function cellReader(fd: number, file: string, b: BlobRef): (row: number) => number {
+function cellReader(open: OpenIndex, b: BlobRef): (row: number) => number {
   const width = WIDTH[b.kind];
   const cell = Buffer.alloc(4);
   return (row) => {
-    if (!(row >= 0 && row < b.length) || !readExactly(fd, cell.subarray(0, width), b.offset + row * width)) {
-      throw indexChanged(file);
+    if (!(row >= 0 && row < b.length) || !readExactly(open.fd, cell.subarray(0, width), b.offset + row * width)) {
+      throw indexChanged(open.file);
     }
     return width === 1 ? cell[0] : width === 2 ? cell.readUInt16LE(0) : cell.readUInt32LE(0);
   };
@@ -149,13 +160,15 @@ function cellReader(fd: number, file: string, b: BlobRef): (row: number) => numb
  * pass through them for a few pids (SectionIndex.prepare) reads the file, not 45 MB of fresh
  * memory (class c). Like cellReader's, these are the bytes checked at load.
  */
-function keyChunks(fd: number, file: string, tags: BlobRef, ids: BlobRef, visit: (tags: Uint8Array, ids: Uint32Array, first: number) => void): void {
+function keyChunks(open: OpenIndex, tags: BlobRef, ids: BlobRef, visit: (tags: Uint8Array, ids: Uint32Array, first: number) => void): void {
   const t = new Uint8Array(KEY_CHUNK);
   const i = new Uint32Array(KEY_CHUNK);
   const iBytes = new Uint8Array(i.buffer);
   for (let first = 0; first < tags.length; first += KEY_CHUNK) {
     const n = Math.min(KEY_CHUNK, tags.length - first);
-    if (!readExactly(fd, t.subarray(0, n), tags.offset + first) || !readExactly(fd, iBytes.subarray(0, n * 4), ids.offset + first * 4)) throw indexChanged(file);
+    if (!readExactly(open.fd, t.subarray(0, n), tags.offset + first) || !readExactly(open.fd, iBytes.subarray(0, n * 4), ids.offset + first * 4)) {
+      throw indexChanged(open.file);
+    }
     visit(t.subarray(0, n), i.subarray(0, n), first);
   }
 }
@@ -199,16 +212,18 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   }
   let lazy = false;
   try {
-    const made = loadOpen(fd, file, key, dumpPath);
+    const open: OpenIndex = { fd, file };
+    const made = loadOpen(open, key, dumpPath);
     lazy = made !== undefined;
-    if (made) openIndexes.register(made, fd);
+    if (made) openIndexes.register(open, fd);
     return made;
   } finally {
     if (!lazy) closeSync(fd);
   }
 }
 
-function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dump | undefined {
+function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undefined {
+  const { fd, file } = open;
   const size = fstatSync(fd).size;
   if (size < HEADER_BYTES || size > 2 ** 40) return undefined;
   const head = Buffer.alloc(HEADER_BYTES);
@@ -256,8 +271,8 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     const b = byName.get(name);
     if (!b || b.kind !== kind || b.length !== n) return undefined;
     return () => {
-      const a = readBlob(fd, b);
-      if (!a || (check && !check(a))) throw indexChanged(file);
+      const a = readBlob(open.fd, b);
+      if (!a || (check && !check(a))) throw indexChanged(open.file);
       return a;
     };
   };
@@ -287,8 +302,8 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
   if (!rowPairs(d.index.bigIds, entries, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
   if (!rowPairs(d.index.lengthsBig, entries, isNumber) || !rowPairs(d.index.otherIds, entries, isString)) return undefined;
   const cellOf = {
-    tags: cellReader(fd, file, byName.get('index.tags')!), ids: cellReader(fd, file, byName.get('index.ids')!),
-    offsetLows: cellReader(fd, file, byName.get('index.offsetLows')!), lengths: cellReader(fd, file, byName.get('index.lengths')!),
+    tags: cellReader(open, byName.get('index.tags')!), ids: cellReader(open, byName.get('index.ids')!),
+    offsetLows: cellReader(open, byName.get('index.offsetLows')!), lengths: cellReader(open, byName.get('index.lengths')!),
   };
   const index = SectionIndex.fromSource({
     entries, tagNames: d.index.tagNames, offsetRuns: d.index.offsetRuns, lengthsBig: d.index.lengthsBig, bigIds: d.index.bigIds,
@@ -296,7 +311,7 @@ function loadOpen(fd: number, file: string, key: DumpKey, dumpPath: string): Dum
     offsetLows: () => offsetLows() as Uint32Array, lengthCells: () => lengths() as Cells,
     lengthsTop: lengthsKind === 'u8' ? 0xff : lengthsKind === 'u16' ? 0xffff : 0xffffffff,
     cell: (column, row) => cellOf[column](row),
-    keyChunks: (visit) => keyChunks(fd, file, byName.get('index.tags')!, byName.get('index.ids')!, visit),
+    keyChunks: (visit) => keyChunks(open, byName.get('index.tags')!, byName.get('index.ids')!, visit),
   });
 
   const bins = d.binaries.count;
