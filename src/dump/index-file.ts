@@ -223,7 +223,7 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
 }
 
 function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undefined {
-  const { fd, file } = open;
+  const { fd } = open;
   const size = fstatSync(fd).size;
   if (size < HEADER_BYTES || size > 2 ** 40) return undefined;
   const head = Buffer.alloc(HEADER_BYTES);
