@@ -7,8 +7,8 @@
  * system's `zstd` and `xz` (.ci/run installs them; without them those forms are skipped, and fail
  * under CI=true).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +21,7 @@ import { decodeProcess } from '../src/dump/terms/index.js';
 import { allocatorModelFromDump, summarizeByType } from '../src/alloc/index.js';
 import { diffDumps, dumpLeakReport, procLibInitialCalls } from '../src/leak/index.js';
 import { procToJson } from '../src/report/proc-text.js';
-import { beamscope } from './helpers/cli.js';
+import { beamscope, CLI, expectOneLineError } from './helpers/cli.js';
 import { corpusDumps, FIXTURES, FIXTURES_DIR } from './helpers/fixtures.js';
 
 const CI = process.env.CI === 'true';
@@ -382,3 +382,195 @@ describe('the CLI on compressed dumps and standard input', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+/**
+ * Standard input through a real shell pipe (`cat DUMP | beamscope X -`), a file on standard input
+ * (`beamscope X - < DUMP`), and the stream path (BEAMSCOPE_STDIN=stream) for comparison. A pipe is
+ * read by a worker thread into the spool, a file as that file (src/dump/stdin.ts).
+ */
+describe('standard input in a pipe and from a file', () => {
+  /** Runs `producer | beamscope args` (producer: a shell command with "$1" the file) in bash. */
+  const piped = (producer: string, file: string, args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync('bash', ['-c', `f="$1"; shift; node=$1; cli=$2; shift 2; ${producer.replace(/\$1/g, '"$f"')} | "$node" "$cli" "$@"`, 'bash', file, process.execPath, CLI, ...args],
+      { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', ...env } });
+    return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  };
+  const norm = (out: string, path: string) => {
+    const j = json(JSON.parse(out), path) as Record<string, unknown>;
+    for (const k of ['source', 'dump']) if (k in j) j[k] = null;
+    return j;
+  };
+  const ok = (r: { code: number; stdout: string; stderr: string }) => {
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+
+  for (const plain of [FIXTURES.mailbox, FIXTURES.refcMailbox, FIXTURES.truncated]) {
+    it(`${basename(plain)}: triage, procs, leak and proc of the top process from cat, cat of the gzip, zcat and < give the file's JSON`, () => {
+      const gz = compress(plain, 'gzip');
+      const top = (JSON.parse(ok(beamscope(['procs', plain, '--sort', 'memory', '--format', 'json', '--no-cache']))) as { rows: Array<{ pid: string }> }).rows[0].pid;
+      const COMMANDS = [['triage'], ['procs'], ['leak'], ['proc', top]];
+      const producers: Array<[string, string]> = [['cat $1', plain], ['cat $1', gz], ['gzip -dc $1', gz], ['cat < $1', plain]];
+      for (const [cmd, ...rest] of COMMANDS) {
+        const want = norm(ok(beamscope([cmd, plain, ...rest, '--format', 'json', '--no-cache'])), plain);
+        for (const [producer, file] of producers) {
+          expect(norm(ok(piped(producer, file, [cmd, '-', ...rest, '--format', 'json'])), '-'), `${producer} ${basename(file)} | ${cmd}`).toEqual(want);
+        }
+        // Standard input as a file, plain and gzip: read as that file.
+        for (const file of [plain, gz]) {
+          const r = spawnSync('bash', ['-c', '"$1" "$2" "$3" - "${@:5}" < "$4"', 'bash', process.execPath, CLI, cmd, file, ...rest, '--format', 'json'], { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+          expect(r.status, r.stderr.toString()).toBe(0);
+          expect(norm(r.stdout.toString(), '-'), `< ${basename(file)} | ${cmd}`).toEqual(want);
+        }
+      }
+    }, 180_000);
+  }
+
+  it('the triage JSON names standard input as "-", with its compression', () => {
+    const gz = compress(FIXTURES.mailbox, 'gzip');
+    const source = (r: { stdout: string }) => (JSON.parse(r.stdout) as { source: unknown }).source;
+    expect(source(piped('cat $1', gz, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: true, compression: 'gzip' });
+    expect(source(piped('cat $1', FIXTURES.mailbox, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: false, compression: null });
+    expect(source(piped('cat < $1', FIXTURES.mailbox, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: false, compression: null });
+  }, 60_000);
+
+  it('truncated and damaged gzip on standard input: read as far as the data goes, as from the file', async () => {
+    const whole = readFileSync(compress(FIXTURES.mailbox, 'gzip'));
+    const cut = join(tmp, 'stdin-cut.gz');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const bad = join(tmp, 'stdin-bad.gz');
+    const damaged = Buffer.from(whole);
+    // 0xff bytes: an invalid deflate block (0xa5 can inflate to wrong bytes that only the CRC finds).
+    damaged.fill(0xff, Math.floor(whole.length / 3), Math.floor(whole.length / 3) + 64);
+    writeFileSync(bad, damaged);
+    for (const file of [cut, bad]) {
+      // The file's reading, for the truncation it reports (the library, as the CLI reads it).
+      const fromFile = await readSpooled(file);
+      expect(fromFile.truncation.truncated, basename(file)).toBe(true);
+      expect(fromFile.truncation.compressedInputError).toMatch(/^the gzip stream ends early$|^gzip: /);
+      const want = norm(ok(beamscope(['triage', file, '--format', 'json', '--spool', tmp])), file);
+      const got = norm(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'])), '-') as { truncation: { bytesRead: number } };
+      if (file === cut) {
+        // The worker inflates as the file's does: the same bytes, the same report.
+        expect(got, basename(file)).toEqual(want);
+      } else {
+        // zlib drops the output of the call that met the damage: how much depends on how the input
+        // came (1 MiB reads of the file, what the pipe holds); gzip -d drops its own last buffer.
+        const tool = spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 30 }).stdout.length;
+        expect(got.truncation).toMatchObject({ truncated: true, compressedInputError: fromFile.truncation.compressedInputError });
+        expect(got.truncation.bytesRead).toBeGreaterThan(tool - (1 << 20));
+        expect(got.truncation.bytesRead).toBeLessThan(readFileSync(FIXTURES.mailbox).length);
+      }
+      // The stream (BEAMSCOPE_STDIN=stream) drops a larger last chunk (1 MiB), and says the same.
+      const stream = norm(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'], { BEAMSCOPE_STDIN: 'stream' })), '-') as { truncation: Record<string, unknown> };
+      expect(stream.truncation).toMatchObject({ truncated: true, compressedInputError: fromFile.truncation.compressedInputError });
+    }
+  }, 120_000);
+
+  // A file is inflated again without the gzip wrapper to its end; standard input cannot be read
+  // again, and zlib drops the output of the call that found the bad trailer (as the stream did).
+  it('a gzip on standard input whose trailer alone is wrong: read up to its last chunk, the error said', () => {
+    const b = Buffer.from(gzipSync(readFileSync(FIXTURES.mailbox), { level: 1 }));
+    b[b.length - 8] ^= 0xff;
+    const file = join(tmp, 'stdin-trailer.gz');
+    writeFileSync(file, b);
+    const want = norm(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache'])), FIXTURES.mailbox) as { truncation: { bytesRead: number } };
+    for (const env of [{}, { BEAMSCOPE_STDIN: 'stream' }]) {
+      const got = norm(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'], env)), '-') as { truncation: { bytesRead: number; compressedInputError: string } };
+      expect(got.truncation.compressedInputError, JSON.stringify(env)).toBe('gzip: incorrect data check');
+      expect(got.truncation.bytesRead).toBeLessThanOrEqual(want.truncation.bytesRead);
+      expect(got.truncation.bytesRead).toBeGreaterThan(want.truncation.bytesRead - (1 << 20));
+    }
+  }, 60_000);
+
+  it('a spool with no room (ulimit -f): every finding still read from standard input, the heaps said to be missing', () => {
+    const dir = mkdtempSync(join(tmp, 'full-'));
+    const gz = compress(FIXTURES.mailbox, 'gzip');
+    const want = norm(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache', '--no-decode'])), FIXTURES.mailbox);
+    for (const [producer, file] of [['cat $1', FIXTURES.mailbox], ['cat $1', gz]]) {
+      const outs: unknown[] = [];
+      for (const env of [{}, { BEAMSCOPE_STDIN: 'stream' }]) {
+        // 64 KiB at most per file: the spool's writes fail with EFBIG (Node ignores SIGXFSZ).
+        const r = piped(`ulimit -f 64; ${producer}`, file, ['triage', '-', '--format', 'json', '--spool', dir], env);
+        const got = norm(ok(r), '-') as { findings: Array<{ id: string }>; notes?: string[] };
+        expect(got.findings.map((f) => f.id), `${producer} ${basename(file)} ${JSON.stringify(env)}`).toEqual((want as typeof got).findings.map((f) => f.id));
+        outs.push(JSON.parse(JSON.stringify(got).replace(/after \d+ bytes/g, 'after N bytes')));
+        const proc = piped(`ulimit -f 64; ${producer}`, file, ['proc', '-', 'big_mailbox', '--spool', dir], env);
+        expect(proc.code).toBe(1);
+        expectOneLineError(proc.stderr, /failed after \d+ bytes \(EFBIG\): pass --spool DIR with room for them/);
+      }
+      // The worker and the stream say the same.
+      expect(outs[0]).toEqual(outs[1]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
+  /** Starts the CLI with a pipe on standard input that this test keeps open, and waits for its exit. */
+  const openEnded = async (args: string[], input: Buffer) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(input);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Polled: the process ends on its own, standard input still open (no fixed sleep).
+    const deadline = Date.now() + 30_000;
+    let code: number | null | undefined;
+    void exit.then((c) => { code = c; });
+    while (code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const exited = code !== undefined;
+    child.stdin.destroy();
+    if (!exited) child.kill('SIGKILL');
+    return { exited, code, stderr };
+  };
+
+  it('stops without waiting for the producer to close standard input: not a dump, a gzip of no dump, alloc', async () => {
+    const text = Buffer.from('hello\n'.repeat(100_000));
+    for (const [args, input, pattern] of [
+      [['triage', '-'], text, /-: not an Erlang crash dump/],
+      [['triage', '-'], gzipSync(text), /-: not an Erlang crash dump/],
+      [['triage', '-'], Buffer.concat([gzipSync(readFileSync(FIXTURES.mailbox)).subarray(0, 1000), Buffer.alloc(1000, 0xff)]), null],
+    ] as Array<[string[], Buffer, RegExp | null]>) {
+      const r = await openEnded(args, input);
+      expect(r.exited, `${args.join(' ')}: ${r.stderr}`).toBe(true);
+      expect(r.code).toBe(1);
+      if (pattern) expectOneLineError(r.stderr, pattern);
+    }
+    const alloc = await openEnded(['alloc', '-'], readFileSync(FIXTURES.mailbox));
+    expect(alloc.exited).toBe(true);
+    expect(alloc.code).toBe(0);
+  }, 120_000);
+
+  it('Ctrl-C while waiting for standard input ends the process', async () => {
+    const child = spawn(process.execPath, [CLI, 'triage', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(readFileSync(FIXTURES.mailbox).subarray(0, 1 << 20));
+    const exit = new Promise<string | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    let ended: string | null | undefined;
+    void exit.then((s) => { ended = s; });
+    // Once it is reading (its spool has some of the bytes), the signal.
+    const spoolSeen = Date.now() + 20_000;
+    while (Date.now() < spoolSeen && !hasSpoolOpen(child.pid!)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const deadline = Date.now() + 20_000;
+    while (ended === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.stdin.destroy();
+    if (ended === undefined) child.kill('SIGKILL');
+    expect(ended).toBe('SIGINT');
+  }, 60_000);
+});
+
+/** Whether the process has a spool file open (it is reading standard input into it). */
+function hasSpoolOpen(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return /beamscope-spool/.test(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // not started yet, or gone
+  }
+}

@@ -5,9 +5,10 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { peekStream } from '../input/open.js';
 import { DumpBuilder } from './builder.js';
-import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, zstdToFile, type ToFile } from './compression.js';
+import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, stdinToFile, zstdToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
 import { Spool } from './spool.js';
+import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
 import { canReadInParallel, ParallelRead } from './parallel.js';
@@ -106,9 +107,29 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let compression: Compression | undefined;
   let stream: Readable;
   if (path === '-') {
-    const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
-    compression = detectCompression(peeked.head);
-    stream = peeked.stream;
+    // Standard input at file speed where it can be (stdin.ts): a file read as one, a pipe copied
+    // or inflated into the spool by a worker thread. Else (a stream of the caller's, a terminal,
+    // zstd or xz, no spool) through a Node stream.
+    const kind = opts.stdin === undefined ? stdinKind() : 'stream';
+    if (kind === 'file') return readStdinFile(opts);
+    let head: Buffer | undefined;
+    if (kind === 'pipe' && opts.spool && opts.want !== 'allocators') {
+      try {
+        head = await stdinHead();
+      } catch (e) {
+        throw new InputError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+      }
+      compression = detectCompression(head);
+      if (compression === undefined || compression === 'gzip') {
+        const dump = await readStdinIntoSpool(head, compression, { builder, scanner, check, feed, progress, bufferSize, opts });
+        if (dump) return dump;
+      }
+      stream = stdinAfter(head);
+    } else {
+      const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
+      compression = detectCompression(peeked.head);
+      stream = peeked.stream;
+    }
   } else {
     const fd = openInput(path);
     const cache = opts.cache === true && opts.want !== 'allocators';
@@ -162,10 +183,18 @@ type ReadContext = {
   progress: (total?: number, done?: number) => void; bufferSize: number; opts: ReadOptions;
 };
 
+/**
+ * How a SpoolWriter ended. `rest`: standard input only, where a write failed: the bytes not
+ * written, handed over instead (see ToFileExit).
+ */
+interface SpoolEnd {
+  bytes: number; inputError?: string; trailerError?: string; writeFailed?: string; readFailed?: string; rest?: ToFileExit['rest'];
+}
+
 /** What writes a compressed dump's decompressed bytes into its spool, for readGrowingSpool. */
 interface SpoolWriter {
   /** Resolves when it is done (never rejects), with the bytes written. */
-  done: Promise<{ bytes: number; inputError?: string; trailerError?: string; writeFailed?: string }>;
+  done: Promise<SpoolEnd>;
   /** Stops it (the read was given up); `done` still resolves. */
   stop(): void;
 }
@@ -200,6 +229,57 @@ async function readIntoSpool(path: string, compression: 'zstd' | 'gzip', c: Read
   return readGrowingSpool(path, compression, spool, newGrowth(), { done, stop: w.stop }, threads > 1 ? threads : 0, c);
 }
 
+/**
+ * Standard input in a pipe (plain, or gzip: `compression`), whose first bytes `head` were read
+ * already: a worker thread copies or inflates it into the spool (compression.ts, stdinToFile),
+ * and this thread reads the spool as it grows, as for a compressed file (with the dump streamed
+ * through it, this one thread also pumped the pipe and wrote the spool). Undefined when the
+ * spool or the worker cannot be made: then readStream does it.
+ */
+async function readStdinIntoSpool(head: Buffer, compression: 'gzip' | undefined, c: ReadContext): Promise<Dump | undefined> {
+  // What is not a dump (nor compressed) is refused before any thread starts, with the usual line.
+  if (compression === undefined && dumpMagic(head) !== 'dump') {
+    const probe = new MagicCheck('-');
+    probe.take(head);
+    probe.finish();
+  }
+  const spool = makeSpool(c.opts);
+  if (!spool) return undefined;
+  let w: ToFile | undefined;
+  try {
+    w = stdinToFile(spool.fd, head, compression ?? 'copy');
+  } catch {
+    w = undefined; // a worker that cannot start: the stream does without one
+  }
+  if (!w) {
+    spool.discard();
+    return undefined;
+  }
+  const done = w.exited.then((e): SpoolEnd => ({
+    bytes: e.written ?? fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed,
+    readFailed: e.readFailed, rest: e.rest,
+  }));
+  // No scanning workers: a worker that failed would have the dump read again, and standard input
+  // cannot be.
+  return readGrowingSpool('-', compression, spool, newGrowth(), { done, stop: w.stop }, 0, c);
+}
+
+/** Standard input that is a file at its first byte, read as that file (stdin.ts), named "-". */
+async function readStdinFile(opts: ReadOptions): Promise<Dump> {
+  let dump: Dump;
+  try {
+    // No saved index: it would be named after /proc/self/fd/0.
+    dump = await readDump(STDIN_FILE, { ...opts, cache: false });
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.message.split(STDIN_FILE).join('-'), '-');
+    throw e;
+  }
+  dump.source.path = '-';
+  // The offsets point into the file, open as standard input for as long as the process runs.
+  dump.source.spool ??= STDIN_FILE;
+  return dump;
+}
+
 /** Threads to read a spool with while one core decompresses (the threads asked for, less one). */
 function scanThreads(opts: ReadOptions): number {
   return Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism()) - 1));
@@ -219,7 +299,7 @@ function makeSpool(opts: ReadOptions): Spool | undefined {
  * threads as for a plain file (parallel.ts), this thread only merging them; else this thread
  * reads it all. A truncated or damaged file is read as far as the writer got.
  */
-async function readGrowingSpool(path: string, compression: Compression, spool: Spool, growth: Growth, writer: SpoolWriter,
+async function readGrowingSpool(path: string, compression: Compression | undefined, spool: Spool, growth: Growth, writer: SpoolWriter,
   workers: number, c: ReadContext): Promise<Dump> {
   const { builder, scanner, check, opts, bufferSize } = c;
   opts.onSpool?.(spool.dir);
@@ -233,9 +313,12 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
   const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
   // The plain size is not known before the end: a dump of a size worth splitting, and the columns'
   // reservation (see readDump), are guessed from the compressed one.
-  const compressed = statSync(path).size;
-  builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS;
-  builder.reserveFor(builder.fileBytes);
+  // (Standard input has no size to guess from: nothing is reserved, as for its stream.)
+  const compressed = path === '-' ? 0 : statSync(path).size;
+  if (compressed > 0) {
+    builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS;
+    builder.reserveFor(builder.fileBytes);
+  }
   // Only workers read ranges of a file still being written (ParallelRead.finish).
   let parallel = workers > 0 && compressed * 8 >= minBytes && canReadInParallel() ? new ParallelRead(workers + 1) : null;
   let decided = false;
@@ -267,6 +350,17 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
       parallel.cancel();
       parallel = null;
     }
+    // Standard input whose spool ran out of room: the rest of it comes from the writer.
+    if (path === '-') await written;
+    if (end?.rest) {
+      for await (const b of end.rest.chunks) {
+        if (scanner.stopped) break;
+        c.feed(b);
+        c.progress();
+      }
+      if (scanner.stopped) writer.stop();
+    }
+    if (end?.readFailed) throw new InputError(`stdin: cannot read: ${end!.readFailed}`, path);
     check.finish();
     scanner.finish();
     if (parallel) {
@@ -282,6 +376,20 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
     await written;
     spool.discard();
     throw e;
+  }
+  if (end!.rest) {
+    // Standard input cannot be read again: the bytes the spool did not take were read without it.
+    const rest = await end!.rest.end;
+    spool.discard();
+    const dump = builder.result({
+      path, gzip: compression === 'gzip', compression, bytes: scanner.offset, seekable: false, threads: 1,
+      notSpooled: `writing the decompressed dump to ${spoolDirName(typeof opts.spool === 'string' ? opts.spool : undefined)} failed after ${end!.bytes} bytes (${end!.writeFailed})`,
+    });
+    if (rest.error) {
+      dump.truncation.truncated = true;
+      dump.truncation.compressedInputError = rest.error.message;
+    }
+    return dump;
   }
   if (!ok || end!.writeFailed) {
     spool.discard();

@@ -1,0 +1,95 @@
+import { fstatSync, readFileSync, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
+import { MAGIC_BYTES } from '../input/magic.js';
+
+/**
+ * What standard input is, for the dump reader (reader.ts) to read it at file speed:
+ * - `file`: a regular file at its first byte (`beamscope triage - < dump`): read as that file
+ *   through /proc/self/fd/0 (in parallel, compressed ones by their own writers, no copy);
+ * - `pipe`: a pipe, FIFO or socket, put in non-blocking mode: a worker thread reads it with fixed
+ *   buffers into the spool (compression.ts, stdinToFile), and can always be stopped, as a thread
+ *   blocked in read(2) cannot (Node waits for it at exit, a producer that never closes the pipe
+ *   then holds the process up for ever);
+ * - `stream`: anything else (a terminal, a device, a platform without /proc, standard input that
+ *   something already reads): process.stdin as a Node stream.
+ * Linux only: the file offset and the non-blocking flag are read from /proc/self/fdinfo/0.
+ * BEAMSCOPE_STDIN=stream always takes the stream (the tests compare the two ways).
+ */
+export type StdinKind = 'file' | 'pipe' | 'stream';
+
+const O_NONBLOCK = 0o4000;
+
+export function stdinKind(): StdinKind {
+  if (process.platform !== 'linux' || process.env.BEAMSCOPE_STDIN === 'stream') return 'stream';
+  let st;
+  try {
+    st = fstatSync(0);
+  } catch {
+    return 'stream';
+  }
+  if (st.isFile()) return fdInfo()?.pos === 0 ? 'file' : 'stream';
+  if (!(st.isFIFO() || st.isSocket()) || isatty(0)) return 'stream';
+  // Node makes the descriptor of a piped standard input non-blocking when process.stdin is first
+  // asked for (uv_pipe_open), without reading from it; Node puts the flag back at exit.
+  const stdin = process.stdin;
+  if (stdin.readableFlowing !== null || stdin.readableLength > 0 || stdin.readableEnded) return 'stream';
+  const info = fdInfo();
+  return info && info.flags & O_NONBLOCK ? 'pipe' : 'stream';
+}
+
+/** Standard input's file offset and open flags, or undefined where /proc does not say. */
+function fdInfo(): { pos: number; flags: number } | undefined {
+  try {
+    const text = readFileSync('/proc/self/fdinfo/0', 'latin1');
+    const pos = /^pos:\s*(\d+)/m.exec(text);
+    const flags = /^flags:\s*([0-7]+)/m.exec(text);
+    return pos && flags ? { pos: Number(pos[1]), flags: parseInt(flags[1], 8) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let head: Promise<Buffer> | undefined;
+
+/**
+ * The first bytes of a `pipe` standard input (MAGIC_BYTES, fewer at its end), which tell a dump,
+ * compressed or not, from anything else: read once, the same bytes for every caller (the leak
+ * command looks before the reader reads). Whoever reads on starts after them (stdinAfter).
+ */
+export function stdinHead(): Promise<Buffer> {
+  head ??= readHead(MAGIC_BYTES);
+  return head;
+}
+
+/** Reads `n` bytes, waiting without blocking this thread while the producer has not written them. */
+async function readHead(n: number): Promise<Buffer> {
+  const buf = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    let r: number;
+    try {
+      r = readSync(0, buf, got, n - got, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      continue;
+    }
+    if (r === 0) break;
+    got += r;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Standard input as a stream, from its first byte, once `first` (stdinHead) was read. */
+export function stdinAfter(first: Buffer): Readable {
+  async function* all(): AsyncGenerator<Buffer> {
+    if (first.length) yield first;
+    // Leaving early (enough was read) ends process.stdin too: nothing holds the process up.
+    for await (const b of process.stdin as AsyncIterable<Buffer | string>) yield typeof b === 'string' ? Buffer.from(b) : b;
+  }
+  return Readable.from(all(), { objectMode: false });
+}
+
+/** The path that opens standard input's file again (`file` above). */
+export const STDIN_FILE = '/proc/self/fd/0';
