@@ -524,6 +524,24 @@ describe('standard input in a pipe and from a file', () => {
     return { exited, code, stderr };
   };
 
+  /**
+   * The same through an anonymous pipe from a producer that writes `input` and sleeps a minute:
+   * bash says when the CLI exits (the pipeline itself waits for the producer).
+   */
+  const openEndedPipe = async (args: string[], input: Buffer) => {
+    const file = join(tmp, `open-ended-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, input);
+    const child = spawn('bash', ['-c', '(cat "$1"; sleep 60) | { "$2" "$3" "${@:4}" >/dev/null; echo "exit $?" >&2; }', 'bash', file, process.execPath, CLI, ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const deadline = Date.now() + 30_000;
+    while (!/exit \d+/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-child.pid!, 'SIGKILL');
+    const m = /exit (\d+)/.exec(stderr);
+    return { exited: m !== null, code: m ? Number(m[1]) : undefined, stderr: stderr.replace(/exit \d+\n?/, '') };
+  };
+
   it('stops without waiting for the producer to close standard input: not a dump, a gzip of no dump, alloc', async () => {
     const text = Buffer.from('hello\n'.repeat(100_000));
     for (const [args, input, pattern] of [
@@ -531,14 +549,17 @@ describe('standard input in a pipe and from a file', () => {
       [['triage', '-'], gzipSync(text), /-: not an Erlang crash dump/],
       [['triage', '-'], Buffer.concat([gzipSync(readFileSync(FIXTURES.mailbox)).subarray(0, 1000), Buffer.alloc(1000, 0xff)]), null],
     ] as Array<[string[], Buffer, RegExp | null]>) {
-      const r = await openEnded(args, input);
-      expect(r.exited, `${args.join(' ')}: ${r.stderr}`).toBe(true);
-      expect(r.code).toBe(1);
-      if (pattern) expectOneLineError(r.stderr, pattern);
+      // A socket (what Node's spawn gives: polled) and an anonymous pipe (blocking reads, unblocked).
+      for (const r of [await openEnded(args, input), await openEndedPipe(args, input)]) {
+        expect(r.exited, `${args.join(' ')}: ${r.stderr}`).toBe(true);
+        expect(r.code).toBe(1);
+        if (pattern) expectOneLineError(r.stderr, pattern);
+      }
     }
-    const alloc = await openEnded(['alloc', '-'], readFileSync(FIXTURES.mailbox));
-    expect(alloc.exited).toBe(true);
-    expect(alloc.code).toBe(0);
+    for (const alloc of [await openEnded(['alloc', '-'], readFileSync(FIXTURES.mailbox)), await openEndedPipe(['alloc', '-'], readFileSync(FIXTURES.mailbox))]) {
+      expect(alloc.exited).toBe(true);
+      expect(alloc.code).toBe(0);
+    }
   }, 120_000);
 
   it('Ctrl-C while waiting for standard input ends the process', async () => {

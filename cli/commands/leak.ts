@@ -35,7 +35,7 @@ async function stdinDump(): Promise<boolean> {
 
 /** A snapshot on standard input, from its first byte (stdinDump may have read the first ones). */
 async function stdinSnapshot(): Promise<Readable> {
-  return stdinKind() === 'pipe' ? stdinAfter(await stdinHead()) : process.stdin;
+  return stdinKind() === 'pipe' || stdinKind() === 'polled' ? stdinAfter(await stdinHead()) : process.stdin;
 }
 
 const command = defineCommand({

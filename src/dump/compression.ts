@@ -5,6 +5,7 @@ import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { detectCompression, type Compression } from '../input/magic.js';
+import { closeStdinReads, openStdinReads, unblockStdinReads } from './stdin.js';
 
 /**
  * Compressed dumps: their decompressed bytes as a stream. Which format a file or stream is in is
@@ -119,6 +120,8 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
 /** A decompressor writing a dump's decompressed bytes into its spool file, in order. */
 export interface ToFile {
   exited: Promise<ToFileExit>;
+  /** Resolves when the writer is gone (for the zstd program: when it exited). */
+  gone?: Promise<void>;
   /** Stops it (the read was given up). */
   stop(): void;
 }
@@ -179,10 +182,25 @@ export async function gunzipToFile(path: string, fd: number): Promise<ToFile | u
  */
 export function stdinToFile(fd: number, head: Buffer, mode: 'gzip' | 'copy'): ToFile | undefined {
   if (mode === 'gzip' && (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable())) return undefined;
-  return startToFileWorker({ fd, head: new Uint8Array(head), mode, flow: new SharedArrayBuffer(4), rawStart: -1 });
+  const reads = openStdinReads();
+  const w = startToFileWorker({ fd, head: new Uint8Array(head), mode, flow: new SharedArrayBuffer(4), rawStart: -1, input: reads.fd, blocking: reads.blocking });
+  void w.exited.then(() => w.gone).then(() => closeStdinReads(reads));
+  return {
+    exited: w.exited,
+    gone: w.gone,
+    stop: () => {
+      w.stop();
+      // A read blocked on the pipe returns, and the thread stops there.
+      unblockStdinReads();
+    },
+  };
 }
 
-interface ToFileData { fd: number; mode: 'gzip' | 'copy'; rawStart: number; path?: string; head?: Uint8Array; flow?: SharedArrayBuffer }
+interface ToFileData {
+  fd: number; mode: 'gzip' | 'copy'; rawStart: number; path?: string; head?: Uint8Array; flow?: SharedArrayBuffer;
+  /** Standard input: the descriptor to read, and whether its reads block (stdin.ts). */
+  input?: number; blocking?: boolean;
+}
 
 /** How many chunks of `rest` may wait for this thread before the worker waits for it. */
 const REST_AHEAD = 4;
@@ -239,7 +257,7 @@ function startToFileWorker(data: ToFileData): ToFile {
     spilled = resolve;
     void end.then(resolve);
   });
-  return { exited, stop: () => void worker.terminate() };
+  return { exited, gone: end.then(() => undefined), stop: () => void worker.terminate() };
 }
 
 /** What the gunzip worker says when it is done: nothing when all went well. */
@@ -285,14 +303,17 @@ let spilled = false;
 function source(from) {
   if (workerData.path === undefined) {
     let head = workerData.head;
+    const input = workerData.input;
     return { close() {}, read(buf) {
       let got = 0;
       if (head && head.length) { buf.set(head); got = head.length; }
       head = undefined;
+      // A pipe's own blocking descriptor: one read, what is there (stdin.ts unblocks it to stop).
+      if (workerData.blocking) return got + fs.readSync(input, buf, got, buf.length - got, null);
       for (let wait = 0.02, waited = 0; got < buf.length; ) {
         let n;
         try {
-          n = fs.readSync(0, buf, got, buf.length - got, null);
+          n = fs.readSync(input, buf, got, buf.length - got, null);
         } catch (e) {
           if (e.code !== 'EAGAIN') throw e;
           if (got > 0) return got;

@@ -112,15 +112,15 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     // zstd or xz, no spool) through a Node stream.
     const kind = opts.stdin === undefined ? stdinKind() : 'stream';
     if (kind === 'file') return readStdinFile(opts);
-    let head: Buffer | undefined;
-    if (kind === 'pipe' && opts.spool && opts.want !== 'allocators') {
+    if (kind === 'pipe' || kind === 'polled') {
+      let head: Buffer;
       try {
         head = await stdinHead();
       } catch (e) {
         throw new InputError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
       }
       compression = detectCompression(head);
-      if (compression === undefined || compression === 'gzip') {
+      if (opts.spool && opts.want !== 'allocators' && (compression === undefined || compression === 'gzip')) {
         const dump = await readStdinIntoSpool(head, compression, { builder, scanner, check, feed, progress, bufferSize, opts });
         if (dump) return dump;
       }
@@ -175,7 +175,14 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     builder.reserveFor(statSync(path).size * COMPRESSION_RATIO_GUESS);
     stream = createReadStream(path, { highWaterMark: 1 << 20 });
   }
-  return readStream(stream, compression, path, { builder, scanner, check, feed, progress, bufferSize, opts });
+  try {
+    return await readStream(stream, compression, path, { builder, scanner, check, feed, progress, bufferSize, opts });
+  } catch (e) {
+    // Not a dump, say: the rest of standard input is not read, nor waited for (a producer that
+    // goes on writing would keep the process up until it stops).
+    if (path === '-' && opts.stdin === undefined) process.stdin.destroy();
+    throw e;
+  }
 }
 
 type ReadContext = {
@@ -323,7 +330,7 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
   let parallel = workers > 0 && compressed * 8 >= minBytes && canReadInParallel() ? new ParallelRead(workers + 1) : null;
   let decided = false;
   const buf = Buffer.allocUnsafe(bufferSize);
-  const reader = new GrowingReader(growth, fd);
+  const reader = new GrowingReader(growth, fd, path === '-');
   let pos = 0;
   let ok = true;
   try {
