@@ -23,7 +23,11 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Called now and then with bytes read so far and the total when known (compressed: undefined). */
   onProgress?: (bytesRead: number, totalBytes?: number) => void;
-  /** Standard input, for the path "-" (tests pass their own stream). */
+  /**
+   * Standard input, for the path "-" (tests pass their own stream), read as a Node stream. Without
+   * it, the process's standard input is read at a file's speed where it can be (a file as that
+   * file; a pipe, plain or gzip, copied into the spool by a worker thread, with `spool`: stdin.ts).
+   */
   stdin?: NodeJS.ReadableStream;
   /**
    * Threads for a plain file (default: the available cores, at most 4, where a sample of the file
@@ -107,29 +111,9 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let compression: Compression | undefined;
   let stream: Readable;
   if (path === '-') {
-    // Standard input at file speed where it can be (stdin.ts): a file read as one, a pipe copied
-    // or inflated into the spool by a worker thread. Else (a stream of the caller's, a terminal,
-    // zstd or xz, no spool) through a Node stream.
-    const kind = opts.stdin === undefined ? stdinKind() : 'stream';
-    if (kind === 'file') return readStdinFile(opts);
-    if (kind === 'pipe' || kind === 'polled') {
-      let head: Buffer;
-      try {
-        head = await stdinHead();
-      } catch (e) {
-        throw new InputError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
-      }
-      compression = detectCompression(head);
-      if (opts.spool && opts.want !== 'allocators' && (compression === undefined || compression === 'gzip')) {
-        const dump = await readStdinIntoSpool(head, compression, { builder, scanner, check, feed, progress, bufferSize, opts });
-        if (dump) return dump;
-      }
-      stream = stdinAfter(head);
-    } else {
-      const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
-      compression = detectCompression(peeked.head);
-      stream = peeked.stream;
-    }
+    const c = await readStdin({ builder, scanner, check, feed, progress, bufferSize, opts });
+    if ('dump' in c) return c.dump;
+    ({ compression, stream } = c);
   } else {
     const fd = openInput(path);
     const cache = opts.cache === true && opts.want !== 'allocators';
@@ -237,6 +221,33 @@ async function readIntoSpool(path: string, compression: 'zstd' | 'gzip', c: Read
 }
 
 /**
+ * Standard input at file speed where it can be (stdin.ts): a file read as one, a pipe copied or
+ * inflated into the spool by a worker thread. Else (a stream of the caller's, a terminal, zstd or
+ * xz, no spool) the stream to read, from its first byte, and its format.
+ */
+async function readStdin(c: ReadContext): Promise<{ dump: Dump } | { stream: Readable; compression: Compression | undefined }> {
+  const { opts } = c;
+  const kind = opts.stdin === undefined ? stdinKind() : 'stream';
+  if (kind === 'file') return { dump: await readStdinFile(opts) };
+  if (kind === 'stream') {
+    const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
+    return { stream: peeked.stream, compression: detectCompression(peeked.head) };
+  }
+  let head: Buffer;
+  try {
+    head = await stdinHead();
+  } catch (e) {
+    throw new InputError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '-');
+  }
+  const compression = detectCompression(head);
+  if (opts.spool && opts.want !== 'allocators' && (compression === undefined || compression === 'gzip')) {
+    const dump = await readStdinIntoSpool(head, compression, c);
+    if (dump) return { dump };
+  }
+  return { stream: stdinAfter(head), compression };
+}
+
+/**
  * Standard input in a pipe (plain, or gzip: `compression`), whose first bytes `head` were read
  * already: a worker thread copies or inflates it into the spool (compression.ts, stdinToFile),
  * and this thread reads the spool as it grows, as for a compressed file (with the dump streamed
@@ -319,13 +330,9 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
   const fd = spool.fd;
   const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
   // The plain size is not known before the end: a dump of a size worth splitting, and the columns'
-  // reservation (see readDump), are guessed from the compressed one.
-  // (Standard input has no size to guess from: nothing is reserved, as for its stream.)
+  // reservation (see readDump), are guessed from the compressed one (standard input: nothing).
   const compressed = path === '-' ? 0 : statSync(path).size;
-  if (compressed > 0) {
-    builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS;
-    builder.reserveFor(builder.fileBytes);
-  }
+  if (compressed > 0) builder.reserveFor((builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS));
   // Only workers read ranges of a file still being written (ParallelRead.finish).
   let parallel = workers > 0 && compressed * 8 >= minBytes && canReadInParallel() ? new ParallelRead(workers + 1) : null;
   let decided = false;
@@ -357,16 +364,9 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
       parallel.cancel();
       parallel = null;
     }
-    // Standard input whose spool ran out of room: the rest of it comes from the writer.
-    if (path === '-') await written;
-    if (end?.rest) {
-      for await (const b of end.rest.chunks) {
-        if (scanner.stopped) break;
-        c.feed(b);
-        c.progress();
-      }
-      if (scanner.stopped) writer.stop();
-    }
+    // Standard input whose spool ran out of room: the rest of it comes from the writer (`end` is
+    // known once the read stopped at the end of what was written).
+    if (end?.rest) await readRest(end.rest.chunks, writer, c);
     if (end?.readFailed) throw new InputError(`stdin: cannot read: ${end!.readFailed}`, path);
     check.finish();
     scanner.finish();
@@ -384,20 +384,7 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     spool.discard();
     throw e;
   }
-  if (end!.rest) {
-    // Standard input cannot be read again: the bytes the spool did not take were read without it.
-    const rest = await end!.rest.end;
-    spool.discard();
-    const dump = builder.result({
-      path, gzip: compression === 'gzip', compression, bytes: scanner.offset, seekable: false, threads: 1,
-      notSpooled: `writing the decompressed dump to ${spoolDirName(typeof opts.spool === 'string' ? opts.spool : undefined)} failed after ${end!.bytes} bytes (${end!.writeFailed})`,
-    });
-    if (rest.error) {
-      dump.truncation.truncated = true;
-      dump.truncation.compressedInputError = rest.error.message;
-    }
-    return dump;
-  }
+  if (end!.rest) return unspooledStdin(end!, compression, spool, c);
   if (!ok || end!.writeFailed) {
     spool.discard();
     // A worker failed (out of memory): once more on this thread alone, which says what went wrong.
@@ -415,6 +402,33 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
+  return dump;
+}
+
+/** Standard input whose spool ran out of room: the bytes it did not take, as the writer hands them over. */
+async function readRest(chunks: AsyncIterable<Buffer>, writer: SpoolWriter, c: ReadContext): Promise<void> {
+  for await (const b of chunks) {
+    if (c.scanner.stopped) break;
+    c.feed(b);
+    c.progress();
+  }
+  if (c.scanner.stopped) writer.stop();
+}
+
+/** The dump of standard input read partly without its spool (readRest): no heaps, and why. */
+async function unspooledStdin(end: SpoolEnd, compression: Compression | undefined, spool: Spool, c: ReadContext): Promise<Dump> {
+  spool.discard();
+  // Standard input cannot be read again: how it ended is the writer's word after the rest.
+  const rest = await end.rest!.end;
+  const dir = spoolDirName(typeof c.opts.spool === 'string' ? c.opts.spool : undefined);
+  const dump = c.builder.result({
+    path: '-', gzip: compression === 'gzip', compression, bytes: c.scanner.offset, seekable: false, threads: 1,
+    notSpooled: `writing the decompressed dump to ${dir} failed after ${end.bytes} bytes (${end.writeFailed})`,
+  });
+  if (rest.error) {
+    dump.truncation.truncated = true;
+    dump.truncation.compressedInputError = rest.error.message;
+  }
   return dump;
 }
 
