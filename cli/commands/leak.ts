@@ -29,7 +29,7 @@ async function kindOf(path: string): Promise<Kind> {
 async function stdinDump(): Promise<boolean> {
   const kind = stdinKind();
   if (kind === 'stream') return false;
-  const head = kind === 'file' ? (await peekFile(STDIN_FILE)).head : await stdinHead();
+  const head = kind === 'regular' ? (await peekFile(STDIN_FILE)).head : await stdinHead();
   return isDumpFormat(detectInput(head).format);
 }
 

@@ -228,7 +228,7 @@ async function readIntoSpool(path: string, compression: 'zstd' | 'gzip', c: Read
 async function readStdin(c: ReadContext): Promise<{ dump: Dump } | { stream: Readable; compression: Compression | undefined }> {
   const { opts } = c;
   const kind = opts.stdin === undefined ? stdinKind() : 'stream';
-  if (kind === 'file') return { dump: await readStdinFile(opts) };
+  if (kind === 'regular') return { dump: await readStdinFile(opts) };
   if (kind === 'stream') {
     const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
     return { stream: peeked.stream, compression: detectCompression(peeked.head) };

@@ -5,7 +5,7 @@ import { MAGIC_BYTES } from '../input/magic.js';
 
 /**
  * What standard input is, for the dump reader (reader.ts) to read it at file speed:
- * - `file`: a regular file at its first byte (`beamscope triage - < dump`): read as that file
+ * - `regular`: a regular file at its first byte (`beamscope triage - < dump`): read as that file
  *   through /proc/self/fd/0 (in parallel, compressed ones by their own writers, no copy);
  * - `pipe`: an anonymous pipe (`zcat dump.gz | beamscope triage -`); `polled`: a socket or a named
  *   FIFO. A worker thread reads either with fixed buffers into the spool (compression.ts,
@@ -19,7 +19,7 @@ import { MAGIC_BYTES } from '../input/magic.js';
  * Linux only: the file offset and flags are read from /proc/self/fdinfo/0.
  * BEAMSCOPE_STDIN=stream always takes the stream (the tests compare the ways).
  */
-export type StdinKind = 'file' | 'pipe' | 'polled' | 'stream';
+export type StdinKind = 'regular' | 'pipe' | 'polled' | 'stream';
 
 const O_NONBLOCK = 0o4000;
 
@@ -39,7 +39,7 @@ function decideKind(): StdinKind {
   } catch {
     return 'stream';
   }
-  if (st.isFile()) return fdInfo()?.pos === 0 ? 'file' : 'stream';
+  if (st.isFile()) return fdInfo()?.pos === 0 ? 'regular' : 'stream';
   if (!(st.isFIFO() || st.isSocket()) || isatty(0)) return 'stream';
   if (st.isFIFO() && /^pipe:/.test(readlinkOr(STDIN_FILE))) return 'pipe';
   // Node makes the descriptor of a piped standard input non-blocking when process.stdin is first
@@ -149,5 +149,5 @@ export function stdinAfter(first: Buffer): Readable {
   return Readable.from(all(), { objectMode: false });
 }
 
-/** The path that opens standard input's file again (`file` above). */
+/** The path that opens standard input's file again (`regular` above). */
 export const STDIN_FILE = '/proc/self/fd/0';
