@@ -27,10 +27,10 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-zst', 'serve'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'triage-zst', 'serve'];
 /** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
 const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
@@ -38,7 +38,7 @@ const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
  * it, and triage on them next to the system decompressor piped into the awk pass. Only on the
  * dumps the issue names (the 800 MB size and class a): compressing the others takes minutes.
  */
-const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'zstd-awk', 'triage-zst'];
+const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst'];
 const compressedFor = (spec: DumpSpec) => spec.class === 'a' || spec.sizeMB === 800;
 const AWK_PROC = '/^=proc:/{n++} END{print n}';
 /** Where the timed `report` runs write their page (overwritten by each run; not in bench/out). */
@@ -61,6 +61,7 @@ const TOOL_LABEL: Record<Tool, string> = {
   report: 'beamscope report <dump> --no-cache -o FILE.html',
   'zcat-awk': "zcat DUMP.gz | awk '/^=proc:/' count",
   'triage-gz': 'beamscope triage DUMP.gz --format json',
+  'triage-stdin-gz': 'zcat DUMP.gz | beamscope triage - --format json',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
   'triage-zst': 'beamscope triage DUMP.zst --format json',
   cdv: 'crashdump_viewer load+processes',
@@ -88,7 +89,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
   --skip-compressed   do not make or time the gzip and zstd forms (zcat-awk, triage-gz,
-                      zstd-awk, triage-zst; run on the 800 MB dump and class a only)
+                      triage-stdin-gz, zstd-awk, triage-zst; run on the 800 MB dump and
+                      class a only)
   --runs N            timed runs of each tool per dump; the median wall time is reported
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
                       run that hits a cap ends its series; proc_details runs once)
@@ -262,6 +264,11 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       return ['sh', ['-c', `zstd -dc ${shellQuote(`${d.path}.zst`)} | awk ${shellQuote(AWK_PROC)}`]];
     case 'triage-gz':
       return cliCommand(CLI, ['triage', `${d.path}.gz`, '--format', 'json']);
+    case 'triage-stdin-gz': {
+      // Standard input from a pipe, as `zcat-awk` reads it (issue 20: "zcat dump.gz | beamscope triage -").
+      const [cmd, args] = cliCommand(CLI, ['triage', '-', '--format', 'json']);
+      return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | ${[cmd, ...args].map(shellQuote).join(' ')}`]];
+    }
     case 'triage-zst':
       return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json']);
     case 'cdv':
@@ -335,6 +342,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
       case 'triage-cached':
       case 'triage-index':
       case 'triage-gz':
+      case 'triage-stdin-gz':
       case 'triage-zst': {
         const j = JSON.parse(stdout) as {
           counts?: { processes?: number };
@@ -546,14 +554,14 @@ function evaluateIssue17(results: ToolResult[]): Target[] {
  */
 function evaluateIssue20(results: ToolResult[]): Target[] {
   const targets: Target[] = [];
-  const dumps = [...new Set(results.filter((r) => r.tool === 'triage-gz' || r.tool === 'triage-zst').map((r) => r.dump))].sort();
+  const dumps = [...new Set(results.filter((r) => r.tool === 'triage-gz' || r.tool === 'triage-stdin-gz' || r.tool === 'triage-zst').map((r) => r.dump))].sort();
   for (const k of dumps) {
-    for (const [tool, base, what] of [['triage-gz', 'zcat-awk', 'zcat'], ['triage-zst', 'zstd-awk', 'zstd -dc']] as const) {
+    for (const [tool, base, what] of [['triage-gz', 'zcat-awk', 'zcat'], ['triage-stdin-gz', 'zcat-awk', 'zcat'], ['triage-zst', 'zstd-awk', 'zstd -dc']] as const) {
       const r = get(results, k, tool);
       const a = get(results, k, base);
       if (!r || r.status === 'skipped') continue;
       const rss = k === 'class a' ? 150 : null;
-      const name = `${tool.replace('triage-', 'triage on .')} <= 1.2x \`${what} | awk\`${rss ? `, peak RSS <= ${rss} MB` : ''}`;
+      const name = `${tool === 'triage-stdin-gz' ? '`zcat | triage -`' : tool.replace('triage-', 'triage on .')} <= 1.2x \`${what} | awk\`${rss ? `, peak RSS <= ${rss} MB` : ''}`;
       if (r.status !== 'ok' || r.wallS === null) { targets.push({ dump: k, issue: '20', name, value: `${tool} ${r.status}: ${r.note}`.slice(0, 160), verdict: 'FAIL' }); continue; }
       if (!a || a.status !== 'ok' || !a.wallS || (r.runId ?? '') !== (a.runId ?? '')) { targets.push({ dump: k, issue: '20', name, value: `no \`${what} | awk\` from the same run`, verdict: 'NOT RUN' }); continue; }
       const x = r.wallS / a.wallS;
@@ -948,6 +956,7 @@ async function main(): Promise<void> {
     report: cliHas('report'),
     'zcat-awk': sh('sh', ['-c', 'command -v zcat']).ok,
     'triage-gz': cliHas('triage'),
+    'triage-stdin-gz': cliHas('triage') && sh('sh', ['-c', 'command -v zcat']).ok,
     'zstd-awk': sh('zstd', ['--version']).ok,
     'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
     cdv: cdvOk,
@@ -1012,7 +1021,7 @@ async function main(): Promise<void> {
     // The command-line tools interleaved per run, so drift affects all alike.
     let fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
     if (!compressedFor(spec)) fast = fast.filter((t) => !COMPRESSED_TOOLS.includes(t));
-    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz']], ['zst', ['zstd-awk', 'triage-zst']]] as const) {
+    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz', 'triage-stdin-gz']], ['zst', ['zstd-awk', 'triage-zst']]] as const) {
       if (ts.some((t) => fast.includes(t)) && !ensureCompressed(d, form)) {
         log(`could not make ${d.path}.${form}: ${ts.join(', ')} skipped`);
         fast = fast.filter((t) => !(ts as readonly Tool[]).includes(t));

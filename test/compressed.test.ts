@@ -7,8 +7,8 @@
  * system's `zstd` and `xz` (.ci/run installs them; without them those forms are skipped, and fail
  * under CI=true).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,8 +21,9 @@ import { decodeProcess } from '../src/dump/terms/index.js';
 import { allocatorModelFromDump, summarizeByType } from '../src/alloc/index.js';
 import { diffDumps, dumpLeakReport, procLibInitialCalls } from '../src/leak/index.js';
 import { procToJson } from '../src/report/proc-text.js';
-import { beamscope } from './helpers/cli.js';
+import { beamscope, CLI, expectOneLineError } from './helpers/cli.js';
 import { corpusDumps, FIXTURES, FIXTURES_DIR } from './helpers/fixtures.js';
+import { until } from './helpers/poll.js';
 
 const CI = process.env.CI === 'true';
 const has = (tool: string) => spawnSync(tool, ['--version']).status === 0;
@@ -382,3 +383,223 @@ describe('the CLI on compressed dumps and standard input', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+/**
+ * Standard input through a real shell pipe (`cat DUMP | beamscope X -`), a file on standard input
+ * (`beamscope X - < DUMP`), and the stream path (BEAMSCOPE_STDIN=stream) for comparison. A pipe is
+ * read by a worker thread into the spool, a file as that file (src/dump/stdin.ts).
+ */
+/** Runs `producer | beamscope args` in bash (producer: a shell command, "$1" in it the file). */
+function piped(producer: string, file: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync('bash', ['-c', `f="$1"; shift; node=$1; cli=$2; shift 2; ${producer.replace(/\$1/g, '"$f"')} | "$node" "$cli" "$@"`, 'bash', file, process.execPath, CLI, ...args],
+    { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+/** The CLI's JSON with the source left out and the dump's path written as DUMP. */
+function normOut(out: string, path: string): Record<string, unknown> {
+  const j = json(JSON.parse(out), path) as Record<string, unknown>;
+  for (const k of ['source', 'dump']) if (k in j) j[k] = null;
+  return j;
+}
+/** Its stdout, once it exited 0. */
+function ok(r: { code: number; stdout: string; stderr: string }): string {
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe('standard input in a pipe and from a file gives the file\'s JSON', () => {
+  for (const plain of [FIXTURES.mailbox, FIXTURES.refcMailbox, FIXTURES.truncated]) {
+    it(`${basename(plain)}: triage, procs, leak and proc of the top process from cat, cat of the gzip, zcat and < give the file's JSON`, () => {
+      const gz = compress(plain, 'gzip');
+      const top = (JSON.parse(ok(beamscope(['procs', plain, '--sort', 'memory', '--format', 'json', '--no-cache']))) as { rows: Array<{ pid: string }> }).rows[0].pid;
+      const COMMANDS = [['triage'], ['procs'], ['leak'], ['proc', top]];
+      const producers: Array<[string, string]> = [['cat $1', plain], ['cat $1', gz], ['gzip -dc $1', gz]];
+      for (const [cmd, ...rest] of COMMANDS) {
+        const want = normOut(ok(beamscope([cmd, plain, ...rest, '--format', 'json', '--no-cache'])), plain);
+        for (const [producer, file] of producers) {
+          expect(normOut(ok(piped(producer, file, [cmd, '-', ...rest, '--format', 'json'])), '-'), `${producer} ${basename(file)} | ${cmd}`).toEqual(want);
+        }
+        // Standard input as a file, plain and gzip: read as that file.
+        for (const file of [plain, gz]) {
+          const r = spawnSync('bash', ['-c', '"$1" "$2" "$3" - "${@:5}" < "$4"', 'bash', process.execPath, CLI, cmd, file, ...rest, '--format', 'json'], { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+          expect(r.status, r.stderr.toString()).toBe(0);
+          expect(normOut(r.stdout.toString(), '-'), `< ${basename(file)} | ${cmd}`).toEqual(want);
+        }
+      }
+    }, 180_000);
+  }
+
+  it('the triage JSON names standard input as "-", with its compression', () => {
+    const gz = compress(FIXTURES.mailbox, 'gzip');
+    const source = (r: { stdout: string }) => (JSON.parse(r.stdout) as { source: unknown }).source;
+    expect(source(piped('cat $1', gz, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: true, compression: 'gzip' });
+    expect(source(piped('cat $1', FIXTURES.mailbox, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: false, compression: null });
+    expect(source(piped('cat < $1', FIXTURES.mailbox, ['triage', '-', '--format', 'json']))).toMatchObject({ path: '-', gzip: false, compression: null });
+  }, 60_000);
+
+});
+
+/** Starts the CLI with a socket on standard input (Node's spawn) that this test keeps open; its exit. */
+async function openEnded(args: string[], input: Buffer) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(input);
+  let code: number | null | undefined;
+  child.once('exit', (c) => { code = c; });
+  try {
+    // The process ends on its own, standard input still open.
+    await until(`${args.join(' ')} to exit with standard input open`, 30_000, () => (code === undefined ? undefined : true), 50);
+  } finally {
+    child.stdin.destroy();
+    if (code === undefined) child.kill('SIGKILL');
+  }
+  return { code, stderr };
+}
+
+/**
+ * The same through an anonymous pipe from a producer that writes `input` and sleeps a minute:
+ * bash says when the CLI exits (the pipeline itself waits for the producer).
+ */
+async function openEndedPipe(args: string[], input: Buffer) {
+  const file = join(tmp, `open-ended-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(file, input);
+  const child = spawn('bash', ['-c', '(cat "$1"; sleep 60) | { "$2" "$3" "${@:4}" >/dev/null; echo "exit $?" >&2; }', 'bash', file, process.execPath, CLI, ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  try {
+    const code = await until(`${args.join(' ')} to exit with the pipe open`, 30_000, () => /exit (\d+)/.exec(stderr)?.[1], 50);
+    return { code: Number(code), stderr: stderr.replace(/exit \d+\n?/, '') };
+  } finally {
+    process.kill(-child.pid!, 'SIGKILL');
+  }
+}
+
+
+describe('standard input: damaged gzip, no room for the spool', () => {
+  it('truncated and damaged gzip on standard input: read as far as the data goes, as from the file', async () => {
+    const whole = readFileSync(compress(FIXTURES.mailbox, 'gzip'));
+    const cut = join(tmp, 'stdin-cut.gz');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const bad = join(tmp, 'stdin-bad.gz');
+    const damaged = Buffer.from(whole);
+    // 0xff bytes: an invalid deflate block (0xa5 can inflate to wrong bytes that only the CRC finds).
+    damaged.fill(0xff, Math.floor(whole.length / 3), Math.floor(whole.length / 3) + 64);
+    writeFileSync(bad, damaged);
+    for (const file of [cut, bad]) {
+      // The file's reading, for the truncation it reports (the library, as the CLI reads it).
+      const fromFile = await readSpooled(file);
+      expect(fromFile.truncation.truncated, basename(file)).toBe(true);
+      expect(fromFile.truncation.compressedInputError).toMatch(/^the gzip stream ends early$|^gzip: /);
+      const want = normOut(ok(beamscope(['triage', file, '--format', 'json', '--spool', tmp])), file);
+      const got = normOut(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'])), '-') as { truncation: { bytesRead: number } };
+      if (file === cut) {
+        // The worker inflates as the file's does: the same bytes, the same report.
+        expect(got, basename(file)).toEqual(want);
+      } else {
+        // zlib drops the output of the call that met the damage: how much depends on how the input
+        // came (1 MiB reads of the file, what the pipe holds); gzip -d drops its own last buffer.
+        const tool = spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 30 }).stdout.length;
+        expect(got.truncation).toMatchObject({ truncated: true, compressedInputError: fromFile.truncation.compressedInputError });
+        expect(got.truncation.bytesRead).toBeGreaterThan(tool - (1 << 20));
+        expect(got.truncation.bytesRead).toBeLessThan(readFileSync(FIXTURES.mailbox).length);
+      }
+      // The stream (BEAMSCOPE_STDIN=stream) drops a larger last chunk (1 MiB), and says the same.
+      const stream = normOut(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'], { BEAMSCOPE_STDIN: 'stream' })), '-') as { truncation: Record<string, unknown> };
+      expect(stream.truncation).toMatchObject({ truncated: true, compressedInputError: fromFile.truncation.compressedInputError });
+    }
+  }, 120_000);
+
+  // A file is inflated again without the gzip wrapper to its end; standard input cannot be read
+  // again, and zlib drops the output of the call that found the bad trailer (as the stream did).
+  it('a gzip on standard input whose trailer alone is wrong: read up to its last chunk, the error said', () => {
+    const b = Buffer.from(gzipSync(readFileSync(FIXTURES.mailbox), { level: 1 }));
+    b[b.length - 8] ^= 0xff;
+    const file = join(tmp, 'stdin-trailer.gz');
+    writeFileSync(file, b);
+    const want = normOut(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache'])), FIXTURES.mailbox) as { truncation: { bytesRead: number } };
+    for (const env of [{}, { BEAMSCOPE_STDIN: 'stream' }]) {
+      const got = normOut(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'], env)), '-') as { truncation: { bytesRead: number; compressedInputError: string } };
+      expect(got.truncation.compressedInputError, JSON.stringify(env)).toBe('gzip: incorrect data check');
+      expect(got.truncation.bytesRead).toBeLessThanOrEqual(want.truncation.bytesRead);
+      expect(got.truncation.bytesRead).toBeGreaterThan(want.truncation.bytesRead - (1 << 20));
+    }
+  }, 60_000);
+
+  it('a spool with no room (ulimit -f): every finding still read from standard input, the heaps said to be missing', () => {
+    const dir = mkdtempSync(join(tmp, 'full-'));
+    const gz = compress(FIXTURES.mailbox, 'gzip');
+    const want = normOut(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache', '--no-decode'])), FIXTURES.mailbox);
+    for (const [producer, file] of [['cat $1', FIXTURES.mailbox], ['cat $1', gz]]) {
+      const outs: unknown[] = [];
+      for (const env of [{}, { BEAMSCOPE_STDIN: 'stream' }]) {
+        // 64 KiB at most per file: the spool's writes fail with EFBIG (Node ignores SIGXFSZ).
+        const r = piped(`ulimit -f 64; ${producer}`, file, ['triage', '-', '--format', 'json', '--spool', dir], env);
+        const got = normOut(ok(r), '-') as { findings: Array<{ id: string }>; notes?: string[] };
+        expect(got.findings.map((f) => f.id), `${producer} ${basename(file)} ${JSON.stringify(env)}`).toEqual((want as typeof got).findings.map((f) => f.id));
+        outs.push(JSON.parse(JSON.stringify(got).replace(/after \d+ bytes/g, 'after N bytes')));
+        const proc = piped(`ulimit -f 64; ${producer}`, file, ['proc', '-', 'big_mailbox', '--spool', dir], env);
+        expect(proc.code).toBe(1);
+        expectOneLineError(proc.stderr, /failed after \d+ bytes \(EFBIG\): pass --spool DIR with room for them/);
+      }
+      // The worker and the stream say the same.
+      expect(outs[0]).toEqual(outs[1]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
+});
+
+describe('standard input: no waiting for a producer that does not close it', () => {
+  it('stops without waiting for the producer to close standard input: not a dump, a gzip of no dump, alloc', async () => {
+    const text = Buffer.from('hello\n'.repeat(100_000));
+    for (const [args, input, pattern] of [
+      [['triage', '-'], text, /-: not an Erlang crash dump/],
+      [['triage', '-'], gzipSync(text), /-: not an Erlang crash dump/],
+      [['triage', '-'], Buffer.concat([gzipSync(readFileSync(FIXTURES.mailbox)).subarray(0, 1000), Buffer.alloc(1000, 0xff)]), null],
+    ] as Array<[string[], Buffer, RegExp | null]>) {
+      // A socket (what Node's spawn gives: polled) and an anonymous pipe (blocking reads, unblocked).
+      for (const r of [await openEnded(args, input), await openEndedPipe(args, input)]) {
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+        if (pattern) expectOneLineError(r.stderr, pattern);
+      }
+    }
+    for (const alloc of [await openEnded(['alloc', '-'], readFileSync(FIXTURES.mailbox)), await openEndedPipe(['alloc', '-'], readFileSync(FIXTURES.mailbox))]) {
+      expect(alloc.code, alloc.stderr).toBe(0);
+    }
+  }, 120_000);
+
+  it('Ctrl-C while waiting for standard input ends the process', async () => {
+    const child = spawn(process.execPath, [CLI, 'triage', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(readFileSync(FIXTURES.mailbox).subarray(0, 1 << 20));
+    let ended: string | null | undefined;
+    child.once('exit', (code, signal) => { ended = signal ?? String(code); });
+    try {
+      // Once it is reading (its spool is open), the signal; then it ends, standard input still open.
+      await until('the spool to be open', 20_000, () => (hasSpoolOpen(child.pid!) ? true : undefined), 20);
+      child.kill('SIGINT');
+      expect(await until('the CLI to end after SIGINT', 20_000, () => ended, 50)).toBe('SIGINT');
+    } finally {
+      child.stdin.destroy();
+      if (ended === undefined) child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+/** Whether the process has a spool file open (it is reading standard input into it). */
+function hasSpoolOpen(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return /beamscope-spool/.test(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // not started yet, or gone
+  }
+}

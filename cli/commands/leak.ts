@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { InputError, UsageError } from '../../src/errors.js';
 import { detectInput, isDumpFormat, peekFile } from '../../src/input/index.js';
 import { compareSnapshots, dumpLeakReport, openSnapshot, snapshotHolders } from '../../src/leak/index.js';
@@ -6,18 +7,35 @@ import { defineCommand, inputPath, runCommand, stdinArgs, withCommonOptions, wri
 import { progressReporter, readDumpWithProgress, useColor } from '../progress.js';
 import { elixirFor } from '../syntax.js';
 import { addElixirToDumpLeak } from '../../src/elixir/report.js';
+import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from '../../src/dump/stdin.js';
 
 
 type Kind = 'dump' | 'snapshot';
 
 /** A crash dump (plain or compressed) or a process snapshot (JSON lines or a JSON array)? src/input says. */
 async function kindOf(path: string): Promise<Kind> {
-  if (path === '-') return 'snapshot';
+  if (path === '-') return (await stdinDump()) ? 'dump' : 'snapshot';
   const facts = detectInput((await peekFile(path)).head);
   // A compressed file is taken for a dump (the dump reader judges it): snapshots are read plain.
   if (isDumpFormat(facts.format)) return 'dump';
   if (facts.opener) return 'snapshot';
   throw new InputError(`${path}: neither a crash dump nor a process snapshot (JSON lines or a JSON array, see docs/leak.md)`, path);
+}
+
+/**
+ * Whether standard input holds a crash dump (plain or compressed), told by its first bytes where
+ * they can be looked at (a pipe or a file: src/dump/stdin.ts); else it is taken for a snapshot.
+ */
+async function stdinDump(): Promise<boolean> {
+  const kind = stdinKind();
+  if (kind === 'stream') return false;
+  const head = kind === 'regular' ? (await peekFile(STDIN_FILE)).head : await stdinHead();
+  return isDumpFormat(detectInput(head).format);
+}
+
+/** A snapshot on standard input, from its first byte (stdinDump may have read the first ones). */
+async function stdinSnapshot(): Promise<Readable> {
+  return stdinKind() === 'pipe' || stdinKind() === 'polled' ? stdinAfter(await stdinHead()) : process.stdin;
 }
 
 const command = defineCommand({
@@ -42,7 +60,7 @@ const command = defineCommand({
       const textOpts = { color: useColor(), width: process.stdout.columns || 100 };
       if (inputs.length === 1) {
         if (kinds[0] !== 'dump') {
-          const snap = await openSnapshot(inputs[0], inputs[0] === '-' ? process.stdin : undefined);
+          const snap = await openSnapshot(inputs[0], inputs[0] === '-' ? await stdinSnapshot() : undefined);
           const report = await snapshotHolders(snap, { top });
           await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotHoldersText(report, textOpts));
           return 0;
@@ -69,8 +87,8 @@ const command = defineCommand({
       }
       if (kinds[0] !== kinds[1]) throw new UsageError('leak compares two process snapshots; a crash dump goes alone (beamscope leak <dump>)');
       if (kinds[0] === 'dump') throw new UsageError('two crash dumps: use beamscope diff <dumpA> <dumpB>');
-      const before = await openSnapshot(inputs[0], inputs[0] === '-' ? process.stdin : undefined);
-      const after = await openSnapshot(inputs[1], inputs[1] === '-' ? process.stdin : undefined);
+      const before = await openSnapshot(inputs[0], inputs[0] === '-' ? await stdinSnapshot() : undefined);
+      const after = await openSnapshot(inputs[1], inputs[1] === '-' ? await stdinSnapshot() : undefined);
       const report = await compareSnapshots(before, after, { top });
       await writeOut(args.format === 'json' ? JSON.stringify(report, null, 2) : renderSnapshotLeakText(report, textOpts));
       return 0;

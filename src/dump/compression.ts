@@ -5,6 +5,7 @@ import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { detectCompression, type Compression } from '../input/magic.js';
+import { closeStdinReads, openStdinReads, unblockStdinReads } from './stdin.js';
 
 /**
  * Compressed dumps: their decompressed bytes as a stream. Which format a file or stream is in is
@@ -119,6 +120,8 @@ export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile |
 /** A decompressor writing a dump's decompressed bytes into its spool file, in order. */
 export interface ToFile {
   exited: Promise<ToFileExit>;
+  /** Resolves when the writer is gone (for the zstd program: when it exited). */
+  gone?: Promise<void>;
   /** Stops it (the read was given up). */
   stop(): void;
 }
@@ -127,7 +130,16 @@ export interface ToFile {
  * damaged (the bytes before it are written), `trailerError` when only a gzip trailer was wrong (all
  * of the data is written), `writeFailed` when the file could not take its output.
  */
-export interface ToFileExit { error?: DecompressError; trailerError?: string; writeFailed?: string }
+export interface ToFileExit {
+  error?: DecompressError; trailerError?: string; writeFailed?: string;
+  /**
+   * Standard input, which cannot be read again: the file took `written` bytes, and `rest` brings
+   * the others (then read without a spool), `end` saying how the input ended.
+   */
+  written?: number; rest?: { chunks: AsyncIterable<Buffer>; end: Promise<ToFileExit> };
+  /** Copying standard input: reading it failed so (EIO, ...). */
+  readFailed?: string;
+}
 /** The zstd program's: one kind of ToFile. */
 export type ZstdToFile = ToFile;
 export type ZstdExit = ToFileExit;
@@ -136,7 +148,7 @@ export type ZstdExit = ToFileExit;
  * A gzip file inflated on a worker thread straight into the open file `fd` (the spool: spool.ts),
  * where the reader reads it as it grows (growing.ts), as the zstd program's output is: no
  * decompressed byte passes through this thread's memory. Undefined when this Node's zlib lacks
- * what the worker needs (see GUNZIP_WORKER) or BEAMSCOPE_GZIP=stream: readStream does it then.
+ * what the worker needs (see TO_FILE_WORKER) or BEAMSCOPE_GZIP=stream: readStream does it then.
  *
  * Why not node:zlib's stream, on this thread or a worker: it hands out each output chunk as a new
  * Buffer, and V8 frees the dead ones only when their external memory (about 35 MB of them) brings
@@ -147,7 +159,7 @@ export type ZstdExit = ToFileExit;
 export async function gunzipToFile(path: string, fd: number): Promise<ToFile | undefined> {
   if (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable()) return undefined;
   // Where the deflate data starts: a member whose trailer alone is wrong is inflated again from
-  // there without the gzip wrapper (see GUNZIP_WORKER).
+  // there without the gzip wrapper (see TO_FILE_WORKER).
   const head = Buffer.alloc(64 << 10);
   const input = openSync(path, 'r');
   let rawStart: number;
@@ -156,26 +168,104 @@ export async function gunzipToFile(path: string, fd: number): Promise<ToFile | u
   } finally {
     closeSync(input);
   }
+  return startToFileWorker({ path, fd, rawStart, mode: 'gzip' });
+}
+
+/**
+ * Standard input (a non-blocking pipe or socket: stdin.ts) written into the open file `fd` (the
+ * spool) by a worker thread, as gunzipToFile does a file: copied as it comes, or, for `gzip`,
+ * inflated by the same loop. `head` is what the caller read first (to tell the format), written
+ * or inflated first. Standard input cannot be read twice: a gzip member whose trailer alone is
+ * wrong is not read again to its end (`error` says so, as for a stream), and when the file cannot
+ * take the bytes (no room) the rest comes to this thread instead (`rest` of the exit, which
+ * then resolves at once with the bytes written).
+ */
+export function stdinToFile(fd: number, head: Buffer, mode: 'gzip' | 'copy'): ToFile | undefined {
+  if (mode === 'gzip' && (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable())) return undefined;
+  const reads = openStdinReads();
+  const w = startToFileWorker({ fd, head: new Uint8Array(head), mode, flow: new SharedArrayBuffer(4), rawStart: -1, input: reads.fd, blocking: reads.blocking });
+  void w.exited.then(() => w.gone).then(() => closeStdinReads(reads));
+  return {
+    exited: w.exited,
+    gone: w.gone,
+    stop: () => {
+      w.stop();
+      // A read blocked on the pipe returns, and the thread stops there.
+      unblockStdinReads();
+    },
+  };
+}
+
+interface ToFileData {
+  fd: number; mode: 'gzip' | 'copy'; rawStart: number; path?: string; head?: Uint8Array; flow?: SharedArrayBuffer;
+  /** Standard input: the descriptor to read, and whether its reads block (stdin.ts). */
+  input?: number; blocking?: boolean;
+}
+
+/** How many chunks of `rest` may wait for this thread before the worker waits for it. */
+const REST_AHEAD = 4;
+
+function startToFileWorker(data: ToFileData): ToFile {
   // The smallest young generation: the worker makes a few objects per megabyte.
-  const worker = new Worker(GUNZIP_WORKER, { eval: true, workerData: { path, fd, rawStart }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+  const worker = new Worker(TO_FILE_WORKER, { eval: true, workerData: { ...data, ahead: REST_AHEAD }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   let last: GunzipMsg | undefined;
-  worker.on('message', (m: GunzipMsg) => { last = m; });
-  const exited = new Promise<ToFileExit>((resolve) => {
+  // After a failed write (standard input only): the rest of the bytes, as messages.
+  const queue: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let spilled: ((e: ToFileExit) => void) | undefined;
+  const flow = data.flow && new Int32Array(data.flow);
+  worker.on('message', (m: GunzipMsg) => {
+    if (m.data) {
+      queue.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length));
+    } else if (m.spilled) {
+      spilled?.({ writeFailed: m.spilled.writeFailed, written: m.spilled.written, rest: { chunks: rest(), end } });
+    } else {
+      last = m;
+    }
+    wake?.();
+  });
+  async function* rest(): AsyncGenerator<Buffer> {
+    for (;;) {
+      while (queue.length) {
+        yield queue.shift()!;
+        // Taken: the worker may post another.
+        Atomics.sub(flow!, 0, 1);
+        Atomics.notify(flow!, 0);
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => { wake = resolve; });
+      wake = undefined;
+    }
+  }
+  const end = new Promise<ToFileExit>((resolve) => {
     let crashed: Error | undefined;
     worker.once('error', (e) => { crashed = e; });
     worker.once('exit', () => {
+      ended = true;
+      wake?.();
       const m = last ?? { error: { message: crashed?.message ?? 'the decompressing thread stopped' } };
       if (m.writeFailed) return resolve({ writeFailed: m.writeFailed });
+      // Copying standard input: reading it failed (not a format's complaint).
+      if (data.mode === 'copy' && m.error) return resolve({ readFailed: m.error.message });
       const error = m.error ? describe('gzip', Object.assign(new Error(m.error.message), { code: m.error.code })) : undefined;
       const trailerError = m.trailer ? describe('gzip', new Error(m.trailer.message)).message : undefined;
       resolve({ ...(error ? { error } : {}), ...(trailerError ? { trailerError } : {}) });
     });
   });
-  return { exited, stop: () => void worker.terminate() };
+  const exited = new Promise<ToFileExit>((resolve) => {
+    spilled = resolve;
+    void end.then(resolve);
+  });
+  return { exited, gone: end.then(() => undefined), stop: () => void worker.terminate() };
 }
 
 /** What the gunzip worker says when it is done: nothing when all went well. */
-interface GunzipMsg { error?: { message: string; code?: unknown }; trailer?: { message: string }; writeFailed?: string }
+interface GunzipMsg {
+  error?: { message: string; code?: unknown }; trailer?: { message: string }; writeFailed?: string;
+  /** Standard input only: a write failed after `written` bytes, and `data` messages bring the rest. */
+  spilled?: { writeFailed: string; written: number }; data?: Uint8Array;
+}
 
 /**
  * The zlib handle's synchronous write into a buffer of the caller's (as zlib.*Sync use it), and its
@@ -189,30 +279,75 @@ function zlibHandleUsable(): boolean {
 }
 
 // The worker's code (CommonJS, run with eval: the CLI is one bundled file). It reads the file 1 MiB
-// at a time and inflates into one 256 KiB buffer, writing each fill to the spool at its place.
-// zlib reports an error through the handle's onerror, during writeSync; the results of the call
-// that failed are not reported, so its output is not written (as the stream drops it).
-const GUNZIP_WORKER = `
+// at a time (or standard input, as much as is there) and inflates into one 256 KiB buffer, writing
+// each fill to the spool at its place; mode 'copy' writes what it reads. zlib reports an error
+// through the handle's onerror, during writeSync; the results of the call that failed are not
+// reported, so its output is not written (as the stream drops it).
+const TO_FILE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
 const { Z_NO_FLUSH, Z_FINISH } = zlib.constants;
 const input = Buffer.allocUnsafe(1 << 20);
 const out = Buffer.allocUnsafe(256 << 10);
+const flow = workerData.flow && new Int32Array(workerData.flow);
+const idle = new Int32Array(new SharedArrayBuffer(4));
 let pos = 0;
+let spilled = false;
 
-// Inflates the file from byte 'from' through 'z', writing its output from byte 'skip' on: the zlib
-// error it stopped at, if any, and the bytes of output.
+// Where the bytes come from: the file at 'from' on, or standard input from where it is, its head
+// first. Standard input is non-blocking (so that terminate() always stops this thread): read
+// what is there, and when nothing is, wait a little. A pipe holds 64 KiB, which zcat fills in a
+// quarter of a millisecond: waits stay that short (20 to 250 us) while data flows, and grow to
+// 5 ms only after a fifth of a second without any, so a producer that pauses costs no CPU.
+function source(from) {
+  if (workerData.path === undefined) {
+    let head = workerData.head;
+    const input = workerData.input;
+    return { close() {}, read(buf) {
+      let got = 0;
+      if (head && head.length) { buf.set(head); got = head.length; }
+      head = undefined;
+      // A pipe's own blocking descriptor: one read, what is there (stdin.ts unblocks it to stop).
+      if (workerData.blocking) return got + fs.readSync(input, buf, got, buf.length - got, null);
+      for (let wait = 0.02, waited = 0; got < buf.length; ) {
+        let n;
+        try {
+          n = fs.readSync(input, buf, got, buf.length - got, null);
+        } catch (e) {
+          if (e.code !== 'EAGAIN') throw e;
+          if (got > 0) return got;
+          Atomics.wait(idle, 0, 0, wait);
+          waited += wait;
+          wait = Math.min(wait * 2, waited > 200 ? 5 : 0.25);
+          continue;
+        }
+        if (n === 0) return got;
+        got += n;
+      }
+      return got;
+    } };
+  }
+  const fd = fs.openSync(workerData.path, 'r');
+  let at = from;
+  return { close() { fs.closeSync(fd); }, read(buf) {
+    const n = fs.readSync(fd, buf, 0, buf.length, at);
+    at += n;
+    return n;
+  } };
+}
+
+// Inflates the input from byte 'from' through 'z', writing its output from byte 'skip' on: the
+// zlib error it stopped at, if any, and the bytes of output.
 function inflate(z, from, skip) {
   const h = z._handle, state = z._writeState;
   let failed;
   h.onerror = (message, errno, code) => { failed = { message, code }; };
-  const fd = fs.openSync(workerData.path, 'r');
+  const src = source(from);
   let seen = 0;
   try {
-    for (let at = from; ; ) {
-      const n = fs.readSync(fd, input, 0, input.length, at);
-      at += n;
+    for (;;) {
+      const n = src.read(input);
       let off = 0, avail = n;
       for (;;) {
         h.writeSync(n === 0 ? Z_FINISH : Z_NO_FLUSH, input, off, avail, out, 0, out.length);
@@ -228,32 +363,57 @@ function inflate(z, from, skip) {
       if (n === 0) return { seen };
     }
   } finally {
-    fs.closeSync(fd);
+    src.close();
   }
+}
+
+function copy() {
+  const src = source(0);
+  for (let n; (n = src.read(input)) > 0; ) put(input.subarray(0, n));
 }
 
 function put(b) {
-  for (let o = 0; o < b.length; ) {
-    try {
-      o += fs.writeSync(workerData.fd, b, o, b.length - o, pos + o);
-    } catch (e) {
-      throw Object.assign(new Error(e.code || e.message), { writeFailed: true });
+  if (!spilled) {
+    for (let o = 0; o < b.length; ) {
+      try {
+        o += fs.writeSync(workerData.fd, b, o, b.length - o, pos + o);
+      } catch (e) {
+        if (!flow) throw Object.assign(new Error(e.code || e.message), { writeFailed: true });
+        // Standard input cannot be read again: the reader is told how far the file goes, and
+        // the rest goes to it as messages.
+        parentPort.postMessage({ spilled: { writeFailed: e.code || e.message, written: pos + o } });
+        spilled = true;
+        b = b.subarray(o);
+        break;
+      }
+    }
+    if (!spilled) {
+      pos += b.length;
+      return;
     }
   }
-  pos += b.length;
+  for (let ahead; (ahead = Atomics.load(flow, 0)) >= workerData.ahead; ) Atomics.wait(flow, 0, ahead, 50);
+  const data = new Uint8Array(b);
+  Atomics.add(flow, 0, 1);
+  parentPort.postMessage({ data }, [data.buffer]);
 }
 
 try {
-  const error = inflate(zlib.createGunzip(), 0, 0).failed;
-  if (error && /incorrect (data|length) check/.test(error.message) && workerData.rawStart >= 0) {
-    // Only the trailer (CRC-32, length) is wrong, and the output of the call that said so was not
-    // written: the deflate data once more without the gzip wrapper, the bytes written skipped, to
-    // its end, as zcat does.
-    const written = pos;
-    const again = inflate(zlib.createInflateRaw(), workerData.rawStart, written);
-    parentPort.postMessage(again.failed || again.seen < written ? { error } : { trailer: error });
+  if (workerData.mode === 'copy') {
+    copy();
+    parentPort.postMessage({});
   } else {
-    parentPort.postMessage(error ? { error } : {});
+    const error = inflate(zlib.createGunzip(), 0, 0).failed;
+    if (error && /incorrect (data|length) check/.test(error.message) && workerData.rawStart >= 0) {
+      // Only the trailer (CRC-32, length) is wrong, and the output of the call that said so was not
+      // written: the deflate data once more without the gzip wrapper, the bytes written skipped, to
+      // its end, as zcat does.
+      const written = pos;
+      const again = inflate(zlib.createInflateRaw(), workerData.rawStart, written);
+      parentPort.postMessage(again.failed || again.seen < written ? { error } : { trailer: error });
+    } else {
+      parentPort.postMessage(error ? { error } : {});
+    }
   }
 } catch (e) {
   parentPort.postMessage(e.writeFailed ? { writeFailed: e.message } : { error: { message: String(e && e.message || e), code: e && e.code } });

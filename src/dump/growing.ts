@@ -67,14 +67,19 @@ export class GrowingReader {
   /** Bytes known to be there: the file's size is asked only when a read would go past them. */
   private known = 0;
 
-  constructor(private readonly g: Growth, private readonly fd: number) {}
+  /**
+   * `partial`: return what is there, not a whole buffer (no threads read ranges: standard input,
+   * where a small input that is not a dump is refused before its producer closes the pipe).
+   */
+  constructor(private readonly g: Growth, private readonly fd: number, private readonly partial = false) {}
 
   async read(buf: Buffer, pos: number): Promise<number> {
     const done = new Int32Array(this.g.state);
+    const want = this.partial ? 1 : buf.length;
     for (;;) {
       const wasDone = Atomics.load(done, DONE) === 1;
-      if (!wasDone && this.known < pos + buf.length) this.known = available(this.g, this.fd);
-      if (wasDone || this.known >= pos + buf.length) return readSync(this.fd, buf, 0, buf.length, pos);
+      if (!wasDone && this.known < pos + want) this.known = available(this.g, this.fd);
+      if (wasDone || this.known >= pos + want) return readSync(this.fd, buf, 0, buf.length, pos);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

@@ -5,9 +5,10 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { peekStream } from '../input/open.js';
 import { DumpBuilder } from './builder.js';
-import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, zstdToFile, type ToFile } from './compression.js';
+import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, stdinToFile, zstdToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
 import { Spool } from './spool.js';
+import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
 import { canReadInParallel, ParallelRead } from './parallel.js';
@@ -22,7 +23,11 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Called now and then with bytes read so far and the total when known (compressed: undefined). */
   onProgress?: (bytesRead: number, totalBytes?: number) => void;
-  /** Standard input, for the path "-" (tests pass their own stream). */
+  /**
+   * Standard input, for the path "-" (tests pass their own stream), read as a Node stream. Without
+   * it, the process's standard input is read at a file's speed where it can be (a file as that
+   * file; a pipe, plain or gzip, copied into the spool by a worker thread, with `spool`: stdin.ts).
+   */
   stdin?: NodeJS.ReadableStream;
   /**
    * Threads for a plain file (default: the available cores, at most 4, where a sample of the file
@@ -106,9 +111,9 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
   let compression: Compression | undefined;
   let stream: Readable;
   if (path === '-') {
-    const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
-    compression = detectCompression(peeked.head);
-    stream = peeked.stream;
+    const c = await readStdin({ builder, scanner, check, feed, progress, bufferSize, opts });
+    if ('dump' in c) return c.dump;
+    ({ compression, stream } = c);
   } else {
     const fd = openInput(path);
     const cache = opts.cache === true && opts.want !== 'allocators';
@@ -154,7 +159,14 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     builder.reserveFor(statSync(path).size * COMPRESSION_RATIO_GUESS);
     stream = createReadStream(path, { highWaterMark: 1 << 20 });
   }
-  return readStream(stream, compression, path, { builder, scanner, check, feed, progress, bufferSize, opts });
+  try {
+    return await readStream(stream, compression, path, { builder, scanner, check, feed, progress, bufferSize, opts });
+  } catch (e) {
+    // Not a dump, say: the rest of standard input is not read, nor waited for (a producer that
+    // goes on writing would keep the process up until it stops).
+    if (path === '-' && opts.stdin === undefined) process.stdin.destroy();
+    throw e;
+  }
 }
 
 type ReadContext = {
@@ -162,10 +174,18 @@ type ReadContext = {
   progress: (total?: number, done?: number) => void; bufferSize: number; opts: ReadOptions;
 };
 
+/**
+ * How a SpoolWriter ended. `rest`: standard input only, where a write failed: the bytes not
+ * written, handed over instead (see ToFileExit).
+ */
+interface SpoolEnd {
+  bytes: number; inputError?: string; trailerError?: string; writeFailed?: string; readFailed?: string; rest?: ToFileExit['rest'];
+}
+
 /** What writes a compressed dump's decompressed bytes into its spool, for readGrowingSpool. */
 interface SpoolWriter {
   /** Resolves when it is done (never rejects), with the bytes written. */
-  done: Promise<{ bytes: number; inputError?: string; trailerError?: string; writeFailed?: string }>;
+  done: Promise<SpoolEnd>;
   /** Stops it (the read was given up); `done` still resolves. */
   stop(): void;
 }
@@ -200,6 +220,84 @@ async function readIntoSpool(path: string, compression: 'zstd' | 'gzip', c: Read
   return readGrowingSpool(path, compression, spool, newGrowth(), { done, stop: w.stop }, threads > 1 ? threads : 0, c);
 }
 
+/**
+ * Standard input at file speed where it can be (stdin.ts): a file read as one, a pipe copied or
+ * inflated into the spool by a worker thread. Else (a stream of the caller's, a terminal, zstd or
+ * xz, no spool) the stream to read, from its first byte, and its format.
+ */
+async function readStdin(c: ReadContext): Promise<{ dump: Dump } | { stream: Readable; compression: Compression | undefined }> {
+  const { opts } = c;
+  const kind = opts.stdin === undefined ? stdinKind() : 'stream';
+  if (kind === 'regular') return { dump: await readStdinFile(opts) };
+  if (kind === 'stream') {
+    const peeked = await peekStream(opts.stdin ?? process.stdin, MAGIC_BYTES);
+    return { stream: peeked.stream, compression: detectCompression(peeked.head) };
+  }
+  let head: Buffer;
+  try {
+    head = await stdinHead();
+  } catch (e) {
+    throw new InputError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '-');
+  }
+  const compression = detectCompression(head);
+  if (opts.spool && opts.want !== 'allocators' && (compression === undefined || compression === 'gzip')) {
+    const dump = await readStdinIntoSpool(head, compression, c);
+    if (dump) return { dump };
+  }
+  return { stream: stdinAfter(head), compression };
+}
+
+/**
+ * Standard input in a pipe (plain, or gzip: `compression`), whose first bytes `head` were read
+ * already: a worker thread copies or inflates it into the spool (compression.ts, stdinToFile),
+ * and this thread reads the spool as it grows, as for a compressed file (with the dump streamed
+ * through it, this one thread also pumped the pipe and wrote the spool). Undefined when the
+ * spool or the worker cannot be made: then readStream does it.
+ */
+async function readStdinIntoSpool(head: Buffer, compression: 'gzip' | undefined, c: ReadContext): Promise<Dump | undefined> {
+  // What is not a dump (nor compressed) is refused before any thread starts, with the usual line.
+  if (compression === undefined && dumpMagic(head) !== 'dump') {
+    const probe = new MagicCheck('-');
+    probe.take(head);
+    probe.finish();
+  }
+  const spool = makeSpool(c.opts);
+  if (!spool) return undefined;
+  let w: ToFile | undefined;
+  try {
+    w = stdinToFile(spool.fd, head, compression ?? 'copy');
+  } catch {
+    w = undefined; // a worker that cannot start: the stream does without one
+  }
+  if (!w) {
+    spool.discard();
+    return undefined;
+  }
+  const done = w.exited.then((e): SpoolEnd => ({
+    bytes: e.written ?? fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed,
+    readFailed: e.readFailed, rest: e.rest,
+  }));
+  // No scanning workers: a worker that failed would have the dump read again, and standard input
+  // cannot be.
+  return readGrowingSpool('-', compression, spool, newGrowth(), { done, stop: w.stop }, 0, c);
+}
+
+/** Standard input that is a file at its first byte, read as that file (stdin.ts), named "-". */
+async function readStdinFile(opts: ReadOptions): Promise<Dump> {
+  let dump: Dump;
+  try {
+    // No saved index: it would be named after /proc/self/fd/0.
+    dump = await readDump(STDIN_FILE, { ...opts, cache: false });
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.message.split(STDIN_FILE).join('-'), '-');
+    throw e;
+  }
+  dump.source.path = '-';
+  // The offsets point into the file, open as standard input for as long as the process runs.
+  dump.source.spool ??= STDIN_FILE;
+  return dump;
+}
+
 /** Threads to read a spool with while one core decompresses (the threads asked for, less one). */
 function scanThreads(opts: ReadOptions): number {
   return Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? availableParallelism()) - 1));
@@ -219,7 +317,7 @@ function makeSpool(opts: ReadOptions): Spool | undefined {
  * threads as for a plain file (parallel.ts), this thread only merging them; else this thread
  * reads it all. A truncated or damaged file is read as far as the writer got.
  */
-async function readGrowingSpool(path: string, compression: Compression, spool: Spool, growth: Growth, writer: SpoolWriter,
+async function readGrowingSpool(path: string, compression: Compression | undefined, spool: Spool, growth: Growth, writer: SpoolWriter,
   workers: number, c: ReadContext): Promise<Dump> {
   const { builder, scanner, check, opts, bufferSize } = c;
   opts.onSpool?.(spool.dir);
@@ -232,15 +330,14 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
   const fd = spool.fd;
   const minBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
   // The plain size is not known before the end: a dump of a size worth splitting, and the columns'
-  // reservation (see readDump), are guessed from the compressed one.
-  const compressed = statSync(path).size;
-  builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS;
-  builder.reserveFor(builder.fileBytes);
+  // reservation (see readDump), are guessed from the compressed one (standard input: nothing).
+  const compressed = path === '-' ? 0 : statSync(path).size;
+  if (compressed > 0) builder.reserveFor((builder.fileBytes = compressed * COMPRESSION_RATIO_GUESS));
   // Only workers read ranges of a file still being written (ParallelRead.finish).
   let parallel = workers > 0 && compressed * 8 >= minBytes && canReadInParallel() ? new ParallelRead(workers + 1) : null;
   let decided = false;
   const buf = Buffer.allocUnsafe(bufferSize);
-  const reader = new GrowingReader(growth, fd);
+  const reader = new GrowingReader(growth, fd, path === '-');
   let pos = 0;
   let ok = true;
   try {
@@ -267,6 +364,10 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
       parallel.cancel();
       parallel = null;
     }
+    // Standard input whose spool ran out of room: the rest of it comes from the writer (`end` is
+    // known once the read stopped at the end of what was written).
+    if (end?.rest) await readRest(end.rest.chunks, writer, c);
+    if (end?.readFailed) throw new InputError(`stdin: cannot read: ${end!.readFailed}`, path);
     check.finish();
     scanner.finish();
     if (parallel) {
@@ -283,6 +384,7 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
     spool.discard();
     throw e;
   }
+  if (end!.rest) return unspooledStdin(end!, compression, spool, c);
   if (!ok || end!.writeFailed) {
     spool.discard();
     // A worker failed (out of memory): once more on this thread alone, which says what went wrong.
@@ -300,6 +402,33 @@ async function readGrowingSpool(path: string, compression: Compression, spool: S
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
+  return dump;
+}
+
+/** Standard input whose spool ran out of room: the bytes it did not take, as the writer hands them over. */
+async function readRest(chunks: AsyncIterable<Buffer>, writer: SpoolWriter, c: ReadContext): Promise<void> {
+  for await (const b of chunks) {
+    if (c.scanner.stopped) break;
+    c.feed(b);
+    c.progress();
+  }
+  if (c.scanner.stopped) writer.stop();
+}
+
+/** The dump of standard input read partly without its spool (readRest): no heaps, and why. */
+async function unspooledStdin(end: SpoolEnd, compression: Compression | undefined, spool: Spool, c: ReadContext): Promise<Dump> {
+  spool.discard();
+  // Standard input cannot be read again: how it ended is the writer's word after the rest.
+  const rest = await end.rest!.end;
+  const dir = spoolDirName(typeof c.opts.spool === 'string' ? c.opts.spool : undefined);
+  const dump = c.builder.result({
+    path: '-', gzip: compression === 'gzip', compression, bytes: c.scanner.offset, seekable: false, threads: 1,
+    notSpooled: `writing the decompressed dump to ${dir} failed after ${end.bytes} bytes (${end.writeFailed})`,
+  });
+  if (rest.error) {
+    dump.truncation.truncated = true;
+    dump.truncation.compressedInputError = rest.error.message;
+  }
   return dump;
 }
 
