@@ -4,7 +4,7 @@ export type { ParallelGate } from './parallel-gate.js';
 export { detectCompression, type Compression } from '../input/magic.js';
 export { releaseSpool } from './spool.js';
 export { processAt, findProcess, NumberColumn, PidColumn, TextColumn, type Cells } from './process-table.js';
-export { SectionIndex, type SectionIndexPart } from './section-index.js';
+export { SectionIndex, type SectionIndexPart, type SectionIndexSource } from './section-index.js';
 export { sectionLines, type SectionLinesOptions } from './section-lines.js';
 export { parseSystemVersion } from './sections/header.js';
 export type * from './types.js';
