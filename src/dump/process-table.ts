@@ -1,6 +1,6 @@
 import { BytesInterner, hashNumber } from './bytes.js';
 import { cellsLike, NumberColumn, topOf, widened, type Cells } from './columns.js';
-import { ID_ON_SIDE, idCell, packPid, unpackPid } from './section-index.js';
+import { ID_ON_SIDE, idCell, packPid, pidOfCell, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
 
 export { NumberColumn, type Cells };
@@ -78,9 +78,7 @@ export class PidColumn {
 
   /** Row i's pid packed by packPid; NaN when it is not one (then `at` has its text). */
   packedAt(i: number): number {
-    const cell = this.cells[i];
-    if (cell === 0) return NaN;
-    return cell === ID_ON_SIDE ? (this.big.get(i) ?? NaN) : cell - 1;
+    return pidOfCell(this.cells[i], this.big, i);
   }
 
   /** Sets row i's pid: packed by packPid, or NaN and its text. */

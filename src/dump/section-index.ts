@@ -143,10 +143,7 @@ export class SectionIndex {
 
   /** The packed pid of id cell `cell` of row i. */
   private packedOf(cell: number, i: number): number {
-    if (cell === 0) return NaN;
-    // A saved index's side is checked with its arrays; a cell without its entry reads as no pid.
-    if (cell === ID_ON_SIDE) return this.bigIds.get(i) ?? NaN;
-    return cell - 1;
+    return pidOfCell(cell, this.bigIds, i);
   }
 
   /** tags[i] or ids[i] of a saved index whose keys are not read yet: one cell from the file, while few are asked for. */
@@ -523,9 +520,24 @@ export interface SectionIndexPart {
   otherIds: Array<[number, string]>;
 }
 
-/** 16 bits of hash of an id cell (Fibonacci hashing), for prepare()'s bitmap. */
-function cellHash(cell: number): number {
+/**
+ * 16 well-mixed bits of an id cell (Fibonacci hashing: a packed pid's low bits are its serial,
+ * mostly 0), for the bitmaps in front of a pass over millions of rows (SectionIndex.prepare, the
+ * process details of groupProcesses).
+ */
+export function cellHash(cell: number): number {
   return Math.imul(cell, 0x9e3779b1) >>> 16;
+}
+
+/**
+ * The packed pid of id cell `cell` (idCell) of row i, whose pids past 32 bits are by row in `big`;
+ * NaN for no pid. A saved index's side is checked with its arrays: a cell without its entry reads
+ * as no pid.
+ */
+export function pidOfCell(cell: number, big: ReadonlyMap<number, number>, i: number): number {
+  if (cell === 0) return NaN;
+  if (cell === ID_ON_SIDE) return big.get(i) ?? NaN;
+  return cell - 1;
 }
 
 /**

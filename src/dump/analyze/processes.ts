@@ -1,5 +1,5 @@
 import { cellOrZero, topOf } from '../columns.js';
-import { ID_ON_SIDE, idCell, packPid } from '../section-index.js';
+import { cellHash, ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
 import { topIndices, topSumIndices } from './stats.js';
@@ -184,11 +184,6 @@ function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i
     }
     return byPacked.get(p.pid.packedAt(i));
   };
-}
-
-/** 16 well-mixed bits of a pid cell (a packed pid's low bits are its serial, mostly 0). */
-function cellHash(cell: number): number {
-  return Math.imul(cell, 0x9e3779b1) >>> 16;
 }
 
 export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';
