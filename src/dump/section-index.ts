@@ -112,7 +112,7 @@ export class SectionIndex {
 
   /** The body offset of row i. */
   private offsetAt(i: number): number {
-    const low = this.placesPending ? this.placeLow(i) : this.offsetLows[i];
+    const low = this.placesPending ? (this.fileCell('offsetLows', i) ?? this.offsetLows[i]) : this.offsetLows[i];
     const starts = this.runStarts;
     if (starts.length === 1) return this.runHighs[0] * FOUR_GIB + low;
     // The last run starting at or before i: a few runs, found by halves.
@@ -126,19 +126,10 @@ export class SectionIndex {
     return this.runHighs[lo] * FOUR_GIB + low;
   }
 
-  /** offsetLows[i] of a saved index whose places are not read yet: one cell from the file, while few are asked for. */
-  private placeLow(i: number): number {
-    if (this.placeReads < CELL_READS) {
-      this.placeReads++;
-      return this.source!.cell('offsetLows', i);
-    }
-    this.places();
-    return this.offsetLows[i];
-  }
 
   /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
   private packedAt(i: number): number {
-    return this.packedOf(this.keysPending ? this.keyCell('ids', i) : this.ids[i], i);
+    return this.packedOf(this.keysPending ? (this.fileCell('ids', i) ?? this.ids[i]) : this.ids[i], i);
   }
 
   /** The packed pid of id cell `cell` of row i. */
@@ -146,14 +137,17 @@ export class SectionIndex {
     return pidOfCell(cell, this.bigIds, i);
   }
 
-  /** tags[i] or ids[i] of a saved index whose keys are not read yet: one cell from the file, while few are asked for. */
-  private keyCell(column: 'tags' | 'ids', i: number): number {
-    if (this.keyReads < CELL_READS) {
-      this.keyReads++;
-      return this.source!.cell(column, i);
-    }
-    this.keys();
-    return this[column][i];
+  /**
+   * Cell i of a saved index's array not read yet (its keys: tags, ids; or its places: offsetLows,
+   * lengths), read alone from the file for the first CELL_READS cells of its kind; past them, the
+   * arrays of that kind are read whole and this is undefined: the caller reads the array.
+   */
+  private fileCell(column: 'tags' | 'ids' | 'offsetLows' | 'lengths', i: number): number | undefined {
+    const key = column === 'tags' || column === 'ids';
+    if ((key ? this.keyReads++ : this.placeReads++) < CELL_READS) return this.source!.cell(column, i);
+    if (key) this.keys();
+    else this.places();
+    return undefined;
   }
 
   /**
@@ -175,7 +169,7 @@ export class SectionIndex {
   }
 
   at(i: number): SectionRef {
-    const code = this.keysPending ? this.keyCell('tags', i) : this.tags[i];
+    const code = this.keysPending ? (this.fileCell('tags', i) ?? this.tags[i]) : this.tags[i];
     const packed = this.packedAt(i);
     return {
       tag: code < this.tagNames.length ? this.tagNames[code] : '?',
@@ -186,12 +180,10 @@ export class SectionIndex {
   }
 
   private lengthOf(i: number): number {
-    if (this.placesPending && this.placeReads < CELL_READS) {
-      this.placeReads++;
-      const s = this.source!;
-      return cellValueOrZero(s.cell('lengths', i), s.lengthsTop, this.lengths.big, i);
+    if (this.placesPending) {
+      const c = this.fileCell('lengths', i);
+      if (c !== undefined) return cellValueOrZero(c, this.source!.lengthsTop, this.lengths.big, i);
     }
-    this.places();
     const n = this.lengths.at(i);
     return Number.isNaN(n) ? 0 : n;
   }
@@ -238,7 +230,11 @@ export class SectionIndex {
    * the few dozen processes it decodes.
    */
   prepare(ids: Iterable<string>): void {
-    const asked = [...ids].map(packPid).filter((packed) => !Number.isNaN(packed));
+    this.preparePacked([...ids].map(packPid).filter((packed) => !Number.isNaN(packed)));
+  }
+
+  /** prepare() of pids packed by packPid. */
+  private preparePacked(asked: number[]): void {
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
     const want = new Map<number, Int32Array>();
     // A bitmap of the id cells' hashes in front of the map: nearly every section is of a pid not
@@ -276,7 +272,7 @@ export class SectionIndex {
     // asks for its five sections), instead of reading them all and a table of every pid.
     if (this.keysPending && (this.preparedSize !== this.size || !this.prepared.has(packed))) {
       // Many pids asked for one by one: the keys in memory and a table by pid, as for a fresh read.
-      if (this.keyPasses++ < KEY_PASSES) this.prepare([...this.preparedPids(), id]);
+      if (this.keyPasses++ < KEY_PASSES) this.preparePacked([...(this.preparedSize === this.size ? this.prepared.keys() : []), packed]);
       else this.keys();
     }
     const rows = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
@@ -302,11 +298,6 @@ export class SectionIndex {
       if (row < 0) return undefined;
       if (this.packedAt(row) === packed) return this.at(row);
     }
-  }
-
-  /** The pids prepare() was last given (and that are pids). */
-  private preparedPids(): string[] {
-    return this.preparedSize === this.size ? [...this.prepared.keys()].map(unpackPid) : [];
   }
 
   /** The rows of a tag's sections with a pid id, by pid; the first section of a pid wins (as in find()). */
@@ -380,11 +371,8 @@ export class SectionIndex {
     ix.keysPending = true;
     ix.placesPending = true;
     ix.size = s.entries;
-    ix.runStarts = s.offsetRuns.map(([start]) => start);
-    ix.runHighs = s.offsetRuns.map(([, high]) => high);
+    ix.useSides(s);
     ix.lengths = new NumberColumn(new Uint8Array(0), new Map(s.lengthsBig));
-    for (const [k, packed] of s.bigIds) ix.bigIds.set(k, packed);
-    for (const [k, id] of s.otherIds) ix.otherIds.set(k, id);
     return ix;
   }
 
@@ -396,13 +384,18 @@ export class SectionIndex {
     }
     this.tags = p.tags;
     this.offsetLows = p.offsetLows;
-    this.runStarts = p.offsetRuns.map(([start]) => start);
-    this.runHighs = p.offsetRuns.map(([, high]) => high);
     this.lengths = new NumberColumn(p.lengths.cells, new Map(p.lengths.big));
     this.ids = p.ids;
+    this.useSides(p);
+    this.size = p.tags.length;
+  }
+
+  /** What a part or a saved index keeps beside the arrays: the offsets' 4 GiB runs, the pids past 32 bits, the other ids. */
+  private useSides(p: Pick<SectionIndexPart, 'offsetRuns' | 'bigIds' | 'otherIds'>): void {
+    this.runStarts = p.offsetRuns.map(([start]) => start);
+    this.runHighs = p.offsetRuns.map(([, high]) => high);
     for (const [k, packed] of p.bigIds) this.bigIds.set(k, packed);
     for (const [k, id] of p.otherIds) this.otherIds.set(k, id);
-    this.size = p.tags.length;
   }
 
   /** Reads a saved index's tags and ids, if not yet. */
