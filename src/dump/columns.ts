@@ -33,7 +33,12 @@ export function cellValueOrZero(c: number, top: number, big: ReadonlyMap<number,
 
 /** The marker of the widest cell value of these cells: 0xff, 0xffff or 0xffffffff. */
 export function topOf(a: Cells): number {
-  return a instanceof Uint8Array ? 0xff : a instanceof Uint16Array ? 0xffff : 0xffffffff;
+  return topOfWidth(a.BYTES_PER_ELEMENT);
+}
+
+/** The same, for cells of this many bytes (1, 2 or 4): a saved index's cells read one at a time. */
+export function topOfWidth(bytes: number): number {
+  return bytes === 1 ? 0xff : bytes === 2 ? 0xffff : 0xffffffff;
 }
 
 /** The same kind of cells as `like`, of length n. */

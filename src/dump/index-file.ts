@@ -17,7 +17,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { NumberColumn } from './columns.js';
+import { NumberColumn, topOfWidth } from './columns.js';
 import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, PidColumn, tableFromColumns, tableToPart, TEXT_COLUMNS, type Cells, type NumericColumn, type TextColumnName } from './process-table.js';
 import { SectionIndex } from './section-index.js';
@@ -309,7 +309,7 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
     entries, tagNames: d.index.tagNames, offsetRuns: d.index.offsetRuns, lengthsBig: d.index.lengthsBig, bigIds: d.index.bigIds,
     otherIds: d.index.otherIds, tags: () => tags() as Uint8Array, ids: () => ids() as Uint32Array,
     offsetLows: () => offsetLows() as Uint32Array, lengthCells: () => lengths() as Cells,
-    lengthsTop: lengthsKind === 'u8' ? 0xff : lengthsKind === 'u16' ? 0xffff : 0xffffffff,
+    lengthsTop: topOfWidth(WIDTH[lengthsKind]),
     cell: (column, row) => cellOf[column](row),
     keyChunks: (visit) => keyChunks(open, byName.get('index.tags')!, byName.get('index.ids')!, visit),
   });
