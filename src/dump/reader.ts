@@ -199,25 +199,40 @@ interface SpoolWriter {
  * run here or the spool cannot be made: then readStream does it.
  */
 async function readIntoSpool(path: string, compression: 'zstd' | 'gzip', c: ReadContext): Promise<Dump | undefined> {
-  const spool = makeSpool(c.opts);
-  if (!spool) return undefined;
-  let writer: ToFile | undefined;
-  try {
-    writer = await (compression === 'zstd' ? zstdToFile : gunzipToFile)(path, spool.fd);
-  } catch {
-    writer = undefined; // a worker that cannot start: the stream does without one
-  }
-  if (!writer) {
-    spool.discard();
-    return undefined;
-  }
-  const w = writer;
-  const done = w.exited.then((e) => ({ bytes: fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed }));
+  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'zstd' ? zstdToFile : gunzipToFile)(path, fd));
+  if (!started) return undefined;
   // The writer takes a core: the threads left read. With one (2 cores), this thread reads it
   // all, which costs less CPU time than a worker reading and this thread merging (class a on 2
   // cores: 1 scanning thread 2.3-2.6 s, 2 workers 2.6-3.2 s).
   const threads = scanThreads(c.opts);
-  return readGrowingSpool(path, compression, spool, newGrowth(), { done, stop: w.stop }, threads > 1 ? threads : 0, c);
+  return readGrowingSpool(path, compression, started.spool, newGrowth(), started.writer, threads > 1 ? threads : 0, c);
+}
+
+/**
+ * A spool and the writer `start` gives it (the zstd program, or a worker thread inflating or
+ * copying), with how the writer ended as readGrowingSpool reads it. Undefined when the spool or
+ * the writer cannot be made: then readStream does it.
+ */
+async function startSpoolWriter(opts: ReadOptions, start: (fd: number) => Promise<ToFile | undefined> | ToFile | undefined):
+  Promise<{ spool: Spool; writer: SpoolWriter } | undefined> {
+  const spool = makeSpool(opts);
+  if (!spool) return undefined;
+  let w: ToFile | undefined;
+  try {
+    w = await start(spool.fd);
+  } catch {
+    w = undefined; // a worker that cannot start: the stream does without one
+  }
+  if (!w) {
+    spool.discard();
+    return undefined;
+  }
+  // `written`: standard input, whose spool may have run out of room (the rest then comes as `rest`).
+  const done = w.exited.then((e): SpoolEnd => ({
+    bytes: e.written ?? fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed,
+    readFailed: e.readFailed, rest: e.rest,
+  }));
+  return { spool, writer: { done, stop: w.stop } };
 }
 
 /**
@@ -261,25 +276,11 @@ async function readStdinIntoSpool(head: Buffer, compression: 'gzip' | undefined,
     probe.take(head);
     probe.finish();
   }
-  const spool = makeSpool(c.opts);
-  if (!spool) return undefined;
-  let w: ToFile | undefined;
-  try {
-    w = stdinToFile(spool.fd, head, compression ?? 'copy');
-  } catch {
-    w = undefined; // a worker that cannot start: the stream does without one
-  }
-  if (!w) {
-    spool.discard();
-    return undefined;
-  }
-  const done = w.exited.then((e): SpoolEnd => ({
-    bytes: e.written ?? fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed,
-    readFailed: e.readFailed, rest: e.rest,
-  }));
+  const started = await startSpoolWriter(c.opts, (fd) => stdinToFile(fd, head, compression ?? 'copy'));
+  if (!started) return undefined;
   // No scanning workers: a worker that failed would have the dump read again, and standard input
   // cannot be.
-  return readGrowingSpool('-', compression, spool, newGrowth(), { done, stop: w.stop }, 0, c);
+  return readGrowingSpool('-', compression, started.spool, newGrowth(), started.writer, 0, c);
 }
 
 /** Standard input that is a file at its first byte, read as that file (stdin.ts), named "-". */
