@@ -60,10 +60,10 @@ const TOOL_LABEL: Record<Tool, string> = {
   leak: 'beamscope leak <dump> --format json',
   report: 'beamscope report <dump> --no-cache -o FILE.html',
   'zcat-awk': "zcat DUMP.gz | awk '/^=proc:/' count",
-  'triage-gz': 'beamscope triage DUMP.gz --format json',
+  'triage-gz': 'beamscope triage DUMP.gz --no-cache --format json',
   'triage-stdin-gz': 'zcat DUMP.gz | beamscope triage - --format json',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
-  'triage-zst': 'beamscope triage DUMP.zst --format json',
+  'triage-zst': 'beamscope triage DUMP.zst --no-cache --format json',
   cdv: 'crashdump_viewer load+processes',
   'cdv-proc': 'crashdump_viewer proc_details(<sink>)',
   serve: 'beamscope serve: start to first page (saved index)',
@@ -263,14 +263,15 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     case 'zstd-awk':
       return ['sh', ['-c', `zstd -dc ${shellQuote(`${d.path}.zst`)} | awk ${shellQuote(AWK_PROC)}`]];
     case 'triage-gz':
-      return cliCommand(CLI, ['triage', `${d.path}.gz`, '--format', 'json']);
+      // A first read: a compressed dump's report is saved too (a second triage prints it).
+      return cliCommand(CLI, ['triage', `${d.path}.gz`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
     case 'triage-stdin-gz': {
       // Standard input from a pipe, as `zcat-awk` reads it (issue 20: "zcat dump.gz | beamscope triage -").
       const [cmd, args] = cliCommand(CLI, ['triage', '-', '--format', 'json']);
       return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | ${[cmd, ...args].map(shellQuote).join(' ')}`]];
     }
     case 'triage-zst':
-      return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json']);
+      return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':

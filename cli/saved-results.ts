@@ -28,8 +28,23 @@ function buildId(): string | undefined {
 export interface SavedResult<T> {
   /** The result saved for this command, options, build and dump as it is now; else undefined. */
   get(): T | undefined;
-  /** Saves `value`, computed from `dump`, when the dump was read from a plain file. */
+  /** Saves `value`, computed from `dump`, when it is what any later read of the file would give (savable). */
   put(dump: Dump, value: T): void;
+}
+
+/**
+ * Whether a result computed from `dump` is what a later read of the same file would compute: a
+ * plain file's always; a compressed file's (keyed by the compressed file, as the plain file is by
+ * its own) when its decompressed text was all kept for the heaps (not when the spool ran out of
+ * room, which another run may not) and the decompressor did not stop on bad data (its wording is
+ * the zstd program's or fzstd's, which the key does not name). A second `triage dump.gz` then
+ * prints in a fraction of a second instead of decompressing the dump again.
+ */
+export function savable(dump: Dump): boolean {
+  const s = dump.source;
+  if (!s.seekable || s.path === '-' || s.read === 'allocators') return false;
+  if (!s.gzip && !s.compression) return s.spool === undefined;
+  return s.spool !== undefined && s.notSpooled === undefined && dump.truncation.compressedInputError === undefined;
 }
 
 /**
@@ -46,10 +61,7 @@ export function savedResult<T>(command: string, path: string, options: Record<st
   return {
     get: () => cache.get(key) as T | undefined,
     put: (dump, value) => {
-      const s = dump.source;
-      // As for the saved index: only a plain file's, whose key is the file's.
-      if (!s.seekable || s.gzip || s.compression || s.spool) return;
-      cache.put(key, value);
+      if (savable(dump)) cache.put(key, value);
     },
   };
 }

@@ -130,3 +130,38 @@ describe('beamscope triage, a second time', () => {
     expect(existsSync(resultPaths(other).beside)).toBe(false);
   });
 });
+
+describe('beamscope triage of a compressed dump file, a second time', () => {
+  const run = promisify(execFile);
+  const dumps = mkdtempSync(join(tmpdir(), 'beamscope-results-compressed-'));
+  const plain = join(dumps, 'mailbox.dump');
+  copyFileSync(join(FIXTURES, 'mailbox.dump'), plain);
+  // Made by the programs users make them with.
+  execFileSync('gzip', ['-k', plain]);
+  execFileSync('zstd', ['-q', '-k', plain]);
+  execFileSync('xz', ['-k', plain]);
+  const triage = async (file: string, ...args: string[]) =>
+    (await run(process.execPath, [CLI, 'triage', file, ...args], { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', BEAMSCOPE_INDEX_DIR: dir } })).stdout;
+
+  it.each(['gz', 'zst', 'xz'])('.%s: the saved report prints what a fresh read prints, and is keyed by the compressed file', async (ext) => {
+    const file = `${plain}.${ext}`;
+    expect(existsSync(resultPaths(file).beside)).toBe(false);
+    for (const args of [['--format', 'json'], []]) {
+      const fresh = await triage(file, '--no-cache', ...args);
+      expect(await triage(file, ...args)).toBe(fresh);
+      expect(existsSync(resultPaths(file).beside)).toBe(true);
+      expect(await triage(file, ...args)).toBe(fresh);
+    }
+    // No index beside it: nothing in a compressed file can be sought.
+    expect(existsSync(`${file}.bsidx`)).toBe(false);
+  });
+
+  it('a compressed dump cut short saves no report (what the decompressor says is not in the key)', async () => {
+    const whole = readFileSync(`${plain}.gz`);
+    const cut = join(dumps, 'cut.dump.gz');
+    writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+    const out = JSON.parse(await triage(cut, '--format', 'json')) as { truncation: { compressedInputError?: string } };
+    expect(out.truncation.compressedInputError).toBeDefined();
+    expect(existsSync(resultPaths(cut).beside)).toBe(false);
+  });
+});
