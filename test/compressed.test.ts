@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDump, releaseSpool, type Dump } from '../src/dump/index.js';
 import { triageDump } from '../src/usecases/triage.js';
-import { detectCompression, gunzipToFile } from '../src/dump/compression.js';
+import { detectCompression, gunzipToFile, programToFile } from '../src/dump/compression.js';
 import { procsReport } from '../src/usecases/procs.js';
 import { decodeProcess } from '../src/dump/terms/index.js';
 import { allocatorModelFromDump, summarizeByType } from '../src/alloc/index.js';
@@ -133,13 +133,13 @@ describe('truncated and damaged compressed dumps', () => {
   const toolOutput = (form: Form, file: string) => spawnSync(form === 'gzip' ? 'gzip' : form, ['-dc', file], { maxBuffer: 1 << 30 }).stdout;
 
   /**
-   * The zstd cases once more with fzstd, as on a host without the zstd program; the gzip ones once
-   * more through node:zlib's stream, as on a Node whose zlib handle the gunzip worker cannot use.
+   * The zstd and xz cases once more with fzstd and xz-decompress, as on a host without the zstd or
+   * xz program; the gzip ones once more through node:zlib's stream, as on a Node whose zlib handle
+   * the gunzip worker cannot use.
    */
   const withJsZstd = (form: Form, run: () => Promise<void>) => async () => {
-    if (form === 'xz') return run();
-    const key = form === 'zstd' ? 'BEAMSCOPE_ZSTD' : 'BEAMSCOPE_GZIP';
-    process.env[key] = form === 'zstd' ? 'js' : 'stream';
+    const key = form === 'zstd' ? 'BEAMSCOPE_ZSTD' : form === 'xz' ? 'BEAMSCOPE_XZ' : 'BEAMSCOPE_GZIP';
+    process.env[key] = form === 'gzip' ? 'stream' : 'js';
     try {
       await run();
     } finally {
@@ -147,9 +147,9 @@ describe('truncated and damaged compressed dumps', () => {
     }
   };
   const jsForms: Array<[Form, string]> = FORMS.flatMap((f): Array<[Form, string]> =>
-    f === 'zstd' ? [[f, 'zstd program'], [f, 'fzstd']] : f === 'gzip' ? [[f, 'gzip worker'], [f, 'gzip stream']] : [[f, f]]);
+    f === 'zstd' ? [[f, 'zstd program'], [f, 'fzstd']] : f === 'gzip' ? [[f, 'gzip worker'], [f, 'gzip stream']] : [[f, 'xz program'], [f, 'xz-decompress']]);
   for (const [form, label] of jsForms) {
-    const js = label === 'fzstd' || label === 'gzip stream';
+    const js = label === 'fzstd' || label === 'gzip stream' || label === 'xz-decompress';
     it(`${label}: cut in the middle, read as far as the data goes, the truncation reported`, async () => (js ? withJsZstd(form, cutCase(form)) : cutCase(form))(), 60_000);
     it(`${label}: damaged in the middle, read up to the damage, never a crash`, async () => (js ? withJsZstd(form, damagedCase(form)) : damagedCase(form))(), 60_000);
   }
@@ -299,6 +299,34 @@ describe('gzip inflated into the spool by a worker thread', () => {
     }
   });
 
+});
+
+describe('the zstd and xz programs writing into a file that cannot take it', () => {
+  for (const form of FORMS.filter((f): f is 'zstd' | 'xz' => f !== 'gzip')) {
+    it(`${form}: a full disk is a failed write, not damaged data`, async () => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const w = await programToFile(form, compress(FIXTURES.mailbox, form), full);
+        expect(await w!.exited).toEqual({ writeFailed: expect.stringMatching(/^Write error.*No space left on device/i) });
+      } finally {
+        closeSync(full);
+      }
+    });
+  }
+
+  it('a file size limit (ulimit -f) kills the program: every finding still read from the file again, the heaps said to be missing', () => {
+    const dir = mkdtempSync(join(tmp, 'limit-'));
+    const want = normOut(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache', '--no-decode'])), FIXTURES.mailbox) as { findings: Array<{ id: string }> };
+    for (const form of FORMS.filter((f) => f !== 'gzip')) {
+      const file = compress(FIXTURES.mailbox, form);
+      const r = spawnSync('bash', ['-c', 'ulimit -f 64; "$@"', 'bash', process.execPath, CLI, 'triage', file, '--format', 'json', '--no-cache', '--spool', dir], { maxBuffer: 64 << 20 });
+      const got = normOut(ok({ code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() }), file) as typeof want & { notes: string[]; truncation: { truncated: boolean } };
+      expect(got.truncation.truncated, form).toBe(false);
+      expect(got.findings.map((f) => f.id), form).toEqual(want.findings.map((f) => f.id));
+      expect(got.notes.join('\n'), form).toMatch(/failed after \d+ bytes \(File too large\): pass --spool DIR with room for them/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
 });
 
 describe('the gzip worker on bad input and a full disk', () => {

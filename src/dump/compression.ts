@@ -53,7 +53,7 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
     return;
   }
   // BEAMSCOPE_ZSTD=js skips the zstd program (the tests read both ways).
-  const child = zstdProgramName() === undefined ? undefined : await startZstd();
+  const child = programName('zstd') === undefined ? undefined : await startZstd();
   if (child) yield* zstdProgram(child, input);
   else yield* fzstdInWorker(input);
 }
@@ -66,7 +66,7 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
 async function startZstd(): Promise<ChildProcessByStdio<Writable, Readable, Readable> | undefined> {
   let child: ChildProcessByStdio<Writable, Readable, Readable>;
   try {
-    child = spawn(zstdProgramName()!, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(programName('zstd')!, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   } catch {
     return undefined;
   }
@@ -78,35 +78,43 @@ async function startZstd(): Promise<ChildProcessByStdio<Writable, Readable, Read
 }
 
 /**
- * The `zstd` program decompressing the file at `path` straight into the open file `fd` (the spool:
- * spool.ts), where the reader's threads read it as it grows (growing.ts), so that no decompressed
- * byte passes through this process's memory or event loop. Undefined when the program is not on
- * the PATH (or BEAMSCOPE_ZSTD=js). `exited` resolves when it is done: with the error it stopped
- * at (the bytes before it are written), or `writeFailed` when the file could not take its output.
+ * The `zstd` or `xz` program decompressing the file at `path` straight into the open file `fd` (the
+ * spool: spool.ts), where the reader's threads read it as it grows (growing.ts), so that no
+ * decompressed byte passes through this process's memory or event loop. Undefined when the program
+ * is not on the PATH (or BEAMSCOPE_ZSTD=js, BEAMSCOPE_XZ=js). `exited` resolves when it is done:
+ * with the error it stopped at (the bytes before it are written), or `writeFailed` when the file
+ * could not take its output.
  */
-export async function zstdToFile(path: string, fd: number): Promise<ZstdToFile | undefined> {
-  const program = zstdProgramName();
+export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: number): Promise<ToFile | undefined> {
+  const program = programName(kind);
   if (program === undefined) return undefined;
   let child: ChildProcess & { stderr: Readable };
   // The file as its standard input, not by name: zstd skips a name that is a symbolic link.
   const input = openSync(path, 'r');
   try {
     // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
-    child = spawn(program, ['-d', '-c', '-q', '--no-sparse'], { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
+    // xz -T0: a file of several blocks (what xz -T makes) decompresses on every core, a file of one
+    // on one as before (class a's xz -1 -T2, 259 blocks, 2 cores: triage 3.8-4.6 -> 2.7-3.0 s).
+    const args = kind === 'zstd' ? ['-d', '-c', '-q', '--no-sparse'] : ['-d', '-c', '-T0', '--no-sparse'];
+    child = spawn(program, args, { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
   } catch {
     return undefined;
   } finally {
     closeSync(input);
   }
   const complaint = firstComplaint(child.stderr);
-  const exited = new Promise<ZstdExit>((resolve) => {
-    child.once('close', (code) => {
+  const exited = new Promise<ToFileExit>((resolve) => {
+    child.once('close', (code, signal) => {
       if (code === 0) return resolve({});
-      // "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data corruption
-      // detected", "... : Write error (70) : cannot write block : No space left on device".
-      const what = complaint(code).trim().replace(/^.*?\s:\s/, '');
+      // A file size limit (ulimit -f) kills the program where Node would have had EFBIG.
+      if (signal === 'SIGXFSZ') return resolve({ writeFailed: 'File too large' });
+      // zstd: "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data
+      // corruption detected", "... : Write error (70) : cannot write block : No space left on device".
+      // xz: "xz: (stdin): Unexpected end of input", "xz: (stdin): Compressed data is corrupt",
+      // "xz: (stdout): Write error: No space left on device".
+      const what = complaint(code).trim().replace(kind === 'zstd' ? /^.*?\s:\s/ : /^.*?\((?:stdin|stdout)\):\s*/, '');
       if (/^Write error/i.test(what)) return resolve({ writeFailed: what });
-      resolve({ error: zstdError(what) });
+      resolve({ error: kind === 'zstd' ? zstdError(what) : xzError(what) });
     });
   });
   const started = await new Promise<boolean>((resolve) => {
@@ -140,9 +148,6 @@ export interface ToFileExit {
   /** Copying standard input: reading it failed so (EIO, ...). */
   readFailed?: string;
 }
-/** The zstd program's: one kind of ToFile. */
-export type ZstdToFile = ToFile;
-export type ZstdExit = ToFileExit;
 
 /**
  * A gzip file inflated on a worker thread straight into the open file `fd` (the spool: spool.ts),
@@ -440,13 +445,13 @@ export function gzipHeaderLength(h: Buffer): number {
 }
 
 /**
- * The zstd program to run: `zstd` from the PATH, or what BEAMSCOPE_ZSTD names; undefined for
- * BEAMSCOPE_ZSTD=js (fzstd instead: the tests read both ways, and through a slow writer).
+ * The program to run for zstd or xz: `zstd`/`xz` from the PATH, or what BEAMSCOPE_ZSTD/BEAMSCOPE_XZ
+ * names; undefined for `js` (fzstd or xz-decompress instead: the tests read both ways).
  */
-function zstdProgramName(): string | undefined {
-  const v = process.env.BEAMSCOPE_ZSTD;
+function programName(kind: 'zstd' | 'xz'): string | undefined {
+  const v = process.env[kind === 'zstd' ? 'BEAMSCOPE_ZSTD' : 'BEAMSCOPE_XZ'];
   if (v === 'js') return undefined;
-  return v || 'zstd';
+  return v || kind;
 }
 
 /**
@@ -466,6 +471,12 @@ function firstComplaint(stderr: Readable): (code: number | null) => string {
 function zstdError(what: string): DecompressError {
   const early = /premature end|truncated/i.test(what);
   return new DecompressError('zstd', early ? 'the zstd stream ends early' : `zstd: ${what.trim()}`, early);
+}
+
+/** The xz program's complaint, without "xz: (stdin): " before it, as a DecompressError (as xz-decompress's would read). */
+function xzError(what: string): DecompressError {
+  const early = /unexpected end of input/i.test(what);
+  return new DecompressError('xz', early ? 'the xz stream ends early' : `xz: ${what.trim()}`, early);
 }
 
 async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Readable>, input: Readable): AsyncGenerator<Buffer> {
