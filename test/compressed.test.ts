@@ -219,6 +219,25 @@ describe('truncated and damaged compressed dumps', () => {
       await expect(readSpooled(compress(notDump, form))).rejects.toThrow(/not an Erlang crash dump/);
     }
   });
+
+  it('magic bytes followed by garbage: what the decompressor said, not "empty file" (file, standard input; programs and JavaScript)', async () => {
+    const garbage = Buffer.from('garbage '.repeat(8));
+    const files: Array<[Form, Buffer]> = [
+      ['gzip', Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), garbage])],
+      ['zstd', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), garbage])],
+      ['xz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0]), garbage])],
+    ];
+    for (const [form, bytes] of files) {
+      const file = join(tmp, `garbage.${form}`);
+      writeFileSync(file, bytes);
+      const want = /garbage\.\w+: cannot be decompressed \(.+\), no dump text$/;
+      await expect(readSpooled(file)).rejects.toThrow(want);
+      await withJsZstd(form, async () => { await expect(readSpooled(file)).rejects.toThrow(want); })();
+      const r = piped('cat $1', file, ['triage', '-']);
+      expect(r.code, form).toBe(1);
+      expectOneLineError(r.stderr, /^beamscope: -: cannot be decompressed \(.+\), no dump text$/);
+    }
+  });
 });
 
 /** What gunzipToFile writes into a new file, and how it ended. */

@@ -370,7 +370,7 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     // known once the read stopped at the end of what was written).
     if (end?.rest) await readRest(end.rest.chunks, writer, c);
     if (end?.readFailed) throw new InputError(`stdin: cannot read: ${end!.readFailed}`, path);
-    check.finish();
+    check.finish(end?.inputError);
     scanner.finish();
     if (parallel) {
       const p = parallel;
@@ -481,7 +481,7 @@ async function readStream(stream: Readable, compression: Compression | undefined
         inputError = undefined;
       }
     }
-    check.finish();
+    check.finish(inputError);
     scanner.finish();
     await spool?.finish();
   } catch (e) {
@@ -677,8 +677,16 @@ class MagicCheck {
     return h;
   }
 
-  finish(): void {
+  /**
+   * The input ended (`decompressError`: its decompressor stopped so): too soon to be a dump, or
+   * not one. Data that decompressed to (almost) nothing says what the decompressor said, not
+   * "empty file": a `.xz` of garbage is damaged, not empty.
+   */
+  finish(decompressError?: string): void {
     if (this.done) return;
+    if (decompressError !== undefined && this.heldLen < MAGIC_BYTES) {
+      throw new InputError(`${this.path}: cannot be decompressed (${decompressError}), ${this.heldLen === 0 ? 'no' : `only ${this.heldLen} bytes of`} dump text`, this.path);
+    }
     if (this.heldLen === 0) throw new InputError(`${this.path}: empty file, not a crash dump`, this.path);
     this.decide(Buffer.concat(this.held));
   }
