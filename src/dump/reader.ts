@@ -196,7 +196,7 @@ interface SpoolWriter {
  * own and no decompressed byte crosses this thread (with the dump streamed through it, the one
  * thread that scanned it also pumped the pipe and wrote the spool: class a, 813 MB, 2.3 s against
  * 1.0 s for `zstd -dc | awk`; gzip's stream left 35-50 MB more RSS; xz through xz-decompress's
- * WebAssembly 8.1 s and 209 MB against 3.8 s for `xz -dc | awk`). Undefined when the writer cannot
+ * WebAssembly 8.1 s and 209 MB against 3.5 s for `xz -dc | awk`). Undefined when the writer cannot
  * run here or the spool cannot be made: then readStream does it.
  */
 async function readIntoSpool(path: string, compression: Compression, c: ReadContext): Promise<Dump | undefined> {
