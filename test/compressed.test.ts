@@ -525,6 +525,26 @@ async function openEndedPipe(args: string[], input: Buffer) {
 }
 
 
+describe('zstd and xz on standard input: through their programs, and without them', () => {
+  for (const form of FORMS.filter((f): f is 'zstd' | 'xz' => f !== 'gzip')) {
+    const env = form === 'zstd' ? 'BEAMSCOPE_ZSTD' : 'BEAMSCOPE_XZ';
+    it(`${form}: the file's JSON from a pipe, and a cut file read as far as its data goes, as from the file`, () => {
+      const file = compress(FIXTURES.mailbox, form);
+      const want = normOut(ok(beamscope(['triage', FIXTURES.mailbox, '--format', 'json', '--no-cache'])), FIXTURES.mailbox);
+      const whole = readFileSync(file);
+      const cut = join(tmp, `stdin-cut.${form}`);
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+      const cutWant = normOut(ok(beamscope(['triage', cut, '--format', 'json', '--no-cache'])), cut) as { truncation: { compressedInputError?: string } };
+      expect(cutWant.truncation.compressedInputError).toBe(`the ${form} stream ends early`);
+      for (const how of [{}, { [env]: 'js' }]) {
+        expect(normOut(ok(piped('cat $1', file, ['triage', '-', '--format', 'json'], how)), '-'), JSON.stringify(how)).toEqual(want);
+        const got = normOut(ok(piped('cat $1', cut, ['triage', '-', '--format', 'json'], how)), '-') as typeof cutWant;
+        expect(got.truncation.compressedInputError, JSON.stringify(how)).toBe(`the ${form} stream ends early`);
+      }
+    }, 60_000);
+  }
+});
+
 describe('standard input: damaged gzip, no room for the spool', () => {
   it('truncated and damaged gzip on standard input: read as far as the data goes, as from the file', async () => {
     const whole = readFileSync(compress(FIXTURES.mailbox, 'gzip'));

@@ -53,20 +53,24 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
     return;
   }
   // BEAMSCOPE_ZSTD=js skips the zstd program (the tests read both ways).
-  const child = programName('zstd') === undefined ? undefined : await startZstd();
-  if (child) yield* zstdProgram(child, input);
+  const child = await startProgram('zstd');
+  if (child) yield* programStream('zstd', child, input);
   else yield* fzstdInWorker(input);
 }
 
 /**
- * The `zstd` program when it is on the PATH (Debian's `zstd` package; the hosts that make .zst
- * dumps have it), else undefined. It decodes at about 1 GB/s in its own process, where fzstd
- * makes 150 MB/s: the difference between 6x and about 1x of `zstd -dc | awk`.
+ * The `zstd` or `xz` program reading a pipe and writing one, when it is on the PATH (Debian's
+ * `zstd` and `xz-utils`; the hosts that make such dumps have them), else undefined. zstd decodes at
+ * about 1 GB/s in its own process, where fzstd makes 150 MB/s: the difference between 6x and about
+ * 1x of `zstd -dc | awk`; xz on every core for a file of several blocks, where xz-decompress's
+ * WebAssembly decodes on this thread.
  */
-async function startZstd(): Promise<ChildProcessByStdio<Writable, Readable, Readable> | undefined> {
+async function startProgram(kind: 'zstd' | 'xz'): Promise<ChildProcessByStdio<Writable, Readable, Readable> | undefined> {
+  const program = programName(kind);
+  if (program === undefined) return undefined;
   let child: ChildProcessByStdio<Writable, Readable, Readable>;
   try {
-    child = spawn(programName('zstd')!, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(program, kind === 'zstd' ? ['-d', '-c', '-q'] : ['-d', '-c', '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
   } catch {
     return undefined;
   }
@@ -104,18 +108,7 @@ export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: numbe
   }
   const complaint = firstComplaint(child.stderr);
   const exited = new Promise<ToFileExit>((resolve) => {
-    child.once('close', (code, signal) => {
-      if (code === 0) return resolve({});
-      // A file size limit (ulimit -f) kills the program where Node would have had EFBIG.
-      if (signal === 'SIGXFSZ') return resolve({ writeFailed: 'File too large' });
-      // zstd: "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data
-      // corruption detected", "... : Write error (70) : cannot write block : No space left on device".
-      // xz: "xz: (stdin): Unexpected end of input", "xz: (stdin): Compressed data is corrupt",
-      // "xz: (stdout): Write error: No space left on device".
-      const what = complaint(code).trim().replace(kind === 'zstd' ? /^.*?\s:\s/ : /^.*?\((?:stdin|stdout)\):\s*/, '');
-      if (/^Write error/i.test(what)) return resolve({ writeFailed: what });
-      resolve({ error: kind === 'zstd' ? zstdError(what) : xzError(what) });
-    });
+    child.once('close', (code, signal) => resolve(programExit(kind, code, signal, complaint)));
   });
   const started = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
@@ -479,20 +472,33 @@ function xzError(what: string): DecompressError {
   return new DecompressError('xz', early ? 'the xz stream ends early' : `xz: ${what.trim()}`, early);
 }
 
-async function* zstdProgram(child: ChildProcessByStdio<Writable, Readable, Readable>, input: Readable): AsyncGenerator<Buffer> {
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+/** How a decompressing program ended, from its exit and what it wrote on standard error. */
+function programExit(kind: 'zstd' | 'xz', code: number | null, signal: NodeJS.Signals | null, complaint: (code: number | null) => string): ToFileExit {
+  if (code === 0) return {};
+  // A file size limit (ulimit -f) kills the program where Node would have had EFBIG.
+  if (signal === 'SIGXFSZ') return { writeFailed: 'File too large' };
+  // zstd: "/*stdin*\ : Read error (39) : premature end", "... : Decoding error (36) : Data
+  // corruption detected", "... : Write error (70) : cannot write block : No space left on device".
+  // xz: "xz: (stdin): Unexpected end of input", "xz: (stdin): Compressed data is corrupt",
+  // "xz: (stdout): Write error: No space left on device".
+  const what = complaint(code).trim().replace(kind === 'zstd' ? /^.*?\s:\s/ : /^.*?\((?:stdin|stdout)\):\s*/, '');
+  if (/^Write error/i.test(what)) return { writeFailed: what };
+  return { error: kind === 'zstd' ? zstdError(what) : xzError(what) };
+}
+
+/** The decompressed bytes of `input` through the program `child` (startProgram), read from its pipe. */
+async function* programStream(kind: 'zstd' | 'xz', child: ChildProcessByStdio<Writable, Readable, Readable>, input: Readable): AsyncGenerator<Buffer> {
   const complaint = firstComplaint(child.stderr);
+  const exited = new Promise<ToFileExit>((resolve) => child.once('close', (code, signal) => resolve(programExit(kind, code, signal, complaint))));
   // The program may stop reading (bad data) before the input ends: that is its error to report.
   child.stdin.on('error', () => undefined);
   input.on('error', (e) => child.stdout.destroy(e));
   input.pipe(child.stdin);
   try {
     yield* child.stdout as AsyncIterable<Buffer>;
-    const code = await exited;
-    if (code !== 0) {
-      // "/*stdin*\ : Read error (39) : premature end", "... Decoding error (36) : Data corruption detected"
-      throw zstdError(complaint(code).replace(/^.*?:\s*/, ''));
-    }
+    const end = await exited;
+    if (end.error) throw end.error;
+    if (end.writeFailed) throw new DecompressError(kind, `${kind}: ${end.writeFailed}`, false);
   } finally {
     input.unpipe(child.stdin);
     if (child.exitCode === null) child.kill();
@@ -593,6 +599,12 @@ parentPort.on('message', (m) => {
 `;
 
 async function* xzStream(input: Readable): AsyncGenerator<Buffer> {
+  // BEAMSCOPE_XZ=js skips the xz program (the tests read both ways).
+  const child = await startProgram('xz');
+  if (child) {
+    yield* programStream('xz', child, input);
+    return;
+  }
   // xz-decompress: xz-embedded compiled to WebAssembly, so no native module; a WHATWG stream.
   const mod = (await import('xz-decompress')) as unknown as { XzReadableStream?: XzCtor; default?: { XzReadableStream: XzCtor } };
   const Xz = mod.XzReadableStream ?? mod.default!.XzReadableStream;
