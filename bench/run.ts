@@ -27,18 +27,19 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'cdv', 'cdv-proc', 'serve'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'triage-zst', 'serve'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'triage-zst', 'triage-xz', 'serve'];
 /** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
 const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
- * Issue 20: the gzip (`gzip -1`) and zstd (level 3, the default) forms of a dump, made once beside
- * it, and triage on them next to the system decompressor piped into the awk pass. Only on the
- * dumps the issue names (the 800 MB size and class a): compressing the others takes minutes.
+ * Issue 20: the gzip (`gzip -1`), zstd (level 3, the default) and xz (`xz -1 -T2`: several blocks,
+ * as xz makes by default from 5.6 on) forms of a dump, made once beside it, and triage on them next
+ * to the system decompressor piped into the awk pass. Only on the dumps the issue names (the 800 MB
+ * size and class a): compressing the others takes minutes. xz has no target of its own.
  */
-const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst'];
+const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz'];
 const compressedFor = (spec: DumpSpec) => spec.class === 'a' || spec.sizeMB === 800;
 const AWK_PROC = '/^=proc:/{n++} END{print n}';
 /** Where the timed `report` runs write their page (overwritten by each run; not in bench/out). */
@@ -64,6 +65,8 @@ const TOOL_LABEL: Record<Tool, string> = {
   'triage-stdin-gz': 'zcat DUMP.gz | beamscope triage - --format json',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
   'triage-zst': 'beamscope triage DUMP.zst --no-cache --format json',
+  'xz-awk': "xz -dc DUMP.xz | awk '/^=proc:/' count",
+  'triage-xz': 'beamscope triage DUMP.xz --no-cache --format json',
   cdv: 'crashdump_viewer load+processes',
   'cdv-proc': 'crashdump_viewer proc_details(<sink>)',
   serve: 'beamscope serve: start to first page (saved index)',
@@ -88,9 +91,9 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --huge              add class e (a dump of over 10 GB, class a with 2.7 KB binaries)
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
-  --skip-compressed   do not make or time the gzip and zstd forms (zcat-awk, triage-gz,
-                      triage-stdin-gz, zstd-awk, triage-zst; run on the 800 MB dump and
-                      class a only)
+  --skip-compressed   do not make or time the gzip, zstd and xz forms (zcat-awk, triage-gz,
+                      triage-stdin-gz, zstd-awk, triage-zst, xz-awk, triage-xz; run on the
+                      800 MB dump and class a only)
   --runs N            timed runs of each tool per dump; the median wall time is reported
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
                       run that hits a cap ends its series; proc_details runs once)
@@ -272,6 +275,10 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     }
     case 'triage-zst':
       return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
+    case 'xz-awk':
+      return ['sh', ['-c', `xz -dc ${shellQuote(`${d.path}.xz`)} | awk ${shellQuote(AWK_PROC)}`]];
+    case 'triage-xz':
+      return cliCommand(CLI, ['triage', `${d.path}.xz`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
@@ -338,13 +345,15 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
       case 'awk':
       case 'zcat-awk':
       case 'zstd-awk':
+      case 'xz-awk':
         return `${stdout.trim()} =proc sections`;
       case 'triage':
       case 'triage-cached':
       case 'triage-index':
       case 'triage-gz':
       case 'triage-stdin-gz':
-      case 'triage-zst': {
+      case 'triage-zst':
+      case 'triage-xz': {
         const j = JSON.parse(stdout) as {
           counts?: { processes?: number };
           mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
@@ -574,11 +583,11 @@ function evaluateIssue20(results: ToolResult[]): Target[] {
   return targets;
 }
 
-/** The gzip or zstd form of a dump beside it (DUMP.gz, DUMP.zst), made when missing or older than the dump. */
-function ensureCompressed(d: DumpInfo, form: 'gz' | 'zst'): boolean {
+/** The gzip, zstd or xz form of a dump beside it (DUMP.gz, DUMP.zst, DUMP.xz), made when missing or older than the dump. */
+function ensureCompressed(d: DumpInfo, form: 'gz' | 'zst' | 'xz'): boolean {
   const out = `${d.path}.${form}`;
   if (existsSync(out) && statSync(out).size > 0 && statSync(out).mtimeMs >= statSync(d.path).mtimeMs) return true;
-  const cmd = form === 'gz' ? `gzip -1 -c ${shellQuote(d.path)}` : `zstd -q -c -T1 ${shellQuote(d.path)}`;
+  const cmd = form === 'gz' ? `gzip -1 -c ${shellQuote(d.path)}` : form === 'zst' ? `zstd -q -c -T1 ${shellQuote(d.path)}` : `xz -1 -T2 -c ${shellQuote(d.path)}`;
   log(`making ${out} (${cmd})`);
   const r = spawnSync('sh', ['-c', `${cmd} > ${shellQuote(`${out}.tmp`)} && mv ${shellQuote(`${out}.tmp`)} ${shellQuote(out)}`], { stdio: 'inherit' });
   return r.status === 0;
@@ -960,6 +969,8 @@ async function main(): Promise<void> {
     'triage-stdin-gz': cliHas('triage') && sh('sh', ['-c', 'command -v zcat']).ok,
     'zstd-awk': sh('zstd', ['--version']).ok,
     'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
+    'xz-awk': sh('xz', ['--version']).ok,
+    'triage-xz': cliHas('triage') && sh('xz', ['--version']).ok,
     cdv: cdvOk,
     'cdv-proc': cdvOk,
     serve: cliHas('serve'),
@@ -1022,7 +1033,7 @@ async function main(): Promise<void> {
     // The command-line tools interleaved per run, so drift affects all alike.
     let fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
     if (!compressedFor(spec)) fast = fast.filter((t) => !COMPRESSED_TOOLS.includes(t));
-    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz', 'triage-stdin-gz']], ['zst', ['zstd-awk', 'triage-zst']]] as const) {
+    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz', 'triage-stdin-gz']], ['zst', ['zstd-awk', 'triage-zst']], ['xz', ['xz-awk', 'triage-xz']]] as const) {
       if (ts.some((t) => fast.includes(t)) && !ensureCompressed(d, form)) {
         log(`could not make ${d.path}.${form}: ${ts.join(', ')} skipped`);
         fast = fast.filter((t) => !(ts as readonly Tool[]).includes(t));
