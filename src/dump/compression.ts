@@ -70,7 +70,7 @@ async function startProgram(kind: 'zstd' | 'xz'): Promise<ChildProcessByStdio<Wr
   if (program === undefined) return undefined;
   let child: ChildProcessByStdio<Writable, Readable, Readable>;
   try {
-    child = spawn(program, kind === 'zstd' ? ['-d', '-c', '-q'] : ['-d', '-c', '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(program, decodeArgs(kind), { stdio: ['pipe', 'pipe', 'pipe'] });
   } catch {
     return undefined;
   }
@@ -97,10 +97,7 @@ export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: numbe
   const input = openSync(path, 'r');
   try {
     // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
-    // xz -T0: a file of several blocks (what xz -T makes) decompresses on every core, a file of one
-    // on one as before (class a's xz -1 -T2, 259 blocks, 2 cores: triage 3.8-4.6 -> 2.7-3.0 s).
-    const args = kind === 'zstd' ? ['-d', '-c', '-q', '--no-sparse'] : ['-d', '-c', '-T0', '--no-sparse'];
-    child = spawn(program, args, { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
+    child = spawn(program, [...decodeArgs(kind), '--no-sparse'], { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
   } catch {
     return undefined;
   } finally {
@@ -435,6 +432,15 @@ export function gzipHeaderLength(h: Buffer): number {
   }
   if (flags & 2) at += 2;
   return at <= h.length ? at : -1;
+}
+
+/**
+ * The program's arguments to decode standard input to standard output. xz -T0: a file of several
+ * blocks (what xz -T makes) decompresses on every core, a file of one on one as before (class a's
+ * xz -1 -T2, 259 blocks, 2 cores: triage 3.8-4.6 -> 2.7-3.0 s).
+ */
+function decodeArgs(kind: 'zstd' | 'xz'): string[] {
+  return kind === 'zstd' ? ['-d', '-c', '-q'] : ['-d', '-c', '-T0'];
 }
 
 /**
