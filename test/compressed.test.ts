@@ -137,7 +137,7 @@ describe('truncated and damaged compressed dumps', () => {
    * xz program; the gzip ones once more through node:zlib's stream, as on a Node whose zlib handle
    * the gunzip worker cannot use.
    */
-  const withJsZstd = (form: Form, run: () => Promise<void>) => async () => {
+  const withJsDecoder = (form: Form, run: () => Promise<void>) => async () => {
     const key = form === 'zstd' ? 'BEAMSCOPE_ZSTD' : form === 'xz' ? 'BEAMSCOPE_XZ' : 'BEAMSCOPE_GZIP';
     process.env[key] = form === 'gzip' ? 'stream' : 'js';
     try {
@@ -150,8 +150,8 @@ describe('truncated and damaged compressed dumps', () => {
     f === 'zstd' ? [[f, 'zstd program'], [f, 'fzstd']] : f === 'gzip' ? [[f, 'gzip worker'], [f, 'gzip stream']] : [[f, 'xz program'], [f, 'xz-decompress']]);
   for (const [form, label] of jsForms) {
     const js = label === 'fzstd' || label === 'gzip stream' || label === 'xz-decompress';
-    it(`${label}: cut in the middle, read as far as the data goes, the truncation reported`, async () => (js ? withJsZstd(form, cutCase(form)) : cutCase(form))(), 60_000);
-    it(`${label}: damaged in the middle, read up to the damage, never a crash`, async () => (js ? withJsZstd(form, damagedCase(form)) : damagedCase(form))(), 60_000);
+    it(`${label}: cut in the middle, read as far as the data goes, the truncation reported`, async () => (js ? withJsDecoder(form, cutCase(form)) : cutCase(form))(), 60_000);
+    it(`${label}: damaged in the middle, read up to the damage, never a crash`, async () => (js ? withJsDecoder(form, damagedCase(form)) : damagedCase(form))(), 60_000);
   }
 
   function cutCase(form: Form) {
@@ -232,7 +232,7 @@ describe('truncated and damaged compressed dumps', () => {
       writeFileSync(file, bytes);
       const want = /garbage\.\w+: cannot be decompressed \(.+\), no dump text$/;
       await expect(readSpooled(file)).rejects.toThrow(want);
-      await withJsZstd(form, async () => { await expect(readSpooled(file)).rejects.toThrow(want); })();
+      await withJsDecoder(form, async () => { await expect(readSpooled(file)).rejects.toThrow(want); })();
       const r = piped('cat $1', file, ['triage', '-']);
       expect(r.code, form).toBe(1);
       expectOneLineError(r.stderr, /^beamscope: -: cannot be decompressed \(.+\), no dump text$/);
