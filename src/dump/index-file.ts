@@ -301,8 +301,10 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
   if (!d.index.offsetRuns.every(([start], k, runs) => k === 0 || runs[k - 1][0] < start)) return undefined;
   if (!rowPairs(d.index.bigIds, entries, (packed) => typeof packed === 'number' && Number.isFinite(packed))) return undefined;
   if (!rowPairs(d.index.lengthsBig, entries, isNumber) || !rowPairs(d.index.otherIds, entries, isString)) return undefined;
+  const tagsRef = byName.get('index.tags')!;
+  const idsRef = byName.get('index.ids')!;
   const cellOf = {
-    tags: cellReader(open, byName.get('index.tags')!), ids: cellReader(open, byName.get('index.ids')!),
+    tags: cellReader(open, tagsRef), ids: cellReader(open, idsRef),
     offsetLows: cellReader(open, byName.get('index.offsetLows')!), lengths: cellReader(open, byName.get('index.lengths')!),
   };
   const index = SectionIndex.fromSource({
@@ -311,7 +313,7 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
     offsetLows: () => offsetLows() as Uint32Array, lengthCells: () => lengths() as Cells,
     lengthsTop: topOfWidth(WIDTH[lengthsKind]),
     cell: (column, row) => cellOf[column](row),
-    keyChunks: (visit) => keyChunks(open, byName.get('index.tags')!, byName.get('index.ids')!, visit),
+    keyChunks: (visit) => keyChunks(open, tagsRef, idsRef, visit),
   });
 
   const bins = d.binaries.count;

@@ -307,7 +307,7 @@ function scanThreads(opts: ReadOptions): number {
 
 function makeSpool(opts: ReadOptions): Spool | undefined {
   try {
-    return new Spool(typeof opts.spool === 'string' ? opts.spool : undefined);
+    return new Spool(spoolDirOf(opts));
   } catch {
     return undefined; // readStream says why
   }
@@ -393,7 +393,7 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     if (!ok) return readDump(path, { ...opts, threads: 1 });
     // No room for the decompressed dump: read it again without keeping it.
     const dump = await readDump(path, { ...opts, spool: false });
-    dump.source.notSpooled = `writing the decompressed dump to ${spoolDirName(typeof opts.spool === 'string' ? opts.spool : undefined)} failed after ${end!.bytes} bytes (${end!.writeFailed})`;
+    dump.source.notSpooled = spoolWriteFailed(spoolDirOf(opts), end!.bytes, end!.writeFailed);
     return dump;
   }
   const dump = builder.result({
@@ -422,10 +422,9 @@ async function unspooledStdin(end: SpoolEnd, compression: Compression | undefine
   spool.discard();
   // Standard input cannot be read again: how it ended is the writer's word after the rest.
   const rest = await end.rest!.end;
-  const dir = spoolDirName(typeof c.opts.spool === 'string' ? c.opts.spool : undefined);
   const dump = c.builder.result({
     path: '-', gzip: compression === 'gzip', compression, bytes: c.scanner.offset, seekable: false, threads: 1,
-    notSpooled: `writing the decompressed dump to ${dir} failed after ${end.bytes} bytes (${end.writeFailed})`,
+    notSpooled: spoolWriteFailed(spoolDirOf(c.opts), end.bytes, end.writeFailed),
   });
   if (rest.error) {
     dump.truncation.truncated = true;
@@ -448,7 +447,7 @@ async function readStream(stream: Readable, compression: Compression | undefined
   let spool: Spool | undefined;
   let notSpooled: string | undefined;
   if (opts.spool && opts.want !== 'allocators') {
-    const dir = typeof opts.spool === 'string' ? opts.spool : undefined;
+    const dir = spoolDirOf(opts);
     try {
       spool = new Spool(dir);
       opts.onSpool?.(spool.dir);
@@ -489,7 +488,7 @@ async function readStream(stream: Readable, compression: Compression | undefined
     throw e;
   }
   if (spool?.error) {
-    notSpooled = `writing the decompressed dump to ${spoolDirName(spool.dir)} failed after ${spool.bytes} bytes (${spool.error.code ?? spool.error.message})`;
+    notSpooled = spoolWriteFailed(spool.dir, spool.bytes, spool.error.code ?? spool.error.message);
     spool.discard();
     spool = undefined;
   }
@@ -507,6 +506,16 @@ async function readStream(stream: Readable, compression: Compression | undefined
 
 function spoolDirName(dir: string | undefined): string {
   return dir ?? `${tmpdir()} (the temporary directory)`;
+}
+
+/** The spool directory asked for (`--spool DIR`); undefined: the OS temporary directory. */
+function spoolDirOf(opts: ReadOptions): string | undefined {
+  return typeof opts.spool === 'string' ? opts.spool : undefined;
+}
+
+/** DumpSource.notSpooled when the spool's writes failed after `bytes` (a file, standard input, the stream). */
+function spoolWriteFailed(dir: string | undefined, bytes: number, why: string | undefined): string {
+  return `writing the decompressed dump to ${spoolDirName(dir)} failed after ${bytes} bytes (${why})`;
 }
 
 /** zlib's complaints about a gzip member's trailer, after all of its data decompressed. */

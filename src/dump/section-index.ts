@@ -126,7 +126,6 @@ export class SectionIndex {
     return this.runHighs[lo] * FOUR_GIB + low;
   }
 
-
   /** The packed pid (packPid) of row i, NaN when its id is not a pid. */
   private packedAt(i: number): number {
     return this.packedOf(this.keysPending ? (this.fileCell('ids', i) ?? this.ids[i]) : this.ids[i], i);
