@@ -122,11 +122,12 @@ export class ParallelRead {
       // A file still being written: this thread takes no range, as a read of one may have to wait
       // for the writer, and the writer's end is seen here, on the event loop (the workers sleep
       // meanwhile: growing.ts).
+      const onBytes = (bytes: number) => { this.ownBytes += bytes; };
       for (let reader = plan.growth ? undefined : new RangeReader(plan); reader; ) {
         this.mergeReady();
         const k = claimRange(this.counter, rangeCount(plan));
         if (k < 0) break;
-        this.parts.set(k, reader.read(k, (bytes) => { this.ownBytes += bytes; }));
+        this.parts.set(k, reader.read(k, onBytes));
         if (tick && Date.now() - lastTick > 250) {
           lastTick = Date.now();
           tick();
@@ -175,7 +176,7 @@ export class ParallelRead {
     // external memory, which lets tens of MB of them pile up first: a collection now and then (when
     // the host lets us: the bin runs node with --expose-gc) keeps that down. Each full collection
     // also throws away optimised code that held on to what it freed, and recompiling it cost more
-    // than the collecting did (one every 8 parts was 14 on class b, of 4 MB of parts each).
+    // than the collecting did (one every 8 parts, about 4 MB of them, was 14 collections on class b).
     // Every 16 MB, 8 interleaved runs on class b (1,000,000 processes, 2 threads): 2.13 s and
     // 154 MB -> 1.98 s and 159 MB (none at all: 1.93 s, 167 MB); class c, 5 runs: 4.49 s and 269
     // MB -> 4.04 s and 277 MB (none: 4.00 s, 289 MB, its budget being 300); the 3 GB dump and

@@ -56,6 +56,7 @@ export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, pa
   const counter = new Int32Array(plan.counter);
   const progress = new Float64Array(plan.progress);
   const reader = new RangeReader(plan);
+  const onBytes = (bytes: number) => { progress[slot] += bytes; };
   for (;;) {
     const k = claimRange(counter, rangeCount(plan));
     if (k < 0) return;
@@ -64,7 +65,7 @@ export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, pa
       waitPastSync(plan.growth, plan.fd, rangeStart(plan, k));
       if (k >= rangeCount(plan)) return;
     }
-    onPart(k, reader.read(k, (bytes) => { progress[slot] += bytes; }));
+    onPart(k, reader.read(k, onBytes));
     // The lead thread may be waiting for this very part (the end of ParallelRead.finish).
     Atomics.add(counter, 1, 1);
     Atomics.notify(counter, 1);
@@ -75,10 +76,21 @@ export function takeRanges(plan: RangePlan, slot: number, onPart: (k: number, pa
 export class RangeReader {
   private readonly buf: Buffer;
   private readonly builder: DumpBuilder;
+  /**
+   * One scanner and one read function for every range, not one per range: optimised code holds
+   * on to the objects it was made for, and a fresh scanner per range made V8 throw that code away
+   * and compile it again, range after range.
+   */
+  private readonly scanner: DumpScanner;
+  private readonly readAt: (pos: number) => number;
 
   constructor(private readonly plan: RangePlan) {
     this.buf = Buffer.allocUnsafe(plan.bufferSize);
     this.builder = new DumpBuilder(plan.wordSize);
+    this.scanner = new DumpScanner(this.builder, plan.maxLineBytes);
+    const g = plan.growth;
+    const buf = this.buf;
+    this.readAt = g ? (pos) => readGrowingSync(g, plan.fd, buf, pos) : (pos) => readSync(plan.fd, buf, 0, buf.length, pos);
   }
 
   /** What range k holds, copied out of the builder (which the next range reuses). */
@@ -86,12 +98,9 @@ export class RangeReader {
     const plan = this.plan;
     const start = rangeStart(plan, k);
     const end = rangeStart(plan, k + 1);
-    const last = () => k + 1 >= rangeCount(plan);
-    const g = plan.growth;
-    const read = g ? (pos: number) => readGrowingSync(g, plan.fd, this.buf, pos) : (pos: number) => readSync(plan.fd, this.buf, 0, this.buf.length, pos);
     this.builder.reset();
-    const scanner = new DumpScanner(this.builder, plan.maxLineBytes);
-    scanRange(read, this.buf, start, last() ? Infinity : end, scanner, onBytes);
+    this.scanner.restart();
+    scanRange(this.readAt, this.buf, start, k + 1 >= rangeCount(plan) ? Infinity : end, this.scanner, onBytes);
     return this.builder.toPart();
   }
 }

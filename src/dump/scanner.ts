@@ -90,6 +90,24 @@ export class DumpScanner {
     this.atLineStart = false;
   }
 
+  /**
+   * Ready for another scan, of another byte range, into the same sink (the parallel reader's
+   * threads reuse one scanner for all their ranges: see RangeReader).
+   */
+  restart(): void {
+    this.handler = null;
+    this.atLineStart = true;
+    this.carryLen = 0;
+    this.carryCut = false;
+    this.inLine = false;
+    this.lineOffset = 0;
+    this.base = 0;
+    this.stopAt = Infinity;
+    this.stopped = false;
+    this.searchEq = true;
+    this.eqPause = 0;
+  }
+
   /** Searching for "=" (and checking the byte before) rather than for "\n=". */
   private searchEq = true;
   /** Chunks to go before "=" is tried again after it turned out too frequent. */
