@@ -214,6 +214,11 @@ export class ProcParser implements LineHandler {
     for (let slot = id * MEMO_SLOTS; slot < (id + 1) * MEMO_SLOTS; slot++) {
       const len = this.memoLength[slot];
       if (len < 0 || v + len >= end) continue;
+      // The line must end right after the value: a value of another length fails here, before a
+      // comparison of its bytes (functions' addresses share their first 10-12 bytes). Class c,
+      // one thread, 5 interleaved runs: 5.62 -> 5.29 s.
+      const after = buf[v + len];
+      if (after !== NL && after !== CR) continue;
       const at = slot * MEMO_BYTES;
       let k = 0;
       while (k < len && buf[v + k] === m[at + k]) k++;
