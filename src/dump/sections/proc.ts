@@ -45,6 +45,9 @@ NUMBER_KEYS[K.OldBinVHeap] = { column: 'oldBinVHeapBytes', max: WORDS_MAX, words
 // Already bytes (dump 0.2+).
 NUMBER_KEYS[K.Memory] = { column: 'memoryBytes', max: WORDS_MAX * 8, words: false };
 
+/** The keys whose lines value() reads nothing from (1): no column, not the link list. */
+const IGNORED = new Uint8Array(KEYS.length);
+
 /** The keys whose value value() makes a text cell of, from the value's bytes alone, and that cell's column. */
 const TEXT_KEYS: Array<TextColumnName | undefined> = new Array(KEYS.length).fill(undefined);
 TEXT_KEYS[K.State] = 'state';
@@ -55,6 +58,7 @@ TEXT_KEYS[K.InternalState] = 'internalState';
 TEXT_KEYS[K.ProgramCounter] = 'programCounter';
 TEXT_KEYS[K.CurrentCall] = 'currentCall';
 TEXT_KEYS[K.LastScheduled] = 'currentCall';
+for (let k = 0; k < KEYS.length; k++) IGNORED[k] = NUMBER_KEYS[k] === undefined && TEXT_KEYS[k] === undefined && k !== K.LinkList ? 1 : 0;
 /** Longer text values are not remembered by `lines` (they are rare, and each key keeps room for them). */
 const MEMO_BYTES = 128;
 /** Values remembered per text key. */
@@ -177,6 +181,18 @@ export class ProcParser implements LineHandler {
       }
       const nl = buf.indexOf(NL, p);
       if (nl < 0 || nl >= end) break;
+      // Lines line() would read and drop, dropped here without matching their key again: a key
+      // of no column (BinVHeap unused, OldBinVHeap unused: two lines of every process of OTP 21+),
+      // and `arity = N`. Class c: 9,000,000 of its 66,000,000 lines.
+      if (c >= 0 && IGNORED[guess] === 1) {
+        this.prev = guess;
+        p = nl + 1;
+        continue;
+      }
+      if (c < 0 && buf[p] === ARITY[0] && nl - p > ARITY.length && sameStart(buf, p, ARITY)) {
+        p = nl + 1;
+        continue;
+      }
       // As the scanner hands a line over: without its LF, and without one CR before it.
       this.line(buf, p, nl > p && buf[nl - 1] === CR ? nl - 1 : nl);
       p = nl + 1;
