@@ -45,9 +45,6 @@ NUMBER_KEYS[K.OldBinVHeap] = { column: 'oldBinVHeapBytes', max: WORDS_MAX, words
 // Already bytes (dump 0.2+).
 NUMBER_KEYS[K.Memory] = { column: 'memoryBytes', max: WORDS_MAX * 8, words: false };
 
-/** The keys whose lines value() reads nothing from (1): no column, not the link list. */
-const IGNORED = new Uint8Array(KEYS.length);
-
 /** The keys whose value value() makes a text cell of, from the value's bytes alone, and that cell's column. */
 const TEXT_KEYS: Array<TextColumnName | undefined> = new Array(KEYS.length).fill(undefined);
 TEXT_KEYS[K.State] = 'state';
@@ -58,7 +55,8 @@ TEXT_KEYS[K.InternalState] = 'internalState';
 TEXT_KEYS[K.ProgramCounter] = 'programCounter';
 TEXT_KEYS[K.CurrentCall] = 'currentCall';
 TEXT_KEYS[K.LastScheduled] = 'currentCall';
-for (let k = 0; k < KEYS.length; k++) IGNORED[k] = NUMBER_KEYS[k] === undefined && TEXT_KEYS[k] === undefined && k !== K.LinkList ? 1 : 0;
+/** 1 for the keys whose lines value() reads nothing from: no column, and not the link list (counted). */
+const IGNORED = Uint8Array.from(KEYS, (_, k) => (NUMBER_KEYS[k] === undefined && TEXT_KEYS[k] === undefined && k !== K.LinkList ? 1 : 0));
 /** Longer text values are not remembered by `lines` (they are rare, and each key keeps room for them). */
 const MEMO_BYTES = 128;
 /** Values remembered per text key. */
