@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
@@ -66,11 +66,19 @@ async function* zstdStream(input: Readable): AsyncGenerator<Buffer> {
  * WebAssembly decodes on this thread.
  */
 async function startProgram(kind: 'zstd' | 'xz'): Promise<ChildProcessByStdio<Writable, Readable, Readable> | undefined> {
+  return spawnProgram<ChildProcessByStdio<Writable, Readable, Readable>>(kind, [], ['pipe', 'pipe', 'pipe']);
+}
+
+/**
+ * `kind`'s program decoding its standard input (decodeArgs, then `extraArgs`), once it has started;
+ * undefined when it is not on the PATH (or BEAMSCOPE_ZSTD=js, BEAMSCOPE_XZ=js) or cannot start.
+ */
+async function spawnProgram<C extends ChildProcess>(kind: 'zstd' | 'xz', extraArgs: string[], stdio: StdioOptions): Promise<C | undefined> {
   const program = programName(kind);
   if (program === undefined) return undefined;
-  let child: ChildProcessByStdio<Writable, Readable, Readable>;
+  let child: C;
   try {
-    child = spawn(program, decodeArgs(kind), { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(program, [...decodeArgs(kind), ...extraArgs], { stdio }) as C;
   } catch {
     return undefined;
   }
@@ -90,28 +98,19 @@ async function startProgram(kind: 'zstd' | 'xz'): Promise<ChildProcessByStdio<Wr
  * could not take its output.
  */
 export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: number): Promise<ToFile | undefined> {
-  const program = programName(kind);
-  if (program === undefined) return undefined;
-  let child: ChildProcess & { stderr: Readable };
+  if (programName(kind) === undefined) return undefined;
   // The file as its standard input, not by name: zstd skips a name that is a symbolic link.
   const input = openSync(path, 'r');
-  try {
-    // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
-    child = spawn(program, [...decodeArgs(kind), '--no-sparse'], { stdio: [input, fd, 'pipe'] }) as ChildProcess & { stderr: Readable };
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(input);
-  }
+  // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
+  const started = spawnProgram<ChildProcess & { stderr: Readable }>(kind, ['--no-sparse'], [input, fd, 'pipe']);
+  // The program has its own copy of the descriptor once spawn() returned.
+  closeSync(input);
+  const child = await started;
+  if (!child) return undefined;
   const complaint = firstComplaint(child.stderr);
   const exited = new Promise<ToFileExit>((resolve) => {
     child.once('close', (code, signal) => resolve(programExit(kind, code, signal, complaint)));
   });
-  const started = await new Promise<boolean>((resolve) => {
-    child.once('spawn', () => resolve(true));
-    child.once('error', () => resolve(false));
-  });
-  if (!started) return undefined;
   return { exited, stop: () => { if (child.exitCode === null) child.kill(); } };
 }
 
