@@ -39,7 +39,14 @@ const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
  * to the system decompressor piped into the awk pass. Only on the dumps the issue names (the 800 MB
  * size and class a): compressing the others takes minutes. xz has no target of its own.
  */
-const COMPRESSED_TOOLS: readonly Tool[] = ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz'];
+const COMPRESSED_FORMS = [
+  { form: 'gz', make: 'gzip -1 -c', decode: 'zcat', tools: ['zcat-awk', 'triage-gz', 'triage-stdin-gz'] },
+  { form: 'zst', make: 'zstd -q -c -T1', decode: 'zstd -dc', tools: ['zstd-awk', 'triage-zst'] },
+  { form: 'xz', make: 'xz -1 -T2 -c', decode: 'xz -dc', tools: ['xz-awk', 'triage-xz'] },
+] as const satisfies ReadonlyArray<{ form: string; make: string; decode: string; tools: readonly Tool[] }>;
+type CompressedForm = (typeof COMPRESSED_FORMS)[number]['form'];
+const COMPRESSED_TOOLS: readonly Tool[] = COMPRESSED_FORMS.flatMap((f) => f.tools);
+const formOf = (form: CompressedForm) => COMPRESSED_FORMS.find((f) => f.form === form)!;
 const compressedFor = (spec: DumpSpec) => spec.class === 'a' || spec.sizeMB === 800;
 const AWK_PROC = '/^=proc:/{n++} END{print n}';
 /** Where the timed `report` runs write their page (overwritten by each run; not in bench/out). */
@@ -238,6 +245,16 @@ interface Ctx {
   cdvMemCapMB: number;
 }
 
+/** The system decompressor piped into the awk pass, on the dump's compressed form. */
+function decodedAwk(d: DumpInfo, form: CompressedForm): [string, string[]] {
+  return ['sh', ['-c', `${formOf(form).decode} ${shellQuote(`${d.path}.${form}`)} | awk ${shellQuote(AWK_PROC)}`]];
+}
+
+/** triage on the dump's compressed form: a first read (a compressed dump's report is saved too, and a second triage prints it). */
+function triageCompressed(d: DumpInfo, form: CompressedForm): [string, string[]] {
+  return cliCommand(CLI, ['triage', `${d.path}.${form}`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
+}
+
 function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
   switch (tool) {
     case 'wc':
@@ -262,23 +279,22 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       // Like the timed triage: a first read, without the saved index (issue 17: within 1.5x of it).
       return cliCommand(CLI, ['report', d.path, '-o', REPORT_OUT, ...(CACHE.noCache ? ['--no-cache'] : [])]);
     case 'zcat-awk':
-      return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | awk ${shellQuote(AWK_PROC)}`]];
+      return decodedAwk(d, 'gz');
     case 'zstd-awk':
-      return ['sh', ['-c', `zstd -dc ${shellQuote(`${d.path}.zst`)} | awk ${shellQuote(AWK_PROC)}`]];
+      return decodedAwk(d, 'zst');
+    case 'xz-awk':
+      return decodedAwk(d, 'xz');
     case 'triage-gz':
-      // A first read: a compressed dump's report is saved too (a second triage prints it).
-      return cliCommand(CLI, ['triage', `${d.path}.gz`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
+      return triageCompressed(d, 'gz');
     case 'triage-stdin-gz': {
       // Standard input from a pipe, as `zcat-awk` reads it (issue 20: "zcat dump.gz | beamscope triage -").
       const [cmd, args] = cliCommand(CLI, ['triage', '-', '--format', 'json']);
       return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | ${[cmd, ...args].map(shellQuote).join(' ')}`]];
     }
     case 'triage-zst':
-      return cliCommand(CLI, ['triage', `${d.path}.zst`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
-    case 'xz-awk':
-      return ['sh', ['-c', `xz -dc ${shellQuote(`${d.path}.xz`)} | awk ${shellQuote(AWK_PROC)}`]];
+      return triageCompressed(d, 'zst');
     case 'triage-xz':
-      return cliCommand(CLI, ['triage', `${d.path}.xz`, '--format', 'json', ...(CACHE.noCache ? ['--no-cache'] : [])]);
+      return triageCompressed(d, 'xz');
     case 'cdv':
       return ['escript', [CDV_SCRIPT, 'load', d.path]];
     case 'cdv-proc':
@@ -584,10 +600,10 @@ function evaluateIssue20(results: ToolResult[]): Target[] {
 }
 
 /** The gzip, zstd or xz form of a dump beside it (DUMP.gz, DUMP.zst, DUMP.xz), made when missing or older than the dump. */
-function ensureCompressed(d: DumpInfo, form: 'gz' | 'zst' | 'xz'): boolean {
+function ensureCompressed(d: DumpInfo, form: CompressedForm): boolean {
   const out = `${d.path}.${form}`;
   if (existsSync(out) && statSync(out).size > 0 && statSync(out).mtimeMs >= statSync(d.path).mtimeMs) return true;
-  const cmd = form === 'gz' ? `gzip -1 -c ${shellQuote(d.path)}` : form === 'zst' ? `zstd -q -c -T1 ${shellQuote(d.path)}` : `xz -1 -T2 -c ${shellQuote(d.path)}`;
+  const cmd = `${formOf(form).make} ${shellQuote(d.path)}`;
   log(`making ${out} (${cmd})`);
   const r = spawnSync('sh', ['-c', `${cmd} > ${shellQuote(`${out}.tmp`)} && mv ${shellQuote(`${out}.tmp`)} ${shellQuote(out)}`], { stdio: 'inherit' });
   return r.status === 0;
@@ -1033,7 +1049,7 @@ async function main(): Promise<void> {
     // The command-line tools interleaved per run, so drift affects all alike.
     let fast = ALL_TOOLS.filter((t) => !SLOW_TOOLS.includes(t) && tools.includes(t) && avail[t]);
     if (!compressedFor(spec)) fast = fast.filter((t) => !COMPRESSED_TOOLS.includes(t));
-    for (const [form, ts] of [['gz', ['zcat-awk', 'triage-gz', 'triage-stdin-gz']], ['zst', ['zstd-awk', 'triage-zst']], ['xz', ['xz-awk', 'triage-xz']]] as const) {
+    for (const { form, tools: ts } of COMPRESSED_FORMS) {
       if (ts.some((t) => fast.includes(t)) && !ensureCompressed(d, form)) {
         log(`could not make ${d.path}.${form}: ${ts.join(', ')} skipped`);
         fast = fast.filter((t) => !(ts as readonly Tool[]).includes(t));
