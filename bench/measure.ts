@@ -278,10 +278,13 @@ export async function rssFloor(method: RssMethod): Promise<number | null> {
   return m.peakRssMB;
 }
 
-/** The environment settings and node flags of the bin's `#!/usr/bin/env -S VAR=value node --flag` line. */
+/**
+ * The environment settings (`-u NAME` unsets, `VAR=value` sets, as env's arguments) and node flags
+ * of the bin's `#!/usr/bin/env -S -u NAME VAR=value node --flag` line.
+ */
 function shebangOf(cli: string): { vars: string[]; flags: string[] } {
   const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env\s+(?:-S\s+)?((?:\w+=\S*\s+)*)node((?:\s+--\S+)*)\s*$/.exec(first);
+  const m = /^#!\S*env\s+(?:-S\s+)?((?:-u\s+\w+\s+|\w+=\S*\s+)*)node((?:\s+--\S+)*)\s*$/.exec(first);
   const words = (t: string | undefined) => (t ?? '').trim().split(/\s+/).filter(Boolean);
   return { vars: words(m?.[1]), flags: words(m?.[2]) };
 }
