@@ -144,6 +144,9 @@ export class DumpBuilder implements ScanSink {
    * section under 40 on average. They are capped, and the columns still grow past them.
    */
   reserveFor(bytes: number): void {
+    // A read of the early sections alone (`alloc`) makes no rows: 10 ms of a 48 MB dump's 0.3 s
+    // went to making its empty columns.
+    if (this.earlyOnly) return;
     try {
       this.rows.reserve(Math.min(2 ** 25, Math.ceil(bytes / 250)));
       this.index.reserve(Math.min(2 ** 26, Math.ceil(bytes / 40)));
