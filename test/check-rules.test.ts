@@ -9,7 +9,7 @@ import { RULES } from '../src/check/rules.js';
 import { evaluate, worstState } from '../src/check/evaluate.js';
 import { perfItem, renderNagios } from '../src/report/nagios.js';
 import type { LoadedInput } from '../src/check/input.js';
-import { contentTime } from '../src/check/input.js';
+import { contentTime } from '../src/check/input-facts.js';
 import { parseByteSize } from '../src/check/size.js';
 import { join } from 'node:path';
 import { ORACLE_DIR, haveShared } from './helpers/shared.js';

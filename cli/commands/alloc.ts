@@ -1,6 +1,6 @@
 import { allocReport } from '../../src/alloc/report.js';
 import { readAllocatorInput, readHead } from '../../src/alloc/read.js';
-import { contentNode } from '../../src/check/input.js';
+import { contentNode } from '../../src/check/input-facts.js';
 import { UsageError } from '../../src/errors.js';
 import { nodeMetricsOf } from '../../src/exporter/node-metrics.js';
 import { renderAllocText } from '../../src/report/alloc-text.js';

@@ -6,7 +6,7 @@ import { allocatorFindings, summarizeByType, wasteSeverity } from '../alloc/verd
 import type { AllocatorModel } from '../alloc/model.js';
 import { formatBytes } from '../text/format.js';
 import type { LoadedInput } from './input.js';
-import { inputKind, inputStem } from './input.js';
+import { inputKind, inputStem } from './input-facts.js';
 import type { CheckRule, Grading, Metric, MetricDraft, State } from './metric.js';
 import { currentVsMaxRule } from './rule-current-vs-max.js';
 import { atomsRule, portsRule, processesRule } from './rule-limits.js';

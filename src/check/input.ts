@@ -4,7 +4,7 @@
  * figures the dump rules need; plus the time each input was taken, for ordering.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import fg from 'fast-glob';
 import { InputError } from '../errors.js';
@@ -20,6 +20,7 @@ import type { Dump } from '../dump/types.js';
 import { triage } from '../dump/analyze/triage.js';
 import type { LimitUse } from '../dump/analyze/report-types.js';
 import { openSnapshot } from '../leak/snapshot.js';
+import { contentNode, contentTime, inputStem } from './input-facts.js';
 
 /** Where an input's time came from. */
 export type TimeSource = 'content' | 'dump-header' | 'mtime';
@@ -90,23 +91,6 @@ export async function expandInputs(args: string[]): Promise<string[]> {
   }
   if (out.filter((p) => p === '-').length > 0 && process.stdin.isTTY) throw new InputError('"-" reads from standard input; pipe a file into it');
   return out;
-}
-
-/** `taken_at 2026-11-28T01:45:00.123Z` in a `%` comment, or `"takenAt": "..."` in JSON. */
-const TAKEN_AT = /taken_?at["']?\s*[:=]?\s*"?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)/i;
-
-/** `node NAME@HOST` in collect's `%%` comment line, or `"node": "NAME@HOST"` in JSON. */
-const NODE = /(?:%% beamscope collect: node |"node"\s*:\s*")([^\s,"']+@[^\s,"']+)/;
-
-export function contentNode(head: string): string | undefined {
-  return NODE.exec(head.slice(0, 4096))?.[1];
-}
-
-export function contentTime(head: string): number | undefined {
-  const m = TAKEN_AT.exec(head.slice(0, 4096));
-  if (!m) return undefined;
-  const ms = Date.parse(m[1].replace(' ', 'T'));
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function dumpFigures(dump: Dump): DumpFigures {
@@ -227,17 +211,3 @@ export function dropTwins(paths: string[]): { kept: string[]; twins: Array<{ pat
   return { kept, twins };
 }
 
-/**
- * What a collected file is, without when: `alloc-20261205T030625.354Z.snapshot` -> `alloc`
- * (collect's names, and check --node's `alloc.snapshot`); other names lose their extension only.
- */
-export function inputKind(name: string): string {
-  return inputStem(name).replace(/[-_.]?(\d{8}T\d{4,6}(\.\d+)?Z?|\d{4}-\d\d-\d\dT[\d:.]+Z?)$/, '') || inputStem(name);
-}
-
-/** A short, unique-enough name for perfdata labels: the file name without its extension. */
-export function inputStem(name: string): string {
-  const b = basename(name);
-  const dot = b.lastIndexOf('.');
-  return dot > 0 ? b.slice(0, dot) : b;
-}

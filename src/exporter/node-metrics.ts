@@ -6,7 +6,8 @@
  */
 import { allocReport } from '../alloc/report.js';
 import type { CheckResult } from '../check/evaluate.js';
-import { type LoadedInput, inputKind } from '../check/input.js';
+import type { LoadedInput } from '../check/input.js';
+import { inputKind } from '../check/input-facts.js';
 import type { NodeMetrics } from '../report/openmetrics.js';
 
 /**
