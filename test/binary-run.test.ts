@@ -32,7 +32,7 @@ const variants: Array<[string, string]> = [
   ['a size that is not hex', changeSection(original, 11, (s) => s.replace(/\n([0-9A-F]+):/, '\nZ$1:'))],
   ['an address that is not hex', changeSection(original, 13, (s) => s.replace(/^=binary:/, '=binary:G'))],
   ['an address of 14 digits', changeSection(original, 17, (s) => s.replace(/^=binary:/, '=binary:1000'))],
-  // The bulk path parses an address in two integer halves: the widest it takes (13 digits, 52 bits) and the narrowest.
+  // The widest address the bulk path takes (13 digits, 52 bits: parseHexExact's bound) and the narrowest.
   ['an address of 13 digits', changeSection(original, 31, (s) => s.replace(/^=binary:[0-9A-F]/, '=binary:FF'))],
   ['an address of one digit', changeSection(original, 37, (s) => s.replace(/^=binary:[0-9A-F]+/, '=binary:A'))],
   ['data shorter than its size', changeSection(original, 19, (s) => s.replace(/:(.{8})/, ':'))],

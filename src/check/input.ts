@@ -210,4 +210,3 @@ export function dropTwins(paths: string[]): { kept: string[]; twins: Array<{ pat
   }
   return { kept, twins };
 }
-
