@@ -245,10 +245,13 @@ interface Ctx {
   cdvMemCapMB: number;
 }
 
-/** The system decompressor piped into the awk pass, on the dump's compressed form. */
-function decodedAwk(d: DumpInfo, form: CompressedForm): [string, string[]] {
-  return ['sh', ['-c', `${formOf(form).decode} ${shellQuote(`${d.path}.${form}`)} | awk ${shellQuote(AWK_PROC)}`]];
+/** The system decompressor on the dump's compressed form, piped into `consumer` (a shell command line). */
+function decodedInto(d: DumpInfo, form: CompressedForm, consumer: string): [string, string[]] {
+  return ['sh', ['-c', `${formOf(form).decode} ${shellQuote(`${d.path}.${form}`)} | ${consumer}`]];
 }
+
+/** The system decompressor piped into the awk pass. */
+const decodedAwk = (d: DumpInfo, form: CompressedForm) => decodedInto(d, form, `awk ${shellQuote(AWK_PROC)}`);
 
 /** triage on the dump's compressed form: a first read (a compressed dump's report is saved too, and a second triage prints it). */
 function triageCompressed(d: DumpInfo, form: CompressedForm): [string, string[]] {
@@ -289,7 +292,7 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     case 'triage-stdin-gz': {
       // Standard input from a pipe, as `zcat-awk` reads it (issue 20: "zcat dump.gz | beamscope triage -").
       const [cmd, args] = cliCommand(CLI, ['triage', '-', '--format', 'json']);
-      return ['sh', ['-c', `zcat ${shellQuote(`${d.path}.gz`)} | ${[cmd, ...args].map(shellQuote).join(' ')}`]];
+      return decodedInto(d, 'gz', [cmd, ...args].map(shellQuote).join(' '));
     }
     case 'triage-zst':
       return triageCompressed(d, 'zst');
