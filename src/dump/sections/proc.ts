@@ -148,7 +148,7 @@ export class ProcParser implements LineHandler {
       }
     }
     // `arity = N` has no colon; `Last calls` continues on the following lines without a key.
-    if (end - start > ARITY.length && sameStart(buf, start, ARITY)) return;
+    if (isArityLine(buf, start, end)) return;
     if (k >= 0 && end > start) this.ctx.unknownKey('proc', buf.toString('latin1', start, k));
   }
 
@@ -187,7 +187,7 @@ export class ProcParser implements LineHandler {
         p = nl + 1;
         continue;
       }
-      if (c < 0 && buf[p] === ARITY[0] && nl - p > ARITY.length && sameStart(buf, p, ARITY)) {
+      if (c < 0 && isArityLine(buf, p, nl)) {
         p = nl + 1;
         continue;
       }
@@ -305,6 +305,11 @@ export class ProcParser implements LineHandler {
     if (Number.isNaN(t.monitoredBy.at(i))) t.monitoredBy.set(i, 0);
     this.i = -1;
   }
+}
+
+/** `arity = N` (from `start` to the line's end): a line of no column, read by neither path. */
+function isArityLine(buf: Buffer, start: number, end: number): boolean {
+  return buf[start] === ARITY[0] && end - start > ARITY.length && sameStart(buf, start, ARITY);
 }
 
 function sameStart(buf: Buffer, start: number, prefix: Buffer): boolean {
