@@ -43,12 +43,16 @@ export class BinaryTableBuilder {
     this.cpCount = 0;
   }
 
-  /** The rows as exact-length arrays (copies: this builder may be reused for the next range). */
-  toPart(): BinaryTablePart {
+  /**
+   * The rows as exact-length arrays: copies (this builder may be reused for the next range), or
+   * views with `copy` false (good until the builder adds rows again).
+   */
+  toPart(copy = true): BinaryTablePart {
     const n = this.count;
+    const cut = <T extends Float64Array | Cells>(a: T, m: number): T => (copy ? a.slice(0, m) : a.subarray(0, m)) as T;
     return {
-      address: this.address.slice(0, n), sizeBytes: { cells: this.size.cells.slice(0, n), big: this.size.bigEntries(n) }, totalBytes: this.totalBytes,
-      cpRow: this.cpRow.slice(0, this.cpCount), cpOffset: this.cpOffset.slice(0, this.cpCount),
+      address: cut(this.address, n), sizeBytes: { cells: cut(this.size.cells, n), big: this.size.bigEntries(n) }, totalBytes: this.totalBytes,
+      cpRow: cut(this.cpRow, this.cpCount), cpOffset: cut(this.cpOffset, this.cpCount),
     };
   }
 

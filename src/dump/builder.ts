@@ -371,12 +371,13 @@ export class DumpBuilder implements ScanSink {
 
   /**
    * What this builder read from its byte range (see absorb), for a worker thread to post. The
-   * builder can then be `reset` for the next range.
+   * builder can then be `reset` for the next range. With `copy` false, the part's arrays are views
+   * of this builder's, good until it reads again (the lead thread's own range, merged at once).
    */
-  toPart(): DumpPart {
+  toPart(copy = true): DumpPart {
     this.flushCounts();
     const data = this.firstTagOffset < 0 ? undefined : {
-      fields: this.dump, index: this.index.toPart(), rows: this.rows.toPart(), binaries: this.bins.toPart(),
+      fields: this.dump, index: this.index.toPart(copy), rows: this.rows.toPart(copy), binaries: this.bins.toPart(copy),
       ...(this.lastIndex < 0 && !Number.isNaN(this.lastBinary) ? { lastBinary: this.lastBinary } : {}),
     };
     return {

@@ -127,7 +127,16 @@ export class ParallelRead {
         this.mergeReady();
         const k = claimRange(this.counter, rangeCount(plan));
         if (k < 0) break;
-        this.parts.set(k, reader.read(k, onBytes));
+        // Read into views of this thread's builder, and merged from them when every range before
+        // it is merged by now (the worker's range before it is usually done first): the copy a
+        // worker's part needs to cross threads is made only for a part that has to wait. Class b,
+        // the lead thread: its ranges' copies were 30 ms, and fresh pages, of its 1.8 s.
+        const part = reader.read(k, onBytes, false);
+        this.mergeReady();
+        if (this.next === k) {
+          this.into!.absorbAll([part]);
+          this.next++;
+        } else this.parts.set(k, reader.copyOut());
         if (tick && Date.now() - lastTick > 250) {
           lastTick = Date.now();
           tick();

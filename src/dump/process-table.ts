@@ -203,8 +203,8 @@ export class ProcessTableBuilder {
    * the texts once: a structured clone copies a string once per row, and 100,000 copies of
    * "Waiting" would undo the interning.
    */
-  toPart(): ProcessTablePart {
-    return tableToPart(this.table);
+  toPart(copy = true): ProcessTablePart {
+    return tableToPart(this.table, copy);
   }
 
   /** Appends the rows of the following byte ranges, in order. */

@@ -93,14 +93,22 @@ export class RangeReader {
     this.readAt = g ? (pos) => readGrowingSync(g, plan.fd, buf, pos) : (pos) => readSync(plan.fd, buf, 0, buf.length, pos);
   }
 
-  /** What range k holds, copied out of the builder (which the next range reuses). */
-  read(k: number, onBytes: (n: number) => void): DumpPart {
+  /**
+   * What range k holds, copied out of the builder (which the next range reuses); with `copy`
+   * false, views of the builder's arrays, good until the next read (see copyOut).
+   */
+  read(k: number, onBytes: (n: number) => void, copy = true): DumpPart {
     const plan = this.plan;
     const start = rangeStart(plan, k);
     const end = rangeStart(plan, k + 1);
     this.builder.reset();
     this.scanner.restart();
     scanRange(this.readAt, this.buf, start, k + 1 >= rangeCount(plan) ? Infinity : end, this.scanner, onBytes);
+    return this.builder.toPart(copy);
+  }
+
+  /** The last range read, copied out of the builder: after read(k, onBytes, false), to keep it. */
+  copyOut(): DumpPart {
     return this.builder.toPart();
   }
 }
