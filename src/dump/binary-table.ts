@@ -1,4 +1,4 @@
-import { cellsLike, NumberColumn, type Cells } from './columns.js';
+import { cellsLike, firstCells, NumberColumn, type Cells } from './columns.js';
 import type { BinaryIndex } from './types.js';
 
 /** At most this many binaries from one checkpoint (BinaryIndex.checkpoints) to the next. */
@@ -49,10 +49,9 @@ export class BinaryTableBuilder {
    */
   toPart(copy = true): BinaryTablePart {
     const n = this.count;
-    const cut = <T extends Float64Array | Cells>(a: T, m: number): T => (copy ? a.slice(0, m) : a.subarray(0, m)) as T;
     return {
-      address: cut(this.address, n), sizeBytes: { cells: cut(this.size.cells, n), big: this.size.bigEntries(n) }, totalBytes: this.totalBytes,
-      cpRow: cut(this.cpRow, this.cpCount), cpOffset: cut(this.cpOffset, this.cpCount),
+      address: firstCells(this.address, n, copy), sizeBytes: { cells: firstCells(this.size.cells, n, copy), big: this.size.bigEntries(n) },
+      totalBytes: this.totalBytes, cpRow: firstCells(this.cpRow, this.cpCount, copy), cpOffset: firstCells(this.cpOffset, this.cpCount, copy),
     };
   }
 

@@ -31,6 +31,14 @@ export function cellValueOrZero(c: number, top: number, big: ReadonlyMap<number,
   return c === 0 ? 0 : c < top ? c - 1 : (big.get(i) || 0);
 }
 
+/**
+ * The first n cells of a table's array for its part (toPart): a copy, to post to another thread or
+ * keep past the builder's next range, or a view (`copy` false) of the builder's own.
+ */
+export function firstCells<T extends Float64Array | Cells>(a: T, n: number, copy: boolean): T {
+  return (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+}
+
 /** The marker of the widest cell value of these cells: 0xff, 0xffff or 0xffffffff. */
 export function topOf(a: Cells): number {
   return topOfWidth(a.BYTES_PER_ELEMENT);

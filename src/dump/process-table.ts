@@ -1,5 +1,5 @@
 import { BytesInterner, hashNumber } from './bytes.js';
-import { cellsLike, NumberColumn, topOf, widened, type Cells } from './columns.js';
+import { cellsLike, firstCells, NumberColumn, topOf, widened, type Cells } from './columns.js';
 import { ID_ON_SIDE, idCell, packPid, pidOfCell, unpackPid } from './section-index.js';
 import type { ProcessRecord, ProcessTable } from './types.js';
 
@@ -348,7 +348,7 @@ lazyColumn('memoryDerived', (t) => t.source.memoryDerived());
  */
 export function tableToPart(t: ProcessTable, copy = true): ProcessTablePart {
   const n = t.count;
-  const cut = <T extends Float64Array | Cells>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+  const cut = <T extends Float64Array | Cells>(a: T): T => firstCells(a, n, copy);
   const numeric = {} as ProcessTablePart['numeric'];
   for (const k of NUMERIC) numeric[k] = { cells: cut(t[k].cells), big: t[k].bigEntries(n) };
   // The columns of one table share their values (ProcessTableBuilder, tableFromPart).

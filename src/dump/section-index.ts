@@ -1,5 +1,5 @@
 import { hashNumber } from './bytes.js';
-import { cellsLike, cellValueOrZero, NumberColumn, type Cells } from './columns.js';
+import { cellsLike, cellValueOrZero, firstCells, NumberColumn, type Cells } from './columns.js';
 import type { SectionRef } from './types.js';
 
 /** The id cell of a pid that does not fit 32 bits (see idCell): its packed pid is on the side. */
@@ -337,12 +337,11 @@ export class SectionIndex {
   toPart(copy = true): SectionIndexPart {
     this.all();
     const n = this.size;
-    // Copies to post (their buffers are transferred), views to write to a file.
-    const cut = <T extends Cells>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    // Copies to post (their buffers are transferred), views to write to a file or merge at once.
     return {
-      tagNames: this.tagNames, tags: cut(this.tags), offsetLows: cut(this.offsetLows),
+      tagNames: this.tagNames, tags: firstCells(this.tags, n, copy), offsetLows: firstCells(this.offsetLows, n, copy),
       offsetRuns: this.runStarts.map((start, k) => [start, this.runHighs[k]]),
-      lengths: { cells: cut(this.lengths.cells), big: this.lengths.bigEntries(n) }, ids: cut(this.ids),
+      lengths: { cells: firstCells(this.lengths.cells, n, copy), big: this.lengths.bigEntries(n) }, ids: firstCells(this.ids, n, copy),
       bigIds: [...this.bigIds], otherIds: [...this.otherIds],
     };
   }
