@@ -3,23 +3,25 @@ import { readSync } from 'node:fs';
 /**
  * Whether reading a plain-file dump in parallel pays, from a sample of it, for when the caller did
  * not ask for a number of threads. A second thread halves the scan, but costs its start (an
- * isolate, its code compiled and warmed again) and, on the lead thread, the merge of every part it
- * read. On the bench (2 cores, 5 December 2026, medians of 3-5) one thread was faster wherever
- * the sections are few for the bytes: the 837 MB and 3 GB dumps of 100,000 processes whose bytes
- * are mostly one big mailbox (0.89 against 1.04 s, 1.20 against 1.31 s), and class a, whose
- * 3,000,000 `=binary` sections are cheap to read and dear to merge (1.05 against 1.15 s); two were
- * faster where they are many (classes b and c, 1 and 3 million processes: 2.14 against 2.43 s,
- * 4.31 against 5.83 s) and on class e's 11 GB of bytes. Tag lines other than `=binary` per MiB
- * in the sample: 100-602 on the first kind, 3,700-5,000 on the second.
+ * isolate, its code compiled and warmed again), about 20 MB, and, on the lead thread, the merge of
+ * every part it read. On the bench (2 cores, 5 December 2026, medians of 3-5) one thread was faster
+ * where the sections are few for the bytes: the 837 MB dump of 100,000 processes whose bytes are
+ * mostly one big mailbox (0.89 against 1.04 s), and class a, whose 3,000,000 `=binary` sections
+ * are cheap to read and dear to merge (1.05 against 1.15 s); two were faster where they are many
+ * (classes b and c, 1 and 3 million processes: 2.14 against 2.43 s, 4.31 against 5.83 s). Tag
+ * lines other than `=binary` per MiB in the sample: 100-602 on the first kind, 3,700-5,000 on the
+ * second.
  *
- * Since the lead thread merges its own ranges without a copy (6 December), the bytes alone pay
- * from a few GB: the 3 GB dump 1.02 against 1.17 s (5 rounds each, interleaved), the 837 MB one
- * still 0.86 against 0.82 s. The gate sits between them, at 2 GiB. Memory then depends on the
- * number of threads, not on the file's size (a worker costs about 17 MB): the 3 GB and the 10 GB
- * dump of its shape take 93 MB each with two threads, 77 and 74 MB with one.
+ * The file's size does not count: the same content in more bytes gets the same threads, and so the
+ * same memory. Two threads are faster on a big file of few sections too (6 December: the 3 GB dump
+ * 1.02 against 1.17 s; the 10 GB dump of its shape 1.5-1.7 against 2.0-2.4 s, 90 against 64 MB),
+ * and this gate used to take them from 6 GiB on; but then the peak RSS followed the bytes (the 10
+ * GB dump's 1.28x the 3 GB dump's), where the design promises memory flat as dumps grow. One
+ * thread reads such files at 4-5 GB/s (0.6-0.8x an awk pass); `--threads 2` (or `bigFileBytes`)
+ * buys the rest.
  */
 export interface ParallelGate {
-  /** Files this big read in parallel whatever their sections (default 2 GiB): the bytes alone pay. */
+  /** Files this big read in parallel whatever their sections (default: none; see above). */
   bigFileBytes?: number;
   /** Tag lines, `=binary` aside, per MiB of the sample from which the parallel read pays (default 1,500). */
   tagsPerMiB?: number;
@@ -32,7 +34,7 @@ const BINARY = Buffer.from('binary:', 'latin1');
 
 /** Reads SAMPLES windows spread over the file (1 MiB in all, about 2 ms from the page cache). */
 export function parallelPays(fd: number, size: number, gate: ParallelGate = {}): boolean {
-  if (size >= (gate.bigFileBytes ?? 2 * 2 ** 30)) return true;
+  if (size >= (gate.bigFileBytes ?? Infinity)) return true;
   const buf = Buffer.allocUnsafe(SAMPLE_BYTES);
   let tags = 0;
   let bytes = 0;
