@@ -764,7 +764,7 @@ function evaluateIssue14(results: ToolResult[]): Target[] {
   if (results.some((r) => r.dump === 'class e')) {
     // Not the issue's target, beside it: the 3 GB dump holds no refc binary, class e 3,000,000, as
     // class a does in 14x fewer bytes. Against class a, a peak within 10% says memory follows what
-    // a dump holds, not its size (the two may be read by different numbers of threads: see the notes).
+    // a dump holds, not its size (both are read by the threads a sample of them asks for: one).
     for (const tool of ['triage', 'procs', 'alloc', 'proc', 'leak'] as Tool[]) {
       const e = get(results, 'class e', tool);
       const a = get(results, 'class a', tool);
