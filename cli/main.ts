@@ -1,20 +1,8 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc
-// The bin's settings:
-// - NODE_EXTRA_CA_CERTS unset: Node 20 reads and parses the certificates that file names when it
-//   starts, before any of beamscope runs, and beamscope opens no TLS connection. A system bundle
-//   (Debian's ca-certificates.crt, set so on hosts behind a TLS proxy) costs 45-70 ms of every
-//   command on the bench machine (node with an empty script: 120-133 ms with it, 65-84 without).
-// For peak RSS (837 MB / 3 GB bench dumps):
-// - 2 MB semi-spaces: V8's young generation otherwise grows to tens of MB while the processes of a
-//   big dump are read (triage, one thread: 134-143 -> 124 MB at the same speed; 4 MB gave 5 MB
-//   more). `leak` over the 554 MB JSONL pair pays for it: 5.2 -> 6.4-7.3 s, 410-560 -> 340-365 MB.
-// - --expose-gc: the parallel reader collects its merge's garbage before the analysis allocates on
-//   top of it (2 threads: 155-159 -> 138 MB, for a 10 ms collection).
-// - MALLOC_ARENA_MAX=2: what the reader's worker thread malloc'd goes back to the system when the
-//   worker ends, instead of staying in its own arena (2 threads: 138 -> 125-134 MB).
+// The command line: yargs and the commands (cli/bin.ts, the `beamscope` bin, runs this).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
+import { commandOf } from './argv.js';
 import { EXIT, oneLine, protectStdinArgs } from './common.js';
 import { type ColorMode, setColorMode, setReadCache, setReadThreads, setSpoolDir } from './progress.js';
 import { packageVersion } from './version.js';
@@ -42,16 +30,6 @@ const LOADERS: Record<string, () => Promise<{ default: CommandModule<object, any
   serve: () => import('./commands/serve.js'),
 };
 const args = protectStdinArgs(hideBin(process.argv));
-/** Global options that take a value: their value is not the command's name. */
-const GLOBAL_VALUES = new Set(['--threads', '--color', '--syntax']);
-/** The command named on the command line (global options may come before it). */
-function commandOf(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (GLOBAL_VALUES.has(argv[i])) i++;
-    else if (!argv[i].startsWith('-')) return argv[i];
-  }
-  return undefined;
-}
 const requested = commandOf(args);
 // `beamscope --version` alone needs no command (all of them loaded took 0.24 s against 0.16 s).
 const versionOnly = requested === undefined && args.length === 1 && args[0] === '--version';

@@ -1,4 +1,4 @@
-// Bundles the compiled CLI (dist/cli/main.js) and the reader's worker into dist/bin/, the files the
+// Bundles the compiled CLI (dist/cli/bin.js) and the reader's worker into dist/bin/, the files the
 // `beamscope` bin runs. Loading ~100 separate ES modules (yargs's among them) costs 40-70 ms of
 // every run's start-up, a sixth of a 100 MB triage; one bundle (with a chunk per lazily loaded
 // command) does not. The library entry points (dist/src/**) stay unbundled.
@@ -40,7 +40,7 @@ const lazyStringWidth = {
 
 const OUT = 'dist/bin';
 const result = await build({
-  entryPoints: { beamscope: 'dist/cli/main.js', 'read-worker': 'dist/src/dump/read-worker.js' },
+  entryPoints: { beamscope: 'dist/cli/bin.js', 'read-worker': 'dist/src/dump/read-worker.js' },
   outdir: OUT,
   // The reader finds its worker as `./read-worker.js` next to its own chunk: no chunk subfolder.
   entryNames: '[name]',

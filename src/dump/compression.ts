@@ -73,7 +73,7 @@ async function startProgram(kind: 'zstd' | 'xz'): Promise<ChildProcessByStdio<Wr
  * `kind`'s program decoding its standard input (decodeArgs, then `extraArgs`), once it has started;
  * undefined when it is not on the PATH (or BEAMSCOPE_ZSTD=js, BEAMSCOPE_XZ=js) or cannot start.
  */
-async function spawnProgram<C extends ChildProcess>(kind: 'zstd' | 'xz', extraArgs: string[], stdio: StdioOptions): Promise<C | undefined> {
+async function spawnProgram<C extends ChildProcess>(kind: 'zstd' | 'xz', extraArgs: string[], stdio: StdioOptions, held?: (h: Held) => void): Promise<C | undefined> {
   const program = programName(kind);
   if (program === undefined) return undefined;
   let child: C;
@@ -81,6 +81,20 @@ async function spawnProgram<C extends ChildProcess>(kind: 'zstd' | 'xz', extraAr
     child = spawn(program, [...decodeArgs(kind), ...extraArgs], { stdio }) as C;
   } catch {
     return undefined;
+  }
+  if (held) {
+    // Started ahead of its reader (early-spool.ts): until taken, it keeps the process alive no
+    // more than a timer that was unref'd would, and it is killed at exit.
+    const pipes = [child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>;
+    child.unref();
+    for (const p of pipes) p?.unref?.();
+    held({
+      kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill(); },
+      attach: () => {
+        child.ref();
+        for (const p of pipes) p?.ref?.();
+      },
+    });
   }
   // 'spawn' or 'error' (ENOENT) comes first; the input is not touched until then.
   return new Promise((resolve) => {
@@ -95,14 +109,14 @@ async function spawnProgram<C extends ChildProcess>(kind: 'zstd' | 'xz', extraAr
  * decompressed byte passes through this process's memory or event loop. Undefined when the program
  * is not on the PATH (or BEAMSCOPE_ZSTD=js, BEAMSCOPE_XZ=js). `exited` resolves when it is done:
  * with the error it stopped at (the bytes before it are written), or `writeFailed` when the file
- * could not take its output.
+ * could not take its output. `held`: it is started ahead of its reader (see Held).
  */
-export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: number): Promise<ToFile | undefined> {
+export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: number, held?: (h: Held) => void): Promise<ToFile | undefined> {
   if (programName(kind) === undefined) return undefined;
   // The file as its standard input, not by name: zstd skips a name that is a symbolic link.
   const input = openSync(path, 'r');
   // --no-sparse: a sparse write seeks over zeros, leaving a hole the readers would take as written.
-  const started = spawnProgram<ChildProcess & { stderr: Readable }>(kind, ['--no-sparse'], [input, fd, 'pipe']);
+  const started = spawnProgram<ChildProcess & { stderr: Readable }>(kind, ['--no-sparse'], [input, fd, 'pipe'], held);
   // The program has its own copy of the descriptor once spawn() returned.
   closeSync(input);
   const child = await started;
@@ -112,6 +126,15 @@ export async function programToFile(kind: 'zstd' | 'xz', path: string, fd: numbe
     child.once('close', (code, signal) => resolve(programExit(kind, code, signal, complaint)));
   });
   return { exited, stop: () => { if (child.exitCode === null) child.kill(); } };
+}
+
+/**
+ * A decompressor program started with no reader yet (programToFile's `held`, for early-spool.ts):
+ * it does not keep the process alive until `attach`, and `kill` stops it at once (at exit).
+ */
+export interface Held {
+  kill(): void;
+  attach(): void;
 }
 
 /** A decompressor writing a dump's decompressed bytes into its spool file, in order. */

@@ -8,6 +8,7 @@ import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, programToFile, stdinToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
 import { Spool } from './spool.js';
+import { takeSpoolEarly } from './early-spool.js';
 import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
@@ -200,7 +201,9 @@ interface SpoolWriter {
  * run here or the spool cannot be made: then readStream does it.
  */
 async function readIntoSpool(path: string, compression: Compression, c: ReadContext): Promise<Dump | undefined> {
-  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd) : programToFile(compression, path, fd)));
+  // A decompressor the CLI started for this file while it loaded (early-spool.ts), else one now.
+  const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(c.opts));
+  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd) : programToFile(compression, path, fd)), early);
   if (!started) return undefined;
   // The writer takes a core: the threads left read. With one (2 cores), this thread reads it
   // all, which costs less CPU time than a worker reading and this thread merging (class a on 2
@@ -211,16 +214,16 @@ async function readIntoSpool(path: string, compression: Compression, c: ReadCont
 
 /**
  * A spool and the writer `start` gives it (the zstd program, or a worker thread inflating or
- * copying), with how the writer ended as readGrowingSpool reads it. Undefined when the spool or
- * the writer cannot be made: then readStream does it.
+ * copying), or the ones started `early`, with how the writer ended as readGrowingSpool reads it.
+ * Undefined when the spool or the writer cannot be made: then readStream does it.
  */
-async function startSpoolWriter(opts: ReadOptions, start: (fd: number) => Promise<ToFile | undefined> | ToFile | undefined):
-  Promise<{ spool: Spool; writer: SpoolWriter } | undefined> {
-  const spool = makeSpool(opts);
+async function startSpoolWriter(opts: ReadOptions, start: (fd: number) => Promise<ToFile | undefined> | ToFile | undefined,
+  early?: { spool: Spool; writer: Promise<ToFile | undefined> }): Promise<{ spool: Spool; writer: SpoolWriter } | undefined> {
+  const spool = early?.spool ?? makeSpool(opts);
   if (!spool) return undefined;
   let w: ToFile | undefined;
   try {
-    w = await start(spool.fd);
+    w = await (early?.writer ?? start(spool.fd));
   } catch {
     w = undefined; // a worker that cannot start: the stream does without one
   }
