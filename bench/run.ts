@@ -756,9 +756,8 @@ function evaluateIssue14(results: ToolResult[]): Target[] {
       const name = `${tool}: peak RSS on the 10 GB dump within 10% of the 3 GB dump's`;
       if (e.status !== 'ok' || e.peakRssMB === null) { T(huge, name, `${tool} ${e.status}: ${e.note}`.slice(0, 160), 'FAIL'); continue; }
       if (!g || g.status !== 'ok' || g.peakRssMB === null) { T(huge, name, `${fmt(e.peakRssMB, 0)} MB; the 3 GB dump not measured (--sizes 3000)`, 'NOT RUN'); continue; }
-      const x = e.peakRssMB / g.peakRssMB;
-      T(huge, name, `${fmt(e.peakRssMB, 0)} MB at ${(e.dumpBytes / 1e6).toFixed(0)} MB vs ${fmt(g.peakRssMB, 0)} MB at ${(g.dumpBytes / 1e6).toFixed(0)} MB (x${x.toFixed(2)})`,
-        x <= 1.1 ? 'PASS' : 'FAIL');
+      const { x, text } = peakAgainst(e.peakRssMB, e.dumpBytes, g.peakRssMB, g.dumpBytes);
+      T(huge, name, text, x <= 1.1 ? 'PASS' : 'FAIL');
     }
   }
   if (results.some((r) => r.dump === 'class e')) {
@@ -769,13 +768,17 @@ function evaluateIssue14(results: ToolResult[]): Target[] {
       const e = get(results, 'class e', tool);
       const a = get(results, 'class a', tool);
       if (!e || e.status !== 'ok' || e.peakRssMB === null || !a || a.status !== 'ok' || a.peakRssMB === null) continue;
-      const x = e.peakRssMB / a.peakRssMB;
-      T('class e', `${tool}: peak RSS on the 10 GB dump within 10% of class a's, the same content (a check beside the target)`,
-        `${fmt(e.peakRssMB, 0)} MB at ${(e.dumpBytes / 1e6).toFixed(0)} MB vs ${fmt(a.peakRssMB, 0)} MB at ${(a.dumpBytes / 1e6).toFixed(0)} MB (x${x.toFixed(2)})`,
-        x <= 1.1 ? 'PASS' : 'FAIL');
+      const { x, text } = peakAgainst(e.peakRssMB, e.dumpBytes, a.peakRssMB, a.dumpBytes);
+      T('class e', `${tool}: peak RSS on the 10 GB dump within 10% of class a's, the same content (a check beside the target)`, text, x <= 1.1 ? 'PASS' : 'FAIL');
     }
   }
   return targets;
+}
+
+/** A peak RSS against another dump's: the ratio, and the evidence that says it. */
+function peakAgainst(peakMB: number, bytes: number, basePeakMB: number, baseBytes: number): { x: number; text: string } {
+  const x = peakMB / basePeakMB;
+  return { x, text: `${fmt(peakMB, 0)} MB at ${(bytes / 1e6).toFixed(0)} MB vs ${fmt(basePeakMB, 0)} MB at ${(baseBytes / 1e6).toFixed(0)} MB (x${x.toFixed(2)})` };
 }
 
 function pad(s: string, n: number, right = false): string {

@@ -134,10 +134,8 @@ export class ParallelRead {
         // class c (3,000,000 processes), 7.2 -> 6.5 s of CPU, 3.9 -> 3.5 s.
         const part = reader.read(k, onBytes, false);
         this.mergeReady();
-        if (this.next === k) {
-          this.into!.absorbAll([part]);
-          this.next++;
-        } else this.parts.set(k, reader.copyOut());
+        if (this.next === k) this.mergeNext(part);
+        else this.parts.set(k, reader.copyOut());
         if (tick && Date.now() - lastTick > 250) {
           lastTick = Date.now();
           tick();
@@ -169,6 +167,12 @@ export class ParallelRead {
     }
   }
 
+  /** Merges the part of range `next` into the builder: the next range is merged next. */
+  private mergeNext(part: DumpPart): void {
+    this.into!.absorbAll([part]);
+    this.next++;
+  }
+
   /** Takes the parts the workers posted, and merges every part that is next in file order. */
   private mergeReady(): void {
     for (const port of this.ports) {
@@ -178,8 +182,8 @@ export class ParallelRead {
       }
     }
     for (let p = this.parts.get(this.next); p; p = this.parts.get(this.next)) {
-      this.into!.absorbAll([p]);
-      this.parts.delete(this.next++);
+      this.parts.delete(this.next);
+      this.mergeNext(p);
       this.mergedSinceGc += transferList(p).reduce((n, b) => n + b.byteLength, 0);
     }
     // A merged part's arrays are garbage that V8 frees only when it collects, and it counts them as
