@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJson } from '../cli/common.js';
 import { readDump } from '../src/dump/reader.js';
+import { parseSaved, replace } from '../src/dump/dump-key.js';
 import { ResultCache, resultPaths } from '../src/dump/result-cache.js';
 import { renderTriageText } from '../src/report/triage-text.js';
 import { triageDump } from '../src/usecases/triage.js';
@@ -55,6 +56,13 @@ describe('a saved result that is not this dump\'s, or not intact, is not used', 
     expect(again.get('k4')).toEqual({ n: 4, nan: NaN, inf: -Infinity });
     expect(again.get('k3')).toBeUndefined();
     expect(again.get('other')).toBeUndefined();
+  });
+
+  it('the saved JSON gives NaN and the infinities back, and texts like their marker as they were', () => {
+    const values = { a: [NaN, 1, Infinity, -Infinity], b: { c: 'num', d: '\u0000num', e: { '#num': 'NaN' } } };
+    expect(parseSaved(JSON.stringify(values, replace))).toEqual(values);
+    const plain = { a: [1, 2], b: 'num' };
+    expect(parseSaved(JSON.stringify(plain, replace))).toEqual(plain);
   });
 
   it('a pipe has no saved results and is not opened (closing its reader would stop its writer)', () => {

@@ -18,7 +18,7 @@
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { NumberColumn, topOfWidth } from './columns.js';
-import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, parseSaved, replace, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, PidColumn, tableFromColumns, tableToPart, TEXT_COLUMNS, type Cells, type NumericColumn, type TextColumnName } from './process-table.js';
 import { SectionIndex } from './section-index.js';
 import type { Dump, ProcessTable } from './types.js';
@@ -234,7 +234,7 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
   if (version !== INDEX_FORMAT_VERSION || head.readUInt32LE(MAGIC.length + 12) !== 0 || HEADER_BYTES + jsonBytes > size) return undefined;
   const json = Buffer.alloc(jsonBytes);
   if (!readExactly(fd, json, HEADER_BYTES) || crc32(json) !== crc) return undefined;
-  const d = JSON.parse(json.toString('utf8'), revive) as Description;
+  const d = parseSaved(json.toString('utf8')) as Description;
   if (!sameKey(d.key, key) || !Array.isArray(d.blobs)) return undefined;
 
   // The layout: arrays in file order, aligned, apart, the last one ending the file.

@@ -14,7 +14,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { indexPaths, keyOf, replace, revive, sameKey, writeWhole, type DumpKey } from './dump-key.js';
+import { indexPaths, keyOf, parseSaved, replace, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope results\n');
 const FORMAT_VERSION = 1;
@@ -130,7 +130,7 @@ export class ResultCache {
       if (HEADER_BYTES + length !== size) return undefined;
       const json = buf.subarray(HEADER_BYTES);
       if (crc32(json) !== buf.readUInt32LE(MAGIC.length + 8)) return undefined;
-      const saved = JSON.parse(json.toString('utf8'), revive) as Saved;
+      const saved = parseSaved(json.toString('utf8')) as Saved;
       if (!saved || !sameKey(saved.key, this.dumpKey) || !Array.isArray(saved.entries)) return undefined;
       if (!saved.entries.every((e) => e !== null && typeof e === 'object' && typeof e.key === 'string')) return undefined;
       return saved;
