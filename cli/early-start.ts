@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { detectCompression } from '../src/input/magic.js';
 import { commandIndex } from './argv.js';
 
@@ -37,6 +37,9 @@ export async function startDecompressorEarly(argv: readonly string[]): Promise<v
 function programKind(path: string): 'zstd' | 'xz' | undefined {
   let fd: number;
   try {
+    // Not opened unless a regular file: opening a named pipe would wait for its writer (and
+    // reading one would take its bytes from the reader).
+    if (!statSync(path).isFile()) return undefined;
     fd = openSync(path, 'r');
   } catch {
     return undefined;
