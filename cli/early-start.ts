@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { detectCompression } from '../src/input/magic.js';
+import { openRegularFile } from '../src/input/regular-file.js';
 import { commandIndex } from './argv.js';
 
 /** The commands that read a dump into a spool (cli/progress.ts, readDumpWithProgress). */
@@ -35,17 +36,10 @@ export async function startDecompressorEarly(argv: readonly string[]): Promise<v
 
 /** 'zstd' or 'xz' for a regular file in that format, else undefined. */
 function programKind(path: string): 'zstd' | 'xz' | undefined {
-  let fd: number;
+  // A named pipe is not opened (it would wait for its writer), nor read (its bytes are the reader's).
+  const fd = openRegularFile(path);
+  if (fd === undefined) return undefined;
   try {
-    // Not opened unless a regular file: opening a named pipe would wait for its writer (and
-    // reading one would take its bytes from the reader).
-    if (!statSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    if (!fstatSync(fd).isFile()) return undefined;
     const head = Buffer.alloc(8);
     const kind = detectCompression(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
     return kind === 'zstd' || kind === 'xz' ? kind : undefined;

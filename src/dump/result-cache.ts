@@ -12,8 +12,9 @@
  * Layout: MAGIC, three little-endian uint32 (format version, JSON length, CRC-32 of the JSON),
  * the JSON: `{ key: DumpKey, entries: [{ key, value }] }`, newest first, at most MAX_ENTRIES.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { openRegularFile } from '../input/regular-file.js';
 import { indexPaths, keyOf, parseSaved, replace, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope results\n');
@@ -52,15 +53,9 @@ export class ResultCache {
 
   /** The cache of a dump file, or undefined when it is not a regular file that can be opened. */
   static open(dumpPath: string): ResultCache | undefined {
-    let fd: number;
-    try {
-      // A pipe or a device (`<(zcat ...)`, /dev/stdin) has no key, and is not even opened here:
-      // closing a pipe's reader would stop its writer before the command reads it.
-      if (!statSync(dumpPath).isFile()) return undefined;
-      fd = openSync(dumpPath, 'r');
-    } catch {
-      return undefined;
-    }
+    // A pipe or a device (`<(zcat ...)`, /dev/stdin) has no key.
+    const fd = openRegularFile(dumpPath);
+    if (fd === undefined) return undefined;
     try {
       return new ResultCache(dumpPath, keyOf(fd));
     } catch {
