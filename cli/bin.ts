@@ -12,9 +12,9 @@
 //   top of it (2 threads: 155-159 -> 138 MB, for a 10 ms collection).
 // - MALLOC_ARENA_MAX=2: what the reader's worker thread malloc'd goes back to the system when the
 //   worker ends, instead of staying in its own arena (2 threads: 138 -> 125-134 MB).
-// Before the command line's modules load (50-100 ms: yargs, the command's libraries), a zstd or
-// xz dump named on it starts decompressing (early-start.ts), as it does first thing in a shell
-// pipeline; the rest waits for nothing of it.
+// Before the command line's modules load (yargs, the command's libraries: the reader used to start
+// its decompressor 130-180 ms in), a zstd or xz dump named on it starts decompressing
+// (early-start.ts), as it does first thing in a shell pipeline; nothing else waits for it.
 import { startDecompressorEarly } from './early-start.js';
 
 // What yargs's hideBin gives under node (its module is not loaded for this).
