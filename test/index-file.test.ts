@@ -137,6 +137,26 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
     expect(plainModel(again.dump)).toEqual(plainModel(await readDump(dumpB)));
   });
 
+  it('the ETS tables are parsed when first used, and checked again then', async () => {
+    const file = indexPaths(dumpB).beside;
+    await read(dumpB);
+    const loaded = await read(dumpB);
+    expect(loaded.event).toBe('loaded');
+    expect(Object.getOwnPropertyDescriptor(loaded.dump, 'ets')?.get).toBeDefined();
+    const whole = readFileSync(file);
+    const jsonBytes = whole.readUInt32LE(20);
+    const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
+    const ets = blobs.find((b) => b.name === 'fields.ets')!;
+    expect(ets.length).toBeGreaterThan(0);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([whole[ets.offset] ^ 1]), 0, 1, ets.offset);
+    closeSync(fd);
+    expect(() => loaded.dump.ets).toThrow(/changed while it was in use/);
+    const again = await read(dumpB);
+    expect(again.event).toBe('saved');
+    expect(again.dump.ets).toEqual((await readDump(dumpB)).ets);
+  });
+
   it('--no-cache (cache: false) neither reads nor writes an index', async () => {
     const dir2 = process.env.BEAMSCOPE_INDEX_DIR!;
     const before = readdirSync(dir2).length;

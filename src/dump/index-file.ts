@@ -27,7 +27,7 @@ export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 8;
+export const INDEX_FORMAT_VERSION = 9;
 const HEADER_BYTES = MAGIC.length + 16;
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
@@ -43,7 +43,8 @@ interface BlobRef {
 
 interface Description {
   key: DumpKey;
-  fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source'> & { source: Omit<Dump['source'], 'path'> };
+  /** The model's other fields; `ets` is the blob `fields.ets` (see lazyEts). */
+  fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source' | 'ets'> & { source: Omit<Dump['source'], 'path'> };
   processes: {
     count: number; otherPids: Array<[number, string]>; bigPids: Array<[number, number]>; values: string[]; textColumns: string[];
     /** Per numeric column, the values that do not fit its cells (NumberColumn). */
@@ -325,7 +326,9 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
   const cpRow = later('bin.cpRow', 'f64', cps);
   const cpOffset = later('bin.cpOffset', 'f64', cps);
   if (!sizeCells || !address || !cpRow || !cpOffset || !rowPairs(sizeBig, bins, isNumber)) return undefined;
-  return {
+  const etsJson = later('fields.ets', 'u8', byName.get('fields.ets')?.length ?? -1);
+  if (!etsJson) return undefined;
+  const dump: Omit<Dump, 'ets'> = {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
     processes,
@@ -336,6 +339,32 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
       checkpoints: { row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array },
     })),
   };
+  return lazyEts(dump, () => {
+    const json = etsJson() as Uint8Array;
+    const ets = parseSaved(Buffer.from(json.buffer, json.byteOffset, json.length).toString('utf8'));
+    if (!Array.isArray(ets)) throw indexChanged(open.file);
+    return ets as Dump['ets'];
+  });
+}
+
+/**
+ * The dump with its ETS tables parsed when first used: the JSON of a dump of 50,000 tables is 12
+ * MB, whose parse and garbage were half of `procs` from the saved index (0.47 s), and only
+ * triage, report, serve's table page and diff look at them.
+ */
+function lazyEts(dump: Omit<Dump, 'ets'>, load: () => Dump['ets']): Dump {
+  const set = (value: Dump['ets']) => Object.defineProperty(dump, 'ets', { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(dump, 'ets', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const ets = load();
+      set(ets);
+      return ets;
+    },
+    set,
+  });
+  return dump as Dump;
 }
 
 /** Whether `a` is [row, value] pairs of the description: rows whole numbers below `rows`, values as `valid` says. */
@@ -425,7 +454,7 @@ export function saveIndex(dump: Dump, fd: number): string | undefined {
 
 /** The index file's parts, in order. */
 function encode(dump: Dump, key: DumpKey): Buffer[] {
-  const { index, processes, binaries, source: { path: _path, ...source }, ...fields } = dump;
+  const { index, processes, binaries, ets, source: { path: _path, ...source }, ...fields } = dump;
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
@@ -437,6 +466,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     ['index.tags', ix.tags], ['index.offsetLows', ix.offsetLows], ['index.lengths', ix.lengths.cells], ['index.ids', ix.ids],
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
+    ['fields.ets', Buffer.from(JSON.stringify(ets, replace))],
   ];
   const description = (blobs: BlobRef[]): Description => ({
     key,
