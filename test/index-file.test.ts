@@ -49,6 +49,22 @@ describe.each([...fixtureDumps(), ...corpusDumps()].map((f) => [basename(f), f])
   });
 });
 
+/**
+ * Flips the first byte of the array `name` of an index file, found from the index's own
+ * description, and returns where that array lies. Written in place (not a new file renamed over
+ * it): an index already open sees it.
+ */
+function flipFirstByte(file: string, name: string): { offset: number; length: number } {
+  const whole = readFileSync(file);
+  const jsonBytes = whole.readUInt32LE(20);
+  const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
+  const blob = blobs.find((b) => b.name === name)!;
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.from([whole[blob.offset] ^ 1]), 0, 1, blob.offset);
+  closeSync(fd);
+  return blob;
+}
+
 describe('a saved index that is not this file\'s is rebuilt, never trusted', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beamscope-index-dumps-'));
   const dumpA = join(dir, 'a.dump');
@@ -120,16 +136,7 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
     await read(dumpB);
     const loaded = await read(dumpB);
     expect(loaded.event).toBe('loaded');
-    // Where a process column lies, from the index's own description.
-    const whole = readFileSync(file);
-    const jsonBytes = whole.readUInt32LE(20);
-    const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
-    const column = blobs.find((b) => b.name === 'proc.num.memoryBytes')!;
-    expect(column.length).toBeGreaterThan(0);
-    // Written in place (not a new file renamed over it): the open index sees it.
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from([whole[column.offset] ^ 1]), 0, 1, column.offset);
-    closeSync(fd);
+    expect(flipFirstByte(file, 'proc.num.memoryBytes').length).toBeGreaterThan(0);
     expect(() => loaded.dump.processes.memoryBytes).toThrow(/changed while it was in use/);
     // And the next read, seeing it corrupt, reads the dump afresh.
     const again = await read(dumpB);
@@ -143,14 +150,7 @@ describe('a saved index that is not this file\'s is rebuilt, never trusted', () 
     const loaded = await read(dumpB);
     expect(loaded.event).toBe('loaded');
     expect(Object.getOwnPropertyDescriptor(loaded.dump, 'ets')?.get).toBeDefined();
-    const whole = readFileSync(file);
-    const jsonBytes = whole.readUInt32LE(20);
-    const blobs = (JSON.parse(whole.toString('utf8', 32, 32 + jsonBytes)) as { blobs: Array<{ name: string; offset: number; length: number }> }).blobs;
-    const ets = blobs.find((b) => b.name === 'fields.ets')!;
-    expect(ets.length).toBeGreaterThan(0);
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from([whole[ets.offset] ^ 1]), 0, 1, ets.offset);
-    closeSync(fd);
+    expect(flipFirstByte(file, 'fields.ets').length).toBeGreaterThan(0);
     expect(() => loaded.dump.ets).toThrow(/changed while it was in use/);
     const again = await read(dumpB);
     expect(again.event).toBe('saved');
