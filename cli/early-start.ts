@@ -1,6 +1,5 @@
-import { closeSync, readSync } from 'node:fs';
-import { detectCompression } from '../src/input/magic.js';
-import { openRegularFile } from '../src/input/regular-file.js';
+import { closeSync } from 'node:fs';
+import { fileCompression, openRegularFile } from '../src/input/regular-file.js';
 import { commandIndex } from './argv.js';
 
 /** The commands that read a dump into a spool (cli/progress.ts, readDumpWithProgress). */
@@ -40,8 +39,7 @@ function programKind(path: string): 'zstd' | 'xz' | undefined {
   const fd = openRegularFile(path);
   if (fd === undefined) return undefined;
   try {
-    const head = Buffer.alloc(8);
-    const kind = detectCompression(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    const kind = fileCompression(fd);
     return kind === 'zstd' || kind === 'xz' ? kind : undefined;
   } catch {
     return undefined;

@@ -43,7 +43,7 @@ interface BlobRef {
 
 interface Description {
   key: DumpKey;
-  /** The model's other fields; `ets` is the blob `fields.ets` (see lazyEts). */
+  /** The model's other fields; `ets` is the blob `fields.ets`, parsed when first used (loadOpen). */
   fields: Omit<Dump, 'index' | 'processes' | 'binaries' | 'source' | 'ets'> & { source: Omit<Dump['source'], 'path'> };
   processes: {
     count: number; otherPids: Array<[number, string]>; bigPids: Array<[number, number]>; values: string[]; textColumns: string[];
@@ -328,7 +328,17 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
   if (!sizeCells || !address || !cpRow || !cpOffset || !rowPairs(sizeBig, bins, isNumber)) return undefined;
   const etsJson = later('fields.ets', 'u8', byName.get('fields.ets')?.length ?? -1);
   if (!etsJson) return undefined;
-  const dump: Omit<Dump, 'ets'> = {
+  // The ETS tables are parsed when first used: the JSON of 50,000 tables is 12 MB, whose parse and
+  // garbage were half of `procs` from the saved index (0.47 s), and only triage, report, serve's
+  // table page and diff look at them.
+  let ets: Dump['ets'] | undefined;
+  const loadEts = (): Dump['ets'] => {
+    const json = etsJson() as Uint8Array;
+    const parsed = parseSaved(Buffer.from(json.buffer, json.byteOffset, json.length).toString('utf8'));
+    if (!Array.isArray(parsed)) throw indexChanged(open.file);
+    return parsed as Dump['ets'];
+  };
+  return {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
     processes,
@@ -338,33 +348,13 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
       sizeBytes: new NumberColumn(sizeCells() as Cells, new Map(sizeBig)),
       checkpoints: { row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array },
     })),
-  };
-  return lazyEts(dump, () => {
-    const json = etsJson() as Uint8Array;
-    const ets = parseSaved(Buffer.from(json.buffer, json.byteOffset, json.length).toString('utf8'));
-    if (!Array.isArray(ets)) throw indexChanged(open.file);
-    return ets as Dump['ets'];
-  });
-}
-
-/**
- * The dump with its ETS tables parsed when first used: the JSON of a dump of 50,000 tables is 12
- * MB, whose parse and garbage were half of `procs` from the saved index (0.47 s), and only
- * triage, report, serve's table page and diff look at them.
- */
-function lazyEts(dump: Omit<Dump, 'ets'>, load: () => Dump['ets']): Dump {
-  const set = (value: Dump['ets']) => Object.defineProperty(dump, 'ets', { value, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(dump, 'ets', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const ets = load();
-      set(ets);
-      return ets;
+    get ets() {
+      return (ets ??= loadEts());
     },
-    set,
-  });
-  return dump as Dump;
+    set ets(value) {
+      ets = value;
+    },
+  };
 }
 
 /** Whether `a` is [row, value] pairs of the description: rows whole numbers below `rows`, values as `valid` says. */

@@ -4,6 +4,7 @@ import { createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { peekStream } from '../input/open.js';
+import { fileCompression } from '../input/regular-file.js';
 import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, programToFile, stdinToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
@@ -128,8 +129,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
         }
       }
       const size = fstatSync(fd).size;
-      const head = Buffer.alloc(MAGIC_BYTES);
-      compression = detectCompression(head.subarray(0, readSync(fd, head, 0, MAGIC_BYTES, 0)));
+      compression = fileCompression(fd);
       if (!compression) {
         builder.fileBytes = size;
         builder.reserveFor(size);

@@ -1,4 +1,5 @@
-import { openSync, statSync } from 'node:fs';
+import { openSync, readSync, statSync } from 'node:fs';
+import { detectCompression, MAGIC_BYTES, type Compression } from './magic.js';
 
 /**
  * The path opened for reading when it is a regular file, else undefined (missing, unreadable, a
@@ -12,4 +13,10 @@ export function openRegularFile(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The compressed format that the first bytes of the open file say (magic.ts), or undefined. */
+export function fileCompression(fd: number): Compression | undefined {
+  const head = Buffer.alloc(MAGIC_BYTES);
+  return detectCompression(head.subarray(0, readSync(fd, head, 0, MAGIC_BYTES, 0)));
 }
