@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { processAt, readDump, type Dump, type ProcessRecord } from '../src/dump/index.js';
+import { decodeProcess, printTerm } from '../src/dump/terms/index.js';
 import { cdvFacts, haveErl, type CdvFacts } from './helpers/cdv.js';
 import { FIXTURES, corpusDumps, plainFixtureDumps } from './helpers/fixtures.js';
 import { PRE_R10B, haveShared } from './helpers/shared.js';
@@ -457,6 +458,20 @@ describe.skipIf(!haveErl && !onCI)('planted: the other fixtures', () => {
   it('do_boot.dump is init giving up on a missing module', async () => {
     const cdv = await cdvFacts(FIXTURES.doBoot);
     expect(cdv.general.slogan).toMatch(/^init terminating in do_boot \(\{undef,\[\{beamscope_fx_nonexistent_mod,start,\[\],\[\]\}/);
+  });
+
+  it('huge_state.dump: big_state holds the most memory, in a list and a map on its stack, with no queue', async () => {
+    const [cdv, dump] = await Promise.all([cdvFacts(FIXTURES.hugeState), readDump(FIXTURES.hugeState)]);
+    const top = [...cdv.processes].sort((a, b) => (b.memory ?? 0) - (a.memory ?? 0))[0];
+    expect(top.name).toBe('big_state');
+    const big = byName(cdv, dump, 'big_state');
+    expect(big.reader.map((p) => [p.pid, p.memoryBytes, p.messageQueueLength])).toEqual([[top.pid, top.memory, 0]]);
+    // What gen_class.escript f put there: [{I, integer_to_binary(I), 2 * I} || I <- 1..6000] and
+    // #{I => {value, I} || I <- 1..1500}, both live in the one frame of its stack.
+    const frames = decodeProcess(dump, top.pid).stack.frames;
+    const values = frames.flatMap((f) => f.yRegisters.flatMap((y) => (y.term ? [printTerm(y.term, { maxChars: 200 })] : [])));
+    expect(values.filter((v) => v.startsWith('[{1,<<"1">>,2},{2,<<"2">>,4},{3,<<"3">>,6},'))).toHaveLength(1);
+    expect(values.filter((v) => /^#\{(\d+) => \{value,\1\},/.test(v))).toHaveLength(1);
   });
 
   it('sigusr1.dump was written on SIGUSR1, with small_idle alive', async () => {

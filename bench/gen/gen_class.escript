@@ -24,6 +24,10 @@
 %%   d  many tables and modules: tables=50000 ETS tables over owners=500 owner processes,
 %%      modules=3000 modules made with compile:forms and loaded, funs=8 funs each (one =fun
 %%      section per fun), procs=20000 others, `bench_sink` with msgs=50000.
+%%   f  one huge process: the registered `big_state` holds, in two variables of its one stack
+%%      frame, a list of items=12000000 tuples {I, integer_to_binary(I), 2 * I} and a map of
+%%      keys=3000000 entries I => {value, I} (a cache grown without bound, most of the node's
+%%      memory in one heap and no mailbox), next to procs=20000 others. Its sink is `big_state`.
 %%
 %% The parts mix: tables=, modules=, tiny= and procs= work in every class (fixtures/many.dump is
 %% class d with tiny processes too).
@@ -35,7 +39,7 @@
 -module(beamscope_bench_gen).
 -mode(compile).
 
-main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= "d" ->
+main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= "d"; Class =:= "f" ->
     O = maps:merge(defaults(Class), parse(KVs)),
     put(t0, erlang:monotonic_time(millisecond)),
     log("class ~s: ~p", [Class, O]),
@@ -52,7 +56,7 @@ main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= 
     erlang:halt(maps:get(slogan, O));
 main(_) ->
     io:put_chars(standard_error,
-                 "usage: escript gen_class.escript a|b|c|d [key=value ...] (see the header)\n"),
+                 "usage: escript gen_class.escript a|b|c|d|f [key=value ...] (see the header)\n"),
     halt(2).
 
 defaults(C) ->
@@ -63,7 +67,8 @@ defaults(C) ->
         "b" => #{procs => 1000000, msgs => 100000},
         "c" => #{tiny => 3000000, procs => 1000, msgs => 100000},
         "d" => #{tables => 50000, owners => 500, modules => 3000, funs => 8, procs => 20000,
-                 msgs => 50000}})).
+                 msgs => 50000},
+        "f" => #{items => 12000000, keys => 3000000, procs => 20000}})).
 
 parse(KVs) ->
     maps:from_list([begin
@@ -96,6 +101,7 @@ build(Class, O) ->
     others(opt(procs, O)),
     case Class of
         "a" -> refc_mailbox(O);
+        "f" -> huge_state(opt(items, O), opt(keys, O));
         _ -> requests_sink(opt(msgs, O))
     end.
 
@@ -205,6 +211,22 @@ log_index(Objects) ->
     T = ets:new(log_index, [set, public, named_table]),
     ets:insert(T, [{I, <<I:32>>, {segment, I div 1000}} || I <- lists:seq(1, Objects)]),
     receive stop -> ok end.
+
+%% ---- class f: one huge process ------------------------------------------------------------
+
+%% big_state builds its list and its map, reports, and waits with both live in its stack frame.
+huge_state(Items, Keys) ->
+    Self = self(),
+    P = spawn_registered(big_state, fun() ->
+        List = [{I, integer_to_binary(I), 2 * I} || I <- lists:seq(1, Items)],
+        Map = maps:from_list([{I, {value, I}} || I <- lists:seq(1, Keys)]),
+        Self ! {built, self()},
+        receive stop -> {List, Map} end
+    end),
+    receive {built, P} -> ok end,
+    {memory, M} = erlang:process_info(P, memory),
+    log("big_state holds ~b items and ~b keys in ~b MB (~b ms)", [Items, Keys, M div 1048576, elapsed()]),
+    P.
 
 %% ---- classes b, c, d: the sink with requests -----------------------------------------------
 

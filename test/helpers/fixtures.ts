@@ -54,6 +54,8 @@ export const FIXTURES = {
   deepTerms: join(FIXTURES_DIR, 'deep_terms.dump'),
   /** A small node with fragmented eheap_alloc carriers (scripts/make-fragmented.sh). */
   fragmented: join(FIXTURES_DIR, 'fragmented.dump'),
+  /** Bench class f made small: one process with a big list and map in its stack (scripts/make-huge-state.sh). */
+  hugeState: join(FIXTURES_DIR, 'huge_state.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;
