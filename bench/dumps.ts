@@ -22,14 +22,17 @@ export const GENERATOR_VERSION = 1;
 /** The same for bench/gen/gen_class.escript (the issue-14 classes). */
 export const CLASS_GENERATOR_VERSION = 1;
 
-/** The dump classes of issue 14 (bench/gen/gen_class.escript; e is class a made huge). */
-export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e';
-export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e'];
+/**
+ * The dump classes of issue 14 (bench/gen/gen_class.escript; e is class a made huge; f, one huge
+ * process, is the fourth shape the guide names beside a, b and e).
+ */
+export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 export interface DumpSpec {
   /** Nominal size in MB (the --sizes value; for a class, roughly what it makes). */
   sizeMB: number;
-  /** Messages queued in the process with the largest mailbox (the sink). */
+  /** Messages queued in the process with the largest mailbox (the sink; class f's sink has none). */
   messages: number;
   /** Other processes (for class c: besides the tiny ones, see `args`). */
   procs: number;
@@ -81,6 +84,9 @@ export const CLASS_SPECS: Record<DumpClass, DumpSpec> = {
     class: 'e', sizeMB: 11_300, messages: 3_000_000, procs: 100_000, payload: 2700, vmMB: 13_000,
     args: ['msgs=3000000', 'bin=2700', 'window=400000', 'holder=5000', 'holder_bin=1024', 'ets_objects=20000', 'procs=100000'],
   },
+  // one huge process: big_state with a list of 12,000,000 tuples and a map of 3,000,000 keys on
+  // its stack (1.2 GiB of heap), no mailbox; 20,000 others
+  f: { class: 'f', sizeMB: 1_740, messages: 0, procs: 20_000, payload: 0, vmMB: 4_000, args: ['items=12000000', 'keys=3000000', 'procs=20000'] },
 };
 
 /** The row key of a dump: "800 MB" for a size shape, "class a" for a class. */
@@ -88,9 +94,9 @@ export function dumpId(s: DumpSpec): string {
   return s.class ? `class ${s.class}` : `${s.sizeMB} MB`;
 }
 
-/** The registered name of the process with the big mailbox. */
+/** The registered name of the process with the big mailbox (class f: the one with the huge heap). */
 export function sinkName(s: DumpSpec): string {
-  return s.class === 'a' || s.class === 'e' ? 'log_writer' : 'bench_sink';
+  return s.class === 'a' || s.class === 'e' ? 'log_writer' : s.class === 'f' ? 'big_state' : 'bench_sink';
 }
 
 export function specFor(sizeMB: number): DumpSpec {
