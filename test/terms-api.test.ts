@@ -2,12 +2,14 @@
  * The library API on the generated fixture (values planted by fixtures/terms/gen_terms_dump.erl),
  * and the line sources read with tiny buffers so that every chunk boundary is crossed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { sectionLines } from '../src/dump/section-lines.js';
+import { forEachRefcLine } from '../src/dump/terms/lines.js';
+import { FIXTURES } from './helpers/fixtures.js';
 import {
   BinaryLocator, BlockReader, HeapIndex, PRINT_MAX_DEPTH, SequentialHeap, TermDecoder, decodeProcess, mailboxShapes, printTerm, processIdentity, resolvePid, type Term,
 } from '../src/dump/terms/index.js';
@@ -103,6 +105,69 @@ describe('terms API', () => {
       expect(seq.fellBack).toBe(true);
       seq.close();
       reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the refc references of a heap: read forward, or the rest searched for them, as a regular expression finds them', async () => {
+    const dump = await readDump(FIXTURES.refcMailbox);
+    const path = dump.source.path;
+    for (const name of ['log_writer', 'log_shipper', 'bin_holder']) {
+      const ref = dump.index.get('proc_heap', resolvePid(dump, name)!)!;
+      const text = readFileSync(path, 'latin1').slice(ref.offset, ref.offset + ref.length);
+      // A line's first colon, then Yc or Ys and a hex target up to the next colon.
+      const want = [...text.matchAll(/^[^:\n]*:Y([cs])([0-9A-Fa-f]+):/gm)].map((m) => `${m[1]}${Number.parseInt(m[2], 16)}`);
+      // What the generator made: 4,000 queued lines, 200 held binaries, and the shipper's own.
+      expect(want.length, name).toBeGreaterThanOrEqual(name === 'bin_holder' ? 200 : 4000);
+      const plain = (r: { addrs: Float64Array; kinds: Uint8Array; count: number }) =>
+        Array.from({ length: r.count }, (_, i) => `${r.kinds[i] === 99 ? 'c' : 's'}${r.addrs[i]}`);
+      const lines = [...sectionLines(path, ref)].map((b) => b.toString('latin1'));
+      const address = (l: string) => Number.parseInt(l.slice(0, l.indexOf(':')), 16);
+      const reader = new BlockReader(path);
+      try {
+        // Nothing read before, a third of the lines read first (in chunks of 1,000 bytes: a line in
+        // progress when the rest is searched), and every line read.
+        for (const upTo of [-1, Math.floor(lines.length / 3), lines.length - 1]) {
+          const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000 });
+          if (upTo >= 0) expect(seq.line(address(lines[upTo]))).toBeDefined();
+          expect(plain(seq.refcLines()!), `${name} after line ${upTo}`).toEqual(want);
+          seq.close();
+        }
+      } finally {
+        reader.close();
+      }
+      // The search alone, with buffers smaller than a line.
+      for (const size of [64, 100, 4093]) {
+        const got: string[] = [];
+        forEachRefcLine(path, ref.offset, ref.length, (b, s, e, kind) => got.push(`${kind === 99 ? 'c' : 's'}${Number.parseInt(b.toString('latin1', s, e), 16)}`), size);
+        expect(got, `${name}, buffer ${size}`).toEqual(want);
+      }
+    }
+  });
+
+  it('forEachRefcLine: only a line\'s first colon counts, lines longer than the buffer, CRLF, no last line end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-refc-'));
+    try {
+      const long = 'Q'.repeat(300);
+      const text = [
+        'A1:Yc7F00:0:10', // one
+        'A2:t2:Yc1:Ys2', // the first colon is not before the Y
+        'A3:YhB:WVlZWVk=', // a heap binary, Y in its data
+        `A4:Ys7F10:0:8:${long}`, // one, longer than the buffer
+        `${long}:Yc99:0:1`, // a junk head: the first colon still counts
+        `A5:Yc${long}`, // no second colon
+        'A6:Yc7F20:0:4\r', // CRLF: one
+        'Yc7F30:0:1', // a Y at the line start: no colon before it
+        'A7:Yc7F40:0:2', // one, with no line end after it
+      ].join('\n');
+      const path = join(dir, 'heap.txt');
+      writeFileSync(path, text, 'latin1');
+      for (const size of [64, 128, 1 << 20]) {
+        const got: string[] = [];
+        forEachRefcLine(path, 0, text.length, (b, s, e, kind) => got.push(`${String.fromCharCode(kind)}${b.toString('latin1', s, e)}`), size);
+        expect(got, `buffer ${size}`).toEqual(['c7F00', 's7F10', 'c99', 'c7F20', 'c7F40']);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

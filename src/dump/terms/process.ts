@@ -20,7 +20,7 @@ import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
-import { forEachLine } from './lines.js';
+import { forEachLine, forEachRefcLine } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
@@ -367,14 +367,7 @@ function framesOf(entries: StackEntry[], current: string | undefined, otpRelease
 function scanRefcLines(path: string, ref: SectionRef | undefined, locator: BinaryLocator,
   visit: (address: number) => void, fd?: number): void {
   if (!ref) return;
-  forEachLine(path, ref.offset, ref.length, 256, (line, start, end) => {
-    const colon = line.indexOf(58, start);
-    if (colon < 0 || colon + 1 >= end || line[colon + 1] !== 89) return;
-    const k = colon + 2 < end ? line[colon + 2] : -1;
-    if (k !== 99 && k !== 115) return;
-    const s = colon + 3;
-    const e = line.indexOf(58, s);
-    if (e < 0 || e >= end) return;
+  forEachRefcLine(path, ref.offset, ref.length, (line, s, e, k) => {
     const a = parseHexBytes(line, s, e);
     if (Number.isNaN(a)) return;
     if (k === 115 && !locator.has(a)) return; // a sub binary of a heap object
