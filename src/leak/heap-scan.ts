@@ -1,7 +1,7 @@
 /**
  * The refc binaries every dumped heap references, in one sequential pass over the `=proc_heap`
  * sections (and `=literals`) of a plain dump file. Only `ADDR:Yc...` and `ADDR:Ys...` lines are
- * looked at (found with a native search for `:Y`); nothing is decoded, nothing per line is kept.
+ * looked at (found with a native search for `Y`); nothing is decoded, nothing per line is kept.
  * Memory: a few typed arrays per process and per `=binary`, plus 4 bytes per distinct
  * (process, binary) pair.
  */
@@ -55,7 +55,6 @@ export interface HeapScanOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-const COLON_Y = Buffer.from(':Y', 'latin1');
 
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
@@ -352,14 +351,19 @@ class WindowReader {
   }
 
   /**
-   * One native search for `:Y` rather than one for `:Yc` and one for `:Ys`: a single pass over the
-   * window, at the cost of a JS step per heap binary (`:Yh`).
+   * One native search for `Y`, then a look at the byte before it, rather than for `:Y` (Node's
+   * search for two bytes is half as fast as for one: the scan of the 837 MB bench dump took 0.48
+   * s, now 0.26 s; `leak` 1.28 -> 1.02 s) or for `:Yc` and `:Ys`: a single pass over the window,
+   * at the cost of a JS step per heap binary (`:Yh`) and per "Y" in other text.
    */
   private find(view: Buffer, base: number, stop: number, visit: (address: number, kind: 'c' | 's') => void): void {
-    let i = base;
+    let i = base + 1;
     for (;;) {
-      const hit = view.indexOf(COLON_Y, i);
-      if (hit < 0) return;
+      const y = view.indexOf(0x59, i);
+      if (y < 0) return;
+      i = y + 1;
+      if (view[y - 1] !== 0x3a) continue;
+      const hit = y - 1;
       i = hit + 2;
       const type = view[hit + 2];
       if (type !== 0x63 /* c */ && type !== 0x73 /* s */) continue;
