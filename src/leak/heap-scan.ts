@@ -55,7 +55,6 @@ export interface HeapScanOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-
 /**
  * Scans every `=proc_heap` section of the dump (and `=literals`) for refc-binary references.
  * Needs a dump whose offsets can be re-read (a plain file, or a spooled compressed dump or stdin);

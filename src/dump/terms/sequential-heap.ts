@@ -231,8 +231,9 @@ export class SequentialHeap implements HeapLines {
   /**
    * The target addresses of every `ADDR:Yc...`/`ADDR:Ys...` line of the section (first colon of
    * the line, then `Yc`/`Ys`, the hex field up to the next colon), in file order, with the kind
-   * (99 `c`, 115 `s`): reads the rest of the section first. Undefined once the full index was
-   * built (the forward read stopped): scan the section instead.
+   * (99 `c`, 115 `s`): the lines read so far noted them, the rest of the section is searched
+   * (scanRest). Undefined once the full index was built (the forward read stopped): scan the
+   * section instead.
    */
   refcLines(): { addrs: Float64Array; kinds: Uint8Array; count: number } | undefined {
     if (this.index) return undefined;
