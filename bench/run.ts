@@ -354,6 +354,21 @@ function checkReport(d: DumpInfo): string {
   return `${bytes > 0 && bytes < 2 * 2 ** 20 && okSink ? 'ok' : 'MISMATCH'}: ${(bytes / 2 ** 20).toFixed(2)} MiB page${okSink ? '' : ', sink not in it'}`;
 }
 
+/** Class f's triage: no mailbox to speak of; the first finding is big_state's memory. */
+function checkHugeProcessTriage(j: { findings?: Array<{ id?: string; subject?: { id?: string; name?: string } }> }, d: DumpInfo,
+  processes: number | undefined, okN: boolean): string {
+  const first = j.findings?.[0];
+  const ok = okN && first?.id === 'process.memory-outlier' && first.subject?.id === d.sinkPid;
+  return `${ok ? 'ok' : 'MISMATCH'}: ${processes} processes, first finding ${first?.id} ${first?.subject?.id ?? ''}${first?.subject?.name ? ` ${first.subject.name}` : ''}`;
+}
+
+/** Class f's proc of big_state: no queue, and the list the generator built in one of its stack's variables. */
+function checkHugeProcessProc(j: Record<string, unknown>, queue: unknown): string {
+  const ys = ((find(j, 'stack') ?? []) as Array<{ yRegisters?: Array<{ value?: string | null }> }>).flatMap((f) => f.yRegisters ?? []);
+  const okList = ys.some((y) => y.value?.startsWith('[{1,<<"1">>,2},{2,<<"2">>,4},'));
+  return `${queue === 0 && okList ? 'ok' : 'MISMATCH'}: queue ${String(queue)}, ${ys.length} stack variables${okList ? ', the list in one' : ', no list of {1,<<"1">>,2}, ...'}`;
+}
+
 /** Check a run's output against what the generator put in the dump. */
 function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number | null): string {
   const want = d.spec.messages;
@@ -381,12 +396,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         };
         const n = j.counts?.processes;
         const okN = procCount === null || n === procCount;
-        if (d.spec.class === 'f') {
-          // class f: no mailbox to speak of; the first finding is big_state's memory
-          const first = j.findings?.[0];
-          const okF = first?.id === 'process.memory-outlier' && first.subject?.id === d.sinkPid;
-          return `${okN && okF ? 'ok' : 'MISMATCH'}: ${n} processes, first finding ${first?.id} ${first?.subject?.id ?? ''}${first?.subject?.name ? ` ${first.subject.name}` : ''}`;
-        }
+        if (d.spec.class === 'f') return checkHugeProcessTriage(j, d, n, okN);
         const top = j.mailboxOutliers?.[0];
         const okQ = top?.pid === d.sinkPid && top?.messageQueueLength === want;
         // class a (and e): the sink is named first with its message shape {log_line, I, Bin}
@@ -429,12 +439,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const q = find(j, 'messageQueueLength');
         const shapes = find(j, 'messageShapes') as Array<{ shape?: unknown; count?: number }> | undefined;
         const counted = Array.isArray(shapes) ? shapes.reduce((a, x) => a + (x.count ?? 0), 0) : null;
-        if (d.spec.class === 'f') {
-          // class f: the list the generator built, first in one of the stack's variables
-          const ys = ((find(j, 'stack') ?? []) as Array<{ yRegisters?: Array<{ value?: string | null }> }>).flatMap((f) => f.yRegisters ?? []);
-          const okList = ys.some((y) => y.value?.startsWith('[{1,<<"1">>,2},{2,<<"2">>,4},'));
-          return `${q === 0 && okList ? 'ok' : 'MISMATCH'}: queue ${String(q)}, ${ys.length} stack variables${okList ? ', the list in one' : ', no list of {1,<<"1">>,2}, ...'}`;
-        }
+        if (d.spec.class === 'f') return checkHugeProcessProc(j, q);
         const ok = q === want && (counted === null || counted === want);
         return `${ok ? 'ok' : 'MISMATCH'}: queue ${String(q)}, ${Array.isArray(shapes) ? `${shapes.length} shape(s) covering ${counted} messages` : 'no messageShapes'}`;
       }
