@@ -67,6 +67,9 @@ describe('terms API', () => {
       const viaIndex = new TermDecoder({ reader, literals, binaries, base64: true, heap: new HeapIndex(dump.source.path, heapRef.offset, heapRef.length, 64) }, { binaryBytes: 20 });
       const seq = new SequentialHeap(dump.source.path, heapRef.offset, heapRef.length, reader, { chunkBytes: 7, maxWindowLines: 16 });
       const viaStream = new TermDecoder({ reader, literals, binaries, base64: true, heapLines: seq }, { binaryBytes: 20 });
+      // Past every 7 bytes read ahead for one address, the rest is searched for it (skipTo).
+      const skipping = new SequentialHeap(dump.source.path, heapRef.offset, heapRef.length, reader, { chunkBytes: 7, maxWindowLines: 16, skipAfterBytes: 1 });
+      const viaSkips = new TermDecoder({ reader, literals, binaries, base64: true, heapLines: skipping }, { binaryBytes: 20 });
       const big = new BlockReader(dump.source.path);
       const reference = new TermDecoder({ reader: big, literals: new HeapIndex(dump.source.path, lit.offset, lit.length), binaries, base64: true,
         heap: new HeapIndex(dump.source.path, heapRef.offset, heapRef.length) }, { binaryBytes: 20 });
@@ -74,7 +77,9 @@ describe('terms API', () => {
       expect(want.some((t) => t.includes('#CDV'))).toBe(false);
       expect(print(viaIndex)).toEqual(want);
       expect(print(viaStream)).toEqual(want);
+      expect(print(viaSkips)).toEqual(want);
       seq.close();
+      skipping.close();
       big.close();
     } finally {
       reader.close();
@@ -127,11 +132,21 @@ describe('terms API', () => {
       const reader = new BlockReader(path);
       try {
         // Nothing read before, a third of the lines read first (in chunks of 1,000 bytes: a line in
-        // progress when the rest is searched), and every line read.
-        for (const upTo of [-1, Math.floor(lines.length / 3), lines.length - 1]) {
-          const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000 });
-          if (upTo >= 0) expect(seq.line(address(lines[upTo]))).toBeDefined();
-          expect(plain(seq.refcLines()!), `${name} after line ${upTo}`).toEqual(want);
+        // progress when the rest is searched), and every line read; read ahead, or searched for
+        // past the first 1,000 bytes (skipTo), then a line before that one (the full index).
+        for (const skipAfterBytes of [undefined, 1]) {
+          for (const upTo of [-1, Math.floor(lines.length / 3), lines.length - 1]) {
+            const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes });
+            if (upTo >= 0) expect(seq.line(address(lines[upTo]))?.line.toString('latin1')).toBe(lines[upTo]);
+            expect(plain(seq.refcLines()!), `${name} after line ${upTo}`).toEqual(want);
+            seq.close();
+          }
+          // A line before the one read last, passed over by the search: from the full index.
+          const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes });
+          const [far, back] = [lines.length - 1, Math.floor(lines.length / 2)];
+          expect(seq.line(address(lines[far]))?.line.toString('latin1')).toBe(lines[far]);
+          expect(seq.line(address(lines[back]))?.line.toString('latin1')).toBe(lines[back]);
+          expect(seq.fellBack).toBe(skipAfterBytes === 1);
           seq.close();
         }
       } finally {

@@ -14,6 +14,8 @@ import { forEachRefcLine } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Bytes read ahead for one address before the rest of the section is searched for it (skipTo). */
+const SKIP_AFTER_BYTES = 16 * MiB;
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -49,7 +51,7 @@ export class SequentialHeap implements HeapLines {
   private readonly length: number;
 
   constructor(private readonly path: string, offset: number, length: number, private readonly reader: BlockReader,
-    private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number } = {}) {
+    private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number } = {}) {
     this.pos = offset;
     this.end = offset + length;
     this.baseOffset = offset;
@@ -111,8 +113,16 @@ export class SequentialHeap implements HeapLines {
     }
     const chunk = this.opts.chunkBytes ?? 1 << 18;
     const maxLine = this.opts.maxLineBytes ?? 16 * MiB;
+    const skipAfter = Math.max(1, this.opts.skipAfterBytes ?? SKIP_AFTER_BYTES);
+    let readHere = 0;
+    let skipped = false;
     let found = false;
     while (!found && this.pos < this.end) {
+      // Once: the line found is read next (it may be longer than what is read at a time).
+      if (!skipped && readHere >= skipAfter && Number.isFinite(address)) {
+        skipped = true;
+        if (!this.skipTo(address)) break;
+      }
       const buf = Buffer.allocUnsafe(Math.min(chunk, this.end - this.pos));
       const n = readSync(this.fd, buf, 0, buf.length, this.pos);
       if (n <= 0) {
@@ -120,6 +130,7 @@ export class SequentialHeap implements HeapLines {
         break;
       }
       this.pos += n;
+      readHere += n;
       const id = this.chunkIds++;
       this.ring.addChunk(id, buf);
       let i = 0;
@@ -162,6 +173,45 @@ export class SequentialHeap implements HeapLines {
       this.ring.releaseIfUnused(id);
     }
     return found ? this.ring.get(address) : undefined;
+  }
+
+  /**
+   * The line of `address` was not in the last SKIP_AFTER_BYTES read: the rest of the section is
+   * searched for "\nADDR:" instead of read line by line into the window. A process's second big
+   * term is written after the whole of its first (the writer goes depth first), and decoding the
+   * first stops at its bound: on bench class f, `proc` read the 1 GB left of a list of 12,000,000
+   * tuples to reach the map after it. The lines passed over go into no window (a later reference
+   * to one of them is read from the full index), and their refc lines are noted now, in file
+   * order. False when the line is not ahead: the section is passed over to its end.
+   */
+  private skipTo(address: number): boolean {
+    const from = this.carry ? this.carryStart : this.pos;
+    this.carry = undefined;
+    this.carryCut = false;
+    // Dumps write addresses in capitals; small letters are looked for too where they differ.
+    const hex = address.toString(16);
+    let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
+    if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
+    const to = at < 0 ? this.end : at + 1;
+    if (to > from) forEachRefcLine(this.path, from, to - from, (buf, s, e, kind) => this.refcTarget(buf, s, e, kind), MiB, this.fd);
+    this.pos = to;
+    return at >= 0;
+  }
+
+  /** File offset of the first `text` at or after `from` and before the section's end, or -1. */
+  private search(text: string, from: number): number {
+    const needle = Buffer.from(text, 'latin1');
+    const buf = Buffer.allocUnsafe(Math.max(MiB, 2 * needle.length));
+    for (let p = from; p < this.end; ) {
+      const n = readSync(this.fd!, buf, 0, Math.min(buf.length, this.end - p), p);
+      if (n <= 0) return -1;
+      const k = buf.subarray(0, n).indexOf(needle);
+      if (k >= 0) return p + k;
+      if (p + n >= this.end) return -1;
+      // The next read starts where a needle cut by this one would.
+      p += n - (needle.length - 1);
+    }
+    return -1;
   }
 
   /** Records the line buf[start, end) (CR trimmed) under its address; returns the address. */
