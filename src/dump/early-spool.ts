@@ -22,6 +22,12 @@ interface EarlySpool {
   held?: Held;
 }
 
+/** A spool and the decompressor writing into it, as readDump's startSpoolWriter takes them. */
+export interface EarlyStart {
+  spool: Spool;
+  writer: Promise<ToFile | undefined>;
+}
+
 let early: EarlySpool | undefined;
 
 /** Starts `kind`'s program decompressing the file at `path` into a new spool in `dir`. Never throws. */
@@ -48,7 +54,7 @@ export function startSpoolEarly(kind: 'zstd' | 'xz', path: string, dir: string |
  * The early decompressor of the file at `path` into a spool in `dir`, handed over once (it keeps
  * the process alive from now on, as one readDump started would), or undefined.
  */
-export function takeSpoolEarly(path: string, dir: string | undefined): { spool: Spool; writer: Promise<ToFile | undefined> } | undefined {
+export function takeSpoolEarly(path: string, dir: string | undefined): EarlyStart | undefined {
   const e = early;
   if (!e || e.path !== path || e.dir !== dir) return undefined;
   early = undefined;

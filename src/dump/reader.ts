@@ -9,7 +9,7 @@ import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, programToFile, stdinToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
 import { Spool } from './spool.js';
-import { takeSpoolEarly } from './early-spool.js';
+import { takeSpoolEarly, type EarlyStart } from './early-spool.js';
 import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
 import { loadIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
@@ -218,7 +218,7 @@ async function readIntoSpool(path: string, compression: Compression, c: ReadCont
  * Undefined when the spool or the writer cannot be made: then readStream does it.
  */
 async function startSpoolWriter(opts: ReadOptions, start: (fd: number) => Promise<ToFile | undefined> | ToFile | undefined,
-  early?: { spool: Spool; writer: Promise<ToFile | undefined> }): Promise<{ spool: Spool; writer: SpoolWriter } | undefined> {
+  early?: EarlyStart): Promise<{ spool: Spool; writer: SpoolWriter } | undefined> {
   const spool = early?.spool ?? makeSpool(opts);
   if (!spool) return undefined;
   let w: ToFile | undefined;

@@ -100,7 +100,7 @@ export function forEachRefcLine(path: string, offset: number, length: number,
           const colon = buf.indexOf(58, 0);
           if (colon >= 0 && colon < size && (nl < 0 || colon < nl)) {
             seeking = false;
-            colonAt(buf, colon, nl < 0 ? size : nl + 1, fn);
+            refcAtColon(buf, colon, nl < 0 ? size : nl + 1, fn);
           }
         }
         if (nl < 0) {
@@ -119,7 +119,7 @@ export function forEachRefcLine(path: string, offset: number, length: number,
         if (whole <= from) {
           // One line fills the buffer: look at its start, then skip the rest of it.
           const colon = buf.indexOf(58, from);
-          if (colon >= 0 && colon < size) colonAt(buf, colon, size, fn);
+          if (colon >= 0 && colon < size) refcAtColon(buf, colon, size, fn);
           else seeking = true;
           skipping = true;
           have = 0;
@@ -142,11 +142,15 @@ function refcIn(buf: Buffer, y: number, floor: number, limit: number,
   fn: (b: Buffer, start: number, end: number, kind: number) => void): void {
   if (y === floor || buf[y - 1] !== 58) return;
   for (let p = y - 2; p >= floor && buf[p] !== 10; p--) if (buf[p] === 58) return;
-  colonAt(buf, y - 1, limit, fn);
+  refcAtColon(buf, y - 1, limit, fn);
 }
 
-/** A line's first colon at buf[colon], the line (or what is read of it) before `limit`: `Yc`/`Ys` and the target to the next colon. */
-function colonAt(buf: Buffer, colon: number, limit: number,
+/**
+ * A line's first colon at buf[colon], the line (or what is read of it) before `limit`: when `Yc`
+ * or `Ys` follows, `fn` gets the target up to the next colon, buf[start, end), and the kind (99 or
+ * 115). The one definition of a refc line, for the forward read of a heap (SequentialHeap) too.
+ */
+export function refcAtColon(buf: Buffer, colon: number, limit: number,
   fn: (b: Buffer, start: number, end: number, kind: number) => void): void {
   const y = colon + 1;
   if (y + 1 >= limit || buf[y] !== 89) return;

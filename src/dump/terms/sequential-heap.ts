@@ -10,7 +10,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
-import { forEachRefcLine } from './lines.js';
+import { forEachRefcLine, refcAtColon } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -193,7 +193,7 @@ export class SequentialHeap implements HeapLines {
     let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
     if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
     const to = at < 0 ? this.end : at + 1;
-    if (to > from) forEachRefcLine(this.path, from, to - from, (buf, s, e, kind) => this.refcTarget(buf, s, e, kind), MiB, this.fd);
+    if (to > from) forEachRefcLine(this.path, from, to - from, this.onRefc, MiB, this.fd);
     this.pos = to;
     return at >= 0;
   }
@@ -235,10 +235,10 @@ export class SequentialHeap implements HeapLines {
     if (!ok || j === start || buf[j] !== 58) {
       // Not an address line; it may still count as a refc reference (see refcLines).
       const colon = buf.indexOf(58, start);
-      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) this.refcLine(buf, colon, end);
+      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) refcAtColon(buf, colon, end, this.onRefc);
       return NaN;
     }
-    if (j + 1 < end && buf[j + 1] === 89) this.refcLine(buf, j, end);
+    if (j + 1 < end && buf[j + 1] === 89) refcAtColon(buf, j, end, this.onRefc);
     // Up to 13 digits the halves are exact; longer, rounded as parseHexBytes rounds them.
     const a = j - start <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(buf, start, j);
     this.ring.add(a, chunk, start, end);
@@ -250,19 +250,8 @@ export class SequentialHeap implements HeapLines {
   private refcKinds = new Uint8Array(0);
   private refcCount = 0;
 
-  /** A line whose first colon is at `colon`, followed by `Y`: records `ADDR:Yc|Ys TARGET:...`. */
-  private refcLine(buf: Buffer, colon: number, end: number): void {
-    if (colon + 2 >= end) return;
-    const k = buf[colon + 2];
-    if (k !== 99 && k !== 115) return;
-    const s = colon + 3;
-    const e = buf.indexOf(58, s);
-    if (e < 0 || e >= end) return;
-    this.refcTarget(buf, s, e, k);
-  }
-
-  /** The target buf[s, e) of a refc line of kind `k` (99 `Yc`, 115 `Ys`). */
-  private refcTarget(buf: Buffer, s: number, e: number, k: number): void {
+  /** The target buf[s, e) of a refc line of kind `k` (99 `Yc`, 115 `Ys`), noted (lines.ts refcAtColon). */
+  private readonly onRefc = (buf: Buffer, s: number, e: number, k: number): void => {
     const a = parseHexBytes(buf, s, e);
     if (Number.isNaN(a)) return;
     if (this.refcCount === this.refcAddrs.length) {
@@ -276,7 +265,7 @@ export class SequentialHeap implements HeapLines {
     }
     this.refcAddrs[this.refcCount] = a;
     this.refcKinds[this.refcCount++] = k;
-  }
+  };
 
   /**
    * The target addresses of every `ADDR:Yc...`/`ADDR:Ys...` line of the section (first colon of
@@ -304,7 +293,7 @@ export class SequentialHeap implements HeapLines {
     this.carryCut = false;
     this.close();
     this.pos = this.end;
-    if (from < this.end) forEachRefcLine(this.path, from, this.end - from, (buf, s, e, kind) => this.refcTarget(buf, s, e, kind));
+    if (from < this.end) forEachRefcLine(this.path, from, this.end - from, this.onRefc);
   }
 
   close(): void {
