@@ -8,7 +8,8 @@
  * the same tokens are counted from the walk alone.
  *
  * The walk gives up (and the full decoder handles the message) on anything unusual: markers,
- * warnings the decoder would give, maps, bignums, external terms, huge or deep terms, so the
+ * warnings the decoder would give, maps over 32 keys or with keys other than atoms and small
+ * integers, bignums, external terms, huge or deep terms, so the
  * result is the decoder's, message for message. The first message of each token sequence is also
  * checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees is never fast.
  */
@@ -34,6 +35,10 @@ const T_PORT = 12;
 const T_BIN_HEAP = 13;
 const T_BIN_REFC = 14;
 const T_BIN_SUB = 15;
+const T_MAP = 16;
+
+/** The key that makes a map an Elixir struct: its value is the struct's name, part of the shape. */
+const STRUCT_KEY = Buffer.from('__struct__', 'latin1');
 
 /** Walks give up beyond these (far below the decoder's and `shapeOf`'s own limits). */
 const MAX_NODES = 1000;
@@ -210,19 +215,8 @@ export class FastShaper {
     if (p >= end || ++this.nodes > MAX_NODES) return -1;
     switch (b[p]) {
       case 72: { // H pointer
-        let q = p + 1;
-        let hi = 0;
-        let lo = 0;
-        for (; q < end; q++) {
-          const d = HEX[b[q]];
-          if (d === 255) break;
-          hi = (hi << 4) | (lo >>> 28);
-          lo = (lo << 4) | d;
-        }
-        if (q === p + 1) return -1;
-        // Up to 13 digits the halves are exact; longer, as parseHexBytes rounds them.
-        const a = q - p - 1 <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(b, p + 1, q);
-        return this.object(a, depth, named) ? q : -1;
+        const q = this.address(b, p + 1, end);
+        return q >= 0 && this.object(this.hex, depth, named) ? q : -1;
       }
       case 78: // N
         return this.push(T_NIL) ? p + 1 : -1;
@@ -336,6 +330,8 @@ export class FastShaper {
       }
       case 89: // Y binaries
         return this.binary(b, q, e);
+      case 77: // M maps: a flatmap (`Mf`); a HAMT map (`Mh`, over 32 keys) is left to the decoder
+        return q < e && b[q] === 102 && this.flatmap(b, q + 1, e, depth);
       case 80: case 112: // external pid / port object
         return this.element(b, q - 1, e, depth, named) >= 0;
       default:
@@ -398,6 +394,113 @@ export class FastShaper {
     }
     this.tok[at + 1] = count;
     return proper ? this.push(T_NIL) : true;
+  }
+
+  /**
+   * An `Mf SIZE:KEYS:VALUES` line from after its `Mf` (the decoder's `map`): Elixir's structs and
+   * most maps of a mailbox are these. Its tokens are its size, its keys (from the keys tuple,
+   * usually a literal shared by every map of that kind), then its values; a struct's name (the
+   * value of `__struct__`) is named, as a tuple's tag is, since it is part of the shape. Keys other
+   * than atoms and small integers are left to the decoder: shapeOf numbers the binaries of a map
+   * key by key and value by value, where this walk would take the keys first.
+   */
+  private flatmap(b: Uint8Array, q: number, e: number, depth: number): boolean {
+    q = this.hexField(b, q, e);
+    if (q < 0 || q >= e || b[q] !== 72) return false;
+    const n = this.hex;
+    if (n > 32) return false;
+    q = this.address(b, q + 1, e);
+    if (q < 0 || q >= e || b[q] !== 58) return false;
+    q++;
+    if (!this.push(T_MAP) || !this.push(n)) return false;
+    // As estimateSize counts a flatmap: header, size, keys pointer and values; the keys tuple.
+    this.words += 3 + n + 1 + n;
+    const structAt = this.mapKeys(this.hex, n, depth);
+    if (structAt < -1) return false;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) {
+        if (b[q] !== 44) return false;
+        q++;
+      }
+      if (q >= e) return false;
+      q = this.element(b, q, e, depth + 1, i === structAt);
+      if (q < 0) return false;
+    }
+    return q === e;
+  }
+
+  /**
+   * The tokens of the n keys of the keys tuple at `a` (atoms, named, or small integers); returns
+   * the position of `__struct__` among them, -1 when there is none, -2 when the walk gives up.
+   * The keys of the last map are kept: the maps of a mailbox of one kind share one keys tuple
+   * (a literal for a struct), and an address is one line throughout a process's heap.
+   */
+  private mapKeys(a: number, n: number, depth: number): number {
+    if (a === this.keysAt && n === this.keysN) {
+      const cached = this.keysTokens;
+      this.nodes += n;
+      if (this.nodes > MAX_NODES) return -2;
+      for (let i = 0; i < cached.length; i++) if (!this.push(cached[i])) return -2;
+      return this.keysStruct;
+    }
+    const keys = this.lineOf(a);
+    if (!keys) return -2;
+    const kb = keys.b;
+    const ke = keys.e;
+    let k = colonAt(kb, keys.s, ke);
+    if (k < 0 || k + 1 >= ke || kb[k + 1] !== 116) return -2;
+    k = this.hexField(kb, k + 2, ke);
+    if (k < 0 || this.hex !== n) return -2;
+    const from = this.nt;
+    let structAt = -1;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) {
+        if (kb[k] !== 44) return -2;
+        k++;
+      }
+      if (k >= ke || (kb[k] !== 65 && kb[k] !== 73)) return -2;
+      const t = this.nt;
+      k = this.element(kb, k, ke, depth + 1, true);
+      if (k < 0) return -2;
+      if (this.tok[t] === T_ATOM_ID && this.tok[t + 1] === this.structKey()) structAt = i;
+    }
+    if (k !== ke) return -2;
+    this.keysAt = a;
+    this.keysN = n;
+    this.keysTokens = this.tok.slice(from, this.nt);
+    this.keysStruct = structAt;
+    return structAt;
+  }
+
+  private keysAt = NaN;
+  private keysN = -1;
+  private keysTokens = new Int32Array(0);
+  private keysStruct = -1;
+  private structKeyId = 0;
+
+  private structKey(): number {
+    if (this.structKeyId === 0) this.structKeyId = this.atomId(STRUCT_KEY, 0, STRUCT_KEY.length);
+    return this.structKeyId;
+  }
+
+  /**
+   * A heap address in hex from b[q] (as `H` writes it): its value goes to `this.hex` and the
+   * position after its digits is returned; -1 when there are none.
+   */
+  private address(b: Uint8Array, q: number, e: number): number {
+    const s = q;
+    let hi = 0;
+    let lo = 0;
+    for (; q < e; q++) {
+      const d = HEX[b[q]];
+      if (d === 255) break;
+      hi = (hi << 4) | (lo >>> 28);
+      lo = (lo << 4) | d;
+    }
+    if (q === s) return -1;
+    // Up to 13 digits the halves are exact; longer, as parseHexBytes rounds them.
+    this.hex = q - s <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(b, s, q);
+    return q;
   }
 
   /** The value of the last hexField(). */
