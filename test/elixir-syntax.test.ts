@@ -132,6 +132,10 @@ describe.skipIf(!built)('--syntax on the command line (needs npm run build)', ()
     expect(j.elixir.name).toBe('Beamscope.Fixture.Inbox');
     expect(j.messageSamples[1].message).toBe("'hello world'");
     expect(j.elixir.messageSamples).toEqual([':ok', ':"hello world"']);
+    // The atom as Erlang names it, with and without the quotes the dump writes.
+    for (const name of ["'Elixir.Beamscope.Fixture.Inbox'", 'Elixir.Beamscope.Fixture.Inbox']) {
+      expect(cli('proc', ELIXIR_DUMP, name, '--samples', '0').out, name).toContain('Process <0.106.0> (Beamscope.Fixture.Inbox)');
+    }
   });
 
   it('an Erlang node prints exactly as with --syntax erlang, and JSON has no elixir field', () => {

@@ -20,8 +20,10 @@ const command = defineCommand({
     runCommand(async () => {
       const dump = await readDumpWithProgress(inputPath(args.dump));
       const wanted = String(args.process);
-      // An Elixir name as Elixir writes it (MyApp.Repo, :logger) is found as the dump writes it.
-      const pid = resolvePid(dump, wanted) ?? resolvePid(dump, `'Elixir.${wanted}'`) ?? (wanted.startsWith(':') ? resolvePid(dump, wanted.slice(1)) : undefined);
+      // An Elixir name as Elixir writes it (MyApp.Repo, :logger) is found as the dump writes it, and
+      // so is an atom given without the quotes the dump writes it with (Elixir.MyApp.Repo).
+      const pid = resolvePid(dump, wanted) ?? resolvePid(dump, `'Elixir.${wanted}'`) ?? (wanted.startsWith(':') ? resolvePid(dump, wanted.slice(1)) : undefined)
+        ?? (wanted.startsWith("'") ? undefined : resolvePid(dump, `'${wanted}'`));
       if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);
       const width = process.stdout.columns || 100;
       const detail = decodeProcess(dump, pid, {
