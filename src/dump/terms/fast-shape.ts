@@ -8,10 +8,10 @@
  * the same tokens are counted from the walk alone.
  *
  * The walk gives up (and the full decoder handles the message) on anything unusual: markers,
- * warnings the decoder would give, maps over 32 keys or with keys other than atoms and small
- * integers, bignums, external terms, huge or deep terms, so the
- * result is the decoder's, message for message. The first message of each token sequence is also
- * checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees is never fast.
+ * warnings the decoder would give, maps over 32 keys, bignums, external terms, huge or deep
+ * terms, so the result is the decoder's, message for message. The first message of each token
+ * sequence is also checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees
+ * is never fast.
  */
 import type { BinaryLocator } from './decoder.js';
 import { parseHexBytes } from '../bytes.js';
@@ -36,6 +36,8 @@ const T_BIN_HEAP = 13;
 const T_BIN_REFC = 14;
 const T_BIN_SUB = 15;
 const T_MAP = 16;
+/** A keys tuple's text is kept (mapKeys) up to this length: 32 keys pointed to are 600 bytes. */
+const MAX_KEYS_TEXT = 1024;
 
 /** The key that makes a map an Elixir struct: its value is the struct's name, part of the shape. */
 const STRUCT_KEY = Buffer.from('__struct__', 'latin1');
@@ -400,9 +402,10 @@ export class FastShaper {
    * An `Mf SIZE:KEYS:VALUES` line from after its `Mf` (the decoder's `map`): Elixir's structs and
    * most maps of a mailbox are these. Its tokens are its size, its keys (from the keys tuple,
    * usually a literal shared by every map of that kind), then its values; a struct's name (the
-   * value of `__struct__`) is named, as a tuple's tag is, since it is part of the shape. Keys other
-   * than atoms and small integers are left to the decoder: shapeOf numbers the binaries of a map
-   * key by key and value by value, where this walk would take the keys first.
+   * value of `__struct__`) is named, as a tuple's tag is, since it is part of the shape. Keys of
+   * any kind are walked (JSON decoded into maps has binary keys): shapeOf numbers the binaries of
+   * a map key by key and value by value where this walk takes the keys first, but it keeps no
+   * binary size of a map unless all its keys are atoms, and atoms have none.
    */
   private flatmap(b: Uint8Array, q: number, e: number, depth: number): boolean {
     q = this.hexField(b, q, e);
@@ -430,52 +433,81 @@ export class FastShaper {
   }
 
   /**
-   * The tokens of the n keys of the keys tuple at `a` (atoms, named, or small integers); returns
-   * the position of `__struct__` among them, -1 when there is none, -2 when the walk gives up.
-   * The keys of the last map are kept: the maps of a mailbox of one kind share one keys tuple
-   * (a literal for a struct), and an address is one line throughout a process's heap.
+   * The tokens of the n keys of the keys tuple at `a` (atoms named); returns the position of
+   * `__struct__` among them, -1 when there is none, -2 when the walk gives up. The walk of the last
+   * keys tuple is kept (tokens, sizes, words) and taken again for the next map whose keys tuple is
+   * the same line, or has the same text (an address is one line throughout a process's heap): the
+   * maps of a mailbox of one kind share one keys tuple (a literal, for a struct), or have keys
+   * tuples of their own that point to the same keys (the literal binaries of JSON objects).
    */
   private mapKeys(a: number, n: number, depth: number): number {
-    if (a === this.keysAt && n === this.keysN) {
-      const cached = this.keysTokens;
-      this.nodes += n;
-      if (this.nodes > MAX_NODES) return -2;
-      for (let i = 0; i < cached.length; i++) if (!this.push(cached[i])) return -2;
-      return this.keysStruct;
-    }
+    const c = this.keys;
+    if (a === c.at && n === c.n && depth === c.depth) return this.replayKeys();
     const keys = this.lineOf(a);
     if (!keys) return -2;
     const kb = keys.b;
     const ke = keys.e;
     let k = colonAt(kb, keys.s, ke);
     if (k < 0 || k + 1 >= ke || kb[k + 1] !== 116) return -2;
+    const text = k + 1;
+    if (n === c.n && depth === c.depth && sameBytes(c.text, kb, text, ke)) {
+      c.at = a;
+      return this.replayKeys();
+    }
     k = this.hexField(kb, k + 2, ke);
     if (k < 0 || this.hex !== n) return -2;
-    const from = this.nt;
+    const t0 = this.nt;
+    const s0 = this.ns;
+    const w0 = this.words;
+    const o0 = this.offHeap;
+    const n0 = this.nodes;
     let structAt = -1;
     for (let i = 0; i < n; i++) {
       if (i > 0) {
         if (kb[k] !== 44) return -2;
         k++;
       }
-      if (k >= ke || (kb[k] !== 65 && kb[k] !== 73)) return -2;
+      if (k >= ke) return -2;
       const t = this.nt;
       k = this.element(kb, k, ke, depth + 1, true);
       if (k < 0) return -2;
-      if (this.tok[t] === T_ATOM_ID && this.tok[t + 1] === this.structKey()) structAt = i;
+      if (this.tok[t] === T_ATOM_ID && this.nt === t + 2 && this.tok[t + 1] === this.structKey()) structAt = i;
     }
     if (k !== ke) return -2;
-    this.keysAt = a;
-    this.keysN = n;
-    this.keysTokens = this.tok.slice(from, this.nt);
-    this.keysStruct = structAt;
+    if (ke - text > MAX_KEYS_TEXT) {
+      c.at = NaN;
+      c.n = -1;
+      return structAt;
+    }
+    c.at = a;
+    c.n = n;
+    c.depth = depth;
+    c.text = Buffer.from(kb.subarray(text, ke));
+    c.tokens = this.tok.slice(t0, this.nt);
+    c.sizes = this.sizes.slice(s0, this.ns);
+    c.words = this.words - w0;
+    c.offHeap = this.offHeap - o0;
+    c.nodes = this.nodes - n0;
+    c.structAt = structAt;
     return structAt;
   }
 
-  private keysAt = NaN;
-  private keysN = -1;
-  private keysTokens = new Int32Array(0);
-  private keysStruct = -1;
+  /** The walk of the keys kept by mapKeys, as if walked again. */
+  private replayKeys(): number {
+    const c = this.keys;
+    this.nodes += c.nodes;
+    if (this.nodes > MAX_NODES) return -2;
+    for (let i = 0; i < c.tokens.length; i++) if (!this.push(c.tokens[i])) return -2;
+    for (let i = 0; i < c.sizes.length; i++) this.pushSize(c.sizes[i]);
+    this.words += c.words;
+    this.offHeap += c.offHeap;
+    return c.structAt;
+  }
+
+  private readonly keys = {
+    at: NaN, n: -1, depth: -1, text: Buffer.alloc(0), tokens: new Int32Array(0), sizes: new Float64Array(0),
+    words: 0, offHeap: 0, nodes: 0, structAt: -1,
+  };
   private structKeyId = 0;
 
   private structKey(): number {
@@ -622,6 +654,12 @@ export class FastShaper {
 function colonAt(b: Uint8Array, s: number, e: number): number {
   for (let i = s; i < e; i++) if (b[i] === 58) return i;
   return -1;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
+  if (a.length !== e - s) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[s + i]) return false;
+  return true;
 }
 
 function sameTokens(a: Int32Array, b: Int32Array, n: number): boolean {
