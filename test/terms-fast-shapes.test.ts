@@ -64,6 +64,8 @@ const LITERAL = /\n=literals\n(?:[^=][^\n]*\n)*?([0-9A-F]+):t3:I/.exec(text)![1]
 const TAGS = ['log', 'Hello', 'a b', 'req', '$gen_call'];
 /** Messages of the planted maps counted by the fast path: 3,004 (1,720 when only maps of atom and integer keys were walked). */
 const COUNTED_MAPS = 2600;
+/** The same for the planted external terms: 1,335 (none when E lines were left to the decoder). */
+const COUNTED_REFS = 1100;
 
 /** Heap lines of a planted mailbox, written as terms are made: each maker returns its element. */
 function heapWriter(r: () => number) {
@@ -90,6 +92,25 @@ function heapWriter(r: () => number) {
   const hbin = (n: number) => obj(`Yh${hx(n)}:${Buffer.alloc(n, int(256)).toString('base64')}`);
   const I = (v: number | string) => `I${v}`;
   return { heap, int, hx, fresh, obj, atom, tuple, list, hbin, I };
+}
+
+/** Terms in the external format (`E` lines): references, walked, and what is left to the decoder. */
+function externalTemplates(w: ReturnType<typeof heapWriter>): Array<() => string> {
+  const { int, hx, obj, atom, tuple, list, I } = w;
+  const eline = (bytes: number[], len = bytes.length) => obj(`E${hx(len)}:${Buffer.from(bytes).toString('base64')}`);
+  const node = [119, 13, ...Buffer.from('nonode@nohost')];
+  const u32 = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+  const newer = (n: number) => [131, 90, 0, n, ...node, ...u32(7), ...Array.from({ length: n }, () => u32(int(2 ** 31))).flat()];
+  return [
+    // A GenServer call as OTP 25 queues it: {'$gen_call', {Pid, [alias | Ref]}, Request}.
+    () => tuple(atom('$gen_call'), tuple(`P<0.${int(99)}.0>`, list([atom('alias')], eline(newer(3)))), tuple(atom('get'), I(int(9)))),
+    () => tuple(atom('ref'), eline(newer(1 + int(5))), eline([131, 101, ...node, ...u32(int(99)), 1]), eline([131, 114, 0, 2, ...node, 1, ...u32(3), ...u32(4)])),
+    () => tuple(atom('badref'), eline(newer(6))),
+    () => tuple(atom('cutref'), eline(newer(3), 60)),
+    () => tuple(atom('shortref'), eline(newer(3).slice(0, 20))),
+    () => tuple(atom('pid'), eline([131, 88, ...node, ...u32(5), ...u32(0), ...u32(1)])),
+    () => tuple(atom('junk'), obj('E3:*'), obj('Ex:AAAA')),
+  ];
 }
 
 /** Flatmaps: Elixir structs (keys tuples shared by many maps, as a struct's literal keys are), and the keys and sizes the walk leaves to the decoder. */
@@ -132,12 +153,12 @@ function mapTemplates(w: ReturnType<typeof heapWriter>): Array<() => string> {
   ];
 }
 
-/** A mailbox of many structures (or of maps only), each message built with random sizes and values. */
-function plantedMailbox(seed: number, count: number, mapsOnly = false): { heap: string[]; msgs: string[] } {
+/** A mailbox of many structures (or of maps or external terms only), each message built with random sizes and values. */
+function plantedMailbox(seed: number, count: number, only?: 'maps' | 'external'): { heap: string[]; msgs: string[] } {
   const w = heapWriter(rng(seed));
   const { heap, int, hx, fresh, obj, atom, tuple, list, hbin, I } = w;
   const tags = TAGS;
-  const templates: Array<() => string> = mapsOnly ? mapTemplates(w) : [
+  const templates: Array<() => string> = only === 'maps' ? mapTemplates(w) : only === 'external' ? externalTemplates(w) : [
     () => tuple(atom('log'), I(int(1000)), hbin(int(100))),
     () => tuple(atom(tags[int(tags.length)]), I(int(9)), hbin(int(3) + 60)),
     () => tuple(atom('cut'), obj(`Yh${hx(40)}:AAAA`)),
@@ -172,6 +193,7 @@ function plantedMailbox(seed: number, count: number, mapsOnly = false): { heap: 
     () => I(int(2) ? '12345678901234567890' : int(2) ? '576460752303423488' : '-0'),
     () => tuple(atom('ints'), I(-5), I('576460752303423488'), I('-576460752303423488'), I(int(0x10ffff) + 1)),
     ...mapTemplates(w),
+    ...externalTemplates(w),
     () => tuple(atom('lit'), `H${LITERAL}`, I(int(5))),
     () => {
       const x = tuple(atom('s'), hbin(int(10)));
@@ -198,8 +220,8 @@ function plantedMailbox(seed: number, count: number, mapsOnly = false): { heap: 
   return { heap, msgs };
 }
 
-function plantedText(seed: number, count: number, mapsOnly = false): string {
-  const { heap, msgs } = plantedMailbox(seed, count, mapsOnly);
+function plantedText(seed: number, count: number, only?: 'maps' | 'external'): string {
+  const { heap, msgs } = plantedMailbox(seed, count, only);
   const [ms, me] = body(text, `=proc_messages:${PID}`);
   const [hs] = body(text, `=proc_heap:${PID}`);
   return text.slice(0, ms) + msgs.join('\n') + '\n' + text.slice(me, hs) + heap.join('\n') + '\n' + text.slice(hs);
@@ -235,13 +257,22 @@ describe('fast mailbox shapes equal decoding every message', () => {
 
   it('a planted mailbox of maps: most are counted without decoding', async () => {
     const path = join(dir, 'maps.dump');
-    writeFileSync(path, Buffer.from(plantedText(5, 3000, true), 'latin1'));
+    writeFileSync(path, Buffer.from(plantedText(5, 3000, 'maps'), 'latin1'));
     const dump = await readDump(path);
     const before = fastShapeStats.counted;
     bothWays(dump, PID, 'maps');
     // bothWays reads the mailbox fast twice. Seven of its 23 kinds are left to the decoder
     // (malformed, HAMT, keys of the wrong size), and so are messages with a trace token (a fifth).
     expect(fastShapeStats.counted - before).toBeGreaterThan(COUNTED_MAPS);
+  }, 120_000);
+
+  it('a planted mailbox of external terms: references are counted without decoding', async () => {
+    const path = join(dir, 'external.dump');
+    writeFileSync(path, Buffer.from(plantedText(3, 3000, 'external'), 'latin1'));
+    const dump = await readDump(path);
+    const before = fastShapeStats.counted;
+    bothWays(dump, PID, 'external');
+    expect(fastShapeStats.counted - before).toBeGreaterThan(COUNTED_REFS);
   }, 120_000);
 
   it('a mailbox of Elixir structs made by Elixir (fixtures/elixir)', async () => {

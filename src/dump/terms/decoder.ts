@@ -601,15 +601,7 @@ export class TermDecoder {
 
   /** Decodes a `Yh` payload (base64 or hex) of n bytes; undefined if it is not that long. */
   private payload(text: Uint8Array, n: number): Uint8Array | undefined {
-    if (this.src.base64) {
-      const need = Math.ceil(n / 3) * 4;
-      if (text.length < need) return undefined;
-      const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, need).toString('latin1'), 'base64');
-      return out.length >= n ? out.subarray(0, n) : undefined;
-    }
-    if (text.length < 2 * n) return undefined;
-    const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, 2 * n).toString('latin1'), 'hex');
-    return out.length === n ? out : undefined;
+    return payloadBytes(text, n, this.src.base64);
   }
 
   private binary(c: LineCursor, address: number, depth: number): Term {
@@ -719,4 +711,20 @@ export function hex(n: number): string {
 
 function toInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/**
+ * The n bytes of a heap line's payload (a heap binary's, an `E` line's), written in base64 (dump
+ * 0.5 on) or hex; undefined when the text holds fewer.
+ */
+export function payloadBytes(text: Uint8Array, n: number, base64: boolean): Uint8Array | undefined {
+  if (base64) {
+    const need = Math.ceil(n / 3) * 4;
+    if (text.length < need) return undefined;
+    const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, need).toString('latin1'), 'base64');
+    return out.length >= n ? out.subarray(0, n) : undefined;
+  }
+  if (text.length < 2 * n) return undefined;
+  const out = Buffer.from(Buffer.from(text.buffer, text.byteOffset, 2 * n).toString('latin1'), 'hex');
+  return out.length === n ? out : undefined;
 }

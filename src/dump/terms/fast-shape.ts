@@ -13,7 +13,8 @@
  * sequence is also checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees
  * is never fast.
  */
-import type { BinaryLocator } from './decoder.js';
+import { payloadBytes, type BinaryLocator } from './decoder.js';
+import { decodeEtf } from './etf.js';
 import { parseHexBytes } from '../bytes.js';
 import type { BlockReader, HeapIndex } from './heap-index.js';
 import type { Term } from './model.js';
@@ -36,6 +37,7 @@ const T_BIN_HEAP = 13;
 const T_BIN_REFC = 14;
 const T_BIN_SUB = 15;
 const T_MAP = 16;
+const T_REF = 17;
 /** A keys tuple's text is kept (mapKeys) up to this length: 32 keys pointed to are 600 bytes. */
 const MAX_KEYS_TEXT = 1024;
 
@@ -334,6 +336,8 @@ export class FastShaper {
         return this.binary(b, q, e);
       case 77: // M maps: a flatmap (`Mf`); a HAMT map (`Mh`, over 32 keys) is left to the decoder
         return q < e && b[q] === 102 && this.flatmap(b, q + 1, e, depth);
+      case 69: // E a term in the external format
+        return this.external(b, q, e);
       case 80: case 112: // external pid / port object
         return this.element(b, q - 1, e, depth, named) >= 0;
       default:
@@ -396,6 +400,24 @@ export class FastShaper {
     }
     this.tok[at + 1] = count;
     return proper ? this.push(T_NIL) : true;
+  }
+
+  /**
+   * An `E LEN:DATA` line from after its `E` (the decoder's): a reference, such as the tag of every
+   * GenServer call queued (`{'$gen_call', {Pid, [alias | Ref]}, Request}`), decoded as the decoder
+   * decodes it; anything else (funs, remote pids and ports) is left to the decoder.
+   */
+  private external(b: Uint8Array, q: number, e: number): boolean {
+    q = this.hexField(b, q, e);
+    if (q < 0) return false;
+    const data = payloadBytes(b.subarray(q, e), this.hex, this.src.base64);
+    // REFERENCE_EXT, NEW_REFERENCE_EXT, NEWER_REFERENCE_EXT.
+    if (!data || data.length < 2 || data[0] !== 131 || (data[1] !== 101 && data[1] !== 114 && data[1] !== 90)) return false;
+    if (decodeEtf(data, { maxDepth: 1 }).t !== 'ref') return false;
+    if (!this.push(T_REF)) return false;
+    // As estimateSize counts a reference.
+    this.words += this.wordSize === 8 ? 4 : 5;
+    return true;
   }
 
   /**
