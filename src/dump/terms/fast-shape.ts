@@ -13,8 +13,7 @@
  * sequence is also checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees
  * is never fast.
  */
-import { payloadBytes, type BinaryLocator } from './decoder.js';
-import { decodeEtf } from './etf.js';
+import type { BinaryLocator } from './decoder.js';
 import { parseHexBytes } from '../bytes.js';
 import type { BlockReader, HeapIndex } from './heap-index.js';
 import type { Term } from './model.js';
@@ -38,8 +37,12 @@ const T_BIN_REFC = 14;
 const T_BIN_SUB = 15;
 const T_MAP = 16;
 const T_REF = 17;
+/** A reference's external format is at most this long (5 ids, a node name of 255 bytes). */
+const ETF_MAX_REF = 300;
 /** A keys tuple's text is kept (mapKeys) up to this length: 32 keys pointed to are 600 bytes. */
 const MAX_KEYS_TEXT = 1024;
+/** Walks of keys tuples kept (mapKeys). */
+const KEYS_KEPT = 8;
 
 /** The key that makes a map an Elixir struct: its value is the struct's name, part of the shape. */
 const STRUCT_KEY = Buffer.from('__struct__', 'latin1');
@@ -52,12 +55,33 @@ const MAX_ENTRIES = 20_000;
 
 /** Base64 alphabet (standard), for validating heap binary payloads without decoding them. */
 const B64 = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64[c.charCodeAt(0)] = 1;
+/** The same, each character's value (255: not in the alphabet). */
+const B64V = new Uint8Array(256).fill(255);
+[...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].forEach((c, v) => {
+  B64[c.charCodeAt(0)] = 1;
+  B64V[c.charCodeAt(0)] = v;
+});
 const HEX = new Uint8Array(256).fill(255);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {
   HEX[65 + i] = 10 + i;
   HEX[97 + i] = 10 + i;
+}
+
+/** The walk of a map's keys tuple, kept to be taken again (FastShaper.mapKeys). */
+interface KeptKeys {
+  /** The keys tuple's address, its map's size, and the depth it was walked at. */
+  at: number;
+  n: number;
+  depth: number;
+  /** The keys tuple's line after its address. */
+  text: Buffer;
+  tokens: Int32Array;
+  sizes: Float64Array;
+  words: number;
+  offHeap: number;
+  nodes: number;
+  structAt: number;
 }
 
 interface Entry {
@@ -404,20 +428,58 @@ export class FastShaper {
 
   /**
    * An `E LEN:DATA` line from after its `E` (the decoder's): a reference, such as the tag of every
-   * GenServer call queued (`{'$gen_call', {Pid, [alias | Ref]}, Request}`), decoded as the decoder
-   * decodes it; anything else (funs, remote pids and ports) is left to the decoder.
+   * GenServer call queued (`{'$gen_call', {Pid, [alias | Ref]}, Request}`), when its payload is
+   * one the decoder decodes to a reference (isReference); anything else (funs, remote pids and
+   * ports, a payload not in canonical base64 or hex) is left to the decoder.
    */
   private external(b: Uint8Array, q: number, e: number): boolean {
     q = this.hexField(b, q, e);
     if (q < 0) return false;
-    const data = payloadBytes(b.subarray(q, e), this.hex, this.src.base64);
-    // REFERENCE_EXT, NEW_REFERENCE_EXT, NEWER_REFERENCE_EXT.
-    if (!data || data.length < 2 || data[0] !== 131 || (data[1] !== 101 && data[1] !== 114 && data[1] !== 90)) return false;
-    if (decodeEtf(data, { maxDepth: 1 }).t !== 'ref') return false;
+    const n = this.hex;
+    if (n > ETF_MAX_REF || !this.payload(b, q, e, n) || !isReference(this.etf, n)) return false;
     if (!this.push(T_REF)) return false;
     // As estimateSize counts a reference.
     this.words += this.wordSize === 8 ? 4 : 5;
     return true;
+  }
+
+  /** Room for a reference's external format (ETF_MAX_REF bytes). */
+  private readonly etf = new Uint8Array(ETF_MAX_REF);
+
+  /**
+   * The n bytes of a payload at b[q, e) into `etf`, when it is canonical base64 (with its padding)
+   * or 2n hex digits, which the decoder's payloadBytes reads to the same bytes; false otherwise.
+   */
+  private payload(b: Uint8Array, q: number, e: number, n: number): boolean {
+    const out = this.etf;
+    if (!this.src.base64) {
+      if (e - q < 2 * n) return false;
+      for (let i = 0; i < n; i++) {
+        const hi = HEX[b[q + 2 * i]];
+        const lo = HEX[b[q + 2 * i + 1]];
+        if (hi === 255 || lo === 255) return false;
+        out[i] = (hi << 4) | lo;
+      }
+      return true;
+    }
+    const need = Math.ceil(n / 3) * 4;
+    const k = Math.ceil((4 * n) / 3);
+    if (e - q < need) return false;
+    for (let i = k; i < need; i++) if (b[q + i] !== 61) return false;
+    let acc = 0;
+    let bits = 0;
+    let o = 0;
+    for (let i = 0; i < k; i++) {
+      const v = B64V[b[q + i]];
+      if (v === 255) return false;
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        if (o < n) out[o++] = (acc >>> bits) & 255;
+      }
+    }
+    return o === n;
   }
 
   /**
@@ -456,15 +518,19 @@ export class FastShaper {
 
   /**
    * The tokens of the n keys of the keys tuple at `a` (atoms named); returns the position of
-   * `__struct__` among them, -1 when there is none, -2 when the walk gives up. The walk of the last
-   * keys tuple is kept (tokens, sizes, words) and taken again for the next map whose keys tuple is
-   * the same line, or has the same text (an address is one line throughout a process's heap): the
-   * maps of a mailbox of one kind share one keys tuple (a literal, for a struct), or have keys
-   * tuples of their own that point to the same keys (the literal binaries of JSON objects).
+   * `__struct__` among them, -1 when there is none, -2 when the walk gives up. The walks of the
+   * last KEYS_KEPT keys tuples are kept (tokens, sizes, words) and taken again for a map whose keys
+   * tuple is the same line, or has the same text (an address is one line throughout a process's
+   * heap): the maps of a mailbox of one kind share a keys tuple (a literal, for a struct; a message
+   * may hold structs of several kinds), or have keys tuples of their own that point to the same
+   * keys (the literal binaries of JSON objects).
    */
   private mapKeys(a: number, n: number, depth: number): number {
-    const c = this.keys;
-    if (a === c.at && n === c.n && depth === c.depth) return this.replayKeys();
+    const kept = this.keysKept;
+    for (let i = 0; i < kept.length; i++) {
+      const c = kept[i];
+      if (a === c.at && n === c.n && depth === c.depth) return this.replayKeys(c);
+    }
     const keys = this.lineOf(a);
     if (!keys) return -2;
     const kb = keys.b;
@@ -472,9 +538,12 @@ export class FastShaper {
     let k = colonAt(kb, keys.s, ke);
     if (k < 0 || k + 1 >= ke || kb[k + 1] !== 116) return -2;
     const text = k + 1;
-    if (n === c.n && depth === c.depth && sameBytes(c.text, kb, text, ke)) {
-      c.at = a;
-      return this.replayKeys();
+    for (let i = 0; i < kept.length; i++) {
+      const c = kept[i];
+      if (n === c.n && depth === c.depth && sameBytes(c.text, kb, text, ke)) {
+        c.at = a;
+        return this.replayKeys(c);
+      }
     }
     k = this.hexField(kb, k + 2, ke);
     if (k < 0 || this.hex !== n) return -2;
@@ -496,27 +565,20 @@ export class FastShaper {
       if (this.tok[t] === T_ATOM_ID && this.nt === t + 2 && this.tok[t + 1] === this.structKey()) structAt = i;
     }
     if (k !== ke) return -2;
-    if (ke - text > MAX_KEYS_TEXT) {
-      c.at = NaN;
-      c.n = -1;
-      return structAt;
+    if (ke - text <= MAX_KEYS_TEXT) {
+      const c: KeptKeys = {
+        at: a, n, depth, text: Buffer.from(kb.subarray(text, ke)), tokens: this.tok.slice(t0, this.nt),
+        sizes: this.sizes.slice(s0, this.ns), words: this.words - w0, offHeap: this.offHeap - o0, nodes: this.nodes - n0, structAt,
+      };
+      if (kept.length < KEYS_KEPT) kept.push(c);
+      else kept[this.keysNext] = c;
+      this.keysNext = (this.keysNext + 1) % KEYS_KEPT;
     }
-    c.at = a;
-    c.n = n;
-    c.depth = depth;
-    c.text = Buffer.from(kb.subarray(text, ke));
-    c.tokens = this.tok.slice(t0, this.nt);
-    c.sizes = this.sizes.slice(s0, this.ns);
-    c.words = this.words - w0;
-    c.offHeap = this.offHeap - o0;
-    c.nodes = this.nodes - n0;
-    c.structAt = structAt;
     return structAt;
   }
 
-  /** The walk of the keys kept by mapKeys, as if walked again. */
-  private replayKeys(): number {
-    const c = this.keys;
+  /** A walk of keys kept by mapKeys, as if walked again. */
+  private replayKeys(c: KeptKeys): number {
     this.nodes += c.nodes;
     if (this.nodes > MAX_NODES) return -2;
     for (let i = 0; i < c.tokens.length; i++) if (!this.push(c.tokens[i])) return -2;
@@ -526,10 +588,9 @@ export class FastShaper {
     return c.structAt;
   }
 
-  private readonly keys = {
-    at: NaN, n: -1, depth: -1, text: Buffer.alloc(0), tokens: new Int32Array(0), sizes: new Float64Array(0),
-    words: 0, offHeap: 0, nodes: 0, structAt: -1,
-  };
+  private readonly keysKept: KeptKeys[] = [];
+  /** The slot of keysKept the next walk replaces. */
+  private keysNext = 0;
   private structKeyId = 0;
 
   private structKey(): number {
@@ -670,6 +731,34 @@ export class FastShaper {
     });
     this.atomTable = table;
   }
+}
+
+/**
+ * Whether the first n bytes of d are a reference as the decoder's ETF decoder (etf.ts) reads one:
+ * the version byte, REFERENCE_EXT, NEW_REFERENCE_EXT or NEWER_REFERENCE_EXT (at most 5 ids), a node
+ * atom of one of the four plain atom tags, and every byte it reads there (what follows is not read).
+ */
+function isReference(d: Uint8Array, n: number): boolean {
+  if (n < 3 || d[0] !== 131) return false;
+  const tag = d[1];
+  let p = 2;
+  let ids = 0;
+  if (tag === 114 || tag === 90) {
+    if (p + 2 > n) return false;
+    ids = (d[p] << 8) | d[p + 1];
+    if (ids > 5) return false;
+    p += 2;
+  } else if (tag !== 101) return false;
+  if (p >= n) return false;
+  const atom = d[p++];
+  if (atom === 100 || atom === 118) {
+    if (p + 2 > n) return false;
+    p += 2 + ((d[p] << 8) | d[p + 1]);
+  } else if (atom === 115 || atom === 119) {
+    if (p + 1 > n) return false;
+    p += 1 + d[p];
+  } else return false;
+  return p + (tag === 101 ? 5 : tag === 114 ? 1 + 4 * ids : 4 + 4 * ids) <= n;
 }
 
 /** The first colon in b[s, e), or -1. */
