@@ -115,6 +115,40 @@ describe('terms API', () => {
     }
   });
 
+  it('SequentialHeap with maxReadBytes: lines within it are read, a line past it is missing, and the full index is never built', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-seq-'));
+    try {
+      const n = 20_000;
+      const addr = (i: number) => 0x7f0000001000 + i * 16;
+      const line = (i: number) => `${addr(i).toString(16)}:t1:I${i}`;
+      const text = Array.from({ length: n }, (_, i) => line(i)).join('\n') + '\n';
+      const path = join(dir, 'lines.txt');
+      writeFileSync(path, text);
+      const limit = Buffer.byteLength(text) / 4;
+      const within = Math.floor(limit / Buffer.byteLength(`${line(n - 1)}\n`)) - 1;
+      for (const skipAfterBytes of [undefined, 100]) {
+        const reader = new BlockReader(path, 4096, 4);
+        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 1000, maxReadBytes: limit, skipAfterBytes });
+        expect(seq.line(addr(10))?.line.toString()).toBe(line(10));
+        expect(seq.line(addr(within))?.line.toString()).toBe(line(within));
+        expect(seq.cutShort).toBe(false);
+        // Past the limit (read forward, or searched for): missing, and said so.
+        expect(seq.line(addr(n - 1))).toBeUndefined();
+        expect(seq.cutShort).toBe(true);
+        expect(seq.fellBack).toBe(false);
+        expect(seq.bytesRead).toBeLessThanOrEqual(limit);
+        // A line behind the window would need the full index: missing too, none built.
+        expect(seq.line(addr(5))?.line.toString()).toBe(line(5));
+        expect(seq.line(0x123)).toBeUndefined();
+        expect(seq.fellBack).toBe(false);
+        seq.close();
+        reader.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the refc references of a heap: read forward, or the rest searched for them, as a regular expression finds them', async () => {
     const dump = await readDump(FIXTURES.refcMailbox);
     const path = dump.source.path;

@@ -6,6 +6,7 @@ import { decodeSlogan, missingBootFile, undefinedFunction } from '../src/dump/an
 import { triage } from '../src/dump/analyze/triage.js';
 import { readDump } from '../src/dump/index.js';
 import { triageDump } from '../src/usecases/triage.js';
+import { mailboxShapes, resolvePid } from '../src/dump/terms/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
 import { DumpBuilder } from '../src/dump/builder.js';
 import { CORPUS, FIXTURES } from './helpers/dumps.js';
@@ -150,6 +151,24 @@ describe('mailbox outliers and processes', () => {
     expect(outliers).toHaveLength(5);
     const noted = r.notes.map((n) => /^(<[\d.]+>): heap of /.exec(n)?.[1]).filter((pid) => pid !== undefined);
     expect(noted.sort()).toEqual([...outliers].sort());
+  });
+
+  it('shapes a queue from the start of its heap within the budget, and says so where its first messages are not within it', async () => {
+    const dump = await readDump(join(FIXTURES, 'mailbox.dump'));
+    const pid = resolvePid(dump, 'big_mailbox')!;
+    const heap = dump.index.get('proc_heap', pid)!.length;
+    const shapesOf = (r: ReturnType<typeof triageDump>) => r.mailboxOutliers.find((o) => o.pid === pid)!.messageShapes;
+    const want = shapesOf(triageDump(dump));
+    expect(want!.length).toBeGreaterThan(0);
+    // Its first 5,000 messages are in the first part of its 1.8 MB heap: a budget of that part
+    // (less than the heap) gives the same shapes.
+    const read = mailboxShapes(dump, pid, { maxMessages: 5000, maxHeapReadBytes: heap }).heapBytesRead!;
+    expect(read).toBeLessThan(heap);
+    expect(shapesOf(triageDump(dump, { decodeBudgetBytes: read }))).toEqual(want);
+    // Half of it: no shapes (some would be wrong), and a note that says why.
+    const cut = triageDump(dump, { decodeBudgetBytes: Math.floor(read / 2) });
+    expect(shapesOf(cut)).toBeUndefined();
+    expect(cut.notes.some((n) => n.startsWith(`${pid}: message shapes not decoded by triage: its first 5,000 messages are not within `))).toBe(true);
   });
 
   it('groups processes by initial call, largest group first', async () => {

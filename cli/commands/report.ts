@@ -27,7 +27,7 @@ const command = defineCommand({
         describe: 'erl_crash.dump (plain or gzip/zstd/xz, or - for stdin); an allocator snapshot; several snapshots, a directory or a glob: a trend',
       })
       .option('output', { alias: 'o', type: 'string', describe: 'the HTML file to write (default: INPUT.html beside the input; - for stdout)' })
-      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap decoded for message shapes (as triage)' }),
+      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heaps read for message shapes (as triage)' }),
   handler: (args) =>
     runCommand(async () => {
       const inputs = stdinArgs(args.input);

@@ -12,7 +12,7 @@ const command = defineCommand({
     withCommonOptions(y)
       .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (plain or gzip/zstd/xz), or - for stdin' })
       .option('decode', { type: 'boolean', default: true, describe: 'decode the heaps of the mailbox outliers (message shapes, ancestors); --no-decode skips it' })
-      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heap triage may decode; larger heaps are left to `beamscope proc`' }),
+      .option('decode-budget', { type: 'number', default: 256, describe: 'MiB of process heaps triage may read for message shapes (the first messages of a queue are near the start of its heap); shapes beyond are left to `beamscope proc`' }),
   handler: (args) =>
     runCommand(async () => {
       const path = inputPath(args.dump);

@@ -6,6 +6,7 @@ import type { TriageReport } from '../dump/analyze/report-types.js';
 import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
+import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
 import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
@@ -29,8 +30,11 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   elixir?: { reason: string };
 }
 
+/** Bytes of process heaps triage may read for the mailbox outliers' shapes (--decode-budget). */
 const DEFAULT_BUDGET = 256 * MiB;
 const DEFAULT_SAMPLE = 5000;
+/** The tail of a heap read for a process's dictionary (its `$ancestors` and initial call) at most. */
+const IDENTITY_TAIL = 16 * MiB;
 
 /**
  * Triage with everything filled in: the allocator analysis (src/alloc) and, for a plain file whose
@@ -57,16 +61,22 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid.at(i)));
     for (const i of outliers) {
       const pid = p.pid.at(i);
-      const heap = dump.index.get('proc_heap', pid);
-      const heapBytes = heap?.length ?? 0;
-      if (heapBytes > budget) {
-        notes.push(`${pid}: heap of ${Math.round(heapBytes / MiB)} MiB not decoded by triage; \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
+      const heapBytes = dump.index.get('proc_heap', pid)?.length ?? 0;
+      if (budget <= 0) {
+        notes.push(`${pid}: heap of ${formatBytes(heapBytes)} not decoded by triage (its decode budget is spent); \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
         continue;
       }
-      budget -= heapBytes;
       try {
-        const id = processIdentity(dump, pid);
-        const shapes = mailboxShapes(dump, pid, { maxMessages: opts.shapeSampleMessages ?? DEFAULT_SAMPLE });
+        const id = processIdentity(dump, pid, { maxTailBytes: IDENTITY_TAIL });
+        // The budget bounds what is read of the heaps, not their size: the first messages of a
+        // mailbox of gigabytes are near the start of its heap (the writer dumps stack, then messages).
+        const sample = opts.shapeSampleMessages ?? DEFAULT_SAMPLE;
+        const shapes = mailboxShapes(dump, pid, { maxMessages: sample, maxHeapReadBytes: budget });
+        budget -= shapes.heapBytesRead ?? 0;
+        if (shapes.cutShort) {
+          notes.push(`${pid}: message shapes not decoded by triage: its first ${formatCount(sample)} messages are not within ${formatBytes(shapes.heapBytesRead ?? 0)} of its ${formatBytes(heapBytes)} heap; \`beamscope proc ${dump.source.path} ${pid}\` decodes them`);
+          continue;
+        }
         details.set(pid, {
           ancestors: id.ancestors,
           ...(id.initialCall ? { initialCall: id.initialCall } : {}),

@@ -187,6 +187,10 @@ function parseDistMessage(dec: TermDecoder, line: Buffer, base64: boolean): Pars
 export interface MailboxShapes {
   messages: number;
   shapes: ShapeRow[];
+  /** With maxHeapReadBytes: the bytes of the heap section read. */
+  heapBytesRead?: number;
+  /** With maxHeapReadBytes: a line was not within it, so some shapes may be wrong (not to be shown). */
+  cutShort?: boolean;
 }
 
 /**
@@ -234,14 +238,16 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
  * by message (memory: the heap index, not the mailbox).
  */
 export function mailboxShapes(dump: TermDump, pid: string,
-  opts: { maxMessages?: number; exampleWidth?: number; fastShapes?: boolean } & DecodeLimits = {}): MailboxShapes {
+  opts: { maxMessages?: number; exampleWidth?: number; fastShapes?: boolean; maxHeapReadBytes?: number } & DecodeLimits = {}): MailboxShapes {
   checkSeekable(dump);
   if (!dump.index.get('proc', pid)) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const msgRef = dump.index.get('proc_messages', pid);
   if (!msgRef) return { messages: 0, shapes: [] };
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(dataPath(dump.source));
-  const heapLines = heapRef ? new SequentialHeap(dataPath(dump.source), heapRef.offset, heapRef.length, reader) : undefined;
+  const heapLines = heapRef
+    ? new SequentialHeap(dataPath(dump.source), heapRef.offset, heapRef.length, reader, { maxReadBytes: opts.maxHeapReadBytes })
+    : undefined;
   try {
     const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
     // Shapes need sizes only; the first message of each shape is decoded again with payloads.
@@ -249,7 +255,12 @@ export function mailboxShapes(dump: TermDump, pid: string,
     const full = new TermDecoder(src, { memoHeap: false, ...opts, binaryBytes: opts.binaryBytes ?? 64 });
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     streamMailbox(dump, src, dec, full, msgRef, opts.maxMessages ?? Infinity, hist, [0, 0], opts.fastShapes ?? true);
-    return { messages: hist.total, shapes: hist.result() };
+    const out: MailboxShapes = { messages: hist.total, shapes: hist.result() };
+    if (opts.maxHeapReadBytes !== undefined) {
+      out.heapBytesRead = heapLines?.bytesRead ?? 0;
+      if (heapLines?.cutShort) out.cutShort = true;
+    }
+    return out;
   } finally {
     heapLines?.close();
     reader.close();
@@ -513,7 +524,7 @@ function dictionaryEntries(dec: TermDecoder, lines: Iterable<Buffer>): Array<{ k
  * last lines of the heap section (the writer dumps stack, messages, then dictionary), so only
  * the tail of the section is read, 256 KiB first and doubling while pointers still miss.
  */
-export function processIdentity(dump: TermDump, pid: string): { ancestors: string[]; initialCall?: string } {
+export function processIdentity(dump: TermDump, pid: string, opts: { maxTailBytes?: number } = {}): { ancestors: string[]; initialCall?: string } {
   checkSeekable(dump);
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
@@ -530,7 +541,10 @@ export function processIdentity(dump: TermDump, pid: string): { ancestors: strin
     const src = sources(dump, reader, undefined);
     let tail = 256 << 10;
     for (;;) {
-      const whole = !heapRef || tail >= heapRef.length;
+      // Up to maxTailBytes: the tail's lines are held by address, and a heap of gigabytes whose
+      // dictionary points far back (a term shared with the state) is not read whole for it.
+      const last = tail >= (opts.maxTailBytes ?? Infinity);
+      const whole = !heapRef || tail >= heapRef.length || last;
       const extra = heapRef ? tailLines(reader, heapRef, Math.min(tail, heapRef.length)) : new Map<number, Buffer>();
       const dec = new TermDecoder({ ...src, extraLines: extra }, { maxNodes: 100_000 });
       const dict = dictionaryEntries(dec, lines);

@@ -47,18 +47,37 @@ export class SequentialHeap implements HeapLines {
   private index: HeapIndex | undefined;
   /** True once the full index had to be built. */
   fellBack = false;
+  /**
+   * True when a line was looked for beyond `maxReadBytes` (or where only the full index could
+   * have found it, which reads the whole section): it was reported missing instead.
+   */
+  cutShort = false;
   private readonly baseOffset: number;
   private readonly length: number;
+  /** Where reading stops: the section's end, or `maxReadBytes` into it. */
+  private readonly limit: number;
 
+  /**
+   * `maxReadBytes` bounds what is read of the section (triage samples the first messages of a
+   * mailbox of gigabytes, whose lines are near its start): a line not within it, or one that would
+   * need the full index (of the whole section), is reported missing and `cutShort` set.
+   */
   constructor(private readonly path: string, offset: number, length: number, private readonly reader: BlockReader,
-    private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number } = {}) {
+    private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number; maxReadBytes?: number } = {}) {
     this.pos = offset;
     this.end = offset + length;
     this.baseOffset = offset;
     this.length = length;
+    // Whole bytes: a read of a fraction of a byte would read none, and the search would not end.
+    this.limit = offset + Math.min(length, Math.max(0, Math.floor(opts.maxReadBytes ?? Infinity)));
     // A line is at least "a:x\n": a small heap (most processes) gets a ring of its size, not
     // megabytes of tables (triage opens ten of them for the queues it details).
     this.ring = new RingWindow(Math.min(opts.maxWindowLines ?? 1 << 17, Math.ceil(length / 4) + 16));
+  }
+
+  /** How far into the section reading has gone (read forward, or searched). */
+  get bytesRead(): number {
+    return Math.min(this.pos, this.end) - this.baseOffset;
   }
 
   /** The line found by the last successful `locate`: buf[start, end). */
@@ -91,6 +110,10 @@ export class SequentialHeap implements HeapLines {
     let l = this.ring.get(address);
     if (l === undefined) l = this.readUntil(address);
     if (l === undefined) {
+      if (this.limit < this.end) {
+        this.cutShort = true;
+        return undefined;
+      }
       // Not ahead: a back reference older than the window, or a line that is not there at all.
       this.fallBack();
       return this.line(address);
@@ -108,7 +131,7 @@ export class SequentialHeap implements HeapLines {
   /** Reads forward until `address` is read (returned) or the section ends (undefined). */
   private readUntil(address: number): Buffer | undefined {
     if (this.fd === undefined) {
-      if (this.pos >= this.end) return undefined;
+      if (this.pos >= this.limit) return undefined;
       this.fd = openSync(this.path, 'r');
     }
     const chunk = this.opts.chunkBytes ?? 1 << 18;
@@ -117,13 +140,13 @@ export class SequentialHeap implements HeapLines {
     let readHere = 0;
     let skipped = false;
     let found = false;
-    while (!found && this.pos < this.end) {
+    while (!found && this.pos < this.limit) {
       // Once: the line found is read next (it may be longer than what is read at a time).
       if (!skipped && readHere >= skipAfter && Number.isFinite(address)) {
         skipped = true;
         if (!this.skipTo(address)) break;
       }
-      const buf = Buffer.allocUnsafe(Math.min(chunk, this.end - this.pos));
+      const buf = Buffer.allocUnsafe(Math.min(chunk, this.limit - this.pos));
       const n = readSync(this.fd, buf, 0, buf.length, this.pos);
       if (n <= 0) {
         this.pos = this.end;
@@ -163,6 +186,7 @@ export class SequentialHeap implements HeapLines {
         } else if (this.add(buf, id, i, nl) === address) found = true;
         i = nl + 1;
       }
+      // A line cut by the limit is not a line: it stays in the carry, never read.
       if (this.pos >= this.end && this.carry) {
         const cid = this.chunkIds++;
         this.ring.addChunk(cid, this.carry);
@@ -192,22 +216,22 @@ export class SequentialHeap implements HeapLines {
     const hex = address.toString(16);
     let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
     if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
-    const to = at < 0 ? this.end : at + 1;
+    const to = at < 0 ? this.limit : at + 1;
     if (to > from) forEachRefcLine(this.path, from, to - from, this.onRefc, MiB, this.fd);
     this.pos = to;
     return at >= 0;
   }
 
-  /** File offset of the first `text` at or after `from` and before the section's end, or -1. */
+  /** File offset of the first `text` at or after `from` and before the read limit, or -1. */
   private search(text: string, from: number): number {
     const needle = Buffer.from(text, 'latin1');
     const buf = Buffer.allocUnsafe(Math.max(MiB, 2 * needle.length));
-    for (let p = from; p < this.end; ) {
-      const n = readSync(this.fd!, buf, 0, Math.min(buf.length, this.end - p), p);
+    for (let p = from; p < this.limit; ) {
+      const n = readSync(this.fd!, buf, 0, Math.min(buf.length, this.limit - p), p);
       if (n <= 0) return -1;
       const k = buf.subarray(0, n).indexOf(needle);
       if (k >= 0) return p + k;
-      if (p + n >= this.end) return -1;
+      if (p + n >= this.limit) return -1;
       // The next read starts where a needle cut by this one would.
       p += n - (needle.length - 1);
     }
