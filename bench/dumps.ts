@@ -24,10 +24,11 @@ export const CLASS_GENERATOR_VERSION = 1;
 
 /**
  * The dump classes of issue 14 (bench/gen/gen_class.escript; e is class a made huge; f, one huge
- * process, is the fourth shape the guide names beside a, b and e).
+ * process, is the fourth shape the guide names beside a, b and e; g, an Elixir node's GenServer
+ * flooded with calls of structs, is made by Elixir with bench/gen/gen_elixir.exs).
  */
-export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
-export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
 export interface DumpSpec {
   /** Nominal size in MB (the --sizes value; for a class, roughly what it makes). */
@@ -40,9 +41,9 @@ export interface DumpSpec {
   payload: number;
   /** Rough VM memory needed to build it, in MB (measured, with margin). */
   vmMB: number;
-  /** Set for the issue-14 classes: made by gen_class.escript with `args`. */
+  /** Set for the issue-14 classes: made by gen_class.escript (class g: gen_elixir.exs) with `args`. */
   class?: DumpClass;
-  /** gen_class.escript arguments after the generator's class letter (key=value). */
+  /** The generator's arguments (key=value; gen_class.escript's after the class letter). */
   args?: string[];
 }
 
@@ -87,6 +88,9 @@ export const CLASS_SPECS: Record<DumpClass, DumpSpec> = {
   // one huge process: big_state with a list of 12,000,000 tuples and a map of 3,000,000 keys on
   // its stack (1.2 GiB of heap), no mailbox; 20,000 others
   f: { class: 'f', sizeMB: 1_740, messages: 0, procs: 20_000, payload: 0, vmMB: 4_000, args: ['items=12000000', 'keys=3000000', 'procs=20000'] },
+  // an Elixir node: Shop.OrderServer with 1,000,000 queued GenServer calls {:place, %Shop.Order{}}
+  // from 10,000 callers, 100,000 Agents
+  g: { class: 'g', sizeMB: 767, messages: 1_000_000, procs: 100_000, payload: 0, vmMB: 1_500, args: ['msgs=1000000', 'callers=10000', 'procs=100000'] },
 };
 
 /** The row key of a dump: "800 MB" for a size shape, "class a" for a class. */
@@ -96,7 +100,7 @@ export function dumpId(s: DumpSpec): string {
 
 /** The registered name of the process with the big mailbox (class f: the one with the huge heap). */
 export function sinkName(s: DumpSpec): string {
-  return s.class === 'a' || s.class === 'e' ? 'log_writer' : s.class === 'f' ? 'big_state' : 'bench_sink';
+  return s.class === 'a' || s.class === 'e' ? 'log_writer' : s.class === 'f' ? 'big_state' : s.class === 'g' ? 'Shop.OrderServer' : 'bench_sink';
 }
 
 export function specFor(sizeMB: number): DumpSpec {
@@ -182,8 +186,9 @@ function cached(path: string, spec: DumpSpec): DumpInfo | null {
   }
 }
 
-/** Where the generators live: bench/gen/ (gen_dump.escript for the sizes, gen_class.escript for the classes). */
+/** Where the generators live: bench/gen/ (gen_dump.escript for the sizes, gen_class.escript for the classes, gen_elixir.exs for g). */
 export function generatorFor(genDir: string, spec: DumpSpec): [string, string[]] {
+  if (spec.class === 'g') return ['elixir', [join(genDir, 'gen_elixir.exs'), ...(spec.args ?? []), 'slogan=beamscope bench class g']];
   if (spec.class) {
     // class e is class a with bigger binaries
     const cls = spec.class === 'e' ? 'a' : spec.class;
@@ -261,7 +266,7 @@ export async function ensureDump(
     generateS,
     otpRelease: otpOf(path),
     generatorPeakMB: m.peakRssMB,
-    generatorVm: /gen_class: vm (.*)/.exec(genLog)?.[1],
+    generatorVm: /gen_\w+: vm (.*)/.exec(genLog)?.[1],
   };
   writeMeta(info);
   if (spec.class) recordClass(outDir, info);

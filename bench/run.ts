@@ -93,8 +93,9 @@ let CACHE: CacheSupport = { noCache: false, indexCommand: false };
 const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
 
   --sizes LIST        dump sizes in MB, comma-separated (default ${SPECS.map((s) => s.sizeMB).join(',')})
-  --classes LIST      issue-14 dump classes, comma-separated: a,b,c,d,f (default a,b,c,d,f), e
-                      (the huge one); with only --sizes, no classes, with only --classes, no sizes
+  --classes LIST      issue-14 dump classes, comma-separated: a,b,c,d,f,g (default a,b,c,d,f,
+                      and g when \`elixir\` is installed), e (the huge one); with only --sizes, no
+                      classes, with only --classes, no sizes
   --huge              add the dumps of over 10 GB: class e (class a with 2.7 KB binaries) and
                       the 10000 MB size (the 3 GB shape with 832-byte payloads)
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
@@ -369,6 +370,29 @@ function checkHugeProcessProc(j: Record<string, unknown>, queue: unknown): strin
   return `${queue === 0 && okList ? 'ok' : 'MISMATCH'}: queue ${String(queue)}, ${ys.length} stack variables${okList ? ', the list in one' : ', no list of {1,<<"1">>,2}, ...'}`;
 }
 
+interface TriageJson {
+  counts?: { processes?: number };
+  mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
+  findings?: Array<{ id?: string; subject?: { id?: string; name?: string } }>;
+}
+
+/** Triage's JSON: every process counted, the sink first with its queue (and, where the class says, its shape). */
+function checkTriage(j: TriageJson, d: DumpInfo, procCount: number | null): string {
+  const want = d.spec.messages;
+  const refc = d.spec.class === 'a' || d.spec.class === 'e';
+  const n = j.counts?.processes;
+  const okN = procCount === null || n === procCount;
+  if (d.spec.class === 'f') return checkHugeProcessTriage(j, d, n, okN);
+  const top = j.mailboxOutliers?.[0];
+  const okQ = top?.pid === d.sinkPid && top?.messageQueueLength === want;
+  // class a (and e): the sink is named first with its message shape {log_line, I, Bin}; class
+  // g: a GenServer call of a %Shop.Order{}
+  const shape = top?.messageShapes?.[0]?.shape;
+  const okShape = d.spec.class === 'g' ? typeof shape === 'string' && shape.startsWith("{'$gen_call', {pid, [atom|ref]}, {place, #{'__struct__' => 'Elixir.Shop.Order'")
+    : !refc || (typeof shape === 'string' && shape.startsWith('{log_line, integer, binary'));
+  return `${okN && okQ && okShape ? 'ok' : 'MISMATCH'}: ${n} processes, top queue ${top?.pid}${top?.name ? ` ${top.name}` : ''} ${top?.messageQueueLength}${refc || shape ? `, shape ${shape ?? 'none'}` : ''}`;
+}
+
 /** Check a run's output against what the generator put in the dump. */
 function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number | null): string {
   const want = d.spec.messages;
@@ -388,22 +412,8 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
       case 'triage-gz':
       case 'triage-stdin-gz':
       case 'triage-zst':
-      case 'triage-xz': {
-        const j = JSON.parse(stdout) as {
-          counts?: { processes?: number };
-          mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
-          findings?: Array<{ id?: string; subject?: { id?: string; name?: string } }>;
-        };
-        const n = j.counts?.processes;
-        const okN = procCount === null || n === procCount;
-        if (d.spec.class === 'f') return checkHugeProcessTriage(j, d, n, okN);
-        const top = j.mailboxOutliers?.[0];
-        const okQ = top?.pid === d.sinkPid && top?.messageQueueLength === want;
-        // class a (and e): the sink is named first with its message shape {log_line, I, Bin}
-        const shape = top?.messageShapes?.[0]?.shape;
-        const okShape = !refc || (typeof shape === 'string' && shape.startsWith('{log_line, integer, binary'));
-        return `${okN && okQ && okShape ? 'ok' : 'MISMATCH'}: ${n} processes, top queue ${top?.pid}${top?.name ? ` ${top.name}` : ''} ${top?.messageQueueLength}${refc || shape ? `, shape ${shape ?? 'none'}` : ''}`;
-      }
+      case 'triage-xz':
+        return checkTriage(JSON.parse(stdout) as TriageJson, d, procCount);
       case 'procs': {
         const j = JSON.parse(stdout) as { processes?: number; rows?: unknown[] };
         const okN = procCount === null || j.processes === procCount;
@@ -915,14 +925,17 @@ function upgradeRows(rows: ToolResult[]): ToolResult[] {
   return rows.map((r) => (r.dump ? r : { ...r, dump: `${r.sizeMB} MB` }));
 }
 
-/** The dumps to measure: the sizes and classes named, or the defaults (all sizes, classes a-d and f). */
+/**
+ * The dumps to measure: the sizes and classes named, or the defaults (all sizes, classes a-d and f,
+ * and g, made by Elixir, where \`elixir\` is installed).
+ */
 function selectDumps(values: { sizes?: string; classes?: string; huge?: boolean }): DumpSpec[] {
   const neither = values.sizes === undefined && values.classes === undefined;
   const sizes = values.sizes !== undefined || neither
     ? (values.sizes ?? SPECS.map((s) => s.sizeMB).join(',')).split(',').map((s) => Number(s.trim())).filter((n) => n > 0)
     : [];
   if (values.sizes !== undefined && !sizes.length) throw new Error('--sizes: give sizes in MB, e.g. 100,800');
-  const classes = (values.classes !== undefined || neither ? (values.classes ?? 'a,b,c,d,f') : '')
+  const classes = (values.classes !== undefined || neither ? (values.classes ?? (sh('elixir', ['--version']).ok ? 'a,b,c,d,f,g' : 'a,b,c,d,f')) : '')
     .split(',').map((c) => c.trim().toLowerCase()).filter(Boolean).map((c) => {
       if (!(CLASSES as readonly string[]).includes(c)) throw new Error(`--classes: unknown class ${c} (${CLASSES.join(',')})`);
       return c as DumpClass;
