@@ -232,6 +232,16 @@ function plantedText(seed: number, count: number, only?: 'maps' | 'external'): s
   return text.slice(0, ms) + msgs.join('\n') + '\n' + text.slice(me, hs) + heap.join('\n') + '\n' + text.slice(hs);
 }
 
+/** A planted mailbox of 3,000 messages read both ways; `counted`: the messages the fast path counted. */
+async function plantedBothWays(seed: number, only?: 'maps' | 'external'): Promise<{ dump: Dump; counted: number }> {
+  const path = join(dir, `${only ?? 'planted'}.dump`);
+  writeFileSync(path, Buffer.from(plantedText(seed, 3000, only), 'latin1'));
+  const dump = await readDump(path);
+  const before = fastShapeStats.counted;
+  bothWays(dump, PID, only ?? 'planted');
+  return { dump, counted: fastShapeStats.counted - before };
+}
+
 describe('fast mailbox shapes equal decoding every message', () => {
   // At collection time: without ../shared, corpusDumps() registers its skip reason (not allowed inside a test).
   const corpus = corpusDumps();
@@ -249,35 +259,21 @@ describe('fast mailbox shapes equal decoding every message', () => {
   }, 300_000);
 
   it('a planted mailbox of many structures', async () => {
-    const path = join(dir, 'planted.dump');
-    writeFileSync(path, Buffer.from(plantedText(7, 3000), 'latin1'));
-    const dump = await readDump(path);
-    const before = fastShapeStats.counted;
-    bothWays(dump, PID, 'planted');
-    expect(fastShapeStats.counted - before).toBeGreaterThan(1000);
+    const { dump, counted } = await plantedBothWays(7);
+    expect(counted).toBeGreaterThan(1000);
     const d = decodeProcess(dump, PID);
     expect(d.messages.dumped).toBe(3000);
     expect(d.messages.shapes.length).toBeGreaterThan(20);
   }, 120_000);
 
   it('a planted mailbox of maps: most are counted without decoding', async () => {
-    const path = join(dir, 'maps.dump');
-    writeFileSync(path, Buffer.from(plantedText(5, 3000, 'maps'), 'latin1'));
-    const dump = await readDump(path);
-    const before = fastShapeStats.counted;
-    bothWays(dump, PID, 'maps');
     // bothWays reads the mailbox fast twice. Seven of its 25 kinds are left to the decoder
     // (malformed, HAMT, keys of the wrong size), and so are messages with a trace token (a fifth).
-    expect(fastShapeStats.counted - before).toBeGreaterThan(COUNTED_MAPS);
+    expect((await plantedBothWays(5, 'maps')).counted).toBeGreaterThan(COUNTED_MAPS);
   }, 120_000);
 
   it('a planted mailbox of external terms: references are counted without decoding', async () => {
-    const path = join(dir, 'external.dump');
-    writeFileSync(path, Buffer.from(plantedText(3, 3000, 'external'), 'latin1'));
-    const dump = await readDump(path);
-    const before = fastShapeStats.counted;
-    bothWays(dump, PID, 'external');
-    expect(fastShapeStats.counted - before).toBeGreaterThan(COUNTED_REFS);
+    expect((await plantedBothWays(3, 'external')).counted).toBeGreaterThan(COUNTED_REFS);
   }, 120_000);
 
   it('a mailbox of Elixir structs made by Elixir (fixtures/elixir)', async () => {
