@@ -33,6 +33,12 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
 /** Bytes of process heaps triage may read for the mailbox outliers' shapes (--decode-budget). */
 const DEFAULT_BUDGET = 256 * MiB;
 const DEFAULT_SAMPLE = 5000;
+/**
+ * Heap lines kept for references back while a queue's first messages are shaped (SequentialHeap's
+ * window, 131,072 for `proc`): a message's objects are written together, and the lines of 5,000
+ * messages of 832 bytes (the 10 GB bench dump's) held 20 MB with their read buffers.
+ */
+const SAMPLE_WINDOW_LINES = 1 << 14;
 /** The tail of a heap read for a process's dictionary (its `$ancestors` and initial call) at most. */
 const IDENTITY_TAIL = 16 * MiB;
 
@@ -71,7 +77,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         // The budget bounds what is read of the heaps, not their size: the first messages of a
         // mailbox of gigabytes are near the start of its heap (the writer dumps stack, then messages).
         const sample = opts.shapeSampleMessages ?? DEFAULT_SAMPLE;
-        const shapes = mailboxShapes(dump, pid, { maxMessages: sample, maxHeapReadBytes: budget });
+        const shapes = mailboxShapes(dump, pid, { maxMessages: sample, maxHeapReadBytes: budget, windowLines: SAMPLE_WINDOW_LINES });
         budget -= shapes.heapBytesRead ?? 0;
         // Shapes counted with a line missing could be wrong: none then, and a note says why.
         if (shapes.cutShort) {

@@ -238,7 +238,7 @@ function streamMailbox(dump: TermDump, src: DecoderSources, msgDec: TermDecoder,
  * by message (memory: the heap index, not the mailbox).
  */
 export function mailboxShapes(dump: TermDump, pid: string,
-  opts: { maxMessages?: number; exampleWidth?: number; fastShapes?: boolean; maxHeapReadBytes?: number } & DecodeLimits = {}): MailboxShapes {
+  opts: { maxMessages?: number; exampleWidth?: number; fastShapes?: boolean; maxHeapReadBytes?: number; windowLines?: number } & DecodeLimits = {}): MailboxShapes {
   checkSeekable(dump);
   if (!dump.index.get('proc', pid)) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const msgRef = dump.index.get('proc_messages', pid);
@@ -246,7 +246,7 @@ export function mailboxShapes(dump: TermDump, pid: string,
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(dataPath(dump.source));
   const heapLines = heapRef
-    ? new SequentialHeap(dataPath(dump.source), heapRef.offset, heapRef.length, reader, { maxReadBytes: opts.maxHeapReadBytes })
+    ? new SequentialHeap(dataPath(dump.source), heapRef.offset, heapRef.length, reader, { maxReadBytes: opts.maxHeapReadBytes, maxWindowLines: opts.windowLines })
     : undefined;
   try {
     const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
