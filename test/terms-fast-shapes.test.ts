@@ -62,7 +62,7 @@ const BIN = /\n=binary:([0-9A-F]+)\n5A:/.exec(text)![1];
 const LITERAL = /\n=literals\n(?:[^=][^\n]*\n)*?([0-9A-F]+):t3:I/.exec(text)![1];
 
 const TAGS = ['log', 'Hello', 'a b', 'req', '$gen_call'];
-/** Messages of the planted maps counted by the fast path: 3,176 (1,870 when only maps of atom and integer keys were walked). */
+/** Messages of the planted maps counted by the fast path: 2,875 (2,410 when HAMT maps were left to the decoder). */
 const COUNTED_MAPS = 2700;
 /** The same for the planted external terms: 1,335 (none when E lines were left to the decoder). */
 const COUNTED_REFS = 1100;
@@ -126,6 +126,17 @@ function mapTemplates(w: ReturnType<typeof heapWriter>): Array<() => string> {
   // JSON objects' keys: a keys tuple per map, pointing to the same (literal) binaries.
   const jsonKeys = [hbin(2), hbin(4), hbin(5)];
   const jsonKeysOf = (n: number) => tuple(...jsonKeys.slice(0, n));
+  // A map of over 32 keys: leaves `lKEY|VALUE` under `Mn` nodes of up to 16, under the `Mh` root.
+  const hamt = (pairs: Array<[string, string]>) => {
+    const leaves = pairs.map(([k, v]) => obj(`l${k}|${v}`));
+    const nodes: string[] = [];
+    for (let i = 0; i < leaves.length; i += 16) {
+      const part = leaves.slice(i, i + 16);
+      nodes.push(part.length === 1 ? part[0] : obj(`Mn${hx(part.length)}:${part.join(',')}`));
+    }
+    return obj(`Mh${hx(pairs.length)}:${hx(nodes.length)}:${nodes.join(',')}`);
+  };
+  const pairsOf = (n: number, value: () => string): Array<[string, string]> => Array.from({ length: n }, (_, i) => [atom(`k${i}`), value()]);
   return [
     () => tuple(atom('map'), obj(`Mf2:${tuple(atom('a'), atom('b'))}:I1,I${int(9)}`)),
     // The name of a struct is part of its shape, its other atoms are not.
@@ -155,6 +166,17 @@ function mapTemplates(w: ReturnType<typeof heapWriter>): Array<() => string> {
     () => obj(`Mf1:${tuple(atom('a'))}:I1junk`),
     () => obj('Mf1:I1:I1'),
     () => obj(`Mh1:1:${obj(`l${atom('k')}|I1`)}`),
+    () => hamt(pairsOf(40, () => (int(2) ? I(int(9)) : hbin(int(5))))),
+    () => hamt(pairsOf(40, () => hbin(int(5)))),
+    () => tuple(atom('big'), hamt(Array.from({ length: 33 }, (_, i) => [hbin(1 + (i % 3)), map(structKeys, [atom('Elixir.A'), I(i), 'N', hbin(int(4))])])), hbin(int(7))),
+    () => hamt(pairsOf(5, () => I(1))),
+    () => hamt(pairsOf(20, () => I(1))),
+    () => obj('Mh2:2:I1,I2'),
+    () => {
+      const a = w.fresh();
+      w.heap.push(`${a}:Mn1:H${a}`);
+      return obj(`Mh28:1:H${a}`);
+    },
   ];
 }
 
@@ -267,8 +289,8 @@ describe('fast mailbox shapes equal decoding every message', () => {
   }, 120_000);
 
   it('a planted mailbox of maps: most are counted without decoding', async () => {
-    // bothWays reads the mailbox fast twice. Seven of its 25 kinds are left to the decoder
-    // (malformed, HAMT, keys of the wrong size), and so are messages with a trace token (a fifth).
+    // bothWays reads the mailbox fast twice. Ten of its 32 kinds are left to the decoder
+    // (malformed, HAMT maps of 8 keys or fewer, keys of the wrong size), and so are messages with a trace token (a fifth).
     expect((await plantedBothWays(5, 'maps')).counted).toBeGreaterThan(COUNTED_MAPS);
   }, 120_000);
 

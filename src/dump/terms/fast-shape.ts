@@ -8,10 +8,10 @@
  * the same tokens are counted from the walk alone.
  *
  * The walk gives up (and the full decoder handles the message) on anything unusual: markers,
- * warnings the decoder would give, maps over 32 keys, bignums, external terms, huge or deep
- * terms, so the result is the decoder's, message for message. The first message of each token
- * sequence is also checked against `shapeOf` (key, sizes, estimates); a sequence that disagrees
- * is never fast.
+ * warnings the decoder would give, bignums, funs and remote pids in the external format, huge or
+ * deep terms, so the result is the decoder's, message for message. The first message of each
+ * token sequence is also checked against `shapeOf` (key, sizes, estimates); a sequence that
+ * disagrees is never fast.
  */
 import type { BinaryLocator } from './decoder.js';
 import { parseHexBytes } from '../bytes.js';
@@ -37,6 +37,7 @@ const T_BIN_REFC = 14;
 const T_BIN_SUB = 15;
 const T_MAP = 16;
 const T_REF = 17;
+const T_HAMT = 18;
 /** A reference's external format is at most this long (5 ids, a node name of 255 bytes). */
 const ETF_MAX_REF = 300;
 /** A keys tuple's text is kept (mapKeys) up to this length: 32 keys pointed to are 600 bytes. */
@@ -358,8 +359,8 @@ export class FastShaper {
       }
       case 89: // Y binaries
         return this.binary(b, q, e);
-      case 77: // M maps: a flatmap (`Mf`); a HAMT map (`Mh`, over 32 keys) is left to the decoder
-        return q < e && b[q] === 102 && this.flatmap(b, q + 1, e, depth);
+      case 77: // M maps: a flatmap (`Mf`, up to 32 keys) or a HAMT map (`Mh`)
+        return q < e && (b[q] === 102 ? this.flatmap(b, q + 1, e, depth) : b[q] === 104 && this.hamt(b, q + 1, e, depth));
       case 69: // E a term in the external format
         return this.external(b, q, e);
       case 80: case 112: // external pid / port object
@@ -514,6 +515,64 @@ export class FastShaper {
       if (q < 0) return false;
     }
     return q === e;
+  }
+
+  /**
+   * An `Mh SIZE:COUNT:NODES` line from after its `Mh` (the decoder's `map`): a map of over 32 keys,
+   * whose nodes point to `Mn COUNT:NODES` lines and leaves, `lKEY|VALUE` lines. shapeOf shows a map
+   * of over 8 keys as `map`, so its tokens are the leaves' keys and values in the nodes' order (for
+   * their sizes and words, as estimateSize counts them); one of 8 keys or fewer (a malformed one) is
+   * left to the decoder.
+   */
+  private hamt(b: Uint8Array, q: number, e: number, depth: number): boolean {
+    q = this.hexField(b, q, e);
+    if (q < 0) return false;
+    const at = this.nt;
+    if (!this.push(T_HAMT) || !this.push(0)) return false;
+    const n = this.hamtNodes(b, q, e, depth);
+    if (n <= 8) return false;
+    this.tok[at + 1] = n;
+    this.words += n <= 32 ? 3 + n + 1 + n : 4 * n;
+    return true;
+  }
+
+  /** The nodes `COUNT:H...,H...` of a HAMT line from b[q]: the leaves under them, or -1. */
+  private hamtNodes(b: Uint8Array, q: number, e: number, depth: number): number {
+    q = this.hexField(b, q, e);
+    if (q < 0) return -1;
+    const count = this.hex;
+    let leaves = 0;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) {
+        if (b[q] !== 44) return -1;
+        q++;
+      }
+      if (q >= e || b[q] !== 72) return -1;
+      q = this.address(b, q + 1, e);
+      if (q < 0) return -1;
+      const k = this.hamtNode(this.hex, depth + 1);
+      if (k < 0) return -1;
+      leaves += k;
+    }
+    return q === e ? leaves : -1;
+  }
+
+  /** A HAMT node's line: a leaf (1), an `Mn` node (its leaves), or -1. */
+  private hamtNode(a: number, depth: number): number {
+    if (depth > MAX_DEPTH || ++this.nodes > MAX_NODES) return -1;
+    const got = this.lineOf(a);
+    if (!got) return -1;
+    const b = got.b;
+    const e = got.e;
+    let q = colonAt(b, got.s, e);
+    if (q < 0 || q + 2 >= e) return -1;
+    q++;
+    if (b[q] === 77 && b[q + 1] === 110) return this.hamtNodes(b, q + 2, e, depth);
+    if (b[q] !== 108) return -1;
+    q = this.element(b, q + 1, e, depth + 1, false);
+    if (q < 0 || q >= e || b[q] !== 124) return -1;
+    q = this.element(b, q + 1, e, depth + 1, false);
+    return q === e ? 1 : -1;
   }
 
   /**
