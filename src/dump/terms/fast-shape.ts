@@ -392,14 +392,8 @@ export class FastShaper {
         if (!this.push(T_TAIL)) return false;
         return this.element(b, q, e, depth + 1, false) >= 0 && this.endList(at, count, false, false);
       }
-      let r = q + 1;
-      let a = 0;
-      for (; r < e; r++) {
-        const d = HEX[b[r]];
-        if (d === 255) break;
-        a = a * 16 + d;
-      }
-      if (r === q + 1) return false;
+      if (this.address(b, q + 1, e) < 0) return false;
+      const a = this.hex;
       const got = this.lineOf(a);
       if (!got) return false;
       const c = colonAt(got.b, got.s, got.e);
@@ -452,35 +446,25 @@ export class FastShaper {
    * or 2n hex digits, which the decoder's payloadBytes reads to the same bytes; false otherwise.
    */
   private payload(b: Uint8Array, q: number, e: number, n: number): boolean {
+    if (!canonicalPayload(b, q, e, n, this.src.base64)) return false;
     const out = this.etf;
     if (!this.src.base64) {
-      if (e - q < 2 * n) return false;
-      for (let i = 0; i < n; i++) {
-        const hi = HEX[b[q + 2 * i]];
-        const lo = HEX[b[q + 2 * i + 1]];
-        if (hi === 255 || lo === 255) return false;
-        out[i] = (hi << 4) | lo;
-      }
+      for (let i = 0; i < n; i++) out[i] = (HEX[b[q + 2 * i]] << 4) | HEX[b[q + 2 * i + 1]];
       return true;
     }
-    const need = Math.ceil(n / 3) * 4;
-    const k = Math.ceil((4 * n) / 3);
-    if (e - q < need) return false;
-    for (let i = k; i < need; i++) if (b[q + i] !== 61) return false;
+    // ceil(4n / 3) characters of 6 bits hold the n bytes.
     let acc = 0;
     let bits = 0;
     let o = 0;
-    for (let i = 0; i < k; i++) {
-      const v = B64V[b[q + i]];
-      if (v === 255) return false;
-      acc = ((acc << 6) | v) & 0xffffff;
+    for (let i = 0; o < n; i++) {
+      acc = ((acc << 6) | B64V[b[q + i]]) & 0xffffff;
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
-        if (o < n) out[o++] = (acc >>> bits) & 255;
+        out[o++] = (acc >>> bits) & 255;
       }
     }
-    return o === n;
+    return true;
   }
 
   /**
@@ -703,21 +687,8 @@ export class FastShaper {
       q = this.hexField(b, q, e);
       if (q < 0) return false;
       const n = this.hex;
-      // The payload must decode to n bytes, else the decoder warns ('heap binary cut'): accept
-      // only the canonical encoding (base64 with its padding, or 2n hex digits).
-      if (this.src.base64) {
-        const need = Math.ceil(n / 3) * 4;
-        if (e - q < need) return false;
-        const k = Math.ceil((4 * n) / 3);
-        let i = 0;
-        for (; i + 4 <= k; i += 4) if ((B64[b[q + i]] & B64[b[q + i + 1]] & B64[b[q + i + 2]] & B64[b[q + i + 3]]) === 0) return false;
-        for (; i < k; i++) if (B64[b[q + i]] === 0) return false;
-        for (let i = k; i < need; i++) if (b[q + i] !== 61) return false;
-      } else {
-        if (e - q < 2 * n) return false;
-        for (let i = 0; i < 2 * n; i++) if (HEX[b[q + i]] === 255) return false;
-      }
-      if (!this.push(T_BIN_HEAP)) return false;
+      // The payload must decode to n bytes, else the decoder warns ('heap binary cut').
+      if (!canonicalPayload(b, q, e, n, this.src.base64) || !this.push(T_BIN_HEAP)) return false;
       this.pushSize(n);
       this.words += 2 + Math.ceil(n / this.wordSize);
       return true;
@@ -790,6 +761,27 @@ export class FastShaper {
     });
     this.atomTable = table;
   }
+}
+
+/**
+ * Whether b[q, e) starts with the canonical encoding of an n-byte payload, as the decoder's
+ * payloadBytes reads it to n bytes: base64 with its padding (ceil(4n / 3) characters of the
+ * alphabet, then `=` up to a multiple of 4), or 2n hex digits.
+ */
+function canonicalPayload(b: Uint8Array, q: number, e: number, n: number, base64: boolean): boolean {
+  if (!base64) {
+    if (e - q < 2 * n) return false;
+    for (let i = 0; i < 2 * n; i++) if (HEX[b[q + i]] === 255) return false;
+    return true;
+  }
+  const need = Math.ceil(n / 3) * 4;
+  if (e - q < need) return false;
+  const k = Math.ceil((4 * n) / 3);
+  let i = 0;
+  for (; i + 4 <= k; i += 4) if ((B64[b[q + i]] & B64[b[q + i + 1]] & B64[b[q + i + 2]] & B64[b[q + i + 3]]) === 0) return false;
+  for (; i < k; i++) if (B64[b[q + i]] === 0) return false;
+  for (let i = k; i < need; i++) if (b[q + i] !== 61) return false;
+  return true;
 }
 
 /**
