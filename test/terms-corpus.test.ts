@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { BlockReader, HeapIndex, TermDecoder, decodeProcess, mailboxShapes, processIdentity, printTerm, type Term } from '../src/dump/terms/index.js';
+import { identityRows, readIdentities } from '../src/dump/terms/initial-calls.js';
 import { CORPUS_DIR as CORPUS, corpusDumps, haveShared } from './helpers/shared.js';
 
 const dumps = corpusDumps().map((p) => basename(p));
@@ -32,6 +33,8 @@ describe('corpus: every process decodes', () => {
       const dump = await readDump(`${CORPUS}/${f}`);
       const pids = dump.index.find('proc').map((r) => r.id);
       expect(pids.length).toBeGreaterThan(0);
+      // All at once as triage reads them (one reader, `Spawned as` from the process table).
+      const { identities } = readIdentities(dump, identityRows(dump.processes, 'all', Infinity).rows!);
       for (const pid of pids) {
         const d = decodeProcess(dump, pid, { binarySharing: false });
         expect(d.pid).toBe(pid);
@@ -39,6 +42,7 @@ describe('corpus: every process decodes', () => {
         const id = processIdentity(dump, pid);
         expect(id.ancestors).toEqual(d.ancestors);
         expect(id.initialCall).toEqual(d.initialCall);
+        expect(identities.get(pid)).toEqual(id);
         const m = mailboxShapes(dump, pid);
         expect(m.messages).toBe(d.messages.dumped);
       }

@@ -6,7 +6,7 @@ import { decodeSlogan, missingBootFile, undefinedFunction } from '../src/dump/an
 import { triage } from '../src/dump/analyze/triage.js';
 import { readDump } from '../src/dump/index.js';
 import { triageDump } from '../src/usecases/triage.js';
-import { mailboxShapes, resolvePid } from '../src/dump/terms/index.js';
+import { decodeProcess, mailboxShapes, resolvePid } from '../src/dump/terms/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
 import { DumpBuilder } from '../src/dump/builder.js';
 import { CORPUS, FIXTURES } from './helpers/dumps.js';
@@ -287,5 +287,31 @@ describe('the group that holds the memory (issue 15)', () => {
   it('not when one member holds the memory (the mailbox finding names that one)', async () => {
     const r = await fixture('refc_mailbox.dump');
     expect(r.findings.find((x) => x.id === 'process.memory-group')).toBeUndefined();
+  });
+});
+
+describe('what the proc_lib processes are, past the identity limit', () => {
+  it('an even sample of their dictionaries, counted as the term decoder reads each of them', async () => {
+    const dump = await readDump(join(FIXTURES, 'mailbox.dump'));
+    const p = dump.processes;
+    const procLib: string[] = [];
+    for (let i = 0; i < p.count; i++) if (p.spawnedAs.at(i) === 'proc_lib:init_p/5') procLib.push(p.pid.at(i));
+    expect(procLib.length).toBeGreaterThan(1000);
+    const r = triageDump(dump, { identityLimit: 100 });
+    const every = Math.ceil(procLib.length / 100);
+    // The decoder's reading of every every-th one, in file order.
+    const expected = new Map<string, number>();
+    for (let k = 0; k < procLib.length; k += every) {
+      const call = decodeProcess(dump, procLib[k]).initialCall!;
+      expected.set(call, (expected.get(call) ?? 0) + 1);
+    }
+    const g = r.groups.find((x) => x.key === 'proc_lib:init_p/5')!;
+    expect(g.sampledInitialCalls).toMatchObject({ groupKey: 'proc_lib:init_p/5', every, sampled: Math.ceil(procLib.length / every) });
+    expect(new Map(g.sampledInitialCalls!.calls.map((c) => [c.initialCall, c.count]))).toEqual(expected);
+    expect(r.notes.join('\n')).toContain(`${procLib.length.toLocaleString('en-US')} proc_lib processes: their dictionaries (real initial calls, ancestors) are read for all of them up to 100, above for one in ${every}`);
+    // Within the limit: every one read, no sample.
+    const all = triageDump(dump, { identityLimit: procLib.length });
+    expect(all.groups.some((x) => x.sampledInitialCalls)).toBe(false);
+    expect(all.groups.find((x) => x.key === 'proc_lib:init_p/5')?.count ?? 0).toBeLessThan(g.count);
   });
 });

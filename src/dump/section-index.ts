@@ -33,8 +33,14 @@ export class SectionIndex {
   private bigIds = new Map<number, number>();
   private otherIds = new Map<number, string>();
   private pidLookup = new Map<number, { size: number; mask: number; slots: Int32Array }>();
-  /** Rows by tag code of the pids given to prepare(), -1 for none; valid while size is `preparedSize`. */
-  private prepared = new Map<number, Int32Array>();
+  /**
+   * For the pids given to prepare(): where their rows by tag code start in `preparedRows` (-1 for
+   * none; one array for all, not a small one per pid: 100,000 of those took most of 0.3 s);
+   * valid while size is `preparedSize`.
+   */
+  private prepared = new Map<number, number>();
+  private preparedRows = new Int32Array(0);
+  private preparedTags = 0;
   private preparedSize = -1;
   /** A saved index's (fromSource): its arrays not read yet are read from it when first needed. */
   private source?: SectionIndexSource;
@@ -235,31 +241,30 @@ export class SectionIndex {
   /** prepare() of pids packed by packPid. */
   private preparePacked(asked: number[]): void {
     if (this.preparedSize === this.size && asked.every((packed) => this.prepared.has(packed))) return;
-    const want = new Map<number, Int32Array>();
-    // A bitmap of the id cells' hashes in front of the map: nearly every section is of a pid not
-    // asked for, and a cell is hashed in int32 maths (a pid kept on the side passes: they are rare).
-    const bits = new Uint8Array(1 << 13);
+    const want = new Map<number, number>();
+    const tagCount = this.tagNames.length;
+    const rows = new Int32Array(asked.length * tagCount).fill(-1);
+    // A filter of the id cells in front of the map (a pid kept on the side passes: they are rare).
+    const filter = new CellFilter(asked.length);
     for (const packed of asked) {
       if (want.has(packed)) continue;
-      want.set(packed, new Int32Array(this.tagNames.length).fill(-1));
-      const h = cellHash(idCell(packed));
-      bits[h >>> 3] |= 1 << (h & 7);
+      want.set(packed, want.size * tagCount);
+      filter.add(idCell(packed));
     }
-    bits[cellHash(ID_ON_SIDE) >>> 3] |= 1 << (cellHash(ID_ON_SIDE) & 7);
+    filter.add(ID_ON_SIDE);
     this.scanKeys((tags, cells, first) => {
       for (let k = 0; k < cells.length; k++) {
         const cell = cells[k];
-        if (cell === 0) continue;
-        const h = cellHash(cell);
-        if ((bits[h >>> 3] & (1 << (h & 7))) === 0) continue;
-        const packed = this.packedOf(cell, first + k);
-        const rows = want.get(packed);
+        if (cell === 0 || !filter.has(cell)) continue;
+        const base = want.get(this.packedOf(cell, first + k));
         const code = tags[k];
         // Code 255 (tags past the 255th, folded) is not in rows: get() never finds those by pid.
-        if (rows && code < rows.length && rows[code] < 0) rows[code] = first + k;
+        if (base !== undefined && code < tagCount && rows[base + code] < 0) rows[base + code] = first + k;
       }
     });
     this.prepared = want;
+    this.preparedRows = rows;
+    this.preparedTags = tagCount;
     this.preparedSize = this.size;
   }
 
@@ -274,10 +279,10 @@ export class SectionIndex {
       if (this.keyPasses++ < KEY_PASSES) this.preparePacked([...(this.preparedSize === this.size ? this.prepared.keys() : []), packed]);
       else this.keys();
     }
-    const rows = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
-    if (rows) {
+    const base = this.preparedSize === this.size ? this.prepared.get(packed) : undefined;
+    if (base !== undefined) {
       const code = this.tagCodes.get(tag);
-      const row = code === undefined || code >= rows.length ? -1 : rows[code];
+      const row = code === undefined || code >= this.preparedTags ? -1 : this.preparedRows[base + code];
       return row < 0 ? undefined : this.at(row);
     }
     // Process sections are looked up by pid many times (one per decoded process): an open-addressed
@@ -330,6 +335,7 @@ export class SectionIndex {
     this.otherIds.clear();
     this.pidLookup.clear();
     this.prepared.clear();
+    this.preparedRows = new Int32Array(0);
     this.preparedSize = -1;
   }
 
@@ -512,12 +518,32 @@ export interface SectionIndexPart {
 }
 
 /**
- * 16 well-mixed bits of an id cell (Fibonacci hashing: a packed pid's low bits are its serial,
- * mostly 0), for the bitmaps in front of a pass over millions of rows (SectionIndex.prepare, the
- * process details of groupProcesses).
+ * A bitmap of id cells' hashes, in front of a Map in a pass over millions of rows
+ * (SectionIndex.prepare, the process details of groupProcesses): nearly every row is of a pid not
+ * asked for, and a cell is hashed in int32 maths. Bits are well-mixed (Fibonacci hashing: a packed
+ * pid's low bits are its serial, mostly 0); at least 16 bits per cell added (64 Ki to 16 Mi bits),
+ * so that a filter of 100,000 pids (class g's proc_lib processes) still lets few others through.
  */
-export function cellHash(cell: number): number {
-  return Math.imul(cell, 0x9e3779b1) >>> 16;
+export class CellFilter {
+  private readonly bits: Uint8Array;
+  private readonly shift: number;
+
+  constructor(cells: number) {
+    const log2 = Math.min(24, Math.max(16, Math.ceil(Math.log2(Math.max(1, cells) * 16))));
+    this.bits = new Uint8Array(1 << (log2 - 3));
+    this.shift = 32 - log2;
+  }
+
+  add(cell: number): void {
+    const h = Math.imul(cell, 0x9e3779b1) >>> this.shift;
+    this.bits[h >>> 3] |= 1 << (h & 7);
+  }
+
+  /** False: the cell was never added; true: it may have been. */
+  has(cell: number): boolean {
+    const h = Math.imul(cell, 0x9e3779b1) >>> this.shift;
+    return (this.bits[h >>> 3] & (1 << (h & 7))) !== 0;
+  }
 }
 
 /**
@@ -544,8 +570,13 @@ export function idCell(packed: number): number {
 
 /** `<A.B.C>` -> A * 2^43 + B * 2^15 + C when the parts fit, else NaN. */
 export function packPid(id: string): number {
-  return packPidBytes(Buffer.from(id, 'latin1'), 0, id.length);
+  // Through one scratch buffer, not a Buffer per call (a lookup per process of 100,000).
+  if (id.length > PID_SCRATCH.length) return NaN;
+  return packPidBytes(PID_SCRATCH, 0, PID_SCRATCH.write(id, 0, 'latin1'));
 }
+
+// `<1023.268435455.32767>`, the longest pid packPidBytes takes, is 22 characters.
+const PID_SCRATCH = Buffer.alloc(32);
 
 /** packPid over bytes [start, end), without making a string. */
 export function packPidBytes(buf: Buffer, start: number, end: number): number {

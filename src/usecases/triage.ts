@@ -2,9 +2,9 @@
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
-import type { TriageReport } from '../dump/analyze/report-types.js';
+import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
-import { IDENTITY_LIMIT, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
+import { countInitialCalls, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { notSeekableBecause, type Dump } from '../dump/types.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
@@ -28,6 +28,8 @@ export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allo
   detailsOut?: Map<string, ProcessDetails>;
   /** Add Elixir renderings of names, shapes and findings (src/elixir/report.ts), and why. */
   elixir?: { reason: string };
+  /** proc_lib processes whose dictionaries are all read (default IDENTITY_LIMIT); past it, an even sample. */
+  identityLimit?: number;
 }
 
 /** Bytes of process heaps triage may read for the mailbox outliers' shapes (--decode-budget). */
@@ -51,6 +53,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const details = opts.detailsOut ?? new Map<string, ProcessDetails>();
   const notes: string[] = [];
   let mailboxRows: MailboxRows | undefined;
+  let initialCallSample: InitialCallSample | undefined;
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
@@ -62,9 +65,9 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
     mailboxRows = mailboxOutlierRows(p, top);
     const outliers = mailboxRows.rows;
-    const identities = identityRows(p, 'proc_lib');
+    const identities = identityRows(p, 'proc_lib', opts.identityLimit);
     // The sections of every process decoded here and in resolveIdentities, found in one pass.
-    dump.index.prepare([...outliers, ...(identities.rows ?? [])].map((i) => p.pid.at(i)));
+    dump.index.prepare([...outliers, ...(identities.rows ?? identities.sample?.rows ?? [])].map((i) => p.pid.at(i)));
     for (const i of outliers) {
       const pid = p.pid.at(i);
       const heapBytes = dump.index.get('proc_heap', pid)?.length ?? 0;
@@ -98,10 +101,12 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       }
     }
     resolveIdentities(dump, 'proc_lib', details, notes, identities);
+    initialCallSample = sampleIdentities(dump, identities);
   }
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
-  const report = triage(dump, { ...triageOpts, details, mailboxRows, allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
+  const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}),
+    allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
 }
@@ -121,7 +126,7 @@ export function resolveIdentities(
   const p = dump.processes;
   const rows = found.rows;
   if (!rows) {
-    notes.push(`${found.total} ${which === 'all' ? '' : 'proc_lib '}processes: decoding their dictionaries (real initial calls, ancestors) is left out above ${IDENTITY_LIMIT}`);
+    notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read for all of them up to ${formatCount(found.limit)}${found.sample ? `, above for one in ${formatCount(found.sample.every)}` : ''}`);
     return;
   }
   const wanted = rows.filter((i) => {
@@ -134,4 +139,16 @@ export function resolveIdentities(
     const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
     details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
   }
+}
+
+/**
+ * Above IDENTITY_LIMIT proc_lib processes, what they are from an even sample of their
+ * dictionaries (every n-th in file order): the group `proc_lib:init_p/5` of 100,030 on an Elixir
+ * node is its Agents, of 200,000 on a RabbitMQ node its queues, channels and connections in some
+ * proportion, and a grouping by a part read in full would split it arbitrarily.
+ */
+function sampleIdentities(dump: Dump, found: IdentityRows): InitialCallSample | undefined {
+  if (!found.sample) return undefined;
+  const { identities } = readIdentities(dump, found.sample.rows);
+  return { groupKey: PROC_LIB_INIT, sampled: identities.size, every: found.sample.every, calls: countInitialCalls(identities.values()) };
 }

@@ -1,5 +1,5 @@
 import { cellOrZero, topOf } from '../columns.js';
-import { cellHash, ID_ON_SIDE, idCell, packPid } from '../section-index.js';
+import { CellFilter, ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
 import { topIndices, topSumIndices } from './stats.js';
@@ -165,23 +165,19 @@ function sharedNamePatterns(p: ProcessTable): (code: number) => string | null {
 function detailsByRow(p: ProcessTable, details: Map<string, ProcessDetails>): (i: number) => ProcessDetails | undefined {
   if (details.size === 0) return () => undefined;
   const byPacked = new Map<number, ProcessDetails>();
-  const bits = new Uint8Array(1 << 13);
+  const filter = new CellFilter(details.size);
   for (const [pid, d] of details) {
     const packed = packPid(pid);
     if (Number.isNaN(packed)) continue;
     byPacked.set(packed, d);
-    const h = cellHash(idCell(packed));
-    bits[h >>> 3] |= 1 << (h & 7);
+    filter.add(idCell(packed));
   }
   const cells = p.pid.cells;
   return (i) => {
     const cell = cells[i];
     // Cell 0: a pid kept as text; ID_ON_SIDE: a packed pid kept on the side. Any other is packed + 1.
     if (cell === 0) return details.get(p.pid.at(i));
-    if (cell !== ID_ON_SIDE) {
-      const h = cellHash(cell);
-      if ((bits[h >>> 3] & (1 << (h & 7))) === 0) return undefined;
-    }
+    if (cell !== ID_ON_SIDE && !filter.has(cell)) return undefined;
     return byPacked.get(p.pid.packedAt(i));
   };
 }

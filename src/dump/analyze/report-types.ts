@@ -57,6 +57,22 @@ export interface ProcessGroup {
   binaryBytes: Bytes;
   /** With `--syntax elixir`: the key in Elixir syntax, and the group's role among Elixir's usual suspects. */
   elixir?: { key: string; role?: string };
+  /**
+   * For the group of proc_lib processes (gen_servers, supervisors, Agents: all `Spawned as:
+   * proc_lib:init_p/5`) when there were too many to read every dictionary: the real initial calls
+   * of an even sample of them.
+   */
+  sampledInitialCalls?: InitialCallSample;
+}
+
+/** The real initial calls (from `$initial_call`) of an even sample of a group's processes, most first. */
+export interface InitialCallSample {
+  /** The group's key: `proc_lib:init_p/5`. */
+  groupKey: string;
+  /** Dictionaries read (every `every`-th process of the group, in file order). */
+  sampled: number;
+  every: number;
+  calls: Array<{ initialCall: string; count: number }>;
 }
 
 export interface LimitUse {

@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatPercent, who } from '../../text/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
+  InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -23,6 +23,8 @@ export interface TriageOptions {
   allocators?: { summary: TypeSummary[]; findings: Finding[] };
   /** mailboxOutlierRows(dump.processes, top), when the caller has it already (triageDump does). */
   mailboxRows?: MailboxRows;
+  /** Real initial calls of a sample of one initial-call group (triageDump: the proc_lib processes, when too many to read all). */
+  initialCallSample?: InitialCallSample;
 }
 
 export type { ProcessDetails };
@@ -47,7 +49,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
 
   const memory = memoryBreakdown(dump);
   const mailbox = mailboxOutliers(dump, top, details, opts.mailboxRows);
-  const allGroups = groupProcesses(p, 'auto', details);
+  const allGroups = withSample(groupProcesses(p, 'auto', details), opts.initialCallSample);
   const groups = allGroups.slice(0, top);
   // The group with the most memory, whatever its size (sorted by count above).
   const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
@@ -303,12 +305,28 @@ function processFindings(r: TriageReport): Finding[] {
       severity: 'info',
       title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of all processes)`,
       explanation: 'Most processes are of one kind. If their number grows without bound (one per request or connection that never ends), the node runs into the process limit or out of memory.',
-      evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`],
+      evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...sampleEvidence(g)],
       subject: { kind: 'process-group', id: g.key },
       metrics: { count: g.count, memoryBytes: g.memoryBytes, messageQueueLength: g.messageQueueLength },
     });
   }
   return out;
+}
+
+/** The groups, the one the sample is of (by its initial call) with the sample. */
+function withSample(groups: ProcessGroup[], sample: InitialCallSample | undefined): ProcessGroup[] {
+  const g = sample && groups.find((x) => x.by === 'initial-call' && x.key === sample.groupKey);
+  if (g) g.sampledInitialCalls = sample;
+  return groups;
+}
+
+/** What a group's sampled dictionaries say its members really are (proc_lib processes), as evidence. */
+function sampleEvidence(g: ProcessGroup): string[] {
+  const s = g.sampledInitialCalls;
+  if (!s || s.sampled === 0) return [];
+  const shown = s.calls.slice(0, 3).map((c) => `${formatCount(c.count)} x ${c.initialCall}`);
+  const rest = s.calls.length > 3 ? `, ${countOf(s.calls.length - 3, 'other')}` : '';
+  return [`real initial calls (\`$initial_call\`) of ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${shown.join(', ')}${rest}`];
 }
 
 /** A group holding this share of the node's memory is a finding, whatever its size or count. */
@@ -333,6 +351,7 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
     evidence: [
       `${g.by === 'name' ? 'registered as' : 'initial call'}: ${g.key}; ${formatCount(g.count)} processes`,
       `memory: ${formatBytes(g.memoryBytes)} of ${formatBytes(total)} (largest member ${formatBytes(g.maxMemoryBytes)}); queued messages: ${formatCount(g.messageQueueLength)}`,
+      ...sampleEvidence(g),
     ],
     subject: { kind: 'process-group', id: g.key },
     metrics: { count: g.count, memoryBytes: g.memoryBytes, share },

@@ -3,37 +3,62 @@
  * `Spawned as: proc_lib:init_p/5` for all of them; `$initial_call` and `$ancestors` are in their
  * dictionary, which must be decoded from the heap. The one lookup triage, procs, leak and diff use.
  */
-import type { Dump, ProcessTable } from '../types.js';
+import { dataPath, type Dump, type ProcessTable } from '../types.js';
+import { BlockReader } from './heap-index.js';
 import { processIdentity } from './process.js';
 
 export const PROC_LIB_INIT = 'proc_lib:init_p/5';
 
 /**
- * Dictionaries decoded at most per command: one costs about half a millisecond, so this keeps the
- * lookup under about 3 s. Past it, a command that groups processes decodes none (a partial answer
- * would split groups arbitrarily); one that ranks them decodes the first this many.
+ * Dictionaries decoded at most per command: 11-14 us each on the bench machine (class g's 100,030
+ * proc_lib processes, an Elixir node's Agents, in 1.2-1.4 s; 118 us before one reader was shared
+ * and the two keys read from the lines), so this keeps the lookup near a quarter of a second and
+ * what is kept of them to a few MB. Past it, a command that groups processes decodes every n-th
+ * (identityRows' sample: triage tells what they are from it) rather than a part that would split
+ * groups arbitrarily; one that ranks them decodes the first this many.
  */
-export const IDENTITY_LIMIT = 5_000;
+export const IDENTITY_LIMIT = 20_000;
 
-/** The processes whose dictionaries a lookup would decode: `rows` is undefined when there are more than the limit. */
+/** Past the limit, about this many are read, evenly spread: enough to tell kinds of 1 % and more apart. */
+export const IDENTITY_SAMPLE = 2_000;
+
+/**
+ * The processes whose dictionaries a lookup would decode: `rows` is undefined when there are more
+ * than the limit; `sample` is then every `every`-th of them (about IDENTITY_SAMPLE), in file order.
+ */
 export interface IdentityRows {
   rows?: number[];
   total: number;
+  limit: number;
+  sample?: { rows: number[]; every: number };
 }
 
 /** The rows of the proc_lib processes (or of all), when there are at most `limit` of them. */
 export function identityRows(p: ProcessTable, which: 'proc_lib' | 'all', limit = IDENTITY_LIMIT): IdentityRows {
-  const rows: number[] = [];
-  let total = 0;
   // Compared as codes (the column's cells hold 1 + the code of their text), not a text per row.
   const cell = which === 'all' ? -1 : p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
-  if (cell === 0) return { rows, total };
+  if (cell === 0) return { rows: [], total: 0, limit };
   const codes = p.spawnedAs.codes;
-  for (let i = 0; i < p.count; i++) {
+  let total = 0;
+  for (let i = 0; i < p.count; i++) if (cell < 0 || codes[i] === cell) total++;
+  const every = total <= limit ? 1 : Math.ceil(total / Math.max(1, Math.min(limit, IDENTITY_SAMPLE)));
+  const rows: number[] = [];
+  for (let i = 0, k = 0; i < p.count; i++) {
     if (cell >= 0 && codes[i] !== cell) continue;
-    if (++total <= limit) rows.push(i);
+    if (k++ % every === 0) rows.push(i);
   }
-  return total <= limit ? { rows, total } : { total };
+  return every === 1 ? { rows, total, limit } : { total, limit, sample: { rows, every } };
+}
+
+/** The initial calls of these identities, most first (ties by name), for an InitialCallSample. */
+export function countInitialCalls(identities: Iterable<Identity>): Array<{ initialCall: string; count: number }> {
+  const counts = new Map<string, number>();
+  for (const id of identities) {
+    const call = id.initialCall ?? '?';
+    counts.set(call, (counts.get(call) ?? 0) + 1);
+  }
+  return [...counts].map(([initialCall, count]) => ({ initialCall, count }))
+    .sort((a, b) => b.count - a.count || (a.initialCall < b.initialCall ? -1 : a.initialCall > b.initialCall ? 1 : 0));
 }
 
 export interface Identity {
@@ -53,14 +78,20 @@ export function readIdentities(
   const p = dump.processes;
   const identities = new Map<string, Identity>();
   let failed = 0;
-  // The sections of all of them found in one pass over the index.
+  // The sections of all of them found in one pass over the index, read through one reader, in
+  // the file's order (the table's), so that neighbours' sections come from the same blocks.
   dump.index.prepare(rows.map((i) => p.pid.at(i)));
-  for (const i of rows) {
-    try {
-      identities.set(p.pid.at(i), processIdentity(dump, p.pid.at(i)));
-    } catch {
-      failed++;
+  const reader = new BlockReader(dataPath(dump.source));
+  try {
+    for (const i of rows) {
+      try {
+        identities.set(p.pid.at(i), processIdentity(dump, p.pid.at(i), { reader, spawnedAs: p.spawnedAs.at(i) }));
+      } catch {
+        failed++;
+      }
     }
+  } finally {
+    reader.close();
   }
   return { identities, failed };
 }

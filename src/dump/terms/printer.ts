@@ -148,15 +148,27 @@ function write(t: Term, put: (s: string) => void, opts: PrintOptions, depth: num
 /** Like `io_lib:write_atom/1`. */
 export function writeAtom(a: string): string {
   if (isUnquotedAtom(a)) return a;
-  return `'${escapeChars(Array.from(a, (ch) => ch.codePointAt(0)!), 39)}'`;
+  let q = QUOTED.get(a);
+  if (q === undefined) {
+    // Remembered: a quoted atom is usually one of a few printed many times (a fun's name as the
+    // initial call of 100,000 processes, a message's tag in every example).
+    if (QUOTED.size >= 4096) QUOTED.clear();
+    q = `'${escapeChars(Array.from(a, (ch) => ch.codePointAt(0)!), 39)}'`;
+    QUOTED.set(a, q);
+  }
+  return q;
 }
+
+const QUOTED = new Map<string, string>();
 
 function isUnquotedAtom(a: string): boolean {
   if (a.length === 0 || RESERVED.has(a)) return false;
-  const cps = Array.from(a, (ch) => ch.codePointAt(0)!);
-  const c0 = cps[0];
+  // By UTF-16 unit, not code point (no array per atom: initial calls of 100,000 processes are
+  // printed): a unit of a surrogate pair is over 255, as its code point is, so either way fails.
+  const c0 = a.charCodeAt(0);
   if (!((c0 >= 97 && c0 <= 122) || (c0 >= 223 && c0 <= 255 && c0 !== 247))) return false;
-  for (const c of cps) {
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
     const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 64
       || (c >= 192 && c <= 255 && c !== 215 && c !== 247);
     if (!ok) return false;

@@ -1,0 +1,128 @@
+/**
+ * `$initial_call` and `$ancestors` read straight from a dictionary's heap lines, for the common
+ * shape proc_lib writes: `{'$initial_call', {M, F, A}}` with A an integer (or []) and
+ * `{'$ancestors', [Pid | Name, ...]}`. Triage, procs and leak look these up for every proc_lib
+ * process: on class g (100,030 of them) the term decoder's objects and checks were most of 16 us a
+ * process. Anything else (a pointer to a line not in the tail, a literal, arguments as a list, an
+ * odd element) answers undefined, and the caller decodes the dictionary with the term decoder.
+ */
+import { parseHexBytes } from '../bytes.js';
+import { NIL, type Term } from './model.js';
+
+const INITIAL_CALL = '$initial_call';
+const ANCESTORS = '$ancestors';
+/** Ancestors followed at most (a supervision tree is seldom ten deep). */
+const MAX_ANCESTORS = 1_000;
+
+/**
+ * The dictionary's `$initial_call` and `$ancestors` entries (other entries are left out), from
+ * its lines (`H<address>` each) and the heap lines by address; undefined where the term decoder
+ * is needed.
+ */
+export function quickDictionary(dictLines: readonly Buffer[], heap: ReadonlyMap<number, Buffer>): Array<{ key: Term; value: Term }> | undefined {
+  const out: Array<{ key: Term; value: Term }> = [];
+  for (const line of dictLines) {
+    if (line.length === 0) continue;
+    const entry = body(heap, pointer(line, 0, line.length));
+    // {Key, Value}: `t2:` then two elements.
+    if (!entry || entry.b[entry.p] !== 0x74 || entry.b[entry.p + 1] !== 0x32 || entry.b[entry.p + 2] !== 0x3a) return undefined;
+    const key = atomAt(entry.b, entry.p + 3);
+    // A key that is no atom is none of the two.
+    if (!key) continue;
+    if (key.v !== INITIAL_CALL && key.v !== ANCESTORS) continue;
+    if (entry.b[key.next] !== 0x2c) return undefined;
+    const value = key.v === INITIAL_CALL ? initialCall(heap, entry.b, key.next + 1) : ancestors(heap, entry.b, key.next + 1);
+    if (!value) return undefined;
+    out.push({ key: { t: 'atom', v: key.v }, value });
+  }
+  return out;
+}
+
+/** `H<address>` → `{M, F, A}` with A `I<n>` or `N` (no arguments). */
+function initialCall(heap: ReadonlyMap<number, Buffer>, b: Buffer, p: number): Term | undefined {
+  const t = body(heap, pointer(b, p, elementEnd(b, p)));
+  if (!t || t.b[t.p] !== 0x74 || t.b[t.p + 1] !== 0x33 || t.b[t.p + 2] !== 0x3a) return undefined;
+  const m = atomAt(t.b, t.p + 3);
+  if (!m || t.b[m.next] !== 0x2c) return undefined;
+  const f = atomAt(t.b, m.next + 1);
+  if (!f || t.b[f.next] !== 0x2c) return undefined;
+  const a = f.next + 1;
+  let arity: Term;
+  if (t.b[a] === 0x4e && a + 1 === t.b.length) arity = NIL;
+  else {
+    const n = decimal(t.b, a + 1, t.b.length);
+    if (t.b[a] !== 0x49 || n === undefined) return undefined;
+    arity = { t: 'int', v: n };
+  }
+  return { t: 'tuple', v: [{ t: 'atom', v: m.v }, { t: 'atom', v: f.v }, arity] };
+}
+
+/** `N`, or `H<address>` → cons cells `l<Pid | Atom>|<N | H<address>>`. */
+function ancestors(heap: ReadonlyMap<number, Buffer>, b: Buffer, p: number): Term | undefined {
+  const items: Term[] = [];
+  let cell = b;
+  let at = p;
+  for (let k = 0; k <= MAX_ANCESTORS; k++) {
+    if (cell[at] === 0x4e && at + 1 === cell.length) return { t: 'list', v: items };
+    const c = body(heap, pointer(cell, at, cell.length));
+    if (!c || c.b[c.p] !== 0x6c) return undefined;
+    const head = c.p + 1;
+    let bar: number;
+    if (c.b[head] === 0x41) {
+      // A registered name: its text may hold `|` or `,`, so its end is where its length says.
+      const name = atomAt(c.b, head);
+      if (!name) return undefined;
+      items.push({ t: 'atom', v: name.v });
+      bar = name.next;
+    } else {
+      bar = elementEnd(c.b, head);
+      if (c.b[head] !== 0x50 || c.b[head + 1] !== 0x3c || c.b[bar - 1] !== 0x3e) return undefined;
+      items.push({ t: 'pid', v: c.b.toString('latin1', head + 1, bar) });
+    }
+    if (c.b[bar] !== 0x7c) return undefined;
+    cell = c.b;
+    at = bar + 1;
+  }
+  return undefined;
+}
+
+/** The address of `H<hex>` filling [p, end), or NaN. */
+function pointer(b: Buffer, p: number, end: number): number {
+  return b[p] === 0x48 ? parseHexBytes(b, p + 1, end) : NaN;
+}
+
+/** The heap line at this address, and where its body starts (after `ADDRESS:`). */
+function body(heap: ReadonlyMap<number, Buffer>, address: number): { b: Buffer; p: number } | undefined {
+  const line = Number.isNaN(address) ? undefined : heap.get(address);
+  if (!line) return undefined;
+  const colon = line.indexOf(0x3a);
+  return colon > 0 ? { b: line, p: colon + 1 } : undefined;
+}
+
+/** `A<hex length>:<name>` at p: the name and where the element ends; undefined if it is no atom. */
+function atomAt(b: Buffer, p: number): { v: string; next: number } | undefined {
+  if (b[p] !== 0x41) return undefined;
+  const colon = b.indexOf(0x3a, p + 1);
+  if (colon < 0) return undefined;
+  const len = parseHexBytes(b, p + 1, colon);
+  if (Number.isNaN(len) || colon + 1 + len > b.length) return undefined;
+  return { v: b.toString('utf8', colon + 1, colon + 1 + len), next: colon + 1 + len };
+}
+
+/** Where an element with no atom text in it (a pointer, pid, integer or nil) ends: the next `,` or `|`, or the line end. */
+function elementEnd(b: Buffer, p: number): number {
+  let e = p;
+  while (e < b.length && b[e] !== 0x2c && b[e] !== 0x7c) e++;
+  return e;
+}
+
+function decimal(b: Buffer, start: number, end: number): number | undefined {
+  if (end <= start || end - start > 15) return undefined;
+  let v = 0;
+  for (let p = start; p < end; p++) {
+    const d = b[p] - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return v;
+}
