@@ -13,6 +13,9 @@ import { BROWSER_SKIP, fileUrl, launchBrowser, openPage, runBrowser, waitForPage
 import { beamscope, CLI, expectOneLineError } from './helpers/cli.js';
 import { FIXTURES } from './helpers/dumps.js';
 import { escapeHtml } from '../src/html/index.js';
+import { readDump } from '../src/dump/index.js';
+import { renderDumpReportPage } from '../src/report/html/dump-page.js';
+import { dumpReportData } from '../src/usecases/report.js';
 
 const MAILBOX = join(FIXTURES, 'mailbox.dump');
 const XSS = join(FIXTURES, 'xss.dump');
@@ -79,6 +82,15 @@ describe.skipIf(!existsSync(CLI))('beamscope report (CLI)', () => {
     expect(auto.code).toBe(0);
     expect(auto.stdout).toBe(erl.stdout);
     expect(auto.stdout).not.toContain('Names and terms in Elixir syntax');
+  });
+
+  it('the group of proc_lib processes past the identity limit says what a sample of them are, as triage does', async () => {
+    const data = dumpReportData(await readDump(MAILBOX), { identityLimit: 100 });
+    const g = data.groups.rows.find((x) => x.key === 'proc_lib:init_p/5')!;
+    const t = data.triage.groups.find((x) => x.key === 'proc_lib:init_p/5')!;
+    expect(g.sampledInitialCalls).toEqual(t.sampledInitialCalls);
+    const top = g.sampledInitialCalls!.calls[0];
+    expect(renderDumpReportPage(data).html).toContain(escapeHtml(`proc_lib:init_p/5 (\`$initial_call\` of ${g.sampledInitialCalls!.sampled}, one in ${g.sampledInitialCalls!.every}: ${top.count} x ${top.initialCall}`));
   });
 
   it('bad input: one line, exit 1; no input: usage, exit 2', () => {

@@ -6,6 +6,7 @@ import { decodeSlogan, missingBootFile, undefinedFunction } from '../src/dump/an
 import { triage } from '../src/dump/analyze/triage.js';
 import { readDump } from '../src/dump/index.js';
 import { triageDump } from '../src/usecases/triage.js';
+import { renderTriageText } from '../src/report/triage-text.js';
 import { decodeProcess, mailboxShapes, resolvePid } from '../src/dump/terms/index.js';
 import { DumpScanner } from '../src/dump/scanner.js';
 import { DumpBuilder } from '../src/dump/builder.js';
@@ -308,6 +309,8 @@ describe('what the proc_lib processes are, past the identity limit', () => {
     const g = r.groups.find((x) => x.key === 'proc_lib:init_p/5')!;
     expect(g.sampledInitialCalls).toMatchObject({ groupKey: 'proc_lib:init_p/5', every, sampled: Math.ceil(procLib.length / every) });
     expect(new Map(g.sampledInitialCalls!.calls.map((c) => [c.initialCall, c.count]))).toEqual(expected);
+    const [topCall, topCount] = [...expected].sort((a, b) => b[1] - a[1])[0];
+    expect(renderTriageText(r)).toContain(`proc_lib:init_p/5: by \`$initial_call\`, in ${Math.ceil(procLib.length / every)} of them (one in ${every}): ${topCount} x ${topCall}`);
     expect(r.notes.join('\n')).toContain(`${procLib.length.toLocaleString('en-US')} proc_lib processes: their dictionaries (real initial calls, ancestors) are read for all of them up to 100, above for one in ${every}`);
     // Within the limit: every one read, no sample.
     const all = triageDump(dump, { identityLimit: procLib.length });

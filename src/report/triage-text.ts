@@ -61,6 +61,12 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   out.push(heading('Process groups'));
   out.push(table([{ header: 'count', align: 'right' }, { header: 'group', max: 60 }, { header: 'memory', align: 'right' }, { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }],
     r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.by === 'name' ? ' (name)' : ''}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength), formatCount(g.maxMessageQueueLength)])));
+  for (const g of r.groups) {
+    const s = g.sampledInitialCalls;
+    if (!s) continue;
+    const calls = s.calls.slice(0, 5).map((c) => `${formatCount(c.count)} x ${ex(c.initialCall)}`).join(', ');
+    out.push(sanitize(`  ${g.elixir?.key ?? g.key}: by \`$initial_call\`, in ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${calls}${s.calls.length > 5 ? `, ${countOf(s.calls.length - 5, 'other')}` : ''}`, width * 3));
+  }
 
   out.push(heading('Against limits'));
   out.push(table([{ header: 'what' }, { header: 'count', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'use', align: 'right' }],

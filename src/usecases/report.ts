@@ -79,6 +79,11 @@ export function dumpReportData(dump: Dump, opts: Omit<TriageDumpOptions, 'detail
   const triage = triageDump(dump, { ...opts, detailsOut: details });
   const p = dump.processes;
   const groups = groupProcesses(p, 'auto', details).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
+  // The sample triage read of the proc_lib processes' dictionaries (a group of over IDENTITY_LIMIT
+  // members, so among triage's first groups by count), on the same group here.
+  for (const t of triage.groups) {
+    if (t.sampledInitialCalls) groups.find((g) => g.by === t.by && g.key === t.key)!.sampledInitialCalls = t.sampledInitialCalls;
+  }
   const rows = topProcesses(p, 'memory', REPORT_ROWS.processes, details);
   const shown = bounded(groups, REPORT_ROWS.groups);
   // The page's longer lists get the Elixir names triage gives its own (--syntax, src/elixir).

@@ -4,7 +4,7 @@
  * allocators, ETS tables, ports, schedulers and limits.
  */
 import { basename } from 'node:path';
-import type { MailboxOutlier, ProcessSummary } from '../../dump/analyze/report-types.js';
+import type { MailboxOutlier, ProcessGroup, ProcessSummary } from '../../dump/analyze/report-types.js';
 import { chartFigure, dataTable, html, renderPage, type Column, type Html, type Page } from '../../html/index.js';
 import { formatBytes, formatCount } from '../../text/format.js';
 import type { DumpReportData } from '../../usecases/report.js';
@@ -132,6 +132,14 @@ function processes(d: DumpReportData): Section {
   return section('processes', 'Top processes (by memory)', html`<p class="muted">Sorted by memory; click a column to sort by it, type to filter.</p>${table}`);
 }
 
+/** What a sample of the group's dictionaries says its members are (proc_lib processes), after its key. */
+function sampled(g: ProcessGroup, ex: (text: string) => string): string {
+  const s = g.sampledInitialCalls;
+  if (!s) return '';
+  const calls = s.calls.slice(0, 3).map((c) => `${formatCount(c.count)} x ${ex(c.initialCall)}`).join(', ');
+  return ` (\`$initial_call\` of ${formatCount(s.sampled)}, one in ${formatCount(s.every)}: ${calls}${s.calls.length > 3 ? ', ...' : ''})`;
+}
+
 function groups(d: DumpReportData): Section {
   const table = dataTable({
     id: 'group-table',
@@ -139,7 +147,7 @@ function groups(d: DumpReportData): Section {
     total: d.groups.total,
     noun: 'groups', nounOne: 'group',
     columns: [
-      { label: 'group', kind: 'code', value: (g) => `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}` },
+      { label: 'group', kind: 'code', value: (g) => `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}${sampled(g, d.triage.syntax ? elixirText : (t) => t)}` },
       { label: 'by', value: (g) => g.by },
       { label: 'processes', kind: 'count', value: (g) => g.count },
       { label: 'memory', kind: 'bytes', value: (g) => g.memoryBytes },
