@@ -57,7 +57,8 @@ export function countInitialCalls(identities: Iterable<Identity>): Array<{ initi
     const call = id.initialCall ?? '?';
     counts.set(call, (counts.get(call) ?? 0) + 1);
   }
-  return [...counts].map(([initialCall, count]) => ({ initialCall, count }))
+  return [...counts]
+    .map(([initialCall, count]) => ({ initialCall, count }))
     .sort((a, b) => b.count - a.count || (a.initialCall < b.initialCall ? -1 : a.initialCall > b.initialCall ? 1 : 0));
 }
 
