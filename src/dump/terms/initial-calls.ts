@@ -92,7 +92,10 @@ export function readIdentities(
       try {
         const pid = p.pid.at(i);
         const id = processIdentity(dump, pid, { reader, spawnedAs: p.spawnedAs.at(i) });
-        identities.set(pid, { ancestors: id.ancestors.map(one), ...(id.initialCall === undefined ? {} : { initialCall: one(id.initialCall) }) });
+        identities.set(pid, {
+          ancestors: id.ancestors.map(one),
+          ...(id.initialCall === undefined ? {} : { initialCall: one(id.initialCall) }),
+        });
       } catch {
         failed++;
       }
