@@ -6,7 +6,7 @@ import type { ProcessTablePart } from './process-table.js';
 import { BytesInterner, hexValue, KeyMatcher, parseHexExact } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
 import { nodeHandler } from './sections/distribution.js';
-import { etsHandler } from './sections/ets.js';
+import { EtsParser } from './sections/ets.js';
 import { HeaderParser } from './sections/header.js';
 import { loadedModulesHandler, modHandler } from './sections/modules.js';
 import { portHandler } from './sections/port.js';
@@ -108,6 +108,7 @@ export class DumpBuilder implements ScanSink {
   private header: HeaderParser | null = null;
   private pendingFinish: (() => void) | null = null;
   private procParser?: ProcParser;
+  private etsParser?: EtsParser;
   private readonly finishProc = () => this.procParser?.finish();
   /** Address of the last section read when it was a `=binary` (not in the index), else NaN. */
   private lastBinary = NaN;
@@ -214,8 +215,10 @@ export class DumpBuilder implements ScanSink {
     // and a string is made only for the sections that keep one.
     const packed = nameEnd < end ? packPidBytes(buf, nameEnd + 1, end) : NaN;
     const onDemand = code >= 0 && ON_DEMAND[code] === 1;
-    // A pid that packs needs no string: sections read on demand and the process table keep it packed.
-    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc)) ? buf.toString('utf8', nameEnd + 1, end) : '';
+    const ets = code === CODE.ets || code === CODE.internal_ets;
+    // A pid that packs needs no string: sections read on demand and the process table keep it
+    // packed, and the ETS parser makes one per owner, not per table.
+    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc || ets)) ? buf.toString('utf8', nameEnd + 1, end) : '';
     if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
@@ -228,6 +231,7 @@ export class DumpBuilder implements ScanSink {
     this.lastIndex = this.index.size - 1;
     this.lastBinary = NaN;
     if (onDemand) return null;
+    if (ets) return (this.etsParser ??= new EtsParser(this.ctx)).begin(packed, id, this.dump.ets);
     if (code === CODE.proc) {
       this.procParser ??= new ProcParser(this.rows, this.ctx);
       this.pendingFinish = this.finishProc;
@@ -326,7 +330,6 @@ export class DumpBuilder implements ScanSink {
         this.header = new HeaderParser(id, ctx);
         return this.header;
       case 'port': return portHandler(id, d.ports, ctx);
-      case 'ets': case 'internal_ets': return etsHandler(id, d.ets, ctx);
       case 'timer':
         d.timers.count++;
         addCapped(d.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);

@@ -159,7 +159,6 @@ export interface PortRecord {
 
 export interface EtsRecord {
   owner: string;
-  slot?: string;
   table: string;
   name: string;
   type?: string;
@@ -169,7 +168,6 @@ export interface EtsRecord {
   memoryBytes: Bytes;
   buckets?: number;
   chainLengthMax?: number;
-  chainLengthAvg?: number;
   compressed?: boolean;
 }
 

@@ -411,7 +411,9 @@ const LIMIT_ADVICE: Record<string, string> = {
 
 export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
   const names = ownerNames(dump);
-  const mem = Float64Array.from(dump.ets, (e) => e.memoryBytes);
+  // A loop, not Float64Array.from's iteration (136 ms of 500,000 tables).
+  const mem = new Float64Array(dump.ets.length);
+  for (let i = 0; i < mem.length; i++) mem[i] = dump.ets[i].memoryBytes;
   return topIndices(mem, top).map((i) => {
     const e = dump.ets[i];
     const r: TriageReport['ets'][number] = { owner: e.owner, table: e.table, name: e.name, objects: e.objects, memoryBytes: e.memoryBytes };
