@@ -9,7 +9,7 @@ import { nodeHandler } from './sections/distribution.js';
 import { EtsParser } from './sections/ets.js';
 import { HeaderParser } from './sections/header.js';
 import { loadedModulesHandler, modHandler } from './sections/modules.js';
-import { portHandler } from './sections/port.js';
+import { PortParser } from './sections/port.js';
 import { ProcParser } from './sections/proc.js';
 import { runQueueHandler, schedulerHandler } from './sections/scheduler.js';
 import {
@@ -109,6 +109,7 @@ export class DumpBuilder implements ScanSink {
   private pendingFinish: (() => void) | null = null;
   private procParser?: ProcParser;
   private etsParser?: EtsParser;
+  private portParser?: PortParser;
   private readonly finishProc = () => this.procParser?.finish();
   /** Address of the last section read when it was a `=binary` (not in the index), else NaN. */
   private lastBinary = NaN;
@@ -329,7 +330,7 @@ export class DumpBuilder implements ScanSink {
       case 'erl_crash_dump':
         this.header = new HeaderParser(id, ctx);
         return this.header;
-      case 'port': return portHandler(id, d.ports, ctx);
+      case 'port': return (this.portParser ??= new PortParser(ctx)).begin(id, d.ports);
       case 'timer':
         d.timers.count++;
         addCapped(d.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);
