@@ -7,21 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DumpBuilder } from '../src/dump/builder.js';
-import { DumpScanner } from '../src/dump/scanner.js';
-import type { EtsRecord } from '../src/dump/types.js';
-import { FIXTURES } from './helpers/dumps.js';
+import { dumpOfText, FIXTURES } from './helpers/dumps.js';
 
 const TEXT = readFileSync(join(FIXTURES, 'many.dump'), 'latin1');
 
-function tablesOf(text: string, chunk: number): EtsRecord[] {
-  const b = new DumpBuilder();
-  const s = new DumpScanner(b);
-  const bytes = Buffer.from(text, 'latin1');
-  for (let i = 0; i < bytes.length; i += chunk) s.feed(bytes.subarray(i, Math.min(bytes.length, i + chunk)));
-  s.finish();
-  return b.result({ path: 'x', gzip: false, bytes: bytes.length, seekable: false, threads: 1 }).ets;
-}
 
 /** The oracle: each `=ets:OWNER` section's keys, by a regular expression. */
 function expected(text: string): Array<Record<string, unknown>> {
@@ -48,7 +37,7 @@ describe('ETS tables', () => {
 
   for (const [what, text, chunk] of [['whole', TEXT, 1 << 20], ['in 7-byte chunks', TEXT, 7], ['with CRLF line ends', TEXT.replace(/\n/g, '\r\n'), 4096]] as const) {
     it(`read ${what}: as the regular expression reads them`, () => {
-      const got = tablesOf(text, chunk);
+      const got = dumpOfText(text, chunk).ets;
       expect(got.map((t) => ({ ...t }))).toEqual(want);
     });
   }

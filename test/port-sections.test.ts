@@ -7,21 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DumpBuilder } from '../src/dump/builder.js';
-import { DumpScanner } from '../src/dump/scanner.js';
-import type { PortRecord } from '../src/dump/types.js';
-import { FIXTURES } from './helpers/dumps.js';
+import { dumpOfText, FIXTURES } from './helpers/dumps.js';
 
 const TEXT = readFileSync(join(FIXTURES, 'ports.dump'), 'latin1');
 
-function portsOf(text: string, chunk: number): PortRecord[] {
-  const b = new DumpBuilder();
-  const s = new DumpScanner(b);
-  const bytes = Buffer.from(text, 'latin1');
-  for (let i = 0; i < bytes.length; i += chunk) s.feed(bytes.subarray(i, Math.min(bytes.length, i + chunk)));
-  s.finish();
-  return b.result({ path: 'x', gzip: false, bytes: bytes.length, seekable: false, threads: 1 }).ports;
-}
 
 const CONTROLS: Array<[RegExp, string, (d: string) => string]> = [
   [/^Port controls linked-in driver: (.*)$/m, 'linked-in driver', (d) => ({ tcp_inet: 'tcp', udp_inet: 'udp' })[d] ?? 'driver'],
@@ -57,7 +46,7 @@ describe('ports', () => {
 
   for (const [what, text, chunk] of [['whole', TEXT, 1 << 20], ['in 7-byte chunks', TEXT, 7], ['with CRLF line ends', TEXT.replace(/\n/g, '\r\n'), 4096]] as const) {
     it(`read ${what}: as the regular expressions read them`, () => {
-      expect(portsOf(text, chunk).map((p) => ({ ...p }))).toEqual(want);
+      expect(dumpOfText(text, chunk).ports.map((p) => ({ ...p }))).toEqual(want);
     });
   }
 });

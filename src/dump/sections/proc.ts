@@ -3,6 +3,7 @@ import { unpackPid } from '../section-index.js';
 import type { NumberColumn, NumericColumn, ProcessTableBuilder, TextColumn, TextColumnName } from '../process-table.js';
 import type { LineHandler } from '../scanner.js';
 import type { ParseContext } from './context.js';
+import { digitsToLineEnd } from './bulk-parser.js';
 
 const KEYS = [
   'State', 'Name', 'Spawned as', 'Spawned by', 'Started', 'Message queue length', 'Number of heap fragments',
@@ -203,20 +204,16 @@ export class ProcParser implements LineHandler {
    * set, as value() would set it; returns the next line's start. -1 for any other value.
    */
   private plainNumber(id: number, buf: Buffer, v: number, end: number): number {
-    let n = 0;
-    let q = v;
-    for (; q < end; q++) {
-      const d = buf[q] - 0x30;
-      if (d < 0 || d > 9) break;
-      n = n * 10 + d;
-    }
-    if (q === v || q >= end) return -1;
-    const e = buf[q] === CR ? q + 1 : q;
+    const n = digitsToLineEnd(buf, v, end, this.next);
     const key = NUMBER_KEYS[id]!;
-    if (e >= end || buf[e] !== NL || !(n < key.max)) return -1;
+    // NaN (not plain digits up to the line end) fails here too.
+    if (!(n < key.max)) return -1;
     this.numberColumns[id]!.set(this.i, key.words ? n * this.ws : n);
-    return e + 1;
+    return this.next.next;
   }
+
+  /** Where digitsToLineEnd says the next line starts. */
+  private readonly next = { next: 0 };
 
   /**
    * A value of a TEXT_KEYS key at v: when it is the one this key had last time, its code is set
