@@ -311,7 +311,8 @@ describe('what the proc_lib processes are, past the identity limit', () => {
     expect(new Map(g.sampledInitialCalls!.calls.map((c) => [c.initialCall, c.count]))).toEqual(expected);
     const [topCall, topCount] = [...expected].sort((a, b) => b[1] - a[1])[0];
     expect(renderTriageText(r)).toContain(`proc_lib:init_p/5: by \`$initial_call\`, in ${Math.ceil(procLib.length / every)} of them (one in ${every}): ${topCount} x ${topCall}`);
-    expect(r.notes.join('\n')).toContain(`${procLib.length.toLocaleString('en-US')} proc_lib processes: their dictionaries (real initial calls, ancestors) are read for all of them up to 100, above for one in ${every}`);
+    expect(r.notes.join('\n')).toContain(`${procLib.length.toLocaleString('en-US')} proc_lib processes: their dictionaries (real initial calls, ancestors) are read only up to 100 of them`);
+    expect(r.notes.join('\n')).toContain(`their real initial calls in an even sample (one in ${every}): see the group proc_lib:init_p/5`);
     // Within the limit: every one read, no sample.
     const all = triageDump(dump, { identityLimit: procLib.length });
     expect(all.groups.some((x) => x.sampledInitialCalls)).toBe(false);

@@ -102,6 +102,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     }
     resolveIdentities(dump, 'proc_lib', details, notes, identities);
     initialCallSample = sampleIdentities(dump, identities);
+    if (initialCallSample) notes.push(`their real initial calls in an even sample (one in ${formatCount(initialCallSample.every)}): see the group ${PROC_LIB_INIT}`);
   }
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
@@ -126,7 +127,7 @@ export function resolveIdentities(
   const p = dump.processes;
   const rows = found.rows;
   if (!rows) {
-    notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read for all of them up to ${formatCount(found.limit)}${found.sample ? `, above for one in ${formatCount(found.sample.every)}` : ''}`);
+    notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read only up to ${formatCount(found.limit)} of them`);
     return;
   }
   const wanted = rows.filter((i) => {

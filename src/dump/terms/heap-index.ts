@@ -18,9 +18,10 @@ function isAddressLine(line: Uint8Array): boolean {
   return false;
 }
 
-/** Reads byte ranges of one file through a small LRU cache of fixed-size blocks. */
+/** BlockReader.forwardView's window. */
 const WINDOW_BYTES = 1 << 20;
 
+/** Reads byte ranges of one file through a small LRU cache of fixed-size blocks. */
 export class BlockReader {
   readonly fd: number;
   private readonly blocks = new Map<number, Buffer>();
@@ -132,7 +133,6 @@ export class BlockReader {
     return out.subarray(0, have);
   }
 
-  /** Reads `length` bytes at `offset` (for binary payloads). */
   /**
    * `length` bytes at `offset`, as a view of a window read forward a MiB at a time: for many small
    * ranges read in file order (the dictionaries and heap tails of 100,000 processes), one read
@@ -156,6 +156,7 @@ export class BlockReader {
   private windowStart = 0;
   private windowBytes = 0;
 
+  /** Reads `length` bytes at `offset` (for binary payloads). */
   bytesAt(offset: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
     const n = readSync(this.fd, out, 0, length, offset);
