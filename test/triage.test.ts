@@ -313,6 +313,11 @@ describe('what the proc_lib processes are, past the identity limit', () => {
     expect(renderTriageText(r)).toContain(`proc_lib:init_p/5: by \`$initial_call\`, in ${Math.ceil(procLib.length / every)} of them (one in ${every}): ${topCount} x ${topCall}`);
     expect(r.notes.join('\n')).toContain(`${procLib.length.toLocaleString('en-US')} proc_lib processes: their dictionaries (real initial calls, ancestors) are read only up to 100 of them`);
     expect(r.notes.join('\n')).toContain(`their real initial calls in an even sample (one in ${every}): see the group proc_lib:init_p/5`);
+    // The processes the report lists are read all the same: none of them stays proc_lib:init_p/5.
+    const listed = [...r.topProcesses.byMemory, ...r.topProcesses.byBinary, ...r.topProcesses.byReductions].filter((s) => procLib.includes(s.pid));
+    expect(listed.length).toBeGreaterThan(0);
+    for (const s of listed) expect(s.initialCall, s.pid).toBe(decodeProcess(dump, s.pid).initialCall);
+    expect(r.notes.join('\n')).toMatch(/are read only up to 100 of them, and for the \d+ listed here/);
     // Within the limit: every one read, no sample.
     const all = triageDump(dump, { identityLimit: procLib.length });
     expect(all.groups.some((x) => x.sampledInitialCalls)).toBe(false);

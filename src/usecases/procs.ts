@@ -1,4 +1,4 @@
-import { groupProcesses, topProcesses, type GroupBy, type ProcessDetails, type SortKey } from '../dump/analyze/processes.js';
+import { groupProcesses, topProcesses, topProcessRows, type GroupBy, type ProcessDetails, type SortKey } from '../dump/analyze/processes.js';
 import type { ProcessGroup, ProcessSummary } from '../dump/analyze/report-types.js';
 import { resolveIdentities } from './triage.js';
 import { IDENTITY_LIMIT, identityRows } from '../dump/terms/initial-calls.js';
@@ -54,7 +54,7 @@ export function procsReport(dump: Dump, opts: ProcsOptions = {}): ProcsReport {
     const which = opts.groupBy === 'ancestor' ? 'all' : 'proc_lib';
     // Grouped by what the dictionaries say: asked for, so read all of them up to a higher limit.
     const limit = opts.groupBy === 'ancestor' || opts.groupBy === 'initial-call' ? GROUPING_IDENTITY_LIMIT : IDENTITY_LIMIT;
-    resolveIdentities(dump, which, details, notes, identityRows(dump.processes, which, limit));
+    resolveIdentities(dump, which, details, notes, identityRows(dump.processes, which, limit), opts.groupBy ? [] : topProcessRows(dump.processes, sort, top));
   } else if (opts.groupBy === 'ancestor') {
     notes.push('ancestors need the dictionaries of a plain file; grouping by parent pid instead');
   }

@@ -7,14 +7,15 @@ import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { allocReport, type AllocReport } from '../alloc/report.js';
 import { summarizeInstances, type InstanceSummary } from '../alloc/verdict.js';
-import { groupProcesses, topProcesses, type ProcessDetails } from '../dump/analyze/processes.js';
+import { groupProcesses, processSummary, topProcessRows, type ProcessDetails } from '../dump/analyze/processes.js';
 import type { ProcessGroup, ProcessSummary, TriageReport } from '../dump/analyze/report-types.js';
 import { largestEts } from '../dump/analyze/triage.js';
 import { findProcess } from '../dump/process-table.js';
 import type { Dump, PortKind } from '../dump/types.js';
 import type { TrendReport } from '../trend/index.js';
 import { elixirGroup, elixirSummary } from '../elixir/report.js';
-import { triageDump, type TriageDumpOptions } from './triage.js';
+import { identityRows } from '../dump/terms/initial-calls.js';
+import { resolveIdentities, triageDump, type TriageDumpOptions } from './triage.js';
 
 /** How many rows the page's tables hold at most (the total is said beside each). */
 export const REPORT_ROWS = { processes: 2000, groups: 500, ets: 500, ports: 500, instances: 2000 } as const;
@@ -84,7 +85,10 @@ export function dumpReportData(dump: Dump, opts: Omit<TriageDumpOptions, 'detail
   for (const t of triage.groups) {
     if (t.sampledInitialCalls) groups.find((g) => g.by === t.by && g.key === t.key)!.sampledInitialCalls = t.sampledInitialCalls;
   }
-  const rows = topProcesses(p, 'memory', REPORT_ROWS.processes, details);
+  // The page lists more processes than triage: past the identity limit, theirs are read too.
+  const listed = topProcessRows(p, 'memory', REPORT_ROWS.processes);
+  if (opts.decode !== false && dump.source.seekable) resolveIdentities(dump, 'proc_lib', details, [], identityRows(p, 'proc_lib', opts.identityLimit), listed);
+  const rows = listed.map((i) => processSummary(p, i, details));
   const shown = bounded(groups, REPORT_ROWS.groups);
   // The page's longer lists get the Elixir names triage gives its own (--syntax, src/elixir).
   if (opts.elixir) {

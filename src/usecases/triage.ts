@@ -2,6 +2,7 @@
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
+import { topProcessRows } from '../dump/analyze/processes.js';
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
@@ -100,7 +101,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         notes.push(`${pid}: heap not decoded (${(e as Error).message})`);
       }
     }
-    resolveIdentities(dump, 'proc_lib', details, notes, identities);
+    const listed = (['memory', 'binary', 'reductions'] as const).flatMap((sort) => topProcessRows(p, sort, top));
+    resolveIdentities(dump, 'proc_lib', details, notes, identities, listed);
     initialCallSample = sampleIdentities(dump, identities);
     if (initialCallSample) notes.push(`their real initial calls in an even sample (one in ${formatCount(initialCallSample.every)}): see the group ${PROC_LIB_INIT}`);
   }
@@ -123,12 +125,16 @@ export function resolveIdentities(
   details: Map<string, ProcessDetails>,
   notes: string[],
   found: IdentityRows = identityRows(dump.processes, which),
+  listed: readonly number[] = [],
 ): void {
   const p = dump.processes;
-  const rows = found.rows;
+  let rows = found.rows;
   if (!rows) {
-    notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read only up to ${formatCount(found.limit)} of them`);
-    return;
+    // Past the limit, the processes the report lists (a few dozen) are read all the same: a top
+    // process shown as `proc_lib:init_p/5` says nothing.
+    const procLib = which === 'all' ? -1 : p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
+    rows = [...new Set(listed)].filter((i) => procLib < 0 || p.spawnedAs.codes[i] === procLib).sort((a, b) => a - b);
+    notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read only up to ${formatCount(found.limit)} of them${rows.length > 0 ? `, and for the ${formatCount(rows.length)} listed here` : ''}`);
   }
   const wanted = rows.filter((i) => {
     const have = details.get(p.pid.at(i));

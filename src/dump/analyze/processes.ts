@@ -186,12 +186,15 @@ export type SortKey = 'mailbox' | 'memory' | 'binary' | 'reductions';
 
 /** The top processes by one measure, largest first. */
 export function topProcesses(p: ProcessTable, sort: SortKey, top: number, details: Map<string, ProcessDetails>): ProcessSummary[] {
-  let rows: number[];
-  if (sort === 'mailbox') rows = topIndices(p.messageQueueLength, top, p.count);
-  else if (sort === 'memory') rows = topIndices(p.memoryBytes, top, p.count);
-  else if (sort === 'reductions') rows = topIndices(p.reductions, top, p.count);
+  return topProcessRows(p, sort, top).map((i) => processSummary(p, i, details));
+}
+
+/** The rows of the `top` processes by `sort`, largest first. */
+export function topProcessRows(p: ProcessTable, sort: SortKey, top: number): number[] {
+  if (sort === 'mailbox') return topIndices(p.messageQueueLength, top, p.count);
+  if (sort === 'memory') return topIndices(p.memoryBytes, top, p.count);
+  if (sort === 'reductions') return topIndices(p.reductions, top, p.count);
   // Summed per row as asked, not into an array: 24 MB for a table of 3,000,000 processes, at
   // the end of a triage whose peak memory is the table's.
-  else rows = topSumIndices(p.binVHeapBytes, p.oldBinVHeapBytes, top, p.count);
-  return rows.map((i) => processSummary(p, i, details));
+  return topSumIndices(p.binVHeapBytes, p.oldBinVHeapBytes, top, p.count);
 }
