@@ -9,7 +9,7 @@ import { allocReport, type AllocReport } from '../alloc/report.js';
 import { summarizeInstances, type InstanceSummary } from '../alloc/verdict.js';
 import { groupProcesses, processSummary, topProcessRows, type ProcessDetails } from '../dump/analyze/processes.js';
 import type { ProcessGroup, ProcessSummary, TriageReport } from '../dump/analyze/report-types.js';
-import { largestEts } from '../dump/analyze/triage.js';
+import { largestEts, withSample } from '../dump/analyze/triage.js';
 import { findProcess } from '../dump/process-table.js';
 import type { Dump, PortKind } from '../dump/types.js';
 import type { TrendReport } from '../trend/index.js';
@@ -79,12 +79,10 @@ export function dumpReportData(dump: Dump, opts: Omit<TriageDumpOptions, 'detail
   const details = new Map<string, ProcessDetails>();
   const triage = triageDump(dump, { ...opts, detailsOut: details });
   const p = dump.processes;
-  const groups = groupProcesses(p, 'auto', details).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
-  // The sample triage read of the proc_lib processes' dictionaries (a group of over IDENTITY_LIMIT
-  // members, so among triage's first groups by count), on the same group here.
-  for (const t of triage.groups) {
-    if (t.sampledInitialCalls) groups.find((g) => g.by === t.by && g.key === t.key)!.sampledInitialCalls = t.sampledInitialCalls;
-  }
+  // With the sample triage read of the proc_lib processes' dictionaries (a group of over
+  // IDENTITY_LIMIT members, so among triage's first groups by count).
+  const sample = triage.groups.find((g) => g.sampledInitialCalls)?.sampledInitialCalls;
+  const groups = withSample(groupProcesses(p, 'auto', details), sample).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
   // The page lists more processes than triage: past the identity limit, theirs are read too.
   const listed = topProcessRows(p, 'memory', REPORT_ROWS.processes);
   if (opts.decode !== false && dump.source.seekable) resolveIdentities(dump, 'proc_lib', details, [], identityRows(p, 'proc_lib', opts.identityLimit), listed);

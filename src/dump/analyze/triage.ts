@@ -314,7 +314,7 @@ function processFindings(r: TriageReport): Finding[] {
 }
 
 /** The groups, the one the sample is of (by its initial call) with the sample. */
-function withSample(groups: ProcessGroup[], sample: InitialCallSample | undefined): ProcessGroup[] {
+export function withSample(groups: ProcessGroup[], sample: InitialCallSample | undefined): ProcessGroup[] {
   const g = sample && groups.find((x) => x.by === 'initial-call' && x.key === sample.groupKey);
   if (g) g.sampledInitialCalls = sample;
   return groups;
