@@ -1,4 +1,5 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
+import { sampledCalls } from '../dump/analyze/triage.js';
 import { heading, renderFinding, type TextOptions } from './finding-text.js';
 import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 import { elixirText } from '../elixir/report.js';
@@ -64,8 +65,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   for (const g of r.groups) {
     const s = g.sampledInitialCalls;
     if (!s) continue;
-    const calls = s.calls.slice(0, 5).map((c) => `${formatCount(c.count)} x ${ex(c.initialCall)}`).join(', ');
-    out.push(sanitize(`  ${g.elixir?.key ?? g.key}: by \`$initial_call\`, in ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${calls}${s.calls.length > 5 ? `, ${countOf(s.calls.length - 5, 'other')}` : ''}`, width * 3));
+    out.push(sanitize(`  ${g.elixir?.key ?? g.key}: by \`$initial_call\`, in ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${sampledCalls(s, 5, ex)}`, width * 3));
   }
 
   out.push(heading('Against limits'));

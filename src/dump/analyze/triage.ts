@@ -324,9 +324,13 @@ export function withSample(groups: ProcessGroup[], sample: InitialCallSample | u
 function sampleEvidence(g: ProcessGroup): string[] {
   const s = g.sampledInitialCalls;
   if (!s || s.sampled === 0) return [];
-  const shown = s.calls.slice(0, 3).map((c) => `${formatCount(c.count)} x ${c.initialCall}`);
-  const rest = s.calls.length > 3 ? `, ${countOf(s.calls.length - 3, 'other')}` : '';
-  return [`real initial calls (\`$initial_call\`) of ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${shown.join(', ')}${rest}`];
+  return [`real initial calls (\`$initial_call\`) of ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${sampledCalls(s, 3)}`];
+}
+
+/** The first `shown` initial calls of a sample, `1,962 x m:f/1, ...`, and how many others (names through `name`). */
+export function sampledCalls(s: InitialCallSample, shown: number, name: (call: string) => string = (c) => c): string {
+  const calls = s.calls.slice(0, shown).map((c) => `${formatCount(c.count)} x ${name(c.initialCall)}`).join(', ');
+  return `${calls}${s.calls.length > shown ? `, ${countOf(s.calls.length - shown, 'other')}` : ''}`;
 }
 
 /** A group holding this share of the node's memory is a finding, whatever its size or count. */
