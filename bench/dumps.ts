@@ -25,10 +25,11 @@ export const CLASS_GENERATOR_VERSION = 1;
 /**
  * The dump classes of issue 14 (bench/gen/gen_class.escript; e is class a made huge; f, one huge
  * process, is the fourth shape the guide names beside a, b and e; g, an Elixir node's GenServer
- * flooded with calls of structs, is made by Elixir with bench/gen/gen_elixir.exs).
+ * flooded with calls of structs, is made by Elixir with bench/gen/gen_elixir.exs; h, a runaway
+ * recursion five million frames deep, is the most common death of one process).
  */
-export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
-export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+export type DumpClass = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
+export const CLASSES: readonly DumpClass[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 
 export interface DumpSpec {
   /** Nominal size in MB (the --sizes value; for a class, roughly what it makes). */
@@ -91,6 +92,9 @@ export const CLASS_SPECS: Record<DumpClass, DumpSpec> = {
   // an Elixir node: Shop.OrderServer with 1,000,000 queued GenServer calls {:place, %Shop.Order{}}
   // from 10,000 callers, 100,000 Agents
   g: { class: 'g', sizeMB: 767, messages: 1_000_000, procs: 100_000, payload: 0, vmMB: 1_500, args: ['msgs=1000000', 'callers=10000', 'procs=100000'] },
+  // a runaway recursion: tree_walker 5,000,000 frames deep in a body-recursive walk/2 (840 MB of
+  // stack lines, 447 MiB of the node's memory), no mailbox; 20,000 others
+  h: { class: 'h', sizeMB: 841, messages: 0, procs: 20_000, payload: 0, vmMB: 2_000, args: ['depth=5000000', 'procs=20000'] },
 };
 
 /** The row key of a dump: "800 MB" for a size shape, "class a" for a class. */
@@ -98,9 +102,10 @@ export function dumpId(s: DumpSpec): string {
   return s.class ? `class ${s.class}` : `${s.sizeMB} MB`;
 }
 
-/** The registered name of the process with the big mailbox (class f: the one with the huge heap). */
+/** The registered name of the process with the big mailbox (class f: the huge heap; h: the deep stack). */
 export function sinkName(s: DumpSpec): string {
-  return s.class === 'a' || s.class === 'e' ? 'log_writer' : s.class === 'f' ? 'big_state' : s.class === 'g' ? 'Shop.OrderServer' : 'bench_sink';
+  return s.class === 'a' || s.class === 'e' ? 'log_writer' : s.class === 'f' ? 'big_state' : s.class === 'g' ? 'Shop.OrderServer'
+    : s.class === 'h' ? 'tree_walker' : 'bench_sink';
 }
 
 export function specFor(sizeMB: number): DumpSpec {

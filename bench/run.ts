@@ -370,10 +370,26 @@ function checkHugeProcessProc(j: Record<string, unknown>, queue: unknown): strin
   return `${queue === 0 && okList ? 'ok' : 'MISMATCH'}: queue ${String(queue)}, ${ys.length} stack variables${okList ? ', the list in one' : ', no list of {1,<<"1">>,2}, ...'}`;
 }
 
+/** Class h's triage: the first finding is tree_walker's deep stack, in walk/2. */
+function checkDeepStackTriage(j: { findings?: Array<{ id?: string; title?: string; subject?: { id?: string; name?: string } }> }, d: DumpInfo,
+  processes: number | undefined, okN: boolean): string {
+  const first = j.findings?.[0];
+  const ok = okN && first?.id === 'process.deep-stack' && first.subject?.id === d.sinkPid && (first.title ?? '').includes(':walk/2');
+  return `${ok ? 'ok' : 'MISMATCH'}: ${processes} processes, first finding ${first?.id} ${first?.subject?.id ?? ''}${first?.subject?.name ? ` ${first.subject.name}` : ''}`;
+}
+
+/** Class h's proc of tree_walker: every frame counted, the recursion as one run. */
+function checkDeepStackProc(j: Record<string, unknown>): string {
+  const depth = find(j, 'stackDepth');
+  const runs = ((find(j, 'stack') ?? []) as Array<{ repeat?: number }>).map((f) => f.repeat ?? 1);
+  const ok = depth === 5_000_003 && Math.max(...runs) === 5_000_000;
+  return `${ok ? 'ok' : 'MISMATCH'}: ${String(depth)} frames, longest run ${Math.max(...runs)}, ${runs.length} rows`;
+}
+
 interface TriageJson {
   counts?: { processes?: number };
   mailboxOutliers?: Array<{ pid?: string; name?: string; messageQueueLength?: number; messageShapes?: Array<{ shape?: string; count?: number }> }>;
-  findings?: Array<{ id?: string; subject?: { id?: string; name?: string } }>;
+  findings?: Array<{ id?: string; title?: string; subject?: { id?: string; name?: string } }>;
 }
 
 /** Triage's JSON: every process counted, the sink first with its queue (and, where the class says, its shape). */
@@ -383,6 +399,7 @@ function checkTriage(j: TriageJson, d: DumpInfo, procCount: number | null): stri
   const n = j.counts?.processes;
   const okN = procCount === null || n === procCount;
   if (d.spec.class === 'f') return checkHugeProcessTriage(j, d, n, okN);
+  if (d.spec.class === 'h') return checkDeepStackTriage(j, d, n, okN);
   const top = j.mailboxOutliers?.[0];
   const okQ = top?.pid === d.sinkPid && top?.messageQueueLength === want;
   // class a (and e): the sink is named first with its message shape {log_line, I, Bin}; class
@@ -450,6 +467,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const shapes = find(j, 'messageShapes') as Array<{ shape?: unknown; count?: number }> | undefined;
         const counted = Array.isArray(shapes) ? shapes.reduce((a, x) => a + (x.count ?? 0), 0) : null;
         if (d.spec.class === 'f') return checkHugeProcessProc(j, q);
+        if (d.spec.class === 'h') return checkDeepStackProc(j);
         const ok = q === want && (counted === null || counted === want);
         return `${ok ? 'ok' : 'MISMATCH'}: queue ${String(q)}, ${Array.isArray(shapes) ? `${shapes.length} shape(s) covering ${counted} messages` : 'no messageShapes'}`;
       }
@@ -457,7 +475,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const j = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { processes: number; max_msg_q_len: number };
         const okN = procCount === null || j.processes === procCount;
         // class f has no big mailbox: its longest queue is one of the others' few messages
-        const okQ = d.spec.class === 'f' || j.max_msg_q_len === want;
+        const okQ = d.spec.class === 'f' || d.spec.class === 'h' || j.max_msg_q_len === want;
         return `${okN && okQ ? 'ok' : 'MISMATCH'}: ${j.processes} processes, top queue ${j.max_msg_q_len}`;
       }
       case 'cdv-proc': {

@@ -28,6 +28,11 @@
 %%      frame, a list of items=12000000 tuples {I, integer_to_binary(I), 2 * I} and a map of
 %%      keys=3000000 entries I => {value, I} (a cache grown without bound, most of the node's
 %%      memory in one heap and no mailbox), next to procs=20000 others. Its sink is `big_state`.
+%%   h  runaway recursion: the registered `tree_walker` (a proc_lib process in a receive loop)
+%%      got a request to walk a structure and recursed depth=5000000 levels deep in a
+%%      body-recursive walk/2 (each frame keeps a {node, Depth, Path} tuple and the depth live
+%%      across the call), then waits at the bottom as if on I/O: its stack is most of the
+%%      node's memory, next to procs=20000 others. Its sink is `tree_walker`.
 %%
 %% The parts mix: tables=, modules=, tiny= and procs= work in every class (fixtures/many.dump is
 %% class d with tiny processes too).
@@ -39,7 +44,7 @@
 -module(beamscope_bench_gen).
 -mode(compile).
 
-main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= "d"; Class =:= "f" ->
+main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= "d"; Class =:= "f"; Class =:= "h" ->
     O = maps:merge(defaults(Class), parse(KVs)),
     put(t0, erlang:monotonic_time(millisecond)),
     log("class ~s: ~p", [Class, O]),
@@ -56,7 +61,7 @@ main([Class | KVs]) when Class =:= "a"; Class =:= "b"; Class =:= "c"; Class =:= 
     erlang:halt(maps:get(slogan, O));
 main(_) ->
     io:put_chars(standard_error,
-                 "usage: escript gen_class.escript a|b|c|d|f [key=value ...] (see the header)\n"),
+                 "usage: escript gen_class.escript a|b|c|d|f|h [key=value ...] (see the header)\n"),
     halt(2).
 
 defaults(C) ->
@@ -68,7 +73,8 @@ defaults(C) ->
         "c" => #{tiny => 3000000, procs => 1000, msgs => 100000},
         "d" => #{tables => 50000, owners => 500, modules => 3000, funs => 8, procs => 20000,
                  msgs => 50000},
-        "f" => #{items => 12000000, keys => 3000000, procs => 20000}})).
+        "f" => #{items => 12000000, keys => 3000000, procs => 20000},
+        "h" => #{depth => 5000000, procs => 20000}})).
 
 parse(KVs) ->
     maps:from_list([begin
@@ -102,6 +108,7 @@ build(Class, O) ->
     case Class of
         "a" -> refc_mailbox(O);
         "f" -> huge_state(opt(items, O), opt(keys, O));
+        "h" -> runaway(opt(depth, O));
         _ -> requests_sink(opt(msgs, O))
     end.
 
@@ -227,6 +234,35 @@ huge_state(Items, Keys) ->
     {memory, M} = erlang:process_info(P, memory),
     log("big_state holds ~b items and ~b keys in ~b MB (~b ms)", [Items, Keys, M div 1048576, elapsed()]),
     P.
+
+%% ---- class h: runaway recursion ------------------------------------------------------------
+
+runaway(Depth) ->
+    Self = self(),
+    P = proc_lib:spawn(fun() -> walker_loop(Self) end),
+    register(tree_walker, P),
+    P ! {walk, Depth},
+    receive {deep, P} -> ok end,
+    {memory, M} = erlang:process_info(P, memory),
+    {stack_size, S} = erlang:process_info(P, stack_size),
+    log("tree_walker is ~b frames deep: stack ~b words, ~b MB in all (~b ms)", [Depth, S, M div 1048576, elapsed()]),
+    P.
+
+walker_loop(Parent) ->
+    receive
+        {walk, Depth} -> walker_loop_result(walk(Depth, {Parent, []}), Parent)
+    end.
+
+walker_loop_result(_Sum, Parent) -> walker_loop(Parent).
+
+%% Body-recursive: Node and Depth stay live across the call, so each level is a stack frame.
+walk(0, {Parent, _}) ->
+    Parent ! {deep, self()},
+    receive stop -> 0 end;
+walk(Depth, Ctx) ->
+    Node = {node, Depth, [Depth rem 7]},
+    Sum = walk(Depth - 1, Ctx),
+    Sum + element(2, Node) + Depth.
 
 %% ---- classes b, c, d: the sink with requests -----------------------------------------------
 

@@ -7,7 +7,7 @@
  */
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
-import { IDENTITY_LIMIT, PROC_LIB_INIT, readIdentities } from '../dump/terms/initial-calls.js';
+import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
 import { formatCount } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
@@ -228,7 +228,7 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   const budget = opts.identityBudget ?? IDENTITY_LIMIT;
   const calls = new Map<string, string>(opts.initialCalls ?? []);
   const notes: string[] = [...(opts.notes ?? [])];
-  const isProcLib = (i: number) => p.spawnedAs.at(i) === PROC_LIB_INIT;
+  const isProcLib = procLibRows(p);
   const candidates = new Set<number>();
   const stale = (i: number) => staleBytesOf(dump, scan, i);
   const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);

@@ -2,9 +2,9 @@
  * Renderers for one decoded process (`beamscope proc`): text for people and a JSON-friendly
  * object for programs. No computation beyond layout; everything printed is sanitised.
  */
-import type { ProcessDetail } from '../dump/terms/process-detail.js';
+import { DEEP_STACK_FRAMES, type ProcessDetail, type ProcessStack, type StackFrame } from '../dump/terms/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
-import { formatBytes, formatCount, sanitize, table } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 import type { Term } from '../dump/terms/model.js';
 import { inspectTerm } from '../elixir/inspect.js';
 import { elixirShape, elixirText } from '../elixir/names.js';
@@ -55,7 +55,15 @@ export interface ProcJson {
   messageShapes: Array<{ shape: string; count: number; estimatedBytes: number; binaryBytes: number; example: string }>;
   messageSamples: Array<{ index: number; message: string; seqTraceToken: string | null }>;
   dictionary: Array<{ key: string; value: string }>;
-  stack: Array<{ function: string | null; returnTo: string | null; yRegisters: Array<{ label: string; value: string | null }> }>;
+  /**
+   * The top frames, innermost first; after a gap (`omittedBefore`: frames counted, not kept) the
+   * bottom ones. `repeat`: the row stands for this many frames in a row alike (a recursion).
+   */
+  stack: Array<{ function: string | null; returnTo: string | null; yRegisters: Array<{ label: string; value: string | null }>; repeat?: number; omittedBefore?: number }>;
+  /** Frames on the stack. */
+  stackDepth: number;
+  /** Frames per function over the whole stack, most first (at most 10). */
+  stackFunctions: Array<{ function: string; frames: number }>;
   binaries: {
     count: number;
     totalBytes: number;
@@ -114,7 +122,11 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
       function: f.function ?? null,
       returnTo: f.returnTo ?? null,
       yRegisters: f.yRegisters.map((y) => ({ label: y.label, value: y.term ? printTerm(y.term, { maxChars: 2000 }) : (y.text ?? null) })),
+      ...(f.repeat ? { repeat: f.repeat } : {}),
+      ...(f.omittedBefore ? { omittedBefore: f.omittedBefore } : {}),
     })),
+    stackDepth: d.stack.depth,
+    stackFunctions: d.stack.functions,
     binaries: {
       count: d.binaries.count,
       totalBytes: d.binaries.totalBytes,
@@ -198,11 +210,7 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   if (d.dictionary.length > top) out.push(`  ... ${d.dictionary.length - top} more`);
 
   out.push('');
-  out.push(`Stack: ${d.stack.frames.length} frames`);
-  for (const f of d.stack.frames) {
-    out.push(`  ${s(f.function ?? '?')}${f.returnTo ? `  -> returns to ${s(f.returnTo)}` : ''}`);
-    for (const y of f.yRegisters) out.push(`      ${cut(`${y.label} = ${y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')}`, 6)}`);
-  }
+  out.push(...stackLines(d.stack, { s, cut, term: (y) => (y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')) }));
 
   out.push('');
   const b = d.binaries;
@@ -226,4 +234,25 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   const rows = r.fields.map((f) => [f.key, f.bytes !== undefined ? `${f.value} words = ${formatBytes(f.bytes)}` : f.value]);
   out.push(table([{ header: 'key' }, { header: 'value', max: Math.max(30, width - 28) }], rows));
   return out.join('\n');
+}
+
+/**
+ * The stack: its depth, the functions most of a deep one is in, and the frames, a run of alike
+ * frames (a recursion) as one line with its count and a gap where frames were only counted.
+ */
+function stackLines(st: ProcessStack, f: { s: (x: string) => string; cut: (x: string, indent: number) => string;
+  term: (y: StackFrame['yRegisters'][number]) => string }): string[] {
+  const out = [`Stack: ${countOf(st.depth, 'frame')}`];
+  const deepest = st.functions[0];
+  if (deepest && st.depth >= DEEP_STACK_FRAMES) {
+    const rest = st.functions.slice(1, 4).map((x) => `${f.s(x.function)} (${formatCount(x.frames)})`).join(', ');
+    out.push(`  ${formatCount(deepest.frames)} of them (${formatPercent(deepest.frames / st.depth)}) in ${f.s(deepest.function)}${rest ? `; the others in ${rest}${st.functions.length > 4 ? ', ...' : ''}` : ''}`);
+  }
+  for (const fr of st.frames) {
+    if (fr.omittedBefore) out.push(`  ... ${countOf(fr.omittedBefore, 'frame')} not listed ...`);
+    out.push(`  ${f.s(fr.function ?? '?')}${fr.returnTo ? `  -> returns to ${f.s(fr.returnTo)}` : ''}${fr.repeat ? `   x ${formatCount(fr.repeat)} frames in a row` : ''}`);
+    for (const y of fr.yRegisters) out.push(`      ${f.cut(`${y.label} = ${f.term(y)}`, 6)}`);
+  }
+  if (st.entriesCut) out.push(`  (registers decoded for the first ${formatCount(st.entries.length)} lines of the stack)`);
+  return out;
 }

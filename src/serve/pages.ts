@@ -7,9 +7,10 @@ import type { TriageReport } from '../dump/analyze/report-types.js';
 import type { EtsRecord, NodeConnection, PortRecord, ProcessRecord } from '../dump/types.js';
 import { printTerm } from '../dump/terms/printer.js';
 import type { Term } from '../dump/terms/model.js';
+import { DEEP_STACK_FRAMES, type ProcessStack } from '../dump/terms/process-detail.js';
 import { chartFigure, html, renderPage, trusted, type ChartSpec, type Html, type HtmlValue, type Page } from '../html/index.js';
 import { allocatorSection, findingsSection, memoryCharts, sectionHtml } from '../report/html/sections.js';
-import { formatBytes, formatCount, formatPercent } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
 import { portPath, processPath } from './paths.js';
 import { ERLANG_VIEW, type SyntaxView } from '../elixir/view.js';
@@ -179,6 +180,12 @@ function listOfLinks(items: readonly string[], session: ServeSession): HtmlValue
   return items.length === 0 ? '–' : items.map((x, i) => [i > 0 ? ', ' : '', procLink(x, session)]);
 }
 
+/** For a deep stack, the functions most of its frames are in (a runaway recursion names itself). */
+function deepStack(st: ProcessStack, session: ServeSession): HtmlValue {
+  if (st.depth < DEEP_STACK_FRAMES || st.functions.length === 0) return '';
+  return html`<p>${st.functions.slice(0, 4).map((f, i) => html`${i > 0 ? ', ' : ''}<code>${session.view.text(f.function)}</code> ${formatCount(f.frames)} (${formatPercent(f.frames / st.depth)})`)}</p>`;
+}
+
 export function processPage(page: ProcessPage, session: ServeSession): Page {
   const d = page.detail;
   const r = d.record;
@@ -206,7 +213,7 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
 ${shapes.length > 0 ? html`<h3>Shapes</h3>${shapesTable(shapes.slice(0, 50))}` : ''}
 ${messageList(page.messages)}
 </section>
-<section id="stack"><h2>Stack</h2>${d.stack.frames.length === 0 ? html`<p>not in the dump</p>` : html`<ol class="frames">${d.stack.frames.map((f, i) => html`<li><code>${ex?.stack[i].function ?? f.function ?? '?'}</code>${f.returnTo ? html` returns to <code>${ex?.stack[i].returnTo ?? f.returnTo}</code>` : ''}
+<section id="stack"><h2>Stack${d.stack.depth > 0 ? `: ${countOf(d.stack.depth, 'frame')}` : ''}</h2>${d.stack.frames.length === 0 ? html`<p>not in the dump</p>` : html`${deepStack(d.stack, session)}<ol class="frames">${d.stack.frames.map((f, i) => html`${f.omittedBefore ? html`<li class="gap">… ${countOf(f.omittedBefore, 'frame')} not listed …</li>` : ''}<li><code>${ex?.stack[i].function ?? f.function ?? '?'}</code>${f.returnTo ? html` returns to <code>${ex?.stack[i].returnTo ?? f.returnTo}</code>` : ''}${f.repeat ? html` <strong>× ${formatCount(f.repeat)} frames in a row</strong>` : ''}
 ${f.yRegisters.length > 0 ? html`<table class="yregs">${f.yRegisters.map((y, j) => html`<tr><th>${y.label}</th><td class="text"><code>${ex ? ex.stack[i].yRegisters[j] : termText(y.term, y.text)}</code></td></tr>`)}</table>` : ''}</li>`)}</ol>`}</section>
 <section id="dictionary"><h2>Dictionary (${formatCount(d.dictionary.length)})</h2>${d.dictionary.length === 0 ? html`<p>empty or not in the dump</p>` : html`<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${d.dictionary.map((e, i) => html`<tr><td class="text"><code>${ex?.dictionary[i].key ?? e.keyText}</code></td><td class="text"><code>${ex?.dictionary[i].value ?? e.valueText}</code></td></tr>`)}</tbody></table>`}</section>
 <section id="binaries"><h2>Binaries held: ${formatCount(d.binaries.count)}, ${formatBytes(d.binaries.totalBytes)}</h2>

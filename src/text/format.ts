@@ -30,6 +30,13 @@ export function countOf(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
+/** An estimate to two significant digits: 5,157,267 -> "5,200,000", 12,067 -> "12,000". */
+export function formatEstimate(n: number): string {
+  if (!Number.isFinite(n) || n < 100) return formatCount(n);
+  const unit = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return formatCount(Math.round(n / unit) * unit);
+}
+
 /** 0.4567 -> "45.7%". */
 export function formatPercent(ratio: number, digits = 1): string {
   if (!Number.isFinite(ratio)) return '?';

@@ -5,8 +5,10 @@ import { mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type
 import { topProcessRows } from '../dump/analyze/processes.js';
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
-import { countInitialCalls, identityRows, PROC_LIB_INIT, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
-import { notSeekableBecause, type Dump } from '../dump/types.js';
+import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
+import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
+import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
+import { sketchStack } from '../dump/terms/stack.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
@@ -69,9 +71,11 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     const identities = identityRows(p, 'proc_lib', opts.identityLimit);
     // Past the identity limit, the processes the report lists are read all the same (resolveIdentities).
     const listed = identities.rows ? [] : (['memory', 'binary', 'reductions'] as const).flatMap((sort) => topProcessRows(p, sort, top));
+    const byMemory = topProcessRows(p, 'memory', top);
     // The sections of every process decoded here, in resolveIdentities and in the sample, found in
     // one pass (a prepare() that misses one pass over the index again, each 0.1 s on class g).
-    dump.index.prepare([...outliers, ...(identities.rows ?? [...identities.sample?.rows ?? [], ...listed])].map((i) => p.pid.at(i)));
+    dump.index.prepare([...outliers, ...byMemory, ...(identities.rows ?? [...identities.sample?.rows ?? [], ...listed])].map((i) => p.pid.at(i)));
+    sketchDeepStacks(dump, byMemory, details);
     for (const i of outliers) {
       const pid = p.pid.at(i);
       const heapBytes = dump.index.get('proc_heap', pid)?.length ?? 0;
@@ -117,7 +121,30 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
 }
 
 /**
- * proc_lib processes (gen_servers, supervisors, ...) are all `Spawned as: proc_lib:init_p/5`; their
+ * Stack sections at least this long are sketched: some 3,000-6,000 frames of a recursion (80 to
+ * 170 bytes each as written), where a normal process's stack is a few KiB.
+ */
+const DEEP_STACK_BYTES = 512 * 1024;
+
+/**
+ * The stacks of the processes with the most memory, where deep: a runaway recursion is one of
+ * them by construction (every frame holds a word at least, and usually terms on the heap).
+ */
+function sketchDeepStacks(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>): void {
+  const p = dump.processes;
+  for (const i of rows) {
+    const pid = p.pid.at(i);
+    const ref = dump.index.get('proc_stack', pid);
+    if (!ref || ref.length < DEEP_STACK_BYTES) continue;
+    const current = p.currentCall.at(i) ?? p.programCounter.at(i);
+    const stack = sketchStack(dataPath(dump.source), ref, { current, otpRelease: dump.header.otpRelease });
+    if (stack.estimatedFrames >= DEEP_STACK_FRAMES) details.set(pid, { ...details.get(pid), stack });
+  }
+}
+
+/**
+ * proc_lib processes (gen_servers, supervisors, ...) are all `Spawned as: proc_lib:init_p/5` (or
+ * init_p/3, spawned with a fun); their
  * real initial call and `$ancestors` are in their dictionary. `which: 'all'` decodes every
  * process's dictionary (for grouping by ancestor), up to the same limit.
  */
@@ -134,8 +161,8 @@ export function resolveIdentities(
   if (!rows) {
     // Past the limit, the processes the report lists (a few dozen) are read all the same: a top
     // process shown as `proc_lib:init_p/5` says nothing.
-    const procLib = which === 'all' ? -1 : p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
-    rows = [...new Set(listed)].filter((i) => procLib < 0 || p.spawnedAs.codes[i] === procLib).sort((a, b) => a - b);
+    const procLib = which === 'all' ? () => true : procLibRows(p);
+    rows = [...new Set(listed)].filter(procLib).sort((a, b) => a - b);
     notes.push(`${formatCount(found.total)} ${which === 'all' ? '' : 'proc_lib '}processes: their dictionaries (real initial calls, ancestors) are read only up to ${formatCount(found.limit)} of them${rows.length > 0 ? `, and for the ${formatCount(rows.length)} listed here` : ''}`);
   }
   const wanted = rows.filter((i) => {
@@ -145,7 +172,7 @@ export function resolveIdentities(
   // A dictionary that cannot be decoded leaves the process as the =proc section describes it.
   for (const [pid, id] of readIdentities(dump, wanted).identities) {
     const have = details.get(pid);
-    const initialCall = id.initialCall && id.initialCall !== PROC_LIB_INIT ? id.initialCall : have?.initialCall;
+    const initialCall = id.initialCall && !isProcLibSpawn(id.initialCall) ? id.initialCall : have?.initialCall;
     details.set(pid, { ...have, ...(initialCall ? { initialCall } : {}), ancestors: have?.ancestors ?? id.ancestors });
   }
 }
@@ -158,6 +185,8 @@ export function resolveIdentities(
  */
 function sampleIdentities(dump: Dump, found: IdentityRows): InitialCallSample | undefined {
   if (!found.sample) return undefined;
-  const { identities } = readIdentities(dump, found.sample.rows);
+  // Of the group it is shown on: proc_lib:spawn of a fun (proc_lib:init_p/3) is a group of its own.
+  const p = dump.processes;
+  const { identities } = readIdentities(dump, found.sample.rows.filter((i) => p.spawnedAs.at(i) === PROC_LIB_INIT));
   return { groupKey: PROC_LIB_INIT, sampled: identities.size, every: found.sample.every, calls: countInitialCalls(identities.values()) };
 }

@@ -1,7 +1,7 @@
 import { cellOrZero, topOf } from '../columns.js';
 import { CellFilter, ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
-import type { MessageShape, ProcessGroup, ProcessSummary } from './report-types.js';
+import type { MessageShape, ProcessGroup, ProcessSummary, StackSketch } from './report-types.js';
 import { topIndices, topSumIndices } from './stats.js';
 
 /** What the term decoder found for a process (ancestors, real initial call, message shapes). */
@@ -11,6 +11,8 @@ export interface ProcessDetails {
   messageShapes?: MessageShape[];
   /** How many messages the shapes were counted over (a sample of a long queue). */
   messagesSampled?: number;
+  /** A deep stack, sketched (src/dump/terms/stack.ts). */
+  stack?: StackSketch;
 }
 
 /** Row i as the reports show it: who it is and its numbers. */
@@ -30,6 +32,7 @@ export function processSummary(p: ProcessTable, i: number, details: Map<string, 
   const current = p.currentCall.at(i) ?? p.programCounter.at(i);
   if (current !== undefined) s.currentFunction = current;
   if (p.spawnedBy.at(i) !== undefined) s.spawnedBy = p.spawnedBy.at(i);
+  if (d?.stack) s.stack = d.stack;
   return s;
 }
 

@@ -16,11 +16,30 @@ export interface ProcessSummary {
   binaryBytes: Bytes;
   reductions: number;
   spawnedBy?: string;
+  /** A stack of more than DEEP_STACK_FRAMES frames (a runaway recursion), for the processes triage lists. */
+  stack?: StackSketch;
   /**
    * With `--syntax elixir`: the names above as Elixir writes them (src/elixir), and the process's
    * role among Elixir's usual suspects (Logger, Task, Broadway, GenStage, Phoenix.PubSub) when it has one.
    */
   elixir?: { name?: string; initialCall?: string; currentFunction?: string; role?: string };
+}
+
+/**
+ * A deep stack as triage sees it without reading it all (src/dump/terms/stack.ts: sketchStack):
+ * `beamscope proc` counts every frame.
+ */
+export interface StackSketch {
+  /** Bytes of the `=proc_stack` section. */
+  sectionBytes: Bytes;
+  /** Frames: counted when `exact`, else estimated from the section's size at the bytes per frame of its first lines. */
+  estimatedFrames: number;
+  exact: boolean;
+  /** Frames read from the top of the stack, and the functions they are in, most first. */
+  sampledFrames: number;
+  functions: Array<{ function: string; frames: number }>;
+  /** The functions of the bottom frames, innermost first, alike ones in a row as one: how the process got there. */
+  calledFrom: string[];
 }
 
 export interface MessageShape {

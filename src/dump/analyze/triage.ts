@@ -1,9 +1,9 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
-import { countOf, formatBytes, formatCount, formatPercent, who } from '../../text/format.js';
+import { countOf, formatBytes, formatCount, formatEstimate, formatPercent, who } from '../../text/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, TriageReport,
+  InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -286,7 +286,8 @@ function processFindings(r: TriageReport): Finding[] {
   const out: Finding[] = [];
   const total = r.memory.totalBytes;
   const big = r.topProcesses.byMemory[0];
-  if (big && total && big.memoryBytes / total >= 0.2 && !r.mailboxOutliers.some((o) => o.pid === big.pid)) {
+  for (const deep of r.topProcesses.byMemory) if (deep.stack) out.push(deepStackFinding(deep, deep.stack, total ?? 0));
+  if (big && total && big.memoryBytes / total >= 0.2 && !big.stack && !r.mailboxOutliers.some((o) => o.pid === big.pid)) {
     out.push({
       id: 'process.memory-outlier',
       severity: big.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
@@ -311,6 +312,32 @@ function processFindings(r: TriageReport): Finding[] {
     });
   }
   return out;
+}
+
+/**
+ * A process with a stack of thousands to millions of frames: a body recursion that did not stop
+ * (or did not stop soon enough). Replaces the memory outlier for the same process, whose advice
+ * (a large state, a big term) would point the wrong way.
+ */
+function deepStackFinding(p: ProcessSummary, st: StackSketch, total: number): Finding {
+  const share = total ? p.memoryBytes / total : 0;
+  const main = st.functions[0];
+  const frames = st.exact ? countOf(st.estimatedFrames, 'frame') : `about ${formatEstimate(st.estimatedFrames)} frames`;
+  const evidence = [
+    `stack: ${frames} (${formatBytes(st.sectionBytes)} of dump text)${main ? `; ${main.frames === st.sampledFrames ? 'all' : formatCount(main.frames)} of the ${formatCount(st.sampledFrames)} at the top in ${main.function}` : ''}`,
+    ...(st.functions.length > 1 ? [`others at the top: ${st.functions.slice(1, 4).map((f) => `${f.function} (${formatCount(f.frames)})`).join(', ')}`] : []),
+    ...(st.calledFrom.length > 0 ? [`called from (innermost first): ${st.calledFrom.join(' <- ')}`] : []),
+    `memory: ${formatBytes(p.memoryBytes)}${total ? ` (${formatPercent(share)} of the node)` : ''}; initial call: ${p.initialCall ?? '?'}; state: ${p.state}`,
+  ];
+  return {
+    id: 'process.deep-stack',
+    severity: share >= 0.5 || st.estimatedFrames >= 1_000_000 ? 'critical' : share >= 0.2 || st.estimatedFrames >= 100_000 ? 'warning' : 'info',
+    title: `${whoIs(p)} is ${frames} deep${main ? ` in ${main.function}` : ''}`,
+    explanation: 'A body recursion that did not stop, or not soon enough: each call keeps a frame (its live variables) until the calls below it return, so the stack and the terms it holds grow with the input. Find the missing or unreachable base case, bound the input, or make the function tail-recursive with an accumulator; a max_heap_size on such processes stops one before it takes the node.',
+    evidence,
+    subject: { kind: 'process', id: p.pid, ...(p.name ? { name: p.name } : {}) },
+    metrics: { frames: st.estimatedFrames, stackSectionBytes: st.sectionBytes, memoryBytes: p.memoryBytes, share },
+  };
 }
 
 /** The groups, the one the sample is of (by its initial call) with the sample. */

@@ -8,6 +8,24 @@ import { BlockReader } from './heap-index.js';
 import { processIdentity } from './process.js';
 
 export const PROC_LIB_INIT = 'proc_lib:init_p/5';
+/** How proc_lib:spawn of a fun (`proc_lib:spawn(fun ...)`, `spawn_link`, `spawn_opt`) shows: also with `$initial_call`. */
+export const PROC_LIB_INIT_FUN = 'proc_lib:init_p/3';
+
+/** Whether a `Spawned as` is proc_lib's, whose real initial call is in the dictionary. */
+export function isProcLibSpawn(spawnedAs: string | undefined): boolean {
+  return spawnedAs === PROC_LIB_INIT || spawnedAs === PROC_LIB_INIT_FUN;
+}
+
+/** A test of rows by their `Spawned as` codes (the column's cells hold 1 + the code of their text), not a text per row. */
+export function procLibRows(p: ProcessTable): (row: number) => boolean {
+  const a = p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
+  const b = p.spawnedAs.codeOf(PROC_LIB_INIT_FUN) + 1;
+  const codes = p.spawnedAs.codes;
+  return (i) => {
+    const c = codes[i];
+    return c !== 0 && (c === a || c === b);
+  };
+}
 
 /**
  * Dictionaries decoded at most per command: 11-14 us each on the bench machine (class g's 100,030
@@ -35,16 +53,14 @@ export interface IdentityRows {
 
 /** The rows of the proc_lib processes (or of all), when there are at most `limit` of them. */
 export function identityRows(p: ProcessTable, which: 'proc_lib' | 'all', limit = IDENTITY_LIMIT): IdentityRows {
-  // Compared as codes (the column's cells hold 1 + the code of their text), not a text per row.
-  const cell = which === 'all' ? -1 : p.spawnedAs.codeOf(PROC_LIB_INIT) + 1;
-  if (cell === 0) return { rows: [], total: 0, limit };
-  const codes = p.spawnedAs.codes;
+  const wanted = which === 'all' ? () => true : procLibRows(p);
   let total = 0;
-  for (let i = 0; i < p.count; i++) if (cell < 0 || codes[i] === cell) total++;
+  for (let i = 0; i < p.count; i++) if (wanted(i)) total++;
+  if (total === 0) return { rows: [], total: 0, limit };
   const every = total <= limit ? 1 : Math.ceil(total / Math.max(1, Math.min(limit, IDENTITY_SAMPLE)));
   const rows: number[] = [];
   for (let i = 0, k = 0; i < p.count; i++) {
-    if (cell >= 0 && codes[i] !== cell) continue;
+    if (!wanted(i)) continue;
     if (k++ % every === 0) rows.push(i);
   }
   return every === 1 ? { rows, total, limit } : { total, limit, sample: { rows, every } };

@@ -49,7 +49,31 @@ export interface StackFrame {
   function?: string;
   /** Where it returns to (`m:f/a + off`, `<terminate process normally>`). */
   returnTo?: string;
+  /** Registers, when decoded: the frames of the first STACK_DETAIL_ENTRIES lines (src/dump/terms/stack.ts). */
   yRegisters: Array<{ label: string; term?: Term; text?: string }>;
+  /** This frame stands for `repeat` frames in a row alike (same function and return address: a recursion); registers are the first one's that has any. */
+  repeat?: number;
+  /** Frames between the one listed before and this one that were counted, not kept (a stack of millions). */
+  omittedBefore?: number;
+}
+
+/**
+ * A stack this deep is worth a line of its own: a normal process has a few dozen frames, a deep
+ * recursion over a big structure thousands, a runaway one millions (each frame at least a word).
+ */
+export const DEEP_STACK_FRAMES = 10_000;
+
+/** A process's stack in bounded memory (src/dump/terms/stack.ts). */
+export interface ProcessStack {
+  /** Frames on the stack, each of a run counted. */
+  depth: number;
+  /** The top frames, innermost first, runs as one; after a gap (`omittedBefore`), the bottom ones. */
+  frames: StackFrame[];
+  /** The section's first lines, decoded; `entriesCut` when there were more. */
+  entries: StackEntry[];
+  entriesCut?: boolean;
+  /** Frames per function over the whole stack, most first (at most 10). */
+  functions: Array<{ function: string; frames: number }>;
 }
 
 export interface HeldBinary {
@@ -81,7 +105,7 @@ export interface ProcessDetail {
   ancestors: string[];
   /** True when the process has heap sections (it was deep-dumped). */
   deepDumped: boolean;
-  stack: { entries: StackEntry[]; frames: StackFrame[] };
+  stack: ProcessStack;
   dictionary: Array<{ key: Term; value: Term; keyText: string; valueText: string }>;
   messages: {
     /** `Message queue length` from `=proc`. */

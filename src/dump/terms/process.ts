@@ -9,7 +9,7 @@ import type { SectionIndex } from '../section-index.js';
 import { linesOfRange, sectionLines } from '../section-lines.js';
 import { dataPath, notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
 import {
-  functionOf, parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type StackEntry, type StackFrame,
+  parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail,
 } from './process-detail.js';
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
@@ -17,6 +17,7 @@ import { parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
 import { quickDictionary } from './dictionary-lines.js';
+import { readStack, type StackOptions } from './stack.js';
 import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
@@ -50,6 +51,8 @@ export interface DecodeProcessOptions extends DecodeLimits {
    * is the same, tests compare both ways).
    */
   fastShapes?: boolean;
+  /** The stack's bounds (src/dump/terms/stack.ts), smaller in tests. */
+  stackLimits?: StackOptions['limits'];
 }
 
 interface DumpResources {
@@ -309,68 +312,6 @@ export function messagePage(dump: TermDump, pid: string, from: number, count: nu
     heapLines?.close();
     reader.close();
   }
-}
-
-// ---- stack ----------------------------------------------------------------------------------
-
-function parseStack(dec: TermDecoder, lines: Iterable<Buffer>, width: number): StackEntry[] {
-  const out: StackEntry[] = [];
-  for (const line of lines) {
-    if (line.length === 0) continue;
-    const colon = line.indexOf(58);
-    if (colon < 0) {
-      out.push({ label: line.toString('latin1'), kind: 'other' });
-      continue;
-    }
-    const label = line.toString('latin1', 0, colon);
-    if (line[colon + 1] === 83) { // S...: return address or catch
-      const text = line.toString('utf8', colon + 2);
-      const loc = /\((.*)\)\s*$/.exec(text)?.[1];
-      const kind = text.startsWith('Return addr') ? 'return' : text.startsWith('Catch') ? 'catch' : 'other';
-      out.push({ label, kind, text, location: loc });
-      continue;
-    }
-    const term = dec.decodeElement(line, colon + 1);
-    void width;
-    out.push({ label, kind: /^y\d+$/.test(label) ? 'y' : 'other', term });
-  }
-  return out;
-}
-
-/**
- * Groups stack entries into frames. From OTP 24 a frame is printed as its y registers followed by
- * its return address; before, the return address came first. Either way the y registers belong
- * to the frame's function, and the return address points into its caller.
- */
-function framesOf(entries: StackEntry[], current: string | undefined, otpRelease?: string): StackFrame[] {
-  const frames: StackFrame[] = [];
-  const first = entries[0]?.kind;
-  const last = entries[entries.length - 1]?.kind;
-  const major = otpRelease && /^\d+/.test(otpRelease) ? Number.parseInt(otpRelease, 10) : undefined;
-  const cpFirst = first === 'y' ? false : last === 'y' ? true : major !== undefined ? major < 24 : otpRelease?.startsWith('R') ?? false;
-  let cur: StackFrame = { yRegisters: [] };
-  const push = () => {
-    frames.push(cur);
-    cur = { yRegisters: [] };
-  };
-  for (const e of entries) {
-    if (e.kind === 'return') {
-      if (cpFirst) {
-        if (cur.returnTo !== undefined || cur.yRegisters.length > 0) push();
-        cur.returnTo = e.location;
-      } else {
-        cur.returnTo = e.location;
-        push();
-      }
-    } else cur.yRegisters.push({ label: e.label, term: e.term, text: e.text });
-  }
-  if (cur.returnTo !== undefined || cur.yRegisters.length > 0) push();
-  let fn = functionOf(current);
-  for (const f of frames) {
-    f.function = fn;
-    fn = functionOf(f.returnTo);
-  }
-  return frames;
 }
 
 // ---- binaries held --------------------------------------------------------------------------
@@ -654,8 +595,9 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const warnings: string[] = [];
 
     const stackRef = dump.index.get('proc_stack', pid);
-    const entries = stackRef ? parseStack(dec, sectionLines(path, stackRef, { maxLineBytes: MiB }), width) : [];
-    const frames = framesOf(entries, record.currentCall ?? record.programCounter, dump.header.otpRelease);
+    const stack = readStack(dec, path, stackRef, {
+      current: record.currentCall ?? record.programCounter, otpRelease: dump.header.otpRelease, ...(opts.stackLimits ? { limits: opts.stackLimits } : {}),
+    });
 
     const hist = new ShapeHistogram(opts.exampleWidth ?? 120);
     const samples: MessageSample[] = [];
@@ -687,7 +629,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
       initialCall: identity.initialCall,
       ancestors: identity.ancestors,
       deepDumped: heapRef !== undefined || stackRef !== undefined,
-      stack: { entries, frames },
+      stack,
       dictionary: dict.map((d) => ({ ...d, keyText: printTerm(d.key, { maxChars: width }), valueText: printTerm(d.value, { maxChars: width }) })),
       messages: { queueLength: record.messageQueueLength ?? hist.total, dumped: hist.total, samples, shapes: hist.result() },
       binaries,

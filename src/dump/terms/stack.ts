@@ -1,0 +1,391 @@
+/**
+ * A process's stack, from its `=proc_stack` section, in bounded memory. A runaway recursion
+ * leaves millions of frames (bench class h: 5,000,000 frames, 840 MB of lines), where an entry and
+ * a frame object per line took 2.3 GB and 17 s for 1,000,000. Kept: the first lines with their
+ * terms decoded, the top frames with runs of alike frames (same function, same return address: a
+ * recursion) as one frame and a count, the bottom frames (how the process got there) from a read
+ * of the section's tail, and the depth and frames per function over the whole stack.
+ */
+import { closeSync, openSync } from 'node:fs';
+import type { SectionRef } from '../types.js';
+import type { TermDecoder } from './decoder.js';
+import { forEachLine } from './lines.js';
+import { functionOf, type ProcessStack, type StackEntry, type StackFrame } from './process-detail.js';
+import type { StackSketch } from '../analyze/report-types.js';
+
+/** Stack lines decoded and kept as entries (a normal process has a few dozen). */
+export const STACK_DETAIL_ENTRIES = 1000;
+/** Frames kept from the top, a run of alike frames counting as one. */
+export const STACK_TOP_FRAMES = 200;
+/** Frames kept from the bottom when the ones between were only counted. */
+export const STACK_BOTTOM_FRAMES = 10;
+/**
+ * Alike frames in a row shown as one with a count from this many on: a few levels of a recursion
+ * (a tree walked, a term nested) are clearer one by one, each with its registers.
+ */
+const MIN_RUN = 10;
+/** The bottom frames are read from this much of the section's end. */
+const TAIL_BYTES = 64 * 1024;
+const MAX_LINE = 1 << 20;
+const FUNCTIONS_LISTED = 10;
+
+const COLON = 58;
+const S = 83;
+const R = 82;
+const C = 67;
+
+export interface StackOptions {
+  /** The process's current function (`Current call` or `Program counter`): the top frame's. */
+  current?: string;
+  otpRelease?: string;
+  /** The bounds above, smaller in tests (to reach the bottom frames of a small stack). */
+  limits?: { detailEntries?: number; topFrames?: number; bottomFrames?: number; tailBytes?: number };
+}
+
+/** Kind of a stack line: `Return addr`, `Catch`, a y register, or anything else. */
+function kindOf(b: Buffer, start: number, end: number): { kind: StackEntry['kind'] | 'none'; colon: number } {
+  let colon = start;
+  while (colon < end && b[colon] !== COLON) colon++;
+  if (colon >= end) return { kind: 'none', colon: -1 };
+  if (b[colon + 1] === S) {
+    const k = b[colon + 2];
+    return { kind: k === R && b[colon + 3] === 101 ? 'return' : k === C && b[colon + 3] === 97 ? 'catch' : 'other', colon };
+  }
+  const y = b[start] === 121 && colon > start + 1 && isDigits(b, start + 1, colon);
+  return { kind: y ? 'y' : 'other', colon };
+}
+
+function isDigits(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] < 48 || b[i] > 57) return false;
+  return true;
+}
+
+/** `m:f/a + off` from `Return addr 0x... (m:f/a + off)`. */
+function locationOf(text: string): string | undefined {
+  return /\((.*)\)\s*$/.exec(text)?.[1];
+}
+
+/** One stack line as an entry, its term decoded. */
+function entryOf(dec: TermDecoder, b: Buffer, start: number, end: number): StackEntry | undefined {
+  if (end <= start) return undefined;
+  const { kind, colon } = kindOf(b, start, end);
+  if (kind === 'none') return { label: b.toString('latin1', start, end), kind: 'other' };
+  const label = b.toString('latin1', start, colon);
+  if (b[colon + 1] === S) {
+    const text = b.toString('utf8', colon + 2, end);
+    return { label, kind: kind as 'return' | 'catch' | 'other', text, location: locationOf(text) };
+  }
+  return { label, kind: kind === 'y' ? 'y' : 'other', term: dec.decodeElement(b, colon + 1, end) };
+}
+
+/**
+ * From OTP 24 a frame is printed as its y registers followed by its return address; before, the
+ * return address came first. Either way the y registers belong to the frame's function, and the
+ * return address points into its caller.
+ */
+function returnFirst(first: StackEntry['kind'] | undefined, last: StackEntry['kind'] | undefined, otpRelease?: string): boolean {
+  if (first === 'y') return false;
+  if (last === 'y') return true;
+  const major = otpRelease && /^\d+/.test(otpRelease) ? Number.parseInt(otpRelease, 10) : undefined;
+  return major !== undefined ? major < 24 : otpRelease?.startsWith('R') ?? false;
+}
+
+/** Frames of a list of entries (a small stack, or the tail of a big one), functions not yet set. */
+function framesOfEntries(entries: readonly StackEntry[], cpFirst: boolean): StackFrame[] {
+  const frames: StackFrame[] = [];
+  let cur: StackFrame = { yRegisters: [] };
+  for (const e of entries) {
+    if (e.kind === 'return') {
+      if (cpFirst) {
+        if (cur.returnTo !== undefined || cur.yRegisters.length > 0) {
+          frames.push(cur);
+          cur = { yRegisters: [] };
+        }
+        cur.returnTo = e.location;
+      } else {
+        cur.returnTo = e.location;
+        frames.push(cur);
+        cur = { yRegisters: [] };
+      }
+    } else cur.yRegisters.push({ label: e.label, term: e.term, text: e.text });
+  }
+  if (cur.returnTo !== undefined || cur.yRegisters.length > 0) frames.push(cur);
+  return frames;
+}
+
+/** Frames in order with runs of MIN_RUN or more alike frames as one with `repeat`. */
+class FrameList {
+  readonly frames: StackFrame[] = [];
+  private run: StackFrame[] = [];
+  private runCount = 0;
+
+  /** Frames this list stands for. */
+  counted = 0;
+
+  add(f: StackFrame): void {
+    this.counted++;
+    if (this.continues(f)) {
+      this.runCount++;
+      // The innermost frame of a recursion often holds nothing yet (its base case).
+      const head = this.run[0];
+      if (head.yRegisters.length === 0 && f.yRegisters.length > 0) head.yRegisters = f.yRegisters;
+      if (this.run.length < MIN_RUN - 1) this.run.push(f);
+      return;
+    }
+    this.flush();
+    this.run = [f];
+    this.runCount = 1;
+  }
+
+  /** Whether this frame would continue the run the list ends with (a run goes on past any budget). */
+  continues(f: StackFrame): boolean {
+    const head = this.run[0];
+    return head !== undefined && head.function === f.function && head.returnTo === f.returnTo;
+  }
+
+  /** Frames listed, a pending run counting as one. */
+  get length(): number {
+    return this.frames.length + Math.min(this.run.length, 1);
+  }
+
+  flush(): StackFrame[] {
+    if (this.runCount >= MIN_RUN) this.frames.push({ ...this.run[0], repeat: this.runCount });
+    else this.frames.push(...this.run);
+    this.run = [];
+    this.runCount = 0;
+    return this.frames;
+  }
+}
+
+/** Frames per function, counted run by run (a recursion is one map update per change). */
+class FunctionCounts {
+  private readonly counts = new Map<string, number>();
+  private fn: string | undefined;
+  private n = 0;
+
+  add(fn: string | undefined): void {
+    if (fn !== this.fn) {
+      this.flush();
+      this.fn = fn;
+    }
+    this.n++;
+  }
+
+  private flush(): void {
+    if (this.n > 0 && this.fn !== undefined) this.counts.set(this.fn, (this.counts.get(this.fn) ?? 0) + this.n);
+    this.n = 0;
+  }
+
+  top(n: number): ProcessStack['functions'] {
+    this.flush();
+    return [...this.counts].map(([fn, frames]) => ({ function: fn, frames }))
+      .sort((a, b) => b.frames - a.frames || (a.function < b.function ? -1 : a.function > b.function ? 1 : 0)).slice(0, n);
+  }
+}
+
+/** The stack of one process; `ref` is its `=proc_stack` section (undefined: not in the dump). */
+export function readStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset' | 'length'> | undefined,
+  opts: StackOptions = {}): ProcessStack {
+  if (!ref || ref.length === 0) return { depth: 0, frames: [], entries: [], functions: [] };
+  const fd = openSync(path, 'r');
+  try {
+    // The tail first, kept as text: its last line decides the frame layout when the first does
+    // not, and its frames are the bottom ones if the stack is too deep to keep. Its terms are
+    // decoded last: the heap holds the stack's objects top first, and it is read forward.
+    const tailBytes = opts.limits?.tailBytes ?? TAIL_BYTES;
+    const tailStart = ref.length > tailBytes ? ref.offset + ref.length - tailBytes : ref.offset;
+    const tail: Buffer[] = [];
+    let skipFirst = tailStart > ref.offset;
+    forEachLine(path, tailStart, ref.offset + ref.length - tailStart, MAX_LINE, (b, s, e) => {
+      if (skipFirst) return void (skipFirst = false);
+      if (e > s) tail.push(Buffer.from(b.subarray(s, e)));
+    }, tailBytes, fd);
+    const entriesOf = (lines: Buffer[]) => lines.flatMap((l) => entryOf(dec, l, 0, l.length) ?? []);
+    if (tailStart === ref.offset) return smallStack(entriesOf(tail), opts);
+    return bigStack(dec, path, ref, fd, tail, entriesOf, opts);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function smallStack(entries: StackEntry[], opts: StackOptions): ProcessStack {
+  const cpFirst = returnFirst(entries[0]?.kind, entries[entries.length - 1]?.kind, opts.otpRelease);
+  const list = new FrameList();
+  const counts = new FunctionCounts();
+  let fn = functionOf(opts.current);
+  for (const f of framesOfEntries(entries, cpFirst)) {
+    f.function = fn;
+    fn = functionOf(f.returnTo);
+    list.add(f);
+    counts.add(f.function);
+  }
+  return { depth: list.counted, frames: list.flush(), entries, functions: counts.top(FUNCTIONS_LISTED) };
+}
+
+/**
+ * A section over TAIL_BYTES, streamed: lines past STACK_DETAIL_ENTRIES are only classified, a
+ * return address is made a string only when it differs from the one before (a recursion repeats
+ * one), and frames past STACK_TOP_FRAMES are only counted.
+ */
+function bigStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset' | 'length'>, fd: number,
+  tail: Buffer[], entriesOf: (lines: Buffer[]) => StackEntry[], opts: StackOptions): ProcessStack {
+  const detailEntries = opts.limits?.detailEntries ?? STACK_DETAIL_ENTRIES;
+  const topFrames = opts.limits?.topFrames ?? STACK_TOP_FRAMES;
+  const bottomFrames = opts.limits?.bottomFrames ?? STACK_BOTTOM_FRAMES;
+  const lastLine = tail[tail.length - 1];
+  const lastKind = lastLine ? kindOf(lastLine, 0, lastLine.length).kind : undefined;
+  const entries: StackEntry[] = [];
+  let entriesCut = false;
+  let cpFirst: boolean | undefined;
+  const top = new FrameList();
+  const counts = new FunctionCounts();
+  let depth = 0;
+  let fn = functionOf(opts.current);
+  let cur: StackFrame = { yRegisters: [] };
+  let curHas = false;
+  // The bytes after the colon of the last return line, and its location.
+  let prev = Buffer.alloc(256);
+  let prevLen = -1;
+  let prevLocation: string | undefined;
+  const push = (): void => {
+    cur.function = fn;
+    fn = functionOf(cur.returnTo);
+    depth++;
+    counts.add(cur.function);
+    if (top.length < topFrames || top.continues(cur)) top.add(cur);
+    cur = { yRegisters: [] };
+    curHas = false;
+  };
+  forEachLine(path, ref.offset, ref.length, MAX_LINE, (b, s, e) => {
+    if (e <= s) return;
+    const { kind, colon } = kindOf(b, s, e);
+    cpFirst ??= returnFirst(kind === 'none' ? 'other' : kind, lastKind === 'none' ? 'other' : lastKind, opts.otpRelease);
+    let entry: StackEntry | undefined;
+    if (entries.length < detailEntries) entries.push((entry = entryOf(dec, b, s, e)!));
+    else entriesCut = true;
+    if (kind !== 'return') {
+      if (entry) cur.yRegisters.push({ label: entry.label, term: entry.term, text: entry.text });
+      curHas = true;
+      return;
+    }
+    let location: string | undefined;
+    if (entry) location = entry.location;
+    else if (prevLen === e - colon - 1 && b.compare(prev, 0, prevLen, colon + 1, e) === 0) location = prevLocation;
+    else location = locationOf(b.toString('utf8', colon + 2, e));
+    if (e - colon - 1 > prev.length) prev = Buffer.alloc(2 * (e - colon - 1));
+    prevLen = b.copy(prev, 0, colon + 1, e);
+    prevLocation = location;
+    if (cpFirst) {
+      if (cur.returnTo !== undefined || curHas) push();
+      cur.returnTo = location;
+      curHas = true;
+    } else {
+      cur.returnTo = location;
+      push();
+    }
+  }, undefined, fd);
+  if (curHas) push();
+  const frames = top.flush();
+  // The bottom frames from the tail, if frames were dropped between: the tail's first frame may
+  // have lost lines to the cut, so it only names the function of the next.
+  const dropped = depth - top.counted;
+  if (dropped > 0) {
+    const tailFrames = framesOfEntries(entriesOf(tail), cpFirst ?? false);
+    let tfn: string | undefined;
+    for (const f of tailFrames) {
+      f.function = tfn;
+      tfn = functionOf(f.returnTo);
+    }
+    const bottom = new FrameList();
+    for (const f of tailFrames.slice(1).slice(-Math.min(bottomFrames, dropped))) bottom.add(f);
+    const kept = bottom.flush();
+    if (kept.length > 0) {
+      kept[0].omittedBefore = dropped - bottom.counted;
+      frames.push(...kept);
+    }
+  }
+  return { depth, frames, entries, ...(entriesCut ? { entriesCut } : {}), functions: counts.top(FUNCTIONS_LISTED) };
+}
+
+/** The top of a deep stack read by `sketchStack`. */
+const SKETCH_HEAD_BYTES = 256 * 1024;
+
+/**
+ * A deep stack judged without reading it all (triage): the frames in its first 256 KiB and the
+ * functions they are in, the depth estimated from the section's size at their bytes per frame,
+ * and the functions of its bottom frames (how the process got there) from its last 64 KiB.
+ */
+export function sketchStack(path: string, ref: Pick<SectionRef, 'offset' | 'length'>, opts: StackOptions = {}): StackSketch {
+  const fd = openSync(path, 'r');
+  try {
+    const lines = (from: number, to: number, skipFirst: boolean): Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> => {
+      const out: Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> = [];
+      let at = from;
+      let skip = skipFirst;
+      forEachLine(path, from, to - from, MAX_LINE, (b, s, e) => {
+        // Where this line ends in the file (its start plus its bytes and the line end).
+        at += e - s + 1 + (b[e] === 13 ? 1 : 0);
+        if (skip) return void (skip = false);
+        const { kind, colon } = kindOf(b, s, e);
+        out.push({ kind, end: at, ...(kind === 'return' ? { location: locationOf(b.toString('utf8', colon + 2, e)) } : {}) });
+      }, Math.min(SKETCH_HEAD_BYTES, to - from), fd);
+      return out;
+    };
+    const end = ref.offset + ref.length;
+    const head = lines(ref.offset, Math.min(end, ref.offset + SKETCH_HEAD_BYTES), false);
+    // A cut last line is not a line: drop it unless the head is the whole section.
+    if (ref.length > SKETCH_HEAD_BYTES) head.pop();
+    const tailFrom = Math.max(ref.offset, end - TAIL_BYTES);
+    const tail = lines(tailFrom, end, tailFrom > ref.offset);
+    const first = head[0]?.kind;
+    const last = tail[tail.length - 1]?.kind;
+    const cpFirst = returnFirst(first === 'none' ? 'other' : first, last === 'none' ? 'other' : last, opts.otpRelease);
+    // Frames as framesOfEntries makes them, each with where it ends in the file.
+    const walk = (rows: typeof head, current: string | undefined) => {
+      const frames: Array<{ function?: string; end: number }> = [];
+      let fn = functionOf(current);
+      let returnTo: string | undefined;
+      let has = false;
+      let before = rows[0]?.end ?? 0;
+      for (const r of rows) {
+        if (r.kind === 'return' && cpFirst) {
+          if (has) {
+            frames.push({ function: fn, end: before });
+            fn = functionOf(returnTo);
+          }
+          returnTo = r.location;
+          has = true;
+        } else if (r.kind === 'return') {
+          frames.push({ function: fn, end: r.end });
+          fn = functionOf(r.location);
+          has = false;
+        } else has = true;
+        before = r.end;
+      }
+      if (has) frames.push({ function: fn, end: before });
+      return frames;
+    };
+    const top = walk(head, opts.current);
+    const counts = new FunctionCounts();
+    for (const f of top) counts.add(f.function);
+    const whole = ref.length <= SKETCH_HEAD_BYTES;
+    const bytesPerFrame = top.length > 0 ? (top[top.length - 1].end - ref.offset) / top.length : Number.NaN;
+    const estimatedFrames = whole ? top.length : Number.isFinite(bytesPerFrame) ? Math.round(ref.length / bytesPerFrame) : 0;
+    const bottom = walk(tail, undefined).slice(1).map((f) => f.function).filter((f): f is string => f !== undefined);
+    return {
+      sectionBytes: ref.length,
+      estimatedFrames,
+      exact: whole,
+      sampledFrames: top.length,
+      functions: counts.top(FUNCTIONS_LISTED),
+      calledFrom: collapse(bottom).slice(-STACK_BOTTOM_FRAMES),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Names in a row alike as one (the bottom of a recursion is the same function many times). */
+function collapse(names: string[]): string[] {
+  return names.filter((n, i) => i === 0 || n !== names[i - 1]);
+}
