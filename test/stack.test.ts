@@ -14,6 +14,7 @@ import { sketchStack } from '../src/dump/terms/stack.js';
 import { triageDump } from '../src/usecases/triage.js';
 import { FIXTURES } from './helpers/dumps.js';
 import { beamscope } from './helpers/cli.js';
+import { get, startServe } from './helpers/serve.js';
 
 const PATH = join(FIXTURES, 'deep_stack.dump');
 const TEXT = readFileSync(PATH, 'latin1');
@@ -98,5 +99,18 @@ describe('a stack of 12,003 frames', () => {
     const json = JSON.parse(beamscope(['proc', '--format', 'json', PATH, 'tree_walker']).stdout) as { stackDepth: number; stack: Array<{ repeat?: number }> };
     expect(json.stackDepth).toBe(12_003);
     expect(json.stack[0].repeat).toBe(12_000);
+  });
+
+  it('serve shows the depth, the run and the functions on the process page', async () => {
+    const srv = await startServe(PATH);
+    try {
+      const r = await get(`${srv.origin}/process/${PID.slice(1, -1)}?token=${srv.token}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('<h2>Stack: 12,003 frames</h2>');
+      expect(r.body).toContain('<strong>× 12,000 frames in a row</strong>');
+      expect(r.body).toContain(`<code>${WALK}</code> 12,001 (100.0%)`);
+    } finally {
+      await srv.stop();
+    }
   });
 });

@@ -35,6 +35,21 @@ describe('why it died', () => {
     expect(r.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['slogan.system-limit', 'limits.atoms']));
   });
 
+  it('atom table filled by list_to_atom/1: what it is full of, by shape (read from the =atoms text here)', async () => {
+    const path = join(FIXTURES, 'atom_flood.dump');
+    const atoms = /^=atoms\n((?:[^=].*\n)*)/m.exec(readFileSync(path, 'utf8'))![1].split('\n').slice(0, -1);
+    const sessions = atoms.filter((a) => /^session_\d+$/.test(a));
+    expect(sessions.length / atoms.length).toBeGreaterThan(0.5);
+    const r = triageDump(await readDump(path));
+    const use = r.limits.find((l) => l.id === 'atoms')!;
+    expect(use.patterns?.[0]).toEqual({ pattern: 'session_N', count: sessions.length, newest: sessions[0] });
+    const slogan = r.findings.find((f) => f.id === 'slogan.system-limit')!;
+    expect(slogan.evidence).toContain(`the atoms by shape (digits as N): ${sessions.length.toLocaleString('en-US')} x session_N (${(100 * sessions.length / use.count).toFixed(1)}%; newest ${sessions[0]}), ${use.patterns!.slice(1, 3).map((p) => `${p.count.toLocaleString('en-US')} x ${p.pattern} (${(100 * p.count / use.count).toFixed(1)}%; newest ${p.newest})`).join(', ')}`);
+    // The table of atom_limit.dump filled while the VM booted: no one shape, and it says so.
+    const boot = triageDump(await readDump(join(FIXTURES, 'atom_limit.dump')));
+    expect(boot.findings.find((f) => f.id === 'slogan.system-limit')!.evidence.join('\n')).toMatch(/no one shape holds most of the atoms .*: the table may be too small for the code the node loads/);
+  });
+
   it('boot failure, signal, and a custom halt text', async () => {
     const boot = await fixture('do_boot.dump');
     expect(boot.cause).toMatchObject({ kind: 'boot_failure', phase: 'do_boot', reason: expect.stringContaining('beamscope_fx_nonexistent_mod') });

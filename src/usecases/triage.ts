@@ -9,6 +9,7 @@ import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLib
 import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
 import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
 import { sketchStack } from '../dump/terms/stack.js';
+import { atomPatterns } from '../dump/terms/atom-patterns.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
@@ -115,6 +116,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}),
+    atomPatterns: () => atomPatterns(dump)?.patterns,
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;

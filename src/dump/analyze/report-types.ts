@@ -102,6 +102,15 @@ export interface LimitUse {
   /** Where the limit comes from: the dump itself, the slogan, or the VM's default (not recorded in dumps). */
   limitSource?: 'dump' | 'slogan' | 'default';
   share?: number;
+  /** For atoms near the limit: what the table is full of, by shape (src/dump/terms/atom-patterns.ts). */
+  patterns?: AtomPattern[];
+}
+
+/** Atoms of one shape: runs of digits as `N` (`session_N`), with the newest of them. */
+export interface AtomPattern {
+  pattern: string;
+  count: number;
+  newest: string;
 }
 
 export interface MemoryKind {

@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatEstimate, formatPercent, who } from '../../text/format.js';
 import type { Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TriageReport,
+  AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -25,6 +25,8 @@ export interface TriageOptions {
   mailboxRows?: MailboxRows;
   /** Real initial calls of a sample of one initial-call group (triageDump: the proc_lib processes, when too many to read all). */
   initialCallSample?: InitialCallSample;
+  /** Reads what the atom table holds, by shape; asked only when it is near its limit (triageDump: the `=atoms` section again). */
+  atomPatterns?: () => AtomPattern[] | undefined;
 }
 
 export type { ProcessDetails };
@@ -53,7 +55,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const groups = allGroups.slice(0, top);
   // The group with the most memory, whatever its size (sorted by count above).
   const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
-  const limits = limitUse(dump, cause);
+  const limits = limitUse(dump, cause, opts.atomPatterns);
   const ets = largestEts(dump, top);
   const ports = portSummary(dump, top);
   const schedulers = schedulerSummary(dump);
@@ -392,7 +394,10 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
 // ---------------------------------------------------------------------------------------------
 // Limits, ETS, ports, schedulers
 
-function limitUse(dump: Dump, cause: SloganCause): LimitUse[] {
+/** A limit used this much is a finding (and, for atoms, worth reading what the table holds). */
+const LIMIT_SHARE = 0.8;
+
+function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPattern[] | undefined): LimitUse[] {
   const out: LimitUse[] = [];
   const idx = (name: string) => dump.indexTables.find((t) => t.name === name);
   const withShare = (u: LimitUse): LimitUse => (u.limit ? { ...u, share: u.count / u.limit } : u);
@@ -405,7 +410,9 @@ function limitUse(dump: Dump, cause: SloganCause): LimitUse[] {
   const atomTab = idx('atom_tab');
   const atoms = dump.header.atoms ?? atomTab?.entries ?? dump.atoms.count;
   const atomLimit = sloganMax('atoms') ?? atomTab?.limit;
-  out.push(withShare({ id: 'atoms', label: 'atoms', count: atoms, limit: atomLimit, limitSource: atomLimit === undefined ? undefined : 'dump' }));
+  const atomUse = withShare({ id: 'atoms', label: 'atoms', count: atoms, limit: atomLimit, limitSource: atomLimit === undefined ? undefined : 'dump' });
+  const patterns = (atomUse.share ?? 0) >= LIMIT_SHARE ? atomPatterns?.() : undefined;
+  out.push(patterns?.length ? { ...atomUse, patterns } : atomUse);
   const exp = idx('export_list');
   if (exp) out.push(withShare({ id: 'exports', label: 'exports', count: exp.entries, limit: exp.limit, limitSource: 'dump' }));
   const mods = idx('module_code');
@@ -418,19 +425,31 @@ function limitUse(dump: Dump, cause: SloganCause): LimitUse[] {
 function limitFindings(limits: LimitUse[]): Finding[] {
   const out: Finding[] = [];
   for (const u of limits) {
-    if (u.share === undefined || u.limit === undefined || u.share < 0.8) continue;
+    if (u.share === undefined || u.limit === undefined || u.share < LIMIT_SHARE) continue;
     out.push({
       id: `limits.${u.id}`,
       severity: u.share >= 0.95 ? 'critical' : 'warning',
       title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
       explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
-      evidence: [`limit from ${u.limitSource === 'default' ? "the VM's default (the dump does not record the configured limit)" : 'the dump'}`],
+      evidence: [`limit from ${u.limitSource === 'default' ? "the VM's default (the dump does not record the configured limit)" : 'the dump'}`, ...patternEvidence(u)],
       subject: { kind: 'limit', id: u.id },
       metrics: { count: u.count, limit: u.limit, share: u.share },
     });
   }
   return out;
 }
+
+/** What a full atom table holds: `1,035,771 x session_N (98.8%; newest session_8250383)`, the three largest shapes. */
+function patternEvidence(u: LimitUse): string[] {
+  if (!u.patterns?.length) return [];
+  const shapes = u.patterns.slice(0, 3).map((p) => `${formatCount(p.count)} x ${p.pattern} (${formatPercent(p.count / u.count)}; newest ${p.newest})`);
+  // A flood of list_to_atom/1 is one shape; a table full of many small ones is the code's own atoms.
+  if (u.patterns[0].count / u.count >= DOMINANT_SHAPE) return [`the atoms by shape (digits as N): ${shapes.join(', ')}`];
+  return [`no one shape holds most of the atoms (digits as N, largest: ${shapes.join(', ')}): the table may be too small for the code the node loads (+t raises it)`];
+}
+
+/** A share of the atom table one shape must hold to be named as what filled it. */
+const DOMINANT_SHAPE = 0.5;
 
 const LIMIT_ADVICE: Record<string, string> = {
   atoms: 'Atoms are never garbage collected; the VM dies when the table is full. Look for list_to_atom/binary_to_atom on external input (the newest atoms show the pattern); use existing atoms or keep strings.',
@@ -600,6 +619,7 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
       const evidence = [cause.text];
       if (use) evidence.push(`${use.label} in the dump: ${formatCount(use.count)}${use.limit ? ` of ${formatCount(use.limit)}` : ''}`);
       if (cause.limit === 'atoms' && dump.atoms.newest.length) evidence.push(`newest atoms: ${dump.atoms.newest.slice(0, 8).join(', ')}`);
+      if (use) evidence.push(...patternEvidence(use));
       if (cause.limit === 'processes' && r.groups[0]) evidence.push(`largest group: ${formatCount(r.groups[0].count)} x ${r.groups[0].key}`);
       return { id: 'slogan.system-limit', severity: 'critical', title: `System limit reached: ${cause.table ?? cause.limit}${cause.max ? ` (max ${formatCount(cause.max)})` : ''}`,
         explanation: LIMIT_ADVICE[cause.limit] ?? 'A VM limit was reached.', evidence, ...base, metrics: cause.max ? { max: cause.max } : {} };

@@ -247,9 +247,16 @@ function bigStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset'
   let prev = Buffer.alloc(256);
   let prevLen = -1;
   let prevLocation: string | undefined;
+  // functionOf of the last return address (a recursion repeats one: one regex per change).
+  let fnOf: string | undefined;
+  let fnOfResult: string | undefined;
   const push = (): void => {
     cur.function = fn;
-    fn = functionOf(cur.returnTo);
+    if (cur.returnTo !== fnOf) {
+      fnOf = cur.returnTo;
+      fnOfResult = functionOf(fnOf);
+    }
+    fn = fnOfResult;
     depth++;
     counts.add(cur.function);
     if (top.length < topFrames || top.continues(cur)) top.add(cur);

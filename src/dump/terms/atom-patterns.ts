@@ -1,0 +1,34 @@
+/**
+ * What a full atom table is full of: the `=atoms` section (newest atom first) read again and its
+ * atoms grouped by shape, runs of digits as `N` (`session_8250383` -> `session_N`). An atom table
+ * filled by list_to_atom/1 on input is a million atoms of one or two shapes; the first pass keeps
+ * only the newest 20 and the count. Read by triage only when the table is near its limit.
+ */
+import type { AtomPattern } from '../analyze/report-types.js';
+import { dataPath, type Dump } from '../types.js';
+import { forEachLine } from './lines.js';
+
+/** Patterns reported, most atoms first. */
+const PATTERNS_LISTED = 5;
+/** Distinct patterns counted at most: past it, atoms of new shapes are counted as `other`. */
+const MAX_PATTERNS = 100_000;
+const MAX_LINE = 64 * 1024;
+
+/** The atoms of the dump's `=atoms` section by shape, most first; undefined when it has none or cannot be re-read. */
+export function atomPatterns(dump: Dump): { patterns: AtomPattern[]; atoms: number } | undefined {
+  const ref = dump.index.get('atoms');
+  if (!ref || !dump.source.seekable) return undefined;
+  const rows = new Map<string, AtomPattern>();
+  let atoms = 0;
+  forEachLine(dataPath(dump.source), ref.offset, ref.length, MAX_LINE, (b, s, e) => {
+    if (e <= s) return;
+    atoms++;
+    const text = b.toString('utf8', s, e);
+    const pattern = text.replace(/[0-9]+/g, 'N');
+    const row = rows.get(pattern);
+    if (row) row.count++;
+    else if (rows.size < MAX_PATTERNS) rows.set(pattern, { pattern, count: 1, newest: text });
+  });
+  const patterns = [...rows.values()].sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : 1)).slice(0, PATTERNS_LISTED);
+  return { patterns, atoms };
+}
