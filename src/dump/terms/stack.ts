@@ -192,14 +192,19 @@ export function readStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 
     // The tail first, kept as text: its last line decides the frame layout when the first does
     // not, and its frames are the bottom ones if the stack is too deep to keep. Its terms are
     // decoded last: the heap holds the stack's objects top first, and it is read forward.
-    const tailBytes = opts.limits?.tailBytes ?? TAIL_BYTES;
-    const tailStart = ref.length > tailBytes ? ref.offset + ref.length - tailBytes : ref.offset;
+    let tailBytes = opts.limits?.tailBytes ?? TAIL_BYTES;
+    let tailStart: number;
     const tail: Buffer[] = [];
-    let skipFirst = tailStart > ref.offset;
-    forEachLine(path, tailStart, ref.offset + ref.length - tailStart, MAX_LINE, (b, s, e) => {
-      if (skipFirst) return void (skipFirst = false);
-      if (e > s) tail.push(Buffer.from(b.subarray(s, e)));
-    }, tailBytes, fd);
+    // Longer, should the last line be longer than the tail (it decides the layout).
+    do {
+      tailStart = ref.length > tailBytes ? ref.offset + ref.length - tailBytes : ref.offset;
+      let skipFirst = tailStart > ref.offset;
+      forEachLine(path, tailStart, ref.offset + ref.length - tailStart, MAX_LINE, (b, s, e) => {
+        if (skipFirst) return void (skipFirst = false);
+        if (e > s) tail.push(Buffer.from(b.subarray(s, e)));
+      }, tailBytes, fd);
+      tailBytes *= 4;
+    } while (tail.length === 0 && tailStart > ref.offset);
     const entriesOf = (lines: Buffer[]) => lines.flatMap((l) => entryOf(dec, l, 0, l.length) ?? []);
     if (tailStart === ref.offset) return smallStack(entriesOf(tail), opts);
     return bigStack(dec, path, ref, fd, tail, entriesOf, opts);
