@@ -58,21 +58,22 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const detailOf = detailsByRow(p, details);
   // One map per kind of key, and in front of it the group of each code of the column the key
   // comes from (name, initial call or parent), for the rows whose key is that code's text.
-  const groups = { name: new Map<string, ProcessGroup>(), 'initial-call': new Map<string, ProcessGroup>(), ancestor: new Map<string, ProcessGroup>() };
-  const byCode: Record<ProcessGroup['by'], Array<ProcessGroup | undefined>> = { name: [], 'initial-call': [], ancestor: [] };
-  const created: ProcessGroup[] = [];
-  const groupOf = (kind: ProcessGroup['by'], key: string): ProcessGroup => {
+  const groups = { name: new Map<string, GroupAcc>(), 'initial-call': new Map<string, GroupAcc>(), ancestor: new Map<string, GroupAcc>() };
+  const byCode: Record<ProcessGroup['by'], Array<GroupAcc | undefined>> = { name: [], 'initial-call': [], ancestor: [] };
+  const created: GroupAcc[] = [];
+  const groupOf = (kind: ProcessGroup['by'], key: string): GroupAcc => {
     const kindGroups = groups[kind];
-    let g = kindGroups.get(key);
-    if (!g) {
-      g = { key, by: kind, count: 0, memoryBytes: 0, maxMemoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
-      kindGroups.set(key, g);
-      created.push(g);
+    let a = kindGroups.get(key);
+    if (!a) {
+      const g: ProcessGroup = { key, by: kind, count: 0, memoryBytes: 0, maxMemoryBytes: 0, messageQueueLength: 0, maxMessageQueueLength: 0, reductions: 0, binaryBytes: 0 };
+      a = { g, index: created.length, spawner: 0, spawnerVotes: 0, current: 0, currentVotes: 0 };
+      kindGroups.set(key, a);
+      created.push(a);
     }
-    return g;
+    return a;
   };
   /** The group of a key that is the text of `code` in `column` (`fallback` for no text). */
-  const groupOfCode = (kind: ProcessGroup['by'], column: { codes: ArrayLike<number>; values: readonly string[] }, i: number, fallback: string): ProcessGroup => {
+  const groupOfCode = (kind: ProcessGroup['by'], column: { codes: ArrayLike<number>; values: readonly string[] }, i: number, fallback: string): GroupAcc => {
     const code = column.codes[i];
     const cache = byCode[kind];
     return (cache[code] ??= groupOf(kind, code === 0 ? fallback : column.values[code - 1]));
@@ -90,24 +91,34 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const spawnedCodes = p.spawnedAs.codes;
   const spawnedTexts = p.spawnedAs.values;
   const initialByCode = byCode['initial-call'];
+  // Who spawned a group's members and where they are, when most of them share one (a majority
+  // vote per group as the rows pass, then the winner counted): who makes 300,000 processes of
+  // `erlang:apply/2`, and the fun they wait in, is what they are.
+  const spawnerCodes = p.spawnedBy.codes;
+  const callCodes = p.currentCall.codes;
+  const pcCodes = p.programCounter.codes;
+  const rowGroup = new Int32Array(p.count);
   for (let i = 0; i < p.count; i++) {
     const nameCode = nameCodes[i];
     const pattern = nameCode === 0 ? null : sharedPattern(nameCode);
     const d = detailOf(i);
-    let g: ProcessGroup;
+    let a: GroupAcc;
     if (by === 'ancestor') {
       const ancestor = d?.ancestors?.[0];
-      g = ancestor !== undefined ? groupOf('ancestor', ancestor) : groupOfCode('ancestor', p.spawnedBy, i, 'none');
+      a = ancestor !== undefined ? groupOf('ancestor', ancestor) : groupOfCode('ancestor', p.spawnedBy, i, 'none');
     } else if (by === 'name' || (by === 'auto' && pattern !== null)) {
-      g = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
+      a = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
     } else {
       const initial = d?.initialCall;
-      if (initial !== undefined) g = groupOf('initial-call', initial);
+      if (initial !== undefined) a = groupOf('initial-call', initial);
       else {
         const code = spawnedCodes[i];
-        g = initialByCode[code] ??= groupOf('initial-call', code === 0 ? 'unknown' : spawnedTexts[code - 1]);
+        a = initialByCode[code] ??= groupOf('initial-call', code === 0 ? 'unknown' : spawnedTexts[code - 1]);
       }
     }
+    rowGroup[i] = a.index;
+    vote(a, spawnerCodes[i], currentCode(callCodes[i], pcCodes[i]));
+    const g = a.g;
     g.count++;
     const m = cellOrZero(memCells, memTop, memBig, i);
     g.memoryBytes += m;
@@ -118,7 +129,74 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     g.reductions += cellOrZero(redsCells, redsTop, redsBig, i);
     g.binaryBytes += cellOrZero(binCells, binTop, binBig, i) + cellOrZero(oldBinCells, oldBinTop, oldBinBig, i);
   }
-  return created.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+  sharedTraits(p, created, rowGroup);
+  const out = created.map((x) => x.g);
+  return out.sort((a, b) => b.count - a.count || b.memoryBytes - a.memoryBytes);
+}
+
+/** A group being counted, with the majority votes of its members' spawner and current function. */
+interface GroupAcc {
+  g: ProcessGroup;
+  index: number;
+  spawner: number;
+  spawnerVotes: number;
+  current: number;
+  currentVotes: number;
+}
+
+/** Groups this small are not worth a line on who spawned them. */
+const TRAIT_MIN_COUNT = 100;
+
+/** The code of a row's current function: `Current call`'s (positive), else `Program counter`'s (negative); 0 for none. */
+function currentCode(call: number, pc: number): number {
+  return call !== 0 ? call : -pc;
+}
+
+/** One step of the Boyer-Moore majority vote on the group's spawner and current function. */
+function vote(a: GroupAcc, spawner: number, current: number): void {
+  if (a.spawnerVotes === 0) a.spawner = spawner;
+  a.spawnerVotes += a.spawner === spawner ? 1 : -1;
+  if (a.currentVotes === 0) a.current = current;
+  a.currentVotes += a.current === current ? 1 : -1;
+}
+
+/**
+ * The votes' winners counted, and kept on the groups (of TRAIT_MIN_COUNT and more) that more than
+ * half of whose members share them: `spawnedBy` with the spawner's registered name, `currentFunction`.
+ */
+function sharedTraits(p: ProcessTable, accs: GroupAcc[], rowGroup: Int32Array): void {
+  const spawners = new Int32Array(accs.length);
+  const currents = new Int32Array(accs.length);
+  const spawnerCodes = p.spawnedBy.codes;
+  const callCodes = p.currentCall.codes;
+  const pcCodes = p.programCounter.codes;
+  for (let i = 0; i < p.count; i++) {
+    const a = accs[rowGroup[i]];
+    if (a.g.count < TRAIT_MIN_COUNT) continue;
+    if (spawnerCodes[i] === a.spawner) spawners[a.index]++;
+    if (currentCode(callCodes[i], pcCodes[i]) === a.current) currents[a.index]++;
+  }
+  let names: Map<string, string> | undefined;
+  for (const a of accs) {
+    const g = a.g;
+    if (g.count < TRAIT_MIN_COUNT) continue;
+    if (a.spawner !== 0 && 2 * spawners[a.index] > g.count) {
+      names ??= registeredNames(p);
+      const pid = p.spawnedBy.values[a.spawner - 1];
+      const name = names.get(pid);
+      g.spawnedBy = { pid, ...(name ? { name } : {}), count: spawners[a.index] };
+    }
+    const fn = a.current > 0 ? p.currentCall.values[a.current - 1] : a.current < 0 ? p.programCounter.values[-a.current - 1] : undefined;
+    if (fn !== undefined && 2 * currents[a.index] > g.count) g.currentFunction = { function: fn, count: currents[a.index] };
+  }
+}
+
+/** Registered names by pid. */
+function registeredNames(p: ProcessTable): Map<string, string> {
+  const out = new Map<string, string>();
+  const codes = p.name.codes;
+  for (let i = 0; i < p.count; i++) if (codes[i] !== 0) out.set(p.pid.at(i), p.name.values[codes[i] - 1]);
+  return out;
 }
 
 /**

@@ -76,6 +76,10 @@ export interface ProcessGroup {
   binaryBytes: Bytes;
   /** With `--syntax elixir`: the key in Elixir syntax, and the group's role among Elixir's usual suspects. */
   elixir?: { key: string; role?: string };
+  /** The process that spawned more than half of the group (of 100 or more), and how many. */
+  spawnedBy?: { pid: string; name?: string; count: number };
+  /** The current function (`Current call`, else `Program counter`'s) of more than half of the group (of 100 or more). */
+  currentFunction?: { function: string; count: number };
   /**
    * For the group of proc_lib processes (gen_servers, supervisors, Agents: all `Spawned as:
    * proc_lib:init_p/5`) when there were too many to read every dictionary: the real initial calls
@@ -106,7 +110,7 @@ export interface LimitUse {
   patterns?: AtomPattern[];
 }
 
-/** Atoms of one shape: runs of digits as `N` (`session_N`), with the newest of them. */
+/** Atoms of one shape: numbers as `N` (`session_N`; src/dump/terms/atom-patterns.ts), with the newest of them. */
 export interface AtomPattern {
   pattern: string;
   count: number;

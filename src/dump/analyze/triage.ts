@@ -308,7 +308,7 @@ function processFindings(r: TriageReport): Finding[] {
       severity: 'info',
       title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of all processes)`,
       explanation: 'Most processes are of one kind. If their number grows without bound (one per request or connection that never ends), the node runs into the process limit or out of memory.',
-      evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...sampleEvidence(g)],
+      evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...traitEvidence(g), ...sampleEvidence(g)],
       subject: { kind: 'process-group', id: g.key },
       metrics: { count: g.count, memoryBytes: g.memoryBytes, messageQueueLength: g.messageQueueLength },
     });
@@ -349,6 +349,14 @@ export function withSample(groups: ProcessGroup[], sample: InitialCallSample | u
   return groups;
 }
 
+/** What most of a group share: who spawned them, where they are (a group of funs, `erlang:apply/2`, is told by these). */
+function traitEvidence(g: ProcessGroup): string[] {
+  const out: string[] = [];
+  if (g.spawnedBy) out.push(`spawned by ${who({ pid: g.spawnedBy.pid, name: g.spawnedBy.name })}: ${formatCount(g.spawnedBy.count)} of them`);
+  if (g.currentFunction) out.push(`current function ${g.currentFunction.function}: ${formatCount(g.currentFunction.count)} of them`);
+  return out;
+}
+
 /** What a group's sampled dictionaries say its members really are (proc_lib processes), as evidence. */
 function sampleEvidence(g: ProcessGroup): string[] {
   const s = g.sampledInitialCalls;
@@ -384,6 +392,7 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
     evidence: [
       `${g.by === 'name' ? 'registered as' : 'initial call'}: ${g.key}; ${formatCount(g.count)} processes`,
       `memory: ${formatBytes(g.memoryBytes)} of ${formatBytes(total)} (largest member ${formatBytes(g.maxMemoryBytes)}); queued messages: ${formatCount(g.messageQueueLength)}`,
+      ...traitEvidence(g),
       ...sampleEvidence(g),
     ],
     subject: { kind: 'process-group', id: g.key },
@@ -444,8 +453,8 @@ function patternEvidence(u: LimitUse): string[] {
   if (!u.patterns?.length) return [];
   const shapes = u.patterns.slice(0, 3).map((p) => `${formatCount(p.count)} x ${p.pattern} (${formatPercent(p.count / u.count)}; newest ${p.newest})`);
   // A flood of list_to_atom/1 is one shape; a table full of many small ones is the code's own atoms.
-  if (u.patterns[0].count / u.count >= DOMINANT_SHAPE) return [`the atoms by shape (digits as N): ${shapes.join(', ')}`];
-  return [`no one shape holds most of the atoms (digits as N, largest: ${shapes.join(', ')}): the table may be too small for the code the node loads (+t raises it)`];
+  if (u.patterns[0].count / u.count >= DOMINANT_SHAPE) return [`the atoms by shape (numbers as N): ${shapes.join(', ')}`];
+  return [`no one shape holds most of the atoms (numbers as N, largest: ${shapes.join(', ')}): the table may be too small for the code the node loads (+t raises it)`];
 }
 
 /** A share of the atom table one shape must hold to be named as what filled it. */

@@ -1,8 +1,10 @@
 /**
  * What a full atom table is full of: the `=atoms` section (newest atom first) read again and its
- * atoms grouped by shape, runs of digits as `N` (`session_8250383` -> `session_N`). An atom table
- * filled by list_to_atom/1 on input is a million atoms of one or two shapes; the first pass keeps
- * only the newest 20 and the count. Read by triage only when the table is near its limit.
+ * atoms grouped by shape, numbers as `N`: runs of digits, and of hex digits with a digit among
+ * four or more (`session_8250383` -> `session_N`, an address `'0x00007f411c6f2fc0'` -> `'NxN'`,
+ * as crashdump_viewer makes of every stack line it shows). An atom table filled by list_to_atom/1
+ * on input is a million atoms of one or two shapes; the first pass keeps only the newest 20 and
+ * the count. Read by triage only when the table is near its limit.
  */
 import type { AtomPattern } from '../analyze/report-types.js';
 import { dataPath, type Dump } from '../types.js';
@@ -24,11 +26,16 @@ export function atomPatterns(dump: Dump): { patterns: AtomPattern[]; atoms: numb
     if (e <= s) return;
     atoms++;
     const text = b.toString('utf8', s, e);
-    const pattern = text.replace(/[0-9]+/g, 'N');
+    const pattern = shapeOf(text);
     const row = rows.get(pattern);
     if (row) row.count++;
     else if (rows.size < MAX_PATTERNS) rows.set(pattern, { pattern, count: 1, newest: text });
   });
   const patterns = [...rows.values()].sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : 1)).slice(0, PATTERNS_LISTED);
   return { patterns, atoms };
+}
+
+/** An atom's shape: `session_N`, `'NxN'`, `worker_N_N`. */
+export function shapeOf(atom: string): string {
+  return atom.replace(/[0-9a-fA-F]*[0-9][0-9a-fA-F]*/g, (m) => (m.length >= 4 || /^[0-9]+$/.test(m) ? 'N' : m));
 }
