@@ -35,40 +35,6 @@ describe('why it died', () => {
     expect(r.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['slogan.system-limit', 'limits.atoms']));
   });
 
-  it('atom table filled by list_to_atom/1: what it is full of, by shape (read from the =atoms text here)', async () => {
-    const path = join(FIXTURES, 'atom_flood.dump');
-    const atoms = /^=atoms\n((?:[^=].*\n)*)/m.exec(readFileSync(path, 'utf8'))![1].split('\n').slice(0, -1);
-    const sessions = atoms.filter((a) => /^session_\d+$/.test(a));
-    expect(sessions.length / atoms.length).toBeGreaterThan(0.5);
-    const r = triageDump(await readDump(path));
-    const use = r.limits.find((l) => l.id === 'atoms')!;
-    expect(use.patterns?.[0]).toEqual({ pattern: 'session_N', count: sessions.length, newest: sessions[0] });
-    const slogan = r.findings.find((f) => f.id === 'slogan.system-limit')!;
-    expect(slogan.evidence).toContain(`the atoms by shape (numbers as N): ${sessions.length.toLocaleString('en-US')} x session_N (${(100 * sessions.length / use.count).toFixed(1)}%; newest ${sessions[0]}), ${use.patterns!.slice(1, 3).map((p) => `${p.count.toLocaleString('en-US')} x ${p.pattern} (${(100 * p.count / use.count).toFixed(1)}%; newest ${p.newest})`).join(', ')}`);
-    // The table of atom_limit.dump filled while the VM booted: no one shape, and it says so.
-    const boot = triageDump(await readDump(join(FIXTURES, 'atom_limit.dump')));
-    expect(boot.findings.find((f) => f.id === 'slogan.system-limit')!.evidence.join('\n')).toMatch(/no one shape holds most of the atoms .*: the table may be too small for the code the node loads/);
-  });
-
-  it('a group of 100 or more says who spawned most of them and where most are (counted here from the =proc text)', async () => {
-    const path = join(FIXTURES, 'mailbox.dump');
-    const procs = [...readFileSync(path, 'latin1').matchAll(/^=proc:.*\n((?:[^=].*\n)*)/gm)].map(([, body]) => ({
-      as: /^Spawned as: (.*)$/m.exec(body)?.[1], by: /^Spawned by: (.*)$/m.exec(body)?.[1],
-      pc: /^Current call: (.*)$/m.exec(body)?.[1] ?? /^Program counter: 0x[0-9a-f]+ \((.*) \+ \d+\)$/m.exec(body)?.[1],
-    }));
-    const funs = procs.filter((x) => x.as === 'erlang:apply/2');
-    const mode = (xs: Array<string | undefined>) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string | undefined, number>())].sort((a, b) => b[1] - a[1])[0];
-    const [by, byCount] = mode(funs.map((x) => x.by));
-    const [pc, pcCount] = mode(funs.map((x) => x.pc));
-    expect(funs.length).toBeGreaterThanOrEqual(300);
-    const g = (await fixture('mailbox.dump')).groups.find((x) => x.key === 'erlang:apply/2')!;
-    expect(g.count).toBe(funs.length);
-    expect(2 * byCount).toBeGreaterThan(funs.length);
-    expect(g.spawnedBy).toMatchObject({ pid: by, count: byCount });
-    expect(2 * pcCount).toBeGreaterThan(funs.length);
-    expect(g.currentFunction).toEqual({ function: pc, count: pcCount });
-  });
-
   it('boot failure, signal, and a custom halt text', async () => {
     const boot = await fixture('do_boot.dump');
     expect(boot.cause).toMatchObject({ kind: 'boot_failure', phase: 'do_boot', reason: expect.stringContaining('beamscope_fx_nonexistent_mod') });
@@ -160,6 +126,42 @@ describe('why it died', () => {
     expect(d.header.slogan).toBe('Crash dump requested by user');
     expect(d.header).toMatchObject({ otpRelease: '23', wordSize: 8, atoms: 9000 });
     expect(decodeSlogan(d.header.slogan)).toEqual({ kind: 'user_requested' });
+  });
+});
+
+describe('what the node is full of', () => {
+  it('atom table filled by list_to_atom/1: what it is full of, by shape (read from the =atoms text here)', async () => {
+    const path = join(FIXTURES, 'atom_flood.dump');
+    const atoms = /^=atoms\n((?:[^=].*\n)*)/m.exec(readFileSync(path, 'utf8'))![1].split('\n').slice(0, -1);
+    const sessions = atoms.filter((a) => /^session_\d+$/.test(a));
+    expect(sessions.length / atoms.length).toBeGreaterThan(0.5);
+    const r = triageDump(await readDump(path));
+    const use = r.limits.find((l) => l.id === 'atoms')!;
+    expect(use.patterns?.[0]).toEqual({ pattern: 'session_N', count: sessions.length, newest: sessions[0] });
+    const slogan = r.findings.find((f) => f.id === 'slogan.system-limit')!;
+    expect(slogan.evidence).toContain(`the atoms by shape (numbers as N): ${sessions.length.toLocaleString('en-US')} x session_N (${(100 * sessions.length / use.count).toFixed(1)}%; newest ${sessions[0]}), ${use.patterns!.slice(1, 3).map((p) => `${p.count.toLocaleString('en-US')} x ${p.pattern} (${(100 * p.count / use.count).toFixed(1)}%; newest ${p.newest})`).join(', ')}`);
+    // The table of atom_limit.dump filled while the VM booted: no one shape, and it says so.
+    const boot = triageDump(await readDump(join(FIXTURES, 'atom_limit.dump')));
+    expect(boot.findings.find((f) => f.id === 'slogan.system-limit')!.evidence.join('\n')).toMatch(/no one shape holds most of the atoms .*: the table may be too small for the code the node loads/);
+  });
+
+  it('a group of 100 or more says who spawned most of them and where most are (counted here from the =proc text)', async () => {
+    const path = join(FIXTURES, 'mailbox.dump');
+    const procs = [...readFileSync(path, 'latin1').matchAll(/^=proc:.*\n((?:[^=].*\n)*)/gm)].map(([, body]) => ({
+      as: /^Spawned as: (.*)$/m.exec(body)?.[1], by: /^Spawned by: (.*)$/m.exec(body)?.[1],
+      pc: /^Current call: (.*)$/m.exec(body)?.[1] ?? /^Program counter: 0x[0-9a-f]+ \((.*) \+ \d+\)$/m.exec(body)?.[1],
+    }));
+    const funs = procs.filter((x) => x.as === 'erlang:apply/2');
+    const mode = (xs: Array<string | undefined>) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string | undefined, number>())].sort((a, b) => b[1] - a[1])[0];
+    const [by, byCount] = mode(funs.map((x) => x.by));
+    const [pc, pcCount] = mode(funs.map((x) => x.pc));
+    expect(funs.length).toBeGreaterThanOrEqual(300);
+    const g = (await fixture('mailbox.dump')).groups.find((x) => x.key === 'erlang:apply/2')!;
+    expect(g.count).toBe(funs.length);
+    expect(2 * byCount).toBeGreaterThan(funs.length);
+    expect(g.spawnedBy).toMatchObject({ pid: by, count: byCount });
+    expect(2 * pcCount).toBeGreaterThan(funs.length);
+    expect(g.currentFunction).toEqual({ function: pc, count: pcCount });
   });
 });
 

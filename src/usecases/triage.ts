@@ -116,7 +116,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}),
-    atomPatterns: () => atomPatterns(dump)?.patterns,
+    atomPatterns: () => atomPatterns(dump),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;

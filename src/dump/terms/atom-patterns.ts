@@ -17,22 +17,19 @@ const MAX_PATTERNS = 100_000;
 const MAX_LINE = 64 * 1024;
 
 /** The atoms of the dump's `=atoms` section by shape, most first; undefined when it has none or cannot be re-read. */
-export function atomPatterns(dump: Dump): { patterns: AtomPattern[]; atoms: number } | undefined {
+export function atomPatterns(dump: Dump): AtomPattern[] | undefined {
   const ref = dump.index.get('atoms');
   if (!ref || !dump.source.seekable) return undefined;
   const rows = new Map<string, AtomPattern>();
-  let atoms = 0;
   forEachLine(dataPath(dump.source), ref.offset, ref.length, MAX_LINE, (b, s, e) => {
     if (e <= s) return;
-    atoms++;
     const text = b.toString('utf8', s, e);
     const pattern = shapeOf(text);
     const row = rows.get(pattern);
     if (row) row.count++;
     else if (rows.size < MAX_PATTERNS) rows.set(pattern, { pattern, count: 1, newest: text });
   });
-  const patterns = [...rows.values()].sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : 1)).slice(0, PATTERNS_LISTED);
-  return { patterns, atoms };
+  return [...rows.values()].sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : 1)).slice(0, PATTERNS_LISTED);
 }
 
 /** An atom's shape: `session_N`, `'NxN'`, `worker_N_N`. */

@@ -157,6 +157,25 @@ class FrameList {
   }
 }
 
+/**
+ * The bottom frames from the tail's entries, when `dropped` frames were counted but not kept: the
+ * tail's first frame may have lost lines to the cut, so it only names the function of the next.
+ * The first one says how many frames it follows that are not listed.
+ */
+function bottomOf(tail: StackEntry[], cpFirst: boolean, wanted: number, dropped: number): StackFrame[] {
+  const tailFrames = framesOfEntries(tail, cpFirst);
+  let fn: string | undefined;
+  for (const f of tailFrames) {
+    f.function = fn;
+    fn = functionOf(f.returnTo);
+  }
+  const bottom = new FrameList();
+  for (const f of tailFrames.slice(1).slice(-wanted)) bottom.add(f);
+  const kept = bottom.flush();
+  if (kept.length > 0) kept[0].omittedBefore = dropped - bottom.counted;
+  return kept;
+}
+
 /** Frames per function, counted run by run (a recursion is one map update per change). */
 class FunctionCounts {
   private readonly counts = new Map<string, number>();
@@ -298,24 +317,8 @@ function bigStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset'
   }, undefined, fd);
   if (curHas) push();
   const frames = top.flush();
-  // The bottom frames from the tail, if frames were dropped between: the tail's first frame may
-  // have lost lines to the cut, so it only names the function of the next.
   const dropped = depth - top.counted;
-  if (dropped > 0) {
-    const tailFrames = framesOfEntries(entriesOf(tail), cpFirst ?? false);
-    let tfn: string | undefined;
-    for (const f of tailFrames) {
-      f.function = tfn;
-      tfn = functionOf(f.returnTo);
-    }
-    const bottom = new FrameList();
-    for (const f of tailFrames.slice(1).slice(-Math.min(bottomFrames, dropped))) bottom.add(f);
-    const kept = bottom.flush();
-    if (kept.length > 0) {
-      kept[0].omittedBefore = dropped - bottom.counted;
-      frames.push(...kept);
-    }
-  }
+  if (dropped > 0) frames.push(...bottomOf(entriesOf(tail), cpFirst ?? false, Math.min(bottomFrames, dropped), dropped));
   return { depth, frames, entries, ...(entriesCut ? { entriesCut } : {}), functions: counts.top(FUNCTIONS_LISTED) };
 }
 
