@@ -354,6 +354,8 @@ describe('what the proc_lib processes are, past the identity limit', () => {
     expect(listed.length).toBeGreaterThan(0);
     for (const s of listed) expect(s.initialCall, s.pid).toBe(decodeProcess(dump, s.pid).initialCall);
     expect(r.notes.join('\n')).toMatch(/are read only up to 100 of them, and for the \d+ listed here/);
+    // ... and stay in the group the sample is of, not split off into groups of one.
+    expect(g.count).toBe(procLib.length);
     // Within the limit: every one read, no sample.
     const all = triageDump(dump, { identityLimit: procLib.length });
     expect(all.groups.some((x) => x.sampledInitialCalls)).toBe(false);

@@ -82,7 +82,7 @@ export function dumpReportData(dump: Dump, opts: Omit<TriageDumpOptions, 'detail
   // With the sample triage read of the proc_lib processes' dictionaries (a group of over
   // IDENTITY_LIMIT members, so among triage's first groups by count).
   const sample = triage.groups.find((g) => g.sampledInitialCalls)?.sampledInitialCalls;
-  const groups = withSample(groupProcesses(p, 'auto', details), sample).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
+  const groups = withSample(groupProcesses(p, 'auto', details, sample?.groupKey), sample).sort((a, b) => b.memoryBytes - a.memoryBytes || b.count - a.count);
   // The page lists more processes than triage: past the identity limit, theirs are read too.
   const listed = topProcessRows(p, 'memory', REPORT_ROWS.processes);
   if (opts.decode !== false && dump.source.seekable) resolveIdentities(dump, 'proc_lib', details, [], identityRows(p, 'proc_lib', opts.identityLimit), listed);

@@ -47,8 +47,10 @@ export type GroupBy = 'auto' | 'initial-call' | 'name' | 'ancestor';
  * Processes grouped, largest group first. `auto` (triage's choice): a registered-name pattern when
  * several processes share it, else the initial call. `ancestor`: the first entry of `$ancestors`
  * (the supervisor), from decoded dictionaries; processes without one group by parent pid.
+ * `sampledAs`: the `Spawned as` of a group whose members' initial calls were read for a sample
+ * only (InitialCallSample.groupKey); its members stay in it.
  */
-export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string, ProcessDetails>): ProcessGroup[] {
+export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string, ProcessDetails>, sampledAs?: string): ProcessGroup[] {
   // Keys come from text columns, whose rows hold codes: what a key depends on (a name's pattern,
   // the group of an initial call) is worked out once per code, not once per process: a string, a
   // regular expression and a Map lookup per row were most of a million-process triage's analysis.
@@ -91,6 +93,10 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const spawnedCodes = p.spawnedAs.codes;
   const spawnedTexts = p.spawnedAs.values;
   const initialByCode = byCode['initial-call'];
+  // The group of a sample (`proc_lib:init_p/5` past IDENTITY_LIMIT) keeps all its members: the
+  // real initial calls read for the processes a report lists would split a few off it.
+  const sampled = sampledAs === undefined ? -1 : p.spawnedAs.codeOf(sampledAs);
+  const sampledCode = sampled < 0 ? -1 : sampled + 1;
   // Who spawned a group's members and where they are, when most of them share one (a majority
   // vote per group as the rows pass, then the winner counted): who makes 300,000 processes of
   // `erlang:apply/2`, and the fun they wait in, is what they are.
@@ -109,7 +115,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
     } else if (by === 'name' || (by === 'auto' && pattern !== null)) {
       a = nameCode === 0 ? groupOf('name', '(not registered)') : groupOf('name', by === 'name' ? namePattern(texts[nameCode - 1]) : pattern!);
     } else {
-      const initial = d?.initialCall;
+      const initial = spawnedCodes[i] === sampledCode ? undefined : d?.initialCall;
       if (initial !== undefined) a = groupOf('initial-call', initial);
       else {
         const code = spawnedCodes[i];

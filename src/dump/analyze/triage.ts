@@ -51,7 +51,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
 
   const memory = memoryBreakdown(dump);
   const mailbox = mailboxOutliers(dump, top, details, opts.mailboxRows);
-  const allGroups = withSample(groupProcesses(p, 'auto', details), opts.initialCallSample);
+  const allGroups = withSample(groupProcesses(p, 'auto', details, opts.initialCallSample?.groupKey), opts.initialCallSample);
   const groups = allGroups.slice(0, top);
   // The group with the most memory, whatever its size (sorted by count above).
   const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
