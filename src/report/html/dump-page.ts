@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { MailboxOutlier, ProcessGroup, ProcessSummary } from '../../dump/analyze/report-types.js';
+import { sampledCalls } from '../../dump/analyze/triage.js';
 import { chartFigure, dataTable, html, renderPage, type Column, type Html, type Page } from '../../html/index.js';
 import { formatBytes, formatCount } from '../../text/format.js';
 import type { DumpReportData } from '../../usecases/report.js';
@@ -136,8 +137,7 @@ function processes(d: DumpReportData): Section {
 function sampled(g: ProcessGroup, ex: (text: string) => string): string {
   const s = g.sampledInitialCalls;
   if (!s) return '';
-  const calls = s.calls.slice(0, 3).map((c) => `${formatCount(c.count)} x ${ex(c.initialCall)}`).join(', ');
-  return ` (\`$initial_call\` of ${formatCount(s.sampled)}, one in ${formatCount(s.every)}: ${calls}${s.calls.length > 3 ? ', ...' : ''})`;
+  return ` (\`$initial_call\` of ${formatCount(s.sampled)}, one in ${formatCount(s.every)}: ${sampledCalls(s, 3, ex)})`;
 }
 
 function groups(d: DumpReportData): Section {
