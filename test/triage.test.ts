@@ -156,12 +156,15 @@ describe('what the node is full of', () => {
     const [by, byCount] = mode(funs.map((x) => x.by));
     const [pc, pcCount] = mode(funs.map((x) => x.pc));
     expect(funs.length).toBeGreaterThanOrEqual(300);
-    const g = (await fixture('mailbox.dump')).groups.find((x) => x.key === 'erlang:apply/2')!;
+    const r = await fixture('mailbox.dump');
+    const g = r.groups.find((x) => x.key === 'erlang:apply/2')!;
     expect(g.count).toBe(funs.length);
     expect(2 * byCount).toBeGreaterThan(funs.length);
     expect(g.spawnedBy).toMatchObject({ pid: by, count: byCount });
     expect(2 * pcCount).toBeGreaterThan(funs.length);
     expect(g.currentFunction).toEqual({ function: pc, count: pcCount });
+    // The text report's group table says it under the table.
+    expect(renderTriageText(r)).toContain(`  erlang:apply/2: spawned by ${by}: ${byCount.toLocaleString('en-US')} of them; current function ${pc}: ${pcCount.toLocaleString('en-US')} of them`);
   });
 });
 

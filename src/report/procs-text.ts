@@ -1,5 +1,6 @@
 import type { ProcsReport } from '../usecases/procs.js';
 import { countOf, formatBytes, formatCount, sanitize, table } from '../text/format.js';
+import { traitEvidence } from '../dump/analyze/triage.js';
 
 const SORT_LABEL = { mailbox: 'message queue', memory: 'memory', binary: 'binary virtual heap', reductions: 'reductions' } as const;
 
@@ -14,6 +15,10 @@ export function renderProcsText(r: ProcsReport, width = 100): string {
       { header: 'queued', align: 'right' }, { header: 'max queue', align: 'right' }, { header: 'binary', align: 'right' }, { header: 'reductions', align: 'right' },
     ], r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength),
       formatCount(g.maxMessageQueueLength), formatBytes(g.binaryBytes), formatCount(g.reductions)])));
+    for (const g of r.groups) {
+      const traits = traitEvidence(g);
+      if (traits.length > 0) out.push(sanitize(`  ${g.elixir?.key ?? g.key}: ${traits.join('; ')}`, width * 3));
+    }
   } else {
     out.push(`${countOf(r.processes, 'process', 'processes')}, top ${r.rows.length} by ${SORT_LABEL[r.sort]}`);
     out.push(table([

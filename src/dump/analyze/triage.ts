@@ -350,7 +350,7 @@ export function withSample(groups: ProcessGroup[], sample: InitialCallSample | u
 }
 
 /** What most of a group share: who spawned them, where they are (a group of funs, `erlang:apply/2`, is told by these). */
-function traitEvidence(g: ProcessGroup): string[] {
+export function traitEvidence(g: ProcessGroup): string[] {
   const out: string[] = [];
   if (g.spawnedBy) out.push(`spawned by ${who({ pid: g.spawnedBy.pid, name: g.spawnedBy.name })}: ${formatCount(g.spawnedBy.count)} of them`);
   if (g.currentFunction) out.push(`current function ${g.currentFunction.function}: ${formatCount(g.currentFunction.count)} of them`);
