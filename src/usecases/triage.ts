@@ -1,10 +1,10 @@
 // The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
-import { mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
+import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
 import { topProcessRows } from '../dump/analyze/processes.js';
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
-import { mailboxShapes, processIdentity } from '../dump/terms/index.js';
+import { heapBinaryTotals, mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
 import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
@@ -109,6 +109,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         notes.push(`${pid}: heap not decoded (${(e as Error).message})`);
       }
     }
+    readHeapBinaries(dump, details, notes);
     resolveIdentities(dump, 'proc_lib', details, notes, identities, listed);
     initialCallSample = sampleIdentities(dump, identities);
     if (initialCallSample) notes.push(`their real initial calls in an even sample (one in ${formatCount(initialCallSample.every)}): see the group ${PROC_LIB_INIT}`);
@@ -120,6 +121,32 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
+}
+
+/** Heaps larger than this are not scanned for their binaries by triage (a pass over `Y` lines runs at about 1 GB/s). */
+const HEAP_BINARIES_MAX = 256 * MiB;
+
+/**
+ * The refc binaries still referred to by the heaps of the processes with the largest binary
+ * virtual heaps, when they are findings (isBinaryHolder): one pass over each one's `Yc`/`Ys` lines.
+ */
+function readHeapBinaries(dump: Dump, details: Map<string, ProcessDetails>, notes: string[]): void {
+  const p = dump.processes;
+  for (const i of topProcessRows(p, 'binary', BINARY_HOLDERS)) {
+    const vheap = (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
+    if (!isBinaryHolder(vheap, dump.memory.total)) continue;
+    const pid = p.pid.at(i);
+    const heap = dump.index.get('proc_heap', pid)?.length ?? 0;
+    if (heap > HEAP_BINARIES_MAX) {
+      notes.push(`${pid}: the binaries its heap refers to not read by triage (a heap of ${formatBytes(heap)}); \`beamscope leak\` reads them`);
+      continue;
+    }
+    try {
+      details.set(pid, { ...details.get(pid), heapBinaries: heapBinaryTotals(dump, pid) });
+    } catch (e) {
+      notes.push(`${pid}: binaries of its heap not read (${(e as Error).message})`);
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { cellOrZero, topOf } from '../columns.js';
 import { CellFilter, ID_ON_SIDE, idCell, packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
-import type { MessageShape, ProcessGroup, ProcessSummary, StackSketch } from './report-types.js';
+import type { HeapBinaries, MessageShape, ProcessGroup, ProcessSummary, StackSketch } from './report-types.js';
 import { topIndices, topSumIndices } from './stats.js';
 
 /** What the term decoder found for a process (ancestors, real initial call, message shapes). */
@@ -13,6 +13,8 @@ export interface ProcessDetails {
   messagesSampled?: number;
   /** A deep stack, sketched (src/dump/terms/stack.ts). */
   stack?: StackSketch;
+  /** The refc binaries its dumped heap refers to (triage reads them for a process with a large BinVHeap). */
+  heapBinaries?: HeapBinaries;
 }
 
 /** Row i as the reports show it: who it is and its numbers. */
@@ -33,6 +35,7 @@ export function processSummary(p: ProcessTable, i: number, details: Map<string, 
   if (current !== undefined) s.currentFunction = current;
   if (p.spawnedBy.at(i) !== undefined) s.spawnedBy = p.spawnedBy.at(i);
   if (d?.stack) s.stack = d.stack;
+  if (d?.heapBinaries) s.heapBinaries = d.heapBinaries;
   return s;
 }
 

@@ -18,11 +18,22 @@ export interface ProcessSummary {
   spawnedBy?: string;
   /** A stack of more than DEEP_STACK_FRAMES frames (a runaway recursion), for the processes triage lists. */
   stack?: StackSketch;
+  /** The refc binaries its dumped heap refers to: read by triage for the process with the most binary memory, when large. */
+  heapBinaries?: HeapBinaries;
   /**
    * With `--syntax elixir`: the names above as Elixir writes them (src/elixir), and the process's
    * role among Elixir's usual suspects (Logger, Task, Broadway, GenStage, Phoenix.PubSub) when it has one.
    */
   elixir?: { name?: string; initialCall?: string; currentFunction?: string; role?: string };
+}
+
+/**
+ * The refc binaries a process's dumped heap refers to (`Yc`/`Ys` lines), distinct, with their sizes
+ * from `=binary`: what a garbage collection would keep of its binary virtual heap.
+ */
+export interface HeapBinaries {
+  binaries: number;
+  bytes: Bytes;
 }
 
 /**

@@ -172,6 +172,9 @@ function memoryFindings(r: TriageReport): Finding[] {
       evidence: [
         ...m.kinds.map((k) => `${k.kind}: ${formatBytes(k.bytes)} (${formatPercent(k.share)})`),
         ...(top.kind === 'processes' ? [`sum of the processes' own memory figures: ${formatBytes(m.processesSumBytes)}`] : []),
+        ...(top.kind === 'binary' && r.topProcesses.byBinary.length
+          ? [`processes referring to the most (binary virtual heaps; a binary several refer to counts in each): ${r.topProcesses.byBinary.slice(0, 3).map((s) => `${whoIs(s)} ${formatBytes(s.binaryBytes)}`).join(', ')}`]
+          : []),
       ],
       subject: { kind: 'memory', id: top.kind },
       metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
@@ -301,6 +304,7 @@ function processFindings(r: TriageReport): Finding[] {
       metrics: { memoryBytes: big.memoryBytes, share: big.memoryBytes / total },
     });
   }
+  out.push(...binaryHolderFindings(r));
   const g = r.groups[0];
   if (g && r.counts.processes >= 1000 && g.count / r.counts.processes >= 0.5) {
     out.push({
@@ -311,6 +315,73 @@ function processFindings(r: TriageReport): Finding[] {
       evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...traitEvidence(g), ...sampleEvidence(g)],
       subject: { kind: 'process-group', id: g.key },
       metrics: { count: g.count, memoryBytes: g.memoryBytes, messageQueueLength: g.messageQueueLength },
+    });
+  }
+  return out;
+}
+
+/** A process referring to refc binaries of this share of the node's memory is a finding (warning at 0.25, critical at 0.5). */
+const BINARY_HOLDER_SHARE = 0.1;
+/** ... and at least this much: a tenth of a tiny node is not worth a person's attention. */
+const BINARY_HOLDER_FLOOR = 1 * MiB;
+
+/** Whether a process whose binary virtual heap is `binaryBytes` is a finding on a node of `totalBytes` (triageDump reads its heap's binaries then). */
+export function isBinaryHolder(binaryBytes: number, totalBytes: number | undefined): boolean {
+  return totalBytes !== undefined && totalBytes > 0 && binaryBytes >= BINARY_HOLDER_FLOOR && binaryBytes / totalBytes >= BINARY_HOLDER_SHARE;
+}
+
+/** Processes with the most binary memory that triage looks at for findings (and triageDump reads the heaps of). */
+export const BINARY_HOLDERS = 3;
+
+/**
+ * The processes whose binary virtual heap (BinVHeap + OldBinVHeap: the sizes of the refc binaries
+ * they have taken in since their last full garbage collection) is a large share of the node. The
+ * Memory figure leaves them out, so the largest-process finding and table never name them: a
+ * process that read a whole file into one binary shows 2 KiB of memory and holds half the node.
+ * What a dumped heap still refers to (`heapBinaries`, when triageDump read it) tells a process
+ * that keeps its binaries (a finding each) from ones that no longer reach them and have not
+ * collected since (one finding for all of them).
+ */
+function binaryHolderFindings(r: TriageReport): Finding[] {
+  const total = r.memory.totalBytes ?? 0;
+  const holders = r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, total));
+  const isStale = (h: ProcessSummary) => h.heapBinaries !== undefined && h.heapBinaries.bytes < 0.5 * h.binaryBytes;
+  const binary = r.memory.kinds.find((k) => k.kind === 'binary')?.bytes;
+  const against = binary ? ` against =memory binary ${formatBytes(binary)}` : '';
+  const severity = (share: number): Finding['severity'] => (share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info');
+  const out: Finding[] = [];
+  for (const h of holders.filter((x) => !isStale(x))) {
+    const share = h.binaryBytes / total;
+    const reach = h.heapBinaries;
+    out.push({
+      id: 'process.binary-holder',
+      severity: severity(share),
+      title: `${whoIs(h)} refers to ${formatBytes(h.binaryBytes)} of refc binaries, ${formatPercent(share)} of the node's memory`,
+      explanation: 'Refc binaries live outside the process heap, so its own memory figure leaves them out. One process holding this much has read a whole file, socket stream or HTTP body into memory, keeps large binaries in its state, or keeps a small part (a sub-binary) of a large one, which keeps all of it alive. Read and pass data in chunks (file:read/2, {active, once}, streaming bodies), and binary:copy/1 the part you keep.' +
+        (reach ? '' : ' The figure also counts binaries a garbage collection would free and ones shared with other processes: `beamscope leak` tells them apart.'),
+      evidence: [
+        `binary virtual heap (BinVHeap + OldBinVHeap): ${formatBytes(h.binaryBytes)}${against}; its own memory: ${formatBytes(h.memoryBytes)}`,
+        ...(reach ? [`reachable from its dumped heap: ${formatBytes(reach.bytes)} in ${countOf(reach.binaries, 'binary', 'binaries')}`] : []),
+        `initial call: ${h.initialCall ?? '?'}; current function: ${h.currentFunction ?? '?'}; state: ${h.state}${h.spawnedBy ? `; spawned by ${h.spawnedBy}` : ''}`,
+      ],
+      subject: { kind: 'process', id: h.pid, ...(h.name ? { name: h.name } : {}) },
+      metrics: { binaryBytes: h.binaryBytes, memoryBytes: h.memoryBytes, share, ...(reach ? { reachableBytes: reach.bytes } : {}) },
+    });
+  }
+  const stale = holders.filter(isStale);
+  if (stale.length) {
+    const unreached = (h: ProcessSummary) => h.binaryBytes - h.heapBinaries!.bytes;
+    const first = stale[0];
+    // A binary several processes saw is counted by each: the figures overlap, and none frees more than =memory binary.
+    const share = Math.min(unreached(first), binary ?? Infinity) / total;
+    out.push({
+      id: 'process.stale-binaries',
+      severity: severity(share),
+      title: `${whoIs(first)}${stale.length > 1 ? ` and ${countOf(stale.length - 1, 'other process', 'other processes')}` : ''} count refc binaries ${stale.length > 1 ? 'their heaps' : 'its heap'} no longer reach: ${stale.map((h) => formatBytes(unreached(h))).join(', ')}`,
+      explanation: 'A binary virtual heap counts the refc binaries a process took in since its last garbage collection; its heap no longer refers to most of these: binaries received, passed on or dropped. A process that allocates little on its own heap collects rarely, and each binary stays allocated until every process that saw it has collected (the refc binary leak of Erlang in Anger), so figures of several processes overlap. A garbage collection (erlang:garbage_collect/1) frees them; for good, hibernate such a process when idle or lower its fullsweep_after. `beamscope leak` lists every process in this state.',
+      evidence: stale.map((h) => `${whoIs(h)}: binary virtual heap ${formatBytes(h.binaryBytes)}${against}, reachable from its dumped heap ${formatBytes(h.heapBinaries!.bytes)} in ${countOf(h.heapBinaries!.binaries, 'binary', 'binaries')}; current function: ${h.currentFunction ?? '?'}`),
+      subject: { kind: 'process', id: first.pid, ...(first.name ? { name: first.name } : {}) },
+      metrics: { processes: stale.length, unreachedBytes: unreached(first), share },
     });
   }
   return out;
@@ -598,7 +669,10 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
     : total !== undefined ? `the =memory total is damaged${topKind ? `; the largest kind is ${topKind.kind} (${formatBytes(topKind.bytes)})` : ''}`
       : 'the dump has no =memory section';
   const big = r.topProcesses.byMemory[0];
-  const bigLine = big ? `largest process: ${whoIs(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued` : undefined;
+  const binHolder = r.topProcesses.byBinary[0];
+  // The largest process by its own memory, and the one holding more in refc binaries when there is one (its memory leaves them out).
+  const bigLine = big ? `largest process: ${whoIs(big)} with ${formatBytes(big.memoryBytes)}, ${countOf(big.messageQueueLength, 'message')} queued${
+    binHolder && binHolder.binaryBytes > big.memoryBytes ? `; by refc binaries (binary virtual heap): ${binHolder.pid === big.pid ? 'the same' : whoIs(binHolder)}, ${formatBytes(binHolder.binaryBytes)}` : ''}` : undefined;
   const base = { subject: { kind: 'slogan', id: cause.kind } };
   switch (cause.kind) {
     case 'out_of_memory': {

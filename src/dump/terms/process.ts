@@ -328,6 +328,15 @@ function scanRefcLines(path: string, ref: SectionRef | undefined, locator: Binar
   }, Math.min(MiB, Math.max(4096, ref.length)), fd);
 }
 
+/**
+ * The refc binaries one process's dumped heap refers to: how many distinct ones and their bytes
+ * (sizes from `=binary`). What its BinVHeap counts beyond them, its heap no longer reaches.
+ */
+export function heapBinaryTotals(dump: TermDump, pid: string): { binaries: number; bytes: number } {
+  const b = heldBinaries(dump, pid, false);
+  return { binaries: b.count, bytes: b.totalBytes };
+}
+
 /** Held binaries listed in a ProcessDetail, largest first; the rest are counted. */
 export const MAX_HELD_LISTED = 1000;
 
