@@ -215,7 +215,7 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   out.push('');
   const b = d.binaries;
   const split = b.sharingComputed ? ` (exclusive ${formatBytes(b.exclusiveBytes)}, shared ${formatBytes(b.sharedBytes)})` : '';
-  out.push(`Binaries held: ${formatCount(b.count)} refc binaries, ${formatBytes(b.totalBytes)}${split}`);
+  out.push(`Binaries held: ${countOf(b.count, 'refc binary', 'refc binaries')}, ${formatBytes(b.totalBytes)}${split}`);
   if (b.held.length > 0) {
     const rows = b.held.slice(0, top).map((h) => [h.address, Number.isFinite(h.sizeBytes) ? formatBytes(h.sizeBytes) : '?', formatCount(h.references),
       h.shared === undefined ? '?' : h.shared ? `shared (${h.otherHolders ?? 0} other${h.literal ? ', literal' : ''})` : 'exclusive']);
