@@ -92,26 +92,73 @@ function returnFirst(first: StackEntry['kind'] | undefined, last: StackEntry['ki
   return major !== undefined ? major < 24 : otpRelease?.startsWith('R') ?? false;
 }
 
-/** Frames of a list of entries (a small stack, or the tail of a big one), functions not yet set. */
-function framesOfEntries(entries: readonly StackEntry[], cpFirst: boolean): StackFrame[] {
-  const frames: StackFrame[] = [];
-  let cur: StackFrame = { yRegisters: [] };
-  for (const e of entries) {
-    if (e.kind === 'return') {
-      if (cpFirst) {
-        if (cur.returnTo !== undefined || cur.yRegisters.length > 0) {
-          frames.push(cur);
-          cur = { yRegisters: [] };
-        }
-        cur.returnTo = e.location;
-      } else {
-        cur.returnTo = e.location;
-        frames.push(cur);
-        cur = { yRegisters: [] };
-      }
-    } else cur.yRegisters.push({ label: e.label, term: e.term, text: e.text });
+/**
+ * Stack lines to frames, in either layout (returnFirst): a frame is complete at its return line
+ * (return address last), or at the next one (first). Each frame is in the function the frame
+ * above returns into, the top one in the process's current function. `emit` gets each frame, and
+ * where its last line ends when the caller gives line ends (sketchStack's depth estimate).
+ */
+class FrameAssembler {
+  private cur = newFrame();
+  private has = false;
+  private end = 0;
+  private fn: string | undefined;
+  // functionOf of the last return address: a recursion repeats one (one regex per change).
+  private fnOf: string | undefined;
+  private fnOfResult: string | undefined;
+
+  constructor(private readonly cpFirst: boolean, current: string | undefined, private readonly emit: (f: StackFrame, end: number) => void) {
+    this.fn = functionOf(current);
   }
-  if (cur.returnTo !== undefined || cur.yRegisters.length > 0) frames.push(cur);
+
+  /** A line that is not a return address (a y register, a catch), with its register when decoded. */
+  register(y: StackFrame['yRegisters'][number] | undefined, end = 0): void {
+    if (y) this.cur.yRegisters.push(y);
+    this.has = true;
+    this.end = end;
+  }
+
+  returnLine(location: string | undefined, end = 0): void {
+    if (this.cpFirst) {
+      if (this.has) this.flush();
+      this.cur.returnTo = location;
+      this.has = true;
+      this.end = end;
+    } else {
+      this.cur.returnTo = location;
+      this.end = end;
+      this.flush();
+    }
+  }
+
+  /** The last frame, when it has a line. */
+  finish(): void {
+    if (this.has) this.flush();
+  }
+
+  private flush(): void {
+    const f = this.cur;
+    f.function = this.fn;
+    if (f.returnTo !== this.fnOf) {
+      this.fnOf = f.returnTo;
+      this.fnOfResult = functionOf(this.fnOf);
+    }
+    this.fn = this.fnOfResult;
+    this.cur = newFrame();
+    this.has = false;
+    this.emit(f, this.end);
+  }
+}
+
+/** Frames of a list of entries (a small stack, or the tail of a big one). */
+function framesOfEntries(entries: readonly StackEntry[], cpFirst: boolean, current: string | undefined): StackFrame[] {
+  const frames: StackFrame[] = [];
+  const asm = new FrameAssembler(cpFirst, current, (f) => frames.push(f));
+  for (const e of entries) {
+    if (e.kind === 'return') asm.returnLine(e.location);
+    else asm.register({ label: e.label, term: e.term, text: e.text });
+  }
+  asm.finish();
   return frames;
 }
 
@@ -172,12 +219,7 @@ class FrameList {
  * The first one says how many frames it follows that are not listed.
  */
 function bottomOf(tail: StackEntry[], cpFirst: boolean, wanted: number, dropped: number): StackFrame[] {
-  const tailFrames = framesOfEntries(tail, cpFirst);
-  let fn: string | undefined;
-  for (const f of tailFrames) {
-    f.function = fn;
-    fn = functionOf(f.returnTo);
-  }
+  const tailFrames = framesOfEntries(tail, cpFirst, undefined);
   const bottom = new FrameList();
   for (const f of tailFrames.slice(1).slice(-wanted)) bottom.add(f);
   const kept = bottom.flush();
@@ -253,10 +295,7 @@ function smallStack(entries: StackEntry[], opts: StackOptions): ProcessStack {
   const cpFirst = returnFirst(entries[0]?.kind, entries[entries.length - 1]?.kind, opts.otpRelease);
   const list = new FrameList();
   const counts = new FunctionCounts();
-  let fn = functionOf(opts.current);
-  for (const f of framesOfEntries(entries, cpFirst)) {
-    f.function = fn;
-    fn = functionOf(f.returnTo);
+  for (const f of framesOfEntries(entries, cpFirst, opts.current)) {
     list.add(f);
     counts.add(f.function);
   }
@@ -277,45 +316,35 @@ function bigStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset'
   const lastKind = lastLine ? kindOf(lastLine, 0, lastLine.length).kind : undefined;
   const entries: StackEntry[] = [];
   let entriesCut = false;
-  let cpFirst: boolean | undefined;
   const top = new FrameList();
   const counts = new FunctionCounts();
   let depth = 0;
-  let fn = functionOf(opts.current);
-  let cur = newFrame();
-  let curHas = false;
+  // Made at the first line, whose kind (with the last's) decides the layout.
+  let asm: FrameAssembler | undefined;
+  let cpFirst = false;
+  const emit = (f: StackFrame): void => {
+    depth++;
+    counts.add(f.function);
+    top.add(f, top.length < topFrames);
+  };
   // The last return line's return address (`0x1EAA12E4`) and its location: a recursion repeats
   // one, whose text need not be read again (a native compare and a copy per line were 0.7 s of
   // class h's 3.4).
   const prev = new Uint8Array(64);
   let prevLen = -1;
   let prevLocation: string | undefined;
-  // functionOf of the last return address (a recursion repeats one: one regex per change).
-  let fnOf: string | undefined;
-  let fnOfResult: string | undefined;
-  const push = (): void => {
-    cur.function = fn;
-    if (cur.returnTo !== fnOf) {
-      fnOf = cur.returnTo;
-      fnOfResult = functionOf(fnOf);
-    }
-    fn = fnOfResult;
-    depth++;
-    counts.add(cur.function);
-    top.add(cur, top.length < topFrames);
-    cur = newFrame();
-    curHas = false;
-  };
   forEachLine(path, ref.offset, ref.length, MAX_LINE, (b, s, e) => {
     if (e <= s) return;
     const { kind, colon } = kindOf(b, s, e);
-    cpFirst ??= returnFirst(kind === 'none' ? 'other' : kind, lastKind === 'none' ? 'other' : lastKind, opts.otpRelease);
+    if (!asm) {
+      cpFirst = returnFirst(kind === 'none' ? 'other' : kind, lastKind === 'none' ? 'other' : lastKind, opts.otpRelease);
+      asm = new FrameAssembler(cpFirst, opts.current, emit);
+    }
     let entry: StackEntry | undefined;
     if (entries.length < detailEntries) entries.push((entry = entryOf(dec, b, s, e)!));
     else entriesCut = true;
     if (kind !== 'return') {
-      if (entry) cur.yRegisters.push({ label: entry.label, term: entry.term, text: entry.text });
-      curHas = true;
+      asm.register(entry && { label: entry.label, term: entry.term, text: entry.text });
       return;
     }
     // `SReturn addr 0x...` after the colon: the address ends at the next space.
@@ -332,19 +361,12 @@ function bigStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset'
       if (prevLen > 0) prev.set(b.subarray(from, to));
       prevLocation = location;
     }
-    if (cpFirst) {
-      if (cur.returnTo !== undefined || curHas) push();
-      cur.returnTo = location;
-      curHas = true;
-    } else {
-      cur.returnTo = location;
-      push();
-    }
+    asm.returnLine(location);
   }, undefined, fd);
-  if (curHas) push();
+  asm?.finish();
   const frames = top.flush();
   const dropped = depth - top.counted;
-  if (dropped > 0) frames.push(...bottomOf(entriesOf(tail), cpFirst ?? false, Math.min(bottomFrames, dropped), dropped));
+  if (dropped > 0) frames.push(...bottomOf(entriesOf(tail), cpFirst, Math.min(bottomFrames, dropped), dropped));
   return { depth, frames, entries, ...(entriesCut ? { entriesCut } : {}), functions: counts.top(FUNCTIONS_LISTED) };
 }
 
@@ -381,29 +403,15 @@ export function sketchStack(path: string, ref: Pick<SectionRef, 'offset' | 'leng
     const first = head[0]?.kind;
     const last = tail[tail.length - 1]?.kind;
     const cpFirst = returnFirst(first === 'none' ? 'other' : first, last === 'none' ? 'other' : last, opts.otpRelease);
-    // Frames as framesOfEntries makes them, each with where it ends in the file.
+    // Frames as readStack makes them, each with where it ends in the file.
     const walk = (rows: typeof head, current: string | undefined) => {
       const frames: Array<{ function?: string; end: number }> = [];
-      let fn = functionOf(current);
-      let returnTo: string | undefined;
-      let has = false;
-      let before = rows[0]?.end ?? 0;
+      const asm = new FrameAssembler(cpFirst, current, (f, at) => frames.push({ function: f.function, end: at }));
       for (const r of rows) {
-        if (r.kind === 'return' && cpFirst) {
-          if (has) {
-            frames.push({ function: fn, end: before });
-            fn = functionOf(returnTo);
-          }
-          returnTo = r.location;
-          has = true;
-        } else if (r.kind === 'return') {
-          frames.push({ function: fn, end: r.end });
-          fn = functionOf(r.location);
-          has = false;
-        } else has = true;
-        before = r.end;
+        if (r.kind === 'return') asm.returnLine(r.location, r.end);
+        else asm.register(undefined, r.end);
       }
-      if (has) frames.push({ function: fn, end: before });
+      asm.finish();
       return frames;
     };
     const top = walk(head, opts.current);
