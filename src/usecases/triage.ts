@@ -1,8 +1,7 @@
 // The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
-import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, triage, type MailboxRows, type ProcessDetails, type TriageOptions } from '../dump/analyze/triage.js';
-import { topProcessRows } from '../dump/analyze/processes.js';
+import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, topRows, triage, type MailboxRows, type ProcessDetails, type TopRows, type TriageOptions } from '../dump/analyze/triage.js';
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { heapBinaryTotals, mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
@@ -15,7 +14,7 @@ import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
 import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
 
-export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators' | 'mailboxRows'> {
+export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators' | 'mailboxRows' | 'topRows'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
   decode?: boolean;
   /**
@@ -58,6 +57,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const notes: string[] = [];
   let mailboxRows: MailboxRows | undefined;
   let initialCallSample: InitialCallSample | undefined;
+  let ranked: TopRows | undefined;
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
@@ -70,9 +70,10 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     mailboxRows = mailboxOutlierRows(p, top);
     const outliers = mailboxRows.rows;
     const identities = identityRows(p, 'proc_lib', opts.identityLimit);
+    ranked = topRows(p, top);
     // Past the identity limit, the processes the report lists are read all the same (resolveIdentities).
-    const listed = identities.rows ? [] : (['memory', 'binary', 'reductions'] as const).flatMap((sort) => topProcessRows(p, sort, top));
-    const byMemory = topProcessRows(p, 'memory', top);
+    const listed = identities.rows ? [] : [...ranked.memory, ...ranked.binary, ...ranked.reductions];
+    const byMemory = ranked.memory;
     // The sections of every process decoded here, in resolveIdentities and in the sample, found in
     // one pass (a prepare() that misses one pass over the index again, each 0.1 s on class g).
     dump.index.prepare([...outliers, ...byMemory, ...(identities.rows ?? [...identities.sample?.rows ?? [], ...listed])].map((i) => p.pid.at(i)));
@@ -109,14 +110,14 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
         notes.push(`${pid}: heap not decoded (${(e as Error).message})`);
       }
     }
-    readHeapBinaries(dump, details, notes);
+    readHeapBinaries(dump, ranked.binary.slice(0, BINARY_HOLDERS), details, notes);
     resolveIdentities(dump, 'proc_lib', details, notes, identities, listed);
     initialCallSample = sampleIdentities(dump, identities);
     if (initialCallSample) notes.push(`their real initial calls in an even sample (one in ${formatCount(initialCallSample.every)}): see the group ${PROC_LIB_INIT}`);
   }
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
-  const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}),
+  const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}), ...(ranked ? { topRows: ranked } : {}),
     atomPatterns: () => atomPatterns(dump),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
@@ -130,9 +131,9 @@ const HEAP_BINARIES_MAX = 256 * MiB;
  * The refc binaries still referred to by the heaps of the processes with the largest binary
  * virtual heaps, when they are findings (isBinaryHolder): one pass over each one's `Yc`/`Ys` lines.
  */
-function readHeapBinaries(dump: Dump, details: Map<string, ProcessDetails>, notes: string[]): void {
+function readHeapBinaries(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>, notes: string[]): void {
   const p = dump.processes;
-  for (const i of topProcessRows(p, 'binary', BINARY_HOLDERS)) {
+  for (const i of rows) {
     const vheap = (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
     if (!isBinaryHolder(vheap, dump.memory.total)) continue;
     const pid = p.pid.at(i);

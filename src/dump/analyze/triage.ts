@@ -7,7 +7,7 @@ import type {
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
-import { groupProcesses, processSummary, topProcesses, type ProcessDetails } from './processes.js';
+import { groupProcesses, processSummary, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 import { MiB } from '../../text/units.js';
 
@@ -25,11 +25,21 @@ export interface TriageOptions {
   mailboxRows?: MailboxRows;
   /** Real initial calls of a sample of one initial-call group (triageDump: the proc_lib processes, when too many to read all). */
   initialCallSample?: InitialCallSample;
+  /** The rows of the `top` processes by memory, binary and reductions, when the caller ranked them already (triageDump). */
+  topRows?: TopRows;
   /** Reads what the atom table holds, by shape; asked only when it is near its limit (triageDump: the `=atoms` section again). */
   atomPatterns?: () => AtomPattern[] | undefined;
 }
 
 export type { ProcessDetails };
+
+/** The rows of the top processes by each measure triage lists, largest first. */
+export type TopRows = Record<'memory' | 'binary' | 'reductions', number[]>;
+
+/** Ranks the processes by each measure triage lists, once. */
+export function topRows(p: ProcessTable, top: number): TopRows {
+  return { memory: topProcessRows(p, 'memory', top), binary: topProcessRows(p, 'binary', top), reductions: topProcessRows(p, 'reductions', top) };
+}
 
 /** A mailbox this long is never healthy, whatever the rest of the node looks like. */
 const ABSOLUTE_QUEUE = 10_000;
@@ -49,6 +59,8 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const cause = decodeSlogan(dump.header.slogan);
   const findings: Finding[] = [];
 
+  const ranked = opts.topRows ?? topRows(p, top);
+  const summary = (i: number) => processSummary(p, i, details);
   const memory = memoryBreakdown(dump);
   const mailbox = mailboxOutliers(dump, top, details, opts.mailboxRows);
   const allGroups = withSample(groupProcesses(p, 'auto', details, opts.initialCallSample?.groupKey), opts.initialCallSample);
@@ -93,9 +105,9 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     mailbox: mailbox.stats,
     mailboxOutliers: mailbox.outliers,
     topProcesses: {
-      byMemory: topProcesses(p, 'memory', top, details),
-      byBinary: topProcesses(p, 'binary', top, details).filter((s) => s.binaryBytes > 0),
-      byReductions: topProcesses(p, 'reductions', top, details),
+      byMemory: ranked.memory.map(summary),
+      byBinary: ranked.binary.map(summary).filter((s) => s.binaryBytes > 0),
+      byReductions: ranked.reductions.map(summary),
     },
     groups,
     limits,
