@@ -106,7 +106,9 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
   const spawnerCodes = p.spawnedBy.codes;
   const callCodes = p.currentCall.codes;
   const pcCodes = p.programCounter.codes;
-  const rowGroup = new Int32Array(p.count);
+  // Each row's group, for the traits' second pass: two bytes a row while there are fewer than
+  // 65,536 groups (a table of 3,000,000 processes has a few dozen), four past that.
+  let rowGroup: Uint16Array | Int32Array = new Uint16Array(p.count);
   for (let i = 0; i < p.count; i++) {
     const nameCode = nameCodes[i];
     const pattern = nameCode === 0 ? null : sharedPattern(nameCode);
@@ -125,6 +127,7 @@ export function groupProcesses(p: ProcessTable, by: GroupBy, details: Map<string
         a = initialByCode[code] ??= groupOf('initial-call', code === 0 ? 'unknown' : spawnedTexts[code - 1]);
       }
     }
+    if (a.index > 0xffff && rowGroup instanceof Uint16Array) rowGroup = Int32Array.from(rowGroup);
     rowGroup[i] = a.index;
     vote(a, spawnerCodes[i], currentCode(callCodes[i], pcCodes[i]));
     const g = a.g;
@@ -173,7 +176,7 @@ function vote(a: GroupAcc, spawner: number, current: number): void {
  * The votes' winners counted, and kept on the groups (of TRAIT_MIN_COUNT and more) that more than
  * half of whose members share them: `spawnedBy` with the spawner's registered name, `currentFunction`.
  */
-function sharedTraits(p: ProcessTable, accs: GroupAcc[], rowGroup: Int32Array): void {
+function sharedTraits(p: ProcessTable, accs: GroupAcc[], rowGroup: Uint16Array | Int32Array): void {
   const spawners = new Int32Array(accs.length);
   const currents = new Int32Array(accs.length);
   const spawnerCodes = p.spawnedBy.codes;
