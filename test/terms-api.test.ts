@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { sectionLines } from '../src/dump/section-lines.js';
-import { forEachRefcLine } from '../src/dump/terms/lines.js';
+import { forEachLine, forEachRefcLine } from '../src/dump/terms/lines.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import {
   BinaryLocator, BlockReader, HeapIndex, PRINT_MAX_DEPTH, SequentialHeap, TermDecoder, decodeProcess, mailboxShapes, printTerm, processIdentity, resolvePid, type Term,
@@ -216,6 +216,26 @@ describe('terms API', () => {
         const got: string[] = [];
         forEachRefcLine(path, 0, text.length, (b, s, e, kind) => got.push(`${String.fromCharCode(kind)}${b.toString('latin1', s, e)}`), size);
         expect(got, `buffer ${size}`).toEqual(['c7F00', 's7F10', 'c99', 'c7F20', 'c7F40']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('forEachLine: where each line ends in the file, for lines cut at maxLineBytes, CRLF, carried across reads and the last without a line end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-lines-'));
+    try {
+      const text = ['a', 'Q'.repeat(300), 'crlf\r', '', 'y0:[]', 'R'.repeat(70), 'last'].join('\n');
+      const path = join(dir, 'lines.txt');
+      writeFileSync(path, text, 'latin1');
+      // Where the next line starts, from the text: after each LF, and the end for the last.
+      const ends = [...text.matchAll(/\n/g)].map((m) => m.index! + 1).concat(text.length);
+      for (const size of [16, 64, 1 << 20]) {
+        for (const maxLine of [8, 100, 1 << 20]) {
+          const got: number[] = [];
+          forEachLine(path, 0, text.length, maxLine, (_b, _s, _e, next) => void got.push(next), size);
+          expect(got, `buffer ${size}, lines cut at ${maxLine}`).toEqual(ends);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

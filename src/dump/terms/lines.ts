@@ -8,10 +8,11 @@ import { MiB } from '../../text/units.js';
 
 /**
  * Calls `fn` for each line in [offset, offset + length) of the file; the bytes are valid only
- * during the call. `fn` returns false to stop.
+ * during the call, `next` is the file offset after the line and its line end (exact for a line
+ * cut at maxLineBytes too). `fn` returns false to stop.
  */
 export function forEachLine(path: string, offset: number, length: number, maxLineBytes: number,
-  fn: (b: Buffer, start: number, end: number) => boolean | void, bufferSize = MiB, openFd?: number): void {
+  fn: (b: Buffer, start: number, end: number, next: number) => boolean | void, bufferSize = MiB, openFd?: number): void {
   const end = offset + length;
   const size = Math.max(1, Math.min(bufferSize, length));
   const buf = Buffer.allocUnsafe(size);
@@ -32,9 +33,9 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
     buf.copy(carry, carryLen, from, to);
     carryLen += to - from;
   };
-  const emit = (b: Buffer, s: number, e: number): boolean => {
+  const emit = (b: Buffer, s: number, e: number, next: number): boolean => {
     if (e > s && b[e - 1] === 13) e--;
-    return fn(b, s, e) !== false;
+    return fn(b, s, e, next) !== false;
   };
   // A caller that reads many sections passes its own descriptor: an open and a close per section
   // were a second of `proc` on a dump of 100,000 processes.
@@ -52,17 +53,18 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
           if (!carryCut) append(i, n);
           break;
         }
+        const next = pos - n + nl + 1;
         if (carryLen > 0 || carryCut) {
           if (!carryCut) append(i, nl);
-          const go = emit(carry, 0, carryLen);
+          const go = emit(carry, 0, carryLen, next);
           carryLen = 0;
           carryCut = false;
           if (!go) return;
-        } else if (!emit(buf, i, nl)) return;
+        } else if (!emit(buf, i, nl, next)) return;
         i = nl + 1;
       }
     }
-    if (carryLen > 0) emit(carry, 0, carryLen);
+    if (carryLen > 0) emit(carry, 0, carryLen, pos);
   } finally {
     if (openFd === undefined) closeSync(fd);
   }

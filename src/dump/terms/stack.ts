@@ -383,14 +383,11 @@ export function sketchStack(path: string, ref: Pick<SectionRef, 'offset' | 'leng
   try {
     const lines = (from: number, to: number, skipFirst: boolean): Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> => {
       const out: Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> = [];
-      let at = from;
       let skip = skipFirst;
-      forEachLine(path, from, to - from, MAX_LINE, (b, s, e) => {
-        // Where this line ends in the file (its start plus its bytes and the line end).
-        at += e - s + 1 + (b[e] === 13 ? 1 : 0);
+      forEachLine(path, from, to - from, MAX_LINE, (b, s, e, next) => {
         if (skip) return void (skip = false);
         const { kind, colon } = kindOf(b, s, e);
-        out.push({ kind, end: at, ...(kind === 'return' ? { location: locationOf(b.toString('utf8', colon + 2, e)) } : {}) });
+        out.push({ kind, end: next, ...(kind === 'return' ? { location: locationOf(b.toString('utf8', colon + 2, e)) } : {}) });
       }, Math.min(SKETCH_HEAD_BYTES, to - from), fd);
       return out;
     };
