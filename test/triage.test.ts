@@ -146,46 +146,6 @@ describe('what the node is full of', () => {
     expect(boot.findings.find((f) => f.id === 'slogan.system-limit')!.evidence.join('\n')).toMatch(/no one shape holds most of the atoms .*: the table may be too small for the code the node loads/);
   });
 
-  it('refc binaries held outside the heaps: who keeps them and who only counts them (from the =proc, =proc_heap and =binary text here)', async () => {
-    const path = join(FIXTURES, 'binary_holder.dump');
-    const text = readFileSync(path, 'latin1');
-    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
-    const sizes = new Map([...text.matchAll(/^=binary:(\w+)\n([0-9A-F]+):/gm)].map(([, a, n]) => [a, parseInt(n, 16)]));
-    const procs = [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, pid, body]) => ({
-      pid, name: /^Name: (.*)$/m.exec(body)?.[1],
-      // Words, 8 bytes each on this 64-bit dump.
-      vheap: 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1])),
-    })).sort((a, b) => b.vheap - a.vheap);
-    const reachable = (pid: string) => {
-      const heap = new RegExp(`^=proc_heap:${pid.replace(/[.<>]/g, '\\$&')}\n((?:[^=].*\n)*)`, 'm').exec(text)?.[1] ?? '';
-      const bins = new Set([...heap.matchAll(/^\w+:Y[cs](\w+):/gm)].map((m) => m[1]).filter((a) => sizes.has(a)));
-      return [...bins].reduce((a, b) => a + sizes.get(b)!, 0);
-    };
-    const holders = procs.slice(0, 3).filter((x) => x.vheap >= 1024 * 1024 && x.vheap / total >= 0.1);
-    const live = holders.filter((x) => reachable(x.pid) >= 0.5 * x.vheap);
-    const stale = holders.filter((x) => reachable(x.pid) < 0.5 * x.vheap);
-    // What was planted: log_reader keeps the file it read (3 MiB), the file server that read it
-    // for log_reader does not (its heap reaches nothing of what its binary virtual heap counts).
-    expect(live.map((x) => x.name)).toEqual(['log_reader']);
-    expect(stale.map((x) => x.name)).toContain('file_server_2');
-    const r = triageDump(await readDump(path));
-    const found = r.findings.filter((f) => f.id === 'process.binary-holder');
-    expect(found.map((f) => f.subject?.id)).toEqual(live.map((x) => x.pid));
-    expect(found[0].metrics).toEqual({ binaryBytes: live[0].vheap, memoryBytes: expect.any(Number), share: live[0].vheap / total, reachableBytes: reachable(live[0].pid) });
-    expect(found[0].title).toBe(`${live[0].pid} (log_reader) refers to 3.00 MiB of refc binaries, ${(100 * live[0].vheap / total).toFixed(1)}% of the node's memory`);
-    const st = r.findings.find((f) => f.id === 'process.stale-binaries')!;
-    expect(st.subject?.id).toBe(stale[0].pid);
-    expect(st.evidence).toHaveLength(stale.length);
-    stale.forEach((x, k) => expect(st.evidence[k].startsWith(`${x.pid} `)).toBe(true));
-    expect(st.metrics.unreachedBytes).toBe(stale[0].vheap - reachable(stale[0].pid));
-    // The largest process by its own memory is not where the binaries are: the slogan finding names both.
-    expect(r.findings.find((f) => f.id === 'slogan.halt')!.evidence.join('\n')).toMatch(new RegExp(`by refc binaries \\(binary virtual heap\\): ${procs[0].pid.replace(/[.<>]/g, '\\$&')} \\(${procs[0].name}\\), 6.00 MiB`));
-    // Without reading the heaps (a plain triage), the finding names the largest and says leak tells live from stale.
-    const plain = triage(await readDump(path)).findings.filter((f) => f.id === 'process.binary-holder');
-    expect(plain.map((f) => f.subject?.id)).toEqual(holders.map((x) => x.pid));
-    expect(plain[0].explanation).toMatch(/`beamscope leak` tells them apart/);
-  });
-
   it('a group of 100 or more says who spawned most of them and where most are (counted here from the =proc text)', async () => {
     const path = join(FIXTURES, 'mailbox.dump');
     const procs = [...readFileSync(path, 'latin1').matchAll(/^=proc:.*\n((?:[^=].*\n)*)/gm)].map(([, body]) => ({
@@ -422,5 +382,70 @@ describe('groups of a table of any size', () => {
     const groups = groupProcesses(d.processes, 'initial-call', new Map());
     expect(groups).toHaveLength(70_001);
     expect(groups[0]).toMatchObject({ key: 'late:worker/0', count: 200, spawnedBy: { pid: '<0.42.0>', count: 200 }, currentFunction: { function: 'late:wait/0', count: 200 } });
+  });
+});
+
+describe('refc binaries: who holds them', () => {
+  it('refc binaries held outside the heaps: who keeps them and who only counts them (from the =proc, =proc_heap and =binary text here)', async () => {
+    const path = join(FIXTURES, 'binary_holder.dump');
+    const text = readFileSync(path, 'latin1');
+    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
+    const sizes = new Map([...text.matchAll(/^=binary:(\w+)\n([0-9A-F]+):/gm)].map(([, a, n]) => [a, parseInt(n, 16)]));
+    const procs = [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, pid, body]) => ({
+      pid, name: /^Name: (.*)$/m.exec(body)?.[1],
+      // Words, 8 bytes each on this 64-bit dump.
+      vheap: 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1])),
+    })).sort((a, b) => b.vheap - a.vheap);
+    const reachable = (pid: string) => {
+      const heap = new RegExp(`^=proc_heap:${pid.replace(/[.<>]/g, '\\$&')}\n((?:[^=].*\n)*)`, 'm').exec(text)?.[1] ?? '';
+      const bins = new Set([...heap.matchAll(/^\w+:Y[cs](\w+):/gm)].map((m) => m[1]).filter((a) => sizes.has(a)));
+      return [...bins].reduce((a, b) => a + sizes.get(b)!, 0);
+    };
+    const holders = procs.slice(0, 3).filter((x) => x.vheap >= 1024 * 1024 && x.vheap / total >= 0.1);
+    const live = holders.filter((x) => reachable(x.pid) >= 0.5 * x.vheap);
+    const stale = holders.filter((x) => reachable(x.pid) < 0.5 * x.vheap);
+    // What was planted: log_reader keeps the file it read (3 MiB), the file server that read it
+    // for log_reader does not (its heap reaches nothing of what its binary virtual heap counts).
+    expect(live.map((x) => x.name)).toEqual(['log_reader']);
+    expect(stale.map((x) => x.name)).toContain('file_server_2');
+    const r = triageDump(await readDump(path));
+    const found = r.findings.filter((f) => f.id === 'process.binary-holder');
+    expect(found.map((f) => f.subject?.id)).toEqual(live.map((x) => x.pid));
+    expect(found[0].metrics).toEqual({ binaryBytes: live[0].vheap, memoryBytes: expect.any(Number), share: live[0].vheap / total, reachableBytes: reachable(live[0].pid) });
+    expect(found[0].title).toBe(`${live[0].pid} (log_reader) refers to 3.00 MiB of refc binaries, ${(100 * live[0].vheap / total).toFixed(1)}% of the node's memory`);
+    const st = r.findings.find((f) => f.id === 'process.stale-binaries')!;
+    expect(st.subject?.id).toBe(stale[0].pid);
+    expect(st.evidence).toHaveLength(stale.length);
+    stale.forEach((x, k) => expect(st.evidence[k].startsWith(`${x.pid} `)).toBe(true));
+    expect(st.metrics.unreachedBytes).toBe(stale[0].vheap - reachable(stale[0].pid));
+    // The largest process by its own memory is not where the binaries are: the slogan finding names both.
+    expect(r.findings.find((f) => f.id === 'slogan.halt')!.evidence.join('\n')).toMatch(new RegExp(`by refc binaries \\(binary virtual heap\\): ${procs[0].pid.replace(/[.<>]/g, '\\$&')} \\(${procs[0].name}\\), 6.00 MiB`));
+    // Without reading the heaps (a plain triage), the finding names the largest and says leak tells live from stale.
+    const plain = triage(await readDump(path)).findings.filter((f) => f.id === 'process.binary-holder');
+    expect(plain.map((f) => f.subject?.id)).toEqual(holders.map((x) => x.pid));
+    expect(plain[0].explanation).toMatch(/`beamscope leak` tells them apart/);
+  });
+
+  it('a queue of refc binaries: the bytes its messages refer to (the Yc lines of its heap and their =binary sizes, read here)', async () => {
+    const path = join(FIXTURES, 'refc_mailbox.dump');
+    const text = readFileSync(path, 'latin1');
+    const r = triageDump(await readDump(path));
+    const o = r.mailboxOutliers[0];
+    const heap = new RegExp(`^=proc_heap:${o.pid.replace(/[.<>]/g, '\\$&')}\n((?:[^=].*\n)*)`, 'm').exec(text)![1];
+    // Each reference counts (a message each): the size after the offset on the Yc line.
+    const refs = [...heap.matchAll(/^\w+:Yc\w+:[0-9A-F]+:([0-9A-F]+)$/gm)].map((m) => parseInt(m[1], 16));
+    expect(o.messagesSampled).toBe(o.messageQueueLength);
+    expect(refs).toHaveLength(o.messageQueueLength);
+    const bytes = refs.reduce((a, b) => a + b, 0);
+    expect(o.messagesBinaryBytes).toBe(bytes);
+    expect(o.messageShapes!.reduce((a, s) => a + s.binaryBytes!, 0)).toBe(bytes);
+    const f = r.findings.find((x) => x.id === 'mailbox.outlier')!;
+    expect(f.metrics.queuedBinaryBytes).toBe(bytes);
+    expect(f.evidence).toContain(`its messages refer to ${(bytes / 1024).toFixed(0)} KiB of refc binaries (${(100 * bytes / r.memory.totalBytes!).toFixed(1)}% of the node's memory), off its heap`);
+    // The first 1,000 read (the heap holds the messages in queue order): scaled to the queue.
+    const cut = triageDump(await readDump(path), { shapeSampleMessages: 1000 });
+    const first = refs.slice(0, 1000).reduce((a, b) => a + b, 0);
+    expect(cut.mailboxOutliers[0]).toMatchObject({ messagesSampled: 1000, messagesBinaryBytes: first });
+    expect(cut.findings.find((x) => x.id === 'mailbox.outlier')!.metrics.queuedBinaryBytes).toBe((first * o.messageQueueLength) / 1000);
   });
 });

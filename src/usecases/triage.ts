@@ -101,8 +101,9 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
           ...(id.initialCall ? { initialCall: id.initialCall } : {}),
           ...(shapes.cutShort ? {} : {
             messageShapes: shapes.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, example: s.example, estimatedBytes: s.estimatedBytes,
-              ...(isStruct ? { elixir: elixirShapeRow(s, 120, isStruct) } : {}) })),
+              binaryBytes: s.binaryBytes, ...(isStruct ? { elixir: elixirShapeRow(s, 120, isStruct) } : {}) })),
             messagesSampled: shapes.messages,
+            messagesBinaryBytes: shapes.shapes.reduce((a, s) => a + s.binaryBytes, 0),
           }),
         });
       } catch (e) {

@@ -11,6 +11,8 @@ export interface ProcessDetails {
   messageShapes?: MessageShape[];
   /** How many messages the shapes were counted over (a sample of a long queue). */
   messagesSampled?: number;
+  /** Refc binary payload bytes those messages refer to. */
+  messagesBinaryBytes?: number;
   /** A deep stack, sketched (src/dump/terms/stack.ts). */
   stack?: StackSketch;
   /** The refc binaries its dumped heap refers to (triage reads them for a process with a large BinVHeap). */

@@ -58,6 +58,8 @@ export interface MessageShape {
   count: number;
   example: string;
   estimatedBytes: Bytes;
+  /** Refc binary payload bytes these messages refer to (off the heap; a payload several refer to counts in each). */
+  binaryBytes?: Bytes;
   /** With `--syntax elixir`: the shape and the example in Elixir syntax. */
   elixir?: { shape: string; example: string };
 }
@@ -70,6 +72,8 @@ export interface MailboxOutlier extends ProcessSummary {
   messageShapes?: MessageShape[];
   /** The shapes were counted over this many messages (the first ones of a long queue). */
   messagesSampled?: number;
+  /** Refc binary payload bytes the sampled messages refer to, every shape (a queue of 2,000 chunks of 256 KiB holds 500 MiB off its heap). */
+  messagesBinaryBytes?: Bytes;
 }
 
 export interface ProcessGroup {

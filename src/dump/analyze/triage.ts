@@ -1,7 +1,7 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatEstimate, formatPercent, who } from '../../text/format.js';
-import type { Dump, PortKind, ProcessTable } from '../types.js';
+import type { Bytes, Dump, PortKind, ProcessTable } from '../types.js';
 import type {
   AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TriageReport,
 } from './report-types.js';
@@ -187,6 +187,7 @@ function memoryFindings(r: TriageReport): Finding[] {
         ...(top.kind === 'binary' && r.topProcesses.byBinary.length
           ? [`processes referring to the most (binary virtual heaps; a binary several refer to counts in each): ${r.topProcesses.byBinary.slice(0, 3).map((s) => `${whoIs(s)} ${formatBytes(s.binaryBytes)}`).join(', ')}`]
           : []),
+        ...(top.kind === 'binary' ? queuedBinaryEvidence(r) : []),
       ],
       subject: { kind: 'memory', id: top.kind },
       metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
@@ -209,6 +210,15 @@ function memoryFindings(r: TriageReport): Finding[] {
     }
   }
   return out;
+}
+
+/** The queues whose messages refer to refc binaries, as one line (a mailbox of binaries holds them off the process's heap and vheap). */
+function queuedBinaryEvidence(r: TriageReport): string[] {
+  const queued = r.mailboxOutliers.flatMap((o) => {
+    const b = queuedBinaries(o, r);
+    return b && b.bytes > 0 ? [`${whoIs(o)} about ${formatBytes(b.bytes)}`] : [];
+  });
+  return queued.length ? [`queued messages refer to (mailbox outliers): ${queued.slice(0, 3).join(', ')}`] : [];
 }
 
 /** The subject of "... hold N% of the node's memory", by =memory kind. */
@@ -260,6 +270,7 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
     if (d?.ancestors) o.ancestors = d.ancestors;
     if (d?.messageShapes) o.messageShapes = d.messageShapes;
     if (d?.messagesSampled !== undefined) o.messagesSampled = d.messagesSampled;
+    if (d?.messagesBinaryBytes !== undefined) o.messagesBinaryBytes = d.messagesBinaryBytes;
     outliers.push(o);
   }
   return {
@@ -273,11 +284,35 @@ function whoIs(s: ProcessSummary): string {
   return who({ pid: s.pid, name: s.name || s.initialCall });
 }
 
+/**
+ * Refc binary bytes a queue refers to, from its sampled messages (scaled to the whole queue when
+ * only its first messages were read), at most =memory binary: its Memory figure leaves them out.
+ */
+function queuedBinaries(o: MailboxOutlier, r: TriageReport): { bytes: Bytes; line: string } | undefined {
+  const read = o.messagesBinaryBytes;
+  const sampled = o.messagesSampled;
+  if (!read || !sampled) return undefined;
+  const q = o.messageQueueLength;
+  const binary = r.memory.kinds.find((k) => k.kind === 'binary')?.bytes ?? Infinity;
+  const bytes = Math.min(sampled >= q ? read : (read * q) / sampled, binary);
+  const total = r.memory.totalBytes;
+  const share = total ? ` (${formatPercent(bytes / total)} of the node's memory)` : '';
+  return {
+    bytes,
+    line: sampled >= q
+      ? `its messages refer to ${formatBytes(read)} of refc binaries${share}, off its heap`
+      : `its messages refer to refc binaries off its heap: ${formatBytes(read)} in the first ${countOf(sampled, 'message')}, about ${formatBytes(bytes)} for the whole queue${share}`,
+  };
+}
+
 function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   const q = o.messageQueueLength;
+  const bins = queuedBinaries(o, r);
+  const total = r.memory.totalBytes;
   const evidence = [
     `queue: ${countOf(q, 'message')}, ${formatPercent(o.shareOfQueuedMessages)} of all queued messages on the node (typical queue: ${formatCount(r.mailbox.typicalQueueLength)})`,
-    `memory: ${formatBytes(o.memoryBytes)}${r.memory.totalBytes ? ` (${formatPercent(o.memoryBytes / r.memory.totalBytes)} of the node)` : ''}`,
+    `memory: ${formatBytes(o.memoryBytes)}${total ? ` (${formatPercent(o.memoryBytes / total)} of the node)` : ''}`,
+    ...(bins ? [bins.line] : []),
     `initial call: ${o.initialCall ?? '?'}; current function: ${o.currentFunction ?? '?'}; state: ${o.state}`,
   ];
   if (o.spawnedBy) evidence.push(`spawned by: ${o.spawnedBy}`);
@@ -287,7 +322,7 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   if (!o.messageShapes) evidence.push(`message shapes: not decoded here; \`beamscope proc <dump> ${o.pid}\` shows them`);
   return {
     id: 'mailbox.outlier',
-    severity: q >= 100_000 || (r.memory.totalBytes && o.memoryBytes / r.memory.totalBytes > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
+    severity: q >= 100_000 || (total && (o.memoryBytes + (bins?.bytes ?? 0)) / total > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
     title: `${whoIs(o)} has ${countOf(q, 'message')} queued`,
     explanation:
       o.state === 'Running' || o.state === 'Scheduled'
@@ -295,7 +330,7 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
         : 'The process is not working through its queue: it may be blocked in a call, waiting on a selective receive that skips these messages, or simply too slow. Its current function says where it waits.',
     evidence,
     subject: { kind: 'process', id: o.pid, ...(o.name ? { name: o.name } : {}) },
-    metrics: { messageQueueLength: q, memoryBytes: o.memoryBytes, shareOfQueuedMessages: o.shareOfQueuedMessages },
+    metrics: { messageQueueLength: q, memoryBytes: o.memoryBytes, shareOfQueuedMessages: o.shareOfQueuedMessages, ...(bins ? { queuedBinaryBytes: bins.bytes } : {}) },
   };
 }
 
