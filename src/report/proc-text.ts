@@ -54,7 +54,13 @@ export interface ProcJson {
   messagesInDump: number;
   messageShapes: Array<{ shape: string; count: number; estimatedBytes: number; binaryBytes: number; example: string }>;
   messageSamples: Array<{ index: number; message: string; seqTraceToken: string | null }>;
+  /** The first entries (at most DICTIONARY_ENTRIES, 1,000), printed. */
   dictionary: Array<{ key: string; value: string }>;
+  /** Entries in the dictionary, all counted. */
+  dictionarySize: number;
+  /** Shapes of the first `dictionarySampled` entries, `{Key, Value}` each. */
+  dictionaryShapes: Array<{ shape: string; count: number; example: string }>;
+  dictionarySampled: number;
   /**
    * The top frames, innermost first; after a gap (`omittedBefore`: frames counted, not kept) the
    * bottom ones. `repeat`: the row stands for this many frames in a row alike (a recursion).
@@ -118,6 +124,9 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
     messageShapes: d.messages.shapes.slice(0, top).map((s) => ({ shape: s.shape, count: s.count, estimatedBytes: s.estimatedBytes, binaryBytes: s.binaryBytes, example: s.example })),
     messageSamples: d.messages.samples.map((s) => ({ index: s.index, message: s.text, seqTraceToken: s.seqToken && s.seqToken.t !== 'nil' ? printTerm(s.seqToken) : null })),
     dictionary: d.dictionary.map((e) => ({ key: e.keyText, value: e.valueText })),
+    dictionarySize: d.dictionarySize,
+    dictionaryShapes: d.dictionaryShapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example })),
+    dictionarySampled: d.dictionarySampled,
     stack: d.stack.frames.map((f) => ({
       function: f.function ?? null,
       returnTo: f.returnTo ?? null,
@@ -205,9 +214,15 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   }
 
   out.push('');
-  out.push(`Dictionary: ${d.dictionary.length} entries`);
+  out.push(`Dictionary: ${countOf(d.dictionarySize, 'entry', 'entries')}`);
+  // A dictionary of thousands is a cache or a registry: what it holds, by shape.
+  if (d.dictionarySize > top) {
+    const sample = d.dictionarySampled < d.dictionarySize ? ` (the first ${formatCount(d.dictionarySampled)})` : '';
+    out.push(`  shapes${sample}:`);
+    for (const r of d.dictionaryShapes.slice(0, 3)) out.push(`    ${formatCount(r.count)} x ${cut(v.shape(r.shape), 4)}`);
+  }
   for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(opts.elixir ? `${v.term(e.key, 300)} => ${v.term(e.value, 300)}` : `${e.keyText} => ${e.valueText}`, 2)}`);
-  if (d.dictionary.length > top) out.push(`  ... ${d.dictionary.length - top} more`);
+  if (d.dictionarySize > top) out.push(`  ... ${formatCount(d.dictionarySize - Math.min(top, d.dictionary.length))} more`);
 
   out.push('');
   out.push(...stackLines(d.stack, { s, cut, term: (y) => (y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')) }));

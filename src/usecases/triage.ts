@@ -8,6 +8,7 @@ import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLib
 import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
 import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
 import { sketchStack } from '../dump/terms/stack.js';
+import { forEachLine } from '../dump/terms/lines.js';
 import { atomPatterns } from '../dump/terms/atom-patterns.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
@@ -78,6 +79,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     // one pass (a prepare() that misses one pass over the index again, each 0.1 s on class g).
     dump.index.prepare([...outliers, ...byMemory, ...(identities.rows ?? [...identities.sample?.rows ?? [], ...listed])].map((i) => p.pid.at(i)));
     sketchDeepStacks(dump, byMemory, details);
+    countDictionaries(dump, byMemory, details);
     for (const i of outliers) {
       const pid = p.pid.at(i);
       const heapBytes = dump.index.get('proc_heap', pid)?.length ?? 0;
@@ -148,6 +150,25 @@ function readHeapBinaries(dump: Dump, rows: readonly number[], details: Map<stri
     } catch (e) {
       notes.push(`${pid}: binaries of its heap not read (${(e as Error).message})`);
     }
+  }
+}
+
+/**
+ * Dictionary sections at least this long have their entries counted: some 9,000 entries (each a
+ * line `H<address>`, 14 bytes on a 64-bit node), where a normal process has a few.
+ */
+const LARGE_DICTIONARY_BYTES = 128 * 1024;
+
+/** The dictionaries of the processes with the most memory, counted where large (a cache kept with put/2). */
+function countDictionaries(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>): void {
+  const p = dump.processes;
+  for (const i of rows) {
+    const pid = p.pid.at(i);
+    const ref = dump.index.get('proc_dictionary', pid);
+    if (!ref || ref.length < LARGE_DICTIONARY_BYTES) continue;
+    let entries = 0;
+    forEachLine(dataPath(dump.source), ref.offset, ref.length, 64, (_b, s, e) => void (e > s && entries++));
+    details.set(pid, { ...details.get(pid), dictionaryEntries: entries });
   }
 }
 

@@ -17,6 +17,8 @@ export interface ProcessDetails {
   stack?: StackSketch;
   /** The refc binaries its dumped heap refers to (triage reads them for a process with a large BinVHeap). */
   heapBinaries?: HeapBinaries;
+  /** Entries of a large process dictionary (triage counts them for the processes with the most memory). */
+  dictionaryEntries?: number;
 }
 
 /** Row i as the reports show it: who it is and its numbers. */
@@ -38,6 +40,7 @@ export function processSummary(p: ProcessTable, i: number, details: Map<string, 
   if (p.spawnedBy.at(i) !== undefined) s.spawnedBy = p.spawnedBy.at(i);
   if (d?.stack) s.stack = d.stack;
   if (d?.heapBinaries) s.heapBinaries = d.heapBinaries;
+  if (d?.dictionaryEntries !== undefined) s.dictionaryEntries = d.dictionaryEntries;
   return s;
 }
 

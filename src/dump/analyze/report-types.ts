@@ -20,6 +20,8 @@ export interface ProcessSummary {
   stack?: StackSketch;
   /** The refc binaries its dumped heap refers to: read by triage for the process with the most binary memory, when large. */
   heapBinaries?: HeapBinaries;
+  /** Entries in its process dictionary, counted by triage when the dictionary is large (a cache in the dictionary). */
+  dictionaryEntries?: number;
   /**
    * With `--syntax elixir`: the names above as Elixir writes them (src/elixir), and the process's
    * role among Elixir's usual suspects (Logger, Task, Broadway, GenStage, Phoenix.PubSub) when it has one.

@@ -340,13 +340,16 @@ function processFindings(r: TriageReport): Finding[] {
   const big = r.topProcesses.byMemory[0];
   for (const deep of r.topProcesses.byMemory) if (deep.stack) out.push(deepStackFinding(deep, deep.stack, total ?? 0));
   if (big && total && big.memoryBytes / total >= 0.2 && !big.stack && !r.mailboxOutliers.some((o) => o.pid === big.pid)) {
+    const dict = big.dictionaryEntries !== undefined && big.dictionaryEntries >= LARGE_DICTIONARY ? big.dictionaryEntries : undefined;
     out.push({
       id: 'process.memory-outlier',
       severity: big.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
       title: `${whoIs(big)} uses ${formatBytes(big.memoryBytes)}, ${formatPercent(big.memoryBytes / total)} of the node's memory`,
-      explanation: 'One process holds a large share of the memory in its heap: a large state, a big term being built, or a long list. Its current function says what it was doing.',
+      explanation: dict !== undefined
+        ? `One process holds a large share of the memory in its heap, and its process dictionary has ${countOf(dict, 'entry', 'entries')}: a cache or registry kept with put/2, whose keys stay until erase/1 (a normal process has a few). Keep such data in ETS or in the state, bounded or expired; \`beamscope proc\` shows what the entries are.`
+        : 'One process holds a large share of the memory in its heap: a large state, a big term being built, or a long list. Its current function says what it was doing.',
       evidence: [`initial call: ${big.initialCall ?? '?'}; current function: ${big.currentFunction ?? '?'}; state: ${big.state}`,
-        `message queue: ${formatCount(big.messageQueueLength)}`],
+        `message queue: ${formatCount(big.messageQueueLength)}`, ...(dict !== undefined ? [`process dictionary: ${countOf(dict, 'entry', 'entries')}`] : [])],
       subject: { kind: 'process', id: big.pid, ...(big.name ? { name: big.name } : {}) },
       metrics: { memoryBytes: big.memoryBytes, share: big.memoryBytes / total },
     });
@@ -366,6 +369,9 @@ function processFindings(r: TriageReport): Finding[] {
   }
   return out;
 }
+
+/** A process dictionary this large is a cache or a registry, not the few keys OTP and libraries put there. */
+const LARGE_DICTIONARY = 10_000;
 
 /** A process referring to refc binaries of this share of the node's memory is a finding (warning at 0.25, critical at 0.5). */
 const BINARY_HOLDER_SHARE = 0.1;

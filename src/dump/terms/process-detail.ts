@@ -106,7 +106,13 @@ export interface ProcessDetail {
   /** True when the process has heap sections (it was deep-dumped). */
   deepDumped: boolean;
   stack: ProcessStack;
+  /** The first DICTIONARY_ENTRIES entries of the dictionary (a dictionary used as a cache has millions). */
   dictionary: Array<{ key: Term; value: Term; keyText: string; valueText: string }>;
+  /** Entries in the dictionary, all of them counted. */
+  dictionarySize: number;
+  /** Shapes of the first `dictionarySampled` entries, `{Key, Value}` each, most first. */
+  dictionaryShapes: ShapeRow[];
+  dictionarySampled: number;
   messages: {
     /** `Message queue length` from `=proc`. */
     queueLength: number;
