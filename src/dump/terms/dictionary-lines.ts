@@ -3,8 +3,8 @@
  * shape proc_lib writes: `{'$initial_call', {M, F, A}}` with A an integer (or []) and
  * `{'$ancestors', [Pid | Name, ...]}`. Triage, procs and leak look these up for every proc_lib
  * process: on class g (100,030 of them) the term decoder's objects and checks were most of 16 us a
- * process. Anything else (a pointer to a line not in the tail, a literal, arguments as a list, an
- * odd element) answers undefined, and the caller decodes the dictionary with the term decoder.
+ * process. Those two in any other shape (a value not in the tail, a literal, arguments as a list,
+ * an odd element) are left to the term decoder, the entry alone.
  */
 import { parseHexBytes } from '../bytes.js';
 import { NIL, type Term } from './model.js';
@@ -14,26 +14,41 @@ const ANCESTORS = '$ancestors';
 /** Ancestors followed at most (a supervision tree is seldom ten deep). */
 const MAX_ANCESTORS = 1_000;
 
+/** What quickDictionary read of a dictionary. */
+export interface QuickDictionary {
+  /** The `$initial_call` and `$ancestors` entries read (other entries are left out). */
+  entries: Array<{ key: Term; value: Term }>;
+  /** Entries whose line is not among the heap lines given (a larger tail may hold one of the two). */
+  missing: number;
+  /** Dictionary lines of `$initial_call` or `$ancestors` entries in shapes not read here: for the term decoder. */
+  odd: Buffer[];
+}
+
 /**
- * The dictionary's `$initial_call` and `$ancestors` entries (other entries are left out), from
- * its lines (`H<address>` each) and the heap lines by address; undefined where the term decoder
- * is needed.
+ * The dictionary's `$initial_call` and `$ancestors` entries, from its lines (`H<address>` each)
+ * and the heap lines by address. Every other entry costs a lookup and a few byte compares: a
+ * process dictionary used as a cache has millions, where decoding them all took 25 s.
  */
-export function quickDictionary(dictLines: readonly Buffer[], heap: ReadonlyMap<number, Buffer>): Array<{ key: Term; value: Term }> | undefined {
-  const out: Array<{ key: Term; value: Term }> = [];
+export function quickDictionary(dictLines: readonly Buffer[], heap: ReadonlyMap<number, Buffer>): QuickDictionary {
+  const out: QuickDictionary = { entries: [], missing: 0, odd: [] };
   for (const line of dictLines) {
     if (line.length === 0) continue;
-    const entry = body(heap, pointer(line, 0, line.length));
-    // {Key, Value}: `t2:` then two elements.
-    if (!entry || entry.b[entry.p] !== 0x74 || entry.b[entry.p + 1] !== 0x32 || entry.b[entry.p + 2] !== 0x3a) return undefined;
+    const address = pointer(line, 0, line.length);
+    // An immediate is no {Key, Value} entry, so none of the two.
+    if (Number.isNaN(address)) continue;
+    const entry = body(heap, address);
+    if (!entry) {
+      out.missing++;
+      continue;
+    }
+    // {Key, Value}: `t2:` then two elements; a key that is no atom is none of the two.
+    if (entry.b[entry.p] !== 0x74 || entry.b[entry.p + 1] !== 0x32 || entry.b[entry.p + 2] !== 0x3a) continue;
     const key = atomAt(entry.b, entry.p + 3);
-    // A key that is no atom is none of the two.
-    if (!key) continue;
-    if (key.v !== INITIAL_CALL && key.v !== ANCESTORS) continue;
-    if (entry.b[key.next] !== 0x2c) return undefined;
-    const value = key.v === INITIAL_CALL ? initialCall(heap, entry.b, key.next + 1) : ancestors(heap, entry.b, key.next + 1);
-    if (!value) return undefined;
-    out.push({ key: { t: 'atom', v: key.v }, value });
+    if (!key || (key.v !== INITIAL_CALL && key.v !== ANCESTORS)) continue;
+    const value = entry.b[key.next] !== 0x2c ? undefined
+      : key.v === INITIAL_CALL ? initialCall(heap, entry.b, key.next + 1) : ancestors(heap, entry.b, key.next + 1);
+    if (value) out.entries.push({ key: { t: 'atom', v: key.v }, value });
+    else out.odd.push(line);
   }
   return out;
 }

@@ -545,11 +545,16 @@ export function processIdentity(dump: TermDump, pid: string, opts: IdentityOptio
       const whole = !heapRef || tail >= heapRef.length || last;
       const extra = heapRef ? tailLines(reader, heapRef, Math.min(tail, heapRef.length)) : new Map<number, Buffer>();
       const quick = quickDictionary(lines, extra);
-      if (quick) return identityFrom(quick, spawnedAs);
-      const dec = new TermDecoder({ ...sources(dump, reader, undefined), extraLines: extra }, { maxNodes: 100_000 });
-      const dict = dictionaryEntries(dec, lines);
-      const missed = dec.warnings.counts.has('pointer to a heap line that was not dumped');
-      if (!missed || whole) return identityFrom(dict, spawnedAs);
+      let found = quick.entries;
+      let missed = false;
+      if (quick.odd.length > 0) {
+        const dec = new TermDecoder({ ...sources(dump, reader, undefined), extraLines: extra }, { maxNodes: 100_000 });
+        found = [...found, ...dictionaryEntries(dec, quick.odd)];
+        missed = dec.warnings.counts.has('pointer to a heap line that was not dumped');
+      }
+      // Both found, or all there is read: a larger tail would add nothing.
+      const both = found.some((e) => e.key.t === 'atom' && e.key.v === '$initial_call') && found.some((e) => e.key.t === 'atom' && e.key.v === '$ancestors');
+      if ((both && !missed) || (quick.missing === 0 && !missed) || whole) return identityFrom(found, spawnedAs);
       tail *= 4;
     }
   } finally {
