@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
-import { decodeProcess, printTerm, resolvePid } from '../src/dump/terms/index.js';
+import { decodeProcess, printTerm, processIdentity, resolvePid } from '../src/dump/terms/index.js';
 import { triage } from '../src/dump/analyze/triage.js';
 import { triageDump } from '../src/usecases/triage.js';
 import { FIXTURES } from './helpers/dumps.js';
@@ -84,5 +84,20 @@ describe('triage and a large dictionary', () => {
     expect(finding(250_000).explanation).toMatch(/its process dictionary has 250,000 entries: a cache or registry kept with put\/2/);
     expect(finding(250_000).evidence).toContain('process dictionary: 250,000 entries');
     expect(finding(9_999).explanation).toMatch(/^One process holds a large share of the memory in its heap: a large state/);
+  });
+});
+
+describe('proc_lib identities of a large dictionary, searched for in the heap text', () => {
+  it('the search finds what the tail read finds, on every process of dict_cache.dump and mailbox.dump', async () => {
+    for (const name of ['dict_cache.dump', 'mailbox.dump']) {
+      const dump = await readDump(join(FIXTURES, name));
+      let named = 0;
+      for (const { id: pid } of dump.index.find('proc')) {
+        const read = processIdentity(dump, pid, { searchDictionaryBytes: Infinity });
+        expect(processIdentity(dump, pid, { searchDictionaryBytes: 0 }), `${name} ${pid}`).toEqual(read);
+        if (read.ancestors.length > 0) named++;
+      }
+      expect(named, name).toBeGreaterThan(10);
+    }
   });
 });

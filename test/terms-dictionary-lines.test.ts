@@ -35,7 +35,7 @@ describe('quickDictionary', () => {
     for (const { id: pid } of dump.index.find('proc')) {
       const dictRef = dump.index.get('proc_dictionary', pid);
       if (!dictRef) continue;
-      const lines = [...sectionLines(path, dictRef)].map((b) => Buffer.from(b));
+      const lines = Array.from(sectionLines(path, dictRef), (b) => Buffer.from(b));
       const got = quickDictionary(lines, heapLines(path, dump.index.get('proc_heap', pid)));
       const d = decodeProcess(dump, pid);
       if (d.record.spawnedAs === 'proc_lib:init_p/5') procLib++;

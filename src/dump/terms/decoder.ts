@@ -112,7 +112,7 @@ export interface DecoderSources {
   /** Another source of process-heap lines (streaming), used instead of `heap`. */
   heapLines?: HeapLines;
   /** Heap lines already at hand (address -> line), looked up before the index. */
-  extraLines?: Map<number, Buffer>;
+  extraLines?: { get(address: number): Buffer | undefined };
 }
 
 /** Warnings counted by kind; each kind keeps its first example. */

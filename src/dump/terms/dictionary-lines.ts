@@ -14,6 +14,11 @@ const ANCESTORS = '$ancestors';
 /** Ancestors followed at most (a supervision tree is seldom ten deep). */
 const MAX_ANCESTORS = 1_000;
 
+/** Heap lines by address (a Map, or lines found on demand). */
+export interface HeapLinesByAddress {
+  get(address: number): Buffer | undefined;
+}
+
 /** What quickDictionary read of a dictionary. */
 export interface QuickDictionary {
   /** The `$initial_call` and `$ancestors` entries read (other entries are left out). */
@@ -29,7 +34,7 @@ export interface QuickDictionary {
  * and the heap lines by address. Every other entry costs a lookup and a few byte compares: a
  * process dictionary used as a cache has millions, where decoding them all took 25 s.
  */
-export function quickDictionary(dictLines: readonly Buffer[], heap: ReadonlyMap<number, Buffer>): QuickDictionary {
+export function quickDictionary(dictLines: readonly Buffer[], heap: HeapLinesByAddress): QuickDictionary {
   const out: QuickDictionary = { entries: [], missing: 0, odd: [] };
   for (const line of dictLines) {
     if (line.length === 0) continue;
@@ -54,7 +59,7 @@ export function quickDictionary(dictLines: readonly Buffer[], heap: ReadonlyMap<
 }
 
 /** `H<address>` → `{M, F, A}` with A `I<n>` or `N` (no arguments). */
-function initialCall(heap: ReadonlyMap<number, Buffer>, b: Buffer, p: number): Term | undefined {
+function initialCall(heap: HeapLinesByAddress, b: Buffer, p: number): Term | undefined {
   const t = body(heap, pointer(b, p, elementEnd(b, p)));
   if (!t || t.b[t.p] !== 0x74 || t.b[t.p + 1] !== 0x33 || t.b[t.p + 2] !== 0x3a) return undefined;
   const m = atomAt(t.b, t.p + 3);
@@ -73,7 +78,7 @@ function initialCall(heap: ReadonlyMap<number, Buffer>, b: Buffer, p: number): T
 }
 
 /** `N`, or `H<address>` → cons cells `l<Pid | Atom>|<N | H<address>>`. */
-function ancestors(heap: ReadonlyMap<number, Buffer>, b: Buffer, p: number): Term | undefined {
+function ancestors(heap: HeapLinesByAddress, b: Buffer, p: number): Term | undefined {
   const items: Term[] = [];
   let cell = b;
   let at = p;
@@ -107,7 +112,7 @@ function pointer(b: Buffer, p: number, end: number): number {
 }
 
 /** The heap line at this address, and where its body starts (after `ADDRESS:`). */
-function body(heap: ReadonlyMap<number, Buffer>, address: number): { b: Buffer; p: number } | undefined {
+function body(heap: HeapLinesByAddress, address: number): { b: Buffer; p: number } | undefined {
   const line = Number.isNaN(address) ? undefined : heap.get(address);
   if (!line) return undefined;
   const colon = line.indexOf(0x3a);

@@ -162,3 +162,21 @@ export function refcAtColon(buf: Buffer, colon: number, limit: number,
   while (e < limit && buf[e] !== 58 && buf[e] !== 10) e++;
   if (e < limit && buf[e] === 58) fn(buf, y + 2, e, kind);
 }
+
+/**
+ * File offset of the first `text` at or after `from` and before `to`, or -1: a native search in
+ * one reused buffer, reads overlapping by the text's length so that none is cut between two.
+ */
+export function searchFile(fd: number, text: string, from: number, to: number): number {
+  const needle = Buffer.from(text, 'latin1');
+  const buf = Buffer.allocUnsafe(Math.max(MiB, 2 * needle.length));
+  for (let p = from; p < to; ) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, to - p), p);
+    if (n <= 0) return -1;
+    const k = buf.subarray(0, n).indexOf(needle);
+    if (k >= 0) return p + k;
+    if (p + n >= to) return -1;
+    p += n - (needle.length - 1);
+  }
+  return -1;
+}

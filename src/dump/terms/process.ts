@@ -3,7 +3,7 @@
  * message by message) and the refc binaries its heap holds. Only that process's sections and
  * `=literals` are read; the heap is indexed address -> file offset in typed arrays.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { linesOfRange, sectionLines } from '../section-lines.js';
@@ -22,7 +22,7 @@ import { marker, type Term } from './model.js';
 import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
-import { forEachLine, forEachRefcLine } from './lines.js';
+import { forEachLine, forEachRefcLine, searchFile } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
@@ -521,6 +521,8 @@ export interface IdentityOptions {
   reader?: BlockReader;
   /** The process's `Spawned as`, when the caller has it (the process table's column): its section is then not read. */
   spawnedAs?: string;
+  /** Dictionaries over this many bytes are searched (default SEARCH_DICTIONARY_BYTES; tests use 0). */
+  searchDictionaryBytes?: number;
 }
 
 /**
@@ -536,6 +538,7 @@ export function processIdentity(dump: TermDump, pid: string, opts: IdentityOptio
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = opts.reader ?? new BlockReader(dataPath(dump.source));
   try {
+    if (heapRef && dictRef.length > (opts.searchDictionaryBytes ?? SEARCH_DICTIONARY_BYTES)) return identityFrom(searchedIdentity(dump, reader, dictRef, heapRef), spawnedAs);
     const lines = dictionaryLines(reader, dictRef);
     let tail = 256 << 10;
     for (;;) {
@@ -562,6 +565,74 @@ export function processIdentity(dump: TermDump, pid: string, opts: IdentityOptio
   }
 }
 
+/**
+ * Dictionary sections longer than this (some 18,000 entries) have their proc_lib keys searched
+ * for in the heap's text: the tail read doubling until both are found held every line of a heap
+ * of 3,000,000 lines by address (450 MB) when they were written first, as hash order may put them.
+ */
+const SEARCH_DICTIONARY_BYTES = 256 * 1024;
+
+/**
+ * The `$initial_call` and `$ancestors` entries of a large dictionary: each key's first `{Key, _}`
+ * line in the heap that the dictionary points to, and the lines its value needs, each found by a
+ * search of the heap's text for its address (SearchedLines).
+ */
+function searchedIdentity(dump: TermDump, reader: BlockReader, dictRef: SectionRef, heapRef: SectionRef): Array<{ key: Term; value: Term }> {
+  const heap = new SearchedLines(reader, heapRef);
+  const entries: Buffer[] = [];
+  for (const key of ['$initial_call', '$ancestors']) {
+    const text = `:${key},`;
+    for (let from = heapRef.offset; ;) {
+      const at = searchFile(reader.fd, text, from, heapRef.offset + heapRef.length);
+      if (at < 0) break;
+      from = at + 1;
+      // The line's start: its address, `:t2:`, the key's length and `:` are at most 40 bytes before.
+      const start = Math.max(heapRef.offset, at - 40);
+      const head = Buffer.allocUnsafe(at - start);
+      readSync(reader.fd, head, 0, head.length, start);
+      const nl = head.lastIndexOf(10);
+      const lineStart = nl >= 0 ? start + nl + 1 : start;
+      const line = reader.lineAt(lineStart, heapRef.offset + heapRef.length, MiB).line;
+      const colon = line.indexOf(58);
+      const address = colon > 0 ? parseHexBytes(line, 0, colon) : NaN;
+      if (Number.isNaN(address)) continue;
+      const pointer = `H${line.toString('latin1', 0, colon)}`;
+      // An entry of the dictionary, not a tuple of the same shape elsewhere on the heap.
+      const inDict = searchFile(reader.fd, `${pointer}\n`, dictRef.offset, dictRef.offset + dictRef.length + 1) >= 0;
+      if (!inDict) continue;
+      heap.add(address, Buffer.from(line));
+      entries.push(Buffer.from(pointer));
+      break;
+    }
+  }
+  const quick = quickDictionary(entries, heap);
+  if (quick.odd.length === 0) return quick.entries;
+  const dec = new TermDecoder({ ...sources(dump, reader, undefined), extraLines: heap }, { maxNodes: 100_000 });
+  return [...quick.entries, ...dictionaryEntries(dec, quick.odd)];
+}
+
+/** Heap lines by address, each found by a search of the section's text for `\nADDRESS:` when first asked for. */
+class SearchedLines {
+  private readonly lines = new Map<number, Buffer | undefined>();
+  constructor(private readonly reader: BlockReader, private readonly ref: SectionRef) {}
+
+  add(address: number, line: Buffer): void {
+    this.lines.set(address, line);
+  }
+
+  get(address: number): Buffer | undefined {
+    if (this.lines.has(address)) return this.lines.get(address);
+    const end = this.ref.offset + this.ref.length;
+    const hex = address.toString(16);
+    // Dumps write addresses in capitals; the section's first line has the header's line end before it.
+    let at = searchFile(this.reader.fd, `\n${hex.toUpperCase()}:`, this.ref.offset - 1, end);
+    if (at < 0 && hex !== hex.toUpperCase()) at = searchFile(this.reader.fd, `\n${hex}:`, this.ref.offset - 1, end);
+    const line = at < 0 ? undefined : Buffer.from(this.reader.lineAt(at + 1, end, MiB).line);
+    this.lines.set(address, line);
+    return line;
+  }
+}
+
 function spawnedAsOf(dump: TermDump, pid: string): string | undefined {
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
@@ -576,7 +647,8 @@ function spawnedAsOf(dump: TermDump, pid: string): string | undefined {
 function dictionaryLines(reader: BlockReader, ref: SectionRef): Buffer[] {
   const lines = ref.length <= MiB / 4 ? linesIn(reader.forwardView(ref.offset, ref.length), 0)
     : linesOfRange(reader.fd, ref.offset, ref.offset + ref.length, { maxLineBytes: MiB });
-  return [...lines].map((b) => Buffer.from(b));
+  // Each copied as it comes: linesOfRange hands views of a buffer it reuses.
+  return Array.from(lines, (b) => Buffer.from(b));
 }
 
 /** The lines of `buf` from `from` on, as views, without their line ends (LF or CRLF). */

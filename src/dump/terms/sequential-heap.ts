@@ -10,7 +10,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
-import { forEachRefcLine, refcAtColon } from './lines.js';
+import { forEachRefcLine, refcAtColon, searchFile } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -224,18 +224,7 @@ export class SequentialHeap implements HeapLines {
 
   /** File offset of the first `text` at or after `from` and before the read limit, or -1. */
   private search(text: string, from: number): number {
-    const needle = Buffer.from(text, 'latin1');
-    const buf = Buffer.allocUnsafe(Math.max(MiB, 2 * needle.length));
-    for (let p = from; p < this.limit; ) {
-      const n = readSync(this.fd!, buf, 0, Math.min(buf.length, this.limit - p), p);
-      if (n <= 0) return -1;
-      const k = buf.subarray(0, n).indexOf(needle);
-      if (k >= 0) return p + k;
-      if (p + n >= this.limit) return -1;
-      // The next read starts where a needle cut by this one would.
-      p += n - (needle.length - 1);
-    }
-    return -1;
+    return searchFile(this.fd!, text, from, this.limit);
   }
 
   /** Records the line buf[start, end) (CR trimmed) under its address; returns the address. */
