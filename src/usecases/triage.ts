@@ -5,7 +5,7 @@ import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, topRows, triage, ty
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { heapBinaryTotals, mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
-import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
+import { dataPath, notSeekableBecause, type Dump, type SectionRef } from '../dump/types.js';
 import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
 import { sketchStack } from '../dump/terms/stack.js';
 import { forEachLine } from '../dump/terms/lines.js';
@@ -161,14 +161,22 @@ const LARGE_DICTIONARY_BYTES = 128 * 1024;
 
 /** The dictionaries of the processes with the most memory, counted where large (a cache kept with put/2). */
 function countDictionaries(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>): void {
-  const p = dump.processes;
-  for (const i of rows) {
-    const pid = p.pid.at(i);
-    const ref = dump.index.get('proc_dictionary', pid);
-    if (!ref || ref.length < LARGE_DICTIONARY_BYTES) continue;
+  withLargeSection(dump, rows, 'proc_dictionary', LARGE_DICTIONARY_BYTES, details, (_i, ref) => {
     let entries = 0;
     forEachLine(dataPath(dump.source), ref.offset, ref.length, 64, (_b, s, e) => void (e > s && entries++));
-    details.set(pid, { ...details.get(pid), dictionaryEntries: entries });
+    return { dictionaryEntries: entries };
+  });
+}
+
+/** For each row whose section `tag` has at least `minBytes`, what `look` finds added to its details. */
+function withLargeSection(dump: Dump, rows: readonly number[], tag: string, minBytes: number, details: Map<string, ProcessDetails>,
+  look: (row: number, ref: SectionRef) => Partial<ProcessDetails> | undefined): void {
+  for (const i of rows) {
+    const pid = dump.processes.pid.at(i);
+    const ref = dump.index.get(tag, pid);
+    if (!ref || ref.length < minBytes) continue;
+    const found = look(i, ref);
+    if (found) details.set(pid, { ...details.get(pid), ...found });
   }
 }
 
@@ -184,14 +192,11 @@ const DEEP_STACK_BYTES = 512 * 1024;
  */
 function sketchDeepStacks(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>): void {
   const p = dump.processes;
-  for (const i of rows) {
-    const pid = p.pid.at(i);
-    const ref = dump.index.get('proc_stack', pid);
-    if (!ref || ref.length < DEEP_STACK_BYTES) continue;
+  withLargeSection(dump, rows, 'proc_stack', DEEP_STACK_BYTES, details, (i, ref) => {
     const current = p.currentCall.at(i) ?? p.programCounter.at(i);
     const stack = sketchStack(dataPath(dump.source), ref, { current, otpRelease: dump.header.otpRelease });
-    if (stack.estimatedFrames >= DEEP_STACK_FRAMES) details.set(pid, { ...details.get(pid), stack });
-  }
+    return stack.estimatedFrames >= DEEP_STACK_FRAMES ? { stack } : undefined;
+  });
 }
 
 /**
