@@ -246,7 +246,9 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
 
   out.push('');
   out.push('=proc record:');
-  const rows = r.fields.map((f) => [f.key, f.bytes !== undefined ? `${f.value} words = ${formatBytes(f.bytes)}` : f.value]);
+  // Sizes in words as the dump writes them, with bytes; `Memory` is written in bytes already.
+  const rows = r.fields.map((f) => [f.key, f.bytes !== undefined ? `${f.value} words = ${formatBytes(f.bytes)}`
+    : f.key === 'Memory' && /^\d+$/.test(f.value) ? `${f.value} bytes = ${formatBytes(Number(f.value))}` : f.value]);
   out.push(table([{ header: 'key' }, { header: 'value', max: Math.max(30, width - 28) }], rows));
   return out.join('\n');
 }
