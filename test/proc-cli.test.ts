@@ -39,7 +39,6 @@ describe('beamscope proc', () => {
     expect(r.stdout).toContain("{'$gen_call', {pid, ref}, {get, atom}}");
     expect(r.stdout).toContain('gen_terms_dump:holder/1  -> returns to <terminate process normally>');
     expect(r.stdout).toMatch(/Binaries held: 5 refc binaries/);
-    // The record's sizes: words with bytes, and Memory (bytes already) with its size.
     const memory = /^Memory: (\d+)$/m.exec(readFileSync(DUMP, 'latin1').split(/^=proc:/m).find((s) => /^Name: term_holder$/m.test(s))!)![1];
     expect(r.stdout).toMatch(new RegExp(`\\n  Memory +${memory} bytes = \\S+ \\S+\\n`));
     expect(r.stdout).toMatch(/\n {2}Stack\+heap +\d+ words = \S+ \S+\n/);
