@@ -39,9 +39,6 @@ describe('beamscope proc', () => {
     expect(r.stdout).toContain("{'$gen_call', {pid, ref}, {get, atom}}");
     expect(r.stdout).toContain('gen_terms_dump:holder/1  -> returns to <terminate process normally>');
     expect(r.stdout).toMatch(/Binaries held: 5 refc binaries/);
-    const memory = /^Memory: (\d+)$/m.exec(readFileSync(DUMP, 'latin1').split(/^=proc:/m).find((s) => /^Name: term_holder$/m.test(s))!)![1];
-    expect(r.stdout).toMatch(new RegExp(`\\n  Memory +${memory} bytes = \\S+ \\S+\\n`));
-    expect(r.stdout).toMatch(/\n {2}Stack\+heap +\d+ words = \S+ \S+\n/);
   });
 
   it('json: messageQueueLength and messageShapes, largest first', () => {
@@ -117,5 +114,14 @@ describe('beamscope proc', () => {
     r = beamscope(['proc', '-', 'term_holder', '--spool', join(tmp, 'missing')], readFileSync(DUMP));
     expect(r.code).toBe(1);
     expectOneLineError(r.stderr, /cannot write the decompressed dump/);
+  });
+});
+
+describe('the =proc record in proc text', () => {
+  it('sizes in words with their bytes, and Memory (bytes already) with its size', () => {
+    const r = beamscope(['proc', DUMP, 'term_holder']);
+    const memory = /^Memory: (\d+)$/m.exec(readFileSync(DUMP, 'latin1').split(/^=proc:/m).find((s) => /^Name: term_holder$/m.test(s))!)![1];
+    expect(r.stdout).toMatch(new RegExp(`\\n  Memory +${memory} bytes = \\S+ \\S+\\n`));
+    expect(r.stdout).toMatch(/\n {2}Stack\+heap +\d+ words = \S+ \S+\n/);
   });
 });
