@@ -6,6 +6,7 @@
 import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../alloc/index.js';
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
+import { binaryVHeapAt } from '../dump/analyze/processes.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';
@@ -60,7 +61,7 @@ function processGroups(d: Dump, calls: Map<string, string> | undefined): Map<str
     g.count++;
     g.memoryBytes += p.memoryBytes.at(i) || 0;
     g.messageQueueLength += p.messageQueueLength.at(i) || 0;
-    g.binVHeapBytes += (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
+    g.binVHeapBytes += binaryVHeapAt(p, i);
   }
   return groups;
 }

@@ -1,6 +1,6 @@
 import type { ProcsReport } from '../usecases/procs.js';
 import { countOf, formatBytes, formatCount, sanitize, table } from '../text/format.js';
-import { traitEvidence } from '../dump/analyze/triage.js';
+import { traitLine } from '../dump/analyze/triage.js';
 
 const SORT_LABEL = { mailbox: 'message queue', memory: 'memory', binary: 'binary virtual heap', reductions: 'reductions' } as const;
 
@@ -16,8 +16,8 @@ export function renderProcsText(r: ProcsReport, width = 100): string {
     ], r.groups.map((g) => [formatCount(g.count), `${g.elixir?.key ?? g.key}${g.elixir?.role ? ` [${g.elixir.role}]` : ''}`, formatBytes(g.memoryBytes), formatCount(g.messageQueueLength),
       formatCount(g.maxMessageQueueLength), formatBytes(g.binaryBytes), formatCount(g.reductions)])));
     for (const g of r.groups) {
-      const traits = traitEvidence(g);
-      if (traits.length > 0) out.push(sanitize(`  ${g.elixir?.key ?? g.key}: ${traits.join('; ')}`, width * 3));
+      const traits = traitLine(g);
+      if (traits) out.push(sanitize(`  ${traits}`, width * 3));
     }
   } else {
     out.push(`${countOf(r.processes, 'process', 'processes')}, top ${r.rows.length} by ${SORT_LABEL[r.sort]}`);

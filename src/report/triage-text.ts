@@ -1,5 +1,5 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
-import { sampledCalls, traitEvidence } from '../dump/analyze/triage.js';
+import { sampledCalls, traitLine } from '../dump/analyze/triage.js';
 import { heading, renderFinding, type TextOptions } from './finding-text.js';
 import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
 import { elixirText } from '../elixir/report.js';
@@ -65,8 +65,8 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   for (const g of r.groups) {
     const s = g.sampledInitialCalls;
     if (s) out.push(sanitize(`  ${g.elixir?.key ?? g.key}: by \`$initial_call\`, in ${formatCount(s.sampled)} of them (one in ${formatCount(s.every)}): ${sampledCalls(s, 5, ex)}`, width * 3));
-    const traits = traitEvidence(g);
-    if (traits.length > 0) out.push(sanitize(`  ${g.elixir?.key ?? g.key}: ${traits.join('; ')}`, width * 3));
+    const traits = traitLine(g);
+    if (traits) out.push(sanitize(`  ${traits}`, width * 3));
   }
 
   out.push(heading('Against limits'));

@@ -3,6 +3,7 @@ import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
 import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, topRows, triage, type MailboxRows, type ProcessDetails, type TopRows, type TriageOptions } from '../dump/analyze/triage.js';
 import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
+import { binaryVHeapAt } from '../dump/analyze/processes.js';
 import { heapBinaryTotals, mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
 import { dataPath, notSeekableBecause, type Dump, type SectionRef } from '../dump/types.js';
@@ -137,8 +138,7 @@ const HEAP_BINARIES_MAX = 256 * MiB;
 function readHeapBinaries(dump: Dump, rows: readonly number[], details: Map<string, ProcessDetails>, notes: string[]): void {
   const p = dump.processes;
   for (const i of rows) {
-    const vheap = (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
-    if (!isBinaryHolder(vheap, dump.memory.total)) continue;
+    if (!isBinaryHolder(binaryVHeapAt(p, i), dump.memory.total)) continue;
     const pid = p.pid.at(i);
     const heap = dump.index.get('proc_heap', pid)?.length ?? 0;
     if (heap > HEAP_BINARIES_MAX) {

@@ -21,6 +21,11 @@ export interface ProcessDetails {
   dictionaryEntries?: number;
 }
 
+/** Row i's binary virtual heap in bytes, BinVHeap + OldBinVHeap (what `topProcessRows(p, 'binary')` ranks by). */
+export function binaryVHeapAt(p: ProcessTable, i: number): number {
+  return (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0);
+}
+
 /** Row i as the reports show it: who it is and its numbers. */
 export function processSummary(p: ProcessTable, i: number, details: Map<string, ProcessDetails>): ProcessSummary {
   const d = details.get(p.pid.at(i));
@@ -29,7 +34,7 @@ export function processSummary(p: ProcessTable, i: number, details: Map<string, 
     state: p.state.at(i) ?? 'unknown',
     messageQueueLength: p.messageQueueLength.at(i),
     memoryBytes: p.memoryBytes.at(i),
-    binaryBytes: (p.binVHeapBytes.at(i) || 0) + (p.oldBinVHeapBytes.at(i) || 0),
+    binaryBytes: binaryVHeapAt(p, i),
     reductions: p.reductions.at(i),
   };
   if (p.name.at(i) !== undefined) s.name = p.name.at(i);

@@ -212,6 +212,11 @@ function memoryFindings(r: TriageReport): Finding[] {
   return out;
 }
 
+/** `=memory binary` in bytes, when the dump has it. */
+function binaryMemory(r: TriageReport): Bytes | undefined {
+  return r.memory.kinds.find((k) => k.kind === 'binary')?.bytes;
+}
+
 /** The queues whose messages refer to refc binaries, as one line (a mailbox of binaries holds them off the process's heap and vheap). */
 function queuedBinaryEvidence(r: TriageReport): string[] {
   const queued = r.mailboxOutliers.flatMap((o) => {
@@ -293,7 +298,7 @@ function queuedBinaries(o: MailboxOutlier, r: TriageReport): { bytes: Bytes; lin
   const sampled = o.messagesSampled;
   if (!read || !sampled) return undefined;
   const q = o.messageQueueLength;
-  const binary = r.memory.kinds.find((k) => k.kind === 'binary')?.bytes ?? Infinity;
+  const binary = binaryMemory(r) ?? Infinity;
   const bytes = Math.min(sampled >= q ? read : (read * q) / sampled, binary);
   const total = r.memory.totalBytes;
   const share = total ? ` (${formatPercent(bytes / total)} of the node's memory)` : '';
@@ -399,7 +404,7 @@ function binaryHolderFindings(r: TriageReport): Finding[] {
   const total = r.memory.totalBytes ?? 0;
   const holders = r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, total));
   const isStale = (h: ProcessSummary) => h.heapBinaries !== undefined && h.heapBinaries.bytes < 0.5 * h.binaryBytes;
-  const binary = r.memory.kinds.find((k) => k.kind === 'binary')?.bytes;
+  const binary = binaryMemory(r);
   const against = binary ? ` against =memory binary ${formatBytes(binary)}` : '';
   const severity = (share: number): Finding['severity'] => (share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info');
   const out: Finding[] = [];
@@ -479,6 +484,12 @@ export function traitEvidence(g: ProcessGroup): string[] {
   if (g.spawnedBy) out.push(`spawned by ${who({ pid: g.spawnedBy.pid, name: g.spawnedBy.name })}: ${formatCount(g.spawnedBy.count)} of them`);
   if (g.currentFunction) out.push(`current function ${g.currentFunction.function}: ${formatCount(g.currentFunction.count)} of them`);
   return out;
+}
+
+/** The line under a group table that says what most of the group share, as the text reports print it; undefined for none. */
+export function traitLine(g: ProcessGroup): string | undefined {
+  const traits = traitEvidence(g);
+  return traits.length > 0 ? `${g.elixir?.key ?? g.key}: ${traits.join('; ')}` : undefined;
 }
 
 /** What a group's sampled dictionaries say its members really are (proc_lib processes), as evidence. */

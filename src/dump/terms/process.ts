@@ -580,8 +580,8 @@ const SEARCH_DICTIONARY_BYTES = 256 * 1024;
 function searchedIdentity(dump: TermDump, reader: BlockReader, dictRef: SectionRef, heapRef: SectionRef): Array<{ key: Term; value: Term }> {
   const heap = new SearchedLines(reader, heapRef);
   const entries: Buffer[] = [];
-  for (const key of ['$initial_call', '$ancestors']) {
-    const text = `:${key},`;
+  for (const key of IDENTITY_KEYS) {
+    const text = key.toString('latin1');
     for (let from = heapRef.offset; ;) {
       const at = searchFile(reader.fd, text, from, heapRef.offset + heapRef.length);
       if (at < 0) break;
