@@ -492,9 +492,13 @@ function readDictionary(lines: Iterable<Buffer>, dec: TermDecoder, shapeDec: Ter
       const e = dictionaryEntry(shapeDec.decodeElement(line));
       shapes.add({ t: 'tuple', v: [e.key, e.value] }, o.wordSize);
       if (e.key.t === 'atom' && (e.key.v === '$initial_call' || e.key.v === '$ancestors')) identity.push(e);
-    } else if (line[0] === 72 && heap?.locate(parseHexBytes(line, 1, line.length))) {
-      const entry = heap.buf.subarray(heap.start, heap.end_);
-      if (IDENTITY_KEYS.some((k) => entry.includes(k))) identity.push(dictionaryEntry(dec.decodeElement(line)));
+    } else if (heap && line[0] === 72) {
+      // A pointer that is no address (a damaged line) is looked for nowhere: a miss reads the rest of the heap.
+      const address = parseHexBytes(line, 1, line.length);
+      if (Number.isFinite(address) && heap.locate(address)) {
+        const entry = heap.buf.subarray(heap.start, heap.end_);
+        if (IDENTITY_KEYS.some((k) => entry.includes(k))) identity.push(dictionaryEntry(dec.decodeElement(line)));
+      }
     }
   }
   return { entries, identity, size, shapes };
