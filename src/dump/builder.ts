@@ -1,7 +1,7 @@
 import { BinaryTableBuilder, type BinaryTablePart } from './binary-table.js';
 import { ProcessTableBuilder } from './process-table.js';
 import type { LineHandler, ScanSink } from './scanner.js';
-import { packPidBytes, SectionIndex, type SectionIndexPart } from './section-index.js';
+import { packPidBytes, SectionIndex, unpackPid, type SectionIndexPart } from './section-index.js';
 import type { ProcessTablePart } from './process-table.js';
 import { BytesInterner, hexValue, KeyMatcher, parseHexExact } from './bytes.js';
 import type { ParseContext } from './sections/context.js';
@@ -76,9 +76,25 @@ const CORRUPT_EXAMPLES_KEPT = 20;
 const UNKNOWN_KEYS_KEPT = 200;
 const TIMER_OWNERS_KEPT = 100_000;
 
-/** Adds n to counts[key]; a key not yet there is taken only while fewer than `cap` are (garbage input). */
+/**
+ * How many keys each record addCapped fills holds: counting them with Object.keys at each add
+ * made a dump of a million timers of 20,000 owners take 25 s to read.
+ */
+const keysHeld = new WeakMap<Record<string, number>, number>();
+
+/**
+ * Adds n to counts[key]; a key not yet there is taken only while fewer than `cap` are (garbage
+ * input). Keys are dump text: an own property each, so `__proto__` or `toString` is a key like another.
+ */
 function addCapped(counts: Record<string, number>, key: string, n: number, cap: number): void {
-  if (key in counts || Object.keys(counts).length < cap) counts[key] = (counts[key] ?? 0) + n;
+  if (Object.hasOwn(counts, key)) {
+    counts[key] += n;
+    return;
+  }
+  const held = keysHeld.get(counts) ?? Object.keys(counts).length;
+  if (held >= cap) return;
+  Object.defineProperty(counts, key, { value: n, writable: true, enumerable: true, configurable: true });
+  keysHeld.set(counts, held + 1);
 }
 
 /**
@@ -219,7 +235,7 @@ export class DumpBuilder implements ScanSink {
     const ets = code === CODE.ets || code === CODE.internal_ets;
     // A pid that packs needs no string: sections read on demand and the process table keep it
     // packed, and the ETS parser makes one per owner, not per table.
-    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc || ets)) ? buf.toString('utf8', nameEnd + 1, end) : '';
+    const id = nameEnd < end && (Number.isNaN(packed) || !(onDemand || code === CODE.proc || ets || code === CODE.timer)) ? buf.toString('utf8', nameEnd + 1, end) : '';
     if (code === CODE.abort) {
       // `=abort:REASON` is the writer giving up (ERL_CRASH_DUMP_BYTES), not a data section.
       this.abortReason = id;
@@ -233,6 +249,10 @@ export class DumpBuilder implements ScanSink {
     this.lastBinary = NaN;
     if (onDemand) return null;
     if (ets) return (this.etsParser ??= new EtsParser(this.ctx)).begin(packed, id, this.dump.ets);
+    if (code === CODE.timer) {
+      this.countTimer(packed, id);
+      return null;
+    }
     if (code === CODE.proc) {
       this.procParser ??= new ProcParser(this.rows, this.ctx);
       this.pendingFinish = this.finishProc;
@@ -305,8 +325,28 @@ export class DumpBuilder implements ScanSink {
     this.openEnd = inSkippedSection && open;
   }
 
-  /** Adds the per-code section counts to `dump.sectionCounts` (before the record is handed on). */
+  /**
+   * One `=timer` section: counted by owner, a pid packed (a node that leaks timers writes millions
+   * of them, each a string and a record key was most of their cost) or a registered name as written.
+   */
+  private countTimer(packed: number, id: string): void {
+    this.dump.timers.count++;
+    if (Number.isNaN(packed)) {
+      addCapped(this.dump.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);
+      return;
+    }
+    const n = this.timerOwners.get(packed);
+    if (n !== undefined) this.timerOwners.set(packed, n + 1);
+    else if (this.timerOwners.size < TIMER_OWNERS_KEPT) this.timerOwners.set(packed, 1);
+  }
+
+  /** Timers by packed owner pid, folded into `dump.timers.byOwner` by flushCounts. */
+  private readonly timerOwners = new Map<number, number>();
+
+  /** Adds the per-code section counts to `dump.sectionCounts` and the timers by owner to `dump.timers` (before the record is handed on). */
   private flushCounts(): void {
+    for (const [packed, n] of this.timerOwners) addCapped(this.dump.timers.byOwner, unpackPid(packed), n, TIMER_OWNERS_KEPT);
+    this.timerOwners.clear();
     const counts = this.dump.sectionCounts;
     for (let c = 0; c < this.tagCounts.length; c++) {
       if (this.tagCounts[c] === 0) continue;
@@ -331,10 +371,6 @@ export class DumpBuilder implements ScanSink {
         this.header = new HeaderParser(id, ctx);
         return this.header;
       case 'port': return (this.portParser ??= new PortParser(ctx)).begin(id, d.ports);
-      case 'timer':
-        d.timers.count++;
-        addCapped(d.timers.byOwner, id, 1, TIMER_OWNERS_KEPT);
-        return null;
       case 'fun': d.funCount++; return null;
       case 'memory': return memoryHandler(d.memory, ctx);
       case 'hash_table': return hashTableHandler(id, d.hashTables, ctx);
@@ -403,6 +439,7 @@ export class DumpBuilder implements ScanSink {
 
   private resetData(): void {
     this.dump = emptyFields();
+    this.timerOwners.clear();
     this.index.clear();
     this.rows.clear();
     this.header = null;
