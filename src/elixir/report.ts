@@ -73,6 +73,11 @@ function elixirFinding(f: Finding, r: TriageReport): NonNullable<Finding['elixir
  * the renderers only print it.
  */
 export function elixirAdvice(f: Finding, r: TriageReport): string[] {
+  if (f.id === 'timers.pending') {
+    return ['Process.send_after/3 and :erlang.start_timer/3 return a reference: keep it (in the state, by request) and '
+      + 'Process.cancel_timer/1 it when the reply comes or the work is done; for periodic work, one timer re-armed in '
+      + 'handle_info/2, not one per event. GenServer.call/3 timeouts do not use these timers.'];
+  }
   if (f.id !== 'mailbox.outlier' || f.subject?.kind !== 'process') return [];
   const o = r.mailboxOutliers.find((x) => x.pid === f.subject!.id);
   if (!o) return [];

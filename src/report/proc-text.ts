@@ -4,7 +4,8 @@
  */
 import { DEEP_STACK_FRAMES, type ProcessDetail, type ProcessStack, type StackFrame } from '../dump/terms/process-detail.js';
 import { printTerm } from '../dump/terms/printer.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatDurationRange, formatPercent, sanitize, table } from '../text/format.js';
+import type { TimerSample } from '../dump/analyze/report-types.js';
 import type { Term } from '../dump/terms/model.js';
 import { inspectTerm } from '../elixir/inspect.js';
 import { elixirShape, elixirText } from '../elixir/names.js';
@@ -61,6 +62,8 @@ export interface ProcJson {
   /** Shapes of the first `dictionarySampled` entries, `{Key, Value}` each. */
   dictionaryShapes: Array<{ shape: string; count: number; example: string }>;
   dictionarySampled: number;
+  /** Pending timers that will send to it (by pid or registered name): all counted, the first `sampled` by shape; null for none. */
+  timers: { pending: number; sampled: number; shapes: Array<{ shape: string; count: number; example: string }>; unreadable: number; timeLeftMs: { min: number; max: number } | null } | null;
   /**
    * The top frames, innermost first; after a gap (`omittedBefore`: frames counted, not kept) the
    * bottom ones. `repeat`: the row stands for this many frames in a row alike (a recursion).
@@ -104,6 +107,20 @@ export interface ProcElixirFields {
   stack: Array<{ function: string | null; returnTo: string | null }>;
 }
 
+/** The timers that will send to the process: how many, what, when. */
+function timerLines(t: TimerSample, cut: (text: string, indent: number) => string, shape: (s: string) => string): string[] {
+  const left = t.timeLeftMs;
+  const when = left ? `; time left ${formatDurationRange(left.min, left.max)}${t.sampled < t.timers ? ' (those read)' : ''}` : '';
+  const out = [`Timers: ${formatCount(t.timers)} pending${when}`];
+  if (t.shapes.length) {
+    out.push(`  shapes${t.sampled < t.timers ? ` (the first ${formatCount(t.sampled)})` : ''}:`);
+    for (const r of t.shapes.slice(0, 3)) out.push(`    ${formatCount(r.count)} x ${cut(shape(r.shape), 4)}`);
+    out.push(`  e.g. ${cut(t.shapes[0].example, 7)}`);
+  }
+  if (t.unreadable) out.push(`  ${countOf(t.unreadable, 'message')} not readable as terms`);
+  return out;
+}
+
 export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView): ProcJson {
   const r = d.record;
   const num = (n: number) => (Number.isFinite(n) ? n : null);
@@ -127,6 +144,10 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
     dictionarySize: d.dictionarySize,
     dictionaryShapes: d.dictionaryShapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example })),
     dictionarySampled: d.dictionarySampled,
+    timers: d.timers
+      ? { pending: d.timers.timers, sampled: d.timers.sampled, shapes: d.timers.shapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example })),
+        unreadable: d.timers.unreadable, timeLeftMs: d.timers.timeLeftMs ?? null }
+      : null,
     stack: d.stack.frames.map((f) => ({
       function: f.function ?? null,
       returnTo: f.returnTo ?? null,
@@ -223,6 +244,7 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   }
   for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(opts.elixir ? `${v.term(e.key, 300)} => ${v.term(e.value, 300)}` : `${e.keyText} => ${e.valueText}`, 2)}`);
   if (d.dictionarySize > top) out.push(`  ... ${formatCount(d.dictionarySize - Math.min(top, d.dictionary.length))} more`);
+  if (d.timers) out.push('', ...timerLines(d.timers, cut, v.shape));
 
   out.push('');
   out.push(...stackLines(d.stack, { s, cut, term: (y) => (y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')) }));

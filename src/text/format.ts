@@ -37,6 +37,25 @@ export function formatEstimate(n: number): string {
   return formatCount(Math.round(n / unit) * unit);
 }
 
+/** Milliseconds to the largest unit that fits: 850 -> "850 ms", 99994774 -> "27.8 h", 4e8 -> "4.6 days". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const steps: Array<[number, string]> = [[86_400_000, ' days'], [3_600_000, ' h'], [60_000, ' min'], [1000, ' s']];
+  for (const [unit, name] of steps) {
+    if (Math.abs(ms) < unit) continue;
+    const v = ms / unit;
+    return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)}${name}`;
+  }
+  return `${Math.round(ms)} ms`;
+}
+
+/** A span of milliseconds: "27.8 h", or "2.0 min to 27.8 h" when its ends print apart. */
+export function formatDurationRange(min: number, max: number): string {
+  const lo = formatDuration(min);
+  const hi = formatDuration(max);
+  return lo === hi ? lo : `${lo} to ${hi}`;
+}
+
 /** 0.4567 -> "45.7%". */
 export function formatPercent(ratio: number, digits = 1): string {
   if (!Number.isFinite(ratio)) return '?';

@@ -11,6 +11,7 @@ import { DEEP_STACK_FRAMES } from '../dump/terms/process-detail.js';
 import { sketchStack } from '../dump/terms/stack.js';
 import { forEachLine } from '../dump/terms/lines.js';
 import { atomPatterns } from '../dump/terms/atom-patterns.js';
+import { timerSample } from '../dump/terms/timers.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
@@ -123,6 +124,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}), ...(ranked ? { topRows: ranked } : {}),
     atomPatterns: () => atomPatterns(dump),
+    timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys) : undefined),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;

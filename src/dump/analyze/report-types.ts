@@ -134,6 +134,29 @@ export interface AtomPattern {
   newest: string;
 }
 
+/** An owner of pending BIF timers (`=timer:OWNER` sections). */
+export interface TimerOwner {
+  /** A pid, or the registered name the timers were started with. */
+  owner: string;
+  /** The owner's registered name, when the owner is a pid that has one. */
+  name?: string;
+  timers: number;
+}
+
+/** What the first timers of one owner will deliver, by message shape (src/dump/terms/timers.ts). */
+export interface TimerSample {
+  owner: string;
+  /** The owner's timers, all counted. */
+  timers: number;
+  /** Timers read (the owner's first, in file order). */
+  sampled: number;
+  shapes: MessageShape[];
+  /** Timers read whose message was too long or not readable as a term (in `sampled`, in no shape). */
+  unreadable: number;
+  /** Least and most time left of the timers read, in milliseconds. */
+  timeLeftMs?: { min: number; max: number };
+}
+
 export interface MemoryKind {
   kind: string;
   bytes: Bytes;
@@ -170,6 +193,8 @@ export interface TriageReport {
   groups: ProcessGroup[];
   limits: LimitUse[];
   ets: Array<{ owner: string; ownerName?: string; table: string; name: string; type?: string; objects: number; memoryBytes: Bytes }>;
+  /** Pending BIF timers: the owners with the most, and what the largest owner's first ones deliver (when it has enough for a finding). */
+  timers: { owners: TimerOwner[]; sample?: TimerSample };
   ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };
   schedulers: {
     normal: number; dirtyCpu: number; dirtyIo: number;

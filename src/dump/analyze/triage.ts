@@ -1,9 +1,9 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
-import { countOf, formatBytes, formatCount, formatEstimate, formatPercent, who } from '../../text/format.js';
+import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import type { Bytes, Dump, PortKind, ProcessTable } from '../types.js';
 import type {
-  AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TriageReport,
+  AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -29,6 +29,8 @@ export interface TriageOptions {
   topRows?: TopRows;
   /** Reads what the atom table holds, by shape; asked only when it is near its limit (triageDump: the `=atoms` section again). */
   atomPatterns?: () => AtomPattern[] | undefined;
+  /** Reads what the first timers of one owner deliver; asked only for an owner with enough for a finding (triageDump: its `=timer` sections). */
+  timerSample?: (keys: string[]) => TimerSample | undefined;
 }
 
 export type { ProcessDetails };
@@ -70,16 +72,9 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const limits = limitUse(dump, cause, opts.atomPatterns);
   const ets = largestEts(dump, top);
   const ports = portSummary(dump, top);
+  const timers = timerSummary(dump, top, opts.timerSample);
   const schedulers = schedulerSummary(dump);
-  const conns = dump.distribution.connections;
-  const nodes = {
-    thisNode: dump.distribution.thisNode,
-    distributed: dump.distribution.distributed,
-    visible: conns.filter((c) => c.kind === 'visible').length,
-    hidden: conns.filter((c) => c.kind === 'hidden').length,
-    notConnected: conns.filter((c) => c.kind === 'not_connected').length,
-    connected: conns.filter((c) => c.kind !== 'not_connected').map((c) => c.name ?? c.channel).slice(0, top),
-  };
+  const nodes = nodeSummary(dump, top);
 
   const report: TriageReport = {
     schemaVersion: 1,
@@ -112,6 +107,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     groups,
     limits,
     ets,
+    timers,
     ports,
     schedulers,
     nodes,
@@ -130,12 +126,26 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   if (groupFinding) findings.push(groupFinding);
   findings.push(...limitFindings(limits));
   findings.push(...etsFindings(report));
+  findings.push(...timerFindings(report));
   findings.push(...portFindings(report));
   findings.push(...schedulerFindings(report));
   if (opts.allocators) findings.push(...opts.allocators.findings);
   findings.push(...dumpFindings(dump, report));
   report.findings = sortFindings(findings);
   return report;
+}
+
+/** The distribution: this node, its connections by kind, the first connected ones. */
+function nodeSummary(dump: Dump, top: number): TriageReport['nodes'] {
+  const conns = dump.distribution.connections;
+  return {
+    thisNode: dump.distribution.thisNode,
+    distributed: dump.distribution.distributed,
+    visible: conns.filter((c) => c.kind === 'visible').length,
+    hidden: conns.filter((c) => c.kind === 'hidden').length,
+    notConnected: conns.filter((c) => c.kind === 'not_connected').length,
+    connected: conns.filter((c) => c.kind !== 'not_connected').map((c) => c.name ?? c.channel).slice(0, top),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +188,9 @@ function memoryFindings(r: TriageReport): Finding[] {
       id: 'memory.dominant-kind',
       severity: top.share >= 0.75 ? 'warning' : 'info',
       title: `${KIND_SUBJECT[top.kind] ?? `${top.kind} memory holds`} ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
-      explanation: unreconciled
+      explanation: unreconciled && timersOutsideHeaps(r) !== undefined
+        ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it): ${countOf(r.counts.timers, 'pending timer')} keep their messages outside the heaps, counted there and in no process, and are the likely rest (see the timers finding).`
+        : unreconciled
         ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it), so the dump does not show which processes hold the rest: dumps before OTP R16 write no per-process Memory: line, and mailboxes kept off the heap or heap fragments are not in the stack+heap figures. The largest processes below are not necessarily where it went.`
         : DOMINANT_ADVICE[top.kind] ?? 'Look at what this kind of memory is made of before tuning anything else.',
       evidence: [
@@ -644,6 +656,81 @@ function etsFindings(r: TriageReport): Finding[] {
     evidence: [`owner: ${t.owner}${t.ownerName ? ` (${t.ownerName})` : ''}; type: ${t.type ?? '?'}`],
     subject: { kind: 'ets', id: t.table, name: t.name },
     metrics: { memoryBytes: t.memoryBytes, objects: t.objects, share: t.memoryBytes / total },
+  }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+/**
+ * Pending timers of one owner from which they are a finding: a process this far ahead of its
+ * timers starts them faster than they fire (info; a warning from 10x, critical from 100x).
+ */
+const OWNER_TIMERS = 10_000;
+
+function timerSummary(dump: Dump, top: number, sample?: TriageOptions['timerSample']): TriageReport['timers'] {
+  const names = ownerNames(dump);
+  const pidOfName = new Map([...names].map(([pid, name]) => [name, pid]));
+  // A timer sent to a registered name is keyed by the name: counted with the process of that name.
+  const byOwner = new Map<string, number>();
+  for (const [key, n] of Object.entries(dump.timers.byOwner)) {
+    const owner = pidOfName.get(key) ?? key;
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + n);
+  }
+  const owners: TimerOwner[] = [...byOwner]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([owner, timers]) => {
+      const name = names.get(owner);
+      return name ? { owner, name, timers } : { owner, timers };
+    });
+  const first = owners[0];
+  const read = first && first.timers >= OWNER_TIMERS ? sample?.([first.owner, ...(first.name ? [first.name] : [])]) : undefined;
+  return read ? { owners, sample: read } : { owners };
+}
+
+/**
+ * `=memory processes` beyond the processes' own Memory figures, when pending timers are a likely
+ * home for it: the messages of timers are counted there and in no process (OTP 25: a million
+ * timers of an atom took 163 MiB, 170 bytes each; bigger messages more).
+ */
+function timersOutsideHeaps(r: TriageReport): Bytes | undefined {
+  const processes = r.memory.kinds.find((k) => k.kind === 'processes')?.bytes;
+  const timers = r.counts.timers;
+  if (processes === undefined || timers < OWNER_TIMERS) return undefined;
+  const gap = processes - r.memory.processesSumBytes;
+  const perTimer = gap / timers;
+  return perTimer >= 64 && perTimer <= MiB ? gap : undefined;
+}
+
+function timerFindings(r: TriageReport): Finding[] {
+  const o = r.timers.owners[0];
+  if (!o || o.timers < OWNER_TIMERS) return [];
+  const total = r.counts.timers;
+  const s = r.timers.sample;
+  const outside = timersOutsideHeaps(r);
+  const share = outside !== undefined && r.memory.totalBytes ? outside / r.memory.totalBytes : 0;
+  const owner = who({ pid: o.owner, name: o.name });
+  const evidence: string[] = [];
+  if (r.timers.owners.length > 1) evidence.push(`owners with the most: ${r.timers.owners.slice(0, 3).map((x) => `${who({ pid: x.owner, name: x.name })} ${formatCount(x.timers)}`).join(', ')}`);
+  if (s && s.shapes.length) {
+    evidence.push(`its first ${countOf(s.sampled, 'timer')} will deliver: ${s.shapes.slice(0, 3).map((x) => `${formatCount(x.count)} x ${x.shape}`).join('; ')}${s.unreadable ? `; ${formatCount(s.unreadable)} not readable` : ''}`);
+    evidence.push(`e.g. ${s.shapes[0].example}`);
+  }
+  if (s?.timeLeftMs) evidence.push(`time left${s.sampled < s.timers ? ' (those read)' : ''}: ${formatDurationRange(s.timeLeftMs.min, s.timeLeftMs.max)}`);
+  if (outside !== undefined) {
+    evidence.push(`=memory processes is ${formatBytes(outside + r.memory.processesSumBytes)}, the processes' own figures ${formatBytes(r.memory.processesSumBytes)}: pending timers are kept in the ${formatBytes(outside)} between (${formatPercent(share)} of the node, at most ${formatBytes(outside / total)} a timer)`);
+  }
+  return [{
+    id: 'timers.pending',
+    // By share only when the bytes are many too: on a small node a few MiB is a large share.
+    severity: o.timers >= 100 * OWNER_TIMERS || (share >= 0.25 && (outside ?? 0) >= 64 * MiB) ? 'critical'
+      : o.timers >= 10 * OWNER_TIMERS || (share >= 0.1 && (outside ?? 0) >= 16 * MiB) ? 'warning' : 'info',
+    title: `${owner} has ${countOf(o.timers, 'timer')} pending${total > o.timers ? ` (${formatCount(total)} on the node)` : ''}`,
+    explanation: 'Each erlang:send_after/3 or erlang:start_timer/3 keeps its message in the VM until the timer fires or is cancelled. A process with this many pending starts them faster than they fire: a timeout or retry timer per request that is not cancelled when the reply comes, or long timeouts on frequent events. The messages are kept outside the process heaps: no process\'s memory shows them, =memory processes counts them. Keep the reference and erlang:cancel_timer/1 it when the work is done, or keep one timer per process for periodic work.',
+    evidence,
+    subject: { kind: 'process', id: o.owner, ...(o.name ? { name: o.name } : {}) },
+    metrics: { timers: o.timers, totalTimers: total, ...(outside !== undefined ? { outsideHeapsBytes: outside, share } : {}) },
   }];
 }
 

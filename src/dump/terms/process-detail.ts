@@ -5,6 +5,7 @@
  */
 import type { Term } from './model.js';
 import type { ShapeRow } from './shape.js';
+import type { TimerSample } from '../analyze/report-types.js';
 
 export interface ProcRecordField {
   key: string;
@@ -121,6 +122,8 @@ export interface ProcessDetail {
     samples: MessageSample[];
     shapes: ShapeRow[];
   };
+  /** The timers it will get, when it has any pending (keyed by its pid or registered name). */
+  timers?: TimerSample;
   binaries: {
     /** Distinct refc binaries the heap references. */
     count: number;

@@ -7,7 +7,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { linesOfRange, sectionLines } from '../section-lines.js';
-import { dataPath, notSeekableBecause, type BinaryIndex, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
+import { dataPath, notSeekableBecause, type BinaryIndex, type Dump, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
+import type { TimerSample } from '../analyze/report-types.js';
+import { timerSample } from './timers.js';
 import {
   parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail,
 } from './process-detail.js';
@@ -32,6 +34,8 @@ export interface TermDump {
   source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip' | 'compression' | 'spool' | 'notSpooled'>>;
   binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'>;
   processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
+  /** Timers by owner (decodeProcess reads a process's own only when it has some). */
+  timers?: Pick<Dump['timers'], 'byOwner'>;
 }
 
 export interface DecodeProcessOptions extends DecodeLimits {
@@ -700,6 +704,17 @@ function mergeWarnings(summed: Warnings[], extra: Warnings): string[] {
 
 // ---- the whole process ----------------------------------------------------------------------
 
+/** Timers the process will get: keyed by its pid or by its registered name (send_after to a name). */
+function ownTimers(dump: TermDump, pid: string, name: string | undefined, exampleWidth: number): TimerSample | undefined {
+  const byOwner = dump.timers?.byOwner;
+  const keys = [pid, ...(name ? [name] : [])];
+  if (!byOwner || !keys.some((k) => Object.hasOwn(byOwner, k))) return undefined;
+  return timerSample(dump, keys, TIMERS_READ, exampleWidth);
+}
+
+/** Timers of one process read for their shapes (all are counted). */
+const TIMERS_READ = 1000;
+
 /**
  * One process decoded: record, stack frames with y registers, dictionary, message samples and
  * shapes (the mailbox is streamed), binaries held, and warnings.
@@ -751,6 +766,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const identity = identityFrom([...dict, ...dictionary.identity], record.spawnedAs);
 
     const binaries = heldBinaries(dump, pid, opts.binarySharing ?? true, heapLines);
+    const timers = ownTimers(dump, pid, record.name, opts.exampleWidth ?? 120);
     warnings.push(...mergeWarnings([dec.warnings, msgDec.warnings], fullDec.warnings));
     if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
       warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);
@@ -768,6 +784,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
       dictionarySampled: dictionary.shapes.total,
       messages: { queueLength: record.messageQueueLength ?? hist.total, dumped: hist.total, samples, shapes: hist.result() },
       binaries,
+      ...(timers ? { timers } : {}),
       warnings,
     };
   } finally {
