@@ -15,7 +15,7 @@ import { runQueueHandler, schedulerHandler } from './sections/scheduler.js';
 import {
   allocatedAreasHandler, allocatorHandler, hashTableHandler, indexTableHandler, lineCounter, memoryHandler,
 } from './sections/tables.js';
-import type { Dump, DumpSource } from './types.js';
+import { OTHER_TAGS, type Dump, type DumpSource } from './types.js';
 
 /**
  * What one byte range's builder read (DumpBuilder.toPart), posted by a reader worker. A range with
@@ -75,6 +75,8 @@ const NEWEST_ATOMS_KEPT = 20;
 const CORRUPT_EXAMPLES_KEPT = 20;
 const UNKNOWN_KEYS_KEPT = 200;
 const TIMER_OWNERS_KEPT = 100_000;
+const UNKNOWN_TAGS_KEPT = 200;
+
 
 /**
  * How many keys each record addCapped fills holds: counting them with Object.keys at each add
@@ -86,15 +88,26 @@ const keysHeld = new WeakMap<Record<string, number>, number>();
  * Adds n to counts[key]; a key not yet there is taken only while fewer than `cap` are (garbage
  * input). Keys are dump text: an own property each, so `__proto__` or `toString` is a key like another.
  */
-function addCapped(counts: Record<string, number>, key: string, n: number, cap: number): void {
+function addCapped(counts: Record<string, number>, key: string, n: number, cap: number): boolean {
   if (Object.hasOwn(counts, key)) {
     counts[key] += n;
-    return;
+    return true;
   }
   const held = keysHeld.get(counts) ?? Object.keys(counts).length;
-  if (held >= cap) return;
+  if (held >= cap) return false;
   Object.defineProperty(counts, key, { value: n, writable: true, enumerable: true, configurable: true });
   keysHeld.set(counts, held + 1);
+  return true;
+}
+
+/**
+ * Counts `n` sections of a tag no VM is known to write: by name while fewer than UNKNOWN_TAGS_KEPT
+ * tags are, in `dump.sectionCounts` too; past that under OTHER_TAGS (a damaged or foreign file can
+ * have millions of lines that start with `=`: each a key took 10 s and 950 MB for a million).
+ */
+function countUnknownTag(d: Pick<Dump, 'unknown' | 'sectionCounts'>, tag: string, n: number): void {
+  if (addCapped(d.unknown.tags, tag, n, UNKNOWN_TAGS_KEPT)) addCapped(d.sectionCounts, tag, n, Infinity);
+  else addCapped(d.unknown.tags, OTHER_TAGS, n, Infinity);
 }
 
 /**
@@ -242,12 +255,12 @@ export class DumpBuilder implements ScanSink {
       return null;
     }
     if (code >= 0) this.tagCounts[code]++;
-    else this.dump.sectionCounts[tag] = (this.dump.sectionCounts[tag] ?? 0) + 1;
+    else countUnknownTag(this.dump, tag, 1);
     this.index.add(code >= 0 ? code : this.index.codeOf(tag), packed, id, bodyOffset);
     this.lastOpen = true;
     this.lastIndex = this.index.size - 1;
     this.lastBinary = NaN;
-    if (onDemand) return null;
+    if (onDemand || code < 0) return null;
     if (ets) return (this.etsParser ??= new EtsParser(this.ctx)).begin(packed, id, this.dump.ets);
     if (code === CODE.timer) {
       this.countTimer(packed, id);
@@ -392,7 +405,6 @@ export class DumpBuilder implements ScanSink {
       case 'atoms': return lineCounter(NEWEST_ATOMS_KEPT, (n) => { d.atoms.count = n; }, d.atoms.newest);
       case 'end': this.sawEnd = true; return null;
       default:
-        if (!KNOWN_TAGS.has(tag)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + 1;
         return null;
     }
   }
@@ -519,8 +531,11 @@ export class DumpBuilder implements ScanSink {
     if (f.persistentTermCount > 0) d.persistentTermCount = f.persistentTermCount;
     if (f.atoms.count > 0) d.atoms.count = f.atoms.count;
     for (const a of f.atoms.newest) if (d.atoms.newest.length < NEWEST_ATOMS_KEPT) d.atoms.newest.push(a);
-    for (const [tag, n] of Object.entries(f.sectionCounts)) d.sectionCounts[tag] = (d.sectionCounts[tag] ?? 0) + n;
-    for (const [tag, n] of Object.entries(f.unknown.tags)) d.unknown.tags[tag] = (d.unknown.tags[tag] ?? 0) + n;
+    for (const [tag, n] of Object.entries(f.sectionCounts)) if (KNOWN_TAGS.has(tag)) addCapped(d.sectionCounts, tag, n, Infinity);
+    for (const [tag, n] of Object.entries(f.unknown.tags)) {
+      if (tag === OTHER_TAGS) addCapped(d.unknown.tags, OTHER_TAGS, n, Infinity);
+      else countUnknownTag(d, tag, n);
+    }
     for (const [k, n] of Object.entries(f.unknown.keys)) addCapped(d.unknown.keys, k, n, UNKNOWN_KEYS_KEPT);
     d.corruptValues.count += f.corruptValues.count;
     for (const e of f.corruptValues.examples) if (d.corruptValues.examples.length < CORRUPT_EXAMPLES_KEPT) d.corruptValues.examples.push(e);

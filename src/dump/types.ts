@@ -309,6 +309,9 @@ export function dataPath(source: Pick<DumpSource, 'path' | 'spool'>): string {
   return source.spool ?? source.path;
 }
 
+/** The key of `Dump.unknown.tags` under which the unknown tags past the first 200 are counted together. */
+export const OTHER_TAGS = '(other tags)';
+
 export interface Dump {
   source: DumpSource;
   header: DumpHeader;
@@ -335,6 +338,7 @@ export interface Dump {
   /** Values no VM writes, left out of the model (NaN there): how many, and the first few. */
   corruptValues: { count: number; examples: Array<{ where: string; key: string; value: string }> };
   /** Tags the reader does not know, and `Key:` lines no parser knew, with counts. */
+  /** Sections of tags and keys no VM is known to write, by name (tags past 200 under OTHER_TAGS, keys past 200 left out). */
   unknown: { tags: Record<string, number>; keys: Record<string, number> };
   truncation: TruncationInfo;
   index: import('./section-index.js').SectionIndex;

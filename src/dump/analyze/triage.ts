@@ -1,7 +1,7 @@
 import type { TypeSummary } from '../../alloc/index.js';
 import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
-import type { Bytes, Dump, PortKind, ProcessTable } from '../types.js';
+import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
   AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
@@ -998,12 +998,16 @@ function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
   const tags = Object.entries(dump.unknown.tags);
   const keys = Object.entries(dump.unknown.keys);
   if (tags.length || keys.length) {
+    // Past the tags kept by name, the rest were counted together (a damaged file can have millions).
+    const more = Object.hasOwn(dump.unknown.tags, OTHER_TAGS) ? 'more than ' : '';
+    const named = tags.filter(([k]) => k !== OTHER_TAGS);
     out.push({
       id: 'dump.not-understood',
       severity: 'info',
-      title: `${tags.length} unknown section tag(s) and ${keys.length} unknown key(s) were skipped`,
+      title: `${more}${named.length} unknown section tag(s) and ${keys.length} unknown key(s) were skipped`,
       explanation: 'A newer (or unusual) VM wrote something beamscope does not know. The rest of the report is not affected; please report these with the OTP version.',
-      evidence: [...tags.map(([k, n]) => `=${k} x ${n}`), ...keys.slice(0, 20).map(([k, n]) => `${k} x ${n}`)],
+      evidence: [...named.slice(0, 20).map(([k, n]) => `=${k} x ${formatCount(n)}`), ...(more ? [`sections of other unknown tags: ${formatCount(dump.unknown.tags[OTHER_TAGS])}`] : []),
+        ...keys.slice(0, 20).map(([k, n]) => `${k} x ${formatCount(n)}`)],
       metrics: { unknownTags: tags.length, unknownKeys: keys.length },
     });
   }
