@@ -224,7 +224,12 @@ export class BytesInterner {
       this.store.copy(bigger, 0, 0, this.used);
       this.store = bigger;
     }
-    buf.copy(this.store, this.used, start, end);
+    // By hand for short texts: Buffer.copy's call costs more than the copy (a node of 500,000
+    // distinct registered names spent 0.2 s in it).
+    if (len <= 64) {
+      const s = this.store;
+      for (let i = 0, at = this.used; i < len; i++) s[at + i] = buf[start + i];
+    } else buf.copy(this.store, this.used, start, end);
     const e = this.strs.length;
     this.hashes.push(h);
     this.starts.push(this.used);

@@ -6,7 +6,7 @@
 import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../alloc/index.js';
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
-import { binaryVHeapAt } from '../dump/analyze/processes.js';
+import { groupProcesses } from '../dump/analyze/processes.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';
@@ -31,37 +31,19 @@ function dv(before: number, after: number): DiffValue {
   return { before: b, after: a, delta: a - b };
 }
 
-function namePattern(name: string): string {
-  return name.replace(/\d+/g, 'N');
-}
-
 interface GroupAcc { key: string; by: 'initial-call' | 'name'; count: number; memoryBytes: number; messageQueueLength: number; binVHeapBytes: number }
 
 /**
- * Processes grouped like triage does: a registered-name pattern shared by several, else the
- * real initial call when known, else `Spawned as`.
+ * Processes grouped as triage groups them (groupProcesses 'auto'): a registered-name pattern
+ * shared by several, else the real initial call when known, else `Spawned as`.
  */
 function processGroups(d: Dump, calls: Map<string, string> | undefined): Map<string, GroupAcc> {
-  const p = d.processes;
-  const patterns = new Map<string, number>();
-  for (let i = 0; i < p.count; i++) {
-    const name = p.name.at(i);
-    if (name !== undefined && /\d/.test(name)) patterns.set(namePattern(name), (patterns.get(namePattern(name)) ?? 0) + 1);
-  }
+  const details = new Map([...(calls ?? [])].map(([pid, initialCall]) => [pid, { initialCall }]));
   const groups = new Map<string, GroupAcc>();
-  for (let i = 0; i < p.count; i++) {
-    const name = p.name.at(i);
-    const candidate = name !== undefined && /\d/.test(name) ? namePattern(name) : undefined;
-    const pattern = candidate !== undefined && (patterns.get(candidate) ?? 0) > 1 ? candidate : undefined;
-    const key = pattern ?? calls?.get(p.pid.at(i)) ?? p.spawnedAs.at(i) ?? 'unknown';
-    const by = pattern !== undefined ? 'name' : 'initial-call';
-    const gk = `${by}\u0000${key}`;
-    let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = { key, by, count: 0, memoryBytes: 0, messageQueueLength: 0, binVHeapBytes: 0 }));
-    g.count++;
-    g.memoryBytes += p.memoryBytes.at(i) || 0;
-    g.messageQueueLength += p.messageQueueLength.at(i) || 0;
-    g.binVHeapBytes += binaryVHeapAt(p, i);
+  for (const g of groupProcesses(d.processes, 'auto', details)) {
+    // 'auto' never groups by ancestor.
+    const by = g.by === 'name' ? 'name' : 'initial-call';
+    groups.set(`${by}\u0000${g.key}`, { key: g.key, by, count: g.count, memoryBytes: g.memoryBytes, messageQueueLength: g.messageQueueLength, binVHeapBytes: g.binaryBytes });
   }
   return groups;
 }

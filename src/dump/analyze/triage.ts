@@ -7,7 +7,7 @@ import type {
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
-import { groupProcesses, processSummary, topProcessRows, type ProcessDetails } from './processes.js';
+import { groupProcesses, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 import { MiB } from '../../text/units.js';
 
@@ -616,7 +616,6 @@ const LIMIT_ADVICE: Record<string, string> = {
 };
 
 export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
-  const names = ownerNames(dump);
   // A loop, not Float64Array.from's iteration (136 ms of 500,000 tables).
   const mem = new Float64Array(dump.ets.length);
   for (let i = 0; i < mem.length; i++) mem[i] = dump.ets[i].memoryBytes;
@@ -624,24 +623,10 @@ export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
     const e = dump.ets[i];
     const r: TriageReport['ets'][number] = { owner: e.owner, table: e.table, name: e.name, objects: e.objects, memoryBytes: e.memoryBytes };
     if (e.type) r.type = e.type;
-    const n = names.get(e.owner);
+    const n = registeredName(dump.processes, e.owner);
     if (n) r.ownerName = n;
     return r;
   });
-}
-
-function ownerNames(dump: Dump): Map<string, string> {
-  const m = new Map<string, string>();
-  const p = dump.processes;
-  // By the name column's codes (0: no name): a pid text and two lookups per row of 100,000 were
-  // most of this, for the few registered processes.
-  const codes = p.name.codes;
-  const values = p.name.values;
-  for (let i = 0, rows = Math.min(p.count, codes.length); i < rows; i++) {
-    const c = codes[i];
-    if (c !== 0) m.set(p.pid.at(i), values[c - 1]);
-  }
-  return m;
 }
 
 function etsFindings(r: TriageReport): Finding[] {
@@ -667,21 +652,26 @@ function etsFindings(r: TriageReport): Finding[] {
  * timers starts them faster than they fire (info; a warning from 10x, critical from 100x).
  */
 const OWNER_TIMERS = 10_000;
+/** Timer owners keyed by a registered name that are counted with their process (the ones with the most). */
+const NAMED_OWNERS_FOLDED = 100;
 
 function timerSummary(dump: Dump, top: number, sample?: TriageOptions['timerSample']): TriageReport['timers'] {
-  const names = ownerNames(dump);
-  const pidOfName = new Map([...names].map(([pid, name]) => [name, pid]));
-  // A timer sent to a registered name is keyed by the name: counted with the process of that name.
+  const p = dump.processes;
+  // A timer sent to a registered name is keyed by the name: counted with the process of that name
+  // (the names among the keys with the most timers looked up, each a pass over the names).
   const byOwner = new Map<string, number>();
-  for (const [key, n] of Object.entries(dump.timers.byOwner)) {
-    const owner = pidOfName.get(key) ?? key;
+  const entries = Object.entries(dump.timers.byOwner).sort((a, b) => b[1] - a[1]);
+  let named = 0;
+  for (const [key, n] of entries) {
+    const row = !key.startsWith('<') && named++ < NAMED_OWNERS_FOLDED ? p.name.find(key) : -1;
+    const owner = row < 0 ? key : p.pid.at(row);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + n);
   }
   const owners: TimerOwner[] = [...byOwner]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([owner, timers]) => {
-      const name = names.get(owner);
+      const name = registeredName(p, owner);
       return name ? { owner, name, timers } : { owner, timers };
     });
   const first = owners[0];
