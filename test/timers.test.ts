@@ -11,6 +11,7 @@ import { readDump } from '../src/dump/index.js';
 import { decodeProcess, resolvePid } from '../src/dump/terms/index.js';
 import { triageDump } from '../src/usecases/triage.js';
 import { beamscope } from './helpers/cli.js';
+import { get, startServe } from './helpers/serve.js';
 import { FIXTURES } from './helpers/dumps.js';
 
 const PATH = join(FIXTURES, 'timer_leak.dump');
@@ -90,5 +91,17 @@ describe('timers of a dump', () => {
     const text = beamscope(['proc', PATH, 'request_tracker', '--no-cache']).stdout;
     expect(text).toMatch(/^Timers: 12,001 pending; time left 10\.0 min \(those read\)$/m);
     expect(text).toMatch(/^ {4}1,000 x \{request_timeout, integer, binary\(\d+\.\.\d+\)\}$/m);
+  });
+
+  it('serve: the process page counts its timers by pid and name and says what they deliver', async () => {
+    const pid = pidOfName('request_tracker');
+    const s = await startServe(PATH);
+    try {
+      const r = await get(`${s.origin}/process/${pid.slice(1, -1)}?token=${s.token}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatch(/<th>Timers<\/th><td><a href="\/timers">12,001<\/a> pending; the first 1,000: 1,000 × <code>\{request_timeout, integer, binary\(\d+\.\.\d+\)\}<\/code>; time left 10\.0 min<\/td>/);
+    } finally {
+      await s.stop();
+    }
   });
 });

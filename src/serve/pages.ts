@@ -7,10 +7,10 @@ import type { TriageReport } from '../dump/analyze/report-types.js';
 import type { EtsRecord, NodeConnection, PortRecord, ProcessRecord } from '../dump/types.js';
 import { printTerm } from '../dump/terms/printer.js';
 import type { Term } from '../dump/terms/model.js';
-import { DEEP_STACK_FRAMES, type ProcessStack } from '../dump/terms/process-detail.js';
+import { DEEP_STACK_FRAMES, type ProcessDetail, type ProcessStack } from '../dump/terms/process-detail.js';
 import { chartFigure, html, renderPage, trusted, type ChartSpec, type Html, type HtmlValue, type Page } from '../html/index.js';
 import { allocatorSection, findingsSection, memoryCharts, sectionHtml } from '../report/html/sections.js';
-import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatDurationRange, formatPercent } from '../text/format.js';
 import type { ProcessSortKey } from './process-query.js';
 import { portPath, processPath } from './paths.js';
 import { ERLANG_VIEW, type SyntaxView } from '../elixir/view.js';
@@ -207,7 +207,7 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
 <tr><th>Children (${formatCount(page.children.total)})</th><td>${listOfLinks(page.children.rows, session)}${page.children.total > page.children.rows.length ? ' …' : ''}</td></tr>
 <tr><th>ETS tables owned</th><td>${page.etsTables.length === 0 ? '–' : page.etsTables.map((e, i) => [i > 0 ? ', ' : '', html`<a href="/ets#${e.table}">${session.view.text(e.name)}</a>`])}</td></tr>
 <tr><th>Ports connected</th><td>${listOfLinks(page.ports, session)}</td></tr>
-<tr><th>Timers</th><td>${page.timers > 0 ? html`<a href="/timers">${formatCount(page.timers)}</a>` : '0'}</td></tr>
+<tr><th>Timers</th><td>${page.timers > 0 ? html`<a href="/timers">${formatCount(page.timers)}</a>${timerShapes(d.timers)}` : '0'}</td></tr>
 </table></section>
 <section id="messages"><h2>Messages: ${formatCount(d.messages.queueLength)} queued</h2>
 ${shapes.length > 0 ? html`<h3>Shapes</h3>${shapesTable(shapes.slice(0, 50))}` : ''}
@@ -223,6 +223,13 @@ ${d.binaries.held.length > 0 ? html`<table><thead><tr><th>address</th><th class=
 <section id="record"><h2>The =proc record</h2><table class="fields kv">${r.fields.map((f) => html`<tr><th>${f.key}</th><td>${f.value}${f.bytes !== undefined ? ` (${formatBytes(f.bytes)})` : ''}</td></tr>`)}</table></section>
 ${d.warnings.length > 0 ? html`<section id="warnings"><h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>` : ''}`;
   return layout(title, body);
+}
+
+/** What a process's pending timers will deliver (the first ones read), after their count. */
+function timerShapes(t: ProcessDetail['timers']): Html | string {
+  if (!t || t.shapes.length === 0) return '';
+  const left = t.timeLeftMs ? html`; time left ${formatDurationRange(t.timeLeftMs.min, t.timeLeftMs.max)}` : '';
+  return html` pending; ${t.sampled < t.timers ? `the first ${formatCount(t.sampled)}: ` : ''}${t.shapes.slice(0, 3).map((x, i) => html`${i > 0 ? '; ' : ''}${formatCount(x.count)} × <code>${x.shape}</code>`)}${left}`;
 }
 
 function messageList(m: MessagesPage, limit = 50): Html {

@@ -132,7 +132,8 @@ export class ServeSession {
       children: this.children(pid, 0, 100),
       etsTables: d.ets.filter((e) => e.owner === pid),
       ports: d.ports.filter((p) => p.connected === pid).map((p) => p.id),
-      timers: d.timers.byOwner[pid] ?? 0,
+      // By pid and by registered name (a timer sent to a name is keyed by it).
+      timers: detail.timers?.timers ?? 0,
       ...(this.view.elixir ? { elixir: this.elixirOf(detail) } : {}),
     };
   }
