@@ -426,6 +426,28 @@ describe('refc binaries: who holds them', () => {
     expect(plain[0].explanation).toMatch(/`beamscope leak` tells them apart/);
   });
 
+  it('binaries held across a group, none much on its own (the =proc text of binary_group.dump, read here)', async () => {
+    const path = join(FIXTURES, 'binary_group.dump');
+    const text = readFileSync(path, 'latin1');
+    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
+    const binary = Number(/^=memory\n(?:.*\n)*?binary: (\d+)$/m.exec(text)![1]);
+    const handlers = [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)]
+      .filter(([, , body]) => /^Spawned as: beamscope_fixture:upload_handler\/0$/m.test(body))
+      .map(([, pid, body]) => ({ pid, vheap: 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1])) }));
+    expect(handlers).toHaveLength(24);
+    // None is a finding on its own (1 MiB and 10% of the node), together they are.
+    expect(Math.max(...handlers.map((h) => h.vheap))).toBeLessThan(1024 * 1024);
+    const sum = handlers.reduce((a, h) => a + h.vheap, 0);
+    const r = triageDump(await readDump(path));
+    expect(r.findings.some((f) => f.id === 'process.binary-holder')).toBe(false);
+    const f = r.findings.find((x) => x.id === 'process.binary-group')!;
+    const share = Math.min(sum, binary) / total;
+    expect(f).toMatchObject({ severity: 'info', subject: { kind: 'process-group', id: 'beamscope_fixture:upload_handler/0' }, metrics: { count: 24, binaryBytes: sum, share } });
+    expect(f.title).toBe(`24 x beamscope_fixture:upload_handler/0 refer to 2.25 MiB of refc binaries (${(100 * share).toFixed(1)}% of the node's memory), 96.0 KiB each on average`);
+    // The others with binaries there are one process each (binary_holder.dump): no group finding.
+    expect(triageDump(await readDump(join(FIXTURES, 'binary_holder.dump'))).findings.some((x) => x.id === 'process.binary-group')).toBe(false);
+  });
+
   it('a queue of refc binaries: the bytes its messages refer to (the Yc lines of its heap and their =binary sizes, read here)', async () => {
     const path = join(FIXTURES, 'refc_mailbox.dump');
     const text = readFileSync(path, 'latin1');

@@ -7,7 +7,7 @@ import type {
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
-import { groupProcesses, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
+import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 import { MiB } from '../../text/units.js';
 
@@ -69,6 +69,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const groups = allGroups.slice(0, top);
   // The group with the most memory, whatever its size (sorted by count above).
   const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
+  const binaryGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.binaryBytes > best.binaryBytes ? g : best), undefined);
   const limits = limitUse(dump, cause, opts.atomPatterns);
   const ets = largestEts(dump, top);
   const ports = portSummary(dump, top);
@@ -124,6 +125,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   // The same group by count and by memory: the memory finding says more.
   findings.push(...processFindings(report).filter((f) => !(groupFinding && f.id === 'process.dominant-group' && f.subject?.id === heaviestGroup?.key)));
   if (groupFinding) findings.push(groupFinding);
+  findings.push(...binaryGroupFinding(binaryGroup, report));
   findings.push(...limitFindings(limits));
   findings.push(...etsFindings(report));
   findings.push(...timerFindings(report));
@@ -545,6 +547,49 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
     subject: { kind: 'process-group', id: g.key },
     metrics: { count: g.count, memoryBytes: g.memoryBytes, share },
   };
+}
+
+/**
+ * A group whose binary virtual heaps add up to a large share of the node while no member holds
+ * most of it: many connection or worker processes that each took in binaries (the refc binary
+ * leak of Erlang in Anger: they collect rarely, or keep what they received). The process findings
+ * name one process at a time; 10,000 processes of 100 KiB each are none of them.
+ */
+function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Finding[] {
+  const total = r.memory.totalBytes;
+  if (!g || g.count < 2 || !isBinaryHolder(g.binaryBytes, total)) return [];
+  const members = r.topProcesses.byBinary.filter((s) => (g.by === 'name' ? s.name !== undefined && s.name !== null && namePattern(s.name) === g.key : s.initialCall === g.key));
+  // The largest process by binaries anywhere: when it holds half of the group's, its own finding says it.
+  const largest = r.topProcesses.byBinary[0]?.binaryBytes ?? 0;
+  if (largest >= 0.5 * g.binaryBytes) return [];
+  const binary = binaryMemory(r);
+  // Binaries several members saw count in each: no more than =memory binary is held.
+  const share = Math.min(g.binaryBytes, binary ?? Infinity) / total!;
+  return [{
+    id: 'process.binary-group',
+    severity: share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info',
+    title: `${formatCount(g.count)} x ${g.key} refer to ${formatBytes(g.binaryBytes)} of refc binaries (${formatPercent(share)} of the node's memory), ${formatBytes(g.binaryBytes / g.count)} each on average`,
+    explanation: 'Refc binaries live outside the process heaps: the processes\' own memory figures leave them out, and no one of them holds much. Processes of one kind that receive binaries (request bodies, socket data, messages passed along) keep them until each one\'s next full garbage collection, and one that allocates little on its own heap collects rarely (the refc binary leak of Erlang in Anger); or each keeps what it received in its state. A binary several of them saw counts in each. `beamscope leak` tells what a garbage collection would free; hibernating idle ones or a lower fullsweep_after frees stale binaries for good, binary:copy/1 of the part kept frees the rest of a large one.',
+    evidence: [
+      `${g.by === 'name' ? 'registered as' : 'initial call'}: ${g.key}; ${formatCount(g.count)} processes; their own memory: ${formatBytes(g.memoryBytes)}`,
+      `binary virtual heaps (BinVHeap + OldBinVHeap) summed: ${formatBytes(g.binaryBytes)}${binary ? ` against =memory binary ${formatBytes(binary)}` : ''}`,
+      ...(members.length ? [`of them, by binaries: ${members.slice(0, 3).map((m) => `${who({ pid: m.pid, name: m.name })} ${formatBytes(m.binaryBytes)}`).join(', ')}`] : []),
+      ...reachEvidence(members),
+      ...traitEvidence(g),
+      ...sampleEvidence(g),
+    ],
+    subject: { kind: 'process-group', id: g.key },
+    metrics: { count: g.count, binaryBytes: g.binaryBytes, memoryBytes: g.memoryBytes, share },
+  }];
+}
+
+/** What the heaps read of a group's members still reach (stale when it is little of what they count). */
+function reachEvidence(members: ProcessSummary[]): string[] {
+  const read = members.filter((m) => m.heapBinaries !== undefined);
+  if (!read.length) return [];
+  const reached = read.reduce((a, m) => a + m.heapBinaries!.bytes, 0);
+  const counted = read.reduce((a, m) => a + m.binaryBytes, 0);
+  return [`reachable from the ${countOf(read.length, 'heap')} read: ${formatBytes(reached)} of the ${formatBytes(counted)} ${read.length === 1 ? 'it counts' : 'they count'}${reached < 0.5 * counted ? ' (stale: a garbage collection frees the rest)' : ''}`];
 }
 
 // ---------------------------------------------------------------------------------------------
