@@ -77,7 +77,6 @@ const UNKNOWN_KEYS_KEPT = 200;
 const TIMER_OWNERS_KEPT = 100_000;
 const UNKNOWN_TAGS_KEPT = 200;
 
-
 /**
  * How many keys each record addCapped fills holds: counting them with Object.keys at each add
  * made a dump of a million timers of 20,000 owners take 25 s to read.

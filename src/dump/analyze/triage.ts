@@ -559,8 +559,10 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
   const total = r.memory.totalBytes;
   if (!g || g.count < 2 || !isBinaryHolder(g.binaryBytes, total)) return [];
   const members = r.topProcesses.byBinary.filter((s) => (g.by === 'name' ? s.name !== undefined && s.name !== null && namePattern(s.name) === g.key : s.initialCall === g.key));
-  // The largest process by binaries anywhere: when it holds half of the group's, its own finding says it.
-  const largest = r.topProcesses.byBinary[0]?.binaryBytes ?? 0;
+  // The largest member: when it holds half of the group's, its own finding says it. One not among
+  // the top processes listed holds no more than the last of them.
+  const listed = r.topProcesses.byBinary;
+  const largest = members[0]?.binaryBytes ?? listed[listed.length - 1]?.binaryBytes ?? 0;
   if (largest >= 0.5 * g.binaryBytes) return [];
   const binary = binaryMemory(r);
   // Binaries several members saw count in each: no more than =memory binary is held.
