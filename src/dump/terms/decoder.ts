@@ -12,7 +12,7 @@ import { NumberColumn } from '../columns.js';
 import type { BinaryIndex } from '../types.js';
 import { decodeEtf } from './etf.js';
 import { hexValue, parseHexBytes } from '../bytes.js';
-import { BlockReader, HeapIndex } from './heap-index.js';
+import { BlockReader, HeapIndex, type LiteralLines } from './heap-index.js';
 import { NIL, marker, type BinaryTerm, type Term } from './model.js';
 import type { HeapLines } from './sequential-heap.js';
 import { MiB } from '../../text/units.js';
@@ -105,7 +105,7 @@ export const NO_BINARIES: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoin
 export interface DecoderSources {
   reader: BlockReader;
   heap?: HeapIndex;
-  literals?: HeapIndex;
+  literals?: LiteralLines;
   binaries?: BinaryLocator;
   /** Dump version >= 0.5: base64 payloads; else hex. */
   base64: boolean;

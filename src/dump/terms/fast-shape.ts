@@ -15,7 +15,7 @@
  */
 import type { BinaryLocator } from './decoder.js';
 import { parseHexBytes } from '../bytes.js';
-import type { BlockReader, HeapIndex } from './heap-index.js';
+import type { BlockReader, LiteralLines } from './heap-index.js';
 import type { Term } from './model.js';
 import type { SequentialHeap } from './sequential-heap.js';
 import { shapeOf, type ShapeHistogram, type ShapeRowRef } from './shape.js';
@@ -99,7 +99,7 @@ export const fastShapeStats = { counted: 0 };
 
 export interface FastShapeSources {
   heap?: SequentialHeap;
-  literals?: HeapIndex;
+  literals?: LiteralLines;
   reader: BlockReader;
   binaries?: BinaryLocator;
   base64: boolean;

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { hashNumber, hexValue } from '../bytes.js';
 import { MiB } from '../../text/units.js';
+import { searchFile } from './lines.js';
 
 /** True for a line that starts `HEX:` (within its first 48 bytes), as the index records them. */
 function isAddressLine(line: Uint8Array): boolean {
@@ -398,5 +399,70 @@ export class HeapIndex {
   get memoryBytes(): number {
     return this.lo.byteLength + this.hi.byteLength + this.delta.byteLength + this.checkpoints.byteLength + this.table.byteLength
       + (this.wide?.byteLength ?? 0);
+  }
+}
+
+/** What the decoder asks of the `=literals` index. */
+export type LiteralLines = Pick<HeapIndex, 'lookup' | 'end' | 'minAddress' | 'maxAddress'>;
+
+/** A `=literals` section this large is searched for its first few lookups before it is indexed. */
+const SEARCH_LITERALS_BYTES = 4 * MiB;
+/** Lookups answered by a search of the section's text before the index is made. */
+const SEARCHES_BEFORE_INDEX = 4;
+
+/**
+ * The `=literals` section's index, made when a term needs more of it than a few lines: the literal
+ * area of a large persistent term is millions of lines (a map of 1,000,000 entries: 3.3 million,
+ * 1.4 s to index), and most decodes that point into it at all (a proc_lib process's dictionary)
+ * need one or two of them, each found by a native search of the text in tens of milliseconds.
+ */
+export class LazyHeapIndex implements LiteralLines {
+  private made?: HeapIndex;
+  private searches = 0;
+  /** `searchBytes`: sections from this size on are searched first (tests search any). */
+  constructor(private readonly path: string, private readonly offset: number, private readonly length: number,
+    private readonly searchBytes = SEARCH_LITERALS_BYTES) {}
+
+  get end(): number {
+    return this.offset + this.length;
+  }
+
+  /** Whether the index is made (the searches are spent, or the section is small). */
+  get indexed(): boolean {
+    return this.made !== undefined;
+  }
+
+  /** Before the index is made, every address may be a literal (a filter, not an answer). */
+  get minAddress(): number {
+    return this.made ? this.made.minAddress : -Infinity;
+  }
+
+  get maxAddress(): number {
+    return this.made ? this.made.maxAddress : Infinity;
+  }
+
+  lookup(address: number, reader?: BlockReader): number {
+    if (this.made || this.length < this.searchBytes || this.searches >= SEARCHES_BEFORE_INDEX) return this.index().lookup(address, reader);
+    this.searches++;
+    return this.search(address);
+  }
+
+  /** The offset of the line `ADDR:...` of this address (as the writer prints it: upper-case hex), or -1. */
+  private search(address: number): number {
+    if (!(Number.isSafeInteger(address) && address >= 0)) return -1;
+    const head = `${address.toString(16).toUpperCase()}:`;
+    const fd = openSync(this.path, 'r');
+    try {
+      const first = Buffer.alloc(head.length);
+      if (readSync(fd, first, 0, head.length, this.offset) === head.length && first.toString('latin1') === head) return this.offset;
+      const at = searchFile(fd, `\n${head}`, this.offset, this.end);
+      return at < 0 ? -1 : at + 1;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private index(): HeapIndex {
+    return (this.made ??= new HeapIndex(this.path, this.offset, this.length));
   }
 }

@@ -16,7 +16,7 @@ import {
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { parseHexBytes } from '../bytes.js';
-import { BlockReader, HeapIndex } from './heap-index.js';
+import { BlockReader, HeapIndex, LazyHeapIndex, type LiteralLines } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
 import { quickDictionary } from './dictionary-lines.js';
 import { readStack, type StackOptions } from './stack.js';
@@ -62,7 +62,7 @@ export interface DecodeProcessOptions extends DecodeLimits {
 }
 
 interface DumpResources {
-  literals?: HeapIndex | null;
+  literals?: LiteralLines | null;
   binaries?: BinaryLocator;
 }
 const resources = new WeakMap<object, DumpResources>();
@@ -82,11 +82,11 @@ function checkSeekable(dump: TermDump): void {
   }
 }
 
-function literalsIndex(dump: TermDump): HeapIndex | undefined {
+function literalsIndex(dump: TermDump): LiteralLines | undefined {
   const r = res(dump);
   if (r.literals === undefined) {
     const ref = dump.index.find('literals')[0];
-    r.literals = ref ? new HeapIndex(dataPath(dump.source), ref.offset, ref.length) : null;
+    r.literals = ref ? new LazyHeapIndex(dataPath(dump.source), ref.offset, ref.length) : null;
   }
   return r.literals ?? undefined;
 }
