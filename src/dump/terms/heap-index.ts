@@ -408,7 +408,7 @@ export type LiteralLines = Pick<HeapIndex, 'lookup' | 'end' | 'minAddress' | 'ma
 /** A `=literals` section this large is searched for its first few lookups before it is indexed. */
 const SEARCH_LITERALS_BYTES = 4 * MiB;
 /** Lookups answered by a search of the section's text before the index is made. */
-const SEARCHES_BEFORE_INDEX = 4;
+const SEARCHES_BEFORE_INDEX = 2;
 
 /**
  * The `=literals` section's index, made when a term needs more of it than a few lines: the literal
