@@ -385,6 +385,29 @@ describe('groups of a table of any size', () => {
   });
 });
 
+describe('ETS tables made and never deleted', () => {
+  it('the owner of thousands, from the =ets sections (Owner, Name, Objects, Words) of ets_leak.dump, read here', async () => {
+    const path = join(FIXTURES, 'ets_leak.dump');
+    const text = readFileSync(path, 'latin1');
+    const tables = [...text.matchAll(/^=ets:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, owner, body]) => ({
+      owner, name: /^Name: (.*)$/m.exec(body)![1], objects: Number(/^Objects: (\d+)$/m.exec(body)![1]), words: Number(/^Words: (\d+)$/m.exec(body)![1]),
+    }));
+    const pid = /^=proc:(<[^>]+>)\nState: .*\nName: session_store$/m.exec(text)![1];
+    const own = tables.filter((t) => t.owner === pid);
+    expect(own).toHaveLength(2000);
+    const r = triageDump(await readDump(path));
+    // Words, 8 bytes each on this 64-bit dump.
+    const bytes = own.reduce((a, t) => a + 8 * t.words, 0);
+    expect(r.etsOwners[0]).toEqual({ owner: pid, ownerName: 'session_store', tables: 2000, objects: own.reduce((a, t) => a + t.objects, 0), memoryBytes: bytes, commonName: { name: 'session', tables: 2000 } });
+    const f = r.findings.find((x) => x.id === 'ets.many-tables')!;
+    expect(f).toMatchObject({ subject: { kind: 'process', id: pid, name: 'session_store' }, metrics: { tables: 2000, memoryBytes: bytes } });
+    expect(f.title).toMatch(new RegExp(`^${pid.replace(/[.<>]/g, '\\$&')} \\(session_store\\) owns 2,000 ETS tables holding `));
+    expect(f.evidence[2]).toBe(`ETS tables on the node: ${tables.length.toLocaleString('en')}`);
+    // No single table is large: the largest-table finding says nothing.
+    expect(r.findings.some((x) => x.id === 'ets.large-table')).toBe(false);
+  });
+});
+
 describe('refc binaries: who holds them', () => {
   it('refc binaries held outside the heaps: who keeps them and who only counts them (from the =proc, =proc_heap and =binary text here)', async () => {
     const path = join(FIXTURES, 'binary_holder.dump');

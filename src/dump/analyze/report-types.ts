@@ -134,6 +134,17 @@ export interface AtomPattern {
   newest: string;
 }
 
+/** An owner of ETS tables: how many, their objects and memory, and the name most of them have. */
+export interface EtsOwner {
+  owner: string;
+  ownerName?: string;
+  tables: number;
+  objects: number;
+  memoryBytes: Bytes;
+  /** The name the most of its tables have, and how many have it. */
+  commonName: { name: string; tables: number };
+}
+
 /** An owner of pending BIF timers (`=timer:OWNER` sections). */
 export interface TimerOwner {
   /** A pid, or the registered name the timers were started with. */
@@ -193,6 +204,8 @@ export interface TriageReport {
   groups: ProcessGroup[];
   limits: LimitUse[];
   ets: Array<{ owner: string; ownerName?: string; table: string; name: string; type?: string; objects: number; memoryBytes: Bytes }>;
+  /** ETS tables by owner, most tables first, with the name most of an owner's tables share. */
+  etsOwners: EtsOwner[];
   /** Pending BIF timers: the owners with the most, and what the largest owner's first ones deliver (when it has enough for a finding). */
   timers: { owners: TimerOwner[]; sample?: TimerSample };
   ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };

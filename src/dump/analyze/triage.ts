@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
-  AtomPattern, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
+  AtomPattern, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -72,6 +72,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const binaryGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.binaryBytes > best.binaryBytes ? g : best), undefined);
   const limits = limitUse(dump, cause, opts.atomPatterns);
   const ets = largestEts(dump, top);
+  const etsOwners = etsByOwner(dump, top);
   const ports = portSummary(dump, top);
   const timers = timerSummary(dump, top, opts.timerSample);
   const schedulers = schedulerSummary(dump);
@@ -108,6 +109,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     groups,
     limits,
     ets,
+    etsOwners,
     timers,
     ports,
     schedulers,
@@ -676,7 +678,61 @@ export function largestEts(dump: Dump, top: number): TriageReport['ets'] {
   });
 }
 
+/** An owner of this many tables makes tables and does not delete them (info; a warning from 10x). */
+const OWNER_TABLES = 1000;
+
+/** ETS tables by owner, most tables first (the owners' names looked up for the listed ones only). */
+function etsByOwner(dump: Dump, top: number): EtsOwner[] {
+  const acc = new Map<string, { tables: number; objects: number; memoryBytes: number; names: Map<string, number> }>();
+  for (const t of dump.ets) {
+    let a = acc.get(t.owner);
+    if (!a) acc.set(t.owner, (a = { tables: 0, objects: 0, memoryBytes: 0, names: new Map() }));
+    a.tables++;
+    a.objects += t.objects || 0;
+    a.memoryBytes += Number.isFinite(t.memoryBytes) ? t.memoryBytes : 0;
+    if (a.names.size < 1000 || a.names.has(t.name)) a.names.set(t.name, (a.names.get(t.name) ?? 0) + 1);
+  }
+  return [...acc]
+    .sort((x, y) => y[1].tables - x[1].tables || y[1].memoryBytes - x[1].memoryBytes)
+    .slice(0, top)
+    .map(([owner, a]) => {
+      const [name, tables] = [...a.names].reduce((best, e) => (e[1] > best[1] ? e : best));
+      const ownerName = registeredName(dump.processes, owner);
+      return { owner, ...(ownerName ? { ownerName } : {}), tables: a.tables, objects: a.objects, memoryBytes: a.memoryBytes, commonName: { name, tables } };
+    });
+}
+
 function etsFindings(r: TriageReport): Finding[] {
+  return [...largeTableFinding(r), ...manyTablesFinding(r)];
+}
+
+/**
+ * One owner with thousands of tables: a table made per request, session or job and never deleted
+ * (ETS has had no table limit since OTP 21, so nothing stops it but memory). The largest-table
+ * finding never names it: each table is small.
+ */
+function manyTablesFinding(r: TriageReport): Finding[] {
+  const o = r.etsOwners[0];
+  if (!o || o.tables < OWNER_TABLES) return [];
+  const total = r.memory.totalBytes;
+  const share = total ? o.memoryBytes / total : 0;
+  const owner = who({ pid: o.owner, name: o.ownerName });
+  return [{
+    id: 'ets.many-tables',
+    severity: share >= 0.5 ? 'critical' : o.tables >= 10 * OWNER_TABLES || share >= 0.2 ? 'warning' : 'info',
+    title: `${owner} owns ${countOf(o.tables, 'ETS table')} holding ${formatBytes(o.memoryBytes)}${total ? ` (${formatPercent(share)} of the node's memory)` : ''}`,
+    explanation: 'One process owns thousands of tables: it makes a table per request, session or job and does not delete it (ets:delete/1), or the processes that should own them (and take them with them when they exit) hand them over to it. A table lives until its owner exits or it is deleted, and since OTP 21 there is no limit on their number. Delete tables when their work is done, or keep the entries in one table keyed by the request.',
+    evidence: [
+      `${formatCount(o.commonName.tables)} of them named ${o.commonName.name}; ${formatCount(o.objects)} objects in all, ${formatBytes(o.memoryBytes / o.tables)} a table on average`,
+      ...(r.etsOwners.length > 1 ? [`owners with the most tables: ${r.etsOwners.slice(0, 3).map((x) => `${who({ pid: x.owner, name: x.ownerName })} ${formatCount(x.tables)}`).join(', ')}`] : []),
+      `ETS tables on the node: ${formatCount(r.counts.etsTables)}`,
+    ],
+    subject: { kind: 'process', id: o.owner, ...(o.ownerName ? { name: o.ownerName } : {}) },
+    metrics: { tables: o.tables, memoryBytes: o.memoryBytes, objects: o.objects, share },
+  }];
+}
+
+function largeTableFinding(r: TriageReport): Finding[] {
   const t = r.ets[0];
   const total = r.memory.totalBytes;
   if (!t || !total || !(t.memoryBytes / total >= 0.2)) return [];
