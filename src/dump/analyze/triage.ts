@@ -708,7 +708,7 @@ function etsFindings(r: TriageReport): Finding[] {
 
 /**
  * One owner with thousands of tables: a table made per request, session or job and never deleted
- * (ETS has had no table limit since OTP 21, so nothing stops it but memory). The largest-table
+ * (ERL_MAX_ETS_TABLES is no longer a hard limit, so nothing stops it but memory). The largest-table
  * finding never names it: each table is small.
  */
 function manyTablesFinding(r: TriageReport): Finding[] {
@@ -721,7 +721,7 @@ function manyTablesFinding(r: TriageReport): Finding[] {
     id: 'ets.many-tables',
     severity: share >= 0.5 ? 'critical' : o.tables >= 10 * OWNER_TABLES || share >= 0.2 ? 'warning' : 'info',
     title: `${owner} owns ${countOf(o.tables, 'ETS table')} holding ${formatBytes(o.memoryBytes)}${total ? ` (${formatPercent(share)} of the node's memory)` : ''}`,
-    explanation: 'One process owns thousands of tables: it makes a table per request, session or job and does not delete it (ets:delete/1), or the processes that should own them (and take them with them when they exit) hand them over to it. A table lives until its owner exits or it is deleted, and since OTP 21 there is no limit on their number. Delete tables when their work is done, or keep the entries in one table keyed by the request.',
+    explanation: 'One process owns thousands of tables: it makes a table per request, session or job and does not delete it (ets:delete/1), or the processes that should own them (and take them with them when they exit) hand them over to it. A table lives until its owner exits or it is deleted, and current releases set no hard limit on their number (ERL_MAX_ETS_TABLES only sizes an internal table). Delete tables when their work is done, or keep the entries in one table keyed by the request.',
     evidence: [
       `${formatCount(o.commonName.tables)} of them named ${o.commonName.name}; ${formatCount(o.objects)} objects in all, ${formatBytes(o.memoryBytes / o.tables)} a table on average`,
       ...(r.etsOwners.length > 1 ? [`owners with the most tables: ${r.etsOwners.slice(0, 3).map((x) => `${who({ pid: x.owner, name: x.ownerName })} ${formatCount(x.tables)}`).join(', ')}`] : []),
