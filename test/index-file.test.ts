@@ -2,6 +2,7 @@ import { appendFileSync, closeSync, copyFileSync, mkdtempSync, openSync, readFil
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowSourceOf } from '../src/dump/binary-table.js';
 import { indexPaths } from '../src/dump/index-file.js';
 import { readDump, type ReadOptions } from '../src/dump/reader.js';
 import { triageDump } from '../src/usecases/triage.js';
@@ -40,6 +41,17 @@ describe.each([...fixtureDumps(), ...corpusDumps()].map((f) => [basename(f), f])
       d.index.each('proc_heap', (row, packed, offset, length) => out.push(row, packed, offset, length));
       return out;
     };
+    // The binaries' rows read from the file a window at a time are the columns' (BinaryRowSource).
+    const rows = rowSourceOf(second.dump.binaries);
+    expect(rows?.count).toBe(fresh.binaries.count);
+    const n = fresh.binaries.count;
+    for (const [first, len] of [[0, n], [0, Math.min(n, 3)], [Math.max(0, n - 5), Math.min(n, 5)], [n >> 1, n - (n >> 1)]]) {
+      const address = new Float64Array(len);
+      const size = new Float64Array(len);
+      rows!.read(first, address, size);
+      expect(Array.from(address)).toEqual(Array.from(fresh.binaries.address.subarray(first, first + len)));
+      expect(Array.from(size)).toEqual(Array.from({ length: len }, (_, k) => fresh.binaries.sizeBytes.at(first + k)));
+    }
     const third = await read(file);
     expect(heaps(third.dump)).toEqual(heaps(fresh));
     const pid = fresh.processes.count > 0 ? fresh.processes.pid.at(0) : '<0.0.0>';

@@ -17,6 +17,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { readRowsFrom, type BinaryRowSource } from './binary-table.js';
 import { NumberColumn, topOfWidth } from './columns.js';
 import { indexPaths, keyOf, parseSaved, replace, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, PidColumn, tableFromColumns, tableToPart, TEXT_COLUMNS, type Cells, type NumericColumn, type TextColumnName } from './process-table.js';
@@ -343,11 +344,11 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
     processes,
     index,
-    binaries: lazyBinaries(bins, d.binaries.totalBytes, () => ({
-      address: address() as Float64Array,
-      sizeBytes: new NumberColumn(sizeCells() as Cells, new Map(sizeBig)),
-      checkpoints: { row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array },
-    })),
+    binaries: lazyBinaries(bins, d.binaries.totalBytes, {
+      address: () => address() as Float64Array,
+      sizeBytes: () => new NumberColumn(sizeCells() as Cells, new Map(sizeBig)),
+      checkpoints: () => ({ row: cpRow() as Float64Array, bodyOffset: cpOffset() as Float64Array }),
+    }, binaryRows(open, bins, byName.get('bin.address')!, byName.get('bin.sizeBytes')!, sizeBig)),
     get ets() {
       return (ets ??= loadEts());
     },
@@ -406,20 +407,52 @@ function processTable(p: Description['processes'], blobs: Map<string, Blob>, lat
   });
 }
 
-/** The binaries' table, whose arrays are read on first use (count and total are at hand). */
-function lazyBinaries(count: number, totalBytes: number, load: () => Pick<Dump['binaries'], 'address' | 'sizeBytes' | 'checkpoints'>): Dump['binaries'] {
-  let arrays: ReturnType<typeof load> | undefined;
-  const get = () => (arrays ??= load());
-  return {
+/** The binaries' table, each of whose arrays is read on first use (count and total are at hand). */
+function lazyBinaries(count: number, totalBytes: number, load: { [K in 'address' | 'sizeBytes' | 'checkpoints']: () => Dump['binaries'][K] },
+  rows: BinaryRowSource): Dump['binaries'] {
+  let address: Float64Array | undefined;
+  let sizeBytes: NumberColumn | undefined;
+  let checkpoints: Dump['binaries']['checkpoints'] | undefined;
+  const bins: Dump['binaries'] = {
     count, totalBytes,
     get address() {
-      return get().address;
+      return (address ??= load.address());
     },
     get sizeBytes() {
-      return get().sizeBytes;
+      return (sizeBytes ??= load.sizeBytes());
     },
     get checkpoints() {
-      return get().checkpoints;
+      return (checkpoints ??= load.checkpoints());
+    },
+  };
+  readRowsFrom(bins, rows);
+  return bins;
+}
+
+/**
+ * Rows of the binaries' address and size arrays read from the file, a window at a time (see
+ * BinaryRowSource). Like cellReader's, these are the bytes checked at load.
+ */
+function binaryRows(open: OpenIndex, count: number, address: BlobRef, sizes: BlobRef, sizeBig: Array<[number, number]>): BinaryRowSource {
+  const width = WIDTH[sizes.kind];
+  const top = topOfWidth(width);
+  const big = new Map(sizeBig);
+  let cells = new Uint8Array(0);
+  return {
+    count,
+    read(first, into, size) {
+      const n = into.length;
+      if (!(first >= 0 && first + n <= count && (!size || size.length === n))) throw new RangeError(`rows ${first}..${first + n} of ${count} binaries`);
+      if (!readExactly(open.fd, new Uint8Array(into.buffer, into.byteOffset, n * 8), address.offset + first * 8)) throw indexChanged(open.file);
+      if (!size) return;
+      if (cells.length < n * width) cells = new Uint8Array(n * width);
+      const cellBytes = cells.subarray(0, n * width);
+      if (!readExactly(open.fd, cellBytes, sizes.offset + first * width)) throw indexChanged(open.file);
+      const view = width === 1 ? cellBytes : width === 2 ? new Uint16Array(cells.buffer, 0, n) : new Uint32Array(cells.buffer, 0, n);
+      for (let k = 0; k < n; k++) {
+        const c = view[k];
+        size[k] = c === 0 ? NaN : c < top ? c - 1 : (big.get(first + k) ?? NaN);
+      }
     },
   };
 }

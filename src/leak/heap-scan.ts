@@ -86,7 +86,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   for (const [row, id] of p.pid.other) if (row < n && Number.isNaN(p.pid.packedAt(row))) otherRowOf.set(id, row);
 
   // address -> binary number; addresses without a =binary section get numbers after the known ones
-  const lookup = binaryLookup(bins);
+  const lookup = binaryLookup(bins).useColumns();
   const extraOf = new Map<number, number>();
   const binOf = (address: number): number | undefined => {
     const row = lookup.rowOf(address);

@@ -59,7 +59,7 @@ export class BinaryLocator {
     this.lookup = binaryLookup(bins);
   }
   get count(): number {
-    return this.bins.address.length;
+    return this.lookup.count;
   }
   has(address: number): boolean {
     return this.lookup.rowOf(address) >= 0;
@@ -85,15 +85,22 @@ export class BinaryLocator {
       if (body < 0) return undefined;
       if (line.length > 8 && line[0] === 0x3d && line.toString('latin1', 1, 8) === 'binary:') row++;
     }
-    const size = this.bins.sizeBytes.at(i);
+    const size = this.lookup.sizeAt(i);
     // The body is one `SIZE:DATA` line, whose length follows from the size; reads stop at its end.
     return { offset: body, length: Number.isNaN(size) ? 64 : binaryBodyBound(size, this.base64), index: i };
   }
   /** The payload size in bytes, or undefined. */
   size(address: number): number | undefined {
     const i = this.lookup.rowOf(address);
-    const size = i < 0 ? NaN : this.bins.sizeBytes.at(i);
+    const size = i < 0 ? NaN : this.lookup.sizeAt(i);
     return Number.isNaN(size) ? undefined : size;
+  }
+  /** The address and the payload size (NaN: not known) of row `row` (below count). */
+  addressAt(row: number): number {
+    return this.lookup.addressAt(row);
+  }
+  sizeAt(row: number): number {
+    return this.lookup.sizeAt(row);
   }
 }
 

@@ -399,30 +399,36 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
     }
   }
   // Totals over all; the listed ones are the largest (a bounded selection, not a sort of millions).
-  const sizes = dump.binaries?.sizeBytes;
   let total = 0;
   let shared = 0;
+  // The rows listed and their sizes (-1: not known), sizes kept here: the rows are all over the
+  // table, which a saved index reads a window at a time (BinaryLookup).
   const top: number[] = [];
-  const sizeAt = (r: number) => {
-    const s = sizes ? sizes.at(r) : NaN;
-    return Number.isFinite(s) ? s : -1;
-  };
+  const topSize: number[] = [];
   for (let r = 0; r < known; r++) {
     if (refs[r] === 0) continue;
-    const size = sizeAt(r);
+    const s = locator.sizeAt(r);
+    const size = Number.isFinite(s) ? s : -1;
     if (size >= 0) {
       total += size;
       if (others && literal && (others[r] > 0 || literal[r] === 1)) shared += size;
     }
-    if (top.length < MAX_HELD_LISTED) top.push(r);
-    else if (size > sizeAt(top[top.length - 1])) top[top.length - 1] = r;
-    else continue;
+    if (top.length < MAX_HELD_LISTED) {
+      top.push(r);
+      topSize.push(size);
+    } else if (size > topSize[top.length - 1]) {
+      top[top.length - 1] = r;
+      topSize[top.length - 1] = size;
+    } else continue;
     // Keep `top` sorted, largest first: one insertion step per kept row.
-    for (let k = top.length - 1; k > 0 && sizeAt(top[k]) > sizeAt(top[k - 1]); k--) [top[k], top[k - 1]] = [top[k - 1], top[k]];
+    for (let k = top.length - 1; k > 0 && topSize[k] > topSize[k - 1]; k--) {
+      [top[k], top[k - 1]] = [top[k - 1], top[k]];
+      [topSize[k], topSize[k - 1]] = [topSize[k - 1], topSize[k]];
+    }
   }
-  const held: HeldBinary[] = top.map((r) => {
-    const size = sizeAt(r);
-    const h: HeldBinary = { address: hex(dump.binaries!.address[r]), sizeBytes: size < 0 ? NaN : size, references: refs[r] };
+  const held: HeldBinary[] = top.map((r, k) => {
+    const size = topSize[k];
+    const h: HeldBinary = { address: hex(locator.addressAt(r)), sizeBytes: size < 0 ? NaN : size, references: refs[r] };
     if (others && literal) {
       h.otherHolders = others[r];
       h.literal = literal[r] === 1;
