@@ -64,9 +64,10 @@ function commands(dump: Dump): Record<string, unknown> {
   const p = dump.processes;
   // The processes `proc` is most asked about: the longest queue and the largest memory.
   const rows = [...Array(p.count).keys()];
-  const byQueue = rows.sort((a, b) => p.messageQueueLength[b] - p.messageQueueLength[a])[0];
-  const byMemory = [...rows].sort((a, b) => p.memoryBytes[b] - p.memoryBytes[a])[0];
-  const procs = [...new Set([byQueue, byMemory])].filter((i) => i !== undefined).map((i) => p.pid[i]);
+  const at = (c: typeof p.memoryBytes, i: number) => c.at(i) || 0;
+  const byQueue = rows.sort((a, b) => at(p.messageQueueLength, b) - at(p.messageQueueLength, a))[0];
+  const byMemory = [...rows].sort((a, b) => at(p.memoryBytes, b) - at(p.memoryBytes, a))[0];
+  const procs = [...new Set([byQueue, byMemory])].filter((i) => i !== undefined).map((i) => p.pid.at(i));
   const out: Record<string, unknown> = {
     triage: { ...(json(triageDump(dump, { top: 10 }), path) as object), source: null },
     procs: json(procsReport(dump, { sort: 'memory', top: 10 }), path),

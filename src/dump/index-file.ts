@@ -28,7 +28,7 @@ export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 9;
+export const INDEX_FORMAT_VERSION = 10;
 const HEADER_BYTES = MAGIC.length + 16;
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';

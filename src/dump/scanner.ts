@@ -25,6 +25,14 @@ export interface LineHandler {
    * `done` must not have it.
    */
   lines?(buf: Buffer, start: number, end: number): number;
+  /**
+   * With `rest`, a line longer than the scanner keeps is handed to `line` (cut) as soon as that
+   * much of it is read, and its remaining bytes to `rest` as they are read (a CR before its LF
+   * included), then `restEnd` at its end: a handler can count what a line of tens of MB holds (a
+   * supervisor's links) without the scanner holding it.
+   */
+  rest?(buf: Buffer, start: number, end: number): void;
+  restEnd?(): void;
 }
 
 export interface ScanSink {
@@ -68,6 +76,8 @@ export class DumpScanner {
   private carry: Buffer = Buffer.allocUnsafe(4096);
   private carryLen = 0;
   private carryCut = false;
+  /** The line in progress was handed over cut, and its bytes go to the handler's `rest`. */
+  private restOpen = false;
   private inLine = false;
   /** Offset of the first byte of the line in progress. */
   private lineOffset = 0;
@@ -99,6 +109,7 @@ export class DumpScanner {
     this.atLineStart = true;
     this.carryLen = 0;
     this.carryCut = false;
+    this.restOpen = false;
     this.inLine = false;
     this.lineOffset = 0;
     this.base = 0;
@@ -157,7 +168,8 @@ export class DumpScanner {
         this.append(chunk, i, nl);
         i = nl + 1;
         this.inLine = false;
-        this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base + i);
+        if (this.restOpen) this.endRest();
+        else this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base + i);
         this.carryLen = 0;
         this.carryCut = false;
         this.atLineStart = true;
@@ -226,7 +238,8 @@ export class DumpScanner {
     if (this.inLine) {
       cutMidLine = true;
       this.inLine = false;
-      this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base);
+      if (this.restOpen) this.endRest();
+      else this.completeLine(this.carry, 0, this.carryLen, this.carryCut, this.base);
     } else if (!this.atLineStart) {
       cutMidLine = true;
     }
@@ -272,9 +285,28 @@ export class DumpScanner {
     }
   }
 
+  /** The end of a line handed over in pieces (see LineHandler.rest). */
+  private endRest(): void {
+    this.restOpen = false;
+    this.handler?.restEnd?.();
+  }
+
   private append(src: Buffer, from: number, to: number): void {
+    if (this.restOpen) {
+      if (to > from) this.handler!.rest!(src, from, to);
+      return;
+    }
     const room = this.maxLineBytes - this.carryLen;
     if (to - from > room) {
+      const h = this.handler;
+      if (h?.rest && !this.carryCut && (this.carryLen > 0 ? this.carry[0] : src[from]) !== EQ) {
+        // A body line over the limit, to a handler that takes the rest: its head now, cut.
+        this.append(src, from, from + room);
+        this.restOpen = true;
+        h.line(this.carry, 0, this.carryLen, true);
+        h.rest!(src, from + room, to);
+        return;
+      }
       to = from + Math.max(0, room);
       this.carryCut = true;
     }

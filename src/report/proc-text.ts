@@ -84,6 +84,8 @@ export interface ProcJson {
   links: string[];
   monitors: string[];
   monitoredBy: string[];
+  /** How many of each the whole `Link list` line has; the lists above may be fewer (a line of MBs is read in part). */
+  linkCounts: { links: number; monitors: number; monitoredBy: number };
   /** Every `Key: value` line of `=proc`, in order; word fields also in bytes. */
   record: Array<{ key: string; value: string; bytes?: number }>;
   deepDumped: boolean;
@@ -167,6 +169,7 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
     links: r.links,
     monitors: r.monitors,
     monitoredBy: r.monitoredBy,
+    linkCounts: r.counts,
     record: r.fields.map((f) => (f.bytes !== undefined ? { key: f.key, value: f.value, bytes: f.bytes } : { key: f.key, value: f.value })),
     deepDumped: d.deepDumped,
     warnings: d.warnings,
@@ -212,9 +215,14 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   const sh = field('Stack+heap')?.bytes;
   const oh = field('OldHeap')?.bytes;
   out.push(`  Memory: ${mem}   Stack+heap: ${sh !== undefined ? formatBytes(sh) : '?'}   Old heap: ${oh !== undefined ? formatBytes(oh) : '?'}   Reductions: ${r.reductions !== undefined ? formatCount(r.reductions) : '?'}`);
-  out.push(`  Links: ${r.links.length ? cut(r.links.join(', '), 9) : '-'}`);
-  if (r.monitors.length) out.push(`  Monitors: ${cut(r.monitors.join(', '), 12)}`);
-  if (r.monitoredBy.length) out.push(`  Monitored by: ${cut(r.monitoredBy.join(', '), 16)}`);
+  // With their number when there are more than fit: a supervisor's 300,000 links.
+  const related = (label: string, items: string[], count: number) => {
+    const head = count > 1 ? `${label} (${formatCount(count)}): ` : `${label}: `;
+    return `  ${head}${items.length ? cut(items.join(', '), head.length + 2) : '-'}`;
+  };
+  out.push(related('Links', r.links, r.counts.links));
+  if (r.counts.monitors) out.push(related('Monitors', r.monitors, r.counts.monitors));
+  if (r.counts.monitoredBy) out.push(related('Monitored by', r.monitoredBy, r.counts.monitoredBy));
   if (!d.deepDumped) out.push('  (no stack, heap or messages in the dump for this process: exiting, garbage collecting, sensitive or cut)');
 
   out.push('');

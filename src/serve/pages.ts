@@ -176,9 +176,14 @@ function termText(t: Term | undefined, text?: string): string {
   return t ? printTerm(t, { maxChars: 300 }) : (text ?? '');
 }
 
-function listOfLinks(items: readonly string[], session: ServeSession): HtmlValue {
-  return items.length === 0 ? '–' : items.map((x, i) => [i > 0 ? ', ' : '', procLink(x, session)]);
+/** Pids or names as links, the first LINKS_LISTED of them, and how many there are in all past that. */
+function listOfLinks(items: readonly string[], session: ServeSession, total = items.length): HtmlValue {
+  if (items.length === 0) return total > 0 ? `${formatCount(total)}` : '–';
+  const shown = items.slice(0, LINKS_LISTED).map((x, i) => [i > 0 ? ', ' : '', procLink(x, session)]);
+  return total > shown.length ? [shown, ` … ${formatCount(total)} in all`] : shown;
 }
+/** A supervisor of 300,000 children: its page lists this many of its links. */
+const LINKS_LISTED = 200;
 
 /** For a deep stack, the functions most of its frames are in (a runaway recursion names itself). */
 function deepStack(st: ProcessStack, session: ServeSession): HtmlValue {
@@ -201,9 +206,9 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
 <section id="relations"><h2>Links between</h2><table class="fields kv">
 <tr><th>Parent (spawned by)</th><td>${procLink(r.spawnedBy, session)}</td></tr>
 <tr><th>Ancestors</th><td>${d.ancestors.length === 0 ? '–' : d.ancestors.map((a, i) => [i > 0 ? ', ' : '', nameOrPidLink(a, session, ex?.ancestors[i])])}</td></tr>
-<tr><th>Links</th><td>${listOfLinks(r.links, session)}</td></tr>
-<tr><th>Monitors</th><td>${listOfLinks(r.monitors, session)}</td></tr>
-<tr><th>Monitored by</th><td>${listOfLinks(r.monitoredBy, session)}</td></tr>
+<tr><th>Links</th><td>${listOfLinks(r.links, session, r.counts.links)}</td></tr>
+<tr><th>Monitors</th><td>${listOfLinks(r.monitors, session, r.counts.monitors)}</td></tr>
+<tr><th>Monitored by</th><td>${listOfLinks(r.monitoredBy, session, r.counts.monitoredBy)}</td></tr>
 <tr><th>Children (${formatCount(page.children.total)})</th><td>${listOfLinks(page.children.rows, session)}${page.children.total > page.children.rows.length ? ' …' : ''}</td></tr>
 <tr><th>ETS tables owned</th><td>${page.etsTables.length === 0 ? '–' : page.etsTables.map((e, i) => [i > 0 ? ', ' : '', html`<a href="/ets#${e.table}">${session.view.text(e.name)}</a>`])}</td></tr>
 <tr><th>Ports connected</th><td>${listOfLinks(page.ports, session)}</td></tr>

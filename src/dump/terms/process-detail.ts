@@ -32,6 +32,12 @@ export interface ProcRecord {
   monitors: string[];
   /** Processes monitoring this one (`{from,PID,REF}`). */
   monitoredBy: string[];
+  /**
+   * How many items of each kind the whole `Link list` line has: the lists above are those of the
+   * part of it read (a supervisor of 300,000 children writes 4 MB on that line), these the counts
+   * the dump's read made of all of it.
+   */
+  counts: { links: number; monitors: number; monitoredBy: number };
 }
 
 export interface StackEntry {
@@ -142,7 +148,7 @@ const WORD_FIELDS = new Set(['Stack+heap', 'OldHeap', 'Heap unused', 'OldHeap un
 
 /** Parses the body lines of a `=proc:PID` section. */
 export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, wordSize: number): ProcRecord {
-  const rec: ProcRecord = { pid, fields: [], links: [], monitors: [], monitoredBy: [] };
+  const rec: ProcRecord = { pid, fields: [], links: [], monitors: [], monitoredBy: [], counts: { links: 0, monitors: 0, monitoredBy: 0 } };
   for (const raw of lines) {
     const line = typeof raw === 'string' ? raw : raw.toString('utf8');
     let key: string;
@@ -175,10 +181,13 @@ export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, w
       default: break;
     }
   }
+  rec.counts = { links: rec.links.length, monitors: rec.monitors.length, monitoredBy: rec.monitoredBy.length };
   return rec;
 }
 
 function parseLinks(value: string, rec: ProcRecord): void {
+  // A line cut short (read up to a limit) ends inside its last item, which is left out.
+  const whole = value.trimEnd().endsWith(']');
   const s = value.replace(/^\[|\]$/g, '');
   // Split on ", " at depth 0.
   const items: string[] = [];
@@ -195,7 +204,7 @@ function parseLinks(value: string, rec: ProcRecord): void {
     }
     cur += c;
   }
-  if (cur.trim()) items.push(cur.trim());
+  if (cur.trim() && whole) items.push(cur.trim());
   for (const it of items) {
     const m = /^\{(to|from),(.*),([^,]*)\}$/.exec(it);
     if (m) (m[1] === 'to' ? rec.monitors : rec.monitoredBy).push(m[2]);

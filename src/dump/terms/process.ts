@@ -11,11 +11,12 @@ import { dataPath, notSeekableBecause, type BinaryIndex, type Dump, type DumpHea
 import type { TimerSample } from '../analyze/report-types.js';
 import { timerSample } from './timers.js';
 import {
-  parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail,
+  parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type ProcRecord,
 } from './process-detail.js';
 import { BinaryLocator, NO_BINARIES, TermDecoder, Warnings, hex, type DecodeLimits, type DecoderSources } from './decoder.js';
 import { decodeEtf } from './etf.js';
 import { parseHexBytes } from '../bytes.js';
+import type { NumberColumn } from '../columns.js';
 import { BlockReader, HeapIndex, LazyHeapIndex, type LiteralLines } from './heap-index.js';
 import { SequentialHeap } from './sequential-heap.js';
 import { quickDictionary } from './dictionary-lines.js';
@@ -33,7 +34,7 @@ export interface TermDump {
   header: Pick<DumpHeader, 'wordSize' | 'dumpVersion'> & Partial<Pick<DumpHeader, 'otpRelease'>>;
   source: Pick<DumpSource, 'path'> & Partial<Pick<DumpSource, 'seekable' | 'gzip' | 'compression' | 'spool' | 'notSpooled'>>;
   binaries?: Pick<BinaryIndex, 'address' | 'sizeBytes' | 'checkpoints'>;
-  processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'>;
+  processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'> & Partial<Pick<ProcessTable, 'links' | 'monitors' | 'monitoredBy'>>;
   /** Timers by owner (decodeProcess reads a process's own only when it has some). */
   timers?: Pick<Dump['timers'], 'byOwner'>;
 }
@@ -721,6 +722,16 @@ function ownTimers(dump: TermDump, pid: string, name: string | undefined, exampl
 /** Timers of one process read for their shapes (all are counted). */
 const TIMERS_READ = 1000;
 
+/** The counts of the record's whole Link list line, as the dump's read made them (ProcRecord.counts). */
+function linkCountsFromTable(dump: TermDump, pid: string, record: ProcRecord): void {
+  const p = dump.processes;
+  if (!p?.links || !p.monitors || !p.monitoredBy) return;
+  const row = p.pid.find(pid);
+  if (row < 0) return;
+  const at = (c: NumberColumn, fallback: number) => (Number.isNaN(c.at(row)) ? fallback : c.at(row));
+  record.counts = { links: at(p.links, record.counts.links), monitors: at(p.monitors, record.counts.monitors), monitoredBy: at(p.monitoredBy, record.counts.monitoredBy) };
+}
+
 /**
  * One process decoded: record, stack frames with y registers, dictionary, message samples and
  * shapes (the mailbox is streamed), binaries held, and warnings.
@@ -731,6 +742,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const path = dataPath(dump.source);
   const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: MiB }), dump.header.wordSize);
+  linkCountsFromTable(dump, pid, record);
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(path);
   const width = opts.termWidth ?? 300;
