@@ -494,3 +494,27 @@ describe('refc binaries: who holds them', () => {
     expect(cut.findings.find((x) => x.id === 'mailbox.outlier')!.metrics.queuedBinaryBytes).toBe((first * o.messageQueueLength) / 1000);
   });
 });
+
+describe('binaries counted by two processes', () => {
+  it('binaries two processes of one kind both count (their maker and their holder): each named, no group finding (binary_pair.dump, its =proc text read here)', async () => {
+    const path = join(FIXTURES, 'binary_pair.dump');
+    const text = readFileSync(path, 'latin1');
+    const vheaps = [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)]
+      .filter(([, , body]) => /^Spawned as: erlang:apply\/2$/m.test(body))
+      .map(([, pid, body]) => ({ pid, vheap: 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1])) }))
+      .sort((a, b) => b.vheap - a.vheap);
+    // The holder and the maker count the same four binaries of 1 MiB: together more than half of
+    // their group's sum, each less (the rule as it was fired: "15 x erlang:apply/2 refer to 8.67 MiB").
+    const [first, second] = vheaps;
+    const sum = vheaps.reduce((a, h) => a + h.vheap, 0);
+    expect(first.vheap).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(second.vheap).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(first.vheap).toBeLessThan(sum / 2);
+    const holder = /^=proc:(<[^>]+>)\n(?:[^=].*\n)*?Name: blob_cache$/m.exec(text)![1];
+    const r = triageDump(await readDump(path));
+    const named = r.findings.filter((f) => f.subject?.kind === 'process').map((f) => f.subject!.id);
+    expect(named).toEqual(expect.arrayContaining([first.pid, second.pid]));
+    expect(named).toContain(holder);
+    expect(r.findings.some((f) => f.id === 'process.binary-group')).toBe(false);
+  });
+});

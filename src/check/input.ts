@@ -17,7 +17,7 @@ import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
 import type { Dump } from '../dump/types.js';
-import { triage } from '../dump/analyze/triage.js';
+import { DEFAULT_PROCESS_LIMIT, defaultLimitUse, triage } from '../dump/analyze/triage.js';
 import type { LimitUse } from '../dump/analyze/report-types.js';
 import { openSnapshot } from '../leak/snapshot.js';
 import { contentNode, contentTime, inputStem } from './input-facts.js';
@@ -123,9 +123,6 @@ function fromDump(dump: Dump, path: string, name: string, mtimeMs?: number): Loa
 /** A beamscope.procs/1 process snapshot (docs/leak.md) rather than an allocator model? (src/input detects it.) */
 export { isProcessSnapshot };
 
-/** Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps. */
-const DEFAULT_PROCESS_LIMIT = 262_144;
-
 async function fromProcessSnapshot(path: string, name: string, head: string, stream?: Readable, mtimeMs?: number): Promise<LoadedInput> {
   const snap = await openSnapshot(path, stream);
   let best: DumpFigures['largestMailbox'];
@@ -144,7 +141,8 @@ async function fromProcessSnapshot(path: string, name: string, head: string, str
     kind: 'process-snapshot',
     dump: {
       ...(best ? { largestMailbox: best } : {}),
-      limits: [{ id: 'processes', label: 'processes', count: n, limit: DEFAULT_PROCESS_LIMIT, limitSource: 'default', share: n / DEFAULT_PROCESS_LIMIT }],
+      // Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps.
+      limits: [defaultLimitUse('processes', 'processes', n, DEFAULT_PROCESS_LIMIT)],
     },
     ...(takenAt ? { takenAt } : {}),
   };

@@ -16,7 +16,7 @@ function limitRule(id: 'processes' | 'ports' | 'atoms', needs: string): CheckRul
       const out: Measurement[] = [];
         const u = input.dump!.limits.find((l) => l.id === id);
         if (!u || u.limit === undefined || !(u.limit > 0)) {
-          return [{ notChecked: `the input does not say the ${id} limit` }];
+          return [{ notChecked: u?.limitSource === 'raised' ? `${formatCount(u.count)} ${id}, over the VM's default limit: the node ran with a higher one, which the input does not say` : `the input does not say the ${id} limit` }];
         }
         const share = (u.count / u.limit) * 100;
         out.push({ metric: {

@@ -120,8 +120,12 @@ export interface LimitUse {
   label: string;
   count: number;
   limit?: number;
-  /** Where the limit comes from: the dump itself, the slogan, or the VM's default (not recorded in dumps). */
-  limitSource?: 'dump' | 'slogan' | 'default';
+  /**
+   * Where the limit comes from: the dump itself, the slogan, or the VM's default (not recorded in
+   * dumps); `raised`: the count is over the default, so the node ran with a higher limit that the
+   * input does not record (no `limit`, no `share`).
+   */
+  limitSource?: 'dump' | 'slogan' | 'default' | 'raised';
   share?: number;
   /** For atoms near the limit: what the table is full of, by shape (src/dump/terms/atom-patterns.ts). */
   patterns?: AtomPattern[];

@@ -50,8 +50,21 @@ const QUEUE_FLOOR = 100;
 /** An outlier is this many times the node's typical (90th percentile) queue. */
 const QUEUE_FACTOR = 10;
 /** VM defaults for limits the dump does not record. */
-const DEFAULT_PROCESS_LIMIT = 262_144;
+export const DEFAULT_PROCESS_LIMIT = 262_144;
 const DEFAULT_PORT_LIMIT = 65_536;
+
+/**
+ * The use of a limit no dump or snapshot records (processes: +P; ports: +Q, or the file descriptor
+ * limit when that is higher), against the VM's default. A count over the default shows that the
+ * node ran with a higher limit, of a size nothing says: then there is no share (a dump of 300,040
+ * processes with +P 2,000,000 was "critical: 114.5% of the limit"), unless the node died of that
+ * limit (`reachedBySlogan`), which it then had reached.
+ */
+export function defaultLimitUse(id: 'processes' | 'ports', label: string, count: number, defaultLimit: number, reachedBySlogan = false): LimitUse {
+  if (count <= defaultLimit) return { id, label, count, limit: defaultLimit, limitSource: 'default', share: defaultLimit > 0 ? count / defaultLimit : undefined };
+  if (reachedBySlogan) return { id, label, count, limit: count, limitSource: 'slogan', share: 1 };
+  return { id, label, count, limitSource: 'raised' };
+}
 
 /** The on-call report: why the node died, where the memory was, who stands out. */
 export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
@@ -451,7 +464,7 @@ function binaryHolderFindings(r: TriageReport): Finding[] {
     out.push({
       id: 'process.stale-binaries',
       severity: severity(share),
-      title: `${whoIs(first)}${stale.length > 1 ? ` and ${countOf(stale.length - 1, 'other process', 'other processes')}` : ''} count refc binaries ${stale.length > 1 ? 'their heaps' : 'its heap'} no longer reach: ${stale.map((h) => formatBytes(unreached(h))).join(', ')}`,
+      title: `${whoIs(first)}${stale.length > 1 ? ` and ${countOf(stale.length - 1, 'other process', 'other processes')}` : ''} ${stale.length > 1 ? 'count' : 'counts'} refc binaries ${stale.length > 1 ? 'their heaps' : 'its heap'} no longer reach: ${stale.map((h) => formatBytes(unreached(h))).join(', ')}`,
       explanation: 'A binary virtual heap counts the refc binaries a process took in since its last garbage collection; its heap no longer refers to most of these: binaries received, passed on or dropped. A process that allocates little on its own heap collects rarely, and each binary stays allocated until every process that saw it has collected (the refc binary leak of Erlang in Anger), so figures of several processes overlap. A garbage collection (erlang:garbage_collect/1) frees them; for good, hibernate such a process when idle or lower its fullsweep_after. `beamscope leak` lists every process in this state.',
       evidence: stale.map((h) => `${whoIs(h)}: binary virtual heap ${formatBytes(h.binaryBytes)}${against}, reachable from its dumped heap ${formatBytes(h.heapBinaries!.bytes)} in ${countOf(h.heapBinaries!.binaries, 'binary', 'binaries')}; current function: ${h.currentFunction ?? '?'}`),
       subject: { kind: 'process', id: first.pid, ...(first.name ? { name: first.name } : {}) },
@@ -561,11 +574,17 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
   const total = r.memory.totalBytes;
   if (!g || g.count < 2 || !isBinaryHolder(g.binaryBytes, total)) return [];
   const members = r.topProcesses.byBinary.filter((s) => (g.by === 'name' ? s.name !== undefined && s.name !== null && namePattern(s.name) === g.key : s.initialCall === g.key));
-  // The largest member: when it holds half of the group's, its own finding says it. One not among
-  // the top processes listed holds no more than the last of them.
+  // What the members that have a finding of their own (binaryHolderFindings) leave: a group of
+  // 12 whose two largest each counted the same 800 MiB (a holder and the process that made the
+  // binaries) was "12 x erlang:apply/2 refer to 1.56 GiB, and no one of them holds much".
+  const own = new Set(r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, total)));
+  const rest = g.binaryBytes - members.filter((m) => own.has(m)).reduce((n, m) => n + m.binaryBytes, 0);
+  if (!isBinaryHolder(rest, total)) return [];
+  // The largest other member: when it holds half of the rest, its own finding says it. One not
+  // among the top processes listed holds no more than the last of them.
   const listed = r.topProcesses.byBinary;
-  const largest = members[0]?.binaryBytes ?? listed[listed.length - 1]?.binaryBytes ?? 0;
-  if (largest >= 0.5 * g.binaryBytes) return [];
+  const largest = members.find((m) => !own.has(m))?.binaryBytes ?? listed[listed.length - 1]?.binaryBytes ?? 0;
+  if (largest >= 0.5 * rest) return [];
   const binary = binaryMemory(r);
   // Binaries several members saw count in each: no more than =memory binary is held.
   const share = Math.min(g.binaryBytes, binary ?? Infinity) / total!;
@@ -608,10 +627,9 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
   const withShare = (u: LimitUse): LimitUse => (u.limit ? { ...u, share: u.count / u.limit } : u);
   const sloganMax = (limit: string) => (cause.kind === 'system_limit' && cause.limit === limit ? cause.max : undefined);
 
-  const procs = dump.sectionCounts.proc ?? 0;
-  out.push(withShare({ id: 'processes', label: 'processes', count: procs, limit: DEFAULT_PROCESS_LIMIT, limitSource: 'default' }));
-  const ports = dump.sectionCounts.port ?? 0;
-  out.push(withShare({ id: 'ports', label: 'ports', count: ports, limit: DEFAULT_PORT_LIMIT, limitSource: 'default' }));
+  const reached = (limit: string) => cause.kind === 'system_limit' && cause.limit === limit;
+  out.push(defaultLimitUse('processes', 'processes', dump.sectionCounts.proc ?? 0, DEFAULT_PROCESS_LIMIT, reached('processes')));
+  out.push(defaultLimitUse('ports', 'ports', dump.sectionCounts.port ?? 0, DEFAULT_PORT_LIMIT, reached('ports')));
   const atomTab = idx('atom_tab');
   const atoms = dump.header.atoms ?? atomTab?.entries ?? dump.atoms.count;
   const atomLimit = sloganMax('atoms') ?? atomTab?.limit;
@@ -636,13 +654,20 @@ function limitFindings(limits: LimitUse[]): Finding[] {
       severity: u.share >= 0.95 ? 'critical' : 'warning',
       title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
       explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
-      evidence: [`limit from ${u.limitSource === 'default' ? "the VM's default (the dump does not record the configured limit)" : 'the dump'}`, ...patternEvidence(u)],
+      evidence: [`limit from ${LIMIT_FROM[u.limitSource ?? 'dump']}`, ...patternEvidence(u)],
       subject: { kind: 'limit', id: u.id },
       metrics: { count: u.count, limit: u.limit, share: u.share },
     });
   }
   return out;
 }
+
+const LIMIT_FROM: Record<NonNullable<LimitUse['limitSource']>, string> = {
+  default: "the VM's default (the dump does not record the configured limit)",
+  dump: 'the dump',
+  slogan: 'the slogan: the node died of reaching it',
+  raised: 'nowhere: the count is over the default, so the node ran with a higher limit',
+};
 
 /** What a full atom table holds: `1,035,771 x session_N (98.8%; newest session_8250383)`, the three largest shapes. */
 function patternEvidence(u: LimitUse): string[] {
