@@ -654,7 +654,7 @@ function limitFindings(limits: LimitUse[]): Finding[] {
       severity: u.share >= 0.95 ? 'critical' : 'warning',
       title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
       explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
-      evidence: [`limit from ${LIMIT_FROM[u.limitSource ?? 'dump']}`, ...patternEvidence(u)],
+      evidence: [`limit from ${u.id === 'ports' && u.limitSource === 'default' ? PORT_DEFAULT : LIMIT_FROM[u.limitSource ?? 'dump']}`, ...patternEvidence(u)],
       subject: { kind: 'limit', id: u.id },
       metrics: { count: u.count, limit: u.limit, share: u.share },
     });
@@ -668,6 +668,9 @@ const LIMIT_FROM: Record<NonNullable<LimitUse['limitSource']>, string> = {
   slogan: 'the slogan: the node died of reaching it',
   raised: 'nowhere: the count is over the default, so the node ran with a higher limit',
 };
+
+/** The VM takes the file descriptor limit for its port limit when that is higher than 65,536 (erl +Q). */
+const PORT_DEFAULT = "the VM's default: 65,536, or the file descriptor limit (ulimit -n) when that is higher; the dump records neither";
 
 /** What a full atom table holds: `1,035,771 x session_N (98.8%; newest session_8250383)`, the three largest shapes. */
 function patternEvidence(u: LimitUse): string[] {
@@ -684,7 +687,7 @@ const DOMINANT_SHAPE = 0.5;
 const LIMIT_ADVICE: Record<string, string> = {
   atoms: 'Atoms are never garbage collected; the VM dies when the table is full. Look for list_to_atom/binary_to_atom on external input (the newest atoms show the pattern); use existing atoms or keep strings.',
   processes: 'Near the process limit (+P): find the group of processes that keeps growing below; raising +P only buys time.',
-  ports: 'Near the port limit (+Q, often bounded by ulimit -n): sockets or files are opened and not closed.',
+  ports: 'Near the port limit (+Q; by default 65,536 or the file descriptor limit, whichever is higher): sockets or files are opened and not closed.',
   exports: 'Near the export table limit: code is being generated or loaded without bound.',
   modules: 'Near the module table limit: modules are being generated or loaded without bound.',
 };
