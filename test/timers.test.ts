@@ -4,6 +4,7 @@
  * registered name; one to a process registered as `constructor`; a few ordinary ones). Expected
  * values come from the `=timer` sections' text, read here with regular expressions.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,5 +104,32 @@ describe('timers of a dump', () => {
     } finally {
       await s.stop();
     }
+  });
+});
+
+const haveElixir = spawnSync('elixir', ['-e', ':ok'], { stdio: 'ignore' }).status === 0;
+
+/** Elixir's own inspect/1 of a term written as Erlang text (a `Message:` line), by a real `elixir`. */
+function elixirInspect(erlangText: string): string {
+  const script = '[text] = System.argv(); {:ok, tokens, _} = :erl_scan.string(String.to_charlist(text <> ".")); {:ok, term} = :erl_parse.parse_term(tokens); IO.puts(inspect(term))';
+  const r = spawnSync('elixir', ['-e', script, erlangText], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`elixir: ${r.stderr}`);
+  return r.stdout.trimEnd();
+}
+
+describe.skipIf(!haveElixir)('timers in Elixir syntax (the oracle: Elixir\'s inspect/1 of the first Message line)', () => {
+  it('triage --syntax elixir, proc --syntax elixir and its JSON: the shapes and the example as Elixir writes them', async () => {
+    const tracker = pidOfName('request_tracker');
+    const first = timersFromText().find((t) => t.owner === tracker)!;
+    const want = elixirInspect(first.message);
+    expect(want).toMatch(/^\{:request_timeout, \d+, "req-\d+"\}$/);
+    const r = triageDump(await readDump(PATH), { elixir: { reason: 'test' } });
+    const f = r.findings.find((x) => x.id === 'timers.pending')!;
+    expect(f.elixir!.evidence).toContain(`e.g. ${want}`);
+    expect(f.elixir!.evidence.find((e) => e.startsWith('its first '))).toContain('x {:request_timeout, integer, binary(');
+    const text = beamscope(['proc', PATH, 'request_tracker', '--syntax', 'elixir']).stdout;
+    expect(text).toContain(`  e.g. ${want}`);
+    const json = JSON.parse(beamscope(['proc', PATH, 'request_tracker', '--syntax', 'elixir', '--format', 'json']).stdout) as { timers: { shapes: Array<{ elixir?: { example: string } }> } };
+    expect(json.timers.shapes[0].elixir?.example).toBe(want);
   });
 });

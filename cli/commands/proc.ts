@@ -5,6 +5,7 @@ import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } fro
 import { readDumpWithProgress } from '../progress.js';
 import { elixirFor } from '../syntax.js';
 import { elixirStructs } from '../../src/elixir/detect.js';
+import { elixirShapeRow } from '../../src/elixir/report.js';
 
 
 const command = defineCommand({
@@ -26,14 +27,16 @@ const command = defineCommand({
         ?? (wanted.startsWith("'") ? undefined : resolvePid(dump, `'${wanted}'`));
       if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);
       const width = process.stdout.columns || 100;
+      const ex = elixirFor(dump);
+      const elixir = ex ? { isStruct: elixirStructs(dump), reason: ex.reason } : undefined;
+      const exampleWidth = args.format === 'json' ? 500 : width;
       const detail = decodeProcess(dump, pid, {
         maxSamples: Math.max(0, args.samples),
         sampleWidth: args.format === 'json' ? 2000 : width * 2,
-        exampleWidth: args.format === 'json' ? 500 : width,
+        exampleWidth,
         binarySharing: args.sharing,
+        ...(elixir ? { timerShapeSyntax: (row) => elixirShapeRow(row, exampleWidth, elixir.isStruct) } : {}),
       });
-      const ex = elixirFor(dump);
-      const elixir = ex ? { isStruct: elixirStructs(dump), reason: ex.reason } : undefined;
       await writeOut(args.format === 'json'
         ? JSON.stringify(procToJson(detail, args.top, elixir), (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
         : renderProcText(detail, { width, top: args.top, elixir }));

@@ -5,6 +5,7 @@
  * idioms where it has them. The text renderers print those fields; JSON carries both.
  */
 import type { MessageShape, ProcessGroup, ProcessSummary, TriageReport } from '../dump/analyze/report-types.js';
+import { timerShapeEvidence } from '../dump/analyze/triage.js';
 import type { Term } from '../dump/terms/model.js';
 import type { Finding } from '../findings.js';
 import type { DumpLeakReport } from '../leak/types.js';
@@ -50,6 +51,7 @@ export function addElixirToTriage(r: TriageReport, reason: string): TriageReport
   for (const o of r.mailboxOutliers) {
     for (const s of o.messageShapes ?? []) s.elixir ??= elixirShapeRow(s, 120);
   }
+  for (const s of r.timers.sample?.shapes ?? []) s.elixir ??= elixirShapeRow(s, 120);
   for (const g of r.groups) g.elixir = elixirGroup(g);
   for (const f of r.findings) f.elixir = elixirFinding(f, r);
   return r;
@@ -58,11 +60,19 @@ export function addElixirToTriage(r: TriageReport, reason: string): TriageReport
 const SHAPE_LINE = /^([\d,]+ x )(.*)$/;
 
 function elixirFinding(f: Finding, r: TriageReport): NonNullable<Finding['elixir']> {
+  // The timers' shapes and example, from the sample's Elixir renderings (the example from its term).
+  const timers = new Map<string, string>();
+  const t = f.id === 'timers.pending' ? r.timers.sample : undefined;
+  if (t) {
+    const erlang = timerShapeEvidence(t, (x) => x.shape, (x) => x.example);
+    const elixir = timerShapeEvidence(t, (x) => x.elixir?.shape ?? elixirShape(x.shape), (x) => x.elixir?.example ?? elixirText(x.example));
+    erlang.forEach((line, k) => timers.set(line, elixir[k]));
+  }
   return {
     title: elixirText(f.title),
     evidence: f.evidence.map((e) => {
       const m = f.id === 'mailbox.outlier' ? SHAPE_LINE.exec(e) : null;
-      return m ? `${m[1]}${elixirShape(m[2])}` : elixirText(e);
+      return m ? `${m[1]}${elixirShape(m[2])}` : timers.get(e) ?? elixirText(e);
     }),
     advice: elixirAdvice(f, r),
   };

@@ -63,7 +63,7 @@ export interface ProcJson {
   dictionaryShapes: Array<{ shape: string; count: number; example: string }>;
   dictionarySampled: number;
   /** Pending timers that will send to it (by pid or registered name): all counted, the first `sampled` by shape; null for none. */
-  timers: { pending: number; sampled: number; shapes: Array<{ shape: string; count: number; example: string }>; unreadable: number; timeLeftMs: { min: number; max: number } | null } | null;
+  timers: { pending: number; sampled: number; shapes: Array<{ shape: string; count: number; example: string; elixir?: { shape: string; example: string } }>; unreadable: number; timeLeftMs: { min: number; max: number } | null } | null;
   /**
    * The top frames, innermost first; after a gap (`omittedBefore`: frames counted, not kept) the
    * bottom ones. `repeat`: the row stands for this many frames in a row alike (a recursion).
@@ -110,14 +110,14 @@ export interface ProcElixirFields {
 }
 
 /** The timers that will send to the process: how many, what, when. */
-function timerLines(t: TimerSample, cut: (text: string, indent: number) => string, shape: (s: string) => string): string[] {
+function timerLines(t: TimerSample, cut: (text: string, indent: number) => string, shape: (s: string) => string, elixir: boolean): string[] {
   const left = t.timeLeftMs;
   const when = left ? `; time left ${formatDurationRange(left.min, left.max)}${t.sampled < t.timers ? ' (those read)' : ''}` : '';
   const out = [`Timers: ${formatCount(t.timers)} pending${when}`];
   if (t.shapes.length) {
     out.push(`  shapes${t.sampled < t.timers ? ` (the first ${formatCount(t.sampled)})` : ''}:`);
     for (const r of t.shapes.slice(0, 3)) out.push(`    ${formatCount(r.count)} x ${cut(shape(r.shape), 4)}`);
-    out.push(`  e.g. ${cut(t.shapes[0].example, 7)}`);
+    out.push(`  e.g. ${cut(elixir ? t.shapes[0].elixir?.example ?? elixirText(t.shapes[0].example) : t.shapes[0].example, 7)}`);
   }
   if (t.unreadable) out.push(`  ${countOf(t.unreadable, 'message')} not readable as terms`);
   return out;
@@ -147,7 +147,7 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
     dictionaryShapes: d.dictionaryShapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example })),
     dictionarySampled: d.dictionarySampled,
     timers: d.timers
-      ? { pending: d.timers.timers, sampled: d.timers.sampled, shapes: d.timers.shapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example })),
+      ? { pending: d.timers.timers, sampled: d.timers.sampled, shapes: d.timers.shapes.slice(0, top).map((r) => ({ shape: r.shape, count: r.count, example: r.example, ...(r.elixir ? { elixir: r.elixir } : {}) })),
         unreadable: d.timers.unreadable, timeLeftMs: d.timers.timeLeftMs ?? null }
       : null,
     stack: d.stack.frames.map((f) => ({
@@ -252,7 +252,7 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
   }
   for (const e of d.dictionary.slice(0, top)) out.push(`  ${cut(opts.elixir ? `${v.term(e.key, 300)} => ${v.term(e.value, 300)}` : `${e.keyText} => ${e.valueText}`, 2)}`);
   if (d.dictionarySize > top) out.push(`  ... ${formatCount(d.dictionarySize - Math.min(top, d.dictionary.length))} more`);
-  if (d.timers) out.push('', ...timerLines(d.timers, cut, v.shape));
+  if (d.timers) out.push('', ...timerLines(d.timers, cut, v.shape, opts.elixir !== undefined));
 
   out.push('');
   out.push(...stackLines(d.stack, { s, cut, term: (y) => (y.term ? v.term(y.term, width * 2) : (v.code(y.text) ?? '')) }));

@@ -212,7 +212,7 @@ export function processPage(page: ProcessPage, session: ServeSession): Page {
 <tr><th>Children (${formatCount(page.children.total)})</th><td>${listOfLinks(page.children.rows, session)}${page.children.total > page.children.rows.length ? ' …' : ''}</td></tr>
 <tr><th>ETS tables owned</th><td>${page.etsTables.length === 0 ? '–' : page.etsTables.map((e, i) => [i > 0 ? ', ' : '', html`<a href="/ets#${e.table}">${session.view.text(e.name)}</a>`])}</td></tr>
 <tr><th>Ports connected</th><td>${listOfLinks(page.ports, session)}</td></tr>
-<tr><th>Timers</th><td>${page.timers > 0 ? html`<a href="/timers">${formatCount(page.timers)}</a>${timerShapes(d.timers)}` : '0'}</td></tr>
+<tr><th>Timers</th><td>${page.timers > 0 ? html`<a href="/timers">${formatCount(page.timers)}</a>${timerShapes(d.timers, session)}` : '0'}</td></tr>
 </table></section>
 <section id="messages"><h2>Messages: ${formatCount(d.messages.queueLength)} queued</h2>
 ${shapes.length > 0 ? html`<h3>Shapes</h3>${shapesTable(shapes.slice(0, 50))}` : ''}
@@ -231,10 +231,10 @@ ${d.warnings.length > 0 ? html`<section id="warnings"><h2>Warnings</h2><ul>${d.w
 }
 
 /** What a process's pending timers will deliver (the first ones read), after their count. */
-function timerShapes(t: ProcessDetail['timers']): Html | string {
+function timerShapes(t: ProcessDetail['timers'], session: ServeSession): Html | string {
   if (!t || t.shapes.length === 0) return '';
   const left = t.timeLeftMs ? html`; time left ${formatDurationRange(t.timeLeftMs.min, t.timeLeftMs.max)}` : '';
-  return html` pending; ${t.sampled < t.timers ? `the first ${formatCount(t.sampled)}: ` : ''}${t.shapes.slice(0, 3).map((x, i) => html`${i > 0 ? '; ' : ''}${formatCount(x.count)} × <code>${x.shape}</code>`)}${left}`;
+  return html` pending; ${t.sampled < t.timers ? `the first ${formatCount(t.sampled)}: ` : ''}${t.shapes.slice(0, 3).map((x, i) => html`${i > 0 ? '; ' : ''}${formatCount(x.count)} × <code>${session.view.shape(x.shape)}</code>`)}${left}`;
 }
 
 function messageList(m: MessagesPage, limit = 50): Html {

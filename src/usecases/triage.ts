@@ -124,7 +124,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}), ...(ranked ? { topRows: ranked } : {}),
     atomPatterns: () => atomPatterns(dump),
-    timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys) : undefined),
+    timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys, undefined, undefined, opts.elixir ? (row) => elixirShapeRow(row, 120, elixirStructs(dump)) : undefined) : undefined),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;

@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
-  AtomPattern, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
+  AtomPattern, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -824,6 +824,18 @@ function timersOutsideHeaps(r: TriageReport): Bytes | undefined {
   return perTimer >= 64 && perTimer <= MiB ? gap : undefined;
 }
 
+/**
+ * What the timers read of the owner will deliver, by shape, and an example: two lines of the
+ * timers finding, in the syntax `shape` and `example` write (elixir/report.ts makes Elixir's).
+ */
+export function timerShapeEvidence(s: TimerSample, shape: (x: MessageShape) => string, example: (x: MessageShape) => string): string[] {
+  if (!s.shapes.length) return [];
+  return [
+    `its first ${countOf(s.sampled, 'timer')} will deliver: ${s.shapes.slice(0, 3).map((x) => `${formatCount(x.count)} x ${shape(x)}`).join('; ')}${s.unreadable ? `; ${formatCount(s.unreadable)} not readable` : ''}`,
+    `e.g. ${example(s.shapes[0])}`,
+  ];
+}
+
 function timerFindings(r: TriageReport): Finding[] {
   const o = r.timers.owners[0];
   if (!o || o.timers < OWNER_TIMERS) return [];
@@ -834,10 +846,7 @@ function timerFindings(r: TriageReport): Finding[] {
   const owner = who({ pid: o.owner, name: o.name });
   const evidence: string[] = [];
   if (r.timers.owners.length > 1) evidence.push(`owners with the most: ${r.timers.owners.slice(0, 3).map((x) => `${who({ pid: x.owner, name: x.name })} ${formatCount(x.timers)}`).join(', ')}`);
-  if (s && s.shapes.length) {
-    evidence.push(`its first ${countOf(s.sampled, 'timer')} will deliver: ${s.shapes.slice(0, 3).map((x) => `${formatCount(x.count)} x ${x.shape}`).join('; ')}${s.unreadable ? `; ${formatCount(s.unreadable)} not readable` : ''}`);
-    evidence.push(`e.g. ${s.shapes[0].example}`);
-  }
+  if (s) evidence.push(...timerShapeEvidence(s, (x) => x.shape, (x) => x.example));
   if (s?.timeLeftMs) evidence.push(`time left${s.sampled < s.timers ? ' (those read)' : ''}: ${formatDurationRange(s.timeLeftMs.min, s.timeLeftMs.max)}`);
   if (outside !== undefined) {
     evidence.push(`=memory processes is ${formatBytes(outside + r.memory.processesSumBytes)}, the processes' own figures ${formatBytes(r.memory.processesSumBytes)}: pending timers are kept in the ${formatBytes(outside)} between (${formatPercent(share)} of the node, at most ${formatBytes(outside / total)} a timer)`);

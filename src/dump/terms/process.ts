@@ -8,7 +8,7 @@ import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { linesOfRange, sectionLines } from '../section-lines.js';
 import { dataPath, notSeekableBecause, type BinaryIndex, type Dump, type DumpHeader, type DumpSource, type ProcessTable, type SectionRef } from '../types.js';
-import type { TimerSample } from '../analyze/report-types.js';
+import type { MessageShape, TimerSample } from '../analyze/report-types.js';
 import { timerSample } from './timers.js';
 import {
   parseProcRecord, type HeldBinary, type MessageSample, type ProcessDetail, type ProcRecord,
@@ -49,6 +49,8 @@ export interface DecodeProcessOptions extends DecodeLimits {
   maxMessages?: number;
   /** Scan the other processes' heaps to tell shared from exclusive binaries (default true). */
   binarySharing?: boolean;
+  /** The timers' shapes in another syntax too (Elixir's, which the caller knows: timerSample). */
+  timerShapeSyntax?: (row: ShapeRow) => MessageShape['elixir'];
   /** Characters of each printed stack slot / dictionary entry (default 300). */
   termWidth?: number;
   /**
@@ -712,11 +714,11 @@ function mergeWarnings(summed: Warnings[], extra: Warnings): string[] {
 // ---- the whole process ----------------------------------------------------------------------
 
 /** Timers the process will get: keyed by its pid or by its registered name (send_after to a name). */
-function ownTimers(dump: TermDump, pid: string, name: string | undefined, exampleWidth: number): TimerSample | undefined {
+function ownTimers(dump: TermDump, pid: string, name: string | undefined, exampleWidth: number, syntax?: DecodeProcessOptions['timerShapeSyntax']): TimerSample | undefined {
   const byOwner = dump.timers?.byOwner;
   const keys = [pid, ...(name ? [name] : [])];
   if (!byOwner || !keys.some((k) => Object.hasOwn(byOwner, k))) return undefined;
-  return timerSample(dump, keys, TIMERS_READ, exampleWidth);
+  return timerSample(dump, keys, TIMERS_READ, exampleWidth, syntax);
 }
 
 /** Timers of one process read for their shapes (all are counted). */
@@ -784,7 +786,7 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const identity = identityFrom([...dict, ...dictionary.identity], record.spawnedAs);
 
     const binaries = heldBinaries(dump, pid, opts.binarySharing ?? true, heapLines);
-    const timers = ownTimers(dump, pid, record.name, opts.exampleWidth ?? 120);
+    const timers = ownTimers(dump, pid, record.name, opts.exampleWidth ?? 120, opts.timerShapeSyntax);
     warnings.push(...mergeWarnings([dec.warnings, msgDec.warnings], fullDec.warnings));
     if (record.messageQueueLength !== undefined && record.messageQueueLength !== hist.total && opts.maxMessages === undefined) {
       warnings.push(`Message queue length says ${record.messageQueueLength}, the dump holds ${hist.total} messages`);

@@ -13,8 +13,8 @@ import { packPid, type SectionIndex } from '../section-index.js';
 import { dataPath, type DumpHeader, type DumpSource } from '../types.js';
 import { closeSync, openSync } from 'node:fs';
 import { atom, marker, NIL, type Term } from './model.js';
-import { ShapeHistogram } from './shape.js';
-import type { TimerSample } from '../analyze/report-types.js';
+import { ShapeHistogram, type ShapeRow } from './shape.js';
+import type { MessageShape, TimerSample } from '../analyze/report-types.js';
 
 /** A timer's Message line longer than this is counted, not parsed (its shape is unknown). */
 const MESSAGE_BYTES = 64 << 10;
@@ -24,7 +24,9 @@ const MESSAGE_BYTES = 64 << 10;
  * counted and the first `maxTimers` read, their messages by shape. Reads only their sections (found
  * in the index by the packed pid: no object per timer of the dump).
  */
-export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource, 'path' | 'spool'>; header: Pick<DumpHeader, 'wordSize'> }, keys: readonly string[], maxTimers = 1000, exampleWidth = 120): TimerSample {
+export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource, 'path' | 'spool'>; header: Pick<DumpHeader, 'wordSize'> }, keys: readonly string[], maxTimers = 1000, exampleWidth = 120,
+  /** A shape's rendering in another syntax (Elixir's: the usecase passes it, from the example's term). */
+  otherSyntax?: (row: ShapeRow) => MessageShape['elixir']): TimerSample {
   const places: Array<[number, number]> = [];
   let timers = 0;
   const take = (offset: number, length: number) => {
@@ -60,7 +62,7 @@ export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource
   } finally {
     closeSync(fd);
   }
-  const rows = shapes.result().map((r) => ({ shape: r.shape, count: r.count, example: r.example, estimatedBytes: r.estimatedBytes }));
+  const rows = shapes.result().map((r) => ({ shape: r.shape, count: r.count, example: r.example, estimatedBytes: r.estimatedBytes, ...(otherSyntax ? { elixir: otherSyntax(r) } : {}) }));
   return { owner: keys[0] ?? '', timers, sampled: places.length, shapes: rows, unreadable, ...(min <= max ? { timeLeftMs: { min, max } } : {}) };
 }
 
