@@ -249,3 +249,25 @@ describe('SectionIndex.fromSource (a saved index read as it is used)', () => {
     expect(c.cells()).toBe(0);
   });
 });
+
+describe('SectionIndex.page', () => {
+  it('is the slice of find() from the offset, with the count of all, for every offset and limit', () => {
+    const idx = new SectionIndex(['timer']);
+    const ids = ['<0.1.0>', 'a_name', '<0.2.0>', '<0.3.0>', 'b_name', '<0.4.0>', '<0.5.0>'];
+    let offset = 0;
+    for (const [k, id] of ids.entries()) {
+      for (const tag of k % 2 === 0 ? ['timer', 'proc'] : ['timer']) {
+        idx.closeLast(offset);
+        idx.add(tag, packPid(id), id, offset);
+        offset += 7 + id.length;
+      }
+    }
+    idx.closeLast(offset);
+    for (const tag of ['timer', 'proc', 'absent']) {
+      const all = idx.find(tag);
+      for (let from = 0; from <= all.length + 1; from++) {
+        for (const limit of [0, 1, 3, 100]) expect(idx.page(tag, from, limit)).toEqual({ total: all.length, refs: all.slice(from, from + limit) });
+      }
+    }
+  });
+});

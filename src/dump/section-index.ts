@@ -229,6 +229,26 @@ export class SectionIndex {
   }
 
   /**
+   * The sections with this tag from the `offset`-th on, at most `limit` of them, in file order, and
+   * how many have the tag: a page of a million timers makes ten objects, not a million (serve's
+   * /timers: 1.2 s and 222 MB for its first page).
+   */
+  page(tag: string, offset: number, limit: number): { total: number; refs: SectionRef[] } {
+    const code = this.tagCodes.get(tag);
+    if (code === undefined) return { total: 0, refs: [] };
+    const rows: number[] = [];
+    let total = 0;
+    this.scanKeys((tags, _ids, first) => {
+      for (let k = 0; k < tags.length; k++) {
+        if (tags[k] !== code) continue;
+        if (total >= offset && rows.length < limit) rows.push(first + k);
+        total++;
+      }
+    });
+    return { total, refs: rows.map((i) => this.at(i)) };
+  }
+
+  /**
    * Finds every section of these pids in one pass, so that get() answers for them without a
    * table of every pid per tag. Building those tables is a pass and an insert per section: for a
    * dump of a million processes, 100 ms for each of the five process tags triage looks up, for

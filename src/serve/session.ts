@@ -11,7 +11,7 @@ import { processAt } from '../dump/process-table.js';
 import { sectionLines } from '../dump/section-lines.js';
 import { decodeProcess, messagePage, type PagedMessage } from '../dump/terms/index.js';
 import type { ProcessDetail } from '../dump/terms/process-detail.js';
-import { dataPath, type Dump, type EtsRecord, type NodeConnection, type PortRecord, type ProcessRecord, type SectionRef } from '../dump/types.js';
+import { dataPath, type Dump, type EtsRecord, type NodeConnection, type PortRecord, type ProcessRecord } from '../dump/types.js';
 import { triageDump } from '../usecases/triage.js';
 import { ERLANG_VIEW, type SyntaxView } from '../elixir/view.js';
 import { ProcessQueryCache, type ProcessQuery } from './process-query.js';
@@ -88,7 +88,6 @@ export function paging(offset: number, limit: number, defaultLimit = 100): { off
 export class ServeSession {
   private triage?: TriageReport;
   private readonly queries: ProcessQueryCache;
-  private readonly sectionLists = new Map<string, SectionRef[]>();
 
   /** How names and terms print (`--syntax`): Erlang's, or Elixir's with the report's `elixir` fields. */
   readonly view: SyntaxView;
@@ -242,13 +241,9 @@ export class ServeSession {
   }
 
   private fieldSections(tag: string, offset: number, limit: number): Page<FieldsRow> {
-    let refs = this.sectionLists.get(tag);
-    if (!refs) {
-      refs = this.dump.index.find(tag);
-      this.sectionLists.set(tag, refs);
-    }
+    const { total, refs } = this.dump.index.page(tag, offset, limit);
     const path = dataPath(this.dump.source);
-    const rows = refs.slice(offset, offset + limit).map((ref) => {
+    const rows = refs.map((ref) => {
       const fields: FieldsRow['fields'] = [];
       for (const line of sectionLines(path, ref, { maxLineBytes: 4096 })) {
         const text = line.toString('utf8');
@@ -257,6 +252,6 @@ export class ServeSession {
       }
       return { id: ref.id, fields };
     });
-    return { total: refs.length, offset, rows };
+    return { total, offset, rows };
   }
 }
