@@ -64,9 +64,10 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
+  // Elixir's structs, for the shapes of the messages and the timers.
+  const isStruct = opts.elixir ? elixirStructs(dump) : undefined;
   if (opts.decode !== false && dump.source.seekable) {
     let budget = opts.decodeBudgetBytes ?? DEFAULT_BUDGET;
-    const isStruct = opts.elixir ? elixirStructs(dump) : undefined;
     const p = dump.processes;
     // Only the queues the report names: the next largest are often ordinary processes (8 messages
     // each on the 837 MB bench dump) whose heaps, decoded, were shown nowhere and used the budget.
@@ -124,7 +125,7 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}), ...(ranked ? { topRows: ranked } : {}),
     atomPatterns: () => atomPatterns(dump),
-    timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys, undefined, undefined, opts.elixir ? (row) => elixirShapeRow(row, 120, elixirStructs(dump)) : undefined) : undefined),
+    timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys, undefined, undefined, isStruct ? (row) => elixirShapeRow(row, 120, isStruct) : undefined) : undefined),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;

@@ -431,7 +431,7 @@ export const BINARY_HOLDERS = 3;
  */
 function binaryHolderFindings(r: TriageReport): Finding[] {
   const total = r.memory.totalBytes ?? 0;
-  const holders = r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, total));
+  const holders = binaryHolders(r);
   const isStale = (h: ProcessSummary) => h.heapBinaries !== undefined && h.heapBinaries.bytes < 0.5 * h.binaryBytes;
   const binary = binaryMemory(r);
   const against = binary ? ` against =memory binary ${formatBytes(binary)}` : '';
@@ -564,6 +564,11 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
   };
 }
 
+/** The processes binaryHolderFindings names: the few with the most binaries, each a large share. */
+function binaryHolders(r: TriageReport): ProcessSummary[] {
+  return r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, r.memory.totalBytes));
+}
+
 /**
  * A group whose binary virtual heaps add up to a large share of the node while no member holds
  * most of it: many connection or worker processes that each took in binaries (the refc binary
@@ -577,7 +582,7 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
   // What the members that have a finding of their own (binaryHolderFindings) leave: a group of
   // 12 whose two largest each counted the same 800 MiB (a holder and the process that made the
   // binaries) was "12 x erlang:apply/2 refer to 1.56 GiB, and no one of them holds much".
-  const own = new Set(r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, total)));
+  const own = new Set(binaryHolders(r));
   const rest = g.binaryBytes - members.filter((m) => own.has(m)).reduce((n, m) => n + m.binaryBytes, 0);
   if (!isBinaryHolder(rest, total)) return [];
   // The largest other member: when it holds half of the rest, its own finding says it. One not
@@ -625,11 +630,12 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
   const out: LimitUse[] = [];
   const idx = (name: string) => dump.indexTables.find((t) => t.name === name);
   const withShare = (u: LimitUse): LimitUse => (u.limit ? { ...u, share: u.count / u.limit } : u);
-  const sloganMax = (limit: string) => (cause.kind === 'system_limit' && cause.limit === limit ? cause.max : undefined);
+  // The limit the node died of, if it did, and the maximum its slogan gives.
+  const died = cause.kind === 'system_limit' ? cause : undefined;
+  const sloganMax = (limit: string) => (died?.limit === limit ? died.max : undefined);
 
-  const reached = (limit: string) => cause.kind === 'system_limit' && cause.limit === limit;
-  out.push(defaultLimitUse('processes', 'processes', dump.sectionCounts.proc ?? 0, DEFAULT_PROCESS_LIMIT, reached('processes')));
-  out.push(defaultLimitUse('ports', 'ports', dump.sectionCounts.port ?? 0, DEFAULT_PORT_LIMIT, reached('ports')));
+  out.push(defaultLimitUse('processes', 'processes', dump.sectionCounts.proc ?? 0, DEFAULT_PROCESS_LIMIT, died?.limit === 'processes'));
+  out.push(defaultLimitUse('ports', 'ports', dump.sectionCounts.port ?? 0, DEFAULT_PORT_LIMIT, died?.limit === 'ports'));
   const atomTab = idx('atom_tab');
   const atoms = dump.header.atoms ?? atomTab?.entries ?? dump.atoms.count;
   const atomLimit = sloganMax('atoms') ?? atomTab?.limit;

@@ -730,7 +730,10 @@ function linkCountsFromTable(dump: TermDump, pid: string, record: ProcRecord): v
   if (!p?.links || !p.monitors || !p.monitoredBy) return;
   const row = p.pid.find(pid);
   if (row < 0) return;
-  const at = (c: NumberColumn, fallback: number) => (Number.isNaN(c.at(row)) ? fallback : c.at(row));
+  const at = (c: NumberColumn, fallback: number) => {
+    const v = c.at(row);
+    return Number.isNaN(v) ? fallback : v;
+  };
   record.counts = { links: at(p.links, record.counts.links), monitors: at(p.monitors, record.counts.monitors), monitoredBy: at(p.monitoredBy, record.counts.monitoredBy) };
 }
 
