@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { provenProcessTable } from '../src/dump/analyze/process-slots.js';
 import { defaultLimitUse, triage } from '../src/dump/analyze/triage.js';
+import type { ProcessTable } from '../src/dump/types.js';
 import { readDump } from '../src/dump/index.js';
 import { renderTriageText } from '../src/report/triage-text.js';
 import { FIXTURES } from './helpers/dumps.js';
@@ -25,5 +28,60 @@ describe('a limit assumed from the VM default', () => {
     expect(over.findings.find((f) => f.id === 'limits.processes')).toBeUndefined();
     expect(over.limits.find((u) => u.id === 'processes')).toEqual({ id: 'processes', label: 'processes', count: 300_040, limitSource: 'raised' });
     expect(renderTriageText(over, { width: 100, color: false })).toMatch(/processes\s+300,040\s+over the default\s+-/);
+  });
+});
+
+/**
+ * The live pids prove a process table larger than the default when two share their low 18 bits of
+ * data (S * 2^15 + N of <0.N.S>): process_churn.dump and process_churn_raised.dump are one workload
+ * (600,000 processes spawned one after another, every 4,096th kept) on a real VM with the default
+ * limit and with +P 1048576 (whose erlang:system_info(process_limit) is 1,048,576): fixtures/README.md.
+ */
+describe('a process limit the pids prove', () => {
+  /** The largest k at which two live pids of the dump's text share their low k bits, counted here by a regular expression. */
+  const sharedBits = (file: string): number => {
+    const data = [...readFileSync(file, 'latin1').matchAll(/^=proc:<0\.(\d+)\.(\d+)>$/gm)].map((m) => Number(m[2]) * 2 ** 15 + Number(m[1]));
+    let shared = -1;
+    for (let k = 1; k <= 27; k++) if (new Set(data.map((d) => d % 2 ** k)).size < data.length) shared = k;
+    return shared;
+  };
+
+  it('is the VM limit on the node that raised +P, and none on the node with the default', async () => {
+    const raised = join(FIXTURES, 'process_churn_raised.dump');
+    const plain = join(FIXTURES, 'process_churn.dump');
+    expect(sharedBits(raised)).toBe(19);
+    expect(sharedBits(plain)).toBe(17);
+    const r = await readDump(raised, { threads: 1, cache: false });
+    expect(provenProcessTable(r.processes, 18)).toBe(1_048_576);
+    expect(triage(r).limits.find((u) => u.id === 'processes')).toMatchObject({ count: r.processes.count, limit: 1_048_576, limitSource: 'pids' });
+    expect(renderTriageText(triage(r), { width: 100, color: false })).toMatch(/processes\s+185\s+at least 1,048,576\s+0\.0%/);
+    const d = await readDump(plain, { threads: 1, cache: false });
+    expect(provenProcessTable(d.processes, 18)).toBeUndefined();
+    expect(triage(d).limits.find((u) => u.id === 'processes')).toMatchObject({ limit: 262_144, limitSource: 'default' });
+  });
+
+  it('keeps 250,000 processes on a node that raised +P from a critical finding against the default', async () => {
+    // The model of the raised node with the count of a busy one (a real VM's dump of 250,038 live
+    // processes spread the same way, 144 MB, was checked likewise on 7 December: no finding; the
+    // same workload with the default limit: critical, 95.4%).
+    const r = await readDump(join(FIXTURES, 'process_churn_raised.dump'), { threads: 1, cache: false });
+    const busy = triage({ ...r, sectionCounts: { ...r.sectionCounts, proc: 250_000 } });
+    expect(busy.findings.find((f) => f.id === 'limits.processes')).toBeUndefined();
+    expect(busy.limits.find((u) => u.id === 'processes')).toMatchObject({ count: 250_000, limit: 1_048_576, limitSource: 'pids' });
+    const d = await readDump(join(FIXTURES, 'process_churn.dump'), { threads: 1, cache: false });
+    const full = triage({ ...d, sectionCounts: { ...d.sectionCounts, proc: 250_000 } });
+    expect(full.findings.find((f) => f.id === 'limits.processes')?.severity).toBe('critical');
+  });
+
+  it('proves nothing the count forces: more processes than 2^k always share low k bits', () => {
+    // A fresh node's pids: data 0, 1, 2, ... (cells 1 + N * 2^15 + S, as PidColumn keeps them).
+    const fresh = (count: number): ProcessTable => {
+      const cells = new Uint32Array(count);
+      for (let d = 0; d < count; d++) cells[d] = 1 + (d % 2 ** 15) * 2 ** 15 + Math.floor(d / 2 ** 15);
+      return { count, pid: { cells } } as unknown as ProcessTable;
+    };
+    expect(provenProcessTable(fresh(200_000), 18)).toBeUndefined();
+    // 300,000 share low 18 bits in any table, and low 19 in none of their own: nothing proven.
+    expect(provenProcessTable(fresh(300_000), 18)).toBeUndefined();
   });
 });

@@ -518,3 +518,44 @@ describe('binaries counted by two processes', () => {
     expect(r.findings.some((f) => f.id === 'process.binary-group')).toBe(false);
   });
 });
+
+describe('binaries a group shares (a broadcast)', () => {
+  /** The =memory figure `key` and the binary virtual heaps (bytes) of the processes spawned as `spawnedAs`, read from the dump text. */
+  const read = (text: string, spawnedAs: string) => ({
+    memory: (key: string) => Number(new RegExp(`^=memory\\n(?:.*\\n)*?${key}: (\\d+)$`, 'm').exec(text)![1]),
+    vheaps: [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)]
+      .filter(([, , body]) => body.includes(`\nSpawned as: ${spawnedAs}\n`))
+      .map(([, pid, body]) => ({ pid, vheap: 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1])) })),
+  });
+
+  it('2,000 subscribers of one 1 MiB binary are no binary finding on a node that holds 1 MiB of binaries (binary_broadcast.dump, its text read here)', async () => {
+    const path = join(FIXTURES, 'binary_broadcast.dump');
+    const t = read(readFileSync(path, 'latin1'), 'beamscope_fixture:subscriber/0');
+    expect(t.vheaps).toHaveLength(2000);
+    const sum = t.vheaps.reduce((a, h) => a + h.vheap, 0);
+    // Each counts the one binary: their sum is 2,000 times what the node holds, a tenth of the node
+    // (the rule as it was: "2,000 x ... refer to 1.95 GiB of refc binaries (6.7% of the node's memory)").
+    expect(sum).toBeGreaterThan(1000 * t.memory('binary'));
+    expect(t.memory('binary') / t.memory('total')).toBeLessThan(0.1);
+    const r = triageDump(await readDump(path));
+    expect(r.findings.filter((f) => f.id.startsWith('process.binary'))).toEqual([]);
+  });
+
+  it('one finding for the group when what they share is a large share of the node, and none for each member', async () => {
+    const path = join(FIXTURES, 'binary_broadcast.dump');
+    const t = read(readFileSync(path, 'latin1'), 'beamscope_fixture:subscriber/0');
+    const dump = await readDump(path);
+    // The node made small: its 1 MiB of binaries a fifth of it, each subscriber's 1 MiB a holder's share.
+    const total = 5 * t.memory('binary');
+    const r = triageDump({ ...dump, memory: { ...dump.memory, total } });
+    const sum = t.vheaps.reduce((a, h) => a + h.vheap, 0);
+    expect(r.findings.filter((f) => f.id === 'process.binary-holder')).toEqual([]);
+    const g = r.findings.filter((f) => f.id === 'process.binary-group');
+    expect(g).toHaveLength(1);
+    expect(g[0]).toMatchObject({ severity: 'info', subject: { kind: 'process-group', id: 'beamscope_fixture:subscriber/0' }, metrics: { count: 2000, binaryBytes: sum, share: 0.2 } });
+    const mib = (t.memory('binary') / 2 ** 20).toFixed(2);
+    const gib = (sum / 2 ** 30).toFixed(2);
+    expect(g[0].title).toBe(`2,000 x beamscope_fixture:subscriber/0 share refc binaries of at most ${mib} MiB (20.0% of the node's memory): their binary virtual heaps sum ${gib} GiB, a binary counted in each that holds it`);
+    expect(g[0].evidence.join('\n')).toMatch(/^of them, by binaries: <0\.\d+\.0> 1\.00 MiB/m);
+  });
+});

@@ -24,7 +24,7 @@ function limitRule(id: 'processes' | 'ports' | 'atoms', needs: string): CheckRul
           label: label(id),
           value: share,
           perf: { value: u.count, uom: '', scale: u.limit / 100, min: 0, max: u.limit },
-          text: `${id} ${formatCount(u.count)} of ${formatCount(u.limit)} (${pct(share)})${u.limitSource === 'default' ? ', limit assumed: the VM default' : ''}`,
+          text: `${id} ${formatCount(u.count)} of ${formatCount(u.limit)} (${pct(share)})${u.limitSource === 'default' ? ', limit assumed: the VM default' : u.limitSource === 'pids' ? ', limit: the least the pids prove' : ''}`,
           short: `${id} ${pct(share)} of limit`,
         } });
         return out;

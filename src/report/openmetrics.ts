@@ -67,7 +67,7 @@ const F = {
   memory: { name: 'beamscope_memory_bytes', type: 'gauge', help: 'erlang:memory() (or a crash dump\'s =memory) by kind, bytes.' },
   mailbox: { name: 'beamscope_largest_mailbox_messages', type: 'gauge', help: 'Messages queued in the process with the longest message queue.' },
   processes: { name: 'beamscope_processes', type: 'gauge', help: 'Processes on the node.' },
-  processesLimit: { name: 'beamscope_processes_limit', type: 'gauge', help: 'The process limit (+P; the VM default 262144 when the input does not say).' },
+  processesLimit: { name: 'beamscope_processes_limit', type: 'gauge', help: 'The process limit (+P; when the input does not say: the VM default 262144, or the least table the live pids prove).' },
   ports: { name: 'beamscope_ports', type: 'gauge', help: 'Ports on the node (crash dumps).' },
   portsLimit: { name: 'beamscope_ports_limit', type: 'gauge', help: 'The port limit (crash dumps; the VM default 65536 when the dump does not say).' },
   atoms: { name: 'beamscope_atoms', type: 'gauge', help: 'Atoms in the atom table (crash dumps).' },

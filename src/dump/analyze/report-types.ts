@@ -123,9 +123,10 @@ export interface LimitUse {
   /**
    * Where the limit comes from: the dump itself, the slogan, or the VM's default (not recorded in
    * dumps); `raised`: the count is over the default, so the node ran with a higher limit that the
-   * input does not record (no `limit`, no `share`).
+   * input does not record (no `limit`, no `share`); `pids`: the live processes' pids prove a table
+   * of at least `limit` slots (src/dump/analyze/process-slots.ts), so `share` is the most it can be.
    */
-  limitSource?: 'dump' | 'slogan' | 'default' | 'raised';
+  limitSource?: 'dump' | 'slogan' | 'default' | 'raised' | 'pids';
   share?: number;
   /** For atoms near the limit: what the table is full of, by shape (src/dump/terms/atom-patterns.ts). */
   patterns?: AtomPattern[];

@@ -7,6 +7,7 @@ import type {
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
+import { provenProcessTable } from './process-slots.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 import { MiB } from '../../text/units.js';
@@ -51,6 +52,8 @@ const QUEUE_FLOOR = 100;
 const QUEUE_FACTOR = 10;
 /** VM defaults for limits the dump does not record. */
 export const DEFAULT_PROCESS_LIMIT = 262_144;
+/** Its table's slots, 2^18: pids that share their low 18 bits show a larger one (process-slots.ts). */
+const DEFAULT_PROCESS_BITS = 18;
 const DEFAULT_PORT_LIMIT = 65_536;
 
 /**
@@ -58,11 +61,14 @@ const DEFAULT_PORT_LIMIT = 65_536;
  * limit when that is higher), against the VM's default. A count over the default shows that the
  * node ran with a higher limit, of a size nothing says: then there is no share (a dump of 300,040
  * processes with +P 2,000,000 was "critical: 114.5% of the limit"), unless the node died of that
- * limit (`reachedBySlogan`), which it then had reached.
+ * limit (`reachedBySlogan`), which it then had reached. `provenAtLeast`: a limit over the default
+ * that the live pids prove (provenProcessTable), taken as the limit: the share against it is the
+ * most the real one can be.
  */
-export function defaultLimitUse(id: 'processes' | 'ports', label: string, count: number, defaultLimit: number, reachedBySlogan = false): LimitUse {
+export function defaultLimitUse(id: 'processes' | 'ports', label: string, count: number, defaultLimit: number, reachedBySlogan = false, provenAtLeast?: number): LimitUse {
+  if (reachedBySlogan && count > defaultLimit) return { id, label, count, limit: count, limitSource: 'slogan', share: 1 };
+  if (provenAtLeast !== undefined && provenAtLeast > defaultLimit) return { id, label, count, limit: provenAtLeast, limitSource: 'pids', share: count / provenAtLeast };
   if (count <= defaultLimit) return { id, label, count, limit: defaultLimit, limitSource: 'default', share: defaultLimit > 0 ? count / defaultLimit : undefined };
-  if (reachedBySlogan) return { id, label, count, limit: count, limitSource: 'slogan', share: 1 };
   return { id, label, count, limitSource: 'raised' };
 }
 
@@ -138,9 +144,10 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   findings.push(...mailbox.outliers.map((o) => mailboxFinding(o, report)));
   const groupFinding = memoryGroupFinding(heaviestGroup, report);
   // The same group by count and by memory: the memory finding says more.
-  findings.push(...processFindings(report).filter((f) => !(groupFinding && f.id === 'process.dominant-group' && f.subject?.id === heaviestGroup?.key)));
+  const sharing = sharingMembers(binaryGroup, report);
+  findings.push(...processFindings(report, sharing).filter((f) => !(groupFinding && f.id === 'process.dominant-group' && f.subject?.id === heaviestGroup?.key)));
   if (groupFinding) findings.push(groupFinding);
-  findings.push(...binaryGroupFinding(binaryGroup, report));
+  findings.push(...binaryGroupFinding(binaryGroup, report, sharing));
   findings.push(...limitFindings(limits));
   findings.push(...etsFindings(report));
   findings.push(...timerFindings(report));
@@ -368,7 +375,7 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   };
 }
 
-function processFindings(r: TriageReport): Finding[] {
+function processFindings(r: TriageReport, sharing: ReadonlySet<string>): Finding[] {
   const out: Finding[] = [];
   const total = r.memory.totalBytes;
   const big = r.topProcesses.byMemory[0];
@@ -388,7 +395,7 @@ function processFindings(r: TriageReport): Finding[] {
       metrics: { memoryBytes: big.memoryBytes, share: big.memoryBytes / total },
     });
   }
-  out.push(...binaryHolderFindings(r));
+  out.push(...binaryHolderFindings(r, sharing));
   const g = r.groups[0];
   if (g && r.counts.processes >= 1000 && g.count / r.counts.processes >= 0.5) {
     out.push({
@@ -429,9 +436,9 @@ export const BINARY_HOLDERS = 3;
  * that keeps its binaries (a finding each) from ones that no longer reach them and have not
  * collected since (one finding for all of them).
  */
-function binaryHolderFindings(r: TriageReport): Finding[] {
+function binaryHolderFindings(r: TriageReport, sharing: ReadonlySet<string>): Finding[] {
   const total = r.memory.totalBytes ?? 0;
-  const holders = binaryHolders(r);
+  const holders = binaryHolders(r, sharing);
   const isStale = (h: ProcessSummary) => h.heapBinaries !== undefined && h.heapBinaries.bytes < 0.5 * h.binaryBytes;
   const binary = binaryMemory(r);
   const against = binary ? ` against =memory binary ${formatBytes(binary)}` : '';
@@ -564,9 +571,29 @@ function memoryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
   };
 }
 
-/** The processes binaryHolderFindings names: the few with the most binaries, each a large share. */
-function binaryHolders(r: TriageReport): ProcessSummary[] {
-  return r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, r.memory.totalBytes));
+/**
+ * The processes binaryHolderFindings names: the few with the most binaries, each a large share,
+ * but for members of a group that shares its binaries (sharingMembers), which the group's finding names.
+ */
+function binaryHolders(r: TriageReport, sharing: ReadonlySet<string>): ProcessSummary[] {
+  return r.topProcesses.byBinary.slice(0, BINARY_HOLDERS).filter((h) => isBinaryHolder(h.binaryBytes, r.memory.totalBytes) && !sharing.has(h.pid));
+}
+
+/** The listed processes (topProcesses.byBinary) of group g. */
+function groupMembers(g: ProcessGroup, r: TriageReport): ProcessSummary[] {
+  return r.topProcesses.byBinary.filter((s) => (g.by === 'name' ? s.name !== undefined && s.name !== null && namePattern(s.name) === g.key : s.initialCall === g.key));
+}
+
+/**
+ * The listed members of a group whose binary virtual heaps sum to more than SHARED_SUM times the
+ * node's binary memory: they count the same binaries, each one (100 subscribers of one 16 MiB
+ * broadcast: each 56% of the node, two of them critical findings, and the group's a third). The
+ * group's finding says it once, and names them.
+ */
+function sharingMembers(g: ProcessGroup | undefined, r: TriageReport): Set<string> {
+  const binary = binaryMemory(r);
+  if (!g || g.count < 2 || binary === undefined || !(g.binaryBytes > SHARED_SUM * binary)) return new Set();
+  return new Set(groupMembers(g, r).map((m) => m.pid));
 }
 
 /**
@@ -575,32 +602,36 @@ function binaryHolders(r: TriageReport): ProcessSummary[] {
  * leak of Erlang in Anger: they collect rarely, or keep what they received). The process findings
  * name one process at a time; 10,000 processes of 100 KiB each are none of them.
  */
-function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Finding[] {
+function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport, sharing: ReadonlySet<string>): Finding[] {
   const total = r.memory.totalBytes;
-  if (!g || g.count < 2 || !isBinaryHolder(g.binaryBytes, total)) return [];
-  const members = r.topProcesses.byBinary.filter((s) => (g.by === 'name' ? s.name !== undefined && s.name !== null && namePattern(s.name) === g.key : s.initialCall === g.key));
+  // Binaries several members saw count in each: no more than =memory binary is held (2,000
+  // subscribers of one 1 MiB broadcast were "refer to 1.95 GiB of refc binaries" on a node of 1 MiB).
+  const binary = binaryMemory(r) ?? Infinity;
+  const held = (bytes: number) => Math.min(bytes, binary);
+  if (!g || g.count < 2 || !isBinaryHolder(held(g.binaryBytes), total)) return [];
+  const members = groupMembers(g, r);
   // What the members that have a finding of their own (binaryHolderFindings) leave: a group of
   // 12 whose two largest each counted the same 800 MiB (a holder and the process that made the
   // binaries) was "12 x erlang:apply/2 refer to 1.56 GiB, and no one of them holds much".
-  const own = new Set(binaryHolders(r));
+  const own = new Set(binaryHolders(r, sharing));
   const rest = g.binaryBytes - members.filter((m) => own.has(m)).reduce((n, m) => n + m.binaryBytes, 0);
-  if (!isBinaryHolder(rest, total)) return [];
+  if (!isBinaryHolder(held(rest), total)) return [];
   // The largest other member: when it holds half of the rest, its own finding says it. One not
   // among the top processes listed holds no more than the last of them.
   const listed = r.topProcesses.byBinary;
   const largest = members.find((m) => !own.has(m))?.binaryBytes ?? listed[listed.length - 1]?.binaryBytes ?? 0;
   if (largest >= 0.5 * rest) return [];
-  const binary = binaryMemory(r);
-  // Binaries several members saw count in each: no more than =memory binary is held.
-  const share = Math.min(g.binaryBytes, binary ?? Infinity) / total!;
+  const share = held(g.binaryBytes) / total!;
   return [{
     id: 'process.binary-group',
     severity: share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info',
-    title: `${formatCount(g.count)} x ${g.key} refer to ${formatBytes(g.binaryBytes)} of refc binaries (${formatPercent(share)} of the node's memory), ${formatBytes(g.binaryBytes / g.count)} each on average`,
+    title: g.binaryBytes > SHARED_SUM * binary
+      ? `${formatCount(g.count)} x ${g.key} share refc binaries of at most ${formatBytes(binary)} (${formatPercent(share)} of the node's memory): their binary virtual heaps sum ${formatBytes(g.binaryBytes)}, a binary counted in each that holds it`
+      : `${formatCount(g.count)} x ${g.key} refer to ${formatBytes(g.binaryBytes)} of refc binaries (${formatPercent(share)} of the node's memory), ${formatBytes(g.binaryBytes / g.count)} each on average`,
     explanation: 'Refc binaries live outside the process heaps: the processes\' own memory figures leave them out, and no one of them holds much. Processes of one kind that receive binaries (request bodies, socket data, messages passed along) keep them until each one\'s next full garbage collection, and one that allocates little on its own heap collects rarely (the refc binary leak of Erlang in Anger); or each keeps what it received in its state. A binary several of them saw counts in each. `beamscope leak` tells what a garbage collection would free; hibernating idle ones or a lower fullsweep_after frees stale binaries for good, binary:copy/1 of the part kept frees the rest of a large one.',
     evidence: [
       `${g.by === 'name' ? 'registered as' : 'initial call'}: ${g.key}; ${formatCount(g.count)} processes; their own memory: ${formatBytes(g.memoryBytes)}`,
-      `binary virtual heaps (BinVHeap + OldBinVHeap) summed: ${formatBytes(g.binaryBytes)}${binary ? ` against =memory binary ${formatBytes(binary)}` : ''}`,
+      `binary virtual heaps (BinVHeap + OldBinVHeap) summed: ${formatBytes(g.binaryBytes)}${Number.isFinite(binary) ? ` against =memory binary ${formatBytes(binary)}` : ''}`,
       ...(members.length ? [`of them, by binaries: ${members.slice(0, 3).map((m) => `${who({ pid: m.pid, name: m.name })} ${formatBytes(m.binaryBytes)}`).join(', ')}`] : []),
       ...reachEvidence(members),
       ...traitEvidence(g),
@@ -610,6 +641,13 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport): Findi
     metrics: { count: g.count, binaryBytes: g.binaryBytes, memoryBytes: g.memoryBytes, share },
   }];
 }
+
+/**
+ * A group's binary virtual heaps summing to this many times the node's binary memory count the
+ * same binaries in several members (a broadcast): the title says so. Just over it is the two
+ * figures' own difference (ports.dump: 19.2 MiB summed, 19.1 MiB held).
+ */
+const SHARED_SUM = 2;
 
 /** What the heaps read of a group's members still reach (stale when it is little of what they count). */
 function reachEvidence(members: ProcessSummary[]): string[] {
@@ -634,7 +672,11 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
   const died = cause.kind === 'system_limit' ? cause : undefined;
   const sloganMax = (limit: string) => (died?.limit === limit ? died.max : undefined);
 
-  out.push(defaultLimitUse('processes', 'processes', dump.sectionCounts.proc ?? 0, DEFAULT_PROCESS_LIMIT, died?.limit === 'processes'));
+  // Over the default, the count shows a larger table by itself (and the pass over 3,000,000 pids
+  // would be 18 ms for a bound that makes no finding).
+  const processes = dump.sectionCounts.proc ?? 0;
+  const proven = processes <= DEFAULT_PROCESS_LIMIT ? provenProcessTable(dump.processes, DEFAULT_PROCESS_BITS) : undefined;
+  out.push(defaultLimitUse('processes', 'processes', processes, DEFAULT_PROCESS_LIMIT, died?.limit === 'processes', proven));
   out.push(defaultLimitUse('ports', 'ports', dump.sectionCounts.port ?? 0, DEFAULT_PORT_LIMIT, died?.limit === 'ports'));
   const atomTab = idx('atom_tab');
   const atoms = dump.header.atoms ?? atomTab?.entries ?? dump.atoms.count;
@@ -660,7 +702,7 @@ function limitFindings(limits: LimitUse[]): Finding[] {
       severity: u.share >= 0.95 ? 'critical' : 'warning',
       title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
       explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
-      evidence: [`limit from ${u.id === 'ports' && u.limitSource === 'default' ? PORT_DEFAULT : LIMIT_FROM[u.limitSource ?? 'dump']}`, ...patternEvidence(u)],
+      evidence: [`limit from ${limitFrom(u)}`, ...patternEvidence(u)],
       subject: { kind: 'limit', id: u.id },
       metrics: { count: u.count, limit: u.limit, share: u.share },
     });
@@ -673,7 +715,14 @@ const LIMIT_FROM: Record<NonNullable<LimitUse['limitSource']>, string> = {
   dump: 'the dump',
   slogan: 'the slogan: the node died of reaching it',
   raised: 'nowhere: the count is over the default, so the node ran with a higher limit',
+  pids: "the live processes' pids: two of them share a slot of a table of half this size, so the node's limit (+P) is at least this",
 };
+
+function limitFrom(u: LimitUse): string {
+  if (u.limitSource !== 'default') return LIMIT_FROM[u.limitSource ?? 'dump'];
+  if (u.id === 'ports') return PORT_DEFAULT;
+  return u.id === 'processes' ? `${LIMIT_FROM.default}; the live pids show no larger table (a node with a higher +P shows one once it has spawned past its first slots)` : LIMIT_FROM.default;
+}
 
 /** The VM takes the file descriptor limit for its port limit when that is higher than 65,536 (erl +Q). */
 const PORT_DEFAULT = "the VM's default: 65,536, or the file descriptor limit (ulimit -n) when that is higher; the dump records neither";

@@ -1,0 +1,48 @@
+import type { ProcessTable } from '../types.js';
+
+/**
+ * What the live processes' pids prove about the size of the node's process table, which no dump
+ * records (+P). The VM's table has a power of two of slots (the limit: `+P 300000` gives 524,288)
+ * and a local pid `<0.N.S>` carries its slot in the low bits of its data S * 2^15 + N: two live
+ * processes never share those bits. Two that share the low k bits show a table of more than 2^k
+ * slots. A node that has run a while has spawned past its first slots, so on a node whose +P
+ * was raised (RabbitMQ's scripts raise it to 1,048,576) its pids show it: 250,000 processes are
+ * then not 95% of the default 262,144. A fresh node's pids (numbered from 0) show nothing.
+ *
+ * Returns the smallest table the pids prove, 2^(k+1) for the largest k from `fromBits` on at
+ * which two share their low bits; undefined when none do at `fromBits`, or when more than 2^k
+ * processes live: then two must share them whatever the table (1,000,000 processes share low 19
+ * bits in a table of 2^20 or of 2^22, and 1,000,000 of at least 1,048,576 would be a false
+ * alarm). So a table proven is always more than twice the processes: the proof keeps a node whose
+ * +P was raised from being judged against the default, and never makes a finding of its own.
+ */
+export function provenProcessTable(p: ProcessTable, fromBits: number): number | undefined {
+  let shared = -1;
+  // Shared low k bits are shared low k - 1 bits too: one more bit at a time, until none share.
+  for (let k = fromBits; k <= MAX_BITS && sharedLowBits(p, k); k++) shared = k;
+  return shared >= 0 && p.count <= 2 ** shared ? 2 ** (shared + 1) : undefined;
+}
+
+/** The pid data of 28 bits (`<0.N.S>`: N of 15 bits, S of 13) bound the table at 2^27 slots. */
+const MAX_BITS = 27;
+const NUMBER_BITS = 2 ** 15;
+
+/** Whether two local pids of the table share their low k bits of data (a bit per value: 2^k / 8 bytes). */
+function sharedLowBits(p: ProcessTable, k: number): boolean {
+  const seen = new Uint32Array(2 ** Math.max(0, k - 5));
+  const mask = 2 ** k - 1;
+  const cells = p.pid.cells;
+  for (let i = 0; i < p.count; i++) {
+    // A cell is 1 + N * 2^15 + S for a local pid that fits (PidColumn; 0 and ID_ON_SIDE otherwise).
+    const c = cells[i] - 1;
+    if (c < 0 || c >= 2 ** 32 - 2) continue;
+    const n = Math.floor(c / NUMBER_BITS);
+    if (n >= NUMBER_BITS) continue;
+    const low = ((c % NUMBER_BITS) * NUMBER_BITS + n) & mask;
+    const word = low >>> 5;
+    const bit = 1 << (low & 31);
+    if (seen[word] & bit) return true;
+    seen[word] |= bit;
+  }
+  return false;
+}
