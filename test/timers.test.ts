@@ -132,4 +132,20 @@ describe.skipIf(!haveElixir)('timers in Elixir syntax (the oracle: Elixir\'s ins
     const json = JSON.parse(beamscope(['proc', PATH, 'request_tracker', '--syntax', 'elixir', '--format', 'json']).stdout) as { timers: { shapes: Array<{ elixir?: { example: string } }> } };
     expect(json.timers.shapes[0].elixir?.example).toBe(want);
   });
+
+  it('serve --syntax elixir: the timers page shows each message as Elixir writes it', async () => {
+    const timers = timersFromText();
+    const wants = timers.slice(0, 3).map((t) => elixirInspect(t.message));
+    const s = await startServe(PATH, ['--syntax', 'elixir']);
+    try {
+      const r = await get(`${s.origin}/timers?token=${s.token}`);
+      expect(r.status).toBe(200);
+      const cells = [...r.body.matchAll(/<td class="text"><code>([^<]*)<\/code><\/td>/g)].map((m) => m[1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&'));
+      for (const want of wants) expect(cells).toContain(want);
+      // The Erlang text of the same messages is not there.
+      expect(cells).not.toContain(timers[0].message);
+    } finally {
+      await s.stop();
+    }
+  });
 });

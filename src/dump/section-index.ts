@@ -212,18 +212,14 @@ export class SectionIndex {
     if (code === undefined) return [];
     const rows: number[] = [];
     const packed = id === undefined ? undefined : packPid(id);
-    this.scanKeys((tags, ids, first) => {
-      for (let k = 0; k < tags.length; k++) {
-        if (tags[k] !== code) continue;
-        const i = first + k;
-        if (id !== undefined) {
-          if (Number.isNaN(packed!)) {
-            // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
-            if ((this.otherIds.get(i) ?? '') !== id) continue;
-          } else if (this.packedOf(ids[k], i) !== packed) continue;
-        }
-        rows.push(i);
+    this.eachOfTag(code, (i, cell) => {
+      if (id !== undefined) {
+        if (Number.isNaN(packed!)) {
+          // Sections without an id (`=literals`, `=memory`) have no entry in otherIds.
+          if ((this.otherIds.get(i) ?? '') !== id) return;
+        } else if (this.packedOf(cell, i) !== packed) return;
       }
+      rows.push(i);
     });
     return rows.map((i) => this.at(i));
   }
@@ -238,14 +234,18 @@ export class SectionIndex {
     if (code === undefined) return { total: 0, refs: [] };
     const rows: number[] = [];
     let total = 0;
-    this.scanKeys((tags, _ids, first) => {
-      for (let k = 0; k < tags.length; k++) {
-        if (tags[k] !== code) continue;
-        if (total >= offset && rows.length < limit) rows.push(first + k);
-        total++;
-      }
+    this.eachOfTag(code, (i) => {
+      if (total >= offset && rows.length < limit) rows.push(i);
+      total++;
     });
     return { total, refs: rows.map((i) => this.at(i)) };
+  }
+
+  /** Every row with tag code `code`, in file order, with its id cell (scanKeys). */
+  private eachOfTag(code: number, visit: (row: number, idCell: number) => void): void {
+    this.scanKeys((tags, ids, first) => {
+      for (let k = 0; k < tags.length; k++) if (tags[k] === code) visit(first + k, ids[k]);
+    });
   }
 
   /**

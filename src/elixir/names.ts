@@ -53,6 +53,14 @@ export function elixirText(text: string): string {
     .replace(BARE_ALIAS, (a) => a.slice(7));
 }
 
+/**
+ * A shape row's example in Elixir syntax: the one printed from its term when the row has it
+ * (`elixir`, from elixirShapeRow), else its Erlang text rewritten (elixirText).
+ */
+export function elixirExample(row: { example: string; elixir?: { example: string } }): string {
+  return row.elixir?.example ?? elixirText(row.example);
+}
+
 const TYPES = new Set(['integer', 'float', 'atom', 'string', 'list', 'improper_list', 'map', 'binary', 'pid', 'port', 'ref', 'fun', 'tuple']);
 
 /**

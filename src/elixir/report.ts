@@ -10,7 +10,7 @@ import type { Term } from '../dump/terms/model.js';
 import type { Finding } from '../findings.js';
 import type { DumpLeakReport } from '../leak/types.js';
 import { inspectTerm } from './inspect.js';
-import { elixirCode, elixirShape, elixirText, unquoteAtom } from './names.js';
+import { elixirCode, elixirExample, elixirShape, elixirText, unquoteAtom } from './names.js';
 import { elixirGroupRole, elixirRole } from './suspects.js';
 
 /** Names, group keys and texts of the reports in Elixir syntax, or as they are (Erlang). */
@@ -65,7 +65,7 @@ function elixirFinding(f: Finding, r: TriageReport): NonNullable<Finding['elixir
   const t = f.id === 'timers.pending' ? r.timers.sample : undefined;
   if (t) {
     const erlang = timerShapeEvidence(t, (x) => x.shape, (x) => x.example);
-    const elixir = timerShapeEvidence(t, (x) => x.elixir?.shape ?? elixirShape(x.shape), (x) => x.elixir?.example ?? elixirText(x.example));
+    const elixir = timerShapeEvidence(t, (x) => x.elixir?.shape ?? elixirShape(x.shape), elixirExample);
     erlang.forEach((line, k) => timers.set(line, elixir[k]));
   }
   return {

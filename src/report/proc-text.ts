@@ -8,7 +8,7 @@ import { countOf, formatBytes, formatCount, formatDurationRange, formatPercent, 
 import type { TimerSample } from '../dump/analyze/report-types.js';
 import type { Term } from '../dump/terms/model.js';
 import { inspectTerm } from '../elixir/inspect.js';
-import { elixirShape, elixirText } from '../elixir/names.js';
+import { elixirExample, elixirShape, elixirText } from '../elixir/names.js';
 
 export interface ProcTextOptions {
   /** Terminal width: examples and terms are cut to it (default 100). */
@@ -117,7 +117,7 @@ function timerLines(t: TimerSample, cut: (text: string, indent: number) => strin
   if (t.shapes.length) {
     out.push(`  shapes${t.sampled < t.timers ? ` (the first ${formatCount(t.sampled)})` : ''}:`);
     for (const r of t.shapes.slice(0, 3)) out.push(`    ${formatCount(r.count)} x ${cut(shape(r.shape), 4)}`);
-    out.push(`  e.g. ${cut(elixir ? t.shapes[0].elixir?.example ?? elixirText(t.shapes[0].example) : t.shapes[0].example, 7)}`);
+    out.push(`  e.g. ${cut(elixir ? elixirExample(t.shapes[0]) : t.shapes[0].example, 7)}`);
   }
   if (t.unreadable) out.push(`  ${countOf(t.unreadable, 'message')} not readable as terms`);
   return out;

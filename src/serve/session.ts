@@ -9,7 +9,7 @@ import { summarizeByType, summarizeInstances, type InstanceSummary, type TypeSum
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import { processAt } from '../dump/process-table.js';
 import { sectionLines } from '../dump/section-lines.js';
-import { decodeProcess, messagePage, type PagedMessage } from '../dump/terms/index.js';
+import { decodeProcess, messagePage, messageTerm, type PagedMessage } from '../dump/terms/index.js';
 import type { ProcessDetail } from '../dump/terms/process-detail.js';
 import { dataPath, type Dump, type EtsRecord, type NodeConnection, type PortRecord, type ProcessRecord } from '../dump/types.js';
 import { triageDump } from '../usecases/triage.js';
@@ -77,6 +77,9 @@ export interface AllocatorsPage {
   types: TypeSummary[];
   instances: InstanceSummary[];
 }
+
+/** A message printed in a page (a timer's, a queued one) is cut at this many characters. */
+const MESSAGE_CHARS = 500;
 
 /** Clamps paging parameters from a request. */
 export function paging(offset: number, limit: number, defaultLimit = 100): { offset: number; limit: number } {
@@ -163,13 +166,13 @@ export class ServeSession {
   messages(pid: string, offset: number, limit: number): MessagesPage {
     const row = this.rowOf(pid);
     const queueLength = row >= 0 ? this.dump.processes.messageQueueLength.at(row) : NaN;
-    const page = messagePage(this.dump, pid, offset, limit, { sampleWidth: 500 });
+    const page = messagePage(this.dump, pid, offset, limit, { sampleWidth: MESSAGE_CHARS });
     return {
       pid,
       queueLength,
       offset,
       messages: page.messages.map((m) => ({ index: m.index, text: m.text, shape: m.shape,
-        ...(this.view.elixir ? { elixir: { text: this.view.term(m.term, 500), shape: this.view.shape(m.shape) } } : {}) })),
+        ...(this.view.elixir ? { elixir: { text: this.view.term(m.term, MESSAGE_CHARS), shape: this.view.shape(m.shape) } } : {}) })),
       more: page.more,
     };
   }
@@ -248,10 +251,17 @@ export class ServeSession {
       for (const line of sectionLines(path, ref, { maxLineBytes: 4096 })) {
         const text = line.toString('utf8');
         const colon = text.indexOf(': ');
-        fields.push(colon < 0 ? { key: '', value: text } : { key: text.slice(0, colon), value: text.slice(colon + 2) });
+        fields.push(colon < 0 ? { key: '', value: text } : { key: text.slice(0, colon), value: this.fieldText(tag, text.slice(0, colon), text.slice(colon + 2)) });
       }
       return { id: ref.id, fields };
     });
     return { total, offset, rows };
+  }
+
+  /** A section field in this session's syntax: a timer's message printed from its term (Elixir), the rest as written. */
+  private fieldText(tag: string, key: string, value: string): string {
+    if (!this.view.elixir || tag !== 'timer' || key !== 'Message') return value;
+    const term = messageTerm(value);
+    return term ? this.view.term(term, MESSAGE_CHARS) : this.view.text(value);
   }
 }

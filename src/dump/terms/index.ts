@@ -1,6 +1,6 @@
 /** The heap term decoder: decode one process of a dump on demand, in bounded memory. */
 export { decodeProcess, heapBinaryTotals, mailboxShapes, messagePage, processIdentity, resolvePid } from './process.js';
-export { timerSample } from './timers.js';
+export { messageTerm, timerSample } from './timers.js';
 export type { DecodeProcessOptions, MailboxShapes, PagedMessage, TermDump } from './process.js';
 export { TermDecoder, BinaryLocator, Warnings, type DecodeLimits, type DecoderSources } from './decoder.js';
 export { HeapIndex, BlockReader } from './heap-index.js';

@@ -67,7 +67,7 @@ export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource
 }
 
 /** A Message line's term, in the model the heap decoder makes, or undefined when it does not parse. */
-function messageTerm(text: string): Term | undefined {
+export function messageTerm(text: string): Term | undefined {
   try {
     return fromText(parseTerm(text));
   } catch {
