@@ -6,7 +6,7 @@
  * re-exports the most used parts and the shared types.
  */
 export { readDump, processAt, findProcess, type Dump, type ParallelGate, type ReadOptions } from './dump/index.js';
-export { triage, type MailboxRows, type TopRows, type TriageOptions } from './dump/analyze/triage.js';
+export { triage, type BinaryReach, type MailboxRows, type TopRows, type TriageOptions } from './dump/analyze/triage.js';
 export { triageDump, type TriageDumpOptions } from './usecases/triage.js';
 export { procsReport, type ProcsOptions, type ProcsReport } from './usecases/procs.js';
 export type { GroupBy, SortKey } from './dump/analyze/processes.js';

@@ -559,3 +559,36 @@ describe('binaries a group shares (a broadcast)', () => {
     expect(g[0].evidence.join('\n')).toMatch(/^of them, by binaries: <0\.\d+\.0> 1\.00 MiB/m);
   });
 });
+
+describe('binaries kept alive through a part of them', () => {
+  it('names the process whose heap keeps a 1 KiB part of a 2 MiB binary (binary_part.dump, its text read here)', async () => {
+    const path = join(FIXTURES, 'binary_part.dump');
+    const text = readFileSync(path, 'latin1');
+    const pid = /^=proc:(<[^>]+>)\n(?:[^=].*\n)*?Name: header_cache$/m.exec(text)![1];
+    const body = new RegExp(`^=proc:${pid.replace(/[.<>]/g, '\\$&')}\\n((?:[^=].*\\n)*)`, 'm').exec(text)![1];
+    const vheap = 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1]));
+    // The one binary of 2 MiB (200000 hex): `=binary:ADDR` then `SIZE:DATA`.
+    const [, address, sizeHex] = /^=binary:([0-9A-F]+)\n(200000):/m.exec(text)!;
+    const size = parseInt(sizeHex, 16);
+    const heap = new RegExp(`^=proc_heap:${pid.replace(/[.<>]/g, '\\$&')}\\n((?:[^=].*\\n)*)`, 'm').exec(text)![1];
+    // The heap refers to 1 KiB of it (ADDR:Yc<binary>:<offset>:<size>), its virtual heap counts about that.
+    expect(heap).toMatch(new RegExp(`:Yc${address}:[0-9A-F]+:400$`, 'm'));
+    expect(size).toBe(2 * 1024 * 1024);
+    expect(vheap).toBeLessThan(size / 4);
+    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
+    const r = triageDump(await readDump(path));
+    const f = r.findings.filter((x) => x.id === 'process.binary-parts');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'info', subject: { kind: 'process', id: pid, name: 'header_cache' }, metrics: { reachableBytes: size, binaryBytes: vheap, share: size / total } });
+    expect(f[0].title).toBe(`${pid} (header_cache) keeps 2.00 MiB of refc binaries alive, ${(100 * size / total).toFixed(1)}% of the node's memory, through parts of them: its binary virtual heap counts ${(vheap / 1024).toFixed(2)} KiB`);
+    // Nothing else names it: its virtual heap is no holder's.
+    expect(r.findings.filter((x) => x.subject?.id === pid)).toHaveLength(1);
+  });
+
+  it('no such finding where virtual heaps or a sampled queue count the binaries', async () => {
+    for (const name of ['binary_holder.dump', 'binary_group.dump', 'refc_mailbox.dump', 'binary_broadcast.dump']) {
+      const r = triageDump(await readDump(join(FIXTURES, name)));
+      expect(r.findings.some((x) => x.id === 'process.binary-parts')).toBe(false);
+    }
+  });
+});

@@ -1,8 +1,8 @@
 // The modules, not src/alloc/index.js: triage need not load the snapshot and JSON readers.
 import { allocatorModelFromDump } from '../alloc/from-dump.js';
 import { allocatorFindings, summarizeByType } from '../alloc/verdict.js';
-import { BINARY_HOLDERS, isBinaryHolder, mailboxOutlierRows, topRows, triage, type MailboxRows, type ProcessDetails, type TopRows, type TriageOptions } from '../dump/analyze/triage.js';
-import type { InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
+import { BINARY_HOLDERS, isBinaryHolder, isPartHolder, mailboxOutlierRows, topRows, triage, type BinaryReach, type MailboxRows, type ProcessDetails, type TopRows, type TriageOptions } from '../dump/analyze/triage.js';
+import type { CallWaits, InitialCallSample, TriageReport } from '../dump/analyze/report-types.js';
 import { binaryVHeapAt } from '../dump/analyze/processes.js';
 import { heapBinaryTotals, mailboxShapes, processIdentity } from '../dump/terms/index.js';
 import { countInitialCalls, identityRows, isProcLibSpawn, PROC_LIB_INIT, procLibRows, readIdentities, type IdentityRows } from '../dump/terms/initial-calls.js';
@@ -12,12 +12,14 @@ import { sketchStack } from '../dump/terms/stack.js';
 import { forEachLine } from '../dump/terms/lines.js';
 import { atomPatterns } from '../dump/terms/atom-patterns.js';
 import { timerSample } from '../dump/terms/timers.js';
+import { readCallWaits } from '../dump/terms/call-waits.js';
 import { formatBytes, formatCount } from '../text/format.js';
 import { MiB } from '../text/units.js';
 import { elixirStructs } from '../elixir/detect.js';
 import { addElixirToTriage, elixirShapeRow } from '../elixir/report.js';
+import { scanHeapBinaries } from '../leak/heap-scan.js';
 
-export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators' | 'mailboxRows' | 'topRows'> {
+export interface TriageDumpOptions extends Omit<TriageOptions, 'details' | 'allocators' | 'mailboxRows' | 'topRows' | 'binaryReach' | 'callWaits'> {
   /** Decode the heaps of the mailbox outliers (message shapes, ancestors); default true. */
   decode?: boolean;
   /**
@@ -61,6 +63,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   let mailboxRows: MailboxRows | undefined;
   let initialCallSample: InitialCallSample | undefined;
   let ranked: TopRows | undefined;
+  let binaryReach: BinaryReach[] | undefined;
+  let callWaits: CallWaits | undefined;
   if (opts.decode !== false && !dump.source.seekable && dump.processes.count > 0) {
     notes.push(`heaps not decoded (no message shapes): decoding needs ${notSeekableBecause(dump.source)}`);
   }
@@ -117,6 +121,8 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
       }
     }
     readHeapBinaries(dump, ranked.binary.slice(0, BINARY_HOLDERS), details, notes);
+    binaryReach = unaccountedBinaries(dump, outliers, details, notes);
+    callWaits = readCallWaits(dump);
     resolveIdentities(dump, 'proc_lib', details, notes, identities, listed);
     initialCallSample = sampleIdentities(dump, identities);
     if (initialCallSample) notes.push(`their real initial calls in an even sample (one in ${formatCount(initialCallSample.every)}): see the group ${PROC_LIB_INIT}`);
@@ -124,12 +130,54 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   const { detailsOut: _out, ...triageOpts } = opts;
   const report = triage(dump, { ...triageOpts, details, mailboxRows, ...(initialCallSample ? { initialCallSample } : {}), ...(ranked ? { topRows: ranked } : {}),
+    ...(binaryReach ? { binaryReach } : {}), ...(callWaits ? { callWaits } : {}),
     atomPatterns: () => atomPatterns(dump),
     timerSample: (keys) => (dump.source.seekable ? timerSample(dump, keys, undefined, undefined, isStruct ? (row) => elixirShapeRow(row, 120, isStruct) : undefined) : undefined),
     allocators: { summary: summarizeByType(model), findings: allocatorFindings(model) } });
   report.notes.push(...notes);
   return opts.elixir ? addElixirToTriage(report, opts.elixir.reason) : report;
 }
+
+/**
+ * Who holds the node's refc binaries, when nothing else says: the `=binary` sections are a holder's
+ * share of the node (isBinaryHolder), and the binary virtual heaps of all processes with what the
+ * queues triage sampled refer to (`outliers`) count less than half of them. Then every dumped heap
+ * is scanned for the binaries it reaches (leak's scan, at about 1 GB/s of heap text, HEAP_SCAN_MAX
+ * at most), and the processes that reach a large share through parts of them are returned, most
+ * first. A node whose binaries are counted (a mailbox of them: class a; a process that read a file;
+ * connections that each took some in) is not scanned.
+ */
+function unaccountedBinaries(dump: Dump, outliers: readonly number[], details: Map<string, ProcessDetails>, notes: string[]): BinaryReach[] | undefined {
+  const total = dump.memory.total;
+  const bins = dump.binaries.totalBytes;
+  if (!isBinaryHolder(bins, total)) return undefined;
+  const p = dump.processes;
+  let counted = 0;
+  for (let i = 0; i < p.count && counted < bins; i++) counted += binaryVHeapAt(p, i);
+  for (const i of outliers) {
+    const d = details.get(p.pid.at(i));
+    // The sample's binaries, for the whole queue (mailboxFinding says it so too).
+    if (d?.messagesBinaryBytes && d.messagesSampled) counted += (d.messagesBinaryBytes * (p.messageQueueLength.at(i) || 0)) / d.messagesSampled;
+  }
+  if (counted >= 0.5 * bins) return undefined;
+  const heapBytes = dump.index.find('proc_heap').reduce((a, ref) => a + ref.length, 0);
+  if (heapBytes > HEAP_SCAN_MAX) {
+    notes.push(`${formatBytes(bins)} of refc binaries that no process's binary virtual heap counts: who holds them not read by triage (${formatBytes(heapBytes)} of heaps); \`beamscope leak\` reads them`);
+    return undefined;
+  }
+  const scan = scanHeapBinaries(dump);
+  const out: BinaryReach[] = [];
+  for (let i = 0; i < dump.processes.count; i++) {
+    const reachableBytes = scan.reachableBytes[i];
+    if (isPartHolder({ reachableBytes }, binaryVHeapAt(dump.processes, i), total)) {
+      out.push({ row: i, binaries: scan.binaries[i], reachableBytes, exclusiveBytes: scan.exclusiveBytes[i] });
+    }
+  }
+  return out.sort((a, b) => b.reachableBytes - a.reachableBytes);
+}
+
+/** Heap text triage scans at most for who holds binaries no virtual heap counts (unaccountedBinaries): about a second. */
+const HEAP_SCAN_MAX = 1024 * MiB;
 
 /** Heaps larger than this are not scanned for their binaries by triage (a pass over `Y` lines runs at about 1 GB/s). */
 const HEAP_BINARIES_MAX = 256 * MiB;

@@ -38,6 +38,18 @@ export interface HeapBinaries {
   bytes: Bytes;
 }
 
+/** Processes waiting in a synchronous call and whom they wait for (src/dump/terms/call-waits.ts). */
+export interface CallWaits {
+  /** The function they wait in (`gen:do_call/4`). */
+  function: string;
+  /** Processes whose current function it is. */
+  waiting: number;
+  /** Of them (and of the ones they wait for), the `=proc` sections read. */
+  read: number;
+  /** Who waits for whom, for those read whose one monitor says. */
+  edges: Array<{ caller: string; target: string }>;
+}
+
 /**
  * A deep stack as triage sees it without reading it all (src/dump/terms/stack.ts: sketchStack):
  * `beamscope proc` counts every frame.

@@ -3,11 +3,13 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
-  AtomPattern, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
+  AtomPattern, CallWaits, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { provenProcessTable } from './process-slots.js';
+import { callWaitFindings } from './call-waits.js';
+import { findProcess } from '../process-table.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
 import { MiB } from '../../text/units.js';
@@ -32,6 +34,24 @@ export interface TriageOptions {
   atomPatterns?: () => AtomPattern[] | undefined;
   /** Reads what the first timers of one owner deliver; asked only for an owner with enough for a finding (triageDump: its `=timer` sections). */
   timerSample?: (keys: string[]) => TimerSample | undefined;
+  /**
+   * Processes whose dumped heaps reach far more refc binary bytes than their binary virtual heaps
+   * count (triageDump: a scan of every heap, made only when no virtual heap accounts for the
+   * node's binaries): parts of large binaries kept (see partHolderFindings).
+   */
+  binaryReach?: BinaryReach[];
+  /** Who waits in a call for whom (triageDump: src/dump/terms/call-waits.ts). */
+  callWaits?: CallWaits;
+}
+
+/** What a process's dumped heap reaches of the refc binaries (src/leak/heap-scan.ts). */
+export interface BinaryReach {
+  /** Its row in the process table. */
+  row: number;
+  /** Distinct binaries reached, and their bytes; those no other heap reaches. */
+  binaries: number;
+  reachableBytes: Bytes;
+  exclusiveBytes: Bytes;
 }
 
 export type { ProcessDetails };
@@ -141,18 +161,14 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
 
   findings.push(sloganFinding(dump, report, cause));
   findings.push(...memoryFindings(report));
-  findings.push(...mailbox.outliers.map((o) => mailboxFinding(o, report)));
+  findings.push(...queueFindings(mailbox.outliers, opts.callWaits, p, summary, report));
   const groupFinding = memoryGroupFinding(heaviestGroup, report);
-  // The same group by count and by memory: the memory finding says more.
   const sharing = sharingMembers(binaryGroup, report);
+  // The same group by count and by memory: the memory finding says more.
   findings.push(...processFindings(report, sharing).filter((f) => !(groupFinding && f.id === 'process.dominant-group' && f.subject?.id === heaviestGroup?.key)));
   if (groupFinding) findings.push(groupFinding);
-  findings.push(...binaryGroupFinding(binaryGroup, report, sharing));
-  findings.push(...limitFindings(limits));
-  findings.push(...etsFindings(report));
-  findings.push(...timerFindings(report));
-  findings.push(...portFindings(report));
-  findings.push(...schedulerFindings(report));
+  findings.push(...binaryGroupFinding(binaryGroup, report, sharing), ...partHolderFindings(opts.binaryReach ?? [], summary, report));
+  findings.push(...limitFindings(limits), ...etsFindings(report), ...timerFindings(report), ...portFindings(report), ...schedulerFindings(report));
   if (opts.allocators) findings.push(...opts.allocators.findings);
   findings.push(...dumpFindings(dump, report));
   report.findings = sortFindings(findings);
@@ -643,6 +659,41 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport, sharin
 }
 
 /**
+ * Processes that keep refc binaries alive through parts of them: their dumped heaps reach binaries
+ * of a large share of the node while their binary virtual heaps count little (a sub-binary counts
+ * its own size there, and keeps all of the binary it points into). A process that kept 1 KiB of a
+ * 64 MiB binary held 84% of a node with no finding (a real VM, 7 December): each virtual heap was
+ * 148 KiB at most.
+ */
+function partHolderFindings(reach: readonly BinaryReach[], summary: (row: number) => ProcessSummary, r: TriageReport): Finding[] {
+  const total = r.memory.totalBytes;
+  return reach.filter((x) => isPartHolder(x, summary(x.row).binaryBytes, total)).slice(0, BINARY_HOLDERS).map((x) => {
+    const h = summary(x.row);
+    const share = x.reachableBytes / total!;
+    return {
+      id: 'process.binary-parts',
+      severity: share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info',
+      title: `${whoIs(h)} keeps ${formatBytes(x.reachableBytes)} of refc binaries alive, ${formatPercent(share)} of the node's memory, through parts of them: its binary virtual heap counts ${formatBytes(h.binaryBytes)}`,
+      explanation: 'A sub-binary (binary:part/3, binary:split/2, a match such as <<Head:1024/binary, _/binary>>) points into the binary it was taken from and keeps all of it alive, while the binary virtual heap of the process that holds it counts only the part: the process looks small and the binary memory is not counted anywhere. Keep a copy of the part instead (binary:copy/1), so that the large binary can be freed.',
+      evidence: [
+        `reachable from its dumped heap: ${formatBytes(x.reachableBytes)} in ${countOf(x.binaries, 'binary', 'binaries')}, ${formatBytes(x.exclusiveBytes)} of it no other heap reaches`,
+        `initial call: ${h.initialCall ?? '?'}; current function: ${h.currentFunction ?? '?'}; state: ${h.state}${h.spawnedBy ? `; spawned by ${h.spawnedBy}` : ''}`,
+      ],
+      subject: { kind: 'process', id: h.pid, ...(h.name ? { name: h.name } : {}) },
+      metrics: { reachableBytes: x.reachableBytes, binaryBytes: h.binaryBytes, share },
+    };
+  });
+}
+
+/** Reached bytes a holder's share of the node, and over PART_FACTOR times what its virtual heap counts. */
+export function isPartHolder(x: Pick<BinaryReach, 'reachableBytes'>, vheapBytes: number, totalBytes: number | undefined): boolean {
+  return isBinaryHolder(x.reachableBytes, totalBytes) && x.reachableBytes > PART_FACTOR * vheapBytes;
+}
+
+/** A heap reaching this many times the bytes its virtual heap counts holds parts of what it reaches. */
+const PART_FACTOR = 4;
+
+/**
  * A group's binary virtual heaps summing to this many times the node's binary memory count the
  * same binaries in several members (a broadcast): the title says so. Just over it is the two
  * figures' own difference (ports.dump: 19.2 MiB summed, 19.1 MiB held).
@@ -660,6 +711,24 @@ function reachEvidence(members: ProcessSummary[]): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Limits, ETS, ports, schedulers
+
+/**
+ * The mailbox findings, and who waits in a call for whom: a process many wait for gets a line in
+ * its mailbox finding (their calls are its queue) or a finding of its own (callWaitFindings).
+ */
+function queueFindings(outliers: MailboxOutlier[], waits: CallWaits | undefined, p: ProcessTable, summary: (row: number) => ProcessSummary, r: TriageReport): Finding[] {
+  const known = new Map<string, ProcessSummary | undefined>();
+  const about = (pid: string) => {
+    if (!known.has(pid)) known.set(pid, ((i) => (i >= 0 ? summary(i) : undefined))(findProcess(p, pid)));
+    return known.get(pid);
+  };
+  const calls = callWaitFindings(waits, about, new Set(outliers.map((o) => o.pid)));
+  return [...outliers.map((o) => {
+    const f = mailboxFinding(o, r);
+    const line = calls.mailboxEvidence.get(o.pid);
+    return line ? { ...f, evidence: [...f.evidence, line] } : f;
+  }), ...calls.findings];
+}
 
 /** A limit used this much is a finding (and, for atoms, worth reading what the table holds). */
 const LIMIT_SHARE = 0.8;

@@ -1,0 +1,105 @@
+/**
+ * Who waits in a synchronous call for whom. A process in gen_server:call, gen_statem:call or
+ * GenServer.call sits in `gen:do_call/4` with a monitor on the process it called: the dump writes
+ * it in its `Link list` as `{to,PID,REF}`. Read for the first processes in such a call (and for
+ * the ones they wait for that wait themselves, to follow chains), this names the process they
+ * queue behind, and two that wait for each other.
+ */
+import { closeSync, openSync } from 'node:fs';
+import type { CallWaits } from '../analyze/report-types.js';
+import { linesOfRange } from '../section-lines.js';
+import { dataPath, type Dump } from '../types.js';
+
+/** Where a process waits for the answer to a call it made (every gen:call path ends there). */
+export const CALL_WAIT_FUNCTIONS: readonly string[] = ['gen:do_call/4'];
+
+/** Reads at most this many callers' `=proc` sections (about 600 bytes each, 10-30 us apiece: a read call each). */
+const MAX_CALLERS_READ = 1000;
+/** A Link list longer than this is cut (a caller's is short; a supervisor's is not read for this). */
+const MAX_LINE_BYTES = 64 << 10;
+
+/**
+ * The processes in a call and whom their one monitor names, for the first `maxCallers` of them in
+ * the process table's order and every process they name that is in a call too. Undefined when no
+ * process is in one, or the dump cannot be re-read.
+ */
+export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWaits | undefined {
+  const p = dump.processes;
+  if (!dump.source.seekable || p.count === 0) return undefined;
+  // The cells of the two columns a current function comes from (code + 1; 0 for none).
+  const cellsOf = (column: typeof p.currentCall) => new Set(CALL_WAIT_FUNCTIONS.map((f) => column.codeOf(f) + 1).filter((c) => c > 0));
+  const calls = cellsOf(p.currentCall);
+  const pcs = cellsOf(p.programCounter);
+  // No row has the text when the column's dictionary lacks it: no pass over 3,000,000 rows then.
+  if (calls.size === 0 && pcs.size === 0) return undefined;
+  const callCodes = p.currentCall.codes;
+  const pcCodes = p.programCounter.codes;
+  /** Whether row i's current function (Current call, else Program counter) is a call wait. */
+  const inCall = (i: number) => (callCodes[i] !== 0 ? calls.has(callCodes[i]) : pcs.has(pcCodes[i]));
+  const rowOf = new Map<string, number>();
+  const waiting: number[] = [];
+  for (let i = 0; i < p.count; i++) {
+    if (!inCall(i)) continue;
+    waiting.push(i);
+    rowOf.set(p.pid.at(i), i);
+  }
+  if (waiting.length === 0) return undefined;
+  const byName = new Map<string, string>();
+  const fd = openSync(dataPath(dump.source), 'r');
+  try {
+    const edges: CallWaits['edges'] = [];
+    const read = new Set<number>();
+    const readOne = (i: number): void => {
+      read.add(i);
+      const pid = p.pid.at(i);
+      const ref = dump.index.get('proc', pid);
+      if (!ref) return;
+      const target = monitoredOf(linesOfRange(fd, ref.offset, ref.offset + ref.length, { maxLineBytes: MAX_LINE_BYTES }));
+      if (target !== undefined) edges.push({ caller: pid, target: localPid(target, p, byName) });
+    };
+    const first = waiting.slice(0, maxCallers);
+    dump.index.prepare(first.map((i) => p.pid.at(i)));
+    for (const i of first) readOne(i);
+    // The ones waited for that wait themselves, and so on: chains and cycles are short.
+    for (let k = 0; k < edges.length && read.size < 2 * maxCallers; k++) {
+      const next = rowOf.get(edges[k].target);
+      if (next !== undefined && !read.has(next)) readOne(next);
+    }
+    return { function: CALL_WAIT_FUNCTIONS[0], waiting: waiting.length, read: read.size, edges };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const LINK_LIST = Buffer.from('Link list: ', 'latin1');
+/** A `{to,TARGET,REF}` item of a Link list: TARGET a pid, a name or `{Name,Node}`. */
+const MONITOR = /\{to,(<[^>]*>|\{[^{}]*\}|[^,{}]+),/g;
+
+/**
+ * The one process a `=proc` section's Link list says it monitors (the call's monitor is the only
+ * one a plain caller holds); undefined for none or several (whom it waits for is not told then).
+ * Only the lines up to the Link list are looked at.
+ */
+function monitoredOf(lines: Iterable<Buffer>): string | undefined {
+  for (const line of lines) {
+    if (line.length < LINK_LIST.length || line.compare(LINK_LIST, 0, LINK_LIST.length, 0, LINK_LIST.length) !== 0) continue;
+    // A line cut at MAX_LINE_BYTES may hide more: then not told either.
+    const text = line.toString('latin1', LINK_LIST.length);
+    if (!text.endsWith(']')) return undefined;
+    const found = [...text.matchAll(MONITOR)];
+    return found.length === 1 ? found[0][1] : undefined;
+  }
+  return undefined;
+}
+
+/** A monitor's target as a pid when it is one or a registered name of this node, else as written (`{Name,Node}`). */
+function localPid(target: string, p: Dump['processes'], byName: Map<string, string>): string {
+  if (target.startsWith('<')) return target;
+  if (byName.size === 0) {
+    for (let i = 0; i < p.count; i++) {
+      const name = p.name.at(i);
+      if (name !== undefined) byName.set(name, p.pid.at(i));
+    }
+  }
+  return byName.get(target) ?? target;
+}

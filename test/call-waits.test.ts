@@ -1,0 +1,79 @@
+/**
+ * Processes waiting in calls (fixtures/call_waits.dump, made by a real VM: ledger and audit each
+ * in a call to the other from their handle_call, 300 processes calling ledger, 150 waiting to
+ * check out of pool, which keeps their From and never answers). Expected values come from the
+ * `=proc` sections' text, read here with regular expressions: a process whose Program counter is
+ * in gen:do_call/4 and whose Link list has one `{to,PID,REF}`, a monitor, waits for PID.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readDump } from '../src/dump/index.js';
+import { readCallWaits } from '../src/dump/terms/call-waits.js';
+import { triageDump } from '../src/usecases/triage.js';
+import { FIXTURES } from './helpers/dumps.js';
+
+const PATH = join(FIXTURES, 'call_waits.dump');
+
+/** Who waits for whom, from the text. */
+function waitsFromText(): { edges: Map<string, string>; names: Map<string, string>; queues: Map<string, number>; inCall: number } {
+  const edges = new Map<string, string>();
+  const names = new Map<string, string>();
+  const queues = new Map<string, number>();
+  let inCall = 0;
+  for (const [, pid, body] of readFileSync(PATH, 'latin1').matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)) {
+    const name = /^Name: (.*)$/m.exec(body)?.[1];
+    if (name) names.set(name, pid);
+    queues.set(pid, Number(/^Message queue length: (\d+)$/m.exec(body)![1]));
+    if (!/^Program counter: .*\(gen:do_call\/4 /m.test(body)) continue;
+    inCall++;
+    const to = [...(/^Link list: (.*)$/m.exec(body)?.[1] ?? '').matchAll(/\{to,(<[^>]+>),/g)].map((m) => m[1]);
+    if (to.length === 1) edges.set(pid, to[0]);
+  }
+  return { edges, names, queues, inCall };
+}
+
+describe('processes waiting in calls', () => {
+  it('reads who waits for whom as the text says', async () => {
+    const t = waitsFromText();
+    const w = readCallWaits(await readDump(PATH, { cache: false }))!;
+    expect(w).toMatchObject({ function: 'gen:do_call/4', waiting: t.inCall, read: t.inCall });
+    expect(new Map(w.edges.map((e) => [e.caller, e.target]))).toEqual(t.edges);
+    // The VM did what the workload meant: ledger and audit call each other, 450 more wait.
+    const ledger = t.names.get('ledger')!;
+    const audit = t.names.get('audit')!;
+    expect(t.edges.get(ledger)).toBe(audit);
+    expect(t.edges.get(audit)).toBe(ledger);
+    expect(t.inCall).toBeGreaterThanOrEqual(452);
+  });
+
+  it('triage: the deadlock, and the pool everyone waits for, each one finding', async () => {
+    const t = waitsFromText();
+    const ledger = t.names.get('ledger')!;
+    const audit = t.names.get('audit')!;
+    const pool = t.names.get('pool')!;
+    const behind = [...t.edges].filter(([caller, target]) => (target === ledger || target === audit) && caller !== ledger && caller !== audit).length;
+    const atPool = [...t.edges.values()].filter((target) => target === pool).length;
+    expect(atPool).toBe(150);
+    const r = triageDump(await readDump(PATH, { cache: false }));
+    const dead = r.findings.filter((f) => f.id === 'process.call-deadlock');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ severity: 'critical', subject: { kind: 'process', id: ledger, name: 'ledger' }, metrics: { processes: 2, waiting: behind } });
+    expect(dead[0].evidence).toContain(`${behind} other processes wait in gen:do_call/4 for them`);
+    expect(dead[0].title).toBe(`${ledger} (ledger) and ${audit} (audit) wait in gen:do_call/4 for each other: a deadlock`);
+    expect(dead[0].evidence).toContain(`${ledger} (ledger) calls ${audit} (audit); its queue: ${t.queues.get(ledger)!.toLocaleString('en-US')} messages`);
+    const neck = r.findings.filter((f) => f.id === 'process.call-bottleneck');
+    expect(neck).toHaveLength(1);
+    expect(neck[0]).toMatchObject({ severity: 'warning', subject: { kind: 'process', id: pool, name: 'pool' }, metrics: { waiting: 150 } });
+    expect(neck[0].title).toBe(`150 processes wait in a call (gen:do_call/4) for ${pool} (pool)`);
+    // ledger's queue is a mailbox finding of its own; being in the deadlock, it gets no line about its callers.
+    expect(r.findings.find((f) => f.id === 'mailbox.outlier' && f.subject?.id === ledger)?.evidence.join('\n')).not.toMatch(/wait in gen:do_call/);
+  });
+
+  it('no finding on dumps without calls waiting', async () => {
+    for (const name of ['mailbox.dump', 'many.dump', 'timer_leak.dump']) {
+      const r = triageDump(await readDump(join(FIXTURES, name), { cache: false }));
+      expect(r.findings.filter((f) => f.id.startsWith('process.call-'))).toEqual([]);
+    }
+  });
+});
