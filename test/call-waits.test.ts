@@ -47,6 +47,16 @@ describe('processes waiting in calls', () => {
     expect(t.inCall).toBeGreaterThanOrEqual(452);
   });
 
+  it('follows the processes waited for that wait themselves, from fewer callers read', async () => {
+    const t = waitsFromText();
+    const ledger = t.names.get('ledger')!;
+    const audit = t.names.get('audit')!;
+    const w = readCallWaits(await readDump(PATH, { cache: false }), 1)!;
+    expect(w.waiting).toBe(t.inCall);
+    expect(w.read).toBe(2);
+    expect(new Map(w.edges.map((e) => [e.caller, e.target]))).toEqual(new Map([[ledger, audit], [audit, ledger]]));
+  });
+
   it('triage: the deadlock, and the pool everyone waits for, each one finding', async () => {
     const t = waitsFromText();
     const ledger = t.names.get('ledger')!;

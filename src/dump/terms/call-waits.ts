@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import type { CallWaits } from '../analyze/report-types.js';
+import { packPid } from '../section-index.js';
 import { linesOfRange } from '../section-lines.js';
 import { dataPath, type Dump } from '../types.js';
 
@@ -20,8 +21,8 @@ const MAX_LINE_BYTES = 64 << 10;
 
 /**
  * The processes in a call and whom their one monitor names, for the first `maxCallers` of them in
- * the process table's order and every process they name that is in a call too. Undefined when no
- * process is in one, or the dump cannot be re-read.
+ * the process table's order, and for the processes they name that are in a call too, and those
+ * these name, CHAIN_ROUNDS deep. Undefined when no process is in one, or the dump cannot be re-read.
  */
 export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWaits | undefined {
   const p = dump.processes;
@@ -36,14 +37,14 @@ export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWa
   const pcCodes = p.programCounter.codes;
   /** Whether row i's current function (Current call, else Program counter) is a call wait. */
   const inCall = (i: number) => (callCodes[i] !== 0 ? calls.has(callCodes[i]) : pcs.has(pcCodes[i]));
-  const rowOf = new Map<string, number>();
-  const waiting: number[] = [];
+  let waiting = 0;
+  const first: number[] = [];
   for (let i = 0; i < p.count; i++) {
     if (!inCall(i)) continue;
-    waiting.push(i);
-    rowOf.set(p.pid.at(i), i);
+    waiting++;
+    if (first.length < maxCallers) first.push(i);
   }
-  if (waiting.length === 0) return undefined;
+  if (waiting === 0) return undefined;
   const byName = new Map<string, string>();
   const fd = openSync(dataPath(dump.source), 'r');
   try {
@@ -57,18 +58,31 @@ export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWa
       const target = monitoredOf(linesOfRange(fd, ref.offset, ref.offset + ref.length, { maxLineBytes: MAX_LINE_BYTES }));
       if (target !== undefined) edges.push({ caller: pid, target: localPid(target, p, byName) });
     };
-    const first = waiting.slice(0, maxCallers);
     dump.index.prepare(first.map((i) => p.pid.at(i)));
     for (const i of first) readOne(i);
-    // The ones waited for that wait themselves, and so on: chains and cycles are short.
-    for (let k = 0; k < edges.length && read.size < 2 * maxCallers; k++) {
-      const next = rowOf.get(edges[k].target);
-      if (next !== undefined && !read.has(next)) readOne(next);
+    // The ones waited for that wait themselves, and so on (chains and cycles are short): a pass
+    // over the pids for the targets of each round.
+    for (let round = 0, from = 0; round < CHAIN_ROUNDS && from < edges.length; round++) {
+      const targets = new Set(edges.slice(from).map((e) => e.target));
+      from = edges.length;
+      for (const i of rowsOf(p, targets)) if (inCall(i) && !read.has(i)) readOne(i);
     }
-    return { function: CALL_WAIT_FUNCTIONS[0], waiting: waiting.length, read: read.size, edges };
+    return { function: CALL_WAIT_FUNCTIONS[0], waiting, read: read.size, edges };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Rounds of following the processes waited for that wait themselves (a cycle of more is not seen). */
+const CHAIN_ROUNDS = 4;
+
+/** The rows of these pids (one pass over the packed pids). */
+function rowsOf(p: Dump['processes'], pids: ReadonlySet<string>): number[] {
+  const packed = new Set([...pids].map(packPid).filter((x) => !Number.isNaN(x)));
+  const rows: number[] = [];
+  if (packed.size === 0) return rows;
+  for (let i = 0; i < p.count; i++) if (packed.has(p.pid.packedAt(i))) rows.push(i);
+  return rows;
 }
 
 const LINK_LIST = Buffer.from('Link list: ', 'latin1');
