@@ -479,17 +479,24 @@ function binaryHolderFindings(r: TriageReport, sharing: ReadonlySet<string>): Fi
     });
   }
   const stale = holders.filter(isStale);
-  if (stale.length) {
-    const unreached = (h: ProcessSummary) => h.binaryBytes - h.heapBinaries!.bytes;
+  const unreached = (h: ProcessSummary) => h.binaryBytes - h.heapBinaries!.bytes;
+  // A binary several processes saw is counted by each: the figures overlap, and none frees more
+  // than =memory binary, less what another heap read still reaches (100 subscribers of a 16 MiB
+  // broadcast reach it: the process that sent it, which counted it, was critical).
+  const elsewhere = Math.max(0, ...r.topProcesses.byBinary.filter((h) => !stale.includes(h)).map((h) => h.heapBinaries?.bytes ?? 0));
+  const freeable = (h: ProcessSummary) => Math.max(0, Math.min(unreached(h), (binary ?? Infinity) - elsewhere));
+  if (stale.length && isBinaryHolder(freeable(stale[0]), total)) {
     const first = stale[0];
-    // A binary several processes saw is counted by each: the figures overlap, and none frees more than =memory binary.
-    const share = Math.min(unreached(first), binary ?? Infinity) / total;
+    const share = freeable(first) / total;
     out.push({
       id: 'process.stale-binaries',
       severity: severity(share),
       title: `${whoIs(first)}${stale.length > 1 ? ` and ${countOf(stale.length - 1, 'other process', 'other processes')}` : ''} ${stale.length > 1 ? 'count' : 'counts'} refc binaries ${stale.length > 1 ? 'their heaps' : 'its heap'} no longer reach: ${stale.map((h) => formatBytes(unreached(h))).join(', ')}`,
       explanation: 'A binary virtual heap counts the refc binaries a process took in since its last garbage collection; its heap no longer refers to most of these: binaries received, passed on or dropped. A process that allocates little on its own heap collects rarely, and each binary stays allocated until every process that saw it has collected (the refc binary leak of Erlang in Anger), so figures of several processes overlap. A garbage collection (erlang:garbage_collect/1) frees them; for good, hibernate such a process when idle or lower its fullsweep_after. `beamscope leak` lists every process in this state.',
-      evidence: stale.map((h) => `${whoIs(h)}: binary virtual heap ${formatBytes(h.binaryBytes)}${against}, reachable from its dumped heap ${formatBytes(h.heapBinaries!.bytes)} in ${countOf(h.heapBinaries!.binaries, 'binary', 'binaries')}; current function: ${h.currentFunction ?? '?'}`),
+      evidence: [
+        ...stale.map((h) => `${whoIs(h)}: binary virtual heap ${formatBytes(h.binaryBytes)}${against}, reachable from its dumped heap ${formatBytes(h.heapBinaries!.bytes)} in ${countOf(h.heapBinaries!.binaries, 'binary', 'binaries')}; current function: ${h.currentFunction ?? '?'}`),
+        ...(elsewhere > 0 && freeable(first) < unreached(first) ? [`another heap read still reaches ${formatBytes(elsewhere)} of refc binaries, which stay: a collection frees at most ${formatBytes(freeable(first))}`] : []),
+      ],
       subject: { kind: 'process', id: first.pid, ...(first.name ? { name: first.name } : {}) },
       metrics: { processes: stale.length, unreachedBytes: unreached(first), share },
     });
