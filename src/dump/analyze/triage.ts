@@ -614,9 +614,12 @@ function groupMembers(g: ProcessGroup, r: TriageReport): ProcessSummary[] {
  * group's finding says it once, and names them.
  */
 function sharingMembers(g: ProcessGroup | undefined, r: TriageReport): Set<string> {
-  const binary = binaryMemory(r);
-  if (!g || g.count < 2 || binary === undefined || !(g.binaryBytes > SHARED_SUM * binary)) return new Set();
-  return new Set(groupMembers(g, r).map((m) => m.pid));
+  return g && g.count >= 2 && countsShared(g, binaryMemory(r) ?? Infinity) ? new Set(groupMembers(g, r).map((m) => m.pid)) : new Set();
+}
+
+/** Whether a group's binary virtual heaps sum to more than SHARED_SUM times the node's binary memory. */
+function countsShared(g: ProcessGroup, binary: Bytes): boolean {
+  return g.binaryBytes > SHARED_SUM * binary;
 }
 
 /**
@@ -648,7 +651,7 @@ function binaryGroupFinding(g: ProcessGroup | undefined, r: TriageReport, sharin
   return [{
     id: 'process.binary-group',
     severity: share >= 0.5 ? 'critical' : share >= 0.25 ? 'warning' : 'info',
-    title: g.binaryBytes > SHARED_SUM * binary
+    title: countsShared(g, binary)
       ? `${formatCount(g.count)} x ${g.key} share refc binaries of at most ${formatBytes(binary)} (${formatPercent(share)} of the node's memory): their binary virtual heaps sum ${formatBytes(g.binaryBytes)}, a binary counted in each that holds it`
       : `${formatCount(g.count)} x ${g.key} refer to ${formatBytes(g.binaryBytes)} of refc binaries (${formatPercent(share)} of the node's memory), ${formatBytes(g.binaryBytes / g.count)} each on average`,
     explanation: 'Refc binaries live outside the process heaps: the processes\' own memory figures leave them out, and no one of them holds much. Processes of one kind that receive binaries (request bodies, socket data, messages passed along) keep them until each one\'s next full garbage collection, and one that allocates little on its own heap collects rarely (the refc binary leak of Erlang in Anger); or each keeps what it received in its state. A binary several of them saw counts in each. `beamscope leak` tells what a garbage collection would free; hibernating idle ones or a lower fullsweep_after frees stale binaries for good, binary:copy/1 of the part kept frees the rest of a large one.',
