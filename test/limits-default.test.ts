@@ -6,6 +6,7 @@ import { defaultLimitUse, triage } from '../src/dump/analyze/triage.js';
 import type { ProcessTable } from '../src/dump/types.js';
 import { readDump } from '../src/dump/index.js';
 import { renderTriageText } from '../src/report/triage-text.js';
+import { beamscope } from './helpers/cli.js';
 import { FIXTURES } from './helpers/dumps.js';
 
 /**
@@ -71,6 +72,19 @@ describe('a process limit the pids prove', () => {
     const d = await readDump(join(FIXTURES, 'process_churn.dump'), { threads: 1, cache: false });
     const full = triage({ ...d, sectionCounts: { ...d.sectionCounts, proc: 250_000 } });
     expect(full.findings.find((f) => f.id === 'limits.processes')?.severity).toBe('critical');
+  });
+
+  it('check on process snapshots of the same nodes alive: the limit the pids prove, else the default', () => {
+    // process_churn*.procs.jsonl: beamscope.procs/1 records the same workload's VMs wrote of their processes.
+    for (const [file, limit, shared] of [['process_churn.procs.jsonl', 262_144, 17], ['process_churn_raised.procs.jsonl', 1_048_576, 19]] as const) {
+      const path = join(FIXTURES, file);
+      const data = [...readFileSync(path, 'utf8').matchAll(/"pid":"<0\.(\d+)\.(\d+)>"/g)].map((m) => Number(m[2]) * 2 ** 15 + Number(m[1]));
+      const largest = Math.max(...Array.from({ length: 27 }, (_, k) => k + 1).filter((k) => new Set(data.map((d) => d % 2 ** k)).size < data.length));
+      expect(largest).toBe(shared);
+      const r = beamscope(['check', path]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`'processes'=${data.length};${0.8 * limit};${0.95 * limit};0;${limit}`);
+    }
   });
 
   it('proves nothing the count forces: more processes than 2^k always share low k bits', () => {

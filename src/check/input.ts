@@ -17,7 +17,8 @@ import { decodeTermText } from '../term-text/term-text.js';
 import type { AllocatorModel } from '../alloc/model.js';
 import { readDump } from '../dump/index.js';
 import type { Dump } from '../dump/types.js';
-import { DEFAULT_PROCESS_LIMIT, defaultLimitUse, triage } from '../dump/analyze/triage.js';
+import { DEFAULT_PROCESS_BITS, DEFAULT_PROCESS_LIMIT, defaultLimitUse, triage } from '../dump/analyze/triage.js';
+import { provenTableOfPids } from '../dump/analyze/process-slots.js';
 import type { LimitUse } from '../dump/analyze/report-types.js';
 import { openSnapshot } from '../leak/snapshot.js';
 import { contentNode, contentTime, inputStem } from './input-facts.js';
@@ -127,8 +128,11 @@ async function fromProcessSnapshot(path: string, name: string, head: string, str
   const snap = await openSnapshot(path, stream);
   let best: DumpFigures['largestMailbox'];
   let n = 0;
+  // The pids, while they are few enough to be under the default limit (provenTableOfPids).
+  const pids: string[] = [];
   for await (const p of snap) {
     n++;
+    if (n <= DEFAULT_PROCESS_LIMIT) pids.push(p.pid);
     if (p.messageQueueLen !== undefined && (!best || p.messageQueueLen > best.messages)) best = { messages: p.messageQueueLen, pid: p.pid, ...(p.name ? { name: p.name } : {}) };
   }
   const ct = contentTime(head);
@@ -141,8 +145,9 @@ async function fromProcessSnapshot(path: string, name: string, head: string, str
     kind: 'process-snapshot',
     dump: {
       ...(best ? { largestMailbox: best } : {}),
-      // Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps.
-      limits: [defaultLimitUse('processes', 'processes', n, DEFAULT_PROCESS_LIMIT)],
+      // Process snapshots hold no limits: the VM's default process limit is assumed, as for dumps,
+      // unless the pids prove a larger table.
+      limits: [defaultLimitUse('processes', 'processes', n, DEFAULT_PROCESS_LIMIT, false, n <= DEFAULT_PROCESS_LIMIT ? provenTableOfPids(pids, n, DEFAULT_PROCESS_BITS) : undefined)],
     },
     ...(takenAt ? { takenAt } : {}),
   };

@@ -17,28 +17,47 @@ import type { ProcessTable } from '../types.js';
  * +P was raised from being judged against the default, and never makes a finding of its own.
  */
 export function provenProcessTable(p: ProcessTable, fromBits: number): number | undefined {
+  const data: number[] = [];
+  for (let i = 0; i < p.count; i++) {
+    // A cell is 1 + N * 2^15 + S for a local pid that fits (PidColumn; 0 and ID_ON_SIDE otherwise).
+    const c = p.pid.cells[i] - 1;
+    if (c < 0 || c >= 2 ** 32 - 2) continue;
+    const n = Math.floor(c / NUMBER_BITS);
+    if (n < NUMBER_BITS) data.push((c % NUMBER_BITS) * NUMBER_BITS + n);
+  }
+  return provenTable(data, p.count, fromBits);
+}
+
+/** The same for pids as text (a process snapshot's): `count` processes, the local pids among `pids`. */
+export function provenTableOfPids(pids: Iterable<string>, count: number, fromBits: number): number | undefined {
+  const data: number[] = [];
+  for (const pid of pids) {
+    const m = LOCAL_PID.exec(pid);
+    if (m && Number(m[1]) < NUMBER_BITS && Number(m[2]) < 2 ** 13) data.push(Number(m[2]) * NUMBER_BITS + Number(m[1]));
+  }
+  return provenTable(data, count, fromBits);
+}
+
+const LOCAL_PID = /^<0\.(\d+)\.(\d+)>$/;
+
+/** provenProcessTable over pid data (S * 2^15 + N) of `count` processes. */
+function provenTable(data: readonly number[], count: number, fromBits: number): number | undefined {
   let shared = -1;
   // Shared low k bits are shared low k - 1 bits too: one more bit at a time, until none share.
-  for (let k = fromBits; k <= MAX_BITS && sharedLowBits(p, k); k++) shared = k;
-  return shared >= 0 && p.count <= 2 ** shared ? 2 ** (shared + 1) : undefined;
+  for (let k = fromBits; k <= MAX_BITS && sharedLowBits(data, k); k++) shared = k;
+  return shared >= 0 && count <= 2 ** shared ? 2 ** (shared + 1) : undefined;
 }
 
 /** The pid data of 28 bits (`<0.N.S>`: N of 15 bits, S of 13) bound the table at 2^27 slots. */
 const MAX_BITS = 27;
 const NUMBER_BITS = 2 ** 15;
 
-/** Whether two local pids of the table share their low k bits of data (a bit per value: 2^k / 8 bytes). */
-function sharedLowBits(p: ProcessTable, k: number): boolean {
+/** Whether two of the pid data share their low k bits (a bit per value: 2^k / 8 bytes). */
+function sharedLowBits(data: readonly number[], k: number): boolean {
   const seen = new Uint32Array(2 ** Math.max(0, k - 5));
   const mask = 2 ** k - 1;
-  const cells = p.pid.cells;
-  for (let i = 0; i < p.count; i++) {
-    // A cell is 1 + N * 2^15 + S for a local pid that fits (PidColumn; 0 and ID_ON_SIDE otherwise).
-    const c = cells[i] - 1;
-    if (c < 0 || c >= 2 ** 32 - 2) continue;
-    const n = Math.floor(c / NUMBER_BITS);
-    if (n >= NUMBER_BITS) continue;
-    const low = ((c % NUMBER_BITS) * NUMBER_BITS + n) & mask;
+  for (const d of data) {
+    const low = d & mask;
     const word = low >>> 5;
     const bit = 1 << (low & 31);
     if (seen[word] & bit) return true;

@@ -73,7 +73,7 @@ const QUEUE_FACTOR = 10;
 /** VM defaults for limits the dump does not record. */
 export const DEFAULT_PROCESS_LIMIT = 262_144;
 /** Its table's slots, 2^18: pids that share their low 18 bits show a larger one (process-slots.ts). */
-const DEFAULT_PROCESS_BITS = 18;
+export const DEFAULT_PROCESS_BITS = 18;
 const DEFAULT_PORT_LIMIT = 65_536;
 
 /**
