@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { provenProcessTable } from '../src/dump/analyze/process-slots.js';
 import { defaultLimitUse, triage } from '../src/dump/analyze/triage.js';
 import type { ProcessTable } from '../src/dump/types.js';
+import { PidColumn } from '../src/dump/process-table.js';
 import { readDump } from '../src/dump/index.js';
 import { renderTriageText } from '../src/report/triage-text.js';
 import { beamscope } from './helpers/cli.js';
@@ -92,7 +93,7 @@ describe('a process limit the pids prove', () => {
     const fresh = (count: number): ProcessTable => {
       const cells = new Uint32Array(count);
       for (let d = 0; d < count; d++) cells[d] = 1 + (d % 2 ** 15) * 2 ** 15 + Math.floor(d / 2 ** 15);
-      return { count, pid: { cells } } as unknown as ProcessTable;
+      return { count, pid: new PidColumn(cells) } as unknown as ProcessTable;
     };
     expect(provenProcessTable(fresh(200_000), 18)).toBeUndefined();
     // 300,000 share low 18 bits in any table, and low 19 in none of their own: nothing proven.

@@ -1,3 +1,4 @@
+import { packPid } from '../section-index.js';
 import type { ProcessTable } from '../types.js';
 
 /**
@@ -18,27 +19,24 @@ import type { ProcessTable } from '../types.js';
  */
 export function provenProcessTable(p: ProcessTable, fromBits: number): number | undefined {
   const data: number[] = [];
-  for (let i = 0; i < p.count; i++) {
-    // A cell is 1 + N * 2^15 + S for a local pid that fits (PidColumn; 0 and ID_ON_SIDE otherwise).
-    const c = p.pid.cells[i] - 1;
-    if (c < 0 || c >= 2 ** 32 - 2) continue;
-    const n = Math.floor(c / NUMBER_BITS);
-    if (n < NUMBER_BITS) data.push((c % NUMBER_BITS) * NUMBER_BITS + n);
-  }
+  for (let i = 0; i < p.count; i++) pushData(data, p.pid.packedAt(i));
   return provenTable(data, p.count, fromBits);
 }
 
 /** The same for pids as text (a process snapshot's): `count` processes, the local pids among `pids`. */
 export function provenTableOfPids(pids: Iterable<string>, count: number, fromBits: number): number | undefined {
   const data: number[] = [];
-  for (const pid of pids) {
-    const m = LOCAL_PID.exec(pid);
-    if (m && Number(m[1]) < NUMBER_BITS && Number(m[2]) < 2 ** 13) data.push(Number(m[2]) * NUMBER_BITS + Number(m[1]));
-  }
+  for (const pid of pids) pushData(data, packPid(pid));
   return provenTable(data, count, fromBits);
 }
 
-const LOCAL_PID = /^<0\.(\d+)\.(\d+)>$/;
+/** The data S * 2^15 + N of a local pid `<0.N.S>` packed by packPid (0 * 2^43 + N * 2^15 + S), when its parts fit. */
+function pushData(data: number[], packed: number): void {
+  if (!(packed < 2 ** 43)) return;
+  const n = Math.floor(packed / NUMBER_BITS);
+  const serial = packed % NUMBER_BITS;
+  if (n < NUMBER_BITS && serial < 2 ** 13) data.push(serial * NUMBER_BITS + n);
+}
 
 /** provenProcessTable over pid data (S * 2^15 + N) of `count` processes. */
 function provenTable(data: readonly number[], count: number, fromBits: number): number | undefined {
