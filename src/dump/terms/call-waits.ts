@@ -9,6 +9,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { CallWaits } from '../analyze/report-types.js';
 import { packPid } from '../section-index.js';
 import { linesOfRange } from '../section-lines.js';
+import { parseLinkList } from './process-detail.js';
 import { dataPath, type Dump } from '../types.js';
 
 /** Where a process waits for the answer to a call it made (every gen:call path ends there). */
@@ -86,8 +87,6 @@ function rowsOf(p: Dump['processes'], pids: ReadonlySet<string>): number[] {
 }
 
 const LINK_LIST = Buffer.from('Link list: ', 'latin1');
-/** A `{to,TARGET,REF}` item of a Link list: TARGET a pid, a name or `{Name,Node}`. */
-const MONITOR = /\{to,(<[^>]*>|\{[^{}]*\}|[^,{}]+),/g;
 
 /**
  * The one process a `=proc` section's Link list says it monitors (the call's monitor is the only
@@ -100,8 +99,8 @@ function monitoredOf(lines: Iterable<Buffer>): string | undefined {
     // A line cut at MAX_LINE_BYTES may hide more: then not told either.
     const text = line.toString('latin1', LINK_LIST.length);
     if (!text.endsWith(']')) return undefined;
-    const found = [...text.matchAll(MONITOR)];
-    return found.length === 1 ? found[0][1] : undefined;
+    const { monitors } = parseLinkList(text);
+    return monitors.length === 1 ? monitors[0] : undefined;
   }
   return undefined;
 }

@@ -177,7 +177,7 @@ export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, w
       case 'Message queue length': rec.messageQueueLength = Number(value); break;
       case 'Reductions': rec.reductions = Number(value); break;
       case 'Memory': rec.memoryBytes = Number(value); break;
-      case 'Link list': parseLinks(value, rec); break;
+      case 'Link list': Object.assign(rec, parseLinkList(value)); break;
       default: break;
     }
   }
@@ -185,7 +185,12 @@ export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, w
   return rec;
 }
 
-function parseLinks(value: string, rec: ProcRecord): void {
+/**
+ * A `Link list:` value's links, the processes it monitors (`{to,PID,REF}`) and those monitoring it
+ * (`{from,PID,REF}`); the last item of a line cut short is left out.
+ */
+export function parseLinkList(value: string): Pick<ProcRecord, 'links' | 'monitors' | 'monitoredBy'> {
+  const rec: Pick<ProcRecord, 'links' | 'monitors' | 'monitoredBy'> = { links: [], monitors: [], monitoredBy: [] };
   // A line cut short (read up to a limit) ends inside its last item, which is left out.
   const whole = value.trimEnd().endsWith(']');
   const s = value.replace(/^\[|\]$/g, '');
@@ -210,6 +215,7 @@ function parseLinks(value: string, rec: ProcRecord): void {
     if (m) (m[1] === 'to' ? rec.monitors : rec.monitoredBy).push(m[2]);
     else rec.links.push(it);
   }
+  return rec;
 }
 
 /** `0x00007f... (gen_server:loop/7 + 232)` -> `gen_server:loop/7`. */
