@@ -8,11 +8,13 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
+import { binariesCut, truncationHides } from '../dump/analyze/truncation.js';
 import { formatCount } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
 import { runRules, type Rule } from '../rules/rule.js';
 import { binaryNotInDumpRule } from './rule-binary-not-in-dump.js';
+import { dumpCutRule } from './rule-dump-cut.js';
 import { staleBinariesGroupRule } from './rule-stale-binaries-group.js';
 import { staleBinariesRule } from './rule-stale-binaries.js';
 import { topHolderRule } from './rule-top-holder.js';
@@ -78,6 +80,18 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   const share = (b: number) => (memBinary && memBinary > 0 ? b / memBinary : 0);
   const notes = [...(opts.notes ?? [])];
 
+  // What a process's heap reaches is known when its heap is in the dump, whole, with the size of
+  // every binary it refers to (a binary cut off the dump has the size of its `Yc` line; one reached
+  // only through sub binaries has none): a dump cut in its heap, or before a =binary section only
+  // such a line refers to, gives a reach too small and a stale estimate too large (an upper
+  // bound, like that of a process without a heap: left out of totals, groups and flags).
+  const cut = binariesCut(truncationHides(dump));
+  const t = dump.truncation;
+  const cutRow = t.truncated && t.lastTag === 'proc_heap' && t.lastId ? p.pid.find(t.lastId) : -1;
+  const reachKnown = (i: number) => scan.heapDumped[i] === 1 && i !== cutRow && !(cut && scan.unsizedBinaries[i] > 0);
+  let reachUnknown = 0;
+  if (t.truncated) for (let i = 0; i < n; i++) if (scan.heapDumped[i] === 1 && !reachKnown(i)) reachUnknown++;
+
   const holderRows = topBy(rowsN, n, (i) => scan.reachableBytes[i], (i) => scan.reachableBytes[i] > 0 || scan.unknownBinaries[i] > 0);
   const holders: BinaryHolder[] = holderRows.map((i) => ({
     pid: p.pid.at(i),
@@ -102,7 +116,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       vheapTotal += v;
     }
     stale[i] = withVHeap ? staleBytesOf(dump, scan, i) : NaN;
-    if (scan.heapDumped[i] && Number.isFinite(stale[i])) staleTotal += stale[i];
+    if (reachKnown(i) && Number.isFinite(stale[i])) staleTotal += stale[i];
   }
   const flag = (bytes: number) => bytes >= th.staleMinBytes && share(bytes) >= th.staleMinShare;
 
@@ -119,17 +133,18 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
         reachableAccountedBytes: scan.accountedBytes[i],
         shareOfBinaryMemory: share(stale[i]),
         heapDumped: scan.heapDumped[i] === 1,
-        flagged: scan.heapDumped[i] === 1 && flag(stale[i]),
+        reachableKnown: reachKnown(i),
+        flagged: reachKnown(i) && flag(stale[i]),
       }))
     : [];
   if (memBinary === undefined) notes.push('the dump has no =memory section (cut before it): shares of binary memory are unknown, so nothing is flagged');
   if (!withVHeap) notes.push('the dump has no BinVHeap fields (written before OTP 21): no stale estimates, only the binaries the heaps reference');
 
-  // groups by initial call (heap-dumped processes only, so that upper bounds do not mix in)
+  // groups by initial call (processes whose reach is known only, so that upper bounds do not mix in)
   const groupMap = new Map<string, StaleGroup>();
   if (withVHeap) {
     for (let i = 0; i < n; i++) {
-      if (!scan.heapDumped[i]) continue;
+      if (!reachKnown(i)) continue;
       const key = initialCall(i) ?? 'unknown';
       let g = groupMap.get(key);
       if (!g) groupMap.set(key, (g = { key, count: 0, staleBytes: 0, vheapBytes: 0, reachableBytes: 0, shareOfBinaryMemory: 0, largest: { pid: p.pid.at(i), name: null, staleBytes: -1 }, unflagged: { count: 0, staleBytes: 0, shareOfBinaryMemory: 0 }, flagged: false }));
@@ -145,7 +160,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   // same stale bytes are never in two findings (four planted holders were also 'a group of 2,019').
   if (withVHeap) {
     for (let i = 0; i < n; i++) {
-      if (!scan.heapDumped[i] || flag(stale[i])) continue;
+      if (!reachKnown(i) || flag(stale[i])) continue;
       const g = groupMap.get(initialCall(i) ?? 'unknown');
       if (!g) continue;
       g.unflagged.count++;
@@ -177,7 +192,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   let heapDumped = 0;
   for (let i = 0; i < n; i++) heapDumped += scan.heapDumped[i];
   if (heapDumped < n) notes.push(`${formatCount(n - heapDumped)} of ${formatCount(n)} processes have no heap in the dump (exiting, garbage collecting, sensitive, or the dump was cut): their binaries are not counted as reachable and their stale estimates are upper bounds, left out of groups and flags`);
-  if (dump.truncation.truncated) notes.push('the dump is truncated: heaps and =binary sections after the cut are missing');
+  if (t.truncated) notes.push('the dump is truncated: heaps and =binary sections after the cut are missing');
+  if (reachUnknown > 0) notes.push(`${formatCount(reachUnknown)} processes have a heap cut by the end of the dump, or reach binaries cut off it whose size no Yc line gives: what they reach is not known, and their stale estimates are upper bounds, left out of groups and flags`);
   if (scan.orphanHeapSections > 0) notes.push(`${scan.orphanHeapSections} =proc_heap sections without a =proc record were ignored`);
 
   const report: DumpLeakReport = {
@@ -187,6 +203,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     wordSize: dump.header.wordSize,
     hasBinVHeap: withVHeap,
     processes: { total: n, heapDumped, withVHeap: withVHeapCount },
+    ...(t.truncated ? { truncation: { bytesRead: t.bytesRead, binariesCut: cut, reachUnknown } } : {}),
     binaries,
     holders,
     staleEstimates,
@@ -205,7 +222,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
 
 
 /** The leak rules, in the order their findings are listed before sorting. */
-export const DUMP_LEAK_RULES: ReadonlyArray<Rule<LeakFacts>> = [staleBinariesRule, staleBinariesGroupRule, binaryNotInDumpRule, topHolderRule];
+export const DUMP_LEAK_RULES: ReadonlyArray<Rule<LeakFacts>> = [dumpCutRule, staleBinariesRule, staleBinariesGroupRule, binaryNotInDumpRule, topHolderRule];
 
 function dumpLeakFindings(r: DumpLeakReport, top: number): Finding[] {
   return sortFindings(runRules(DUMP_LEAK_RULES, { report: r, top }));

@@ -31,8 +31,13 @@ export interface HeapBinaryScan {
   /** Of reachableBytes, the binaries no other heap (nor `=literals`) references. */
   exclusiveBytes: Float64Array;
   sharedBytes: Float64Array;
-  /** Referenced binaries without a `=binary` section (cut dump): counted, size unknown. */
+  /**
+   * Referenced binaries without a `=binary` section (a cut dump). Those referenced by a `Yc` line
+   * count in the sums above with the size that line gives (the ProcBin's, what BinVHeap counts).
+   */
   unknownBinaries: Uint32Array;
+  /** Of unknownBinaries, those referenced only by `Ys` lines (sub binaries): their size is not known. */
+  unsizedBinaries: Uint32Array;
   /** Per binary of `dump.binaries`: how many process heaps reference it. */
   holdersPerBinary: Uint32Array;
   /** Per binary of `dump.binaries`: 1 when `=literals` references it. */
@@ -101,6 +106,8 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
   let extra = 0;
   let holders = new Uint32Array(known + 16);
   let lastSeen = new Int32Array(known + 16).fill(-1);
+  /** Sizes of the binaries without a section, from their `Yc` lines (0: none seen yet). */
+  let extraSize = new Float64Array(16);
   const literal = new Uint8Array(known);
 
   const out: HeapBinaryScan = {
@@ -113,6 +120,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     exclusiveBytes: new Float64Array(n),
     sharedBytes: new Float64Array(n),
     unknownBinaries: new Uint32Array(n),
+    unsizedBinaries: new Uint32Array(n),
     holdersPerBinary: new Uint32Array(0),
     literal,
     heldByProcessesBytes: 0,
@@ -162,7 +170,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     // messages, each with its binary): the binary after the last one found is tried inline first.
     const addresses = bins.address;
     let nextBin = 0;
-    const visit = (address: number, kind: 'c' | 's'): void => {
+    const visit = (address: number, kind: 'c' | 's', size: number): void => {
       let b: number | undefined;
       if (nextBin < known && addresses[nextBin] === address) b = nextBin++;
       else {
@@ -184,6 +192,15 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
           a2.set(pairAt);
           pairAt = a2;
         }
+      }
+      if (b >= known && kind === 'c') {
+        const e = b - known;
+        if (e >= extraSize.length) {
+          const s2 = new Float64Array(Math.max(extraSize.length * 2, e + 1));
+          s2.set(extraSize);
+          extraSize = s2;
+        }
+        if (size > extraSize[e]) extraSize[e] = size;
       }
       out.references[row]++;
       if (lastSeen[b] === s) {
@@ -224,11 +241,9 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
       }
     });
     if (literals) {
-      reader.scan(literals.offset, literals.length, (address, kind) => {
+      reader.scan(literals.offset, literals.length, (address) => {
         const b = binOf(address);
-        if (b === undefined) return;
-        if (b < known) literal[b] = 1;
-        void kind;
+        if (b !== undefined && b < known) literal[b] = 1;
       });
     }
     out.heapBytesScanned = total;
@@ -245,16 +260,18 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     let acc = 0;
     let excl = 0;
     let unknown = 0;
+    let unsized = 0;
     for (let j = sectionStart[k]; j < end; j++) {
       const b = pairs[j];
-      if (b >= known) {
-        unknown++;
+      if (b >= known) unknown++;
+      const size = b < known ? sizeOf(b) : b - known < extraSize.length ? extraSize[b - known] : 0;
+      if (b >= known && !(size > 0)) {
+        unsized++;
         continue;
       }
-      const size = sizeOf(b);
       reach += size;
       acc += size * Math.max(1, pairYc[j]);
-      if (holders[b] === 1 && literal[b] === 0) excl += size;
+      if (holders[b] === 1 && (b >= known || literal[b] === 0)) excl += size;
     }
     out.binaries[row] += end - sectionStart[k];
     out.reachableBytes[row] += reach;
@@ -262,6 +279,7 @@ export function scanHeapBinaries(dump: Dump, opts: HeapScanOptions = {}): HeapBi
     out.exclusiveBytes[row] += excl;
     out.sharedBytes[row] += reach - excl;
     out.unknownBinaries[row] += unknown;
+    out.unsizedBinaries[row] += unsized;
   }
   out.holdersPerBinary = holders.subarray(0, known);
   for (let b = 0; b < known; b++) {
@@ -311,11 +329,12 @@ class WindowReader {
   }
 
   /**
-   * Calls visit(address, 'c' | 's') for every `ADDR:Yc<addr>:...` / `ADDR:Ys<addr>:...` line of
-   * the byte range [offset, offset + length). Each window is cut after its last complete line,
+   * Calls visit(address, 'c' | 's', size) for every `ADDR:Yc<addr>:OFFSET:SIZE` /
+   * `ADDR:Ys<addr>:...` line of the byte range [offset, offset + length) (size: a `Yc` line's, -1
+   * for `Ys` or none). Each window is cut after its last complete line,
    * then searched natively for `:Yc` and for `:Ys` (heap binaries, `:Yh`, never cost a JS step).
    */
-  scan(offset: number, length: number, visit: (address: number, kind: 'c' | 's') => void): void {
+  scan(offset: number, length: number, visit: (address: number, kind: 'c' | 's', size: number) => void): void {
     const end = Math.min(offset + length, this.fileSize);
     let pos = offset;
     while (pos < end) {
@@ -355,7 +374,7 @@ class WindowReader {
    * s, now 0.26 s; `leak` 1.28 -> 1.02 s) or for `:Yc` and `:Ys`: a single pass over the window,
    * at the cost of a JS step per heap binary (`:Yh`) and per "Y" in other text.
    */
-  private find(view: Buffer, base: number, stop: number, visit: (address: number, kind: 'c' | 's') => void): void {
+  private find(view: Buffer, base: number, stop: number, visit: (address: number, kind: 'c' | 's', size: number) => void): void {
     let i = base + 1;
     for (;;) {
       const y = view.indexOf(0x59, i);
@@ -380,7 +399,20 @@ class WindowReader {
       }
       if (j < stop && view[j] === 0x3a && j > hit + 3) {
         if (j - (hit + 3) > 13) v = Number.parseInt(view.toString('latin1', hit + 3, j), 16);
-        visit(v, kind);
+        // `Yc`: the ProcBin's size after its offset, for a binary the dump has no section of.
+        let size = -1;
+        if (kind === 'c') {
+          let q = j + 1;
+          while (q < stop && hexValue(view[q]) >= 0) q++;
+          if (q < stop && view[q] === 0x3a) {
+            size = 0;
+            let r = q + 1;
+            for (; r < stop && (d = hexValue(view[r])) >= 0 && r - q <= 13; r++) size = size * 16 + d;
+            if (r === q + 1) size = -1;
+            else j = r;
+          }
+        }
+        visit(v, kind, size);
       }
       i = j;
     }

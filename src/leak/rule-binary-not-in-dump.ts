@@ -20,6 +20,8 @@ export const binaryNotInDumpRule: Rule<LeakFacts> = {
     const out: Finding[] = [];
     const th = r.thresholds;
     const b = r.binaries;
+    // A dump cut before the end of its =binary sections: the gap is the cut (leak.dump-cut says so).
+    if (r.truncation?.binariesCut) return out;
     if (b.memoryBinaryBytes !== undefined && b.notInDumpBytes !== undefined && b.memoryBinaryBytes > 0) {
       const shareNot = b.notInDumpBytes / b.memoryBinaryBytes;
       if (shareNot >= th.notInDumpMinShare && b.notInDumpBytes >= NOT_IN_DUMP_MIN_BYTES) {

@@ -54,6 +54,11 @@ export interface StaleEstimate {
   shareOfBinaryMemory: number;
   /** False when the process has no heap in the dump: then reachable is unknown and staleBytes an upper bound. */
   heapDumped: boolean;
+  /**
+   * False when what its heap reaches is not all in the dump (no heap; a dump cut in its heap, or
+   * before the =binary sections it refers to): reachable is then too small, staleBytes an upper bound.
+   */
+  reachableKnown: boolean;
   /** Large in bytes and in share of binary memory (see LeakThresholds). */
   flagged: boolean;
   /** With `--syntax elixir`: the name and initial call as Elixir writes them. */
@@ -123,6 +128,11 @@ export interface DumpLeakReport {
   /** False for dumps older than OTP 21 (no `BinVHeap` fields): no stale estimates. */
   hasBinVHeap: boolean;
   processes: { total: number; heapDumped: number; withVHeap: number };
+  /**
+   * Present when the dump is cut: where, whether before the end of its =binary sections, and how
+   * many processes with a heap in it reach what the dump does not have (StaleEstimate.reachableKnown).
+   */
+  truncation?: { bytesRead: Bytes; binariesCut: boolean; reachUnknown: number };
   binaries: BinaryAccounting;
   /** By reachableBytes, largest first (top N). */
   holders: BinaryHolder[];

@@ -56,7 +56,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
     out.push(table(
       [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'stale', align: 'right' }, { header: 'vheap', align: 'right' },
         { header: 'reachable', align: 'right' }, { header: '% binary', align: 'right' }, { header: '' }],
-      r.staleEstimates.map((s) => [who({ pid: s.pid, name: s.elixir?.name ?? s.name }), s.elixir?.initialCall ?? s.initialCall ?? '-', formatBytes(s.staleBytes), formatBytes(s.vheapBytes), s.heapDumped ? formatBytes(s.reachableBytes) : 'no heap',
+      r.staleEstimates.map((s) => [who({ pid: s.pid, name: s.elixir?.name ?? s.name }), s.elixir?.initialCall ?? s.initialCall ?? '-', formatBytes(s.staleBytes), formatBytes(s.vheapBytes), !s.heapDumped ? 'no heap' : s.reachableKnown ? formatBytes(s.reachableBytes) : `${formatBytes(s.reachableBytes)}, cut`,
         formatPercent(s.shareOfBinaryMemory), s.flagged ? 'FLAGGED' : '']),
     ));
   }

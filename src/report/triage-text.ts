@@ -40,9 +40,10 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   else {
     out.push(procTable(r.mailboxOutliers, 'queue', width));
     for (const o of r.mailboxOutliers) {
-      if (!o.messageShapes?.length && !o.ancestors?.length) continue;
+      if (!o.messageShapes?.length && !o.ancestors?.length && !o.messageShapesMissing) continue;
       out.push(`  ${sanitize(o.pid)}${o.name ? ` (${sanitize(o.elixir?.name ?? o.name)})` : ''}${o.elixir?.role ? ` [${o.elixir.role}]` : ''}:`);
       if (o.ancestors?.length) out.push(`    ancestors: ${sanitize(o.ancestors.map(ex).join(', '), width - 16)}`);
+      if (o.messageShapesMissing) out.push(`    message shapes: not in the dump (${sanitize(o.messageShapesMissing, width - 40)})`);
       if (o.messageShapes?.length) {
         const of = o.messagesSampled !== undefined && o.messagesSampled < o.messageQueueLength ? ` (first ${formatCount(o.messagesSampled)} of ${countOf(o.messageQueueLength, 'message')})` : '';
         out.push(`    message shapes${of}:`);

@@ -89,7 +89,14 @@ export function triageDump(dump: Dump, opts: TriageDumpOptions = {}): TriageRepo
     countDictionaries(dump, byMemory, details);
     for (const i of outliers) {
       const pid = p.pid.at(i);
-      const heapBytes = dump.index.get('proc_heap', pid)?.length ?? 0;
+      const heap = dump.index.get('proc_heap', pid);
+      const heapBytes = heap?.length ?? 0;
+      // A dump cut before this process's heap has its queue length, not its messages: said so
+      // (a decode would count each message as a pointer to a line not in the dump).
+      if (!heap && dump.truncation.truncated) {
+        details.set(pid, { ...details.get(pid), messageShapesMissing: `it stops after ${formatBytes(dump.truncation.bytesRead)}, without this process's heap` });
+        continue;
+      }
       if (budget <= 0) {
         notes.push(`${pid}: heap of ${formatBytes(heapBytes)} not decoded by triage (its decode budget is spent); \`beamscope proc ${dump.source.path} ${pid}\` decodes it`);
         continue;

@@ -11,6 +11,8 @@ export interface ProcessDetails {
   messageShapes?: MessageShape[];
   /** How many messages the shapes were counted over (a sample of a long queue). */
   messagesSampled?: number;
+  /** Why there are no message shapes, when the dump cannot give them (a cut before the heap). */
+  messageShapesMissing?: string;
   /** Refc binary payload bytes those messages refer to. */
   messagesBinaryBytes?: number;
   /** A deep stack, sketched (src/dump/terms/stack.ts). */

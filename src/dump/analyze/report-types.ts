@@ -86,6 +86,8 @@ export interface MailboxOutlier extends ProcessSummary {
   messageShapes?: MessageShape[];
   /** The shapes were counted over this many messages (the first ones of a long queue). */
   messagesSampled?: number;
+  /** Why there are no message shapes when the dump cannot give them: it stops before the process's heap. */
+  messageShapesMissing?: string;
   /** Refc binary payload bytes the sampled messages refer to, every shape (a queue of 2,000 chunks of 256 KiB holds 500 MiB off its heap). */
   messagesBinaryBytes?: Bytes;
 }

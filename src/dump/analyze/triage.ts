@@ -9,6 +9,7 @@ import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } fr
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { provenProcessTable } from './process-slots.js';
 import { callWaitFindings } from './call-waits.js';
+import { binariesCut as binariesCutFrom, truncationHides } from './truncation.js';
 import { findProcess } from '../process-table.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
@@ -246,7 +247,9 @@ function memoryFindings(r: TriageReport): Finding[] {
     });
   }
   const binary = m.kinds.find((k) => k.kind === 'binary');
-  if (binary && binary.bytes > 0) {
+  // A dump cut before (the rest of) its =binary sections does not say what no heap refers to: the
+  // truncation finding says how much of them was read.
+  if (binary && binary.bytes > 0 && !binariesCut(r)) {
     const unseen = binary.bytes - m.binarySectionsBytes;
     const share = unseen / binary.bytes;
     if (unseen > 64 * MiB || (unseen > 8 * MiB && share > 0.5)) {
@@ -262,6 +265,11 @@ function memoryFindings(r: TriageReport): Finding[] {
     }
   }
   return out;
+}
+
+/** True when the dump stops before the end of its =binary sections (truncationHides). */
+function binariesCut(r: TriageReport): boolean {
+  return binariesCutFrom(r.truncation.hides);
 }
 
 /** `=memory binary` in bytes, when the dump has it. */
@@ -327,6 +335,7 @@ function mailboxOutliers(dump: Dump, top: number, details: Map<string, ProcessDe
     if (d?.ancestors) o.ancestors = d.ancestors;
     if (d?.messageShapes) o.messageShapes = d.messageShapes;
     if (d?.messagesSampled !== undefined) o.messagesSampled = d.messagesSampled;
+    if (d?.messageShapesMissing !== undefined) o.messageShapesMissing = d.messageShapesMissing;
     if (d?.messagesBinaryBytes !== undefined) o.messagesBinaryBytes = d.messagesBinaryBytes;
     outliers.push(o);
   }
@@ -376,7 +385,9 @@ function mailboxFinding(o: MailboxOutlier, r: TriageReport): Finding {
   if (o.ancestors?.length) evidence.push(`ancestors: ${o.ancestors.join(', ')}`);
   if (o.messageShapes && o.messagesSampled !== undefined && o.messagesSampled < q) evidence.push(`message shapes of the first ${countOf(o.messagesSampled, 'message')}:`);
   for (const s of o.messageShapes?.slice(0, 3) ?? []) evidence.push(`${formatCount(s.count)} x ${s.shape}`);
-  if (!o.messageShapes) evidence.push(`message shapes: not decoded here; \`beamscope proc <dump> ${o.pid}\` shows them`);
+  if (!o.messageShapes) {
+    evidence.push(o.messageShapesMissing ? `message shapes: not in the dump (${o.messageShapesMissing})` : `message shapes: not decoded here; \`beamscope proc <dump> ${o.pid}\` shows them`);
+  }
   return {
     id: 'mailbox.outlier',
     severity: q >= 100_000 || (total && (o.memoryBytes + (bins?.bytes ?? 0)) / total > 0.25) ? 'critical' : q >= 1000 ? 'warning' : 'info',
@@ -1185,38 +1196,10 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
 // ---------------------------------------------------------------------------------------------
 // The dump itself
 
-/** What a truncated dump does not show, from where the writer stopped (sections come in a fixed order). */
-function truncationHides(dump: Dump): string[] {
-  const t = dump.truncation;
-  if (!t.truncated) return [];
-  const order = ['erl_crash_dump', 'scheduler', 'memory', 'hash_table', 'allocated_areas', 'allocator', 'proc', 'port', 'ets', 'timer',
-    'node', 'loaded_modules', 'fun', 'proc_heap', 'persistent_terms', 'literals', 'binary', 'atoms'];
-  const normal = (tag?: string) => {
-    if (!tag) return -1;
-    if (tag.startsWith('dirty_') || tag === 'scheduler') return 1;
-    if (tag === 'index_table') return 3;
-    if (tag.startsWith('proc_')) return 13;
-    if (tag === 'mod') return 11;
-    if (['no_distribution', 'visible_node', 'hidden_node', 'not_connected'].includes(tag)) return 10;
-    if (tag === 'internal_ets') return 8;
-    return order.indexOf(tag);
-  };
-  const at = normal(t.lastTag);
-  const labels: Record<string, string> = {
-    memory: 'memory totals', allocator: 'allocator statistics', proc: 'processes after the last one read', port: 'ports', ets: 'ETS tables',
-    timer: 'timers', node: 'distribution', loaded_modules: 'loaded modules', fun: 'funs', proc_heap: 'process heaps (messages, stacks, dictionaries) after the last one read',
-    persistent_terms: 'persistent terms', literals: 'literals', binary: 'binaries', atoms: 'the atom table',
-  };
-  const hides: string[] = [];
-  for (let i = Math.max(0, at); i < order.length; i++) {
-    const label = labels[order[i]];
-    if (!label) continue;
-    if (i === at && !['proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
-    // A kind the dump did have sections of (written in another order than this list's) is not missing.
-    if (i !== at && (dump.sectionCounts[order[i]] ?? 0) > 0) continue;
-    hides.push(i === at ? label.replace(' after the last one read', '') + ' after the point where it stops' : label);
-  }
-  return hides;
+/** How much of the binaries a cut dump has, against =memory binary. */
+function binariesReadLine(r: TriageReport): string {
+  const mb = binaryMemory(r);
+  return `binaries read before the cut: ${countOf(r.counts.binaries, '=binary section')}, ${formatBytes(r.memory.binarySectionsBytes)}${mb ? ` of =memory binary's ${formatBytes(mb)}` : ''}`;
 }
 
 function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
@@ -1231,7 +1214,8 @@ function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
       severity: 'warning',
       title: `The dump is truncated after ${formatBytes(t.bytesRead)}, in ${t.lastTag ? `=${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : 'its header'}`,
       explanation: `Everything before that point is reported; ${why}. Counts and totals that come after it are missing or too low.`,
-      evidence: [...(t.cutMidLine ? ['the last line is cut in the middle'] : []), ...(r.truncation.hides.length ? [`not in the file: ${r.truncation.hides.join(', ')}`] : [])],
+      evidence: [...(t.cutMidLine ? ['the last line is cut in the middle'] : []), ...(r.truncation.hides.length ? [`not in the file: ${r.truncation.hides.join(', ')}`] : []),
+        ...(binariesCut(r) ? [binariesReadLine(r)] : [])],
       metrics: { bytesRead: t.bytesRead },
     });
   }

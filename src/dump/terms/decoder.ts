@@ -664,7 +664,8 @@ export class TermDecoder {
     if (size === 0) out.bytes = new Uint8Array(0);
     if (!this.src.binaries?.has(address)) {
       this.warnings.add('refc binary without a =binary section', addrHex);
-      return marker('nonexisting-binary', addrHex);
+      // Printed as the viewer does; its size, from this heap line, still gives its message's shape.
+      return { ...marker('nonexisting-binary', addrHex), size };
     }
     const total = this.src.binaries.size(address);
     if (total !== undefined && offset + size > total) {

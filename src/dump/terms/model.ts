@@ -69,6 +69,8 @@ export interface MarkerTerm {
   t: 'marker';
   kind: MarkerKind;
   detail?: string;
+  /** `nonexisting-binary`: the size its heap line (`Yc`) gives, though its payload is not in the dump. */
+  size?: number;
 }
 
 export type MarkerKind =

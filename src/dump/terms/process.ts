@@ -27,6 +27,8 @@ import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
 import { forEachLine, forEachRefcLine, searchFile } from './lines.js';
 import { MiB } from '../../text/units.js';
+import { formatBytes } from '../../text/format.js';
+import { truncationHides } from '../analyze/truncation.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {
@@ -37,6 +39,9 @@ export interface TermDump {
   processes?: Pick<ProcessTable, 'count' | 'pid' | 'name'> & Partial<Pick<ProcessTable, 'links' | 'monitors' | 'monitoredBy'>>;
   /** Timers by owner (decodeProcess reads a process's own only when it has some). */
   timers?: Pick<Dump['timers'], 'byOwner'>;
+  /** Where a cut dump stops (decodeProcess says what it then lacks). */
+  truncation?: Dump['truncation'];
+  sectionCounts?: Dump['sectionCounts'];
 }
 
 export interface DecodeProcessOptions extends DecodeLimits {
@@ -448,6 +453,19 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   return { count: distinct, held, totalBytes: total, sharedBytes: shared, exclusiveBytes: total - shared, sharingComputed: sharing };
 }
 
+/**
+ * What a cut dump does not have, said first: the messages and binaries of this process past the
+ * cut are missing, not empty (a decode counts them as lines not dumped, binaries without a section).
+ */
+function cutWarning(dump: TermDump, pid: string): string | undefined {
+  const t = dump.truncation;
+  if (!t?.truncated) return undefined;
+  const at = `the dump is cut after ${formatBytes(t.bytesRead)}`;
+  if (t.lastTag && t.lastId === pid) return `${at}, in this process's =${t.lastTag} section: what comes after that point is not in it`;
+  const hides = truncationHides({ truncation: t, sectionCounts: dump.sectionCounts ?? {} });
+  return `${at}, in ${t.lastTag ? `=${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : 'its header'}: what comes after that point${hides.length ? ` (${hides.join(', ')})` : ''} is not in it`;
+}
+
 // ---- identity -------------------------------------------------------------------------------
 
 function atomOrText(t: Term): string {
@@ -761,6 +779,8 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
     const limits = { maxNodes: 250_000, ...opts };
     const dec = new TermDecoder(src, { ...limits, binaryBytes: opts.binaryBytes ?? 64 });
     const warnings: string[] = [];
+    const cut = cutWarning(dump, pid);
+    if (cut) warnings.push(cut);
 
     const stackRef = dump.index.get('proc_stack', pid);
     const stack = readStack(dec, path, stackRef, {

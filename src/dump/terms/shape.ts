@@ -17,6 +17,8 @@ function atomLiteral(a: string): string {
   return t;
 }
 const MAX_SHAPE_DEPTH = 4;
+/** The shape of a term, or a part of one, that points to heap lines the dump does not have. */
+export const NOT_IN_DUMP = '(not in the dump)';
 
 export interface ShapeInfo {
   /** Skeleton with a slot per binary size. */
@@ -74,7 +76,15 @@ export function shapeOf(term: Term, wordSize: 4 | 8 = 8): ShapeInfo {
       case 'port': return 'port';
       case 'ref': return 'ref';
       case 'fun': case 'export': return 'fun';
-      case 'marker': return printTerm(t);
+      case 'marker':
+        // A refc binary whose =binary section is not in the dump (one cut before it) is still a
+        // binary of the size its heap line says; a part of the heap not in the dump has no shape.
+        if (t.kind === 'nonexisting-binary' && t.size !== undefined) {
+          if (depth > MAX_SHAPE_DEPTH) return 'binary';
+          sizes.push(t.size);
+          return `binary${SLOT}`;
+        }
+        return t.kind === 'incomplete' ? NOT_IN_DUMP : printTerm(t);
     }
   };
   const key = skel(term, 0, false);
@@ -118,6 +128,12 @@ export function estimateSize(term: Term, wordSize: 4 | 8 = 8): { heapBytes: numb
         break;
       case 'fun': words += 5; break;
       case 'export': words += 2; break;
+      case 'marker':
+        if (t.kind === 'nonexisting-binary' && t.size !== undefined) {
+          words += 6;
+          offHeap += t.size;
+        }
+        break;
       case 'ref': words += wordSize === 8 ? 4 : 5; break;
       case 'pid': case 'port': if (!/^<0\.|^#Port<0\./.test(t.v)) words += 4; break;
       default: break;

@@ -1,0 +1,43 @@
+import type { Dump } from '../types.js';
+
+/**
+ * What a cut dump does not have, from where its writer stopped: the kinds of section written after
+ * it (a dump's sections come in a fixed order), as the reports say it.
+ */
+export function truncationHides(dump: Pick<Dump, 'truncation' | 'sectionCounts'>): string[] {
+  const t = dump.truncation;
+  if (!t.truncated) return [];
+  const order = ['erl_crash_dump', 'scheduler', 'memory', 'hash_table', 'allocated_areas', 'allocator', 'proc', 'port', 'ets', 'timer',
+    'node', 'loaded_modules', 'fun', 'proc_heap', 'persistent_terms', 'literals', 'binary', 'atoms'];
+  const normal = (tag?: string) => {
+    if (!tag) return -1;
+    if (tag.startsWith('dirty_') || tag === 'scheduler') return 1;
+    if (tag === 'index_table') return 3;
+    if (tag.startsWith('proc_')) return 13;
+    if (tag === 'mod') return 11;
+    if (['no_distribution', 'visible_node', 'hidden_node', 'not_connected'].includes(tag)) return 10;
+    if (tag === 'internal_ets') return 8;
+    return order.indexOf(tag);
+  };
+  const at = normal(t.lastTag);
+  const labels: Record<string, string> = {
+    memory: 'memory totals', allocator: 'allocator statistics', proc: 'processes after the last one read', port: 'ports', ets: 'ETS tables',
+    timer: 'timers', node: 'distribution', loaded_modules: 'loaded modules', fun: 'funs', proc_heap: 'process heaps (messages, stacks, dictionaries) after the last one read',
+    persistent_terms: 'persistent terms', literals: 'literals', binary: 'binaries', atoms: 'the atom table',
+  };
+  const hides: string[] = [];
+  for (let i = Math.max(0, at); i < order.length; i++) {
+    const label = labels[order[i]];
+    if (!label) continue;
+    if (i === at && !['proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
+    // A kind the dump did have sections of (written in another order than this list's) is not missing.
+    if (i !== at && (dump.sectionCounts[order[i]] ?? 0) > 0) continue;
+    hides.push(i === at ? label.replace(' after the last one read', '') + ' after the point where it stops' : label);
+  }
+  return hides;
+}
+
+/** True when these (truncationHides) take in =binary sections: the dump stops before their end. */
+export function binariesCut(hides: readonly string[]): boolean {
+  return hides.some((h) => h.startsWith('binaries'));
+}

@@ -1,0 +1,134 @@
+/**
+ * A dump cut by its writer's end (killed, ERL_CRASH_DUMP_SECONDS, a full disk) where a node died
+ * with refc binaries queued: refc_mailbox.dump (the bench's class a made small by a real VM) cut at
+ * two places found in its text, as a writer stopping there leaves it: inside log_writer's
+ * =proc_messages (its heap not in the file), and between two =binary sections (half of them in
+ * it). What the reports say is checked against the text: what was cut is said to be cut, never
+ * taken for an empty heap, a binary of no known size, or binary memory no heap refers to.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { beamscope } from './helpers/cli.js';
+import { FIXTURES } from './helpers/fixtures.js';
+
+const text = readFileSync(FIXTURES.refcMailbox, 'latin1');
+const dir = mkdtempSync(join(tmpdir(), 'beamscope-cut-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The file cut after `bytes` bytes of the fixture. */
+function cutAt(name: string, bytes: number): string {
+  const file = join(dir, name);
+  writeFileSync(file, Buffer.from(text.slice(0, bytes), 'latin1'));
+  return file;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a report's JSON, read by key in assertions
+function json(args: string[]): any {
+  const r = beamscope([...args, '--no-cache', '--format', 'json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+const writer = /^=proc:(<[^>]+>)\n(?:[^=\n][^\n]*\n)*?Name: log_writer\n/m.exec(text)![1];
+const heapAt = text.indexOf(`\n=proc_heap:${writer}\n`) + 1;
+const heap = text.slice(heapAt, text.indexOf('\n=', heapAt + 1));
+/** log_writer's queued {log_line, I, Bin}: the tuples of its heap, and the Yc lines of their binaries. */
+const tuples = heap.match(/^[0-9A-F]+:t3:A8:log_line,/gm)!.length;
+const binaryLines = [...heap.matchAll(/^[0-9A-F]+:Yc([0-9A-F]+):[0-9A-F]+:([0-9A-F]+)$/gm)];
+const binaryStarts = [...text.matchAll(/^=binary:/gm)].map((m) => m.index!);
+
+describe('refc_mailbox.dump cut inside log_writer\'s =proc_messages (its heap not in the file)', () => {
+  const at = text.indexOf(`\n=proc_messages:${writer}\n`) + 200;
+  const file = cutAt('cut-messages.dump', at);
+
+  it('triage: log_writer first, its message shapes said to be not in the dump; no binary finding made of the cut', () => {
+    expect(heapAt).toBeGreaterThan(at);
+    const r = json(['triage', file]);
+    const top = r.mailboxOutliers[0];
+    expect(top.name).toBe('log_writer');
+    expect(top.messageShapes).toBeUndefined();
+    expect(top.messageShapesMissing).toMatch(/^it stops after .*, without this process's heap$/);
+    const finding = r.findings.find((f: { id: string; subject?: { id: string } }) => f.id === 'mailbox.outlier' && f.subject?.id === writer);
+    expect(finding.evidence).toContainEqual(expect.stringMatching(/^message shapes: not in the dump \(it stops after/));
+    expect(r.findings.map((f: { id: string }) => f.id)).not.toContain('memory.binary-not-in-heaps');
+    const cut = r.findings.find((f: { id: string }) => f.id === 'dump.truncated');
+    expect(cut.evidence).toContainEqual(expect.stringMatching(/^binaries read before the cut: 0 =binary sections, 0 B of =memory binary's /));
+    const txt = beamscope(['triage', file, '--no-cache']).stdout;
+    expect(txt).not.toMatch(/CDVIncompleteHeap/);
+    expect(txt).toMatch(/message shapes: not in the dump \(it stops after/);
+  });
+
+  it('leak: the cut said first; no binary memory called held where the dump does not show it', () => {
+    const r = json(['leak', file]);
+    expect(r.findings[0].id).toBe('leak.dump-cut');
+    expect(r.findings.map((f: { id: string }) => f.id)).not.toContain('leak.binary-not-in-dump');
+    expect(r.truncation).toMatchObject({ binariesCut: true, bytesRead: at });
+  });
+});
+
+describe('refc_mailbox.dump cut between two =binary sections (half of them in the file)', () => {
+  const kept = binaryStarts.length >> 1;
+  const at = binaryStarts[kept];
+  const file = cutAt('cut-binaries.dump', at);
+  const present = new Set([...text.slice(0, at).matchAll(/^=binary:([0-9A-F]+)$/gm)].map((m) => m[1]));
+  const missing = binaryLines.filter((m) => !present.has(m[1]));
+
+  it('triage: log_writer\'s shapes give every binary the size its heap line says, in the file or not', () => {
+    // The cut leaves some of the queue's binaries out, and some in: the test is about both.
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.length).toBeLessThan(binaryLines.length);
+    const sizes = new Set(binaryLines.map((m) => parseInt(m[2], 16)));
+    expect(sizes.size).toBe(1);
+    const r = json(['triage', file]);
+    const top = r.mailboxOutliers[0];
+    expect(top.name).toBe('log_writer');
+    expect(top.messageShapes).toEqual([expect.objectContaining({ shape: `{log_line, integer, binary(${[...sizes][0]})}`, count: tuples })]);
+    expect(r.findings.map((f: { id: string }) => f.id)).not.toContain('memory.binary-not-in-heaps');
+    const sectionBytes = [...text.slice(0, at).matchAll(/^=binary:[0-9A-F]+\n([0-9A-F]+):/gm)].reduce((n, m) => n + parseInt(m[1], 16), 0);
+    expect(r.counts.binaries).toBe(kept);
+    expect(r.memory.binarySectionsBytes).toBe(sectionBytes);
+    const cut = r.findings.find((f: { id: string }) => f.id === 'dump.truncated');
+    expect(cut.evidence).toContainEqual(expect.stringMatching(new RegExp(`^binaries read before the cut: ${kept.toLocaleString('en-US')} =binary sections, `)));
+  });
+
+  it('leak: the cut said first; the stale estimates are those of the whole dump, the sizes of binaries cut off taken from their Yc lines', () => {
+    const whole = json(['leak', FIXTURES.refcMailbox, '--top', '50']);
+    const r = json(['leak', file, '--top', '50']);
+    expect(r.findings[0].id).toBe('leak.dump-cut');
+    expect(r.truncation).toMatchObject({ binariesCut: true, reachUnknown: 0 });
+    const stale = (j: typeof r) => j.staleEstimates.map((s: { pid: string; staleBytes: number; flagged: boolean }) => [s.pid, s.staleBytes, s.flagged]);
+    expect(stale(r)).toEqual(stale(whole));
+    // log_shipper, which holds stale references to what it sent, is named in both.
+    expect(r.findings.find((f: { id: string }) => f.id === 'leak.stale-binaries').title).toMatch(/\(log_shipper\) holds/);
+  });
+
+  it('proc log_writer: the cut said first among the warnings; every queued message with its shape', () => {
+    const r = json(['proc', file, 'log_writer']);
+    expect(r.warnings[0]).toMatch(/^the dump is cut after .*, in =binary:[0-9A-F]+: what comes after that point \(binaries after the point where it stops, the atom table\) is not in it$/);
+    expect(r.messageShapes).toEqual([expect.objectContaining({ count: tuples })]);
+  });
+});
+
+describe('refc_mailbox.dump cut inside log_writer\'s heap', () => {
+  // After the first tenth of its tuples: the rest of its messages are not in the file.
+  const tenth = [...heap.matchAll(/^[0-9A-F]+:t3:A8:log_line,/gm)][Math.floor(tuples / 10)].index!;
+  const file = cutAt('cut-heap.dump', heapAt + tenth);
+
+  it('proc: the messages past the cut have the shape "(not in the dump)", the cut said in this process\'s heap', () => {
+    const r = json(['proc', file, 'log_writer']);
+    expect(r.warnings[0]).toMatch(/^the dump is cut after .*, in this process's =proc_heap section: what comes after that point is not in it$/);
+    const shapes = new Map<string, number>(r.messageShapes.map((s: { shape: string; count: number }) => [s.shape, s.count]));
+    expect(shapes.get('(not in the dump)')).toBeGreaterThan(0);
+    expect([...shapes.values()].reduce((a, b) => a + b, 0)).toBe(tuples);
+  });
+
+  it('leak: its stale estimate is an upper bound, never flagged', () => {
+    const r = json(['leak', file, '--top', '50']);
+    const w = r.staleEstimates.find((s: { pid: string }) => s.pid === writer);
+    if (w) expect(w).toMatchObject({ reachableKnown: false, flagged: false });
+    expect(r.truncation.reachUnknown).toBeGreaterThanOrEqual(1);
+  });
+});
