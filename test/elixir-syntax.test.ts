@@ -46,6 +46,8 @@ describe('names and shapes in Elixir syntax', () => {
     expect(elixirShape("{'$gen_call', {pid, ref}, {get, atom}}")).toBe('{:"$gen_call", {pid, ref}, {:get, atom}}');
     expect(elixirShape("#{'__struct__' => 'Elixir.Ecto.Changeset', valid => atom}")).toBe('%Ecto.Changeset{valid: atom}');
     expect(elixirShape('[{timeout, integer}]')).toBe('[timeout: integer]');
+    // A part of a message the dump does not have (cut) keeps its words in either syntax.
+    expect(elixirShape('{log_line, integer, (not in the dump)}')).toBe('{:log_line, integer, (not in the dump)}');
     expect(elixirShape('binary(40..200)')).toBe('binary(40..200)');
     expect(elixirShape('string')).toBe('charlist');
   });

@@ -6,6 +6,7 @@
  * `%Ev{id: integer}`. Text that is not of these forms is returned unchanged.
  */
 import { inspectAtom, inspectKey, remoteName } from './inspect.js';
+import { NOT_IN_DUMP } from '../dump/terms/shape.js';
 
 const QUOTED = String.raw`'(?:[^'\\]|\\.)*'`;
 const BARE = String.raw`[a-z][A-Za-z0-9_@]*`;
@@ -161,6 +162,7 @@ class ShapeReader {
       return `[${head}${tail}]`;
     }
     if (this.eat('...')) return '...';
+    if (this.eat(NOT_IN_DUMP)) return NOT_IN_DUMP;
     const word = this.atom();
     if (word === undefined) this.fail();
     if (word.startsWith("'")) return inspectAtom(unquoteAtom(word));
