@@ -59,6 +59,13 @@ describe('refc_mailbox.dump cut inside log_writer\'s =proc_messages (its heap no
     const txt = beamscope(['triage', file, '--no-cache']).stdout;
     expect(txt).not.toMatch(/CDVIncompleteHeap/);
     expect(txt).toMatch(/message shapes: not in the dump \(it stops after/);
+    // The HTML report says it by the outlier too.
+    const page = join(dir, 'cut-messages.html');
+    expect(beamscope(['report', file, '--no-cache', '-o', page]).code).toBe(0);
+    const body = readFileSync(page, 'utf8');
+    const attr = writer.replace('<', '&lt;').replace('>', '&gt;');
+    expect(body).toMatch(new RegExp(`data-shapes-for="${attr}"><h3>[^<]*</h3>\\s*<p class="wrap">message shapes: not in the dump \\(it stops after`));
+    expect(body).not.toMatch(/CDVIncompleteHeap/);
   });
 
   it('leak: the cut said first; no binary memory called held where the dump does not show it', () => {

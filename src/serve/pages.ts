@@ -104,7 +104,7 @@ ${r.memory.kinds.map((k) => html`<tr><td>${k.kind}</td><td class="num">${formatB
 </section>
 <section id="outliers"><h2>Mailbox outliers</h2>
 ${r.mailboxOutliers.length === 0 ? html`<p>none (typical queue ${formatCount(r.mailbox.typicalQueueLength)})</p>` : r.mailboxOutliers.map((o) => html`<article class="outlier"><h3><a href="${processPath(o.pid)}">${o.pid}</a> ${o.elixir?.name ?? o.name ?? ''}: ${formatCount(o.messageQueueLength)} messages</h3>
-${o.messageShapes ? shapesTable(o.messageShapes.map((s) => ({ ...s, shape: s.elixir?.shape ?? s.shape, example: s.elixir?.example ?? s.example, binaryBytes: NaN }))) : ''}</article>`)}
+${o.messageShapes ? shapesTable(o.messageShapes.map((s) => ({ ...s, shape: s.elixir?.shape ?? s.shape, example: s.elixir?.example ?? s.example, binaryBytes: NaN }))) : ''}${o.messageShapesMissing ? html`<p>message shapes: not in the dump (${o.messageShapesMissing})</p>` : ''}</article>`)}
 </section>
 <section id="top"><h2>Top processes by memory</h2>${summaryTable(top)}<p><a href="/processes">all ${formatCount(r.counts.processes)} processes</a></p></section>
 ${r.notes.length > 0 ? html`<section id="notes"><h2>Notes</h2><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul></section>` : ''}`;

@@ -110,7 +110,7 @@ function mailboxes(d: DumpReportData): Section {
 }
 
 function outlierShapes(o: MailboxOutlier, n: number, names: (t: string) => string): Html {
-  if (!o.messageShapes?.length && !o.ancestors?.length) return html``;
+  if (!o.messageShapes?.length && !o.ancestors?.length && !o.messageShapesMissing) return html``;
   const shapes = o.messageShapes?.length
     ? dataTable({
         id: `shapes-${n}`,
@@ -125,7 +125,7 @@ function outlierShapes(o: MailboxOutlier, n: number, names: (t: string) => strin
       })
     : '';
   return html`<div class="shapes" data-shapes-for="${o.pid}"><h3>${o.pid}${o.name ? ` (${o.elixir?.name ?? o.name})` : ''}${o.elixir?.role ? ` [${o.elixir.role}]` : ''}: ${formatCount(o.messageQueueLength)} messages${o.messagesSampled !== undefined ? `, shapes of the first ${formatCount(o.messagesSampled)}` : ''}</h3>
-${o.ancestors?.length ? html`<p class="wrap">ancestors: <code>${o.ancestors.map(names).join(', ')}</code></p>` : ''}${shapes}</div>`;
+${o.ancestors?.length ? html`<p class="wrap">ancestors: <code>${o.ancestors.map(names).join(', ')}</code></p>` : ''}${o.messageShapesMissing ? html`<p class="wrap">message shapes: not in the dump (${o.messageShapesMissing})</p>` : ''}${shapes}</div>`;
 }
 
 function processes(d: DumpReportData): Section {
