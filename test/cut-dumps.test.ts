@@ -139,3 +139,32 @@ describe('refc_mailbox.dump cut inside log_writer\'s heap', () => {
     expect(r.truncation.reachUnknown).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('truncated.dump: a real VM\'s writer stopped by ERL_CRASH_DUMP_BYTES inside its =proc sections', () => {
+  const cutText = readFileSync(FIXTURES.truncated, 'latin1');
+  const procs = (cutText.match(/^=proc:/gm) ?? []).length;
+
+  it('triage: the counts of sections past the cut are lower bounds or not known, never 0 of a limit', () => {
+    expect(cutText).toMatch(/\n=abort:CRASH DUMP SIZE LIMIT REACHED\n?$/);
+    const r = json(['triage', FIXTURES.truncated]);
+    const limit = (id: string) => r.limits.find((u: { id: string }) => u.id === id);
+    // The last =proc section is cut in its middle, and counted.
+    expect(limit('processes')).toMatchObject({ count: procs, cut: 'at least' });
+    for (const id of ['ports', 'ets', 'timers']) {
+      expect(cutText).not.toMatch(new RegExp(`^=${id === 'ets' ? 'ets' : id === 'ports' ? 'port' : 'timer'}:`, 'm'));
+      expect(limit(id).cut).toBe('not in the file');
+      expect(limit(id).share).toBeUndefined();
+    }
+    const txt = beamscope(['triage', FIXTURES.truncated, '--no-cache']).stdout;
+    expect(txt).toMatch(new RegExp(`\\n  processes +at least ${procs.toLocaleString('en-US')} +262,144 \\(default\\) +at least `));
+    expect(txt).toMatch(/\n {2}ports +not in the file +65,536 \(default\) +-\n/);
+  });
+
+  it('triage: the processes =memory counts and the dump does not have are said to be past the cut', () => {
+    const r = json(['triage', FIXTURES.truncated]);
+    const dominant = r.findings.find((f: { id: string }) => f.id === 'memory.dominant-kind');
+    expect(dominant.explanation).toMatch(/^=memory says processes use .*, but the processes the dump has before its cut sum to .*: the others are past the cut/);
+    const group = r.findings.find((f: { id: string }) => f.id === 'process.dominant-group');
+    expect(group.title).toMatch(new RegExp(`of the ${procs.toLocaleString('en-US')} processes before the dump's cut\\)$`));
+  });
+});

@@ -72,7 +72,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
 
   out.push(heading('Against limits'));
   out.push(table([{ header: 'what' }, { header: 'count', align: 'right' }, { header: 'limit', align: 'right' }, { header: 'use', align: 'right' }],
-    r.limits.map((u) => [u.label, formatCount(u.count), u.limit ? `${u.limitSource === 'pids' ? 'at least ' : ''}${formatCount(u.limit)}${u.limitSource === 'default' ? ' (default)' : ''}` : u.limitSource === 'raised' ? 'over the default' : '-', u.share !== undefined ? formatPercent(u.share) : '-'])));
+    r.limits.map((u) => [u.label, u.cut === 'not in the file' ? 'not in the file' : `${u.cut === 'at least' ? 'at least ' : ''}${formatCount(u.count)}`, u.limit ? `${u.limitSource === 'pids' ? 'at least ' : ''}${formatCount(u.limit)}${u.limitSource === 'default' ? ' (default)' : ''}` : u.limitSource === 'raised' ? 'over the default' : '-', u.share !== undefined ? `${u.cut ? 'at least ' : ''}${formatPercent(u.share)}` : '-'])));
 
   out.push(heading('ETS tables (largest by memory)'));
   out.push(r.ets.length ? table([{ header: 'name', max: 40 }, { header: 'type' }, { header: 'objects', align: 'right' }, { header: 'memory', align: 'right' }, { header: 'owner', max: 40 }],

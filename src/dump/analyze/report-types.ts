@@ -142,6 +142,11 @@ export interface LimitUse {
    */
   limitSource?: 'dump' | 'slogan' | 'default' | 'raised' | 'pids';
   share?: number;
+  /**
+   * A dump cut before the end of these sections: `count` is what was read before the cut (`at
+   * least`: some were read; `not in the file`: none, the count is not known).
+   */
+  cut?: 'at least' | 'not in the file';
   /** For atoms near the limit: what the table is full of, by shape (src/dump/terms/atom-patterns.ts). */
   patterns?: AtomPattern[];
 }

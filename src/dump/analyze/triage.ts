@@ -229,7 +229,9 @@ function memoryFindings(r: TriageReport): Finding[] {
       id: 'memory.dominant-kind',
       severity: top.share >= 0.75 ? 'warning' : 'info',
       title: `${KIND_SUBJECT[top.kind] ?? `${top.kind} memory holds`} ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
-      explanation: unreconciled && timersOutsideHeaps(r) !== undefined
+      explanation: unreconciled && r.truncation.hides.some((h) => h.startsWith('processes'))
+        ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes the dump has before its cut sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it): the others are past the cut. The largest processes below are the largest of those read.`
+        : unreconciled && timersOutsideHeaps(r) !== undefined
         ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it): ${countOf(r.counts.timers, 'pending timer')} keep their messages outside the heaps, counted there and in no process, and are the likely rest (see the timers finding).`
         : unreconciled
         ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it), so the dump does not show which processes hold the rest: dumps before OTP R16 write no per-process Memory: line, and mailboxes kept off the heap or heap fragments are not in the stack+heap figures. The largest processes below are not necessarily where it went.`
@@ -428,7 +430,7 @@ function processFindings(r: TriageReport, sharing: ReadonlySet<string>): Finding
     out.push({
       id: 'process.dominant-group',
       severity: 'info',
-      title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of all processes)`,
+      title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of ${r.truncation.hides.some((h) => h.startsWith('processes')) ? `the ${formatCount(r.counts.processes)} processes before the dump's cut` : 'all processes'})`,
       explanation: 'Most processes are of one kind. If their number grows without bound (one per request or connection that never ends), the node runs into the process limit or out of memory.',
       evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...traitEvidence(g), ...sampleEvidence(g)],
       subject: { kind: 'process-group', id: g.key },
@@ -780,7 +782,22 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
   if (mods) out.push(withShare({ id: 'modules', label: 'modules', count: mods.entries, limit: mods.limit, limitSource: 'dump' }));
   out.push({ id: 'ets', label: 'ETS tables', count: (dump.sectionCounts.ets ?? 0) + (dump.sectionCounts.internal_ets ?? 0) });
   out.push({ id: 'timers', label: 'timers', count: dump.sectionCounts.timer ?? 0 });
-  return out.map((u) => (u.limitSource === undefined ? (({ limitSource: _, ...rest }) => rest)(u) : u));
+  return out.map((u) => cutLimit(u.limitSource === undefined ? (({ limitSource: _, ...rest }) => rest)(u) : u, truncationHides(dump)));
+}
+
+/** The sections each count is of, as truncationHides names them. */
+const LIMIT_SECTIONS: Partial<Record<LimitUse['id'], string>> = { processes: 'processes', ports: 'ports', ets: 'ETS tables', timers: 'timers' };
+
+/**
+ * A count of sections the dump was cut in or before: a lower bound, or not known at all (no share
+ * then, and so no finding).
+ */
+function cutLimit(u: LimitUse, hides: string[]): LimitUse {
+  const kind = LIMIT_SECTIONS[u.id];
+  if (!kind || !hides.some((h) => h.startsWith(kind))) return u;
+  if (u.count > 0) return { ...u, cut: 'at least' };
+  const { share: _, ...rest } = u;
+  return { ...rest, cut: 'not in the file' };
 }
 
 function limitFindings(limits: LimitUse[]): Finding[] {
@@ -790,7 +807,7 @@ function limitFindings(limits: LimitUse[]): Finding[] {
     out.push({
       id: `limits.${u.id}`,
       severity: u.share >= 0.95 ? 'critical' : 'warning',
-      title: `${u.label}: ${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
+      title: `${u.label}: ${u.cut ? 'at least ' : ''}${formatCount(u.count)} of ${formatCount(u.limit)} (${formatPercent(u.share)})`,
       explanation: LIMIT_ADVICE[u.id] ?? 'Close to a VM limit: when it is reached, the VM refuses or dies.',
       evidence: [`limit from ${limitFrom(u)}`, ...patternEvidence(u)],
       subject: { kind: 'limit', id: u.id },

@@ -213,10 +213,12 @@ function system(d: DumpReportData): Section {
     noun: 'limits', nounOne: 'limit',
     columns: [
       { label: 'what', value: (l) => l.label },
-      { label: 'count', kind: 'count', value: (l) => l.count },
+      { label: 'count', kind: 'count', value: (l) => (l.cut === 'not in the file' ? undefined : l.count) },
       { label: 'limit', kind: 'count', value: (l) => l.limit },
       { label: 'use', kind: 'percent', value: (l) => l.share },
       { label: 'limit from', value: (l) => l.limitSource },
+      // A dump cut before the end of these sections: the count is a lower bound, or not known.
+      { label: 'cut', value: (l) => l.cut },
     ],
   });
   const busy = s.busy.length
