@@ -168,3 +168,27 @@ describe('truncated.dump: a real VM\'s writer stopped by ERL_CRASH_DUMP_BYTES in
     expect(group.title).toMatch(new RegExp(`of the ${procs.toLocaleString('en-US')} processes before the dump's cut\\)$`));
   });
 });
+
+describe('alloc on refc_mailbox.dump cut', () => {
+  const allocators = [...text.matchAll(/^=allocator:(\S+)$/gm)];
+
+  it('inside its =allocator sections: the cut said first, no verdict on the node from some of its allocators', () => {
+    const k = allocators.length >> 1;
+    const at = allocators[k].index! + 40;
+    const file = cutAt('cut-allocators.dump', at);
+    const r = json(['alloc', file]);
+    expect(r.findings[0].id).toBe('alloc.dump-cut');
+    expect(r.findings.map((f: { id: string }) => f.id)).not.toContain('alloc.not-fragmented');
+    expect(r.model.cut).toEqual({ bytesRead: at, lastSection: `allocator:${allocators[k][1]}` });
+    const instances = r.model.allocators.length;
+    expect(instances).toBeGreaterThan(0);
+    expect(instances).toBeLessThanOrEqual(k + 1);
+  });
+
+  it('after them (in its =binary sections): the allocators are whole, the findings those of the whole dump', () => {
+    const at = binaryStarts[binaryStarts.length >> 1];
+    const r = json(['alloc', cutAt('cut-binaries-alloc.dump', at)]);
+    expect(r.model.cut).toBeUndefined();
+    expect(r.findings).toEqual(json(['alloc', FIXTURES.refcMailbox]).findings);
+  });
+});

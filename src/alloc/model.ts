@@ -118,6 +118,11 @@ export interface AllocatorModel {
   mmap: MmapArea[];
   /** Things the reader saw but does not model, e.g. `fix_alloc: proc: 6908 716` lines of R10B. */
   notes: string[];
+  /**
+   * A crash dump cut in its =allocator sections: the allocators are those written before the cut
+   * (`lastSection`, the one it stopped in, may be partial).
+   */
+  cut?: { bytesRead: Bytes; lastSection?: string };
 }
 
 /** The util allocators recon's analysis is limited to (recon_alloc `?UTIL_ALLOCATORS`). */

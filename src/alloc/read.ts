@@ -13,6 +13,8 @@ import { cannotRead, InputError } from '../errors.js';
 import { detectInput, isDumpFormat, utf16Bom } from '../input/detect.js';
 import { peekFile, peekStdin } from '../input/open.js';
 import { readDump } from '../dump/reader.js';
+import { allocatorsCut, truncationHides } from '../dump/analyze/truncation.js';
+import type { Dump } from '../dump/types.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromJsonValues } from './from-json.js';
 import { allocatorModelFromTermText } from './from-terms.js';
@@ -106,7 +108,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
     const kind = sniffInput(first);
     if (kind === 'crash-dump') {
       const dump = await readDump('-', { want: 'allocators', stdin: peeked.stream });
-      return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, 'stdin') };
+      return { kind, model: allocatorModelFromDumpChecked(dump, 'stdin') };
     }
     const all = await readAllocatorData(peeked.stream, 'stdin');
     const bom = utf16Bom(first);
@@ -118,7 +120,7 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
   const kind = sniffInput(head);
   if (kind === 'crash-dump') {
     const dump = await readDump(path, { want: 'allocators' });
-    return { kind, model: allocatorModelFromDumpChecked(dump.allocators, dump.memory, path) };
+    return { kind, model: allocatorModelFromDumpChecked(dump, path) };
   }
   await checkAllocatorDataSize(path);
   const bom = utf16Bom(head);
@@ -127,9 +129,13 @@ export async function readAllocatorInput(path: string): Promise<{ kind: InputKin
   return { kind, model: allocatorModelFromTermText(decodeTermText(await readFile(path)), path) };
 }
 
-function allocatorModelFromDumpChecked(sections: Parameters<typeof allocatorModelFromDump>[0], memory: Record<string, number>, path: string): AllocatorModel {
-  if (sections.length === 0) throw new InputError(`${path}: the crash dump has no =allocator sections (too old, or cut before them)`, path);
-  return allocatorModelFromDump(sections, memory);
+function allocatorModelFromDumpChecked(dump: Dump, path: string): AllocatorModel {
+  if (dump.allocators.length === 0) throw new InputError(`${path}: the crash dump has no =allocator sections (too old, or cut before them)`, path);
+  const model = allocatorModelFromDump(dump.allocators, dump.memory);
+  // Cut in its =allocator sections: the model is of those read, and says so (alloc.dump-cut).
+  const t = dump.truncation;
+  if (allocatorsCut(truncationHides(dump))) model.cut = { bytesRead: t.bytesRead, ...(t.lastTag ? { lastSection: `${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` } : {}) };
+  return model;
 }
 
 /**

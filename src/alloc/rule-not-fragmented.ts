@@ -23,6 +23,8 @@ export const notFragmentedRule: Rule<AllocatorFacts> = {
     const T = THRESHOLDS;
     // Usage near 100%: not fragmentation, just memory in use ("Erlang in Anger" 7.4 step 1).
     const nodeUsage = usage(totalBlocks, total);
+    // Of some allocators only (a dump cut in its =allocator sections), usage rules nothing out.
+    if (facts.model.cut) return out;
     if (total > 0 && nodeUsage >= T.healthyUsage && !types.some((t) => unusedVerdict(t) === 'waste')) {
       out.push({
         id: 'alloc.not-fragmented',

@@ -7,6 +7,7 @@ import type { Finding } from '../findings.js';
 import { runRules, type Rule } from '../rules/rule.js';
 import type { AllocatorModel } from './model.js';
 import { msegCacheRule } from './rule-mseg-cache.js';
+import { dumpCutRule } from './rule-dump-cut.js';
 import { notFragmentedRule } from './rule-not-fragmented.js';
 import { poolCarriersRule } from './rule-pool-carriers.js';
 import { sbcsHeavyRule } from './rule-sbcs-heavy.js';
@@ -26,7 +27,7 @@ export {
 } from './summary.js';
 
 /** The allocator rules, in the order their findings are listed (not-fragmented last: it reads the others' verdict). */
-export const ALLOCATOR_RULES: ReadonlyArray<Rule<AllocatorFacts>> = [unusedCarriersRule, poolCarriersRule, sbcsHeavyRule, msegCacheRule, notFragmentedRule];
+export const ALLOCATOR_RULES: ReadonlyArray<Rule<AllocatorFacts>> = [dumpCutRule, unusedCarriersRule, poolCarriersRule, sbcsHeavyRule, msegCacheRule, notFragmentedRule];
 
 /** Findings over the model, most important first is left to sortFindings (same-severity order kept). */
 export function allocatorFindings(model: AllocatorModel): Finding[] {

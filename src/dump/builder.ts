@@ -573,6 +573,7 @@ export class DumpBuilder implements ScanSink {
         truncated,
         abortReason: this.abortReason,
         cutMidLine: this.cutMidLine,
+        ...(this.lateReached ? { earlyWhole: true } : {}),
         ...(this.lastIndex >= 0 ? { lastTag: this.index.at(this.lastIndex).tag, lastId: this.index.at(this.lastIndex).id }
           : !Number.isNaN(this.lastBinary) ? { lastTag: 'binary', lastId: this.lastBinary.toString(16).toUpperCase() } : {}),
         bytesRead: this.endOffset,

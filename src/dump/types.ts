@@ -245,6 +245,11 @@ export interface TruncationInfo {
   lastId?: string;
   /** Byte offset where the data stops. */
   bytesRead: number;
+  /**
+   * A read of the early sections only (`alloc`) that reached the first later one: the early
+   * sections are whole, and lastTag is where that read stopped, not where a cut is.
+   */
+  earlyWhole?: true;
   /** For gzip input: why decompression stopped early (the data before it is still read). */
   compressedInputError?: string;
   /**

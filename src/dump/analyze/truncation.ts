@@ -6,7 +6,8 @@ import type { Dump } from '../types.js';
  */
 export function truncationHides(dump: Pick<Dump, 'truncation' | 'sectionCounts'>): string[] {
   const t = dump.truncation;
-  if (!t.truncated) return [];
+  // An early read that stopped on purpose does not know where a cut of the rest falls.
+  if (!t.truncated || t.earlyWhole) return [];
   const order = ['erl_crash_dump', 'scheduler', 'memory', 'hash_table', 'allocated_areas', 'allocator', 'proc', 'port', 'ets', 'timer',
     'node', 'loaded_modules', 'fun', 'proc_heap', 'persistent_terms', 'literals', 'binary', 'atoms'];
   const normal = (tag?: string) => {
@@ -29,7 +30,7 @@ export function truncationHides(dump: Pick<Dump, 'truncation' | 'sectionCounts'>
   for (let i = Math.max(0, at); i < order.length; i++) {
     const label = labels[order[i]];
     if (!label) continue;
-    if (i === at && !['proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
+    if (i === at && !['allocator', 'proc', 'proc_heap', 'binary', 'atoms', 'ets', 'port', 'timer', 'fun'].includes(order[i])) continue;
     // A kind the dump did have sections of (written in another order than this list's) is not missing.
     if (i !== at && (dump.sectionCounts[order[i]] ?? 0) > 0) continue;
     hides.push(i === at ? label.replace(' after the last one read', '') + ' after the point where it stops' : label);
@@ -40,4 +41,9 @@ export function truncationHides(dump: Pick<Dump, 'truncation' | 'sectionCounts'>
 /** True when these (truncationHides) take in =binary sections: the dump stops before their end. */
 export function binariesCut(hides: readonly string[]): boolean {
   return hides.some((h) => h.startsWith('binaries'));
+}
+
+/** True when these (truncationHides) take in =allocator sections: the dump stops in or before them. */
+export function allocatorsCut(hides: readonly string[]): boolean {
+  return hides.some((h) => h.startsWith('allocator statistics'));
 }
