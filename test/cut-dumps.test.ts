@@ -192,3 +192,18 @@ describe('alloc on refc_mailbox.dump cut', () => {
     expect(r.findings).toEqual(json(['alloc', FIXTURES.refcMailbox]).findings);
   });
 });
+
+describe('diff from a dump A cut before its processes and ETS tables end', () => {
+  it('says nothing grew of the kinds past A\'s cut (its counts there are the cut\'s), and why', () => {
+    const cutText = readFileSync(FIXTURES.truncated, 'latin1');
+    expect(cutText).not.toMatch(/^=ets:/m);
+    const r = json(['diff', FIXTURES.truncated, FIXTURES.mailbox]);
+    const ids = r.findings.map((f: { id: string }) => f.id);
+    expect(ids).not.toContain('diff.group-grew');
+    expect(ids).not.toContain('diff.ets-grew');
+    expect(r.notes).toContain('dump A is cut before the end of its =proc sections: no group of processes is said to have grown');
+    expect(r.notes).toContain('dump A is cut before the end of its =ets sections: no ETS table is said to have grown');
+    // The other way round, B's cut counts are lower bounds, and growth to them still holds.
+    expect(json(['diff', FIXTURES.mailbox, FIXTURES.truncated]).notes.filter((n: string) => n.startsWith('dump A is cut'))).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@ import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../al
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
 import { groupProcesses } from '../dump/analyze/processes.js';
+import { truncationHides } from '../dump/analyze/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';
@@ -96,6 +97,14 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   const writtenB = b.header.created ? Date.parse(b.header.created) : NaN;
   if (writtenB < writtenA) notes.push(`dump B was written before dump A (${b.header.created} < ${a.header.created}): growth reads as shrinking; swap them`);
   if (a.truncation.truncated || b.truncation.truncated) notes.push('a dump is truncated: what comes after its cut is missing from its side');
+  // Growth from a dump A cut before the end of some sections would be growth from the cut: what
+  // grew there is not said (B's counts past its own cut are lower bounds, and growth to them holds).
+  const hidesA = truncationHides(a);
+  const cutInA = (kind: string) => hidesA.some((h) => h.startsWith(kind));
+  const notSaid = (what: string, kind: string) => notes.push(`dump A is cut before the end of its ${kind}: no ${what} is said to have grown`);
+  if (cutInA('processes')) notSaid('group of processes', '=proc sections');
+  if (cutInA('ETS tables')) notSaid('ETS table', '=ets sections');
+  if (cutInA('allocator statistics')) notSaid("allocator type's carriers", '=allocator sections');
 
   const kinds = new Set([...Object.keys(a.memory), ...Object.keys(b.memory)]);
   const memory = [...kinds].map((kind) => ({ kind, ...dv(a.memory[kind] ?? 0, b.memory[kind] ?? 0) })).sort(byDelta((x) => x.delta));
@@ -188,7 +197,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
       metrics: { beforeBytes: m.before, afterBytes: m.after, deltaBytes: m.delta },
     });
   }
-  for (const g of groups.filter((x) => grewEnough(x.memoryBytes) || (x.count.delta >= 100 && (x.count.before === 0 || x.count.delta / x.count.before >= minRatio))).slice(0, 3)) {
+  for (const g of groups.filter((x) => !cutInA('processes') && (grewEnough(x.memoryBytes) || (x.count.delta >= 100 && (x.count.before === 0 || x.count.delta / x.count.before >= minRatio)))).slice(0, 3)) {
     findings.push({
       id: 'diff.group-grew',
       severity: 'info',
@@ -199,7 +208,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
       metrics: { countBefore: g.count.before, countAfter: g.count.after, memoryBytesBefore: g.memoryBytes.before, memoryBytesAfter: g.memoryBytes.after },
     });
   }
-  for (const e of ets.filter((x) => grewEnough(x.memoryBytes)).slice(0, 3)) {
+  for (const e of ets.filter((x) => !cutInA('ETS tables') && grewEnough(x.memoryBytes)).slice(0, 3)) {
     findings.push({
       id: 'diff.ets-grew',
       severity: 'info',
@@ -233,7 +242,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
       metrics: { beforeBytes: bin.before, afterBytes: bin.after, sectionsBytesBefore: report.binaries.sectionsBytes.before, sectionsBytesAfter: report.binaries.sectionsBytes.after },
     });
   }
-  for (const t of allocators.filter((x) => grewEnough(x.carriersBytes)).slice(0, 2)) {
+  for (const t of allocators.filter((x) => !cutInA('allocator statistics') && grewEnough(x.carriersBytes)).slice(0, 2)) {
     findings.push({
       id: 'diff.carriers-grew',
       severity: 'info',
