@@ -13,7 +13,7 @@ import { cannotRead, InputError } from '../errors.js';
 import { detectInput, isDumpFormat, utf16Bom } from '../input/detect.js';
 import { peekFile, peekStdin } from '../input/open.js';
 import { readDump } from '../dump/reader.js';
-import { allocatorsCut, truncationHides } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides } from '../dump/analyze/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromJsonValues } from './from-json.js';
@@ -134,7 +134,7 @@ function allocatorModelFromDumpChecked(dump: Dump, path: string): AllocatorModel
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   // Cut in its =allocator sections: the model is of those read, and says so (alloc.dump-cut).
   const t = dump.truncation;
-  if (allocatorsCut(truncationHides(dump))) model.cut = { bytesRead: t.bytesRead, ...(t.lastTag ? { lastSection: `${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` } : {}) };
+  if (cutTakes(truncationHides(dump), 'allocator statistics')) model.cut = { bytesRead: t.bytesRead, ...(t.lastTag ? { lastSection: `${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` } : {}) };
   return model;
 }
 

@@ -7,7 +7,7 @@ import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../al
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
 import { groupProcesses } from '../dump/analyze/processes.js';
-import { truncationHides } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides, type CutKind } from '../dump/analyze/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';
@@ -100,7 +100,7 @@ export function diffDumps(a: Dump, b: Dump, opts: DiffOptions = {}): DumpDiffRep
   // Growth from a dump A cut before the end of some sections would be growth from the cut: what
   // grew there is not said (B's counts past its own cut are lower bounds, and growth to them holds).
   const hidesA = truncationHides(a);
-  const cutInA = (kind: string) => hidesA.some((h) => h.startsWith(kind));
+  const cutInA = (kind: CutKind) => cutTakes(hidesA, kind);
   const notSaid = (what: string, kind: string) => notes.push(`dump A is cut before the end of its ${kind}: no ${what} is said to have grown`);
   if (cutInA('processes')) notSaid('group of processes', '=proc sections');
   if (cutInA('ETS tables')) notSaid('ETS table', '=ets sections');

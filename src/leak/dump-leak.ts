@@ -8,7 +8,7 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
-import { binariesCut, truncationHides } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides } from '../dump/analyze/truncation.js';
 import { formatCount } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
@@ -85,7 +85,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
   // only through sub binaries has none): a dump cut in its heap, or before a =binary section only
   // such a line refers to, gives a reach too small and a stale estimate too large (an upper
   // bound, like that of a process without a heap: left out of totals, groups and flags).
-  const cut = binariesCut(truncationHides(dump));
+  const cut = cutTakes(truncationHides(dump), 'binaries');
   const t = dump.truncation;
   const cutRow = t.truncated && t.lastTag === 'proc_heap' && t.lastId ? p.pid.find(t.lastId) : -1;
   const reachKnown = (i: number) => scan.heapDumped[i] === 1 && i !== cutRow && !(cut && scan.unsizedBinaries[i] > 0);

@@ -9,7 +9,7 @@ import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } fr
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { provenProcessTable } from './process-slots.js';
 import { callWaitFindings } from './call-waits.js';
-import { binariesCut as binariesCutFrom, truncationHides } from './truncation.js';
+import { cutTakes, truncationHides, type CutKind } from './truncation.js';
 import { findProcess } from '../process-table.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
@@ -229,7 +229,7 @@ function memoryFindings(r: TriageReport): Finding[] {
       id: 'memory.dominant-kind',
       severity: top.share >= 0.75 ? 'warning' : 'info',
       title: `${KIND_SUBJECT[top.kind] ?? `${top.kind} memory holds`} ${formatPercent(top.share, 0)} of the node's memory (${formatBytes(top.bytes)} of ${formatBytes(m.totalBytes!)})`,
-      explanation: unreconciled && r.truncation.hides.some((h) => h.startsWith('processes'))
+      explanation: unreconciled && cutTakes(r.truncation.hides, 'processes')
         ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes the dump has before its cut sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it): the others are past the cut. The largest processes below are the largest of those read.`
         : unreconciled && timersOutsideHeaps(r) !== undefined
         ? `=memory says processes use ${formatBytes(top.bytes)}, but the processes' own figures in the dump sum to ${formatBytes(m.processesSumBytes)} (${formatPercent(m.processesSumBytes / top.bytes, 0)} of it): ${countOf(r.counts.timers, 'pending timer')} keep their messages outside the heaps, counted there and in no process, and are the likely rest (see the timers finding).`
@@ -271,7 +271,7 @@ function memoryFindings(r: TriageReport): Finding[] {
 
 /** True when the dump stops before the end of its =binary sections (truncationHides). */
 function binariesCut(r: TriageReport): boolean {
-  return binariesCutFrom(r.truncation.hides);
+  return cutTakes(r.truncation.hides, 'binaries');
 }
 
 /** `=memory binary` in bytes, when the dump has it. */
@@ -430,7 +430,7 @@ function processFindings(r: TriageReport, sharing: ReadonlySet<string>): Finding
     out.push({
       id: 'process.dominant-group',
       severity: 'info',
-      title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of ${r.truncation.hides.some((h) => h.startsWith('processes')) ? `the ${formatCount(r.counts.processes)} processes before the dump's cut` : 'all processes'})`,
+      title: `${formatCount(g.count)} x ${g.key} (${formatPercent(g.count / r.counts.processes, 0)} of ${cutTakes(r.truncation.hides, 'processes') ? `the ${formatCount(r.counts.processes)} processes before the dump's cut` : 'all processes'})`,
       explanation: 'Most processes are of one kind. If their number grows without bound (one per request or connection that never ends), the node runs into the process limit or out of memory.',
       evidence: [`memory: ${formatBytes(g.memoryBytes)}; queued messages: ${formatCount(g.messageQueueLength)} (largest ${formatCount(g.maxMessageQueueLength)})`, ...traitEvidence(g), ...sampleEvidence(g)],
       subject: { kind: 'process-group', id: g.key },
@@ -786,7 +786,7 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
 }
 
 /** The sections each count is of, as truncationHides names them. */
-const LIMIT_SECTIONS: Partial<Record<LimitUse['id'], string>> = { processes: 'processes', ports: 'ports', ets: 'ETS tables', timers: 'timers' };
+const LIMIT_SECTIONS: Partial<Record<LimitUse['id'], CutKind>> = { processes: 'processes', ports: 'ports', ets: 'ETS tables', timers: 'timers' };
 
 /**
  * A count of sections the dump was cut in or before: a lower bound, or not known at all (no share
@@ -794,7 +794,7 @@ const LIMIT_SECTIONS: Partial<Record<LimitUse['id'], string>> = { processes: 'pr
  */
 function cutLimit(u: LimitUse, hides: string[]): LimitUse {
   const kind = LIMIT_SECTIONS[u.id];
-  if (!kind || !hides.some((h) => h.startsWith(kind))) return u;
+  if (!kind || !cutTakes(hides, kind)) return u;
   if (u.count > 0) return { ...u, cut: 'at least' };
   const { share: _, ...rest } = u;
   return { ...rest, cut: 'not in the file' };

@@ -38,12 +38,10 @@ export function truncationHides(dump: Pick<Dump, 'truncation' | 'sectionCounts'>
   return hides;
 }
 
-/** True when these (truncationHides) take in =binary sections: the dump stops before their end. */
-export function binariesCut(hides: readonly string[]): boolean {
-  return hides.some((h) => h.startsWith('binaries'));
-}
+/** The kinds of section truncationHides names, by the words its labels start with. */
+export type CutKind = 'processes' | 'ports' | 'ETS tables' | 'timers' | 'binaries' | 'allocator statistics';
 
-/** True when these (truncationHides) take in =allocator sections: the dump stops in or before them. */
-export function allocatorsCut(hides: readonly string[]): boolean {
-  return hides.some((h) => h.startsWith('allocator statistics'));
+/** True when these (truncationHides) take in sections of this kind: the dump stops in or before them. */
+export function cutTakes(hides: readonly string[], kind: CutKind): boolean {
+  return hides.some((h) => h.startsWith(kind));
 }
