@@ -13,7 +13,7 @@ import { cannotRead, InputError } from '../errors.js';
 import { detectInput, isDumpFormat, utf16Bom } from '../input/detect.js';
 import { peekFile, peekStdin } from '../input/open.js';
 import { readDump } from '../dump/reader.js';
-import { cutTakes, truncationHides } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides } from '../dump/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromJsonValues } from './from-json.js';

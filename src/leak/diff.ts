@@ -7,7 +7,7 @@ import { allocatorModelFromDump, summarizeByType, type TypeSummary } from '../al
 import { sortFindings, type Finding } from '../findings.js';
 import { sum } from '../dump/analyze/stats.js';
 import { groupProcesses } from '../dump/analyze/processes.js';
-import { cutTakes, truncationHides, type CutKind } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides, type CutKind } from '../dump/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DIFF_WARNING_SHARE_OF_GROWTH } from './thresholds.js';

@@ -8,7 +8,7 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
-import { cutTakes, truncationHides } from '../dump/analyze/truncation.js';
+import { cutTakes, truncationHides } from '../dump/truncation.js';
 import { formatCount } from '../text/format.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';

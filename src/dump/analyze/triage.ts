@@ -9,7 +9,7 @@ import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } fr
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { provenProcessTable } from './process-slots.js';
 import { callWaitFindings } from './call-waits.js';
-import { cutTakes, truncationHides, type CutKind } from './truncation.js';
+import { cutTakes, truncationHides, type CutKind } from '../truncation.js';
 import { findProcess } from '../process-table.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';

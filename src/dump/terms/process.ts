@@ -28,7 +28,7 @@ import { FastShaper } from './fast-shape.js';
 import { forEachLine, forEachRefcLine, searchFile } from './lines.js';
 import { MiB } from '../../text/units.js';
 import { formatBytes } from '../../text/format.js';
-import { truncationHides } from '../analyze/truncation.js';
+import { truncationHides } from '../truncation.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {

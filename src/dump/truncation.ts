@@ -1,4 +1,4 @@
-import type { Dump } from '../types.js';
+import type { Dump } from './types.js';
 
 /**
  * What a cut dump does not have, from where its writer stopped: the kinds of section written after
