@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { beamscope } from './helpers/cli.js';
+import { beamscope, expectOneLineError } from './helpers/cli.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const text = readFileSync(FIXTURES.refcMailbox, 'latin1');
@@ -158,6 +158,17 @@ describe('truncated.dump: a real VM\'s writer stopped by ERL_CRASH_DUMP_BYTES in
     const txt = beamscope(['triage', FIXTURES.truncated, '--no-cache']).stdout;
     expect(txt).toMatch(new RegExp(`\\n  processes +at least ${procs.toLocaleString('en-US')} +262,144 \\(default\\) +at least `));
     expect(txt).toMatch(/\n {2}ports +not in the file +65,536 \(default\) +-\n/);
+  });
+
+  it('proc of a process it does not have: the one line says the dump is cut before the end of its processes', () => {
+    const pids = new Set([...cutText.matchAll(/^=proc:(<[^>]+>)$/gm)].map((m) => m[1]));
+    const absent = '<0.9999.0>';
+    expect(pids.has(absent)).toBe(false);
+    const r = beamscope(['proc', FIXTURES.truncated, absent, '--no-cache']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /^beamscope: no process <0\.9999\.0> in .*truncated\.dump \(the dump is cut after .*, before the end of its processes\)$/);
+    // A whole dump says only that it has none.
+    expectOneLineError(beamscope(['proc', FIXTURES.oom, absent, '--no-cache']).stderr, /^beamscope: no process <0\.9999\.0> in .*oom\.dump$/);
   });
 
   it('triage: the processes =memory counts and the dump does not have are said to be past the cut', () => {

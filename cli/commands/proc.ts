@@ -1,5 +1,7 @@
 import { InputError } from '../../src/errors.js';
 import { decodeProcess, resolvePid } from '../../src/dump/terms/index.js';
+import { cutTakes, truncationHides } from '../../src/dump/truncation.js';
+import { formatBytes } from '../../src/text/format.js';
 import { procToJson, renderProcText } from '../../src/report/proc-text.js';
 import { defineCommand, inputPath, runCommand, withCommonOptions, writeOut } from '../common.js';
 import { readDumpWithProgress } from '../progress.js';
@@ -25,7 +27,11 @@ const command = defineCommand({
       // so is an atom given without the quotes the dump writes it with (Elixir.MyApp.Repo).
       const pid = resolvePid(dump, wanted) ?? resolvePid(dump, `'Elixir.${wanted}'`) ?? (wanted.startsWith(':') ? resolvePid(dump, wanted.slice(1)) : undefined)
         ?? (wanted.startsWith("'") ? undefined : resolvePid(dump, `'${wanted}'`));
-      if (!pid) throw new InputError(`no process ${wanted} in ${args.dump}`);
+      if (!pid) {
+        // A dump cut in or before its =proc sections may have had it.
+        const cut = cutTakes(truncationHides(dump), 'processes') ? ` (the dump is cut after ${formatBytes(dump.truncation.bytesRead)}, before the end of its processes)` : '';
+        throw new InputError(`no process ${wanted} in ${args.dump}${cut}`);
+      }
       const width = process.stdout.columns || 100;
       const ex = elixirFor(dump);
       const elixir = ex ? { isStruct: elixirStructs(dump), reason: ex.reason } : undefined;
