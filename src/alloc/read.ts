@@ -13,7 +13,7 @@ import { cannotRead, InputError } from '../errors.js';
 import { detectInput, isDumpFormat, utf16Bom } from '../input/detect.js';
 import { peekFile, peekStdin } from '../input/open.js';
 import { readDump } from '../dump/reader.js';
-import { cutTakes, truncationHides } from '../dump/truncation.js';
+import { cutTakes, lastSection, truncationHides } from '../dump/truncation.js';
 import type { Dump } from '../dump/types.js';
 import { allocatorModelFromDump } from './from-dump.js';
 import { allocatorModelFromJsonValues } from './from-json.js';
@@ -133,8 +133,8 @@ function allocatorModelFromDumpChecked(dump: Dump, path: string): AllocatorModel
   if (dump.allocators.length === 0) throw new InputError(`${path}: the crash dump has no =allocator sections (too old, or cut before them)`, path);
   const model = allocatorModelFromDump(dump.allocators, dump.memory);
   // Cut in its =allocator sections: the model is of those read, and says so (alloc.dump-cut).
-  const t = dump.truncation;
-  if (cutTakes(truncationHides(dump), 'allocator statistics')) model.cut = { bytesRead: t.bytesRead, ...(t.lastTag ? { lastSection: `${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` } : {}) };
+  const section = lastSection(dump.truncation);
+  if (cutTakes(truncationHides(dump), 'allocator statistics')) model.cut = { bytesRead: dump.truncation.bytesRead, ...(section ? { lastSection: section } : {}) };
   return model;
 }
 

@@ -1,4 +1,5 @@
-import type { Dump } from './types.js';
+import { countOf, formatBytes } from '../text/format.js';
+import type { Bytes, Dump } from './types.js';
 
 /**
  * What a cut dump does not have, from where its writer stopped: the kinds of section written after
@@ -44,4 +45,20 @@ export type CutKind = 'processes' | 'ports' | 'ETS tables' | 'timers' | 'binarie
 /** True when these (truncationHides) take in sections of this kind: the dump stops in or before them. */
 export function cutTakes(hides: readonly string[], kind: CutKind): boolean {
   return hides.some((h) => h.startsWith(kind));
+}
+
+/** The line a report of a dump cut in its =binary sections gives: how much of them it has. */
+export function binariesReadText(sections: number, sectionsBytes: Bytes, memoryBinary?: Bytes): string {
+  return `binaries read before the cut: ${countOf(sections, '=binary section')}, ${formatBytes(sectionsBytes)}${memoryBinary !== undefined ? ` of =memory binary's ${formatBytes(memoryBinary)}` : ''}`;
+}
+
+/** The section a cut dump stops in, as its tag line names it without the `=` (`proc_heap:<0.80.0>`). */
+export function lastSection(t: Dump['truncation']): string | undefined {
+  return t.lastTag ? `${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : undefined;
+}
+
+/** Where a cut dump stops, for a sentence: `=proc_heap:<0.80.0>`, or `its header`. */
+export function cutPlace(t: Dump['truncation']): string {
+  const s = lastSection(t);
+  return s ? `=${s}` : 'its header';
 }

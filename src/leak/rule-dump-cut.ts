@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../findings.js';
 import type { Rule } from '../rules/rule.js';
+import { binariesReadText } from '../dump/truncation.js';
 import { countOf, formatBytes } from '../text/format.js';
 import type { LeakFacts } from './types.js';
 
@@ -26,7 +27,7 @@ export const dumpCutRule: Rule<LeakFacts> = {
         + 'A heap that refers to such a binary through a ProcBin (a `Yc` line) still gives its size, and the stale estimates count it; '
         + (unknown ? 'a heap cut itself, or one that reaches a binary cut off only through sub binaries, does not: its stale estimate is an upper bound, and it is not flagged.' : 'every heap in the dump reaches only such binaries, so the stale estimates stand.'),
       evidence: [
-        ...(t.binariesCut ? [`binaries read before the cut: ${countOf(b.binarySections, '=binary section')}, ${formatBytes(b.binarySectionsBytes)}${b.memoryBinaryBytes !== undefined ? ` of =memory binary's ${formatBytes(b.memoryBinaryBytes)}` : ''}`] : []),
+        ...(t.binariesCut ? [binariesReadText(b.binarySections, b.binarySectionsBytes, b.memoryBinaryBytes)] : []),
         ...(unknown ? [`processes whose heap is cut, or reaches binaries of unknown size: ${countOf(t.reachUnknown, 'process', 'processes')} (not flagged, not in the groups)`] : []),
       ],
       metrics: { bytesRead: t.bytesRead, binarySectionsBytes: b.binarySectionsBytes, reachUnknown: t.reachUnknown },

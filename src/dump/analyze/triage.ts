@@ -9,7 +9,7 @@ import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } fr
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
 import { provenProcessTable } from './process-slots.js';
 import { callWaitFindings } from './call-waits.js';
-import { cutTakes, truncationHides, type CutKind } from '../truncation.js';
+import { binariesReadText, cutPlace, cutTakes, truncationHides, type CutKind } from '../truncation.js';
 import { findProcess } from '../process-table.js';
 import { groupProcesses, namePattern, processSummary, registeredName, topProcessRows, type ProcessDetails } from './processes.js';
 import { percentile, sum, topIndices } from './stats.js';
@@ -110,7 +110,8 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   // The group with the most memory, whatever its size (sorted by count above).
   const heaviestGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.memoryBytes > best.memoryBytes ? g : best), undefined);
   const binaryGroup = allGroups.reduce<typeof allGroups[number] | undefined>((best, g) => (!best || g.binaryBytes > best.binaryBytes ? g : best), undefined);
-  const limits = limitUse(dump, cause, opts.atomPatterns);
+  const hides = truncationHides(dump);
+  const limits = limitUse(dump, cause, hides, opts.atomPatterns);
   const ets = largestEts(dump, top);
   const etsOwners = etsByOwner(dump, top);
   const ports = portSummary(dump, top);
@@ -125,7 +126,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     slogan: dump.header.slogan,
     cause,
     truncated: dump.truncation.truncated,
-    truncation: { ...dump.truncation, hides: truncationHides(dump) },
+    truncation: { ...dump.truncation, hides },
     counts: {
       processes: dump.sectionCounts.proc ?? 0,
       ports: dump.sectionCounts.port ?? 0,
@@ -756,7 +757,7 @@ function queueFindings(outliers: MailboxOutlier[], waits: CallWaits | undefined,
 /** A limit used this much is a finding (and, for atoms, worth reading what the table holds). */
 const LIMIT_SHARE = 0.8;
 
-function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPattern[] | undefined): LimitUse[] {
+function limitUse(dump: Dump, cause: SloganCause, hides: string[], atomPatterns?: () => AtomPattern[] | undefined): LimitUse[] {
   const out: LimitUse[] = [];
   const idx = (name: string) => dump.indexTables.find((t) => t.name === name);
   const withShare = (u: LimitUse): LimitUse => (u.limit ? { ...u, share: u.count / u.limit } : u);
@@ -782,7 +783,7 @@ function limitUse(dump: Dump, cause: SloganCause, atomPatterns?: () => AtomPatte
   if (mods) out.push(withShare({ id: 'modules', label: 'modules', count: mods.entries, limit: mods.limit, limitSource: 'dump' }));
   out.push({ id: 'ets', label: 'ETS tables', count: (dump.sectionCounts.ets ?? 0) + (dump.sectionCounts.internal_ets ?? 0) });
   out.push({ id: 'timers', label: 'timers', count: dump.sectionCounts.timer ?? 0 });
-  return out.map((u) => cutLimit(u.limitSource === undefined ? (({ limitSource: _, ...rest }) => rest)(u) : u, truncationHides(dump)));
+  return out.map((u) => cutLimit(u.limitSource === undefined ? (({ limitSource: _, ...rest }) => rest)(u) : u, hides));
 }
 
 /** The sections each count is of, as truncationHides names them. */
@@ -1213,12 +1214,6 @@ function sloganFinding(dump: Dump, r: TriageReport, cause: SloganCause): Finding
 // ---------------------------------------------------------------------------------------------
 // The dump itself
 
-/** How much of the binaries a cut dump has, against =memory binary. */
-function binariesReadLine(r: TriageReport): string {
-  const mb = binaryMemory(r);
-  return `binaries read before the cut: ${countOf(r.counts.binaries, '=binary section')}, ${formatBytes(r.memory.binarySectionsBytes)}${mb ? ` of =memory binary's ${formatBytes(mb)}` : ''}`;
-}
-
 function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
   const out: Finding[] = [];
   const t = dump.truncation;
@@ -1229,10 +1224,10 @@ function dumpFindings(dump: Dump, r: TriageReport): Finding[] {
     out.push({
       id: 'dump.truncated',
       severity: 'warning',
-      title: `The dump is truncated after ${formatBytes(t.bytesRead)}, in ${t.lastTag ? `=${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : 'its header'}`,
+      title: `The dump is truncated after ${formatBytes(t.bytesRead)}, in ${cutPlace(t)}`,
       explanation: `Everything before that point is reported; ${why}. Counts and totals that come after it are missing or too low.`,
       evidence: [...(t.cutMidLine ? ['the last line is cut in the middle'] : []), ...(r.truncation.hides.length ? [`not in the file: ${r.truncation.hides.join(', ')}`] : []),
-        ...(binariesCut(r) ? [binariesReadLine(r)] : [])],
+        ...(binariesCut(r) ? [binariesReadText(r.counts.binaries, r.memory.binarySectionsBytes, binaryMemory(r) || undefined)] : [])],
       metrics: { bytesRead: t.bytesRead },
     });
   }

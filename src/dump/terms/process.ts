@@ -28,7 +28,7 @@ import { FastShaper } from './fast-shape.js';
 import { forEachLine, forEachRefcLine, searchFile } from './lines.js';
 import { MiB } from '../../text/units.js';
 import { formatBytes } from '../../text/format.js';
-import { truncationHides } from '../truncation.js';
+import { cutPlace, truncationHides } from '../truncation.js';
 
 /** What the term decoder needs of a Dump (a full `Dump` from readDump has all of it). */
 export interface TermDump {
@@ -463,7 +463,7 @@ function cutWarning(dump: TermDump, pid: string): string | undefined {
   const at = `the dump is cut after ${formatBytes(t.bytesRead)}`;
   if (t.lastTag && t.lastId === pid) return `${at}, in this process's =${t.lastTag} section: what comes after that point is not in it`;
   const hides = truncationHides({ truncation: t, sectionCounts: dump.sectionCounts ?? {} });
-  return `${at}, in ${t.lastTag ? `=${t.lastTag}${t.lastId ? `:${t.lastId}` : ''}` : 'its header'}: what comes after that point${hides.length ? ` (${hides.join(', ')})` : ''} is not in it`;
+  return `${at}, in ${cutPlace(t)}: what comes after that point${hides.length ? ` (${hides.join(', ')})` : ''} is not in it`;
 }
 
 // ---- identity -------------------------------------------------------------------------------
