@@ -5,6 +5,7 @@ import { Readable, type Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { detectCompression, type Compression } from '../input/magic.js';
+import type { PointsFound } from './gzip-seek.js';
 import { closeStdinReads, openStdinReads, unblockStdinReads } from './stdin.js';
 
 /**
@@ -159,6 +160,8 @@ export interface ToFileExit {
   written?: number; rest?: { chunks: AsyncIterable<Buffer>; end: Promise<ToFileExit> };
   /** Copying standard input: reading it failed so (EIO, ...). */
   readFailed?: string;
+  /** A gzip file read whole without a complaint: its restart points, without their windows (gzip-seek.ts). */
+  points?: PointsFound;
 }
 
 /**
@@ -173,7 +176,7 @@ export interface ToFileExit {
  * 813 MB: triage peaked at 179-188 MB, against 137 MB for the plain file). The worker inflates
  * into one buffer, over and over, through the zlib handle's writeSync, as zlib.gunzipSync does.
  */
-export async function gunzipToFile(path: string, fd: number): Promise<ToFile | undefined> {
+export async function gunzipToFile(path: string, fd: number, points = false): Promise<ToFile | undefined> {
   if (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable()) return undefined;
   // Where the deflate data starts: a member whose trailer alone is wrong is inflated again from
   // there without the gzip wrapper (see TO_FILE_WORKER).
@@ -185,7 +188,7 @@ export async function gunzipToFile(path: string, fd: number): Promise<ToFile | u
   } finally {
     closeSync(input);
   }
-  return startToFileWorker({ path, fd, rawStart, mode: 'gzip' });
+  return startToFileWorker({ path, fd, rawStart, mode: 'gzip', points });
 }
 
 /**
@@ -215,6 +218,8 @@ export function stdinToFile(fd: number, head: Buffer, mode: 'gzip' | 'copy'): To
 
 interface ToFileData {
   fd: number; mode: 'gzip' | 'copy'; rawStart: number; path?: string; head?: Uint8Array; flow?: SharedArrayBuffer;
+  /** Keep restart points (gzip-seek.ts) of a gzip file: its index is to be saved. */
+  points?: boolean;
   /** Standard input: the descriptor to read, and whether its reads block (stdin.ts). */
   input?: number; blocking?: boolean;
 }
@@ -226,6 +231,7 @@ function startToFileWorker(data: ToFileData): ToFile {
   // The smallest young generation: the worker makes a few objects per megabyte.
   const worker = new Worker(TO_FILE_WORKER, { eval: true, workerData: { ...data, ahead: REST_AHEAD }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   let last: GunzipMsg | undefined;
+  let points: PointsFound | undefined;
   // After a failed write (standard input only): the rest of the bytes, as messages.
   const queue: Buffer[] = [];
   let wake: (() => void) | undefined;
@@ -235,6 +241,8 @@ function startToFileWorker(data: ToFileData): ToFile {
   worker.on('message', (m: GunzipMsg) => {
     if (m.data) {
       queue.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length));
+    } else if (m.points) {
+      points = m.points;
     } else if (m.spilled) {
       spilled?.({ writeFailed: m.spilled.writeFailed, written: m.spilled.written, rest: { chunks: rest(), end } });
     } else {
@@ -267,7 +275,7 @@ function startToFileWorker(data: ToFileData): ToFile {
       if (data.mode === 'copy' && m.error) return resolve({ readFailed: m.error.message });
       const error = m.error ? describe('gzip', Object.assign(new Error(m.error.message), { code: m.error.code })) : undefined;
       const trailerError = m.trailer ? describe('gzip', new Error(m.trailer.message)).message : undefined;
-      resolve({ ...(error ? { error } : {}), ...(trailerError ? { trailerError } : {}) });
+      resolve({ ...(error ? { error } : {}), ...(trailerError ? { trailerError } : {}), ...(points && !error && !trailerError ? { points } : {}) });
     });
   });
   const exited = new Promise<ToFileExit>((resolve) => {
@@ -277,8 +285,9 @@ function startToFileWorker(data: ToFileData): ToFile {
   return { exited, gone: end.then(() => undefined), stop: () => void worker.terminate() };
 }
 
-/** What the gunzip worker says when it is done: nothing when all went well. */
+/** What the gunzip worker says when it is done: nothing when all went well (or its restart points, then nothing). */
 interface GunzipMsg {
+  points?: PointsFound;
   error?: { message: string; code?: unknown }; trailer?: { message: string }; writeFailed?: string;
   /** Standard input only: a write failed after `written` bytes, and `data` messages bring the rest. */
   spilled?: { writeFailed: string; written: number }; data?: Uint8Array;
@@ -304,7 +313,7 @@ const TO_FILE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
-const { Z_NO_FLUSH, Z_FINISH } = zlib.constants;
+const { Z_NO_FLUSH, Z_FINISH, Z_BLOCK } = zlib.constants;
 const input = Buffer.allocUnsafe(1 << 20);
 const out = Buffer.allocUnsafe(256 << 10);
 const flow = workerData.flow && new Int32Array(workerData.flow);
@@ -355,19 +364,25 @@ function source(from) {
 }
 
 // Inflates the input from byte 'from' through 'z', writing its output from byte 'skip' on: the
-// zlib error it stopped at, if any, and the bytes of output.
-function inflate(z, from, skip) {
+// zlib error it stopped at, if any, and the bytes of output. With 'points' (gzip-seek.ts), it
+// keeps restart points on the way: once a span of output has passed since the last one, it asks
+// zlib to stop at the next block boundary (Z_BLOCK), where it notes the input byte, the output
+// offset and the window; the CRC-32 of the first bytes after the point follows as they come.
+function inflate(z, from, skip, points) {
   const h = z._handle, state = z._writeState;
   let failed;
   h.onerror = (message, errno, code) => { failed = { message, code }; };
   const src = source(from);
   let seen = 0;
+  let at = from;
+  let want = false;
+  if (points) points.add(workerData.rawStart, 0);
   try {
     for (;;) {
       const n = src.read(input);
       let off = 0, avail = n;
       for (;;) {
-        h.writeSync(n === 0 ? Z_FINISH : Z_NO_FLUSH, input, off, avail, out, 0, out.length);
+        h.writeSync(n === 0 ? Z_FINISH : want ? Z_BLOCK : Z_NO_FLUSH, input, off, avail, out, 0, out.length);
         if (failed) return { failed, seen };
         const left = state[0], have = out.length - left;
         const cut = Math.min(have, Math.max(0, skip - seen));
@@ -375,12 +390,84 @@ function inflate(z, from, skip) {
         if (cut < have) put(out.subarray(cut, have));
         off += avail - state[1];
         avail = state[1];
-        if (left !== 0) break;
+        // Stopped with room and input left: at a block boundary (or the end of the data, where a
+        // point has no span and is dropped), and the rest of the input is inflated on.
+        const atBlock = want && left !== 0 && avail !== 0;
+        if (points) {
+          points.output(out.subarray(0, have));
+          if (atBlock) {
+            points.add(at + off, seen);
+            want = false;
+          } else if (!want && seen - points.last >= points.span) want = true;
+        }
+        if (left !== 0 && !atBlock) break;
       }
+      at += n;
       if (n === 0) return { seen };
     }
   } finally {
     src.close();
+  }
+}
+
+// The restart points of gzip-seek.ts, at least 'span' bytes of output apart; past MAX_POINTS, every
+// other one goes and the span doubles (a 10 GB dump keeps 256 to 512). Their windows are not kept
+// here: they are in the spool, read from there when the index is saved (reader.ts).
+const MAX_POINTS = 512, CHECK = 4096;
+function restartPoints() {
+  const inByte = [], outByte = [], check = [];
+  let pending = -1, pendingBytes = [], pendingLength = 0;
+  return {
+    span: 1 << 20, last: 0,
+    add(inAt, outAt) {
+      if (outAt > 0 && outAt === this.last) return;
+      this.close();
+      inByte.push(inAt); outByte.push(outAt);
+      pending = inByte.length - 1; pendingBytes = []; pendingLength = 0;
+      this.last = outAt;
+      if (inByte.length > MAX_POINTS) {
+        // The point just added is the last, at an even place (MAX_POINTS is even): it stays, its
+        // CRC-32 still to come.
+        for (const a of [inByte, outByte, check]) {
+          let k = 0;
+          for (let i = 0; i < a.length; i += 2) a[k++] = a[i];
+          a.length = k;
+        }
+        this.span *= 2;
+        pending = inByte.length - 1;
+      }
+    },
+    output(b) {
+      if (pending < 0 || pendingLength >= CHECK) return;
+      const take = b.subarray(0, CHECK - pendingLength);
+      pendingBytes.push(Buffer.from(take));
+      pendingLength += take.length;
+      if (pendingLength === CHECK) this.close();
+    },
+    close() {
+      if (pending < 0) return;
+      check[pending] = zlib.crc32(Buffer.concat(pendingBytes));
+      pending = -1;
+    },
+    result(total) {
+      this.close();
+      // A point at the very end has nothing after it.
+      while (outByte.length > 1 && outByte[outByte.length - 1] >= total) for (const a of [inByte, outByte, check]) a.pop();
+      return { totalBytes: total, inByte: new Float64Array(inByte), outByte: new Float64Array(outByte), check: new Uint32Array(check) };
+    },
+  };
+}
+
+// Whether the file's last member is its only one: its trailer's ISIZE (the size mod 2^32) is the
+// whole output's. A file of several members (bgzip, cat a.gz b.gz) gets no points.
+function oneMember(total) {
+  const fd = fs.openSync(workerData.path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const t = Buffer.alloc(4);
+    return size >= 18 && fs.readSync(fd, t, 0, 4, size - 4) === 4 && t.readUInt32LE(0) === total % 4294967296;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -420,8 +507,14 @@ try {
     copy();
     parentPort.postMessage({});
   } else {
-    const error = inflate(zlib.createGunzip(), 0, 0).failed;
-    if (error && /incorrect (data|length) check/.test(error.message) && workerData.rawStart >= 0) {
+    const points = workerData.points && workerData.path !== undefined && workerData.rawStart > 0 && typeof zlib.crc32 === 'function' ? restartPoints() : undefined;
+    const first = inflate(zlib.createGunzip(), 0, 0, points);
+    const error = first.failed;
+    if (!error && points && oneMember(first.seen)) {
+      const p = points.result(first.seen);
+      parentPort.postMessage({ points: p }, [p.inByte.buffer, p.outByte.buffer, p.check.buffer]);
+      parentPort.postMessage({});
+    } else if (error && /incorrect (data|length) check/.test(error.message) && workerData.rawStart >= 0) {
       // Only the trailer (CRC-32, length) is wrong, and the output of the call that said so was not
       // written: the deflate data once more without the gzip wrapper, the bytes written skipped, to
       // its end, as zcat does.

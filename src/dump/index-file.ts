@@ -21,6 +21,7 @@ import { readRowsFrom, type BinaryRowSource } from './binary-table.js';
 import { NumberColumn, topOfWidth } from './columns.js';
 import { indexPaths, keyOf, parseSaved, replace, sameKey, writeWhole, type DumpKey } from './dump-key.js';
 import { NUMERIC_COLUMNS, PidColumn, tableFromColumns, tableToPart, TEXT_COLUMNS, type Cells, type NumericColumn, type TextColumnName } from './process-table.js';
+import { pointsConsistent, type GzipPoints } from './gzip-seek.js';
 import { SectionIndex } from './section-index.js';
 import type { Dump, ProcessTable } from './types.js';
 
@@ -28,7 +29,7 @@ export { indexPaths } from './dump-key.js';
 
 const MAGIC = Buffer.from('beamscope index\n');
 /** Bump when the model or this layout changes: an index of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = 10;
+export const INDEX_FORMAT_VERSION = 11;
 const HEADER_BYTES = MAGIC.length + 16;
 
 type ArrayKind = 'f64' | 'u8' | 'u16' | 'u32';
@@ -61,6 +62,8 @@ interface Description {
   };
   /** sizeBig: the binary sizes that do not fit their cells (NumberColumn). */
   binaries: { count: number; totalBytes: number; sizeBig: Array<[number, number]> };
+  /** A gzip dump's: its decompressed size; its restart points are the `gz.` blobs (gzip-seek.ts). */
+  gzip?: { totalBytes: number };
   blobs: BlobRef[];
 }
 
@@ -68,7 +71,7 @@ interface Description {
  * The dump model from a saved index of the dump open as `fd`, or undefined when there is none
  * that is this file's. Never throws: a bad index is the same as none.
  */
-export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: string } | undefined {
+export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: string; gzip?: GzipPoints } | undefined {
   let key: DumpKey;
   try {
     key = keyOf(fd);
@@ -78,8 +81,8 @@ export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: str
   const { beside, cache } = indexPaths(dumpPath);
   for (const file of [beside, cache]) {
     try {
-      const dump = loadFrom(file, key, dumpPath);
-      if (dump) return { dump, from: file };
+      const made = loadFrom(file, key, dumpPath);
+      if (made) return { ...made, from: file };
     } catch {
       // Corrupt in a way the checks below did not name: rebuilt like any other bad index.
     }
@@ -205,7 +208,7 @@ function checkBlob(fd: number, b: BlobRef, into?: Uint8Array): boolean {
  * places of a few hundred sections): on this kind of host, memory touched for the first time costs
  * more than reading the file.
  */
-function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefined {
+function loadFrom(file: string, key: DumpKey, dumpPath: string): Loaded | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -224,7 +227,12 @@ function loadFrom(file: string, key: DumpKey, dumpPath: string): Dump | undefine
   }
 }
 
-function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undefined {
+interface Loaded {
+  dump: Dump;
+  gzip?: GzipPoints;
+}
+
+function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Loaded | undefined {
   const { fd } = open;
   const size = fstatSync(fd).size;
   if (size < HEADER_BYTES || size > 2 ** 40) return undefined;
@@ -250,7 +258,8 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
     end = b.offset + b.length * WIDTH[b.kind];
   }
   if (end !== size) return undefined;
-  const eager = (b: BlobRef) => b.name === 'proc.pid';
+  // The pids, which every command reads; a gzip dump's restart points, which every read of it needs.
+  const eager = (b: BlobRef) => b.name === 'proc.pid' || b.name.startsWith('gz.');
   // One pass over the file after the JSON: the arrays read now are read whole and checked; the
   // others and the padding go through one buffer.
   const blobs = new Map<string, Blob>();
@@ -339,7 +348,14 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
     if (!Array.isArray(parsed)) throw indexChanged(open.file);
     return parsed as Dump['ets'];
   };
-  return {
+  let gzip: GzipPoints | undefined;
+  if (d.gzip) {
+    const [inByte, outByte, check, windows, windowStart] = ['gz.in', 'gz.out', 'gz.check', 'gz.windows', 'gz.windowStart'].map((name) => blobs.get(name));
+    if (!(inByte instanceof Float64Array && outByte instanceof Float64Array && check instanceof Uint32Array && windows instanceof Uint8Array && windowStart instanceof Float64Array)) return undefined;
+    gzip = { totalBytes: d.gzip.totalBytes, inByte, outByte, check, windows, windowStart };
+    if (!pointsConsistent(gzip, key.bytes)) return undefined;
+  } else if (d.fields.source.compression !== undefined || d.fields.source.gzip) return undefined;
+  const dump: Dump = {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
     processes,
@@ -356,6 +372,7 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Dump | undef
       ets = value;
     },
   };
+  return { dump, gzip };
 }
 
 /** Whether `a` is [row, value] pairs of the description: rows whole numbers below `rows`, values as `valid` says. */
@@ -463,11 +480,13 @@ function binaryRows(open: OpenIndex, count: number, address: BlobRef, sizes: Blo
  * not the caller's problem: the next command scans again). Written to a temporary file and
  * renamed, so that a reader never sees half an index.
  */
-export function saveIndex(dump: Dump, fd: number): string | undefined {
-  if (!dump.source.seekable || dump.source.gzip || dump.source.compression || dump.source.spool || dump.source.read === 'allocators') return undefined;
+export function saveIndex(dump: Dump, fd: number, gzip?: GzipPoints): string | undefined {
+  if (!dump.source.seekable || dump.source.read === 'allocators') return undefined;
+  // A compressed dump's index is of use only with restart points to read its sections from.
+  if (gzip ? dump.source.compression !== 'gzip' : dump.source.gzip || dump.source.compression || dump.source.spool) return undefined;
   let bytes: Buffer[];
   try {
-    bytes = encode(dump, keyOf(fd));
+    bytes = encode(dump, keyOf(fd), gzip);
   } catch {
     return undefined;
   }
@@ -476,8 +495,8 @@ export function saveIndex(dump: Dump, fd: number): string | undefined {
 }
 
 /** The index file's parts, in order. */
-function encode(dump: Dump, key: DumpKey): Buffer[] {
-  const { index, processes, binaries, ets, source: { path: _path, ...source }, ...fields } = dump;
+function encode(dump: Dump, key: DumpKey, gzip?: GzipPoints): Buffer[] {
+  const { index, processes, binaries, ets, source: { path: _path, spool: _spool, ...source }, ...fields } = dump;
   // Views of the model's arrays, not copies: written out as they are.
   const rows = tableToPart(processes, false);
   const ix = index.toPart(false);
@@ -490,6 +509,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     ['bin.address', binaries.address], ['bin.sizeBytes', binaries.sizeBytes.cells],
     ['bin.cpRow', binaries.checkpoints.row], ['bin.cpOffset', binaries.checkpoints.bodyOffset],
     ['fields.ets', Buffer.from(JSON.stringify(ets, replace))],
+    ...(gzip ? [['gz.in', gzip.inByte], ['gz.out', gzip.outByte], ['gz.check', gzip.check], ['gz.windows', gzip.windows], ['gz.windowStart', gzip.windowStart]] as Array<[string, Float64Array | Cells]> : []),
   ];
   const description = (blobs: BlobRef[]): Description => ({
     key,
@@ -500,6 +520,7 @@ function encode(dump: Dump, key: DumpKey): Buffer[] {
     },
     index: { tagNames: ix.tagNames, otherIds: ix.otherIds, lengthsBig: ix.lengths.big, offsetRuns: ix.offsetRuns, bigIds: ix.bigIds },
     binaries: { count: binaries.count, totalBytes: binaries.totalBytes, sizeBig: binaries.sizeBytes.bigEntries(binaries.count) },
+    ...(gzip ? { gzip: { totalBytes: gzip.totalBytes } } : {}),
     blobs,
   });
   // The JSON holds the blobs' offsets, which follow the JSON: lay out with a guess of its length,

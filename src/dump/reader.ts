@@ -8,6 +8,7 @@ import { fileCompression } from '../input/regular-file.js';
 import { DumpBuilder } from './builder.js';
 import { decompress, DecompressError, gunzipToFile, gzipHeaderLength, programToFile, stdinToFile, type ToFile, type ToFileExit } from './compression.js';
 import { finalSize, GrowingReader, markDone, newGrowth, type Growth } from './growing.js';
+import { GzipSpanFiller, withWindows, type GzipPoints, type PointsFound } from './gzip-seek.js';
 import { Spool } from './spool.js';
 import { takeSpoolEarly, type EarlyStart } from './early-spool.js';
 import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
@@ -123,9 +124,11 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     try {
       if (cache) {
         const hit = loadIndex(path, fd);
-        if (hit) {
+        // A gzip dump's index is of use only where its sections can be read back (a spool).
+        const dump = hit && (hit.gzip ? (opts.spool ? seekableGzip(path, hit.dump, hit.gzip, opts) : undefined) : hit.dump);
+        if (hit && dump) {
           opts.onIndex?.('loaded', hit.from);
-          return hit.dump;
+          return dump;
         }
       }
       const size = fstatSync(fd).size;
@@ -181,6 +184,7 @@ type ReadContext = {
  */
 interface SpoolEnd {
   bytes: number; inputError?: string; trailerError?: string; writeFailed?: string; readFailed?: string; rest?: ToFileExit['rest'];
+  points?: PointsFound;
 }
 
 /** What writes a compressed dump's decompressed bytes into its spool, for readGrowingSpool. */
@@ -203,7 +207,9 @@ interface SpoolWriter {
 async function readIntoSpool(path: string, compression: Compression, c: ReadContext): Promise<Dump | undefined> {
   // A decompressor the CLI started for this file while it loaded (early-spool.ts), else one now.
   const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(c.opts));
-  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd) : programToFile(compression, path, fd)), early);
+  // Restart points for a gzip file whose index is to be saved (gzip-seek.ts).
+  const points = c.opts.cache === true;
+  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd, points) : programToFile(compression, path, fd)), early);
   if (!started) return undefined;
   // The writer takes a core: the threads left read. With one (2 cores), this thread reads it
   // all, which costs less CPU time than a worker reading and this thread merging (class a on 2
@@ -234,7 +240,7 @@ async function startSpoolWriter(opts: ReadOptions, start: (fd: number) => Promis
   // `written`: standard input, whose spool may have run out of room (the rest then comes as `rest`).
   const done = w.exited.then((e): SpoolEnd => ({
     bytes: e.written ?? fstatSync(spool.fd).size, inputError: e.error?.message, trailerError: e.trailerError, writeFailed: e.writeFailed,
-    readFailed: e.readFailed, rest: e.rest,
+    readFailed: e.readFailed, rest: e.rest, points: e.points,
   }));
   return { spool, writer: { done, stop: w.stop } };
 }
@@ -407,6 +413,48 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
+  // Only a whole gzip file read without a complaint has points (and every byte of them spooled).
+  if (end!.points && end!.points.totalBytes === scanner.offset && !dump.truncation.truncated) {
+    const saved = saveIndexOf(path, dump, end!.points, spool.fd);
+    if (saved) opts.onIndex?.('saved', saved);
+  }
+  return dump;
+}
+
+/** Saves the index of the compressed dump at `path` with its restart points. */
+function saveIndexOf(path: string, dump: Dump, found: PointsFound, spoolFd: number): string | undefined {
+  const points = withWindows(found, spoolFd);
+  if (!points) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return saveIndex(dump, fd, points);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A gzip dump's model from its saved index: reads of its sections go to a sparse spool of its
+ * decompressed size, whose spans are inflated from their restart points as they are first read
+ * (gzip-seek.ts). Undefined when no spool can be made here.
+ */
+function seekableGzip(path: string, dump: Dump, points: GzipPoints, opts: ReadOptions): Dump | undefined {
+  const spool = makeSpool(opts);
+  if (!spool) return undefined;
+  try {
+    spool.fill = new GzipSpanFiller(path, points, spool.fd);
+  } catch {
+    spool.discard();
+    return undefined;
+  }
+  opts.onSpool?.(spool.dir);
+  dump.source.spool = spool.readPath;
+  dump.source.seekable = true;
   return dump;
 }
 

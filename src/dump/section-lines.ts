@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openData, readData, closeData } from './data-file.js';
 import type { SectionRef } from './types.js';
 import { MiB } from '../text/units.js';
 
@@ -15,11 +15,11 @@ export interface SectionLinesOptions {
  */
 export function* sectionLines(path: string, ref: Pick<SectionRef, 'offset' | 'length'>,
   opts: SectionLinesOptions = {}): Generator<Buffer> {
-  const fd = openSync(path, 'r');
+  const fd = openData(path);
   try {
     yield* linesOfRange(fd, ref.offset, ref.offset + ref.length, opts);
   } finally {
-    closeSync(fd);
+    closeData(fd);
   }
 }
 
@@ -48,7 +48,7 @@ export function* linesOfRange(fd: number, start: number, end: number,
     carryLen += to - from;
   };
   while (pos < end) {
-    const n = readSync(fd, buf, 0, Math.min(bufferSize, end - pos), pos);
+    const n = readData(fd, buf, 0, Math.min(bufferSize, end - pos), pos);
     if (n <= 0) break;
     pos += n;
     let i = 0;

@@ -22,6 +22,11 @@ export class Spool {
   error?: NodeJS.ErrnoException;
   /** The open file (read and write): another writer may be given it (the zstd program: compression.ts). */
   readonly fd: number;
+  /**
+   * A spool filled as it is read (a gzip dump from its saved index: gzip-seek.ts): makes bytes
+   * [pos, pos + length) hold the dump's before they are read (data-file.ts).
+   */
+  fill?: { fill(pos: number, length: number): void };
   private name?: string;
   private inflight = 0;
   private waiters: Array<() => void> = [];
@@ -140,6 +145,11 @@ export function releaseSpool(source: { spool?: string; seekable?: boolean; notSp
   source.seekable = false;
   source.notSpooled = 'its temporary copy was released (releaseSpool)';
 }
+/** The spool read at `path` when it is filled as it is read (Spool.fill), else undefined. */
+export function fillerOf(path: string): Spool['fill'] {
+  return byPath.get(path)?.fill;
+}
+
 function removeAll(): void {
   for (const s of [...live]) s.discard();
 }

@@ -5,7 +5,8 @@
  * Memory: a few typed arrays per process and per `=binary`, plus 4 bytes per distinct
  * (process, binary) pair.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { openData, readData, closeData } from '../dump/data-file.js';
 import { InputError } from '../errors.js';
 import { dataPath, notSeekableBecause, type Dump } from '../dump/types.js';
 import { binaryLookup } from '../dump/binary-table.js';
@@ -304,7 +305,7 @@ class WindowReader {
 
   constructor(path: string, size: number) {
     try {
-      this.fd = openSync(path, 'r');
+      this.fd = openData(path);
     } catch (e) {
       throw new InputError(`${path}: cannot read: ${(e as Error).message}`, path);
     }
@@ -313,14 +314,14 @@ class WindowReader {
   }
 
   close(): void {
-    closeSync(this.fd);
+    closeData(this.fd);
   }
 
   private fill(pos: number): void {
     const want = Math.min(this.buf.length, Math.max(0, this.fileSize - pos));
     let got = 0;
     while (got < want) {
-      const r = readSync(this.fd, this.buf, got, want - got, pos + got);
+      const r = readData(this.fd, this.buf, got, want - got, pos + got);
       if (r <= 0) break;
       got += r;
     }

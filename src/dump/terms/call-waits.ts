@@ -5,7 +5,7 @@
  * the ones they wait for that wait themselves, to follow chains), this names the process they
  * queue behind, and two that wait for each other.
  */
-import { closeSync, openSync } from 'node:fs';
+import { openData, closeData } from '../data-file.js';
 import type { CallWaits } from '../analyze/report-types.js';
 import { packPid } from '../section-index.js';
 import { linesOfRange } from '../section-lines.js';
@@ -47,7 +47,7 @@ export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWa
   }
   if (waiting === 0) return undefined;
   const byName = new Map<string, string>();
-  const fd = openSync(dataPath(dump.source), 'r');
+  const fd = openData(dataPath(dump.source));
   try {
     const edges: CallWaits['edges'] = [];
     const read = new Set<number>();
@@ -70,7 +70,7 @@ export function readCallWaits(dump: Dump, maxCallers = MAX_CALLERS_READ): CallWa
     }
     return { function: CALL_WAIT_FUNCTIONS[0], waiting, read: read.size, edges };
   } finally {
-    closeSync(fd);
+    closeData(fd);
   }
 }
 

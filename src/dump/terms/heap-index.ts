@@ -3,7 +3,7 @@
  * in typed arrays (about 20 bytes per line), plus a small block cache to read lines back on demand.
  * No line text is kept: a 10-million-line heap costs ~200 MB of index, not gigabytes of strings.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openData, readData, closeData } from '../data-file.js';
 import { hashNumber, hexValue } from '../bytes.js';
 import { MiB } from '../../text/units.js';
 import { searchFile } from './lines.js';
@@ -30,7 +30,7 @@ export class BlockReader {
   private closed = false;
   reads = 0;
   constructor(readonly path: string, private readonly blockSize = 1 << 16, private readonly maxBlocks = 64) {
-    this.fd = openSync(path, 'r');
+    this.fd = openData(path);
   }
 
   private lastNo = -1;
@@ -49,7 +49,7 @@ export class BlockReader {
     }
     if (this.blocks.size >= this.maxBlocks) this.evict();
     const buf = Buffer.allocUnsafe(this.blockSize);
-    const n = readSync(this.fd, buf, 0, this.blockSize, no * this.blockSize);
+    const n = readData(this.fd, buf, 0, this.blockSize, no * this.blockSize);
     this.reads++;
     b = n === this.blockSize ? buf : buf.subarray(0, n);
     this.blocks.set(no, b);
@@ -151,7 +151,7 @@ export class BlockReader {
     }
     this.window ??= Buffer.allocUnsafe(WINDOW_BYTES);
     const size = Math.max(length, this.windowHits >= 4 ? WINDOW_BYTES : SMALL_WINDOW_BYTES);
-    const n = readSync(this.fd, this.window, 0, size, offset);
+    const n = readData(this.fd, this.window, 0, size, offset);
     this.reads++;
     this.windowStart = offset;
     this.windowBytes = n;
@@ -168,14 +168,14 @@ export class BlockReader {
   /** Reads `length` bytes at `offset` (for binary payloads). */
   bytesAt(offset: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(length);
-    const n = readSync(this.fd, out, 0, length, offset);
+    const n = readData(this.fd, out, 0, length, offset);
     return out.subarray(0, n);
   }
 
   close(): void {
     if (!this.closed) {
       this.closed = true;
-      closeSync(this.fd);
+      closeData(this.fd);
       this.blocks.clear();
       this.lastBuf = undefined;
       this.window = undefined;
@@ -219,14 +219,14 @@ export class HeapIndex {
     this.hi = new Uint16Array(cap);
     this.delta = new Uint16Array(cap);
     this.checkpoints = new Float64Array(cap / 32);
-    const fd = openSync(path, 'r');
+    const fd = openData(path);
     try {
       const buf = Buffer.allocUnsafe(Math.max(256, bufferSize));
       let pos = offset;
       let estimated = false;
       let skipRest = false;
       while (pos < this.end) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, this.end - pos), pos);
+        const n = readData(fd, buf, 0, Math.min(buf.length, this.end - pos), pos);
         if (n <= 0) break;
         let i = 0;
         if (skipRest) {
@@ -284,7 +284,7 @@ export class HeapIndex {
         pos = next;
       }
     } finally {
-      closeSync(fd);
+      closeData(fd);
     }
     this.buildTable();
   }
@@ -451,14 +451,14 @@ export class LazyHeapIndex implements LiteralLines {
   private search(address: number): number {
     if (!(Number.isSafeInteger(address) && address >= 0)) return -1;
     const head = `${address.toString(16).toUpperCase()}:`;
-    const fd = openSync(this.path, 'r');
+    const fd = openData(this.path);
     try {
       const first = Buffer.alloc(head.length);
-      if (readSync(fd, first, 0, head.length, this.offset) === head.length && first.toString('latin1') === head) return this.offset;
+      if (readData(fd, first, 0, head.length, this.offset) === head.length && first.toString('latin1') === head) return this.offset;
       const at = searchFile(fd, `\n${head}`, this.offset, this.end);
       return at < 0 ? -1 : at + 1;
     } finally {
-      closeSync(fd);
+      closeData(fd);
     }
   }
 

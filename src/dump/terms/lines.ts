@@ -3,7 +3,7 @@
  * without a Buffer view per line: the same lines as `sectionLines` (split on LF, one trailing CR
  * dropped, a line spanning reads cut at `maxLineBytes`), for sections of millions of lines.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openData, readData, closeData } from '../data-file.js';
 import { MiB } from '../../text/units.js';
 
 /**
@@ -39,11 +39,11 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
   };
   // A caller that reads many sections passes its own descriptor: an open and a close per section
   // were a second of `proc` on a dump of 100,000 processes.
-  const fd = openFd ?? openSync(path, 'r');
+  const fd = openFd ?? openData(path);
   try {
     let pos = offset;
     while (pos < end) {
-      const n = readSync(fd, buf, 0, Math.min(size, end - pos), pos);
+      const n = readData(fd, buf, 0, Math.min(size, end - pos), pos);
       if (n <= 0) break;
       pos += n;
       let i = 0;
@@ -66,7 +66,7 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
     }
     if (carryLen > 0) emit(carry, 0, carryLen, pos);
   } finally {
-    if (openFd === undefined) closeSync(fd);
+    if (openFd === undefined) closeData(fd);
   }
 }
 
@@ -87,10 +87,10 @@ export function forEachRefcLine(path: string, offset: number, length: number,
   let have = 0;
   let skipping = false;
   let seeking = false;
-  const fd = openFd ?? openSync(path, 'r');
+  const fd = openFd ?? openData(path);
   try {
     for (let pos = offset; pos < end || have > 0; ) {
-      const n = pos < end ? readSync(fd, buf, have, Math.min(buf.length - have, end - pos), pos) : 0;
+      const n = pos < end ? readData(fd, buf, have, Math.min(buf.length - have, end - pos), pos) : 0;
       pos += Math.max(0, n);
       const size = have + Math.max(0, n);
       const last = n <= 0 || pos >= end;
@@ -135,7 +135,7 @@ export function forEachRefcLine(path: string, offset: number, length: number,
       if (last) break;
     }
   } finally {
-    if (openFd === undefined) closeSync(fd);
+    if (openFd === undefined) closeData(fd);
   }
 }
 
@@ -171,7 +171,7 @@ export function searchFile(fd: number, text: string, from: number, to: number): 
   const needle = Buffer.from(text, 'latin1');
   const buf = Buffer.allocUnsafe(Math.max(MiB, 2 * needle.length));
   for (let p = from; p < to; ) {
-    const n = readSync(fd, buf, 0, Math.min(buf.length, to - p), p);
+    const n = readData(fd, buf, 0, Math.min(buf.length, to - p), p);
     if (n <= 0) return -1;
     const k = buf.subarray(0, n).indexOf(needle);
     if (k >= 0) return p + k;

@@ -3,7 +3,7 @@
  * message by message) and the refc binaries its heap holds. Only that process's sections and
  * `=literals` are read; the heap is indexed address -> file offset in typed arrays.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openData, readData, closeData } from '../data-file.js';
 import { InputError } from '../../errors.js';
 import type { SectionIndex } from '../section-index.js';
 import { linesOfRange, sectionLines } from '../section-lines.js';
@@ -385,7 +385,7 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   if (others && literal && distinct > 0) {
     // Which heap saw a row last, so that a heap referring to a binary twice counts once.
     const lastHeap = new Int32Array(known).fill(-1);
-    const fd = openSync(dataPath(dump.source), 'r');
+    const fd = openData(dataPath(dump.source));
     try {
       let serial = 0;
       for (const ref of dump.index.find('proc_heap')) {
@@ -403,7 +403,7 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
         if (row >= 0 && refs[row] > 0) literal[row] = 1;
       }, fd);
     } finally {
-      closeSync(fd);
+      closeData(fd);
     }
   }
   // Totals over all; the listed ones are the largest (a bounded selection, not a sort of millions).
@@ -624,7 +624,7 @@ function searchedIdentity(dump: TermDump, reader: BlockReader, dictRef: SectionR
       // The line's start: its address, `:t2:`, the key's length and `:` are at most 40 bytes before.
       const start = Math.max(heapRef.offset, at - 40);
       const head = Buffer.allocUnsafe(at - start);
-      readSync(reader.fd, head, 0, head.length, start);
+      readData(reader.fd, head, 0, head.length, start);
       const nl = head.lastIndexOf(10);
       const lineStart = nl >= 0 ? start + nl + 1 : start;
       const line = reader.lineAt(lineStart, heapRef.offset + heapRef.length, MiB).line;

@@ -7,7 +7,7 @@
  * it build the full address index (HeapIndex) and use that from then on, so memory stays at a
  * few megabytes for the common case and correctness never depends on the order.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openData, readData, closeData } from '../data-file.js';
 import { parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
 import { forEachRefcLine, refcAtColon, searchFile } from './lines.js';
@@ -132,7 +132,7 @@ export class SequentialHeap implements HeapLines {
   private readUntil(address: number): Buffer | undefined {
     if (this.fd === undefined) {
       if (this.pos >= this.limit) return undefined;
-      this.fd = openSync(this.path, 'r');
+      this.fd = openData(this.path);
     }
     const chunk = this.opts.chunkBytes ?? 1 << 18;
     const maxLine = this.opts.maxLineBytes ?? 16 * MiB;
@@ -147,7 +147,7 @@ export class SequentialHeap implements HeapLines {
         if (!this.skipTo(address)) break;
       }
       const buf = Buffer.allocUnsafe(Math.min(chunk, this.limit - this.pos));
-      const n = readSync(this.fd, buf, 0, buf.length, this.pos);
+      const n = readData(this.fd, buf, 0, buf.length, this.pos);
       if (n <= 0) {
         this.pos = this.end;
         break;
@@ -311,7 +311,7 @@ export class SequentialHeap implements HeapLines {
 
   close(): void {
     if (this.fd !== undefined) {
-      closeSync(this.fd);
+      closeData(this.fd);
       this.fd = undefined;
     }
   }

@@ -6,7 +6,7 @@
  * recursion) as one frame and a count, the bottom frames (how the process got there) from a read
  * of the section's tail, and the depth and frames per function over the whole stack.
  */
-import { closeSync, openSync } from 'node:fs';
+import { openData, closeData } from '../data-file.js';
 import type { SectionRef } from '../types.js';
 import type { TermDecoder } from './decoder.js';
 import { forEachLine } from './lines.js';
@@ -265,7 +265,7 @@ class FunctionCounts {
 export function readStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 'offset' | 'length'> | undefined,
   opts: StackOptions = {}): ProcessStack {
   if (!ref || ref.length === 0) return { depth: 0, frames: [], entries: [], functions: [] };
-  const fd = openSync(path, 'r');
+  const fd = openData(path);
   try {
     // The tail first, kept as text: its last line decides the frame layout when the first does
     // not, and its frames are the bottom ones if the stack is too deep to keep. Its terms are
@@ -287,7 +287,7 @@ export function readStack(dec: TermDecoder, path: string, ref: Pick<SectionRef, 
     if (tailStart === ref.offset) return smallStack(entriesOf(tail), opts);
     return bigStack(dec, path, ref, fd, tail, entriesOf, opts);
   } finally {
-    closeSync(fd);
+    closeData(fd);
   }
 }
 
@@ -379,7 +379,7 @@ const SKETCH_HEAD_BYTES = 256 * 1024;
  * and the functions of its bottom frames (how the process got there) from its last 64 KiB.
  */
 export function sketchStack(path: string, ref: Pick<SectionRef, 'offset' | 'length'>, opts: StackOptions = {}): StackSketch {
-  const fd = openSync(path, 'r');
+  const fd = openData(path);
   try {
     const lines = (from: number, to: number, skipFirst: boolean): Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> => {
       const out: Array<{ kind: StackEntry['kind'] | 'none'; location?: string; end: number }> = [];
@@ -427,7 +427,7 @@ export function sketchStack(path: string, ref: Pick<SectionRef, 'offset' | 'leng
       calledFrom: collapse(bottom).slice(-STACK_BOTTOM_FRAMES),
     };
   } finally {
-    closeSync(fd);
+    closeData(fd);
   }
 }
 

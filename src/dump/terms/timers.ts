@@ -11,7 +11,7 @@ import { parseTerm, type Term as TextTerm } from '../../term-text/term-text.js';
 import { linesOfRange } from '../section-lines.js';
 import { packPid, type SectionIndex } from '../section-index.js';
 import { dataPath, type DumpHeader, type DumpSource } from '../types.js';
-import { closeSync, openSync } from 'node:fs';
+import { openData, closeData } from '../data-file.js';
 import { atom, marker, NIL, type Term } from './model.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import type { MessageShape, TimerSample } from '../analyze/report-types.js';
@@ -41,7 +41,7 @@ export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource
   let min = Infinity;
   let max = -Infinity;
   if (!places.length) return { owner: keys[0] ?? '', timers, sampled: 0, shapes: [], unreadable: 0 };
-  const fd = openSync(dataPath(dump.source), 'r');
+  const fd = openData(dataPath(dump.source));
   try {
     for (const [offset, length] of places) {
       let message: Term | undefined;
@@ -60,7 +60,7 @@ export function timerSample(dump: { index: SectionIndex; source: Pick<DumpSource
       else unreadable++;
     }
   } finally {
-    closeSync(fd);
+    closeData(fd);
   }
   const rows = shapes.result().map((r) => ({ shape: r.shape, count: r.count, example: r.example, estimatedBytes: r.estimatedBytes, ...(otherSyntax ? { elixir: otherSyntax(r) } : {}) }));
   return { owner: keys[0] ?? '', timers, sampled: places.length, shapes: rows, unreadable, ...(min <= max ? { timeLeftMs: { min, max } } : {}) };

@@ -1,0 +1,184 @@
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { constants, crc32, inflateRawSync } from 'node:zlib';
+
+/**
+ * Restart points of a gzip dump, as zlib's examples/zran.c keeps them: at a deflate block boundary
+ * every span of decompressed bytes, where the compressed data is and the 32 KiB of output before
+ * it (deflate's window: the next blocks may copy from it). With them in the saved index, a later
+ * command on the same `.gz` decompresses only the spans holding the sections it reads (`proc` of
+ * one process: a few MiB) instead of the whole dump again.
+ *
+ * Node's zlib does not say at which bit of its last byte a block ends (zran reads it from
+ * `data_type` and resumes with inflatePrime, neither of which node:zlib has), so a point keeps the
+ * byte after the boundary and the CRC-32 of the first bytes after it: a restore tries the eight
+ * places the block can start at (the byte itself, or one of seven bits of the byte before), each
+ * with the data shifted so that it starts on a byte, and keeps the one whose output has that
+ * CRC-32 (a wrong one fails at once, or gives other bytes).
+ */
+export interface GzipPoints {
+  /** Decompressed size of the whole dump. */
+  totalBytes: number;
+  /** Per point, the compressed byte after the boundary (point 0: where the deflate data starts). */
+  inByte: Float64Array;
+  /** Per point, its decompressed offset, ascending from 0. */
+  outByte: Float64Array;
+  /** Per point, crc32() of its first CHECK_BYTES decompressed bytes (fewer at the end). */
+  check: Uint32Array;
+  /** The windows, concatenated: point k's is windows[windowStart[k], windowStart[k + 1]). */
+  windows: Uint8Array;
+  windowStart: Float64Array;
+}
+
+/** The points as the first read finds them (compression.ts), before their windows are read from the spool. */
+export type PointsFound = Pick<GzipPoints, 'totalBytes' | 'inByte' | 'outByte' | 'check'>;
+
+/**
+ * The points with their windows, read from `fd`, the spool holding the whole decompressed dump;
+ * undefined when it cannot be read.
+ */
+export function withWindows(found: PointsFound, fd: number): GzipPoints | undefined {
+  const n = found.outByte.length;
+  const windowStart = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) windowStart[k + 1] = windowStart[k] + Math.min(WINDOW_BYTES, found.outByte[k]);
+  const windows = new Uint8Array(windowStart[n]);
+  for (let k = 0; k < n; k++) {
+    const w = windows.subarray(windowStart[k], windowStart[k + 1]);
+    for (let got = 0; got < w.length; ) {
+      const r = readSync(fd, w, got, w.length - got, found.outByte[k] - w.length + got);
+      if (r <= 0) return undefined;
+      got += r;
+    }
+  }
+  return { ...found, windows, windowStart };
+}
+
+/** Bytes after a point whose CRC-32 a restore checks. */
+export const CHECK_BYTES = 4096;
+/** Deflate's window: how far back a block may copy from. */
+export const WINDOW_BYTES = 32768;
+
+/** Thrown when a point does not give the bytes its CRC-32 says: the file is not the one indexed. */
+export class GzipIndexMismatch extends Error {}
+
+/** Whether the arrays are consistent with each other and the sizes given (a saved index's check). */
+export function pointsConsistent(p: GzipPoints, compressedBytes: number): boolean {
+  const n = p.outByte.length;
+  if (n === 0 || p.inByte.length !== n || p.check.length !== n || p.windowStart.length !== n + 1 || p.outByte[0] !== 0) return false;
+  if (p.windowStart[0] !== 0 || p.windowStart[n] !== p.windows.length || !Number.isSafeInteger(p.totalBytes)) return false;
+  for (let k = 0; k < n; k++) {
+    const w = p.windowStart[k + 1] - p.windowStart[k];
+    if (!(w >= 0 && w <= WINDOW_BYTES) || !(p.inByte[k] >= 1 && p.inByte[k] <= compressedBytes)) return false;
+    if (k > 0 && !(p.outByte[k] > p.outByte[k - 1] && p.inByte[k] >= p.inByte[k - 1])) return false;
+  }
+  return p.outByte[n - 1] <= p.totalBytes;
+}
+
+/**
+ * Fills a sparse file of the dump's decompressed size (the spool) span by span, as reads reach
+ * them (Spool.fill): each span is inflated from its point and written at its place.
+ */
+export class GzipSpanFiller {
+  private readonly done: Uint8Array;
+  /** The bit each point's block starts at, once a restore found it (-1: not yet). */
+  private readonly bits: Int8Array;
+
+  constructor(private readonly gzPath: string, private readonly points: GzipPoints, private readonly spoolFd: number) {
+    const n = points.outByte.length;
+    this.done = new Uint8Array(n);
+    this.bits = new Int8Array(n).fill(-1);
+    ftruncateSync(spoolFd, points.totalBytes);
+  }
+
+  /** Makes bytes [pos, pos + length) of the spool hold the dump's bytes. */
+  fill(pos: number, length: number): void {
+    const { outByte, totalBytes } = this.points;
+    const end = Math.min(pos + Math.max(0, length), totalBytes);
+    if (end <= pos) return;
+    for (let k = spanOf(outByte, pos); k < outByte.length && outByte[k] < end; k++) {
+      if (!this.done[k]) this.fillSpan(k);
+    }
+  }
+
+  private fillSpan(k: number): void {
+    const p = this.points;
+    const from = p.outByte[k];
+    const to = k + 1 < p.outByte.length ? p.outByte[k + 1] : p.totalBytes;
+    // The compressed bytes to the next point's (its boundary falls in the byte before it), or to the end.
+    const inEnd = k + 1 < p.inByte.length ? p.inByte[k + 1] : Infinity;
+    const fd = openSync(this.gzPath, 'r');
+    let data: Buffer;
+    try {
+      data = readFrom(fd, p.inByte[k] - 1, inEnd);
+    } finally {
+      closeSync(fd);
+    }
+    const window = p.windows.subarray(p.windowStart[k], p.windowStart[k + 1]);
+    const checkLength = Math.min(CHECK_BYTES, to - from);
+    const tries = this.bits[k] >= 0 ? [this.bits[k]] : k === 0 ? [0] : [0, 1, 2, 3, 4, 5, 6, 7];
+    for (const bits of tries) {
+      const out = inflateSpan(shifted(data, bits), window, to - from);
+      if (!out || out.length < to - from || crc32(out.subarray(0, checkLength)) !== p.check[k]) continue;
+      this.bits[k] = bits;
+      writeAll(this.spoolFd, out.subarray(0, to - from), from);
+      this.done[k] = 1;
+      return;
+    }
+    throw new GzipIndexMismatch(`${this.gzPath} does not decompress at ${from} as its saved index says`);
+  }
+}
+
+/** The point whose span holds byte `pos`: the last with outByte <= pos. */
+function spanOf(outByte: Float64Array, pos: number): number {
+  let lo = 0;
+  let hi = outByte.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (outByte[mid] <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Bytes [from, to) of the file (to the end when `to` is Infinity); `from` below 0 reads from 0 with a zero byte first. */
+function readFrom(fd: number, from: number, to: number): Buffer {
+  const chunks: Buffer[] = [];
+  const lead = from < 0 ? Buffer.alloc(1) : undefined;
+  if (lead) chunks.push(lead);
+  for (let at = Math.max(0, from); at < to; ) {
+    const b = Buffer.allocUnsafe(Math.min(to - at, 4 << 20));
+    const n = readSync(fd, b, 0, b.length, at);
+    if (n <= 0) break;
+    chunks.push(b.subarray(0, n));
+    at += n;
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The data from the block that starts `bits` bits before the end of the first byte of `data`
+ * (0: at the second byte), moved so that it starts on a byte: deflate reads a byte's bits from the
+ * lowest.
+ */
+function shifted(data: Buffer, bits: number): Buffer {
+  if (bits === 0) return data.subarray(1);
+  const shift = 8 - bits;
+  const out = Buffer.allocUnsafe(data.length - 1);
+  for (let i = 0; i < out.length; i++) out[i] = (data[i] >> shift) | ((data[i + 1] << bits) & 0xff);
+  // The last byte's high bits are not data: a block never needs them, the next point's data has them.
+  out[out.length - 1] = data[data.length - 1] >> shift;
+  return out;
+}
+
+/** Raw deflate data inflated with `window` as the history, or undefined when it is not deflate data. */
+function inflateSpan(data: Buffer, window: Uint8Array, want: number): Buffer | undefined {
+  try {
+    // A wrong start can decode as anything, long runs too: no more than the span and a little.
+    return inflateRawSync(data, { dictionary: window, finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: want + (1 << 16) });
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAll(fd: number, b: Buffer, at: number): void {
+  for (let o = 0; o < b.length; ) o += writeSync(fd, b, o, b.length - o, at + o);
+}
