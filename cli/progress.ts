@@ -74,6 +74,11 @@ export function setSpoolDir(dir: string | undefined): void {
   spoolDir = dir === '' ? undefined : dir;
 }
 
+/** ReadOptions.spool: compressed dumps and stdin are copied to a file as they are read, so heaps can be decoded. */
+export function spoolOption(): string | true {
+  return spoolDir ?? true;
+}
+
 /** Reads a dump with a progress line on a terminal (cleared when done). */
 export async function readDumpWithProgress(path: string, label = 'reading'): Promise<Dump> {
   const progress = progressReporter(label);
@@ -85,8 +90,7 @@ export async function readDumpWithProgress(path: string, label = 'reading'): Pro
     return await readDump(path, {
       onProgress: progress.onProgress, threads: readThreads, cache: readCache,
       onIndex: (event, file) => { if (event === 'saved') saved = file; },
-      // Compressed dumps and stdin are copied to a file as they are read, so heaps can be decoded.
-      spool: spoolDir ?? true,
+      spool: spoolOption(),
       onSpool: (dir) => {
         if (process.stderr.isTTY) {
           process.stderr.write(`beamscope: keeping the dump's text, as it is read, in a temporary file in ${sanitize(dir)} (as big as the plain dump; removed at exit; --spool DIR puts it elsewhere)\n`);

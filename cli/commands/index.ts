@@ -4,42 +4,43 @@ import { removeIndex, type IndexResult } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
 import { defineCommand, inputPath, runCommand, toJson, writeOut } from '../common.js';
-import { progressReporter } from '../progress.js';
+import { progressReporter, spoolOption } from '../progress.js';
 
 
 /**
  * `beamscope index <dump>`: builds the saved index ahead of time (every other command on a plain
- * dump file saves one on its first read anyway), so that the first command run in an incident is
- * already instant.
+ * or gzip dump file saves one on its first read anyway), so that the first command run in an
+ * incident is already instant. A gzip dump's index keeps restart points (src/dump/gzip-seek.ts):
+ * later commands inflate only the parts they read.
  */
 const command = defineCommand({
   command: 'index <dump>',
   describe: 'Build the saved index of a crash dump ahead of time, so later commands skip the scan',
   builder: (y) =>
     y
-      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain file: a compressed dump or stdin cannot be indexed)' })
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain or gzip file: zstd, xz and stdin cannot be indexed)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
       .option('rebuild', { type: 'boolean', default: false, describe: 'scan the dump again even when a valid index exists' }),
   handler: (args) =>
     runCommand(async () => {
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
-      // Refused before decompressing it all: the index records where sections lie in a plain file.
-      // (what cannot be read is left for the reader to say)
+      // Refused before decompressing it all: a zstd or xz stream has no place to start reading in
+      // the middle that this reader can keep (zstd writes one frame; its decoder's state is not
+      // 32 KiB of output as deflate's is). What cannot be read is left for the reader to say.
       const packed = detectInput(await peekFile(path).then((f) => f.head, () => Buffer.alloc(0))).compression;
-      if (packed) throw new InputError(`${path}: a ${packed} dump cannot be indexed (the index records where sections lie in the plain file; each command decompresses it once)`, path);
+      if (packed && packed !== 'gzip') throw new InputError(`${path}: a ${packed} dump cannot be indexed (it cannot be read from the middle; each command decompresses it once: decompress it, or gzip it, to index it)`, path);
       if (args.rebuild) removeIndex(path);
       const progress = progressReporter('indexing');
       let event: { kind: 'loaded' | 'saved'; file: string } | undefined;
       const started = process.hrtime.bigint();
       let dump;
       try {
-        dump = await readDump(path, { cache: true, onProgress: progress.onProgress, onIndex: (kind, file) => { event = { kind, file }; } });
+        dump = await readDump(path, { cache: true, spool: spoolOption(), onProgress: progress.onProgress, onIndex: (kind, file) => { event = { kind, file }; } });
       } finally {
         progress.done();
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (dump.source.compression) throw new InputError(`${path}: a compressed dump cannot be indexed (the index records where sections lie in the plain file)`, path);
       const result: IndexResult = {
         schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',

@@ -1,5 +1,6 @@
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { constants, crc32, inflateRawSync } from 'node:zlib';
+import { InputError } from '../errors.js';
 
 /**
  * Restart points of a gzip dump, as zlib's examples/zran.c keeps them: at a deflate block boundary
@@ -58,7 +59,7 @@ export const CHECK_BYTES = 4096;
 export const WINDOW_BYTES = 32768;
 
 /** Thrown when a point does not give the bytes its CRC-32 says: the file is not the one indexed. */
-export class GzipIndexMismatch extends Error {}
+export class GzipIndexMismatch extends InputError {}
 
 /** Whether the arrays are consistent with each other and the sizes given (a saved index's check). */
 export function pointsConsistent(p: GzipPoints, compressedBytes: number): boolean {
@@ -82,7 +83,9 @@ export class GzipSpanFiller {
   /** The bit each point's block starts at, once a restore found it (-1: not yet). */
   private readonly bits: Int8Array;
 
-  constructor(private readonly gzPath: string, private readonly points: GzipPoints, private readonly spoolFd: number) {
+  /** `onMismatch`: called before GzipIndexMismatch is thrown (the index is removed then). */
+  constructor(private readonly gzPath: string, private readonly points: GzipPoints, private readonly spoolFd: number,
+    private readonly onMismatch?: () => void) {
     const n = points.outByte.length;
     this.done = new Uint8Array(n);
     this.bits = new Int8Array(n).fill(-1);
@@ -115,15 +118,21 @@ export class GzipSpanFiller {
     const window = p.windows.subarray(p.windowStart[k], p.windowStart[k + 1]);
     const checkLength = Math.min(CHECK_BYTES, to - from);
     const tries = this.bits[k] >= 0 ? [this.bits[k]] : k === 0 ? [0] : [0, 1, 2, 3, 4, 5, 6, 7];
+    // The span's end is checked too: it is the next point's window (the last span ends the data).
+    const last = k + 1 === p.outByte.length;
+    const next = last ? undefined : p.windows.subarray(p.windowStart[k + 1], p.windowStart[k + 2]);
     for (const bits of tries) {
       const out = inflateSpan(shifted(data, bits), window, to - from);
-      if (!out || out.length < to - from || crc32(out.subarray(0, checkLength)) !== p.check[k]) continue;
+      if (!out || out.length < to - from || (last && out.length !== to - from) || crc32(out.subarray(0, checkLength)) !== p.check[k]) continue;
+      const m = next ? Math.min(next.length, to - from) : 0;
+      if (next && !out.subarray(to - from - m, to - from).equals(next.subarray(next.length - m))) continue;
       this.bits[k] = bits;
       writeAll(this.spoolFd, out.subarray(0, to - from), from);
       this.done[k] = 1;
       return;
     }
-    throw new GzipIndexMismatch(`${this.gzPath} does not decompress at ${from} as its saved index says`);
+    this.onMismatch?.();
+    throw new GzipIndexMismatch(`${this.gzPath}: its data does not decompress at byte ${from} as its saved index says (the file changed after it was indexed?): the index is removed; run the command again`, this.gzPath);
   }
 }
 
@@ -162,10 +171,11 @@ function readFrom(fd: number, from: number, to: number): Buffer {
 function shifted(data: Buffer, bits: number): Buffer {
   if (bits === 0) return data.subarray(1);
   const shift = 8 - bits;
-  const out = Buffer.allocUnsafe(data.length - 1);
-  for (let i = 0; i < out.length; i++) out[i] = (data[i] >> shift) | ((data[i + 1] << bits) & 0xff);
-  // The last byte's high bits are not data: a block never needs them, the next point's data has them.
-  out[out.length - 1] = data[data.length - 1] >> shift;
+  const out = Buffer.allocUnsafe(data.length);
+  const last = data.length - 1;
+  for (let i = 0; i < last; i++) out[i] = (data[i] >> shift) | ((data[i + 1] << bits) & 0xff);
+  // The last byte's high bits, alone.
+  out[last] = data[last] >> shift;
   return out;
 }
 

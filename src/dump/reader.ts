@@ -12,7 +12,7 @@ import { GzipSpanFiller, withWindows, type GzipPoints, type PointsFound } from '
 import { Spool } from './spool.js';
 import { takeSpoolEarly, type EarlyStart } from './early-spool.js';
 import { STDIN_FILE, stdinAfter, stdinHead, stdinKind } from './stdin.js';
-import { loadIndex, saveIndex } from './index-file.js';
+import { loadIndex, removeIndex, saveIndex } from './index-file.js';
 import { detectCompression, DUMP_MAGIC, dumpMagic, MAGIC_BYTES, type Compression } from './magic.js';
 import { canReadInParallel, ParallelRead } from './parallel.js';
 import { parallelPays, type ParallelGate } from './parallel-gate.js';
@@ -413,8 +413,9 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
-  // Only a whole gzip file read without a complaint has points (and every byte of them spooled).
-  if (end!.points && end!.points.totalBytes === scanner.offset && !dump.truncation.truncated) {
+  // Only a whole gzip file read without a complaint has points (the dump in it may be cut: the
+  // index is of what it holds).
+  if (end!.points && end!.points.totalBytes === scanner.offset) {
     const saved = saveIndexOf(path, dump, end!.points, spool.fd);
     if (saved) opts.onIndex?.('saved', saved);
   }
@@ -447,12 +448,12 @@ function seekableGzip(path: string, dump: Dump, points: GzipPoints, opts: ReadOp
   const spool = makeSpool(opts);
   if (!spool) return undefined;
   try {
-    spool.fill = new GzipSpanFiller(path, points, spool.fd);
+    spool.fill = new GzipSpanFiller(path, points, spool.fd, () => removeIndex(path));
   } catch {
     spool.discard();
     return undefined;
   }
-  opts.onSpool?.(spool.dir);
+  // (Not onSpool: this spool takes only the spans read, not the whole dump.)
   dump.source.spool = spool.readPath;
   dump.source.seekable = true;
   return dump;
