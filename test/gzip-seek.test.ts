@@ -134,6 +134,11 @@ describe('a gzip dump read from its saved index', () => {
     releaseSpool(dump.source);
   });
 
+});
+
+describe('a gzip dump changed after it was indexed', () => {
+  const plain = REFC;
+
   it('a file changed after it was indexed (same size, time and ends): one line, the index removed, then read afresh', async () => {
     const gz = join(tmp, 'changed.dump.gz');
     const packed = gzipSync(readFileSync(plain), { level: 1 });
@@ -185,6 +190,11 @@ describe('a gzip dump read from its saved index', () => {
       releaseSpool(dump.source);
     }
   });
+
+});
+
+describe('the gzip index and the command line', () => {
+  const plain = REFC;
 
   it('--no-cache neither saves nor reads one; `index` refuses zstd in one line', () => {
     const gz = join(tmp, 'nocache.dump.gz');

@@ -232,6 +232,14 @@ interface Loaded {
   gzip?: GzipPoints;
 }
 
+/** A gzip dump's restart points from the `gz.` blobs (read at load), if they hold together. */
+function gzipPoints(totalBytes: number, blobs: Map<string, Blob>, compressedBytes: number): GzipPoints | undefined {
+  const [inByte, outByte, check, windows, windowStart] = ['gz.in', 'gz.out', 'gz.check', 'gz.windows', 'gz.windowStart'].map((name) => blobs.get(name));
+  if (!(inByte instanceof Float64Array && outByte instanceof Float64Array && check instanceof Uint32Array && windows instanceof Uint8Array && windowStart instanceof Float64Array)) return undefined;
+  const points = { totalBytes, inByte, outByte, check, windows, windowStart };
+  return pointsConsistent(points, compressedBytes) ? points : undefined;
+}
+
 function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Loaded | undefined {
   const { fd } = open;
   const size = fstatSync(fd).size;
@@ -348,13 +356,9 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Loaded | und
     if (!Array.isArray(parsed)) throw indexChanged(open.file);
     return parsed as Dump['ets'];
   };
-  let gzip: GzipPoints | undefined;
-  if (d.gzip) {
-    const [inByte, outByte, check, windows, windowStart] = ['gz.in', 'gz.out', 'gz.check', 'gz.windows', 'gz.windowStart'].map((name) => blobs.get(name));
-    if (!(inByte instanceof Float64Array && outByte instanceof Float64Array && check instanceof Uint32Array && windows instanceof Uint8Array && windowStart instanceof Float64Array)) return undefined;
-    gzip = { totalBytes: d.gzip.totalBytes, inByte, outByte, check, windows, windowStart };
-    if (!pointsConsistent(gzip, key.bytes)) return undefined;
-  } else if (d.fields.source.compression !== undefined || d.fields.source.gzip) return undefined;
+  const gzip = d.gzip ? gzipPoints(d.gzip.totalBytes, blobs, key.bytes) : undefined;
+  // A compressed dump's index is of use only with its restart points.
+  if (d.gzip ? !gzip : d.fields.source.compression !== undefined || d.fields.source.gzip) return undefined;
   const dump: Dump = {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },

@@ -415,25 +415,23 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
   // Only a whole gzip file read without a complaint has points (the dump in it may be cut: the
   // index is of what it holds).
-  if (end!.points && end!.points.totalBytes === scanner.offset) {
-    const saved = saveIndexOf(path, dump, end!.points, spool.fd);
-    if (saved) opts.onIndex?.('saved', saved);
-  }
+  if (end!.points && end!.points.totalBytes === scanner.offset) saveIndexOf(path, dump, end!.points, spool.fd, opts);
   return dump;
 }
 
 /** Saves the index of the compressed dump at `path` with its restart points. */
-function saveIndexOf(path: string, dump: Dump, found: PointsFound, spoolFd: number): string | undefined {
+function saveIndexOf(path: string, dump: Dump, found: PointsFound, spoolFd: number, opts: ReadOptions): void {
   const points = withWindows(found, spoolFd);
-  if (!points) return undefined;
+  if (!points) return;
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return undefined;
+    return;
   }
   try {
-    return saveIndex(dump, fd, points);
+    const saved = saveIndex(dump, fd, points);
+    if (saved) opts.onIndex?.('saved', saved);
   } finally {
     closeSync(fd);
   }
