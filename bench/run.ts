@@ -27,10 +27,10 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz', 'cdv', 'cdv-proc', 'serve'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'triage-zst', 'triage-xz', 'serve'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'triage-zst', 'triage-xz', 'serve'];
 /** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
 const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
@@ -40,7 +40,7 @@ const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
  * size and class a): compressing the others takes minutes. xz has no target of its own.
  */
 const COMPRESSED_FORMS = [
-  { form: 'gz', make: 'gzip -1 -c', decode: 'zcat', tools: ['zcat-awk', 'triage-gz', 'triage-stdin-gz'] },
+  { form: 'gz', make: 'gzip -1 -c', decode: 'zcat', tools: ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'proc-gz'] },
   { form: 'zst', make: 'zstd -q -c -T1', decode: 'zstd -dc', tools: ['zstd-awk', 'triage-zst'] },
   { form: 'xz', make: 'xz -1 -T2 -c', decode: 'xz -dc', tools: ['xz-awk', 'triage-xz'] },
 ] as const satisfies ReadonlyArray<{ form: string; make: string; decode: string; tools: readonly Tool[] }>;
@@ -70,6 +70,7 @@ const TOOL_LABEL: Record<Tool, string> = {
   'zcat-awk': "zcat DUMP.gz | awk '/^=proc:/' count",
   'triage-gz': 'beamscope triage DUMP.gz --no-cache --format json',
   'triage-stdin-gz': 'zcat DUMP.gz | beamscope triage - --format json',
+  'proc-gz': 'beamscope proc DUMP.gz <0.0.0> --format json, from its saved index (restart points)',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
   'triage-zst': 'beamscope triage DUMP.zst --no-cache --format json',
   'xz-awk': "xz -dc DUMP.xz | awk '/^=proc:/' count",
@@ -296,6 +297,9 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
       const [cmd, args] = cliCommand(CLI, ['triage', '-', '--format', 'json']);
       return decodedInto(d, 'gz', [cmd, ...args].map(shellQuote).join(' '));
     }
+    case 'proc-gz':
+      // One small process: what a seek through the restart points saves over decompressing it all.
+      return cliCommand(CLI, ['proc', `${d.path}.gz`, '<0.0.0>', '--format', 'json']);
     case 'triage-zst':
       return triageCompressed(d, 'zst');
     case 'triage-xz':
@@ -459,6 +463,10 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         // class a (and e): the stale holder is the shipper, which dropped the lines it sent
         const ok = !refc || (staleFinding?.subject?.name === 'log_shipper' && stale?.name === 'log_shipper');
         return `${ok ? 'ok' : 'MISMATCH'}: ${text}`;
+      }
+      case 'proc-gz': {
+        const j = JSON.parse(stdout) as { pid?: string };
+        return `${j.pid === '<0.0.0>' ? 'ok' : 'MISMATCH'}: ${String(j.pid)}`;
       }
       case 'proc': {
         // Issue 3: the JSON has at least messageQueueLength and messageShapes[] {shape, count}, largest first.
@@ -1046,6 +1054,7 @@ async function main(): Promise<void> {
     report: cliHas('report'),
     'zcat-awk': sh('sh', ['-c', 'command -v zcat']).ok,
     'triage-gz': cliHas('triage'),
+    'proc-gz': cliHas('proc') && CACHE.indexCommand,
     'triage-stdin-gz': cliHas('triage') && sh('sh', ['-c', 'command -v zcat']).ok,
     'zstd-awk': sh('zstd', ['--version']).ok,
     'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
@@ -1126,6 +1135,7 @@ async function main(): Promise<void> {
       notes.set('triage-cached', CACHE.noCache ? how : 'a second plain triage run: this CLI has no saved index');
       notes.set('triage-index', how);
     }
+    if (fast.includes('proc-gz')) notes.set('proc-gz', await prepareIndex(ctx, { ...d, path: `${d.path}.gz` }));
     const perRun = new Map<Tool, ToolResult[]>();
     let procCount: number | null = null;
     for (let i = 0; i < ctx.runs; i++) {
