@@ -127,7 +127,12 @@ export class GzipSpanFiller {
       const m = next ? Math.min(next.length, to - from) : 0;
       if (next && !out.subarray(to - from - m, to - from).equals(next.subarray(next.length - m))) continue;
       this.bits[k] = bits;
-      writeAll(this.spoolFd, out.subarray(0, to - from), from);
+      try {
+        writeAll(this.spoolFd, out.subarray(0, to - from), from);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new InputError(`${this.gzPath}: cannot write its decompressed text to the temporary file (${code}): --spool DIR puts it where there is room`, this.gzPath);
+      }
       this.done[k] = 1;
       return;
     }
