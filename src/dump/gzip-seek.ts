@@ -13,8 +13,10 @@ import { InputError } from '../errors.js';
  * `data_type` and resumes with inflatePrime, neither of which node:zlib has), so a point keeps the
  * byte after the boundary and the CRC-32 of the first bytes after it: a restore tries the eight
  * places the block can start at (the byte itself, or one of seven bits of the byte before), each
- * with the data shifted so that it starts on a byte, and keeps the one whose output has that
- * CRC-32 (a wrong one fails at once, or gives other bytes).
+ * with the data shifted so that it starts on a byte, and keeps the one whose output starts with
+ * that CRC-32 and ends with the next point's window (a wrong one fails at once, or gives other
+ * bytes). Nothing a span gives is written unless both hold: a file changed under its index is
+ * refused (GzipIndexMismatch), never read wrong.
  */
 export interface GzipPoints {
   /** Decompressed size of the whole dump. */
@@ -153,12 +155,10 @@ function spanOf(outByte: Float64Array, pos: number): number {
   return lo;
 }
 
-/** Bytes [from, to) of the file (to the end when `to` is Infinity); `from` below 0 reads from 0 with a zero byte first. */
+/** Bytes [from, to) of the file (to its end when `to` is Infinity). */
 function readFrom(fd: number, from: number, to: number): Buffer {
   const chunks: Buffer[] = [];
-  const lead = from < 0 ? Buffer.alloc(1) : undefined;
-  if (lead) chunks.push(lead);
-  for (let at = Math.max(0, from); at < to; ) {
+  for (let at = from; at < to; ) {
     const b = Buffer.allocUnsafe(Math.min(to - at, 4 << 20));
     const n = readSync(fd, b, 0, b.length, at);
     if (n <= 0) break;
