@@ -464,10 +464,8 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         const ok = !refc || (staleFinding?.subject?.name === 'log_shipper' && stale?.name === 'log_shipper');
         return `${ok ? 'ok' : 'MISMATCH'}: ${text}`;
       }
-      case 'proc-gz': {
-        const j = JSON.parse(stdout) as { pid?: string };
-        return `${j.pid === '<0.0.0>' ? 'ok' : 'MISMATCH'}: ${String(j.pid)}`;
-      }
+      case 'proc-gz':
+        return checkPid(stdout, '<0.0.0>');
       case 'proc': {
         // Issue 3: the JSON has at least messageQueueLength and messageShapes[] {shape, count}, largest first.
         const j = JSON.parse(stdout) as Record<string, unknown>;
@@ -657,6 +655,12 @@ function evaluateIssue20(results: ToolResult[]): Target[] {
     }
   }
   return targets;
+}
+
+/** `proc --format json` of the process asked for. */
+function checkPid(stdout: string, pid: string): string {
+  const j = JSON.parse(stdout) as { pid?: string };
+  return `${j.pid === pid ? 'ok' : 'MISMATCH'}: ${String(j.pid)}`;
 }
 
 /** The gzip, zstd or xz form of a dump beside it (DUMP.gz, DUMP.zst, DUMP.xz), made when missing or older than the dump. */
