@@ -30,12 +30,12 @@ const REFC = join(FIXTURES_DIR, 'refc_mailbox.dump');
 const text = Buffer.concat([REFC, 'mailbox', 'many', 'oom', REFC, 'ets_leak', REFC, 'huge_state', REFC]
   .map((f) => readFileSync(f === REFC ? f : join(FIXTURES_DIR, `${f}.dump`))));
 
-/** The points the gunzip worker keeps for `gz`, with their windows from what it wrote. */
-async function pointsOf(gz: string): Promise<{ points?: GzipPoints; written: Buffer }> {
+/** The points the gunzip worker keeps for `gz` (at most `max`), with their windows from what it wrote. */
+async function pointsOf(gz: string, max?: number): Promise<{ points?: GzipPoints; written: Buffer }> {
   const out = join(tmp, 'out.bin');
   const fd = openSync(out, 'w+');
   try {
-    const w = await gunzipToFile(gz, fd, true);
+    const w = await gunzipToFile(gz, fd, max ? { max } : true);
     const end = await w!.exited;
     const found = end.points;
     return { points: found && withWindows(found, fd), written: readFileSync(out) };
@@ -89,6 +89,25 @@ describe('restart points', () => {
       }
     }, 60_000);
   }
+
+  it('past the most points kept, every other one goes and the span doubles: the rest still restore', async () => {
+    const gz = gzipWith('zlib', text);
+    // 12 MB of text at 1 MiB spans would make 12 points: at most 4 thins them twice (2, then 4 MiB).
+    const { points } = await pointsOf(gz, 4);
+    const p = points!;
+    expect(p.outByte.length).toBeLessThanOrEqual(4);
+    expect(p.outByte.length).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k < p.outByte.length; k++) expect(p.outByte[k] - p.outByte[k - 1]).toBeGreaterThanOrEqual(2 << 20);
+    const spool = join(tmp, 'spool-thinned.bin');
+    const fd = openSync(spool, 'w+');
+    try {
+      // Each span checks its start (its CRC-32, kept through the thinning) and its end.
+      new GzipSpanFiller(gz, p, fd).fill(0, text.length);
+      expect(readFileSync(spool).equals(text)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
 
   it('no points for a file of two members, a cut file or a damaged one', async () => {
     const half = text.length >> 1;

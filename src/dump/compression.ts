@@ -176,7 +176,7 @@ export interface ToFileExit {
  * 813 MB: triage peaked at 179-188 MB, against 137 MB for the plain file). The worker inflates
  * into one buffer, over and over, through the zlib handle's writeSync, as zlib.gunzipSync does.
  */
-export async function gunzipToFile(path: string, fd: number, points = false): Promise<ToFile | undefined> {
+export async function gunzipToFile(path: string, fd: number, points: boolean | { max: number } = false): Promise<ToFile | undefined> {
   if (process.env.BEAMSCOPE_GZIP === 'stream' || !zlibHandleUsable()) return undefined;
   // Where the deflate data starts: a member whose trailer alone is wrong is inflated again from
   // there without the gzip wrapper (see TO_FILE_WORKER).
@@ -218,8 +218,8 @@ export function stdinToFile(fd: number, head: Buffer, mode: 'gzip' | 'copy'): To
 
 interface ToFileData {
   fd: number; mode: 'gzip' | 'copy'; rawStart: number; path?: string; head?: Uint8Array; flow?: SharedArrayBuffer;
-  /** Keep restart points (gzip-seek.ts) of a gzip file: its index is to be saved. */
-  points?: boolean;
+  /** Keep restart points (gzip-seek.ts) of a gzip file: its index is to be saved (`max`: at most so many; tests). */
+  points?: boolean | { max: number };
   /** Standard input: the descriptor to read, and whether its reads block (stdin.ts). */
   input?: number; blocking?: boolean;
 }
@@ -410,11 +410,11 @@ function inflate(z, from, skip, points) {
   }
 }
 
-// The restart points of gzip-seek.ts, at least 'span' bytes of output apart; past MAX_POINTS, every
-// other one goes and the span doubles (a 10 GB dump keeps 256 to 512). Their windows are not kept
-// here: they are in the spool, read from there when the index is saved (reader.ts).
-const MAX_POINTS = 512, CHECK = 4096;
-function restartPoints() {
+// The restart points of gzip-seek.ts, at least 'span' bytes of output apart; past maxPoints (512; an
+// even number), every other one goes and the span doubles (a 10 GB dump keeps 256 to 512). Their
+// windows are not kept here: they are in the spool, read from there when the index is saved (reader.ts).
+const CHECK = 4096;
+function restartPoints(maxPoints) {
   const inByte = [], outByte = [], check = [];
   let pending = -1, pendingBytes = [], pendingLength = 0;
   return {
@@ -425,8 +425,8 @@ function restartPoints() {
       inByte.push(inAt); outByte.push(outAt);
       pending = inByte.length - 1; pendingBytes = []; pendingLength = 0;
       this.last = outAt;
-      if (inByte.length > MAX_POINTS) {
-        // The point just added is the last, at an even place (MAX_POINTS is even): it stays, its
+      if (inByte.length > maxPoints) {
+        // The point just added is the last, at an even place (maxPoints is even): it stays, its
         // CRC-32 still to come.
         for (const a of [inByte, outByte, check]) {
           let k = 0;
@@ -507,7 +507,8 @@ try {
     copy();
     parentPort.postMessage({});
   } else {
-    const points = workerData.points && workerData.path !== undefined && workerData.rawStart > 0 && typeof zlib.crc32 === 'function' ? restartPoints() : undefined;
+    const points = workerData.points && workerData.path !== undefined && workerData.rawStart > 0 && typeof zlib.crc32 === 'function'
+      ? restartPoints(workerData.points.max ?? 512) : undefined;
     const first = inflate(zlib.createGunzip(), 0, 0, points);
     const error = first.failed;
     if (!error && points && oneMember(first.seen)) {
