@@ -117,6 +117,23 @@ describe('refc_mailbox.dump cut between two =binary sections (half of them in th
     expect(r.warnings[0]).toMatch(/^the dump is cut after .*, in =binary:[0-9A-F]+: what comes after that point \(binaries after the point where it stops, the atom table\) is not in it$/);
     expect(r.messageShapes).toEqual([expect.objectContaining({ count: tuples })]);
   });
+
+  it('proc log_writer: the binaries it holds that are cut off are sized from its Yc lines, said to be cut, not 0 B', () => {
+    const r = json(['proc', file, 'log_writer', '--top', '2000']);
+    const sizeOf = (lines: RegExpMatchArray[]) => {
+      const by = new Map(lines.map((m) => [m[1], parseInt(m[2], 16)]));
+      return [...by.values()].reduce((n, x) => n + x, 0);
+    };
+    const whole = json(['proc', FIXTURES.refcMailbox, 'log_writer']);
+    expect(r.binaries.count).toBe(whole.binaries.count);
+    expect(r.binaries.totalBytes).toBe(whole.binaries.totalBytes);
+    expect(r.binaries.totalBytes).toBe(sizeOf(binaryLines));
+    expect(r.binaries.notInDumpBytes).toBe(sizeOf(missing));
+    expect(r.binaries.exclusiveBytes + r.binaries.sharedBytes + r.binaries.notInDumpBytes).toBe(r.binaries.totalBytes);
+    const cutOff = new Set(missing.map((m) => m[1]));
+    for (const h of r.binaries.held) expect(h.notInDump === true, h.address).toBe(cutOff.has(h.address));
+    expect(whole.binaries.notInDumpBytes).toBeUndefined();
+  });
 });
 
 describe('refc_mailbox.dump cut inside log_writer\'s heap', () => {

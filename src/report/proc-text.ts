@@ -79,7 +79,10 @@ export interface ProcJson {
     /** Null when the other heaps were not scanned (--no-sharing). */
     exclusiveBytes: number | null;
     sharedBytes: number | null;
-    held: Array<{ address: string; sizeBytes: number | null; references: number; otherHolders: number | null; literal: boolean | null; shared: boolean | null }>;
+    /** Of totalBytes, the binaries a cut dump has no section of, sized from this heap's `Yc` lines (in neither of the two above); absent when none. */
+    notInDumpBytes?: number;
+    /** notInDump: that binary is cut off the dump (its holders are not known). */
+    held: Array<{ address: string; sizeBytes: number | null; references: number; otherHolders: number | null; literal: boolean | null; shared: boolean | null; notInDump?: true }>;
   };
   links: string[];
   monitors: string[];
@@ -164,7 +167,11 @@ export function procToJson(d: ProcessDetail, top = Infinity, elixir?: ElixirView
       totalBytes: d.binaries.totalBytes,
       exclusiveBytes: d.binaries.sharingComputed ? d.binaries.exclusiveBytes : null,
       sharedBytes: d.binaries.sharingComputed ? d.binaries.sharedBytes : null,
-      held: d.binaries.held.slice(0, top).map((b) => ({ address: b.address, sizeBytes: num(b.sizeBytes), references: b.references, otherHolders: b.otherHolders ?? null, literal: b.literal ?? null, shared: b.shared ?? null })),
+      ...(d.binaries.notInDumpBytes !== undefined ? { notInDumpBytes: d.binaries.notInDumpBytes } : {}),
+      held: d.binaries.held.slice(0, top).map((b) => ({
+        address: b.address, sizeBytes: num(b.sizeBytes), references: b.references, otherHolders: b.otherHolders ?? null, literal: b.literal ?? null, shared: b.shared ?? null,
+        ...(b.notInDump ? { notInDump: true as const } : {}),
+      })),
     },
     links: r.links,
     monitors: r.monitors,
@@ -259,11 +266,12 @@ export function renderProcText(d: ProcessDetail, opts: ProcTextOptions = {}): st
 
   out.push('');
   const b = d.binaries;
-  const split = b.sharingComputed ? ` (exclusive ${formatBytes(b.exclusiveBytes)}, shared ${formatBytes(b.sharedBytes)})` : '';
+  const cutOff = b.notInDumpBytes !== undefined ? `${formatBytes(b.notInDumpBytes)} cut off the dump, sized from the heap, holders not known` : '';
+  const split = b.sharingComputed ? ` (exclusive ${formatBytes(b.exclusiveBytes)}, shared ${formatBytes(b.sharedBytes)}${cutOff ? `; ${cutOff}` : ''})` : cutOff ? ` (${cutOff})` : '';
   out.push(`Binaries held: ${countOf(b.count, 'refc binary', 'refc binaries')}, ${formatBytes(b.totalBytes)}${split}`);
   if (b.held.length > 0) {
     const rows = b.held.slice(0, top).map((h) => [h.address, Number.isFinite(h.sizeBytes) ? formatBytes(h.sizeBytes) : '?', formatCount(h.references),
-      h.shared === undefined ? '?' : h.shared ? `shared (${h.otherHolders ?? 0} other${h.literal ? ', literal' : ''})` : 'exclusive']);
+      h.notInDump ? 'not in the dump' : h.shared === undefined ? '?' : h.shared ? `shared (${h.otherHolders ?? 0} other${h.literal ? ', literal' : ''})` : 'exclusive']);
     out.push(table([{ header: 'binary' }, { header: 'size', align: 'right' }, { header: 'refs', align: 'right' }, { header: 'held' }], rows));
     if (b.count > Math.min(top, b.held.length)) out.push(`  ... ${formatCount(b.count - Math.min(top, b.held.length))} more`);
   }

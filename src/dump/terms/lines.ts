@@ -79,7 +79,7 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
  * search per line (or a buffer per read) cost seconds.
  */
 export function forEachRefcLine(path: string, offset: number, length: number,
-  fn: (b: Buffer, start: number, end: number, kind: number) => void, bufferSize = MiB, openFd?: number): void {
+  fn: RefcVisit, bufferSize = MiB, openFd?: number): void {
   const end = offset + length;
   const buf = Buffer.allocUnsafe(Math.max(64, Math.min(bufferSize, length)));
   // buf[0, have) is file bytes from a line start on; `skipping`: inside a line longer than buf,
@@ -140,8 +140,7 @@ export function forEachRefcLine(path: string, offset: number, length: number,
 }
 
 /** The "Y" at buf[y] in a line of buf[floor, limit): a refc reference when the colon before it is its line's first. */
-function refcIn(buf: Buffer, y: number, floor: number, limit: number,
-  fn: (b: Buffer, start: number, end: number, kind: number) => void): void {
+function refcIn(buf: Buffer, y: number, floor: number, limit: number, fn: RefcVisit): void {
   if (y === floor || buf[y - 1] !== 58) return;
   for (let p = y - 2; p >= floor && buf[p] !== 10; p--) if (buf[p] === 58) return;
   refcAtColon(buf, y - 1, limit, fn);
@@ -152,15 +151,36 @@ function refcIn(buf: Buffer, y: number, floor: number, limit: number,
  * or `Ys` follows, `fn` gets the target up to the next colon, buf[start, end), and the kind (99 or
  * 115). The one definition of a refc line, for the forward read of a heap (SequentialHeap) too.
  */
-export function refcAtColon(buf: Buffer, colon: number, limit: number,
-  fn: (b: Buffer, start: number, end: number, kind: number) => void): void {
+export function refcAtColon(buf: Buffer, colon: number, limit: number, fn: RefcVisit): void {
   const y = colon + 1;
   if (y + 1 >= limit || buf[y] !== 89) return;
   const kind = buf[y + 1];
   if (kind !== 99 && kind !== 115) return;
   let e = y + 2;
   while (e < limit && buf[e] !== 58 && buf[e] !== 10) e++;
-  if (e < limit && buf[e] === 58) fn(buf, y + 2, e, kind);
+  if (e < limit && buf[e] === 58) fn(buf, y + 2, e, kind, kind === 99 ? ycSize(buf, e, limit) : -1);
+}
+
+/**
+ * What refcAtColon hands over: the target address buf[start, end), the kind (99 `Yc`, 115 `Ys`)
+ * and, for `Yc` (OTP 20 on: `Yc<addr>:<offset>:<size>`), the ProcBin's size: that of a binary
+ * the dump may have no `=binary` section of (a cut dump); -1 when the line has none.
+ */
+export type RefcVisit = (b: Buffer, start: number, end: number, kind: number, size: number) => void;
+
+/** The size field after `:<offset>:` from the colon at `at`, or -1. */
+function ycSize(buf: Buffer, at: number, limit: number): number {
+  let q = at + 1;
+  while (q < limit && isHex(buf[q])) q++;
+  if (q >= limit || buf[q] !== 58) return -1;
+  let size = 0;
+  let r = q + 1;
+  for (; r < limit && isHex(buf[r]) && r - q <= 13; r++) size = size * 16 + Number.parseInt(String.fromCharCode(buf[r]), 16);
+  return r === q + 1 ? -1 : size;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
 /**

@@ -95,6 +95,8 @@ export interface HeldBinary {
   /** Also referenced from `=literals`. */
   literal?: boolean;
   shared?: boolean;
+  /** It has no `=binary` section (cut off the dump): its size is its `Yc` line's, its other holders are not known. */
+  notInDump?: true;
 }
 
 export interface MessageSample {
@@ -138,6 +140,12 @@ export interface ProcessDetail {
     totalBytes: number;
     exclusiveBytes: number;
     sharedBytes: number;
+    /**
+     * Of totalBytes, the binaries without a `=binary` section (a dump cut before them), sized from
+     * this heap's `Yc` lines; in neither exclusiveBytes nor sharedBytes (their other holders are
+     * not known). Absent when there are none.
+     */
+    notInDumpBytes?: number;
     sharingComputed: boolean;
   };
   warnings: string[];

@@ -18,7 +18,7 @@ import { decodeEtf } from './etf.js';
 import { parseHexBytes } from '../bytes.js';
 import type { NumberColumn } from '../columns.js';
 import { BlockReader, HeapIndex, LazyHeapIndex, type LiteralLines } from './heap-index.js';
-import { SequentialHeap } from './sequential-heap.js';
+import { SequentialHeap, UNSIZED } from './sequential-heap.js';
 import { quickDictionary } from './dictionary-lines.js';
 import { readStack, type StackOptions } from './stack.js';
 import { marker, type Term } from './model.js';
@@ -332,13 +332,13 @@ export function messagePage(dump: TermDump, pid: string, from: number, count: nu
 
 /** Off-heap binary addresses referenced by `Yc`/`Ys` lines of a heap section, with counts. */
 function scanRefcLines(path: string, ref: SectionRef | undefined, locator: BinaryLocator,
-  visit: (address: number) => void, fd?: number): void {
+  visit: (address: number, size: number) => void, fd?: number): void {
   if (!ref) return;
-  forEachRefcLine(path, ref.offset, ref.length, (line, s, e, k) => {
+  forEachRefcLine(path, ref.offset, ref.length, (line, s, e, k, size) => {
     const a = parseHexBytes(line, s, e);
     if (Number.isNaN(a)) return;
     if (k === 115 && !locator.has(a)) return; // a sub binary of a heap object
-    visit(a);
+    visit(a, size);
   }, Math.min(MiB, Math.max(4096, ref.length)), fd);
 }
 
@@ -362,12 +362,22 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   const locator = binaryLocator(dump);
   const known = locator.count;
   const refs = new Uint32Array(known);
-  // Addresses without a =binary section (a cut dump): few, by address.
+  // Addresses without a =binary section (a cut dump), by address: their bytes from their `Yc`
+  // lines (the ProcBin's size), the sizes of the first listed kept.
   const unknown = new Map<number, number>();
-  const note = (a: number) => {
+  let unknownBytes = 0;
+  const unknownSize = new Map<number, number>();
+  const note = (a: number, size: number) => {
     const row = locator.rowOf(a);
-    if (row >= 0) refs[row]++;
-    else unknown.set(a, (unknown.get(a) ?? 0) + 1);
+    if (row >= 0) {
+      refs[row]++;
+      return;
+    }
+    const seen = unknown.get(a);
+    unknown.set(a, (seen ?? 0) + 1);
+    if (seen !== undefined || size < 0) return;
+    unknownBytes += size;
+    if (unknownSize.size < MAX_HELD_LISTED) unknownSize.set(a, size);
   };
   // The streaming read of this heap noted its refc lines already (reading the rest if needed).
   const own = heapLines?.refcLines();
@@ -375,7 +385,8 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
     for (let i = 0; i < own.count; i++) {
       const a = own.addrs[i];
       if (own.kinds[i] === 115 && !locator.has(a)) continue;
-      note(a);
+      const size = own.sizes ? own.sizes[i] : UNSIZED;
+      note(a, size === UNSIZED ? -1 : size);
     }
   } else scanRefcLines(dataPath(dump.source), dump.index.get('proc_heap', pid), locator, note);
   let distinct = unknown.size;
@@ -446,11 +457,12 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
   });
   for (const [a, n] of unknown) {
     if (held.length >= MAX_HELD_LISTED) break;
-    const h: HeldBinary = { address: hex(a), sizeBytes: NaN, references: n };
-    if (sharing) Object.assign(h, { otherHolders: 0, literal: false, shared: false });
-    held.push(h);
+    held.push({ address: hex(a), sizeBytes: unknownSize.get(a) ?? NaN, references: n, notInDump: true });
   }
-  return { count: distinct, held, totalBytes: total, sharedBytes: shared, exclusiveBytes: total - shared, sharingComputed: sharing };
+  return {
+    count: distinct, held, totalBytes: total + unknownBytes, sharedBytes: shared, exclusiveBytes: total - shared,
+    ...(unknown.size > 0 ? { notInDumpBytes: unknownBytes } : {}), sharingComputed: sharing,
+  };
 }
 
 /**
@@ -770,8 +782,9 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   const reader = new BlockReader(path);
   const width = opts.termWidth ?? 300;
   // The heap is written stack objects first, then messages, then the dictionary: decode in that
-  // order and a forward read finds nearly everything (see SequentialHeap).
-  const heapLines = heapRef ? new SequentialHeap(path, heapRef.offset, heapRef.length, reader) : undefined;
+  // order and a forward read finds nearly everything (see SequentialHeap). A cut dump's refc lines
+  // keep their sizes: its binaries past the cut are sized from them (heldBinaries).
+  const heapLines = heapRef ? new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { refcSizes: dump.truncation?.truncated === true }) : undefined;
   try {
     const src: DecoderSources = { ...sources(dump, reader, undefined), heapLines };
     // Each stack slot, dictionary entry and message decodes to at most 250,000 terms by default,

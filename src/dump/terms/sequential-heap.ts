@@ -10,12 +10,15 @@
 import { openData, readData, closeData } from '../data-file.js';
 import { parseHexBytes } from '../bytes.js';
 import { BlockReader, HeapIndex } from './heap-index.js';
-import { forEachRefcLine, refcAtColon, searchFile } from './lines.js';
+import { forEachRefcLine, refcAtColon, searchFile, type RefcVisit } from './lines.js';
 import { MiB } from '../../text/units.js';
 
 const EMPTY = Buffer.alloc(0);
 /** Bytes read ahead for one address before the rest of the section is searched for it (skipTo). */
 const SKIP_AFTER_BYTES = 16 * MiB;
+/** A refc line's size not known (no `Yc` size, or 4 GiB and more): SequentialHeap.refcLines' sizes. */
+export const UNSIZED = 0xffffffff;
+
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -63,7 +66,11 @@ export class SequentialHeap implements HeapLines {
    * need the full index (of the whole section), is reported missing and `cutShort` set.
    */
   constructor(private readonly path: string, offset: number, length: number, private readonly reader: BlockReader,
-    private readonly opts: { chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number; maxReadBytes?: number } = {}) {
+    private readonly opts: {
+      chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number; maxReadBytes?: number;
+      /** Keep each `Yc` line's size (refcLines): a cut dump's binaries without a section are sized so. */
+      refcSizes?: boolean;
+    } = {}) {
     this.pos = offset;
     this.end = offset + length;
     this.baseOffset = offset;
@@ -258,13 +265,15 @@ export class SequentialHeap implements HeapLines {
     return a;
   }
 
-  // Refc binary references (`Yc` and `Ys` lines) met while reading, in file order.
+  // Refc binary references (`Yc` and `Ys` lines) met while reading, in file order; with
+  // opts.refcSizes, each `Yc` line's size too (UNSIZED: none, or 4 GiB and more).
   private refcAddrs = new Float64Array(0);
   private refcKinds = new Uint8Array(0);
+  private refcSizes: Uint32Array | undefined;
   private refcCount = 0;
 
   /** The target buf[s, e) of a refc line of kind `k` (99 `Yc`, 115 `Ys`), noted (lines.ts refcAtColon). */
-  private readonly onRefc = (buf: Buffer, s: number, e: number, k: number): void => {
+  private readonly onRefc: RefcVisit = (buf, s, e, k, size) => {
     const a = parseHexBytes(buf, s, e);
     if (Number.isNaN(a)) return;
     if (this.refcCount === this.refcAddrs.length) {
@@ -275,7 +284,13 @@ export class SequentialHeap implements HeapLines {
       kinds.set(this.refcKinds);
       this.refcAddrs = addrs;
       this.refcKinds = kinds;
+      if (this.opts.refcSizes) {
+        const sizes = new Uint32Array(cap);
+        if (this.refcSizes) sizes.set(this.refcSizes);
+        this.refcSizes = sizes;
+      }
     }
+    if (this.refcSizes) this.refcSizes[this.refcCount] = size >= 0 && size < UNSIZED ? size : UNSIZED;
     this.refcAddrs[this.refcCount] = a;
     this.refcKinds[this.refcCount++] = k;
   };
@@ -287,10 +302,10 @@ export class SequentialHeap implements HeapLines {
    * (scanRest). Undefined once the full index was built (the forward read stopped): scan the
    * section instead.
    */
-  refcLines(): { addrs: Float64Array; kinds: Uint8Array; count: number } | undefined {
+  refcLines(): { addrs: Float64Array; kinds: Uint8Array; sizes?: Uint32Array; count: number } | undefined {
     if (this.index) return undefined;
     this.scanRest();
-    return { addrs: this.refcAddrs, kinds: this.refcKinds, count: this.refcCount };
+    return { addrs: this.refcAddrs, kinds: this.refcKinds, sizes: this.refcSizes, count: this.refcCount };
   }
 
   /**
