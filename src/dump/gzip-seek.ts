@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { constants, crc32, inflateRawSync } from 'node:zlib';
+import { constants, crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 
 /**
@@ -104,6 +104,18 @@ export class GzipSpanFiller {
     }
   }
 
+  /**
+   * Whether the span's data read from `bits` starts with the `check` CRC-32, told from its first
+   * PROBE_BYTES (at most 1032 times as many bytes out: deflate's longest run), so that the wrong
+   * places cost little (a span is 1 to 32 MiB). True too when so few bytes cannot tell (then the
+   * whole span is inflated and checked).
+   */
+  private probe(data: Buffer, bits: number, window: Uint8Array, checkLength: number, check: number): boolean {
+    const out = inflateSpan(shifted(data.subarray(0, Math.min(data.length, PROBE_BYTES + 1)), bits), window, PROBE_BYTES * 1032);
+    if (!out) return false;
+    return out.length < checkLength || crc32(out.subarray(0, checkLength)) === check;
+  }
+
   private fillSpan(k: number): void {
     const p = this.points;
     const from = p.outByte[k];
@@ -124,17 +136,18 @@ export class GzipSpanFiller {
     const last = k + 1 === p.outByte.length;
     const next = last ? undefined : p.windows.subarray(p.windowStart[k + 1], p.windowStart[k + 2]);
     for (const bits of tries) {
-      const out = inflateSpan(shifted(data, bits), window, to - from);
-      if (!out || out.length < to - from || (last && out.length !== to - from) || crc32(out.subarray(0, checkLength)) !== p.check[k]) continue;
-      const m = next ? Math.min(next.length, to - from) : 0;
-      if (next && !out.subarray(to - from - m, to - from).equals(next.subarray(next.length - m))) continue;
-      this.bits[k] = bits;
+      if (tries.length > 1 && !this.probe(data, bits, window, checkLength, p.check[k])) continue;
+      let got: Inflated | undefined;
       try {
-        writeAll(this.spoolFd, out.subarray(0, to - from), from);
+        got = inflateSpanTo(this.spoolFd, from, shifted(data, bits), window, to - from, checkLength);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
         throw new InputError(`${this.gzPath}: cannot write its decompressed text to the temporary file (${code}): --spool DIR puts it where there is room`, this.gzPath);
       }
+      if (!got || got.bytes < to - from || (last && got.more) || got.check !== p.check[k]) continue;
+      const m = next ? Math.min(next.length, to - from) : 0;
+      if (next && !got.tail.subarray(got.tail.length - m).equals(next.subarray(next.length - m))) continue;
+      this.bits[k] = bits;
       this.done[k] = 1;
       return;
     }
@@ -142,6 +155,9 @@ export class GzipSpanFiller {
     throw new GzipIndexMismatch(`${this.gzPath}: its data does not decompress at byte ${from} as its saved index says (the file changed after it was indexed?): the index is removed; run the command again`, this.gzPath);
   }
 }
+
+/** Compressed bytes a restore tries each bit offset on first (probe). */
+const PROBE_BYTES = 8192;
 
 /** The point whose span holds byte `pos`: the last with outByte <= pos. */
 function spanOf(outByte: Float64Array, pos: number): number {
@@ -184,11 +200,93 @@ function shifted(data: Buffer, bits: number): Buffer {
   return out;
 }
 
+interface Inflated {
+  /** Bytes written (at most the span's). */
+  bytes: number;
+  /** Whether the data gave more than the span (the last span must end the data). */
+  more: boolean;
+  /** crc32() of the first `checkLength` bytes. */
+  check: number;
+  /** The span's last WINDOW_BYTES (or fewer). */
+  tail: Buffer;
+}
+
+/**
+ * Raw deflate data inflated with `window` as the history and written to `fd` from `at`, a MiB at
+ * a time (a span is up to 32 MiB: zlib's one-call inflate held it twice over, in pieces and
+ * joined), at most `want` bytes; undefined when it is not deflate data.
+ */
+function inflateSpanTo(fd: number, at: number, data: Buffer, window: Uint8Array, want: number, checkLength: number): Inflated | undefined {
+  const z = createInflateRaw(window.length > 0 ? { dictionary: window } : {}) as unknown as ZlibHandle;
+  const h = z._handle;
+  if (typeof h?.writeSync !== 'function' || !(z._writeState instanceof Uint32Array)) {
+    z.close();
+    return inflateSpanWhole(fd, at, data, window, want, checkLength);
+  }
+  let failed = false;
+  h.onerror = () => { failed = true; };
+  const out = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(checkLength, want)));
+  const tail = Buffer.alloc(Math.min(WINDOW_BYTES, want));
+  let bytes = 0;
+  let check = 0;
+  let more = false;
+  try {
+    // Until the data gives no more; one byte past the span ends it (`more`).
+    for (let inPos = 0; !more;) {
+      const avail = data.length - inPos;
+      h.writeSync(constants.Z_SYNC_FLUSH, data, inPos, avail, out, 0, out.length);
+      if (failed) return undefined;
+      const have = out.length - z._writeState[0];
+      inPos += avail - z._writeState[1];
+      if (have === 0) break;
+      const keep = Math.min(have, want - bytes);
+      more = keep < have;
+      if (keep > 0) {
+        const piece = out.subarray(0, keep);
+        if (bytes < checkLength) check = crc32(piece.subarray(0, checkLength - bytes), check);
+        writeAll(fd, piece, at + bytes);
+        keepTail(tail, piece);
+        bytes += keep;
+      }
+    }
+  } finally {
+    z.close();
+  }
+  return { bytes, more, check, tail };
+}
+
+/** The last tail.length bytes of what came so far, `piece` last. */
+function keepTail(tail: Buffer, piece: Buffer): void {
+  if (piece.length >= tail.length) {
+    piece.copy(tail, 0, piece.length - tail.length);
+  } else {
+    tail.copy(tail, 0, piece.length);
+    piece.copy(tail, tail.length - piece.length);
+  }
+}
+
+/** inflateSpanTo with zlib's one-call inflate, where Node's zlib handle is not as expected. */
+function inflateSpanWhole(fd: number, at: number, data: Buffer, window: Uint8Array, want: number, checkLength: number): Inflated | undefined {
+  const out = inflateSpan(data, window, want);
+  if (!out) return undefined;
+  const bytes = Math.min(out.length, want);
+  writeAll(fd, out.subarray(0, bytes), at);
+  return { bytes, more: out.length > want, check: crc32(out.subarray(0, Math.min(checkLength, bytes))), tail: Buffer.from(out.subarray(Math.max(0, bytes - WINDOW_BYTES), bytes)) };
+}
+
+/** What inflateSpanTo uses of a node:zlib stream (as the gunzip worker in compression.ts). */
+interface ZlibHandle {
+  _handle?: { writeSync?: (flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number) => void; onerror?: (...a: unknown[]) => void };
+  _writeState: Uint32Array;
+  close(): void;
+}
+
 /** Raw deflate data inflated with `window` as the history, or undefined when it is not deflate data. */
 function inflateSpan(data: Buffer, window: Uint8Array, want: number): Buffer | undefined {
   try {
     // A wrong start can decode as anything, long runs too: no more than the span and a little.
-    return inflateRawSync(data, { dictionary: window, finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: want + (1 << 16) });
+    // Output in 1 MiB chunks: zlib's 16 KiB default made a 32 MiB span two thousand of them to join.
+    return inflateRawSync(data, { dictionary: window, finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: want + (1 << 16), chunkSize: 1 << 20 });
   } catch {
     return undefined;
   }
