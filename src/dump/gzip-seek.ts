@@ -111,9 +111,11 @@ export class GzipSpanFiller {
    * whole span is inflated and checked).
    */
   private probe(data: Buffer, bits: number, window: Uint8Array, checkLength: number, check: number): boolean {
-    const out = inflateSpan(shifted(data.subarray(0, Math.min(data.length, PROBE_BYTES + 1)), bits), window, PROBE_BYTES * 1032);
-    if (!out) return false;
-    return out.length < checkLength || crc32(out.subarray(0, checkLength)) === check;
+    const head = shifted(data.subarray(0, Math.min(data.length, PROBE_BYTES + 1)), bits);
+    const out = (probeOut ??= Buffer.allocUnsafe(CHECK_BYTES)).subarray(0, checkLength);
+    const n = inflateInto(head, window, out);
+    if (n < 0) return false;
+    return n < checkLength || crc32(out) === check;
   }
 
   private fillSpan(k: number): void {
@@ -156,8 +158,41 @@ export class GzipSpanFiller {
   }
 }
 
-/** Compressed bytes a restore tries each bit offset on first (probe). */
+/** Compressed bytes a restore tries each bit offset on first (probe), and where the bytes out go. */
 const PROBE_BYTES = 8192;
+let probeOut: Buffer | undefined;
+
+/**
+ * Raw deflate data inflated with `window` as the history into `out` until it is full or the data
+ * gives no more: the bytes put there, or -1 when it is not deflate data. Through zlib's handle
+ * into the caller's buffer: zlib's one-call inflate makes a MiB of output pieces for each try
+ * (millions of bytes of garbage per span, which `leak` over every span of a gzip dump felt).
+ */
+function inflateInto(data: Buffer, window: Uint8Array, out: Buffer): number {
+  const z = createInflateRaw(window.length > 0 ? { dictionary: window } : {}) as unknown as ZlibHandle;
+  const h = z._handle;
+  try {
+    if (typeof h?.writeSync !== 'function' || !(z._writeState instanceof Uint32Array)) {
+      const whole = inflateSpan(data, window, out.length);
+      return whole ? whole.copy(out, 0, 0, Math.min(whole.length, out.length)) : -1;
+    }
+    let failed = false;
+    h.onerror = () => { failed = true; };
+    let got = 0;
+    for (let inPos = 0; got < out.length;) {
+      const avail = data.length - inPos;
+      h.writeSync(constants.Z_SYNC_FLUSH, data, inPos, avail, out, got, out.length - got);
+      if (failed) return -1;
+      const have = out.length - got - z._writeState[0];
+      inPos += avail - z._writeState[1];
+      got += have;
+      if (have === 0) break;
+    }
+    return got;
+  } finally {
+    z.close();
+  }
+}
 
 /** The point whose span holds byte `pos`: the last with outByte <= pos. */
 function spanOf(outByte: Float64Array, pos: number): number {
