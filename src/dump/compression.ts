@@ -366,8 +366,9 @@ function source(from) {
 // Inflates the input from byte 'from' through 'z', writing its output from byte 'skip' on: the
 // zlib error it stopped at, if any, and the bytes of output. With 'points' (gzip-seek.ts), it
 // keeps restart points on the way: once a span of output has passed since the last one, it asks
-// zlib to stop at the next block boundary (Z_BLOCK), where it notes the input byte, the output
-// offset and the window; the CRC-32 of the first bytes after the point follows as they come.
+// zlib to stop at the next block boundary (Z_BLOCK), where it notes the input byte and the output
+// offset; the CRC-32 of the first bytes after the point follows as they come (the window before
+// it is read from the spool when the index is saved).
 function inflate(z, from, skip, points) {
   const h = z._handle, state = z._writeState;
   let failed;
