@@ -79,7 +79,7 @@ export function forEachLine(path: string, offset: number, length: number, maxLin
  * search per line (or a buffer per read) cost seconds.
  */
 export function forEachRefcLine(path: string, offset: number, length: number,
-  fn: RefcVisit, bufferSize = MiB, openFd?: number): void {
+  fn: RefcVisit, bufferSize = MiB, openFd?: number, sized = false): void {
   const end = offset + length;
   const buf = Buffer.allocUnsafe(Math.max(64, Math.min(bufferSize, length)));
   // buf[0, have) is file bytes from a line start on; `skipping`: inside a line longer than buf,
@@ -102,7 +102,7 @@ export function forEachRefcLine(path: string, offset: number, length: number,
           const colon = buf.indexOf(58, 0);
           if (colon >= 0 && colon < size && (nl < 0 || colon < nl)) {
             seeking = false;
-            refcAtColon(buf, colon, nl < 0 ? size : nl + 1, fn);
+            refcAtColon(buf, colon, nl < 0 ? size : nl + 1, fn, sized);
           }
         }
         if (nl < 0) {
@@ -121,14 +121,14 @@ export function forEachRefcLine(path: string, offset: number, length: number,
         if (whole <= from) {
           // One line fills the buffer: look at its start, then skip the rest of it.
           const colon = buf.indexOf(58, from);
-          if (colon >= 0 && colon < size) refcAtColon(buf, colon, size, fn);
+          if (colon >= 0 && colon < size) refcAtColon(buf, colon, size, fn, sized);
           else seeking = true;
           skipping = true;
           have = 0;
           continue;
         }
       }
-      for (let y = buf.indexOf(89, from); y >= 0 && y < whole; y = buf.indexOf(89, y + 1)) refcIn(buf, y, from, whole, fn);
+      for (let y = buf.indexOf(89, from); y >= 0 && y < whole; y = buf.indexOf(89, y + 1)) refcIn(buf, y, from, whole, fn, sized);
       // The partial last line goes to the front, for the next read to complete.
       buf.copy(buf, 0, whole, size);
       have = size - whole;
@@ -140,10 +140,10 @@ export function forEachRefcLine(path: string, offset: number, length: number,
 }
 
 /** The "Y" at buf[y] in a line of buf[floor, limit): a refc reference when the colon before it is its line's first. */
-function refcIn(buf: Buffer, y: number, floor: number, limit: number, fn: RefcVisit): void {
+function refcIn(buf: Buffer, y: number, floor: number, limit: number, fn: RefcVisit, sized: boolean): void {
   if (y === floor || buf[y - 1] !== 58) return;
   for (let p = y - 2; p >= floor && buf[p] !== 10; p--) if (buf[p] === 58) return;
-  refcAtColon(buf, y - 1, limit, fn);
+  refcAtColon(buf, y - 1, limit, fn, sized);
 }
 
 /**
@@ -151,20 +151,21 @@ function refcIn(buf: Buffer, y: number, floor: number, limit: number, fn: RefcVi
  * or `Ys` follows, `fn` gets the target up to the next colon, buf[start, end), and the kind (99 or
  * 115). The one definition of a refc line, for the forward read of a heap (SequentialHeap) too.
  */
-export function refcAtColon(buf: Buffer, colon: number, limit: number, fn: RefcVisit): void {
+export function refcAtColon(buf: Buffer, colon: number, limit: number, fn: RefcVisit, sized = false): void {
   const y = colon + 1;
   if (y + 1 >= limit || buf[y] !== 89) return;
   const kind = buf[y + 1];
   if (kind !== 99 && kind !== 115) return;
   let e = y + 2;
   while (e < limit && buf[e] !== 58 && buf[e] !== 10) e++;
-  if (e < limit && buf[e] === 58) fn(buf, y + 2, e, kind, kind === 99 ? ycSize(buf, e, limit) : -1);
+  if (e < limit && buf[e] === 58) fn(buf, y + 2, e, kind, sized && kind === 99 ? ycSize(buf, e, limit) : -1);
 }
 
 /**
  * What refcAtColon hands over: the target address buf[start, end), the kind (99 `Yc`, 115 `Ys`)
- * and, for `Yc` (OTP 20 on: `Yc<addr>:<offset>:<size>`), the ProcBin's size: that of a binary
- * the dump may have no `=binary` section of (a cut dump); -1 when the line has none.
+ * and, for `Yc` (OTP 20 on: `Yc<addr>:<offset>:<size>`) when asked (`sized`: millions of lines
+ * are scanned without), the ProcBin's size: that of a binary the dump may have no `=binary`
+ * section of (a cut dump); -1 when the line has none or it was not asked for.
  */
 export type RefcVisit = (b: Buffer, start: number, end: number, kind: number, size: number) => void;
 
@@ -175,12 +176,16 @@ function ycSize(buf: Buffer, at: number, limit: number): number {
   if (q >= limit || buf[q] !== 58) return -1;
   let size = 0;
   let r = q + 1;
-  for (; r < limit && isHex(buf[r]) && r - q <= 13; r++) size = size * 16 + Number.parseInt(String.fromCharCode(buf[r]), 16);
+  for (; r < limit && isHex(buf[r]) && r - q <= 13; r++) size = size * 16 + HEX_VALUE[buf[r]];
   return r === q + 1 ? -1 : size;
 }
 
+const HEX_VALUE = new Uint8Array(256).fill(255);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[65 + i] = HEX_VALUE[97 + i] = 10 + i;
+
 function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  return HEX_VALUE[c] !== 255;
 }
 
 /**

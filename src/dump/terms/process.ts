@@ -332,14 +332,14 @@ export function messagePage(dump: TermDump, pid: string, from: number, count: nu
 
 /** Off-heap binary addresses referenced by `Yc`/`Ys` lines of a heap section, with counts. */
 function scanRefcLines(path: string, ref: SectionRef | undefined, locator: BinaryLocator,
-  visit: (address: number, size: number) => void, fd?: number): void {
+  visit: (address: number, size: number) => void, fd?: number, sized = false): void {
   if (!ref) return;
   forEachRefcLine(path, ref.offset, ref.length, (line, s, e, k, size) => {
     const a = parseHexBytes(line, s, e);
     if (Number.isNaN(a)) return;
     if (k === 115 && !locator.has(a)) return; // a sub binary of a heap object
     visit(a, size);
-  }, Math.min(MiB, Math.max(4096, ref.length)), fd);
+  }, Math.min(MiB, Math.max(4096, ref.length)), fd, sized);
 }
 
 /**
@@ -388,7 +388,7 @@ function heldBinaries(dump: TermDump, pid: string, sharing: boolean, heapLines?:
       const size = own.sizes ? own.sizes[i] : UNSIZED;
       note(a, size === UNSIZED ? -1 : size);
     }
-  } else scanRefcLines(dataPath(dump.source), dump.index.get('proc_heap', pid), locator, note);
+  } else scanRefcLines(dataPath(dump.source), dump.index.get('proc_heap', pid), locator, note, undefined, dump.truncation?.truncated === true);
   let distinct = unknown.size;
   for (let r = 0; r < known; r++) if (refs[r] > 0) distinct++;
   const others = sharing ? new Uint32Array(known) : undefined;

@@ -224,7 +224,7 @@ export class SequentialHeap implements HeapLines {
     let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
     if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
     const to = at < 0 ? this.limit : at + 1;
-    if (to > from) forEachRefcLine(this.path, from, to - from, this.onRefc, MiB, this.fd);
+    if (to > from) forEachRefcLine(this.path, from, to - from, this.onRefc, MiB, this.fd, this.opts.refcSizes);
     this.pos = to;
     return at >= 0;
   }
@@ -255,10 +255,10 @@ export class SequentialHeap implements HeapLines {
     if (!ok || j === start || buf[j] !== 58) {
       // Not an address line; it may still count as a refc reference (see refcLines).
       const colon = buf.indexOf(58, start);
-      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) refcAtColon(buf, colon, end, this.onRefc);
+      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) refcAtColon(buf, colon, end, this.onRefc, this.opts.refcSizes);
       return NaN;
     }
-    if (j + 1 < end && buf[j + 1] === 89) refcAtColon(buf, j, end, this.onRefc);
+    if (j + 1 < end && buf[j + 1] === 89) refcAtColon(buf, j, end, this.onRefc, this.opts.refcSizes);
     // Up to 13 digits the halves are exact; longer, rounded as parseHexBytes rounds them.
     const a = j - start <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(buf, start, j);
     this.ring.add(a, chunk, start, end);
@@ -321,7 +321,7 @@ export class SequentialHeap implements HeapLines {
     this.carryCut = false;
     this.close();
     this.pos = this.end;
-    if (from < this.end) forEachRefcLine(this.path, from, this.end - from, this.onRefc);
+    if (from < this.end) forEachRefcLine(this.path, from, this.end - from, this.onRefc, MiB, undefined, this.opts.refcSizes);
   }
 
   close(): void {
