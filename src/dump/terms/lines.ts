@@ -5,6 +5,7 @@
  */
 import { openData, readData, closeData } from '../data-file.js';
 import { MiB } from '../../text/units.js';
+import { hexValue, parseHex } from '../bytes.js';
 
 /**
  * Calls `fn` for each line in [offset, offset + length) of the file; the bytes are valid only
@@ -172,20 +173,10 @@ export type RefcVisit = (b: Buffer, start: number, end: number, kind: number, si
 /** The size field after `:<offset>:` from the colon at `at`, or -1. */
 function ycSize(buf: Buffer, at: number, limit: number): number {
   let q = at + 1;
-  while (q < limit && isHex(buf[q])) q++;
+  while (q < limit && hexValue(buf[q]) >= 0) q++;
   if (q >= limit || buf[q] !== 58) return -1;
-  let size = 0;
-  let r = q + 1;
-  for (; r < limit && isHex(buf[r]) && r - q <= 13; r++) size = size * 16 + HEX_VALUE[buf[r]];
-  return r === q + 1 ? -1 : size;
-}
-
-const HEX_VALUE = new Uint8Array(256).fill(255);
-for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX_VALUE[65 + i] = HEX_VALUE[97 + i] = 10 + i;
-
-function isHex(c: number): boolean {
-  return HEX_VALUE[c] !== 255;
+  const size = parseHex(buf, q + 1, limit);
+  return Number.isNaN(size) ? -1 : size;
 }
 
 /**
