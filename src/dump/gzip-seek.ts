@@ -169,29 +169,56 @@ let probeOut: Buffer | undefined;
  * (millions of bytes of garbage per span, which `leak` over every span of a gzip dump felt).
  */
 function inflateInto(data: Buffer, window: Uint8Array, out: Buffer): number {
-  const z = createInflateRaw(window.length > 0 ? { dictionary: window } : {}) as unknown as ZlibHandle;
-  const h = z._handle;
+  const inf = rawInflater(window);
+  if (!inf) {
+    const whole = inflateSpan(data, window, out.length);
+    return whole ? whole.copy(out, 0, 0, Math.min(whole.length, out.length)) : -1;
+  }
   try {
-    if (typeof h?.writeSync !== 'function' || !(z._writeState instanceof Uint32Array)) {
-      const whole = inflateSpan(data, window, out.length);
-      return whole ? whole.copy(out, 0, 0, Math.min(whole.length, out.length)) : -1;
-    }
-    let failed = false;
-    h.onerror = () => { failed = true; };
     let got = 0;
     for (let inPos = 0; got < out.length;) {
-      const avail = data.length - inPos;
-      h.writeSync(constants.Z_SYNC_FLUSH, data, inPos, avail, out, got, out.length - got);
-      if (failed) return -1;
-      const have = out.length - got - z._writeState[0];
-      inPos += avail - z._writeState[1];
-      got += have;
-      if (have === 0) break;
+      const r = inf.write(data, inPos, out, got);
+      if (!r) return -1;
+      inPos += r.used;
+      got += r.have;
+      if (r.have === 0) break;
     }
     return got;
   } finally {
-    z.close();
+    inf.close();
   }
+}
+
+/** Inflates data[inPos..] into out[outOff..]: the input bytes used and the bytes out, or undefined when it is not deflate data. */
+interface RawInflater {
+  write(data: Buffer, inPos: number, out: Buffer, outOff: number): { used: number; have: number } | undefined;
+  close(): void;
+}
+
+/**
+ * zlib's raw inflater with `window` as the history, driven through its handle into the caller's
+ * buffers (as the gunzip worker in compression.ts drives it), or undefined where this Node's
+ * handle is not as expected: the callers then use zlib's one-call inflate.
+ */
+function rawInflater(window: Uint8Array): RawInflater | undefined {
+  const z = createInflateRaw(window.length > 0 ? { dictionary: window } : {}) as unknown as ZlibHandle;
+  const h = z._handle;
+  const writeSync = h?.writeSync;
+  if (!h || typeof writeSync !== 'function' || !(z._writeState instanceof Uint32Array)) {
+    z.close();
+    return undefined;
+  }
+  let failed = false;
+  h.onerror = () => { failed = true; };
+  return {
+    write(data, inPos, out, outOff) {
+      const avail = data.length - inPos;
+      const room = out.length - outOff;
+      writeSync.call(h, constants.Z_SYNC_FLUSH, data, inPos, avail, out, outOff, room);
+      return failed ? undefined : { used: avail - z._writeState[1], have: room - z._writeState[0] };
+    },
+    close: () => z.close(),
+  };
 }
 
 /** The point whose span holds byte `pos`: the last with outByte <= pos. */
@@ -252,14 +279,8 @@ interface Inflated {
  * joined), at most `want` bytes; undefined when it is not deflate data.
  */
 function inflateSpanTo(fd: number, at: number, data: Buffer, window: Uint8Array, want: number, checkLength: number): Inflated | undefined {
-  const z = createInflateRaw(window.length > 0 ? { dictionary: window } : {}) as unknown as ZlibHandle;
-  const h = z._handle;
-  if (typeof h?.writeSync !== 'function' || !(z._writeState instanceof Uint32Array)) {
-    z.close();
-    return inflateSpanWhole(fd, at, data, window, want, checkLength);
-  }
-  let failed = false;
-  h.onerror = () => { failed = true; };
+  const inf = rawInflater(window);
+  if (!inf) return inflateSpanWhole(fd, at, data, window, want, checkLength);
   const out = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(checkLength, want)));
   const tail = Buffer.alloc(Math.min(WINDOW_BYTES, want));
   let bytes = 0;
@@ -268,14 +289,12 @@ function inflateSpanTo(fd: number, at: number, data: Buffer, window: Uint8Array,
   try {
     // Until the data gives no more; one byte past the span ends it (`more`).
     for (let inPos = 0; !more;) {
-      const avail = data.length - inPos;
-      h.writeSync(constants.Z_SYNC_FLUSH, data, inPos, avail, out, 0, out.length);
-      if (failed) return undefined;
-      const have = out.length - z._writeState[0];
-      inPos += avail - z._writeState[1];
-      if (have === 0) break;
-      const keep = Math.min(have, want - bytes);
-      more = keep < have;
+      const r = inf.write(data, inPos, out, 0);
+      if (!r) return undefined;
+      inPos += r.used;
+      if (r.have === 0) break;
+      const keep = Math.min(r.have, want - bytes);
+      more = keep < r.have;
       if (keep > 0) {
         const piece = out.subarray(0, keep);
         if (bytes < checkLength) check = crc32(piece.subarray(0, checkLength - bytes), check);
@@ -285,7 +304,7 @@ function inflateSpanTo(fd: number, at: number, data: Buffer, window: Uint8Array,
       }
     }
   } finally {
-    z.close();
+    inf.close();
   }
   return { bytes, more, check, tail };
 }
