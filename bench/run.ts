@@ -27,10 +27,10 @@ const GIT_DESCRIBE = (() => {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 })();
 
-const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'zstd-awk', 'triage-zst', 'xz-awk', 'triage-xz', 'cdv', 'cdv-proc', 'serve'] as const;
+const ALL_TOOLS = ['wc', 'awk', 'triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'zcat-awk', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'zstd-awk', 'triage-zst', 'proc-zst', 'xz-awk', 'triage-xz', 'cdv', 'cdv-proc', 'serve'] as const;
 type Tool = (typeof ALL_TOOLS)[number];
 /** The beamscope commands (need dist/bin/beamscope.js and the command in its --help). */
-const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'triage-zst', 'triage-xz', 'serve'];
+const CLI_TOOLS: readonly Tool[] = ['triage', 'triage-cached', 'triage-index', 'procs', 'alloc', 'proc', 'leak', 'report', 'triage-gz', 'triage-stdin-gz', 'proc-gz', 'triage-zst', 'proc-zst', 'triage-xz', 'serve'];
 /** `serve`: its time to the first page and its peak RSS, as bench/serve-first-page.ts measures them (on the saved index). */
 const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
 /**
@@ -41,7 +41,7 @@ const SERVE_DRIVER = join(ROOT, 'dist', 'bench', 'serve-first-page.js');
  */
 const COMPRESSED_FORMS = [
   { form: 'gz', make: 'gzip -1 -c', decode: 'zcat', tools: ['zcat-awk', 'triage-gz', 'triage-stdin-gz', 'proc-gz'] },
-  { form: 'zst', make: 'zstd -q -c -T1', decode: 'zstd -dc', tools: ['zstd-awk', 'triage-zst'] },
+  { form: 'zst', make: 'zstd -q -c -T1', decode: 'zstd -dc', tools: ['zstd-awk', 'triage-zst', 'proc-zst'] },
   { form: 'xz', make: 'xz -1 -T2 -c', decode: 'xz -dc', tools: ['xz-awk', 'triage-xz'] },
 ] as const satisfies ReadonlyArray<{ form: string; make: string; decode: string; tools: readonly Tool[] }>;
 type CompressedForm = (typeof COMPRESSED_FORMS)[number]['form'];
@@ -71,6 +71,7 @@ const TOOL_LABEL: Record<Tool, string> = {
   'triage-gz': 'beamscope triage DUMP.gz --no-cache --format json',
   'triage-stdin-gz': 'zcat DUMP.gz | beamscope triage - --format json',
   'proc-gz': 'beamscope proc DUMP.gz <0.0.0> --format json, from its saved index (restart points)',
+  'proc-zst': 'beamscope proc DUMP.zst <0.0.0> --format json, from its saved index (decompressed whole, not scanned)',
   'zstd-awk': "zstd -dc DUMP.zst | awk '/^=proc:/' count",
   'triage-zst': 'beamscope triage DUMP.zst --no-cache --format json',
   'xz-awk': "xz -dc DUMP.xz | awk '/^=proc:/' count",
@@ -102,8 +103,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --only LIST         tools to run: ${ALL_TOOLS.join(',')} (default: all available)
   --skip-cdv          do not run crashdump_viewer (cdv, cdv-proc)
   --skip-compressed   do not make or time the gzip, zstd and xz forms (zcat-awk, triage-gz,
-                      triage-stdin-gz, zstd-awk, triage-zst, xz-awk, triage-xz; run on the
-                      800 MB dump and class a only)
+                      triage-stdin-gz, proc-gz, zstd-awk, triage-zst, proc-zst, xz-awk, triage-xz;
+                      run on the 800 MB dump and class a only)
   --runs N            timed runs of each tool per dump; the median wall time is reported
                       (and the best), with the largest peak RSS (default 3; a crashdump_viewer
                       run that hits a cap ends its series; proc_details runs once)
@@ -300,6 +301,9 @@ function commandFor(tool: Tool, d: DumpInfo): [string, string[]] {
     case 'proc-gz':
       // One small process: what a seek through the restart points saves over decompressing it all.
       return cliCommand(CLI, ['proc', `${d.path}.gz`, '<0.0.0>', '--format', 'json']);
+    case 'proc-zst':
+      // zstd has no restart points: what the index saves is the scan, not the decompression.
+      return cliCommand(CLI, ['proc', `${d.path}.zst`, '<0.0.0>', '--format', 'json']);
     case 'triage-zst':
       return triageCompressed(d, 'zst');
     case 'triage-xz':
@@ -465,6 +469,7 @@ function checkOutput(tool: Tool, d: DumpInfo, stdout: string, procCount: number 
         return `${ok ? 'ok' : 'MISMATCH'}: ${text}`;
       }
       case 'proc-gz':
+      case 'proc-zst':
         return checkPid(stdout, '<0.0.0>');
       case 'proc': {
         // Issue 3: the JSON has at least messageQueueLength and messageShapes[] {shape, count}, largest first.
@@ -1062,6 +1067,7 @@ async function main(): Promise<void> {
     'triage-stdin-gz': cliHas('triage') && sh('sh', ['-c', 'command -v zcat']).ok,
     'zstd-awk': sh('zstd', ['--version']).ok,
     'triage-zst': cliHas('triage') && sh('zstd', ['--version']).ok,
+    'proc-zst': cliHas('proc') && CACHE.indexCommand && sh('zstd', ['--version']).ok,
     'xz-awk': sh('xz', ['--version']).ok,
     'triage-xz': cliHas('triage') && sh('xz', ['--version']).ok,
     cdv: cdvOk,
@@ -1140,6 +1146,7 @@ async function main(): Promise<void> {
       notes.set('triage-index', how);
     }
     if (fast.includes('proc-gz')) notes.set('proc-gz', await prepareIndex(ctx, { ...d, path: `${d.path}.gz` }));
+    if (fast.includes('proc-zst')) notes.set('proc-zst', await prepareIndex(ctx, { ...d, path: `${d.path}.zst` }));
     const perRun = new Map<Tool, ToolResult[]>();
     let procCount: number | null = null;
     for (let i = 0; i < ctx.runs; i++) {

@@ -1,6 +1,6 @@
 import { readDump } from '../../src/dump/reader.js';
 import { detectInput, peekFile } from '../../src/input/index.js';
-import { removeIndex, type IndexResult } from '../../src/dump/index-file.js';
+import { removeIndex, savedIndexOf, type IndexResult } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
 import { defineCommand, inputPath, runCommand, toJson, writeOut } from '../common.js';
@@ -8,37 +8,40 @@ import { progressReporter, spoolOption } from '../progress.js';
 
 
 /**
- * `beamscope index <dump>`: builds the saved index ahead of time (every other command on a plain
- * or gzip dump file saves one on its first read anyway), so that the first command run in an
- * incident is already instant. A gzip dump's index keeps restart points (src/dump/gzip-seek.ts):
- * later commands inflate only the parts they read.
+ * `beamscope index <dump>`: builds the saved index ahead of time (every other command on a dump
+ * file saves one on its first read anyway), so that the first command run in an incident is
+ * already instant. A gzip dump's index keeps restart points (src/dump/gzip-seek.ts): later
+ * commands inflate only the parts they read. A zstd or xz dump has none (zstd writes one frame,
+ * whose decoder's state is not 32 KiB of output as deflate's is): later commands decompress it
+ * whole again, on a core of its own, but do not scan it.
  */
 const command = defineCommand({
   command: 'index <dump>',
   describe: 'Build the saved index of a crash dump ahead of time, so later commands skip the scan',
   builder: (y) =>
     y
-      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain or gzip file: zstd, xz and stdin cannot be indexed)' })
+      .positional('dump', { type: 'string', demandOption: true, describe: 'erl_crash.dump (a plain, gzip, zstd or xz file; not stdin)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
       .option('rebuild', { type: 'boolean', default: false, describe: 'scan the dump again even when a valid index exists' }),
   handler: (args) =>
     runCommand(async () => {
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
-      // Refused before decompressing it all: a zstd or xz stream has no place to start reading in
-      // the middle that this reader can keep (zstd writes one frame; its decoder's state is not
-      // 32 KiB of output as deflate's is). What cannot be read is left for the reader to say.
+      // What cannot be read is left for the reader to say.
       const packed = detectInput(await peekFile(path).then((f) => f.head, () => Buffer.alloc(0))).compression;
-      if (packed && packed !== 'gzip') throw new InputError(`${path}: a ${packed} dump cannot be indexed (it cannot be read from the middle; each command decompresses it once: decompress it, or gzip it, to index it)`, path);
       if (args.rebuild) removeIndex(path);
-      const progress = progressReporter('indexing');
-      let event: { kind: 'loaded' | 'saved'; file: string } | undefined;
       const started = process.hrtime.bigint();
-      let dump;
-      try {
-        dump = await readDump(path, { cache: true, spool: spoolOption(), onProgress: progress.onProgress, onIndex: (kind, file) => { event = { kind, file }; } });
-      } finally {
-        progress.done();
+      // Up to date: said without reading the dump (a zstd one would be decompressed whole first).
+      const known = args.rebuild ? undefined : savedIndexOf(path);
+      let event: { kind: 'loaded' | 'saved'; file: string } | undefined = known && { kind: 'loaded', file: known.from };
+      let dump = known?.dump;
+      if (!dump) {
+        const progress = progressReporter('indexing');
+        try {
+          dump = await readDump(path, { cache: true, spool: spoolOption(), onProgress: progress.onProgress, onIndex: (kind, file) => { event = { kind, file }; } });
+        } finally {
+          progress.done();
+        }
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const result: IndexResult = {
@@ -52,7 +55,8 @@ const command = defineCommand({
         return 1;
       } else {
         await writeOut(`${sanitize(path)}: index ${result.status} in ${seconds.toFixed(2)} s: ${sanitize(event.file)}\n` +
-          `  ${formatCount(result.sections)} sections, ${formatCount(result.processes)} processes, ${formatCount(result.binaries)} binaries\n`);
+          `  ${formatCount(result.sections)} sections, ${formatCount(result.processes)} processes, ${formatCount(result.binaries)} binaries\n` +
+          (packed && packed !== 'gzip' ? `  a ${packed} dump has no restart points: later commands decompress it whole again, but do not scan it\n` : ''));
       }
       return event ? 0 : 1;
     }),

@@ -90,6 +90,24 @@ export function loadIndex(dumpPath: string, fd: number): { dump: Dump; from: str
   return undefined;
 }
 
+/**
+ * The valid saved index of the dump file at `path`, if any, without reading the dump (`index` says
+ * it is up to date so, where a compressed dump's model would first be decompressed whole).
+ */
+export function savedIndexOf(path: string): { dump: Dump; from: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return loadIndex(path, fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 type Blob = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 
 const WIDTH: Record<ArrayKind, number> = { f64: 8, u32: 4, u16: 2, u8: 1 };
@@ -357,8 +375,10 @@ function loadOpen(open: OpenIndex, key: DumpKey, dumpPath: string): Loaded | und
     return parsed as Dump['ets'];
   };
   const gzip = d.gzip ? gzipPoints(d.gzip.totalBytes, blobs, key.bytes) : undefined;
-  // A compressed dump's index is of use only with its restart points.
-  if (d.gzip ? !gzip : d.fields.source.compression !== undefined || d.fields.source.gzip) return undefined;
+  // Saved restart points that do not hold together: rebuilt. (A compressed dump without them is
+  // decompressed whole before its sections are read: reader.ts, wholeSpool.)
+  if (d.gzip && !gzip) return undefined;
+  if (d.fields.source.gzip && d.fields.source.compression !== 'gzip') return undefined;
   const dump: Dump = {
     ...d.fields,
     source: { ...d.fields.source, path: dumpPath, fromIndex: true },
@@ -479,15 +499,17 @@ function binaryRows(open: OpenIndex, count: number, address: BlobRef, sizes: Blo
 }
 
 /**
- * Saves what a full read of the plain dump file `fd` built, beside the dump or else in the user
+ * Saves what a full read of the dump file `fd` (plain or compressed) built, beside the dump or else in the user
  * cache. Returns where it went, or undefined when neither place could take it (the reason is
  * not the caller's problem: the next command scans again). Written to a temporary file and
  * renamed, so that a reader never sees half an index.
  */
 export function saveIndex(dump: Dump, fd: number, gzip?: GzipPoints): string | undefined {
   if (!dump.source.seekable || dump.source.read === 'allocators') return undefined;
-  // A compressed dump's index is of use only with restart points to read its sections from.
-  if (gzip ? dump.source.compression !== 'gzip' : dump.source.gzip || dump.source.compression || dump.source.spool) return undefined;
+  // Restart points are a gzip file's; a compressed dump without them (zstd, xz, gzip of several
+  // members) is decompressed whole again before its index is used, but not scanned. A spool that is
+  // not a compressed file's (standard input) has no file to key an index to.
+  if (gzip ? dump.source.compression !== 'gzip' : dump.source.spool && !dump.source.compression) return undefined;
   let bytes: Buffer[];
   try {
     bytes = encode(dump, keyOf(fd), gzip);

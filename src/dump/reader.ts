@@ -124,8 +124,7 @@ export async function readDump(path: string, opts: ReadOptions = {}): Promise<Du
     try {
       if (cache) {
         const hit = loadIndex(path, fd);
-        // A gzip dump's index is of use only where its sections can be read back (a spool).
-        const dump = hit && (hit.gzip ? (opts.spool ? seekableGzip(path, hit.dump, hit.gzip, opts) : undefined) : hit.dump);
+        const dump = hit && await fromIndex(path, hit, opts);
         if (hit && dump) {
           opts.onIndex?.('loaded', hit.from);
           return dump;
@@ -413,16 +412,18 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
-  // Only a whole gzip file read without a complaint has points (the dump in it may be cut: the
-  // index is of what it holds).
-  if (end!.points && end!.points.totalBytes === scanner.offset) saveIndexOf(path, dump, end!.points, spool.fd, opts);
+  // The index of a whole file read without a complaint (the dump in it may be cut: the index is of
+  // what it holds), with a gzip file's restart points when it has them (one member, read whole).
+  if (opts.cache === true && path !== '-' && compression !== undefined && !end!.inputError && !end!.trailerError) {
+    saveIndexOf(path, dump, end!.points?.totalBytes === scanner.offset ? end!.points : undefined, spool.fd, opts);
+  }
   return dump;
 }
 
-/** Saves the index of the compressed dump at `path` with its restart points. */
-function saveIndexOf(path: string, dump: Dump, found: PointsFound, spoolFd: number, opts: ReadOptions): void {
-  const points = withWindows(found, spoolFd);
-  if (!points) return;
+/** Saves the index of the compressed dump at `path`, with its restart points when `found`. */
+function saveIndexOf(path: string, dump: Dump, found: PointsFound | undefined, spoolFd: number, opts: ReadOptions): void {
+  const points = found && withWindows(found, spoolFd);
+  if (found && !points) return;
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -436,6 +437,55 @@ function saveIndexOf(path: string, dump: Dump, found: PointsFound, spoolFd: numb
     closeSync(fd);
   }
 }
+
+/**
+ * The model from a saved index, where its sections can be read back: a plain file's as it is; a
+ * gzip file's with restart points from a spool filled span by span; any other compressed file's
+ * (zstd, xz, gzip of several members) once decompressed whole into a spool. Undefined when that
+ * cannot be done here (no spool), or the file does not decompress to what was indexed.
+ */
+async function fromIndex(path: string, hit: NonNullable<ReturnType<typeof loadIndex>>, opts: ReadOptions): Promise<Dump | undefined> {
+  const compression = hit.dump.source.compression;
+  if (compression === undefined) return hit.dump;
+  if (!opts.spool) return undefined;
+  return hit.gzip ? seekableGzip(path, hit.dump, hit.gzip, opts) : wholeSpool(path, hit.dump, compression, opts);
+}
+
+/**
+ * A compressed dump without restart points from its saved index: decompressed whole into a spool
+ * by the same writer as a first read (the zstd or xz program, or a worker thread for gzip), but
+ * not scanned, which is most of a first read's CPU time (class a's zstd: the program takes 0.6 s
+ * on a core of its own, the scan 1.1 s on this thread). zstd writes one frame, whose decoder
+ * state at a block is not a window of text to keep, so it has no restart points (gzip-seek.ts).
+ * Undefined when no spool or writer can be made, or the data is not what was indexed (its index
+ * is then removed): the dump is read afresh.
+ */
+async function wholeSpool(path: string, dump: Dump, compression: Compression, opts: ReadOptions): Promise<Dump | undefined> {
+  const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(opts));
+  const started = await startSpoolWriter(opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd) : programToFile(compression, path, fd)), early);
+  if (!started) return undefined;
+  const { spool, writer } = started;
+  opts.onSpool?.(spool.dir);
+  const total = dump.source.bytes;
+  const onProgress = opts.onProgress;
+  const tick = onProgress && setInterval(() => onProgress(fstatSync(spool.fd).size, total), WHOLE_SPOOL_PROGRESS_MS);
+  let end: SpoolEnd;
+  try {
+    end = await writer.done;
+  } finally {
+    if (tick) clearInterval(tick);
+  }
+  if (end.inputError || end.trailerError || end.writeFailed || end.bytes !== total) {
+    spool.discard();
+    if (!end.writeFailed) removeIndex(path);
+    return undefined;
+  }
+  dump.source.spool = spool.readPath;
+  return dump;
+}
+
+/** How often the progress line moves while a dump is decompressed for its saved index. */
+const WHOLE_SPOOL_PROGRESS_MS = 250;
 
 /**
  * A gzip dump's model from its saved index: reads of its sections go to a sparse spool of its
