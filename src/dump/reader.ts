@@ -412,16 +412,18 @@ async function readGrowingSpool(path: string, compression: Compression | undefin
     dump.truncation.compressedInputError = end!.inputError;
   }
   if (end!.trailerError) dump.truncation.compressedTrailerError = end!.trailerError;
-  // The index of a whole file read without a complaint (the dump in it may be cut: the index is of
-  // what it holds), with a gzip file's restart points when it has them (one member, read whole).
-  if (opts.cache === true && path !== '-' && compression !== undefined && !end!.inputError && !end!.trailerError) {
-    saveIndexOf(path, dump, end!.points?.totalBytes === scanner.offset ? end!.points : undefined, spool.fd, opts);
-  }
+  saveIndexOf(path, dump, end!, spool.fd, opts);
   return dump;
 }
 
-/** Saves the index of the compressed dump at `path`, with its restart points when `found`. */
-function saveIndexOf(path: string, dump: Dump, found: PointsFound | undefined, spoolFd: number, opts: ReadOptions): void {
+/**
+ * Saves the index of the compressed dump at `path` when its file was read whole without a complaint
+ * (the dump in it may be cut: the index is of what it holds), with a gzip file's restart points
+ * when it has them (one member, read whole).
+ */
+function saveIndexOf(path: string, dump: Dump, end: SpoolEnd, spoolFd: number, opts: ReadOptions): void {
+  if (opts.cache !== true || path === '-' || dump.source.compression === undefined || end.inputError || end.trailerError) return;
+  const found = end.points?.totalBytes === dump.source.bytes ? end.points : undefined;
   const points = found && withWindows(found, spoolFd);
   if (found && !points) return;
   let fd: number;
