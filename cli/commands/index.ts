@@ -56,7 +56,7 @@ const command = defineCommand({
       } else {
         await writeOut(`${sanitize(path)}: index ${result.status} in ${seconds.toFixed(2)} s: ${sanitize(event.file)}\n` +
           `  ${formatCount(result.sections)} sections, ${formatCount(result.processes)} processes, ${formatCount(result.binaries)} binaries\n` +
-          (packed && packed !== 'gzip' ? `  a ${packed} dump has no restart points: later commands decompress it whole again, but do not scan it\n` : ''));
+          (packed && packed !== 'gzip' ? `  a ${packed} dump has no restart points: later commands decompress it whole again, but do not scan it (a plain or gzip copy is read only where needed)\n` : ''));
       }
       return event ? 0 : 1;
     }),
