@@ -1,5 +1,4 @@
 import { readDump } from '../../src/dump/reader.js';
-import { detectInput, peekFile } from '../../src/input/index.js';
 import { removeIndex, savedIndexOf, type IndexResult } from '../../src/dump/index-file.js';
 import { InputError } from '../../src/errors.js';
 import { formatCount, sanitize } from '../../src/text/format.js';
@@ -27,8 +26,6 @@ const command = defineCommand({
     runCommand(async () => {
       const path = inputPath(args.dump);
       if (path === '-') throw new InputError('stdin cannot be indexed: the index records where sections lie in a file', '-');
-      // What cannot be read is left for the reader to say.
-      const packed = detectInput(await peekFile(path).then((f) => f.head, () => Buffer.alloc(0))).compression;
       if (args.rebuild) removeIndex(path);
       const started = process.hrtime.bigint();
       // Up to date: said without reading the dump (a zstd one would be decompressed whole first).
@@ -44,6 +41,7 @@ const command = defineCommand({
         }
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const packed = dump.source.compression;
       const result: IndexResult = {
         schemaVersion: 1,
         dump: path, index: event?.file ?? null, status: event ? (event.kind === 'loaded' ? 'up to date' : 'built') : 'not saved',
@@ -56,7 +54,7 @@ const command = defineCommand({
       } else {
         await writeOut(`${sanitize(path)}: index ${result.status} in ${seconds.toFixed(2)} s: ${sanitize(event.file)}\n` +
           `  ${formatCount(result.sections)} sections, ${formatCount(result.processes)} processes, ${formatCount(result.binaries)} binaries\n` +
-          (packed && packed !== 'gzip' ? `  a ${packed} dump has no restart points: later commands decompress it whole again, but do not scan it (a plain or gzip copy is read only where needed)\n` : ''));
+          (packed !== undefined && packed !== 'gzip' ? `  a ${packed} dump has no restart points: later commands decompress it whole again, but do not scan it (a plain or gzip copy is read only where needed)\n` : ''));
       }
       return event ? 0 : 1;
     }),

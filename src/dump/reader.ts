@@ -204,17 +204,24 @@ interface SpoolWriter {
  * run here or the spool cannot be made: then readStream does it.
  */
 async function readIntoSpool(path: string, compression: Compression, c: ReadContext): Promise<Dump | undefined> {
-  // A decompressor the CLI started for this file while it loaded (early-spool.ts), else one now.
-  const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(c.opts));
   // Restart points for a gzip file whose index is to be saved (gzip-seek.ts).
-  const points = c.opts.cache === true;
-  const started = await startSpoolWriter(c.opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd, points) : programToFile(compression, path, fd)), early);
+  const started = await startFileSpool(path, compression, c.opts, c.opts.cache === true);
   if (!started) return undefined;
   // The writer takes a core: the threads left read. With one (2 cores), this thread reads it
   // all, which costs less CPU time than a worker reading and this thread merging (class a on 2
   // cores: 1 scanning thread 2.3-2.6 s, 2 workers 2.6-3.2 s).
   const threads = scanThreads(c.opts);
   return readGrowingSpool(path, compression, started.spool, newGrowth(), started.writer, threads > 1 ? threads : 0, c);
+}
+
+/**
+ * The spool of the compressed file at `path` and its writer: a decompressor program the CLI
+ * started for this file while it loaded (early-spool.ts), else a new one; for gzip a worker
+ * thread, keeping restart points with `points`. Undefined as startSpoolWriter says.
+ */
+function startFileSpool(path: string, compression: Compression, opts: ReadOptions, points = false): ReturnType<typeof startSpoolWriter> {
+  const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(opts));
+  return startSpoolWriter(opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd, points) : programToFile(compression, path, fd)), early);
 }
 
 /**
@@ -463,8 +470,7 @@ async function fromIndex(path: string, hit: NonNullable<ReturnType<typeof loadIn
  * is then removed): the dump is read afresh.
  */
 async function wholeSpool(path: string, dump: Dump, compression: Compression, opts: ReadOptions): Promise<Dump | undefined> {
-  const early = compression === 'gzip' ? undefined : takeSpoolEarly(path, spoolDirOf(opts));
-  const started = await startSpoolWriter(opts, (fd) => (compression === 'gzip' ? gunzipToFile(path, fd) : programToFile(compression, path, fd)), early);
+  const started = await startFileSpool(path, compression, opts);
   if (!started) return undefined;
   const { spool, writer } = started;
   opts.onSpool?.(spool.dir);
