@@ -62,7 +62,7 @@ export function* linesOfRange(fd: number, start: number, end: number,
       if (carryLen > 0 || carryCut) {
         if (!carryCut) append(buf, i, nl);
         line = carry.subarray(0, carryLen);
-      } else line = buf.subarray(i, nl);
+      } else line = buf.subarray(i, Math.min(nl, i + maxLine));
       if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
       yield line;
       carryLen = 0;

@@ -84,10 +84,11 @@ export interface ProcJson {
     /** notInDump: that binary is cut off the dump (its holders are not known). */
     held: Array<{ address: string; sizeBytes: number | null; references: number; otherHolders: number | null; literal: boolean | null; shared: boolean | null; notInDump?: true }>;
   };
+  /** The first 10,000 links, monitored processes and monitoring processes of the `Link list` line. */
   links: string[];
   monitors: string[];
   monitoredBy: string[];
-  /** How many of each the whole `Link list` line has; the lists above may be fewer (a line of MBs is read in part). */
+  /** How many of each the whole `Link list` line has (a supervisor's line holds hundreds of thousands). */
   linkCounts: { links: number; monitors: number; monitoredBy: number };
   /** Every `Key: value` line of `=proc`, in order; word fields also in bytes. */
   record: Array<{ key: string; value: string; bytes?: number }>;

@@ -9,7 +9,7 @@ import { openData, closeData } from '../data-file.js';
 import type { CallWaits } from '../analyze/report-types.js';
 import { packPid } from '../section-index.js';
 import { linesOfRange } from '../section-lines.js';
-import { parseLinkList } from './process-detail.js';
+import { parseLinkList } from './link-list.js';
 import { dataPath, type Dump } from '../types.js';
 
 /** Where a process waits for the answer to a call it made (every gen:call path ends there). */

@@ -6,6 +6,7 @@
 import type { Term } from './model.js';
 import type { ShapeRow } from './shape.js';
 import type { TimerSample } from '../analyze/report-types.js';
+import { parseLinkList } from './link-list.js';
 
 export interface ProcRecordField {
   key: string;
@@ -27,15 +28,15 @@ export interface ProcRecord {
   messageQueueLength?: number;
   reductions?: number;
   memoryBytes?: number;
+  /** The first LINK_ITEMS_KEPT (10,000) links (link-list.ts); `counts` has how many there are. */
   links: string[];
-  /** Processes this one monitors (`{to,PID,REF}`). */
+  /** Processes this one monitors (`{to,PID,REF}`), the first 10,000. */
   monitors: string[];
-  /** Processes monitoring this one (`{from,PID,REF}`). */
+  /** Processes monitoring this one (`{from,PID,REF}`), the first 10,000. */
   monitoredBy: string[];
   /**
-   * How many items of each kind the whole `Link list` line has: the lists above are those of the
-   * part of it read (a supervisor of 300,000 children writes 4 MB on that line), these the counts
-   * the dump's read made of all of it.
+   * How many items of each kind the whole `Link list` line has (a supervisor of 300,000 children
+   * writes 4 MB on that line): the lists above keep the first of each kind.
    */
   counts: { links: number; monitors: number; monitoredBy: number };
 }
@@ -185,43 +186,16 @@ export function parseProcRecord(pid: string, lines: Iterable<Buffer | string>, w
       case 'Message queue length': rec.messageQueueLength = Number(value); break;
       case 'Reductions': rec.reductions = Number(value); break;
       case 'Memory': rec.memoryBytes = Number(value); break;
-      case 'Link list': Object.assign(rec, parseLinkList(value)); break;
+      case 'Link list': {
+        const l = parseLinkList(value);
+        rec.links = l.links;
+        rec.monitors = l.monitors;
+        rec.monitoredBy = l.monitoredBy;
+        rec.counts = l.counts;
+        break;
+      }
       default: break;
     }
-  }
-  rec.counts = { links: rec.links.length, monitors: rec.monitors.length, monitoredBy: rec.monitoredBy.length };
-  return rec;
-}
-
-/**
- * A `Link list:` value's links, the processes it monitors (`{to,PID,REF}`) and those monitoring it
- * (`{from,PID,REF}`); the last item of a line cut short is left out.
- */
-export function parseLinkList(value: string): Pick<ProcRecord, 'links' | 'monitors' | 'monitoredBy'> {
-  const rec: Pick<ProcRecord, 'links' | 'monitors' | 'monitoredBy'> = { links: [], monitors: [], monitoredBy: [] };
-  // A line cut short (read up to a limit) ends inside its last item, which is left out.
-  const whole = value.trimEnd().endsWith(']');
-  const s = value.replace(/^\[|\]$/g, '');
-  // Split on ", " at depth 0.
-  const items: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '{' || c === '[') depth++;
-    if (c === '}' || c === ']') depth--;
-    if (c === ',' && depth === 0) {
-      items.push(cur.trim());
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  if (cur.trim() && whole) items.push(cur.trim());
-  for (const it of items) {
-    const m = /^\{(to|from),(.*),([^,]*)\}$/.exec(it);
-    if (m) (m[1] === 'to' ? rec.monitors : rec.monitoredBy).push(m[2]);
-    else rec.links.push(it);
   }
   return rec;
 }

@@ -26,6 +26,7 @@ import { printTerm } from './printer.js';
 import { ShapeHistogram, type ShapeRow } from './shape.js';
 import { FastShaper } from './fast-shape.js';
 import { forEachLine, forEachRefcLine, searchFile } from './lines.js';
+import { LINK_ITEMS_KEPT, readLinkList } from './link-list.js';
 import { MiB } from '../../text/units.js';
 import { formatBytes } from '../../text/format.js';
 import { cutPlace, truncationHides } from '../truncation.js';
@@ -67,6 +68,8 @@ export interface DecodeProcessOptions extends DecodeLimits {
   stackLimits?: StackOptions['limits'];
   /** Dictionary entries decoded and kept (default DICTIONARY_ENTRIES) and shaped (DICTIONARY_SHAPES): smaller in tests. */
   dictionaryLimits?: { entries?: number; shapes?: number };
+  /** Bytes read of each `=proc` line for the record (default 1 MiB; smaller in tests, to cut a Link list line). */
+  recordLineBytes?: number;
 }
 
 interface DumpResources {
@@ -767,6 +770,12 @@ function linkCountsFromTable(dump: TermDump, pid: string, record: ProcRecord): v
   record.counts = { links: at(p.links, record.counts.links), monitors: at(p.monitors, record.counts.monitors), monitoredBy: at(p.monitoredBy, record.counts.monitoredBy) };
 }
 
+/** Whether a list of the record holds fewer items than it should keep of those its counts say there are. */
+function linkListsShort(r: ProcRecord): boolean {
+  const short = (list: string[], count: number) => list.length < Math.min(count, LINK_ITEMS_KEPT);
+  return short(r.links, r.counts.links) || short(r.monitors, r.counts.monitors) || short(r.monitoredBy, r.counts.monitoredBy);
+}
+
 /**
  * One process decoded: record, stack frames with y registers, dictionary, message samples and
  * shapes (the mailbox is streamed), binaries held, and warnings.
@@ -776,8 +785,14 @@ export function decodeProcess(dump: TermDump, pid: string, opts: DecodeProcessOp
   const procRef = dump.index.get('proc', pid);
   if (!procRef) throw new InputError(`no process ${pid} in ${dump.source.path}`);
   const path = dataPath(dump.source);
-  const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: MiB }), dump.header.wordSize);
+  const record = parseProcRecord(pid, sectionLines(path, procRef, { maxLineBytes: opts.recordLineBytes ?? MiB }), dump.header.wordSize);
   linkCountsFromTable(dump, pid, record);
+  if (linkListsShort(record)) {
+    // The Link list line is longer than the part read: the VM writes the links first, so a
+    // supervisor's monitors come megabytes in. Read the whole line for them.
+    const all = readLinkList(path, procRef);
+    if (all) Object.assign(record, { links: all.links, monitors: all.monitors, monitoredBy: all.monitoredBy });
+  }
   const heapRef = dump.index.get('proc_heap', pid);
   const reader = new BlockReader(path);
   const width = opts.termWidth ?? 300;
