@@ -115,6 +115,44 @@ describe('terms API', () => {
     }
   });
 
+  it('SequentialHeap: siblings passed over are read back to, their refc lines noted once', () => {
+    // A synthetic heap section (not a dump) in the writer's order: a tuple of three elements, its
+    // last element's subtree first, then backwards (erl_process_dump.c); each element a pair of a
+    // refc binary and a list of 40 cons cells, so that a window of 16 lines has lost a sibling's
+    // line by the time the decoder asks for it.
+    const dir = mkdtempSync(join(tmpdir(), 'beamscope-seq-'));
+    try {
+      const a = (k: number, i = 0) => (0x7f0000100000 + k * 0x10000 + i * 16).toString(16).toUpperCase();
+      const lines = [`${a(0)}:t3:H${a(1)},H${a(2)},H${a(3)}`];
+      for (const k of [3, 2, 1]) {
+        lines.push(`${a(k)}:t2:H${a(k, 1)},H${a(k, 2)}`, `${a(k, 1)}:YcB${k}:0:40`);
+        for (let i = 0; i < 40; i++) lines.push(`${a(k, 2 + i)}:lI${i}|${i < 39 ? `H${a(k, 3 + i)}` : 'N'}`);
+      }
+      const text = `${lines.join('\n')}\n`;
+      const path = join(dir, 'heap.txt');
+      writeFileSync(path, text);
+      const reader = new BlockReader(path, 4096, 4);
+      const list = `[${Array.from({ length: 40 }, (_, i) => i).join(',')}]`;
+      // The binaries have no =binary section here: the viewer's marker for them.
+      const want = `{{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}}}`;
+      for (const siblingsAfterBytes of [1, Infinity]) {
+        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes });
+        const dec = new TermDecoder({ reader, base64: true, heapLines: seq }, { binaryBytes: 0 });
+        const got = printTerm(dec.decodeElement(Buffer.from(`H${a(0)}`)));
+        expect(got, `siblingsAfterBytes ${siblingsAfterBytes}`).toEqual(want);
+        expect(seq.fellBack).toBe(siblingsAfterBytes === Infinity);
+        if (!seq.fellBack) {
+          const r = seq.refcLines()!;
+          expect(Array.from(r.addrs.subarray(0, r.count))).toEqual([0xb3, 0xb2, 0xb1]);
+        }
+        seq.close();
+      }
+      reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SequentialHeap with maxReadBytes: lines within it are read, a line past it is missing, and the full index is never built', () => {
     const dir = mkdtempSync(join(tmpdir(), 'beamscope-seq-'));
     try {
@@ -146,6 +184,40 @@ describe('terms API', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SequentialHeap: a big term\'s elements, which the VM writes out of order, are read back to without the full index', async () => {
+    // big_state's list of 6,000 tuples and map of 1,500 keys (a HAMT: its first child's subtree,
+    // then its last's, and so on back; a tuple's last element first): with a window of 64 lines,
+    // each sibling is far behind when asked for, unless its line was noted as reading passed it.
+    const dump = await readDump(FIXTURES.hugeState);
+    const path = dump.source.path;
+    const pid = resolvePid(dump, 'big_state')!;
+    const heapRef = dump.index.get('proc_heap', pid)!;
+    const lit = dump.index.find('literals')[0];
+    const stack = [...sectionLines(path, dump.index.get('proc_stack', pid)!)].map((b) => Buffer.from(b)).filter((l) => l[0] === 0x79);
+    expect(stack.length).toBeGreaterThanOrEqual(2);
+    const binaries = new BinaryLocator(dump.binaries);
+    const reader = new BlockReader(path);
+    try {
+      const literals = new HeapIndex(path, lit.offset, lit.length);
+      const print = (dec: TermDecoder) => stack.map((l) => printTerm(dec.decodeElement(l, l.indexOf(58) + 1), { maxChars: 10_000_000 }));
+      const want = print(new TermDecoder({ reader, literals, binaries, base64: true, heap: new HeapIndex(path, heapRef.offset, heapRef.length) }, { binaryBytes: 20 }));
+      expect(want.join('').length).toBeGreaterThan(10_000);
+      for (const skipAfterBytes of [undefined, 1]) {
+        const seq = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: 1, skipAfterBytes });
+        expect(print(new TermDecoder({ reader, literals, binaries, base64: true, heapLines: seq }, { binaryBytes: 20 })), `skipAfterBytes ${skipAfterBytes}`).toEqual(want);
+        expect(seq.fellBack, `skipAfterBytes ${skipAfterBytes}`).toBe(false);
+        seq.close();
+        // Without the siblings noted, the same window falls back to the full index.
+        const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes });
+        expect(print(new TermDecoder({ reader, literals, binaries, base64: true, heapLines: plain }, { binaryBytes: 20 }))).toEqual(want);
+        expect(plain.fellBack).toBe(true);
+        plain.close();
+      }
+    } finally {
+      reader.close();
     }
   });
 

@@ -390,6 +390,7 @@ export class TermDecoder {
         const n = this.hexUntil(c, 58);
         c.p++;
         if (n > c.end) throw new Error('tuple arity larger than line');
+        const elements = c.p;
         const v: Term[] = [];
         for (let i = 0; i < n; i++) {
           if (i > 0) {
@@ -407,6 +408,7 @@ export class TermDecoder {
             v.push(marker('truncated'));
             break;
           }
+          if (b[c.p] === 72) this.src.heapLines?.siblings?.(b, elements, n);
           v.push(this.element(c, depth + 1));
         }
         return { t: 'tuple', v };
@@ -524,6 +526,7 @@ export class TermDecoder {
       c.p++;
       const pairs: Array<[Term, Term]> = [];
       const ks = keys.t === 'tuple' ? keys.v : [];
+      const values = c.p;
       for (let i = 0; i < n && i <= c.end; i++) {
         if (i > 0) {
           if (b[c.p] !== 44) break;
@@ -531,6 +534,7 @@ export class TermDecoder {
         }
         if (c.p >= c.end) break;
         if (!this.budget()) break;
+        if (b[c.p] === 72) this.src.heapLines?.siblings?.(b, values, n);
         pairs.push([ks[i] ?? (keys.t === 'marker' ? keys : marker('malformed', 'flatmap keys')), this.element(c, depth + 1)]);
       }
       return { t: 'map', v: pairs };
@@ -551,6 +555,7 @@ export class TermDecoder {
     const b = c.b;
     const n = this.hexUntil(c, 58);
     c.p++;
+    const nodes = c.p;
     for (let i = 0; i < n; i++) {
       if (i > 0) {
         if (b[c.p] !== 44) break;
@@ -565,6 +570,7 @@ export class TermDecoder {
       c.p++;
       while (c.p < c.end && isHex(b[c.p])) c.p++;
       const a = parseHexBytes(b, s, c.p);
+      this.src.heapLines?.siblings?.(b, nodes, n);
       this.hamtNode(a, depth + 1, out);
     }
   }

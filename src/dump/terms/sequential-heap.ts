@@ -19,6 +19,15 @@ const SKIP_AFTER_BYTES = 16 * MiB;
 /** A refc line's size not known (no `Yc` size, or 4 GiB and more): SequentialHeap.refcLines' sizes. */
 export const UNSIZED = 0xffffffff;
 
+/**
+ * Bytes read ahead for one address before the pointers next to it (HeapLines.siblings) are looked
+ * for in what is read: far enough that small terms, whose lines are in the window, never pay it.
+ */
+const SIBLINGS_AFTER_BYTES = MiB;
+/** Siblings whose lines' offsets are noted (a bigger tuple's elements: the first this many). */
+const SIBLINGS_NOTED = 4096;
+/** Siblings searched for one by one in a section's text when their address is passed over (skipTo). */
+const SIBLINGS_SEARCHED = 64;
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -31,6 +40,11 @@ for (let i = 0; i < 6; i++) {
 export interface HeapLines {
   /** The line of this heap address (without its line end), or undefined. */
   line(address: number): { line: Buffer; cut: boolean } | undefined;
+  /**
+   * The next line asked for is one of the `count` comma-separated elements of `line` from `from`
+   * (a tuple's, a map's or a map node's): the others will be asked for too (see SequentialHeap).
+   */
+  siblings?(line: Uint8Array, from: number, count: number): void;
 }
 
 export class SequentialHeap implements HeapLines {
@@ -57,6 +71,22 @@ export class SequentialHeap implements HeapLines {
   cutShort = false;
   private readonly baseOffset: number;
   private readonly length: number;
+  /** The furthest `pos` has been (it goes back to a sibling's line: rewind). */
+  private furthest = 0;
+  /** The element list given by the last `siblings` call, for the next line asked for. */
+  private hintLine: Uint8Array | undefined;
+  private hintFrom = 0;
+  private hintCount = 0;
+  /** The hint of the line being looked for: its siblings are noted once reading goes far. */
+  private activeLine: Uint8Array | undefined;
+  private activeFrom = 0;
+  private activeCount = 0;
+  /** Addresses the decoder will ask for (siblings of one read far ahead): their lines' offsets are noted as reading passes them. */
+  private readonly expected = new Set<number>();
+  /** File offsets of the lines of expected addresses, passed over before they were asked for. */
+  private readonly known = new Map<number, number>();
+  /** Refc lines are noted up to here: lines read again after a rewind are not noted twice. */
+  private refcTo = 0;
   /** Where reading stops: the section's end, or `maxReadBytes` into it. */
   private readonly limit: number;
 
@@ -68,6 +98,8 @@ export class SequentialHeap implements HeapLines {
   constructor(private readonly path: string, offset: number, length: number, private readonly reader: BlockReader,
     private readonly opts: {
       chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number; maxReadBytes?: number;
+      /** Bytes read ahead for one address before its siblings are noted (default 1 MiB; tests: 1). */
+      siblingsAfterBytes?: number;
       /** Keep each `Yc` line's size (refcLines): a cut dump's binaries without a section are sized so. */
       refcSizes?: boolean;
     } = {}) {
@@ -84,7 +116,53 @@ export class SequentialHeap implements HeapLines {
 
   /** How far into the section reading has gone (read forward, or searched). */
   get bytesRead(): number {
-    return Math.min(this.pos, this.end) - this.baseOffset;
+    return Math.min(Math.max(this.pos, this.furthest), this.end) - this.baseOffset;
+  }
+
+  /**
+   * The writer dumps a term's elements out of order: a tuple's last element first, then the others
+   * backwards; a map node's first child, then its last, then backwards; a flat map's values last to
+   * first (erl_process_dump.c, heap_dump). A decoder asking for them in order finds the first one
+   * after its siblings' whole subtrees, which for a big term (the top of a map of a million keys, a
+   * gb_tree's root) is most of the heap: read ahead past the window, the siblings' lines are not
+   * in it any more when asked for, and the full index of the section was built (a process of 310
+   * MiB holding a map of 1,500,000 keys: 243 MB). Now the siblings' lines are noted as reading
+   * passes them, and reading goes back to each when it is asked for (rewind).
+   */
+  siblings(line: Uint8Array, from: number, count: number): void {
+    this.hintLine = line;
+    this.hintFrom = from;
+    this.hintCount = count;
+  }
+
+  /** Notes the pointers of the last `siblings` list (but `asked`) as expected. */
+  private expectSiblings(asked: number): void {
+    const b = this.activeLine;
+    this.activeLine = undefined;
+    if (!b) return;
+    // Siblings of earlier terms never passed or asked for (a decode stopped at its bound) go first.
+    if (this.expected.size + this.known.size >= SIBLINGS_NOTED) {
+      this.expected.clear();
+      if (this.known.size >= SIBLINGS_NOTED / 2) this.known.clear();
+    }
+    forEachPointer(b, this.activeFrom, this.activeCount, (a) => {
+      if (a === asked || this.known.has(a) || this.expected.size + this.known.size >= SIBLINGS_NOTED) return;
+      // In the window now, maybe not when asked for: noted where it is.
+      const off = this.ring.offsetOf(a);
+      if (off >= 0) this.known.set(a, off);
+      else this.expected.add(a);
+    });
+  }
+
+  /** When `address`'s line was passed over, reading goes back to it. */
+  private rewind(address: number): void {
+    const off = this.known.get(address);
+    if (off === undefined) return;
+    this.known.delete(address);
+    this.furthest = Math.max(this.furthest, this.pos);
+    this.carry = undefined;
+    this.carryCut = false;
+    this.pos = off;
   }
 
   /** The line found by the last successful `locate`: buf[start, end). */
@@ -97,10 +175,20 @@ export class SequentialHeap implements HeapLines {
    * valid until the next call. Same lookups, reads and fallback as `line`.
    */
   locate(address: number): boolean {
+    this.takeHint();
     if (!this.index) {
-      if (this.ring.locate(address, this)) return true;
-      if (this.readUntil(address) !== undefined && this.ring.locate(address, this)) return true;
+      if (!this.ring.locate(address, this)) {
+        this.rewind(address);
+        if (this.readUntil(address) === undefined || !this.ring.locate(address, this)) return this.locateFromLine(address);
+      }
+      // Asked for: a sibling's noted offset is not needed any more.
+      if (this.known.size > 0) this.known.delete(address);
+      return true;
     }
+    return this.locateFromLine(address);
+  }
+
+  private locateFromLine(address: number): boolean {
     const got = this.line(address);
     if (!got) return false;
     this.buf = got.line;
@@ -109,13 +197,26 @@ export class SequentialHeap implements HeapLines {
     return true;
   }
 
+  /** The hint given for this lookup, if any: a hint is for the next line asked for only. */
+  private takeHint(): void {
+    this.activeLine = this.hintLine;
+    this.activeFrom = this.hintFrom;
+    this.activeCount = this.hintCount;
+    this.hintLine = undefined;
+  }
+
   line(address: number): { line: Buffer; cut: boolean } | undefined {
+    this.takeHint();
     if (this.index) {
       const off = this.index.lookup(address, this.reader);
       return off < 0 ? undefined : this.reader.lineAt(off, this.index.end, this.opts.maxLineBytes ?? 16 * MiB);
     }
     let l = this.ring.get(address);
-    if (l === undefined) l = this.readUntil(address);
+    if (l === undefined) {
+      this.rewind(address);
+      l = this.readUntil(address);
+    }
+    if (this.known.size > 0) this.known.delete(address);
     if (l === undefined) {
       if (this.limit < this.end) {
         this.cutShort = true;
@@ -130,6 +231,8 @@ export class SequentialHeap implements HeapLines {
 
   private fallBack(): void {
     this.fellBack = true;
+    this.expected.clear();
+    this.known.clear();
     this.ring = new RingWindow(16);
     this.close();
     this.index = new HeapIndex(this.path, this.baseOffset, this.length);
@@ -146,8 +249,13 @@ export class SequentialHeap implements HeapLines {
     const skipAfter = Math.max(1, this.opts.skipAfterBytes ?? SKIP_AFTER_BYTES);
     let readHere = 0;
     let skipped = false;
+    let hinted = false;
     let found = false;
     while (!found && this.pos < this.limit) {
+      if (!hinted && readHere >= (this.opts.siblingsAfterBytes ?? SIBLINGS_AFTER_BYTES)) {
+        hinted = true;
+        this.expectSiblings(address);
+      }
       // Once: the line found is read next (it may be longer than what is read at a time).
       if (!skipped && readHere >= skipAfter && Number.isFinite(address)) {
         skipped = true;
@@ -188,16 +296,16 @@ export class SequentialHeap implements HeapLines {
           this.carryCut = false;
           const cid = this.chunkIds++;
           this.ring.addChunk(cid, line);
-          if (this.add(line, cid, 0, line.length) === address) found = true;
+          if (this.add(line, cid, 0, line.length, this.carryStart) === address) found = true;
           this.ring.releaseIfUnused(cid);
-        } else if (this.add(buf, id, i, nl) === address) found = true;
+        } else if (this.add(buf, id, i, nl, this.pos - n + i) === address) found = true;
         i = nl + 1;
       }
       // A line cut by the limit is not a line: it stays in the carry, never read.
       if (this.pos >= this.end && this.carry) {
         const cid = this.chunkIds++;
         this.ring.addChunk(cid, this.carry);
-        if (this.add(this.carry, cid, 0, this.carry.length) === address) found = true;
+        if (this.add(this.carry, cid, 0, this.carry.length, this.carryStart) === address) found = true;
         this.ring.releaseIfUnused(cid);
         this.carry = undefined;
       }
@@ -224,7 +332,17 @@ export class SequentialHeap implements HeapLines {
     let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
     if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
     const to = at < 0 ? this.limit : at + 1;
-    if (to > from) forEachRefcLine(this.path, from, to - from, this.onRefc, MiB, this.fd, this.opts.refcSizes);
+    this.noteRefcLines(from, to);
+    // The siblings of the line looked for, passed over too: noted where they are.
+    if (this.expected.size > 0 && this.expected.size <= SIBLINGS_SEARCHED) {
+      for (const e of [...this.expected]) {
+        const off = searchFile(this.fd!, `\n${e.toString(16).toUpperCase()}:`, from - 1, to);
+        if (off < 0) continue;
+        this.expected.delete(e);
+        this.known.set(e, off + 1);
+      }
+    }
+    this.furthest = Math.max(this.furthest, to);
     this.pos = to;
     return at >= 0;
   }
@@ -234,9 +352,22 @@ export class SequentialHeap implements HeapLines {
     return searchFile(this.fd!, text, from, this.limit);
   }
 
-  /** Records the line buf[start, end) (CR trimmed) under its address; returns the address. */
-  private add(buf: Buffer, chunk: number, start: number, end: number): number {
+  /** Notes the refc lines of [from, to) not noted yet. */
+  private noteRefcLines(from: number, to: number): void {
+    const start = Math.max(from, this.refcTo);
+    if (to > start) forEachRefcLine(this.path, start, to - start, this.onRefc, MiB, this.fd, this.opts.refcSizes);
+    this.refcTo = Math.max(this.refcTo, to);
+  }
+
+  /**
+   * Records the line buf[start, end) (CR trimmed), at file offset `offset`, under its address;
+   * returns the address.
+   */
+  private add(buf: Buffer, chunk: number, start: number, end: number, offset: number): number {
     if (end > start && buf[end - 1] === 13) end--;
+    // A line read again (rewind) had its refc lines noted the first time.
+    const refc = offset >= this.refcTo;
+    if (refc) this.refcTo = offset + 1;
     let hi = 0;
     let lo = 0;
     let j = start;
@@ -255,13 +386,14 @@ export class SequentialHeap implements HeapLines {
     if (!ok || j === start || buf[j] !== 58) {
       // Not an address line; it may still count as a refc reference (see refcLines).
       const colon = buf.indexOf(58, start);
-      if (colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) refcAtColon(buf, colon, end, this.onRefc, this.opts.refcSizes);
+      if (refc && colon >= 0 && colon + 1 < end && buf[colon + 1] === 89) refcAtColon(buf, colon, end, this.onRefc, this.opts.refcSizes);
       return NaN;
     }
-    if (j + 1 < end && buf[j + 1] === 89) refcAtColon(buf, j, end, this.onRefc, this.opts.refcSizes);
+    if (refc && j + 1 < end && buf[j + 1] === 89) refcAtColon(buf, j, end, this.onRefc, this.opts.refcSizes);
     // Up to 13 digits the halves are exact; longer, rounded as parseHexBytes rounds them.
     const a = j - start <= 13 ? (hi >>> 0) * 4294967296 + (lo >>> 0) : parseHexBytes(buf, start, j);
-    this.ring.add(a, chunk, start, end);
+    this.ring.add(a, chunk, start, end, offset);
+    if (this.expected.size > 0 && this.expected.delete(a)) this.known.set(a, offset);
     return a;
   }
 
@@ -320,8 +452,9 @@ export class SequentialHeap implements HeapLines {
     this.carry = undefined;
     this.carryCut = false;
     this.close();
+    this.furthest = Math.max(this.furthest, this.pos);
     this.pos = this.end;
-    if (from < this.end) forEachRefcLine(this.path, from, this.end - from, this.onRefc, MiB, undefined, this.opts.refcSizes);
+    this.noteRefcLines(from, this.end);
   }
 
   close(): void {
@@ -346,6 +479,8 @@ class RingWindow {
   private chunkOf!: Int32Array;
   private starts!: Int32Array;
   private ends!: Int32Array;
+  /** Each line's file offset: a sibling's, noted while it is in the ring (SequentialHeap.expectSiblings). */
+  private offsets!: Float64Array;
   /** Chunk buffers by id (ids are dense and increasing), and how many ring lines use each. */
   private bufs: Array<Buffer | undefined> = [];
   private refs = new Int32Array(64);
@@ -389,6 +524,7 @@ class RingWindow {
     this.chunkOf = new Int32Array(s).fill(-1);
     this.starts = new Int32Array(s);
     this.ends = new Int32Array(s);
+    this.offsets = new Float64Array(s);
     this.cur = new Int32Array(s * 4);
     this.prev = new Int32Array(s * 4);
     this.curBits = new Int32Array((s * 4) >>> 5);
@@ -411,12 +547,13 @@ class RingWindow {
    */
   private grow(): void {
     const n = this.size;
-    const { addrs, chunkOf, starts, ends } = this;
+    const { addrs, chunkOf, starts, ends, offsets } = this;
     this.allocate(Math.min(this.maxSize, n * 2));
     this.addrs.set(addrs);
     this.chunkOf.set(chunkOf);
     this.starts.set(starts);
     this.ends.set(ends);
+    this.offsets.set(offsets);
     for (let slot = 0; slot < n; slot++) {
       const a = addrs[slot];
       const h = RingWindow.hash(a);
@@ -494,6 +631,12 @@ class RingWindow {
     return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> this.bloomShift;
   }
 
+  /** The file offset of the line of `a`, or -1 when it is not in the ring. */
+  offsetOf(a: number): number {
+    const s = this.slotOf(a);
+    return s < 0 ? -1 : this.offsets[s];
+  }
+
   get(a: number): Buffer | undefined {
     const s = this.slotOf(a);
     if (s < 0) return undefined;
@@ -529,7 +672,7 @@ class RingWindow {
     if (this.refs[id] === 0) this.bufs[id] = undefined;
   }
 
-  add(a: number, chunk: number, start: number, end: number): void {
+  add(a: number, chunk: number, start: number, end: number, offset: number): void {
     const h = RingWindow.hash(a);
     // Duplicate address (garbled input): keep the first.
     const bp = this.bloomPos(h);
@@ -540,7 +683,7 @@ class RingWindow {
     if (this.next === 0 && this.size < this.maxSize && this.chunkOf[0] >= 0) {
       // Full, before its first overwrite: grow (the hash and Bloom positions depend on the size).
       this.grow();
-      this.add(a, chunk, start, end);
+      this.add(a, chunk, start, end, offset);
       return;
     }
     // The first free position from home (as a probe would end), from the bitmap.
@@ -554,6 +697,7 @@ class RingWindow {
     this.addrs[slot] = a;
     this.chunkOf[slot] = chunk;
     this.starts[slot] = start;
+    this.offsets[slot] = offset;
     this.ends[slot] = end;
     if (this.bufs[chunk]) this.refs[chunk]++;
     this.cur[q] = ((h >>> this.fpShift) << this.fpShift) | (slot + 1);
@@ -574,5 +718,37 @@ class RingWindow {
       this.curBloom = f;
       f.fill(0);
     }
+  }
+}
+
+/**
+ * Calls `visit` with the address of each `H` pointer among the `count` comma-separated elements of
+ * a heap line from `from` (`H` address, `N`, `I` integer, `A` length-prefixed atom, `P`/`p` pid or
+ * port); stops at anything else.
+ */
+function forEachPointer(b: Uint8Array, from: number, count: number, visit: (address: number) => void): void {
+  let p = from;
+  for (let i = 0; i < count && p < b.length; i++) {
+    if (i > 0) {
+      if (b[p] !== 0x2c) return;
+      p++;
+    }
+    const c = b[p];
+    if (c === 0x48) { // H
+      const s = ++p;
+      let a = 0;
+      while (p < b.length && HEX[b[p]] !== 255) a = a * 16 + HEX[b[p++]];
+      if (p > s) visit(a);
+    } else if (c === 0x41) { // A<hexlen>:<bytes>
+      let len = 0;
+      for (p++; p < b.length && HEX[b[p]] !== 255; p++) len = len * 16 + HEX[b[p]];
+      if (b[p] !== 0x3a) return;
+      p += 1 + len;
+    } else if (c === 0x50 || c === 0x70) { // P<...>, p<...>
+      while (p < b.length && b[p] !== 0x3e) p++;
+      p++;
+    } else if (c === 0x49 || c === 0x4e) { // I[-]digits, N
+      for (p++; p < b.length && b[p] !== 0x2c; p++);
+    } else return;
   }
 }
