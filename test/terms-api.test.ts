@@ -136,7 +136,7 @@ describe('terms API', () => {
       // The binaries have no =binary section here: the viewer's marker for them.
       const want = `{{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}}}`;
       for (const siblingsAfterBytes of [1, Infinity]) {
-        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes });
+        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes, backSearches: 0 });
         const dec = new TermDecoder({ reader, base64: true, heapLines: seq }, { binaryBytes: 0 });
         const got = printTerm(dec.decodeElement(Buffer.from(`H${a(0)}`)));
         expect(got, `siblingsAfterBytes ${siblingsAfterBytes}`).toEqual(want);
@@ -147,6 +147,14 @@ describe('terms API', () => {
         }
         seq.close();
       }
+      // Not noted, each line behind is searched for (here 2: the second and first elements'
+      // pairs), and the refc lines read again are not noted twice either.
+      const searching = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes: Infinity, backSearches: 2 });
+      expect(printTerm(new TermDecoder({ reader, base64: true, heapLines: searching }, { binaryBytes: 0 }).decodeElement(Buffer.from(`H${a(0)}`)))).toEqual(want);
+      expect(searching.fellBack).toBe(false);
+      const r = searching.refcLines()!;
+      expect(Array.from(r.addrs.subarray(0, r.count))).toEqual([0xb3, 0xb2, 0xb1]);
+      searching.close();
       reader.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -206,12 +214,12 @@ describe('terms API', () => {
       const want = print(new TermDecoder({ reader, literals, binaries, base64: true, heap: new HeapIndex(path, heapRef.offset, heapRef.length) }, { binaryBytes: 20 }));
       expect(want.join('').length).toBeGreaterThan(10_000);
       for (const skipAfterBytes of [undefined, 1]) {
-        const seq = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: 1, skipAfterBytes });
+        const seq = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: 1, skipAfterBytes, backSearches: 0 });
         expect(print(new TermDecoder({ reader, literals, binaries, base64: true, heapLines: seq }, { binaryBytes: 20 })), `skipAfterBytes ${skipAfterBytes}`).toEqual(want);
         expect(seq.fellBack, `skipAfterBytes ${skipAfterBytes}`).toBe(false);
         seq.close();
         // Without the siblings noted, the same window falls back to the full index.
-        const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes });
+        const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes, backSearches: 0 });
         expect(print(new TermDecoder({ reader, literals, binaries, base64: true, heapLines: plain }, { binaryBytes: 20 }))).toEqual(want);
         expect(plain.fellBack).toBe(true);
         plain.close();
@@ -247,13 +255,17 @@ describe('terms API', () => {
             expect(plain(seq.refcLines()!), `${name} after line ${upTo}`).toEqual(want);
             seq.close();
           }
-          // A line before the one read last, passed over by the search: from the full index.
-          const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes });
-          const [far, back] = [lines.length - 1, Math.floor(lines.length / 2)];
-          expect(seq.line(address(lines[far]))?.line.toString('latin1')).toBe(lines[far]);
-          expect(seq.line(address(lines[back]))?.line.toString('latin1')).toBe(lines[back]);
-          expect(seq.fellBack).toBe(skipAfterBytes === 1);
-          seq.close();
+          // A line before the one read last, passed over by the search: searched for behind, or
+          // (no searches behind) from the full index.
+          for (const backSearches of [0, undefined]) {
+            const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes, backSearches });
+            const [far, back] = [lines.length - 1, Math.floor(lines.length / 2)];
+            expect(seq.line(address(lines[far]))?.line.toString('latin1')).toBe(lines[far]);
+            expect(seq.line(address(lines[back]))?.line.toString('latin1')).toBe(lines[back]);
+            expect(seq.fellBack).toBe(skipAfterBytes === 1 && backSearches === 0);
+            if (!seq.fellBack) expect(plain(seq.refcLines()!), `${name}, a line behind read again`).toEqual(want);
+            seq.close();
+          }
         }
       } finally {
         reader.close();

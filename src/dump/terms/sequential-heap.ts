@@ -28,6 +28,8 @@ const SIBLINGS_AFTER_BYTES = MiB;
 const SIBLINGS_NOTED = 4096;
 /** Siblings searched for one by one in a section's text when their address is passed over (skipTo). */
 const SIBLINGS_SEARCHED = 64;
+/** Lines searched for in the whole section when not ahead, before the full index is built. */
+const BACK_SEARCHES = 32;
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -85,7 +87,9 @@ export class SequentialHeap implements HeapLines {
   private readonly expected = new Set<number>();
   /** File offsets of the lines of expected addresses, passed over before they were asked for. */
   private readonly known = new Map<number, number>();
-  /** Refc lines are noted up to here: lines read again after a rewind are not noted twice. */
+  /** Lines searched for behind the reading (line): a few, then the full index. */
+  private backSearches = 0;
+  /** Refc lines are noted up to here, a line's start: lines read again after a rewind are not noted twice. */
   private refcTo = 0;
   /** Where reading stops: the section's end, or `maxReadBytes` into it. */
   private readonly limit: number;
@@ -100,6 +104,8 @@ export class SequentialHeap implements HeapLines {
       chunkBytes?: number; maxWindowLines?: number; maxLineBytes?: number; skipAfterBytes?: number; maxReadBytes?: number;
       /** Bytes read ahead for one address before its siblings are noted (default 1 MiB; tests: 1). */
       siblingsAfterBytes?: number;
+      /** Lines not ahead searched for in the whole section before the full index is built (default 32). */
+      backSearches?: number;
       /** Keep each `Yc` line's size (refcLines): a cut dump's binaries without a section are sized so. */
       refcSizes?: boolean;
     } = {}) {
@@ -223,6 +229,17 @@ export class SequentialHeap implements HeapLines {
         return undefined;
       }
       // Not ahead: a back reference older than the window, or a line that is not there at all.
+      // Searched for behind a few times (the element of a term met again past its line), then the
+      // full index.
+      if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES)) {
+        this.backSearches++;
+        if (this.fd === undefined) this.fd = openData(this.path);
+        const at = searchFile(this.fd, `\n${address.toString(16).toUpperCase()}:`, Math.max(0, this.baseOffset - 1), this.end);
+        if (at >= 0) {
+          this.known.set(address, at + 1);
+          return this.line(address);
+        }
+      }
       this.fallBack();
       return this.line(address);
     }
@@ -296,16 +313,16 @@ export class SequentialHeap implements HeapLines {
           this.carryCut = false;
           const cid = this.chunkIds++;
           this.ring.addChunk(cid, line);
-          if (this.add(line, cid, 0, line.length, this.carryStart) === address) found = true;
+          if (this.add(line, cid, 0, line.length, this.carryStart, this.pos - n + nl + 1) === address) found = true;
           this.ring.releaseIfUnused(cid);
-        } else if (this.add(buf, id, i, nl, this.pos - n + i) === address) found = true;
+        } else if (this.add(buf, id, i, nl, this.pos - n + i, this.pos - n + nl + 1) === address) found = true;
         i = nl + 1;
       }
       // A line cut by the limit is not a line: it stays in the carry, never read.
       if (this.pos >= this.end && this.carry) {
         const cid = this.chunkIds++;
         this.ring.addChunk(cid, this.carry);
-        if (this.add(this.carry, cid, 0, this.carry.length, this.carryStart) === address) found = true;
+        if (this.add(this.carry, cid, 0, this.carry.length, this.carryStart, this.end) === address) found = true;
         this.ring.releaseIfUnused(cid);
         this.carry = undefined;
       }
@@ -336,7 +353,7 @@ export class SequentialHeap implements HeapLines {
     // The siblings of the line looked for, passed over too: noted where they are.
     if (this.expected.size > 0 && this.expected.size <= SIBLINGS_SEARCHED) {
       for (const e of [...this.expected]) {
-        const off = searchFile(this.fd!, `\n${e.toString(16).toUpperCase()}:`, from - 1, to);
+        const off = searchFile(this.fd!, `\n${e.toString(16).toUpperCase()}:`, Math.max(0, from - 1), to);
         if (off < 0) continue;
         this.expected.delete(e);
         this.known.set(e, off + 1);
@@ -360,14 +377,14 @@ export class SequentialHeap implements HeapLines {
   }
 
   /**
-   * Records the line buf[start, end) (CR trimmed), at file offset `offset`, under its address;
-   * returns the address.
+   * Records the line buf[start, end) (CR trimmed), at file offset `offset` (the next line at
+   * `next`), under its address; returns the address.
    */
-  private add(buf: Buffer, chunk: number, start: number, end: number, offset: number): number {
+  private add(buf: Buffer, chunk: number, start: number, end: number, offset: number, next: number): number {
     if (end > start && buf[end - 1] === 13) end--;
     // A line read again (rewind) had its refc lines noted the first time.
     const refc = offset >= this.refcTo;
-    if (refc) this.refcTo = offset + 1;
+    if (refc) this.refcTo = next;
     let hi = 0;
     let lo = 0;
     let j = start;
