@@ -1,0 +1,85 @@
+%% Shapes of real users' dumps that the bench's classes do not make, each written by a real VM
+%% (erlang:halt/1 after building the state). Tried by hand on 7 December 2026 (see bench/README.md,
+%% "Other shapes"); run by make.sh. Each function is one dump.
+-module(shapes).
+-export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0]).
+
+%% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
+big_binary() ->
+    Big = binary:copy(<<"0123456789abcdef">>, 300 * 1024 * 1024 div 16),
+    register(big_holder, spawn(fun() -> receive stop -> ok end, Big end)),
+    _ = [list_to_atom("atom_" ++ integer_to_list(I)) || I <- lists:seq(1, 900000)],
+    erlang:halt("shape: big binary and many atoms").
+
+%% A supervisor linked to 300,000 children, monitoring 200,000 of them, with 100,000 dictionary
+%% entries and 200,000 timers pending to it. Needs +P 1000000.
+supervisor() ->
+    Self = self(),
+    Sup = spawn(fun() ->
+        process_flag(trap_exit, true),
+        Ps = [spawn_link(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, 300000)],
+        _ = [erlang:monitor(process, P) || P <- lists:sublist(Ps, 200000)],
+        _ = [put({child, I}, P) || {I, P} <- lists:zip(lists:seq(1, 100000), lists:sublist(Ps, 100000))],
+        Self ! ready,
+        receive stop -> ok end
+    end),
+    register(big_sup, Sup),
+    receive ready -> ok end,
+    _ = [erlang:send_after(3600000, Sup, {tick, I}) || I <- lists:seq(1, 200000)],
+    erlang:halt("shape: supervisor with many children").
+
+%% A module with a literal of 600,000 tuples (compiled from forms: a few minutes), used by 200 processes.
+big_literal() ->
+    Big = [{I, integer_to_binary(I), <<"tz_", (integer_to_binary(I))/binary>>} || I <- lists:seq(1, 600000)],
+    Forms = [{attribute, 1, module, biglit}, {attribute, 1, export, [{table, 0}]},
+             {function, 1, table, 0, [{clause, 1, [], [], [erl_parse:abstract(Big)]}]}],
+    {ok, biglit, Bin} = compile:forms(Forms, []),
+    {module, biglit} = code:load_binary(biglit, "biglit.erl", Bin),
+    Ps = [spawn(fun() -> T = biglit:table(), receive stop -> T end end) || _ <- lists:seq(1, 200)],
+    register(lit_user, hd(Ps)),
+    timer:sleep(500),
+    erlang:halt("shape: big literal area").
+
+%% A process dictionary of 1,000,000 entries, and a process owning 15,000 UDP sockets (ulimit -n 20000).
+dict_ports() ->
+    Self = self(),
+    spawn(fun() ->
+        register(dict_hog, self()),
+        _ = [put({session, I}, {I, <<"user">>, erlang:system_time()}) || I <- lists:seq(1, 1000000)],
+        Self ! ok,
+        receive stop -> ok end
+    end),
+    receive ok -> ok end,
+    spawn(fun() ->
+        register(udp_owner, self()),
+        Ss = [begin {ok, S} = gen_udp:open(0), S end || _ <- lists:seq(1, 15000)],
+        Self ! ok,
+        receive stop -> Ss end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: dictionary and ports").
+
+%% A process whose state is a map of 1,500,000 keys (a HAMT: its elements written out of order).
+big_map() ->
+    Self = self(),
+    spawn(fun() ->
+        register(map_owner, self()),
+        M = maps:from_list([{{user, I}, #{name => integer_to_binary(I), n => I}} || I <- lists:seq(1, 1500000)]),
+        Self ! ok,
+        receive stop -> M end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: big map state").
+
+%% A process whose state is a gb_tree of 1,000,000 entries.
+gb_tree() ->
+    Self = self(),
+    spawn(fun() ->
+        register(tree_owner, self()),
+        T = lists:foldl(fun(I, Acc) -> gb_trees:insert(I, {session, integer_to_binary(I)}, Acc) end,
+                        gb_trees:empty(), lists:seq(1, 1000000)),
+        Self ! ok,
+        receive stop -> T end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: big gb_tree state").
