@@ -30,6 +30,12 @@ const SIBLINGS_NOTED = 4096;
 const SIBLINGS_SEARCHED = 64;
 /** Lines searched for in the whole section when not ahead, before the full index is built. */
 const BACK_SEARCHES = 32;
+/**
+ * ...and the section's length searched at most this many times over: a native search reads several
+ * times faster than the index is built (a line parsed each), and keeps nothing; but a term whose
+ * every element is behind (a tuple of 2,000,000: the VM writes it backwards) needs the index.
+ */
+const BACK_SEARCH_SECTIONS = 2;
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -87,8 +93,9 @@ export class SequentialHeap implements HeapLines {
   private readonly expected = new Set<number>();
   /** File offsets of the lines of expected addresses, passed over before they were asked for. */
   private readonly known = new Map<number, number>();
-  /** Lines searched for behind the reading (line): a few, then the full index. */
+  /** Lines searched for behind the reading (line), and the bytes searched: a few, then the full index. */
   private backSearches = 0;
+  private backSearchedBytes = 0;
   /** Refc lines are noted up to here, a line's start: lines read again after a rewind are not noted twice. */
   private refcTo = 0;
   /** Where reading stops: the section's end, or `maxReadBytes` into it. */
@@ -152,11 +159,13 @@ export class SequentialHeap implements HeapLines {
       if (this.known.size >= SIBLINGS_NOTED / 2) this.known.clear();
     }
     forEachPointer(b, this.activeFrom, this.activeCount, (a) => {
-      if (a === asked || this.known.has(a) || this.expected.size + this.known.size >= SIBLINGS_NOTED) return;
+      if (this.expected.size + this.known.size >= SIBLINGS_NOTED) return false;
+      if (a === asked || this.known.has(a)) return true;
       // In the window now, maybe not when asked for: noted where it is.
       const off = this.ring.offsetOf(a);
       if (off >= 0) this.known.set(a, off);
       else this.expected.add(a);
+      return true;
     });
   }
 
@@ -230,11 +239,13 @@ export class SequentialHeap implements HeapLines {
       }
       // Not ahead: a back reference older than the window, or a line that is not there at all.
       // Searched for behind a few times (the element of a term met again past its line), then the
-      // full index.
-      if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES)) {
+      // full index: at most as many searches, and bytes searched, as building it would be worth.
+      if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES) && this.backSearchedBytes < BACK_SEARCH_SECTIONS * this.length) {
         this.backSearches++;
         if (this.fd === undefined) this.fd = openData(this.path);
-        const at = searchFile(this.fd, `\n${address.toString(16).toUpperCase()}:`, Math.max(0, this.baseOffset - 1), this.end);
+        const from = Math.max(0, this.baseOffset - 1);
+        const at = searchFile(this.fd, `\n${address.toString(16).toUpperCase()}:`, from, this.end);
+        this.backSearchedBytes += (at >= 0 ? at : this.end) - from;
         if (at >= 0) {
           this.known.set(address, at + 1);
           return this.line(address);
@@ -741,9 +752,9 @@ class RingWindow {
 /**
  * Calls `visit` with the address of each `H` pointer among the `count` comma-separated elements of
  * a heap line from `from` (`H` address, `N`, `I` integer, `A` length-prefixed atom, `P`/`p` pid or
- * port); stops at anything else.
+ * port), until it returns false; stops at anything else.
  */
-function forEachPointer(b: Uint8Array, from: number, count: number, visit: (address: number) => void): void {
+function forEachPointer(b: Uint8Array, from: number, count: number, visit: (address: number) => boolean): void {
   let p = from;
   for (let i = 0; i < count && p < b.length; i++) {
     if (i > 0) {
@@ -755,7 +766,7 @@ function forEachPointer(b: Uint8Array, from: number, count: number, visit: (addr
       const s = ++p;
       let a = 0;
       while (p < b.length && HEX[b[p]] !== 255) a = a * 16 + HEX[b[p++]];
-      if (p > s) visit(a);
+      if (p > s && !visit(a)) return;
     } else if (c === 0x41) { // A<hexlen>:<bytes>
       let len = 0;
       for (p++; p < b.length && HEX[b[p]] !== 255; p++) len = len * 16 + HEX[b[p]];
