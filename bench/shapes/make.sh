@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Writes the dumps of shapes.erl into DIR (default bench/out/shapes): SHAPE.dump for each shape
-# named (default all). About 1.3 GB in all; big_literal takes minutes (compile:forms of its literal).
+# named (default all). About 1.5 GB in all; big_literal takes minutes (compile:forms of its literal).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/../out/shapes}"; shift || true
-shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(big_binary supervisor big_literal dict_ports big_map gb_tree)
+shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(big_binary supervisor big_literal dict_ports big_map gb_tree big_tuple)
 mkdir -p "$out"
 ebin="$(mktemp -d)"; trap 'rm -rf "$ebin"' EXIT
 erlc -o "$ebin" "$here/shapes.erl"

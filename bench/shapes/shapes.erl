@@ -2,7 +2,7 @@
 %% (erlang:halt/1 after building the state). Tried by hand on 7 December 2026 (see bench/README.md,
 %% "Other shapes"); run by make.sh. Each function is one dump.
 -module(shapes).
--export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0]).
+-export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -83,3 +83,15 @@ gb_tree() ->
     end),
     receive ok -> ok end,
     erlang:halt("shape: big gb_tree state").
+
+%% A process whose state is a tuple of 2,000,000 pairs (written backwards: its last element first).
+big_tuple() ->
+    Self = self(),
+    spawn(fun() ->
+        register(tuple_owner, self()),
+        T = list_to_tuple([{I, integer_to_binary(I)} || I <- lists:seq(1, 2000000)]),
+        Self ! ok,
+        receive stop -> T end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: big tuple state").
