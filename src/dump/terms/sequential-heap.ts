@@ -81,14 +81,13 @@ export class SequentialHeap implements HeapLines {
   private readonly length: number;
   /** The furthest `pos` has been (it goes back to a sibling's line: rewind). */
   private furthest = 0;
-  /** The element list given by the last `siblings` call, for the next line asked for. */
+  /**
+   * The element list given by the last `siblings` call: for the next lookup only (cleared when it
+   * ends), whose siblings are noted once its reading goes far.
+   */
   private hintLine: Uint8Array | undefined;
   private hintFrom = 0;
   private hintCount = 0;
-  /** The hint of the line being looked for: its siblings are noted once reading goes far. */
-  private activeLine: Uint8Array | undefined;
-  private activeFrom = 0;
-  private activeCount = 0;
   /** Addresses the decoder will ask for (siblings of one read far ahead): their lines' offsets are noted as reading passes them. */
   private readonly expected = new Set<number>();
   /** File offsets of the lines of expected addresses, passed over before they were asked for. */
@@ -150,15 +149,15 @@ export class SequentialHeap implements HeapLines {
 
   /** Notes the pointers of the last `siblings` list (but `asked`) as expected. */
   private expectSiblings(asked: number): void {
-    const b = this.activeLine;
-    this.activeLine = undefined;
+    const b = this.hintLine;
+    this.hintLine = undefined;
     if (!b) return;
     // Siblings of earlier terms never passed or asked for (a decode stopped at its bound) go first.
     if (this.expected.size + this.known.size >= SIBLINGS_NOTED) {
       this.expected.clear();
       if (this.known.size >= SIBLINGS_NOTED / 2) this.known.clear();
     }
-    forEachPointer(b, this.activeFrom, this.activeCount, (a) => {
+    forEachPointer(b, this.hintFrom, this.hintCount, (a) => {
       if (this.expected.size + this.known.size >= SIBLINGS_NOTED) return false;
       if (a === asked || this.known.has(a)) return true;
       // In the window now, maybe not when asked for: noted where it is.
@@ -190,48 +189,47 @@ export class SequentialHeap implements HeapLines {
    * valid until the next call. Same lookups, reads and fallback as `line`.
    */
   locate(address: number): boolean {
-    this.takeHint();
-    if (!this.index) {
-      if (!this.ring.locate(address, this)) {
-        this.rewind(address);
-        if (this.readUntil(address) === undefined || !this.ring.locate(address, this)) return this.locateFromLine(address);
-      }
-      // Asked for: a sibling's noted offset is not needed any more.
-      if (this.known.size > 0) this.known.delete(address);
-      return true;
+    let found = true;
+    if (this.index || (!this.ring.locate(address, this) && (this.readAt(address) === undefined || !this.ring.locate(address, this)))) {
+      const got = this.lineOf(address);
+      if (got) {
+        this.buf = got.line;
+        this.start = 0;
+        this.end_ = got.line.length;
+      } else found = false;
     }
-    return this.locateFromLine(address);
-  }
-
-  private locateFromLine(address: number): boolean {
-    const got = this.line(address);
-    if (!got) return false;
-    this.buf = got.line;
-    this.start = 0;
-    this.end_ = got.line.length;
-    return true;
-  }
-
-  /** The hint given for this lookup, if any: a hint is for the next line asked for only. */
-  private takeHint(): void {
-    this.activeLine = this.hintLine;
-    this.activeFrom = this.hintFrom;
-    this.activeCount = this.hintCount;
-    this.hintLine = undefined;
+    this.asked(address);
+    return found;
   }
 
   line(address: number): { line: Buffer; cut: boolean } | undefined {
-    this.takeHint();
+    const got = this.lineOf(address);
+    this.asked(address);
+    return got;
+  }
+
+  /**
+   * A lookup ended: its hint is spent, and a sibling's noted offset is not needed any more (a
+   * line asked for again is in the window, or searched for).
+   */
+  private asked(address: number): void {
+    this.hintLine = undefined;
+    if (this.known.size > 0) this.known.delete(address);
+  }
+
+  /** The line of `address` read forward from where reading is, or from its noted offset behind. */
+  private readAt(address: number): Buffer | undefined {
+    this.rewind(address);
+    return this.readUntil(address);
+  }
+
+  private lineOf(address: number): { line: Buffer; cut: boolean } | undefined {
     if (this.index) {
       const off = this.index.lookup(address, this.reader);
       return off < 0 ? undefined : this.reader.lineAt(off, this.index.end, this.opts.maxLineBytes ?? 16 * MiB);
     }
     let l = this.ring.get(address);
-    if (l === undefined) {
-      this.rewind(address);
-      l = this.readUntil(address);
-    }
-    if (this.known.size > 0) this.known.delete(address);
+    if (l === undefined) l = this.readAt(address);
     if (l === undefined) {
       if (this.limit < this.end) {
         this.cutShort = true;
@@ -243,16 +241,16 @@ export class SequentialHeap implements HeapLines {
       if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES) && this.backSearchedBytes < BACK_SEARCH_SECTIONS * this.length) {
         this.backSearches++;
         if (this.fd === undefined) this.fd = openData(this.path);
-        const from = Math.max(0, this.baseOffset - 1);
-        const at = searchFile(this.fd, `\n${address.toString(16).toUpperCase()}:`, from, this.end);
+        const from = this.baseOffset;
+        const at = this.findLine(address, from, this.end);
         this.backSearchedBytes += (at >= 0 ? at : this.end) - from;
         if (at >= 0) {
-          this.known.set(address, at + 1);
-          return this.line(address);
+          this.known.set(address, at);
+          return this.lineOf(address);
         }
       }
       this.fallBack();
-      return this.line(address);
+      return this.lineOf(address);
     }
     return { line: l, cut: false };
   }
@@ -355,19 +353,16 @@ export class SequentialHeap implements HeapLines {
     const from = this.carry ? this.carryStart : this.pos;
     this.carry = undefined;
     this.carryCut = false;
-    // Dumps write addresses in capitals; small letters are looked for too where they differ.
-    const hex = address.toString(16);
-    let at = this.search(`\n${hex.toUpperCase()}:`, from - 1);
-    if (at < 0 && hex !== hex.toUpperCase()) at = this.search(`\n${hex}:`, from - 1);
-    const to = at < 0 ? this.limit : at + 1;
+    const at = this.findLine(address, from, this.limit);
+    const to = at < 0 ? this.limit : at;
     this.noteRefcLines(from, to);
     // The siblings of the line looked for, passed over too: noted where they are.
     if (this.expected.size > 0 && this.expected.size <= SIBLINGS_SEARCHED) {
       for (const e of [...this.expected]) {
-        const off = searchFile(this.fd!, `\n${e.toString(16).toUpperCase()}:`, Math.max(0, from - 1), to);
+        const off = this.findLine(e, from, to);
         if (off < 0) continue;
         this.expected.delete(e);
-        this.known.set(e, off + 1);
+        this.known.set(e, off);
       }
     }
     this.furthest = Math.max(this.furthest, to);
@@ -375,9 +370,16 @@ export class SequentialHeap implements HeapLines {
     return at >= 0;
   }
 
-  /** File offset of the first `text` at or after `from` and before the read limit, or -1. */
-  private search(text: string, from: number): number {
-    return searchFile(this.fd!, text, from, this.limit);
+  /**
+   * File offset of the line of `address` starting in [from, to) (a line's start: `from` is one),
+   * or -1. Dumps write addresses in capitals; small letters are looked for too where they differ.
+   */
+  private findLine(address: number, from: number, to: number): number {
+    const hex = address.toString(16);
+    const upper = hex.toUpperCase();
+    let at = searchFile(this.fd!, `\n${upper}:`, Math.max(0, from - 1), to);
+    if (at < 0 && hex !== upper) at = searchFile(this.fd!, `\n${hex}:`, Math.max(0, from - 1), to);
+    return at < 0 ? -1 : at + 1;
   }
 
   /** Notes the refc lines of [from, to) not noted yet. */
