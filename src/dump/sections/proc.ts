@@ -4,6 +4,7 @@ import type { NumberColumn, NumericColumn, ProcessTableBuilder, TextColumn, Text
 import type { LineHandler } from '../scanner.js';
 import type { ParseContext } from './context.js';
 import { digitsToLineEnd } from './bulk-parser.js';
+import { LinkListReader, type LinkLists } from '../terms/link-list.js';
 
 const KEYS = [
   'State', 'Name', 'Spawned as', 'Spawned by', 'Started', 'Message queue length', 'Number of heap fragments',
@@ -130,8 +131,13 @@ export class ProcParser implements LineHandler {
     return this;
   }
 
-  /** The Link list being counted, and whether its line was cut (its rest to come: rest, restEnd). */
-  private readonly links = new LinkCounter();
+  /**
+   * The Link list being counted (links, monitors held, monitors on it), and whether its line was
+   * cut: a supervisor of 300,000 children writes its links on one line of 4 MB, which the scanner
+   * hands over cut at 1 MiB, then the rest (rest, restEnd); counted from the cut line alone, its
+   * links were 83,686.
+   */
+  private readonly links = new LinkListReader(0);
   private linksOpen = false;
   private lineCut = false;
 
@@ -149,7 +155,7 @@ export class ProcParser implements LineHandler {
   restEnd(): void {
     if (!this.linksOpen) return;
     this.linksOpen = false;
-    if (this.i >= 0) this.links.finish(this.rows.table, this.i);
+    if (this.i >= 0) setLinkCounts(this.rows.table, this.i, this.links.finish().counts);
   }
 
   private keyLine(buf: Buffer, start: number, end: number): void {
@@ -300,7 +306,7 @@ export class ProcParser implements LineHandler {
         this.links.reset().feed(buf, v, end);
         // A line cut by the scanner: the rest comes in pieces (rest), then restEnd.
         if (this.lineCut) this.linksOpen = true;
-        else this.links.finish(t, i);
+        else setLinkCounts(t, i, this.links.finish().counts);
         return -1;
       case K.ProgramCounter: return setFunction(rows, 'programCounter', i, buf, v, end);
       case K.InternalState: return rows.setText('internalState', i, buf, v, end);
@@ -369,75 +375,9 @@ export function functionOf(s: string): string {
   return m ? m[1] : s;
 }
 
-/**
- * `Link list: [<0.2.0>, #Port<0.2>, {to,<0.1.0>,#Ref<...>}, {from,<0.3.0>,#Ref<...>}]`: links,
- * monitors this process holds (`to`) and monitors on it (`from`), counted at the top level. Fed a
- * piece at a time: a supervisor of 300,000 children writes its links on one line of 4 MB, which
- * the scanner hands over cut at 1 MiB and then the rest (LineHandler.rest); counted from the cut
- * line alone, its links were 83,686.
- */
-export class LinkCounter {
-  links = 0;
-  to = 0;
-  from = 0;
-  private depth = 0;
-  private inItem = false;
-  /** An item began with `{`: its next byte says whether it is a monitor (`{to,`, `{from,`). */
-  private brace = false;
-
-  reset(): this {
-    this.links = this.to = this.from = this.depth = 0;
-    this.inItem = this.brace = false;
-    return this;
-  }
-
-  feed(buf: Uint8Array, start: number, end: number): void {
-    let { depth, inItem, brace } = this;
-    for (let p = start; p < end; p++) {
-      const c = buf[p];
-      if (brace) {
-        brace = false;
-        if (c === 0x74 /* t */) this.to++;
-        else if (c === 0x66 /* f */) this.from++;
-        else this.links++;
-      }
-      if (depth === 0) {
-        if (c === 0x5b /* [ */) {
-          depth = 1;
-          inItem = false;
-        }
-        continue;
-      }
-      if (c === 0x7b /* { */ || c === 0x5b /* [ */ || c === 0x3c /* < */) {
-        if (depth === 1 && !inItem) {
-          inItem = true;
-          if (c === 0x7b) brace = true;
-          else this.links++;
-        }
-        depth++;
-      } else if (c === 0x7d /* } */ || c === 0x5d /* ] */ || c === 0x3e /* > */) {
-        if (--depth === 0) inItem = false;
-      } else if (depth === 1) {
-        if (c === 0x2c /* , */) inItem = false;
-        else if (c !== 0x20 && !inItem) {
-          inItem = true;
-          this.links++;
-        }
-      }
-    }
-    this.depth = depth;
-    this.inItem = inItem;
-    this.brace = brace;
-  }
-
-  /** The counts into row i of the table (a line that ends just after an item's `{` counts it a link). */
-  finish(t: { links: NumberColumn; monitors: NumberColumn; monitoredBy: NumberColumn }, i: number): void {
-    if (this.brace) {
-      this.brace = false;
-      this.links++;
-    }
-    t.links.set(i, this.links);
-    t.monitors.set(i, this.to);
-    t.monitoredBy.set(i, this.from);
-  }
+/** A Link list's counts into row i of the table. */
+function setLinkCounts(t: { links: NumberColumn; monitors: NumberColumn; monitoredBy: NumberColumn }, i: number, c: LinkLists['counts']): void {
+  t.links.set(i, c.links);
+  t.monitors.set(i, c.monitors);
+  t.monitoredBy.set(i, c.monitoredBy);
 }

@@ -25,8 +25,12 @@ export interface LinkLists {
 }
 
 /**
- * Reads a `Link list:` value fed in pieces (`feed`) and says what it held (`finish`). Items are
- * split at the commas of the list's own level; brackets and braces nest (`{to,{Name,Node},REF}`).
+ * Reads a `Link list:` value fed in pieces (`feed`) and says what it held (`finish`): the one
+ * grammar of the line, for the scanner's counts (keep 0: a row of the process table per process,
+ * reset() for the next) and for `proc`'s lists. Items are split at the commas of the list's own
+ * level; brackets, braces and angle brackets nest (`{to,{Name,Node},REF}`, `#Ref<0.1.2.3>`). An
+ * item is a monitor when it starts `{t` (`{to,`), a monitor on this process when `{f` (`{from,`),
+ * else a link (a pid or a port).
  */
 export class LinkListReader {
   private readonly out: LinkLists = { links: [], monitors: [], monitoredBy: [], counts: { links: 0, monitors: 0, monitoredBy: 0 } };
@@ -38,6 +42,16 @@ export class LinkListReader {
 
   constructor(private readonly keep = LINK_ITEMS_KEPT) {}
 
+  /** Ready for another line (nothing kept of the last: finish's lists are emptied). */
+  reset(): this {
+    const o = this.out;
+    o.links.length = o.monitors.length = o.monitoredBy.length = 0;
+    o.counts.links = o.counts.monitors = o.counts.monitoredBy = 0;
+    this.depth = 0;
+    this.itemLength = 0;
+    return this;
+  }
+
   feed(buf: Uint8Array, start: number, end: number): void {
     let depth = this.depth;
     for (let p = start; p < end && depth >= 0; p++) {
@@ -46,40 +60,43 @@ export class LinkListReader {
         if (c === 0x5b /* [ */) depth = 1;
         continue;
       }
-      if (depth === 1 && (c === 0x2c /* , */ || c === 0x5d /* ] */)) {
-        this.endItem();
-        if (c === 0x5d) depth = -1;
-        continue;
+      if (depth === 1) {
+        if (c === 0x2c /* , */ || c === 0x5d /* ] */) {
+          this.endItem(true);
+          if (c === 0x5d) depth = -1;
+          continue;
+        }
+        // Spaces between items are not part of them.
+        if (c === 0x20 && this.itemLength === 0) continue;
       }
-      if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
-      else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
-      // Spaces between items are not part of them.
-      if (this.itemLength === 0 && c === 0x20) continue;
+      if (c === 0x7b /* { */ || c === 0x5b /* [ */ || c === 0x3c /* < */) depth++;
+      else if ((c === 0x7d /* } */ || c === 0x5d /* ] */ || c === 0x3e /* > */) && depth > 1) depth--;
       if (this.itemLength < ITEM_BYTES) this.item[this.itemLength] = c;
       this.itemLength++;
     }
     this.depth = depth;
   }
 
-  /** The line ended. Cut short (no closing `]`), its last item is left out: it may be part of one. */
+  /**
+   * The line ended. Cut short (no closing `]`), its last item is counted but not kept: its text
+   * may be part of one.
+   */
   finish(): LinkLists {
-    this.itemLength = 0;
+    if (this.depth > 0) this.endItem(false);
+    this.depth = -1;
     return this.out;
   }
 
-  private endItem(): void {
+  private endItem(whole: boolean): void {
     let n = Math.min(this.itemLength, ITEM_BYTES);
     this.itemLength = 0;
     while (n > 0 && this.item[n - 1] === 0x20) n--;
     if (n === 0) return;
     const b = this.item;
-    const brace = b[0] === 0x7b;
-    const kind = brace && b[1] === 0x74 && b[2] === 0x6f && b[3] === 0x2c ? 'monitors' // {to,
-      : brace && b[1] === 0x66 && b[2] === 0x72 && b[3] === 0x6f && b[4] === 0x6d && b[5] === 0x2c ? 'monitoredBy' // {from,
-        : 'links';
+    const kind = b[0] !== 0x7b /* { */ || n < 2 ? 'links' : b[1] === 0x74 /* t */ ? 'monitors' : b[1] === 0x66 /* f */ ? 'monitoredBy' : 'links';
     const o = this.out;
     o.counts[kind]++;
-    if (o[kind].length >= this.keep) return;
+    if (!whole || o[kind].length >= this.keep) return;
     const text = b.toString('utf8', 0, n);
     if (kind === 'links') {
       o.links.push(text);
