@@ -136,7 +136,7 @@ describe('terms API', () => {
       // The binaries have no =binary section here: the viewer's marker for them.
       const want = `{{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}},{'#CDVNonexistingBinary',${list}}}`;
       for (const siblingsAfterBytes of [1, Infinity]) {
-        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes, backSearches: 0 });
+        const seq = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes, backSearches: 0, behindBytes: 0 });
         const dec = new TermDecoder({ reader, base64: true, heapLines: seq }, { binaryBytes: 0 });
         const got = printTerm(dec.decodeElement(Buffer.from(`H${a(0)}`)));
         expect(got, `siblingsAfterBytes ${siblingsAfterBytes}`).toEqual(want);
@@ -149,7 +149,7 @@ describe('terms API', () => {
       }
       // Not noted, each line behind is searched for (here 2: the second and first elements'
       // pairs), and the refc lines read again are not noted twice either.
-      const searching = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes: Infinity, backSearches: 2 });
+      const searching = new SequentialHeap(path, 0, Buffer.byteLength(text), reader, { chunkBytes: 64, maxWindowLines: 16, siblingsAfterBytes: Infinity, backSearches: 2, behindBytes: 0 });
       expect(printTerm(new TermDecoder({ reader, base64: true, heapLines: searching }, { binaryBytes: 0 }).decodeElement(Buffer.from(`H${a(0)}`)))).toEqual(want);
       expect(searching.fellBack).toBe(false);
       const r = searching.refcLines()!;
@@ -219,11 +219,40 @@ describe('terms API', () => {
         expect(seq.fellBack, `skipAfterBytes ${skipAfterBytes}`).toBe(false);
         seq.close();
         // Without the siblings noted, the same window falls back to the full index.
-        const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes, backSearches: 0 });
+        const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes, backSearches: 0, behindBytes: 0 });
         expect(print(new TermDecoder({ reader, literals, binaries, base64: true, heapLines: plain }, { binaryBytes: 20 }))).toEqual(want);
         expect(plain.fellBack).toBe(true);
         plain.close();
       }
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('SequentialHeap: a big tuple, whose elements the VM writes last to first, is read back a chunk at a time', async () => {
+    // tuple_owner's tuple of 3,000 pairs {I, integer_to_binary(I)} (big_tuple.dump, real VM): its
+    // line, then the pair {3000, ...}, ..., then {1, <<"1">>} at the heap's end. Asked for in order,
+    // the first pair is found by a search past the rest, then each is just before the one read.
+    const dump = await readDump(FIXTURES.bigTuple);
+    const path = dump.source.path;
+    const pid = resolvePid(dump, 'tuple_owner')!;
+    const heapRef = dump.index.get('proc_heap', pid)!;
+    const stack = [...sectionLines(path, dump.index.get('proc_stack', pid)!)].map((b) => Buffer.from(b)).filter((l) => l[0] === 0x79);
+    const binaries = new BinaryLocator(dump.binaries);
+    const reader = new BlockReader(path);
+    try {
+      const print = (heapLines: SequentialHeap) => stack.map((l) => printTerm(new TermDecoder({ reader, binaries, base64: true, heapLines }, { binaryBytes: 20 }).decodeElement(l, l.indexOf(58) + 1), { maxChars: 10_000_000 }));
+      const pairs = Array.from({ length: 3000 }, (_, i) => `{${i + 1},<<"${i + 1}">>}`);
+      const opts = { chunkBytes: 1000, maxWindowLines: 64, siblingsAfterBytes: Infinity, skipAfterBytes: 1000, backSearches: 0 };
+      const seq = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, opts);
+      expect(print(seq)).toContain(`{${pairs.join(',')}}`);
+      expect(seq.fellBack).toBe(false);
+      seq.close();
+      // Not read back, the same window falls back to the full index.
+      const plain = new SequentialHeap(path, heapRef.offset, heapRef.length, reader, { ...opts, behindBytes: 0 });
+      expect(print(plain)).toContain(`{${pairs.join(',')}}`);
+      expect(plain.fellBack).toBe(true);
+      plain.close();
     } finally {
       reader.close();
     }
@@ -255,14 +284,14 @@ describe('terms API', () => {
             expect(plain(seq.refcLines()!), `${name} after line ${upTo}`).toEqual(want);
             seq.close();
           }
-          // A line before the one read last, passed over by the search: searched for behind, or
-          // (no searches behind) from the full index.
-          for (const backSearches of [0, undefined]) {
-            const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes, backSearches });
+          // A line before the one read last, passed over by the search: read back to, searched
+          // for behind, or (neither) from the full index.
+          for (const [behindBytes, backSearches] of [[0, 0], [0, undefined], [undefined, 0]]) {
+            const seq = new SequentialHeap(path, ref.offset, ref.length, reader, { chunkBytes: 1000, skipAfterBytes, backSearches, behindBytes });
             const [far, back] = [lines.length - 1, Math.floor(lines.length / 2)];
             expect(seq.line(address(lines[far]))?.line.toString('latin1')).toBe(lines[far]);
             expect(seq.line(address(lines[back]))?.line.toString('latin1')).toBe(lines[back]);
-            expect(seq.fellBack).toBe(skipAfterBytes === 1 && backSearches === 0);
+            expect(seq.fellBack).toBe(skipAfterBytes === 1 && backSearches === 0 && behindBytes === 0);
             if (!seq.fellBack) expect(plain(seq.refcLines()!), `${name}, a line behind read again`).toEqual(want);
             seq.close();
           }

@@ -114,6 +114,13 @@ run('oracle: crashdump_viewer:proc_details/1', () => {
     expect(r.compared).toBeGreaterThan(80);
   }, 600_000);
 
+  it('big_tuple.dump: a tuple of 3,000 pairs, written last to first, prints as the viewer prints it', async () => {
+    const r = await compare('fixtures/big_tuple.dump');
+    expect(r.viewerErrors).toEqual([]);
+    expect(r.diffs).toEqual([]);
+    expect(r.compared).toBeGreaterThan(30);
+  }, 600_000);
+
   // Corpus dumps from releases the OTP 25 viewer reads (reference section 6). otp27_rabbit_2026
   // is left out: the OTP 25 viewer crashes on its `Rf` literal lines (terms-corpus.test.ts
   // checks that we decode it). pre_r10b_2002 is not a dump the viewer accepts.

@@ -56,6 +56,7 @@ export const FIXTURES = {
   fragmented: join(FIXTURES_DIR, 'fragmented.dump'),
   /** Bench class f made small: one process with a big list and map in its stack (scripts/make-huge-state.sh). */
   hugeState: join(FIXTURES_DIR, 'huge_state.dump'),
+  bigTuple: join(FIXTURES_DIR, 'big_tuple.dump'),
 } as const;
 
 export type FixtureName = keyof typeof FIXTURES;

@@ -36,6 +36,11 @@ const BACK_SEARCHES = 32;
  * every element is behind (a tuple of 2,000,000: the VM writes it backwards) needs the index.
  */
 const BACK_SEARCH_SECTIONS = 2;
+/**
+ * Bytes read back, before the part of the section read last, for one line not ahead (readBehind):
+ * the next element of a term the VM wrote backwards lies just before the one read last.
+ */
+const BEHIND_BYTES = MiB;
 /** Lines a RingWindow starts with (see its constructor). */
 const INITIAL_RING = 1 << 15;
 const HEX = new Uint8Array(256).fill(255);
@@ -59,7 +64,12 @@ export class SequentialHeap implements HeapLines {
   private fd: number | undefined;
   private pos: number;
   private readonly end: number;
-  private carry: Buffer | undefined;
+  /**
+   * The pieces of the line in progress at the end of what was read, joined once when it ends (a
+   * join per read was quadratic: the line of a tuple of 2,000,000 elements is 28 MB).
+   */
+  private carry: Buffer[] | undefined;
+  private carryLength = 0;
   /** File offset of the carry's first byte (the start of the line it holds). */
   private carryStart = 0;
   private carryCut = false;
@@ -81,6 +91,8 @@ export class SequentialHeap implements HeapLines {
   private readonly length: number;
   /** The furthest `pos` has been (it goes back to a sibling's line: rewind). */
   private furthest = 0;
+  /** Bytes read back by readBehind in all: at most the section's length BACK_SEARCH_SECTIONS times. */
+  private behindBytes = 0;
   /**
    * The element list given by the last `siblings` call: for the next lookup only (cleared when it
    * ends), whose siblings are noted once its reading goes far.
@@ -112,6 +124,8 @@ export class SequentialHeap implements HeapLines {
       siblingsAfterBytes?: number;
       /** Lines not ahead searched for in the whole section before the full index is built (default 32). */
       backSearches?: number;
+      /** Bytes read back for one line not ahead, before it is searched for (readBehind; default 1 MiB). */
+      behindBytes?: number;
       /** Keep each `Yc` line's size (refcLines): a cut dump's binaries without a section are sized so. */
       refcSizes?: boolean;
     } = {}) {
@@ -235,8 +249,11 @@ export class SequentialHeap implements HeapLines {
         this.cutShort = true;
         return undefined;
       }
-      // Not ahead: a back reference older than the window, or a line that is not there at all.
-      // Searched for behind a few times (the element of a term met again past its line), then the
+      // Not ahead: a line just before what was read last (a term written backwards), a back
+      // reference older than the window, or a line that is not there at all. Read back a little,
+      l = this.readBehind(address);
+      if (l !== undefined) return { line: l, cut: false };
+      // then searched for behind a few times (the element of a term met again past its line), then the
       // full index: at most as many searches, and bytes searched, as building it would be worth.
       if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES) && this.backSearchedBytes < BACK_SEARCH_SECTIONS * this.length) {
         this.backSearches++;
@@ -262,6 +279,45 @@ export class SequentialHeap implements HeapLines {
     this.ring = new RingWindow(16);
     this.close();
     this.index = new HeapIndex(this.path, this.baseOffset, this.length);
+  }
+
+  /**
+   * Reads back from the line found last, a chunk at a time, until `address` is read (returned)
+   * or `behindBytes` are. The VM writes a tuple's elements last to first (see siblings): asked for
+   * in order, each element of a big tuple is found just before the one read last, where a search
+   * of the section for each (or its full index: a tuple of 2,000,000 pairs) read all of it. The
+   * lines read back were read or passed over before, so their refc lines are noted already; they
+   * go into the window last first, so that those further back, asked for next, stay longest.
+   */
+  private readBehind(address: number): Buffer | undefined {
+    let at = this.ring.lastOffset();
+    if (at <= this.baseOffset) return undefined;
+    if (this.fd === undefined) this.fd = openData(this.path);
+    const chunk = this.opts.chunkBytes ?? 1 << 18;
+    const most = this.opts.behindBytes ?? BEHIND_BYTES;
+    for (let read = 0; read < most && at > this.baseOffset && this.behindBytes < BACK_SEARCH_SECTIONS * this.length;) {
+      const from = Math.max(this.baseOffset, at - chunk);
+      const buf = Buffer.allocUnsafe(at - from);
+      if (readData(this.fd, buf, 0, buf.length, from) !== buf.length) return undefined;
+      read += buf.length;
+      this.behindBytes += buf.length;
+      // The bytes before the chunk's first newline end a line that starts further back.
+      const first = from === this.baseOffset ? 0 : buf.indexOf(10) + 1;
+      if (first === 0 && from !== this.baseOffset) return undefined; // a line longer than a chunk
+      at = from + first;
+      const ends: number[] = [];
+      for (let nl = buf.indexOf(10, first); nl >= 0; nl = buf.indexOf(10, nl + 1)) ends.push(nl);
+      const id = this.chunkIds++;
+      this.ring.addChunk(id, buf);
+      let found = false;
+      for (let k = ends.length - 1; k >= 0; k--) {
+        const s = k === 0 ? first : ends[k - 1] + 1;
+        if (this.add(buf, id, s, ends[k], from + s, from + ends[k] + 1) === address) found = true;
+      }
+      this.ring.releaseIfUnused(id);
+      if (found) return this.ring.get(address);
+    }
+    return undefined;
   }
 
   /** Reads forward until `address` is read (returned) or the section ends (undefined). */
@@ -305,19 +361,22 @@ export class SequentialHeap implements HeapLines {
           const rest = buf.subarray(i, n);
           if (this.carry) {
             if (!this.carryCut) {
-              const room = maxLine - this.carry.length;
-              this.carry = Buffer.concat([this.carry, rest.subarray(0, Math.max(0, room))]);
+              const room = maxLine - this.carryLength;
+              this.carry.push(rest.subarray(0, Math.max(0, room)));
+              this.carryLength += Math.min(rest.length, Math.max(0, room));
               if (rest.length > room) this.carryCut = true;
             }
           } else if (rest.length > 0) {
             this.carryStart = this.pos - n + i;
-            this.carry = Buffer.from(rest.subarray(0, maxLine));
+            this.carry = [rest.subarray(0, maxLine)];
+            this.carryLength = Math.min(rest.length, maxLine);
             this.carryCut = rest.length > maxLine;
           }
           break;
         }
         if (this.carry) {
-          const line = this.carryCut ? this.carry : Buffer.concat([this.carry, buf.subarray(i, nl)]);
+          if (!this.carryCut) this.carry.push(buf.subarray(i, nl));
+          const line = Buffer.concat(this.carry);
           this.carry = undefined;
           this.carryCut = false;
           const cid = this.chunkIds++;
@@ -329,9 +388,10 @@ export class SequentialHeap implements HeapLines {
       }
       // A line cut by the limit is not a line: it stays in the carry, never read.
       if (this.pos >= this.end && this.carry) {
+        const line = Buffer.concat(this.carry);
         const cid = this.chunkIds++;
-        this.ring.addChunk(cid, this.carry);
-        if (this.add(this.carry, cid, 0, this.carry.length, this.carryStart, this.end) === address) found = true;
+        this.ring.addChunk(cid, line);
+        if (this.add(line, cid, 0, line.length, this.carryStart, this.end) === address) found = true;
         this.ring.releaseIfUnused(cid);
         this.carry = undefined;
       }
@@ -659,6 +719,11 @@ class RingWindow {
   /** The bit of an address in the Bloom filters (16 bits per line: few false positives). */
   private bloomPos(h: number): number {
     return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> this.bloomShift;
+  }
+
+  /** The file offset of the line found last (get, locate, offsetOf), or -1 when none was. */
+  lastOffset(): number {
+    return this.addrs[this.lastSlot] === this.addrs[this.lastSlot] ? this.offsets[this.lastSlot] : -1;
   }
 
   /** The file offset of the line of `a`, or -1 when it is not in the ring. */
