@@ -10,6 +10,7 @@ import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
 import { cutTakes, truncationHides } from '../dump/truncation.js';
 import { formatCount } from '../text/format.js';
+import { binaryHeaderBytes } from './binary-headers.js';
 import { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 import type { BinaryHolder, DumpLeakReport, LeakFacts, LeakThresholds, StaleEstimate, StaleGroup } from './types.js';
 import { runRules, type Rule } from '../rules/rule.js';
@@ -178,6 +179,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     .slice(0, rowsN);
 
   const binarySectionsBytes = dump.binaries.totalBytes;
+  const headerBytes = binaryHeaderBytes(dump.binaries.sizeBytes, dump.binaries.count, dump.header.wordSize);
   const binaries = {
     ...(memBinary !== undefined ? { memoryBinaryBytes: memBinary } : {}),
     binarySectionsBytes,
@@ -186,6 +188,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     literalOnlyBytes: scan.literalOnlyBytes,
     unreferencedBytes: scan.unreferencedBytes,
     ...(memBinary !== undefined ? { notInDumpBytes: memBinary - binarySectionsBytes } : {}),
+    ...(headerBytes !== undefined ? { headerEstimateBytes: headerBytes } : {}),
     staleEstimateBytes: staleTotal,
     vheapBytes: vheapTotal,
   };

@@ -97,6 +97,12 @@ export interface BinaryAccounting {
   unreferencedBytes: Bytes;
   /** memoryBinaryBytes - binarySectionsBytes: binary memory the dump does not show (stale references, ETS, ports, processes without a deep dump). */
   notInDumpBytes?: Bytes;
+  /**
+   * What =memory binary counts for the =binary sections beyond their bytes: each one's header and
+   * rounding (binary-headers.ts: 40 bytes and up to 8, as OTP 25 on 64 bits counts them), an
+   * estimate; part of notInDumpBytes. Absent for a 32-bit dump.
+   */
+  headerEstimateBytes?: Bytes;
   /** Sum of all processes' stale estimates (heap-dumped processes only): the part of notInDumpBytes a GC of every process would likely free. */
   staleEstimateBytes: Bytes;
   /** Sum of `BinVHeap` + `OldBinVHeap` over all processes. */

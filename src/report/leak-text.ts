@@ -42,6 +42,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
   if (b.literalOnlyBytes > 0) rows.push(['  referenced only by literals', formatBytes(b.literalOnlyBytes)]);
   if (b.unreferencedBytes > 0) rows.push(['  referenced by no dumped heap', formatBytes(b.unreferencedBytes)]);
   if (b.notInDumpBytes !== undefined) rows.push(['not in the dump (=memory binary - =binary)', formatBytes(b.notInDumpBytes)]);
+  if (b.notInDumpBytes !== undefined && b.headerEstimateBytes !== undefined) rows.push(['  of which the sections\' headers (estimate)', formatBytes(b.headerEstimateBytes)]);
   if (r.hasBinVHeap) {
     rows.push(['BinVHeap + OldBinVHeap, all processes', formatBytes(b.vheapBytes)]);
     rows.push(['stale estimate, all processes', formatBytes(b.staleEstimateBytes)]);
