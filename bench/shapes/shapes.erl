@@ -2,7 +2,7 @@
 %% (erlang:halt/1 after building the state). Tried by hand on 7 December 2026 (see bench/README.md,
 %% "Other shapes"); run by make.sh. Each function is one dump.
 -module(shapes).
--export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0]).
+-export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -95,3 +95,14 @@ big_tuple() ->
     end),
     receive ok -> ok end,
     erlang:halt("shape: big tuple state").
+
+%% RabbitMQ's shape: a queue process with message_queue_data off_heap (as RabbitMQ sets for its
+%% queues), 1,000,000 deliveries of a 100-byte refc binary queued while it waits in a receive.
+off_heap_queue() ->
+    Q = spawn_opt(fun() -> register(classic_queue, self()), receive never -> ok end end,
+                  [{message_queue_data, off_heap}]),
+    timer:sleep(100),
+    Payload = fun(I) -> <<I:64, (binary:copy(<<"x">>, 92))/binary>> end,
+    _ = [Q ! {deliver, I, Payload(I)} || I <- lists:seq(1, 1000000)],
+    timer:sleep(500),
+    erlang:halt("shape: off-heap queue").
