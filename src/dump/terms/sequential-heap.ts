@@ -203,14 +203,16 @@ export class SequentialHeap implements HeapLines {
    * valid until the next call. Same lookups, reads and fallback as `line`.
    */
   locate(address: number): boolean {
-    let found = true;
-    if (this.index || (!this.ring.locate(address, this) && (this.readAt(address) === undefined || !this.ring.locate(address, this)))) {
+    // In the window, or read forward to it: no view made. Else as `line` finds it.
+    let found = !this.index && (this.ring.locate(address, this) || (this.readAt(address) !== undefined && this.ring.locate(address, this)));
+    if (!found) {
       const got = this.lineOf(address);
       if (got) {
         this.buf = got.line;
         this.start = 0;
         this.end_ = got.line.length;
-      } else found = false;
+        found = true;
+      }
     }
     this.asked(address);
     return found;
@@ -253,8 +255,8 @@ export class SequentialHeap implements HeapLines {
       // reference older than the window, or a line that is not there at all. Read back a little,
       l = this.readBehind(address);
       if (l !== undefined) return { line: l, cut: false };
-      // then searched for behind a few times (the element of a term met again past its line), then the
-      // full index: at most as many searches, and bytes searched, as building it would be worth.
+      // then searched for behind a few times (the element of a term met again past its line),
+      // then the full index: at most as many searches, and bytes searched, as building it is worth.
       if (this.backSearches < (this.opts.backSearches ?? BACK_SEARCHES) && this.backSearchedBytes < BACK_SEARCH_SECTIONS * this.length) {
         this.backSearches++;
         if (this.fd === undefined) this.fd = openData(this.path);
