@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readDump } from '../src/dump/index.js';
 import { readCallWaits } from '../src/dump/terms/call-waits.js';
 import { triageDump } from '../src/usecases/triage.js';
+import { callWaitFindings } from '../src/dump/analyze/call-waits.js';
 import { FIXTURES } from './helpers/dumps.js';
 
 const PATH = join(FIXTURES, 'call_waits.dump');
@@ -78,6 +79,18 @@ describe('processes waiting in calls', () => {
     expect(neck[0].title).toBe(`150 processes wait in a call (gen:do_call/4) for ${pool} (pool)`);
     // ledger's queue is a mailbox finding of its own; being in the deadlock, it gets no line about its callers.
     expect(r.findings.find((f) => f.id === 'mailbox.outlier' && f.subject?.id === ledger)?.evidence.join('\n')).not.toMatch(/wait in gen:do_call/);
+  });
+
+  it('when only the first callers were read: as many as their share of all callers in a call, or at least those read', () => {
+    // A server 300,000 processes call (bench/shapes call_storm): the first 1,000 read all name it.
+    const edges = (n: number, target: string, from = 0) => Array.from({ length: n }, (_, i) => ({ caller: `<0.${from + i}.1>`, target }));
+    const all = callWaitFindings({ function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: edges(1000, '<0.79.0>') }, () => undefined, new Set());
+    expect(all.findings[0]).toMatchObject({ id: 'process.call-bottleneck', title: 'likely about 300,001 processes wait in a call (gen:do_call/4) for <0.79.0>' });
+    expect(all.findings[0].evidence[0]).toBe("all 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors");
+    // A tenth of those read: no more is said than what was read.
+    const some = callWaitFindings({ function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: [...edges(100, '<0.79.0>'), ...edges(900, '<0.80.0>', 100)] }, () => undefined, new Set(['<0.80.0>']));
+    expect(some.findings.map((f) => f.title)).toEqual(['at least 100 processes wait in a call (gen:do_call/4) for <0.79.0>']);
+    expect(some.mailboxEvidence.get('<0.80.0>')).toBe("likely about 270,001 processes wait in gen:do_call/4 for it: 900 of the 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors");
   });
 
   it('no finding on dumps without calls waiting', async () => {
