@@ -2,7 +2,8 @@
 %% (erlang:halt/1 after building the state). Tried by hand on 7 December 2026 (see bench/README.md,
 %% "Other shapes"); run by make.sh. Each function is one dump.
 -module(shapes).
--export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0]).
+-export([init/1, handle_call/3, handle_cast/2]).
+-export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -106,3 +107,18 @@ off_heap_queue() ->
     _ = [Q ! {deliver, I, Payload(I)} || I <- lists:seq(1, 1000000)],
     timer:sleep(500),
     erlang:halt("shape: off-heap queue").
+
+%% A gen_server bottleneck: the server is stuck in a long handle_call while 300,000 callers wait
+%% in gen_server:call/3, their requests queued to it. Needs +P 1000000.
+call_storm() ->
+    {ok, _} = gen_server:start({local, slow_server}, ?MODULE, [], []),
+    spawn(fun() -> gen_server:call(slow_server, stall, infinity) end),
+    timer:sleep(100),
+    _ = [spawn(fun() -> gen_server:call(slow_server, {lookup, I}, infinity) end) || I <- lists:seq(1, 300000)],
+    timer:sleep(2000),
+    erlang:halt("shape: gen_server call storm").
+
+init([]) -> {ok, #{}}.
+handle_call(stall, _From, S) -> timer:sleep(infinity), {reply, ok, S};
+handle_call(_, _From, S) -> {reply, ok, S}.
+handle_cast(_, S) -> {noreply, S}.
