@@ -16,6 +16,21 @@ import {
 
 const DUMP = 'fixtures/terms/terms.dump';
 
+/**
+ * A process's heap section in a fixture dump, the `y` slots of its stack (the terms it holds) and
+ * what a decoder of them needs besides the heap: the dump's binaries and literals.
+ */
+async function heldTerms(fixture: string, name: string) {
+  const dump = await readDump(fixture);
+  const path = dump.source.path;
+  const pid = resolvePid(dump, name)!;
+  const heapRef = dump.index.get('proc_heap', pid)!;
+  const stack = [...sectionLines(path, dump.index.get('proc_stack', pid)!)].map((b) => Buffer.from(b)).filter((l) => l[0] === 0x79);
+  const lit = dump.index.find('literals')[0];
+  const literals = lit ? new HeapIndex(path, lit.offset, lit.length) : undefined;
+  return { path, heapRef, stack, literals, binaries: new BinaryLocator(dump.binaries) };
+}
+
 describe('terms API', () => {
   it('processIdentity: proc_lib initial call and ancestors from the dictionary only', async () => {
     const dump = await readDump(DUMP);
@@ -199,17 +214,11 @@ describe('terms API', () => {
     // big_state's list of 6,000 tuples and map of 1,500 keys (a HAMT: its first child's subtree,
     // then its last's, and so on back; a tuple's last element first): with a window of 64 lines,
     // each sibling is far behind when asked for, unless its line was noted as reading passed it.
-    const dump = await readDump(FIXTURES.hugeState);
-    const path = dump.source.path;
-    const pid = resolvePid(dump, 'big_state')!;
-    const heapRef = dump.index.get('proc_heap', pid)!;
-    const lit = dump.index.find('literals')[0];
-    const stack = [...sectionLines(path, dump.index.get('proc_stack', pid)!)].map((b) => Buffer.from(b)).filter((l) => l[0] === 0x79);
+    const { path, heapRef, stack, literals, binaries } = await heldTerms(FIXTURES.hugeState, 'big_state');
     expect(stack.length).toBeGreaterThanOrEqual(2);
-    const binaries = new BinaryLocator(dump.binaries);
+    expect(literals).toBeDefined();
     const reader = new BlockReader(path);
     try {
-      const literals = new HeapIndex(path, lit.offset, lit.length);
       const print = (dec: TermDecoder) => stack.map((l) => printTerm(dec.decodeElement(l, l.indexOf(58) + 1), { maxChars: 10_000_000 }));
       const want = print(new TermDecoder({ reader, literals, binaries, base64: true, heap: new HeapIndex(path, heapRef.offset, heapRef.length) }, { binaryBytes: 20 }));
       expect(want.join('').length).toBeGreaterThan(10_000);
@@ -233,12 +242,7 @@ describe('terms API', () => {
     // tuple_owner's tuple of 3,000 pairs {I, integer_to_binary(I)} (big_tuple.dump, real VM): its
     // line, then the pair {3000, ...}, ..., then {1, <<"1">>} at the heap's end. Asked for in order,
     // the first pair is found by a search past the rest, then each is just before the one read.
-    const dump = await readDump(FIXTURES.bigTuple);
-    const path = dump.source.path;
-    const pid = resolvePid(dump, 'tuple_owner')!;
-    const heapRef = dump.index.get('proc_heap', pid)!;
-    const stack = [...sectionLines(path, dump.index.get('proc_stack', pid)!)].map((b) => Buffer.from(b)).filter((l) => l[0] === 0x79);
-    const binaries = new BinaryLocator(dump.binaries);
+    const { path, heapRef, stack, binaries } = await heldTerms(FIXTURES.bigTuple, 'tuple_owner');
     const reader = new BlockReader(path);
     try {
       const print = (heapLines: SequentialHeap) => stack.map((l) => printTerm(new TermDecoder({ reader, binaries, base64: true, heapLines }, { binaryBytes: 20 }).decodeElement(l, l.indexOf(58) + 1), { maxChars: 10_000_000 }));
