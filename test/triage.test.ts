@@ -386,25 +386,51 @@ describe('groups of a table of any size', () => {
 });
 
 describe('ETS tables made and never deleted', () => {
-  it('the owner of thousands, from the =ets sections (Owner, Name, Objects, Words) of ets_leak.dump, read here', async () => {
-    const path = join(FIXTURES, 'ets_leak.dump');
-    const text = readFileSync(path, 'latin1');
+  /** The =ets sections (Owner, Name, Objects, Words) of a fixture dump, read here, and the pid of the process registered as `name`. */
+  function etsOf(file: string, name: string) {
+    const text = readFileSync(join(FIXTURES, file), 'latin1');
     const tables = [...text.matchAll(/^=ets:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, owner, body]) => ({
-      owner, name: /^Name: (.*)$/m.exec(body)![1], objects: Number(/^Objects: (\d+)$/m.exec(body)![1]), words: Number(/^Words: (\d+)$/m.exec(body)![1]),
+      owner, name: /^Name: (.*)$/m.exec(body)![1], objects: Number(/^Objects: (\d+)$/m.exec(body)![1]),
+      // Words, 8 bytes each on these 64-bit dumps.
+      bytes: 8 * Number(/^Words: (\d+)$/m.exec(body)![1]),
     }));
-    const pid = /^=proc:(<[^>]+>)\nState: .*\nName: session_store$/m.exec(text)![1];
-    const own = tables.filter((t) => t.owner === pid);
+    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
+    const pid = new RegExp(`^=proc:(<[^>]+>)\nState: .*\nName: ${name}$`, 'm').exec(text)![1];
+    return { tables, total, pid, own: tables.filter((t) => t.owner === pid) };
+  }
+  const sum = (ts: Array<{ bytes: number }>) => ts.reduce((a, t) => a + t.bytes, 0);
+
+  it('the owner of thousands, from the =ets sections of ets_leak.dump', async () => {
+    const { tables, pid, own } = etsOf('ets_leak.dump', 'session_store');
     expect(own).toHaveLength(2000);
-    const r = triageDump(await readDump(path));
-    // Words, 8 bytes each on this 64-bit dump.
-    const bytes = own.reduce((a, t) => a + 8 * t.words, 0);
-    expect(r.etsOwners[0]).toEqual({ owner: pid, ownerName: 'session_store', tables: 2000, objects: own.reduce((a, t) => a + t.objects, 0), memoryBytes: bytes, commonName: { name: 'session', tables: 2000 } });
+    const r = triageDump(await readDump(join(FIXTURES, 'ets_leak.dump')));
+    const bytes = sum(own);
+    expect(r.etsOwners[0]).toEqual({ owner: pid, ownerName: 'session_store', tables: 2000, objects: own.reduce((a, t) => a + t.objects, 0), memoryBytes: bytes, commonName: { name: 'session', tables: 2000, memoryBytes: bytes } });
     const f = r.findings.find((x) => x.id === 'ets.many-tables')!;
-    expect(f).toMatchObject({ subject: { kind: 'process', id: pid, name: 'session_store' }, metrics: { tables: 2000, memoryBytes: bytes } });
+    expect(f).toMatchObject({ subject: { kind: 'process', id: pid, name: 'session_store' }, metrics: { tables: 2000, memoryBytes: bytes, countedBytes: bytes } });
     expect(f.title).toMatch(new RegExp(`^${pid.replace(/[.<>]/g, '\\$&')} \\(session_store\\) owns 2,000 ETS tables holding `));
     expect(f.evidence[2]).toBe(`ETS tables on the node: ${tables.length.toLocaleString('en')}`);
     // No single table is large: the largest-table finding says nothing.
     expect(r.findings.some((x) => x.id === 'ets.large-table')).toBe(false);
+  });
+
+  it('an owner of a large table and a thousand small ones (ets_cache.dump): the large one is its own finding, and the many tables count only the others', async () => {
+    const { total, pid, own } = etsOf('ets_cache.dump', 'cache_owner');
+    const cache = own.filter((t) => t.name === 'cache');
+    const shards = own.filter((t) => t.name === 'shard');
+    expect([cache.length, shards.length, own.length]).toEqual([1, 1000, 1001]);
+    expect(cache[0].bytes / total).toBeGreaterThan(0.2);
+    const r = triageDump(await readDump(join(FIXTURES, 'ets_cache.dump')));
+    expect(r.etsOwners[0]).toMatchObject({ owner: pid, tables: 1001, memoryBytes: sum(own), commonName: { name: 'shard', tables: 1000, memoryBytes: sum(shards) } });
+    const large = r.findings.find((x) => x.id === 'ets.large-table')!;
+    expect(large).toMatchObject({ severity: 'warning', subject: { kind: 'ets', name: 'cache' }, metrics: { memoryBytes: cache[0].bytes } });
+    const many = r.findings.find((x) => x.id === 'ets.many-tables')!;
+    const rest = sum(own) - cache[0].bytes;
+    // Under a fifth of the node once the cache is set apart, and fewer than 10,000 tables: info.
+    expect(rest / total).toBeLessThan(0.2);
+    expect(many).toMatchObject({ severity: 'info', metrics: { tables: 1001, memoryBytes: sum(own), countedBytes: rest, share: rest / total } });
+    expect(many.title).toMatch(/ owns 1,001 ETS tables holding [\d.]+ MiB besides table cache \(/);
+    expect(many.evidence).toContainEqual(expect.stringMatching(/^its table cache \([\d.]+ MiB\) is the large-table finding's, not counted here$/));
   });
 });
 

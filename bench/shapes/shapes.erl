@@ -3,7 +3,8 @@
 %% "Other shapes"); run by make.sh. Each function is one dump.
 -module(shapes).
 -export([init/1, handle_call/3, handle_cast/2]).
--export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0]).
+-export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0,
+         timer_leak/0, binary_cache/0, ets_heavy/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -117,6 +118,49 @@ call_storm() ->
     _ = [spawn(fun() -> gen_server:call(slow_server, {lookup, I}, infinity) end) || I <- lists:seq(1, 300000)],
     timer:sleep(2000),
     erlang:halt("shape: gen_server call storm").
+
+%% A timer leak: a process re-arms a periodic erlang:send_after on every message and never cancels
+%% the old one, and 2,000,000 are pending to it when the node dies.
+timer_leak() ->
+    Self = self(),
+    spawn(fun() ->
+        register(ticker, self()),
+        _ = [erlang:send_after(3600000 + I, self(), {refresh, I}) || I <- lists:seq(1, 2000000)],
+        Self ! ok,
+        receive stop -> ok end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: timer leak").
+
+%% A cache in a gen_server-like process: a map of 1,000,000 keys, each value a distinct 200-byte
+%% refc binary (what a session or blob cache holds), so the dump has 1,000,000 =binary sections
+%% that one process's state references.
+binary_cache() ->
+    Self = self(),
+    spawn(fun() ->
+        register(blob_cache, self()),
+        M = maps:from_list([{I, <<I:64, (binary:copy(<<"b">>, 192))/binary>>} || I <- lists:seq(1, 1000000)]),
+        Self ! ok,
+        receive stop -> M end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: binary cache").
+
+%% ETS as users grow it: one set of 3,000,000 objects, a bag, and 2,000 small tables of one owner.
+ets_heavy() ->
+    Self = self(),
+    spawn(fun() ->
+        register(ets_owner, self()),
+        T = ets:new(sessions, [set, public, named_table]),
+        true = ets:insert(T, [{I, integer_to_binary(I), I * 2} || I <- lists:seq(1, 3000000)]),
+        B = ets:new(events, [bag, public]),
+        true = ets:insert(B, [{I rem 1000, I} || I <- lists:seq(1, 500000)]),
+        _ = [ets:new(small, [set]) || _ <- lists:seq(1, 2000)],
+        Self ! ok,
+        receive stop -> ok end
+    end),
+    receive ok -> ok end,
+    erlang:halt("shape: heavy ETS").
 
 init([]) -> {ok, #{}}.
 handle_call(stall, _From, S) -> timer:sleep(infinity), {reply, ok, S};

@@ -165,8 +165,8 @@ export interface EtsOwner {
   tables: number;
   objects: number;
   memoryBytes: Bytes;
-  /** The name the most of its tables have, and how many have it. */
-  commonName: { name: string; tables: number };
+  /** The name the most of its tables have, how many have it, and their memory. */
+  commonName: { name: string; tables: number; memoryBytes: Bytes };
 }
 
 /** An owner of pending BIF timers (`=timer:OWNER` sections). */

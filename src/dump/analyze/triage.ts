@@ -874,22 +874,27 @@ const OWNER_TABLES = 1000;
 
 /** ETS tables by owner, most tables first (the owners' names looked up for the listed ones only). */
 function etsByOwner(dump: Dump, top: number): EtsOwner[] {
-  const acc = new Map<string, { tables: number; objects: number; memoryBytes: number; names: Map<string, number> }>();
+  const acc = new Map<string, { tables: number; objects: number; memoryBytes: number; names: Map<string, { tables: number; memoryBytes: number }> }>();
   for (const t of dump.ets) {
     let a = acc.get(t.owner);
     if (!a) acc.set(t.owner, (a = { tables: 0, objects: 0, memoryBytes: 0, names: new Map() }));
+    const bytes = Number.isFinite(t.memoryBytes) ? t.memoryBytes : 0;
     a.tables++;
     a.objects += t.objects || 0;
-    a.memoryBytes += Number.isFinite(t.memoryBytes) ? t.memoryBytes : 0;
-    if (a.names.size < 1000 || a.names.has(t.name)) a.names.set(t.name, (a.names.get(t.name) ?? 0) + 1);
+    a.memoryBytes += bytes;
+    const n = a.names.get(t.name);
+    if (n) {
+      n.tables++;
+      n.memoryBytes += bytes;
+    } else if (a.names.size < 1000) a.names.set(t.name, { tables: 1, memoryBytes: bytes });
   }
   return [...acc]
     .sort((x, y) => y[1].tables - x[1].tables || y[1].memoryBytes - x[1].memoryBytes)
     .slice(0, top)
     .map(([owner, a]) => {
-      const [name, tables] = [...a.names].reduce((best, e) => (e[1] > best[1] ? e : best));
+      const [name, common] = [...a.names].reduce((best, e) => (e[1].tables > best[1].tables ? e : best));
       const ownerName = registeredName(dump.processes, owner);
-      return { owner, ...(ownerName ? { ownerName } : {}), tables: a.tables, objects: a.objects, memoryBytes: a.memoryBytes, commonName: { name, tables } };
+      return { owner, ...(ownerName ? { ownerName } : {}), tables: a.tables, objects: a.objects, memoryBytes: a.memoryBytes, commonName: { name, ...common } };
     });
 }
 
@@ -900,41 +905,59 @@ function etsFindings(r: TriageReport): Finding[] {
 /**
  * One owner with thousands of tables: a table made per request, session or job and never deleted
  * (ERL_MAX_ETS_TABLES is no longer a hard limit, so nothing stops it but memory). The largest-table
- * finding never names it: each table is small.
+ * finding never names it: each table is small. When the owner also owns the table that finding
+ * names, that table's memory is its own finding's and not counted here: an owner of one 275 MiB
+ * table and 2,000 of 2.4 KiB was a critical "2,002 tables holding 310 MiB", which told the reader
+ * the many small tables were the problem.
  */
 function manyTablesFinding(r: TriageReport): Finding[] {
   const o = r.etsOwners[0];
   if (!o || o.tables < OWNER_TABLES) return [];
   const total = r.memory.totalBytes;
-  const share = total ? o.memoryBytes / total : 0;
+  const large = largeTable(r);
+  const apart = large && large.owner === o.owner ? large : undefined;
+  const counted = o.memoryBytes - (apart?.memoryBytes ?? 0);
+  const share = total ? counted / total : 0;
   const owner = who({ pid: o.owner, name: o.ownerName });
+  const common = o.commonName;
   return [{
     id: 'ets.many-tables',
     severity: share >= 0.5 ? 'critical' : o.tables >= 10 * OWNER_TABLES || share >= 0.2 ? 'warning' : 'info',
-    title: `${owner} owns ${countOf(o.tables, 'ETS table')} holding ${formatBytes(o.memoryBytes)}${total ? ` (${formatPercent(share)} of the node's memory)` : ''}`,
+    title: `${owner} owns ${countOf(o.tables, 'ETS table')} holding ${formatBytes(counted)}${apart ? ` besides table ${apart.name}` : ''}${total ? ` (${formatPercent(share)} of the node's memory)` : ''}`,
     explanation: 'One process owns thousands of tables: it makes a table per request, session or job and does not delete it (ets:delete/1), or the processes that should own them (and take them with them when they exit) hand them over to it. A table lives until its owner exits or it is deleted, and current releases set no hard limit on their number (ERL_MAX_ETS_TABLES only sizes an internal table). Delete tables when their work is done, or keep the entries in one table keyed by the request.',
     evidence: [
-      `${formatCount(o.commonName.tables)} of them named ${o.commonName.name}; ${formatCount(o.objects)} objects in all, ${formatBytes(o.memoryBytes / o.tables)} a table on average`,
+      `${formatCount(common.tables)} of them named ${common.name}, ${formatBytes(common.memoryBytes)} in all (${formatBytes(common.memoryBytes / common.tables)} a table); ${formatCount(o.objects)} objects in all its tables`,
+      ...(apart ? [`its table ${apart.name} (${formatBytes(apart.memoryBytes)}) is the large-table finding's, not counted here`] : []),
       ...(r.etsOwners.length > 1 ? [`owners with the most tables: ${r.etsOwners.slice(0, 3).map((x) => `${who({ pid: x.owner, name: x.ownerName })} ${formatCount(x.tables)}`).join(', ')}`] : []),
       `ETS tables on the node: ${formatCount(r.counts.etsTables)}`,
     ],
     subject: { kind: 'process', id: o.owner, ...(o.ownerName ? { name: o.ownerName } : {}) },
-    metrics: { tables: o.tables, memoryBytes: o.memoryBytes, objects: o.objects, share },
+    metrics: { tables: o.tables, memoryBytes: o.memoryBytes, countedBytes: counted, objects: o.objects, share },
   }];
 }
 
-function largeTableFinding(r: TriageReport): Finding[] {
+/** The largest table when it holds enough of the node's memory for a finding of its own. */
+function largeTable(r: TriageReport): TriageReport['ets'][number] | undefined {
   const t = r.ets[0];
   const total = r.memory.totalBytes;
-  if (!t || !total || !(t.memoryBytes / total >= 0.2)) return [];
+  return t && total && t.memoryBytes / total >= LARGE_TABLE_SHARE ? t : undefined;
+}
+
+/** A table holding this share of the node's memory is a finding (a warning; critical from 0.5). */
+const LARGE_TABLE_SHARE = 0.2;
+
+function largeTableFinding(r: TriageReport): Finding[] {
+  const t = largeTable(r);
+  if (!t) return [];
+  const share = t.memoryBytes / r.memory.totalBytes!;
   return [{
     id: 'ets.large-table',
-    severity: t.memoryBytes / total >= 0.5 ? 'critical' : 'warning',
-    title: `ETS table ${t.name} holds ${formatBytes(t.memoryBytes)} (${formatPercent(t.memoryBytes / total)} of the node) in ${countOf(t.objects, 'object')}`,
+    severity: share >= 0.5 ? 'critical' : 'warning',
+    title: `ETS table ${t.name} holds ${formatBytes(t.memoryBytes)} (${formatPercent(share)} of the node) in ${countOf(t.objects, 'object')}`,
     explanation: 'One table holds a large share of the memory: a cache without eviction, or entries that are never deleted. Its owner is the code that manages it.',
     evidence: [`owner: ${t.owner}${t.ownerName ? ` (${t.ownerName})` : ''}; type: ${t.type ?? '?'}`],
     subject: { kind: 'ets', id: t.table, name: t.name },
-    metrics: { memoryBytes: t.memoryBytes, objects: t.objects, share: t.memoryBytes / total },
+    metrics: { memoryBytes: t.memoryBytes, objects: t.objects, share },
   }];
 }
 
