@@ -90,7 +90,31 @@ describe('processes waiting in calls', () => {
     // A tenth of those read: no more is said than what was read.
     const some = callWaitFindings({ function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: [...edges(100, '<0.79.0>'), ...edges(900, '<0.80.0>', 100)] }, () => undefined, new Set(['<0.80.0>']));
     expect(some.findings.map((f) => f.title)).toEqual(['at least 100 processes wait in a call (gen:do_call/4) for <0.79.0>']);
-    expect(some.mailboxEvidence.get('<0.80.0>')).toBe("likely about 270,001 processes wait in gen:do_call/4 for it: 900 of the 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors");
+    expect(some.mailboxEvidence.get('<0.80.0>')).toEqual(["likely about 270,001 processes wait in gen:do_call/4 for it: 900 of the 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors"]);
+  });
+
+  it("when only the first callers were read, the process's monitors bound them: a caller monitors the process it calls", () => {
+    const edges = (n: number, target: string, from = 0) => Array.from({ length: n }, (_, i) => ({ caller: `<0.${from + i}.1>`, target }));
+    const w = { function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: [...edges(100, '<0.79.0>'), ...edges(900, '<0.80.0>', 100)] };
+    const monitors = new Map([['<0.79.0>', 5_000], ['<0.80.0>', 250_000]]);
+    const r = callWaitFindings(w, () => undefined, new Set(['<0.80.0>']), (pid) => monitors.get(pid));
+    // 900 of 1,000 read would be about 270,001, but only 250,000 monitor it.
+    expect(r.mailboxEvidence.get('<0.80.0>')).toEqual([
+      "likely about 250,000 processes wait in gen:do_call/4 for it: 900 of the 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors",
+      '250,000 processes monitor it, and a caller monitors the process it calls: no more wait for it',
+    ]);
+    // A tenth read: still at least those, with the bound beside it.
+    expect(r.findings[0].title).toBe('at least 100 processes wait in a call (gen:do_call/4) for <0.79.0>');
+    expect(r.findings[0].evidence[1]).toBe('5,000 processes monitor it, and a caller monitors the process it calls: no more wait for it');
+    // Fewer monitors than callers read (not a count to trust), or none known: no bound.
+    const few = callWaitFindings(w, () => undefined, new Set(['<0.80.0>']), (pid) => (pid === '<0.80.0>' ? 10 : Number.NaN));
+    expect(few.mailboxEvidence.get('<0.80.0>')).toHaveLength(1);
+    expect(few.mailboxEvidence.get('<0.80.0>')![0]).toMatch(/^likely about 270,001 /);
+    expect(few.findings[0].evidence.some((e) => e.includes('monitor it'))).toBe(false);
+    // All callers read: the count is exact, and needs no bound.
+    const exact = callWaitFindings({ ...w, waiting: 1000 }, () => undefined, new Set(), (pid) => monitors.get(pid));
+    expect(exact.findings.map((f) => f.title)).toEqual(['100 processes wait in a call (gen:do_call/4) for <0.79.0>', '900 processes wait in a call (gen:do_call/4) for <0.80.0>']);
+    expect(exact.findings.flatMap((f) => f.evidence).some((e) => e.includes('monitor it'))).toBe(false);
   });
 
   it('no finding on dumps without calls waiting', async () => {

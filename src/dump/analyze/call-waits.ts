@@ -14,15 +14,15 @@ const MAX_CHAIN = 16;
 
 export interface CallWaitFindings {
   findings: Finding[];
-  /** A line for the mailbox finding of a process many wait for, by its pid (its queue holds their calls). */
-  mailboxEvidence: Map<string, string>;
+  /** Lines for the mailbox finding of a process many wait for, by its pid (its queue holds their calls). */
+  mailboxEvidence: Map<string, string[]>;
 }
 
 /**
  * `about` gives a process as the report shows it; `queued` are the pids of the mailbox findings,
  * which get a line instead of a finding of their own.
  */
-export function callWaitFindings(w: CallWaits | undefined, about: (pid: string) => ProcessSummary | undefined, queued: ReadonlySet<string>): CallWaitFindings {
+export function callWaitFindings(w: CallWaits | undefined, about: (pid: string) => ProcessSummary | undefined, queued: ReadonlySet<string>, monitoredBy: (pid: string) => number | undefined = () => undefined): CallWaitFindings {
   const out: CallWaitFindings = { findings: [], mailboxEvidence: new Map() };
   if (!w || w.edges.length === 0) return out;
   const next = new Map(w.edges.map((e) => [e.caller, e.target]));
@@ -33,9 +33,10 @@ export function callWaitFindings(w: CallWaits | undefined, about: (pid: string) 
   for (const cycle of cycles) out.findings.push(deadlockFinding(cycle, w, about, cycle.reduce((n, pid) => n + (waiters.get(pid) ?? 0), 0)));
   for (const [target, n] of waiters) {
     if (n < WAITERS_MIN || inCycle.has(target)) continue;
-    const line = `${howMany(n, w)} processes wait in ${w.function} for it: ${named(n, w)}`;
-    if (queued.has(target)) out.mailboxEvidence.set(target, line);
-    else out.findings.push(bottleneckFinding(target, n, w, about));
+    const m = monitoredBy(target);
+    const lines = [`${howMany(n, w, m)} processes wait in ${w.function} for it: ${named(n, w)}`, ...bound(n, w, m)];
+    if (queued.has(target)) out.mailboxEvidence.set(target, lines);
+    else out.findings.push(bottleneckFinding(target, n, w, about, m));
   }
   return out;
 }
@@ -44,11 +45,25 @@ export function callWaitFindings(w: CallWaits | undefined, about: (pid: string) 
  * The callers of one process, from the n of those read that name it: all there are; or, when only
  * the first were read, about as many of all those in a call as their share of the ones read when
  * it is at least LIKELY_SHARE (a server 300,000 processes call: all 1,000 read name it), else at
- * least n.
+ * least n. A caller monitors the process it calls, so no more wait for it than the processes its
+ * `=proc` says monitor it (`monitors`, when known and not fewer than the callers read).
  */
-function howMany(n: number, w: CallWaits): string {
+function howMany(n: number, w: CallWaits, monitors?: number): string {
   if (w.read >= w.waiting) return formatCount(n);
-  return n / w.read >= LIKELY_SHARE ? `likely about ${formatCount(Math.round((n / w.read) * w.waiting))}` : `at least ${formatCount(n)}`;
+  if (n / w.read < LIKELY_SHARE) return `at least ${formatCount(n)}`;
+  const likely = Math.round((n / w.read) * w.waiting);
+  return `likely about ${formatCount(bounds(n, monitors) ? Math.min(likely, monitors!) : likely)}`;
+}
+
+/** Whether the count of a process's monitors bounds its callers (it cannot be fewer than the n read). */
+function bounds(n: number, monitors: number | undefined): boolean {
+  return monitors !== undefined && Number.isFinite(monitors) && monitors >= n;
+}
+
+/** When only the first callers were read: the line that says what the process's monitors bound. */
+function bound(n: number, w: CallWaits, monitors: number | undefined): string[] {
+  if (w.read >= w.waiting || !bounds(n, monitors)) return [];
+  return [`${countOf(monitors!, 'process', 'processes')} monitor it, and a caller monitors the process it calls: no more wait for it`];
 }
 
 /** Half or more of the callers read name one process: the rest are taken to be alike. */
@@ -105,15 +120,16 @@ function deadlockFinding(cycle: string[], w: CallWaits, about: (pid: string) => 
   };
 }
 
-function bottleneckFinding(target: string, n: number, w: CallWaits, about: (pid: string) => ProcessSummary | undefined): Finding {
+function bottleneckFinding(target: string, n: number, w: CallWaits, about: (pid: string) => ProcessSummary | undefined, monitors: number | undefined): Finding {
   const s = about(target);
   return {
     id: 'process.call-bottleneck',
     severity: 'warning',
-    title: `${howMany(n, w)} processes wait in a call (${w.function}) for ${label(target, about)}`,
+    title: `${howMany(n, w, monitors)} processes wait in a call (${w.function}) for ${label(target, about)}`,
     explanation: 'Processes call this one synchronously and wait for its answers: it is slow to answer (long work in handle_call), blocked itself, called by too many, or it keeps their calls to answer later and has not (a pool with no worker free: its queue is then short). Its current function says where it is. Do slow work outside the call (answer later with gen_server:reply/2, or in a worker), bound how long callers wait (a timeout, not infinity), or spread them over several processes.',
     evidence: [
       named(n, w),
+      ...bound(n, w, monitors),
       s ? `its current function: ${s.currentFunction ?? '?'}; state: ${s.state}; ${queueOf(s)}` : `${target} is not a process of this node's dump`,
     ],
     subject: { kind: 'process', id: target, ...(s?.name ? { name: s.name } : {}) },

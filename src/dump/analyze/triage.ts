@@ -746,11 +746,12 @@ function queueFindings(outliers: MailboxOutlier[], waits: CallWaits | undefined,
     if (!known.has(pid)) known.set(pid, ((i) => (i >= 0 ? summary(i) : undefined))(findProcess(p, pid)));
     return known.get(pid);
   };
-  const calls = callWaitFindings(waits, about, new Set(outliers.map((o) => o.pid)));
+  const monitoredBy = (pid: string) => ((i) => (i >= 0 ? p.monitoredBy.at(i) : undefined))(findProcess(p, pid));
+  const calls = callWaitFindings(waits, about, new Set(outliers.map((o) => o.pid)), monitoredBy);
   return [...outliers.map((o) => {
     const f = mailboxFinding(o, r);
-    const line = calls.mailboxEvidence.get(o.pid);
-    return line ? { ...f, evidence: [...f.evidence, line] } : f;
+    const lines = calls.mailboxEvidence.get(o.pid);
+    return lines ? { ...f, evidence: [...f.evidence, ...lines] } : f;
   }), ...calls.findings];
 }
 
