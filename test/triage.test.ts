@@ -434,6 +434,57 @@ describe('ETS tables made and never deleted', () => {
   });
 });
 
+describe('output queued to ports', () => {
+  /** The =port sections' Queue and Connected lines, the =memory total and registered names, read here. */
+  function portsOf(file: string) {
+    const text = readFileSync(join(FIXTURES, file), 'latin1');
+    const ports = [...text.matchAll(/^=port:(\S+)\n((?:[^=].*\n)*)/gm)].map(([, id, body]) => ({
+      id, queue: Number(/^Queue: (\d+)$/m.exec(body)?.[1] ?? 0), connected: /^Connected: (\S+)$/m.exec(body)?.[1],
+    })).sort((a, b) => b.queue - a.queue);
+    const total = Number(/^=memory\ntotal: (\d+)$/m.exec(text)![1]);
+    const names = new Map([...text.matchAll(/^=proc:(<[^>]+>)\nState: .*\nName: (.*)$/gm)].map(([, pid, name]) => [pid, name]));
+    const queued = ports.filter((p) => p.queue > 0);
+    return { ports, total, names, queued, queuedBytes: queued.reduce((a, p) => a + p.queue, 0) };
+  }
+
+  it('one socket far behind (port_backlog.dump: 200 events of 64 KiB to a peer that never reads): the port, its owner, its share of the node', async () => {
+    const { ports, total, names, queued, queuedBytes } = portsOf('port_backlog.dump');
+    const top = ports[0];
+    expect(top.queue).toBeGreaterThan(12 * 2 ** 20);
+    expect(names.get(top.connected!)).toBe('event_pusher');
+    const r = triageDump(await readDump(join(FIXTURES, 'port_backlog.dump')));
+    expect(r.ports.queued).toEqual({ ports: queued.length, bytes: queuedBytes });
+    expect(r.ports.largestQueues[0]).toMatchObject({ id: top.id, kind: 'tcp', driver: 'tcp_inet', connected: top.connected, connectedName: 'event_pusher', queueBytes: top.queue });
+    const f = r.findings.find((x) => x.id === 'ports.queue')!;
+    // Critical from half the node's memory (or 256 MiB), else a warning.
+    expect(f).toMatchObject({ severity: top.queue / total >= 0.5 ? 'critical' : 'warning', subject: { kind: 'port', id: top.id }, metrics: { queueBytes: top.queue, share: top.queue / total } });
+    expect(f.title).toMatch(new RegExp(`^port ${top.id.replace(/[.<>]/g, '\\$&')} \\(tcp_inet\\) has 12\\.\\d MiB waiting in its output queue$`));
+    expect(f.evidence[0]).toBe(`owner (connected process): ${top.connected} (event_pusher)`);
+    expect(f.evidence[1]).toMatch(new RegExp(`^${(100 * top.queue / total).toFixed(1)}% of the node's memory \\(=memory total `));
+    // No heap refers to the queued binaries: the binary memory finding says where they are.
+    const unseen = r.findings.find((x) => x.id === 'memory.binary-not-in-heaps')!;
+    expect(unseen.evidence.at(-1)).toMatch(new RegExp(`^ports' output queues \\(no heap refers to what they hold\\): 12\\.\\d MiB on ${queued.length} ports?; the longest: ${top.id.replace(/[.<>]/g, '\\$&')} \\(tcp_inet\\)`));
+  });
+
+  it('many sockets a little behind (ports.dump: 3.7 MiB on each of 5, none past 8 MiB alone): all queues together, when they hold a fifth of the node', async () => {
+    const { ports, total, queued, queuedBytes } = portsOf('ports.dump');
+    expect(ports[0].queue).toBeLessThan(8 * 2 ** 20);
+    expect(queuedBytes / total).toBeGreaterThan(0.2);
+    const r = triageDump(await readDump(join(FIXTURES, 'ports.dump')));
+    expect(r.ports.queued).toEqual({ ports: queued.length, bytes: queuedBytes });
+    const f = r.findings.find((x) => x.id === 'ports.queue')!;
+    expect(f).toMatchObject({ severity: 'warning', metrics: { queueBytes: ports[0].queue, queuedBytes, queuedPorts: queued.length, share: queuedBytes / total } });
+    expect(f.title).toMatch(new RegExp(`^${queued.length} ports have [\\d.]+ MiB waiting in their output queues$`));
+  });
+
+  it('no finding where little is queued', async () => {
+    for (const name of ['mailbox.dump', 'many.dump']) {
+      const r = triageDump(await readDump(join(FIXTURES, name)));
+      expect(r.findings.some((x) => x.id === 'ports.queue')).toBe(false);
+    }
+  });
+});
+
 describe('refc binaries: who holds them', () => {
   it('refc binaries held outside the heaps: who keeps them and who only counts them (from the =proc, =proc_heap and =binary text here)', async () => {
     const path = join(FIXTURES, 'binary_holder.dump');

@@ -4,7 +4,7 @@
 -module(shapes).
 -export([init/1, handle_call/3, handle_cast/2]).
 -export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0,
-         timer_leak/0, binary_cache/0, ets_heavy/0]).
+         timer_leak/0, binary_cache/0, ets_heavy/0, port_backlog/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -161,6 +161,28 @@ ets_heavy() ->
     end),
     receive ok -> ok end,
     erlang:halt("shape: heavy ETS").
+
+%% A slow consumer: a TCP peer that never reads, and a process that keeps sending it 64 KiB events
+%% (a high watermark of 1 GiB, so it is never made to wait): 3,000 distinct binaries in the port's
+%% output queue.
+port_backlog() ->
+    {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {recbuf, 4096}]),
+    {ok, Port} = inet:port(L),
+    Self = self(),
+    spawn(fun() -> {ok, S} = gen_tcp:accept(L), register(slow_peer, self()), Self ! accepted, receive stop -> S end end),
+    spawn(fun() ->
+        register(event_pusher, self()),
+        {ok, C} = gen_tcp:connect("127.0.0.1", Port, [binary, {sndbuf, 4096}, {high_watermark, 1 bsl 30},
+                                                      {low_watermark, 1 bsl 29}, {send_timeout, infinity}]),
+        Chunk = binary:copy(<<"e">>, 65536),
+        [ok = gen_tcp:send(C, <<I:64, Chunk/binary>>) || I <- lists:seq(1, 3000)],
+        Self ! sent,
+        receive stop -> C end
+    end),
+    receive accepted -> ok end,
+    receive sent -> ok end,
+    timer:sleep(200),
+    erlang:halt("shape: port backlog").
 
 init([]) -> {ok, #{}}.
 handle_call(stall, _From, S) -> timer:sleep(infinity), {reply, ok, S};

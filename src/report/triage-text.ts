@@ -1,7 +1,7 @@
 import type { TriageReport } from '../dump/analyze/report-types.js';
 import { sampledCalls, traitLine } from '../dump/analyze/triage.js';
 import { heading, renderFinding, type TextOptions } from './finding-text.js';
-import { countOf, formatBytes, formatCount, formatPercent, sanitize, table } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatPercent, sanitize, table, who } from '../text/format.js';
 import { elixirText } from '../elixir/report.js';
 
 export type { TextOptions };
@@ -83,7 +83,7 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   out.push(`  ${countOf(r.counts.ports, 'port')}${kinds.length ? `: ${kinds.map(([k, n]) => `${formatCount(n ?? 0)} ${k}`).join(', ')}` : ''}`);
   if (r.ports.largestQueues.length) {
     out.push(table([{ header: 'port' }, { header: 'kind' }, { header: 'queue', align: 'right' }, { header: 'connected' }],
-      r.ports.largestQueues.map((p) => [p.id, p.driver ?? p.kind, formatBytes(p.queueBytes), p.connected ?? ''])));
+      r.ports.largestQueues.map((p) => [p.id, p.driver ?? p.kind, formatBytes(p.queueBytes), p.connected ? who({ pid: p.connected, name: p.connectedName }) : ''])));
   }
 
   out.push(heading('Schedulers and distribution'));

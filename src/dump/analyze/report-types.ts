@@ -232,7 +232,12 @@ export interface TriageReport {
   etsOwners: EtsOwner[];
   /** Pending BIF timers: the owners with the most, and what the largest owner's first ones deliver (when it has enough for a finding). */
   timers: { owners: TimerOwner[]; sample?: TimerSample };
-  ports: { byKind: Partial<Record<PortKind, number>>; largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; queueBytes: Bytes }> };
+  ports: {
+    byKind: Partial<Record<PortKind, number>>;
+    largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; connectedName?: string; queueBytes: Bytes }>;
+    /** All ports with output queued, and how much (a queue counts the binaries it refers to, one queued twice twice). */
+    queued: { ports: number; bytes: Bytes };
+  };
   schedulers: {
     normal: number; dirtyCpu: number; dirtyIo: number;
     /**

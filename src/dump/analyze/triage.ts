@@ -243,7 +243,7 @@ function memoryFindings(r: TriageReport): Finding[] {
         ...(top.kind === 'binary' && r.topProcesses.byBinary.length
           ? [`processes referring to the most (binary virtual heaps; a binary several refer to counts in each): ${r.topProcesses.byBinary.slice(0, 3).map((s) => `${whoIs(s)} ${formatBytes(s.binaryBytes)}`).join(', ')}`]
           : []),
-        ...(top.kind === 'binary' ? queuedBinaryEvidence(r) : []),
+        ...(top.kind === 'binary' ? [...queuedBinaryEvidence(r), ...portQueueEvidence(r)] : []),
       ],
       subject: { kind: 'memory', id: top.kind },
       metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
@@ -262,7 +262,7 @@ function memoryFindings(r: TriageReport): Finding[] {
         title: `${formatBytes(unseen)} of binary memory is not referenced from any dumped process heap`,
         explanation:
           'The dump writes an off-heap binary only when a dumped heap or literal refers to it. Binary memory beyond that is held by ETS tables, ports, processes left out of the deep dump, or refc binaries kept alive by stale references. `beamscope leak` looks at who holds binaries.',
-        evidence: [`=memory binary: ${formatBytes(binary.bytes)}`, `sum of ${formatCount(r.counts.binaries)} =binary sections: ${formatBytes(m.binarySectionsBytes)}`],
+        evidence: [`=memory binary: ${formatBytes(binary.bytes)}`, `sum of ${formatCount(r.counts.binaries)} =binary sections: ${formatBytes(m.binarySectionsBytes)}`, ...portQueueEvidence(r)],
         metrics: { binaryBytes: binary.bytes, binarySectionsBytes: m.binarySectionsBytes, unseenBytes: unseen },
       });
     }
@@ -287,6 +287,17 @@ function queuedBinaryEvidence(r: TriageReport): string[] {
     return b && b.bytes > 0 ? [`${whoIs(o)} about ${formatBytes(b.bytes)}`] : [];
   });
   return queued.length ? [`queued messages refer to (mailbox outliers): ${queued.slice(0, 3).join(', ')}`] : [];
+}
+
+/**
+ * The ports' output queues, when long, as one line: data queued to a port is kept as binaries,
+ * referred to by the queue and by no heap, so no =binary section shows them.
+ */
+function portQueueEvidence(r: TriageReport): string[] {
+  const { queued, largestQueues } = r.ports;
+  if (queued.bytes < MiB) return [];
+  const longest = largestQueues.slice(0, 3).map((q) => `${q.id} (${q.driver ?? q.kind}) ${formatBytes(q.queueBytes)}`).join(', ');
+  return [`ports' output queues (no heap refers to what they hold): ${formatBytes(queued.bytes)} on ${countOf(queued.ports, 'port')}; the longest: ${longest}`];
 }
 
 /** The subject of "... hold N% of the node's memory", by =memory kind. */
@@ -1055,27 +1066,69 @@ function portSummary(dump: Dump, top: number): TriageReport['ports'] {
   const byKind: Partial<Record<PortKind, number>> = {};
   for (const p of dump.ports) byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
   const q = Float64Array.from(dump.ports, (p) => p.queueBytes ?? NaN);
+  const queued = { ports: 0, bytes: 0 };
+  for (const b of q) {
+    if (!(b > 0)) continue;
+    queued.ports++;
+    queued.bytes += b;
+  }
   const largestQueues = topIndices(q, top)
     .filter((i) => q[i] > 0)
     .map((i) => {
       const p = dump.ports[i];
-      return { id: p.id, kind: p.kind, driver: p.driver, connected: p.connected, queueBytes: q[i] };
+      const connectedName = p.connected ? registeredName(dump.processes, p.connected) : undefined;
+      return { id: p.id, kind: p.kind, driver: p.driver, connected: p.connected, ...(connectedName ? { connectedName } : {}), queueBytes: q[i] };
     });
-  return { byKind, largestQueues };
+  return { byKind, largestQueues, queued };
 }
 
+/**
+ * An output queue this long is a finding (a warning; critical from QUEUE_CRITICAL, or half the
+ * node's memory); so are the queues of all ports together from this long, when they hold
+ * QUEUES_SHARE of the node or QUEUES_MANY: a broker's many slow clients, none far behind alone.
+ */
+const QUEUE_FINDING = 8 * MiB;
+const QUEUE_CRITICAL = 256 * MiB;
+const QUEUES_SHARE = 0.2;
+const QUEUES_MANY = 64 * MiB;
+
 function portFindings(r: TriageReport): Finding[] {
-  const p = r.ports.largestQueues[0];
-  if (!p || p.queueBytes < 8 * MiB) return [];
+  const { largestQueues: queues, queued } = r.ports;
+  const p = queues[0];
+  if (!p) return [];
+  const total = r.memory.totalBytes;
+  const share = (b: Bytes) => (total && b <= total ? b / total : undefined);
+  const one = p.queueBytes >= QUEUE_FINDING;
+  const all = queued.ports > 1 && queued.bytes >= QUEUE_FINDING && (queued.bytes >= QUEUES_MANY || (share(queued.bytes) ?? 0) >= QUEUES_SHARE);
+  if (!one && !all) return [];
+  const bytes = one ? p.queueBytes : queued.bytes;
+  const s = share(bytes);
+  const owner = `${p.connected ? who({ pid: p.connected, name: p.connectedName }) : '?'}`;
   return [{
     id: 'ports.queue',
-    severity: p.queueBytes >= 256 * MiB ? 'critical' : 'warning',
-    title: `port ${p.id} (${p.driver ?? p.kind}) has ${formatBytes(p.queueBytes)} waiting in its output queue`,
+    severity: bytes >= QUEUE_CRITICAL || (s ?? 0) >= 0.5 ? 'critical' : 'warning',
+    title: one
+      ? `port ${p.id} (${p.driver ?? p.kind}) has ${formatBytes(p.queueBytes)} waiting in its output queue`
+      : `${countOf(queued.ports, 'port')} have ${formatBytes(queued.bytes)} waiting in their output queues`,
     explanation: 'Data is written to the port faster than the other side reads it (a slow peer or a full disk): the queue lives in the VM\'s memory. Bound what is sent (back-pressure, busy limits).',
-    evidence: [`connected to: ${p.connected ?? '?'}`],
+    evidence: [
+      ...(one ? [`owner (connected process): ${owner}`] : [`the longest: ${queues.slice(0, 3).map((x) => `${x.id} (${x.driver ?? x.kind}) ${formatBytes(x.queueBytes)}`).join(', ')}; the first owned by ${owner}`]),
+      ...(total ? [queueShare(bytes, total)] : []),
+      ...(one && queued.ports > 1 ? [`all ports' output queues: ${formatBytes(queued.bytes)} on ${countOf(queued.ports, 'port')}`] : []),
+    ],
     subject: { kind: 'port', id: p.id },
-    metrics: { queueBytes: p.queueBytes },
+    metrics: { queueBytes: p.queueBytes, queuedBytes: queued.bytes, queuedPorts: queued.ports, ...(s !== undefined ? { share: s } : {}) },
   }];
+}
+
+/**
+ * What a port's queue is of the node's memory. A queue holds the binaries sent by reference, and
+ * counts each one queued as often as it is (one message sent to many sockets is in each of their
+ * queues): a queue can be larger than the whole node.
+ */
+function queueShare(queue: Bytes, total: Bytes): string {
+  if (queue <= total) return `${formatPercent(queue / total)} of the node's memory (=memory total ${formatBytes(total)})`;
+  return `more than the node's whole memory (=memory total ${formatBytes(total)}): the queue refers to the binaries sent, and counts one queued more than once (here or on other ports) each time`;
 }
 
 function schedulerSummary(dump: Dump): TriageReport['schedulers'] {
