@@ -4,7 +4,7 @@
 -module(shapes).
 -export([init/1, handle_call/3, handle_cast/2]).
 -export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0,
-         timer_leak/0, binary_cache/0, ets_heavy/0, port_backlog/0]).
+         timer_leak/0, binary_cache/0, ets_heavy/0, port_backlog/0, slow_clients/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -183,6 +183,25 @@ port_backlog() ->
     receive sent -> ok end,
     timer:sleep(200),
     erlang:halt("shape: port backlog").
+
+%% A broker's many slow clients: 2,000 TCP connections whose peers never read, 100 KiB queued on
+%% each (none far behind alone, 200 MiB in all). Needs ulimit -n over 4,000.
+slow_clients() ->
+    {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {recbuf, 4096}, {backlog, 4096}]),
+    {ok, Port} = inet:port(L),
+    Self = self(),
+    spawn(fun Accept() -> {ok, _} = gen_tcp:accept(L), Accept() end),
+    Chunk = binary:copy(<<"m">>, 10240),
+    [spawn(fun() ->
+        {ok, C} = gen_tcp:connect("127.0.0.1", Port, [binary, {sndbuf, 4096}, {high_watermark, 1 bsl 30},
+                                                      {low_watermark, 1 bsl 29}, {send_timeout, infinity}]),
+        [ok = gen_tcp:send(C, <<I:32, J:32, Chunk/binary>>) || J <- lists:seq(1, 10)],
+        Self ! sent,
+        receive stop -> C end
+     end) || I <- lists:seq(1, 2000)],
+    [receive sent -> ok end || _ <- lists:seq(1, 2000)],
+    timer:sleep(300),
+    erlang:halt("shape: slow clients").
 
 init([]) -> {ok, #{}}.
 handle_call(stall, _From, S) -> timer:sleep(infinity), {reply, ok, S};

@@ -58,12 +58,37 @@ function topBy(n: number, count: number, value: (i: number) => number, keep: (i:
 
 /**
  * The stale estimate of process row i: vheap minus the reachable binaries as the vheap counts
- * them (once per ProcBin), at least 0 (NaN without vheap fields).
+ * them (once per ProcBin), minus `queuedBytes` (what the output queues of the ports it owns hold:
+ * portQueuesByOwner), at least 0 (NaN without vheap fields).
+ *
+ * A binary a process sends to a port (gen_tcp:send/2, port_command/2) stays in the port's queue
+ * until written, and in the sender's BinVHeap until the sender collects: its GC drops its
+ * reference, not the binary. A broker's 2,000 connections, each with 88 KiB queued to a peer that
+ * does not read (bench/shapes slow_clients), were "2,012 processes hold ~215 MiB of stale binary
+ * references: a GC releases it"; a real VM, its senders collected, freed 2.1 of its 20.8 MB of
+ * binary memory with 18.0 MB queued. The sender is taken to be the port's owner (its connected
+ * process), as it is when a process owns the socket it writes to.
  */
-export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number): number {
+export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number, queuedBytes = 0): number {
   const v = vheapOf(dump, i);
   if (!Number.isFinite(v)) return NaN;
-  return Math.max(0, v - scan.accountedBytes[i]);
+  return Math.max(0, v - scan.accountedBytes[i] - queuedBytes);
+}
+
+/** The ports' output queues: bytes by the process row of each port's owner (connected process), and in all. */
+export function portQueuesByOwner(dump: Dump): { byRow: Map<number, number>; bytes: number; ports: number } {
+  const byRow = new Map<number, number>();
+  let bytes = 0;
+  let ports = 0;
+  for (const port of dump.ports) {
+    const q = port.queueBytes;
+    if (!(q !== undefined && q > 0)) continue;
+    bytes += q;
+    ports++;
+    const row = port.connected ? dump.processes.pid.find(port.connected) : -1;
+    if (row >= 0) byRow.set(row, (byRow.get(row) ?? 0) + q);
+  }
+  return { byRow, bytes, ports };
 }
 
 /** The report over a dump model and its heap scan. Reads nothing. */
@@ -106,6 +131,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     vheapBytes: vheapOf(dump, i),
   }));
 
+  const queues = portQueuesByOwner(dump);
+  const queuedOf = (i: number) => queues.byRow.get(i) ?? 0;
   const stale = new Float64Array(n);
   let staleTotal = 0;
   let vheapTotal = 0;
@@ -116,7 +143,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
       withVHeapCount++;
       vheapTotal += v;
     }
-    stale[i] = withVHeap ? staleBytesOf(dump, scan, i) : NaN;
+    stale[i] = withVHeap ? staleBytesOf(dump, scan, i, queuedOf(i)) : NaN;
     if (reachKnown(i) && Number.isFinite(stale[i])) staleTotal += stale[i];
   }
   const flag = (bytes: number) => bytes >= th.staleMinBytes && share(bytes) >= th.staleMinShare;
@@ -132,6 +159,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
         oldBinVHeapBytes: p.oldBinVHeapBytes.at(i),
         reachableBytes: scan.reachableBytes[i],
         reachableAccountedBytes: scan.accountedBytes[i],
+        queuedToPortsBytes: queuedOf(i),
         shareOfBinaryMemory: share(stale[i]),
         heapDumped: scan.heapDumped[i] === 1,
         reachableKnown: reachKnown(i),
@@ -191,6 +219,8 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     ...(headerBytes !== undefined ? { headerEstimateBytes: headerBytes } : {}),
     staleEstimateBytes: staleTotal,
     vheapBytes: vheapTotal,
+    portQueueBytes: queues.bytes,
+    portQueues: queues.ports,
   };
   let heapDumped = 0;
   for (let i = 0; i < n; i++) heapDumped += scan.heapDumped[i];
@@ -250,7 +280,8 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   const notes: string[] = [...(opts.notes ?? [])];
   const isProcLib = procLibRows(p);
   const candidates = new Set<number>();
-  const stale = (i: number) => staleBytesOf(dump, scan, i);
+  const queues = portQueuesByOwner(dump);
+  const stale = (i: number) => staleBytesOf(dump, scan, i, queues.byRow.get(i) ?? 0);
   const byStale = topBy(budget, p.count, (i) => stale(i) || 0, (i) => isProcLib(i) && scan.heapDumped[i] === 1 && (stale(i) || 0) > 0);
   const byReach = topBy(Math.min(budget, opts.top ?? 10), p.count, (i) => scan.reachableBytes[i], (i) => isProcLib(i) && scan.reachableBytes[i] > 0);
   for (const i of [...byStale, ...byReach]) candidates.add(i);

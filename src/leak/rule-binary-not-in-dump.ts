@@ -4,7 +4,7 @@
  */
 import type { Finding } from '../findings.js';
 import { threshold, type Rule } from '../rules/rule.js';
-import { formatBytes, formatCount, formatPercent } from '../text/format.js';
+import { countOf, formatBytes, formatCount, formatPercent } from '../text/format.js';
 import { DEFAULT_LEAK_THRESHOLDS, NOT_IN_DUMP_MIN_BYTES } from './thresholds.js';
 import type { LeakFacts } from './types.js';
 
@@ -29,7 +29,7 @@ export const binaryNotInDumpRule: Rule<LeakFacts> = {
       const rest = b.notInDumpBytes - headers;
       const shareNot = rest / b.memoryBinaryBytes;
       if (shareNot >= th.notInDumpMinShare && rest >= NOT_IN_DUMP_MIN_BYTES) {
-        const explained = Math.min(b.staleEstimateBytes, rest);
+        const explained = Math.min(b.staleEstimateBytes + b.portQueueBytes, rest);
         out.push({
           id: 'leak.binary-not-in-dump',
           severity: 'info',
@@ -38,9 +38,11 @@ export const binaryNotInDumpRule: Rule<LeakFacts> = {
           evidence: [
             `=memory binary ${formatBytes(b.memoryBinaryBytes)} - =binary sections ${formatBytes(b.binarySectionsBytes)} in ${formatCount(b.binarySections)} = ${formatBytes(b.notInDumpBytes)}`,
             ...(headers > 0 ? [`of which the sections' own headers, which =memory binary counts and their sizes do not: about ${formatBytes(headers)} (40 bytes each, rounded up to 8, as a 64-bit OTP 25 counts them)`] : []),
-            `stale estimates of all processes: ${formatBytes(b.staleEstimateBytes)} (explain ${formatPercent(explained / rest)} of the ${formatBytes(rest)})`,
+            ...(b.portQueueBytes > 0
+              ? [`stale estimates of all processes ${formatBytes(b.staleEstimateBytes)}, ports' output queues ${formatBytes(b.portQueueBytes)} on ${countOf(b.portQueues, 'port')}: together they explain ${formatPercent(explained / rest)} of the ${formatBytes(rest)}`]
+              : [`stale estimates of all processes: ${formatBytes(b.staleEstimateBytes)} (explain ${formatPercent(explained / rest)} of the ${formatBytes(rest)})`]),
           ],
-          metrics: { notInDumpBytes: b.notInDumpBytes, pastHeadersBytes: rest, memoryBinaryBytes: b.memoryBinaryBytes, binarySectionsBytes: b.binarySectionsBytes, headerEstimateBytes: headers, staleEstimateBytes: b.staleEstimateBytes, share: shareNot },
+          metrics: { notInDumpBytes: b.notInDumpBytes, pastHeadersBytes: rest, memoryBinaryBytes: b.memoryBinaryBytes, binarySectionsBytes: b.binarySectionsBytes, headerEstimateBytes: headers, staleEstimateBytes: b.staleEstimateBytes, portQueueBytes: b.portQueueBytes, share: shareNot },
         });
       }
     }

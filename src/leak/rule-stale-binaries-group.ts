@@ -6,7 +6,7 @@ import type { Finding } from '../findings.js';
 import type { Rule } from '../rules/rule.js';
 import { countOf, formatBytes, formatPercent, who } from '../text/format.js';
 import { STALE_THRESHOLDS } from './thresholds.js';
-import type { LeakFacts } from './types.js';
+import type { BinaryAccounting, LeakFacts } from './types.js';
 
 export const staleBinariesGroupRule: Rule<LeakFacts> = {
   id: 'leak.stale-binaries-group',
@@ -27,6 +27,7 @@ export const staleBinariesGroupRule: Rule<LeakFacts> = {
         evidence: [
           `${countOf(g.count, 'process', 'processes')}, ${formatBytes(g.vheapBytes)} accounted (BinVHeap + OldBinVHeap), ${formatBytes(g.reachableBytes)} reachable`,
           `largest: ${who(g.largest)} with ~${formatBytes(g.largest.staleBytes)}`,
+          ...portQueueLine(r.binaries),
         ],
         subject: { kind: 'initial-call', id: g.key },
         metrics: { count: g.unflagged.count, staleBytes: g.unflagged.staleBytes, shareOfBinaryMemory: g.unflagged.shareOfBinaryMemory,
@@ -36,3 +37,9 @@ export const staleBinariesGroupRule: Rule<LeakFacts> = {
     return out;
   },
 };
+
+/** The ports' output queues, when they hold 1 MiB or more: what the stale estimates leave out. */
+export function portQueueLine(b: BinaryAccounting): string[] {
+  if (b.portQueueBytes < 2 ** 20) return [];
+  return [`ports' output queues: ${formatBytes(b.portQueueBytes)} on ${countOf(b.portQueues, 'port')}, not counted as stale for their owners (binaries sent to a port stay in its queue until written, whatever the sender's GC)`];
+}

@@ -26,6 +26,7 @@ export const staleBinariesRule: Rule<LeakFacts> = {
         evidence: [
           `BinVHeap ${formatBytes(s.binVHeapBytes)} + OldBinVHeap ${formatBytes(s.oldBinVHeapBytes)} = ${formatBytes(s.vheapBytes)}`,
           `reachable from its dumped heap: ${formatBytes(s.reachableBytes)}`,
+          ...(s.queuedToPortsBytes > 0 ? [`queued to the ports it owns, not counted: ${formatBytes(s.queuedToPortsBytes)} (binaries sent to a port stay in its queue until written, whatever the sender's GC)`] : []),
           ...(s.initialCall ? [`initial call: ${s.initialCall}`] : []),
           ...(mem !== undefined ? [`=memory binary: ${formatBytes(mem)}`] : []),
         ],

@@ -41,7 +41,10 @@ export interface StaleEstimate {
   /** Registered name, null when none. */
   name: string | null;
   initialCall: string | null;
-  /** vheapBytes - reachableAccountedBytes (never below 0): what a garbage collection would likely release. */
+  /**
+   * vheapBytes - reachableAccountedBytes - queuedToPortsBytes (never below 0): what a garbage
+   * collection would likely release.
+   */
   staleBytes: Bytes;
   /** `BinVHeap` + `OldBinVHeap`, bytes: refc binary bytes the VM accounts to the process. */
   vheapBytes: Bytes;
@@ -50,6 +53,11 @@ export interface StaleEstimate {
   reachableBytes: Bytes;
   /** reachableBytes as the vheap counts them: once per ProcBin (`Yc` line), so a binary held twice counts twice. */
   reachableAccountedBytes: Bytes;
+  /**
+   * What the output queues of the ports it owns (is the connected process of) hold: binaries it sent
+   * stay there until written, whatever its GC, though its BinVHeap counts them until it collects.
+   */
+  queuedToPortsBytes: Bytes;
   /** staleBytes / `=memory` binary. */
   shareOfBinaryMemory: number;
   /** False when the process has no heap in the dump: then reachable is unknown and staleBytes an upper bound. */
@@ -107,6 +115,9 @@ export interface BinaryAccounting {
   staleEstimateBytes: Bytes;
   /** Sum of `BinVHeap` + `OldBinVHeap` over all processes. */
   vheapBytes: Bytes;
+  /** The ports' output queues (`Queue:` of `=port`), in all, and the ports with any: binaries no heap refers to, part of notInDumpBytes. */
+  portQueueBytes: Bytes;
+  portQueues: number;
 }
 
 /** What the dump leak rules read: the report (its lists complete, before they are cut to `top`) and how many rows to flag. */

@@ -43,6 +43,7 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
   if (b.unreferencedBytes > 0) rows.push(['  referenced by no dumped heap', formatBytes(b.unreferencedBytes)]);
   if (b.notInDumpBytes !== undefined) rows.push(['not in the dump (=memory binary - =binary)', formatBytes(b.notInDumpBytes)]);
   if (b.notInDumpBytes !== undefined && b.headerEstimateBytes !== undefined) rows.push(['  of which the sections\' headers (estimate)', formatBytes(b.headerEstimateBytes)]);
+  if (b.notInDumpBytes !== undefined && b.portQueueBytes > 0) rows.push([`  of which ports' output queues (${formatCount(b.portQueues)})`, formatBytes(b.portQueueBytes)]);
   if (r.hasBinVHeap) {
     rows.push(['BinVHeap + OldBinVHeap, all processes', formatBytes(b.vheapBytes)]);
     rows.push(['stale estimate, all processes', formatBytes(b.staleEstimateBytes)]);
@@ -50,15 +51,17 @@ export function renderDumpLeakText(r: DumpLeakReport, opts: TextOptions = {}): s
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) out.push(`  ${k.padEnd(w)}  ${v.padStart(10)}`);
 
-  out.push(heading('Stale references (what a GC would likely free): BinVHeap + OldBinVHeap - reachable'));
+  out.push(heading(`Stale references (what a GC would likely free): BinVHeap + OldBinVHeap - reachable${b.portQueueBytes > 0 ? " - owned ports' queues" : ''}`));
   if (!r.hasBinVHeap) out.push('  (no BinVHeap fields in this dump)');
   else if (r.staleEstimates.length === 0) out.push('  none');
   else {
+    // A column for what the ports a process owns have queued (left out of its stale) only when one has.
+    const queued = r.staleEstimates.some((s) => s.queuedToPortsBytes > 0);
     out.push(table(
       [{ header: 'pid / name', max: 40 }, { header: 'initial call', max: 50 }, { header: 'stale', align: 'right' }, { header: 'vheap', align: 'right' },
-        { header: 'reachable', align: 'right' }, { header: '% binary', align: 'right' }, { header: '' }],
+        { header: 'reachable', align: 'right' }, ...(queued ? [{ header: 'port queues', align: 'right' as const }] : []), { header: '% binary', align: 'right' }, { header: '' }],
       r.staleEstimates.map((s) => [who({ pid: s.pid, name: s.elixir?.name ?? s.name }), s.elixir?.initialCall ?? s.initialCall ?? '-', formatBytes(s.staleBytes), formatBytes(s.vheapBytes), !s.heapDumped ? 'no heap' : s.reachableKnown ? formatBytes(s.reachableBytes) : `${formatBytes(s.reachableBytes)}, cut`,
-        formatPercent(s.shareOfBinaryMemory), s.flagged ? 'FLAGGED' : '']),
+        ...(queued ? [formatBytes(s.queuedToPortsBytes)] : []), formatPercent(s.shareOfBinaryMemory), s.flagged ? 'FLAGGED' : '']),
     ));
   }
   if (r.groups.length > 0) {
