@@ -477,6 +477,18 @@ describe('output queued to ports', () => {
     expect(f.title).toMatch(new RegExp(`^${queued.length} ports have [\\d.]+ MiB waiting in their output queues$`));
   });
 
+  it('a peer node that does not read (busy_dist.dump: 20 MiB sent to a stopped node): the binary memory no heap holds names the connection', async () => {
+    const text = readFileSync(join(FIXTURES, 'busy_dist.dump'), 'latin1');
+    const peer = /^=visible_node:\S+\nName: (.*)$/m.exec(text)![1];
+    const binary = Number(/^binary: (\d+)$/m.exec(text)![1]);
+    expect(binary).toBeGreaterThan(16 * 2 ** 20);
+    const r = triageDump(await readDump(join(FIXTURES, 'busy_dist.dump')));
+    const f = r.findings.find((x) => x.id === 'memory.binary-not-in-heaps')!;
+    expect(f.evidence).toContainEqual(expect.stringMatching(new RegExp(`^connected to 1 node \\(${peer.replace(/[.@']/g, '\\$&')}\\): what a node does not take waits in its distribution buffer, not in the dump`)));
+    // Nothing is queued to a port: the connection's own port queue is small.
+    expect(r.findings.some((x) => x.id === 'ports.queue')).toBe(false);
+  });
+
   it('no finding where little is queued', async () => {
     for (const name of ['mailbox.dump', 'many.dump']) {
       const r = triageDump(await readDump(join(FIXTURES, name)));

@@ -261,8 +261,8 @@ function memoryFindings(r: TriageReport): Finding[] {
         severity: 'info',
         title: `${formatBytes(unseen)} of binary memory is not referenced from any dumped process heap`,
         explanation:
-          'The dump writes an off-heap binary only when a dumped heap or literal refers to it. Binary memory beyond that is held by ETS tables, ports, processes left out of the deep dump, or refc binaries kept alive by stale references. `beamscope leak` looks at who holds binaries.',
-        evidence: [`=memory binary: ${formatBytes(binary.bytes)}`, `sum of ${formatCount(r.counts.binaries)} =binary sections: ${formatBytes(m.binarySectionsBytes)}`, ...portQueueEvidence(r)],
+          'The dump writes an off-heap binary only when a dumped heap or literal refers to it. Binary memory beyond that is held by ETS tables, ports, distribution buffers, processes left out of the deep dump, or refc binaries kept alive by stale references. `beamscope leak` looks at who holds binaries.',
+        evidence: [`=memory binary: ${formatBytes(binary.bytes)}`, `sum of ${formatCount(r.counts.binaries)} =binary sections: ${formatBytes(m.binarySectionsBytes)}`, ...portQueueEvidence(r), ...distributionEvidence(r)],
         metrics: { binaryBytes: binary.bytes, binarySectionsBytes: m.binarySectionsBytes, unseenBytes: unseen },
       });
     }
@@ -310,6 +310,19 @@ function sentToPortsEvidence(r: TriageReport): string[] {
   const { queued } = r.ports;
   if (queued.bytes < MiB) return [];
   return [`ports' output queues hold ${formatBytes(queued.bytes)} on ${countOf(queued.ports, 'port')}: a binary sent to a port counts in its sender's virtual heap until the sender collects, and stays queued until written, whatever the collection`];
+}
+
+/**
+ * The nodes this one is connected to, as one line: what is sent to a node that does not take it
+ * waits in the connection's distribution buffer, which no section of the dump shows. A node of
+ * ours sent 150 MiB to a stopped peer: 149 MiB of binary memory no heap referred to, the
+ * connection's port queue 67 KB (bench/shapes busy_dist).
+ */
+function distributionEvidence(r: TriageReport): string[] {
+  const n = r.nodes.visible + r.nodes.hidden;
+  if (n === 0) return [];
+  const names = r.nodes.connected.slice(0, 3).join(', ');
+  return [`connected to ${countOf(n, 'node')} (${names}${n > 3 ? ', ...' : ''}): what a node does not take waits in its distribution buffer, not in the dump (+zdbbl each: 1 MiB by default, RabbitMQ's 128 MB)`];
 }
 
 /** The subject of "... hold N% of the node's memory", by =memory kind. */
