@@ -34,7 +34,7 @@ export const binaryNotInDumpRule: Rule<LeakFacts> = {
           id: 'leak.binary-not-in-dump',
           severity: 'info',
           title: `${formatBytes(rest)} of binary memory (${formatPercent(shareNot)}) is not in the dump's =binary sections${headers > 0 ? ', besides their headers' : ''}`,
-          explanation: 'The dump writes only the binaries that dumped heaps and literals reach. The rest is held where the dump does not show it: references processes dropped without a GC since (the stale estimates), ETS tables, ports and drivers, and processes without a deep dump.',
+          explanation: 'The dump writes only the binaries that dumped heaps and literals reach. The rest is held where the dump does not show it: references processes dropped without a GC since (the stale estimates), ETS tables, ports and drivers, distribution buffers to other nodes, and processes without a deep dump.',
           evidence: [
             `=memory binary ${formatBytes(b.memoryBinaryBytes)} - =binary sections ${formatBytes(b.binarySectionsBytes)} in ${formatCount(b.binarySections)} = ${formatBytes(b.notInDumpBytes)}`,
             ...(headers > 0 ? [`of which the sections' own headers, which =memory binary counts and their sizes do not: about ${formatBytes(headers)} (40 bytes each, rounded up to 8, as a 64-bit OTP 25 counts them)`] : []),
