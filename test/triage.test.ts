@@ -497,6 +497,28 @@ describe('output queued to ports', () => {
   });
 });
 
+describe('a CPU-bound node', () => {
+  it('run_queue.dump (200 processes in a busy loop on one scheduler): the run queues, and what their processes run, from the text', async () => {
+    const text = readFileSync(join(FIXTURES, 'run_queue.dump'), 'latin1');
+    const queued = [...text.matchAll(/^Run Queue (?:Max|High|Normal|Low) Length: (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    const procs = [...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, , body]) => ({
+      state: /^State: (.*)$/m.exec(body)![1], pc: /^Program counter: 0x[0-9a-f]+ \((.*) \+ \d+\)$/m.exec(body)?.[1],
+    }));
+    const runnable = procs.filter((x) => ['Scheduled', 'Runnable', 'Running'].includes(x.state));
+    const spinning = runnable.filter((x) => x.pc === 'beamscope_fixture:spin/1').length;
+    expect(queued).toBeGreaterThanOrEqual(150);
+    expect(spinning).toBe(200);
+    const r = triageDump(await readDump(join(FIXTURES, 'run_queue.dump')));
+    expect(r.schedulers.runnable.processes).toBe(runnable.length);
+    expect(r.schedulers.runnable.byFunction[0]).toEqual({ function: 'beamscope_fixture:spin/1', processes: spinning });
+    const f = r.findings.find((x) => x.id === 'schedulers.run-queue')!;
+    // Critical from 100 a scheduler.
+    expect(f).toMatchObject({ severity: 'critical', metrics: { runQueueProcesses: queued, schedulers: 1 } });
+    expect(f.title).toBe(`${queued} processes waiting in run queues for 1 scheduler`);
+    expect(f.evidence[1]).toMatch(new RegExp(`^runnable processes \\(Scheduled, Runnable or Running\\): ${runnable.length}; what most of them run: beamscope_fixture:spin/1 ${spinning}`));
+  });
+});
+
 describe('refc binaries: who holds them', () => {
   it('refc binaries held outside the heaps: who keeps them and who only counts them (from the =proc, =proc_heap and =binary text here)', async () => {
     const path = join(FIXTURES, 'binary_holder.dump');

@@ -248,6 +248,8 @@ export interface TriageReport {
     countsFrom: { normal: SchedulerCountSource; dirty: SchedulerCountSource };
     runQueueProcesses: number; runQueuePorts: number;
     busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }>;
+    /** Processes whose state is Scheduled, Runnable or Running, and the current functions most of them are in. */
+    runnable: { processes: number; byFunction: Array<{ function: string; processes: number }> };
   };
   nodes: { thisNode?: string; distributed?: boolean; visible: number; hidden: number; notConnected: number; connected: string[] };
   /** Carriers against blocks per allocator type (src/alloc's summary, current values). */

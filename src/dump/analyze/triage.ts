@@ -1183,7 +1183,35 @@ function schedulerSummary(dump: Dump): TriageReport['schedulers'] {
     busy: s.filter((x) => x.currentProcess).map((x) => ({
       type: x.type, id: x.id, currentProcess: x.currentProcess, currentFunction: x.currentProcessStack[0],
     })),
+    runnable: runnableProcesses(dump.processes, RUNNABLE_FUNCTIONS),
   };
+}
+
+/** States of a process that is in a run queue or on a scheduler (OTP 25 writes Scheduled; earlier releases Runnable). */
+const RUNNABLE_STATES = ['Scheduled', 'Runnable', 'Running'];
+/** Current functions of runnable processes listed. */
+const RUNNABLE_FUNCTIONS = 3;
+
+/** The processes that were runnable, and the current functions most of them were in (counted by column code). */
+function runnableProcesses(p: ProcessTable, top: number): TriageReport['schedulers']['runnable'] {
+  const states = new Set(RUNNABLE_STATES.map((s) => p.state.codeOf(s) + 1).filter((c) => c > 0));
+  const byCode = new Map<number, number>();
+  let processes = 0;
+  if (states.size > 0) {
+    const stateCodes = p.state.codes;
+    const callCodes = p.currentCall.codes;
+    const pcCodes = p.programCounter.codes;
+    for (let i = 0; i < p.count; i++) {
+      if (!states.has(stateCodes[i])) continue;
+      processes++;
+      // Current call's code (positive), else Program counter's (negative), as groupProcesses keys them.
+      const c = callCodes[i] !== 0 ? callCodes[i] : -pcCodes[i];
+      if (c !== 0) byCode.set(c, (byCode.get(c) ?? 0) + 1);
+    }
+  }
+  const byFunction = [...byCode].sort((a, b) => b[1] - a[1]).slice(0, top)
+    .map(([c, n]) => ({ function: c > 0 ? p.currentCall.values[c - 1] : p.programCounter.values[-c - 1], processes: n }));
+  return { processes, byFunction };
 }
 
 function schedulerFindings(r: TriageReport): Finding[] {
@@ -1193,9 +1221,12 @@ function schedulerFindings(r: TriageReport): Finding[] {
   return [{
     id: 'schedulers.run-queue',
     severity: s.runQueueProcesses >= 100 * n ? 'critical' : 'warning',
-    title: `${countOf(s.runQueueProcesses, 'process', 'processes')} waiting in run queues for ${n} schedulers`,
+    title: `${countOf(s.runQueueProcesses, 'process', 'processes')} waiting in run queues for ${countOf(n, 'scheduler')}`,
     explanation: 'The node was CPU-bound: more work was runnable than the schedulers could run. Mailboxes grow under such load; look for busy-looping or expensive processes (top by reductions).',
-    evidence: [`run queue lengths summed over all schedulers; port tasks waiting: ${formatCount(s.runQueuePorts)}`],
+    evidence: [
+      `run queue lengths summed over all schedulers; port tasks waiting: ${formatCount(s.runQueuePorts)}`,
+      ...(s.runnable.byFunction.length ? [`runnable processes (Scheduled, Runnable or Running): ${formatCount(s.runnable.processes)}; what most of them run: ${s.runnable.byFunction.map((f) => `${f.function} ${formatCount(f.processes)}`).join(', ')}`] : []),
+    ],
     metrics: { runQueueProcesses: s.runQueueProcesses, schedulers: n },
   }];
 }
