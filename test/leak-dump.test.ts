@@ -148,51 +148,6 @@ describe('other dumps', () => {
     expect(binaryHeaderBytes(dump.binaries.sizeBytes, dump.binaries.count, 4)).toBeUndefined();
   });
 
-  it('slow_clients.dump: binaries queued to the ports their senders own are not stale; what the VM freed when such senders collected', async () => {
-    // What erlang:memory(binary) fell by when the first group of 100 senders collected (the
-    // workload wrote it before the dump); the second group, alike, is in the dump uncollected.
-    const vm = /^senders (\d+) freed_by_gc (\d+)$/m.exec(readFileSync(join(ROOT, 'fixtures', 'slow_clients.dump.vm.txt'), 'utf8'))!;
-    const [senders, freed] = [Number(vm[1]), Number(vm[2])];
-    const text = readFileSync(join(ROOT, 'fixtures', 'slow_clients.dump'), 'latin1');
-    // From the text: each port's queue by its owner, and each process's BinVHeap + OldBinVHeap (words, 8 bytes here).
-    const queued = new Map<string, number>();
-    let queueTotal = 0;
-    for (const [, body] of text.matchAll(/^=port:\S+\n((?:[^=].*\n)*)/gm)) {
-      const q = Number(/^Queue: (\d+)$/m.exec(body)?.[1] ?? 0);
-      const owner = /^Connected: (\S+)$/m.exec(body)?.[1];
-      if (q > 0 && owner) queued.set(owner, (queued.get(owner) ?? 0) + q);
-      queueTotal += q;
-    }
-    const vheap = new Map([...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, pid, body]) =>
-      [pid, 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1]))]));
-    // The uncollected group: owners of a queue with binaries in their vheap.
-    const uncollected = [...queued.keys()].filter((pid) => vheap.get(pid)! > 0);
-    expect(uncollected).toHaveLength(senders);
-    const vheapSum = uncollected.reduce((a, pid) => a + vheap.get(pid)!, 0);
-    // Their BinVHeaps count the binaries sent, most of them still queued: several times what a GC frees.
-    expect(vheapSum).toBeGreaterThan(4 * freed);
-
-    const r = dumpLeakReport(await readDump(join(ROOT, 'fixtures', 'slow_clients.dump')), { top: 1000 });
-    expect(r.binaries).toMatchObject({ portQueueBytes: queueTotal, portQueues: queued.size });
-    const estimates = new Map(r.staleEstimates.map((e) => [e.pid, e]));
-    let staleSum = 0;
-    for (const pid of uncollected) {
-      const e = estimates.get(pid);
-      // A sender with nothing past its queue is no estimate at all (the list keeps stale > 0).
-      if (!e) continue;
-      expect(e.queuedToPortsBytes).toBe(queued.get(pid));
-      expect(e.staleBytes).toBe(Math.max(0, e.vheapBytes - e.reachableAccountedBytes - queued.get(pid)!));
-      staleSum += e.staleBytes;
-    }
-    // No more than the VM freed for as many senders (a quarter over, for the VM's own churn).
-    expect(staleSum).toBeLessThanOrEqual(1.25 * freed);
-    // And no finding says they hold stale binaries together.
-    expect(r.findings.filter((f) => f.id.startsWith('leak.stale-binaries')).map((f) => f.title)).toEqual([]);
-    // The gap to =memory binary is told: the stale estimates and the queues together.
-    const gap = r.findings.find((f) => f.id === 'leak.binary-not-in-dump')!;
-    expect(gap.evidence.at(-1)).toMatch(new RegExp(`, ports' output queues [\\d.]+ MiB on ${queued.size} ports: together they explain `));
-  });
-
   it('mailbox.dump: bin_holder holds exactly the binaries its generator planted', async () => {
     const dump = await readDump(join(ROOT, 'fixtures', 'mailbox.dump'));
     const r = dumpLeakReport(dump, { top: 50 });
@@ -252,6 +207,53 @@ describe('other dumps', () => {
     const strict = analyzeDumpLeak(dump, scan, { thresholds: { staleMinBytes: 64 * 1024 * 1024 } });
     expect(strict.staleEstimates.some((s) => s.flagged)).toBe(false);
     expect(strict.findings.some((f) => f.id === 'leak.stale-binaries')).toBe(false);
+  });
+});
+
+describe('binaries queued to ports', () => {
+  it('slow_clients.dump: binaries queued to the ports their senders own are not stale; what the VM freed when such senders collected', async () => {
+    // What erlang:memory(binary) fell by when the first group of 100 senders collected (the
+    // workload wrote it before the dump); the second group, alike, is in the dump uncollected.
+    const vm = /^senders (\d+) freed_by_gc (\d+)$/m.exec(readFileSync(join(ROOT, 'fixtures', 'slow_clients.dump.vm.txt'), 'utf8'))!;
+    const [senders, freed] = [Number(vm[1]), Number(vm[2])];
+    const text = readFileSync(join(ROOT, 'fixtures', 'slow_clients.dump'), 'latin1');
+    // From the text: each port's queue by its owner, and each process's BinVHeap + OldBinVHeap (words, 8 bytes here).
+    const queued = new Map<string, number>();
+    let queueTotal = 0;
+    for (const [, body] of text.matchAll(/^=port:\S+\n((?:[^=].*\n)*)/gm)) {
+      const q = Number(/^Queue: (\d+)$/m.exec(body)?.[1] ?? 0);
+      const owner = /^Connected: (\S+)$/m.exec(body)?.[1];
+      if (q > 0 && owner) queued.set(owner, (queued.get(owner) ?? 0) + q);
+      queueTotal += q;
+    }
+    const vheap = new Map([...text.matchAll(/^=proc:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, pid, body]) =>
+      [pid, 8 * (Number(/^BinVHeap: (\d+)$/m.exec(body)![1]) + Number(/^OldBinVHeap: (\d+)$/m.exec(body)![1]))]));
+    // The uncollected group: owners of a queue with binaries in their vheap.
+    const uncollected = [...queued.keys()].filter((pid) => vheap.get(pid)! > 0);
+    expect(uncollected).toHaveLength(senders);
+    const vheapSum = uncollected.reduce((a, pid) => a + vheap.get(pid)!, 0);
+    // Their BinVHeaps count the binaries sent, most of them still queued: several times what a GC frees.
+    expect(vheapSum).toBeGreaterThan(4 * freed);
+
+    const r = dumpLeakReport(await readDump(join(ROOT, 'fixtures', 'slow_clients.dump')), { top: 1000 });
+    expect(r.binaries).toMatchObject({ portQueueBytes: queueTotal, portQueues: queued.size });
+    const estimates = new Map(r.staleEstimates.map((e) => [e.pid, e]));
+    let staleSum = 0;
+    for (const pid of uncollected) {
+      const e = estimates.get(pid);
+      // A sender with nothing past its queue is no estimate at all (the list keeps stale > 0).
+      if (!e) continue;
+      expect(e.queuedToPortsBytes).toBe(queued.get(pid));
+      expect(e.staleBytes).toBe(Math.max(0, e.vheapBytes - e.reachableAccountedBytes - queued.get(pid)!));
+      staleSum += e.staleBytes;
+    }
+    // No more than the VM freed for as many senders (a quarter over, for the VM's own churn).
+    expect(staleSum).toBeLessThanOrEqual(1.25 * freed);
+    // And no finding says they hold stale binaries together.
+    expect(r.findings.filter((f) => f.id.startsWith('leak.stale-binaries')).map((f) => f.title)).toEqual([]);
+    // The gap to =memory binary is told: the stale estimates and the queues together.
+    const gap = r.findings.find((f) => f.id === 'leak.binary-not-in-dump')!;
+    expect(gap.evidence.at(-1)).toMatch(new RegExp(`, ports' output queues [\\d.]+ MiB on ${queued.size} ports: together they explain `));
   });
 });
 

@@ -1194,15 +1194,18 @@ const RUNNABLE_FUNCTIONS = 3;
 
 /** The processes that were runnable, and the current functions most of them were in (counted by column code). */
 function runnableProcesses(p: ProcessTable, top: number): TriageReport['schedulers']['runnable'] {
-  const states = new Set(RUNNABLE_STATES.map((s) => p.state.codeOf(s) + 1).filter((c) => c > 0));
+  // By cell (a state's code + 1; 0 for none): a flag per distinct state, not a lookup per row.
+  const runnable = new Uint8Array(p.state.values.length + 1);
+  for (const s of RUNNABLE_STATES) runnable[p.state.codeOf(s) + 1] = 1;
+  runnable[0] = 0;
   const byCode = new Map<number, number>();
   let processes = 0;
-  if (states.size > 0) {
+  if (runnable.some((x) => x === 1)) {
     const stateCodes = p.state.codes;
     const callCodes = p.currentCall.codes;
     const pcCodes = p.programCounter.codes;
     for (let i = 0; i < p.count; i++) {
-      if (!states.has(stateCodes[i])) continue;
+      if (runnable[stateCodes[i]] !== 1) continue;
       processes++;
       // Current call's code (positive), else Program counter's (negative), as groupProcesses keys them.
       const c = callCodes[i] !== 0 ? callCodes[i] : -pcCodes[i];
