@@ -65,9 +65,9 @@ function topBy(n: number, count: number, value: (i: number) => number, keep: (i:
  * until written, and in the sender's BinVHeap until the sender collects: its GC drops its
  * reference, not the binary. A broker's 2,000 connections, each with 88 KiB queued to a peer that
  * does not read (bench/shapes slow_clients), were "2,012 processes hold ~215 MiB of stale binary
- * references: a GC releases it"; a real VM, its senders collected, freed 2.1 of its 20.8 MB of
- * binary memory with 18.0 MB queued. The sender is taken to be the port's owner (its connected
- * process), as it is when a process owns the socket it writes to.
+ * references: a GC releases it"; a real VM whose 100 such senders collected freed 1.0 MB of binary
+ * memory while 8.6 MiB stayed queued (fixtures/slow_clients.dump.vm.txt). The sender is taken to
+ * be the port's owner (its connected process), as it is when a process owns the socket it writes to.
  */
 export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number, queuedBytes = 0): number {
   const v = vheapOf(dump, i);

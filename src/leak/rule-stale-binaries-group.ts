@@ -39,7 +39,7 @@ export const staleBinariesGroupRule: Rule<LeakFacts> = {
 };
 
 /** The ports' output queues, when they hold 1 MiB or more: what the stale estimates leave out. */
-export function portQueueLine(b: BinaryAccounting): string[] {
+function portQueueLine(b: BinaryAccounting): string[] {
   if (b.portQueueBytes < 2 ** 20) return [];
   return [`ports' output queues: ${formatBytes(b.portQueueBytes)} on ${countOf(b.portQueues, 'port')}, not counted as stale for their owners (binaries sent to a port stay in its queue until written, whatever the sender's GC)`];
 }

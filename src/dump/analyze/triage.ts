@@ -314,9 +314,9 @@ function sentToPortsEvidence(r: TriageReport): string[] {
 
 /**
  * The nodes this one is connected to, as one line: what is sent to a node that does not take it
- * waits in the connection's distribution buffer, which no section of the dump shows. A node of
- * ours sent 150 MiB to a stopped peer: 149 MiB of binary memory no heap referred to, the
- * connection's port queue 67 KB (bench/shapes busy_dist).
+ * waits in the connection's distribution buffer, which no section of the dump shows (a real VM
+ * sent 20 MiB to a peer it had stopped: 18.1 MiB of binary memory no heap, port queue or section
+ * held; fixtures/busy_dist.dump).
  */
 function distributionEvidence(r: TriageReport): string[] {
   const n = r.nodes.visible + r.nodes.hidden;
@@ -1130,7 +1130,7 @@ function portFindings(r: TriageReport): Finding[] {
   if (!one && !all) return [];
   const bytes = one ? p.queueBytes : queued.bytes;
   const s = share(bytes);
-  const owner = `${p.connected ? who({ pid: p.connected, name: p.connectedName }) : '?'}`;
+  const owner = p.connected ? who({ pid: p.connected, name: p.connectedName }) : '?';
   return [{
     id: 'ports.queue',
     severity: bytes >= QUEUE_CRITICAL || (s ?? 0) >= 0.5 ? 'critical' : 'warning',
