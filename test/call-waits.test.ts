@@ -34,6 +34,9 @@ function waitsFromText(): { edges: Map<string, string>; names: Map<string, strin
   return { edges, names, queues, inCall };
 }
 
+/** n callers (pids from `from` on) waiting for `target`. */
+const edges = (n: number, target: string, from = 0) => Array.from({ length: n }, (_, i) => ({ caller: `<0.${from + i}.1>`, target }));
+
 describe('processes waiting in calls', () => {
   it('reads who waits for whom as the text says', async () => {
     const t = waitsFromText();
@@ -83,7 +86,6 @@ describe('processes waiting in calls', () => {
 
   it('when only the first callers were read: as many as their share of all callers in a call, or at least those read', () => {
     // A server 300,000 processes call (bench/shapes call_storm): the first 1,000 read all name it.
-    const edges = (n: number, target: string, from = 0) => Array.from({ length: n }, (_, i) => ({ caller: `<0.${from + i}.1>`, target }));
     const all = callWaitFindings({ function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: edges(1000, '<0.79.0>') }, () => undefined, new Set());
     expect(all.findings[0]).toMatchObject({ id: 'process.call-bottleneck', title: 'likely about 300,001 processes wait in a call (gen:do_call/4) for <0.79.0>' });
     expect(all.findings[0].evidence[0]).toBe("all 1,000 callers read (the first of the 300,001 processes in gen:do_call/4) name it in their calls' monitors");
@@ -94,7 +96,6 @@ describe('processes waiting in calls', () => {
   });
 
   it("when only the first callers were read, the process's monitors bound them: a caller monitors the process it calls", () => {
-    const edges = (n: number, target: string, from = 0) => Array.from({ length: n }, (_, i) => ({ caller: `<0.${from + i}.1>`, target }));
     const w = { function: 'gen:do_call/4', waiting: 300_001, read: 1000, edges: [...edges(100, '<0.79.0>'), ...edges(900, '<0.80.0>', 100)] };
     const monitors = new Map([['<0.79.0>', 5_000], ['<0.80.0>', 250_000]]);
     const r = callWaitFindings(w, () => undefined, new Set(['<0.80.0>']), (pid) => monitors.get(pid));
