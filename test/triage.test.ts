@@ -387,7 +387,7 @@ describe('groups of a table of any size', () => {
 
 describe('ETS tables made and never deleted', () => {
   /** The =ets sections (Owner, Name, Objects, Words) of a fixture dump, read here, and the pid of the process registered as `name`. */
-  function etsOf(file: string, name: string) {
+  function etsOf(file: string, name = 'small_idle') {
     const text = readFileSync(join(FIXTURES, file), 'latin1');
     const tables = [...text.matchAll(/^=ets:(<[^>]+>)\n((?:[^=].*\n)*)/gm)].map(([, owner, body]) => ({
       owner, name: /^Name: (.*)$/m.exec(body)![1], objects: Number(/^Objects: (\d+)$/m.exec(body)![1]),
@@ -412,6 +412,27 @@ describe('ETS tables made and never deleted', () => {
     expect(f.evidence[2]).toBe(`ETS tables on the node: ${tables.length.toLocaleString('en')}`);
     // No single table is large: the largest-table finding says nothing.
     expect(r.findings.some((x) => x.id === 'ets.large-table')).toBe(false);
+  });
+
+  it('a table per process (ets_per_process.dump: 2,000 processes each own a table named conn_state): the tables by name', async () => {
+    const { tables, total } = etsOf('ets_per_process.dump');
+    const conn = tables.filter((t) => t.name === 'conn_state');
+    const owners = new Set(conn.map((t) => t.owner)).size;
+    expect([conn.length, owners]).toEqual([2000, 2000]);
+    const share = sum(conn) / total;
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.5);
+    const r = triageDump(await readDump(join(FIXTURES, 'ets_per_process.dump')));
+    expect(r.etsNames[0]).toEqual({ name: 'conn_state', tables: 2000, objects: conn.reduce((a, t) => a + t.objects, 0), memoryBytes: sum(conn), owners: 2000 });
+    const f = r.findings.find((x) => x.id === 'ets.tables-by-name')!;
+    // From a fifth of the node a warning, critical from half.
+    expect(f).toMatchObject({ severity: 'warning', subject: { kind: 'ets-name', id: 'conn_state' }, metrics: { tables: 2000, owners: 2000, memoryBytes: sum(conn), share } });
+    expect(f.title).toMatch(/^2,000 ETS tables named conn_state hold [\d.]+ MiB \([\d.]+% of the node's memory\), owned by 2,000 processes$/);
+    // No owner has many: no many-tables finding; none is large: no large-table finding.
+    expect(r.findings.filter((x) => x.id === 'ets.many-tables' || x.id === 'ets.large-table')).toEqual([]);
+    // One owner of 2,000 tables is the many-tables finding's, not this one's.
+    const leak = triageDump(await readDump(join(FIXTURES, 'ets_leak.dump')));
+    expect(leak.findings.some((x) => x.id === 'ets.tables-by-name')).toBe(false);
   });
 
   it('an owner of a large table and a thousand small ones (ets_cache.dump): the large one is its own finding, and the many tables count only the others', async () => {

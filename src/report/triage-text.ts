@@ -77,6 +77,12 @@ export function renderTriageText(r: TriageReport, opts: TextOptions = {}): strin
   out.push(heading('ETS tables (largest by memory)'));
   out.push(r.ets.length ? table([{ header: 'name', max: 40 }, { header: 'type' }, { header: 'objects', align: 'right' }, { header: 'memory', align: 'right' }, { header: 'owner', max: 40 }],
     r.ets.map((e) => [ex(e.name), e.type ?? '', formatCount(e.objects), formatBytes(e.memoryBytes), e.ownerName ? `${e.owner} ${ex(e.ownerName)}` : e.owner])) : '  none');
+  // By name, where some name has more than one table (a table per process is many small tables).
+  if (r.etsNames.some((n) => n.tables > 1)) {
+    out.push('  by name:');
+    out.push(table([{ header: 'name', max: 40 }, { header: 'tables', align: 'right' }, { header: 'objects', align: 'right' }, { header: 'memory', align: 'right' }, { header: 'owners', align: 'right' }],
+      r.etsNames.slice(0, 5).map((n) => [ex(n.name), formatCount(n.tables), formatCount(n.objects), formatBytes(n.memoryBytes), formatCount(n.owners)])));
+  }
 
   out.push(heading('Ports'));
   const kinds = Object.entries(r.ports.byKind).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));

@@ -169,6 +169,16 @@ export interface EtsOwner {
   commonName: { name: string; tables: number; memoryBytes: Bytes };
 }
 
+/** The tables of one name (`Name:` of `=ets`), over all their owners. */
+export interface EtsName {
+  name: string;
+  tables: number;
+  objects: number;
+  memoryBytes: Bytes;
+  /** Distinct owners of these tables. */
+  owners: number;
+}
+
 /** An owner of pending BIF timers (`=timer:OWNER` sections). */
 export interface TimerOwner {
   /** A pid, or the registered name the timers were started with. */
@@ -230,6 +240,8 @@ export interface TriageReport {
   ets: Array<{ owner: string; ownerName?: string; table: string; name: string; type?: string; objects: number; memoryBytes: Bytes }>;
   /** ETS tables by owner, most tables first, with the name most of an owner's tables share. */
   etsOwners: EtsOwner[];
+  /** ETS tables by name, most memory first: a name many owners give their tables (a table per process). */
+  etsNames: EtsName[];
   /** Pending BIF timers: the owners with the most, and what the largest owner's first ones deliver (when it has enough for a finding). */
   timers: { owners: TimerOwner[]; sample?: TimerSample };
   ports: {

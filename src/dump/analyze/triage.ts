@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
-  AtomPattern, CallWaits, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
+  AtomPattern, CallWaits, EtsName, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -114,6 +114,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
   const limits = limitUse(dump, cause, hides, opts.atomPatterns);
   const ets = largestEts(dump, top);
   const etsOwners = etsByOwner(dump, top);
+  const etsNames = etsByName(dump, top);
   const ports = portSummary(dump, top);
   const timers = timerSummary(dump, top, opts.timerSample);
   const schedulers = schedulerSummary(dump);
@@ -151,6 +152,7 @@ export function triage(dump: Dump, opts: TriageOptions = {}): TriageReport {
     limits,
     ets,
     etsOwners,
+    etsNames,
     timers,
     ports,
     schedulers,
@@ -244,6 +246,9 @@ function memoryFindings(r: TriageReport): Finding[] {
           ? [`processes referring to the most (binary virtual heaps; a binary several refer to counts in each): ${r.topProcesses.byBinary.slice(0, 3).map((s) => `${whoIs(s)} ${formatBytes(s.binaryBytes)}`).join(', ')}`]
           : []),
         ...(top.kind === 'binary' ? [...queuedBinaryEvidence(r), ...portQueueEvidence(r)] : []),
+        ...(top.kind === 'ets' && r.etsNames.length
+          ? [`by table name: ${r.etsNames.slice(0, 3).map((n) => `${n.name} ${formatBytes(n.memoryBytes)} in ${countOf(n.tables, 'table')}`).join(', ')}`]
+          : []),
       ],
       subject: { kind: 'memory', id: top.kind },
       metrics: { bytes: top.bytes, share: top.share, totalBytes: m.totalBytes! },
@@ -334,7 +339,7 @@ const KIND_SUBJECT: Record<string, string> = {
 const DOMINANT_ADVICE: Record<string, string> = {
   processes: 'Process heaps and mailboxes hold most of the memory: look at the largest processes and mailboxes below; a single process with a huge heap or queue is the usual cause.',
   binary: 'Refc binaries hold most of the memory: either something keeps many large binaries (caches, ETS, big messages) or processes hold references to binaries they no longer use (see `beamscope leak`).',
-  ets: 'ETS tables hold most of the memory: look at the largest tables and their owners below.',
+  ets: 'ETS tables hold most of the memory: look at the largest tables, their names and their owners below.',
   code: 'Loaded code holds most of the memory: unusual; look for dynamically generated or repeatedly loaded modules.',
   atom: 'Atoms hold most of the memory: atoms are never freed; something is creating atoms from external input.',
   'other system': 'Memory outside processes, binaries, ETS, code and atoms: allocator overhead, ports and drivers, or NIFs. Check the allocator section and the port queues.',
@@ -937,8 +942,54 @@ function etsByOwner(dump: Dump, top: number): EtsOwner[] {
     });
 }
 
+/** ETS tables by name, most memory first (owners counted distinct). */
+function etsByName(dump: Dump, top: number): EtsName[] {
+  const acc = new Map<string, { tables: number; objects: number; memoryBytes: number; owners: Set<string> }>();
+  for (const t of dump.ets) {
+    let a = acc.get(t.name);
+    if (!a) acc.set(t.name, (a = { tables: 0, objects: 0, memoryBytes: 0, owners: new Set() }));
+    a.tables++;
+    a.objects += t.objects || 0;
+    a.memoryBytes += Number.isFinite(t.memoryBytes) ? t.memoryBytes : 0;
+    a.owners.add(t.owner);
+  }
+  return [...acc]
+    .sort((x, y) => y[1].memoryBytes - x[1].memoryBytes || y[1].tables - x[1].tables)
+    .slice(0, top)
+    .map(([name, a]) => ({ name, tables: a.tables, objects: a.objects, memoryBytes: a.memoryBytes, owners: a.owners.size }));
+}
+
 function etsFindings(r: TriageReport): Finding[] {
-  return [...largeTableFinding(r), ...manyTablesFinding(r)];
+  return [...largeTableFinding(r), ...manyTablesFinding(r), ...tablesByNameFinding(r)];
+}
+
+/** Tables of one name owned by this many processes are a table per process. */
+const NAME_OWNERS = 100;
+
+/**
+ * Many processes each owning a table of one name: a table per connection, session or worker.
+ * Neither the largest-table finding (each is small) nor the many-tables one (each owner has one)
+ * names them: 100,000 connection processes with a 4 KiB table each held 58% of a node's memory,
+ * and the only finding was "ETS tables hold 58%: look at the largest tables" (a real VM).
+ */
+function tablesByNameFinding(r: TriageReport): Finding[] {
+  const n = r.etsNames.find((x) => x.tables >= OWNER_TABLES && x.owners >= NAME_OWNERS);
+  const total = r.memory.totalBytes;
+  if (!n || !total) return [];
+  const share = n.memoryBytes / total;
+  if (share < 0.05 && n.tables < 10 * OWNER_TABLES) return [];
+  return [{
+    id: 'ets.tables-by-name',
+    severity: share >= 0.5 ? 'critical' : share >= 0.2 || n.tables >= 10 * OWNER_TABLES ? 'warning' : 'info',
+    title: `${countOf(n.tables, 'ETS table')} named ${n.name} hold ${formatBytes(n.memoryBytes)} (${formatPercent(share)} of the node's memory), owned by ${countOf(n.owners, 'process', 'processes')}`,
+    explanation: 'Processes of one kind each make tables of this name: a table per connection, session, worker or job. Each table costs its own bucket array, locks and metadata besides its objects (an empty set takes about 2.4 KiB on a 64-bit node), and lives until its owner exits or deletes it. Keep their entries in one shared table keyed by the process (or in the process state), or delete each table when its work is done.',
+    evidence: [
+      `${formatBytes(n.memoryBytes / n.tables)} a table on average; ${formatCount(n.objects)} objects in all (${formatCount(Math.round(n.objects / n.tables))} a table)`,
+      `ETS tables on the node: ${formatCount(r.counts.etsTables)}`,
+    ],
+    subject: { kind: 'ets-name', id: n.name },
+    metrics: { tables: n.tables, owners: n.owners, memoryBytes: n.memoryBytes, objects: n.objects, share },
+  }];
 }
 
 /**
