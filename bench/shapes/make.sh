@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/../out/shapes}"; shift || true
-shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(big_binary supervisor big_literal dict_ports big_map gb_tree big_tuple off_heap_queue call_storm timer_leak binary_cache ets_heavy port_backlog slow_clients)
+shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(big_binary supervisor big_literal dict_ports big_map gb_tree big_tuple off_heap_queue call_storm timer_leak binary_cache ets_heavy port_backlog slow_clients table_per_process)
 mkdir -p "$out"
 ebin="$(mktemp -d)"; trap 'rm -rf "$ebin"' EXIT
 erlc -o "$ebin" "$here/shapes.erl"

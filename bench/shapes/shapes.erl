@@ -4,7 +4,7 @@
 -module(shapes).
 -export([init/1, handle_call/3, handle_cast/2]).
 -export([big_binary/0, supervisor/0, big_literal/0, dict_ports/0, big_map/0, gb_tree/0, big_tuple/0, off_heap_queue/0, call_storm/0,
-         timer_leak/0, binary_cache/0, ets_heavy/0, port_backlog/0, slow_clients/0]).
+         timer_leak/0, binary_cache/0, ets_heavy/0, port_backlog/0, slow_clients/0, table_per_process/0]).
 
 %% One process holding a 300 MiB binary (a file read whole), and 900,000 atoms.
 big_binary() ->
@@ -202,6 +202,19 @@ slow_clients() ->
     [receive sent -> ok end || _ <- lists:seq(1, 2000)],
     timer:sleep(300),
     erlang:halt("shape: slow clients").
+
+%% A table per connection: 100,000 processes each own a table named conn_state of 20 objects.
+%% Needs +P 1000000.
+table_per_process() ->
+    Self = self(),
+    [spawn(fun() ->
+        T = ets:new(conn_state, [set]),
+        true = ets:insert(T, [{K, <<"v">>} || K <- lists:seq(1, 20)]),
+        Self ! ok,
+        receive stop -> T end
+     end) || _ <- lists:seq(1, 100000)],
+    [receive ok -> ok end || _ <- lists:seq(1, 100000)],
+    erlang:halt("shape: a table per process").
 
 init([]) -> {ok, #{}}.
 handle_call(stall, _From, S) -> timer:sleep(infinity), {reply, ok, S};
