@@ -510,6 +510,21 @@ describe('output queued to ports', () => {
     expect(r.findings.some((x) => x.id === 'ports.queue')).toBe(false);
   });
 
+  it('senders held back by busy ports (busy_senders.dump: 200 processes sending to peers that never read, default watermarks)', async () => {
+    const text = readFileSync(join(FIXTURES, 'busy_senders.dump'), 'latin1');
+    const waiting = [...text.matchAll(/^Program counter: 0x[0-9a-f]+ \(prim_inet:send_recv_reply\/2 \+ \d+\)$/gm)].length;
+    expect(waiting).toBe(200);
+    const r = triageDump(await readDump(join(FIXTURES, 'busy_senders.dump')));
+    expect(r.ports.sendersWaiting).toEqual({ processes: waiting, byFunction: [{ function: 'prim_inet:send_recv_reply/2', processes: waiting }] });
+    const f = r.findings.find((x) => x.id === 'ports.senders-waiting')!;
+    expect(f).toMatchObject({ severity: 'warning', metrics: { processes: waiting, queuedPorts: r.ports.queued.ports } });
+    expect(f.title).toBe('200 processes wait for ports to take what they send (prim_inet:send_recv_reply/2)');
+    // A sender whose port's watermark is raised is not held back: none waits there.
+    const backlog = triageDump(await readDump(join(FIXTURES, 'port_backlog.dump')));
+    expect(backlog.ports.sendersWaiting.processes).toBe(0);
+    expect(backlog.findings.some((x) => x.id === 'ports.senders-waiting')).toBe(false);
+  });
+
   it('no finding where little is queued', async () => {
     for (const name of ['mailbox.dump', 'many.dump']) {
       const r = triageDump(await readDump(join(FIXTURES, name)));

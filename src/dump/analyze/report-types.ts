@@ -249,6 +249,8 @@ export interface TriageReport {
     largestQueues: Array<{ id: string; kind: PortKind; driver?: string; connected?: string; connectedName?: string; queueBytes: Bytes }>;
     /** All ports with output queued, and how much (a queue counts the binaries it refers to, one queued twice twice). */
     queued: { ports: number; bytes: Bytes };
+    /** Processes waiting for a port's answer to what they sent (a busy port holds it back): their count, by function. */
+    sendersWaiting: { processes: number; byFunction: Array<{ function: string; processes: number }> };
   };
   schedulers: {
     normal: number; dirtyCpu: number; dirtyIo: number;

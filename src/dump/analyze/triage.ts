@@ -1157,8 +1157,16 @@ function portSummary(dump: Dump, top: number): TriageReport['ports'] {
       const connectedName = p.connected ? registeredName(dump.processes, p.connected) : undefined;
       return { id: p.id, kind: p.kind, driver: p.driver, connected: p.connected, ...(connectedName ? { connectedName } : {}), queueBytes: q[i] };
     });
-  return { byKind, largestQueues, queued };
+  return { byKind, largestQueues, queued, sendersWaiting: processesIn(dump.processes, SEND_WAITS, SEND_WAITS.length) };
 }
+
+/**
+ * Where a process waits for a port's answer to a send (gen_tcp:send/2 on OTP 24 and later, and
+ * before): the answer of a busy port (its output queue over the high watermark) is held back until
+ * the queue is under the low one. 500 processes sending to peers that did not read were all in
+ * the first (a real VM: fixtures/busy_senders.dump).
+ */
+const SEND_WAITS = ['prim_inet:send_recv_reply/2', 'prim_inet:send/3', 'prim_inet:send/2'];
 
 /**
  * An output queue this long is a finding (a warning; critical from QUEUE_CRITICAL, or half the
@@ -1170,7 +1178,31 @@ const QUEUE_CRITICAL = 256 * MiB;
 const QUEUES_SHARE = 0.2;
 const QUEUES_MANY = 64 * MiB;
 
+/** Processes waiting for busy ports' answers from this many are a finding. */
+const SENDERS_WAITING = 100;
+
+/** Many processes waiting for ports' answers to their sends: ports busy with what their peers do not read. */
+function sendersWaitingFinding(r: TriageReport): Finding[] {
+  const w = r.ports.sendersWaiting;
+  if (w.processes < SENDERS_WAITING) return [];
+  return [{
+    id: 'ports.senders-waiting',
+    severity: 'warning',
+    title: `${countOf(w.processes, 'process', 'processes')} wait for ports to take what they send (${w.byFunction.map((f) => f.function).join(', ')})`,
+    explanation: 'gen_tcp:send/2 waits for the port\'s answer, and a busy port (its output queue over the high watermark, 8 KiB by default) holds the answer back until its queue is under the low watermark: the peers do not read as fast as these processes write. That is back-pressure at work, and these processes do nothing else meanwhile. Find the slow peers (the ports with the longest queues), bound what is sent to each, or drop what a slow peer cannot take.',
+    evidence: [
+      ...w.byFunction.map((f) => `in ${f.function}: ${formatCount(f.processes)}`),
+      ...(r.ports.queued.ports > 0 ? [`ports with output queued: ${formatCount(r.ports.queued.ports)}, ${formatBytes(r.ports.queued.bytes)} in all; the longest: ${r.ports.largestQueues.slice(0, 3).map((q) => `${q.id} ${formatBytes(q.queueBytes)}`).join(', ')}`] : []),
+    ],
+    metrics: { processes: w.processes, queuedPorts: r.ports.queued.ports, queuedBytes: r.ports.queued.bytes },
+  }];
+}
+
 function portFindings(r: TriageReport): Finding[] {
+  return [...portQueueFindings(r), ...sendersWaitingFinding(r)];
+}
+
+function portQueueFindings(r: TriageReport): Finding[] {
   const { largestQueues: queues, queued } = r.ports;
   const p = queues[0];
   if (!p) return [];
@@ -1243,29 +1275,51 @@ const RUNNABLE_STATES = ['Scheduled', 'Runnable', 'Running'];
 /** Current functions of runnable processes listed. */
 const RUNNABLE_FUNCTIONS = 3;
 
-/** The processes that were runnable, and the current functions most of them were in (counted by column code). */
-function runnableProcesses(p: ProcessTable, top: number): TriageReport['schedulers']['runnable'] {
-  // By cell (a state's code + 1; 0 for none): a flag per distinct state, not a lookup per row.
-  const runnable = new Uint8Array(p.state.values.length + 1);
-  for (const s of RUNNABLE_STATES) runnable[p.state.codeOf(s) + 1] = 1;
-  runnable[0] = 0;
+/** Processes counted, with the current functions most of them are in. */
+interface ByFunction { processes: number; byFunction: Array<{ function: string; processes: number }> }
+
+/**
+ * The rows `keep` takes, counted by current function: Current call's code (positive), else Program
+ * counter's (negative), as groupProcesses keys them; the `top` functions with the most.
+ */
+function byCurrentFunction(p: ProcessTable, keep: (i: number, code: number) => boolean, top: number): ByFunction {
+  const callCodes = p.currentCall.codes;
+  const pcCodes = p.programCounter.codes;
   const byCode = new Map<number, number>();
   let processes = 0;
-  if (runnable.some((x) => x === 1)) {
-    const stateCodes = p.state.codes;
-    const callCodes = p.currentCall.codes;
-    const pcCodes = p.programCounter.codes;
-    for (let i = 0; i < p.count; i++) {
-      if (runnable[stateCodes[i]] !== 1) continue;
-      processes++;
-      // Current call's code (positive), else Program counter's (negative), as groupProcesses keys them.
-      const c = callCodes[i] !== 0 ? callCodes[i] : -pcCodes[i];
-      if (c !== 0) byCode.set(c, (byCode.get(c) ?? 0) + 1);
-    }
+  for (let i = 0; i < p.count; i++) {
+    const c = callCodes[i] !== 0 ? callCodes[i] : -pcCodes[i];
+    if (!keep(i, c)) continue;
+    processes++;
+    if (c !== 0) byCode.set(c, (byCode.get(c) ?? 0) + 1);
   }
   const byFunction = [...byCode].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([c, n]) => ({ function: c > 0 ? p.currentCall.values[c - 1] : p.programCounter.values[-c - 1], processes: n }));
   return { processes, byFunction };
+}
+
+/** A flag per cell of a text column (a value's code + 1; 0 for none) set for `values`: a lookup per distinct value, not per row. */
+function cellFlags(c: { values: readonly string[]; codeOf(v: string): number }, values: readonly string[]): Uint8Array {
+  const f = new Uint8Array(c.values.length + 1);
+  for (const v of values) f[c.codeOf(v) + 1] = 1;
+  f[0] = 0;
+  return f;
+}
+
+/** The processes whose current function is one of `functions`, counted by function. */
+function processesIn(p: ProcessTable, functions: readonly string[], top: number): ByFunction {
+  const calls = cellFlags(p.currentCall, functions);
+  const pcs = cellFlags(p.programCounter, functions);
+  if (!calls.includes(1) && !pcs.includes(1)) return { processes: 0, byFunction: [] };
+  return byCurrentFunction(p, (_, c) => c !== 0 && (c > 0 ? calls[c] : pcs[-c]) === 1, top);
+}
+
+/** The processes that were runnable, and the current functions most of them were in. */
+function runnableProcesses(p: ProcessTable, top: number): ByFunction {
+  const runnable = cellFlags(p.state, RUNNABLE_STATES);
+  if (!runnable.includes(1)) return { processes: 0, byFunction: [] };
+  const stateCodes = p.state.codes;
+  return byCurrentFunction(p, (i) => runnable[stateCodes[i]] === 1, top);
 }
 
 function schedulerFindings(r: TriageReport): Finding[] {
