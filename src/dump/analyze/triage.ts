@@ -1163,8 +1163,8 @@ function portSummary(dump: Dump, top: number): TriageReport['ports'] {
 /**
  * Where a process waits for a port's answer to a send (gen_tcp:send/2 on OTP 24 and later, and
  * before): the answer of a busy port (its output queue over the high watermark) is held back until
- * the queue is under the low one. 500 processes sending to peers that did not read were all in
- * the first (a real VM: fixtures/busy_senders.dump).
+ * the queue is under the low one. Processes sending to peers that did not read were all in
+ * the first (a real VM: 500 of them by hand, 200 in fixtures/busy_senders.dump).
  */
 const SEND_WAITS = ['prim_inet:send_recv_reply/2', 'prim_inet:send/3', 'prim_inet:send/2'];
 
