@@ -8,6 +8,7 @@
 import { sortFindings, type Finding } from '../findings.js';
 import type { Dump } from '../dump/types.js';
 import { IDENTITY_LIMIT, procLibRows, readIdentities } from '../dump/terms/initial-calls.js';
+import { packPid } from '../dump/section-index.js';
 import { cutTakes, truncationHides } from '../dump/truncation.js';
 import { formatCount } from '../text/format.js';
 import { binaryHeaderBytes } from './binary-headers.js';
@@ -32,6 +33,15 @@ export interface DumpLeakOptions {
   /** Seconds the heap scan took, reported as is. */
   scanSeconds?: number;
   notes?: string[];
+  /** The ports' output queues by owner (portQueuesByOwner), when the caller has them already. */
+  portQueues?: PortQueues;
+}
+
+/** The ports' output queues: bytes by the process row of each port's owner (connected process), and in all. */
+export interface PortQueues {
+  byRow: Map<number, number>;
+  bytes: number;
+  ports: number;
 }
 
 
@@ -75,17 +85,26 @@ export function staleBytesOf(dump: Dump, scan: HeapBinaryScan, i: number, queued
   return Math.max(0, v - scan.accountedBytes[i] - queuedBytes);
 }
 
-/** The ports' output queues: bytes by the process row of each port's owner (connected process), and in all. */
-export function portQueuesByOwner(dump: Dump): { byRow: Map<number, number>; bytes: number; ports: number } {
+/**
+ * The ports' output queues by owner. The owners' rows are found through one hash of the pid column
+ * (PidColumn.rowFinder), made when a port has output queued: `pid.find` scans the column, and a
+ * broker's thousands of queued sockets on a node of a million processes were billions of reads.
+ */
+export function portQueuesByOwner(dump: Dump): PortQueues {
+  const pids = dump.processes.pid;
   const byRow = new Map<number, number>();
   let bytes = 0;
   let ports = 0;
+  let finder: ((packed: number) => number) | undefined;
   for (const port of dump.ports) {
     const q = port.queueBytes;
     if (!(q !== undefined && q > 0)) continue;
     bytes += q;
     ports++;
-    const row = port.connected ? dump.processes.pid.find(port.connected) : -1;
+    if (!port.connected) continue;
+    // A pid packPid cannot hold is kept as text, and found there.
+    const packed = packPid(port.connected);
+    const row = Number.isNaN(packed) ? pids.find(port.connected) : (finder ??= pids.rowFinder())(packed);
     if (row >= 0) byRow.set(row, (byRow.get(row) ?? 0) + q);
   }
   return { byRow, bytes, ports };
@@ -131,7 +150,7 @@ export function analyzeDumpLeak(dump: Dump, scan: HeapBinaryScan, opts: DumpLeak
     vheapBytes: vheapOf(dump, i),
   }));
 
-  const queues = portQueuesByOwner(dump);
+  const queues = opts.portQueues ?? portQueuesByOwner(dump);
   const queuedOf = (i: number) => queues.byRow.get(i) ?? 0;
   const stale = new Float64Array(n);
   let staleTotal = 0;
@@ -292,5 +311,5 @@ export function dumpLeakReport(dump: Dump, opts: DumpLeakReportOptions = {}): Du
   for (let i = 0; i < p.count; i++) if (isProcLib(i) && scan.heapDumped[i] && (stale(i) || 0) > 0) procLibStale++;
   if (procLibStale > budget) notes.push(`the real initial call was read for the ${budget} proc_lib processes with the most stale bytes; ${formatCount(procLibStale - budget)} more are grouped as proc_lib:init_p/5`);
   if (failed > 0) notes.push(`${failed} process dictionaries could not be read for the real initial call`);
-  return analyzeDumpLeak(dump, scan, { ...opts, initialCalls: calls, scanSeconds: seconds, notes });
+  return analyzeDumpLeak(dump, scan, { ...opts, initialCalls: calls, scanSeconds: seconds, notes, portQueues: queues });
 }

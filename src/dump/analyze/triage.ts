@@ -784,12 +784,18 @@ function reachEvidence(members: ProcessSummary[]): string[] {
  * its mailbox finding (their calls are its queue) or a finding of its own (callWaitFindings).
  */
 function queueFindings(outliers: MailboxOutlier[], waits: CallWaits | undefined, p: ProcessTable, summary: (row: number) => ProcessSummary, r: TriageReport): Finding[] {
+  // The few processes the findings name, each looked up once (findProcess scans the table).
+  const rows = new Map<string, number>();
+  const rowOf = (pid: string) => {
+    if (!rows.has(pid)) rows.set(pid, findProcess(p, pid));
+    return rows.get(pid)!;
+  };
   const known = new Map<string, ProcessSummary | undefined>();
   const about = (pid: string) => {
-    if (!known.has(pid)) known.set(pid, ((i) => (i >= 0 ? summary(i) : undefined))(findProcess(p, pid)));
+    if (!known.has(pid)) known.set(pid, ((i) => (i >= 0 ? summary(i) : undefined))(rowOf(pid)));
     return known.get(pid);
   };
-  const monitoredBy = (pid: string) => ((i) => (i >= 0 ? p.monitoredBy.at(i) : undefined))(findProcess(p, pid));
+  const monitoredBy = (pid: string) => ((i) => (i >= 0 ? p.monitoredBy.at(i) : undefined))(rowOf(pid));
   const calls = callWaitFindings(waits, about, new Set(outliers.map((o) => o.pid)), monitoredBy);
   return [...outliers.map((o) => {
     const f = mailboxFinding(o, r);
