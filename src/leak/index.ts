@@ -5,8 +5,8 @@
 export type * from './types.js';
 export { scanHeapBinaries, type HeapBinaryScan, type HeapScanOptions } from './heap-scan.js';
 export {
-  analyzeDumpLeak, dumpLeakReport, staleBytesOf, DEFAULT_LEAK_THRESHOLDS,
-  type DumpLeakOptions, type DumpLeakReportOptions,
+  analyzeDumpLeak, dumpLeakReport, staleBytesOf, portQueuesByOwner, DEFAULT_LEAK_THRESHOLDS,
+  type DumpLeakOptions, type DumpLeakReportOptions, type PortQueues,
 } from './dump-leak.js';
 export {
   openSnapshot, summarizeProcessRecord, PROCESS_SNAPSHOT_SCHEMA,
