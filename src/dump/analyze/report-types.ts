@@ -169,6 +169,12 @@ export interface EtsOwner {
   commonName: { name: string; tables: number; memoryBytes: Bytes };
 }
 
+/** Processes counted, with the current functions most of them are in. */
+export interface ProcessesByFunction {
+  processes: number;
+  byFunction: Array<{ function: string; processes: number }>;
+}
+
 /** The tables of one name (`Name:` of `=ets`), over all their owners. */
 export interface EtsName {
   name: string;
@@ -250,7 +256,7 @@ export interface TriageReport {
     /** All ports with output queued, and how much (a queue counts the binaries it refers to, one queued twice twice). */
     queued: { ports: number; bytes: Bytes };
     /** Processes waiting for a port's answer to what they sent (a busy port holds it back): their count, by function. */
-    sendersWaiting: { processes: number; byFunction: Array<{ function: string; processes: number }> };
+    sendersWaiting: ProcessesByFunction;
   };
   schedulers: {
     normal: number; dirtyCpu: number; dirtyIo: number;
@@ -263,7 +269,7 @@ export interface TriageReport {
     runQueueProcesses: number; runQueuePorts: number;
     busy: Array<{ type: string; id: number; currentProcess?: string; currentFunction?: string }>;
     /** Processes whose state is Scheduled, Runnable or Running, and the current functions most of them are in. */
-    runnable: { processes: number; byFunction: Array<{ function: string; processes: number }> };
+    runnable: ProcessesByFunction;
   };
   nodes: { thisNode?: string; distributed?: boolean; visible: number; hidden: number; notConnected: number; connected: string[] };
   /** Carriers against blocks per allocator type (src/alloc's summary, current values). */

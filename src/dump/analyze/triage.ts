@@ -3,7 +3,7 @@ import { sortFindings, type Finding } from '../../findings.js';
 import { countOf, formatBytes, formatCount, formatDurationRange, formatEstimate, formatPercent, who } from '../../text/format.js';
 import { OTHER_TAGS, type Bytes, type Dump, type PortKind, type ProcessTable } from '../types.js';
 import type {
-  AtomPattern, CallWaits, EtsName, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
+  AtomPattern, CallWaits, EtsName, EtsOwner, InitialCallSample, LimitUse, MailboxOutlier, MemoryKind, MessageShape, ProcessesByFunction, ProcessGroup, ProcessSummary, StackSketch, TimerOwner, TimerSample, TriageReport,
 } from './report-types.js';
 import { decodeSlogan, missingBootFile, type SloganCause, undefinedFunction } from './slogan.js';
 import { CUT_BEFORE_INNERMOST, startFailure } from './start-failure.js';
@@ -1281,14 +1281,11 @@ const RUNNABLE_STATES = ['Scheduled', 'Runnable', 'Running'];
 /** Current functions of runnable processes listed. */
 const RUNNABLE_FUNCTIONS = 3;
 
-/** Processes counted, with the current functions most of them are in. */
-interface ByFunction { processes: number; byFunction: Array<{ function: string; processes: number }> }
-
 /**
  * The rows `keep` takes, counted by current function: Current call's code (positive), else Program
  * counter's (negative), as groupProcesses keys them; the `top` functions with the most.
  */
-function byCurrentFunction(p: ProcessTable, keep: (i: number, code: number) => boolean, top: number): ByFunction {
+function byCurrentFunction(p: ProcessTable, keep: (i: number, code: number) => boolean, top: number): ProcessesByFunction {
   const callCodes = p.currentCall.codes;
   const pcCodes = p.programCounter.codes;
   const byCode = new Map<number, number>();
@@ -1313,7 +1310,7 @@ function cellFlags(c: { values: readonly string[]; codeOf(v: string): number }, 
 }
 
 /** The processes whose current function is one of `functions`, counted by function. */
-function processesIn(p: ProcessTable, functions: readonly string[], top: number): ByFunction {
+function processesIn(p: ProcessTable, functions: readonly string[], top: number): ProcessesByFunction {
   const calls = cellFlags(p.currentCall, functions);
   const pcs = cellFlags(p.programCounter, functions);
   if (!calls.includes(1) && !pcs.includes(1)) return { processes: 0, byFunction: [] };
@@ -1321,7 +1318,7 @@ function processesIn(p: ProcessTable, functions: readonly string[], top: number)
 }
 
 /** The processes that were runnable, and the current functions most of them were in. */
-function runnableProcesses(p: ProcessTable, top: number): ByFunction {
+function runnableProcesses(p: ProcessTable, top: number): ProcessesByFunction {
   const runnable = cellFlags(p.state, RUNNABLE_STATES);
   if (!runnable.includes(1)) return { processes: 0, byFunction: [] };
   const stateCodes = p.state.codes;
